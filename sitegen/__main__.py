@@ -1,0 +1,110 @@
+"""The command line: parse flags, run a build or a check, print problems, set the exit code.
+
+Exit codes: 0 success, 1 a failed build (or any problem under --strict), 2 a usage error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+from sitegen import __version__
+from sitegen.build import BuildError, BuildResult, build
+from sitegen.config import ConfigError, SiteConfig, load_config
+from sitegen.problems import format_problems
+
+
+def make_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="sitegen", description="Build a static site from a folder of news article digests."
+    )
+    parser.add_argument("--version", action="version", version=f"sitegen {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    build_cmd = commands.add_parser(
+        "build", help="build the site into the output folder",
+        description="Build the site. Settings come from sitegen.toml or [tool.sitegen] in "
+        "pyproject.toml; flags override them.",
+    )
+    check_cmd = commands.add_parser(
+        "check", help="validate the content and report problems; write nothing",
+        description="Read and validate every content file; write nothing.",
+    )
+    for sub in (build_cmd, check_cmd):
+        _add_site_options(sub)
+    build_cmd.add_argument("--output", type=Path, help="output folder (default: output)")
+    build_cmd.add_argument("--templates", type=Path, help="the site's templates folder")
+    build_cmd.add_argument("--base-url", help="published URL, e.g. https://owner.github.io/repo/")
+    return parser
+
+
+def _add_site_options(sub: argparse.ArgumentParser) -> None:
+    sub.add_argument("--config", type=Path, help="settings file (default: sitegen.toml, "
+                     "else [tool.sitegen] in pyproject.toml)")
+    sub.add_argument("--content", type=Path, help="content folder (default: content)")
+    sub.add_argument("--drafts", action="store_true", default=None,
+                     help="include digests marked 'published: false'")
+    sub.add_argument("--strict", action="store_true", help="exit 1 if there is any problem")
+    sub.add_argument("-q", "--quiet", action="store_true", help="print only problems")
+    sub.add_argument("--all-problems", action="store_true",
+                     help="print every problem, not the first few of each kind")
+
+
+def _overrides(args: argparse.Namespace) -> dict[str, Any]:
+    flags = {"content": "content_dir", "output": "output_dir", "templates": "templates_dir",
+             "base_url": "base_url", "drafts": "drafts"}
+    values = {}
+    for flag, setting in flags.items():
+        value = getattr(args, flag, None)
+        if value is not None:
+            values[setting] = str(Path(value).resolve()) if isinstance(value, Path) else value
+    return values
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = make_parser().parse_args(argv)
+    try:
+        config = load_config(Path.cwd(), args.config, _overrides(args))
+    except ConfigError as exc:
+        print(f"sitegen: {exc}", file=sys.stderr)
+        return 2
+    try:
+        result = build(config, write=args.command == "build")
+    except BuildError as exc:
+        print(f"sitegen: build failed: {exc}", file=sys.stderr)
+        print("sitegen: the output folder was left as it was", file=sys.stderr)
+        return 1
+    for line in format_problems(result.problems, limit_repeats=0 if args.all_problems or args.strict else 5):
+        print(line, file=sys.stderr)
+    if not args.quiet:
+        print(summary(result, config, args.command))
+    if result.problems and args.strict:
+        print(f"sitegen: {len(result.problems)} problem(s) and --strict: failing", file=sys.stderr)
+        return 1
+    return 0
+
+
+def summary(result: BuildResult, config: SiteConfig, command: str) -> str:
+    drafts = (
+        "drafts included" if config.drafts
+        else f"{result.drafts_skipped} draft(s) left out (--drafts to include)"
+    )
+    seconds = sum(result.timings.values())
+    problems = f"{len(result.problems)} problem(s)"
+    if command == "check":
+        return f"checked {result.articles} article(s), {drafts}, {problems} in {seconds:.2f} s"
+    written = result.written
+    changes = (
+        f"{len(written.written)} written, {written.unchanged} unchanged, "
+        f"{len(written.deleted)} removed" if written else ""
+    )
+    return (
+        f"built {result.articles} article(s), {result.pages} page(s) ({changes}), {drafts}, "
+        f"{problems} in {seconds:.2f} s -> {config.path('output_dir')}"
+    )
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,93 @@
+"""Stage 3: gather normalized articles into the SiteIndex: unique slugs, topics, providers."""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import replace
+from datetime import datetime, timezone
+
+from sitegen.model import Article, Listing, Provider, SiteIndex, Slug, Topic
+from sitegen.problems import Problem, problem
+from sitegen.slugs import assign_unique
+
+_NO_DATE = datetime.min.replace(tzinfo=timezone.utc)
+_KeysOf = Callable[[Article], Iterable[Topic | Provider]]
+
+
+def newest_first(articles: Iterable[Article]) -> list[Article]:
+    """Newest first; undated articles last; ties broken by slug so the order never varies."""
+    ordered = sorted(articles, key=lambda a: a.slug)
+    return sorted(ordered, key=lambda a: a.published or _NO_DATE, reverse=True)
+
+
+def build_index(articles: Iterable[Article]) -> tuple[SiteIndex, list[Problem]]:
+    problems: list[Problem] = []
+    unique = _unique_slugs(list(articles), problems)
+    unique = _merge_topic_names(unique)
+    ordered = newest_first(unique)
+    return (
+        SiteIndex(
+            articles=tuple(ordered),
+            by_slug={a.slug: a for a in ordered},
+            topics=_group(ordered, lambda a: a.topics),
+            providers=_group(ordered, lambda a: (a.provider,) if a.provider else ()),
+        ),
+        problems,
+    )
+
+
+def _unique_slugs(articles: list[Article], problems: list[Problem]) -> list[Article]:
+    """Equal titles get distinct slugs: the oldest keeps the plain one, so a URL that is
+    already published stays put when a newer article with the same title arrives."""
+    oldest_first = sorted(
+        articles, key=lambda a: (a.published or _NO_DATE, str(a.source))
+    )
+    given, renamed = assign_unique(oldest_first, lambda a: a.slug, lambda a: str(a.source))
+    owner = {a.slug: a for a in reversed(oldest_first)}
+    for article, wanted, new in renamed:
+        problems.append(
+            problem(
+                article.source, 1, "title",
+                f'gives the same URL as {owner[wanted].source} ("{wanted}"); '
+                f'published as "{new}"',
+            )
+        )
+    return [replace(a, slug=given[str(a.source)]) for a in articles]
+
+
+def _merge_topic_names(articles: list[Article]) -> list[Article]:
+    """Topics whose names differ only in case, spacing or punctuation share one slug; they
+    also share one display name: the most used spelling (ties: the first in sort order)."""
+    spellings: dict[Slug, Counter[str]] = defaultdict(Counter)
+    for article in articles:
+        for topic in article.topics:
+            spellings[topic.slug][topic.name] += 1
+    display = {slug: _most_used(counts) for slug, counts in spellings.items()}
+    merged = []
+    for article in articles:
+        topics = tuple(Topic(display[t.slug], t.slug) for t in article.topics)
+        merged.append(replace(article, topics=topics) if topics != article.topics else article)
+    return merged
+
+
+def _group(ordered: list[Article], keys_of: _KeysOf) -> dict[Slug, Listing]:
+    members: dict[Slug, list[Article]] = defaultdict(list)
+    names: dict[Slug, Counter[str]] = defaultdict(Counter)
+    for article in ordered:
+        for key in keys_of(article):
+            members[key.slug].append(article)
+            names[key.slug][key.name] += 1
+    return {
+        slug: Listing(
+            slug=slug,
+            name=_most_used(names[slug]),
+            articles=tuple(members[slug]),
+        )
+        for slug in sorted(members)
+    }
+
+
+def _most_used(counts: Counter[str]) -> str:
+    """The most used spelling of a name; ties go to the first in sort order."""
+    return min(counts, key=lambda name: (-counts[name], name))

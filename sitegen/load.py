@@ -1,0 +1,155 @@
+"""Stage 1: read content files into SourceDocs. The only stage that reads content from disk."""
+
+from __future__ import annotations
+
+import os
+import warnings
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import frontmatter
+import yaml
+
+from sitegen.model import SourceDoc
+from sitegen.problems import Problem, problem
+
+if yaml.__with_libyaml__:
+    _Loader: type = yaml.CSafeLoader
+else:  # pragma: no cover - depends on how PyYAML was built
+    _Loader = yaml.SafeLoader
+    warnings.warn(
+        "PyYAML was built without libyaml: parsing will be several times slower "
+        "(reinstall PyYAML with libyaml available)",
+        stacklevel=1,
+    )
+
+_HANDLER = frontmatter.YAMLHandler()
+
+
+def find_sources(content_dir: Path) -> list[Path]:
+    """Every ``*.md`` file under ``content_dir``, sorted, skipping hidden files and folders."""
+    found: list[Path] = []
+    for folder, dirs, files in os.walk(content_dir):
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        found.extend(Path(folder, f) for f in files if f.endswith(".md") and not f.startswith("."))
+    return sorted(found)
+
+
+def display_path(path: Path, base: Path) -> Path:
+    """The path as users know it: relative to ``base`` when below it."""
+    try:
+        return path.relative_to(base)
+    except ValueError:
+        return path
+
+
+def load_file(path: Path, shown: Path, max_bytes: int) -> SourceDoc | Problem:
+    """Read one content file: a SourceDoc, or the one Problem that stops it being read."""
+    try:
+        size = path.stat().st_size
+        if size > max_bytes:
+            return problem(
+                shown, 1, "file", f"is {size:,} bytes, over the {max_bytes:,}-byte limit "
+                "(max_file_bytes); skipped", error=True,
+            )
+        raw = path.read_bytes()
+    except OSError as exc:
+        return problem(shown, 1, "file", f"cannot be read ({exc.strerror})", error=True)
+    return parse_source(raw, shown)
+
+
+def parse_source(raw: bytes, shown: Path) -> SourceDoc | Problem:
+    """Split bytes into frontmatter and body and parse the YAML, keeping each key's line."""
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        return problem(
+            shown, line, "file", f"is not UTF-8 (byte 0x{raw[exc.start]:02x}); "
+            "save it as UTF-8", error=True,
+        )
+    if "\x00" in text:
+        line = text.count("\n", 0, text.index("\x00")) + 1
+        return problem(shown, line, "file", "contains a NUL character; skipped", error=True)
+    text = text.replace("\r\n", "\n")
+    if not _HANDLER.detect(text):
+        return problem(
+            shown, 1, "frontmatter", "missing: the file must start with a '---' line, "
+            "then YAML fields, then another '---' line", error=True,
+        )
+    try:
+        fm, body = _HANDLER.split(text)
+    except ValueError:
+        return problem(
+            shown, 1, "frontmatter", "is not closed: add a '---' line after the fields",
+            error=True,
+        )
+    # YAML marks count lines from the start of ``fm``; this turns them into file lines.
+    offset = text.count("\n", 0, text.find(fm)) if fm else 1
+    try:
+        meta, lines, start = _parse_yaml(fm)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = offset + (mark.line + 1 if mark else 1)
+        what = exc.problem or exc.context or "syntax error"
+        return problem(shown, line, "frontmatter", f"is not valid YAML: {what}", error=True)
+    except (yaml.YAMLError, RecursionError, ValueError, OverflowError) as exc:
+        return problem(shown, offset + 1, "frontmatter", f"is not valid YAML: {exc}", error=True)
+    start += offset
+    if meta is None:
+        meta = {}
+    if not isinstance(meta, dict):
+        return problem(
+            shown, start, "frontmatter",
+            f"must be a mapping of fields, not a {_yaml_kind(meta)}", error=True,
+        )
+    field_lines = {name: offset + line for name, line in lines.items()}
+    return SourceDoc(shown, meta, body, field_lines, first_line=start)
+
+
+def _parse_yaml(text: str) -> tuple[Any, dict[str, int], int]:
+    """Parse once into nodes, take each key's line from them, then build the Python value.
+
+    Returns the value, field name -> line, and the line where the document starts."""
+    loader = _Loader(text)
+    try:
+        node = loader.get_single_node()
+        value = loader.construct_document(node) if node is not None else None
+    finally:
+        loader.dispose()
+    lines: dict[str, int] = {}
+    if isinstance(node, yaml.MappingNode):
+        _collect_lines(node, "", lines, depth=0)
+    start = node.start_mark.line + 1 if node is not None else 1
+    return value, lines, start
+
+
+def _collect_lines(node: yaml.Node, prefix: str, lines: dict[str, int], depth: int) -> None:
+    if depth > 4:  # deeper fields are not part of the format
+        return
+    if isinstance(node, yaml.MappingNode):
+        for key_node, value_node in node.value:
+            if not isinstance(key_node, yaml.ScalarNode):
+                continue
+            name = f"{prefix}.{key_node.value}" if prefix else str(key_node.value)
+            lines.setdefault(name, key_node.start_mark.line + 1)
+            _collect_lines(value_node, name, lines, depth + 1)
+    elif isinstance(node, yaml.SequenceNode):
+        for i, item in enumerate(node.value):
+            name = f"{prefix}[{i}]"
+            lines.setdefault(name, item.start_mark.line + 1)
+            _collect_lines(item, name, lines, depth + 1)
+
+
+def _yaml_kind(value: object) -> str:
+    return {list: "list", str: "string", int: "number", float: "number", bool: "boolean"}.get(
+        type(value), type(value).__name__
+    )
+
+
+def load_all(
+    content_dir: Path, base: Path, max_bytes: int
+) -> Iterator[SourceDoc | Problem]:
+    for path in find_sources(content_dir):
+        yield load_file(path, display_path(path, base), max_bytes)

@@ -1,0 +1,118 @@
+"""Plain typed data passed between the build stages.
+
+load -> SourceDoc, normalize -> Article, index -> SiteIndex, render -> OutputFile.
+Every class is frozen: a stage never changes what an earlier stage produced.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any, NewType
+
+# Path kinds get their own types so a slug is never mixed up with a file path or a URL.
+Slug = NewType("Slug", str)
+OutputPath = NewType("OutputPath", str)  # POSIX path relative to the output folder
+
+
+@dataclass(frozen=True)
+class SourceDoc:
+    """One content file as read from disk: raw frontmatter, body and where each field sits."""
+
+    path: Path  # as shown in messages (relative to the working folder when possible)
+    meta: dict[str, Any]
+    body: str
+    field_lines: dict[str, int]  # "title", "provider.name", "related[0].webUrl" -> line
+    first_line: int = 1  # line of the opening ``---``
+
+    def line_of(self, field_name: str) -> int:
+        """The line of a field, falling back to its parent field, then the frontmatter start."""
+        name = field_name
+        while name:
+            if name in self.field_lines:
+                return self.field_lines[name]
+            cut = max(name.rfind("."), name.rfind("["))
+            name = name[:cut] if cut > 0 else ""
+        return self.first_line
+
+
+@dataclass(frozen=True)
+class Topic:
+    name: str  # display name, e.g. "AI Ethics"
+    slug: Slug
+
+
+@dataclass(frozen=True)
+class Provider:
+    name: str
+    domain: str  # "" when unknown
+    slug: Slug
+
+
+@dataclass(frozen=True)
+class Image:
+    url: str
+    width: int | None
+    height: int | None
+    alt: str = ""
+
+
+@dataclass(frozen=True)
+class RelatedLink:
+    """An entry of a digest's ``related`` list, before it is resolved against the site."""
+
+    title: str
+    url: str  # "" when the entry has no usable URL
+    urls: tuple[str, ...]  # every URL the entry is known by (web, original, AMP, AMP cache)
+    provider: Provider | None
+    published: datetime | None
+    excerpt: str = ""
+
+
+@dataclass(frozen=True)
+class Article:
+    slug: Slug
+    source: Path
+    title: str
+    excerpt: str
+    published: datetime | None  # timezone-aware, UTC
+    url: str  # the original article, the link readers follow ("" when none is usable)
+    urls: tuple[str, ...]  # every URL the article is known by
+    provider: Provider | None
+    topics: tuple[Topic, ...]
+    images: tuple[Image, ...]
+    related: tuple[RelatedLink, ...]
+    quality: int | None
+    heat: int | None
+    category: str
+    kind: str  # the feed's ``type``
+    draft: bool
+    body_html: str  # sanitized HTML, "" when the body is empty
+    extra: dict[str, Any] = field(default_factory=dict)  # unknown fields, for templates
+
+
+@dataclass(frozen=True)
+class Listing:
+    """A named group of articles: a topic or a provider page."""
+
+    slug: Slug
+    name: str
+    articles: tuple[Article, ...]  # newest first
+
+
+@dataclass(frozen=True)
+class SiteIndex:
+    """The one place that answers "what is on the site"."""
+
+    articles: tuple[Article, ...]  # newest first, ties broken by slug
+    by_slug: dict[Slug, Article]
+    topics: dict[Slug, Listing]  # sorted by slug
+    providers: dict[Slug, Listing]  # sorted by slug
+
+
+@dataclass(frozen=True)
+class OutputFile:
+    path: OutputPath
+    data: bytes
+    source: str  # what produced it, named in collision errors

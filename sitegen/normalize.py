@@ -1,0 +1,391 @@
+"""Stage 2: turn a raw SourceDoc into a typed Article, one normalizer per field.
+
+Feed data is messy: every normalizer is total. It returns a clean value, or a default and a
+Problem, for any input at all; it never raises.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import html
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timezone
+from typing import Any
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
+
+import ftfy
+import markdown
+import nh3
+
+from sitegen.model import Article, Image, Provider, RelatedLink, SourceDoc, Topic
+from sitegen.problems import Problem, problem
+from sitegen.slugs import slugify
+
+MAX_TOPICS = 50
+MAX_RELATED = 100
+MAX_IMAGES = 50
+
+KNOWN_FIELDS = frozenset(
+    "title excerpt category type publishedDateTime originalUrl webUrl ampWebUrl cdnAmpWebUrl "
+    "quality heat published provider topics images related secured".split()
+)
+URL_FIELDS = ("originalUrl", "webUrl", "ampWebUrl", "cdnAmpWebUrl")
+# Never shown and never written anywhere: dropped here so no later stage can leak it.
+PRIVATE_FIELDS = frozenset({"secured"})
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b\u2028\u2029\ufeff]")
+_BODY_TAGS = nh3.ALLOWED_TAGS | {"figure", "figcaption"}
+_BODY_ATTRIBUTES = {
+    **nh3.ALLOWED_ATTRIBUTES,
+    "img": {"src", "alt", "title", "width", "height"},
+    "a": {"href", "title"},
+}
+
+
+@dataclass
+class _Report:
+    """Collects the problems of one file, each at its field's line."""
+
+    doc: SourceDoc
+    problems: list[Problem] = field(default_factory=list)
+
+    def __call__(self, field_name: str, message: str, *, error: bool = False) -> None:
+        line = self.doc.line_of(field_name)
+        self.problems.append(problem(self.doc.path, line, field_name, message, error=error))
+
+
+def normalize(
+    doc: SourceDoc, tz: ZoneInfo, max_title_chars: int = 300
+) -> tuple[Article | None, list[Problem]]:
+    """A SourceDoc as an Article (None when its title is unusable) and what was wrong with it."""
+    report = _Report(doc)
+    meta = doc.meta
+    title = _title(meta.get("title"), report, max_title_chars)
+    urls = {name: clean_url(meta.get(name), name, report) for name in URL_FIELDS if name in meta}
+    published = to_datetime(meta.get("publishedDateTime"), "publishedDateTime", tz, report)
+    provider = _provider(meta.get("provider"), "provider", report)
+    main_url = urls.get("originalUrl") or urls.get("webUrl") or ""
+    if provider is None and main_url:
+        provider = provider_from_url(main_url)
+    article = Article(
+        slug=slugify(title or ""),
+        source=doc.path,
+        title=title or "",
+        excerpt=clean_text(meta.get("excerpt"), "excerpt", report),
+        published=published,
+        url=main_url,
+        urls=tuple(dict.fromkeys(u for u in urls.values() if u)),
+        provider=provider,
+        topics=_topics(meta.get("topics"), report),
+        images=_images(meta.get("images"), "images", title or "", report),
+        related=_related(meta.get("related"), tz, report),
+        quality=to_int(meta.get("quality"), "quality", report),
+        heat=to_int(meta.get("heat"), "heat", report),
+        category=clean_text(meta.get("category"), "category", report),
+        kind=clean_text(meta.get("type"), "type", report),
+        draft=not _published(meta.get("published", True), report),
+        body_html=render_body(doc.body),
+        extra={k: v for k, v in meta.items() if k not in KNOWN_FIELDS and isinstance(k, str)},
+    )
+    return (article if title else None), report.problems
+
+
+# -- text ------------------------------------------------------------------------------------
+
+
+def fix_text(text: str) -> str:
+    """Repair mojibake, drop tags and control characters, collapse whitespace."""
+    if not text.isascii():
+        text = ftfy.fix_text(text)  # ftfy is slow; pure ASCII cannot be mojibake
+    if "<" in text or "&" in text:
+        text = html.unescape(nh3.clean(text, tags=set()))
+    return " ".join(_CONTROL.sub("", text).split())
+
+
+def clean_text(value: Any, name: str, report: _Report) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+        report(name, f"must be text, not {_kind(value)}; ignored")
+        return ""
+    return fix_text(str(value))
+
+
+def _title(value: Any, report: _Report, max_chars: int) -> str | None:
+    if value is None:
+        report("title", "missing; every digest needs a title, so the file was skipped", error=True)
+        return None
+    if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+        report("title", f"must be text, not {_kind(value)}; the file was skipped", error=True)
+        return None
+    title = fix_text(str(value))
+    if not title:
+        report("title", "is empty once HTML and spaces are removed; the file was skipped",
+               error=True)
+        return None
+    if len(title) > max_chars:
+        cut = title.rfind(" ", 0, max_chars)
+        title = title[: cut if cut > max_chars // 2 else max_chars].rstrip() + "…"
+        report("title", f"is longer than {max_chars} characters (max_title_chars); shortened")
+    return title
+
+
+# -- dates -----------------------------------------------------------------------------------
+
+
+def to_datetime(value: Any, name: str, tz: ZoneInfo, report: _Report) -> datetime | None:
+    """Any date-like value as an aware UTC datetime; naive values are read in ``tz``."""
+    if value is None:
+        return None
+    parsed: datetime | None = None
+    if isinstance(value, datetime):
+        parsed = value
+    elif isinstance(value, date):
+        parsed = datetime.combine(value, time())
+    elif isinstance(value, str):
+        parsed = _parse_date_text(value.strip())
+    if parsed is None:
+        shown = f'"{value}"' if isinstance(value, str) else _kind(value)
+        report(name, f"{shown[:80]} is not a date (use ISO 8601, e.g. 2020-12-15T18:38:00Z)")
+        return None
+    try:
+        if parsed.tzinfo is None or parsed.utcoffset() is None:
+            parsed = parsed.replace(tzinfo=tz)
+        return parsed.astimezone(timezone.utc)
+    except (OverflowError, ValueError):
+        report(name, f'"{value}" is out of the range of dates; ignored')
+        return None
+
+
+def _parse_date_text(text: str) -> datetime | None:
+    if not text:
+        return None
+    try:
+        return datetime.fromisoformat(text)
+    except ValueError:
+        pass
+    try:  # RFC 2822, as RSS feeds write dates
+        return email.utils.parsedate_to_datetime(text)
+    except (TypeError, ValueError, IndexError):
+        return None
+
+
+# -- URLs ------------------------------------------------------------------------------------
+
+
+def clean_url(value: Any, name: str, report: _Report) -> str:
+    """An absolute http(s) URL, or "" (with a warning) for anything else."""
+    if value is None or value == "":
+        return ""
+    if not isinstance(value, str):
+        report(name, f"must be a URL, not {_kind(value)}; ignored")
+        return ""
+    url = value.strip()
+    reason = url_problem(url)
+    if reason:
+        report(name, f'"{_short(url)}" {reason}; ignored')
+        return ""
+    return url
+
+
+def url_problem(url: str) -> str:
+    """Why ``url`` cannot be linked to, or "" when it is a plain absolute http(s) URL."""
+    if any(ch.isspace() or ord(ch) < 32 or ord(ch) == 127 for ch in url):
+        return "contains spaces or control characters"
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return "is not a URL"
+    if parts.scheme.lower() not in ("http", "https"):
+        return "is not an http(s) URL"
+    if not parts.hostname or "\\" in url:
+        return "has no valid host"
+    return ""
+
+
+def provider_from_url(url: str) -> Provider | None:
+    host = (urlsplit(url).hostname or "").removeprefix("www.")
+    return Provider(host, host, slugify(host)) if host else None
+
+
+# -- structured fields -----------------------------------------------------------------------
+
+
+def _provider(value: Any, name: str, report: _Report) -> Provider | None:
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = {"name": value}
+    if not isinstance(value, dict):
+        report(name, f"must be a mapping with name and domain, not {_kind(value)}; ignored")
+        return None
+    pname = clean_text(value.get("name"), f"{name}.name", report)
+    domain = clean_text(value.get("domain"), f"{name}.domain", report).lower()
+    domain = domain.removeprefix("www.") if " " not in domain else ""
+    if not (pname or domain):
+        report(name, "has neither a name nor a domain; ignored")
+        return None
+    shown = pname or domain
+    return Provider(shown, domain, slugify(shown))
+
+
+def _topics(value: Any, report: _Report) -> tuple[Topic, ...]:
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        value = value.split(",")  # "AI, Climate" is a common feed shortcut
+    if not isinstance(value, list):
+        report("topics", f"must be a list of names, not {_kind(value)}; ignored")
+        return ()
+    if len(value) > MAX_TOPICS:
+        report("topics", f"has {len(value)} entries; only the first {MAX_TOPICS} are kept")
+        value = value[:MAX_TOPICS]
+    topics: dict[str, Topic] = {}
+    for i, item in enumerate(value):
+        name = clean_text(item, f"topics[{i}]", report)
+        if name:
+            topic = Topic(name, slugify(name))
+            topics.setdefault(topic.slug, topic)
+    return tuple(topics.values())
+
+
+def _images(value: Any, name: str, alt: str, report: _Report) -> tuple[Image, ...]:
+    items = _list_of_mappings(value, name, report, MAX_IMAGES)
+    images = []
+    for i, item in items:
+        url = clean_url(item.get("url"), f"{name}[{i}].url", report)
+        if not url:
+            continue
+        width = _dimension(item.get("width"), f"{name}[{i}].width", report)
+        height = _dimension(item.get("height"), f"{name}[{i}].height", report)
+        text = fix_text(str(item.get("alt") or item.get("title") or "")) or alt
+        images.append(Image(url, width, height, text))
+    return tuple(images)
+
+
+def _related(value: Any, tz: ZoneInfo, report: _Report) -> tuple[RelatedLink, ...]:
+    links = []
+    for i, item in _list_of_mappings(value, "related", report, MAX_RELATED):
+        at = f"related[{i}]"
+        title = clean_text(item.get("title"), f"{at}.title", report)
+        urls = [clean_url(item.get(n), f"{at}.{n}", report) for n in URL_FIELDS]
+        known = tuple(dict.fromkeys(u for u in urls if u))
+        if not title and not known:
+            report(at, "has neither a title nor a URL; ignored")
+            continue
+        provider = _provider(item.get("provider"), f"{at}.provider", report)
+        main = urls[0] or urls[1]
+        if provider is None and main:
+            provider = provider_from_url(main)
+        links.append(
+            RelatedLink(
+                title=title or _short(main),
+                url=main,
+                urls=known,
+                provider=provider,
+                published=to_datetime(item.get("publishedDateTime"), f"{at}.publishedDateTime",
+                                      tz, report),
+                excerpt=clean_text(item.get("excerpt"), f"{at}.excerpt", report),
+            )
+        )
+    return tuple(links)
+
+
+def _list_of_mappings(
+    value: Any, name: str, report: _Report, limit: int
+) -> list[tuple[int, dict[str, Any]]]:
+    if value is None:
+        return []
+    if isinstance(value, dict):
+        value = [value]
+    if not isinstance(value, list):
+        report(name, f"must be a list, not {_kind(value)}; ignored")
+        return []
+    if len(value) > limit:
+        report(name, f"has {len(value)} entries; only the first {limit} are kept")
+        value = value[:limit]
+    items = []
+    for i, item in enumerate(value):
+        if isinstance(item, dict):
+            items.append((i, item))
+        else:
+            report(f"{name}[{i}]", f"must be a mapping, not {_kind(item)}; ignored")
+    return items
+
+
+# -- numbers and flags -----------------------------------------------------------------------
+
+
+def to_int(value: Any, name: str, report: _Report) -> int | None:
+    if value is None:
+        return None
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, str) and re.fullmatch(r"\s*-?\d{1,18}\s*", value):
+        return int(value)
+    report(name, f"must be a whole number, not {_describe(value)}; ignored")
+    return None
+
+
+def _dimension(value: Any, name: str, report: _Report) -> int | None:
+    number = to_int(value, name, report)
+    if number is not None and not 0 < number <= 100_000:
+        report(name, f"{number} is not a size in pixels; ignored")
+        return None
+    return number
+
+
+_TRUE = {"true", "yes", "on", "1"}
+_FALSE = {"false", "no", "off", "0"}
+
+
+def _published(value: Any, report: _Report) -> bool:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, (str, int)) and str(value).strip().lower() in _TRUE | _FALSE:
+        return str(value).strip().lower() in _TRUE
+    report("published", f"must be true or false, not {_describe(value)}; treated as a draft")
+    return False
+
+
+# -- body ------------------------------------------------------------------------------------
+
+_MARKDOWN = markdown.Markdown(extensions=["extra", "sane_lists", "smarty"], output_format="html")
+
+
+def render_body(body: str) -> str:
+    """Markdown to HTML, then sanitized: content may carry any HTML, only safe tags survive."""
+    if not body.strip():
+        return ""
+    rendered = _MARKDOWN.reset().convert(body)
+    return nh3.clean(
+        rendered,
+        tags=_BODY_TAGS,
+        attributes=_BODY_ATTRIBUTES,
+        url_schemes={"http", "https"},
+        link_rel="noopener noreferrer",
+    ).strip()
+
+
+# -- messages --------------------------------------------------------------------------------
+
+
+def _kind(value: Any) -> str:
+    names: dict[type, str] = {
+        list: "a list", dict: "a mapping", bool: "true/false", int: "a number",
+        float: "a number", datetime: "a date", date: "a date", str: "text",
+    }
+    return names.get(type(value), f"a {type(value).__name__}")
+
+
+def _describe(value: Any) -> str:
+    return f'"{_short(value)}"' if isinstance(value, str) else _kind(value)
+
+
+def _short(text: str, limit: int = 60) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+

@@ -1,0 +1,72 @@
+"""URL slugs: ASCII, lowercase, hyphenated, bounded, and never a path of their own."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from collections.abc import Callable, Iterable
+from typing import TypeVar
+
+from text_unidecode import unidecode
+
+from sitegen.model import Slug
+
+MAX_SLUG_CHARS = 80
+T = TypeVar("T")
+_NOT_ALNUM = re.compile(r"[^a-z0-9]+")
+# Names Windows refuses as files, whatever their extension.
+_RESERVED = {"con", "prn", "aux", "nul"} | {f"{p}{n}" for p in ("com", "lpt") for n in range(10)}
+
+
+def slugify(text: str, *, max_chars: int = MAX_SLUG_CHARS) -> Slug:
+    """Turn any text into a URL-safe slug; text with no letters or digits gets a hash slug.
+
+    The result matches ``[a-z0-9]+(-[a-z0-9]+)*``, so it cannot hold ``/``, ``\\``, ``..``,
+    NUL or a leading dot, and slugify(slugify(x)) == slugify(x).
+    """
+    ascii_text = unidecode(unicodedata.normalize("NFKC", text)).lower()
+    ascii_text = ascii_text.replace("&", " and ").replace("'", "")
+    slug = _NOT_ALNUM.sub("-", ascii_text).strip("-")
+    if len(slug) > max_chars:
+        cut = slug.rfind("-", 0, max_chars + 1)
+        slug = slug[: cut if cut > max_chars // 2 else max_chars].strip("-")
+    if not slug:
+        slug = "x-" + hashlib.sha1(text.encode("utf-8", "surrogatepass")).hexdigest()[:8]
+    if slug in _RESERVED:
+        slug += "-x"
+    return Slug(slug)
+
+
+def is_slug(text: str) -> bool:
+    return bool(re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", text))
+
+
+def assign_unique(
+    items: Iterable[T], wanted: Callable[[T], Slug], key: Callable[[T], str]
+) -> tuple[dict[str, Slug], list[tuple[T, Slug, Slug]]]:
+    """Give every item a distinct slug.
+
+    Items are taken in order (the caller sorts them, oldest first, so an existing page keeps
+    its URL when newer ones arrive); the first to want a slug gets it, later ones get a suffix
+    made from a hash of their ``key`` (stable however many others share the slug).
+    Returns key -> slug and the (item, wanted, given) of every item that was suffixed.
+    """
+    taken: set[Slug] = set()
+    given: dict[str, Slug] = {}
+    renamed: list[tuple[T, Slug, Slug]] = []
+    for item in items:
+        slug = wanted(item)
+        if slug in taken:
+            digest = hashlib.sha1(key(item).encode("utf-8", "surrogatepass")).hexdigest()
+            base = slug[: MAX_SLUG_CHARS - 7].rstrip("-")
+            n = 6
+            new = Slug(f"{base}-{digest[:n]}")
+            while new in taken:
+                n += 1
+                new = Slug(f"{base}-{digest[:n]}")
+            renamed.append((item, slug, new))
+            slug = new
+        taken.add(slug)
+        given[key(item)] = slug
+    return given, renamed
