@@ -24,12 +24,14 @@ def make_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     build_cmd = commands.add_parser(
-        "build", help="build the site into the output folder",
+        "build",
+        help="build the site into the output folder",
         description="Build the site. Settings come from sitegen.toml or [tool.sitegen] in "
         "pyproject.toml; flags override them.",
     )
     check_cmd = commands.add_parser(
-        "check", help="validate the content and report problems; write nothing",
+        "check",
+        help="validate the content and report problems; write nothing",
         description="Read and validate every content file; write nothing.",
     )
     for sub in (build_cmd, check_cmd):
@@ -41,20 +43,35 @@ def make_parser() -> argparse.ArgumentParser:
 
 
 def _add_site_options(sub: argparse.ArgumentParser) -> None:
-    sub.add_argument("--config", type=Path, help="settings file (default: sitegen.toml, "
-                     "else [tool.sitegen] in pyproject.toml)")
+    sub.add_argument(
+        "--config",
+        type=Path,
+        help="settings file (default: sitegen.toml, else [tool.sitegen] in pyproject.toml)",
+    )
     sub.add_argument("--content", type=Path, help="content folder (default: content)")
-    sub.add_argument("--drafts", action="store_true", default=None,
-                     help="include digests marked 'published: false'")
+    sub.add_argument(
+        "--drafts",
+        action="store_true",
+        default=None,
+        help="include digests marked 'published: false'",
+    )
     sub.add_argument("--strict", action="store_true", help="exit 1 if there is any problem")
     sub.add_argument("-q", "--quiet", action="store_true", help="print only problems")
-    sub.add_argument("--all-problems", action="store_true",
-                     help="print every problem, not the first few of each kind")
+    sub.add_argument(
+        "--all-problems",
+        action="store_true",
+        help="print every problem, not the first few of each kind",
+    )
 
 
 def _overrides(args: argparse.Namespace) -> dict[str, Any]:
-    flags = {"content": "content_dir", "output": "output_dir", "templates": "templates_dir",
-             "base_url": "base_url", "drafts": "drafts"}
+    flags = {
+        "content": "content_dir",
+        "output": "output_dir",
+        "templates": "templates_dir",
+        "base_url": "base_url",
+        "drafts": "drafts",
+    }
     values = {}
     for flag, setting in flags.items():
         value = getattr(args, flag, None)
@@ -76,7 +93,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"sitegen: build failed: {exc}", file=sys.stderr)
         print("sitegen: the output folder was left as it was", file=sys.stderr)
         return 1
-    for line in format_problems(result.problems, limit_repeats=0 if args.all_problems or args.strict else 5):
+    for line in format_problems(
+        result.problems, limit_repeats=0 if args.all_problems or args.strict else 5
+    ):
         print(line, file=sys.stderr)
     if not args.quiet:
         print(summary(result, config, args.command))
@@ -88,7 +107,8 @@ def main(argv: list[str] | None = None) -> int:
 
 def summary(result: BuildResult, config: SiteConfig, command: str) -> str:
     drafts = (
-        "drafts included" if config.drafts
+        "drafts included"
+        if config.drafts
         else f"{result.drafts_skipped} draft(s) left out (--drafts to include)"
     )
     seconds = sum(result.timings.values())
@@ -98,7 +118,9 @@ def summary(result: BuildResult, config: SiteConfig, command: str) -> str:
     written = result.written
     changes = (
         f"{len(written.written)} written, {written.unchanged} unchanged, "
-        f"{len(written.deleted)} removed" if written else ""
+        f"{len(written.deleted)} removed"
+        if written
+        else ""
     )
     return (
         f"built {result.articles} article(s), {result.pages} page(s) ({changes}), {drafts}, "

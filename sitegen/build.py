@@ -73,7 +73,9 @@ def read_articles(config: SiteConfig, result: BuildResult) -> list[Article]:
     return articles
 
 
-def build(config: SiteConfig, *, write: bool = True, log: Callable[[str], None] = print) -> BuildResult:
+def build(
+    config: SiteConfig, *, write: bool = True, log: Callable[[str], None] = print
+) -> BuildResult:
     """Build the site of ``config``; with ``write=False`` only check the content."""
     from sitegen import render  # the renderer (Jinja) is imported only when pages are made
 

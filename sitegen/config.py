@@ -63,7 +63,7 @@ class SiteConfig:
         return ZoneInfo(self.timezone)
 
     def path(self, name: str) -> Path:
-        return (self.root / getattr(self, name)).resolve()
+        return (self.root / str(getattr(self, name))).resolve()
 
 
 _SETTABLE = {f.name: f for f in fields(SiteConfig) if f.name != "root"}

@@ -5,13 +5,13 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import replace
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from sitegen.model import Article, Listing, Provider, SiteIndex, Slug, Topic
 from sitegen.problems import Problem, problem
 from sitegen.slugs import assign_unique
 
-_NO_DATE = datetime.min.replace(tzinfo=timezone.utc)
+_NO_DATE = datetime.min.replace(tzinfo=UTC)
 _KeysOf = Callable[[Article], Iterable[Topic | Provider]]
 
 
@@ -40,17 +40,16 @@ def build_index(articles: Iterable[Article]) -> tuple[SiteIndex, list[Problem]]:
 def _unique_slugs(articles: list[Article], problems: list[Problem]) -> list[Article]:
     """Equal titles get distinct slugs: the oldest keeps the plain one, so a URL that is
     already published stays put when a newer article with the same title arrives."""
-    oldest_first = sorted(
-        articles, key=lambda a: (a.published or _NO_DATE, str(a.source))
-    )
+    oldest_first = sorted(articles, key=lambda a: (a.published or _NO_DATE, str(a.source)))
     given, renamed = assign_unique(oldest_first, lambda a: a.slug, lambda a: str(a.source))
     owner = {a.slug: a for a in reversed(oldest_first)}
     for article, wanted, new in renamed:
         problems.append(
             problem(
-                article.source, 1, "title",
-                f'gives the same URL as {owner[wanted].source} ("{wanted}"); '
-                f'published as "{new}"',
+                article.source,
+                1,
+                "title",
+                f'gives the same URL as {owner[wanted].source} ("{wanted}"); published as "{new}"',
             )
         )
     return [replace(a, slug=given[str(a.source)]) for a in articles]

@@ -24,7 +24,7 @@ else:  # pragma: no cover - depends on how PyYAML was built
         stacklevel=1,
     )
 
-_HANDLER = frontmatter.YAMLHandler()
+_HANDLER = frontmatter.default_handlers.YAMLHandler()
 
 
 def find_sources(content_dir: Path) -> list[Path]:
@@ -50,8 +50,11 @@ def load_file(path: Path, shown: Path, max_bytes: int) -> SourceDoc | Problem:
         size = path.stat().st_size
         if size > max_bytes:
             return problem(
-                shown, 1, "file", f"is {size:,} bytes, over the {max_bytes:,}-byte limit "
-                "(max_file_bytes); skipped", error=True,
+                shown,
+                1,
+                "file",
+                f"is {size:,} bytes, over the {max_bytes:,}-byte limit (max_file_bytes); skipped",
+                error=True,
             )
         raw = path.read_bytes()
     except OSError as exc:
@@ -66,8 +69,11 @@ def parse_source(raw: bytes, shown: Path) -> SourceDoc | Problem:
     except UnicodeDecodeError as exc:
         line = raw.count(b"\n", 0, exc.start) + 1
         return problem(
-            shown, line, "file", f"is not UTF-8 (byte 0x{raw[exc.start]:02x}); "
-            "save it as UTF-8", error=True,
+            shown,
+            line,
+            "file",
+            f"is not UTF-8 (byte 0x{raw[exc.start]:02x}); save it as UTF-8",
+            error=True,
         )
     if "\x00" in text:
         line = text.count("\n", 0, text.index("\x00")) + 1
@@ -75,14 +81,21 @@ def parse_source(raw: bytes, shown: Path) -> SourceDoc | Problem:
     text = text.replace("\r\n", "\n")
     if not _HANDLER.detect(text):
         return problem(
-            shown, 1, "frontmatter", "missing: the file must start with a '---' line, "
-            "then YAML fields, then another '---' line", error=True,
+            shown,
+            1,
+            "frontmatter",
+            "missing: the file must start with a '---' line, "
+            "then YAML fields, then another '---' line",
+            error=True,
         )
     try:
         fm, body = _HANDLER.split(text)
     except ValueError:
         return problem(
-            shown, 1, "frontmatter", "is not closed: add a '---' line after the fields",
+            shown,
+            1,
+            "frontmatter",
+            "is not closed: add a '---' line after the fields",
             error=True,
         )
     # YAML marks count lines from the start of ``fm``; this turns them into file lines.
@@ -101,8 +114,11 @@ def parse_source(raw: bytes, shown: Path) -> SourceDoc | Problem:
         meta = {}
     if not isinstance(meta, dict):
         return problem(
-            shown, start, "frontmatter",
-            f"must be a mapping of fields, not a {_yaml_kind(meta)}", error=True,
+            shown,
+            start,
+            "frontmatter",
+            f"must be a mapping of fields, not a {_yaml_kind(meta)}",
+            error=True,
         )
     field_lines = {name: offset + line for name, line in lines.items()}
     return SourceDoc(shown, meta, body, field_lines, first_line=start)
@@ -148,8 +164,6 @@ def _yaml_kind(value: object) -> str:
     )
 
 
-def load_all(
-    content_dir: Path, base: Path, max_bytes: int
-) -> Iterator[SourceDoc | Problem]:
+def load_all(content_dir: Path, base: Path, max_bytes: int) -> Iterator[SourceDoc | Problem]:
     for path in find_sources(content_dir):
         yield load_file(path, display_path(path, base), max_bytes)

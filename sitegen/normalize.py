@@ -10,7 +10,7 @@ import email.utils
 import html
 import re
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timezone
+from datetime import UTC, date, datetime, time
 from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
@@ -28,8 +28,25 @@ MAX_RELATED = 100
 MAX_IMAGES = 50
 
 KNOWN_FIELDS = frozenset(
-    "title excerpt category type publishedDateTime originalUrl webUrl ampWebUrl cdnAmpWebUrl "
-    "quality heat published provider topics images related secured".split()
+    [
+        "title",
+        "excerpt",
+        "category",
+        "type",
+        "publishedDateTime",
+        "originalUrl",
+        "webUrl",
+        "ampWebUrl",
+        "cdnAmpWebUrl",
+        "quality",
+        "heat",
+        "published",
+        "provider",
+        "topics",
+        "images",
+        "related",
+        "secured",
+    ]
 )
 URL_FIELDS = ("originalUrl", "webUrl", "ampWebUrl", "cdnAmpWebUrl")
 # Never shown and never written anywhere: dropped here so no later stage can leak it.
@@ -122,8 +139,9 @@ def _title(value: Any, report: _Report, max_chars: int) -> str | None:
         return None
     title = fix_text(str(value))
     if not title:
-        report("title", "is empty once HTML and spaces are removed; the file was skipped",
-               error=True)
+        report(
+            "title", "is empty once HTML and spaces are removed; the file was skipped", error=True
+        )
         return None
     if len(title) > max_chars:
         cut = title.rfind(" ", 0, max_chars)
@@ -153,7 +171,7 @@ def to_datetime(value: Any, name: str, tz: ZoneInfo, report: _Report) -> datetim
     try:
         if parsed.tzinfo is None or parsed.utcoffset() is None:
             parsed = parsed.replace(tzinfo=tz)
-        return parsed.astimezone(timezone.utc)
+        return parsed.astimezone(UTC)
     except (OverflowError, ValueError):
         report(name, f'"{value}" is out of the range of dates; ignored')
         return None
@@ -285,8 +303,9 @@ def _related(value: Any, tz: ZoneInfo, report: _Report) -> tuple[RelatedLink, ..
                 url=main,
                 urls=known,
                 provider=provider,
-                published=to_datetime(item.get("publishedDateTime"), f"{at}.publishedDateTime",
-                                      tz, report),
+                published=to_datetime(
+                    item.get("publishedDateTime"), f"{at}.publishedDateTime", tz, report
+                ),
                 excerpt=clean_text(item.get("excerpt"), f"{at}.excerpt", report),
             )
         )
@@ -376,8 +395,14 @@ def render_body(body: str) -> str:
 
 def _kind(value: Any) -> str:
     names: dict[type, str] = {
-        list: "a list", dict: "a mapping", bool: "true/false", int: "a number",
-        float: "a number", datetime: "a date", date: "a date", str: "text",
+        list: "a list",
+        dict: "a mapping",
+        bool: "true/false",
+        int: "a number",
+        float: "a number",
+        datetime: "a date",
+        date: "a date",
+        str: "text",
     }
     return names.get(type(value), f"a {type(value).__name__}")
 
@@ -388,4 +413,3 @@ def _describe(value: Any) -> str:
 
 def _short(text: str, limit: int = 60) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
-

@@ -96,7 +96,9 @@ class Renderer:
 
     def article_page(self, article: Article) -> OutputFile:
         return self.page(
-            f"articles/{article.slug}/", "article.html", str(article.source),
+            f"articles/{article.slug}/",
+            "article.html",
+            str(article.source),
             article=self.views.article(article),
         )
 
@@ -115,7 +117,9 @@ class Renderer:
         for n in range(1, pages + 1):
             chunk = articles[(n - 1) * size : n * size]
             yield self.page(
-                base + (f"page/{n}/" if n > 1 else ""), template, source,
+                base + (f"page/{n}/" if n > 1 else ""),
+                template,
+                source,
                 cards=[self.views.card(a) for a in chunk],
                 pager=self.views.pager(n, pages, url_of),
                 total=len(articles),
@@ -125,8 +129,11 @@ class Renderer:
     def group_pages(self, kind: str, listing: Listing) -> Iterator[OutputFile]:
         url_of = self.urls.topic if kind == "topic" else self.urls.provider
         yield from self.listing_pages(
-            listing.articles, f"{kind}s/{listing.slug}/",
-            lambda n: url_of(listing.slug, n), f"{kind}.html", f"{kind} {listing.name}",
+            listing.articles,
+            f"{kind}s/{listing.slug}/",
+            lambda n: url_of(listing.slug, n),
+            f"{kind}.html",
+            f"{kind} {listing.name}",
             name=listing.name,
         )
 
@@ -140,9 +147,7 @@ class Renderer:
 def render_site(index: SiteIndex, config: SiteConfig, env: jinja2.Environment) -> list[OutputFile]:
     """Every page of the site: home, articles, topics, providers, 404 and theme assets."""
     r = Renderer(config, env)
-    files = list(
-        r.listing_pages(index.articles, "", r.urls.home, "index.html", "home page")
-    )
+    files = list(r.listing_pages(index.articles, "", r.urls.home, "index.html", "home page"))
     files.extend(r.article_page(a) for a in index.articles)
     for kind, listings in (("topic", index.topics), ("provider", index.providers)):
         files.append(r.index_page(kind, listings.values()))

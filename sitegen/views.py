@@ -165,4 +165,3 @@ class ViewFactory:
             next_url=url_of(page + 1) if page < pages else "",
             links=tuple(Link(url_of(n), str(n)) for n in range(1, pages + 1)),
         )
-

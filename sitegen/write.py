@@ -70,8 +70,14 @@ def find_collisions(files: Iterable[OutputFile]) -> list[Problem]:
         key = f.path.casefold()  # case-insensitive file systems would merge these
         if key in owner:
             found.append(
-                problem(f.source, 1, "output", f'"{f.path}" is also produced by '
-                        f"{owner[key].source}; only the first is written", error=True)
+                problem(
+                    f.source,
+                    1,
+                    "output",
+                    f'"{f.path}" is also produced by '
+                    f"{owner[key].source}; only the first is written",
+                    error=True,
+                )
             )
         else:
             owner[key] = f
@@ -88,7 +94,9 @@ def check_paths(files: Iterable[OutputFile]) -> None:
             or any(p in ("", ".", "..") or "\\" in p or "\x00" in p for p in parts)
             or parts[0] in _OWN_FILES
         ):
-            raise OutputError(f"{f.source}: refusing to write outside the output folder: {f.path!r}")
+            raise OutputError(
+                f"{f.source}: refusing to write outside the output folder: {f.path!r}"
+            )
 
 
 def write_output(output: Path, files: list[OutputFile]) -> WriteReport:
@@ -109,9 +117,14 @@ def write_output(output: Path, files: list[OutputFile]) -> WriteReport:
         target = output / f.path
         if f.path not in old and target.exists():
             report.problems.append(
-                problem(target, 1, "output", f"was not made by sitegen, so it is kept and "
-                        f"{f.source} is not written there; move the file away to publish it",
-                        error=True)
+                problem(
+                    target,
+                    1,
+                    "output",
+                    f"was not made by sitegen, so it is kept and "
+                    f"{f.source} is not written there; move the file away to publish it",
+                    error=True,
+                )
             )
             continue
         new[f.path] = digest
@@ -182,4 +195,3 @@ def _remove_empty_parents(folder: Path, stop: Path) -> None:
         except OSError:
             return
         folder = folder.parent
-
