@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 
 from sitegen.model import Article, Listing, Provider, SiteIndex, Slug, Topic
 from sitegen.problems import Problem, problem
-from sitegen.slugs import assign_unique
+from sitegen.slugs import assign_unique, merge_key, slugify
 
 _NO_DATE = datetime.min.replace(tzinfo=UTC)
 _KeysOf = Callable[[Article], Iterable[Topic | Provider]]
@@ -47,7 +47,7 @@ def _unique_slugs(articles: list[Article], problems: list[Problem]) -> list[Arti
         problems.append(
             problem(
                 article.source,
-                1,
+                article.title_line,
                 "title",
                 f'gives the same URL as {owner[wanted].source} ("{wanted}"); published as "{new}"',
             )
@@ -56,16 +56,19 @@ def _unique_slugs(articles: list[Article], problems: list[Problem]) -> list[Arti
 
 
 def _merge_topic_names(articles: list[Article]) -> list[Article]:
-    """Topics whose names differ only in case, spacing or punctuation share one slug; they
-    also share one display name: the most used spelling (ties: the first in sort order)."""
-    spellings: dict[Slug, Counter[str]] = defaultdict(Counter)
+    """Topics whose names differ only in case, spacing or punctuation are one topic, shown
+    under the most used spelling (ties: the first in sort order) and its slug."""
+    spellings: dict[str, Counter[str]] = defaultdict(Counter)
     for article in articles:
         for topic in article.topics:
-            spellings[topic.slug][topic.name] += 1
-    display = {slug: _most_used(counts) for slug, counts in spellings.items()}
+            spellings[merge_key(topic.name)][topic.name] += 1
+    merged_topic = {}
+    for key, counts in spellings.items():
+        name = _most_used(counts)
+        merged_topic[key] = Topic(name, slugify(name))
     merged = []
     for article in articles:
-        topics = tuple(Topic(display[t.slug], t.slug) for t in article.topics)
+        topics = tuple(merged_topic[merge_key(t.name)] for t in article.topics)
         merged.append(replace(article, topics=topics) if topics != article.topics else article)
     return merged
 

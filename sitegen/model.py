@@ -75,6 +75,7 @@ class Article:
     slug: Slug
     source: Path
     title: str
+    title_line: int  # where the title sits in the source, for messages about it
     excerpt: str
     published: datetime | None  # timezone-aware, UTC
     url: str  # the original article, the link readers follow ("" when none is usable)

@@ -21,7 +21,7 @@ import nh3
 
 from sitegen.model import Article, Image, Provider, RelatedLink, SourceDoc, Topic
 from sitegen.problems import Problem, problem
-from sitegen.slugs import slugify
+from sitegen.slugs import merge_key, slugify
 
 MAX_TOPICS = 50
 MAX_RELATED = 100
@@ -90,6 +90,7 @@ def normalize(
         slug=slugify(title or ""),
         source=doc.path,
         title=title or "",
+        title_line=doc.line_of("title"),
         excerpt=clean_text(meta.get("excerpt"), "excerpt", report),
         published=published,
         url=main_url,
@@ -264,8 +265,7 @@ def _topics(value: Any, report: _Report) -> tuple[Topic, ...]:
     for i, item in enumerate(value):
         name = clean_text(item, f"topics[{i}]", report)
         if name:
-            topic = Topic(name, slugify(name))
-            topics.setdefault(topic.slug, topic)
+            topics.setdefault(merge_key(name), Topic(name, slugify(name)))
     return tuple(topics.values())
 
 

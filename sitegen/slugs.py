@@ -26,7 +26,7 @@ def slugify(text: str, *, max_chars: int = MAX_SLUG_CHARS) -> Slug:
     NUL or a leading dot, and slugify(slugify(x)) == slugify(x).
     """
     ascii_text = unidecode(unicodedata.normalize("NFKC", text)).lower()
-    ascii_text = ascii_text.replace("&", " and ").replace("'", "")
+    ascii_text = ascii_text.replace("&", " and ").replace("+", " plus ").replace("'", "")
     slug = _NOT_ALNUM.sub("-", ascii_text).strip("-")
     if len(slug) > max_chars:
         cut = slug.rfind("-", 0, max_chars + 1)
@@ -36,6 +36,12 @@ def slugify(text: str, *, max_chars: int = MAX_SLUG_CHARS) -> Slug:
     if slug in _RESERVED:
         slug += "-x"
     return Slug(slug)
+
+
+def merge_key(text: str) -> str:
+    """Names with the same key are one name: "AI Ethics", "ai-ethics" and "A.I. ethics" differ
+    only in case, spacing or punctuation."""
+    return slugify(text).replace("-", "")
 
 
 def is_slug(text: str) -> bool:
