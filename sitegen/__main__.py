@@ -36,9 +36,29 @@ def make_parser() -> argparse.ArgumentParser:
     )
     for sub in (build_cmd, check_cmd):
         _add_site_options(sub)
-    build_cmd.add_argument("--output", type=Path, help="output folder (default: output)")
+    for sub in (build_cmd, check_cmd):
+        sub.add_argument("--output", type=Path, help="output folder (default: output)")
+        sub.add_argument("--base-url", help="published URL, e.g. https://owner.github.io/repo/")
     build_cmd.add_argument("--templates", type=Path, help="the site's templates folder")
-    build_cmd.add_argument("--base-url", help="published URL, e.g. https://owner.github.io/repo/")
+    build_cmd.add_argument(
+        "--no-search",
+        dest="search",
+        action="store_false",
+        default=None,
+        help="skip the Pagefind search index and page",
+    )
+    check_cmd.add_argument(
+        "--links",
+        action="store_true",
+        help="also check that every internal link and asset in the output folder resolves",
+    )
+    init_cmd = commands.add_parser(
+        "init",
+        help="create a new site: settings, sample content, GitHub Pages workflow",
+        description="Create a site skeleton in DIR (default: the current folder). "
+        "Existing files are kept, never overwritten.",
+    )
+    init_cmd.add_argument("dir", nargs="?", type=Path, default=Path("."), metavar="DIR")
     return parser
 
 
@@ -71,6 +91,7 @@ def _overrides(args: argparse.Namespace) -> dict[str, Any]:
         "templates": "templates_dir",
         "base_url": "base_url",
         "drafts": "drafts",
+        "search": "search",
     }
     values = {}
     for flag, setting in flags.items():
@@ -82,6 +103,8 @@ def _overrides(args: argparse.Namespace) -> dict[str, Any]:
 
 def main(argv: list[str] | None = None) -> int:
     args = make_parser().parse_args(argv)
+    if args.command == "init":
+        return _init(args.dir)
     try:
         config = load_config(Path.cwd(), args.config, _overrides(args))
     except ConfigError as exc:
@@ -99,10 +122,41 @@ def main(argv: list[str] | None = None) -> int:
         print(line, file=sys.stderr)
     if not args.quiet:
         print(summary(result, config, args.command))
+        for note in result.notes:
+            print(f"note: {note}")
+    if args.command == "check" and args.links:
+        return _check_links(config, quiet=args.quiet)
     if result.problems and args.strict:
         print(f"sitegen: {len(result.problems)} problem(s) and --strict: failing", file=sys.stderr)
         return 1
     return 0
+
+
+def _init(target: Path) -> int:
+    from sitegen.init import init_site
+
+    report = init_site(target)
+    for path in report.created:
+        print(f"created {target / path}")
+    for path in report.skipped:
+        print(f"skipped {target / path}: it already exists (left as it was)")
+    print(f"next: cd {target} && sitegen build, then see 'Publish on GitHub Pages' in the README")
+    return 0
+
+
+def _check_links(config: SiteConfig, *, quiet: bool) -> int:
+    from sitegen.linkcheck import check_links
+
+    output = config.path("output_dir")
+    if not output.is_dir():
+        print(f"sitegen: {output}: no built site to check; run sitegen build", file=sys.stderr)
+        return 2
+    broken = check_links(output, config.base_path, config.base_url)
+    for line in format_problems(broken, limit_repeats=0):
+        print(line, file=sys.stderr)
+    if not quiet:
+        print(f"checked links in {output}: {len(broken)} broken")
+    return 1 if broken else 0
 
 
 def summary(result: BuildResult, config: SiteConfig, command: str) -> str:

@@ -8,6 +8,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from sitegen import publish, search
 from sitegen.config import SiteConfig
 from sitegen.index import build_index
 from sitegen.load import load_all
@@ -37,6 +38,7 @@ class BuildResult:
     written: WriteReport | None = None
     timings: dict[str, float] = field(default_factory=dict)
     index: SiteIndex | None = None
+    notes: list[str] = field(default_factory=list)  # for the summary, e.g. "no sitemap"
 
     @property
     def errors(self) -> int:
@@ -91,14 +93,23 @@ def build(
     result.articles = len(index.articles)
     if not write:
         return result
+    config, problems = search.resolve_search(config)
+    result.problems.extend(problems)
     with _timed(result, "render"):
         dirs = render.theme_dirs(config)
         try:
             env = render.make_environment(dirs)
             files = render.render_site(index, config, env)
+            extra, result.notes = publish.publish_files(index, config, env, files)
         except Exception as exc:  # a theme error: report it, leave the output alone
             raise BuildError(_template_error(exc)) from exc
-        files.extend(render.static_files(dirs))
+        files.extend(render.static_files(dirs) + extra)
+    if config.search:
+        with _timed(result, "search"):
+            found, problems = search.search_files(files)
+        files.extend(found)
+        result.problems.extend(problems)
+    result.problems.extend(publish.size_problems(files))
     result.files = files
     result.pages = sum(f.path.endswith(".html") for f in files)
     result.problems.extend(find_collisions(files))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import re
 import tomllib
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
@@ -11,6 +12,9 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 CONFIG_FILE = "sitegen.toml"
+_LABEL = r"[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+_HOSTNAME = re.compile(rf"(?=.{{1,253}}$){_LABEL}(\.{_LABEL})+")
+_TAG_AUTHORITY = re.compile(r"[A-Za-z0-9.@_-]+,\d{4}(-\d{2}(-\d{2})?)?")
 
 
 class ConfigError(Exception):
@@ -41,6 +45,14 @@ class SiteConfig:
     drafts: bool = False
     # Articles in each Atom feed.
     feed_size: int = 20
+    # Who owns the feed ids, as the "domain,date" of a tag URI (RFC 4151), e.g.
+    # "example.org,2024". Set, entry ids are tag URIs that survive moving the site; empty,
+    # they are the absolute page URLs (or, with no base_url, a tag URI from the site title).
+    feed_authority: str = ""
+    # Custom domain for GitHub Pages, e.g. "news.example.org": written to the CNAME file.
+    cname: str = ""
+    # Build the Pagefind search index and the /search/ page (needs the "search" extra).
+    search: bool = True
     # Related articles shown per article.
     related_count: int = 8
     # Largest content file read, in bytes; larger files are reported and skipped.
@@ -147,6 +159,13 @@ def _check_values(config: SiteConfig) -> list[str]:
                 f'base_url: "{config.base_url}" must be an absolute http(s) URL, '
                 'e.g. "https://owner.github.io/repo/"'
             )
+    if config.feed_authority and not _TAG_AUTHORITY.fullmatch(config.feed_authority):
+        errors.append(
+            f'feed_authority: "{config.feed_authority}" must be a domain or email and a date, '
+            'e.g. "example.org,2024"'
+        )
+    if config.cname and not _HOSTNAME.fullmatch(config.cname):
+        errors.append(f'cname: "{config.cname}" must be a host name, e.g. "news.example.org"')
     for name in ("page_size", "feed_size", "max_file_bytes", "max_title_chars"):
         if getattr(config, name) < 1:
             errors.append(f"{name}: must be at least 1")

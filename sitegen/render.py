@@ -12,6 +12,7 @@ import jinja2
 
 from sitegen import __version__
 from sitegen.config import SiteConfig
+from sitegen.meta import news_article_ld
 from sitegen.model import Article, Listing, OutputFile, OutputPath, SiteIndex
 from sitegen.views import Link, PageUrl, Urls, ViewFactory
 
@@ -43,6 +44,7 @@ def make_environment(dirs: Sequence[Path]) -> jinja2.Environment:
         keep_trailing_newline=True,
     )
     env.globals["sitegen_version"] = __version__
+    env.globals["news_article_ld"] = news_article_ld
     return env
 
 
@@ -75,6 +77,7 @@ class Renderer:
                 Link(self.urls.home(), "Latest"),
                 Link(self.urls("topics/"), "Topics"),
                 Link(self.urls("providers/"), "Sources"),
+                *([Link(self.urls("search/"), "Search")] if config.search else []),
             ),
             extra=config.extra,
         )
@@ -135,6 +138,7 @@ class Renderer:
             f"{kind}.html",
             f"{kind} {listing.name}",
             name=listing.name,
+            slug=listing.slug,
         )
 
     def index_page(self, kind: str, listings: Iterable[Listing]) -> OutputFile:
@@ -154,6 +158,8 @@ def render_site(index: SiteIndex, config: SiteConfig, env: jinja2.Environment) -
         for listing in listings.values():
             files.extend(r.group_pages(kind, listing))
     files.append(r.page("404.html", "404.html", "404 page"))
+    if config.search:
+        files.append(r.page("search/", "search.html", "search page"))
     return files
 
 

@@ -1,0 +1,114 @@
+"""Atom feeds (RFC 4287): ``feed.xml`` for the site and ``topics/<slug>/feed.xml`` per topic.
+
+Feeds are rendered from the theme's ``feed.xml`` template (autoescaped, so every string is
+escaped); strings are also stripped of the characters XML cannot hold. Nothing depends on the
+build time, so an unchanged site gives byte-identical feeds.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import jinja2
+
+from sitegen.config import SiteConfig
+from sitegen.model import Article, OutputFile, OutputPath, SiteIndex
+from sitegen.public import absolute_url, fallback_date, iso, public_url, xml_text
+from sitegen.slugs import slugify
+
+SITE_FEED = "feed.xml"
+# Tag URIs need an owner; a site with neither feed_authority nor base_url gets one nobody
+# can own (.invalid is reserved), made specific by the site title.
+_FALLBACK_AUTHORITY = "sitegen.invalid,2000"
+
+
+@dataclass(frozen=True)
+class Category:
+    term: str
+    label: str
+
+
+@dataclass(frozen=True)
+class Entry:
+    id: str
+    title: str
+    url: str  # the article's page on this site
+    original: str  # the article at its source ("" when none)
+    updated: str
+    published: str  # "" when the article has no date
+    author: str  # the provider's name ("" when unknown)
+    author_uri: str
+    summary: str
+    categories: tuple[Category, ...]
+
+
+@dataclass(frozen=True)
+class Feed:
+    id: str
+    title: str
+    subtitle: str
+    self_url: str
+    page_url: str  # the HTML page the feed follows
+    updated: str
+    author: str
+    entries: tuple[Entry, ...]
+
+
+def feed_id(config: SiteConfig, path: str) -> str:
+    """A stable id for a site path: a tag URI when feed_authority is set (or when there is no
+    base_url to make an absolute URL from), else the absolute URL."""
+    if config.feed_authority:
+        return f"tag:{config.feed_authority}:{path}"
+    if config.base_url:
+        return absolute_url(config, path)
+    return f"tag:{_FALLBACK_AUTHORITY}:{slugify(config.title)}/{path}"
+
+
+def entry(article: Article, config: SiteConfig) -> Entry:
+    path = f"articles/{article.slug}/"
+    provider = article.provider
+    return Entry(
+        id=feed_id(config, path),
+        title=xml_text(article.title),
+        url=public_url(config, path),
+        original=xml_text(article.url),
+        updated=iso(article.published or fallback_date()),
+        published=iso(article.published) if article.published else "",
+        author=xml_text(provider.name) if provider else "",
+        author_uri=f"https://{xml_text(provider.domain)}/" if provider and provider.domain else "",
+        summary=xml_text(article.excerpt),
+        categories=tuple(Category(t.slug, xml_text(t.name)) for t in article.topics),
+    )
+
+
+def make_feed(
+    articles: Sequence[Article], config: SiteConfig, path: str, page: str, title: str
+) -> Feed:
+    """The newest ``feed_size`` of ``articles`` (newest first) as the feed at ``path``."""
+    entries = tuple(entry(a, config) for a in articles[: config.feed_size])
+    return Feed(
+        id=feed_id(config, path),
+        title=xml_text(title),
+        subtitle=xml_text(config.description),
+        self_url=public_url(config, path),
+        page_url=public_url(config, page),
+        updated=max((e.updated for e in entries), default=iso(fallback_date())),
+        author=xml_text(config.title),
+        entries=entries,
+    )
+
+
+def feed_files(index: SiteIndex, config: SiteConfig, env: jinja2.Environment) -> list[OutputFile]:
+    """The site feed and one feed per topic."""
+    template = env.get_template("feed.xml")
+    feeds = [(SITE_FEED, make_feed(index.articles, config, SITE_FEED, "", config.title), "site")]
+    for slug, topic in index.topics.items():
+        path = f"topics/{slug}/{SITE_FEED}"
+        title = f"{topic.name} · {config.title}"
+        feed = make_feed(topic.articles, config, path, f"topics/{slug}/", title)
+        feeds.append((path, feed, f"topic {topic.name}"))
+    return [
+        OutputFile(OutputPath(path), template.render(feed=feed).encode("utf-8"), f"{source} feed")
+        for path, feed, source in feeds
+    ]

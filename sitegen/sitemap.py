@@ -1,0 +1,90 @@
+"""``sitemap.xml`` (sitemaps.org 0.9) and ``robots.txt``.
+
+The sitemap lists every HTML page the build makes but the 404 page, so it cannot drift from
+the pages; ``lastmod`` is the article's date, or for a listing page its newest article's.
+Sitemaps need absolute URLs, so without a base_url there is no sitemap (the build says so).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+import jinja2
+
+from sitegen.config import SiteConfig
+from sitegen.model import Article, OutputFile, OutputPath, SiteIndex
+from sitegen.public import absolute_url, iso
+
+SITEMAP = "sitemap.xml"
+NOT_LISTED = {"404.html"}
+
+
+@dataclass(frozen=True)
+class SitemapUrl:
+    loc: str
+    lastmod: str  # "" when no article on the page has a date
+
+
+def page_dates(index: SiteIndex, page_size: int) -> dict[str, datetime]:
+    """Output path of each page -> its last change: the newest dated article on it."""
+    dates: dict[str, datetime] = {}
+    for article in index.articles:
+        if article.published:
+            dates[f"articles/{article.slug}/index.html"] = article.published
+    _listing_dates(dates, "", index.articles, page_size)
+    for kind, listings in (("topics", index.topics), ("providers", index.providers)):
+        newest = [_newest(listing.articles) for listing in listings.values()]
+        known = [d for d in newest if d is not None]
+        if known:
+            dates[f"{kind}/index.html"] = max(known)
+        for slug, listing in listings.items():
+            _listing_dates(dates, f"{kind}/{slug}/", listing.articles, page_size)
+    return dates
+
+
+def _listing_dates(
+    dates: dict[str, datetime], base: str, articles: Sequence[Article], size: int
+) -> None:
+    """The pages of a paginated listing, as render.listing_pages cuts them."""
+    for start in range(0, len(articles), size):
+        newest = _newest(articles[start : start + size])
+        page = start // size + 1
+        if newest is not None:
+            dates[base + (f"page/{page}/" if page > 1 else "") + "index.html"] = newest
+
+
+def _newest(articles: Iterable[Article]) -> datetime | None:
+    return max((a.published for a in articles if a.published), default=None)
+
+
+def sitemap_urls(
+    files: Iterable[OutputFile], dates: dict[str, datetime], config: SiteConfig
+) -> list[SitemapUrl]:
+    """One entry per HTML page, sorted by URL; pages no article dates get no lastmod."""
+    urls = []
+    for f in files:
+        if not f.path.endswith(".html") or f.path in NOT_LISTED:
+            continue
+        folder = f.path == "index.html" or f.path.endswith("/index.html")
+        path = f.path.removesuffix("index.html") if folder else f.path
+        when = dates.get(f.path)
+        urls.append(SitemapUrl(absolute_url(config, path), iso(when) if when else ""))
+    return sorted(urls, key=lambda u: u.loc)
+
+
+def sitemap_files(
+    index: SiteIndex, config: SiteConfig, env: jinja2.Environment, files: Sequence[OutputFile]
+) -> list[OutputFile]:
+    """``sitemap.xml`` (only with a base_url) and ``robots.txt`` pointing to it."""
+    out = []
+    sitemap_url = ""
+    if config.base_url:
+        urls = sitemap_urls(files, page_dates(index, config.page_size), config)
+        xml = env.get_template("sitemap.xml").render(urls=urls)
+        out.append(OutputFile(OutputPath(SITEMAP), xml.encode("utf-8"), "sitemap"))
+        sitemap_url = absolute_url(config, SITEMAP)
+    robots = env.get_template("robots.txt").render(sitemap_url=sitemap_url)
+    out.append(OutputFile(OutputPath("robots.txt"), robots.encode("utf-8"), "robots.txt"))
+    return out
