@@ -1,0 +1,79 @@
+"""sitemap.xml is valid against the sitemaps.org 0.9 schema and lists every page once."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from lxml import etree
+
+from conftest import SUB_BASE_URL
+
+XSD = Path(__file__).resolve().parent.parent / "data" / "sitemap.xsd"
+NS = {"s": "http://www.sitemaps.org/schemas/sitemap/0.9"}
+
+
+@pytest.fixture(scope="module")
+def schema() -> etree.XMLSchema:
+    return etree.XMLSchema(etree.parse(str(XSD)))
+
+
+def test_the_sitemap_is_valid_against_the_schema(sub_site, schema):
+    config, _ = sub_site
+    doc = etree.parse(str(config.path("output_dir") / "sitemap.xml"))
+    schema.assertValid(doc)
+
+
+def test_the_schema_rejects_a_broken_sitemap(schema):
+    bad = etree.fromstring(
+        b'<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+        b"<url><loc>https://example.org/</loc><lastmod>yesterday</lastmod></url></urlset>"
+    )
+    assert not schema.validate(bad)
+
+
+def test_the_sitemap_lists_every_page_but_the_404_once(sub_site):
+    config, result = sub_site
+    doc = etree.parse(str(config.path("output_dir") / "sitemap.xml"))
+    locs = [e.text for e in doc.findall("s:url/s:loc", NS)]
+    pages = [
+        SUB_BASE_URL + f.path.removesuffix("index.html")
+        for f in result.files
+        if f.path.endswith(".html") and f.path != "404.html"
+    ]
+    assert sorted(locs) == sorted(pages)
+    assert SUB_BASE_URL + "404.html" not in locs
+
+
+def test_lastmod_is_the_article_date_or_the_newest_on_a_listing(sub_site):
+    config, result = sub_site
+    doc = etree.parse(str(config.path("output_dir") / "sitemap.xml"))
+    lastmod = {
+        e.findtext("s:loc", namespaces=NS): e.findtext("s:lastmod", namespaces=NS)
+        for e in doc.findall("s:url", NS)
+    }
+    articles = result.index.articles
+    newest = articles[0]
+    assert lastmod[SUB_BASE_URL] == newest.published.strftime("%Y-%m-%dT%H:%M:%SZ")
+    for article in articles:
+        when = lastmod[f"{SUB_BASE_URL}articles/{article.slug}/"]
+        expected = article.published.strftime("%Y-%m-%dT%H:%M:%SZ") if article.published else None
+        assert when == expected
+    for slug, topic in result.index.topics.items():
+        dates = [a.published for a in topic.articles[: config.page_size] if a.published]
+        expected = max(dates).strftime("%Y-%m-%dT%H:%M:%SZ") if dates else None
+        assert lastmod[f"{SUB_BASE_URL}topics/{slug}/"] == expected
+
+
+def test_robots_txt_points_to_the_sitemap(sub_site):
+    config, _ = sub_site
+    robots = (config.path("output_dir") / "robots.txt").read_text()
+    assert f"Sitemap: {SUB_BASE_URL}sitemap.xml" in robots.splitlines()
+
+
+def test_without_a_base_url_there_is_no_sitemap_and_the_build_says_so(root_site):
+    config, result = root_site
+    output = config.path("output_dir")
+    assert not (output / "sitemap.xml").exists()
+    assert "Sitemap:" not in (output / "robots.txt").read_text()
+    assert any("sitemap" in note for note in result.notes)

@@ -1,0 +1,142 @@
+"""Feeds, sitemap dates, GitHub Pages files and the size warning, from data in memory."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+
+import feedparser
+import pytest
+
+from sitegen.config import ConfigError, SiteConfig, load_config
+from sitegen.feeds import feed_files, make_feed
+from sitegen.index import build_index
+from sitegen.meta import json_for_script, news_article
+from sitegen.model import Article, Image, OutputFile, OutputPath, Provider, Slug, Topic
+from sitegen.publish import pages_files, size_problems
+from sitegen.render import Renderer, builtin_theme_dir, make_environment
+from sitegen.views import Urls, ViewFactory
+
+HOSTILE = 'Bad </script><script>alert("x")</script> & <b>bold</b> \x00\x07\x1b ]]> end'
+
+
+def article(slug: str, title: str = "A title", day: int | None = 1, **kw: object) -> Article:
+    values: dict[str, object] = {
+        "slug": Slug(slug),
+        "source": Path(f"content/{slug}.md"),
+        "title": title,
+        "excerpt": "An excerpt.",
+        "published": datetime(2021, 1, day, 12, tzinfo=UTC) if day else None,
+        "url": f"https://news.example.org/{slug}",
+        "urls": (f"https://news.example.org/{slug}",),
+        "provider": Provider("Example News", "news.example.org", Slug("example-news")),
+        "topics": (Topic("AI", Slug("ai")),),
+        "images": (Image("https://img.example.org/a.jpg", 1200, 630, "alt"),),
+        "related": (),
+        "quality": None,
+        "heat": None,
+        "category": "news",
+        "kind": "article",
+        "draft": False,
+        "body_html": "",
+    }
+    values.update(kw)
+    return Article(**values)  # type: ignore[arg-type]
+
+
+def config(tmp_path: Path, **values: object) -> SiteConfig:
+    return SiteConfig(root=tmp_path, **values)  # type: ignore[arg-type]
+
+
+def render_feeds(cfg: SiteConfig, articles: list[Article]) -> dict[str, bytes]:
+    index, _ = build_index(articles)
+    env = make_environment([builtin_theme_dir()])
+    Renderer(cfg, env)  # registers the site globals the templates use
+    return {f.path: f.data for f in feed_files(index, cfg, env)}
+
+
+def test_hostile_text_is_escaped_and_control_characters_dropped(tmp_path):
+    cfg = config(tmp_path, title=HOSTILE, base_url="https://example.org/")
+    feeds = render_feeds(cfg, [article("a", HOSTILE, excerpt=HOSTILE)])
+    parsed = feedparser.parse(feeds["feed.xml"])
+    assert not parsed.bozo, parsed.get("bozo_exception")
+    clean = HOSTILE.replace("\x00", "").replace("\x07", "").replace("\x1b", "")
+    assert parsed.entries[0].title == clean
+    assert parsed.entries[0].summary == clean
+    assert parsed.feed.title == clean
+    assert b"<script>" not in feeds["feed.xml"]
+
+
+def test_feed_size_caps_the_entries_newest_first(tmp_path):
+    cfg = config(tmp_path, feed_size=2, base_url="https://example.org/")
+    feed = make_feed([article("c", day=3), article("b", day=2), article("a", day=1)], cfg,
+                     "feed.xml", "", "t")
+    assert [e.url for e in feed.entries] == [
+        "https://example.org/articles/c/",
+        "https://example.org/articles/b/",
+    ]
+    assert feed.updated == "2021-01-03T12:00:00Z"
+
+
+def test_feed_authority_gives_tag_ids_that_survive_a_move(tmp_path):
+    one = config(tmp_path, feed_authority="me@example.org,2024", base_url="https://a.org/")
+    two = config(tmp_path, feed_authority="me@example.org,2024", base_url="https://b.org/x/")
+    a = make_feed([article("a")], one, "feed.xml", "", "t")
+    b = make_feed([article("a")], two, "feed.xml", "", "t")
+    assert a.entries[0].id == b.entries[0].id == "tag:me@example.org,2024:articles/a/"
+    assert a.entries[0].url != b.entries[0].url
+
+
+def test_undated_entries_use_source_date_epoch_never_the_clock(tmp_path, monkeypatch):
+    cfg = config(tmp_path)
+    monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
+    assert make_feed([article("a", day=None)], cfg, "feed.xml", "", "t").updated == (
+        "1970-01-01T00:00:00Z"
+    )
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    feed = make_feed([article("a", day=None)], cfg, "feed.xml", "", "t")
+    assert feed.updated == feed.entries[0].updated == "2023-11-14T22:13:20Z"
+    assert feed.entries[0].published == ""
+
+
+def test_json_ld_round_trips_a_hostile_title_without_breaking_out(tmp_path):
+    views = ViewFactory(Urls("/"), UTC)
+    view = views.article(article("a", HOSTILE))
+    text = str(json_for_script(news_article(view, "Site", "https://example.org/articles/a/")))
+    assert "<" not in text and ">" not in text and "&" not in text
+    data = json.loads(text)
+    assert data["headline"] == HOSTILE
+    assert data["@type"] == "NewsArticle"
+    assert data["isBasedOn"] == "https://news.example.org/a"
+    assert data["publisher"] == {"@type": "Organization", "name": "Example News"}
+    assert data["image"][0] == {
+        "@type": "ImageObject",
+        "url": "https://img.example.org/a.jpg",
+        "width": 1200,
+        "height": 630,
+    }
+
+
+def test_nojekyll_always_and_cname_when_set(tmp_path):
+    assert [f.path for f in pages_files(config(tmp_path))] == [".nojekyll"]
+    files = {f.path: f.data for f in pages_files(config(tmp_path, cname="news.example.org"))}
+    assert files["CNAME"] == b"news.example.org\n"
+
+
+@pytest.mark.parametrize(
+    ("key", "value"),
+    [("cname", "https://news.example.org/"), ("feed_authority", "example.org")],
+)
+def test_bad_cname_or_feed_authority_is_a_settings_error(tmp_path, key, value):
+    (tmp_path / "sitegen.toml").write_text(f'{key} = "{value}"\n')
+    with pytest.raises(ConfigError, match=key):
+        load_config(tmp_path)
+
+
+def test_a_site_over_the_size_limit_is_warned_about():
+    files = [OutputFile(OutputPath(f"{n}.html"), b"x" * 600, "t") for n in range(2)]
+    assert size_problems(files, limit=1200) == []
+    [warning] = size_problems(files, limit=1000)
+    assert warning.field == "size"
+    assert "1.2 kB" in warning.message and "1.0 kB" in warning.message
