@@ -12,10 +12,10 @@ from typing import Any
 
 import pytest
 
-pytest_plugins = ("browser",)
-
 from sitegen.build import BuildResult, build
 from sitegen.config import SiteConfig, load_config
+
+pytest_plugins = ("browser",)
 
 ROOT = Path(__file__).resolve().parent.parent
 SUB_BASE_URL = "https://example.github.io/myrepo/"

@@ -44,9 +44,7 @@ def links_of(body: str, content_type: str) -> list[str]:
         parser.feed(body)
         return parser.urls
     if "xml" in content_type:
-        return [
-            a or b for a, b in re.findall(r'href="([^"]*)"|<loc>([^<]*)</loc>', body)
-        ]
+        return [a or b for a, b in re.findall(r'href="([^"]*)"|<loc>([^<]*)</loc>', body)]
     return []
 
 

@@ -7,7 +7,6 @@ from urllib.parse import urlsplit
 
 import feedparser
 import pytest
-
 from conftest import SUB_BASE_URL
 
 
@@ -49,9 +48,7 @@ def test_the_site_feed_holds_the_newest_articles_in_order(sub_site):
     config, result = sub_site
     feed = parse(config.path("output_dir") / "feed.xml")
     newest = result.index.articles[: config.feed_size]
-    assert [e.link for e in feed.entries] == [
-        f"{SUB_BASE_URL}articles/{a.slug}/" for a in newest
-    ]
+    assert [e.link for e in feed.entries] == [f"{SUB_BASE_URL}articles/{a.slug}/" for a in newest]
     first = newest[0]
     entry = feed.entries[0]
     assert entry.title == first.title

@@ -7,6 +7,7 @@ import shutil
 from pathlib import Path
 
 from conftest import ROOT, SUB_BASE_URL
+
 from sitegen.__main__ import main
 from sitegen.linkcheck import check_links, resolve
 

@@ -5,9 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from lxml import etree
-
 from conftest import SUB_BASE_URL
+from lxml import etree
 
 XSD = Path(__file__).resolve().parent.parent / "data" / "sitemap.xsd"
 NS = {"s": "http://www.sitemaps.org/schemas/sitemap/0.9"}

@@ -70,8 +70,9 @@ def test_hostile_text_is_escaped_and_control_characters_dropped(tmp_path):
 
 def test_feed_size_caps_the_entries_newest_first(tmp_path):
     cfg = config(tmp_path, feed_size=2, base_url="https://example.org/")
-    feed = make_feed([article("c", day=3), article("b", day=2), article("a", day=1)], cfg,
-                     "feed.xml", "", "t")
+    feed = make_feed(
+        [article("c", day=3), article("b", day=2), article("a", day=1)], cfg, "feed.xml", "", "t"
+    )
     assert [e.url for e in feed.entries] == [
         "https://example.org/articles/c/",
         "https://example.org/articles/b/",
