@@ -40,6 +40,7 @@ def article(slug: str, title: str = "A title", day: int | None = 1, **kw: object
         "kind": "article",
         "draft": False,
         "body_html": "",
+        "title_line": 2,
     }
     values.update(kw)
     return Article(**values)  # type: ignore[arg-type]
