@@ -24,6 +24,21 @@ else:  # pragma: no cover - depends on how PyYAML was built
         stacklevel=1,
     )
 
+
+
+class _DigestLoader(_Loader):  # type: ignore[misc,valid-type]
+    """The safe loader, except that a date-like value that is no real date ("2020-13-45")
+    stays a string, so normalize reports that one field instead of the file being lost."""
+
+    def construct_yaml_timestamp(self, node: yaml.ScalarNode) -> Any:
+        try:
+            return super().construct_yaml_timestamp(node)
+        except (ValueError, OverflowError):
+            return self.construct_scalar(node)
+
+
+_DigestLoader.add_constructor("tag:yaml.org,2002:timestamp", _DigestLoader.construct_yaml_timestamp)
+
 _HANDLER = frontmatter.default_handlers.YAMLHandler()
 
 
@@ -128,7 +143,7 @@ def _parse_yaml(text: str) -> tuple[Any, dict[str, int], int]:
     """Parse once into nodes, take each key's line from them, then build the Python value.
 
     Returns the value, field name -> line, and the line where the document starts."""
-    loader = _Loader(text)
+    loader = _DigestLoader(text)
     try:
         node = loader.get_single_node()
         value = loader.construct_document(node) if node is not None else None
