@@ -25,8 +25,7 @@ else:  # pragma: no cover - depends on how PyYAML was built
     )
 
 
-
-class _DigestLoader(_Loader):  # type: ignore[misc,valid-type]
+class _DigestLoader(_Loader):  # type: ignore[misc]
     """The safe loader, except that a date-like value that is no real date ("2020-13-45")
     stays a string, so normalize reports that one field instead of the file being lost."""
 
