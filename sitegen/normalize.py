@@ -104,7 +104,7 @@ def normalize(
         category=clean_text(meta.get("category"), "category", report),
         kind=clean_text(meta.get("type"), "type", report),
         draft=not _published(meta.get("published", True), report),
-        body_html=render_body(doc.body),
+        body_html=_body(doc.body, report),
         extra={k: v for k, v in meta.items() if k not in KNOWN_FIELDS and isinstance(k, str)},
     )
     return (article if title else None), report.problems
@@ -116,7 +116,9 @@ def normalize(
 def fix_text(text: str) -> str:
     """Repair mojibake, drop tags and control characters, collapse whitespace."""
     if not text.isascii():
-        text = ftfy.fix_text(text)  # ftfy is slow; pure ASCII cannot be mojibake
+        # ftfy is slow; pure ASCII cannot be mojibake. Curly quotes and full-width letters
+        # are correct text, not encoding damage: keep them as the source wrote them.
+        text = ftfy.fix_text(text, uncurl_quotes=False, fix_character_width=False)
     if "<" in text or "&" in text:
         text = html.unescape(nh3.clean(text, tags=set()))
     return " ".join(_CONTROL.sub("", text).split())
@@ -187,7 +189,7 @@ def _parse_date_text(text: str) -> datetime | None:
         pass
     try:  # RFC 2822, as RSS feeds write dates
         return email.utils.parsedate_to_datetime(text)
-    except (TypeError, ValueError, IndexError):
+    except (TypeError, ValueError, IndexError, OverflowError):
         return None
 
 
@@ -390,6 +392,14 @@ def render_body(body: str) -> str:
     ).strip()
 
 
+def _body(body: str, report: _Report) -> str:
+    try:
+        return render_body(body)
+    except RecursionError:  # Markdown recurses per level of nesting (lists, quotes)
+        report("body", "is nested too deeply to render; left out")
+        return ""
+
+
 # -- messages --------------------------------------------------------------------------------
 
 
@@ -403,6 +413,7 @@ def _kind(value: Any) -> str:
         datetime: "a date",
         date: "a date",
         str: "text",
+        type(None): "empty",
     }
     return names.get(type(value), f"a {type(value).__name__}")
 
