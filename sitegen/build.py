@@ -11,7 +11,7 @@ from pathlib import Path
 from sitegen import publish, search
 from sitegen.config import SiteConfig
 from sitegen.index import build_index
-from sitegen.load import load_all
+from sitegen.load import display_path, load_all
 from sitegen.model import Article, OutputFile, SiteIndex
 from sitegen.normalize import normalize
 from sitegen.problems import Problem, Severity
@@ -87,7 +87,7 @@ def build(
         _check_output(config, output)
     articles = read_articles(config, result)
     with _timed(result, "index"):
-        index, problems = build_index(articles)
+        index, problems = build_index(articles, _content_key(config))
     result.problems.extend(problems)
     result.index = index
     result.articles = len(index.articles)
@@ -120,6 +120,17 @@ def build(
             raise BuildError(f"{output}: writing the site failed: {exc}") from exc
     result.problems.extend(result.written.problems)
     return result
+
+
+def _content_key(config: SiteConfig) -> Callable[[Article], str]:
+    """An article's path inside the content folder: the same whatever folder sitegen runs
+    in, so the slug suffix of a duplicate title (made from it) never changes."""
+    content = config.path("content_dir")
+
+    def key(article: Article) -> str:
+        return display_path((Path.cwd() / article.source).resolve(), content).as_posix()
+
+    return key
 
 
 def _check_output(config: SiteConfig, output: Path) -> None:

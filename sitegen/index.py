@@ -21,9 +21,17 @@ def newest_first(articles: Iterable[Article]) -> list[Article]:
     return sorted(ordered, key=lambda a: a.published or _NO_DATE, reverse=True)
 
 
-def build_index(articles: Iterable[Article]) -> tuple[SiteIndex, list[Problem]]:
+def source_key(article: Article) -> str:
+    return article.source.as_posix()
+
+
+def build_index(
+    articles: Iterable[Article], identity: Callable[[Article], str] = source_key
+) -> tuple[SiteIndex, list[Problem]]:
+    """``identity`` names an article the same way in every build (the caller passes its path
+    inside the content folder); slug suffixes of equal titles are made from it."""
     problems: list[Problem] = []
-    unique = _unique_slugs(list(articles), problems)
+    unique = _unique_slugs(list(articles), identity, problems)
     unique = _merge_topic_names(unique)
     ordered = newest_first(unique)
     return (
@@ -37,11 +45,13 @@ def build_index(articles: Iterable[Article]) -> tuple[SiteIndex, list[Problem]]:
     )
 
 
-def _unique_slugs(articles: list[Article], problems: list[Problem]) -> list[Article]:
+def _unique_slugs(
+    articles: list[Article], identity: Callable[[Article], str], problems: list[Problem]
+) -> list[Article]:
     """Equal titles get distinct slugs: the oldest keeps the plain one, so a URL that is
     already published stays put when a newer article with the same title arrives."""
-    oldest_first = sorted(articles, key=lambda a: (a.published or _NO_DATE, str(a.source)))
-    given, renamed = assign_unique(oldest_first, lambda a: a.slug, lambda a: str(a.source))
+    oldest_first = sorted(articles, key=lambda a: (a.published or _NO_DATE, identity(a)))
+    given, renamed = assign_unique(oldest_first, lambda a: a.slug, identity)
     owner = {a.slug: a for a in reversed(oldest_first)}
     for article, wanted, new in renamed:
         problems.append(
@@ -52,7 +62,7 @@ def _unique_slugs(articles: list[Article], problems: list[Problem]) -> list[Arti
                 f'gives the same URL as {owner[wanted].source} ("{wanted}"); published as "{new}"',
             )
         )
-    return [replace(a, slug=given[str(a.source)]) for a in articles]
+    return [replace(a, slug=given[identity(a)]) for a in articles]
 
 
 def _merge_topic_names(articles: list[Article]) -> list[Article]:
