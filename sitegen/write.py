@@ -46,20 +46,32 @@ def check_output_dir(output: Path, protected: dict[str, Path]) -> None:
     """Refuse an output folder that holds or is one of the site's own folders, or that is
     not empty and was not made by sitegen."""
     output = output.resolve()
-    for name, folder in protected.items():
-        folder = folder.resolve()
-        if output == folder or output in folder.parents:
-            raise OutputError(
-                f"{output}: refusing to use the {name} as output folder (it would hold or "
-                "overwrite it); set output_dir to a folder of its own, e.g. 'output'"
-            )
+    folders = {name: folder.resolve() for name, folder in protected.items()}
+    held = [name for name, folder in folders.items() if output in (folder, *folder.parents)]
+    if held:
+        # Name the folder itself when output is one, else the outermost one it would hold.
+        exact = [name for name in held if folders[name] == output]
+        name = exact[0] if exact else min(held, key=lambda n: len(folders[n].parts))
+        raise OutputError(
+            f"{output}: refusing to use the {name} as output folder (it would hold or "
+            "overwrite it); set output_dir to a folder of its own, e.g. 'output'"
+        )
     if output.exists() and not output.is_dir():
         raise OutputError(f"{output}: the output path exists and is not a folder")
-    if output.is_dir() and not (output / MANIFEST).is_file() and any(output.iterdir()):
+    if output.is_dir() and not _made_by_sitegen(output):
         raise OutputError(
             f"{output}: the output folder is not empty and was not made by sitegen; "
             "choose an empty or new folder (sitegen never deletes files it did not write)"
         )
+
+
+def _made_by_sitegen(output: Path) -> bool:
+    """A manifest or a committed journal (a first build killed midway) marks our folder; a
+    folder holding nothing but an uncommitted staging area is as good as empty."""
+    if (output / MANIFEST).is_file() or (output / JOURNAL).is_file():
+        return True
+    own = _OWN_FILES | {JOURNAL + ".tmp", MANIFEST + ".tmp"}
+    return all(p.name in own for p in output.iterdir())
 
 
 def find_collisions(files: Iterable[OutputFile]) -> list[Problem]:
