@@ -1,0 +1,189 @@
+"""The command line: subcommands, help, exit codes, --strict, check and the summary."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+
+import pytest
+
+from sitegen import __version__
+from sitegen.__main__ import main
+from tests.conftest import MakeSite, digest
+
+SITE = {
+    "content/one.md": digest(title="One", publishedDateTime="2021-01-01T00:00:00Z", topics=["A"]),
+    "content/two.md": digest(title="Two", publishedDateTime="2021-01-02T00:00:00Z"),
+    "content/draft.md": digest(title="Draft", published=False),
+}
+BAD = {
+    "content/bad-heat.md": "---\ntitle: Hot\nheat: very\n---\n",
+    "content/no-title.md": "---\nexcerpt: x\n---\n",
+}
+
+
+def run(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    try:
+        code = main(argv)
+    except SystemExit as exc:
+        code = int(exc.code or 0)
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_python_dash_m_sitegen_runs() -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "sitegen", "--version"], capture_output=True, text=True, check=False
+    )
+    assert (done.returncode, done.stdout) == (0, f"sitegen {__version__}\n")
+
+
+def test_version(capsys: pytest.CaptureFixture[str]) -> None:
+    assert run(["--version"], capsys)[:2] == (0, f"sitegen {__version__}\n")
+
+
+@pytest.mark.parametrize(
+    ("argv", "words"),
+    [
+        (["--help"], ["build", "check", "--version"]),
+        (["build", "--help"], ["--output", "--templates", "--base-url", "--drafts", "--strict"]),
+        (["check", "--help"], ["--content", "--drafts", "--strict", "write nothing"]),
+    ],
+)
+def test_help_on_each_command(
+    capsys: pytest.CaptureFixture[str], argv: list[str], words: list[str]
+) -> None:
+    code, out, _ = run(argv, capsys)
+    assert code == 0
+    for word in words:
+        assert word in out
+
+
+@pytest.mark.parametrize("argv", [[], ["publish"], ["build", "--no-such-flag"]])
+def test_usage_errors_exit_2(capsys: pytest.CaptureFixture[str], argv: list[str]) -> None:
+    code, _, err = run(argv, capsys)
+    assert code == 2
+    assert "usage: sitegen" in err
+
+
+def test_settings_error_exits_2(make_site: MakeSite, capsys: pytest.CaptureFixture[str]) -> None:
+    make_site({**SITE, "sitegen.toml": "page_sise = 3\n"})
+    code, out, err = run(["build"], capsys)
+    assert code == 2
+    assert "did you mean 'page_size'?" in err
+    assert out == ""
+
+
+def test_build_succeeds_and_summarizes(
+    make_site: MakeSite, capsys: pytest.CaptureFixture[str]
+) -> None:
+    site = make_site(SITE)
+    code, out, err = run(["build"], capsys)
+    assert (code, err) == (0, "")
+    assert re.fullmatch(
+        r"built 2 article\(s\), \d+ page\(s\) \(\d+ written, 0 unchanged, 0 removed\), "
+        r"1 draft\(s\) left out \(--drafts to include\), 0 problem\(s\) in [\d.]+ s -> .+\n",
+        out,
+    ), out
+    assert (site.output / "articles/one/index.html").is_file()
+    assert not (site.output / "articles/draft").exists()
+
+
+def test_drafts_flag_includes_drafts(
+    make_site: MakeSite, capsys: pytest.CaptureFixture[str]
+) -> None:
+    site = make_site(SITE)
+    code, out, _ = run(["build", "--drafts"], capsys)
+    assert code == 0
+    assert out.startswith("built 3 article(s)")
+    assert "drafts included" in out
+    assert "Draft: not published" in site.read("articles/draft/index.html")
+
+
+def test_problems_are_printed_and_the_rest_builds(
+    make_site: MakeSite, capsys: pytest.CaptureFixture[str]
+) -> None:
+    site = make_site({**SITE, **BAD})
+    code, out, err = run(["build"], capsys)
+    assert code == 0
+    assert err.splitlines() == [
+        'content/bad-heat.md:3: heat: must be a whole number, not "very"; ignored',
+        "content/no-title.md:2: title: missing; every digest needs a title, so the file was "
+        "skipped",
+    ]
+    assert "built 3 article(s)" in out
+    assert "2 problem(s)" in out
+    assert (site.output / "articles/hot/index.html").is_file()
+
+
+def test_strict_prints_every_problem_then_exits_1(
+    make_site: MakeSite, capsys: pytest.CaptureFixture[str]
+) -> None:
+    many = {f"content/h{i}.md": f"---\ntitle: H{i}\nheat: x{i}\n---\n" for i in range(8)}
+    make_site({**SITE, **many})
+    code, _, err = run(["build", "--strict"], capsys)
+    assert code == 1
+    lines = err.splitlines()
+    assert len([line for line in lines if ": heat: " in line]) == 8
+    assert "more like the above" not in err
+    assert lines[-1] == "sitegen: 8 problem(s) and --strict: failing"
+
+
+def test_without_strict_repeats_are_collapsed(
+    make_site: MakeSite, capsys: pytest.CaptureFixture[str]
+) -> None:
+    many = {f"content/h{i}.md": f"---\ntitle: H{i}\nheat: x{i}\n---\n" for i in range(8)}
+    make_site({**SITE, **many})
+    code, _, err = run(["check"], capsys)
+    assert code == 0
+    assert err.splitlines()[-1] == "... and 3 more like the above (heat)"
+
+
+def test_strict_without_problems_exits_0(
+    make_site: MakeSite, capsys: pytest.CaptureFixture[str]
+) -> None:
+    make_site(SITE)
+    assert run(["check", "--strict"], capsys)[0] == 0
+
+
+def test_check_writes_nothing(make_site: MakeSite, capsys: pytest.CaptureFixture[str]) -> None:
+    site = make_site({**SITE, **BAD})
+    before = sorted(site.root.rglob("*"))
+    code, out, err = run(["check"], capsys)
+    assert code == 0
+    assert out.startswith(
+        "checked 3 article(s), 1 draft(s) left out (--drafts to include), 2 problem(s) in "
+    )
+    assert len(err.splitlines()) == 2
+    assert sorted(site.root.rglob("*")) == before
+    assert run(["check", "--strict"], capsys)[0] == 1
+
+
+def test_quiet_prints_only_problems(
+    make_site: MakeSite, capsys: pytest.CaptureFixture[str]
+) -> None:
+    make_site({**SITE, **BAD})
+    code, out, err = run(["build", "--quiet"], capsys)
+    assert (code, out) == (0, "")
+    assert len(err.splitlines()) == 2
+
+
+def test_failed_build_exits_1_and_says_the_output_was_kept(
+    make_site: MakeSite, capsys: pytest.CaptureFixture[str]
+) -> None:
+    make_site({**SITE, "templates/index.html": "{{ nope }}\n"})
+    code, out, err = run(["build"], capsys)
+    assert code == 1
+    assert out == ""
+    assert "sitegen: build failed: " in err
+    assert "'nope' is undefined" in err
+    assert err.endswith("sitegen: the output folder was left as it was\n")
+
+
+def test_flags_override_settings(make_site: MakeSite, capsys: pytest.CaptureFixture[str]) -> None:
+    site = make_site({"posts/p.md": digest(title="Post"), "sitegen.toml": 'output_dir = "x"\n'})
+    code, out, _ = run(["build", "--content", "posts", "--output", "public"], capsys)
+    assert code == 0
+    assert (site.root / "public/articles/post/index.html").is_file()
+    assert not (site.root / "x").exists()

@@ -1,0 +1,137 @@
+"""Stage 3, index: unique slugs, merged topics, grouped providers, a stable order."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from sitegen.build import build
+from sitegen.config import load_config
+from sitegen.index import build_index, newest_first
+from sitegen.model import Article, Provider, Slug, Topic
+from sitegen.slugs import slugify
+from tests.conftest import MakeSite, digest
+
+
+def article(source: str, title: str, day: int | None = 1, **fields: Any) -> Article:
+    topics = tuple(Topic(name, slugify(name)) for name in fields.pop("topics", ()))
+    provider = fields.pop("provider", None)
+    return Article(
+        slug=slugify(title),
+        source=Path(source),
+        title=title,
+        excerpt="",
+        published=datetime(2021, 1, day, tzinfo=UTC) if day else None,
+        url="",
+        urls=(),
+        provider=Provider(provider, "", slugify(provider)) if provider else None,
+        topics=topics,
+        images=(),
+        related=(),
+        quality=None,
+        heat=None,
+        category="",
+        kind="",
+        draft=False,
+        body_html="",
+        **fields,
+    )
+
+
+def test_equal_titles_get_unique_slugs_and_the_oldest_keeps_the_plain_one() -> None:
+    old = article("content/old.md", "Same Title", day=1)
+    new = article("content/new.md", "Same Title", day=5)
+    newer = article("content/newer.md", "Same  title!", day=9)
+    index, problems = build_index([newer, new, old])
+    slugs = {str(a.source): a.slug for a in index.articles}
+    assert slugs["content/old.md"] == "same-title"
+    assert slugs["content/new.md"].startswith("same-title-")
+    assert slugs["content/newer.md"].startswith("same-title-")
+    assert len(set(slugs.values())) == 3
+    assert sorted(str(p) for p in problems) == [
+        f'content/new.md:1: title: gives the same URL as content/old.md ("same-title"); '
+        f'published as "{slugs["content/new.md"]}"',
+        f'content/newer.md:1: title: gives the same URL as content/old.md ("same-title"); '
+        f'published as "{slugs["content/newer.md"]}"',
+    ]
+    assert set(index.by_slug) == set(slugs.values())
+
+
+def test_suffix_of_a_duplicate_is_stable_when_more_duplicates_arrive() -> None:
+    old = article("content/old.md", "Same", day=1)
+    new = article("content/new.md", "Same", day=5)
+    first, _ = build_index([old, new])
+    later, _ = build_index([old, new, article("content/third.md", "Same", day=9)])
+    slug_of_new = {a.slug for a in first.articles if a.source == new.source}
+    assert slug_of_new == {a.slug for a in later.articles if a.source == new.source}
+
+
+def test_topics_differing_in_case_spacing_and_punctuation_are_merged() -> None:
+    articles = [
+        article("a.md", "A", 1, topics=["AI Ethics"]),
+        article("b.md", "B", 2, topics=["ai ethics"]),
+        article("c.md", "C", 3, topics=["AI-ethics "]),
+        article("d.md", "D", 4, topics=["ai ethics", "Climate"]),
+    ]
+    index, _ = build_index(articles)
+    assert list(index.topics) == ["ai-ethics", "climate"]
+    listing = index.topics[Slug("ai-ethics")]
+    assert listing.name == "ai ethics"  # the most used spelling
+    assert [a.title for a in listing.articles] == ["D", "C", "B", "A"]
+    # every article shows the merged display name
+    assert {t.name for a in index.articles for t in a.topics} == {"ai ethics", "Climate"}
+
+
+def test_topic_name_tie_goes_to_the_first_in_sort_order() -> None:
+    index, _ = build_index(
+        [article("a.md", "A", 1, topics=["ai"]), article("b.md", "B", 2, topics=["AI"])]
+    )
+    assert index.topics[Slug("ai")].name == "AI"
+
+
+def test_providers_are_grouped() -> None:
+    index, _ = build_index(
+        [
+            article("a.md", "A", 1, provider="Government Technology"),
+            article("b.md", "B", 2, provider="techxplore.com"),
+            article("c.md", "C", 3, provider="Government Technology"),
+            article("d.md", "D", 4),
+        ]
+    )
+    assert list(index.providers) == ["government-technology", "techxplore-com"]
+    assert [a.title for a in index.providers[Slug("government-technology")].articles] == ["C", "A"]
+
+
+def test_articles_are_newest_first_with_slug_tie_break_and_undated_last() -> None:
+    articles = [
+        article("1.md", "Beta", 3),
+        article("2.md", "Alpha", 3),
+        article("3.md", "Undated", None),
+        article("4.md", "Newest", 9),
+        article("5.md", "Oldest", 1),
+    ]
+    expected = ["Newest", "Alpha", "Beta", "Oldest", "Undated"]
+    assert [a.title for a in newest_first(articles)] == expected
+    index, _ = build_index(reversed(articles))
+    assert [a.title for a in index.articles] == expected
+
+
+def test_duplicate_suffix_does_not_depend_on_the_working_folder(
+    make_site: MakeSite, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    site = make_site(
+        {
+            "content/a.md": digest(title="Same", publishedDateTime="2021-01-01"),
+            "content/b.md": digest(title="Same", publishedDateTime="2021-01-02"),
+        }
+    )
+    from_root = site.build(write=False)
+    monkeypatch.chdir(site.root / "content")
+    from_content = build(load_config(site.root), write=False)
+    assert from_root.index is not None and from_content.index is not None
+    assert [a.slug for a in from_root.index.articles] == [
+        a.slug for a in from_content.index.articles
+    ]

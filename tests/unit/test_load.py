@@ -1,0 +1,186 @@
+"""Stage 1, load: frontmatter split, field lines, and every way a file can fail to read."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from sitegen.load import find_sources, load_file, parse_source
+from sitegen.model import SourceDoc
+from sitegen.problems import Problem, Severity
+
+SHOWN = Path("content/a.md")
+
+SEED = """\
+---
+category: news
+title: "It Takes a Lot"
+publishedDateTime: 2020-12-15T18:38:00Z
+
+provider:
+  name: Government Technology
+  domain: govtech.com
+
+topics:
+  - AI Ethics
+  - AI
+
+related:
+  - title: "Other"
+    webUrl: "https://techxplore.com/a.html"
+    provider:
+      name: techxplore.com
+---
+Body text.
+"""
+
+
+def parse(text: str | bytes) -> SourceDoc | Problem:
+    return parse_source(text.encode("utf-8") if isinstance(text, str) else text, SHOWN)
+
+
+def doc(text: str | bytes) -> SourceDoc:
+    result = parse(text)
+    assert isinstance(result, SourceDoc), str(result)
+    return result
+
+
+def failure(text: str | bytes) -> str:
+    result = parse(text)
+    assert isinstance(result, Problem), "expected the file to be refused"
+    assert result.severity is Severity.ERROR
+    return str(result)
+
+
+def test_splits_frontmatter_from_body() -> None:
+    d = doc(SEED)
+    assert d.meta["title"] == "It Takes a Lot"
+    assert d.meta["topics"] == ["AI Ethics", "AI"]
+    assert d.body.lstrip("\n") == "Body text.\n"
+    assert d.first_line == 2
+
+
+def test_field_lines_count_from_the_top_of_the_file() -> None:
+    lines = doc(SEED).field_lines
+    assert lines["category"] == 2
+    assert lines["title"] == 3
+    assert lines["provider"] == 6
+    assert lines["provider.domain"] == 8
+    assert lines["topics[1]"] == 12
+    assert lines["related[0].webUrl"] == 16
+    assert lines["related[0].provider.name"] == 18
+
+
+def test_line_of_falls_back_to_the_parent_field() -> None:
+    d = doc(SEED)
+    assert d.line_of("related[0].images[3].url") == 15
+    assert d.line_of("provider.nonexistent") == 6
+    assert d.line_of("missing") == d.first_line
+
+
+def test_blank_lines_after_the_opening_marker_keep_lines_right() -> None:
+    d = doc("---\n\n\ntitle: x\n---\n")
+    assert d.field_lines["title"] == 4
+
+
+def test_yaml_syntax_error_names_the_line() -> None:
+    text = "---\ntitle: ok\nexcerpt: fine\n  bad: indent\n---\n"
+    assert failure(text) == (
+        "content/a.md:4: frontmatter: is not valid YAML: "
+        "mapping values are not allowed in this context"
+    )
+
+
+def test_yaml_error_line_counts_blank_lines_before_it() -> None:
+    message = failure("---\n\ntitle: 'unclosed\nexcerpt: x\n---\n")
+    assert message.startswith("content/a.md:"), message
+    line = int(message.split(":")[1])
+    assert 3 <= line <= 5
+
+
+def test_byte_order_mark_is_ignored() -> None:
+    d = doc(b"\xef\xbb\xbf---\ntitle: BOM\n---\n")
+    assert d.meta == {"title": "BOM"}
+    assert d.field_lines["title"] == 2
+
+
+def test_crlf_line_endings_are_read_like_lf() -> None:
+    d = doc(b"---\r\ntitle: CRLF\r\ntopics:\r\n  - A\r\n---\r\nBody\r\n")
+    assert d.meta == {"title": "CRLF", "topics": ["A"]}
+    assert d.field_lines["topics[0]"] == 4
+    assert d.body.lstrip("\n") == "Body\n"
+
+
+def test_non_utf8_file_is_refused_with_the_line_of_the_bad_byte() -> None:
+    raw = b"---\ntitle: ok\nexcerpt: caf" + b"\xe9\n---\n"
+    assert failure(raw) == "content/a.md:3: file: is not UTF-8 (byte 0xe9); save it as UTF-8"
+
+
+def test_nul_character_is_refused() -> None:
+    assert failure("---\ntitle: a\x00b\n---\n") == (
+        "content/a.md:2: file: contains a NUL character; skipped"
+    )
+
+
+@pytest.mark.parametrize("text", ["title: no markers\n", "", "Just a body.\n---\n"])
+def test_file_without_frontmatter_is_refused(text: str) -> None:
+    assert failure(text) == (
+        "content/a.md:1: frontmatter: missing: the file must start with a '---' line, "
+        "then YAML fields, then another '---' line"
+    )
+
+
+def test_unclosed_frontmatter_is_refused() -> None:
+    assert failure("---\ntitle: x\n") == (
+        "content/a.md:1: frontmatter: is not closed: add a '---' line after the fields"
+    )
+
+
+@pytest.mark.parametrize(
+    ("yaml_text", "kind"),
+    [("- a\n- b\n", "list"), ("just text\n", "string"), ("42\n", "number")],
+)
+def test_frontmatter_that_is_not_a_mapping_is_refused(yaml_text: str, kind: str) -> None:
+    assert failure(f"---\n{yaml_text}---\n") == (
+        f"content/a.md:2: frontmatter: must be a mapping of fields, not a {kind}"
+    )
+
+
+def test_empty_frontmatter_gives_no_fields() -> None:
+    assert doc("---\n---\nbody\n").meta == {}
+
+
+def test_unquoted_impossible_date_does_not_refuse_the_file() -> None:
+    d = doc("---\ntitle: x\npublishedDateTime: 2020-13-45\n---\n")
+    assert d.meta["publishedDateTime"] == "2020-13-45"
+    assert d.field_lines["publishedDateTime"] == 3
+
+
+def test_file_over_the_size_limit_is_skipped(tmp_path: Path) -> None:
+    path = tmp_path / "big.md"
+    path.write_text("---\ntitle: big\n---\n" + "x" * 100, encoding="utf-8")
+    result = load_file(path, SHOWN, max_bytes=50)
+    assert isinstance(result, Problem)
+    assert str(result) == (
+        "content/a.md:1: file: is 119 bytes, over the 50-byte limit (max_file_bytes); skipped"
+    )
+    assert isinstance(load_file(path, SHOWN, max_bytes=119), SourceDoc)
+
+
+def test_discovery_is_recursive_sorted_and_skips_hidden_and_other_files(tmp_path: Path) -> None:
+    for rel in [
+        "b.md",
+        "a.md",
+        "2021/deep/c.md",
+        "notes.txt",
+        "a.md.bak",
+        "README",
+        ".hidden.md",
+        ".drafts/d.md",
+        "sub/.e.md",
+    ]:
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_text("---\ntitle: t\n---\n", encoding="utf-8")
+    found = [p.relative_to(tmp_path).as_posix() for p in find_sources(tmp_path)]
+    assert found == ["2021/deep/c.md", "a.md", "b.md"]

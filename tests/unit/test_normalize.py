@@ -1,0 +1,397 @@
+"""Stage 2, normalize: every field of messy feed data to a clean value or a reported problem."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from sitegen.load import parse_source
+from sitegen.model import Article, SourceDoc
+from sitegen.normalize import normalize
+
+UTC_ZONE = ZoneInfo("UTC")
+PARIS = ZoneInfo("Europe/Paris")
+SEED_TITLE = "It Takes a Lot of Energy for Machines to Learn â€“ Here's Why AI Is So Power-Hungry"
+
+
+def run(body: str = "", tz: ZoneInfo = UTC_ZONE, **meta: Any) -> tuple[Article | None, list[str]]:
+    meta.setdefault("title", "A title")
+    doc = SourceDoc(Path("content/a.md"), meta, body, field_lines={}, first_line=1)
+    article, problems = normalize(doc, tz)
+    return article, [f"{p.field}: {p.message}" for p in problems]
+
+
+def ok(body: str = "", tz: ZoneInfo = UTC_ZONE, **meta: Any) -> Article:
+    article, problems = run(body, tz, **meta)
+    assert article is not None
+    assert problems == []
+    return article
+
+
+def warned(**meta: Any) -> tuple[Article, list[str]]:
+    article, problems = run(**meta)
+    assert article is not None
+    assert problems, "expected a problem"
+    return article, problems
+
+
+# -- title -----------------------------------------------------------------------------------
+
+
+def test_seed_title_mojibake_is_repaired() -> None:
+    assert ok(title=SEED_TITLE).title == (
+        "It Takes a Lot of Energy for Machines to Learn – Here's Why AI Is So Power-Hungry"
+    )
+
+
+def test_correct_typography_is_left_alone() -> None:
+    title = "“Quoted” words, it’s ＡＩ — Łódź"
+    assert ok(title=title).title == title
+
+
+def test_html_is_stripped_from_titles() -> None:
+    assert ok(title="<b>Bold</b> &amp; <i>brave</i> <script>x()</script>").title == "Bold & brave"
+
+
+def test_title_whitespace_is_collapsed() -> None:
+    assert ok(title="  Many \n\t spaces\u200b here  ").title == "Many spaces here"
+
+
+def test_number_title_is_text() -> None:
+    assert ok(title=2020).title == "2020"
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        (None, "missing; every digest needs a title, so the file was skipped"),
+        ("", "is empty once HTML and spaces are removed; the file was skipped"),
+        ("<p> </p>", "is empty once HTML and spaces are removed; the file was skipped"),
+        (["a", "b"], "must be text, not a list; the file was skipped"),
+        ({"a": 1}, "must be text, not a mapping; the file was skipped"),
+        (True, "must be text, not true/false; the file was skipped"),
+    ],
+)
+def test_unusable_title_skips_the_article(value: Any, message: str) -> None:
+    article, problems = run(title=value)
+    assert article is None
+    assert problems == [f"title: {message}"]
+
+
+def test_long_title_is_shortened_at_a_word() -> None:
+    doc = SourceDoc(Path("a.md"), {"title": "word " * 100}, "", {})
+    article, problems = normalize(doc, UTC_ZONE, max_title_chars=42)
+    assert article is not None
+    assert article.title == "word word word word word word word word…"
+    assert [p.message for p in problems] == [
+        "is longer than 42 characters (max_title_chars); shortened"
+    ]
+
+
+# -- dates -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("2020-12-15T18:38:00Z", datetime(2020, 12, 15, 18, 38, tzinfo=UTC)),
+        ("2020-12-15T19:38:00+01:00", datetime(2020, 12, 15, 18, 38, tzinfo=UTC)),
+        (
+            datetime(2020, 12, 15, 18, 38, tzinfo=timezone(timedelta(hours=-5))),
+            datetime(2020, 12, 15, 23, 38, tzinfo=UTC),
+        ),
+        ("Tue, 15 Dec 2020 18:38:00 +0000", datetime(2020, 12, 15, 18, 38, tzinfo=UTC)),
+        ("Tue, 15 Dec 2020 18:38:00 GMT", datetime(2020, 12, 15, 18, 38, tzinfo=UTC)),
+    ],
+)
+def test_dates_with_a_zone_become_utc(value: Any, expected: datetime) -> None:
+    published = ok(publishedDateTime=value, tz=PARIS).published
+    assert published == expected
+    assert published is not None and published.utcoffset() == timedelta(0)
+
+
+def test_naive_dates_are_read_in_the_site_time_zone() -> None:
+    winter = ok(publishedDateTime="2020-12-15T18:38:00", tz=PARIS).published
+    summer = ok(publishedDateTime=datetime(2020, 7, 1, 12, 0), tz=PARIS).published
+    assert winter == datetime(2020, 12, 15, 17, 38, tzinfo=UTC)
+    assert summer == datetime(2020, 7, 1, 10, 0, tzinfo=UTC)
+
+
+def test_date_only_is_midnight_in_the_site_time_zone() -> None:
+    assert ok(publishedDateTime=date(2020, 12, 15), tz=PARIS).published == datetime(
+        2020, 12, 14, 23, 0, tzinfo=UTC
+    )
+    assert ok(publishedDateTime="2020-12-15").published == datetime(2020, 12, 15, tzinfo=UTC)
+
+
+def test_yaml_timestamps_from_a_file_are_read() -> None:
+    text = "---\ntitle: t\npublishedDateTime: 2020-12-15T18:38:00Z\n---\n"
+    doc = parse_source(text.encode(), Path("a.md"))
+    assert isinstance(doc, SourceDoc)
+    article, problems = normalize(doc, PARIS)
+    assert article is not None and problems == []
+    assert article.published == datetime(2020, 12, 15, 18, 38, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        (
+            "2020-13-45",
+            '"2020-13-45" is not a date (use ISO 8601, e.g. 2020-12-15T18:38:00Z)',
+        ),
+        ("yesterday", '"yesterday" is not a date (use ISO 8601, e.g. 2020-12-15T18:38:00Z)'),
+        ("", '"" is not a date (use ISO 8601, e.g. 2020-12-15T18:38:00Z)'),
+        (12, "a number is not a date (use ISO 8601, e.g. 2020-12-15T18:38:00Z)"),
+        (["2020-01-01"], "a list is not a date (use ISO 8601, e.g. 2020-12-15T18:38:00Z)"),
+        (
+            "Mon, 1 Jan 99999999999 00:00:00",
+            '"Mon, 1 Jan 99999999999 00:00:00" is not a date '
+            "(use ISO 8601, e.g. 2020-12-15T18:38:00Z)",
+        ),
+    ],
+)
+def test_invalid_dates_are_dropped_with_a_warning(value: Any, message: str) -> None:
+    article, problems = warned(publishedDateTime=value)
+    assert article.published is None
+    assert problems == [f"publishedDateTime: {message}"]
+
+
+def test_invalid_unquoted_date_in_a_file_is_reported_at_its_line() -> None:
+    text = "---\ntitle: t\nexcerpt: e\npublishedDateTime: 2020-13-45\n---\n"
+    doc = parse_source(text.encode(), Path("content/ai-energy.md"))
+    assert isinstance(doc, SourceDoc)
+    article, problems = normalize(doc, UTC_ZONE)
+    assert article is not None
+    assert [str(p) for p in problems] == [
+        'content/ai-energy.md:4: publishedDateTime: "2020-13-45" is not a date '
+        "(use ISO 8601, e.g. 2020-12-15T18:38:00Z)"
+    ]
+
+
+# -- topics, provider, URLs ------------------------------------------------------------------
+
+
+def test_topics_are_deduplicated_by_slug_keeping_the_first_spelling() -> None:
+    topics = ok(topics=["AI Ethics", "ai ethics", "AI", " AI-Ethics ", "Climate"]).topics
+    assert [(t.name, t.slug) for t in topics] == [
+        ("AI Ethics", "ai-ethics"),
+        ("AI", "ai"),
+        ("Climate", "climate"),
+    ]
+
+
+def test_topics_may_be_a_comma_separated_string() -> None:
+    assert [t.name for t in ok(topics="AI, Climate ,,Energy").topics] == [
+        "AI",
+        "Climate",
+        "Energy",
+    ]
+
+
+def test_bad_topics_are_reported() -> None:
+    article, problems = warned(topics=["AI", {"x": 1}, None])
+    assert [t.name for t in article.topics] == ["AI"]
+    assert problems == ["topics[1]: must be text, not a mapping; ignored"]
+    article, problems = warned(topics=5)
+    assert article.topics == ()
+    assert problems == ["topics: must be a list of names, not a number; ignored"]
+
+
+def test_provider_mapping() -> None:
+    p = ok(provider={"name": "Government Technology", "domain": "www.GovTech.com"}).provider
+    assert p is not None
+    assert (p.name, p.domain, p.slug) == (
+        "Government Technology",
+        "govtech.com",
+        "government-technology",
+    )
+
+
+def test_provider_string_is_its_name() -> None:
+    p = ok(provider="techxplore.com").provider
+    assert p is not None
+    assert (p.name, p.domain, p.slug) == ("techxplore.com", "", "techxplore-com")
+
+
+def test_missing_provider_is_derived_from_the_url() -> None:
+    p = ok(originalUrl="https://www.govtech.com/a.html").provider
+    assert p is not None
+    assert (p.name, p.domain, p.slug) == ("govtech.com", "govtech.com", "govtech-com")
+    assert ok().provider is None
+
+
+def test_bad_provider_is_dropped() -> None:
+    article, problems = warned(provider=["x"])
+    assert article.provider is None
+    assert problems == ["provider: must be a mapping with name and domain, not a list; ignored"]
+    article, problems = warned(provider={"name": ""})
+    assert problems == ["provider: has neither a name nor a domain; ignored"]
+
+
+def test_urls_must_be_absolute_http() -> None:
+    article, problems = warned(
+        originalUrl="javascript:alert(1)",
+        webUrl="https://example.com/a",
+        ampWebUrl="https://example.com/a?AMP",
+        cdnAmpWebUrl=42,
+    )
+    assert article.url == "https://example.com/a"
+    assert article.urls == ("https://example.com/a", "https://example.com/a?AMP")
+    assert problems == [
+        'originalUrl: "javascript:alert(1)" is not an http(s) URL; ignored',
+        "cdnAmpWebUrl: must be a URL, not a number; ignored",
+    ]
+
+
+# -- images and related ----------------------------------------------------------------------
+
+
+def test_images_keep_valid_urls_and_sizes() -> None:
+    article, problems = warned(
+        title="Pic",
+        images=[
+            {"url": "https://img.example/a.jpg", "width": 1120, "height": "630", "isCached": True},
+            {"url": "ftp://img.example/b.jpg"},
+            {"url": "https://img.example/c.jpg", "width": -3, "height": 2.0},
+            "https://img.example/d.jpg",
+        ],
+    )
+    assert [(i.url, i.width, i.height, i.alt) for i in article.images] == [
+        ("https://img.example/a.jpg", 1120, 630, "Pic"),
+        ("https://img.example/c.jpg", None, 2, "Pic"),
+    ]
+    assert sorted(problems) == [
+        'images[1].url: "ftp://img.example/b.jpg" is not an http(s) URL; ignored',
+        "images[2].width: -3 is not a size in pixels; ignored",
+        "images[3]: must be a mapping, not text; ignored",
+    ]
+
+
+def test_related_entries_are_read() -> None:
+    article = ok(
+        related=[
+            {
+                "title": "It takes a lot of energy: Why AI is so power-hungry",
+                "excerpt": "Google forced out <b>a researcher</b>",
+                "publishedDateTime": "2020-12-15T14:03:00Z",
+                "webUrl": "https://techxplore.com/news/a.html",
+                "ampWebUrl": "https://techxplore.com/news/a.amp",
+                "provider": {"name": "techxplore.com", "domain": "techxplore.com"},
+                "quality": 58,
+                "secured": "TOKEN",
+            },
+            {"webUrl": "https://www.example.org/b"},
+        ]
+    )
+    first, second = article.related
+    assert first.title == "It takes a lot of energy: Why AI is so power-hungry"
+    assert first.url == "https://techxplore.com/news/a.html"
+    assert first.urls == ("https://techxplore.com/news/a.html", "https://techxplore.com/news/a.amp")
+    assert first.provider is not None and first.provider.name == "techxplore.com"
+    assert first.published == datetime(2020, 12, 15, 14, 3, tzinfo=UTC)
+    assert first.excerpt == "Google forced out a researcher"
+    assert second.title == "https://www.example.org/b"
+    assert second.provider is not None and second.provider.name == "example.org"
+
+
+def test_bad_related_entries_are_reported_and_skipped() -> None:
+    article, problems = warned(related=[{"excerpt": "no title, no url"}, "text"])
+    assert article.related == ()
+    assert sorted(problems) == [
+        "related[0]: has neither a title nor a URL; ignored",
+        "related[1]: must be a mapping, not text; ignored",
+    ]
+
+
+# -- numbers and flags -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("value", "expected"), [(54, 54), ("58", 58), (" -1 ", -1), (7.0, 7)])
+def test_quality_and_heat_are_whole_numbers(value: Any, expected: int) -> None:
+    article = ok(quality=value, heat=value)
+    assert (article.quality, article.heat) == (expected, expected)
+
+
+@pytest.mark.parametrize(
+    ("value", "shown"),
+    [("high", '"high"'), (5.5, "a number"), (True, "true/false"), ([1], "a list")],
+)
+def test_non_integer_quality_is_dropped(value: Any, shown: str) -> None:
+    article, problems = warned(quality=value)
+    assert article.quality is None
+    assert problems == [f"quality: must be a whole number, not {shown}; ignored"]
+
+
+@pytest.mark.parametrize(
+    ("value", "draft"),
+    [(True, False), (False, True), ("yes", False), ("False", True), ("on", False), (0, True)],
+)
+def test_published_flag(value: Any, draft: bool) -> None:
+    assert ok(published=value).draft is draft
+
+
+def test_missing_published_means_published() -> None:
+    assert ok().draft is False
+
+
+@pytest.mark.parametrize(
+    ("value", "shown"), [("maybe", '"maybe"'), (None, "empty"), ([True], "a list")]
+)
+def test_invalid_published_makes_a_draft(value: Any, shown: str) -> None:
+    article, problems = warned(published=value)
+    assert article.draft is True
+    assert problems == [f"published: must be true or false, not {shown}; treated as a draft"]
+
+
+# -- body, extra -----------------------------------------------------------------------------
+
+
+def test_markdown_body_is_rendered() -> None:
+    html = ok(body="# Head\n\nSome *text* and [a link](https://example.com).\n").body_html
+    assert "<h1>Head</h1>" in html
+    assert "<em>text</em>" in html
+    assert 'href="https://example.com"' in html
+
+
+def test_body_html_is_sanitized() -> None:
+    html = ok(
+        body='<script>alert(1)</script>\n\n<a href="javascript:x()" onclick="y()">l</a>\n\n'
+        '<img src="https://i.example/a.png" onerror="z()">\n'
+    ).body_html
+    assert "<script" not in html
+    assert "alert(1)" not in html
+    assert "javascript:" not in html
+    assert "onclick" not in html
+    assert "onerror" not in html
+    assert 'src="https://i.example/a.png"' in html
+
+
+def test_empty_body_gives_no_html() -> None:
+    assert ok(body="\n  \n").body_html == ""
+
+
+def test_deeply_nested_body_is_reported_not_raised() -> None:
+    article, problems = run(body="- " * 3000 + "x\n")
+    assert article is not None
+    assert article.body_html == ""
+    assert problems == ["body: is nested too deeply to render; left out"]
+
+
+def test_unknown_fields_go_to_extra_and_secured_never_does() -> None:
+    article = ok(secured="TOKEN", mood="sunny", count=3, title="T", quality=5)
+    assert article.extra == {"mood": "sunny", "count": 3}
+    assert "TOKEN" not in repr(article)
+
+
+def test_excerpt_and_text_fields_are_cleaned() -> None:
+    article = ok(excerpt="  <p>Training  neural   networks</p> ", category="news", type="article")
+    assert (article.excerpt, article.category, article.kind) == (
+        "Training neural networks",
+        "news",
+        "article",
+    )

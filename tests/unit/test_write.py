@@ -1,0 +1,246 @@
+"""Stage 6, write: a manifest, minimal rewrites, never a user's file, and crash safety."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from sitegen.build import BuildError
+from sitegen.model import OutputFile, OutputPath
+from sitegen.write import (
+    JOURNAL,
+    MANIFEST,
+    STAGING,
+    OutputError,
+    read_manifest,
+    recover,
+    write_output,
+)
+from tests.conftest import MakeSite, digest
+
+
+def out(path: str, data: str) -> OutputFile:
+    return OutputFile(OutputPath(path), data.encode(), "test")
+
+
+def tree(folder: Path) -> dict[str, bytes]:
+    return {
+        p.relative_to(folder).as_posix(): p.read_bytes()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
+
+
+TWO = {
+    "content/one.md": digest(title="One", publishedDateTime="2021-01-01T00:00:00Z"),
+    "content/two.md": digest(title="Two", publishedDateTime="2021-01-02T00:00:00Z"),
+}
+
+
+def test_manifest_lists_every_written_file(tmp_path: Path) -> None:
+    report = write_output(tmp_path, [out("index.html", "home"), out("a/b/index.html", "b")])
+    assert sorted(report.written) == ["a/b/index.html", "index.html"]
+    assert set(read_manifest(tmp_path)) == {"index.html", "a/b/index.html"}
+    data = json.loads((tmp_path / MANIFEST).read_text())
+    assert data["generator"].startswith("sitegen ")
+    assert tree(tmp_path).keys() == {MANIFEST, "index.html", "a/b/index.html"}
+
+
+def test_only_changed_files_are_rewritten(tmp_path: Path) -> None:
+    write_output(tmp_path, [out("a.html", "a"), out("b.html", "b")])
+    old = 1_000_000_000
+    for name in ("a.html", "b.html"):
+        os.utime(tmp_path / name, (old, old))
+    report = write_output(tmp_path, [out("a.html", "a"), out("b.html", "B")])
+    assert report.written == ["b.html"]
+    assert report.unchanged == 1
+    assert (tmp_path / "a.html").stat().st_mtime == old
+    assert (tmp_path / "b.html").read_text() == "B"
+
+
+def test_rebuilding_the_same_site_writes_nothing(make_site: MakeSite) -> None:
+    site = make_site(TWO)
+    first = site.build()
+    assert first.written is not None and first.written.written
+    mtimes = {p: p.stat().st_mtime_ns for p in site.output.rglob("*")}
+    second = site.build()
+    assert second.written is not None
+    assert (second.written.written, second.written.deleted) == ([], [])
+    assert second.written.unchanged == len(first.written.written)
+    assert {p: p.stat().st_mtime_ns for p in site.output.rglob("*")} == mtimes
+
+
+def test_stale_files_are_deleted_but_user_files_are_kept(make_site: MakeSite) -> None:
+    site = make_site(TWO)
+    site.build()
+    mine = site.output / "articles/two/notes.txt"
+    mine.write_text("my notes")
+    (site.output / "CNAME").write_text("example.com")
+    (site.root / "content/two.md").unlink()
+    result = site.build()
+    assert result.written is not None
+    assert "articles/two/index.html" in result.written.deleted
+    assert not (site.output / "articles/two/index.html").exists()
+    assert mine.read_text() == "my notes"
+    assert (site.output / "CNAME").read_text() == "example.com"
+    assert result.problems == []
+
+
+def test_stale_folders_are_removed_when_empty(make_site: MakeSite) -> None:
+    site = make_site(TWO)
+    site.build()
+    (site.root / "content/two.md").unlink()
+    site.build()
+    assert not (site.output / "articles/two").exists()
+
+
+def test_user_file_at_a_generated_path_is_reported_and_kept(make_site: MakeSite) -> None:
+    site = make_site(TWO)
+    site.build()
+    (site.output / "articles/three").mkdir()
+    (site.output / "articles/three/index.html").write_text("mine")
+    site.write({"content/three.md": digest(title="Three")})
+    result = site.build()
+    assert (site.output / "articles/three/index.html").read_text() == "mine"
+    assert [str(p) for p in result.problems] == [
+        f"{site.output / 'articles/three/index.html'}:1: output: was not made by sitegen, "
+        "so it is kept and content/three.md is not written there; "
+        "move the file away to publish it"
+    ]
+    assert "articles/three/index.html" not in read_manifest(site.output)
+
+
+@pytest.mark.parametrize(
+    ("output", "name"),
+    [
+        ("content", "content folder"),
+        ("templates", "templates folder"),
+        (".", "project root"),
+        ("..", "project root"),
+        ("content/../..", "project root"),
+    ],
+)
+def test_refuses_an_output_folder_that_holds_the_site(
+    make_site: MakeSite, output: str, name: str
+) -> None:
+    site = make_site({**TWO, "templates/x.html": "x"})
+    before = {p: p.read_bytes() for p in site.root.rglob("*") if p.is_file()}
+    with pytest.raises(BuildError, match=f"refusing to use the {name} as output folder"):
+        site.build(output_dir=output)
+    assert {p: p.read_bytes() for p in site.root.rglob("*") if p.is_file()} == before
+
+
+def test_refuses_a_non_empty_folder_it_did_not_make(make_site: MakeSite) -> None:
+    site = make_site({**TWO, "public/index.html": "someone else's"})
+    with pytest.raises(BuildError, match="not empty and was not made by sitegen"):
+        site.build(output_dir="public")
+    assert tree(site.root / "public") == {"index.html": b"someone else's"}
+
+
+def test_an_empty_existing_folder_is_fine(make_site: MakeSite) -> None:
+    site = make_site(TWO)
+    (site.root / "public").mkdir()
+    site.build(output_dir="public")
+    assert (site.root / "public/index.html").is_file()
+
+
+def test_failed_build_leaves_the_previous_output_byte_identical(make_site: MakeSite) -> None:
+    site = make_site(TWO)
+    site.build()
+    before = site.output_files()
+    site.write(
+        {
+            "content/three.md": digest(title="Three"),
+            "templates/index.html": "{{ no_such_name.attr }}\n",
+        }
+    )
+    with pytest.raises(BuildError):
+        site.build()
+    assert site.output_files() == before
+
+
+def test_paths_outside_the_output_folder_are_refused(tmp_path: Path) -> None:
+    for bad in ("../x.html", "/abs.html", "a/../../x", MANIFEST, "a\\b"):
+        with pytest.raises(OutputError):
+            write_output(tmp_path / "out", [out(bad, "x")])
+    assert not (tmp_path / "x.html").exists()
+
+
+# -- journal ---------------------------------------------------------------------------------
+
+
+def test_a_committed_journal_is_rolled_forward(tmp_path: Path) -> None:
+    write_output(tmp_path, [out("a.html", "old a"), out("gone.html", "gone")])
+    # A build killed after its commit point: staged files and a journal, moves not yet made.
+    (tmp_path / STAGING).mkdir()
+    (tmp_path / STAGING / "0").write_text("new a")
+    (tmp_path / STAGING / "1").write_text("new b")
+    manifest = {"a.html": "x", "b/index.html": "y"}
+    journal = {"moves": [["0", "a.html"], ["1", "b/index.html"]], "deletes": ["gone.html"]}
+    (tmp_path / JOURNAL).write_text(json.dumps({**journal, "manifest": manifest}))
+    recover(tmp_path)
+    assert tree(tmp_path) == {
+        MANIFEST: (tmp_path / MANIFEST).read_bytes(),
+        "a.html": b"new a",
+        "b/index.html": b"new b",
+    }
+    assert read_manifest(tmp_path) == manifest
+
+
+def test_a_committed_journal_is_rolled_forward_by_the_next_build(make_site: MakeSite) -> None:
+    site = make_site(TWO)
+    site.build()
+    (site.output / STAGING).mkdir()
+    (site.output / STAGING / "0").write_text("half-built")
+    journal = {"moves": [["0", "extra.html"]], "deletes": [], "manifest": {"extra.html": "z"}}
+    (site.output / JOURNAL).write_text(json.dumps(journal))
+    result = site.build()
+    # rolled forward, then the normal build removed the file the journal added as stale
+    assert result.written is not None and result.written.deleted == ["extra.html"]
+    assert not (site.output / JOURNAL).exists()
+    assert not (site.output / STAGING).exists()
+
+
+def test_an_uncommitted_staging_folder_is_dropped(make_site: MakeSite) -> None:
+    site = make_site(TWO)
+    site.build()
+    before = site.output_files()
+    (site.output / STAGING).mkdir()
+    (site.output / STAGING / "0").write_text("never committed")
+    (site.output / (JOURNAL + ".tmp")).write_text("{half a journ")
+    result = site.build()
+    assert result.written is not None and result.written.written == []
+    assert site.output_files() == before
+
+
+def test_a_first_build_killed_before_its_commit_does_not_block_the_next(
+    make_site: MakeSite,
+) -> None:
+    site = make_site(TWO)
+    (site.output / STAGING).mkdir(parents=True)
+    (site.output / STAGING / "0").write_text("never committed")
+    site.build()
+    assert (site.output / "index.html").is_file()
+    assert not (site.output / STAGING).exists()
+
+
+def test_a_first_build_killed_after_its_commit_is_finished_by_the_next(
+    make_site: MakeSite,
+) -> None:
+    site = make_site(TWO)
+    (site.output / STAGING).mkdir(parents=True)
+    (site.output / STAGING / "0").write_text("staged")
+    (site.output / "moved.html").write_text("moved before the kill")
+    journal = {
+        "moves": [["0", "late.html"]],
+        "deletes": [],
+        "manifest": {"moved.html": "a", "late.html": "b"},
+    }
+    (site.output / JOURNAL).write_text(json.dumps(journal))
+    result = site.build()
+    assert result.written is not None
+    assert sorted(result.written.deleted) == ["late.html", "moved.html"]
+    assert (site.output / "index.html").is_file()
