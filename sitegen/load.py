@@ -117,9 +117,11 @@ def parse_source(raw: bytes, shown: Path) -> SourceDoc | Problem:
     try:
         meta, lines, start = _parse_yaml(fm)
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
+        mark, what = exc.problem_mark, exc.problem or exc.context or "syntax error"
+        if exc.context_mark and (mark is None or mark.line >= fm.count("\n")):
+            # Found only at the end ("unexpected end of stream"): point where it started.
+            mark, what = exc.context_mark, f"{exc.context}, {what}" if exc.context else what
         line = offset + (mark.line + 1 if mark else 1)
-        what = exc.problem or exc.context or "syntax error"
         return problem(shown, line, "frontmatter", f"is not valid YAML: {what}", error=True)
     except (yaml.YAMLError, RecursionError, ValueError, OverflowError) as exc:
         return problem(shown, offset + 1, "frontmatter", f"is not valid YAML: {exc}", error=True)
