@@ -168,8 +168,8 @@ def to_datetime(value: Any, name: str, tz: ZoneInfo, report: _Report) -> datetim
     elif isinstance(value, str):
         parsed = _parse_date_text(value.strip())
     if parsed is None:
-        shown = f'"{value}"' if isinstance(value, str) else _kind(value)
-        report(name, f"{shown[:80]} is not a date (use ISO 8601, e.g. 2020-12-15T18:38:00Z)")
+        shown = _describe(value)
+        report(name, f"{shown} is not a date (use ISO 8601, e.g. 2020-12-15T18:38:00Z)")
         return None
     try:
         if parsed.tzinfo is None or parsed.utcoffset() is None:
@@ -419,7 +419,12 @@ def _kind(value: Any) -> str:
 
 
 def _describe(value: Any) -> str:
-    return f'"{_short(value)}"' if isinstance(value, str) else _kind(value)
+    """A value as a message shows it: short text quoted, a number as written, else its kind."""
+    if isinstance(value, str):
+        return f'"{_short(value)}"'
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return _short(repr(value), 30)
+    return _kind(value)
 
 
 def _short(text: str, limit: int = 60) -> str:
