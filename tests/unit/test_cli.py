@@ -183,7 +183,7 @@ def test_failed_build_exits_1_and_says_the_output_was_kept(
 
 def test_flags_override_settings(make_site: MakeSite, capsys: pytest.CaptureFixture[str]) -> None:
     site = make_site({"posts/p.md": digest(title="Post"), "sitegen.toml": 'output_dir = "x"\n'})
-    code, out, _ = run(["build", "--content", "posts", "--output", "public"], capsys)
+    code, _out, _ = run(["build", "--content", "posts", "--output", "public"], capsys)
     assert code == 0
     assert (site.root / "public/articles/post/index.html").is_file()
     assert not (site.root / "x").exists()

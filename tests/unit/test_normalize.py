@@ -146,7 +146,7 @@ def test_yaml_timestamps_from_a_file_are_read() -> None:
         ),
         ("yesterday", '"yesterday" is not a date (use ISO 8601, e.g. 2020-12-15T18:38:00Z)'),
         ("", '"" is not a date (use ISO 8601, e.g. 2020-12-15T18:38:00Z)'),
-        (12, "a number is not a date (use ISO 8601, e.g. 2020-12-15T18:38:00Z)"),
+        (12, "12 is not a date (use ISO 8601, e.g. 2020-12-15T18:38:00Z)"),
         (["2020-01-01"], "a list is not a date (use ISO 8601, e.g. 2020-12-15T18:38:00Z)"),
         (
             "Mon, 1 Jan 99999999999 00:00:00",
@@ -319,7 +319,7 @@ def test_quality_and_heat_are_whole_numbers(value: Any, expected: int) -> None:
 
 @pytest.mark.parametrize(
     ("value", "shown"),
-    [("high", '"high"'), (5.5, "a number"), (True, "true/false"), ([1], "a list")],
+    [("high", '"high"'), (5.5, "5.5"), (True, "true/false"), ([1], "a list")],
 )
 def test_non_integer_quality_is_dropped(value: Any, shown: str) -> None:
     article, problems = warned(quality=value)
