@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import itertools
 import re
 import unicodedata
 from collections.abc import Callable, Iterable
@@ -64,15 +65,22 @@ def assign_unique(
     for item in items:
         slug = wanted(item)
         if slug in taken:
-            digest = hashlib.sha1(key(item).encode("utf-8", "surrogatepass")).hexdigest()
-            base = slug[: MAX_SLUG_CHARS - 7].rstrip("-")
-            n = 6
-            new = Slug(f"{base}-{digest[:n]}")
-            while new in taken:
-                n += 1
-                new = Slug(f"{base}-{digest[:n]}")
+            new = _suffixed(slug, key(item), taken)
             renamed.append((item, slug, new))
             slug = new
         taken.add(slug)
         given[key(item)] = slug
     return given, renamed
+
+
+def _suffixed(slug: Slug, key: str, taken: set[Slug]) -> Slug:
+    """``slug`` plus a hash of ``key``, lengthened until free; a counter takes over when the
+    whole hash is taken (only possible when two items share a key)."""
+    digest = hashlib.sha1(key.encode("utf-8", "surrogatepass")).hexdigest()
+    suffixes = (digest[:n] for n in range(6, len(digest) + 1))
+    for suffix in itertools.chain(suffixes, (f"{digest[:6]}{i}" for i in itertools.count(2))):
+        base = slug[: MAX_SLUG_CHARS - len(suffix) - 1].rstrip("-")
+        new = Slug(f"{base}-{suffix}")
+        if new not in taken:
+            return new
+    raise AssertionError("unreachable: the counter never ends")
