@@ -22,7 +22,7 @@ WINDOWS_RESERVED = {"con", "prn", "aux", "nul"} | {
 # Text that tends to hit the edge cases: reserved names, separators, dots, mojibake, scripts.
 tricky_text = st.one_of(
     st.text(),
-    st.sampled_from(sorted(WINDOWS_RESERVED) + ["CON", "Com1", "..", "/", "\\", "\x00", ""]),
+    st.sampled_from([*sorted(WINDOWS_RESERVED), "CON", "Com1", "..", "/", "\\", "\x00", ""]),
     st.text(alphabet="-./\\ _&'aZ09éŁł日本語â€“\x00", max_size=200),
     st.text(min_size=70, max_size=300),
 )
@@ -85,7 +85,7 @@ def test_assign_unique_is_stable_when_newer_items_arrive(old: list[str], new: li
 
 def test_assign_unique_survives_duplicate_keys() -> None:
     items = ["same"] * 50
-    given_, renamed = assign_unique(items, lambda _: Slug("same"), lambda _: "one-key")
+    _, renamed = assign_unique(items, lambda _: Slug("same"), lambda _: "one-key")
     assert len(renamed) == 49
     assert len({new for _, _, new in renamed} | {Slug("same")}) == 50
 
