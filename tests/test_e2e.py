@@ -10,8 +10,7 @@ import sys
 from pathlib import Path
 
 import yaml
-
-from tests.golden import site_files
+from golden import site_files
 
 REPO = Path(__file__).resolve().parent.parent
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import difflib
 from pathlib import Path
 
-from tests.golden import EXPECTED, PROBLEMS, build_golden, site_files
+from . import EXPECTED, PROBLEMS, build_golden, site_files
 
 HINT = "if the change is intended, run: python -m tests.golden.update"
 

@@ -11,7 +11,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from tests.golden import EXPECTED, PROBLEMS, build_golden, site_files
+from . import EXPECTED, PROBLEMS, build_golden, site_files
 
 
 def main() -> int:

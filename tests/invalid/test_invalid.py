@@ -6,7 +6,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from tests.conftest import MakeSite, problem_lines
+from conftest import MakeSite, problem_lines
 
 HERE = Path(__file__).parent
 EXPECTED = [

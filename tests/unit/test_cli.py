@@ -7,10 +7,10 @@ import subprocess
 import sys
 
 import pytest
+from conftest import MakeSite, digest
 
 from sitegen import __version__
 from sitegen.__main__ import main
-from tests.conftest import MakeSite, digest
 
 SITE = {
     "content/one.md": digest(title="One", publishedDateTime="2021-01-01T00:00:00Z", topics=["A"]),

@@ -7,13 +7,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import MakeSite, digest
 
 from sitegen.build import build
 from sitegen.config import load_config
 from sitegen.index import build_index, newest_first
 from sitegen.model import Article, Provider, Slug, Topic
 from sitegen.slugs import slugify
-from tests.conftest import MakeSite, digest
 
 
 def article(source: str, title: str, day: int | None = 1, **fields: Any) -> Article:

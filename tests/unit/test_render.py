@@ -6,10 +6,10 @@ from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
 import pytest
+from conftest import MakeSite, Site, digest, links_of
 
 from sitegen.build import BuildError
 from sitegen.render import builtin_theme_dir
-from tests.conftest import MakeSite, Site, digest, links_of
 
 
 def articles(n: int, **extra: object) -> dict[str, str | bytes]:

@@ -7,6 +7,7 @@ import os
 from pathlib import Path
 
 import pytest
+from conftest import MakeSite, digest
 
 from sitegen.build import BuildError
 from sitegen.model import OutputFile, OutputPath
@@ -19,7 +20,6 @@ from sitegen.write import (
     recover,
     write_output,
 )
-from tests.conftest import MakeSite, digest
 
 
 def out(path: str, data: str) -> OutputFile:
