@@ -375,14 +375,26 @@ def _published(value: Any, report: _Report) -> bool:
 
 # -- body ------------------------------------------------------------------------------------
 
-_MARKDOWN = markdown.Markdown(extensions=["extra", "sane_lists", "smarty"], output_format="html")
+
+def _new_markdown() -> markdown.Markdown:
+    return markdown.Markdown(extensions=["extra", "sane_lists", "smarty"], output_format="html")
+
+
+_MARKDOWN = _new_markdown()
 
 
 def render_body(body: str) -> str:
     """Markdown to HTML, then sanitized: content may carry any HTML, only safe tags survive."""
     if not body.strip():
         return ""
-    rendered = _MARKDOWN.reset().convert(body)
+    global _MARKDOWN
+    try:
+        rendered = _MARKDOWN.reset().convert(body)
+    except Exception:
+        # A parse that failed midway leaves state behind (reset() does not clear an open
+        # list), which would garble every later body: start again with a fresh converter.
+        _MARKDOWN = _new_markdown()
+        raise
     return nh3.clean(
         rendered,
         tags=_BODY_TAGS,
