@@ -158,7 +158,8 @@ def make_site(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[MakeS
     def make(files: Files | None = None, **settings: Any) -> Site:
         write_files(tmp_path, files or {})
         (tmp_path / "content").mkdir(exist_ok=True)
-        return Site(tmp_path, settings)
+        # Pagefind (a subprocess) is slow and tested on its own; sites here leave it out.
+        return Site(tmp_path, {"search": False, **settings})
 
     yield make
 

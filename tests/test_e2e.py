@@ -59,7 +59,8 @@ def test_sample_site_builds_cleanly_and_reproducibly(tmp_path: Path) -> None:
 
     first = sitegen(one, "build")
     assert (first.returncode, first.stderr) == (0, ""), first.stderr
-    summary = first.stdout.strip()
+    summary, *notes = first.stdout.strip().splitlines()
+    assert all(line.startswith("note: ") for line in notes), notes
     assert re.fullmatch(
         rf"built {len(metas) - drafts} article\(s\), \d+ page\(s\) \(\d+ written, "
         rf"0 unchanged, 0 removed\), {drafts} draft\(s\) left out \(--drafts to include\), "

@@ -13,6 +13,7 @@ from sitegen import __version__
 from sitegen.__main__ import main
 
 SITE = {
+    "sitegen.toml": "search = false\n",
     "content/one.md": digest(title="One", publishedDateTime="2021-01-01T00:00:00Z", topics=["A"]),
     "content/two.md": digest(title="Two", publishedDateTime="2021-01-02T00:00:00Z"),
     "content/draft.md": digest(title="Draft", published=False),
@@ -81,11 +82,13 @@ def test_build_succeeds_and_summarizes(
     site = make_site(SITE)
     code, out, err = run(["build"], capsys)
     assert (code, err) == (0, "")
+    summary, *notes = out.splitlines()
     assert re.fullmatch(
         r"built 2 article\(s\), \d+ page\(s\) \(\d+ written, 0 unchanged, 0 removed\), "
-        r"1 draft\(s\) left out \(--drafts to include\), 0 problem\(s\) in [\d.]+ s -> .+\n",
-        out,
+        r"1 draft\(s\) left out \(--drafts to include\), 0 problem\(s\) in [\d.]+ s -> .+",
+        summary,
     ), out
+    assert all(line.startswith("note: ") for line in notes), notes
     assert (site.output / "articles/one/index.html").is_file()
     assert not (site.output / "articles/draft").exists()
 
@@ -182,7 +185,9 @@ def test_failed_build_exits_1_and_says_the_output_was_kept(
 
 
 def test_flags_override_settings(make_site: MakeSite, capsys: pytest.CaptureFixture[str]) -> None:
-    site = make_site({"posts/p.md": digest(title="Post"), "sitegen.toml": 'output_dir = "x"\n'})
+    site = make_site(
+        {"posts/p.md": digest(title="Post"), "sitegen.toml": 'output_dir = "x"\nsearch = false\n'}
+    )
     code, _out, _ = run(["build", "--content", "posts", "--output", "public"], capsys)
     assert code == 0
     assert (site.root / "public/articles/post/index.html").is_file()

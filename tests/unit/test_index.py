@@ -23,6 +23,7 @@ def article(source: str, title: str, day: int | None = 1, **fields: Any) -> Arti
         slug=slugify(title),
         source=Path(source),
         title=title,
+        title_line=2,
         excerpt="",
         published=datetime(2021, 1, day, tzinfo=UTC) if day else None,
         url="",
@@ -52,9 +53,9 @@ def test_equal_titles_get_unique_slugs_and_the_oldest_keeps_the_plain_one() -> N
     assert slugs["content/newer.md"].startswith("same-title-")
     assert len(set(slugs.values())) == 3
     assert sorted(str(p) for p in problems) == [
-        f'content/new.md:1: title: gives the same URL as content/old.md ("same-title"); '
+        f'content/new.md:2: title: gives the same URL as content/old.md ("same-title"); '
         f'published as "{slugs["content/new.md"]}"',
-        f'content/newer.md:1: title: gives the same URL as content/old.md ("same-title"); '
+        f'content/newer.md:2: title: gives the same URL as content/old.md ("same-title"); '
         f'published as "{slugs["content/newer.md"]}"',
     ]
     assert set(index.by_slug) == set(slugs.values())

@@ -380,6 +380,10 @@ def test_deeply_nested_body_is_reported_not_raised() -> None:
     assert article is not None
     assert article.body_html == ""
     assert problems == ["body: is nested too deeply to render; left out"]
+    # and the next body renders as if nothing happened
+    assert ok(body="Para *one*:\n\n1. item\n").body_html == (
+        "<p>Para <em>one</em>:</p>\n<ol>\n<li>item</li>\n</ol>"
+    )
 
 
 def test_unknown_fields_go_to_extra_and_secured_never_does() -> None:
