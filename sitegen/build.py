@@ -1,4 +1,5 @@
-"""Runs the stages in order, timing each: load -> normalize -> index -> render -> write."""
+"""Runs the stages in order, timing each: load -> normalize -> index -> relate -> render ->
+write."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from sitegen.load import display_path, load_all
 from sitegen.model import Article, OutputFile, SiteIndex
 from sitegen.normalize import normalize
 from sitegen.problems import Problem, Severity
+from sitegen.relate import relate
 from sitegen.write import (
     OutputError,
     WriteReport,
@@ -95,11 +97,13 @@ def build(
         return result
     config, problems = search.resolve_search(config)
     result.problems.extend(problems)
+    with _timed(result, "relate"):
+        graph = relate(index, config.related_count)
     with _timed(result, "render"):
         dirs = render.theme_dirs(config)
         try:
             env = render.make_environment(dirs)
-            files = render.render_site(index, config, env)
+            files = render.render_site(index, config, env, graph)
             extra, result.notes = publish.publish_files(index, config, env, files)
         except Exception as exc:  # a theme error: report it, leave the output alone
             raise BuildError(_template_error(exc)) from exc

@@ -117,3 +117,36 @@ class OutputFile:
     path: OutputPath
     data: bytes
     source: str  # what produced it, named in collision errors
+
+
+@dataclass(frozen=True)
+class Edge:
+    """One article's link to a related article of the site, with why they are related."""
+
+    target: Slug
+    score: float  # rounded; higher is more related (see relate.py for the formula)
+    reasons: tuple[str, ...]  # for readers: "shared topics: AI, Energy", "same story", ...
+
+
+@dataclass(frozen=True)
+class StoryCluster:
+    """Articles that cover the same story, usually from different providers."""
+
+    id: Slug  # the slug of its earliest member: stable while that article stays
+    members: tuple[Slug, ...]  # earliest first, ties broken by slug
+    title: str  # the earliest member's title
+
+
+@dataclass(frozen=True)
+class RelatedGraph:
+    """What relate found: ranked related articles, story clusters and outside links."""
+
+    edges: dict[Slug, tuple[Edge, ...]]  # every article, best first (may be empty)
+    clusters: dict[Slug, StoryCluster]  # stories of two or more articles, by id
+    cluster_of: dict[Slug, Slug]  # article -> its story's id (only articles in a story)
+    external: dict[Slug, tuple[RelatedLink, ...]]  # related entries that are not on the site
+
+    def siblings(self, slug: Slug) -> tuple[Slug, ...]:
+        """The other articles of ``slug``'s story, earliest first."""
+        cluster = self.clusters.get(self.cluster_of.get(slug, Slug("")))
+        return tuple(m for m in cluster.members if m != slug) if cluster else ()

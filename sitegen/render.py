@@ -12,9 +12,13 @@ import jinja2
 
 from sitegen import __version__
 from sitegen.config import SiteConfig
+from sitegen.graphpages import GraphViews
 from sitegen.meta import news_article_ld
-from sitegen.model import Article, Listing, OutputFile, OutputPath, SiteIndex
+from sitegen.model import Article, Listing, OutputFile, OutputPath, RelatedGraph, SiteIndex
+from sitegen.relate import relate
 from sitegen.views import Link, PageUrl, Urls, ViewFactory
+
+GRAPH_PAGE_SIZE = 100  # articles with their related links per page of the graph page's list
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 
@@ -63,11 +67,14 @@ class SiteView:
 class Renderer:
     """Renders the pages of one site; templates are compiled once and reused."""
 
-    def __init__(self, config: SiteConfig, env: jinja2.Environment) -> None:
+    def __init__(
+        self, config: SiteConfig, env: jinja2.Environment, index: SiteIndex, graph: RelatedGraph
+    ) -> None:
         self.config = config
         self.env = env
         self.urls = Urls(config.base_path)
         self.views = ViewFactory(self.urls, config.tz)
+        self.graph = GraphViews(index, graph, self.views)
         self.site = SiteView(
             title=config.title,
             description=config.description,
@@ -77,6 +84,7 @@ class Renderer:
                 Link(self.urls.home(), "Latest"),
                 Link(self.urls("topics/"), "Topics"),
                 Link(self.urls("providers/"), "Sources"),
+                Link(self.urls("graph/"), "Graph"),
                 *([Link(self.urls("search/"), "Search")] if config.search else []),
             ),
             extra=config.extra,
@@ -103,6 +111,7 @@ class Renderer:
             "article.html",
             str(article.source),
             article=self.views.article(article),
+            related=self.graph.related(article),
         )
 
     def listing_pages(
@@ -114,16 +123,19 @@ class Renderer:
         source: str,
         **context: Any,
     ) -> Iterator[OutputFile]:
-        """A paginated list of articles: ``base`` then ``base/page/N/``."""
+        """A paginated list of stories (an article and its coverage by other providers):
+        ``base`` then ``base/page/N/``."""
         size = self.config.page_size
-        pages = max(1, math.ceil(len(articles) / size))
+        leads, coverage = self.graph.stories(articles)
+        pages = max(1, math.ceil(len(leads) / size))
         for n in range(1, pages + 1):
-            chunk = articles[(n - 1) * size : n * size]
+            chunk = leads[(n - 1) * size : n * size]
             yield self.page(
                 base + (f"page/{n}/" if n > 1 else ""),
                 template,
                 source,
                 cards=[self.views.card(a) for a in chunk],
+                coverage=coverage[(n - 1) * size : n * size],
                 pager=self.views.pager(n, pages, url_of),
                 total=len(articles),
                 **context,
@@ -147,16 +159,50 @@ class Renderer:
         rows.sort(key=lambda r: (-r.count, r.name.casefold(), r.url))
         return self.page(f"{kind}s/", f"{kind}s.html", f"{kind}s index", rows=rows)
 
+    def graph_pages(self, index: SiteIndex) -> Iterator[OutputFile]:
+        """The graph page (its article list paginated) and graph.json, its data."""
+        size = GRAPH_PAGE_SIZE
+        pages = max(1, math.ceil(len(index.articles) / size))
+        common = {
+            "legend": self.graph.legend(),
+            "stories": self.graph.story_list(),
+            "topic_map": self.graph.topic_map(),
+            "data_url": self.urls("graph.json"),
+        }
+        for n in range(1, pages + 1):
+            chunk = index.articles[(n - 1) * size : n * size]
+            yield self.page(
+                "graph/" + (f"page/{n}/" if n > 1 else ""),
+                "graph.html",
+                "graph page",
+                articles=self.graph.article_links(chunk),
+                pager=self.views.pager(n, pages, self._graph_url),
+                total=len(index.articles),
+                **common,
+            )
+        yield OutputFile(OutputPath("graph.json"), self.graph.graph_json(), "graph data")
 
-def render_site(index: SiteIndex, config: SiteConfig, env: jinja2.Environment) -> list[OutputFile]:
-    """Every page of the site: home, articles, topics, providers, 404 and theme assets."""
-    r = Renderer(config, env)
+    def _graph_url(self, page: int) -> str:
+        return self.urls("graph/" + (f"page/{page}/" if page > 1 else ""))
+
+
+def render_site(
+    index: SiteIndex,
+    config: SiteConfig,
+    env: jinja2.Environment,
+    graph: RelatedGraph | None = None,
+) -> list[OutputFile]:
+    """Every page of the site: home, articles, topics, providers, the graph, 404."""
+    if graph is None:
+        graph = relate(index, config.related_count)
+    r = Renderer(config, env, index, graph)
     files = list(r.listing_pages(index.articles, "", r.urls.home, "index.html", "home page"))
     files.extend(r.article_page(a) for a in index.articles)
     for kind, listings in (("topic", index.topics), ("provider", index.providers)):
         files.append(r.index_page(kind, listings.values()))
         for listing in listings.values():
             files.extend(r.group_pages(kind, listing))
+    files.extend(r.graph_pages(index))
     files.append(r.page("404.html", "404.html", "404 page"))
     if config.search:
         files.append(r.page("search/", "search.html", "search page"))

@@ -154,6 +154,9 @@ class ViewFactory:
             extra=article.extra,
         )
 
+    def link_to(self, article: Article) -> Link:
+        return Link(self.urls.article(article.slug), article.title)
+
     def listing_row(self, listing: Listing, url: str) -> ListingRow:
         return ListingRow(url, listing.name, len(listing.articles))
 
@@ -165,3 +168,123 @@ class ViewFactory:
             next_url=url_of(page + 1) if page < pages else "",
             links=tuple(Link(url_of(n), str(n)) for n in range(1, pages + 1)),
         )
+
+
+# -- the related-articles graph --------------------------------------------------------------
+
+# Node colours of the graph page, one per main topic (the biggest first); the rest are grey.
+TOPIC_COLORS = (
+    "#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf",
+    "#8c564b", "#e377c2", "#bcbd22", "#393b79", "#637939", "#843c39",
+)  # fmt: skip
+OTHER_COLOR = "#8a8a8a"
+LABEL_CHARS = 34  # node labels of the article-page graph; the full title is the tooltip
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """Another provider's article of the same story."""
+
+    url: str
+    provider: str
+    title: str
+
+
+@dataclass(frozen=True)
+class RelatedItem:
+    url: str
+    title: str
+    provider: str
+    date: DateView | None
+    reasons: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class GraphNode:
+    url: str
+    title: str  # the tooltip
+    label: str  # shortened, "" for no label
+    x: float
+    y: float
+    r: float
+    ring: int
+    anchor: str  # text-anchor of the label: start, middle or end
+    label_x: float
+    label_y: float
+
+
+@dataclass(frozen=True)
+class GraphLine:
+    x1: float
+    y1: float
+    x2: float
+    y2: float
+    width: float
+
+
+@dataclass(frozen=True)
+class LocalGraphView:
+    width: int
+    height: int
+    nodes: tuple[GraphNode, ...]
+    lines: tuple[GraphLine, ...]
+    label: str  # aria-label of the drawing
+
+
+@dataclass(frozen=True)
+class RelatedView:
+    """The Related section and the local graph of an article page."""
+
+    internal: tuple[RelatedItem, ...]
+    external: tuple[ExternalLink, ...]
+    siblings: tuple[Coverage, ...]
+    graph: LocalGraphView | None
+
+
+@dataclass(frozen=True)
+class StoryView:
+    title: str
+    coverage: tuple[Coverage, ...]
+
+
+@dataclass(frozen=True)
+class ArticleLinks:
+    link: Link
+    related: tuple[Link, ...]
+
+
+@dataclass(frozen=True)
+class LegendItem:
+    slug: str
+    name: str
+    url: str
+    color: str
+    count: int
+
+
+def shorten(text: str, limit: int = LABEL_CHARS) -> str:
+    """Cut at a word, with an ellipsis, so labels stay readable."""
+    if len(text) <= limit:
+        return text
+    cut = text.rfind(" ", 0, limit)
+    return text[: cut if cut > limit // 2 else limit].rstrip(" ,:;–-") + "…"
+
+
+def coverage_of(urls: Urls, article: Article) -> Coverage:
+    provider = article.provider.name if article.provider else article.title
+    return Coverage(urls.article(article.slug), provider, article.title)
+
+
+def graph_node(urls: Urls, article: Article, x: float, y: float, ring: int, cx: float) -> GraphNode:
+    r = (12.0, 8.0, 5.0)[ring]
+    label = "" if ring == 2 else shorten(article.title, LABEL_CHARS + (10 if ring == 0 else 0))
+    if ring == 0:
+        anchor, lx, ly = "middle", x, y + r + 16
+    elif abs(x - cx) < 30:
+        anchor, lx, ly = "middle", x, y + (r + 15 if y > cx / 2 else -(r + 6))
+    else:
+        anchor = "start" if x > cx else "end"
+        lx, ly = x + (r + 5 if x > cx else -(r + 5)), y + 4
+    return GraphNode(
+        urls.article(article.slug), article.title, label, x, y, r, ring, anchor, lx, ly
+    )

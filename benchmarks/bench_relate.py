@@ -1,0 +1,154 @@
+"""Benchmark of the relate stage on a seeded synthetic site.
+
+    python benchmarks/bench_relate.py 10000 100000
+
+Articles get Zipf-distributed topics (a few very common ones, a long tail) and titles and
+excerpts drawn from a Zipf vocabulary, dates over three years, a few explicit related links
+and some same-story copies from other providers. Prints seconds per stage (wall clock; relate also as CPU time of this process, which other
+load on the machine does not inflate) and graph sizes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import bisect
+import itertools
+import random
+import sys
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from sitegen.index import build_index
+from sitegen.model import Article, Provider, RelatedLink, Slug, Topic
+from sitegen.relate import relate
+from sitegen.slugs import slugify
+
+SYLLABLES = [
+    "ka",
+    "lo",
+    "mi",
+    "ne",
+    "ru",
+    "sa",
+    "ti",
+    "vo",
+    "be",
+    "da",
+    "fe",
+    "gi",
+    "ho",
+    "ju",
+    "ki",
+    "la",
+    "mo",
+    "ni",
+    "pe",
+    "ri",
+    "so",
+    "tu",
+    "wa",
+    "ye",
+    "zo",
+]
+
+
+def _zipf_sampler(rng: random.Random, n: int, s: float) -> list[float]:
+    weights = [1.0 / (k**s) for k in range(1, n + 1)]
+    return list(itertools.accumulate(weights))
+
+
+def _pick(rng: random.Random, items: list[str], cum: list[float]) -> str:
+    return items[bisect.bisect_left(cum, rng.random() * cum[-1])]
+
+
+def synthetic_articles(n: int, seed: int = 1) -> list[Article]:
+    rng = random.Random(seed)
+    vocab = sorted({"".join(rng.choices(SYLLABLES, k=rng.randint(2, 4))) for _ in range(30000)})
+    rng.shuffle(vocab)
+    vocab_cum = _zipf_sampler(rng, len(vocab), 1.05)
+    topic_names = [f"Topic {' '.join(rng.choices(SYLLABLES, k=2)).title()} {i}" for i in range(400)]
+    topic_cum = _zipf_sampler(rng, len(topic_names), 1.1)
+    providers = [
+        Provider(f"Source {i}", f"source{i}.example", Slug(f"source-{i}")) for i in range(300)
+    ]
+    start = datetime(2020, 1, 1, tzinfo=UTC)
+    articles: list[Article] = []
+    for i in range(n):
+        if articles and rng.random() < 0.03:  # the same story from another provider
+            base = articles[rng.randrange(len(articles))]
+            words = base.title.split()
+            rng.shuffle(words[:2])
+            title = " ".join(words + [rng.choice(vocab)])
+            topics = base.topics
+            published = (base.published or start) + timedelta(hours=rng.randint(0, 40))
+            excerpt = base.excerpt
+        else:
+            title = " ".join(_pick(rng, vocab, vocab_cum) for _ in range(rng.randint(6, 12)))
+            k = rng.choice((1, 2, 2, 3, 3, 4))
+            names = sorted({_pick(rng, topic_names, topic_cum) for _ in range(k)})
+            topics = tuple(Topic(t, slugify(t)) for t in names)
+            published = start + timedelta(minutes=rng.randint(0, 3 * 365 * 24 * 60))
+            excerpt = " ".join(_pick(rng, vocab, vocab_cum) for _ in range(rng.randint(20, 40)))
+        title = f"{title.capitalize()} {i}"
+        url = f"https://www.source.example/{i}/{slugify(title)}.html"
+        related = ()
+        if articles and rng.random() < 0.1:
+            other = articles[rng.randrange(len(articles))]
+            related = (
+                RelatedLink(other.title, other.url + "?AMP", (other.url + "?AMP",), None, None),
+                RelatedLink("Elsewhere " + title, f"https://else.example/{i}", (), None, None),
+            )
+        articles.append(
+            Article(
+                slug=slugify(title),
+                source=Path(f"content/{i}.md"),
+                title=title,
+                title_line=2,
+                excerpt=excerpt,
+                published=published,
+                url=url,
+                urls=(url, url.replace(".html", ".amp")),
+                provider=providers[rng.randrange(len(providers))],
+                topics=topics,
+                images=(),
+                related=related,
+                quality=None,
+                heat=None,
+                category="news",
+                kind="article",
+                draft=False,
+                body_html="",
+            )
+        )
+    return articles
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("sizes", nargs="*", type=int, default=[10000, 100000])
+    parser.add_argument("--seed", type=int, default=1)
+    args = parser.parse_args()
+    for n in args.sizes:
+        t0 = time.perf_counter()
+        articles = synthetic_articles(n, args.seed)
+        t1 = time.perf_counter()
+        index, _ = build_index(articles)
+        t2 = time.perf_counter()
+        cpu = time.process_time()
+        graph = relate(index, 8)
+        cpu = time.process_time() - cpu
+        t3 = time.perf_counter()
+        edges = sum(len(e) for e in graph.edges.values())
+        print(
+            f"{n:>7} articles: generate {t1 - t0:6.2f}s  index {t2 - t1:6.2f}s  "
+            f"relate {t3 - t2:6.2f}s (cpu {cpu:6.2f}s)  ({edges} edges, {len(graph.clusters)} stories, "
+            f"{sum(not e for e in graph.edges.values())} articles without related)",
+            flush=True,
+        )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,258 @@
+"""View models and data for the related-articles graph: article pages' Related section and
+local graph, story entries of listings, the graph page and ``graph.json``."""
+
+from __future__ import annotations
+
+import json
+import math
+from collections import Counter
+from collections.abc import Sequence
+from itertools import combinations
+
+from sitegen.layout import LOCAL_HEIGHT, LOCAL_WIDTH, local_graph, main_topic, site_layout
+from sitegen.model import Article, RelatedGraph, SiteIndex, Slug
+from sitegen.views import (
+    OTHER_COLOR,
+    TOPIC_COLORS,
+    ArticleLinks,
+    Coverage,
+    GraphLine,
+    LegendItem,
+    LocalGraphView,
+    RelatedItem,
+    RelatedView,
+    StoryView,
+    ViewFactory,
+    coverage_of,
+    graph_node,
+)
+
+GRAPH_FORMAT_VERSION = 1
+TOPIC_MAP_TOPICS = 40  # topics drawn on the topic map, the biggest
+TOPIC_MAP_SIZE = 560
+
+
+class GraphViews:
+    """Everything the templates show about related articles, for one build."""
+
+    def __init__(self, index: SiteIndex, graph: RelatedGraph, views: ViewFactory) -> None:
+        self.index = index
+        self.graph = graph
+        self.views = views
+        self.urls = views.urls
+        self._legend: tuple[LegendItem, ...] | None = None
+
+    # -- article pages -----------------------------------------------------------------------
+
+    def related(self, article: Article) -> RelatedView:
+        by_slug = self.index.by_slug
+        internal = tuple(
+            RelatedItem(
+                url=self.urls.article(edge.target),
+                title=by_slug[edge.target].title,
+                provider=_provider_name(by_slug[edge.target]),
+                date=self.views.date(by_slug[edge.target].published),
+                reasons=edge.reasons,
+            )
+            for edge in self.graph.edges.get(article.slug, ())
+        )
+        external = tuple(
+            self.views.external(link) for link in self.graph.external.get(article.slug, ())
+        )
+        return RelatedView(
+            internal=internal,
+            external=external,
+            siblings=self.siblings(article.slug),
+            graph=self.local_graph(article) if internal else None,
+        )
+
+    def siblings(self, slug: Slug) -> tuple[Coverage, ...]:
+        by_slug = self.index.by_slug
+        return tuple(coverage_of(self.urls, by_slug[s]) for s in self.graph.siblings(slug))
+
+    def local_graph(self, article: Article) -> LocalGraphView:
+        nodes, edges = local_graph(self.graph, article.slug)
+        cx = LOCAL_WIDTH / 2
+        by_slug = self.index.by_slug
+        views = [graph_node(self.urls, by_slug[n.slug], n.x, n.y, n.ring, cx) for n in nodes]
+        where = {n.slug: (n.x, n.y) for n in nodes}
+        lines = tuple(
+            GraphLine(*where[e.source], *where[e.target], round(0.8 + 2.2 * min(e.score, 1.0), 2))
+            for e in edges
+        )
+        label = (
+            f"Graph of articles related to “{article.title}”: "
+            f"{sum(n.ring == 1 for n in nodes)} related, {sum(n.ring == 2 for n in nodes)} "
+            "more related to those. The Related list below has the same links."
+        )
+        # Ring 2 first, so the article and its neighbours are drawn on top.
+        ordered = sorted(views, key=lambda v: -v.ring)
+        return LocalGraphView(LOCAL_WIDTH, LOCAL_HEIGHT, tuple(ordered), lines, label)
+
+    # -- listings: one entry per story -------------------------------------------------------
+
+    def stories(
+        self, articles: Sequence[Article]
+    ) -> tuple[list[Article], list[tuple[Coverage, ...]]]:
+        """The first article of each story in ``articles`` and the coverage of the others."""
+        leads: list[Article] = []
+        coverage: list[tuple[Coverage, ...]] = []
+        seen: set[Slug] = set()
+        for article in articles:
+            story = self.graph.cluster_of.get(article.slug)
+            if story is not None:
+                if story in seen:
+                    continue
+                seen.add(story)
+            leads.append(article)
+            coverage.append(self.siblings(article.slug))
+        return leads, coverage
+
+    # -- the graph page ----------------------------------------------------------------------
+
+    def legend(self) -> tuple[LegendItem, ...]:
+        """Main topics by number of articles, with their node colour."""
+        if self._legend is None:
+            counts = Counter(main_topic(a) for a in self.index.articles)
+            named = sorted((s for s in counts if s), key=lambda s: (-counts[s], s))
+            items = [
+                LegendItem(
+                    s,
+                    self.index.topics[s].name,
+                    self.urls.topic(s),
+                    TOPIC_COLORS[n] if n < len(TOPIC_COLORS) else OTHER_COLOR,
+                    counts[s],
+                )
+                for n, s in enumerate(named)
+                if s in self.index.topics
+            ]
+            self._legend = tuple(items)
+        return self._legend
+
+    def color_of(self, topic: Slug | None) -> str:
+        colors = {item.slug: item.color for item in self.legend()}
+        return colors.get(topic, OTHER_COLOR) if topic else OTHER_COLOR
+
+    def story_list(self) -> tuple[StoryView, ...]:
+        by_slug = self.index.by_slug
+        stories = sorted(
+            self.graph.clusters.values(),
+            key=lambda c: (-_newest(by_slug, c.members), c.id),
+        )
+        return tuple(
+            StoryView(c.title, tuple(coverage_of(self.urls, by_slug[m]) for m in c.members))
+            for c in stories
+        )
+
+    def article_links(self, articles: Sequence[Article]) -> tuple[ArticleLinks, ...]:
+        by_slug = self.index.by_slug
+        return tuple(
+            ArticleLinks(
+                self.views.link_to(a),
+                tuple(
+                    self.views.link_to(by_slug[e.target]) for e in self.graph.edges.get(a.slug, ())
+                ),
+            )
+            for a in articles
+        )
+
+    def topic_map(self) -> dict[str, object]:
+        """Topics as nodes on a circle (the biggest), edges by how often they co-occur."""
+        topics = sorted(self.index.topics.values(), key=lambda t: (-len(t.articles), t.slug))
+        topics = topics[:TOPIC_MAP_TOPICS]
+        chosen = {t.slug for t in topics}
+        pairs: Counter[tuple[Slug, Slug]] = Counter()
+        for article in self.index.articles:
+            slugs = sorted({t.slug for t in article.topics if t.slug in chosen})
+            pairs.update(combinations(slugs, 2))
+        size = TOPIC_MAP_SIZE
+        c, ring = size / 2, size / 2 - 110
+        where: dict[Slug, tuple[float, float]] = {}
+        nodes = []
+        biggest = max((len(t.articles) for t in topics), default=1)
+        for n, topic in enumerate(topics):
+            angle = -math.pi / 2 + 2 * math.pi * n / max(len(topics), 1)
+            x, y = round(c + ring * math.cos(angle), 1), round(c + ring * math.sin(angle), 1)
+            where[topic.slug] = (x, y)
+            right = math.cos(angle) >= 0
+            nodes.append(
+                {
+                    "url": self.urls.topic(topic.slug),
+                    "name": topic.name,
+                    "count": len(topic.articles),
+                    "x": x,
+                    "y": y,
+                    "r": round(4 + 10 * math.sqrt(len(topic.articles) / biggest), 1),
+                    "anchor": "start" if right else "end",
+                    "label_x": round(x + (16 if right else -16), 1),
+                    "label_y": round(y + 4, 1),
+                    "color": self.color_of(topic.slug),
+                }
+            )
+        strongest = max(pairs.values(), default=1)
+        lines = [
+            GraphLine(*where[a], *where[b], round(0.5 + 5 * n / strongest, 2))
+            for (a, b), n in sorted(pairs.items())
+        ]
+        return {"size": size, "nodes": nodes, "lines": lines}
+
+    # -- graph.json ---------------------------------------------------------------------------
+
+    def graph_json(self) -> bytes:
+        """The graph for the graph page and anyone else (format in README, "graph.json")."""
+        positions = site_layout(self.index.articles, self.graph)
+        degree: Counter[Slug] = Counter()
+        for slug, edges in self.graph.edges.items():
+            for edge in edges:
+                degree[slug] += 1
+                degree[edge.target] += 1
+        nodes = []
+        for article in self.index.articles:
+            x, y = positions[article.slug]
+            nodes.append(
+                {
+                    "id": article.slug,
+                    "url": self.urls.article(article.slug),
+                    "title": article.title,
+                    "topics": [t.name for t in article.topics],
+                    "topic": main_topic(article),
+                    "provider": _provider_name(article),
+                    "published": self.views.date(article.published).iso
+                    if article.published
+                    else None,
+                    "cluster": self.graph.cluster_of.get(article.slug),
+                    "degree": degree[article.slug],
+                    "x": x,
+                    "y": y,
+                }
+            )
+        edges = [
+            {"source": slug, "target": e.target, "score": e.score, "reasons": list(e.reasons)}
+            for slug, ranked in self.graph.edges.items()
+            for e in ranked
+        ]
+        clusters = [
+            {"id": c.id, "title": c.title, "members": list(c.members)}
+            for c in self.graph.clusters.values()
+        ]
+        topics = [
+            {"id": item.slug, "name": item.name, "color": item.color} for item in self.legend()
+        ]
+        data = {
+            "version": GRAPH_FORMAT_VERSION,
+            "topics": topics,
+            "nodes": nodes,
+            "edges": edges,
+            "clusters": clusters,
+        }
+        text = json.dumps(data, ensure_ascii=False, separators=(",", ":"), sort_keys=False)
+        return (text + "\n").encode("utf-8")
+
+
+def _provider_name(article: Article) -> str:
+    return article.provider.name if article.provider else ""
+
+
+def _newest(by_slug: dict[Slug, Article], members: Sequence[Slug]) -> float:
+    dates = [by_slug[m].published for m in members]
+    return max((d.timestamp() for d in dates if d), default=0.0)

@@ -1,0 +1,135 @@
+"""Graph layouts computed at build time: deterministic, fast, no randomness.
+
+* local_graph: an article, its related articles and theirs, on two rings (article pages).
+* site_layout: every article of the site, grouped by main topic: each topic is a disc of
+  its articles in a sunflower pattern (stories kept together), discs packed on shelves. It is
+  linear in the number of articles, so the graph page's first paint is already a readable map.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sitegen.model import Article, RelatedGraph, Slug
+
+GOLDEN_ANGLE = math.pi * (3.0 - math.sqrt(5.0))
+NODE_SPACING = 10.0  # distance between neighbouring articles in a topic disc
+GROUP_GAP = 30.0  # space between topic discs
+
+# The article-page graph: a width x height box, two rings around the article.
+LOCAL_WIDTH = 720
+LOCAL_HEIGHT = 460
+LOCAL_RING1 = 140
+LOCAL_RING2 = 215
+LOCAL_FIRST = 8  # related articles drawn
+LOCAL_SECOND = 12  # their related articles drawn (at most 2 each)
+
+
+@dataclass(frozen=True)
+class LocalNode:
+    slug: Slug
+    x: float
+    y: float
+    ring: int  # 0 the article itself, 1 its related articles, 2 theirs
+
+
+@dataclass(frozen=True)
+class LocalEdge:
+    source: Slug
+    target: Slug
+    score: float
+
+
+def local_graph(
+    graph: RelatedGraph, slug: Slug
+) -> tuple[tuple[LocalNode, ...], tuple[LocalEdge, ...]]:
+    """The article in the middle, its related articles on ring 1, theirs on ring 2."""
+    cx, cy = LOCAL_WIDTH / 2, LOCAL_HEIGHT / 2
+    nodes = [LocalNode(slug, cx, cy, 0)]
+    placed = {slug}
+    first = [e for e in graph.edges.get(slug, ())][:LOCAL_FIRST]
+    angles: dict[Slug, float] = {}
+    for n, edge in enumerate(first):
+        angle = -math.pi / 2 + 2 * math.pi * n / len(first)
+        angles[edge.target] = angle
+        nodes.append(_on_ring(edge.target, cx, cy, LOCAL_RING1, angle, 1))
+        placed.add(edge.target)
+    edges = [LocalEdge(slug, e.target, e.score) for e in first]
+    second: list[tuple[Slug, Slug, float]] = []
+    for edge in first:
+        taken = 0
+        for further in graph.edges.get(edge.target, ()):
+            if further.target in placed:
+                if further.target != slug and further.target in angles:
+                    edges.append(LocalEdge(edge.target, further.target, further.score))
+                continue
+            if taken == 2 or len(second) == LOCAL_SECOND:
+                continue
+            second.append((edge.target, further.target, further.score))
+            placed.add(further.target)
+            taken += 1
+    spread = 2 * math.pi / max(len(first), 1) / 3
+    by_parent: dict[Slug, int] = defaultdict(int)
+    for parent, target, score in second:
+        offset = (-0.5 + by_parent[parent]) * spread if len(first) > 1 else by_parent[parent]
+        by_parent[parent] += 1
+        nodes.append(_on_ring(target, cx, cy, LOCAL_RING2, angles[parent] + offset, 2))
+        edges.append(LocalEdge(parent, target, score))
+    return tuple(nodes), tuple(_unique(edges))
+
+
+def _on_ring(slug: Slug, cx: float, cy: float, radius: float, angle: float, ring: int) -> LocalNode:
+    # Rings are squashed vertically to fit a wide box.
+    x = cx + radius * 1.45 * math.cos(angle)
+    y = cy + radius * 0.95 * math.sin(angle)
+    return LocalNode(slug, round(x, 1), round(y, 1), ring)
+
+
+def _unique(edges: list[LocalEdge]) -> list[LocalEdge]:
+    seen: set[frozenset[Slug]] = set()
+    out = []
+    for edge in edges:
+        pair = frozenset((edge.source, edge.target))
+        if pair not in seen:
+            seen.add(pair)
+            out.append(edge)
+    return out
+
+
+def main_topic(article: Article) -> Slug | None:
+    """The topic an article is filed under on the graph: its first one."""
+    return article.topics[0].slug if article.topics else None
+
+
+def site_layout(
+    articles: Sequence[Article], graph: RelatedGraph
+) -> dict[Slug, tuple[float, float]]:
+    """x, y of every article: topic discs packed in rows, biggest first."""
+    groups: dict[str, list[Article]] = defaultdict(list)
+    for article in articles:
+        groups[main_topic(article) or ""].append(article)
+    order = sorted(groups, key=lambda g: (-len(groups[g]), g))
+    radius = {g: NODE_SPACING * math.sqrt(len(groups[g]) + 1) for g in order}
+    total_area = sum((2 * r + GROUP_GAP) ** 2 for r in radius.values())
+    row_width = max(math.sqrt(total_area) * 1.3, 2 * max(radius.values(), default=0.0))
+    positions: dict[Slug, tuple[float, float]] = {}
+    x = y = row_height = 0.0
+    for g in order:
+        r = radius[g]
+        if x > 0 and x + 2 * r > row_width:
+            x, y, row_height = 0.0, y + row_height + GROUP_GAP, 0.0
+        cx, cy = x + r, y + r
+        members = sorted(groups[g], key=lambda a: (graph.cluster_of.get(a.slug, a.slug), a.slug))
+        for k, article in enumerate(members):
+            dist = NODE_SPACING * math.sqrt(k + 0.5)
+            angle = k * GOLDEN_ANGLE
+            positions[article.slug] = (
+                round(cx + dist * math.cos(angle), 2),
+                round(cy + dist * math.sin(angle), 2),
+            )
+        x += 2 * r + GROUP_GAP
+        row_height = max(row_height, 2 * r)
+    return positions
