@@ -4,8 +4,9 @@
 
 Articles get Zipf-distributed topics (a few very common ones, a long tail) and titles and
 excerpts drawn from a Zipf vocabulary, dates over three years, a few explicit related links
-and some same-story copies from other providers. Prints seconds per stage (wall clock; relate also as CPU time of this process, which other
-load on the machine does not inflate) and graph sizes.
+and some same-story copies from other providers. Prints seconds per stage (wall clock;
+relate also as CPU time of this process, which other load on the machine does not inflate)
+and graph sizes.
 """
 
 from __future__ import annotations
@@ -26,33 +27,8 @@ from sitegen.model import Article, Provider, RelatedLink, Slug, Topic
 from sitegen.relate import relate
 from sitegen.slugs import slugify
 
-SYLLABLES = [
-    "ka",
-    "lo",
-    "mi",
-    "ne",
-    "ru",
-    "sa",
-    "ti",
-    "vo",
-    "be",
-    "da",
-    "fe",
-    "gi",
-    "ho",
-    "ju",
-    "ki",
-    "la",
-    "mo",
-    "ni",
-    "pe",
-    "ri",
-    "so",
-    "tu",
-    "wa",
-    "ye",
-    "zo",
-]
+SYLLABLE_TEXT = "ka lo mi ne ru sa ti vo be da fe gi ho ju ki la mo ni pe ri so tu wa ye zo"
+SYLLABLES = SYLLABLE_TEXT.split()
 
 
 def _zipf_sampler(rng: random.Random, n: int, s: float) -> list[float]:
@@ -81,7 +57,7 @@ def synthetic_articles(n: int, seed: int = 1) -> list[Article]:
             base = articles[rng.randrange(len(articles))]
             words = base.title.split()
             rng.shuffle(words[:2])
-            title = " ".join(words + [rng.choice(vocab)])
+            title = " ".join([*words, rng.choice(vocab)])
             topics = base.topics
             published = (base.published or start) + timedelta(hours=rng.randint(0, 40))
             excerpt = base.excerpt
@@ -144,7 +120,8 @@ def main() -> None:
         edges = sum(len(e) for e in graph.edges.values())
         print(
             f"{n:>7} articles: generate {t1 - t0:6.2f}s  index {t2 - t1:6.2f}s  "
-            f"relate {t3 - t2:6.2f}s (cpu {cpu:6.2f}s)  ({edges} edges, {len(graph.clusters)} stories, "
+            f"relate {t3 - t2:6.2f}s (cpu {cpu:6.2f}s)  "
+            f"({edges} edges, {len(graph.clusters)} stories, "
             f"{sum(not e for e in graph.edges.values())} articles without related)",
             flush=True,
         )

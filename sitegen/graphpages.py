@@ -217,16 +217,14 @@ class GraphViews:
                     "topics": [t.name for t in article.topics],
                     "topic": main_topic(article),
                     "provider": _provider_name(article),
-                    "published": self.views.date(article.published).iso
-                    if article.published
-                    else None,
+                    "published": _iso(article),
                     "cluster": self.graph.cluster_of.get(article.slug),
                     "degree": degree[article.slug],
                     "x": x,
                     "y": y,
                 }
             )
-        edges = [
+        links = [
             {"source": slug, "target": e.target, "score": e.score, "reasons": list(e.reasons)}
             for slug, ranked in self.graph.edges.items()
             for e in ranked
@@ -242,11 +240,16 @@ class GraphViews:
             "version": GRAPH_FORMAT_VERSION,
             "topics": topics,
             "nodes": nodes,
-            "edges": edges,
+            "edges": links,
             "clusters": clusters,
         }
         text = json.dumps(data, ensure_ascii=False, separators=(",", ":"), sort_keys=False)
         return (text + "\n").encode("utf-8")
+
+
+def _iso(article: Article) -> str | None:
+    when = article.published
+    return when.strftime("%Y-%m-%dT%H:%M:%SZ") if when else None
 
 
 def _provider_name(article: Article) -> str:

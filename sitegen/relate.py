@@ -66,135 +66,22 @@ MAX_SIBLINGS = 20  # story siblings scored per article when a story is large
 
 # Same story: near-duplicate titles, or an explicit link between close, similar articles.
 STORY_TITLE_JACCARD = 0.6
-LINKED_TITLE_JACCARD = 0.2
+LINKED_TITLE_JACCARD = 0.25
 STORY_DAYS = 7.0
 LINKED_STORY_DAYS = 4.0
 
 _DAY = 86400.0
 _DECAY = math.log(2.0) / (HALF_LIFE_DAYS * _DAY)  # recency = exp(-seconds * _DECAY)
 _WORD = re.compile(r"\w+")
-_STOPWORDS = frozenset(
-    [
-        "a",
-        "about",
-        "after",
-        "again",
-        "all",
-        "also",
-        "an",
-        "and",
-        "any",
-        "are",
-        "as",
-        "at",
-        "be",
-        "been",
-        "before",
-        "being",
-        "but",
-        "by",
-        "can",
-        "could",
-        "did",
-        "do",
-        "does",
-        "for",
-        "from",
-        "had",
-        "has",
-        "have",
-        "he",
-        "her",
-        "his",
-        "how",
-        "i",
-        "if",
-        "in",
-        "into",
-        "is",
-        "it",
-        "its",
-        "just",
-        "more",
-        "most",
-        "my",
-        "new",
-        "no",
-        "not",
-        "now",
-        "of",
-        "off",
-        "on",
-        "once",
-        "one",
-        "only",
-        "or",
-        "other",
-        "our",
-        "out",
-        "over",
-        "says",
-        "said",
-        "she",
-        "so",
-        "some",
-        "such",
-        "than",
-        "that",
-        "the",
-        "their",
-        "them",
-        "then",
-        "there",
-        "these",
-        "they",
-        "this",
-        "those",
-        "through",
-        "to",
-        "too",
-        "up",
-        "us",
-        "very",
-        "was",
-        "we",
-        "were",
-        "what",
-        "when",
-        "where",
-        "which",
-        "who",
-        "why",
-        "will",
-        "with",
-        "would",
-        "you",
-        "your",
-        "der",
-        "die",
-        "das",
-        "und",
-        "ein",
-        "eine",
-        "le",
-        "la",
-        "les",
-        "des",
-        "du",
-        "un",
-        "une",
-        "et",
-        "en",
-        "el",
-        "los",
-        "las",
-        "del",
-        "y",
-        "por",
-        "para",
-        "con",
-    ]
-)
+_STOPWORD_TEXT = """
+a about after again all also an and any are as at be been before being but by can could
+did do does for from had has have he her his how i if in into is it its just more most
+my new no not now of off on once one only or other our out over says said she so some
+such than that the their them then there these they this those through to too up us very
+was we were what when where which who why will with would you your der die das und ein
+eine le la les des du un une et en el los las del y por para con
+"""
+_STOPWORDS = frozenset(_STOPWORD_TEXT.split())
 
 
 def relate(index: SiteIndex, count: int = 8) -> RelatedGraph:
@@ -211,8 +98,8 @@ def relate(index: SiteIndex, count: int = 8) -> RelatedGraph:
         for j in partners:
             if _linked_same_story(features, i, j):
                 stories.union(i, j)
-    partners = _symmetric(explicit)
-    kept = [_best_candidates(features, i, partners, stories, count) for i in range(len(articles))]
+    linked = _symmetric(explicit)
+    kept = [_best_candidates(features, i, linked, stories, count) for i in range(len(articles))]
     clusters, cluster_of = _clusters(articles, stories)
     position = {a.slug: i for i, a in enumerate(articles)}
     edges: dict[Slug, tuple[Edge, ...]] = {}
@@ -499,8 +386,8 @@ def _best_candidates(
     linked = partners.get(i, set())
     scored = []
     # The hot loop of the stage: features.pre_score and near_duplicate, inlined.
-    combined, times, titles = features.combined, features.times, features.titles
-    a, time_a, title_a = combined[i], times[i], titles[i]
+    combined, times = features.combined, features.times
+    a, time_a = combined[i], times[i]
     for j in dict.fromkeys(chain(_candidates(features, i), sorted(linked))):
         b, time_b = combined[j], times[j]
         relevance = sum(a[k] * b[k] for k in a.keys() & b.keys())
