@@ -1,0 +1,129 @@
+"""The related-articles graph in rendered pages: Related sections, the local SVG graph,
+one entry per story on listings, the graph page and graph.json."""
+
+from __future__ import annotations
+
+import json
+import re
+from functools import cache
+from pathlib import Path
+
+from sitegen import render
+from sitegen.build import BuildResult, read_articles
+from sitegen.config import load_config
+from sitegen.index import build_index
+from sitegen.relate import relate
+from sitegen.slugs import slugify
+
+ROOT = Path(__file__).resolve().parents[2]
+SEED = "it-takes-a-lot-of-energy-for-machines-to-learn-heres-why-ai-is-so-power-hungry"
+TECHXPLORE = "it-takes-a-lot-of-energy-for-machines-to-learn-why-ai-is-so-power-hungry"
+
+
+@cache
+def sample_output() -> dict[str, str]:
+    config = load_config(ROOT)
+    index, _ = build_index(read_articles(config, BuildResult()))
+    env = render.make_environment(render.theme_dirs(config))
+    files = render.render_site(index, config, env, relate(index, config.related_count))
+    return {f.path: f.data.decode("utf-8") for f in files}
+
+
+def page(path: str) -> str:
+    return sample_output()[path]
+
+
+def file_of(href: str) -> str:
+    assert href.startswith("/"), href
+    path = href.lstrip("/")
+    return path + "index.html" if path.endswith("/") or not path else path
+
+
+def test_article_pages_draw_a_local_graph_whose_links_all_resolve() -> None:
+    html = page(f"articles/{SEED}/index.html")
+    svg = re.search(r'<svg class="local-graph-svg".*?</svg>', html, re.S)
+    assert svg is not None
+    assert 'role="group"' in svg.group(0) and "aria-label=" in svg.group(0)
+    hrefs = re.findall(r'<a class="node ring-(\d)" href="([^"]+)"', svg.group(0))
+    assert ("0", f"/articles/{SEED}/") in hrefs
+    assert sum(ring == "1" for ring, _ in hrefs) == 8
+    assert any(ring == "2" for ring, _ in hrefs)
+    for _, href in hrefs:
+        assert file_of(href) in sample_output()
+    assert len(re.findall(r"<title>", svg.group(0))) == len(hrefs)
+
+
+def test_every_local_graph_on_the_site_links_to_pages_that_exist() -> None:
+    for path, html in sample_output().items():
+        for svg in re.findall(r'<svg class="local-graph-svg".*?</svg>', html, re.S):
+            for href in re.findall(r'href="([^"]+)"', svg):
+                assert file_of(href) in sample_output(), (path, href)
+
+
+def test_the_related_section_lists_internal_articles_first_then_external_links() -> None:
+    html = page("articles/ais-carbon-footprint-is-bigger-than-its-cloud-bill/index.html")
+    internal = html.index('class="related-list related-internal"')
+    external = html.index('class="related-list related-external"')
+    assert internal < external
+    assert f'href="/articles/{SEED}/"' in html[internal:external]
+    assert "carbon-tracker-machine-learning" in html[external:]
+    assert "shared topics:" in html[internal:external]
+
+
+def test_article_pages_link_their_story_siblings() -> None:
+    html = page(f"articles/{SEED}/index.html")
+    section = html[html.index('id="coverage-heading"') : html.index('id="related-heading"')]
+    assert f'href="/articles/{TECHXPLORE}/"' in section
+    assert "techxplore.com" in section
+
+
+def test_listings_show_one_entry_per_story_with_its_other_providers() -> None:
+    home = "".join(
+        v for k, v in sample_output().items() if re.fullmatch(r"(page/\d+/)?index.html", k)
+    )
+    titles = re.findall(r'<h3 class="card-title"><a href="/articles/([^"]+)/">', home)
+    assert len(titles) == len(set(titles))
+    story = {SEED, TECHXPLORE}
+    assert len(story & set(titles)) == 1
+    chips = {"carmakers-halt-factories-as-global-chip-shortage-bites",
+             "chip-shortage-forces-carmakers-to-idle-production-lines",
+             "the-chip-shortage-is-now-shutting-down-car-factories",
+             slugify("半導体不足、自動車生産に影響広がる")}  # fmt: skip
+    assert len(chips & set(titles)) == 1
+    assert len(titles) == 48 - 1 - 3 - 2 - 2 - 2  # every story counted once
+    assert (
+        f'<h3 class="card-title"><a href="/articles/{slugify("半導体不足、自動車生産に影響広がる")}/">'
+        in home
+    )
+    assert home.count('<p class="also">Also covered by') == 5
+
+
+def test_the_graph_page_is_in_the_navigation_and_works_without_scripts_inline() -> None:
+    html = page("graph/index.html")
+    assert "<title>Related-articles graph" in html
+    assert '<a href="/graph/" aria-current="page">Graph</a>' in html
+    assert '<a href="/graph/">Graph</a>' in page("index.html")
+    assert re.findall(r"<script(?![^>]*\bsrc=)[^>]*>", html) == []
+    assert 'src="/static/vendor/sigma.min.js"' in html
+    assert 'class="story-list"' in html and f'href="/articles/{SEED}/"' in html
+    assert '<svg class="topic-map"' in html and 'href="/topics/ai/"' in html
+    for href in re.findall(r'href="(/[^"]*)"', html):
+        if not href.startswith("/static/"):
+            assert file_of(href) in sample_output(), href
+
+
+def test_graph_json_describes_every_article_edge_and_story() -> None:
+    data = json.loads(page("graph.json"))
+    ids = {n["id"] for n in data["nodes"]}
+    assert len(ids) == len(data["nodes"]) == 48
+    assert {"id", "url", "title", "topics", "provider", "cluster", "x", "y"} <= set(
+        data["nodes"][0]
+    )
+    for edge in data["edges"]:
+        assert edge["source"] in ids and edge["target"] in ids
+        assert edge["score"] > 0 and edge["reasons"]
+    stories = {c["id"]: c for c in data["clusters"]}
+    assert stories[TECHXPLORE]["members"] == [TECHXPLORE, SEED]
+    seed = next(n for n in data["nodes"] if n["id"] == SEED)
+    assert seed["cluster"] == TECHXPLORE and seed["url"] == f"/articles/{SEED}/"
+    assert len({(n["x"], n["y"]) for n in data["nodes"]}) == 48  # no two nodes overlap exactly
