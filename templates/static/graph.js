@@ -48,7 +48,7 @@
       inChunks(data.edges, function (e) {
         if (!graph.hasNode(e.source) || !graph.hasNode(e.target)) return;
         if (graph.hasEdge(e.source, e.target)) return;
-        graph.addEdge(e.source, e.target, { size: 0.3 + e.score, color: "rgba(120,120,130,0.35)" });
+        graph.addEdge(e.source, e.target, { size: 0.3 + e.score, color: "#c4c4cc" });
       }, function () { draw(graph, data); });
     });
   }
@@ -57,7 +57,7 @@
     var topic = "";
     var found = null;
     var renderer = new Sigma(graph, container, {
-      labelRenderedSizeThreshold: 9,
+      labelRenderedSizeThreshold: 7,
       labelDensity: 0.5,
       zIndex: true,
       minCameraRatio: 0.02,
