@@ -36,6 +36,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from itertools import chain
+from operator import itemgetter
 
 from sitegen.model import (
     Article,
@@ -57,10 +58,10 @@ EXPLICIT_BONUS = 0.5
 STORY_BONUS = 0.3
 MIN_SCORE = 0.15
 
-POSTING_WINDOW = 80  # members of a long posting list considered, nearest in time
+POSTING_WINDOW = 64  # members of a long posting list considered, nearest in time
 MAX_TERMS = 24  # words kept per article vector, the strongest by TF-IDF
-QUERY_TERMS = 8  # an article's strongest words used to find candidates
-CANDIDATES = 20  # candidates scored exactly per article
+QUERY_TERMS = 6  # an article's strongest words used to find candidates
+CANDIDATES = 16  # candidates scored exactly per article
 KEEP_EXTRA = 4  # candidates kept beyond k until story bonuses are known
 MAX_SIBLINGS = 20  # story siblings scored per article when a story is large
 
@@ -163,7 +164,10 @@ class _Features:
     def build(cls, articles: Sequence[Article]) -> _Features:
         n = len(articles)
         topic_lists = [sorted({t.slug for t in a.topics}) for a in articles]
-        term_counts = [Counter(words(a.title) * 2 + words(a.excerpt)) for a in articles]
+        title_words = [words(a.title) for a in articles]
+        term_counts = [
+            Counter(t * 2 + words(a.excerpt)) for t, a in zip(title_words, articles, strict=True)
+        ]
         postings: dict[str, list[int]] = defaultdict(list)
         for i, (topics, terms) in enumerate(zip(topic_lists, term_counts, strict=True)):
             for t in topics:
@@ -188,7 +192,7 @@ class _Features:
             terms=term_vectors,
             combined=combined,
             query=query,
-            titles=[frozenset(words(a.title)) for a in articles],
+            titles=[frozenset(t) for t in title_words],
             times=[a.published.timestamp() if a.published else None for a in articles],
             postings=dict(postings),
             topic_names={t.slug: t.name for a in articles for t in a.topics},
@@ -218,9 +222,10 @@ class _Features:
 
 
 def _term_vector(counts: Counter[str], idf: dict[str, float]) -> dict[str, float]:
-    """Sublinear TF-IDF, pruned to the MAX_TERMS strongest words (ties: alphabetical)."""
+    """Sublinear TF-IDF, pruned to the MAX_TERMS strongest words."""
     weights = {w: (1.0 + math.log(c)) * idf["w:" + w] for w, c in counts.items()}
-    strongest = sorted(weights.items(), key=lambda item: (-item[1], item[0]))[:MAX_TERMS]
+    # A stable sort: equal weights keep the order of the words in the text.
+    strongest = sorted(weights.items(), key=itemgetter(1), reverse=True)[:MAX_TERMS]
     return _unit(dict(strongest))  # strongest first: the query takes the first few
 
 

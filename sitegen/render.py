@@ -68,12 +68,18 @@ class Renderer:
     """Renders the pages of one site; templates are compiled once and reused."""
 
     def __init__(
-        self, config: SiteConfig, env: jinja2.Environment, index: SiteIndex, graph: RelatedGraph
+        self,
+        config: SiteConfig,
+        env: jinja2.Environment,
+        index: SiteIndex | None = None,
+        graph: RelatedGraph | None = None,
     ) -> None:
         self.config = config
         self.env = env
         self.urls = Urls(config.base_path)
         self.views = ViewFactory(self.urls, config.tz)
+        index = index or SiteIndex(articles=(), by_slug={}, topics={}, providers={})
+        graph = graph or relate(index, config.related_count)
         self.graph = GraphViews(index, graph, self.views)
         self.site = SiteView(
             title=config.title,

@@ -28,7 +28,9 @@ VARIANTS = [
      "https://www.theverge.com/2021/1/8/1/chips"),
     (".amp suffix", "https://techxplore.com/news/2020-12-energy.amp",
      "https://techxplore.com/news/2020-12-energy.html"),
-    ("AMP cache /c/s/", "https://www-govtech-com.cdn.ampproject.org/c/s/www.govtech.com/computing/Energy-AI.html?AMP", GOVTECH),
+    ("AMP cache /c/s/",
+     "https://www-govtech-com.cdn.ampproject.org/c/s/www.govtech.com/computing/Energy-AI.html?AMP",
+     GOVTECH),
     ("AMP cache /v/s/", "https://techxplore-com.cdn.ampproject.org/v/s/techxplore.com/news/x.amp",
      "https://techxplore.com/news/x.html"),
     ("AMP cache /i/s/", "https://example-com.cdn.ampproject.org/i/s/example.com/img.jpg",
@@ -66,8 +68,10 @@ URLISH = st.builds(
     lambda scheme, host, parts, query, frag: f"{scheme}{host}/{'/'.join(parts)}{query}{frag}",
     st.sampled_from(["https://", "http://", "//", "", "HTTPS://www."]),
     st.from_regex(r"[a-z0-9-]{1,10}(\.[a-z]{2,5}){1,2}", fullmatch=True),
-    st.lists(st.sampled_from(["amp", "AMP", "platform", "a.html", "b.amp", "x", "", "c.htm"]), max_size=5),
-    st.sampled_from(["", "?AMP", "?amp=1&b=2", "?outputType=amp", "?utm_source=x&id=3", "?a=%zz+b"]),
+    st.lists(st.sampled_from(["amp", "AMP", "platform", "a.html", "b.amp", "x", "", "c.htm"]),
+             max_size=5),
+    st.sampled_from(["", "?AMP", "?amp=1&b=2", "?outputType=amp", "?utm_source=x&id=3",
+                     "?a=%zz+b"]),
     st.sampled_from(["", "#top", "#"]),
 )  # fmt: skip
 
