@@ -102,11 +102,21 @@ def synthetic_articles(n: int, seed: int = 1) -> list[Article]:
     return articles
 
 
+def reference_loop_us() -> float:
+    """CPU microseconds of ``sum(range(1000))`` here: about 10 on an idle desktop core of
+    2024, so figures from busy or slow machines can be scaled."""
+    start = time.process_time()
+    for _ in range(3000):
+        sum(range(1000))
+    return (time.process_time() - start) / 3000 * 1e6
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("sizes", nargs="*", type=int, default=[10000, 100000])
     parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args()
+    print(f"reference loop: {reference_loop_us():.1f} us CPU", flush=True)
     for n in args.sizes:
         t0 = time.perf_counter()
         articles = synthetic_articles(n, args.seed)

@@ -41,6 +41,13 @@ class GraphViews:
         self.views = views
         self.urls = views.urls
         self._legend: tuple[LegendItem, ...] | None = None
+        self._positions: dict[Slug, tuple[float, float]] | None = None
+
+    def positions(self) -> dict[Slug, tuple[float, float]]:
+        """The graph page's layout, made once for the page and both data files."""
+        if self._positions is None:
+            self._positions = site_layout(self.index.articles, self.graph)
+        return self._positions
 
     # -- article pages -----------------------------------------------------------------------
 
@@ -196,11 +203,47 @@ class GraphViews:
         ]
         return {"size": size, "nodes": nodes, "lines": lines}
 
-    # -- graph.json ---------------------------------------------------------------------------
+    # -- graph.json and the graph page's own data ----------------------------------------------
+
+    def page_data(self) -> bytes:
+        """What the graph page draws, compact (a few bytes per node and edge) so that even
+        10,000 articles load and parse quickly: graph.json, for reuse, has far more."""
+        positions = self.positions()
+        legend = self.legend()
+        topic_index = {item.slug: n for n, item in enumerate(legend)}
+        number = {a.slug: n for n, a in enumerate(self.index.articles)}
+        pairs: dict[tuple[int, int], float] = {}
+        for slug, ranked in self.graph.edges.items():
+            for edge in ranked:
+                a, b = sorted((number[slug], number[edge.target]))
+                pairs[(a, b)] = max(pairs.get((a, b), 0.0), edge.score)
+        degree: Counter[int] = Counter()
+        for a, b in pairs:
+            degree[a] += 1
+            degree[b] += 1
+        nodes = [
+            [
+                a.slug,
+                a.title,
+                topic_index.get(main_topic(a) or "", -1),
+                degree[n],
+                *positions[a.slug],
+            ]
+            for n, a in enumerate(self.index.articles)
+        ]
+        edges = [x for (a, b), score in sorted(pairs.items()) for x in (a, b, round(score, 2))]
+        data = {
+            "articles": self.urls("articles/"),
+            "topics": [[item.slug, item.color] for item in legend],
+            "nodes": nodes,
+            "edges": edges,
+        }
+        text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+        return (text + "\n").encode("utf-8")
 
     def graph_json(self) -> bytes:
         """The graph for the graph page and anyone else (format in README, "graph.json")."""
-        positions = site_layout(self.index.articles, self.graph)
+        positions = self.positions()
         degree: Counter[Slug] = Counter()
         for slug, edges in self.graph.edges.items():
             for edge in edges:

@@ -173,7 +173,7 @@ class Renderer:
             "legend": self.graph.legend(),
             "stories": self.graph.story_list(),
             "topic_map": self.graph.topic_map(),
-            "data_url": self.urls("graph.json"),
+            "data_url": self.urls("graph/data.json"),
         }
         for n in range(1, pages + 1):
             chunk = index.articles[(n - 1) * size : n * size]
@@ -187,6 +187,7 @@ class Renderer:
                 **common,
             )
         yield OutputFile(OutputPath("graph.json"), self.graph.graph_json(), "graph data")
+        yield OutputFile(OutputPath("graph/data.json"), self.graph.page_data(), "graph page data")
 
     def _graph_url(self, page: int) -> str:
         return self.urls("graph/" + (f"page/{page}/" if page > 1 else ""))

@@ -1,5 +1,6 @@
 // sitegen default theme: the interactive related-articles graph (graph page only).
-// Draws graph.json with sigma (WebGL); positions come from the build. The lists on the page
+// Draws graph/data.json (graph.json, compacted) with sigma (WebGL); positions come from
+// the build. The lists on the page
 // hold the same links, so without this file, or without WebGL, nothing is lost.
 (function () {
   "use strict";
@@ -34,21 +35,25 @@
     step();
   }
 
+  // data.json: nodes are [slug, title, topic index or -1, degree, x, y]; edges a flat list
+  // of (node index, node index, score) triples, each pair once.
   function build(data) {
     var graph = new graphology.UndirectedGraph();
-    var colors = {};
-    data.topics.forEach(function (t) { colors[t.id] = t.color; });
+    var ids = [];
     inChunks(data.nodes, function (n) {
-      graph.addNode(n.id, {
-        x: n.x, y: -n.y, label: n.title, url: n.url, topic: n.topic,
-        topics: n.topics, size: 2 + Math.sqrt(n.degree) * 1.1,
-        color: colors[n.topic] || "#8a8a8a"
+      var topic = n[2] >= 0 ? data.topics[n[2]] : null;
+      ids.push(n[0]);
+      graph.addNode(n[0], {
+        x: n[4], y: -n[5], label: n[1], url: data.articles + n[0] + "/",
+        topic: topic ? topic[0] : "", size: 2 + Math.sqrt(n[3]) * 1.1,
+        color: topic ? topic[1] : "#8a8a8a"
       });
     }, function () {
-      inChunks(data.edges, function (e) {
-        if (!graph.hasNode(e.source) || !graph.hasNode(e.target)) return;
-        if (graph.hasEdge(e.source, e.target)) return;
-        graph.addEdge(e.source, e.target, { size: 0.3 + e.score, color: "#c4c4cc" });
+      var triples = [];
+      for (var i = 0; i + 2 < data.edges.length; i += 3) triples.push(i);
+      inChunks(triples, function (i) {
+        var score = data.edges[i + 2];
+        graph.addEdge(ids[data.edges[i]], ids[data.edges[i + 1]], { size: 0.3 + score, color: "#c4c4cc" });
       }, function () { draw(graph, data); });
     });
   }
@@ -90,10 +95,10 @@
     var byTitle = {};
     var options = document.createDocumentFragment();
     data.nodes.forEach(function (n) {
-      byTitle[n.title.toLowerCase()] = n.id;
+      byTitle[n[1].toLowerCase()] = n[0];
       if (options.childNodes.length < 2000) {
         var option = document.createElement("option");
-        option.value = n.title;
+        option.value = n[1];
         options.appendChild(option);
       }
     });
