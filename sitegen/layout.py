@@ -20,7 +20,7 @@ NODE_SPACING = 10.0  # distance between neighbouring articles in a topic disc
 GROUP_GAP = 30.0  # space between topic discs
 
 # The article-page graph: a width x height box, two rings around the article.
-LOCAL_WIDTH = 720
+LOCAL_WIDTH = 760
 LOCAL_HEIGHT = 460
 LOCAL_RING1 = 140
 LOCAL_RING2 = 215
@@ -83,7 +83,7 @@ def local_graph(
 
 def _on_ring(slug: Slug, cx: float, cy: float, radius: float, angle: float, ring: int) -> LocalNode:
     # Rings are squashed vertically to fit a wide box.
-    x = cx + radius * 1.45 * math.cos(angle)
+    x = cx + radius * 1.15 * math.cos(angle)
     y = cy + radius * 0.95 * math.sin(angle)
     return LocalNode(slug, round(x, 1), round(y, 1), ring)
 
