@@ -234,11 +234,6 @@ def _unit(vector: dict[str, float]) -> dict[str, float]:
     return {k: v / norm for k, v in vector.items()} if norm else {}
 
 
-def _dot(a: dict[str, float], b: dict[str, float]) -> float:
-    # Intersecting the key views runs in C; most pairs share few or no keys.
-    return sum(a[k] * b[k] for k in a.keys() & b.keys())
-
-
 # -- explicit links --------------------------------------------------------------------------
 
 
