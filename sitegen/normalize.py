@@ -402,6 +402,8 @@ URL_ATTRIBUTES = frozenset(
     {"href", "src", "cite", "srcset", "action", "formaction", "poster", "background"}
     | {"longdesc", "data", "xlink:href", "ping", "manifest", "codebase", "archive"}
 )
+# Control characters are invalid in HTML and XML; tabs and line ends are kept.
+_BODY_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 _SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:")
 # Python-Markdown's link patterns take super-linear time on long runs of unmatched brackets
 # (2,000 "[" take seconds); a block with more than this many is shown with them escaped.
@@ -453,7 +455,7 @@ def sanitize_body(body: str, link_rel: str = "noopener noreferrer") -> tuple[str
     if not body.strip():
         return "", []
     notes: list[str] = []
-    text = _escape_bracket_runs(body, notes)
+    text = _escape_bracket_runs(_BODY_CONTROL.sub("", body), notes)
     try:
         rendered = _MARKDOWN.reset().convert(text)
     except RecursionError:  # Python-Markdown recurses once per nesting level
@@ -467,6 +469,8 @@ def sanitize_body(body: str, link_rel: str = "noopener noreferrer") -> tuple[str
         link_rel=link_rel,
         attribute_filter=_keep_body_url,
     ).strip()
+    if "=" not in rendered:  # no attributes at all, so no links to compare
+        return clean, notes
     kept = set(_urls_in(clean))
     for url in dict.fromkeys(_urls_in(rendered)):
         if url not in kept:
