@@ -39,6 +39,11 @@ def site_config(root: Path, **settings: Any) -> SiteConfig:
     return load_config(root)
 
 
+def sample_config(output: Path) -> SiteConfig:
+    """The bundled sample site's settings, writing to ``output``."""
+    return load_config(REPO, None, {"output_dir": str(output)})
+
+
 def _toml(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
