@@ -123,14 +123,43 @@ def check_paths(files: Iterable[OutputFile]) -> None:
 def write_output(output: Path, files: list[OutputFile]) -> WriteReport:
     """Bring ``output`` in line with ``files``, touching only what changed."""
     check_paths(files)
+    created = not output.exists()
     output.mkdir(parents=True, exist_ok=True)
     report = WriteReport()
     report.problems.extend(recover(output))
     old = read_manifest(output)
+    staging = output / STAGING
+    try:
+        new, staged = _stage(output, staging, files, old, report)
+        deletes = _stale(output, old, new, report)
+        changed = bool(staged or deletes or old != new)
+        if changed:
+            _commit(output, {"moves": staged, "deletes": deletes, "manifest": new})
+    except BaseException:
+        # Not committed: the site is untouched; take our scratch files away too.
+        shutil.rmtree(staging, ignore_errors=True)
+        (output / (JOURNAL + ".tmp")).unlink(missing_ok=True)
+        if created:
+            _remove_empty_parents(output, output.parent)
+        raise
+    if changed:
+        report.problems.extend(recover(output))
+    shutil.rmtree(staging, ignore_errors=True)
+    return report
+
+
+def _stage(
+    output: Path,
+    staging: Path,
+    files: list[OutputFile],
+    old: dict[str, str],
+    report: WriteReport,
+) -> tuple[dict[str, str], list[tuple[str, str]]]:
+    """Write every changed file into the staging folder; returns the new manifest and the
+    (staged name, path) moves that will put them in place."""
     new: dict[str, str] = {}
     seen: set[str] = set()
     staged: list[tuple[str, str]] = []
-    staging = output / STAGING
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir()
     blocked = _Blocked(output)
@@ -161,12 +190,7 @@ def write_output(output: Path, files: list[OutputFile]) -> WriteReport:
         tmp.write_bytes(f.data)
         staged.append((tmp.name, f.path))
         report.written.append(f.path)
-    deletes = _stale(output, old, new, report)
-    if staged or deletes or old != new:
-        _commit(output, {"moves": staged, "deletes": deletes, "manifest": new})
-        report.problems.extend(recover(output))
-    shutil.rmtree(staging, ignore_errors=True)
-    return report
+    return new, staged
 
 
 def _digest(data: bytes) -> str:
@@ -266,7 +290,12 @@ def recover(output: Path) -> list[Problem]:
             elif not target.is_file() or _digest(target.read_bytes()) != manifest.get(rel):
                 raise FileNotFoundError(f"the staged copy of {rel} is gone")
         except OSError as exc:
-            manifest.pop(rel, None)
+            # Keep owning what is there (the last build's copy), under its real digest, so
+            # the next build replaces it instead of taking it for a user's file.
+            if target.is_file() and not target.is_symlink():
+                manifest[rel] = _digest(target.read_bytes())
+            else:
+                manifest.pop(rel, None)
             problems.append(problem(target, 1, "output", f"could not be written ({exc})"))
     _write_manifest(output, manifest)
     journal_path.unlink()

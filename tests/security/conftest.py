@@ -35,6 +35,7 @@ def site_config(root: Path, **settings: Any) -> SiteConfig:
     values: dict[str, Any] = {"content_dir": "content", "output_dir": "output"}
     values.update(settings)
     lines = [f"{k} = {_toml(v)}" for k, v in values.items()]
+    root.mkdir(parents=True, exist_ok=True)
     (root / "sitegen.toml").write_text("\n".join(lines) + "\n", encoding="utf-8")
     return load_config(root)
 

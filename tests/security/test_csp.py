@@ -69,7 +69,7 @@ def test_the_theme_has_no_inline_script_or_style() -> None:
 
 def test_scanner_finds_what_the_policy_would_block() -> None:
     bad = (
-        "<head><meta http-equiv=\"Content-Security-Policy\" content=\"x\"></head><body>"
+        '<head><meta http-equiv="Content-Security-Policy" content="x"></head><body>'
         '<script>1</script><img src=x onerror=alert(1)><a href=" javascript:1">a</a>'
         '<iframe src="https://x/"></iframe><p style="color:red">s</p><style>p{}</style></body>'
     )

@@ -80,7 +80,12 @@ def hostile_files() -> dict[str, str]:
                 {"url": "https://img.example/ok.jpg", "alt": payload, "width": 10, "height": 10},
             ],
             "related": [
-                {"title": payload, "webUrl": bad, "excerpt": payload, "provider": {"name": payload}},
+                {
+                    "title": payload,
+                    "webUrl": bad,
+                    "excerpt": payload,
+                    "provider": {"name": payload},
+                },
                 {"title": f"Related {payload}", "webUrl": "https://ok.example/related"},
             ],
             "note": payload,
@@ -202,9 +207,7 @@ def test_url_danger_recognises_what_browsers_strip() -> None:
 
 
 @pytest.mark.parametrize("nofollow", [False, True])
-def test_external_links_get_noopener_and_optional_nofollow(
-    tmp_path: Path, nofollow: bool
-) -> None:
+def test_external_links_get_noopener_and_optional_nofollow(tmp_path: Path, nofollow: bool) -> None:
     meta = {
         "title": "Links",
         "originalUrl": "https://news.example/a",

@@ -91,7 +91,10 @@ def test_nasty_names_become_safe_slugs(name: str) -> None:
 def test_check_paths_refuses_unsafe_paths_before_anything_is_written(
     tmp_path: Path, path: str
 ) -> None:
-    files = [OutputFile(OutputPath("ok.html"), b"ok", "ok"), OutputFile(OutputPath(path), b"x", "t")]
+    files = [
+        OutputFile(OutputPath("ok.html"), b"ok", "ok"),
+        OutputFile(OutputPath(path), b"x", "t"),
+    ]
     with pytest.raises(OutputError, match="refusing to write"):
         check_paths(files)
     with pytest.raises(OutputError):
