@@ -132,7 +132,7 @@ VALUES = st.recursive(
     ),
     max_leaves=5,
 )
-FIELDS = sorted(KNOWN_FIELDS) + ["url", "width", "name", "domain", "extra"]
+FIELDS = [*sorted(KNOWN_FIELDS), "url", "width", "name", "domain", "extra"]
 NESTED_FIELDS = st.dictionaries(
     st.sampled_from(FIELDS), VALUES, max_size=3
 )  # the shape of provider, images[i] and related[i]

@@ -28,7 +28,8 @@ MARKUP = [
     '<p style="position:fixed;top:0">covered</p>',
     '<a href="javascript:alert(1)" onclick="alert(1)">click</a>',
     '<base href="https://evil.example/">',
-    '<form action="https://evil.example/"><button formaction="javascript:alert(1)">go</button></form>',
+    '<form action="https://evil.example/">'
+    '<button formaction="javascript:alert(1)">go</button></form>',
     '<details open ontoggle="alert(1)">x</details>',
     '<math><mi xlink:href="javascript:alert(1)">m</mi></math>',
     "<!-- unclosed comment",

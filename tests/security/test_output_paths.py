@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from conftest import build_site, digest_file, site_config, snapshot, write_files
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from sitegen.model import OutputFile, OutputPath
