@@ -30,6 +30,8 @@ JOURNAL = ".sitegen-journal.json"
 STAGING = ".sitegen-staging"
 # Everything sitegen keeps in the output folder besides the site: never a page's name.
 _OWN_FILES = {MANIFEST, JOURNAL, STAGING, MANIFEST + ".tmp", JOURNAL + ".tmp"}
+# Hidden names a site may publish (theme or build files only: slugs never start with a dot).
+PUBLIC_DOTFILES = frozenset({".nojekyll", ".well-known"})
 
 
 class OutputError(Exception):
@@ -105,6 +107,8 @@ def path_problem(path: str) -> str:
     if parts[0] in _OWN_FILES:
         return "is one of sitegen's own files"
     for part in parts:
+        if part in PUBLIC_DOTFILES:
+            continue
         why = name_problem(part)
         if why:
             return f"has a part {part[:40]!r} that {why}"

@@ -34,7 +34,20 @@ def generate(root: Path, n: int, variant: str) -> None:
     content = root / "content"
     shutil.rmtree(content, ignore_errors=True)
     content.mkdir(parents=True)
-    words = "energy climate chip model river solar wind grid data cloud city law".split()
+    words = [
+        "energy",
+        "climate",
+        "chip",
+        "model",
+        "river",
+        "solar",
+        "wind",
+        "grid",
+        "data",
+        "cloud",
+        "city",
+        "law",
+    ]
     for i in range(n):
         if variant == "b" and i % 7 == 0:
             continue  # removed in b

@@ -157,7 +157,10 @@ def test_sample_site_runs_without_csp_violations(
     root, base = served
     shutil.copytree(sample_site, root, dirs_exist_ok=True)
     article = sorted((root / "articles").iterdir())[0].name
-    for url in (f"{base}/", f"{base}/articles/{article}/", f"{base}/topics/"):
+    pages = [f"{base}/", f"{base}/articles/{article}/", f"{base}/topics/"]
+    if (root / "search/index.html").exists():  # Pagefind's UI and its WebAssembly
+        pages.append(f"{base}/search/")
+    for url in pages:
         assert _violations(browser, url) == [], url
         # The theme's script ran (it is a file, so the policy allows it) and styles applied.
         assert browser.execute_script(
