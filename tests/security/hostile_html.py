@@ -28,6 +28,8 @@ FORBIDDEN_ELEMENTS |= {"link", "meta"}  # in <head> only, where content never go
 # What a browser ignores before the scheme: C0 controls and space, tab and newline anywhere.
 _IGNORED = re.compile(r"[\x00-\x20\x7f]")
 BAD_SCHEMES = ("javascript:", "data:", "vbscript:", "file:")
+# The theme's own script files (and Pagefind's UI, when search is on), at a site served at "/".
+THEME_SCRIPTS = {"/static/site.js", "/static/search.js", "/pagefind/pagefind-ui.js"}
 
 
 def url_danger(value: str) -> str:

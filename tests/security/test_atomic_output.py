@@ -25,7 +25,11 @@ import sitegen.write
 from sitegen.build import BuildError
 from sitegen.write import JOURNAL, MANIFEST, STAGING, recover
 
-USER_FILES = {"CNAME": b"news.example\n", ".nojekyll": b"", "notes/keep.txt": b"mine"}
+USER_FILES = {
+    "CNAME": b"news.example\n",
+    ".well-known/security.txt": b"me",
+    "notes/keep.txt": b"mine",
+}
 _SCRATCH = (STAGING, JOURNAL + ".tmp", MANIFEST + ".tmp")
 
 
@@ -284,7 +288,7 @@ def test_a_journal_naming_outside_paths_is_refused(tmp_path: Path) -> None:
 
 # -- SIGKILL of a real build ----------------------------------------------------------------
 
-KILL_DIGESTS = 120
+KILL_DIGESTS = 80
 
 
 def _sitegen(root: Path) -> subprocess.Popen[bytes]:

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 from conftest import build_site, digest_file, site_config, write_files
-from hostile_html import scan_html, scan_output, url_danger
+from hostile_html import THEME_SCRIPTS, scan_html, scan_output, url_danger
 
 from sitegen.build import BuildResult
 from sitegen.normalize import sanitize_body
@@ -57,7 +57,6 @@ BAD_URLS = [
     "https://evil.example/\x00x",
     "file:///etc/passwd",
 ]
-THEME_SCRIPTS = {"/static/site.js"}
 
 
 def hostile_files() -> dict[str, str]:
