@@ -396,7 +396,13 @@ def _published(value: Any, report: _Report) -> bool:
 
 # -- body ------------------------------------------------------------------------------------
 
-_MARKDOWN = markdown.Markdown(extensions=["extra", "sane_lists", "smarty"], output_format="html")
+
+def _new_markdown() -> markdown.Markdown:
+    return markdown.Markdown(extensions=["extra", "sane_lists", "smarty"], output_format="html")
+
+
+# One parser, reused (building one is slow); replaced after a failure, which leaves it broken.
+_MARKDOWN = [_new_markdown()]
 # Attributes browsers follow or fetch: checked in every body, before and after sanitizing.
 URL_ATTRIBUTES = frozenset(
     {"href", "src", "cite", "srcset", "action", "formaction", "poster", "background"}
@@ -457,8 +463,9 @@ def sanitize_body(body: str, link_rel: str = "noopener noreferrer") -> tuple[str
     notes: list[str] = []
     text = _escape_bracket_runs(_BODY_CONTROL.sub("", body), notes)
     try:
-        rendered = _MARKDOWN.reset().convert(text)
+        rendered = _MARKDOWN[0].reset().convert(text)
     except RecursionError:  # Python-Markdown recurses once per nesting level
+        _MARKDOWN[0] = _new_markdown()
         notes.append("is nested too deeply to render as Markdown; shown as plain text")
         rendered = "<p>" + html.escape(body) + "</p>"
     clean = nh3.clean(

@@ -236,6 +236,12 @@ def test_a_file_over_max_file_bytes_is_skipped_unread(tmp_path: Path) -> None:
     assert any("over the 1,000-byte limit (max_file_bytes)" in str(p) for p in result.problems)
 
 
+def test_a_body_too_deep_to_parse_does_not_break_the_next_one() -> None:
+    _, notes = sanitize_body("- " * 3000 + "x")
+    assert notes == ["is nested too deeply to render as Markdown; shown as plain text"]
+    assert sanitize_body("[x](https://ok.example/)")[0].startswith('<p><a href="https://ok')
+
+
 def test_datetimes_at_the_edges_are_reported_not_raised() -> None:
     for value in (datetime.min, datetime.max.replace(tzinfo=UTC), date.min, "+999999-01-01"):
         doc = SourceDoc(SHOWN, {"title": "x", "publishedDateTime": value}, "", {})
