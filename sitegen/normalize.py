@@ -464,10 +464,13 @@ def sanitize_body(body: str, link_rel: str = "noopener noreferrer") -> tuple[str
     text = _escape_bracket_runs(_BODY_CONTROL.sub("", body), notes)
     try:
         rendered = _MARKDOWN[0].reset().convert(text)
-    except RecursionError:  # Python-Markdown recurses once per nesting level
+    except Exception as exc:
+        # A parse that failed midway leaves state behind (reset() does not clear an open
+        # list), which would garble every later body: start again with a fresh converter.
         _MARKDOWN[0] = _new_markdown()
-        notes.append("is nested too deeply to render as Markdown; shown as plain text")
-        rendered = "<p>" + html.escape(body) + "</p>"
+        if not isinstance(exc, RecursionError):  # Markdown recurses per nesting level
+            raise
+        return "", [*notes, "is nested too deeply to render; left out"]
     clean = nh3.clean(
         rendered,
         tags=_BODY_TAGS,
@@ -512,14 +515,6 @@ def _escape_bracket_runs(body: str, notes: list[str]) -> str:
     return "\n\n".join(
         b.replace("[", "\\[") if b.count("[") > MAX_BRACKETS_PER_BLOCK else b for b in blocks
     )
-
-
-def _body(body: str, report: _Report) -> str:
-    try:
-        return render_body(body)
-    except RecursionError:  # Markdown recurses per level of nesting (lists, quotes)
-        report("body", "is nested too deeply to render; left out")
-        return ""
 
 
 # -- messages --------------------------------------------------------------------------------

@@ -80,6 +80,19 @@ def assign_unique(
     return given, renamed
 
 
+def _suffixed(slug: Slug, key: str, taken: set[Slug]) -> Slug:
+    """``slug`` plus a hash of ``key``, lengthened until free; a counter takes over when the
+    whole hash is taken (only possible when two items share a key)."""
+    digest = hashlib.sha1(key.encode("utf-8", "surrogatepass")).hexdigest()
+    suffixes = (digest[:n] for n in range(6, len(digest) + 1))
+    for suffix in itertools.chain(suffixes, (f"{digest[:6]}{i}" for i in itertools.count(2))):
+        base = slug[: MAX_SLUG_CHARS - len(suffix) - 1].rstrip("-")
+        new = Slug(f"{base}-{suffix}")
+        if new not in taken:
+            return new
+    raise AssertionError("unreachable: the counter never ends")
+
+
 def name_problem(name: str) -> str:
     """Why ``name`` cannot be one part of an output path, or "" when it is a plain name.
 

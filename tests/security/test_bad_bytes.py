@@ -238,7 +238,7 @@ def test_a_file_over_max_file_bytes_is_skipped_unread(tmp_path: Path) -> None:
 
 def test_a_body_too_deep_to_parse_does_not_break_the_next_one() -> None:
     _, notes = sanitize_body("- " * 3000 + "x")
-    assert notes == ["is nested too deeply to render as Markdown; shown as plain text"]
+    assert notes == ["is nested too deeply to render; left out"]
     assert sanitize_body("[x](https://ok.example/)")[0].startswith('<p><a href="https://ok')
 
 
