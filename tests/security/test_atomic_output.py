@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 import yaml
-from conftest import build_site, digest_file, site_config, snapshot, tree_hash, write_files
+from sec_helpers import build_site, digest_file, site_config, snapshot, tree_hash, write_files
 
 import sitegen.build
 import sitegen.render

@@ -11,9 +11,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import yaml
-from conftest import digest_file
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from sec_helpers import digest_file
 
 import sitegen.normalize as normalize_module
 from sitegen.load import parse_source
@@ -215,7 +215,7 @@ def test_huge_related_and_image_lists_are_cut_and_reported(field: str, setting: 
 
 
 def test_limits_come_from_the_config(tmp_path: Path) -> None:
-    from conftest import build_site, site_config, write_files
+    from sec_helpers import build_site, site_config, write_files
 
     topics = [f"T{i}" for i in range(500)]
     write_files(tmp_path, {"content/a.md": digest_file({"title": "A", "topics": topics})})
@@ -228,7 +228,7 @@ def test_limits_come_from_the_config(tmp_path: Path) -> None:
 
 
 def test_a_file_over_max_file_bytes_is_skipped_unread(tmp_path: Path) -> None:
-    from conftest import build_site, site_config, write_files
+    from sec_helpers import build_site, site_config, write_files
 
     write_files(tmp_path, {"content/big.md": digest_file({"title": "Big"}, "x" * 5000)})
     result = build_site(site_config(tmp_path, max_file_bytes=1000))

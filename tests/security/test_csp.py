@@ -14,8 +14,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import REPO, build_site, sample_config, site_config, write_files
 from hostile_html import THEME_SCRIPTS, scan_html
+from sec_helpers import REPO, build_site, sample_config, site_config, write_files
 from test_hostile_content import hostile_files
 
 CHROMIUM = Path("/usr/bin/chromium")

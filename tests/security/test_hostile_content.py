@@ -7,8 +7,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import build_site, digest_file, site_config, write_files
 from hostile_html import THEME_SCRIPTS, scan_html, scan_output, url_danger
+from sec_helpers import build_site, digest_file, site_config, write_files
 
 from sitegen.build import BuildResult
 from sitegen.normalize import sanitize_body

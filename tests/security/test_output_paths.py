@@ -8,9 +8,9 @@ import posixpath
 from pathlib import Path
 
 import pytest
-from conftest import build_site, digest_file, site_config, snapshot, write_files
 from hypothesis import given
 from hypothesis import strategies as st
+from sec_helpers import build_site, digest_file, site_config, snapshot, write_files
 
 from sitegen.model import OutputFile, OutputPath
 from sitegen.slugs import MAX_SLUG_CHARS, RESERVED_NAMES, is_slug, name_problem, slugify

@@ -6,7 +6,6 @@ import hashlib
 from pathlib import Path
 from typing import Any
 
-import pytest
 import yaml
 
 from sitegen.build import BuildResult, build
@@ -76,10 +75,3 @@ def tree_hash(folder: Path) -> str:
     for rel, data in snapshot(folder).items():
         h.update(rel.encode() + b"\0" + hashlib.sha256(data).digest())
     return h.hexdigest()
-
-
-@pytest.fixture
-def site_root(tmp_path: Path) -> Path:
-    root = tmp_path / "site"
-    (root / "content").mkdir(parents=True)
-    return root
