@@ -181,7 +181,7 @@ def _stage(
                     1,
                     "output",
                     f"{why}, so it is kept and {f.source} is not written there; "
-                    "move it away to publish the page",
+                    "move the file away to publish it",
                     error=True,
                 )
             )
