@@ -14,7 +14,7 @@ from sitegen.config import SiteConfig
 from sitegen.index import build_index
 from sitegen.load import display_path, load_all
 from sitegen.model import Article, OutputFile, SiteIndex
-from sitegen.normalize import normalize
+from sitegen.normalize import Options, normalize
 from sitegen.problems import Problem, Severity
 from sitegen.relate import relate
 from sitegen.write import (
@@ -22,6 +22,7 @@ from sitegen.write import (
     WriteReport,
     check_output_dir,
     find_collisions,
+    recover,
     write_output,
 )
 
@@ -58,6 +59,9 @@ def read_articles(config: SiteConfig, result: BuildResult) -> list[Article]:
     """Load and normalize every content file; drafts are dropped unless config.drafts."""
     articles: list[Article] = []
     tz = config.tz
+    options = Options(
+        config.max_topics, config.max_related, config.max_images, config.nofollow_external
+    )
     content = config.path("content_dir")
     if not content.is_dir():
         raise BuildError(f"{content}: the content folder does not exist (content_dir)")
@@ -66,7 +70,7 @@ def read_articles(config: SiteConfig, result: BuildResult) -> list[Article]:
             if isinstance(doc, Problem):
                 result.problems.append(doc)
                 continue
-            article, problems = normalize(doc, tz, config.max_title_chars)
+            article, problems = normalize(doc, tz, config.max_title_chars, options)
             result.problems.extend(problems)
             if article is None:
                 continue
@@ -87,6 +91,8 @@ def build(
     output = config.path("output_dir")
     if write:
         _check_output(config, output)
+        # A build killed after its commit is finished first, whatever happens to this one.
+        result.problems.extend(_recover(output))
     articles = read_articles(config, result)
     with _timed(result, "index"):
         index, problems = build_index(articles, _content_key(config))
@@ -147,6 +153,15 @@ def _check_output(config: SiteConfig, output: Path) -> None:
         check_output_dir(output, protected)
     except OutputError as exc:
         raise BuildError(str(exc)) from exc
+
+
+def _recover(output: Path) -> list[Problem]:
+    if not output.is_dir():
+        return []
+    try:
+        return recover(output)
+    except (OSError, OutputError) as exc:
+        raise BuildError(f"{output}: finishing the last, interrupted build failed: {exc}") from exc
 
 
 def _template_error(exc: Exception) -> str:

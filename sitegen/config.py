@@ -59,6 +59,13 @@ class SiteConfig:
     max_file_bytes: int = 1_000_000
     # Longest title kept, in characters; longer titles are cut at a word and reported.
     max_title_chars: int = 300
+    # Most topics, related entries and images kept per digest; longer lists are cut and
+    # reported, so one hostile file cannot bloat every page or slow the build down.
+    max_topics: int = 50
+    max_related: int = 100
+    max_images: int = 50
+    # Add rel="nofollow" to links that leave the site (they always get "noopener noreferrer").
+    nofollow_external: bool = False
     # Free-form values for templates, as ``config.extra.<name>``.
     extra: dict[str, Any] = field(default_factory=dict)
     # The folder the relative paths above start from (set by load_config, not by the file).
@@ -169,6 +176,7 @@ def _check_values(config: SiteConfig) -> list[str]:
     for name in ("page_size", "feed_size", "max_file_bytes", "max_title_chars"):
         if getattr(config, name) < 1:
             errors.append(f"{name}: must be at least 1")
-    if config.related_count < 0:
-        errors.append("related_count: must not be negative")
+    for name in ("related_count", "max_topics", "max_related", "max_images"):
+        if getattr(config, name) < 0:
+            errors.append(f"{name}: must not be negative")
     return errors

@@ -137,7 +137,8 @@ def parse_source(raw: bytes, shown: Path) -> SourceDoc | Problem:
             error=True,
         )
     field_lines = {name: offset + line for name, line in lines.items()}
-    return SourceDoc(shown, meta, body, field_lines, first_line=start)
+    body_line = text.count("\n", 0, len(text) - len(body)) + 1  # ``body`` is a suffix of ``text``
+    return SourceDoc(shown, meta, body, field_lines, first_line=start, body_line=body_line)
 
 
 def _parse_yaml(text: str) -> tuple[Any, dict[str, int], int]:

@@ -11,6 +11,7 @@ import html
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
+from html.parser import HTMLParser
 from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
@@ -26,6 +27,21 @@ from sitegen.slugs import merge_key, slugify
 MAX_TOPICS = 50
 MAX_RELATED = 100
 MAX_IMAGES = 50
+
+
+@dataclass(frozen=True)
+class Options:
+    """Per-site rules for normalizing (from SiteConfig); the defaults suit most feeds."""
+
+    max_topics: int = MAX_TOPICS  # longer lists are cut, so one file cannot bloat every page
+    max_related: int = MAX_RELATED
+    max_images: int = MAX_IMAGES
+    nofollow: bool = False  # add rel="nofollow" to links in bodies
+
+    @property
+    def link_rel(self) -> str:
+        return "noopener noreferrer" + (" nofollow" if self.nofollow else "")
+
 
 KNOWN_FIELDS = frozenset(
     [
@@ -74,9 +90,10 @@ class _Report:
 
 
 def normalize(
-    doc: SourceDoc, tz: ZoneInfo, max_title_chars: int = 300
+    doc: SourceDoc, tz: ZoneInfo, max_title_chars: int = 300, options: Options | None = None
 ) -> tuple[Article | None, list[Problem]]:
     """A SourceDoc as an Article (None when its title is unusable) and what was wrong with it."""
+    options = options or Options()
     report = _Report(doc)
     meta = doc.meta
     title = _title(meta.get("title"), report, max_title_chars)
@@ -96,15 +113,15 @@ def normalize(
         url=main_url,
         urls=tuple(dict.fromkeys(u for u in urls.values() if u)),
         provider=provider,
-        topics=_topics(meta.get("topics"), report),
-        images=_images(meta.get("images"), "images", title or "", report),
-        related=_related(meta.get("related"), tz, report),
+        topics=_topics(meta.get("topics"), report, options.max_topics),
+        images=_images(meta.get("images"), "images", title or "", report, options.max_images),
+        related=_related(meta.get("related"), tz, report, options.max_related),
         quality=to_int(meta.get("quality"), "quality", report),
         heat=to_int(meta.get("heat"), "heat", report),
         category=clean_text(meta.get("category"), "category", report),
         kind=clean_text(meta.get("type"), "type", report),
         draft=not _published(meta.get("published", True), report),
-        body_html=_body(doc.body, report),
+        body_html=_body(doc, report, options.link_rel),
         extra={k: v for k, v in meta.items() if k not in KNOWN_FIELDS and isinstance(k, str)},
     )
     return (article if title else None), report.problems
@@ -252,7 +269,7 @@ def _provider(value: Any, name: str, report: _Report) -> Provider | None:
     return Provider(shown, domain, slugify(shown))
 
 
-def _topics(value: Any, report: _Report) -> tuple[Topic, ...]:
+def _topics(value: Any, report: _Report, limit: int = MAX_TOPICS) -> tuple[Topic, ...]:
     if value is None:
         return ()
     if isinstance(value, str):
@@ -260,9 +277,9 @@ def _topics(value: Any, report: _Report) -> tuple[Topic, ...]:
     if not isinstance(value, list):
         report("topics", f"must be a list of names, not {_kind(value)}; ignored")
         return ()
-    if len(value) > MAX_TOPICS:
-        report("topics", f"has {len(value)} entries; only the first {MAX_TOPICS} are kept")
-        value = value[:MAX_TOPICS]
+    if len(value) > limit:
+        report("topics", f"has {len(value)} entries; only the first {limit} are kept (max_topics)")
+        value = value[:limit]
     topics: dict[str, Topic] = {}
     for i, item in enumerate(value):
         name = clean_text(item, f"topics[{i}]", report)
@@ -271,8 +288,10 @@ def _topics(value: Any, report: _Report) -> tuple[Topic, ...]:
     return tuple(topics.values())
 
 
-def _images(value: Any, name: str, alt: str, report: _Report) -> tuple[Image, ...]:
-    items = _list_of_mappings(value, name, report, MAX_IMAGES)
+def _images(
+    value: Any, name: str, alt: str, report: _Report, limit: int = MAX_IMAGES
+) -> tuple[Image, ...]:
+    items = _list_of_mappings(value, name, report, limit, "max_images")
     images = []
     for i, item in items:
         url = clean_url(item.get("url"), f"{name}[{i}].url", report)
@@ -285,9 +304,11 @@ def _images(value: Any, name: str, alt: str, report: _Report) -> tuple[Image, ..
     return tuple(images)
 
 
-def _related(value: Any, tz: ZoneInfo, report: _Report) -> tuple[RelatedLink, ...]:
+def _related(
+    value: Any, tz: ZoneInfo, report: _Report, limit: int = MAX_RELATED
+) -> tuple[RelatedLink, ...]:
     links = []
-    for i, item in _list_of_mappings(value, "related", report, MAX_RELATED):
+    for i, item in _list_of_mappings(value, "related", report, limit, "max_related"):
         at = f"related[{i}]"
         title = clean_text(item.get("title"), f"{at}.title", report)
         urls = [clean_url(item.get(n), f"{at}.{n}", report) for n in URL_FIELDS]
@@ -315,7 +336,7 @@ def _related(value: Any, tz: ZoneInfo, report: _Report) -> tuple[RelatedLink, ..
 
 
 def _list_of_mappings(
-    value: Any, name: str, report: _Report, limit: int
+    value: Any, name: str, report: _Report, limit: int, setting: str
 ) -> list[tuple[int, dict[str, Any]]]:
     if value is None:
         return []
@@ -325,7 +346,7 @@ def _list_of_mappings(
         report(name, f"must be a list, not {_kind(value)}; ignored")
         return []
     if len(value) > limit:
-        report(name, f"has {len(value)} entries; only the first {limit} are kept")
+        report(name, f"has {len(value)} entries; only the first {limit} are kept ({setting})")
         value = value[:limit]
     items = []
     for i, item in enumerate(value):
@@ -380,36 +401,120 @@ def _new_markdown() -> markdown.Markdown:
     return markdown.Markdown(extensions=["extra", "sane_lists", "smarty"], output_format="html")
 
 
-_MARKDOWN = _new_markdown()
+# One parser, reused (building one is slow); replaced after a failure, which leaves it broken.
+_MARKDOWN = [_new_markdown()]
+# Attributes browsers follow or fetch: checked in every body, before and after sanitizing.
+URL_ATTRIBUTES = frozenset(
+    {"href", "src", "cite", "srcset", "action", "formaction", "poster", "background"}
+    | {"longdesc", "data", "xlink:href", "ping", "manifest", "codebase", "archive"}
+)
+# Control characters are invalid in HTML and XML; tabs and line ends are kept.
+_BODY_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:")
+# Python-Markdown's link patterns take super-linear time on long runs of unmatched brackets
+# (2,000 "[" take seconds); a block with more than this many is shown with them escaped.
+MAX_BRACKETS_PER_BLOCK = 200
 
 
-def render_body(body: str) -> str:
-    """Markdown to HTML, then sanitized: content may carry any HTML, only safe tags survive."""
+def body_url_problem(url: str) -> str:
+    """Why a link in a body cannot be kept: only http(s) URLs and site-relative links are."""
+    if any(ch.isspace() or ord(ch) < 32 or 127 <= ord(ch) < 160 for ch in url):
+        return "contains spaces or control characters"
+    if "\\" in url:
+        return "contains a backslash"
+    if url.startswith("//"):
+        return "is protocol-relative (starts with //)"
+    return url_problem(url) if _SCHEME.match(url) else ""
+
+
+def _keep_body_url(tag: str, attribute: str, value: str) -> str | None:
+    """nh3's attribute filter: drop any URL attribute that is not plainly safe."""
+    if attribute in URL_ATTRIBUTES and body_url_problem(value):
+        return None
+    return value
+
+
+class _UrlCollector(HTMLParser):
+    """Every URL-valued attribute in an HTML fragment, with entities decoded."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.urls: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.urls.extend(v for k, v in attrs if k in URL_ATTRIBUTES and v is not None)
+
+
+def _urls_in(fragment: str) -> list[str]:
+    collector = _UrlCollector()
+    collector.feed(fragment)
+    collector.close()
+    return collector.urls
+
+
+def sanitize_body(body: str, link_rel: str = "noopener noreferrer") -> tuple[str, list[str]]:
+    """Markdown to sanitized HTML, and a message for every link or image that was removed.
+
+    Content may carry any HTML: only allowlisted tags and attributes survive, and URLs only
+    when http(s) or site-relative. Links found before sanitizing but not after are reported.
+    """
     if not body.strip():
-        return ""
-    global _MARKDOWN
+        return "", []
+    notes: list[str] = []
+    text = _escape_bracket_runs(_BODY_CONTROL.sub("", body), notes)
     try:
-        rendered = _MARKDOWN.reset().convert(body)
-    except Exception:
+        rendered = _MARKDOWN[0].reset().convert(text)
+    except Exception as exc:
         # A parse that failed midway leaves state behind (reset() does not clear an open
         # list), which would garble every later body: start again with a fresh converter.
-        _MARKDOWN = _new_markdown()
-        raise
-    return nh3.clean(
+        _MARKDOWN[0] = _new_markdown()
+        if not isinstance(exc, RecursionError):  # Markdown recurses per nesting level
+            raise
+        return "", [*notes, "is nested too deeply to render; left out"]
+    clean = nh3.clean(
         rendered,
         tags=_BODY_TAGS,
         attributes=_BODY_ATTRIBUTES,
         url_schemes={"http", "https"},
-        link_rel="noopener noreferrer",
+        link_rel=link_rel,
+        attribute_filter=_keep_body_url,
     ).strip()
+    if "=" not in rendered:  # no attributes at all, so no links to compare
+        return clean, notes
+    kept = set(_urls_in(clean))
+    for url in dict.fromkeys(_urls_in(rendered)):
+        if url not in kept:
+            why = body_url_problem(url) or "is in an element that is not allowed"
+            notes.append(f'link "{_short(url)}" {why}; removed')
+    return clean, notes
 
 
-def _body(body: str, report: _Report) -> str:
-    try:
-        return render_body(body)
-    except RecursionError:  # Markdown recurses per level of nesting (lists, quotes)
-        report("body", "is nested too deeply to render; left out")
-        return ""
+def render_body(body: str, link_rel: str = "noopener noreferrer") -> str:
+    """Markdown to HTML, then sanitized: content may carry any HTML, only safe tags survive."""
+    return sanitize_body(body, link_rel)[0]
+
+
+def _body(doc: SourceDoc, report: _Report, link_rel: str) -> str:
+    clean, notes = sanitize_body(doc.body, link_rel)
+    for note in notes:
+        start = note.find('"') + 1
+        at = doc.body.find(note[start : note.find('"', start)]) if start else -1
+        line = doc.body_line + (doc.body.count("\n", 0, at) if at >= 0 else 0)
+        report.problems.append(problem(doc.path, line, "body", note))
+    return clean
+
+
+def _escape_bracket_runs(body: str, notes: list[str]) -> str:
+    blocks = body.split("\n\n")
+    if all(b.count("[") <= MAX_BRACKETS_PER_BLOCK for b in blocks):
+        return body
+    notes.append(
+        f"has a paragraph with over {MAX_BRACKETS_PER_BLOCK} '[' characters; "
+        "its brackets are shown as text, not links"
+    )
+    return "\n\n".join(
+        b.replace("[", "\\[") if b.count("[") > MAX_BRACKETS_PER_BLOCK else b for b in blocks
+    )
 
 
 # -- messages --------------------------------------------------------------------------------

@@ -95,7 +95,10 @@ class Renderer:
             ),
             extra=config.extra,
         )
-        env.globals.update(site=self.site, url=self.urls)
+        # rel of every link that leaves the site: no window.opener, no Referer, and nofollow
+        # when the site asks for it (content links are not the site owner's endorsement).
+        external_rel = "noopener noreferrer" + (" nofollow" if config.nofollow_external else "")
+        env.globals.update(site=self.site, url=self.urls, external_rel=external_rel)
 
     def page(self, path: str, template: str, source: str, **context: Any) -> OutputFile:
         """Render one template to ``path`` (a folder URL gets ``index.html``)."""

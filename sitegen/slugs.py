@@ -17,7 +17,14 @@ MAX_SLUG_CHARS = 80
 T = TypeVar("T")
 _NOT_ALNUM = re.compile(r"[^a-z0-9]+")
 # Names Windows refuses as files, whatever their extension.
-_RESERVED = {"con", "prn", "aux", "nul"} | {f"{p}{n}" for p in ("com", "lpt") for n in range(10)}
+RESERVED_NAMES = frozenset(
+    {"con", "prn", "aux", "nul", "conin$", "conout$"}
+    | {f"{p}{n}" for p in ("com", "lpt") for n in [*range(10), "¹", "²", "³"]}
+)
+_RESERVED = RESERVED_NAMES
+# Characters no output path may hold: separators, NUL and what Windows forbids in names.
+_BAD_NAME_CHARS = re.compile(r'[\x00-\x1f\x7f<>:"/\\|?*]')
+MAX_NAME_BYTES = 255  # the usual limit for one file name (ext4, APFS, NTFS)
 
 
 def slugify(text: str, *, max_chars: int = MAX_SLUG_CHARS) -> Slug:
@@ -84,3 +91,25 @@ def _suffixed(slug: Slug, key: str, taken: set[Slug]) -> Slug:
         if new not in taken:
             return new
     raise AssertionError("unreachable: the counter never ends")
+
+
+def name_problem(name: str) -> str:
+    """Why ``name`` cannot be one part of an output path, or "" when it is a plain name.
+
+    Refused: empty, ``.`` and ``..``, hidden names, separators and characters Windows forbids,
+    names ending in a dot or space, Windows device names (``CON``, ``nul.txt``, ``COM1``...),
+    and names over 255 bytes.
+    """
+    if name in ("", ".", ".."):
+        return "is empty, '.' or '..'"
+    if name.startswith("."):
+        return "is a hidden name"
+    if _BAD_NAME_CHARS.search(name):
+        return "holds a separator or a character not allowed in file names"
+    if name.endswith((".", " ")):
+        return "ends in a dot or a space"
+    if name.split(".", 1)[0].rstrip(" ").lower() in RESERVED_NAMES:
+        return "is a name reserved by Windows"
+    if len(name.encode("utf-8", "surrogatepass")) > MAX_NAME_BYTES:
+        return f"is longer than {MAX_NAME_BYTES} bytes"
+    return ""

@@ -18,16 +18,20 @@ import os
 import shutil
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
 from sitegen import __version__
 from sitegen.model import OutputFile
 from sitegen.problems import Problem, problem
+from sitegen.slugs import name_problem
 
 MANIFEST = ".sitegen-manifest.json"
 JOURNAL = ".sitegen-journal.json"
 STAGING = ".sitegen-staging"
-_OWN_FILES = {MANIFEST, JOURNAL, STAGING}
+# Everything sitegen keeps in the output folder besides the site: never a page's name.
+_OWN_FILES = {MANIFEST, JOURNAL, STAGING, MANIFEST + ".tmp", JOURNAL + ".tmp"}
+# Hidden names a site may publish (theme or build files only: slugs never start with a dot).
+PUBLIC_DOTFILES = frozenset({".nojekyll", ".well-known"})
 
 
 class OutputError(Exception):
@@ -66,12 +70,11 @@ def check_output_dir(output: Path, protected: dict[str, Path]) -> None:
 
 
 def _made_by_sitegen(output: Path) -> bool:
-    """A manifest or a committed journal (a first build killed midway) marks our folder; a
-    folder holding nothing but an uncommitted staging area is as good as empty."""
+    """Has a manifest or a journal, or holds nothing but what a first build killed before
+    its commit leaves behind (the staging folder)."""
     if (output / MANIFEST).is_file() or (output / JOURNAL).is_file():
         return True
-    own = _OWN_FILES | {JOURNAL + ".tmp", MANIFEST + ".tmp"}
-    return all(p.name in own for p in output.iterdir())
+    return all(entry.name in _OWN_FILES for entry in output.iterdir())
 
 
 def find_collisions(files: Iterable[OutputFile]) -> list[Problem]:
@@ -96,45 +99,89 @@ def find_collisions(files: Iterable[OutputFile]) -> list[Problem]:
     return found
 
 
+def path_problem(path: str) -> str:
+    """Why ``path`` cannot be written below the output folder, or "" when it can."""
+    if not path or path.startswith("/"):
+        return "is empty or absolute"
+    parts = path.split("/")
+    if parts[0] in _OWN_FILES:
+        return "is one of sitegen's own files"
+    for part in parts:
+        if part in PUBLIC_DOTFILES:
+            continue
+        why = name_problem(part)
+        if why:
+            return f"has a part {part[:40]!r} that {why}"
+    return ""
+
+
 def check_paths(files: Iterable[OutputFile]) -> None:
-    """A rendered path must stay inside the output folder and be no name of sitegen's own."""
+    """A rendered path must stay inside the output folder, be a plain portable name, and
+    not be one of sitegen's own files."""
     for f in files:
-        parts = PurePosixPath(f.path).parts
-        if (
-            not parts
-            or f.path.startswith("/")
-            or any(p in ("", ".", "..") or "\\" in p or "\x00" in p for p in parts)
-            or parts[0] in _OWN_FILES
-        ):
-            raise OutputError(
-                f"{f.source}: refusing to write outside the output folder: {f.path!r}"
-            )
+        why = path_problem(f.path)
+        if why:
+            raise OutputError(f"{f.source}: refusing to write {f.path[:200]!r}: it {why}")
 
 
 def write_output(output: Path, files: list[OutputFile]) -> WriteReport:
     """Bring ``output`` in line with ``files``, touching only what changed."""
     check_paths(files)
+    created = not output.exists()
     output.mkdir(parents=True, exist_ok=True)
-    recover(output)
     report = WriteReport()
+    report.problems.extend(recover(output))
     old = read_manifest(output)
-    new: dict[str, str] = {}
-    staged: list[tuple[str, str]] = []
     staging = output / STAGING
+    try:
+        new, staged = _stage(output, staging, files, old, report)
+        deletes = _stale(output, old, new, report)
+        changed = bool(staged or deletes or old != new)
+        if changed:
+            _commit(output, {"moves": staged, "deletes": deletes, "manifest": new})
+    except BaseException:
+        # Not committed: the site is untouched; take our scratch files away too.
+        shutil.rmtree(staging, ignore_errors=True)
+        (output / (JOURNAL + ".tmp")).unlink(missing_ok=True)
+        if created:
+            _remove_empty_parents(output, output.parent)
+        raise
+    if changed:
+        report.problems.extend(recover(output))
     shutil.rmtree(staging, ignore_errors=True)
+    return report
+
+
+def _stage(
+    output: Path,
+    staging: Path,
+    files: list[OutputFile],
+    old: dict[str, str],
+    report: WriteReport,
+) -> tuple[dict[str, str], list[tuple[str, str]]]:
+    """Write every changed file into the staging folder; returns the new manifest and the
+    (staged name, path) moves that will put them in place."""
+    new: dict[str, str] = {}
+    seen: set[str] = set()
+    staged: list[tuple[str, str]] = []
+    shutil.rmtree(staging, ignore_errors=True)
+    staging.mkdir()
+    blocked = _Blocked(output)
     for f in files:
-        if f.path in new:
+        if f.path.casefold() in seen:
             continue  # a collision, reported by find_collisions
-        digest = hashlib.blake2b(f.data, digest_size=16).hexdigest()
+        seen.add(f.path.casefold())
+        digest = _digest(f.data)
         target = output / f.path
-        if f.path not in old and target.exists():
+        why = blocked.why(f.path, owned=f.path in old)
+        if why:
             report.problems.append(
                 problem(
                     target,
                     1,
                     "output",
-                    f"was not made by sitegen, so it is kept and "
-                    f"{f.source} is not written there; move the file away to publish it",
+                    f"{why}, so it is kept and {f.source} is not written there; "
+                    "move the file away to publish it",
                     error=True,
                 )
             )
@@ -144,16 +191,71 @@ def write_output(output: Path, files: list[OutputFile]) -> WriteReport:
             report.unchanged += 1
             continue
         tmp = staging / f"{len(staged)}"
-        tmp.parent.mkdir(parents=True, exist_ok=True)
         tmp.write_bytes(f.data)
         staged.append((tmp.name, f.path))
         report.written.append(f.path)
-    report.deleted = sorted(set(old) - set(new))
-    if staged or report.deleted or old != new:
-        _commit(output, {"moves": staged, "deletes": report.deleted, "manifest": new})
-        recover(output)
-    shutil.rmtree(staging, ignore_errors=True)
-    return report
+    return new, staged
+
+
+def _digest(data: bytes) -> str:
+    return hashlib.blake2b(data, digest_size=16).hexdigest()
+
+
+class _Blocked:
+    """Finds what stands in the way of writing a path: a file sitegen did not write, or a
+    folder on the way that is a file or a link (which could lead outside the output)."""
+
+    def __init__(self, output: Path) -> None:
+        self.output = output
+        self.folders: dict[str, str] = {}  # folder -> why it cannot be written into
+
+    def why(self, rel: str, *, owned: bool) -> str:
+        parts = rel.split("/")
+        for i in range(1, len(parts)):
+            folder = "/".join(parts[:i])
+            if folder not in self.folders:
+                self.folders[folder] = self._folder_problem(self.output / folder)
+            if self.folders[folder]:
+                return self.folders[folder]
+        target = self.output / rel
+        if target.is_symlink() or (target.exists() and not target.is_file()):
+            return "is a folder or a link, not a file sitegen wrote"
+        if not owned and os.path.lexists(target):
+            return "was not made by sitegen"
+        return ""
+
+    @staticmethod
+    def _folder_problem(folder: Path) -> str:
+        if folder.is_symlink():
+            return f"{folder.name}/ is a link to elsewhere"
+        if os.path.lexists(folder) and not folder.is_dir():
+            return f"{folder.name} is a file where a folder is needed"
+        return ""
+
+
+def _stale(
+    output: Path, old: dict[str, str], new: dict[str, str], report: WriteReport
+) -> list[str]:
+    """Files of the last build that this one does not make, unless they were changed since."""
+    deletes = []
+    for rel in sorted(set(old) - set(new)):
+        target = output / rel
+        if not os.path.lexists(target):
+            continue
+        if target.is_symlink() or not target.is_file() or _digest(target.read_bytes()) != old[rel]:
+            report.problems.append(
+                problem(
+                    target,
+                    1,
+                    "output",
+                    "was changed since sitegen wrote it, so it is kept although the site "
+                    "no longer has this page",
+                )
+            )
+            continue
+        deletes.append(rel)
+    report.deleted = deletes
+    return deletes
 
 
 def _commit(output: Path, journal: dict[str, object]) -> None:
@@ -162,35 +264,77 @@ def _commit(output: Path, journal: dict[str, object]) -> None:
     os.replace(tmp, output / JOURNAL)  # the commit point
 
 
-def recover(output: Path) -> None:
-    """Finish a committed journal (moves are idempotent), or drop an uncommitted one."""
+def recover(output: Path) -> list[Problem]:
+    """Finish a committed journal, or drop an uncommitted one. Safe to run any number of
+    times, and after a kill at any point of itself: deletes and moves are idempotent and the
+    journal goes last. Returns what could not be done (those files are left out of the
+    manifest, so the next build writes them again)."""
     journal_path = output / JOURNAL
     if not journal_path.is_file():
         (output / (JOURNAL + ".tmp")).unlink(missing_ok=True)
-        return
-    journal = json.loads(journal_path.read_text(encoding="utf-8"))
-    staging = output / STAGING
-    for name, rel in journal["moves"]:
-        source = staging / name
-        if source.exists():
-            target = output / rel
-            target.parent.mkdir(parents=True, exist_ok=True)
-            os.replace(source, target)
-    for rel in journal["deletes"]:
+        return []
+    moves, deletes, manifest = _read_journal(journal_path)
+    problems: list[Problem] = []
+    # Deletes first: a stale file may stand where a new page needs a folder.
+    for rel in deletes:
         target = output / rel
-        target.unlink(missing_ok=True)
+        try:
+            if os.path.lexists(target) and not target.is_dir():
+                target.unlink()
+        except OSError as exc:
+            problems.append(problem(target, 1, "output", f"could not be removed ({exc})"))
         _remove_empty_parents(target.parent, output)
-    _write_manifest(output, journal["manifest"])
+    staging = output / STAGING
+    for name, rel in moves:
+        source, target = staging / name, output / rel
+        try:
+            if source.is_file():
+                target.parent.mkdir(parents=True, exist_ok=True)
+                os.replace(source, target)
+            elif not target.is_file() or _digest(target.read_bytes()) != manifest.get(rel):
+                raise FileNotFoundError(f"the staged copy of {rel} is gone")
+        except OSError as exc:
+            # Keep owning what is there (the last build's copy), under its real digest, so
+            # the next build replaces it instead of taking it for a user's file.
+            if target.is_file() and not target.is_symlink():
+                manifest[rel] = _digest(target.read_bytes())
+            else:
+                manifest.pop(rel, None)
+            problems.append(problem(target, 1, "output", f"could not be written ({exc})"))
+    _write_manifest(output, manifest)
     journal_path.unlink()
+    return problems
+
+
+def _read_journal(path: Path) -> tuple[list[tuple[str, str]], list[str], dict[str, str]]:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        moves = [(str(name), str(rel)) for name, rel in data["moves"]]
+        deletes = [str(rel) for rel in data["deletes"]]
+        manifest = {str(k): str(v) for k, v in data["manifest"].items()}
+    except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
+        raise OutputError(
+            f"{path}: the journal of an interrupted build cannot be read ({exc}); "
+            "delete it and rebuild"
+        ) from exc
+    names = [rel for _, rel in moves] + deletes + list(manifest)
+    bad = next((rel for rel in names if path_problem(rel)), None)
+    if bad is not None or any(not name.isdigit() for name, _ in moves):
+        raise OutputError(f"{path}: the journal names a path outside the site: {bad!r}")
+    return moves, deletes, manifest
 
 
 def read_manifest(output: Path) -> dict[str, str]:
+    """What sitegen wrote last time: path -> digest. Entries that are not plain paths inside
+    the output folder are ignored, so an edited manifest cannot make sitegen delete them."""
     try:
         data = json.loads((output / MANIFEST).read_text(encoding="utf-8"))
         files = data["files"]
-        return {str(k): str(v) for k, v in files.items()} if isinstance(files, dict) else {}
     except (OSError, ValueError, KeyError, TypeError):
         return {}
+    if not isinstance(files, dict):
+        return {}
+    return {str(k): str(v) for k, v in files.items() if not path_problem(str(k))}
 
 
 def _write_manifest(output: Path, files: dict[str, str]) -> None:

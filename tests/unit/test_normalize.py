@@ -359,10 +359,13 @@ def test_markdown_body_is_rendered() -> None:
 
 
 def test_body_html_is_sanitized() -> None:
-    html = ok(
+    article, problems = run(
         body='<script>alert(1)</script>\n\n<a href="javascript:x()" onclick="y()">l</a>\n\n'
         '<img src="https://i.example/a.png" onerror="z()">\n'
-    ).body_html
+    )
+    assert article is not None
+    html = article.body_html
+    assert problems == ['body: link "javascript:x()" is not an http(s) URL; removed']
     assert "<script" not in html
     assert "alert(1)" not in html
     assert "javascript:" not in html

@@ -16,6 +16,7 @@ from sitegen.write import (
     MANIFEST,
     STAGING,
     OutputError,
+    _digest,
     read_manifest,
     recover,
     write_output,
@@ -195,7 +196,9 @@ def test_a_committed_journal_is_rolled_forward_by_the_next_build(make_site: Make
     site.build()
     (site.output / STAGING).mkdir()
     (site.output / STAGING / "0").write_text("half-built")
-    journal = {"moves": [["0", "extra.html"]], "deletes": [], "manifest": {"extra.html": "z"}}
+    # Digests are real: sitegen deletes a stale file only if it still holds what it wrote.
+    manifest = {"extra.html": _digest(b"half-built")}
+    journal = {"moves": [["0", "extra.html"]], "deletes": [], "manifest": manifest}
     (site.output / JOURNAL).write_text(json.dumps(journal))
     result = site.build()
     # rolled forward, then the normal build removed the file the journal added as stale
@@ -237,7 +240,10 @@ def test_a_first_build_killed_after_its_commit_is_finished_by_the_next(
     journal = {
         "moves": [["0", "late.html"]],
         "deletes": [],
-        "manifest": {"moved.html": "a", "late.html": "b"},
+        "manifest": {
+            "moved.html": _digest(b"moved before the kill"),
+            "late.html": _digest(b"staged"),
+        },
     }
     (site.output / JOURNAL).write_text(json.dumps(journal))
     result = site.build()
