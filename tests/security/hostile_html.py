@@ -29,7 +29,10 @@ FORBIDDEN_ELEMENTS |= {"link", "meta"}  # in <head> only, where content never go
 _IGNORED = re.compile(r"[\x00-\x20\x7f]")
 BAD_SCHEMES = ("javascript:", "data:", "vbscript:", "file:")
 # The theme's own script files (and Pagefind's UI, when search is on), at a site served at "/".
-THEME_SCRIPTS = {"/static/site.js", "/static/search.js", "/pagefind/pagefind-ui.js"}
+_THEME_STATIC = Path(__file__).resolve().parents[2] / "templates" / "static"
+THEME_SCRIPTS = {
+    "/static/" + p.relative_to(_THEME_STATIC).as_posix() for p in _THEME_STATIC.rglob("*.js")
+} | {"/pagefind/pagefind-ui.js"}
 
 
 def url_danger(value: str) -> str:

@@ -137,7 +137,10 @@ def test_no_output_file_carries_script_from_content(
 def test_hostile_text_is_shown_as_text(hostile_site: tuple[Path, BuildResult]) -> None:
     output, _ = hostile_site
     pages = "".join(p.read_text(encoding="utf-8") for p in output.rglob("*.html"))
-    assert "{{ 7*7 }}" in pages and "49" not in pages.replace("2049", "")
+    # A template that evaluated the title would print 49 where the title stands; attribute
+    # values (SVG coordinates, dates) are left out of the search.
+    text = re.sub(r'="[^"]*"', "", pages).replace("2049", "")
+    assert "{{ 7*7 }}" in pages and "49" not in text
     # Tags are stripped from text fields; what is left of the attack is escaped text.
     assert "Hostile 1 &#34;&gt;</h1>" in pages
     assert "\x07" not in pages and "\x1b" not in pages and "\x00" not in pages
