@@ -16,7 +16,7 @@ from sitegen.graphpages import GraphViews
 from sitegen.meta import news_article_ld
 from sitegen.model import Article, Listing, OutputFile, OutputPath, RelatedGraph, SiteIndex
 from sitegen.relate import relate
-from sitegen.views import Link, PageUrl, Urls, ViewFactory
+from sitegen.views import Link, PageUrl, Urls, ViewFactory, pick_lead
 
 GRAPH_PAGE_SIZE = 100  # articles with their related links per page of the graph page's list
 
@@ -49,6 +49,8 @@ def make_environment(dirs: Sequence[Path]) -> jinja2.Environment:
     )
     env.globals["sitegen_version"] = __version__
     env.globals["news_article_ld"] = news_article_ld
+    # Lets the layout link optional files, such as a site's static/custom.css, only when present.
+    env.globals["static_files"] = frozenset(static_sources(dirs))
     return env
 
 
@@ -130,21 +132,28 @@ class Renderer:
         url_of: PageUrl,
         template: str,
         source: str,
+        with_lead: bool = False,
         **context: Any,
     ) -> Iterator[OutputFile]:
         """A paginated list of stories (an article and its coverage by other providers):
-        ``base`` then ``base/page/N/``."""
+        ``base`` then ``base/page/N/``. ``with_lead`` shows page 1's lead story (see
+        ``pick_lead``) large, above the other cards."""
         size = self.config.page_size
         leads, coverage = self.graph.stories(articles)
         pages = max(1, math.ceil(len(leads) / size))
         for n in range(1, pages + 1):
             chunk = leads[(n - 1) * size : n * size]
+            also = coverage[(n - 1) * size : n * size]
+            lead = pick_lead(chunk, self.config.tz) if with_lead and n == 1 else None
+            rest = [i for i, a in enumerate(chunk) if a is not lead]
             yield self.page(
                 base + (f"page/{n}/" if n > 1 else ""),
                 template,
                 source,
-                cards=[self.views.card(a) for a in chunk],
-                coverage=coverage[(n - 1) * size : n * size],
+                lead=self.views.card(lead) if lead else None,
+                lead_coverage=also[chunk.index(lead)] if lead else (),
+                cards=[self.views.card(chunk[i]) for i in rest],
+                coverage=[also[i] for i in rest],
                 pager=self.views.pager(n, pages, url_of),
                 total=len(articles),
                 **context,
@@ -206,7 +215,9 @@ def render_site(
     if graph is None:
         graph = relate(index, config.related_count)
     r = Renderer(config, env, index, graph)
-    files = list(r.listing_pages(index.articles, "", r.urls.home, "index.html", "home page"))
+    files = list(
+        r.listing_pages(index.articles, "", r.urls.home, "index.html", "home page", True)
+    )
     files.extend(r.article_page(a) for a in index.articles)
     for kind, listings in (("topic", index.topics), ("provider", index.providers)):
         files.append(r.index_page(kind, listings.values()))
@@ -219,8 +230,8 @@ def render_site(
     return files
 
 
-def static_files(dirs: Sequence[Path]) -> list[OutputFile]:
-    """The theme's ``static/`` files, the site's own first, copied to ``static/``."""
+def static_sources(dirs: Sequence[Path]) -> dict[str, Path]:
+    """Each ``static/`` file name (relative, POSIX) and its source, the site's own first."""
     chosen: dict[str, Path] = {}
     for theme in dirs:
         root = theme / "static"
@@ -230,7 +241,12 @@ def static_files(dirs: Sequence[Path]) -> list[OutputFile]:
             rel = path.relative_to(root).as_posix()
             if path.is_file() and not any(p.startswith(".") for p in rel.split("/")):
                 chosen.setdefault(rel, path)
+    return chosen
+
+
+def static_files(dirs: Sequence[Path]) -> list[OutputFile]:
+    """The theme's ``static/`` files, the site's own first, copied to ``static/``."""
     return [
         OutputFile(OutputPath(f"static/{rel}"), path.read_bytes(), str(path))
-        for rel, path in sorted(chosen.items())
+        for rel, path in sorted(static_sources(dirs).items())
     ]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -287,4 +287,24 @@ def graph_node(urls: Urls, article: Article, x: float, y: float, ring: int, cx: 
         lx, ly = x + (r + 5 if x > cx else -(r + 5)), y + 4
     return GraphNode(
         urls.article(article.slug), article.title, label, x, y, r, ring, anchor, lx, ly
+    )
+
+
+def pick_lead(articles: Sequence[Article], tz: ZoneInfo) -> Article | None:
+    """The front page's lead story: among the newest day's articles (in the site's zone), the
+    hottest, then the best rated, then the newest. Feeds leave heat and quality out often."""
+    dated = [a for a in articles if a.published is not None]
+    if not dated:
+        return None
+    newest_day = max(a.published.astimezone(tz).date() for a in dated if a.published)
+    day = [a for a in dated if a.published and a.published.astimezone(tz).date() == newest_day]
+    missing = -(10**9)  # below any real score, so a known score always wins
+    return max(
+        day,
+        key=lambda a: (
+            a.heat if a.heat is not None else missing,
+            a.quality if a.quality is not None else missing,
+            a.published,
+            a.slug,
+        ),
     )

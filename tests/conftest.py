@@ -184,3 +184,10 @@ def links_of(page: str) -> list[str]:
     parser = LinkParser()
     parser.feed(page)
     return parser.links
+
+@pytest.fixture(scope="session")
+def sample_site(root_site: tuple[SiteConfig, BuildResult]) -> Path:
+    """The output folder of the sample site served at / (built once per session)."""
+    config, result = root_site
+    assert result.errors == 0, result.problems
+    return config.path("output_dir")
