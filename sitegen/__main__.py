@@ -59,6 +59,18 @@ def make_parser() -> argparse.ArgumentParser:
         "Existing files are kept, never overwritten.",
     )
     init_cmd.add_argument("dir", nargs="?", type=Path, default=Path("."), metavar="DIR")
+    theme_cmd = commands.add_parser(
+        "theme", help="work with the default theme", description="Work with the default theme."
+    )
+    theme_actions = theme_cmd.add_subparsers(dest="action", required=True, metavar="ACTION")
+    export_cmd = theme_actions.add_parser(
+        "export",
+        help="copy the default templates into the site's templates folder",
+        description="Copy the default theme's templates and static files into DIR (default: "
+        "the site's templates folder) for full control. Existing files are never overwritten.",
+    )
+    export_cmd.add_argument("dir", nargs="?", type=Path, help="target folder")
+    export_cmd.add_argument("--config", type=Path, help="settings file, for the default DIR")
     return parser
 
 
@@ -105,6 +117,8 @@ def main(argv: list[str] | None = None) -> int:
     args = make_parser().parse_args(argv)
     if args.command == "init":
         return _init(args.dir)
+    if args.command == "theme":
+        return theme_export(args)
     try:
         config = load_config(Path.cwd(), args.config, _overrides(args))
     except ConfigError as exc:
@@ -157,6 +171,21 @@ def _check_links(config: SiteConfig, *, quiet: bool) -> int:
     if not quiet:
         print(f"checked links in {output}: {len(broken)} broken")
     return 1 if broken else 0
+
+
+def theme_export(args: argparse.Namespace) -> int:
+    from sitegen.theme import ThemeError, export_theme
+
+    try:
+        target = args.dir or load_config(Path.cwd(), args.config).path("templates_dir")
+        report = export_theme(target)
+    except (ConfigError, ThemeError, OSError) as exc:
+        print(f"sitegen: {exc}", file=sys.stderr)
+        return 2 if isinstance(exc, ConfigError) else 1
+    for rel in report.kept:
+        print(f"kept {rel} (already there)")
+    print(f"copied {len(report.copied)} file(s) into {report.target}, kept {len(report.kept)}")
+    return 0
 
 
 def summary(result: BuildResult, config: SiteConfig, command: str) -> str:

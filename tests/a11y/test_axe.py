@@ -1,0 +1,100 @@
+"""axe-core finds no accessibility violations on any page kind, in the light and dark themes,
+and the theme's keyboard and light/dark behaviour work in a real browser (headless Chromium)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from browser import chrome, page_kinds, require_browser, serve
+
+AXE = Path(__file__).resolve().parent.parent / "vendor" / "axe.min.js"
+
+RUN_AXE = """
+const done = arguments[arguments.length - 1];
+axe.run(document, {resultTypes: ["violations"]})
+  .then(r => done(JSON.stringify(r.violations)))
+  .catch(e => done(JSON.stringify([{id: "axe-error", help: String(e), nodes: []}])));
+"""
+
+
+@pytest.fixture(scope="module")
+def driver() -> Iterator[Any]:
+    require_browser()
+    session = chrome()
+    yield session
+    session.quit()
+
+
+@pytest.fixture(scope="module")
+def site(sample_site: Path) -> Iterator[str]:
+    with serve(sample_site) as base:
+        yield base
+
+
+def describe(kind: str, violations: list[dict[str, Any]]) -> list[str]:
+    lines = []
+    for v in violations:
+        targets = [" ".join(map(str, n.get("target", []))) for n in v["nodes"][:3]]
+        lines.append(f"{kind}: {v['id']}: {v['help']} at {targets}")
+    return lines
+
+
+@pytest.mark.parametrize("theme", ["light", "dark"])
+def test_no_axe_violations_on_any_page_kind(
+    driver: Any, site: str, sample_site: Path, theme: str
+) -> None:
+    axe_source = AXE.read_text(encoding="utf-8")
+    kinds = page_kinds(sample_site)
+    problems: list[str] = []
+    for kind, path in sorted(kinds.items()):
+        driver.get(site + path)
+        driver.execute_script(f"document.documentElement.setAttribute('data-theme', '{theme}')")
+        driver.execute_script(axe_source)
+        violations = json.loads(driver.execute_async_script(RUN_AXE))
+        problems.extend(describe(kind, violations))
+    assert {"home", "article", "topic", "topics", "provider", "providers", "404"} <= set(kinds)
+    assert problems == []
+
+
+def test_first_tab_reaches_a_visible_skip_link_that_moves_focus_to_main(
+    driver: Any, site: str
+) -> None:
+    from selenium.webdriver.common.action_chains import ActionChains
+    from selenium.webdriver.common.keys import Keys
+
+    driver.get(site)
+    ActionChains(driver).send_keys(Keys.TAB).perform()
+    active = driver.switch_to.active_element
+    assert active.get_attribute("class") == "skip-link"
+    assert active.rect["y"] >= 0, "the focused skip link is off screen"
+    outline = driver.execute_script(
+        "return getComputedStyle(document.activeElement).outlineStyle"
+    )
+    assert outline != "none"
+    active.send_keys(Keys.ENTER)
+    assert driver.switch_to.active_element.get_attribute("id") == "main"
+
+
+def test_theme_toggle_switches_and_is_remembered_across_pages(driver: Any, site: str) -> None:
+    driver.get(site)
+    driver.execute_script("localStorage.clear()")
+    driver.get(site)
+    html = driver.find_element("css selector", "html")
+    toggle = driver.find_element("css selector", ".theme-toggle")
+    assert toggle.is_displayed()
+    start = toggle.get_attribute("aria-pressed")
+    toggle.click()
+    assert toggle.get_attribute("aria-pressed") != start
+    chosen = html.get_attribute("data-theme")
+    assert chosen == ("dark" if start == "false" else "light")
+    background = driver.execute_script("return getComputedStyle(document.body).backgroundColor")
+
+    driver.get(site + "topics/")  # a new page applies the choice before it paints
+    assert driver.find_element("css selector", "html").get_attribute("data-theme") == chosen
+    after = driver.execute_script("return getComputedStyle(document.body).backgroundColor")
+    assert after == background
+    driver.execute_script("localStorage.clear()")
