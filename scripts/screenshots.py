@@ -34,7 +34,10 @@ def shoot(driver: object, url: str, width: int, height: int, theme: str) -> byte
         "Emulation.setDeviceMetricsOverride",
         {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": width < 600},
     )
-    cdp("Emulation.setEmulatedMedia", {"features": [{"name": "prefers-color-scheme", "value": theme}]})
+    cdp(
+        "Emulation.setEmulatedMedia",
+        {"features": [{"name": "prefers-color-scheme", "value": theme}]},
+    )
     driver.get(url)  # type: ignore[attr-defined]
     png = driver.get_screenshot_as_png()  # type: ignore[attr-defined]
     image = Image.open(io.BytesIO(png)).convert("RGB")

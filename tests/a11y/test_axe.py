@@ -71,9 +71,7 @@ def test_first_tab_reaches_a_visible_skip_link_that_moves_focus_to_main(
     active = driver.switch_to.active_element
     assert active.get_attribute("class") == "skip-link"
     assert active.rect["y"] >= 0, "the focused skip link is off screen"
-    outline = driver.execute_script(
-        "return getComputedStyle(document.activeElement).outlineStyle"
-    )
+    outline = driver.execute_script("return getComputedStyle(document.activeElement).outlineStyle")
     assert outline != "none"
     active.send_keys(Keys.ENTER)
     assert driver.switch_to.active_element.get_attribute("id") == "main"

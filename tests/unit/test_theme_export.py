@@ -15,8 +15,9 @@ def test_export_copies_every_theme_file(tmp_path: Path) -> None:
     report = export_theme(tmp_path / "templates")
     expected = theme_files(builtin_theme_dir())
     assert list(report.copied) == expected and report.kept == ()
+    theme = builtin_theme_dir()
     for rel in expected:
-        assert (tmp_path / "templates" / rel).read_bytes() == (builtin_theme_dir() / rel).read_bytes()
+        assert (tmp_path / "templates" / rel).read_bytes() == (theme / rel).read_bytes()
     assert {"base.html", "static/style.css", "static/site.js"} <= set(expected)
 
 

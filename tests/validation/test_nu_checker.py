@@ -17,9 +17,9 @@ def test_one_page_of_each_kind_is_valid_html(sample_site: Path) -> None:
     kinds = page_kinds(sample_site)
     files = [sample_site / path for path in kinds.values()]
     files.append(sample_site / "page" / "2" / "index.html")  # a listing page without a lead
+    vnu = ["java", "-Xss4m", "-jar", str(jar), "--errors-only", "--exit-zero-always"]
     run = subprocess.run(
-        ["java", "-Xss4m", "-jar", str(jar), "--errors-only", "--format", "json", "--exit-zero-always"]
-        + [str(f) for f in files],
+        [*vnu, "--format", "json", *map(str, files)],
         capture_output=True,
         text=True,
         check=True,
