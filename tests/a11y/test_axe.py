@@ -60,6 +60,18 @@ def test_no_axe_violations_on_any_page_kind(
     assert problems == []
 
 
+def test_axe_run_reports_a_planted_violation(driver: Any, site: str) -> None:
+    """The harness itself works: a picture without alt text on our page is caught."""
+    driver.get(site)
+    driver.execute_script(
+        "const img = document.createElement('img'); img.src = '/static/none.png';"
+        "document.querySelector('main').append(img);"
+    )
+    driver.execute_script(AXE.read_text(encoding="utf-8"))
+    violations = json.loads(driver.execute_async_script(RUN_AXE))
+    assert [v["id"] for v in violations] == ["image-alt"]
+
+
 def test_first_tab_reaches_a_visible_skip_link_that_moves_focus_to_main(
     driver: Any, site: str
 ) -> None:
