@@ -8,9 +8,9 @@ cd "$(dirname "$0")/.."
 tools="${TMPDIR:-/tmp}/sitegen-lighthouse"
 reports="${1:-${TMPDIR:-/tmp}/sitegen-lighthouse-reports}"
 export CHROME_PATH="${CHROME_PATH:-/usr/bin/chromium}"
-# LH_CPU_SLOWDOWN: Lighthouse's CPU throttling (default 4, meant for a host with a benchmark
-# index of about 1000+; the report prints the host's index). LH_FLAGS: more flags, e.g.
-# LH_FLAGS=--preset=desktop.
+# LH_CPU_SLOWDOWN: Lighthouse's CPU throttling (default 4 for mobile, 1 for desktop; calibrated
+# for a host with a benchmark index of about 1000 or more, printed with the scores: lower it on
+# a slow or busy host). LH_FLAGS: more flags, e.g. LH_FLAGS=--preset=desktop.
 LH_FLAGS="${LH_FLAGS:-}"
 
 if [ ! -x "$tools/node_modules/.bin/lighthouse" ]; then
@@ -62,7 +62,7 @@ for page in "" "$article"; do
   name="${page:-home}"; name="${name//\//_}"
   "$tools/node_modules/.bin/lighthouse" "http://127.0.0.1:$port/$page" --quiet \
     --chrome-flags="--headless=new --no-sandbox --disable-gpu --disable-background-networking" \
-    --throttling.cpuSlowdownMultiplier="${LH_CPU_SLOWDOWN:-4}" $LH_FLAGS \
+    ${LH_CPU_SLOWDOWN:+--throttling.cpuSlowdownMultiplier="$LH_CPU_SLOWDOWN"} $LH_FLAGS \
     --only-categories=performance,accessibility,best-practices,seo \
     --output=json --output-path="$reports/$name.json" >/dev/null
   python3 - "$reports/$name.json" "/$page" <<'PY'
