@@ -89,6 +89,23 @@ def test_first_tab_reaches_a_visible_skip_link_that_moves_focus_to_main(
     assert driver.switch_to.active_element.get_attribute("id") == "main"
 
 
+def test_every_control_reached_by_tab_shows_a_focus_ring(driver: Any, site: str) -> None:
+    from selenium.webdriver.common.action_chains import ActionChains
+    from selenium.webdriver.common.keys import Keys
+
+    driver.get(site)
+    seen = []
+    for _ in range(25):
+        ActionChains(driver).send_keys(Keys.TAB).perform()
+        ring = driver.execute_script(
+            "const s = getComputedStyle(document.activeElement);"
+            "return [document.activeElement.outerHTML.slice(0, 60), s.outlineStyle, s.outlineWidth]"
+        )
+        seen.append(ring[0])
+        assert ring[1] != "none" and ring[2] != "0px", f"no focus ring on {ring[0]}"
+    assert any("theme-toggle" in html for html in seen), "the theme button is not reachable"
+
+
 def test_theme_toggle_switches_and_is_remembered_across_pages(driver: Any, site: str) -> None:
     driver.get(site)
     driver.execute_script("localStorage.clear()")
