@@ -185,6 +185,7 @@ def links_of(page: str) -> list[str]:
     parser.feed(page)
     return parser.links
 
+
 @pytest.fixture(scope="session")
 def sample_site(root_site: tuple[SiteConfig, BuildResult]) -> Path:
     """The output folder of the sample site served at / (built once per session)."""

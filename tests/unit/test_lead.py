@@ -19,6 +19,7 @@ def article(
         slug=Slug(slug),
         source=Path(f"{slug}.md"),
         title=slug,
+        title_line=2,
         excerpt="",
         published=datetime.fromisoformat(when).replace(tzinfo=UTC) if when else None,
         url="",

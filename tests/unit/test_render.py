@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
@@ -99,10 +100,10 @@ def test_pagination_follows_page_size(make_site: MakeSite) -> None:
     assert {"index.html", "page/2/index.html", "page/3/index.html"} <= pages
     assert "page/4/index.html" not in pages
     counts = [
-        site.read(p).count('class="card"')
+        len(re.findall(r'<article class="(card|lead-story)[ "]', site.read(p)))
         for p in ("index.html", "page/2/index.html", "page/3/index.html")
     ]
-    assert counts == [3, 3, 1]
+    assert counts == [3, 3, 1]  # page 1: the lead story and two cards
     # newest first across pages
     assert "Story number 6" in site.read("index.html")
     assert "Story number 0" in site.read("page/3/index.html")
@@ -133,7 +134,8 @@ def test_site_template_overrides_the_theme_file_by_file(make_site: MakeSite) -> 
     )
     site.build()
     home = site.read("index.html")
-    assert "<p class=mine>Story number 1</p>" in home
+    # Story 1, the newest, is the lead (partials/lead.html); the other stories are cards.
+    assert "<p class=mine>Story number 0</p>" in home
     assert '<a class="skip-link"' in home  # base.html still comes from the theme
     assert site.read("static/style.css") == "body { color: red }\n"
     assert site.read("static/site.js") == (builtin_theme_dir() / "static/site.js").read_text()

@@ -12,4 +12,7 @@
     showImages: false,
     resetStyles: false
   });
+  // Pagefind labels its box with a hidden label only; the page heading is its visible label.
+  var input = box.querySelector("input");
+  if (input) input.setAttribute("aria-labelledby", "search-title");
 })();
