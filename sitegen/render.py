@@ -215,9 +215,7 @@ def render_site(
     if graph is None:
         graph = relate(index, config.related_count)
     r = Renderer(config, env, index, graph)
-    files = list(
-        r.listing_pages(index.articles, "", r.urls.home, "index.html", "home page", True)
-    )
+    files = list(r.listing_pages(index.articles, "", r.urls.home, "index.html", "home page", True))
     files.extend(r.article_page(a) for a in index.articles)
     for kind, listings in (("topic", index.topics), ("provider", index.providers)):
         files.append(r.index_page(kind, listings.values()))
