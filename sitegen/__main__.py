@@ -154,6 +154,12 @@ def _init(target: Path) -> int:
         print(f"created {target / path}")
     for path in report.skipped:
         print(f"skipped {target / path}: it already exists (left as it was)")
+    if not report.source_known:
+        print(
+            f"sitegen: edit {target / 'requirements.txt'}: put the URL of the sitegen git "
+            "repository there (this sitegen was not installed from one)",
+            file=sys.stderr,
+        )
     print(f"next: cd {target} && sitegen build, then see 'Publish on GitHub Pages' in the README")
     return 0
 

@@ -38,7 +38,7 @@ def test_the_init_workflow_is_the_repository_workflow_but_for_the_install(tmp_pa
         lines = [line for line in text.splitlines() if line.strip() and not line.startswith("#")]
         return [re.sub(r"pip install .*", "pip install SITEGEN", line) for line in lines]
 
-    strip = [line for line in steps(theirs) if "# Pin a version" not in line]
+    strip = [line for line in steps(theirs) if "# requirements.txt names" not in line]
     assert steps(ours) == strip
     for needed in (
         "actions/configure-pages@",
@@ -129,3 +129,43 @@ def test_search_finds_an_article_in_a_real_browser(site, request, chromium):
 def test_pagefind_binary_comes_from_the_package():
     path = pagefind_executable()
     assert path is not None and Path(path).is_file()
+
+
+def test_init_names_the_sitegen_repository_and_commit_for_the_workflow(tmp_path, monkeypatch):
+    import json
+    import subprocess
+
+    from sitegen import init
+
+    checkout = tmp_path / "sitegen-checkout"
+    checkout.mkdir()
+    git = ["git", "-C", str(checkout), "-c", "user.name=t", "-c", "user.email=t@example.org"]
+    subprocess.run([*git, "init", "-q"], check=True)
+    subprocess.run([*git, "commit", "-q", "--allow-empty", "-m", "x"], check=True)
+    subprocess.run(
+        [*git, "remote", "add", "origin", "git@github.com:owner/sitegen.git"], check=True
+    )
+    head = subprocess.run(
+        [*git, "rev-parse", "HEAD"], check=True, capture_output=True, text=True
+    ).stdout.strip()
+
+    class Installed:
+        def read_text(self, name: str) -> str:
+            return json.dumps({"url": checkout.as_uri(), "dir_info": {"editable": True}})
+
+    monkeypatch.setattr(init.metadata, "distribution", lambda name: Installed())
+    report = init.init_site(tmp_path / "site")
+    assert report.source_known and "requirements.txt" in report.created
+    wanted = f"sitegen[search] @ git+https://github.com/owner/sitegen.git@{head}"
+    assert wanted in (tmp_path / "site" / "requirements.txt").read_text().splitlines()
+    workflow = (tmp_path / "site" / ".github" / "workflows" / "pages.yml").read_text()
+    assert "pip install -r requirements.txt" in workflow
+
+
+def test_init_without_a_known_repository_says_to_edit_requirements(tmp_path, monkeypatch):
+    from sitegen import init
+
+    monkeypatch.setattr(init, "install_spec", lambda: None)
+    report = init.init_site(tmp_path)
+    assert not report.source_known
+    assert "OWNER" in (tmp_path / "requirements.txt").read_text()
