@@ -45,8 +45,9 @@ def resolve_search(config: SiteConfig) -> tuple[SiteConfig, list[Problem]]:
         "search",
         1,
         "search",
-        "Pagefind is not installed, so the site has no search; install sitegen's "
-        "'search' extra (pip install 'sitegen[search]') or build with --no-search",
+        "Pagefind is not installed, so the site has no search; install sitegen with its "
+        "'search' extra (pip install -e '.[search]' in a sitegen checkout, or pip install "
+        "pagefind-bin) or build with --no-search",
     )
     return replace(config, search=False), [warning]
 
