@@ -8,12 +8,13 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sitegen import __version__
-from sitegen.build import BuildError, BuildResult, build
-from sitegen.config import ConfigError, SiteConfig, load_config
-from sitegen.problems import format_problems
+
+if TYPE_CHECKING:  # imported when needed, so --version and --help stay instant
+    from sitegen.build import BuildResult
+    from sitegen.config import SiteConfig
 
 
 def make_parser() -> argparse.ArgumentParser:
@@ -34,18 +35,42 @@ def make_parser() -> argparse.ArgumentParser:
         help="validate the content and report problems; write nothing",
         description="Read and validate every content file; write nothing.",
     )
-    for sub in (build_cmd, check_cmd):
+    serve_cmd = commands.add_parser(
+        "serve",
+        help="build, serve the site locally and rebuild it when files change",
+        description="Build the site, serve the output folder, watch the content, templates "
+        "and settings, rebuild on every change and reload open browser tabs.",
+    )
+    for sub in (build_cmd, check_cmd, serve_cmd):
         _add_site_options(sub)
-    for sub in (build_cmd, check_cmd):
         sub.add_argument("--output", type=Path, help="output folder (default: output)")
         sub.add_argument("--base-url", help="published URL, e.g. https://owner.github.io/repo/")
-    build_cmd.add_argument("--templates", type=Path, help="the site's templates folder")
-    build_cmd.add_argument(
-        "--no-search",
-        dest="search",
-        action="store_false",
-        default=None,
-        help="skip the Pagefind search index and page",
+    for sub in (build_cmd, serve_cmd):
+        sub.add_argument("--templates", type=Path, help="the site's templates folder")
+        sub.add_argument(
+            "--no-search",
+            dest="search",
+            action="store_false",
+            default=None,
+            help="skip the Pagefind search index and page",
+        )
+        sub.add_argument(
+            "--jobs",
+            "-j",
+            type=int,
+            default=None,
+            metavar="N",
+            help="processes to build with (default: one per core; 1: no pool)",
+        )
+        sub.add_argument(
+            "--no-cache",
+            action="store_true",
+            help="ignore the build cache (.sitegen-cache/ beside the output folder)",
+        )
+        sub.add_argument("--profile", action="store_true", help="print the time of each stage")
+    serve_cmd.add_argument("--port", type=int, default=8000, help="port (default: 8000)")
+    serve_cmd.add_argument(
+        "--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)"
     )
     check_cmd.add_argument(
         "--links",
@@ -117,6 +142,11 @@ def main(argv: list[str] | None = None) -> int:
     args = make_parser().parse_args(argv)
     if args.command == "init":
         return _init(args.dir)
+    from sitegen.build import BuildError, build
+    from sitegen.config import ConfigError, load_config
+    from sitegen.problems import format_problems
+    from sitegen.progress import Progress
+
     if args.command == "theme":
         return theme_export(args)
     try:
@@ -124,8 +154,22 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigError as exc:
         print(f"sitegen: {exc}", file=sys.stderr)
         return 2
+    if args.command == "serve":
+        from sitegen.serve import serve  # the dev server's imports stay out of builds
+
+        return serve(config, args)
+    if getattr(args, "jobs", None) is not None and args.jobs < 1:
+        print("sitegen: --jobs must be at least 1", file=sys.stderr)
+        return 2
     try:
-        result = build(config, write=args.command == "build")
+        result = build(
+            config,
+            write=args.command == "build",
+            jobs=getattr(args, "jobs", None),
+            use_cache=not getattr(args, "no_cache", False),
+            progress=Progress(enabled=not args.quiet),
+            log=lambda line: print(line, file=sys.stderr),
+        )
     except BuildError as exc:
         print(f"sitegen: build failed: {exc}", file=sys.stderr)
         print("sitegen: the output folder was left as it was", file=sys.stderr)
@@ -138,6 +182,8 @@ def main(argv: list[str] | None = None) -> int:
         print(summary(result, config, args.command))
         for note in result.notes:
             print(f"note: {note}")
+    if getattr(args, "profile", False):
+        print(profile(result), file=sys.stderr)
     if args.command == "check" and args.links:
         return _check_links(config, quiet=args.quiet)
     if result.problems and args.strict:
@@ -166,6 +212,7 @@ def _init(target: Path) -> int:
 
 def _check_links(config: SiteConfig, *, quiet: bool) -> int:
     from sitegen.linkcheck import check_links
+    from sitegen.problems import format_problems
 
     output = config.path("output_dir")
     if not output.is_dir():
@@ -180,6 +227,7 @@ def _check_links(config: SiteConfig, *, quiet: bool) -> int:
 
 
 def theme_export(args: argparse.Namespace) -> int:
+    from sitegen.config import ConfigError, load_config
     from sitegen.theme import ThemeError, export_theme
 
     try:
@@ -192,6 +240,14 @@ def theme_export(args: argparse.Namespace) -> int:
         print(f"kept {rel} (already there)")
     print(f"copied {len(report.copied)} file(s) into {report.target}, kept {len(report.kept)}")
     return 0
+
+
+def profile(result: BuildResult) -> str:
+    """Seconds per stage, one a line, then the total."""
+    lines = ["stage              seconds"]
+    lines += [f"{stage:<18} {seconds:7.3f}" for stage, seconds in result.timings.items()]
+    lines.append(f"{'total':<18} {sum(result.timings.values()):7.3f}")
+    return "\n".join(lines)
 
 
 def summary(result: BuildResult, config: SiteConfig, command: str) -> str:

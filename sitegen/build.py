@@ -1,30 +1,53 @@
 """Runs the stages in order, timing each: load -> normalize -> index -> relate -> render ->
-write."""
+write.
+
+With the build cache (sitegen/cache.py) a build redoes only what changed: unchanged content
+files are not parsed again, unchanged pages are not rendered again, and a build with no
+change at all stops after comparing file stats. Per-article work (parse, normalize, render)
+is spread over every core (sitegen/parallel.py); global stages (index, page planning) are
+cheap and simply rerun.
+"""
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-from sitegen import publish, search
+from sitegen.cache import (
+    BuildCache,
+    BuildState,
+    SourceEntries,
+    cache_dir,
+    content_hash,
+    page_key,
+    parse_fingerprint,
+    templates_hash,
+)
 from sitegen.config import SiteConfig
 from sitegen.index import build_index
-from sitegen.load import display_path, load_all
-from sitegen.model import Article, OutputFile, SiteIndex
-from sitegen.normalize import Options, normalize
+from sitegen.load import SourceStat, display_path, read_source, stat_sources
+from sitegen.model import Article, OutputFile, OutputPath, SiteIndex
+from sitegen.parallel import parallel_map
 from sitegen.problems import Problem, Severity
-from sitegen.relate import relate
+from sitegen.progress import Progress
 from sitegen.write import (
+    MANIFEST,
     OutputError,
     WriteReport,
     check_output_dir,
     find_collisions,
+    read_manifest,
     recover,
     write_output,
 )
+
+if TYPE_CHECKING:
+    from sitegen.render import Page
 
 
 class BuildError(Exception):
@@ -36,11 +59,12 @@ class BuildResult:
     articles: int = 0
     drafts_skipped: int = 0
     pages: int = 0
-    files: list[OutputFile] = field(default_factory=list)
+    files: list[OutputFile] = field(default_factory=list)  # the files made by this build
     problems: list[Problem] = field(default_factory=list)
     written: WriteReport | None = None
     timings: dict[str, float] = field(default_factory=dict)
-    index: SiteIndex | None = None
+    index: SiteIndex | None = None  # None when the cache showed nothing changed
+    rendered: int = 0  # pages rendered by this build (the rest were unchanged)
     notes: list[str] = field(default_factory=list)  # for the summary, e.g. "no sitemap"
 
     @property
@@ -55,45 +79,154 @@ def _timed(result: BuildResult, stage: str) -> Iterator[None]:
     result.timings[stage] = result.timings.get(stage, 0.0) + time.perf_counter() - start
 
 
+# What load+normalize makes of one file: a Problem, or an Article (None: skipped) + Problems.
+_Parsed = Problem | tuple[Article | None, list[Problem]]
+
+
 def read_articles(config: SiteConfig, result: BuildResult) -> list[Article]:
     """Load and normalize every content file; drafts are dropped unless config.drafts."""
-    articles: list[Article] = []
-    tz = config.tz
-    options = Options(
-        config.max_topics, config.max_related, config.max_images, config.nofollow_external
-    )
+    return _read_articles(config, result)[0]
+
+
+def _read_articles(
+    config: SiteConfig,
+    result: BuildResult,
+    *,
+    sources: list[SourceStat] | None = None,
+    cache: BuildCache | None = None,
+    jobs: int | None = 1,
+    progress: Progress | None = None,
+) -> tuple[list[Article], dict[str, str]]:
+    """read_articles, reusing what the cache holds for unchanged files, in ``jobs``
+    processes. Returns the articles and, per article source, a hash of its file's bytes."""
     content = config.path("content_dir")
     if not content.is_dir():
         raise BuildError(f"{content}: the content folder does not exist (content_dir)")
+    if sources is None:
+        sources = stat_sources(content)
+    fingerprint = parse_fingerprint(_parse_settings(config))
+    old = cache.load_sources(fingerprint) if cache else {}
+    entries: SourceEntries = {}
+    todo: list[tuple[Path, Path]] = []
+    base = Path.cwd()
     with _timed(result, "load+normalize"):
-        for doc in load_all(content, Path.cwd(), config.max_file_bytes):
-            if isinstance(doc, Problem):
-                result.problems.append(doc)
+        for path, mtime, size in sources:
+            key = str(path)
+            hit = old.get(key)
+            if hit and hit[0] == mtime and hit[1] == size and mtime >= 0:
+                entries[key] = hit
                 continue
-            article, problems = normalize(doc, tz, config.max_title_chars, options)
-            result.problems.extend(problems)
-            if article is None:
-                continue
-            if article.draft and not config.drafts:
-                result.drafts_skipped += 1
-                continue
-            articles.append(article)
-    return articles
+            if hit and mtime >= 0:  # touched: reuse the result if the bytes are the same
+                raw = read_source(path, display_path(path, base), config.max_file_bytes)
+                if isinstance(raw, bytes) and content_hash(raw) == hit[2]:
+                    entries[key] = (mtime, size, hit[2], hit[3])
+                    continue
+            todo.append((path, display_path(path, base)))
+            entries[key] = (mtime, size, "", None)  # filled in below, in file order
+
+        def parse(item: tuple[Path, Path]) -> tuple[str, _Parsed]:
+            return _parse_one(item[0], item[1], config)
+
+        with (progress or Progress(False)).stage("reading", len(todo)) as advance:
+            parsed = parallel_map(parse, todo, jobs, progress=advance)
+        for (path, _), (digest, value) in zip(todo, parsed, strict=True):
+            mtime, size = entries[str(path)][:2]
+            entries[str(path)] = (mtime, size, digest, value)
+    if cache is not None and (todo or len(entries) != len(old)):
+        with _timed(result, "save cache"):
+            cache.save_sources(fingerprint, entries)
+    articles: list[Article] = []
+    digests: dict[str, str] = {}
+    for _mtime, _size, digest, value in entries.values():
+        if isinstance(value, Problem):
+            result.problems.append(value)
+            continue
+        article, problems = value
+        result.problems.extend(problems)
+        if article is None:
+            continue
+        if article.draft and not config.drafts:
+            result.drafts_skipped += 1
+            continue
+        articles.append(article)
+        digests[str(article.source)] = digest
+    return articles, digests
+
+
+def _parse_settings(config: SiteConfig) -> tuple[object, ...]:
+    """The settings load and normalize read: cached articles depend on them."""
+    return (
+        config.timezone,
+        config.max_title_chars,
+        config.max_file_bytes,
+        config.max_topics,
+        config.max_related,
+        config.max_images,
+        config.nofollow_external,
+    )
+
+
+def _parse_one(path: Path, shown: Path, config: SiteConfig) -> tuple[str, _Parsed]:
+    from sitegen.load import parse_source
+    from sitegen.normalize import Options, normalize
+
+    raw = read_source(path, shown, config.max_file_bytes)
+    if isinstance(raw, Problem):
+        return "", raw
+    doc = parse_source(raw, shown)
+    if isinstance(doc, Problem):
+        return content_hash(raw), doc
+    options = Options(
+        config.max_topics, config.max_related, config.max_images, config.nofollow_external
+    )
+    return content_hash(raw), normalize(doc, config.tz, config.max_title_chars, options)
 
 
 def build(
-    config: SiteConfig, *, write: bool = True, log: Callable[[str], None] = print
+    config: SiteConfig,
+    *,
+    write: bool = True,
+    log: Callable[[str], None] = print,
+    jobs: int | None = None,
+    use_cache: bool = True,
+    progress: Progress | None = None,
+    cache: BuildCache | None = None,
 ) -> BuildResult:
-    """Build the site of ``config``; with ``write=False`` only check the content."""
-    from sitegen import render  # the renderer (Jinja) is imported only when pages are made
+    """Build the site of ``config``; with ``write=False`` only check the content.
+
+    ``jobs`` processes share the work (default: one per core); ``use_cache=False`` ignores
+    and leaves alone the build cache (the output is the same either way)."""
+    # Jinja and the publishing stages are imported only when something has changed.
+    from sitegen import render, search
 
     result = BuildResult()
     output = config.path("output_dir")
+    content = config.path("content_dir")
     if write:
         _check_output(config, output)
         # A build killed after its commit is finished first, whatever happens to this one.
         result.problems.extend(_recover(output))
-    articles = read_articles(config, result)
+    if not content.is_dir():
+        raise BuildError(f"{content}: the content folder does not exist (content_dir)")
+    with _timed(result, "scan"):
+        sources = stat_sources(content)
+    if not (write and use_cache):
+        cache = None
+    elif cache is None:
+        cache = BuildCache(cache_dir(output), log)
+    state: BuildState | None = None
+    fingerprint = ""
+    dirs = render.theme_dirs(config)
+    config, search_problems = search.resolve_search(config) if write else (config, [])
+    if write:
+        with _timed(result, "cache check"):
+            fingerprint = _fingerprint(config, dirs)
+            state = cache.load_state(fingerprint) if cache else None
+            if state is not None and _nothing_changed(state, sources, output):
+                return _repeat(result, state)
+    articles, digests = _read_articles(
+        config, result, sources=sources, cache=cache, jobs=jobs, progress=progress
+    )
     with _timed(result, "index"):
         index, problems = build_index(articles, _content_key(config))
     result.problems.extend(problems)
@@ -101,34 +234,229 @@ def build(
     result.articles = len(index.articles)
     if not write:
         return result
-    config, problems = search.resolve_search(config)
-    result.problems.extend(problems)
+    result.problems.extend(search_problems)
+    from sitegen import publish
+    from sitegen.relate import relate
+
     with _timed(result, "relate"):
         graph = relate(index, config.related_count)
+    with _timed(result, "plan"):
+        plan = render.plan_site(index, config, _key_of(digests), graph)
+        collisions = find_collisions(plan)
+        plan = _first_of_each_path(plan)
+        keys = [page_key(fingerprint, page.deps) for page in plan]
+        todo, kept = _unchanged(plan, keys, state, output)
     with _timed(result, "render"):
-        dirs = render.theme_dirs(config)
+        env = _environment(render, dirs)
+        renderer = _renderer(render, config, env, index, graph)
+        files = _render(env, renderer, todo, jobs, progress)
+        result.rendered = len(files)
+    with _timed(result, "feeds+sitemap"):
+        # Global and cheap: made again by every build that changed anything.
+        listed = [OutputFile(p.path, b"", p.source) for p in plan]
         try:
-            env = render.make_environment(dirs)
-            files = render.render_site(index, config, env, graph)
-            extra, result.notes = publish.publish_files(index, config, env, files)
+            extra, result.notes = publish.publish_files(index, config, env, listed)
         except Exception as exc:  # a theme error: report it, leave the output alone
             raise BuildError(_template_error(exc)) from exc
-        files.extend(render.static_files(dirs) + extra)
+        static = render.static_files(dirs) + extra
     if config.search:
         with _timed(result, "search"):
-            found, problems = search.search_files(files)
-        files.extend(found)
+            found, problems = search.search_files([*files, *_read_kept(output, kept), *static])
+        static.extend(found)
         result.problems.extend(problems)
-    result.problems.extend(publish.size_problems(files))
-    result.files = files
-    result.pages = sum(f.path.endswith(".html") for f in files)
-    result.problems.extend(find_collisions(files))
+    kept_bytes = sum(state.pages[path][2] for path in kept) if state else 0
+    result.problems.extend(publish.size_problems([*files, *static], extra_bytes=kept_bytes))
+    result.files = [*files, *static]  # what this build made; unchanged pages are not here
+    result.pages = sum(p.path.endswith(".html") for p in plan)
+    result.pages += sum(f.path.endswith(".html") for f in static)
+    result.problems.extend(collisions or find_collisions([*plan, *static]))
     with _timed(result, "write"):
         try:
-            result.written = write_output(output, files)
+            result.written = write_output(output, [*files, *static], kept)
         except (OSError, OutputError) as exc:
             raise BuildError(f"{output}: writing the site failed: {exc}") from exc
     result.problems.extend(result.written.problems)
+    if cache is not None:
+        with _timed(result, "save cache"):
+            old_pages = state.pages if state else None
+            _save_state(
+                cache, fingerprint, result, sources, plan, keys, files, kept, output, old_pages
+            )
+    return result
+
+
+def _fingerprint(config: SiteConfig, dirs: list[Path]) -> str:
+    """Everything pages depend on besides the content: see sitegen/cache.py."""
+    return parse_fingerprint((repr(config), [str(d) for d in dirs], templates_hash(dirs)))
+
+
+def _key_of(digests: dict[str, str]) -> Callable[[Article], str]:
+    """An article's key: its file's bytes decide everything normalize made of it; the index
+    may then change its slug (equal titles) and its topics' display names (merged)."""
+
+    def key_of(article: Article) -> str:
+        topics = "\x1e".join(t.name for t in article.topics)
+        return f"{digests[str(article.source)]}\x1f{article.slug}\x1f{topics}"
+
+    return key_of
+
+
+def _first_of_each_path(plan: list[Page]) -> list[Page]:
+    """Of pages sharing a path, the first is written (find_collisions reports the rest)."""
+    seen: set[str] = set()
+    unique = []
+    for page in plan:
+        if page.path.casefold() not in seen:  # as write_output: some file systems ignore case
+            seen.add(page.path.casefold())
+            unique.append(page)
+    return unique
+
+
+def _unchanged(
+    plan: list[Page], keys: list[str], state: BuildState | None, output: Path
+) -> tuple[list[Page], dict[str, str]]:
+    """Split the plan into pages to render and pages whose output file is already right:
+    same key as last time, and the file is still there with the bytes sitegen wrote."""
+    if state is None:
+        return plan, {}
+    manifest = read_manifest(output)
+    todo: list[Page] = []
+    kept: dict[str, str] = {}
+    for page, key in zip(plan, keys, strict=True):
+        old = state.pages.get(page.path)
+        if (
+            old is not None
+            and old[0] == key
+            and manifest.get(page.path) == old[1]
+            and os.path.isfile(output / page.path)
+        ):
+            kept[page.path] = old[1]
+        else:
+            todo.append(page)
+    return todo, kept
+
+
+def _render(
+    env: Any,
+    renderer: Any,
+    todo: list[Page],
+    jobs: int | None,
+    progress: Progress | None,
+) -> list[OutputFile]:
+    if not todo:
+        return []
+    try:
+        if len(todo) > 1:  # compile every template once, before the workers fork
+            for name in env.list_templates(filter_func=lambda n: n.endswith((".html", ".xml"))):
+                env.get_template(name)
+        with (progress or Progress(False)).stage("rendering", len(todo)) as advance:
+            return parallel_map(
+                lambda page: _render_page(renderer, page), todo, jobs, progress=advance
+            )
+    except Exception as exc:  # a theme error: report it, leave the output alone
+        raise BuildError(_template_error(exc)) from exc
+
+
+def _environment(render: Any, dirs: list[Path]) -> Any:
+    try:
+        return render.make_environment(dirs)
+    except Exception as exc:
+        raise BuildError(_template_error(exc)) from exc
+
+
+def _renderer(render: Any, config: SiteConfig, env: Any, index: SiteIndex, graph: Any) -> Any:
+    """The page renderer; it also gives the templates their globals (site, url)."""
+    try:
+        return render.Renderer(config, env, index, graph)
+    except Exception as exc:
+        raise BuildError(_template_error(exc)) from exc
+
+
+def _read_kept(output: Path, kept: dict[str, str]) -> list[OutputFile]:
+    """Pages not rendered again, read back from the output folder (for the search index)."""
+    return [OutputFile(OutputPath(p), (output / p).read_bytes(), "output") for p in kept]
+
+
+def _render_page(renderer: Any, page: Page) -> OutputFile:
+    try:
+        return page.make(renderer)
+    except Exception as exc:
+        # Tracebacks do not survive the trip back from a worker: describe it here.
+        import jinja2
+
+        if isinstance(exc, jinja2.TemplateError):
+            raise _RenderFailure(_template_error(exc)) from None
+        raise
+
+
+class _RenderFailure(Exception):
+    """A template error, already described with its file and line."""
+
+
+def _save_state(
+    cache: BuildCache,
+    fingerprint: str,
+    result: BuildResult,
+    sources: list[SourceStat],
+    plan: list[Page],
+    keys: list[str],
+    files: list[OutputFile],
+    kept: dict[str, str],
+    output: Path,
+    state_pages: dict[str, tuple[str, str, int]] | None,
+) -> None:
+    made = {f.path: (content_hash(f.data), len(f.data)) for f in files}
+    old = state_pages or {}
+    pages: dict[str, tuple[str, str, int]] = {}
+    for page, key in zip(plan, keys, strict=True):
+        if page.path in kept:
+            pages[page.path] = (key, kept[page.path], old[page.path][2])
+        elif page.path in made:
+            pages[page.path] = (key, *made[page.path])
+    try:
+        st = (output / MANIFEST).stat()
+        manifest = (st.st_mtime_ns, st.st_size)
+    except OSError:
+        return
+    summary = {
+        "articles": result.articles,
+        "drafts_skipped": result.drafts_skipped,
+        "pages": result.pages,
+        "files": len(result.written.written) + result.written.unchanged if result.written else 0,
+        "problems": result.problems,
+        "notes": result.notes,
+    }
+    stats = [(str(p), m, s) for p, m, s in sources]
+    cache.save_state(fingerprint, BuildState(stats, pages, manifest, summary))
+
+
+def _nothing_changed(state: BuildState, sources: list[SourceStat], output: Path) -> bool:
+    """Same content stats and the output as the last build left it: nothing to redo."""
+    if len(state.sources) != len(sources):
+        return False
+    for (path, mtime, size), (old_path, old_mtime, old_size) in zip(
+        sources, state.sources, strict=True
+    ):
+        if mtime != old_mtime or size != old_size or str(path) != old_path or mtime < 0:
+            return False
+    try:
+        st = (output / MANIFEST).stat()
+    except OSError:
+        return False
+    if (st.st_mtime_ns, st.st_size) != state.manifest:
+        return False
+    return all(os.path.isfile(output / path) for path in state.pages)
+
+
+def _repeat(result: BuildResult, state: BuildState) -> BuildResult:
+    """The result of a build that found nothing to do: the last build's, all unchanged."""
+    summary = state.summary
+    result.articles = summary["articles"]
+    result.drafts_skipped = summary["drafts_skipped"]
+    result.pages = summary["pages"]
+    result.problems = list(summary["problems"])
+    result.notes = list(summary["notes"])
+    result.written = WriteReport(unchanged=summary["files"])
     return result
 
 
@@ -143,6 +471,15 @@ def _content_key(config: SiteConfig) -> Callable[[Article], str]:
     return key
 
 
+def _recover(output: Path) -> list[Problem]:
+    if not output.is_dir():
+        return []
+    try:
+        return recover(output)
+    except (OSError, OutputError) as exc:
+        raise BuildError(f"{output}: finishing the last, interrupted build failed: {exc}") from exc
+
+
 def _check_output(config: SiteConfig, output: Path) -> None:
     protected = {
         "content folder": config.path("content_dir"),
@@ -155,18 +492,11 @@ def _check_output(config: SiteConfig, output: Path) -> None:
         raise BuildError(str(exc)) from exc
 
 
-def _recover(output: Path) -> list[Problem]:
-    if not output.is_dir():
-        return []
-    try:
-        return recover(output)
-    except (OSError, OutputError) as exc:
-        raise BuildError(f"{output}: finishing the last, interrupted build failed: {exc}") from exc
-
-
 def _template_error(exc: Exception) -> str:
     import jinja2
 
+    if isinstance(exc, _RenderFailure):
+        return str(exc)
     if isinstance(exc, jinja2.TemplateSyntaxError):
         return f"{exc.filename or exc.name}:{exc.lineno}: template: {exc.message}"
     if isinstance(exc, jinja2.TemplateError):

@@ -3,51 +3,89 @@
 from __future__ import annotations
 
 import os
-import warnings
+import sys
 from collections.abc import Iterator
+from functools import cache
 from pathlib import Path
-from typing import Any
-
-import frontmatter
-import yaml
+from typing import TYPE_CHECKING, Any
 
 from sitegen.model import SourceDoc
 from sitegen.problems import Problem, problem
 
-if yaml.__with_libyaml__:
-    _Loader: type = yaml.CSafeLoader
-else:  # pragma: no cover - depends on how PyYAML was built
-    _Loader = yaml.SafeLoader
-    warnings.warn(
-        "PyYAML was built without libyaml: parsing will be several times slower "
-        "(reinstall PyYAML with libyaml available)",
-        stacklevel=1,
+if TYPE_CHECKING:
+    import yaml
+
+# (path, mtime_ns, size) of one content file: what the build cache compares between builds.
+SourceStat = tuple[Path, int, int]
+
+
+@cache
+def _loader() -> type:
+    """The YAML loader, made on first parse (a no-change build never imports YAML).
+
+    It is libyaml's (C) loader; without libyaml parsing is several times slower, so that is
+    said loudly. A date-like value that is no real date ("2020-13-45") stays a string, so
+    normalize reports that one field instead of the file being lost."""
+    import yaml
+
+    base: type = yaml.CSafeLoader
+    if not yaml.__with_libyaml__:  # pragma: no cover - depends on how PyYAML was built
+        base = yaml.SafeLoader
+        print(
+            "sitegen: WARNING: PyYAML was built without libyaml, so reading content will be "
+            "several times slower; reinstall PyYAML where libyaml is available",
+            file=sys.stderr,
+        )
+
+    class _DigestLoader(base):  # type: ignore[misc]
+        def construct_yaml_timestamp(self, node: yaml.ScalarNode) -> Any:
+            try:
+                return super().construct_yaml_timestamp(node)
+            except (ValueError, OverflowError):
+                return self.construct_scalar(node)
+
+    _DigestLoader.add_constructor(
+        "tag:yaml.org,2002:timestamp", _DigestLoader.construct_yaml_timestamp
     )
+    return _DigestLoader
 
 
-class _DigestLoader(_Loader):  # type: ignore[misc]
-    """The safe loader, except that a date-like value that is no real date ("2020-13-45")
-    stays a string, so normalize reports that one field instead of the file being lost."""
+@cache
+def _handler() -> Any:
+    import frontmatter  # imported on first parse: a no-change build never needs it
 
-    def construct_yaml_timestamp(self, node: yaml.ScalarNode) -> Any:
-        try:
-            return super().construct_yaml_timestamp(node)
-        except (ValueError, OverflowError):
-            return self.construct_scalar(node)
-
-
-_DigestLoader.add_constructor("tag:yaml.org,2002:timestamp", _DigestLoader.construct_yaml_timestamp)
-
-_HANDLER = frontmatter.default_handlers.YAMLHandler()
+    return frontmatter.default_handlers.YAMLHandler()
 
 
 def find_sources(content_dir: Path) -> list[Path]:
     """Every ``*.md`` file under ``content_dir``, sorted, skipping hidden files and folders."""
-    found: list[Path] = []
-    for folder, dirs, files in os.walk(content_dir):
-        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-        found.extend(Path(folder, f) for f in files if f.endswith(".md") and not f.startswith("."))
-    return sorted(found)
+    return [path for path, _, _ in stat_sources(content_dir)]
+
+
+def stat_sources(content_dir: Path) -> list[SourceStat]:
+    """Every content file (as find_sources) with its mtime and size, without reading it."""
+    found: list[SourceStat] = []
+    folders = [str(content_dir)]
+    while folders:
+        folder = folders.pop()
+        try:
+            entries = list(os.scandir(folder))
+        except OSError:
+            continue
+        for entry in entries:
+            name = entry.name
+            if name.startswith("."):
+                continue
+            try:
+                if entry.is_dir(follow_symlinks=False):
+                    folders.append(entry.path)
+                elif name.endswith(".md"):
+                    st = entry.stat()
+                    found.append((Path(entry.path), st.st_mtime_ns, st.st_size))
+            except OSError:
+                found.append((Path(entry.path), -1, -1))  # load_file reports why
+    found.sort()
+    return found
 
 
 def display_path(path: Path, base: Path) -> Path:
@@ -60,6 +98,12 @@ def display_path(path: Path, base: Path) -> Path:
 
 def load_file(path: Path, shown: Path, max_bytes: int) -> SourceDoc | Problem:
     """Read one content file: a SourceDoc, or the one Problem that stops it being read."""
+    raw = read_source(path, shown, max_bytes)
+    return raw if isinstance(raw, Problem) else parse_source(raw, shown)
+
+
+def read_source(path: Path, shown: Path, max_bytes: int) -> bytes | Problem:
+    """The bytes of one content file, or the Problem that stops it being read."""
     try:
         size = path.stat().st_size
         if size > max_bytes:
@@ -70,10 +114,9 @@ def load_file(path: Path, shown: Path, max_bytes: int) -> SourceDoc | Problem:
                 f"is {size:,} bytes, over the {max_bytes:,}-byte limit (max_file_bytes); skipped",
                 error=True,
             )
-        raw = path.read_bytes()
+        return path.read_bytes()
     except OSError as exc:
         return problem(shown, 1, "file", f"cannot be read ({exc.strerror})", error=True)
-    return parse_source(raw, shown)
 
 
 def parse_source(raw: bytes, shown: Path) -> SourceDoc | Problem:
@@ -93,7 +136,7 @@ def parse_source(raw: bytes, shown: Path) -> SourceDoc | Problem:
         line = text.count("\n", 0, text.index("\x00")) + 1
         return problem(shown, line, "file", "contains a NUL character; skipped", error=True)
     text = text.replace("\r\n", "\n")
-    if not _HANDLER.detect(text):
+    if not _handler().detect(text):
         return problem(
             shown,
             1,
@@ -103,7 +146,7 @@ def parse_source(raw: bytes, shown: Path) -> SourceDoc | Problem:
             error=True,
         )
     try:
-        fm, body = _HANDLER.split(text)
+        fm, body = _handler().split(text)
     except ValueError:
         return problem(
             shown,
@@ -112,6 +155,8 @@ def parse_source(raw: bytes, shown: Path) -> SourceDoc | Problem:
             "is not closed: add a '---' line after the fields",
             error=True,
         )
+    import yaml
+
     # YAML marks count lines from the start of ``fm``; this turns them into file lines.
     offset = text.count("\n", 0, text.find(fm)) if fm else 1
     try:
@@ -145,7 +190,9 @@ def _parse_yaml(text: str) -> tuple[Any, dict[str, int], int]:
     """Parse once into nodes, take each key's line from them, then build the Python value.
 
     Returns the value, field name -> line, and the line where the document starts."""
-    loader = _DigestLoader(text)
+    import yaml
+
+    loader = _loader()(text)
     try:
         node = loader.get_single_node()
         value = loader.construct_document(node) if node is not None else None
@@ -159,6 +206,8 @@ def _parse_yaml(text: str) -> tuple[Any, dict[str, int], int]:
 
 
 def _collect_lines(node: yaml.Node, prefix: str, lines: dict[str, int], depth: int) -> None:
+    import yaml
+
     if depth > 4:  # deeper fields are not part of the format
         return
     if isinstance(node, yaml.MappingNode):

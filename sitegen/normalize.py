@@ -16,10 +16,6 @@ from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
-import ftfy
-import markdown
-import nh3
-
 from sitegen.model import Article, Image, Provider, RelatedLink, SourceDoc, Topic
 from sitegen.problems import Problem, problem
 from sitegen.slugs import merge_key, slugify
@@ -69,12 +65,8 @@ URL_FIELDS = ("originalUrl", "webUrl", "ampWebUrl", "cdnAmpWebUrl")
 PRIVATE_FIELDS = frozenset({"secured"})
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b\u2028\u2029\ufeff]")
-_BODY_TAGS = nh3.ALLOWED_TAGS | {"figure", "figcaption"}
-_BODY_ATTRIBUTES = {
-    **nh3.ALLOWED_ATTRIBUTES,
-    "img": {"src", "alt", "title", "width", "height"},
-    "a": {"href", "title"},
-}
+# Some characters no URL may hold: whitespace, C0 controls and DEL.
+_BAD_URL_CHAR = re.compile(r"[\s\x00-\x1f\x7f]")
 
 
 @dataclass
@@ -135,8 +127,12 @@ def fix_text(text: str) -> str:
     if not text.isascii():
         # ftfy is slow; pure ASCII cannot be mojibake. Curly quotes and full-width letters
         # are correct text, not encoding damage: keep them as the source wrote them.
+        import ftfy  # slow to import too: only non-ASCII text needs it
+
         text = ftfy.fix_text(text, uncurl_quotes=False, fix_character_width=False)
     if "<" in text or "&" in text:
+        import nh3
+
         text = html.unescape(nh3.clean(text, tags=set()))
     return " ".join(_CONTROL.sub("", text).split())
 
@@ -230,7 +226,7 @@ def clean_url(value: Any, name: str, report: _Report) -> str:
 
 def url_problem(url: str) -> str:
     """Why ``url`` cannot be linked to, or "" when it is a plain absolute http(s) URL."""
-    if any(ch.isspace() or ord(ch) < 32 or ord(ch) == 127 for ch in url):
+    if _BAD_URL_CHAR.search(url):
         return "contains spaces or control characters"
     try:
         parts = urlsplit(url)
@@ -397,12 +393,30 @@ def _published(value: Any, report: _Report) -> bool:
 # -- body ------------------------------------------------------------------------------------
 
 
-def _new_markdown() -> markdown.Markdown:
+def _new_markdown() -> Any:
+    import markdown  # imported on first use: slow, and most digests have no body
+
     return markdown.Markdown(extensions=["extra", "sane_lists", "smarty"], output_format="html")
 
 
-# One parser, reused (building one is slow); replaced after a failure, which leaves it broken.
-_MARKDOWN = [_new_markdown()]
+# One parser, reused (building one is slow), made on first use; replaced after a failure,
+# which leaves it broken.
+_MARKDOWN: list[Any] = []
+
+
+def _allowed() -> tuple[set[str], dict[str, set[str]]]:
+    """The tags and attributes a body may keep (nh3's safe defaults and a few more)."""
+    import nh3
+
+    tags = nh3.ALLOWED_TAGS | {"figure", "figcaption"}
+    attributes = {
+        **nh3.ALLOWED_ATTRIBUTES,
+        "img": {"src", "alt", "title", "width", "height"},
+        "a": {"href", "title"},
+    }
+    return tags, attributes
+
+
 # Attributes browsers follow or fetch: checked in every body, before and after sanitizing.
 URL_ATTRIBUTES = frozenset(
     {"href", "src", "cite", "srcset", "action", "formaction", "poster", "background"}
@@ -460,8 +474,12 @@ def sanitize_body(body: str, link_rel: str = "noopener noreferrer") -> tuple[str
     """
     if not body.strip():
         return "", []
+    import nh3
+
     notes: list[str] = []
     text = _escape_bracket_runs(_BODY_CONTROL.sub("", body), notes)
+    if not _MARKDOWN:
+        _MARKDOWN.append(_new_markdown())
     try:
         rendered = _MARKDOWN[0].reset().convert(text)
     except Exception as exc:
@@ -471,10 +489,11 @@ def sanitize_body(body: str, link_rel: str = "noopener noreferrer") -> tuple[str
         if not isinstance(exc, RecursionError):  # Markdown recurses per nesting level
             raise
         return "", [*notes, "is nested too deeply to render; left out"]
+    tags, attributes = _allowed()
     clean = nh3.clean(
         rendered,
-        tags=_BODY_TAGS,
-        attributes=_BODY_ATTRIBUTES,
+        tags=tags,
+        attributes=attributes,
         url_schemes={"http", "https"},
         link_rel=link_rel,
         attribute_filter=_keep_body_url,

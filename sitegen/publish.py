@@ -41,9 +41,12 @@ def publish_files(
     return files, notes
 
 
-def size_problems(files: Sequence[OutputFile], limit: int = PAGES_LIMIT_BYTES) -> list[Problem]:
-    """A warning when the site is larger than GitHub Pages publishes."""
-    total = sum(len(f.data) for f in files)
+def size_problems(
+    files: Sequence[OutputFile], limit: int = PAGES_LIMIT_BYTES, *, extra_bytes: int = 0
+) -> list[Problem]:
+    """A warning when the site is larger than GitHub Pages publishes; ``extra_bytes`` counts
+    files that are part of the site but not in ``files`` (unchanged, not rendered again)."""
+    total = sum(len(f.data) for f in files) + extra_bytes
     if total <= limit:
         return []
     return [

@@ -3,22 +3,31 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
-
-import jinja2
+from typing import TYPE_CHECKING, Any
 
 from sitegen import __version__
 from sitegen.config import SiteConfig
 from sitegen.graphpages import GraphViews
 from sitegen.meta import news_article_ld
-from sitegen.model import Article, Listing, OutputFile, OutputPath, RelatedGraph, SiteIndex
+from sitegen.model import (
+    Article,
+    Listing,
+    OutputFile,
+    OutputPath,
+    RelatedGraph,
+    SiteIndex,
+    Slug,
+)
 from sitegen.relate import relate
-from sitegen.views import Link, PageUrl, Urls, ViewFactory, pick_lead
+from sitegen.views import Coverage, Link, PageUrl, Urls, ViewFactory, pick_lead
 
 GRAPH_PAGE_SIZE = 100  # articles with their related links per page of the graph page's list
+
+if TYPE_CHECKING:  # Jinja is imported only when a page is actually rendered
+    import jinja2
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 
@@ -38,8 +47,14 @@ def theme_dirs(config: SiteConfig) -> list[Path]:
 
 
 def make_environment(dirs: Sequence[Path]) -> jinja2.Environment:
-    """Autoescaping, strict Jinja: a typo in a template fails with its name and line."""
+    """Autoescaping, strict Jinja: a typo in a template fails with its name and line.
+
+    Templates are compiled once per process and never re-checked on disk during a build
+    (``auto_reload`` would stat the file at every ``include`` of every card)."""
+    import jinja2
+
     env = jinja2.Environment(
+        auto_reload=False,
         loader=jinja2.ChoiceLoader([jinja2.FileSystemLoader(str(d)) for d in dirs]),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
@@ -49,8 +64,6 @@ def make_environment(dirs: Sequence[Path]) -> jinja2.Environment:
     )
     env.globals["sitegen_version"] = __version__
     env.globals["news_article_ld"] = news_article_ld
-    # Lets the layout link optional files, such as a site's static/custom.css, only when present.
-    env.globals["static_files"] = frozenset(static_sources(dirs))
     return env
 
 
@@ -75,14 +88,18 @@ class Renderer:
         env: jinja2.Environment,
         index: SiteIndex | None = None,
         graph: RelatedGraph | None = None,
+        graph_views: GraphViews | None = None,
     ) -> None:
         self.config = config
         self.env = env
         self.urls = Urls(config.base_path)
         self.views = ViewFactory(self.urls, config.tz)
-        index = index or SiteIndex(articles=(), by_slug={}, topics={}, providers={})
-        graph = graph or relate(index, config.related_count)
-        self.graph = GraphViews(index, graph, self.views)
+        if graph_views is None:
+            index = index or SiteIndex(articles=(), by_slug={}, topics={}, providers={})
+            graph = graph or relate(index, config.related_count)
+            graph_views = GraphViews(index, graph, self.views)
+        self.graph = graph_views
+        self._graph_common: dict[str, Any] | None = None
         self.site = SiteView(
             title=config.title,
             description=config.description,
@@ -104,12 +121,11 @@ class Renderer:
 
     def page(self, path: str, template: str, source: str, **context: Any) -> OutputFile:
         """Render one template to ``path`` (a folder URL gets ``index.html``)."""
-        file_path = path + "index.html" if path.endswith("/") or not path else path
         canonical = self._absolute(path) if self.config.base_url else ""
         html = self.env.get_template(template).render(
             page_path=self.urls(path), canonical_url=canonical, **context
         )
-        return OutputFile(OutputPath(file_path), html.encode("utf-8"), source)
+        return OutputFile(file_path(path), html.encode("utf-8"), source)
 
     def _absolute(self, path: str) -> str:
         return self.config.base_url.rstrip("/") + "/" + path.lstrip("/")
@@ -125,50 +141,36 @@ class Renderer:
             related=self.graph.related(article),
         )
 
-    def listing_pages(
+    def listing_page(
         self,
-        articles: Sequence[Article],
+        chunk: Sequence[Article],
+        coverage: Sequence[tuple[Coverage, ...]],
+        n: int,
+        pages: int,
+        total: int,
         base: str,
         url_of: PageUrl,
         template: str,
         source: str,
         with_lead: bool = False,
         **context: Any,
-    ) -> Iterator[OutputFile]:
-        """A paginated list of stories (an article and its coverage by other providers):
-        ``base`` then ``base/page/N/``. ``with_lead`` shows page 1's lead story (see
-        ``pick_lead``) large, above the other cards."""
-        size = self.config.page_size
-        leads, coverage = self.graph.stories(articles)
-        pages = max(1, math.ceil(len(leads) / size))
-        for n in range(1, pages + 1):
-            chunk = leads[(n - 1) * size : n * size]
-            also = coverage[(n - 1) * size : n * size]
-            lead = pick_lead(chunk, self.config.tz) if with_lead and n == 1 else None
-            rest = [i for i, a in enumerate(chunk) if a is not lead]
-            yield self.page(
-                base + (f"page/{n}/" if n > 1 else ""),
-                template,
-                source,
-                lead=self.views.card(lead) if lead else None,
-                lead_coverage=also[chunk.index(lead)] if lead else (),
-                cards=[self.views.card(chunk[i]) for i in rest],
-                coverage=[also[i] for i in rest],
-                pager=self.views.pager(n, pages, url_of),
-                total=len(articles),
-                **context,
-            )
-
-    def group_pages(self, kind: str, listing: Listing) -> Iterator[OutputFile]:
-        url_of = self.urls.topic if kind == "topic" else self.urls.provider
-        yield from self.listing_pages(
-            listing.articles,
-            f"{kind}s/{listing.slug}/",
-            lambda n: url_of(listing.slug, n),
-            f"{kind}.html",
-            f"{kind} {listing.name}",
-            name=listing.name,
-            slug=listing.slug,
+    ) -> OutputFile:
+        """Page ``n`` of ``pages`` of a list of stories (an article and its coverage by other
+        providers): ``base`` then ``base/page/N/``. ``with_lead`` shows page 1's lead story
+        (see ``pick_lead``) large, above the other cards."""
+        lead = pick_lead(chunk, self.config.tz) if with_lead and n == 1 else None
+        rest = [i for i, a in enumerate(chunk) if a is not lead]
+        return self.page(
+            base + (f"page/{n}/" if n > 1 else ""),
+            template,
+            source,
+            lead=self.views.card(lead) if lead else None,
+            lead_coverage=coverage[list(chunk).index(lead)] if lead else (),
+            cards=[self.views.card(chunk[i]) for i in rest],
+            coverage=[coverage[i] for i in rest],
+            pager=self.views.pager(n, pages, url_of),
+            total=total,
+            **context,
         )
 
     def index_page(self, kind: str, listings: Iterable[Listing]) -> OutputFile:
@@ -177,32 +179,221 @@ class Renderer:
         rows.sort(key=lambda r: (-r.count, r.name.casefold(), r.url))
         return self.page(f"{kind}s/", f"{kind}s.html", f"{kind}s index", rows=rows)
 
+    def graph_context(self) -> dict[str, Any]:
+        """What every page of the graph page's list shows (made once per process)."""
+        if self._graph_common is None:
+            self._graph_common = {
+                "legend": self.graph.legend(),
+                "stories": self.graph.story_list(),
+                "topic_map": self.graph.topic_map(),
+                "data_url": self.urls("graph/data.json"),
+            }
+        return self._graph_common
+
+    def graph_page(
+        self, chunk: Sequence[Article], n: int, pages: int, total: int, common: dict[str, Any]
+    ) -> OutputFile:
+        """Page ``n`` of the graph page (its article list is paginated)."""
+        return self.page(
+            "graph/" + (f"page/{n}/" if n > 1 else ""),
+            "graph.html",
+            "graph page",
+            articles=self.graph.article_links(chunk),
+            pager=self.views.pager(n, pages, self._graph_url),
+            total=total,
+            **common,
+        )
+
     def graph_pages(self, index: SiteIndex) -> Iterator[OutputFile]:
         """The graph page (its article list paginated) and graph.json, its data."""
-        size = GRAPH_PAGE_SIZE
-        pages = max(1, math.ceil(len(index.articles) / size))
-        common = {
-            "legend": self.graph.legend(),
-            "stories": self.graph.story_list(),
-            "topic_map": self.graph.topic_map(),
-            "data_url": self.urls("graph/data.json"),
-        }
-        for n in range(1, pages + 1):
-            chunk = index.articles[(n - 1) * size : n * size]
-            yield self.page(
-                "graph/" + (f"page/{n}/" if n > 1 else ""),
-                "graph.html",
-                "graph page",
-                articles=self.graph.article_links(chunk),
-                pager=self.views.pager(n, pages, self._graph_url),
-                total=len(index.articles),
-                **common,
-            )
-        yield OutputFile(OutputPath("graph.json"), self.graph.graph_json(), "graph data")
-        yield OutputFile(OutputPath("graph/data.json"), self.graph.page_data(), "graph page data")
+        for page in _graph_plan(index, self.graph, repr):
+            yield page.make(self)
 
     def _graph_url(self, page: int) -> str:
         return self.urls("graph/" + (f"page/{page}/" if page > 1 else ""))
+
+
+KeyOf = Callable[[Article], str]  # a string that changes whenever the article does
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page to render: where it goes, what made it, and every input it depends on.
+
+    ``deps`` must name everything the page's bytes depend on (besides the templates and the
+    settings, which the build cache adds): two builds with equal deps make equal bytes, so
+    the cache can skip rendering it. ``make`` renders it."""
+
+    path: OutputPath
+    source: str
+    deps: tuple[str, ...]
+    make: Callable[[Renderer], OutputFile]
+
+
+def file_path(url_path: str) -> OutputPath:
+    """The file a page URL is written to: a folder URL gets ``index.html``."""
+    return OutputPath(
+        url_path + "index.html" if url_path.endswith("/") or not url_path else url_path
+    )
+
+
+def plan_site(
+    index: SiteIndex,
+    config: SiteConfig,
+    key_of: KeyOf = repr,
+    graph: RelatedGraph | None = None,
+) -> list[Page]:
+    """Every page of the site, not yet rendered: home, articles, topics, providers, the
+    graph, 404. The related-articles parts of a page are in its deps as their view models
+    (cheap next to rendering), so a change anywhere in an article's neighbourhood re-renders
+    it."""
+    urls = Urls(config.base_path)
+    if graph is None:
+        graph = relate(index, config.related_count)
+    gv = GraphViews(index, graph, ViewFactory(urls, config.tz))
+    pages = _listing_plan(
+        index.articles, "", urls.home, "index.html", "home page", config, key_of, gv, True
+    )
+    for a in index.articles:
+        path = f"articles/{a.slug}/"
+        pages.append(
+            Page(
+                file_path(path),
+                str(a.source),
+                (path, "article.html", key_of(a), repr(gv.related(a))),
+                lambda r, a=a: r.article_page(a),  # type: ignore[misc]
+            )
+        )
+    for kind, listings in (("topic", index.topics), ("provider", index.providers)):
+        pages.append(_index_plan(kind, listings))
+        url_of = urls.topic if kind == "topic" else urls.provider
+        for listing in listings.values():
+            pages.extend(
+                _listing_plan(
+                    listing.articles,
+                    f"{kind}s/{listing.slug}/",
+                    lambda n, slug=listing.slug, u=url_of: u(slug, n),  # type: ignore[misc]
+                    f"{kind}.html",
+                    f"{kind} {listing.name}",
+                    config,
+                    key_of,
+                    gv,
+                    name=listing.name,
+                    slug=listing.slug,
+                )
+            )
+    pages.extend(_graph_plan(index, gv, key_of))
+    pages.append(
+        Page(
+            OutputPath("404.html"),
+            "404 page",
+            ("404.html",),
+            lambda r: r.page("404.html", "404.html", "404 page"),
+        )
+    )
+    if config.search:
+        pages.append(
+            Page(
+                file_path("search/"),
+                "search page",
+                ("search/",),
+                lambda r: r.page("search/", "search.html", "search page"),
+            )
+        )
+    return pages
+
+
+def _listing_plan(
+    articles: Sequence[Article],
+    base: str,
+    url_of: PageUrl,
+    template: str,
+    source: str,
+    config: SiteConfig,
+    key_of: KeyOf,
+    gv: GraphViews,
+    with_lead: bool = False,
+    **context: str,
+) -> list[Page]:
+    size = config.page_size
+    leads, coverage = gv.stories(articles)
+    count = max(1, math.ceil(len(leads) / size))
+    plan = []
+    for n in range(1, count + 1):
+        chunk = leads[(n - 1) * size : n * size]
+        stories = coverage[(n - 1) * size : n * size]
+        path = base + (f"page/{n}/" if n > 1 else "")
+        deps = (path, template, source, repr(sorted(context.items())), f"{n}/{count}/{with_lead}")
+        plan.append(
+            Page(
+                file_path(path),
+                source,
+                (*deps, str(len(articles)), repr(stories), *(key_of(a) for a in chunk)),
+                lambda r, c=chunk, s=stories, n=n: r.listing_page(  # type: ignore[misc]
+                    c,
+                    s,
+                    n,
+                    count,
+                    len(articles),
+                    base,
+                    url_of,
+                    template,
+                    source,
+                    with_lead,
+                    **context,
+                ),
+            )
+        )
+    return plan
+
+
+def _graph_plan(index: SiteIndex, gv: GraphViews, key_of: KeyOf) -> list[Page]:
+    """The graph page, paginated, and its two data files."""
+    import hashlib
+
+    size = GRAPH_PAGE_SIZE
+    count = max(1, math.ceil(len(index.articles) / size))
+    common = {
+        "legend": gv.legend(),
+        "stories": gv.story_list(),
+        "topic_map": gv.topic_map(),
+        "data_url": gv.urls("graph/data.json"),
+    }
+    shared = hashlib.blake2b(repr(common).encode("utf-8", "surrogatepass")).hexdigest()
+    total = len(index.articles)
+    plan = []
+    for n in range(1, count + 1):
+        chunk = index.articles[(n - 1) * size : n * size]
+        path = "graph/" + (f"page/{n}/" if n > 1 else "")
+        deps = (path, "graph.html", shared, f"{n}/{count}/{total}", repr(gv.article_links(chunk)))
+        plan.append(
+            Page(
+                file_path(path),
+                "graph page",
+                (*deps, *(key_of(a) for a in chunk)),
+                lambda r, c=chunk, n=n: r.graph_page(  # type: ignore[misc]
+                    c, n, count, total, r.graph_context()
+                ),
+            )
+        )
+    for name, data, source in (
+        ("graph.json", gv.graph_json(), "graph data"),
+        ("graph/data.json", gv.page_data(), "graph page data"),
+    ):
+        made = OutputFile(OutputPath(name), data, source)
+        digest = hashlib.blake2b(data).hexdigest()
+        plan.append(Page(made.path, source, (name, digest), lambda r, f=made: f))  # type: ignore[misc]
+    return plan
+
+
+def _index_plan(kind: str, listings: dict[Slug, Listing]) -> Page:
+    rows = tuple(f"{slug}\t{item.name}\t{len(item.articles)}" for slug, item in listings.items())
+    return Page(
+        file_path(f"{kind}s/"),
+        f"{kind}s index",
+        (f"{kind}s/", *rows),
+        lambda r: r.index_page(kind, listings.values()),
+    )
 
 
 def render_site(
@@ -215,17 +406,7 @@ def render_site(
     if graph is None:
         graph = relate(index, config.related_count)
     r = Renderer(config, env, index, graph)
-    files = list(r.listing_pages(index.articles, "", r.urls.home, "index.html", "home page", True))
-    files.extend(r.article_page(a) for a in index.articles)
-    for kind, listings in (("topic", index.topics), ("provider", index.providers)):
-        files.append(r.index_page(kind, listings.values()))
-        for listing in listings.values():
-            files.extend(r.group_pages(kind, listing))
-    files.extend(r.graph_pages(index))
-    files.append(r.page("404.html", "404.html", "404 page"))
-    if config.search:
-        files.append(r.page("search/", "search.html", "search page"))
-    return files
+    return [page.make(r) for page in plan_site(index, config, graph=graph)]
 
 
 def static_sources(dirs: Sequence[Path]) -> dict[str, Path]:

@@ -89,7 +89,7 @@ class Pager:
     pages: int
     prev_url: str
     next_url: str
-    links: tuple[Link, ...]  # every page, text is the number
+    links: tuple[Link, ...]  # first, last and nearby pages; a gap is a Link with no url
 
 
 @dataclass(frozen=True)
@@ -166,8 +166,29 @@ class ViewFactory:
             pages=pages,
             prev_url=url_of(page - 1) if page > 1 else "",
             next_url=url_of(page + 1) if page < pages else "",
-            links=tuple(Link(url_of(n), str(n)) for n in range(1, pages + 1)),
+            links=tuple(
+                Link(url_of(n), str(n)) if n else Link("", "…") for n in pager_window(page, pages)
+            ),
         )
+
+
+PAGER_NEAR = 2  # pages linked on each side of the current one
+
+
+def pager_window(page: int, pages: int) -> list[int]:
+    """Page numbers a pager links: the first, the last and those near ``page``; 0 marks a gap.
+
+    Linking every page would make each of N listing pages N links long: quadratic output."""
+    near = range(page - PAGER_NEAR, page + PAGER_NEAR + 1)
+    shown = sorted({1, pages, *near} & set(range(1, pages + 1)))
+    out: list[int] = []
+    for n in shown:
+        if out and n - out[-1] == 2:
+            out.append(n - 1)  # a gap of one page is shown as that page
+        elif out and n - out[-1] > 2:
+            out.append(0)
+        out.append(n)
+    return out
 
 
 # -- the related-articles graph --------------------------------------------------------------

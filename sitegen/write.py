@@ -16,9 +16,10 @@ import hashlib
 import json
 import os
 import shutil
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Protocol
 
 from sitegen import __version__
 from sitegen.model import OutputFile
@@ -77,9 +78,18 @@ def _made_by_sitegen(output: Path) -> bool:
     return all(entry.name in _OWN_FILES for entry in output.iterdir())
 
 
-def find_collisions(files: Iterable[OutputFile]) -> list[Problem]:
+class _Placed(Protocol):
+    """Anything bound for an output path: a rendered OutputFile or a page still to render."""
+
+    @property
+    def path(self) -> str: ...
+    @property
+    def source(self) -> str: ...
+
+
+def find_collisions(files: Iterable[_Placed]) -> list[Problem]:
     """Two sources that render to one path: an error naming both."""
-    owner: dict[str, OutputFile] = {}
+    owner: dict[str, _Placed] = {}
     found = []
     for f in files:
         key = f.path.casefold()  # case-insensitive file systems would merge these
@@ -124,8 +134,13 @@ def check_paths(files: Iterable[OutputFile]) -> None:
             raise OutputError(f"{f.source}: refusing to write {f.path[:200]!r}: it {why}")
 
 
-def write_output(output: Path, files: list[OutputFile]) -> WriteReport:
-    """Bring ``output`` in line with ``files``, touching only what changed."""
+def write_output(
+    output: Path, files: list[OutputFile], kept: Mapping[str, str] | None = None
+) -> WriteReport:
+    """Bring ``output`` in line with ``files``, touching only what changed.
+
+    ``kept`` names files that are part of the site but were not rendered again, because the
+    build cache showed they are unchanged: path -> the hash the manifest holds for them."""
     check_paths(files)
     created = not output.exists()
     output.mkdir(parents=True, exist_ok=True)
@@ -134,7 +149,7 @@ def write_output(output: Path, files: list[OutputFile]) -> WriteReport:
     old = read_manifest(output)
     staging = output / STAGING
     try:
-        new, staged = _stage(output, staging, files, old, report)
+        new, staged = _stage(output, staging, files, old, report, kept or {})
         deletes = _stale(output, old, new, report)
         changed = bool(staged or deletes or old != new)
         if changed:
@@ -158,6 +173,7 @@ def _stage(
     files: list[OutputFile],
     old: dict[str, str],
     report: WriteReport,
+    kept: Mapping[str, str],
 ) -> tuple[dict[str, str], list[tuple[str, str]]]:
     """Write every changed file into the staging folder; returns the new manifest and the
     (staged name, path) moves that will put them in place."""
@@ -167,6 +183,11 @@ def _stage(
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir()
     blocked = _Blocked(output)
+    for path, digest in kept.items():
+        if old.get(path) == digest:
+            new[path] = digest
+            seen.add(path.casefold())
+            report.unchanged += 1
     for f in files:
         if f.path.casefold() in seen:
             continue  # a collision, reported by find_collisions

@@ -1,0 +1,224 @@
+"""Benchmark sitegen builds: cold, no-change, one edit, and serve's edit-to-reload time.
+
+    python benchmarks/bench.py [--sizes 1000 10000] [--with-100k] [--jobs N] [--seed S]
+
+For each size a corpus is generated (benchmarks/corpus.py, cached by size and seed) and
+``sitegen build --profile`` runs in a fresh process per measurement. Prints one table row
+per run: wall seconds, ms per article, peak RSS, output files and bytes, and the time of each
+stage as sitegen reports it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import os
+import platform
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+from corpus import generate  # noqa: E402
+
+WORK = Path(os.environ.get("SITEGEN_BENCH_DIR", Path(tempfile.gettempdir()) / "sitegen-bench"))
+STAGES = (
+    "scan",
+    "cache check",
+    "load+normalize",
+    "index",
+    "plan",
+    "render",
+    "feeds+sitemap",
+    "write",
+)
+
+
+def machine() -> str:
+    model = "unknown CPU"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+        mem_kb = int(Path("/proc/meminfo").read_text().split()[1])
+        ram = f"{mem_kb / 1024 / 1024:.1f} GiB RAM"
+    except OSError:
+        ram = "RAM unknown"
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    return (
+        f"{os.cpu_count()} cores ({model}), {ram}, Python {platform.python_version()}, "
+        f"{platform.system()} {platform.release()}, load average {load:.1f} at start"
+    )
+
+
+def prepare(n: int, seed: int) -> Path:
+    site = WORK / f"site-{n}-{seed}"
+    if not (site / "content").is_dir():
+        print(f"generating {n} digests ...", file=sys.stderr)
+        generate(n, seed, site / "content")
+    # The full site (feeds, sitemap with a base URL); search is a separate tool, left out.
+    (site / "sitegen.toml").write_text(
+        'title = "Benchmark"\nbase_url = "https://bench.example.org/"\nsearch = false\n',
+        encoding="utf-8",
+    )
+    return site
+
+
+def run_build(site: Path, jobs: int | None, *extra: str) -> dict[str, float | str]:
+    """One ``sitegen build`` in a fresh process: wall time, peak RSS, stage times."""
+    cmd = [sys.executable, "-m", "sitegen", "build", "--profile", *extra]
+    if jobs:
+        cmd += ["--jobs", str(jobs)]
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    start = time.perf_counter()
+    proc = subprocess.Popen(cmd, cwd=site, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    out, err = proc.communicate()
+    wall = time.perf_counter() - start
+    # The pool's workers are the build's children: wait4 on the build reports the largest
+    # of them and the build itself.
+    rss = _peak_rss(proc)
+    if proc.returncode != 0:
+        raise SystemExit(f"build failed:\n{err.decode()}")
+    row: dict[str, float | str] = {"wall": wall, "rss_mb": rss, "cpu": _CPU.pop(proc.pid, 0.0)}
+    for line in err.decode().splitlines():
+        m = re.match(r"^(\S+(?: \S+)?)\s+(\d+\.\d+)$", line)
+        if m:
+            row[m.group(1)] = float(m.group(2))
+    row["summary"] = out.decode().strip().splitlines()[-1] if out.strip() else ""
+    return row
+
+
+_RSS: dict[int, float] = {}
+_CPU: dict[int, float] = {}  # user + system seconds of the build and its waited-for workers
+
+
+def _peak_rss(proc: subprocess.Popen[bytes]) -> float:
+    return _RSS.pop(proc.pid, float("nan"))
+
+
+class _Popen(subprocess.Popen):  # type: ignore[type-arg]
+    """Popen that reaps with wait4, keeping the child's peak RSS (kB on Linux)."""
+
+    def _try_wait(self, wait_flags: int) -> tuple[int, int]:
+        try:
+            pid, status, usage = os.wait4(self.pid, wait_flags)
+        except ChildProcessError:
+            return self.pid, 0
+        if pid:
+            _RSS[pid] = usage.ru_maxrss / 1024
+            _CPU[pid] = usage.ru_utime + usage.ru_stime
+        return pid, status
+
+
+subprocess.Popen = _Popen  # type: ignore[misc]
+
+
+def output_size(site: Path) -> tuple[int, int]:
+    files = total = 0
+    for folder, _, names in os.walk(site / "output"):
+        for name in names:
+            files += 1
+            total += os.path.getsize(os.path.join(folder, name))
+    return files, total
+
+
+def edit_one(site: Path, what: str, n: int) -> None:
+    """Change one article's title or topics, as a writer would."""
+    path = sorted((site / "content").rglob("*.md"))[len(str(n)) * 7 % 97]
+    text = path.read_text(encoding="utf-8")
+    if what == "title":
+        text = text.replace('title: "', f'title: "Edit {time.time_ns()} ', 1)
+    else:
+        text = text.replace("topics:\n", f'topics:\n  - "Bench Topic {time.time_ns() % 7}"\n', 1)
+    path.write_text(text, encoding="utf-8")
+
+
+def serve_reload(site: Path, jobs: int | None) -> float:
+    """Seconds from saving a content file to the ``reload`` event of ``sitegen serve``."""
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    cmd = [sys.executable, "-m", "sitegen", "serve", "--port", "0"]
+    if jobs:
+        cmd += ["--jobs", str(jobs)]
+    proc = subprocess.Popen(cmd, cwd=site, env=env, stdout=subprocess.PIPE, text=True)
+    try:
+        assert proc.stdout is not None
+        port = 0
+        for line in proc.stdout:
+            if "serving http://" in line:
+                port = int(line.rsplit(":", 1)[1].split("/")[0])
+            if "watching for changes" in line:
+                break
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+        conn.request("GET", "/__sitegen/events")
+        response = conn.getresponse()
+        got = threading.Event()
+
+        def read() -> None:
+            for raw in response:
+                if raw.startswith(b"event: reload"):
+                    got.set()
+                    return
+
+        threading.Thread(target=read, daemon=True).start()
+        time.sleep(1.0)
+        start = time.perf_counter()
+        edit_one(site, "title", 1)
+        if not got.wait(120):
+            return float("nan")
+        return time.perf_counter() - start
+    finally:
+        proc.terminate()
+        proc.wait()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000])
+    parser.add_argument("--with-100k", action="store_true", help="also build 100,000 articles")
+    parser.add_argument("--jobs", type=int, default=None, help="sitegen --jobs (default: cores)")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--no-serve", action="store_true", help="skip the serve measurement")
+    args = parser.parse_args()
+    sizes = [*args.sizes, *([100_000] if args.with_100k else [])]
+    print(f"machine: {machine()}")
+    head = f"{'articles':>8} {'run':<12} {'wall s':>7} {'cpu s':>7} {'ms/art':>7} {'RSS MB':>7} "
+    head += f"{'files':>7} {'MB out':>7}  " + " ".join(f"{s[:9]:>9}" for s in STAGES)
+    print(head)
+    for n in sizes:
+        site = prepare(n, args.seed)
+        shutil.rmtree(site / "output", ignore_errors=True)
+        shutil.rmtree(site / ".sitegen-cache", ignore_errors=True)
+        runs = [
+            ("cold", None),
+            ("no change", None),
+            ("edit title", "title"),
+            ("edit topics", "topics"),
+            ("no change", None),
+        ]
+        for name, edit in runs:
+            if edit:
+                edit_one(site, edit, n)
+            row = run_build(site, args.jobs)
+            files, size = output_size(site)
+            stages = " ".join(f"{row.get(s, 0.0):9.3f}" for s in STAGES)
+            wall = float(row["wall"])
+            print(
+                f"{n:>8} {name:<12} {wall:7.2f} {row['cpu']:7.2f} {wall * 1000 / n:7.3f} "
+                f"{row['rss_mb']:7.0f} "
+                f"{files:>7} {size / 1e6:7.1f}  {stages}",
+                flush=True,
+            )
+        if not args.no_serve and n >= 10_000:
+            print(f"{n:>8} serve: edit to reload {serve_reload(site, args.jobs):.2f} s", flush=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,210 @@
+"""The persistent build cache: what the last build read and made, so the next one redoes
+only what changed.
+
+It lives in ``.sitegen-cache/<output folder name>/`` beside the output folder and is safe to
+delete at any time: a build without it is a cold build with the same output. Two files:
+
+- ``sources.pickle``: per content file, its mtime, size and content hash, and what load and
+  normalize made of it (the Article and its Problems). A file whose mtime and size are
+  unchanged is not read again; one whose content hash is unchanged is not parsed again.
+- ``state.pickle``: per output page, a hash of every input of the page (its *key*) and the
+  hash of the bytes it rendered to; plus the content files' stats, the output manifest's
+  stat and the last build's summary, so a build with nothing changed returns at once.
+
+Each file starts with a header naming the cache format and a *fingerprint* of everything
+the cached data depends on besides the content: sitegen's version, Python's, the versions
+of the libraries that shape the output, the settings, and (for pages) a hash of every
+template and static file. Any difference, or a checksum mismatch (a truncated or damaged
+file), makes the file count as absent: a stale or corrupt cache costs time, never
+correctness.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import pickle
+import sys
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sitegen import __version__
+
+CACHE_DIR = ".sitegen-cache"
+CACHE_FORMAT = 1
+_MAGIC = b"sitegen-cache\n"
+# Libraries whose version can change what a page looks like.
+_OUTPUT_DEPENDENCIES = (
+    "jinja2",
+    "markupsafe",
+    "markdown",
+    "pyyaml",
+    "ftfy",
+    "nh3",
+    "python_frontmatter",
+    "text_unidecode",
+)
+
+# path -> (mtime_ns, size, content hash, what load+normalize made of it)
+SourceEntries = dict[str, tuple[int, int, str, Any]]
+
+
+def cache_dir(output: Path) -> Path:
+    """The cache folder of an output folder: beside it, so deleting either is safe."""
+    return output.parent / CACHE_DIR / output.name
+
+
+def content_hash(data: bytes) -> str:
+    return hashlib.blake2b(data, digest_size=16).hexdigest()
+
+
+def page_key(fingerprint: str, deps: Sequence[str]) -> str:
+    """One hash of a page's inputs: equal keys mean equal bytes."""
+    h = hashlib.blake2b(fingerprint.encode(), digest_size=16)
+    for dep in deps:
+        h.update(b"\x00")
+        h.update(dep.encode("utf-8", "surrogatepass"))
+    return h.hexdigest()
+
+
+def dependency_versions() -> str:
+    """Installed versions of the libraries that shape the output, from their dist-info
+    folder names (reading package metadata or importing them would cost far more)."""
+    found = []
+    for entry in sys.path:
+        try:
+            names = os.listdir(entry or ".")
+        except OSError:
+            continue
+        for name in names:
+            if name.endswith(".dist-info"):
+                project = name[: -len(".dist-info")].rsplit("-", 1)[0]
+                if project.lower().replace("-", "_").replace(".", "_") in _OUTPUT_DEPENDENCIES:
+                    found.append(name)
+    return ",".join(sorted(found))
+
+
+def code_hash() -> str:
+    """A hash of sitegen's own code, so a development install's cache follows its edits."""
+    h = hashlib.blake2b(digest_size=16)
+    for path in sorted(Path(__file__).parent.rglob("*.py")):
+        h.update(path.read_bytes())
+    return h.hexdigest()
+
+
+def parse_fingerprint(config_values: Iterable[object]) -> str:
+    """What cached Articles depend on besides the files: sitegen, Python, libraries, the
+    settings that parsing reads, and the working folder (paths are shown relative to it)."""
+    parts = [
+        f"format {CACHE_FORMAT}",
+        f"sitegen {__version__}",
+        code_hash(),
+        sys.version,
+        dependency_versions(),
+        os.getcwd(),
+        *map(repr, config_values),
+    ]
+    return content_hash("\n".join(parts).encode("utf-8", "surrogatepass"))
+
+
+def templates_hash(dirs: Sequence[Path]) -> str:
+    """A hash of every file of every template folder, static files included."""
+    h = hashlib.blake2b(digest_size=16)
+    for root in dirs:
+        h.update(f"\x00dir {root}\x00".encode("utf-8", "surrogatepass"))
+        for path in sorted(root.rglob("*")):
+            if path.is_file():
+                h.update(path.relative_to(root).as_posix().encode("utf-8", "surrogatepass"))
+                h.update(b"\x00")
+                h.update(path.read_bytes())
+    return h.hexdigest()
+
+
+@dataclass
+class BuildState:
+    """What the last build made, for the next one to compare against."""
+
+    sources: list[tuple[str, int, int]]  # content files: path, mtime_ns, size
+    pages: dict[str, tuple[str, str, int]]  # output path -> (page key, hash of bytes, size)
+    manifest: tuple[int, int]  # the output manifest's mtime_ns and size after that build
+    summary: dict[str, Any] = field(default_factory=dict)  # counts and problems, to repeat
+
+
+class BuildCache:
+    """Reads and writes the cache files of one output folder."""
+
+    def __init__(self, folder: Path, log: Callable[[str], None]) -> None:
+        self.folder = folder
+        self.log = log
+
+    def load_sources(self, fingerprint: str) -> SourceEntries:
+        data = self._read("sources.pickle", fingerprint)
+        return data if isinstance(data, dict) else {}
+
+    def save_sources(self, fingerprint: str, entries: SourceEntries) -> None:
+        self._write("sources.pickle", fingerprint, entries)
+
+    def load_state(self, fingerprint: str) -> BuildState | None:
+        data = self._read("state.pickle", fingerprint)
+        return data if isinstance(data, BuildState) else None
+
+    def save_state(self, fingerprint: str, state: BuildState) -> None:
+        self._write("state.pickle", fingerprint, state)
+
+    def _read(self, name: str, fingerprint: str) -> Any:
+        path = self.folder / name
+        try:
+            raw = path.read_bytes()
+        except OSError:
+            return None  # no cache yet: a cold build
+        header = _MAGIC + f"{CACHE_FORMAT} {fingerprint}\n".encode()
+        if not raw.startswith(_MAGIC):
+            self.log(f"sitegen: {path} is not a sitegen cache file; rebuilding it")
+            return None
+        if not raw.startswith(header):
+            return None  # another version, settings or theme: stale, not damaged
+        rest = raw[len(header) :]
+        checksum, _, payload = rest.partition(b"\n")
+        if checksum.decode("ascii", "replace") != content_hash(payload):
+            self.log(f"sitegen: {path} is damaged (checksum mismatch); rebuilding it")
+            return None
+        try:
+            return pickle.loads(payload)
+        except Exception:  # the checksum matched, so only a bug gets here; still recover
+            self.log(f"sitegen: {path} cannot be read; rebuilding it")
+            return None
+
+    def _write(self, name: str, fingerprint: str, data: Any) -> None:
+        payload = pickle.dumps(data, protocol=pickle.HIGHEST_PROTOCOL)
+        header = _MAGIC + f"{CACHE_FORMAT} {fingerprint}\n".encode()
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            tmp = self.folder / f"{name}.{os.getpid()}.tmp"
+            tmp.write_bytes(header + content_hash(payload).encode() + b"\n" + payload)
+            os.replace(tmp, self.folder / name)  # readers see the old file or the new one
+        except OSError as exc:  # a cache that cannot be written only costs speed
+            self.log(f"sitegen: cannot write the build cache {self.folder}: {exc}")
+
+
+class MemoryCache(BuildCache):
+    """A cache kept in memory between builds of one long-running process (``serve``), so a
+    rebuild does not read its cache back from disk; ``flush`` saves it for the next run."""
+
+    def __init__(self, folder: Path, log: Callable[[str], None]) -> None:
+        super().__init__(folder, log)
+        self.held: dict[str, tuple[str, Any]] = {}
+
+    def _read(self, name: str, fingerprint: str) -> Any:
+        held = self.held.get(name)
+        if held is not None and held[0] == fingerprint:
+            return held[1]
+        return super()._read(name, fingerprint)
+
+    def _write(self, name: str, fingerprint: str, data: Any) -> None:
+        self.held[name] = (fingerprint, data)
+
+    def flush(self) -> None:
+        for name, (fingerprint, data) in self.held.items():
+            super()._write(name, fingerprint, data)

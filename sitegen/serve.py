@@ -1,0 +1,360 @@
+"""``sitegen serve``: build, serve the output folder, rebuild on change, reload open tabs.
+
+- Only files inside the output folder are served; a path that leaves it (``..``, encoded or
+  not) or names a hidden file is refused, and there are no directory listings.
+- HTML responses get one ``<script src="/__sitegen/reload.js">`` at response time; the built
+  files never contain it. The script is a separate URL (no inline code), so a strict
+  Content-Security-Policy still allows it.
+- ``/__sitegen/events`` is a Server-Sent Events stream: ``reload`` after each successful
+  rebuild, ``build-error`` (shown over the page) when a rebuild fails, ``build-ok`` when the
+  error is fixed. A failed build leaves the last good site in place and served.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ipaddress
+import json
+import mimetypes
+import queue
+import signal
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from http import HTTPStatus
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+from sitegen.build import BuildError, BuildResult, build
+from sitegen.cache import MemoryCache, cache_dir
+from sitegen.config import ConfigError, SiteConfig, load_config
+from sitegen.problems import format_problems
+
+SCRIPT_URL = "/__sitegen/reload.js"
+EVENTS_URL = "/__sitegen/events"
+_SCRIPT = (Path(__file__).parent / "assets" / "reload.js").read_bytes()
+_SCRIPT_TAG = f'<script src="{SCRIPT_URL}" defer></script>'.encode()
+_KEEPALIVE_SECONDS = 10.0
+
+
+class Hub:
+    """Fans build events out to every open event stream; remembers the last error."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.listeners: list[queue.Queue[tuple[str, str]]] = []
+        self.error = ""
+        self.closed = threading.Event()
+
+    def subscribe(self) -> queue.Queue[tuple[str, str]]:
+        q: queue.Queue[tuple[str, str]] = queue.Queue()
+        with self.lock:
+            self.listeners.append(q)
+            if self.error:
+                q.put(("build-error", json.dumps({"message": self.error})))
+        return q
+
+    def unsubscribe(self, q: queue.Queue[tuple[str, str]]) -> None:
+        with self.lock:
+            if q in self.listeners:
+                self.listeners.remove(q)
+
+    def publish(self, event: str, data: dict[str, object]) -> None:
+        with self.lock:
+            self.error = str(data.get("message", "")) if event == "build-error" else ""
+            for q in self.listeners:
+                q.put((event, json.dumps(data)))
+
+
+def make_handler(output: Path, base_path: str, hub: Hub) -> type[BaseHTTPRequestHandler]:
+    """A request handler serving ``output`` under ``base_path``, plus the reload endpoints."""
+    root = output.resolve()
+
+    class Handler(BaseHTTPRequestHandler):
+        server_version = "sitegen-serve"
+        protocol_version = "HTTP/1.1"
+
+        def log_message(self, format: str, *args: object) -> None:
+            pass  # one line per request would drown the build messages
+
+        def do_HEAD(self) -> None:
+            self.do_GET(head=True)
+
+        def do_GET(self, head: bool = False) -> None:
+            path = urlsplit(self.path).path
+            if path == EVENTS_URL:
+                self._events()
+            elif path == SCRIPT_URL:
+                self._send(HTTPStatus.OK, "text/javascript; charset=utf-8", _SCRIPT, head)
+            elif base_path != "/" and path in ("/", base_path.rstrip("/")):
+                self.send_response(HTTPStatus.FOUND)
+                self.send_header("Location", base_path)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+            else:
+                self._file(path, head)
+
+        def _file(self, url_path: str, head: bool) -> None:
+            target = resolve(root, base_path, url_path)
+            status = HTTPStatus.OK
+            if target is None:
+                status, target = HTTPStatus.NOT_FOUND, root / "404.html"
+                if not target.is_file():
+                    self._send(status, "text/plain; charset=utf-8", b"not found\n", head)
+                    return
+            if target.is_dir():
+                if not url_path.endswith("/"):  # relative links need the trailing slash
+                    self.send_response(HTTPStatus.MOVED_PERMANENTLY)
+                    self.send_header("Location", url_path + "/")
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                    return
+                target = target / "index.html"
+            try:
+                data = target.read_bytes()
+            except OSError:
+                self._send(HTTPStatus.NOT_FOUND, "text/plain; charset=utf-8", b"not found\n", head)
+                return
+            kind = mimetypes.guess_type(target.name)[0] or "application/octet-stream"
+            if kind == "text/html":
+                data = inject_script(data)
+            if kind.startswith("text/") or kind in ("application/javascript", "application/json"):
+                kind += "; charset=utf-8"
+            self._send(status, kind, data, head)
+
+        def _send(self, status: HTTPStatus, kind: str, data: bytes, head: bool = False) -> None:
+            self.send_response(status)
+            self.send_header("Content-Type", kind)
+            self.send_header("Content-Length", str(len(data)))
+            self.send_header("Cache-Control", "no-store")
+            self.end_headers()
+            if not head:
+                self.wfile.write(data)
+
+        def _events(self) -> None:
+            self.send_response(HTTPStatus.OK)
+            self.send_header("Content-Type", "text/event-stream")
+            self.send_header("Cache-Control", "no-store")
+            self.send_header("Connection", "close")
+            self.end_headers()
+            self.close_connection = True
+            q = hub.subscribe()
+            try:
+                self.wfile.write(b"retry: 500\n\n")
+                self.wfile.flush()
+                while not hub.closed.is_set():
+                    try:
+                        event, data = q.get(timeout=_KEEPALIVE_SECONDS)
+                        message = f"event: {event}\ndata: {data}\n\n"
+                    except queue.Empty:
+                        message = ": keep-alive\n\n"
+                    self.wfile.write(message.encode("utf-8"))
+                    self.wfile.flush()
+            except OSError:
+                pass  # the tab went away
+            finally:
+                hub.unsubscribe(q)
+
+    return Handler
+
+
+def resolve(root: Path, base_path: str, url_path: str) -> Path | None:
+    """The file or folder under ``root`` a URL path names, or None if it is not one of the
+    site's: outside ``base_path``, leaving ``root``, or naming a hidden file."""
+    if not url_path.startswith(base_path):
+        return None
+    rel = unquote(url_path[len(base_path) :], errors="strict")
+    parts = [p for p in rel.split("/") if p]
+    if any(p.startswith(".") or "\\" in p or "\x00" in p for p in parts):
+        return None  # "..", sitegen's own files and other hidden files
+    target = root.joinpath(*parts)
+    try:
+        real = target.resolve(strict=True)
+    except (OSError, RuntimeError):
+        return None
+    if real != root and root not in real.parents:
+        return None  # a symlink out of the output folder
+    return target
+
+
+def inject_script(html: bytes) -> bytes:
+    """The reload script tag, before ``</body>`` (or at the end when there is none)."""
+    at = html.rfind(b"</body>")
+    if at < 0:
+        return html + _SCRIPT_TAG
+    return html[:at] + _SCRIPT_TAG + html[at:]
+
+
+def is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+class Rebuilder:
+    """Builds the site and tells the browser tabs; one build at a time."""
+
+    def __init__(self, config: SiteConfig, args: argparse.Namespace, hub: Hub) -> None:
+        self.config = config
+        self.args = args
+        self.hub = hub
+        self.cache = MemoryCache(cache_dir(config.path("output_dir")), _err)
+
+    def run(self, reason: str = "") -> BuildResult | None:
+        start = time.perf_counter()
+        try:
+            result = build(
+                self.config,
+                jobs=self.args.jobs,
+                use_cache=not self.args.no_cache,
+                log=_err,
+                cache=self.cache,
+            )
+        except BuildError as exc:
+            message = str(exc)
+            _err(f"sitegen: build failed: {message}")
+            _err("sitegen: still serving the last good site")
+            self.hub.publish("build-error", {"message": message})
+            return None
+        seconds = time.perf_counter() - start
+        for line in format_problems(result.problems, limit_repeats=5):
+            _err(line)
+        written = result.written
+        changed = len(written.written) + len(written.deleted) if written else 0
+        what = f" ({reason})" if reason else ""
+        print(
+            f"sitegen: built {result.articles} article(s){what}: {changed} file(s) changed, "
+            f"{len(result.problems)} problem(s) in {seconds:.2f} s",
+            flush=True,
+        )
+        if self.hub.error:
+            self.hub.publish("build-ok", {})
+        self.hub.publish("reload", {"changed": changed})
+        return result
+
+
+def serve(config: SiteConfig, args: argparse.Namespace) -> int:
+    """Run the dev server until interrupted."""
+    if not is_loopback(args.host):
+        _err(
+            f"sitegen: WARNING: serving on {args.host}, not only this computer: anyone who "
+            "can reach it can read the site and the build errors"
+        )
+    hub = Hub()
+    rebuilder = Rebuilder(config, args, hub)
+    if rebuilder.run() is None and not (config.path("output_dir") / "index.html").is_file():
+        _err("sitegen: fix the error above; serving as soon as the site builds")
+    output = config.path("output_dir")
+    output.mkdir(parents=True, exist_ok=True)
+    server = ThreadingHTTPServer(
+        (args.host, args.port), make_handler(output, config.base_path, hub)
+    )
+    server.daemon_threads = True
+    host, port = server.server_address[:2]
+    print(f"sitegen: serving http://{_url_host(str(host))}:{port}{config.base_path}", flush=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    signal.signal(signal.SIGTERM, _interrupt)
+    try:
+        watch(config, args, rebuilder)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        hub.closed.set()
+        server.shutdown()
+        rebuilder.cache.flush()
+    return 0
+
+
+def watch(config: SiteConfig, args: argparse.Namespace, rebuilder: Rebuilder) -> None:
+    """Rebuild whenever content, templates or settings change."""
+    announced = False
+    while True:
+        watched = _watched(rebuilder.config, args)
+        for reason in _changes(rebuilder.config, watched):
+            if not announced:  # the first answer means the watcher is running
+                print("sitegen: watching for changes; Ctrl-C to stop", flush=True)
+                announced = True
+            if _watched(rebuilder.config, args) != watched:
+                rebuilder.run(reason or "templates folder created or removed")
+                break  # watch the new set of folders
+            if reason is None:
+                continue
+            if reason.startswith("settings"):
+                try:
+                    rebuilder.config = load_config(config.root, args.config, _overrides(args))
+                except ConfigError as exc:
+                    _err(f"sitegen: {exc}")
+                    rebuilder.hub.publish("build-error", {"message": str(exc)})
+                    continue
+            rebuilder.run(reason)
+        else:
+            return  # interrupted
+
+
+def _watched(config: SiteConfig, args: argparse.Namespace) -> list[str]:
+    """The folders and the settings file to watch, those that exist."""
+    settings = _settings_file(config, args)
+    paths = [config.path("content_dir"), config.path("templates_dir"), settings]
+    return [str(p) for p in paths if p is not None and p.exists()]
+
+
+def _changes(config: SiteConfig, watched: list[str]) -> Iterator[str | None]:
+    """What changed, as a short text; None every half second without changes."""
+    import watchfiles
+
+    output = config.path("output_dir")
+    ignored = (str(output), str(cache_dir(output).parent))
+    settings = {p for p in watched if Path(p).is_file()}
+
+    def relevant(_change: object, path: str) -> bool:
+        return not path.startswith(ignored) and "/." not in path[len(str(config.root)) :]
+
+    for changes in watchfiles.watch(
+        *watched,
+        watch_filter=relevant,
+        debounce=400,
+        step=20,  # wait this many ms of quiet before rebuilding: editors save in bursts
+        rust_timeout=500,
+        yield_on_timeout=True,
+        raise_interrupt=False,
+    ):
+        if not changes:
+            yield None
+            continue
+        paths = {p for _, p in changes}
+        names = sorted({Path(p).name for p in paths})
+        more = f" and {len(names) - 3} more" if len(names) > 3 else ""
+        prefix = "settings: " if paths & settings else ""
+        yield prefix + ", ".join(names[:3]) + more
+
+
+def _settings_file(config: SiteConfig, args: argparse.Namespace) -> Path | None:
+    if args.config is not None:
+        return Path(args.config).resolve()
+    for name in ("sitegen.toml", "pyproject.toml"):
+        if (config.root / name).is_file():
+            return config.root / name
+    return None
+
+
+def _overrides(args: argparse.Namespace) -> dict[str, object]:
+    from sitegen.__main__ import _overrides as overrides
+
+    return overrides(args)
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
+def _url_host(host: str) -> str:
+    return f"[{host}]" if ":" in host else host
+
+
+def _err(line: str) -> None:
+    print(line, file=sys.stderr, flush=True)

@@ -1,0 +1,275 @@
+"""An incremental build (with the build cache) writes exactly what a cold build writes.
+
+Each test builds a site, changes something (content, templates, settings, the cache itself),
+builds again with the cache, and compares the output folder byte for byte with a cold build
+of the same input made without any cache.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from sitegen import parallel
+from sitegen.build import BuildResult, build
+from sitegen.cache import CACHE_DIR, cache_dir
+from sitegen.config import load_config
+
+REPO = Path(__file__).resolve().parents[2]
+# Search (Pagefind) is left out: it indexes every page, a separate tool's output.
+SETTINGS = 'title = "Incremental"\npage_size = 3\nsearch = false\nbase_url = "https://x.org/"\n'
+
+
+@pytest.fixture
+def site(tmp_path: Path) -> Path:
+    """A copy of the sample site with small listing pages, so edits move pagination."""
+    root = tmp_path / "site"
+    for path in sorted((REPO / "content").rglob("*.md"))[:26]:  # enough to paginate
+        target = root / "content" / path.relative_to(REPO / "content")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(path, target)
+    (root / "sitegen.toml").write_text(SETTINGS, encoding="utf-8")
+    return root
+
+
+def run(
+    site: Path,
+    output: str = "output",
+    *,
+    cache: bool = True,
+    jobs: int = 1,
+    log: list[str] | None = None,
+) -> BuildResult:
+    config = load_config(site, None, {"output_dir": output})
+    return build(config, jobs=jobs, use_cache=cache, log=(log if log is not None else []).append)
+
+
+def tree(folder: Path) -> dict[str, bytes]:
+    return {
+        p.relative_to(folder).as_posix(): p.read_bytes()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
+
+
+def assert_same_as_cold(site: Path) -> None:
+    cold = site / "cold"
+    shutil.rmtree(cold, ignore_errors=True)
+    run(site, "cold", cache=False)
+    incremental, expected = tree(site / "output"), tree(cold)
+    assert sorted(incremental) == sorted(expected)
+    different = [name for name in expected if incremental[name] != expected[name]]
+    assert different == []
+    assert not (site / CACHE_DIR / "cold").exists()  # --no-cache leaves no cache behind
+
+
+def some_article(site: Path, n: int = 7) -> Path:
+    return sorted((site / "content").rglob("*.md"))[n]
+
+
+def edit_title(site: Path) -> None:
+    path = some_article(site)
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("title: ", "title: Édité ", 1), encoding="utf-8")
+
+
+def edit_topics(site: Path) -> None:
+    path = some_article(site, 3)
+    text = path.read_text(encoding="utf-8")
+    assert "topics:" in text
+    path.write_text(text.replace("topics:", "topics:\n  - Brand New Topic", 1), encoding="utf-8")
+
+
+def edit_body(site: Path) -> None:
+    path = some_article(site, 11)
+    path.write_text(path.read_text(encoding="utf-8") + "\nA new *closing* line.\n", "utf-8")
+
+
+def add_article(site: Path) -> None:
+    source = some_article(site, 2).read_text(encoding="utf-8")
+    new = source.replace("title: ", "title: A second take on ", 1)
+    new = new.replace("publishedDateTime: 20", "publishedDateTime: 29", 1)  # newest of all
+    (site / "content" / "zz-new.md").write_text(new, encoding="utf-8")
+
+
+def add_duplicate_title(site: Path) -> None:
+    # Same title as an existing article: the index changes the slug of one of them.
+    (site / "content" / "dup.md").write_text(some_article(site, 5).read_text("utf-8"), "utf-8")
+
+
+def rename_article(site: Path) -> None:
+    path = some_article(site, 9)
+    path.rename(path.with_name("renamed-" + path.name))
+
+
+def delete_article(site: Path) -> None:
+    some_article(site, 13).unlink()
+
+
+def make_draft(site: Path) -> None:
+    path = some_article(site, 17)
+    text = path.read_text(encoding="utf-8").replace("published: true", "published: false")
+    path.write_text(text, encoding="utf-8")
+
+
+def break_article(site: Path) -> None:
+    some_article(site, 19).write_text("---\ntitle: [unclosed\n---\n", encoding="utf-8")
+
+
+def touch_only(site: Path) -> None:
+    path = some_article(site, 21)
+    path.write_bytes(path.read_bytes())  # new mtime, same bytes
+
+
+def edit_template(site: Path) -> None:
+    templates = site / "templates"
+    (templates / "partials").mkdir(parents=True, exist_ok=True)
+    card = (REPO / "templates" / "partials" / "card.html").read_text(encoding="utf-8")
+    (templates / "partials" / "card.html").write_text(
+        card.replace('<article class="card">', '<article class="card edited">'), "utf-8"
+    )
+
+
+def edit_static(site: Path) -> None:
+    (site / "templates" / "static").mkdir(parents=True, exist_ok=True)
+    (site / "templates" / "static" / "style.css").write_text("body{color:red}\n", "utf-8")
+
+
+def edit_config(site: Path) -> None:
+    (site / "sitegen.toml").write_text(
+        'title = "Renamed site"\npage_size = 5\ntimezone = "Europe/Paris"\nsearch = false\n',
+        encoding="utf-8",
+    )
+
+
+CHANGES: dict[str, Callable[[Path], None]] = {
+    "nothing": lambda site: None,
+    "title edit": edit_title,
+    "topics edit": edit_topics,
+    "body edit": edit_body,
+    "add": add_article,
+    "add with a taken title": add_duplicate_title,
+    "rename": rename_article,
+    "delete": delete_article,
+    "published to draft": make_draft,
+    "broken file": break_article,
+    "touch without change": touch_only,
+    "template edit": edit_template,
+    "static file edit": edit_static,
+    "config edit": edit_config,
+}
+
+
+@pytest.mark.parametrize("change", list(CHANGES))
+def test_incremental_build_equals_cold_build_after(site: Path, change: str) -> None:
+    run(site)
+    CHANGES[change](site)
+    run(site)
+    assert_same_as_cold(site)
+
+
+def test_changes_in_a_row_keep_matching_cold_builds(site: Path) -> None:
+    run(site)
+    for change in ("title edit", "add", "template edit", "delete", "config edit", "rename"):
+        CHANGES[change](site)
+        run(site)
+        assert_same_as_cold(site)
+
+
+def test_no_change_rebuild_renders_and_writes_nothing(site: Path) -> None:
+    first = run(site)
+    again = run(site)
+    assert again.written is not None and first.written is not None
+    assert again.written.written == [] and again.written.deleted == []
+    assert again.written.unchanged == len(first.written.written)
+    assert (again.articles, again.pages) == (first.articles, first.pages)
+    assert again.problems == first.problems
+    assert again.index is None  # stopped before reading any content
+
+
+def test_body_edit_rewrites_only_that_article_page(site: Path) -> None:
+    first = run(site)
+    edit_body(site)  # the body is only on the article page, so exactly one page changes
+    again = run(site)
+    assert again.written is not None
+    assert first.rendered > 50
+    assert again.written.written == [f"articles/{_slug_of_body_edit(site)}/index.html"]
+
+
+def _slug_of_body_edit(site: Path) -> str:
+    result = run(site, "probe", cache=False)
+    assert result.index is not None
+    edited = sorted((site / "content").rglob("*.md"))[11]
+    for article in result.index.articles:
+        if Path(article.source).name == edited.name:
+            return article.slug
+    raise AssertionError("the edited article is not on the site")
+
+
+def test_output_file_deleted_by_hand_is_written_again(site: Path) -> None:
+    run(site)
+    (site / "output" / "index.html").unlink()
+    run(site)
+    assert_same_as_cold(site)
+
+
+def test_parallel_build_equals_serial_build(site: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(parallel, "MIN_PARALLEL_ITEMS", 1)
+    run(site, jobs=2)
+    edit_title(site)
+    run(site, jobs=2)
+    assert_same_as_cold(site)
+
+
+def _corrupt_truncate(path: Path) -> None:
+    path.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
+
+
+def _corrupt_garbage(path: Path) -> None:
+    path.write_bytes(b"\x80\x04garbage" * 100)
+
+
+def _corrupt_flip_payload(path: Path) -> None:
+    data = bytearray(path.read_bytes())
+    data[-10] ^= 0xFF
+    path.write_bytes(bytes(data))
+
+
+def _corrupt_version(path: Path) -> None:
+    data = path.read_bytes()
+    magic, _, rest = data.partition(b"\n")
+    _, _, rest = rest.partition(b" ")
+    path.write_bytes(magic + b"\n999 " + rest)
+
+
+@pytest.mark.parametrize(
+    "damage", [_corrupt_truncate, _corrupt_garbage, _corrupt_flip_payload, _corrupt_version]
+)
+def test_damaged_cache_is_detected_and_rebuilt(site: Path, damage: Callable[[Path], None]) -> None:
+    run(site)
+    edit_title(site)
+    for name in ("sources.pickle", "state.pickle"):
+        damage(cache_dir(site / "output") / name)
+    messages: list[str] = []
+    run(site, log=messages)
+    assert_same_as_cold(site)
+    if damage is not _corrupt_version:  # another version is stale, not damaged: no message
+        assert any("sources.pickle" in m for m in messages)
+        assert any("state.pickle" in m for m in messages)
+    edit_topics(site)
+    run(site)  # and the cache written in its place works
+    assert_same_as_cold(site)
+
+
+def test_cache_lives_beside_the_output_and_is_safe_to_delete(site: Path) -> None:
+    run(site)
+    folder = cache_dir(site / "output")
+    assert folder.parent == site / CACHE_DIR
+    assert not any(p.name == CACHE_DIR for p in (site / "output").rglob("*"))
+    shutil.rmtree(folder)
+    edit_topics(site)
+    run(site)
+    assert_same_as_cold(site)
