@@ -32,11 +32,13 @@ from sitegen.config import SiteConfig
 from sitegen.index import build_index
 from sitegen.load import SourceStat, display_path, read_source, stat_sources
 from sitegen.model import Article, OutputFile, OutputPath, SiteIndex
+from sitegen.normalize import Options, normalize
 from sitegen.parallel import parallel_map
 from sitegen.problems import Problem, Severity
 from sitegen.progress import Progress
 from sitegen.write import (
     MANIFEST,
+    STAGING,
     OutputError,
     WriteReport,
     check_output_dir,
@@ -66,6 +68,7 @@ class BuildResult:
     index: SiteIndex | None = None  # None when the cache showed nothing changed
     rendered: int = 0  # pages rendered by this build (the rest were unchanged)
     notes: list[str] = field(default_factory=list)  # for the summary, e.g. "no sitemap"
+    pending_cache: tuple[str, SourceEntries] | None = field(default=None, repr=False)
 
     @property
     def errors(self) -> int:
@@ -133,8 +136,9 @@ def _read_articles(
             mtime, size = entries[str(path)][:2]
             entries[str(path)] = (mtime, size, digest, value)
     if cache is not None and (todo or len(entries) != len(old)):
-        with _timed(result, "save cache"):
-            cache.save_sources(fingerprint, entries)
+        # Saved once the build is through (see build): a failed build leaves the cache as it
+        # was, and it is only ever ahead of the output by whole builds.
+        result.pending_cache = (fingerprint, entries)
     articles: list[Article] = []
     digests: dict[str, str] = {}
     for _mtime, _size, digest, value in entries.values():
@@ -168,7 +172,6 @@ def _parse_settings(config: SiteConfig) -> tuple[object, ...]:
 
 def _parse_one(path: Path, shown: Path, config: SiteConfig) -> tuple[str, _Parsed]:
     from sitegen.load import parse_source
-    from sitegen.normalize import Options, normalize
 
     raw = read_source(path, shown, config.max_file_bytes)
     if isinstance(raw, Problem):
@@ -278,6 +281,9 @@ def build(
     result.problems.extend(result.written.problems)
     if cache is not None:
         with _timed(result, "save cache"):
+            if result.pending_cache is not None:
+                cache.save_sources(*result.pending_cache)
+                result.pending_cache = None
             old_pages = state.pages if state else None
             _save_state(
                 cache, fingerprint, result, sources, plan, keys, files, kept, output, old_pages
@@ -443,6 +449,8 @@ def _nothing_changed(state: BuildState, sources: list[SourceStat], output: Path)
         st = (output / MANIFEST).stat()
     except OSError:
         return False
+    if (output / STAGING).exists():
+        return False  # a build killed before its commit: let write_output clean up
     if (st.st_mtime_ns, st.st_size) != state.manifest:
         return False
     return all(os.path.isfile(output / path) for path in state.pages)

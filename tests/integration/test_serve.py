@@ -15,6 +15,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import yaml
+
+from sitegen.slugs import slugify
 
 REPO = Path(__file__).resolve().parents[2]
 WAIT = 60.0  # seconds; generous for loaded CI machines, the test ends as soon as it can
@@ -147,8 +150,11 @@ def test_a_content_edit_sends_reload_and_serves_the_new_page(server: Server) -> 
         text.replace("excerpt: ", "excerpt: Freshly edited lead. ", 1), encoding="utf-8"
     )
     assert events.get(timeout=WAIT) == "reload"
-    _, home, _ = server.get("/")
-    assert b"Freshly edited lead." in home
+    title = next(line for line in text.splitlines() if line.startswith("title:"))
+    slug = slugify(yaml.safe_load(title)["title"])
+    status, page, _ = server.get(f"/articles/{slug}/")
+    assert status == 200
+    assert b"Freshly edited lead." in page
 
 
 def test_a_build_error_is_sent_to_the_browser_and_the_last_site_stays(server: Server) -> None:

@@ -142,11 +142,12 @@ def _raise(*args: object, **kwargs: object) -> Any:
 
 
 STAGES: list[tuple[Any, str]] = [
-    (sitegen.build, "load_all"),
+    (sitegen.build, "read_source"),
     (sitegen.build, "normalize"),
     (sitegen.build, "build_index"),
     (sitegen.render, "make_environment"),
-    (sitegen.render, "render_site"),
+    (sitegen.render, "plan_site"),
+    (sitegen.build, "_render_page"),
     (sitegen.render, "static_files"),
     (sitegen.build, "find_collisions"),
     (sitegen.write, "_stage"),
