@@ -34,6 +34,7 @@ STAGES = (
     "cache check",
     "load+normalize",
     "index",
+    "relate",
     "plan",
     "render",
     "feeds+sitemap",

@@ -57,6 +57,8 @@ def convert(site: Path, related: bool) -> Path:
     """The sitegen corpus of ``site`` as a Hugo site (converted once per variant)."""
     target = WORK / f"{site.name}-hugo{'' if related else '-norelated'}"
     if (target / "content").is_dir():
+        shutil.rmtree(target / "layouts", ignore_errors=True)
+        _layouts(target, related)
         return target
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     articles = target / "content" / "articles"
@@ -87,20 +89,20 @@ def convert(site: Path, related: bool) -> Path:
         }
         out = "---\n" + yaml.safe_dump(hugo, allow_unicode=True, sort_keys=False) + "---\n" + body
         (articles / path.name).write_text(out, encoding="utf-8")
-    config = HUGO_CONFIG
+    config = HUGO_CONFIG if related else HUGO_CONFIG.split("[related]")[0]
+    (target / "hugo.toml").write_text(config, encoding="utf-8")
+    _layouts(target, related)
+    return target
+
+
+def _layouts(target: Path, related: bool) -> None:
+    """The benchmark theme; without related content, the article page does not ask for it."""
+    shutil.copytree(HERE / "hugo-theme" / "layouts", target / "layouts")
     if not related:
-        config = config.split("[related]")[0]
-        theme = HERE / "hugo-theme"
-        shutil.copytree(theme / "layouts", target / "layouts")
         single = target / "layouts" / "_default" / "single.html"
         lines = single.read_text().splitlines()
-        single.write_text(
-            "\n".join(x for x in lines if ".Related" not in x and "$related" not in x)
-        )
-    else:
-        shutil.copytree(HERE / "hugo-theme" / "layouts", target / "layouts")
-    (target / "hugo.toml").write_text(config, encoding="utf-8")
-    return target
+        kept = [x for x in lines if ".Related" not in x and "$related" not in x]
+        single.write_text("\n".join(kept))
 
 
 def timed(cmd: list[str], cwd: Path, clean: list[Path]) -> float:
