@@ -64,6 +64,8 @@ def make_environment(dirs: Sequence[Path]) -> jinja2.Environment:
     )
     env.globals["sitegen_version"] = __version__
     env.globals["news_article_ld"] = news_article_ld
+    # Lets the layout link optional files, such as a site's static/custom.css, only when present.
+    env.globals["static_files"] = frozenset(static_sources(dirs))
     return env
 
 
