@@ -69,17 +69,10 @@ class Server:
         raise AssertionError(f"sitegen serve never printed {text!r}")
 
 
-@pytest.fixture
-def server(tmp_path: Path) -> Iterator[Server]:
-    site = tmp_path / "site"
-    for path in sorted((REPO / "content").rglob("*.md"))[:8]:
-        target = site / "content" / path.name
-        target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(path, target)
-    (site / "sitegen.toml").write_text('title = "Served"\n', encoding="utf-8")
-    (site / "secret.txt").write_text("not for the web\n", encoding="utf-8")
+def _start(site: Path, *args: str) -> Server:
+    """``sitegen serve --port 0 ARGS`` in ``site``; its output lines go to Server.lines."""
     proc = subprocess.Popen(
-        [sys.executable, "-m", "sitegen", "serve", "--port", "0", "--jobs", "1"],
+        [sys.executable, "-m", "sitegen", "serve", "--port", "0", "--jobs", "1", *args],
         cwd=site,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
@@ -94,16 +87,40 @@ def server(tmp_path: Path) -> Iterator[Server]:
             lines.put(line)
 
     threading.Thread(target=pump, daemon=True).start()
-    probe = Server(proc, 0, site)
-    probe.lines = lines
+    started = Server(proc, 0, site)
+    started.lines = lines
+    return started
+
+
+def _stop(server: Server) -> None:
+    server.proc.terminate()
+    server.proc.wait(timeout=WAIT)
+
+
+@pytest.fixture
+def site(tmp_path: Path) -> Path:
+    site = tmp_path / "site"
+    for path in sorted((REPO / "content").rglob("*.md"))[:8]:
+        target = site / "content" / path.name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(path, target)
+    (site / "sitegen.toml").write_text('title = "Served"\n', encoding="utf-8")
+    (site / "secret.txt").write_text("not for the web\n", encoding="utf-8")
+    return site
+
+
+@pytest.fixture
+def server(site: Path) -> Iterator[Server]:
+    probe = _start(site)
     try:
         url = probe.wait_for_line("serving http://")
+        # Only this computer by default, and the server says where it listens.
+        assert "http://127.0.0.1:" in url
         probe.port = int(url.rsplit(":", 1)[1].split("/")[0])
         probe.wait_for_line("watching for changes")
         yield probe
     finally:
-        proc.terminate()
-        proc.wait(timeout=WAIT)
+        _stop(probe)
 
 
 def test_pages_are_served_with_the_reload_script_injected_only_in_responses(
@@ -170,3 +187,29 @@ def test_a_build_error_is_sent_to_the_browser_and_the_last_site_stays(server: Se
     (templates / "index.html").unlink()
     assert events.get(timeout=WAIT) == "build-ok"
     assert events.get(timeout=WAIT) == "reload"
+
+
+def test_folders_are_never_listed_and_symlinks_out_of_the_output_are_refused(
+    server: Server,
+) -> None:
+    output = server.site / "output"
+    (output / "empty-folder").mkdir()
+    (output / "link-out.txt").symlink_to(server.site / "secret.txt")
+    (output / "folder-out").symlink_to(server.site, target_is_directory=True)
+    for path in ("/empty-folder/", "/link-out.txt", "/folder-out/", "/folder-out/secret.txt"):
+        status, body, _ = server.get(path)
+        assert status == 404, path
+        assert b"not for the web" not in body and b"secret.txt" not in body
+    status, body, _ = server.get("/articles/")  # a folder without index.html: no listing
+    assert status == 404
+    assert not any(name.encode() in body for name in os.listdir(output / "articles"))
+
+
+def test_binding_beyond_this_computer_is_announced(site: Path) -> None:
+    server = _start(site, "--host", "0.0.0.0")
+    try:
+        warning = server.wait_for_line("WARNING")
+        assert "0.0.0.0" in warning and "not only this computer" in warning
+        assert "serving http://0.0.0.0:" in server.wait_for_line("serving http://")
+    finally:
+        _stop(server)
