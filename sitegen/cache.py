@@ -8,8 +8,10 @@ delete at any time: a build without it is a cold build with the same output. Two
   normalize made of it (the Article and its Problems). A file whose mtime and size are
   unchanged is not read again; one whose content hash is unchanged is not parsed again.
 - ``state.pickle``: per output page, a hash of every input of the page (its *key*) and the
-  hash of the bytes it rendered to; plus the content files' stats, the output manifest's
-  stat and the last build's summary, so a build with nothing changed returns at once.
+  hash of the bytes it rendered to.
+- ``quick.pickle``: the content files' stats, the output pages' paths, the output manifest's
+  stat and the last build's summary, so a build with nothing changed returns at once (it
+  reads only this small file).
 
 Each file starts with a header naming the cache format and a *fingerprint* of everything
 the cached data depends on besides the content: sitegen's version, Python's, the versions
@@ -33,7 +35,7 @@ from typing import Any
 from sitegen import __version__
 
 CACHE_DIR = ".sitegen-cache"
-CACHE_FORMAT = 1
+CACHE_FORMAT = 2
 _MAGIC = b"sitegen-cache\n"
 # Libraries whose version can change what a page looks like.
 _OUTPUT_DEPENDENCIES = (
@@ -126,8 +128,16 @@ def templates_hash(dirs: Sequence[Path]) -> str:
 class BuildState:
     """What the last build made, for the next one to compare against."""
 
-    sources: list[tuple[str, int, int]]  # content files: path, mtime_ns, size
     pages: dict[str, tuple[str, str, int]]  # output path -> (page key, hash of bytes, size)
+
+
+@dataclass
+class QuickState:
+    """What a build with nothing changed reads: the last build's inputs and outputs, to
+    compare, and its summary, to repeat."""
+
+    sources: list[tuple[str, int, int]]  # content files: path, mtime_ns, size
+    pages: list[str]  # output paths of the pages
     manifest: tuple[int, int]  # the output manifest's mtime_ns and size after that build
     summary: dict[str, Any] = field(default_factory=dict)  # counts and problems, to repeat
 
@@ -152,6 +162,13 @@ class BuildCache:
 
     def save_state(self, fingerprint: str, state: BuildState) -> None:
         self._write("state.pickle", fingerprint, state)
+
+    def load_quick(self, fingerprint: str) -> QuickState | None:
+        data = self._read("quick.pickle", fingerprint)
+        return data if isinstance(data, QuickState) else None
+
+    def save_quick(self, fingerprint: str, quick: QuickState) -> None:
+        self._write("quick.pickle", fingerprint, quick)
 
     def _read(self, name: str, fingerprint: str) -> Any:
         path = self.folder / name

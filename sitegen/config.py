@@ -180,3 +180,22 @@ def _check_values(config: SiteConfig) -> list[str]:
         if getattr(config, name) < 0:
             errors.append(f"{name}: must not be negative")
     return errors
+
+
+# Here, not in render.py, so a build can fingerprint its theme without importing Jinja or
+# the rendering stages (a build with nothing changed stops before it needs them).
+PACKAGE_DIR = Path(__file__).resolve().parent
+
+
+def builtin_theme_dir() -> Path:
+    """The default theme: bundled in the wheel, or the repository's ``templates/``."""
+    for candidate in (PACKAGE_DIR / "theme", PACKAGE_DIR.parent / "templates"):
+        if (candidate / "base.html").is_file():
+            return candidate
+    raise FileNotFoundError("the built-in theme is missing from this sitegen install")
+
+
+def theme_dirs(config: SiteConfig) -> list[Path]:
+    """Template folders, the site's first, so a site overrides the theme file by file."""
+    dirs = [config.path("templates_dir"), builtin_theme_dir()]
+    return list(dict.fromkeys(d for d in dirs if d.is_dir()))

@@ -64,28 +64,39 @@ def find_sources(content_dir: Path) -> list[Path]:
 
 def stat_sources(content_dir: Path) -> list[SourceStat]:
     """Every content file (as find_sources) with its mtime and size, without reading it."""
-    found: list[SourceStat] = []
-    folders = [str(content_dir)]
-    while folders:
-        folder = folders.pop()
+    return [(Path(path), mtime, size) for path, mtime, size in scan_sources(content_dir)]
+
+
+def scan_sources(content_dir: Path) -> list[tuple[str, int, int]]:
+    """stat_sources with plain string paths: a build with nothing changed compares these
+    with the last build's and never needs a Path (making 10,000 of them is slow).
+
+    Folders are walked depth first in name order, which is the order of sorted Paths."""
+    found: list[tuple[str, int, int]] = []
+    pending = [(str(content_dir), True)]  # (path, is a folder) still to visit, next last
+    while pending:
+        path, is_dir = pending.pop()
+        if not is_dir:
+            try:
+                st = os.stat(path)
+                found.append((path, st.st_mtime_ns, st.st_size))
+            except OSError:
+                found.append((path, -1, -1))  # load_file reports why
+            continue
         try:
-            entries = list(os.scandir(folder))
+            with os.scandir(path) as it:
+                entries = sorted(_entry(e) for e in it if not e.name.startswith("."))
         except OSError:
             continue
-        for entry in entries:
-            name = entry.name
-            if name.startswith("."):
-                continue
-            try:
-                if entry.is_dir(follow_symlinks=False):
-                    folders.append(entry.path)
-                elif name.endswith(".md"):
-                    st = entry.stat()
-                    found.append((Path(entry.path), st.st_mtime_ns, st.st_size))
-            except OSError:
-                found.append((Path(entry.path), -1, -1))  # load_file reports why
-    found.sort()
+        pending.extend((p, d) for _, p, d in reversed(entries) if d or p.endswith(".md"))
     return found
+
+
+def _entry(entry: os.DirEntry[str]) -> tuple[str, str, bool]:
+    try:
+        return entry.name, entry.path, entry.is_dir(follow_symlinks=False)
+    except OSError:
+        return entry.name, entry.path, False
 
 
 def display_path(path: Path, base: Path) -> Path:

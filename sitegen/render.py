@@ -10,6 +10,8 @@ from typing import TYPE_CHECKING, Any
 
 from sitegen import __version__
 from sitegen.config import SiteConfig
+from sitegen.config import builtin_theme_dir as builtin_theme_dir  # re-exported
+from sitegen.config import theme_dirs as theme_dirs  # re-exported
 from sitegen.graphpages import GraphViews
 from sitegen.meta import news_article_ld
 from sitegen.model import (
@@ -28,22 +30,6 @@ GRAPH_PAGE_SIZE = 100  # articles with their related links per page of the graph
 
 if TYPE_CHECKING:  # Jinja is imported only when a page is actually rendered
     import jinja2
-
-PACKAGE_DIR = Path(__file__).resolve().parent
-
-
-def builtin_theme_dir() -> Path:
-    """The default theme: bundled in the wheel, or the repository's ``templates/``."""
-    for candidate in (PACKAGE_DIR / "theme", PACKAGE_DIR.parent / "templates"):
-        if (candidate / "base.html").is_file():
-            return candidate
-    raise FileNotFoundError("the built-in theme is missing from this sitegen install")
-
-
-def theme_dirs(config: SiteConfig) -> list[Path]:
-    """Template folders, the site's first, so a site overrides the theme file by file."""
-    dirs = [config.path("templates_dir"), builtin_theme_dir()]
-    return list(dict.fromkeys(d for d in dirs if d.is_dir()))
 
 
 def make_environment(dirs: Sequence[Path]) -> jinja2.Environment:
