@@ -477,9 +477,17 @@ def _content_key(config: SiteConfig) -> Callable[[Article], str]:
     """An article's path inside the content folder: the same whatever folder sitegen runs
     in, so the slug suffix of a duplicate title (made from it) never changes."""
     content = config.path("content_dir")
+    cwd = Path.cwd()
+    folders: dict[Path, Path] = {}  # resolved once per folder, not once per article
 
     def key(article: Article) -> str:
-        return display_path((Path.cwd() / article.source).resolve(), content).as_posix()
+        path = cwd / article.source
+        if path.is_symlink():  # resolved on its own: it may point anywhere
+            return display_path(path.resolve(), content).as_posix()
+        folder = folders.get(path.parent)
+        if folder is None:
+            folder = folders[path.parent] = path.parent.resolve()
+        return display_path(folder / path.name, content).as_posix()
 
     return key
 

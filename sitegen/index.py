@@ -31,7 +31,10 @@ def build_index(
     """``identity`` names an article the same way in every build (the caller passes its path
     inside the content folder); slug suffixes of equal titles are made from it."""
     problems: list[Problem] = []
-    unique = _unique_slugs(list(articles), identity, problems)
+    articles = list(articles)
+    # Each article's identity, worked out once: the caller's may be slow (it resolves paths).
+    ids = {id(a): identity(a) for a in articles}
+    unique = _unique_slugs(articles, lambda a: ids[id(a)], problems)
     unique = _merge_topic_names(unique)
     ordered = newest_first(unique)
     return (
@@ -62,7 +65,11 @@ def _unique_slugs(
                 f'gives the same URL as {owner[wanted].source} ("{wanted}"); published as "{new}"',
             )
         )
-    return [replace(a, slug=given[identity(a)]) for a in articles]
+    # Most slugs are unique already: copying those articles would be wasted work.
+    new_slug = [given[identity(a)] for a in articles]
+    return [
+        a if s == a.slug else replace(a, slug=s) for a, s in zip(articles, new_slug, strict=True)
+    ]
 
 
 def _merge_topic_names(articles: list[Article]) -> list[Article]:

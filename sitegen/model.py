@@ -92,6 +92,9 @@ class Article:
     draft: bool
     body_html: str  # sanitized HTML, "" when the body is empty
     extra: dict[str, Any] = field(default_factory=dict)  # unknown fields, for templates
+    # urls.match_key of each of ``urls`` (deduplicated), made once by normalize and kept in
+    # the build cache, so relate does not work them out again on every build.
+    url_keys: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 from sitegen.model import Article, Image, Provider, RelatedLink, SourceDoc, Topic
 from sitegen.problems import Problem, problem
 from sitegen.slugs import merge_key, slugify
+from sitegen.urls import match_key
 
 MAX_TOPICS = 50
 MAX_RELATED = 100
@@ -67,6 +68,9 @@ PRIVATE_FIELDS = frozenset({"secured"})
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b\u2028\u2029\ufeff]")
 # Some characters no URL may hold: whitespace, C0 controls and DEL.
 _BAD_URL_CHAR = re.compile(r"[\s\x00-\x1f\x7f]")
+# The usual URL, plainly fine: http(s), a host of letters, digits, dots and hyphens, then
+# printable ASCII with no backslash or bracket. Checked first, as urlsplit is slow.
+_PLAIN_URL = re.compile(r"(?i:https?)://[A-Za-z0-9][A-Za-z0-9.-]*(?::[0-9]*)?(?:[/?#][!-Z^-~]*)?")
 
 
 @dataclass
@@ -93,6 +97,7 @@ def normalize(
     published = to_datetime(meta.get("publishedDateTime"), "publishedDateTime", tz, report)
     provider = _provider(meta.get("provider"), "provider", report)
     main_url = urls.get("originalUrl") or urls.get("webUrl") or ""
+    known = tuple(dict.fromkeys(u for u in urls.values() if u))
     if provider is None and main_url:
         provider = provider_from_url(main_url)
     article = Article(
@@ -103,7 +108,7 @@ def normalize(
         excerpt=clean_text(meta.get("excerpt"), "excerpt", report),
         published=published,
         url=main_url,
-        urls=tuple(dict.fromkeys(u for u in urls.values() if u)),
+        urls=known,
         provider=provider,
         topics=_topics(meta.get("topics"), report, options.max_topics),
         images=_images(meta.get("images"), "images", title or "", report, options.max_images),
@@ -115,6 +120,7 @@ def normalize(
         draft=not _published(meta.get("published", True), report),
         body_html=_body(doc, report, options.link_rel),
         extra={k: v for k, v in meta.items() if k not in KNOWN_FIELDS and isinstance(k, str)},
+        url_keys=tuple(dict.fromkeys(match_key(u) for u in known)),
     )
     return (article if title else None), report.problems
 
@@ -226,6 +232,8 @@ def clean_url(value: Any, name: str, report: _Report) -> str:
 
 def url_problem(url: str) -> str:
     """Why ``url`` cannot be linked to, or "" when it is a plain absolute http(s) URL."""
+    if _PLAIN_URL.fullmatch(url):
+        return ""
     if _BAD_URL_CHAR.search(url):
         return "contains spaces or control characters"
     try:

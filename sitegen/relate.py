@@ -89,7 +89,7 @@ def relate(index: SiteIndex, count: int = 8) -> RelatedGraph:
     """The related-articles graph of a site; ``count`` related articles at most per article."""
     articles = index.articles
     features = _Features.build(articles)
-    url_keys = [tuple(dict.fromkeys(match_key(u) for u in a.urls)) for a in articles]
+    url_keys = [_url_keys(a) for a in articles]
     explicit, external = _resolve_links(articles, url_keys)
     stories = _UnionFind(len(articles))
     for group in _url_groups(url_keys):
@@ -456,3 +456,11 @@ def _reasons(
     if days is not None and days < 1.0:
         reasons.append("published the same day")
     return tuple(reasons)
+
+
+def _url_keys(article: Article) -> tuple[str, ...]:
+    """The match keys of an article's URLs: normalize made them (made here for an Article
+    built some other way)."""
+    if article.url_keys or not article.urls:
+        return article.url_keys
+    return tuple(dict.fromkeys(match_key(u) for u in article.urls))

@@ -7,6 +7,7 @@ import itertools
 import re
 import unicodedata
 from collections.abc import Callable, Iterable
+from functools import lru_cache
 from typing import TypeVar
 
 from text_unidecode import unidecode
@@ -27,6 +28,9 @@ _BAD_NAME_CHARS = re.compile(r'[\x00-\x1f\x7f<>:"/\\|?*]')
 MAX_NAME_BYTES = 255  # the usual limit for one file name (ext4, APFS, NTFS)
 
 
+# Remembered: topic and provider names recur on thousands of articles, and slugifying
+# (NFKC, unidecode, regexes) is one of the slower steps of reading an article.
+@lru_cache(maxsize=1 << 16)
 def slugify(text: str, *, max_chars: int = MAX_SLUG_CHARS) -> Slug:
     """Turn any text into a URL-safe slug; text with no letters or digits gets a hash slug.
 
@@ -46,6 +50,7 @@ def slugify(text: str, *, max_chars: int = MAX_SLUG_CHARS) -> Slug:
     return Slug(slug)
 
 
+@lru_cache(maxsize=1 << 16)
 def merge_key(text: str) -> str:
     """Names with the same key are one name: "AI Ethics", "ai-ethics" and "A.I. ethics" differ
     only in case, spacing or punctuation."""

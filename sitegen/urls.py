@@ -5,6 +5,7 @@ never for linking: readers always get the URL the feed gave.
 
 from __future__ import annotations
 
+from functools import lru_cache
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 # Hosts of the AMP cache: https://<host-with-dashes>.cdn.ampproject.org/c/s/<host>/<path>
@@ -17,6 +18,8 @@ _EXTENSIONS = (".amp.html", ".amp", ".html", ".htm")
 _HOST_PREFIXES = ("www.", "amp.", "m.")
 
 
+# Remembered: related entries name the same few URLs over and over.
+@lru_cache(maxsize=1 << 16)
 def match_key(url: str) -> str:
     """The key two URLs of one article share; never raises, and match_key is idempotent.
 
