@@ -20,6 +20,8 @@ import yaml
 from sec_helpers import build_site, digest_file, site_config, snapshot, tree_hash, write_files
 
 import sitegen.build
+import sitegen.index
+import sitegen.normalize
 import sitegen.render
 import sitegen.write
 from sitegen.build import BuildError
@@ -143,8 +145,8 @@ def _raise(*args: object, **kwargs: object) -> Any:
 
 STAGES: list[tuple[Any, str]] = [
     (sitegen.build, "read_source"),
-    (sitegen.build, "normalize"),
-    (sitegen.build, "build_index"),
+    (sitegen.normalize, "normalize"),
+    (sitegen.index, "build_index"),
     (sitegen.render, "make_environment"),
     (sitegen.render, "plan_site"),
     (sitegen.build, "_render_page"),
