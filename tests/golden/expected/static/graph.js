@@ -5,34 +5,47 @@
 (function () {
   "use strict";
   var app = document.querySelector(".graph-app");
-  if (!app || !window.graphology || !window.Sigma) return;
+  if (!app || !window.graphology || !window.Sigma || !window.Sigma.rendering) return;
   var status = document.getElementById("graph-status");
   var container = document.getElementById("graph-canvas");
   var topicSelect = document.getElementById("graph-topic");
   var findInput = document.getElementById("graph-find");
   var titles = document.getElementById("graph-titles");
-  var CHUNK = 4000; // items added per task, so no task blocks the page for long
+  var SLICE_MS = 30; // work per task before yielding, so no task blocks the page for long
 
   function say(text) { status.textContent = text; }
 
   function webglAvailable() {
     try {
-      var canvas = document.createElement("canvas");
-      return !!(canvas.getContext("webgl2") || canvas.getContext("webgl"));
+      var gl = document.createElement("canvas").getContext("webgl");
+      var lose = gl && gl.getExtension("WEBGL_lose_context");
+      if (lose) lose.loseContext(); // free it: sigma makes its own
+      return !!gl;
     } catch (e) {
       return false;
     }
   }
 
-  // Run fn over items in chunks, one task each, then done().
-  function inChunks(items, fn, done) {
+  // Run fn(0..count-1) in time slices, one task each, then done(): however slow the
+  // machine, the page keeps answering input while the graph is built.
+  function inSlices(count, fn, done) {
     var i = 0;
     function step() {
-      var end = Math.min(i + CHUNK, items.length);
-      for (; i < end; i++) fn(items[i]);
-      if (i < items.length) setTimeout(step, 0); else done();
+      var until = performance.now() + SLICE_MS;
+      while (i < count) {
+        fn(i++);
+        if ((i & 127) === 0 && performance.now() > until) break;
+      }
+      if (i < count) setTimeout(step, 0); else done();
     }
     step();
+  }
+
+  // Closer pairs get darker lines (a line program draws every edge 1 px wide: thick lines
+  // cost a software renderer dearly at 10,000 articles).
+  function edgeColor(score) {
+    var level = Math.round(214 - 90 * Math.min(1, Math.max(0, score)));
+    return "rgb(" + level + "," + level + "," + (level + 8) + ")";
   }
 
   // data.json: nodes are [slug, title, topic index or -1, degree, x, y]; edges a flat list
@@ -40,7 +53,8 @@
   function build(data) {
     var graph = new graphology.UndirectedGraph();
     var ids = [];
-    inChunks(data.nodes, function (n) {
+    inSlices(data.nodes.length, function (k) {
+      var n = data.nodes[k];
       var topic = n[2] >= 0 ? data.topics[n[2]] : null;
       ids.push(n[0]);
       graph.addNode(n[0], {
@@ -49,12 +63,11 @@
         color: topic ? topic[1] : "#8a8a8a"
       });
     }, function () {
-      var triples = [];
-      for (var i = 0; i + 2 < data.edges.length; i += 3) triples.push(i);
-      inChunks(triples, function (i) {
-        var score = data.edges[i + 2];
-        graph.addEdge(ids[data.edges[i]], ids[data.edges[i + 1]], { size: 0.3 + score, color: "#c4c4cc" });
-      }, function () { draw(graph, data); });
+      var edges = data.edges;
+      inSlices(Math.floor(edges.length / 3), function (k) {
+        var i = 3 * k;
+        graph.addEdge(ids[edges[i]], ids[edges[i + 1]], { color: edgeColor(edges[i + 2]) });
+      }, function () { setTimeout(function () { draw(graph, data); }, 0); });
     });
   }
 
@@ -67,6 +80,11 @@
       zIndex: true,
       minCameraRatio: 0.02,
       maxCameraRatio: 4,
+      // While the map moves, draw only the dots: edges and labels come back when it stops.
+      hideEdgesOnMove: true,
+      hideLabelsOnMove: true,
+      defaultEdgeType: "line",
+      edgeProgramClasses: { line: Sigma.rendering.EdgeLineProgram },
       nodeReducer: function (node, attrs) {
         if (found === node) return Object.assign({}, attrs, { highlighted: true, forceLabel: true, zIndex: 2 });
         if (topic && attrs.topic !== topic) return Object.assign({}, attrs, { color: "#dcdcdc", label: "", zIndex: 0 });
@@ -79,6 +97,18 @@
         return Object.assign({}, attrs, { hidden: true });
       }
     });
+    // Which dot is under the pointer is read back from the GPU, which waits for every queued
+    // frame: skip it while the map moves (a drag, a wheel zoom, an animation) and for a moment
+    // after, so panning and zooming never stall on it.
+    var camera = renderer.getCamera();
+    var captor = renderer.getMouseCaptor();
+    var movedAt = 0;
+    camera.on("updated", function () { movedAt = performance.now(); });
+    var pick = renderer.getNodeAtPosition.bind(renderer);
+    renderer.getNodeAtPosition = function (position) {
+      if (captor.isMouseDown || camera.isAnimated() || performance.now() - movedAt < 150) return null;
+      return pick(position);
+    };
     renderer.on("clickNode", function (event) {
       window.location.href = graph.getNodeAttribute(event.node, "url");
     });
@@ -92,21 +122,28 @@
       say(shown + " articles shown");
     });
 
-    var byTitle = {};
-    var options = document.createDocumentFragment();
-    data.nodes.forEach(function (n) {
-      byTitle[n[1].toLowerCase()] = n[0];
-      if (options.childNodes.length < 2000) {
-        var option = document.createElement("option");
-        option.value = n[1];
-        options.appendChild(option);
-      }
-    });
-    titles.appendChild(options);
+    // Title suggestions: made when the reader first goes to the box, not during the load.
+    var byTitle = null;
+    function suggest() {
+      if (byTitle) return;
+      byTitle = {};
+      var options = document.createDocumentFragment();
+      data.nodes.forEach(function (n, k) {
+        byTitle[n[1].toLowerCase()] = n[0];
+        if (k < 2000) {
+          var option = document.createElement("option");
+          option.value = n[1];
+          options.appendChild(option);
+        }
+      });
+      titles.appendChild(options);
+    }
+    findInput.addEventListener("focus", suggest);
 
     function find() {
       var query = findInput.value.trim().toLowerCase();
       found = null;
+      suggest();
       if (query) {
         found = byTitle[query] || null;
         if (!found) {
@@ -116,7 +153,7 @@
       renderer.refresh();
       if (found) {
         var at = renderer.getNodeDisplayData(found);
-        renderer.getCamera().animate({ x: at.x, y: at.y, ratio: 0.15 }, { duration: 400 });
+        camera.animate({ x: at.x, y: at.y, ratio: 0.15 }, { duration: 400 });
         say("Found: " + graph.getNodeAttribute(found, "label"));
       } else if (query) {
         say("No title matches “" + findInput.value.trim() + "”");
