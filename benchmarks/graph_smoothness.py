@@ -64,7 +64,8 @@ var renders = 0;
 renderer.on("afterRender", function () { renders++; });
 function mouse(type, x, y, on) {
   (on || target).dispatchEvent(new MouseEvent(type, {
-    bubbles: true, cancelable: true, clientX: x, clientY: y, button: 0, buttons: type === "mouseup" ? 0 : 1
+    bubbles: true, cancelable: true, clientX: x, clientY: y, button: 0,
+    buttons: type === "mouseup" ? 0 : 1
   }));
 }
 function wheel(dy) {
@@ -93,8 +94,8 @@ function zoom(events, dy, every) {
     return true;
   };
 }
-phases.push(drag(1500, 0.4, 0.2), drag(1500, -0.4, -0.2), zoom(6, -120, 200), drag(1000, 0.3, -0.25),
-            zoom(6, 120, 200), drag(1000, -0.3, 0.25));
+phases.push(drag(1500, 0.4, 0.2), drag(1500, -0.4, -0.2), zoom(6, -120, 200),
+            drag(1000, 0.3, -0.25), zoom(6, 120, 200), drag(1000, -0.3, 0.25));
 var frames = [], startAt = performance.now(), prev = null, phase = 0;
 function tick(now) {
   if (prev !== null) frames.push(now - prev);
@@ -150,7 +151,8 @@ def browser(width: int, height: int) -> Any:
     driver = webdriver.Chrome(options=options, service=Service(CHROMEDRIVER))
     driver.set_page_load_timeout(120)
     driver.set_script_timeout(300)
-    driver.command_executor.client_config.timeout = 300  # a slow frame must not end the run
+    executor: Any = driver.command_executor
+    executor.client_config.timeout = 300  # a slow frame must not end the run
     return driver
 
 
@@ -174,8 +176,8 @@ def one_run(driver: Any, url: str) -> dict[str, float]:
     time.sleep(1.0)  # let any work queued after the first frame show up as long tasks
     moved = driver.execute_async_script(INTERACT)
     bench = driver.execute_script(
-        "return {b: window.__bench, load: performance.timing.loadEventEnd - performance.timing.navigationStart,"
-        " dcl: performance.timing.domContentLoadedEventEnd - performance.timing.navigationStart}"
+        "var t = performance.timing, s = t.navigationStart; return {b: window.__bench,"
+        " load: t.loadEventEnd - s, dcl: t.domContentLoadedEventEnd - s}"
     )
     tasks = bench["b"]["longtasks"]
     load = bench["load"]
