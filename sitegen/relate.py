@@ -6,7 +6,7 @@ Three things come out of one pass over the site:
   of the site by any of its URLs (compared with urls.match_key), else by its normalized title.
   Entries that match nothing stay external links; an entry naming the article itself is dropped.
 * **story clusters**: articles covering the same story (see ``_linked_same_story`` and the
-  near-duplicate test in ``_State._score``) are merged with union-find; a story's id is the
+  near-duplicate test in ``RelateState._score``) are merged with union-find; a story's id is the
   slug of its earliest article.
 * **ranked related articles**: the top ``count`` articles for each article by
 
@@ -198,6 +198,7 @@ class RelateState:
     def __init__(self, count: int) -> None:
         self.format = STATE_FORMAT
         self.count = count
+        self.modified = True  # whether the last call changed anything (to save it or not)
         self.n_rounded = 0.0
         self.id_of: dict[str, int] = {}  # source path -> id
         self.order: list[int] = []  # ids in index order
@@ -222,6 +223,7 @@ class RelateState:
         self.ckeys: list[frozenset[str]] = []
         self.query: list[list[str]] = []  # topic keys and strongest words: finds candidates
         self.cands: list[list[int]] = []  # every article scored for this one
+        self.scores: list[list[float]] = []  # their scores without the story bonus
         self.kept: list[list[tuple[float, int]]] = []  # the best scored, best first
         self.dups: list[list[int]] = []  # near-duplicates found among the candidates
         self.story: list[tuple[int, ...] | None] = []  # story members, earliest first
@@ -233,7 +235,10 @@ class RelateState:
         self.external: dict[int, tuple[RelatedLink, ...]] = {}
         self.linked: dict[int, set[int]] = {}
         self.topic_names: dict[str, str] = {}
-        self.root: list[int] = []  # story root per id
+        self.in_story: set[int] = set()  # ids of articles in a story
+        # URL key / title key -> the ids known by it, in index order: the first one wins.
+        self.url_holders: dict[str, list[int]] = {}
+        self.title_holders: dict[str, list[int]] = {}
 
     def usable(self, count: int) -> bool:
         return getattr(self, "format", None) == STATE_FORMAT and self.count == count
@@ -257,6 +262,13 @@ class RelateState:
         n_rounded = self.n_rounded
         df_idf = {df: _idf(n_rounded, df) for df in {len(p) for p in self.postings.values()}}
         self.idf = {key: df_idf[len(p)] for key, p in self.postings.items()}
+        url_holders: dict[str, list[int]] = defaultdict(list)
+        title_holders: dict[str, list[int]] = defaultdict(list)
+        for i in range(n):
+            for key in self.url_keys[i]:
+                url_holders[key].append(i)
+            title_holders[self.tkey[i]].append(i)
+        self.url_holders, self.title_holders = dict(url_holders), dict(title_holders)
         for i in range(n):
             self._vectors(i)
         self._links(articles)
@@ -313,14 +325,8 @@ class RelateState:
 
     def _links(self, articles: Sequence[Article]) -> None:
         """Resolve every related entry: to an article's id, or kept as an external link."""
-        by_url: dict[str, int] = {}
-        by_title: dict[str, int] = {}
+        by_url, by_title = self.url_holders, self.title_holders
         order = self.order
-        for i in order:
-            for key in self.url_keys[i]:
-                by_url.setdefault(key, i)
-        for i in order:
-            by_title.setdefault(self.tkey[i], i)
         explicit: dict[int, list[int]] = {}
         external: dict[int, tuple[RelatedLink, ...]] = {}
         for i, article in zip(order, articles, strict=True):
@@ -329,9 +335,9 @@ class RelateState:
             targets: list[int] = []
             outside: dict[str, RelatedLink] = {}
             for link, (urls, by, key) in zip(article.related, self.link_keys[i], strict=True):
-                target = next((by_url[u] for u in urls if u in by_url), None)
-                if target is None and by is not None:
-                    target = by_title.get(by)
+                target = next((by_url[u][0] for u in urls if u in by_url), None)
+                if target is None and by is not None and by in by_title:
+                    target = by_title[by][0]
                 if target is None:
                     outside.setdefault(key, link)
                 elif target != i and target not in targets:
@@ -367,20 +373,34 @@ class RelateState:
         counts.pop(i, None)
         return [j for j, _ in counts.most_common(CANDIDATES)]
 
-    def _score(self, i: int) -> None:
-        """Score the candidates of article i; keep the best few, note near-duplicates."""
+    def _score(self, i: int, stale: set[int] | None = None) -> None:
+        """Score the candidates of article i; keep the best few, note near-duplicates.
+        With ``stale``, the scores of last time are reused for candidates not in it (only
+        valid while article i's own data and links are unchanged)."""
         if self.count == 0:
-            self.cands[i], self.kept[i], self.dups[i] = [], [], []
+            self.cands[i], self.scores[i], self.kept[i], self.dups[i] = [], [], [], []
             return
         pos = self.pos
         linked = self.linked.get(i, ())
         cands = list(dict.fromkeys(chain(self._candidates(i), sorted(linked, key=pos.__getitem__))))
+        old: dict[int, float] = {}
+        old_dups: set[int] = set()
+        if stale is not None:
+            old = dict(zip(self.cands[i], self.scores[i], strict=True))
+            old_dups = set(self.dups[i])
+            for j in stale:
+                old.pop(j, None)
         combined, ckeys, times, titles = self.combined, self.ckeys, self.time, self.titles
         a, ka, time_a, title_a = combined[i], ckeys[i], times[i], titles[i]
-        scored = []
+        scores = []
         dups = []
         get_a = a.__getitem__
         for j in cands:
+            if j in old:
+                scores.append(old[j])
+                if j in old_dups:
+                    dups.append(j)
+                continue
             common = ka & ckeys[j]
             relevance = (
                 math.fsum(map(mul, map(get_a, common), map(combined[j].__getitem__, common)))
@@ -402,10 +422,11 @@ class RelateState:
             score = relevance * (1.0 - TIME_WEIGHT + TIME_WEIGHT * recency)
             if j in linked:
                 score += EXPLICIT_BONUS
-            scored.append((score, -pos[j], j))
-        scored.sort(reverse=True)
+            scores.append(score)
+        best = sorted(zip(scores, [-pos[j] for j in cands], cands, strict=True), reverse=True)
         self.cands[i] = cands
-        self.kept[i] = [(score, j) for score, _, j in scored[: self.count + KEEP_EXTRA]]
+        self.scores[i] = scores
+        self.kept[i] = [(score, j) for score, _, j in best[: self.count + KEEP_EXTRA]]
         self.dups[i] = dups
 
     def _pre_score(self, i: int, j: int) -> float:
@@ -424,48 +445,48 @@ class RelateState:
 
     def _stories(self) -> None:
         """Union-find over shared URLs, same-story links and near-duplicates; then each
-        article's story (members earliest first) in self.story, roots in self.root."""
-        parent = list(range(len(self.sig)))
+        article's story (members earliest first, one tuple shared by them) in self.story."""
+        parent: dict[int, int] = {}
 
         def find(i: int) -> int:
-            while parent[i] != i:
-                parent[i] = parent[parent[i]]
-                i = parent[i]
+            while (up := parent.get(i, i)) != i:
+                parent[i] = parent.get(up, up)
+                i = up
             return i
 
         def union(i: int, j: int) -> None:
             a, b = find(i), find(j)
             if a != b:
                 parent[max(a, b)] = min(a, b)
+                parent.setdefault(min(a, b), min(a, b))
 
-        by_key: dict[str, int] = {}
-        for i in self.order:
-            for key in self.url_keys[i]:
-                first = by_key.setdefault(key, i)
-                if first != i:
-                    union(first, i)
+        for holders in self.url_holders.values():
+            if len(holders) > 1:
+                for j in holders[1:]:
+                    union(holders[0], j)
         for i, partners in self.explicit.items():
             for j in partners:
                 if self._linked_same_story(i, j):
                     union(i, j)
         for i in self.order:
-            for j in self.dups[i]:
-                union(i, j)
+            dups = self.dups[i]
+            if dups:
+                for j in dups:
+                    union(i, j)
         groups: dict[int, list[int]] = defaultdict(list)
-        root = [find(i) for i in range(len(parent))]
-        for i in self.order:
-            groups[root[i]].append(i)
+        for i in parent:
+            groups[find(i)].append(i)
         story = self.story
+        for i in self.in_story:
+            if story[i] is not None:  # removed articles' entries are gone already
+                story[i] = None
         time, slug = self.time, self.slug
-        for i in self.order:
-            story[i] = None
+        self.in_story = set(parent)
         for members in groups.values():
-            if len(members) > 1:
-                members.sort(key=lambda m: (time[m] is None, time[m] or 0.0, slug[m]))
-                ordered = tuple(members)
-                for m in ordered:
-                    story[m] = ordered
-        self.root = root
+            members.sort(key=lambda m: (time[m] is None, time[m] or 0.0, slug[m]))
+            ordered = tuple(members)
+            for m in ordered:
+                story[m] = ordered
 
     def _linked_same_story(self, i: int, j: int) -> bool:
         """An explicit link is the same story when the two are close in time and their titles
@@ -491,11 +512,11 @@ class RelateState:
             for j in [j for j in story if j != i][:MAX_SIBLINGS]:
                 if j not in pre:
                     pre[j] = self._pre_score(i, j)
-        root = self.root
-        root_i = root[i]
         final = []
+        stories = self.story
         for j, score in pre.items():
-            total = round(score + (STORY_BONUS if root[j] == root_i else 0.0), 4)
+            same = story is not None and stories[j] is story
+            total = round(score + (STORY_BONUS if same else 0.0), 4)
             if total >= MIN_SCORE:
                 final.append((total, j))
         slug = self.slug
@@ -504,7 +525,8 @@ class RelateState:
 
     def _reasons(self, i: int, j: int) -> tuple[str, ...]:
         reasons = []
-        if self.root[i] == self.root[j]:
+        story = self.story[i]
+        if story is not None and self.story[j] is story:
             reasons.append("same story")
         if j in self.explicit.get(i, ()):
             reasons.append("linked by the source")
@@ -554,32 +576,36 @@ class RelateState:
         n = len(articles)
         if not n or _rounded(n) != self.n_rounded:
             return None  # every weight changes
-        id_of = self.id_of
+        id_of, sig = self.id_of, self.sig
         sources = [str(a.source) for a in articles]
         ids = [id_of.get(s, -1) for s in sources]
         present = set(ids)
         removed = [i for i in self.order if i not in present]
-        sig = self.sig
         changed = [
-            (k, i) for k, (i, a) in enumerate(zip(ids, articles, strict=True))
+            k
+            for k, (i, a) in enumerate(zip(ids, articles, strict=True))
             if i < 0 or sig[i] != _signature(a)
         ]
         limit = max(8, int(MAX_CHANGED_SHARE * n))
         if len(changed) + len(removed) > limit or len(set(sources)) != n:
             return None
-        old_keys = {i: list(chain(self.topic_keys[i], self.counts[i])) for k, i in changed if i >= 0}
-        for i in removed:
-            old_keys[i] = list(chain(self.topic_keys[i], self.counts[i]))
-        # Old neighbourhoods in the posting lists, before anything moves.
+        self.modified = bool(changed or removed) or ids != self.order
+        if not self.modified:
+            return self._graph(articles)
+        # Unusable until the update is through: an error half-way leaves no wrong state.
+        self.format = 0
         postings, pos = self.postings, self.pos
-        touched: dict[str, list[int]] = {}
-        for i, keys in old_keys.items():
-            for key in keys:
+        touched: dict[str, list[int]] = {}  # posting lists as they were
+        for i in [ids[k] for k in changed if ids[k] >= 0] + removed:
+            for key in chain(self.topic_keys[i], self.counts[i]):
                 if key not in touched:
                     touched[key] = list(postings[key])
                 postings[key].remove(i)
+            for key in self.url_keys[i]:
+                _discard(self.url_holders, key, i)
+            _discard(self.title_holders, self.tkey[i], i)
         # New ids, positions and per-article data.
-        added = [k for k, i in changed if i < 0]
+        added = [k for k in changed if ids[k] < 0]
         if added:
             start = len(sig)
             self._grow(len(added))
@@ -593,52 +619,67 @@ class RelateState:
         self.order = ids
         for k, i in enumerate(ids):
             pos[i] = k
-        changed_ids = [ids[k] for k, _ in changed]
-        for k, _ in changed:
-            self._read(ids[k], articles[k])
-        for i in changed_ids:
+        by_pos = pos.__getitem__
+        changed_ids = [ids[k] for k in changed]
+        for k in changed:
+            i = ids[k]
+            self._read(i, articles[k])
             for key in chain(self.topic_keys[i], self.counts[i]):
                 members = postings.get(key)
                 if members is None:
                     members = postings[key] = []
                 if key not in touched:
                     touched[key] = list(members)
-                insort(members, i, key=pos.__getitem__)
-        # Weights of touched keys; vectors of everything holding a key whose weight changed.
-        events = set(changed_ids) | set(removed)
+                insort(members, i, key=by_pos)
+            for key in self.url_keys[i]:
+                insort(self.url_holders.setdefault(key, []), i, key=by_pos)
+            insort(self.title_holders.setdefault(self.tkey[i], []), i, key=by_pos)
+        # Weights of the touched keys; the vectors of articles holding a key whose weight
+        # changed, and which of them actually changed.
         idf = self.idf
         revector = set(changed_ids)
-        dirty: set[int] = set()
-        reach = POSTING_WINDOW // 2 + 2
         for key, before in touched.items():
             after = postings[key]
-            if after == before:
-                continue
             if not after:
                 del postings[key]
                 idf.pop(key, None)
-                continue
-            weight = _idf(self.n_rounded, len(after))
-            if idf.get(key) != weight:
-                idf[key] = weight
-                revector.update(after)
-            if min(len(before), len(after)) <= POSTING_WINDOW + 2:
-                dirty.update(after)
-                continue
-            for members in (before, after):
-                for i in events.intersection(members):
-                    at = members.index(i)
-                    dirty.update(members[max(0, at - reach) : at + reach + 1])
-        moved = set(changed_ids)  # articles whose data as a candidate changed
+            elif len(after) != len(before):
+                weight = _idf(self.n_rounded, len(after))
+                if idf.get(key) != weight:
+                    idf[key] = weight
+                    revector.update(after)
+        moved = set(changed_ids)  # articles whose data, as a candidate, changed
         for i in revector:
             old = (self.topic_vec[i], self.term_vec[i], self.query[i])
             self._vectors(i)
             if (self.topic_vec[i], self.term_vec[i], self.query[i]) != old:
                 moved.add(i)
+        # Candidates to find again: articles whose window of a posting list they search
+        # changed (an article came, went or moved within reach), whose own data or links
+        # changed, or among whose candidates one changed or went.
+        events = moved.union(removed)
+        shifted = set(changed_ids).union(removed)  # came, went or may have moved in a list
+        windowed: set[int] = set()  # only a window changed: rescored if candidates did
+        reach = POSTING_WINDOW // 2 + 2
+        query = self.query
+        for key, before in touched.items():
+            after = postings.get(key, [])
+            if after == before:
+                continue
+            if min(len(before), len(after)) <= POSTING_WINDOW + 2:
+                near = set(after)
+            else:
+                near = set()
+                for members in (before, after):
+                    for i in shifted.intersection(members):
+                        at = members.index(i)
+                        near.update(members[max(0, at - reach) : at + reach + 1])
+            windowed.update(i for i in near if query[i] is not None and key in query[i])
         old_explicit, old_linked = self.explicit, self.linked
         self._links(articles)
         relinked = {
-            i for i in old_linked.keys() | self.linked.keys()
+            i
+            for i in old_linked.keys() | self.linked.keys()
             if old_linked.get(i) != self.linked.get(i)
         }
         reexplicit = set()
@@ -647,43 +688,73 @@ class RelateState:
             if before_e != after_e:
                 reexplicit.add(i)
                 reexplicit.update(before_e, after_e)
-        gone = moved | set(removed)
-        dirty |= moved | relinked
-        cands = self.cands
-        dirty.update(i for i in ids if cands[i] is not None and not gone.isdisjoint(cands[i]))
-        dirty.difference_update(removed)
-        for i in dirty:
+        own = moved | relinked  # scored from scratch
+        own.difference_update(removed)
+        cands, kept = self.cands, self.kept
+        dirty = windowed.union(
+            i for i in ids if cands[i] is not None and not events.isdisjoint(cands[i])
+        )
+        dirty.difference_update(own, removed)
+        for i in own:
             self._score(i)
-        old_story = {i: self.story[i] for i in ids}
+        rescored = set(own)
+        for i in dirty:
+            before = kept[i]
+            self._score(i, events)
+            if kept[i] != before or not events.isdisjoint(j for _, j in before):
+                rescored.add(i)
+        # Related lists to rank again: those of rescored articles, of articles whose links,
+        # story or a story member changed, and of holders of a renamed topic.
+        story = self.story
+        old_story = {i: story[i] for i in self.in_story}
         self._stories()
+        rerank = rescored | relinked | reexplicit
+        for i in old_story.keys() | self.in_story:
+            if old_story.get(i) != story[i] or not events.isdisjoint(story[i] or ()):
+                rerank.add(i)
         old_names = self.topic_names
         self.topic_names = _topic_names(articles)
-        rerank = dirty | relinked | reexplicit
-        rerank.update(i for i in ids if old_story.get(i) != self.story[i])
-        renamed = {
-            t for t in old_names.keys() | self.topic_names.keys()
-            if old_names.get(t) != self.topic_names.get(t)
-        }
-        for t in renamed:
-            rerank.update(postings.get("t:" + t, ()))
-        kept, story = self.kept, self.story
-        for i in ids:
-            if i in rerank:
-                continue
-            if not gone.isdisjoint(j for _, j in kept[i]) or (
-                story[i] is not None and not gone.isdisjoint(story[i])
-            ):
-                rerank.add(i)
+        for t in old_names.keys() | self.topic_names.keys():
+            if old_names.get(t) != self.topic_names.get(t):
+                rerank.update(postings.get("t:" + t, ()))
         rerank.difference_update(removed)
         for i in rerank:
             self.edges[i] = self._rank(i)
+        self.format = STATE_FORMAT
         return self._graph(articles)
 
 
+def _discard(holders: dict[str, list[int]], key: str, i: int) -> None:
+    members = holders[key]
+    members.remove(i)
+    if not members:
+        del holders[key]
+
+
 _PER_ID = (
-    "sig", "source", "tkey", "slug", "title", "pos", "time", "titles", "topic_keys", "counts", "url_keys",
-    "link_keys", "topic_vec", "term_vec", "combined", "ckeys", "query", "cands", "kept",
-    "dups", "story", "edges",
+    "sig",
+    "source",
+    "tkey",
+    "slug",
+    "title",
+    "pos",
+    "time",
+    "titles",
+    "topic_keys",
+    "counts",
+    "url_keys",
+    "link_keys",
+    "topic_vec",
+    "term_vec",
+    "combined",
+    "ckeys",
+    "query",
+    "cands",
+    "scores",
+    "kept",
+    "dups",
+    "story",
+    "edges",
 )
 
 
