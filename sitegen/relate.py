@@ -701,9 +701,9 @@ class RelateState:
             self._score(i)
         rescored = set(own)
         for i in dirty:
-            before = kept[i]
+            kept_before = kept[i]
             self._score(i, events)
-            if kept[i] != before or not events.isdisjoint(j for _, j in before):
+            if kept[i] != kept_before or not events.isdisjoint(j for _, j in kept_before):
                 rescored.add(i)
         # Related lists to rank again: those of rescored articles, of articles whose links,
         # story or a story member changed, and of holders of a renamed topic.
