@@ -104,6 +104,7 @@ eine le la les des du un une et en el los las del y por para con
 _STOPWORDS = frozenset(_STOPWORD_TEXT.split())
 # Vector keys: "t:" + topic slug, "w:" + word; a raw token's key ("" for none) is memoized.
 _KEY_OF: dict[str, str] = {}
+_URL_KEY: dict[str, str] = {}  # URL -> match_key: links name the same URLs many times
 _MAX_MEMO = 1_000_000
 
 
@@ -154,6 +155,15 @@ def _keys(text: str) -> list[str]:
         for token in missing:
             memo[token] = _key(token)
     return list(filter(None, map(memo.__getitem__, found)))
+
+
+def _url_key(url: str) -> str:
+    key = _URL_KEY.get(url)
+    if key is None:
+        if len(_URL_KEY) > _MAX_MEMO:
+            _URL_KEY.clear()
+        key = _URL_KEY[url] = match_key(url)
+    return key
 
 
 def title_key(title: str) -> str:
@@ -296,12 +306,12 @@ class RelateState:
         title_words = _keys(article.title)
         self.titles[i] = frozenset(title_words)
         self.counts[i] = Counter(title_words * 2 + _keys(article.excerpt))
-        self.url_keys[i] = tuple(dict.fromkeys(map(match_key, article.urls)))
+        self.url_keys[i] = tuple(dict.fromkeys(map(_url_key, article.urls)))
         self.link_keys[i] = [
             (
-                tuple(map(match_key, link.urls)),
+                tuple(map(_url_key, link.urls)),
                 title_key(link.title) if link.title else None,
-                (match_key(link.url) if link.url else title_key(link.title)),
+                (_url_key(link.url) if link.url else title_key(link.title)),
             )
             for link in article.related
         ]
