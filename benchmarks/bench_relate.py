@@ -7,6 +7,10 @@ excerpts drawn from a Zipf vocabulary, dates over three years, a few explicit re
 and some same-story copies from other providers. Prints seconds per stage (wall clock;
 relate also as CPU time of this process, which other load on the machine does not inflate)
 and graph sizes.
+
+``--edits N`` then edits one article N times (title, then topics, alternately), each
+followed by an incremental relate from the previous state, and prints its CPU time;
+``--check`` compares each incremental result with a full relate (slow).
 """
 
 from __future__ import annotations
@@ -15,8 +19,10 @@ import argparse
 import bisect
 import itertools
 import random
+import statistics
 import sys
 import time
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -24,7 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from sitegen.index import build_index
 from sitegen.model import Article, Provider, RelatedLink, Slug, Topic
-from sitegen.relate import relate
+from sitegen.relate import relate, relate_with_state
 from sitegen.slugs import slugify
 
 SYLLABLE_TEXT = "ka lo mi ne ru sa ti vo be da fe gi ho ju ki la mo ni pe ri so tu wa ye zo"
@@ -115,6 +121,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("sizes", nargs="*", type=int, default=[10000, 100000])
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--edits", type=int, default=0, help="timed one-article edits")
+    parser.add_argument("--check", action="store_true", help="compare with a full relate")
     args = parser.parse_args()
     print(f"reference loop: {reference_loop_us():.1f} us CPU", flush=True)
     for n in args.sizes:
@@ -124,7 +132,7 @@ def main() -> None:
         index, _ = build_index(articles)
         t2 = time.perf_counter()
         cpu = time.process_time()
-        graph = relate(index, 8)
+        graph, state = relate_with_state(index, 8, None)
         cpu = time.process_time() - cpu
         t3 = time.perf_counter()
         edges = sum(len(e) for e in graph.edges.values())
@@ -135,6 +143,37 @@ def main() -> None:
             f"{sum(not e for e in graph.edges.values())} articles without related)",
             flush=True,
         )
+        if args.edits:
+            _edit_loop(articles, state, args.edits, args.check)
+
+
+def _edit_loop(articles: list[Article], state: object, edits: int, check: bool) -> None:
+    """Edit one article at a time and relate incrementally; print CPU seconds per relate."""
+    rng = random.Random(7)
+    times = []
+    reused = 0
+    for n in range(edits):
+        k = rng.randrange(len(articles))
+        old = articles[k]
+        if n % 2 == 0:
+            title = f"{old.title.rsplit(' ', 1)[0]} edited {n}"
+            articles[k] = replace(old, title=title, slug=slugify(title))
+        else:
+            others = articles[rng.randrange(len(articles))].topics
+            articles[k] = replace(old, topics=others)
+        index, _ = build_index(articles)
+        cpu = time.process_time()
+        graph, new_state = relate_with_state(index, 8, state)  # type: ignore[arg-type]
+        times.append(time.process_time() - cpu)
+        reused += new_state is state
+        state = new_state
+        if check:
+            assert graph == relate(index, 8), f"edit {n}: incremental differs from full"
+    print(
+        f"  {edits} one-article edits: relate cpu median {statistics.median(times):.3f}s "
+        f"max {max(times):.3f}s ({reused} incremental)" + (", equal to full" if check else ""),
+        flush=True,
+    )
 
 
 if __name__ == "__main__":

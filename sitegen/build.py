@@ -245,10 +245,13 @@ def build(
         return result
     result.problems.extend(search_problems)
     from sitegen import publish
-    from sitegen.relate import relate
+    from sitegen.relate import relate_with_state
 
     with _timed(result, "relate"):
-        graph = relate(index, config.related_count)
+        # The state of the last build lets relate redo only what the changes can affect.
+        relate_fingerprint = parse_fingerprint(("relate",)) if cache else ""
+        old_relate = cache.load_relate(relate_fingerprint) if cache else None
+        graph, relate_state = relate_with_state(index, config.related_count, old_relate)
     with _timed(result, "plan"):
         plan = render.plan_site(index, config, _key_of(digests), graph)
         collisions = find_collisions(plan)
@@ -292,6 +295,8 @@ def build(
             if result.pending_cache is not None:
                 cache.save_sources(*result.pending_cache)
                 result.pending_cache = None
+            if relate_state.modified:
+                cache.save_relate(relate_fingerprint, relate_state)
             old_pages = state.pages if state else None
             _save_state(
                 cache, fingerprint, result, sources, plan, keys, files, kept, output, old_pages

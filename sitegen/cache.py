@@ -2,7 +2,7 @@
 only what changed.
 
 It lives in ``.sitegen-cache/<output folder name>/`` beside the output folder and is safe to
-delete at any time: a build without it is a cold build with the same output. Two files:
+delete at any time: a build without it is a cold build with the same output. Three files:
 
 - ``sources.pickle``: per content file, its mtime, size and content hash, and what load and
   normalize made of it (the Article and its Problems). A file whose mtime and size are
@@ -12,6 +12,8 @@ delete at any time: a build without it is a cold build with the same output. Two
 - ``quick.pickle``: the content files' stats, the output pages' paths, the output manifest's
   stat and the last build's summary, so a build with nothing changed returns at once (it
   reads only this small file).
+- ``relate.pickle``: what the relate stage computed (sitegen.relate.RelateState), so after
+  an edit it recomputes only the related lists the edit can change.
 
 Each file starts with a header naming the cache format and a *fingerprint* of everything
 the cached data depends on besides the content: sitegen's version, Python's, the versions
@@ -169,6 +171,13 @@ class BuildCache:
 
     def save_quick(self, fingerprint: str, quick: QuickState) -> None:
         self._write("quick.pickle", fingerprint, quick)
+
+    def load_relate(self, fingerprint: str) -> Any:
+        """The relate state of the last build, or None (relate checks what it gets)."""
+        return self._read("relate.pickle", fingerprint)
+
+    def save_relate(self, fingerprint: str, state: Any) -> None:
+        self._write("relate.pickle", fingerprint, state)
 
     def _read(self, name: str, fingerprint: str) -> Any:
         path = self.folder / name

@@ -5,8 +5,9 @@ Three things come out of one pass over the site:
 * **explicit links**: each entry of an article's ``related`` list is resolved to an article
   of the site by any of its URLs (compared with urls.match_key), else by its normalized title.
   Entries that match nothing stay external links; an entry naming the article itself is dropped.
-* **story clusters**: articles covering the same story (see ``_same_story``) are merged with
-  union-find; a story's id is the slug of its earliest article.
+* **story clusters**: articles covering the same story (see ``_linked_same_story`` and the
+  near-duplicate test in ``RelateState._score``) are merged with union-find; a story's id is the
+  slug of its earliest article.
 * **ranked related articles**: the top ``count`` articles for each article by
 
       relevance = TOPIC_WEIGHT * topic_cosine + TEXT_WEIGHT * text_cosine
@@ -18,25 +19,36 @@ Three things come out of one pass over the site:
   ``0.5 ** (days_apart / HALF_LIFE_DAYS)`` (UNDATED_RECENCY when a date is missing), linked
   is 1 when either article lists the other. Articles scoring below MIN_SCORE are never
   shown, so an article with nothing in common with the rest of the site has no related list.
+  IDF is ``log(1 + q(articles) / q(articles with the word or topic))`` where q rounds a
+  count to a step of IDF_STEPS per doubling: rarity, not the exact count, decides the
+  weight, so adding or editing one article changes few weights (see incremental updates).
 
 It scales near-linearly: candidates come from inverted indexes (topic -> articles, word ->
 articles); a posting list longer than POSTING_WINDOW contributes only the articles nearest in
-time; only the CANDIDATES most promising are scored exactly, and the top k kept with heapq.
-Results never depend on input order: articles are numbered in the index's order (newest
-first, ties by slug) and every ranking ends with a tie-break on slug.
+time; only the CANDIDATES most promising are scored exactly, and the best kept. Results
+never depend on input order: articles are ordered as in the index (newest first, ties by
+slug) and every ranking ends with a tie-break on that order or on slug; sums of products
+are exact (math.fsum), so they do not depend on the order of their terms either.
+
+**Incremental updates.** ``relate_with_state`` also returns a RelateState: everything it
+computed, per article. Given the state of the previous build, it diffs the articles (by
+source file) and recomputes only what can change: the vectors whose words' weights changed,
+the candidates of articles whose posting windows, own vectors, candidates' vectors or links
+changed, and the related lists whose inputs changed. The result is always equal to a full
+relate of the same index (tests/unit/test_relate_incremental.py checks it); when the changes
+are many, or the rounded article count changes (all weights change), it relates in full.
 """
 
 from __future__ import annotations
 
-import heapq
 import math
 import re
-from bisect import bisect_left
+from bisect import bisect_left, insort
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from itertools import chain
-from operator import itemgetter
+from operator import itemgetter, mul
+from typing import Any
 
 from sitegen.model import (
     Article,
@@ -57,6 +69,7 @@ UNDATED_RECENCY = 0.5
 EXPLICIT_BONUS = 0.5
 STORY_BONUS = 0.3
 MIN_SCORE = 0.15
+IDF_STEPS = 4  # counts in the IDF are rounded to 2 ** (1 / IDF_STEPS) steps
 
 POSTING_WINDOW = 64  # members of a long posting list considered, nearest in time
 MAX_TERMS = 24  # words kept per article vector, the strongest by TF-IDF
@@ -71,8 +84,14 @@ LINKED_TITLE_JACCARD = 0.25
 STORY_DAYS = 7.0
 LINKED_STORY_DAYS = 4.0
 
+STATE_FORMAT = 1
+MAX_CHANGED_SHARE = 0.1  # more changed articles than this share: relate in full
+
 _DAY = 86400.0
 _DECAY = math.log(2.0) / (HALF_LIFE_DAYS * _DAY)  # recency = exp(-seconds * _DECAY)
+_STORY_SECONDS = STORY_DAYS * _DAY
+_T_SCALE = math.sqrt(TOPIC_WEIGHT)
+_W_SCALE = math.sqrt(TEXT_WEIGHT)
 _WORD = re.compile(r"\w+")
 _STOPWORD_TEXT = """
 a about after again all also an and any are as at be been before being but by can could
@@ -83,55 +102,68 @@ was we were what when where which who why will with would you your der die das u
 eine le la les des du un une et en el los las del y por para con
 """
 _STOPWORDS = frozenset(_STOPWORD_TEXT.split())
+# Vector keys: "t:" + topic slug, "w:" + word; a raw token's key ("" for none) is memoized.
+_KEY_OF: dict[str, str] = {}
+_URL_KEY: dict[str, str] = {}  # URL -> match_key: links name the same URLs many times
+_MAX_MEMO = 1_000_000
 
 
 def relate(index: SiteIndex, count: int = 8) -> RelatedGraph:
     """The related-articles graph of a site; ``count`` related articles at most per article."""
+    return relate_with_state(index, count, None)[0]
+
+
+def relate_with_state(
+    index: SiteIndex, count: int, state: RelateState | None
+) -> tuple[RelatedGraph, RelateState]:
+    """relate, reusing ``state`` (what an earlier call returned, for any index) when it can:
+    the graph is the same either way. Returns the graph and the state for the next call."""
     articles = index.articles
-    features = _Features.build(articles)
-    url_keys = [_url_keys(a) for a in articles]
-    explicit, external = _resolve_links(articles, url_keys)
-    stories = _UnionFind(len(articles))
-    for group in _url_groups(url_keys):
-        for j in group[1:]:
-            stories.union(group[0], j)
-    for i, partners in explicit.items():
-        for j in partners:
-            if _linked_same_story(features, i, j):
-                stories.union(i, j)
-    linked = _symmetric(explicit)
-    kept = [_best_candidates(features, i, linked, stories, count) for i in range(len(articles))]
-    clusters, cluster_of = _clusters(articles, stories)
-    position = {a.slug: i for i, a in enumerate(articles)}
-    edges: dict[Slug, tuple[Edge, ...]] = {}
-    for i, article in enumerate(articles):
-        story = clusters.get(cluster_of.get(article.slug, Slug("")))
-        members = [position[s] for s in story.members] if story else []
-        siblings = [j for j in members if j != i][:MAX_SIBLINGS]
-        ranked = _rank(features, i, kept[i], siblings, stories, count)
-        edges[article.slug] = tuple(
-            Edge(articles[j].slug, score, _reasons(features, i, j, explicit, stories))
-            for score, j in ranked
-        )
-    return RelatedGraph(
-        edges=edges,
-        clusters=clusters,
-        cluster_of=cluster_of,
-        external={a.slug: external.get(i, ()) for i, a in enumerate(articles)},
-    )
+    if isinstance(state, RelateState) and state.usable(count):
+        graph = state.update(articles)
+        if graph is not None:
+            return graph, state
+    state = RelateState(count)
+    return state.full(articles), state
 
 
-# -- features --------------------------------------------------------------------------------
+# -- words -----------------------------------------------------------------------------------
 
 
 def words(text: str) -> list[str]:
     """Lowercase words without stopwords, with a plural ``s`` dropped ("chips" is "chip")."""
-    found = [w for w in _WORD.findall(text.casefold()) if w not in _STOPWORDS]
-    return [
-        w[:-1] if w[-1] == "s" and len(w) > 3 and w[-2] != "s" else w
-        for w in found
-        if len(w) > 1 or not w.isascii()
-    ]
+    return [key[2:] for key in _keys(text)]
+
+
+def _key(token: str) -> str:
+    if token in _STOPWORDS or (len(token) <= 1 and token.isascii()):
+        return ""
+    if token[-1] == "s" and len(token) > 3 and token[-2] != "s":
+        token = token[:-1]
+    return "w:" + token
+
+
+def _keys(text: str) -> list[str]:
+    """The vector keys of a text's words, in text order."""
+    found = _WORD.findall(text.casefold())
+    memo = _KEY_OF
+    missing = set(found).difference(memo)
+    if missing:
+        if len(memo) > _MAX_MEMO:
+            memo.clear()
+            missing = set(found)
+        for token in missing:
+            memo[token] = _key(token)
+    return list(filter(None, map(memo.__getitem__, found)))
+
+
+def _url_key(url: str) -> str:
+    key = _URL_KEY.get(url)
+    if key is None:
+        if len(_URL_KEY) > _MAX_MEMO:
+            _URL_KEY.clear()
+        key = _URL_KEY[url] = match_key(url)
+    return key
 
 
 def title_key(title: str) -> str:
@@ -144,89 +176,15 @@ def title_similarity(a: frozenset[str], b: frozenset[str]) -> float:
     return len(a & b) / len(a | b) if a and b else 0.0
 
 
-@dataclass
-class _Features:
-    """Per-article vectors and the inverted indexes, positions as in SiteIndex.articles."""
-
-    topics: list[dict[str, float]]  # topic slug -> IDF weight, L2-normalized
-    terms: list[dict[str, float]]  # word -> TF-IDF weight, L2-normalized
-    # Both in one vector ("t:slug" and "w:word" keys, scaled by the square roots of the
-    # weights), so relevance is a single dot product.
-    combined: list[dict[str, float]]
-    query: list[list[str]]  # topic slugs and strongest words, for finding candidates
-    titles: list[frozenset[str]]
-    times: list[float | None]  # POSIX seconds
-    postings: dict[str, list[int]]  # "t:slug" or "w:word" -> ascending positions
-    topic_names: dict[str, str]
-    slugs: list[str]
-
-    @classmethod
-    def build(cls, articles: Sequence[Article]) -> _Features:
-        n = len(articles)
-        topic_lists = [sorted({t.slug for t in a.topics}) for a in articles]
-        title_words = [words(a.title) for a in articles]
-        term_counts = [
-            Counter(t * 2 + words(a.excerpt)) for t, a in zip(title_words, articles, strict=True)
-        ]
-        postings: dict[str, list[int]] = defaultdict(list)
-        for i, (topics, terms) in enumerate(zip(topic_lists, term_counts, strict=True)):
-            for t in topics:
-                postings["t:" + t].append(i)
-            for w in terms:
-                postings["w:" + w].append(i)
-        idf = {key: math.log(1.0 + n / len(members)) for key, members in postings.items()}
-        topic_vectors = [_unit({t: idf["t:" + t] for t in topics}) for topics in topic_lists]
-        term_vectors = [_term_vector(counts, idf) for counts in term_counts]
-        query = [
-            ["t:" + t for t in topics] + ["w:" + w for w in list(vector)[:QUERY_TERMS]]
-            for topics, vector in zip(topic_lists, term_vectors, strict=True)
-        ]
-        t_scale, w_scale = math.sqrt(TOPIC_WEIGHT), math.sqrt(TEXT_WEIGHT)
-        combined = [
-            {"t:" + t: v * t_scale for t, v in topics.items()}
-            | {"w:" + w: v * w_scale for w, v in terms.items()}
-            for topics, terms in zip(topic_vectors, term_vectors, strict=True)
-        ]
-        return cls(
-            topics=topic_vectors,
-            terms=term_vectors,
-            combined=combined,
-            query=query,
-            titles=[frozenset(t) for t in title_words],
-            times=[a.published.timestamp() if a.published else None for a in articles],
-            postings=dict(postings),
-            topic_names={t.slug: t.name for a in articles for t in a.topics},
-            slugs=[a.slug for a in articles],
-        )
-
-    def days_apart(self, i: int, j: int) -> float | None:
-        a, b = self.times[i], self.times[j]
-        return None if a is None or b is None else abs(a - b) / _DAY
-
-    def near_duplicate(self, i: int, j: int) -> bool:
-        """Near-duplicate titles published within a week: one story, two providers."""
-        days = self.days_apart(i, j)
-        if days is None or days > STORY_DAYS:
-            return False
-        a, b = self.titles[i], self.titles[j]
-        return min(len(a), len(b)) >= 3 and title_similarity(a, b) >= STORY_TITLE_JACCARD
-
-    def pre_score(self, i: int, j: int, linked: bool) -> float:
-        """The score without the same-story bonus (not known yet when this is called)."""
-        a, b = self.combined[i], self.combined[j]
-        relevance = sum(a[k] * b[k] for k in a.keys() & b.keys())
-        days = self.days_apart(i, j)
-        recency = UNDATED_RECENCY if days is None else math.exp(-days * _DAY * _DECAY)
-        score = relevance * (1.0 - TIME_WEIGHT + TIME_WEIGHT * recency)
-        return score + (EXPLICIT_BONUS if linked else 0.0)
+def _rounded(count: int) -> float:
+    return float(2.0 ** (round(math.log2(count) * IDF_STEPS) / IDF_STEPS))
 
 
-def _term_vector(counts: Counter[str], idf: dict[str, float]) -> dict[str, float]:
-    """Sublinear TF-IDF, pruned to the MAX_TERMS strongest words."""
-    weights = {w: (1.0 + math.log(c)) * idf["w:" + w] for w, c in counts.items()}
-    # A stable sort: equal weights keep the order of the words in the text.
-    strongest = sorted(weights.items(), key=itemgetter(1), reverse=True)[:MAX_TERMS]
-    return _unit(dict(strongest))  # strongest first: the query takes the first few
+def _idf(n_rounded: float, df: int) -> float:
+    return math.log(1.0 + n_rounded / _rounded(df))
+
+
+_TF = [0.0] + [1.0 + math.log(c) for c in range(1, 64)]
 
 
 def _unit(vector: dict[str, float]) -> dict[str, float]:
@@ -234,233 +192,593 @@ def _unit(vector: dict[str, float]) -> dict[str, float]:
     return {k: v / norm for k, v in vector.items()} if norm else {}
 
 
-# -- explicit links --------------------------------------------------------------------------
+def _signature(article: Article) -> tuple[Any, ...]:
+    """What relate reads of an article: equal signatures give equal results."""
+    a = article
+    return (a.slug, a.title, a.excerpt, a.published, a.urls, a.topics, a.related)
 
 
-def _resolve_links(
-    articles: Sequence[Article], url_keys: Sequence[tuple[str, ...]]
-) -> tuple[dict[int, list[int]], dict[int, tuple[RelatedLink, ...]]]:
-    """Resolve every related entry: to an article's position, or kept as an external link."""
-    by_url: dict[str, int] = {}
-    by_title: dict[str, int] = {}
-    for i, article in enumerate(articles):
-        for key in url_keys[i]:
-            by_url.setdefault(key, i)
-        by_title.setdefault(title_key(article.title), i)
-    explicit: dict[int, list[int]] = {}
-    external: dict[int, tuple[RelatedLink, ...]] = {}
-    for i, article in enumerate(articles):
-        targets: list[int] = []
-        outside: dict[str, RelatedLink] = {}
-        for link in article.related:
-            target = _resolve(link, by_url, by_title)
-            if target is None:
-                key = match_key(link.url) if link.url else title_key(link.title)
-                outside.setdefault(key, link)
-            elif target != i and target not in targets:
-                targets.append(target)
-        if targets:
-            explicit[i] = targets
-        if outside:
-            external[i] = tuple(outside.values())
-    return explicit, external
+# -- the state -------------------------------------------------------------------------------
 
 
-def _resolve(link: RelatedLink, by_url: dict[str, int], by_title: dict[str, int]) -> int | None:
-    for url in link.urls:
-        found = by_url.get(match_key(url))
-        if found is not None:
-            return found
-    return by_title.get(title_key(link.title)) if link.title else None
+class RelateState:
+    """Everything relate computed, indexed by a per-article id stable between builds (ids
+    are the index positions after a full relate; later articles get new ids)."""
 
+    def __init__(self, count: int) -> None:
+        self.format = STATE_FORMAT
+        self.count = count
+        self.modified = True  # whether the last call changed anything (to save it or not)
+        self.n_rounded = 0.0
+        self.id_of: dict[str, int] = {}  # source path -> id
+        self.order: list[int] = []  # ids in index order
+        # Per id (None once the article is gone):
+        self.sig: list[Any] = []
+        self.source: list[str] = []
+        self.tkey: list[str] = []  # title_key of the title
+        self.slug: list[Slug] = []
+        self.title: list[str] = []
+        self.pos: list[int] = []  # position in the index
+        self.time: list[float | None] = []  # POSIX seconds
+        self.titles: list[frozenset[str]] = []  # title word keys
+        self.topic_keys: list[list[str]] = []  # "t:slug", sorted
+        self.counts: list[dict[str, int]] = []  # word key -> count, text order
+        self.url_keys: list[tuple[str, ...]] = []
+        self.link_keys: list[list[tuple[tuple[str, ...], str | None, str]]] = []
+        self.topic_vec: list[dict[str, float]] = []  # "t:slug" -> IDF, L2-normalized
+        self.term_vec: list[dict[str, float]] = []  # "w:word" -> TF-IDF, strongest first
+        # Both in one vector, scaled by the square roots of the weights, so relevance is a
+        # single dot product; and its keys, for fast intersections.
+        self.combined: list[dict[str, float]] = []
+        self.ckeys: list[frozenset[str]] = []
+        self.query: list[list[str]] = []  # topic keys and strongest words: finds candidates
+        self.cands: list[list[int]] = []  # every article scored for this one
+        self.scores: list[list[float]] = []  # their scores without the story bonus
+        self.kept: list[list[tuple[float, int]]] = []  # the best scored, best first
+        self.dups: list[list[int]] = []  # near-duplicates found among the candidates
+        self.story: list[tuple[int, ...] | None] = []  # story members, earliest first
+        self.edges: list[tuple[Edge, ...]] = []
+        # Whole site:
+        self.postings: dict[str, list[int]] = {}  # key -> ids in index order
+        self.idf: dict[str, float] = {}
+        self.explicit: dict[int, list[int]] = {}
+        self.external: dict[int, tuple[RelatedLink, ...]] = {}
+        self.linked: dict[int, set[int]] = {}
+        self.topic_names: dict[str, str] = {}
+        self.in_story: set[int] = set()  # ids of articles in a story
+        # URL key / title key -> the ids known by it, in index order: the first one wins.
+        self.url_holders: dict[str, list[int]] = {}
+        self.title_holders: dict[str, list[int]] = {}
 
-def _symmetric(explicit: dict[int, list[int]]) -> dict[int, set[int]]:
-    both: dict[int, set[int]] = defaultdict(set)
-    for i, targets in explicit.items():
-        for j in targets:
-            both[i].add(j)
-            both[j].add(i)
-    return both
+    def usable(self, count: int) -> bool:
+        return getattr(self, "format", None) == STATE_FORMAT and self.count == count
 
+    # -- full ------------------------------------------------------------------------------
 
-# -- story clusters --------------------------------------------------------------------------
+    def full(self, articles: Sequence[Article]) -> RelatedGraph:
+        n = len(articles)
+        self.n_rounded = _rounded(n) if n else 0.0
+        self._grow(n)
+        self.order = list(range(n))
+        self.pos = list(range(n))
+        for i, article in enumerate(articles):
+            self.id_of[str(article.source)] = i
+            self._read(i, article)
+        postings: dict[str, list[int]] = defaultdict(list)
+        for i in range(n):
+            for key in chain(self.topic_keys[i], self.counts[i]):
+                postings[key].append(i)
+        self.postings = dict(postings)
+        n_rounded = self.n_rounded
+        df_idf = {df: _idf(n_rounded, df) for df in {len(p) for p in self.postings.values()}}
+        self.idf = {key: df_idf[len(p)] for key, p in self.postings.items()}
+        url_holders: dict[str, list[int]] = defaultdict(list)
+        title_holders: dict[str, list[int]] = defaultdict(list)
+        for i in range(n):
+            for key in self.url_keys[i]:
+                url_holders[key].append(i)
+            title_holders[self.tkey[i]].append(i)
+        self.url_holders, self.title_holders = dict(url_holders), dict(title_holders)
+        for i in range(n):
+            self._vectors(i)
+        self._links(articles)
+        for i in range(n):
+            self._score(i)
+        self._stories()
+        self.topic_names = _topic_names(articles)
+        for i in range(n):
+            self.edges[i] = self._rank(i)
+        return self._graph(articles)
 
+    def _grow(self, n: int) -> None:
+        for name in _PER_ID:
+            getattr(self, name).extend([None] * n)
 
-class _UnionFind:
-    def __init__(self, n: int) -> None:
-        self.parent = list(range(n))
+    def _read(self, i: int, article: Article) -> None:
+        """The per-article data that depends on the article alone."""
+        self.sig[i] = _signature(article)
+        self.source[i] = str(article.source)
+        self.tkey[i] = title_key(article.title)
+        self.slug[i] = article.slug
+        self.title[i] = article.title
+        self.time[i] = article.published.timestamp() if article.published else None
+        self.topic_keys[i] = sorted({"t:" + t.slug for t in article.topics})
+        title_words = _keys(article.title)
+        self.titles[i] = frozenset(title_words)
+        self.counts[i] = Counter(title_words * 2 + _keys(article.excerpt))
+        # normalize made the keys (an Article built some other way may lack them)
+        self.url_keys[i] = article.url_keys or tuple(dict.fromkeys(map(_url_key, article.urls)))
+        self.link_keys[i] = [
+            (
+                tuple(map(_url_key, link.urls)),
+                title_key(link.title) if link.title else None,
+                (_url_key(link.url) if link.url else title_key(link.title)),
+            )
+            for link in article.related
+        ]
 
-    def find(self, i: int) -> int:
-        parent = self.parent
-        while parent[i] != i:
-            parent[i] = parent[parent[i]]
-            i = parent[i]
-        return i
+    def _vectors(self, i: int) -> None:
+        idf = self.idf
+        topics = _unit({t: idf[t] for t in self.topic_keys[i]})
+        weights = {w: _tf(c) * idf[w] for w, c in self.counts[i].items()}
+        # A stable sort: equal weights keep the order of the words in the text.
+        strongest = sorted(weights.items(), key=itemgetter(1), reverse=True)[:MAX_TERMS]
+        terms = _unit(dict(strongest))  # strongest first: the query takes the first few
+        self.topic_vec[i] = topics
+        self.term_vec[i] = terms
+        combined = {t: v * _T_SCALE for t, v in topics.items()}
+        combined.update({w: v * _W_SCALE for w, v in terms.items()})
+        self.combined[i] = combined
+        self.ckeys[i] = frozenset(combined)
+        self.query[i] = self.topic_keys[i] + list(terms)[:QUERY_TERMS]
 
-    def union(self, i: int, j: int) -> None:
-        a, b = self.find(i), self.find(j)
-        if a != b:
-            self.parent[max(a, b)] = min(a, b)
+    # -- explicit links --------------------------------------------------------------------
 
-    def same(self, i: int, j: int) -> bool:
-        return self.find(i) == self.find(j)
+    def _links(self, articles: Sequence[Article]) -> None:
+        """Resolve every related entry: to an article's id, or kept as an external link."""
+        by_url, by_title = self.url_holders, self.title_holders
+        order = self.order
+        explicit: dict[int, list[int]] = {}
+        external: dict[int, tuple[RelatedLink, ...]] = {}
+        for i, article in zip(order, articles, strict=True):
+            if not article.related:
+                continue
+            targets: list[int] = []
+            outside: dict[str, RelatedLink] = {}
+            for link, (urls, by, key) in zip(article.related, self.link_keys[i], strict=True):
+                target = next((by_url[u][0] for u in urls if u in by_url), None)
+                if target is None and by is not None and by in by_title:
+                    target = by_title[by][0]
+                if target is None:
+                    outside.setdefault(key, link)
+                elif target != i and target not in targets:
+                    targets.append(target)
+            if targets:
+                explicit[i] = targets
+            if outside:
+                external[i] = tuple(outside.values())
+        linked: dict[int, set[int]] = defaultdict(set)
+        for i, targets in explicit.items():
+            for j in targets:
+                linked[i].add(j)
+                linked[j].add(i)
+        self.explicit = explicit
+        self.external = external
+        self.linked = dict(linked)
 
+    # -- candidates and scores -------------------------------------------------------------
 
-def _url_groups(url_keys: Sequence[tuple[str, ...]]) -> Iterable[list[int]]:
-    """Articles known by one URL (after match_key): the same report, twice."""
-    by_key: dict[str, list[int]] = defaultdict(list)
-    for i, keys in enumerate(url_keys):
-        for key in keys:
-            by_key[key].append(i)
-    return (group for group in by_key.values() if len(group) > 1)
+    def _candidates(self, i: int) -> list[int]:
+        """The articles sharing the most topics and strong words with article i."""
+        pieces: list[list[int]] = []
+        half = POSTING_WINDOW // 2
+        postings, pos = self.postings, self.pos
+        for key in self.query[i]:
+            members = postings[key]
+            if len(members) <= POSTING_WINDOW:
+                pieces.append(members)
+            else:  # a common topic or word: only the articles nearest in time
+                at = _rank_in(members, i, pos)
+                pieces.append(members[max(0, at - half) : at + half + 1])
+        counts = Counter(chain.from_iterable(pieces))
+        counts.pop(i, None)
+        # As counts.most_common (ties: first seen first), but sorted is faster than a heap.
+        best = sorted(counts.items(), key=itemgetter(1), reverse=True)[:CANDIDATES]
+        return [j for j, _ in best]
 
+    def _score(self, i: int, stale: set[int] | None = None) -> None:
+        """Score the candidates of article i; keep the best few, note near-duplicates.
+        With ``stale``, the scores of last time are reused for candidates not in it (only
+        valid while article i's own data and links are unchanged)."""
+        if self.count == 0:
+            self.cands[i], self.scores[i], self.kept[i], self.dups[i] = [], [], [], []
+            return
+        pos = self.pos
+        linked = self.linked.get(i, ())
+        cands = list(dict.fromkeys(chain(self._candidates(i), sorted(linked, key=pos.__getitem__))))
+        old: dict[int, float] = {}
+        old_dups: set[int] = set()
+        if stale is not None:
+            old = dict(zip(self.cands[i], self.scores[i], strict=True))
+            old_dups = set(self.dups[i])
+            for j in stale:
+                old.pop(j, None)
+        combined, ckeys, times, titles = self.combined, self.ckeys, self.time, self.titles
+        a, ka, time_a, title_a = combined[i], ckeys[i], times[i], titles[i]
+        scores = []
+        dups = []
+        get_a = a.__getitem__
+        for j in cands:
+            if j in old:
+                scores.append(old[j])
+                if j in old_dups:
+                    dups.append(j)
+                continue
+            common = ka & ckeys[j]
+            relevance = (
+                math.fsum(map(mul, map(get_a, common), map(combined[j].__getitem__, common)))
+                if common
+                else 0.0
+            )
+            time_b = times[j]
+            if time_a is None or time_b is None:
+                recency = UNDATED_RECENCY
+            else:
+                seconds = abs(time_a - time_b)
+                recency = math.exp(-seconds * _DECAY)
+                if seconds <= _STORY_SECONDS:
+                    title_b = titles[j]
+                    if min(len(title_a), len(title_b)) >= 3 and (
+                        title_similarity(title_a, title_b) >= STORY_TITLE_JACCARD
+                    ):
+                        dups.append(j)
+            score = relevance * (1.0 - TIME_WEIGHT + TIME_WEIGHT * recency)
+            if j in linked:
+                score += EXPLICIT_BONUS
+            scores.append(score)
+        best = sorted(zip(scores, [-pos[j] for j in cands], cands, strict=True), reverse=True)
+        self.cands[i] = cands
+        self.scores[i] = scores
+        self.kept[i] = [(score, j) for score, _, j in best[: self.count + KEEP_EXTRA]]
+        self.dups[i] = dups
 
-def _linked_same_story(features: _Features, i: int, j: int) -> bool:
-    """An explicit link is the same story when the two are close in time and their titles
-    are alike, or (for coverage in other languages) their topics are exactly the same."""
-    similar = title_similarity(features.titles[i], features.titles[j])
-    days = features.days_apart(i, j)
-    if days is None:
-        return similar >= STORY_TITLE_JACCARD
-    if days > LINKED_STORY_DAYS:
-        return False
-    same_topics = (
-        bool(features.topics[i]) and features.topics[i].keys() == features.topics[j].keys()
-    )
-    return similar >= LINKED_TITLE_JACCARD or same_topics
-
-
-def _clusters(
-    articles: Sequence[Article], stories: _UnionFind
-) -> tuple[dict[Slug, StoryCluster], dict[Slug, Slug]]:
-    groups: dict[int, list[int]] = defaultdict(list)
-    for i in range(len(articles)):
-        groups[stories.find(i)].append(i)
-    clusters: dict[Slug, StoryCluster] = {}
-    cluster_of: dict[Slug, Slug] = {}
-    for members in groups.values():
-        if len(members) < 2:
-            continue
-        ordered = sorted((articles[i] for i in members), key=_earliest_first)
-        story = StoryCluster(ordered[0].slug, tuple(a.slug for a in ordered), ordered[0].title)
-        clusters[story.id] = story
-        for a in ordered:
-            cluster_of[a.slug] = story.id
-    return dict(sorted(clusters.items())), dict(sorted(cluster_of.items()))
-
-
-def _earliest_first(article: Article) -> tuple[bool, float, str]:
-    when = article.published
-    return (when is None, when.timestamp() if when else 0.0, article.slug)
-
-
-# -- ranking ---------------------------------------------------------------------------------
-
-
-def _candidates(features: _Features, i: int) -> list[int]:
-    """The articles sharing the most topics and strong words with article i."""
-    pieces: list[list[int]] = []
-    half = POSTING_WINDOW // 2
-    for key in features.query[i]:
-        members = features.postings[key]
-        if len(members) <= POSTING_WINDOW:
-            pieces.append(members)
-        else:  # a common topic or word: only the articles nearest in time
-            at = bisect_left(members, i)
-            pieces.append(members[max(0, at - half) : at + half + 1])
-    counts = Counter(chain.from_iterable(pieces))
-    counts.pop(i, None)
-    return [j for j, _ in counts.most_common(CANDIDATES)]
-
-
-def _best_candidates(
-    features: _Features,
-    i: int,
-    partners: dict[int, set[int]],
-    stories: _UnionFind,
-    count: int,
-) -> list[tuple[float, int]]:
-    """Score the candidates of article i; keep the best few, and merge near-duplicates."""
-    if count == 0:
-        return []
-    linked = partners.get(i, set())
-    scored = []
-    # The hot loop of the stage: features.pre_score and near_duplicate, inlined.
-    combined, times = features.combined, features.times
-    a, time_a = combined[i], times[i]
-    for j in dict.fromkeys(chain(_candidates(features, i), sorted(linked))):
-        b, time_b = combined[j], times[j]
-        relevance = sum(a[k] * b[k] for k in a.keys() & b.keys())
+    def _pre_score(self, i: int, j: int) -> float:
+        """The score without the bonuses, as _score computes it."""
+        common = self.ckeys[i] & self.ckeys[j]
+        a, b = self.combined[i], self.combined[j]
+        relevance = math.fsum(a[k] * b[k] for k in common) if common else 0.0
+        time_a, time_b = self.time[i], self.time[j]
         if time_a is None or time_b is None:
             recency = UNDATED_RECENCY
         else:
-            seconds = abs(time_a - time_b)
-            recency = math.exp(-seconds * _DECAY)
-            if seconds <= STORY_DAYS * _DAY and features.near_duplicate(i, j):
-                stories.union(i, j)
-        score = relevance * (1.0 - TIME_WEIGHT + TIME_WEIGHT * recency)
-        scored.append((score + (EXPLICIT_BONUS if j in linked else 0.0), -j))
-    return [(score, -j) for score, j in heapq.nlargest(count + KEEP_EXTRA, scored)]
+            recency = math.exp(-abs(time_a - time_b) * _DECAY)
+        return relevance * (1.0 - TIME_WEIGHT + TIME_WEIGHT * recency)
+
+    # -- story clusters --------------------------------------------------------------------
+
+    def _stories(self) -> None:
+        """Union-find over shared URLs, same-story links and near-duplicates; then each
+        article's story (members earliest first, one tuple shared by them) in self.story."""
+        parent: dict[int, int] = {}
+
+        def find(i: int) -> int:
+            while (up := parent.get(i, i)) != i:
+                parent[i] = parent.get(up, up)
+                i = up
+            return i
+
+        def union(i: int, j: int) -> None:
+            a, b = find(i), find(j)
+            if a != b:
+                parent[max(a, b)] = min(a, b)
+                parent.setdefault(min(a, b), min(a, b))
+
+        for holders in self.url_holders.values():
+            if len(holders) > 1:
+                for j in holders[1:]:
+                    union(holders[0], j)
+        for i, partners in self.explicit.items():
+            for j in partners:
+                if self._linked_same_story(i, j):
+                    union(i, j)
+        for i in self.order:
+            dups = self.dups[i]
+            if dups:
+                for j in dups:
+                    union(i, j)
+        groups: dict[int, list[int]] = defaultdict(list)
+        for i in parent:
+            groups[find(i)].append(i)
+        story = self.story
+        for i in self.in_story:
+            if story[i] is not None:  # removed articles' entries are gone already
+                story[i] = None
+        time, slug = self.time, self.slug
+        self.in_story = set(parent)
+        for members in groups.values():
+            members.sort(key=lambda m: (time[m] is None, time[m] or 0.0, slug[m]))
+            ordered = tuple(members)
+            for m in ordered:
+                story[m] = ordered
+
+    def _linked_same_story(self, i: int, j: int) -> bool:
+        """An explicit link is the same story when the two are close in time and their titles
+        are alike, or (for coverage in other languages) their topics are exactly the same."""
+        similar = title_similarity(self.titles[i], self.titles[j])
+        time_a, time_b = self.time[i], self.time[j]
+        if time_a is None or time_b is None:
+            return similar >= STORY_TITLE_JACCARD
+        if abs(time_a - time_b) / _DAY > LINKED_STORY_DAYS:
+            return False
+        topics = self.topic_keys[i]
+        return similar >= LINKED_TITLE_JACCARD or (bool(topics) and topics == self.topic_keys[j])
+
+    # -- ranking ---------------------------------------------------------------------------
+
+    def _rank(self, i: int) -> tuple[Edge, ...]:
+        count = self.count
+        if count == 0:
+            return ()
+        pre = {j: score for score, j in self.kept[i]}
+        story = self.story[i]
+        if story:
+            for j in [j for j in story if j != i][:MAX_SIBLINGS]:
+                if j not in pre:
+                    pre[j] = self._pre_score(i, j)
+        final = []
+        stories = self.story
+        for j, score in pre.items():
+            same = story is not None and stories[j] is story
+            total = round(score + (STORY_BONUS if same else 0.0), 4)
+            if total >= MIN_SCORE:
+                final.append((total, j))
+        slug = self.slug
+        final.sort(key=lambda s: (-s[0], slug[s[1]]))
+        return tuple(Edge(slug[j], score, self._reasons(i, j)) for score, j in final[:count])
+
+    def _reasons(self, i: int, j: int) -> tuple[str, ...]:
+        reasons = []
+        story = self.story[i]
+        if story is not None and self.story[j] is story:
+            reasons.append("same story")
+        if j in self.explicit.get(i, ()):
+            reasons.append("linked by the source")
+        elif i in self.explicit.get(j, ()):
+            reasons.append("links to this article")
+        topics_i = self.topic_vec[i]
+        shared = topics_i.keys() & self.topic_vec[j].keys()
+        if shared:
+            ordered = sorted(shared, key=lambda t: (-topics_i[t], t))[:3]
+            names = ", ".join(self.topic_names[t[2:]] for t in ordered)
+            reasons.append(f"shared topics: {names}")
+        a, b = self.term_vec[i], self.term_vec[j]
+        common = a.keys() & b.keys()
+        if common:
+            products = {w: a[w] * b[w] for w in common}
+            if math.fsum(products.values()) >= 0.1:
+                top = sorted(products, key=lambda w: (-products[w], w))[:3]
+                reasons.append("similar words: " + ", ".join(w[2:] for w in top))
+        time_a, time_b = self.time[i], self.time[j]
+        if time_a is not None and time_b is not None and abs(time_a - time_b) / _DAY < 1.0:
+            reasons.append("published the same day")
+        return tuple(reasons)
+
+    def _graph(self, articles: Sequence[Article]) -> RelatedGraph:
+        clusters: dict[Slug, StoryCluster] = {}
+        cluster_of: dict[Slug, Slug] = {}
+        slug = self.slug
+        for i in self.order:
+            members = self.story[i]
+            if members and members[0] == i:
+                story = StoryCluster(slug[i], tuple(slug[m] for m in members), self.title[i])
+                clusters[story.id] = story
+                for m in members:
+                    cluster_of[slug[m]] = story.id
+        external = self.external
+        return RelatedGraph(
+            edges={slug[i]: self.edges[i] for i in self.order},
+            clusters=dict(sorted(clusters.items())),
+            cluster_of=dict(sorted(cluster_of.items())),
+            external={slug[i]: external.get(i, ()) for i in self.order},
+        )
+
+    # -- incremental -----------------------------------------------------------------------
+
+    def update(self, articles: Sequence[Article]) -> RelatedGraph | None:
+        """Bring the state to ``articles``; None when a full relate is the better way."""
+        n = len(articles)
+        if not n or _rounded(n) != self.n_rounded:
+            return None  # every weight changes
+        id_of, sig = self.id_of, self.sig
+        sources = [str(a.source) for a in articles]
+        ids = [id_of.get(s, -1) for s in sources]
+        present = set(ids)
+        removed = [i for i in self.order if i not in present]
+        changed = [
+            k
+            for k, (i, a) in enumerate(zip(ids, articles, strict=True))
+            if i < 0 or sig[i] != _signature(a)
+        ]
+        limit = max(8, int(MAX_CHANGED_SHARE * n))
+        if len(changed) + len(removed) > limit or len(set(sources)) != n:
+            return None
+        self.modified = bool(changed or removed) or ids != self.order
+        if not self.modified:
+            return self._graph(articles)
+        # Unusable until the update is through: an error half-way leaves no wrong state.
+        self.format = 0
+        postings, pos = self.postings, self.pos
+        touched: dict[str, list[int]] = {}  # posting lists as they were
+        for i in [ids[k] for k in changed if ids[k] >= 0] + removed:
+            for key in chain(self.topic_keys[i], self.counts[i]):
+                if key not in touched:
+                    touched[key] = list(postings[key])
+                postings[key].remove(i)
+            for key in self.url_keys[i]:
+                _discard(self.url_holders, key, i)
+            _discard(self.title_holders, self.tkey[i], i)
+        # New ids, positions and per-article data.
+        added = [k for k in changed if ids[k] < 0]
+        if added:
+            start = len(sig)
+            self._grow(len(added))
+            for offset, k in enumerate(added):
+                ids[k] = start + offset
+                id_of[sources[k]] = start + offset
+        for i in removed:
+            del id_of[self.source[i]]
+            for name in _PER_ID:
+                getattr(self, name)[i] = None
+        self.order = ids
+        for k, i in enumerate(ids):
+            pos[i] = k
+        by_pos = pos.__getitem__
+        changed_ids = [ids[k] for k in changed]
+        for k in changed:
+            i = ids[k]
+            self._read(i, articles[k])
+            for key in chain(self.topic_keys[i], self.counts[i]):
+                members = postings.get(key)
+                if members is None:
+                    members = postings[key] = []
+                if key not in touched:
+                    touched[key] = list(members)
+                insort(members, i, key=by_pos)
+            for key in self.url_keys[i]:
+                insort(self.url_holders.setdefault(key, []), i, key=by_pos)
+            insort(self.title_holders.setdefault(self.tkey[i], []), i, key=by_pos)
+        # Weights of the touched keys; the vectors of articles holding a key whose weight
+        # changed, and which of them actually changed.
+        idf = self.idf
+        revector = set(changed_ids)
+        for key, before in touched.items():
+            after = postings[key]
+            if not after:
+                del postings[key]
+                idf.pop(key, None)
+            elif len(after) != len(before):
+                weight = _idf(self.n_rounded, len(after))
+                if idf.get(key) != weight:
+                    idf[key] = weight
+                    revector.update(after)
+        moved = set(changed_ids)  # articles whose data, as a candidate, changed
+        for i in revector:
+            old = (self.topic_vec[i], self.term_vec[i], self.query[i])
+            self._vectors(i)
+            if (self.topic_vec[i], self.term_vec[i], self.query[i]) != old:
+                moved.add(i)
+        # Candidates to find again: articles whose window of a posting list they search
+        # changed (an article came, went or moved within reach), whose own data or links
+        # changed, or among whose candidates one changed or went.
+        events = moved.union(removed)
+        shifted = set(changed_ids).union(removed)  # came, went or may have moved in a list
+        windowed: set[int] = set()  # only a window changed: rescored if candidates did
+        reach = POSTING_WINDOW // 2 + 2
+        query = self.query
+        for key, before in touched.items():
+            after = postings.get(key, [])
+            if after == before:
+                continue
+            if min(len(before), len(after)) <= POSTING_WINDOW + 2:
+                near = set(after)
+            else:
+                near = set()
+                for members in (before, after):
+                    for i in shifted.intersection(members):
+                        at = members.index(i)
+                        near.update(members[max(0, at - reach) : at + reach + 1])
+            windowed.update(i for i in near if query[i] is not None and key in query[i])
+        old_explicit, old_linked = self.explicit, self.linked
+        self._links(articles)
+        relinked = {
+            i
+            for i in old_linked.keys() | self.linked.keys()
+            if old_linked.get(i) != self.linked.get(i)
+        }
+        reexplicit = set()
+        for i in old_explicit.keys() | self.explicit.keys():
+            before_e, after_e = old_explicit.get(i, []), self.explicit.get(i, [])
+            if before_e != after_e:
+                reexplicit.add(i)
+                reexplicit.update(before_e, after_e)
+        own = moved | relinked  # scored from scratch
+        own.difference_update(removed)
+        cands, kept = self.cands, self.kept
+        dirty = windowed.union(
+            i for i in ids if cands[i] is not None and not events.isdisjoint(cands[i])
+        )
+        dirty.difference_update(own, removed)
+        for i in own:
+            self._score(i)
+        rescored = set(own)
+        for i in dirty:
+            kept_before = kept[i]
+            self._score(i, events)
+            if kept[i] != kept_before or not events.isdisjoint(j for _, j in kept_before):
+                rescored.add(i)
+        # Related lists to rank again: those of rescored articles, of articles whose links,
+        # story or a story member changed, and of holders of a renamed topic.
+        story = self.story
+        old_story = {i: story[i] for i in self.in_story}
+        self._stories()
+        rerank = rescored | relinked | reexplicit
+        for i in old_story.keys() | self.in_story:
+            if old_story.get(i) != story[i] or not events.isdisjoint(story[i] or ()):
+                rerank.add(i)
+        old_names = self.topic_names
+        self.topic_names = _topic_names(articles)
+        for t in old_names.keys() | self.topic_names.keys():
+            if old_names.get(t) != self.topic_names.get(t):
+                rerank.update(postings.get("t:" + t, ()))
+        rerank.difference_update(removed)
+        for i in rerank:
+            self.edges[i] = self._rank(i)
+        self.format = STATE_FORMAT
+        return self._graph(articles)
 
 
-def _rank(
-    features: _Features,
-    i: int,
-    kept: list[tuple[float, int]],
-    siblings: list[int],
-    stories: _UnionFind,
-    count: int,
-) -> list[tuple[float, int]]:
-    if count == 0:
-        return []
-    pre = {j: score for score, j in kept}
-    for j in siblings:
-        if j not in pre:
-            pre[j] = features.pre_score(i, j, False)
-    final = []
-    for j, score in pre.items():
-        total = round(score + (STORY_BONUS if stories.same(i, j) else 0.0), 4)
-        if total >= MIN_SCORE:
-            final.append((total, j))
-    slugs = features.slugs
-    return heapq.nsmallest(count, final, key=lambda s: (-s[0], slugs[s[1]]))
+def _discard(holders: dict[str, list[int]], key: str, i: int) -> None:
+    members = holders[key]
+    members.remove(i)
+    if not members:
+        del holders[key]
 
 
-def _reasons(
-    features: _Features,
-    i: int,
-    j: int,
-    explicit: dict[int, list[int]],
-    stories: _UnionFind,
-) -> tuple[str, ...]:
-    reasons = []
-    if stories.same(i, j):
-        reasons.append("same story")
-    if j in explicit.get(i, ()):
-        reasons.append("linked by the source")
-    elif i in explicit.get(j, ()):
-        reasons.append("links to this article")
-    shared = sorted(
-        features.topics[i].keys() & features.topics[j].keys(),
-        key=lambda t: (-features.topics[i][t], t),
-    )
-    if shared:
-        names = ", ".join(features.topic_names[t] for t in shared[:3])
-        reasons.append(f"shared topics: {names}")
-    a, b = features.terms[i], features.terms[j]
-    products = {w: a[w] * b[w] for w in a.keys() & b.keys()}
-    if sum(products.values()) >= 0.1:
-        top = sorted(products, key=lambda w: (-products[w], w))[:3]
-        reasons.append("similar words: " + ", ".join(top))
-    days = features.days_apart(i, j)
-    if days is not None and days < 1.0:
-        reasons.append("published the same day")
-    return tuple(reasons)
+_PER_ID = (
+    "sig",
+    "source",
+    "tkey",
+    "slug",
+    "title",
+    "pos",
+    "time",
+    "titles",
+    "topic_keys",
+    "counts",
+    "url_keys",
+    "link_keys",
+    "topic_vec",
+    "term_vec",
+    "combined",
+    "ckeys",
+    "query",
+    "cands",
+    "scores",
+    "kept",
+    "dups",
+    "story",
+    "edges",
+)
 
 
-def _url_keys(article: Article) -> tuple[str, ...]:
-    """The match keys of an article's URLs: normalize made them (made here for an Article
-    built some other way)."""
-    if article.url_keys or not article.urls:
-        return article.url_keys
-    return tuple(dict.fromkeys(match_key(u) for u in article.urls))
+def _tf(count: int) -> float:
+    return _TF[count] if count < len(_TF) else 1.0 + math.log(count)
+
+
+def _rank_in(members: list[int], i: int, pos: list[int]) -> int:
+    """Where article i sits in a posting list (sorted by position)."""
+    return bisect_left(members, pos[i], key=pos.__getitem__)
+
+
+def _topic_names(articles: Iterable[Article]) -> dict[str, str]:
+    return {t.slug: t.name for a in articles for t in a.topics}

@@ -1,0 +1,134 @@
+"""Incremental relate: after any sequence of added, edited and deleted articles, relating
+from the previous state gives exactly the graph a full relate gives."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from sitegen.index import build_index
+from sitegen.model import Article, Provider, RelatedLink, Topic
+from sitegen.relate import RelateState, relate, relate_with_state
+from sitegen.slugs import slugify
+
+START = datetime(2021, 3, 1, tzinfo=UTC)
+# A small vocabulary and few topics: long posting lists (windows) and many near-duplicates.
+VOCAB = [f"w{n}" for n in range(40)] + ["chip", "chips", "moon", "lander", "energy"]
+TOPICS = ["AI", "Energy", "Space", "Chips", "Climate", "Health"]
+
+
+def make_article(rng: random.Random, number: int) -> Article:
+    title = " ".join(rng.choices(VOCAB[:20], k=rng.randint(3, 7))) + f" {number % 7}"
+    topics = sorted(set(rng.choices(TOPICS[: rng.randint(1, 6)], k=rng.randint(0, 3))))
+    if rng.random() < 0.9:  # one topic nearly everywhere: a posting list longer than a window
+        topics.append("News")
+    url = f"https://news.example/{number}"
+    return Article(
+        slug=slugify(title),
+        source=Path(f"content/{number}.md"),
+        title=title,
+        title_line=2,
+        excerpt=" ".join(rng.choices(VOCAB, k=rng.randint(0, 12))),
+        published=rng.choice([None, START + timedelta(hours=rng.randint(0, 24 * 40))]),
+        url=url,
+        urls=(url,),
+        provider=Provider("Example", "", slugify("Example")),
+        topics=tuple(Topic(t, slugify(t)) for t in topics),
+        images=(),
+        related=(),
+        quality=None,
+        heat=None,
+        category="news",
+        kind="article",
+        draft=False,
+        body_html="",
+    )
+
+
+def edit(rng: random.Random, article: Article, others: list[Article]) -> Article:
+    """One of the edits a writer makes: title, topics, excerpt, date, links, URLs."""
+    kind = rng.randrange(7)
+    if kind == 0:
+        title = " ".join(rng.choices(VOCAB[:20], k=rng.randint(3, 7)))
+        return replace(article, title=title, slug=slugify(title))
+    if kind == 1:
+        topics = sorted(set(rng.choices(TOPICS, k=rng.randint(0, 3))))
+        return replace(article, topics=tuple(Topic(t, slugify(t)) for t in topics))
+    if kind == 2:
+        return replace(article, excerpt=" ".join(rng.choices(VOCAB, k=rng.randint(0, 12))))
+    if kind == 3:
+        return replace(article, published=START + timedelta(hours=rng.randint(0, 24 * 40)))
+    # Links go to a few articles, so links both ways are common.
+    other = rng.choice(others[:6])
+    if kind == 4:  # link another article by URL, or something off the site
+        url = rng.choice([other.url, "https://elsewhere.example/x"])
+        entry = RelatedLink(other.title, url, (url,), None, None)
+        return replace(article, related=(*article.related, entry))
+    if kind == 5:  # link another by title only
+        entry = RelatedLink(other.title, "", (), None, None)
+        return replace(article, related=(entry,))
+    return replace(article, urls=(article.url, other.url))  # the same report: one story
+
+
+def site_of(articles: dict[int, Article]) -> tuple[Article, ...]:
+    index, _ = build_index(list(articles.values()))
+    return index.articles
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    seed=st.integers(0, 10**6),
+    size=st.integers(80, 120),
+    count=st.sampled_from([3, 8]),
+    steps=st.lists(st.tuples(st.sampled_from("aeeeed"), st.integers(0, 10**6)), max_size=6),
+)
+def test_incremental_relate_equals_a_full_relate(
+    seed: int, size: int, count: int, steps: list[tuple[str, int]]
+) -> None:
+    rng = random.Random(seed)
+    articles = {n: make_article(rng, n) for n in range(size)}
+    index, _ = build_index(list(articles.values()))
+    graph, state = relate_with_state(index, count, None)
+    reused = 0
+    for op, step_seed in steps:
+        step = random.Random(step_seed)
+        if op == "a":
+            number = max(articles) + 1
+            articles[number] = make_article(step, number)
+        elif op == "d" and len(articles) > 2:
+            del articles[step.choice(sorted(articles))]
+        else:
+            for _ in range(step.randint(1, 3)):
+                number = step.choice(sorted(articles))
+                others = [a for n, a in sorted(articles.items()) if n != number]
+                articles[number] = edit(step, articles[number], others)
+        index, _ = build_index(list(articles.values()))
+        graph, new_state = relate_with_state(index, count, state)
+        reused += new_state is state
+        state = new_state
+        assert graph == relate(index, count)
+    assert reused >= len(steps) // 2  # most steps took the incremental path
+
+
+def test_a_state_for_another_count_is_not_used() -> None:
+    rng = random.Random(1)
+    index, _ = build_index([make_article(rng, n) for n in range(30)])
+    _, state = relate_with_state(index, 8, None)
+    graph, other = relate_with_state(index, 3, state)
+    assert other is not state
+    assert graph == relate(index, 3)
+
+
+def test_an_unchanged_site_reuses_the_state() -> None:
+    rng = random.Random(2)
+    index, _ = build_index([make_article(rng, n) for n in range(40)])
+    graph, state = relate_with_state(index, 8, None)
+    again, same = relate_with_state(index, 8, state)
+    assert same is state
+    assert again == graph
+    assert isinstance(state, RelateState)
