@@ -24,7 +24,7 @@ from sitegen.model import (
     Slug,
 )
 from sitegen.relate import relate
-from sitegen.views import Coverage, Link, PageUrl, Urls, ViewFactory, pick_lead
+from sitegen.views import Card, Coverage, Link, PageUrl, Urls, ViewFactory, pick_lead
 
 GRAPH_PAGE_SIZE = 100  # articles with their related links per page of the graph page's list
 
@@ -105,7 +105,23 @@ class Renderer:
         # rel of every link that leaves the site: no window.opener, no Referer, and nofollow
         # when the site asks for it (content links are not the site owner's endorsement).
         external_rel = "noopener noreferrer" + (" nofollow" if config.nofollow_external else "")
-        env.globals.update(site=self.site, url=self.urls, external_rel=external_rel)
+        env.globals.update(
+            site=self.site, url=self.urls, external_rel=external_rel, card_html=self.card_html
+        )
+        self._card_html: dict[str, Any] = {}
+
+    def card_html(self, card: Card, also: Sequence[Coverage] = ()) -> Any:
+        """``partials/card.html`` for one story, rendered once per build and process: the
+        same card is on the home page, its topics' and its provider's pages. It sees
+        ``card``, ``also`` (the story's other coverage) and the site's globals."""
+        key = card.url
+        found = self._card_html.get(key)
+        if found is None:
+            from markupsafe import Markup
+
+            html = self.env.get_template("partials/card.html").render(card=card, also=also)
+            found = self._card_html[key] = Markup(html)  # safe: rendered with autoescape
+        return found
 
     def page(self, path: str, template: str, source: str, **context: Any) -> OutputFile:
         """Render one template to ``path`` (a folder URL gets ``index.html``)."""
