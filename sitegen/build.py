@@ -419,7 +419,9 @@ def _save_state(
     output: Path,
     state_pages: dict[str, tuple[str, str, int]] | None,
 ) -> None:
-    made = {f.path: (content_hash(f.data), len(f.data)) for f in files}
+    # write_output hashed every file already (the same hash): no need to do it again.
+    digests = result.written.digests if result.written else {}
+    made = {f.path: (digests.get(f.path) or content_hash(f.data), len(f.data)) for f in files}
     old = state_pages or {}
     pages: dict[str, tuple[str, str, int]] = {}
     for page, key in zip(plan, keys, strict=True):
