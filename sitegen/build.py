@@ -336,13 +336,14 @@ def _unchanged(
     manifest = read_manifest(output)
     todo: list[Page] = []
     kept: dict[str, str] = {}
+    root = str(output)  # plain strings: a Path per page costs more than the check
     for page, key in zip(plan, keys, strict=True):
         old = state.pages.get(page.path)
         if (
             old is not None
             and old[0] == key
             and manifest.get(page.path) == old[1]
-            and os.path.isfile(output / page.path)
+            and os.path.isfile(f"{root}/{page.path}")
         ):
             kept[page.path] = old[1]
         else:
