@@ -31,7 +31,7 @@ from sitegen.cache import (
 )
 from sitegen.config import SiteConfig, theme_dirs
 from sitegen.load import display_path, read_source, scan_sources
-from sitegen.model import Article, OutputFile, OutputPath, SiteIndex
+from sitegen.model import Article, OutputFile, OutputPath, SiteIndex, Slug
 from sitegen.parallel import parallel_map
 from sitegen.problems import Problem, Severity
 from sitegen.progress import Progress
@@ -308,9 +308,15 @@ def _key_of(digests: dict[str, str]) -> Callable[[Article], str]:
     """An article's key: its file's bytes decide everything normalize made of it; the index
     may then change its slug (equal titles) and its topics' display names (merged)."""
 
+    made: dict[Slug, str] = {}  # asked for once per page that shows the article
+
     def key_of(article: Article) -> str:
-        topics = "\x1e".join(t.name for t in article.topics)
-        return f"{digests[str(article.source)]}\x1f{article.slug}\x1f{topics}"
+        found = made.get(article.slug)
+        if found is None:
+            topics = "\x1e".join(t.name for t in article.topics)
+            found = f"{digests[str(article.source)]}\x1f{article.slug}\x1f{topics}"
+            made[article.slug] = found
+        return found
 
     return key_of
 
