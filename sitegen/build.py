@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from sitegen import parallel
 from sitegen.cache import (
     BuildCache,
     BuildState,
@@ -367,7 +368,9 @@ def _render(
     if not todo:
         return []
     try:
-        if len(todo) > 1:  # compile every template once, before the workers fork
+        # Compile every template once, before the workers fork; a small, serial render
+        # compiles only the templates it uses.
+        if len(todo) >= parallel.MIN_PARALLEL_ITEMS and (jobs is None or jobs > 1):
             for name in env.list_templates(filter_func=lambda n: n.endswith((".html", ".xml"))):
                 env.get_template(name)
         with (progress or Progress(False)).stage("rendering", len(todo)) as advance:
