@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from sitegen import parallel
 from sitegen.cache import (
     BuildCache,
     BuildState,
@@ -31,7 +32,7 @@ from sitegen.cache import (
 )
 from sitegen.config import SiteConfig, theme_dirs
 from sitegen.load import display_path, read_source, scan_sources
-from sitegen.model import Article, OutputFile, OutputPath, SiteIndex
+from sitegen.model import Article, OutputFile, OutputPath, SiteIndex, Slug
 from sitegen.parallel import parallel_map
 from sitegen.problems import Problem, Severity
 from sitegen.progress import Progress
@@ -313,9 +314,15 @@ def _key_of(digests: dict[str, str]) -> Callable[[Article], str]:
     """An article's key: its file's bytes decide everything normalize made of it; the index
     may then change its slug (equal titles) and its topics' display names (merged)."""
 
+    made: dict[Slug, str] = {}  # asked for once per page that shows the article
+
     def key_of(article: Article) -> str:
-        topics = "\x1e".join(t.name for t in article.topics)
-        return f"{digests[str(article.source)]}\x1f{article.slug}\x1f{topics}"
+        found = made.get(article.slug)
+        if found is None:
+            topics = "\x1e".join(t.name for t in article.topics)
+            found = f"{digests[str(article.source)]}\x1f{article.slug}\x1f{topics}"
+            made[article.slug] = found
+        return found
 
     return key_of
 
@@ -341,13 +348,14 @@ def _unchanged(
     manifest = read_manifest(output)
     todo: list[Page] = []
     kept: dict[str, str] = {}
+    root = str(output)  # plain strings: a Path per page costs more than the check
     for page, key in zip(plan, keys, strict=True):
         old = state.pages.get(page.path)
         if (
             old is not None
             and old[0] == key
             and manifest.get(page.path) == old[1]
-            and os.path.isfile(output / page.path)
+            and os.path.isfile(f"{root}/{page.path}")
         ):
             kept[page.path] = old[1]
         else:
@@ -365,7 +373,9 @@ def _render(
     if not todo:
         return []
     try:
-        if len(todo) > 1:  # compile every template once, before the workers fork
+        # Compile every template once, before the workers fork; a small, serial render
+        # compiles only the templates it uses.
+        if len(todo) >= parallel.MIN_PARALLEL_ITEMS and (jobs is None or jobs > 1):
             for name in env.list_templates(filter_func=lambda n: n.endswith((".html", ".xml"))):
                 env.get_template(name)
         with (progress or Progress(False)).stage("rendering", len(todo)) as advance:
@@ -424,7 +434,9 @@ def _save_state(
     output: Path,
     state_pages: dict[str, tuple[str, str, int]] | None,
 ) -> None:
-    made = {f.path: (content_hash(f.data), len(f.data)) for f in files}
+    # write_output hashed every file already (the same hash): no need to do it again.
+    digests = result.written.digests if result.written else {}
+    made = {f.path: (digests.get(f.path) or content_hash(f.data), len(f.data)) for f in files}
     old = state_pages or {}
     pages: dict[str, tuple[str, str, int]] = {}
     for page, key in zip(plan, keys, strict=True):

@@ -7,7 +7,7 @@ build time, so an unchanged site gives byte-identical feeds.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import jinja2
@@ -83,10 +83,15 @@ def entry(article: Article, config: SiteConfig) -> Entry:
 
 
 def make_feed(
-    articles: Sequence[Article], config: SiteConfig, path: str, page: str, title: str
+    articles: Sequence[Article],
+    config: SiteConfig,
+    path: str,
+    page: str,
+    title: str,
+    entry_of: Callable[[Article, SiteConfig], Entry] = entry,
 ) -> Feed:
     """The newest ``feed_size`` of ``articles`` (newest first) as the feed at ``path``."""
-    entries = tuple(entry(a, config) for a in articles[: config.feed_size])
+    entries = tuple(entry_of(a, config) for a in articles[: config.feed_size])
     return Feed(
         id=feed_id(config, path),
         title=xml_text(title),
@@ -102,11 +107,25 @@ def make_feed(
 def feed_files(index: SiteIndex, config: SiteConfig, env: jinja2.Environment) -> list[OutputFile]:
     """The site feed and one feed per topic."""
     template = env.get_template("feed.xml")
-    feeds = [(SITE_FEED, make_feed(index.articles, config, SITE_FEED, "", config.title), "site")]
+    made: dict[str, Entry] = {}  # an article is in the site feed and its topics' feeds
+
+    def entry_of(article: Article, config: SiteConfig) -> Entry:
+        found = made.get(article.slug)
+        if found is None:
+            found = made[article.slug] = entry(article, config)
+        return found
+
+    feeds = [
+        (
+            SITE_FEED,
+            make_feed(index.articles, config, SITE_FEED, "", config.title, entry_of),
+            "site",
+        )
+    ]
     for slug, topic in index.topics.items():
         path = f"topics/{slug}/{SITE_FEED}"
         title = f"{topic.name} · {config.title}"
-        feed = make_feed(topic.articles, config, path, f"topics/{slug}/", title)
+        feed = make_feed(topic.articles, config, path, f"topics/{slug}/", title, entry_of)
         feeds.append((path, feed, f"topic {topic.name}"))
     return [
         OutputFile(OutputPath(path), template.render(feed=feed).encode("utf-8"), f"{source} feed")

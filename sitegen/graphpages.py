@@ -102,18 +102,22 @@ class GraphViews:
         self, articles: Sequence[Article]
     ) -> tuple[list[Article], list[tuple[Coverage, ...]]]:
         """The first article of each story in ``articles`` and the coverage of the others."""
+        leads = self.story_leads(articles)
+        return leads, [self.siblings(a.slug) for a in leads]
+
+    def story_leads(self, articles: Sequence[Article]) -> list[Article]:
+        """The first article of each story in ``articles``: listings show one card a story."""
+        cluster_of = self.graph.cluster_of
         leads: list[Article] = []
-        coverage: list[tuple[Coverage, ...]] = []
         seen: set[Slug] = set()
         for article in articles:
-            story = self.graph.cluster_of.get(article.slug)
+            story = cluster_of.get(article.slug)
             if story is not None:
                 if story in seen:
                     continue
                 seen.add(story)
             leads.append(article)
-            coverage.append(self.siblings(article.slug))
-        return leads, coverage
+        return leads
 
     # -- the graph page ----------------------------------------------------------------------
 

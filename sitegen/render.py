@@ -24,7 +24,7 @@ from sitegen.model import (
     Slug,
 )
 from sitegen.relate import relate
-from sitegen.views import Coverage, Link, PageUrl, Urls, ViewFactory, pick_lead
+from sitegen.views import Card, Coverage, Link, PageUrl, Urls, ViewFactory, pick_lead
 
 GRAPH_PAGE_SIZE = 100  # articles with their related links per page of the graph page's list
 
@@ -105,7 +105,23 @@ class Renderer:
         # rel of every link that leaves the site: no window.opener, no Referer, and nofollow
         # when the site asks for it (content links are not the site owner's endorsement).
         external_rel = "noopener noreferrer" + (" nofollow" if config.nofollow_external else "")
-        env.globals.update(site=self.site, url=self.urls, external_rel=external_rel)
+        env.globals.update(
+            site=self.site, url=self.urls, external_rel=external_rel, card_html=self.card_html
+        )
+        self._card_html: dict[str, Any] = {}
+
+    def card_html(self, card: Card, also: Sequence[Coverage] = ()) -> Any:
+        """``partials/card.html`` for one story, rendered once per build and process: the
+        same card is on the home page, its topics' and its provider's pages. It sees
+        ``card``, ``also`` (the story's other coverage) and the site's globals."""
+        key = card.url
+        found = self._card_html.get(key)
+        if found is None:
+            from markupsafe import Markup
+
+            html = self.env.get_template("partials/card.html").render(card=card, also=also)
+            found = self._card_html[key] = Markup(html)  # safe: rendered with autoescape
+        return found
 
     def page(self, path: str, template: str, source: str, **context: Any) -> OutputFile:
         """Render one template to ``path`` (a folder URL gets ``index.html``)."""
@@ -194,7 +210,7 @@ class Renderer:
 
     def graph_pages(self, index: SiteIndex) -> Iterator[OutputFile]:
         """The graph page (its article list paginated) and graph.json, its data."""
-        for page in _graph_plan(index, self.graph, repr):
+        for page in _graph_plan(index, self.graph, PageKeys(index, self.graph.graph, repr)):
             yield page.make(self)
 
     def _graph_url(self, page: int) -> str:
@@ -218,6 +234,77 @@ class Page:
     make: Callable[[Renderer], OutputFile]
 
 
+class PageKeys:
+    """Cheap strings for the deps of pages that show other articles: each names exactly
+    what a page shows of them, taken from the articles and the graph's edge lists rather
+    than from rendered view models, and memoized, so planning 10,000 article pages costs a
+    fraction of rendering one in ten of them."""
+
+    def __init__(self, index: SiteIndex, graph: RelatedGraph, key_of: KeyOf) -> None:
+        self.by_slug = index.by_slug
+        self.graph = graph
+        self.key_of = key_of
+        self._shown: dict[Slug, str] = {}
+        self._near: dict[Slug, str] = {}
+
+    def shown(self, slug: Slug) -> str:
+        """What a page shows of another article: its URL, title, provider and date (in a
+        link, a Related entry, a graph node, a coverage line)."""
+        found = self._shown.get(slug)
+        if found is None:
+            a = self.by_slug[slug]
+            provider = a.provider.name if a.provider else ""
+            when = a.published.isoformat() if a.published else ""
+            found = self._shown[slug] = f"{slug}\x1f{a.title}\x1f{provider}\x1f{when}"
+        return found
+
+    def near(self, slug: Slug) -> str:
+        """A related article as an article page shows it: itself, and its own related
+        articles with their scores (ring 2 and the lines of the local graph)."""
+        found = self._near.get(slug)
+        if found is None:
+            shown = self.shown
+            edges = self.graph.edges.get(slug, ())
+            found = self._near[slug] = (
+                shown(slug) + "\x1d" + "\x1e".join(f"{e.score} {shown(e.target)}" for e in edges)
+            )
+        return found
+
+    def coverage(self, slug: Slug) -> str:
+        """The other articles of the story ``slug`` is in, as coverage lines show them."""
+        if slug not in self.graph.cluster_of:
+            return ""
+        return "\x1e".join(self.shown(s) for s in self.graph.siblings(slug))
+
+    def card(self, article: Article) -> str:
+        """An article as a listing's card shows it, with its story's other coverage."""
+        return f"{self.key_of(article)}\x1d{self.coverage(article.slug)}"
+
+    def links(self, article: Article) -> str:
+        """An article as the graph page's list shows it: its link and its related links."""
+        targets = self.graph.edges.get(article.slug, ())
+        return "\x1e".join([self.shown(article.slug), *(self.shown(e.target) for e in targets)])
+
+    def article(self, article: Article) -> tuple[str, ...]:
+        """Everything an article page shows: the article, its Related section (entries,
+        reasons, outside links, other coverage) and its local graph (two hops)."""
+        edges = self.graph.edges.get(article.slug, ())
+        own = "\x1e".join(f"{e.target} {e.score} {'|'.join(e.reasons)}" for e in edges)
+        outside = self.graph.external.get(article.slug, ())
+        # The outside links are some of the article's own entries (so its key covers them):
+        # which ones depends on the rest of the site.
+        chosen = (
+            [str(i) for i, link in enumerate(article.related) if link in outside] if outside else []
+        )
+        return (
+            self.key_of(article),
+            own,
+            ",".join(chosen),
+            self.coverage(article.slug),
+            *(self.near(e.target) for e in edges),
+        )
+
+
 def file_path(url_path: str) -> OutputPath:
     """The file a page URL is written to: a folder URL gets ``index.html``."""
     return OutputPath(
@@ -232,15 +319,16 @@ def plan_site(
     graph: RelatedGraph | None = None,
 ) -> list[Page]:
     """Every page of the site, not yet rendered: home, articles, topics, providers, the
-    graph, 404. The related-articles parts of a page are in its deps as their view models
-    (cheap next to rendering), so a change anywhere in an article's neighbourhood re-renders
-    it."""
+    graph, 404. A page's deps name what it shows of other articles through cheap strings
+    made from the graph's edge lists (see PageKeys), so a change anywhere in an article's
+    neighbourhood re-renders it, and planning stays far cheaper than rendering."""
     urls = Urls(config.base_path)
     if graph is None:
         graph = relate(index, config.related_count)
     gv = GraphViews(index, graph, ViewFactory(urls, config.tz))
+    keys = PageKeys(index, graph, key_of)
     pages = _listing_plan(
-        index.articles, "", urls.home, "index.html", "home page", config, key_of, gv, True
+        index.articles, "", urls.home, "index.html", "home page", config, keys, gv, True
     )
     for a in index.articles:
         path = f"articles/{a.slug}/"
@@ -248,7 +336,7 @@ def plan_site(
             Page(
                 file_path(path),
                 str(a.source),
-                (path, "article.html", key_of(a), repr(gv.related(a))),
+                (path, "article.html", *keys.article(a)),
                 lambda r, a=a: r.article_page(a),  # type: ignore[misc]
             )
         )
@@ -264,13 +352,13 @@ def plan_site(
                     f"{kind}.html",
                     f"{kind} {listing.name}",
                     config,
-                    key_of,
+                    keys,
                     gv,
                     name=listing.name,
                     slug=listing.slug,
                 )
             )
-    pages.extend(_graph_plan(index, gv, key_of))
+    pages.extend(_graph_plan(index, gv, keys))
     pages.append(
         Page(
             OutputPath("404.html"),
@@ -298,28 +386,27 @@ def _listing_plan(
     template: str,
     source: str,
     config: SiteConfig,
-    key_of: KeyOf,
+    keys: PageKeys,
     gv: GraphViews,
     with_lead: bool = False,
     **context: str,
 ) -> list[Page]:
     size = config.page_size
-    leads, coverage = gv.stories(articles)
+    leads = gv.story_leads(articles)
     count = max(1, math.ceil(len(leads) / size))
     plan = []
     for n in range(1, count + 1):
         chunk = leads[(n - 1) * size : n * size]
-        stories = coverage[(n - 1) * size : n * size]
         path = base + (f"page/{n}/" if n > 1 else "")
         deps = (path, template, source, repr(sorted(context.items())), f"{n}/{count}/{with_lead}")
         plan.append(
             Page(
                 file_path(path),
                 source,
-                (*deps, str(len(articles)), repr(stories), *(key_of(a) for a in chunk)),
-                lambda r, c=chunk, s=stories, n=n: r.listing_page(  # type: ignore[misc]
+                (*deps, str(len(articles)), *(keys.card(a) for a in chunk)),
+                lambda r, c=chunk, n=n: r.listing_page(  # type: ignore[misc]
                     c,
-                    s,
+                    [r.graph.siblings(a.slug) for a in c],
                     n,
                     count,
                     len(articles),
@@ -335,7 +422,7 @@ def _listing_plan(
     return plan
 
 
-def _graph_plan(index: SiteIndex, gv: GraphViews, key_of: KeyOf) -> list[Page]:
+def _graph_plan(index: SiteIndex, gv: GraphViews, keys: PageKeys) -> list[Page]:
     """The graph page, paginated, and its two data files."""
     import hashlib
 
@@ -353,12 +440,12 @@ def _graph_plan(index: SiteIndex, gv: GraphViews, key_of: KeyOf) -> list[Page]:
     for n in range(1, count + 1):
         chunk = index.articles[(n - 1) * size : n * size]
         path = "graph/" + (f"page/{n}/" if n > 1 else "")
-        deps = (path, "graph.html", shared, f"{n}/{count}/{total}", repr(gv.article_links(chunk)))
+        deps = (path, "graph.html", shared, f"{n}/{count}/{total}")
         plan.append(
             Page(
                 file_path(path),
                 "graph page",
-                (*deps, *(key_of(a) for a in chunk)),
+                (*deps, *(keys.links(a) for a in chunk)),
                 lambda r, c=chunk, n=n: r.graph_page(  # type: ignore[misc]
                     c, n, count, total, r.graph_context()
                 ),

@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from markupsafe import Markup, escape
+
 from sitegen.model import Article, Image, Listing, Provider, RelatedLink, Topic
 
 PageUrl = Callable[[int], str]  # page number -> URL of that page of a listing
@@ -105,14 +107,21 @@ class ViewFactory:
     def __init__(self, urls: Urls, tz: ZoneInfo) -> None:
         self.urls = urls
         self.tz = tz
+        # An article is shown on many pages (listings, neighbours' Related sections): its
+        # views are made once per build and process.
+        self._dates: dict[datetime, DateView] = {}
+        self._cards: dict[str, Card] = {}
 
     def date(self, when: datetime | None) -> DateView | None:
         if when is None:
             return None
-        local = when.astimezone(self.tz)
-        iso = when.strftime("%Y-%m-%dT%H:%M:%SZ")
-        day = f"{local.day} {local:%b %Y}"
-        return DateView(iso, f"{day}, {local:%H:%M}", day)
+        found = self._dates.get(when)
+        if found is None:
+            local = when.astimezone(self.tz)
+            iso = when.strftime("%Y-%m-%dT%H:%M:%SZ")
+            day = f"{local.day} {local:%b %Y}"
+            found = self._dates[when] = DateView(iso, f"{day}, {local:%H:%M}", day)
+        return found
 
     def topic(self, topic: Topic) -> Link:
         return Link(self.urls.topic(topic.slug), topic.name)
@@ -121,6 +130,12 @@ class ViewFactory:
         return Link(self.urls.provider(provider.slug), provider.name) if provider else None
 
     def card(self, article: Article) -> Card:
+        found = self._cards.get(article.slug)
+        if found is None or found.title != article.title:  # the same article, not a namesake
+            found = self._cards[article.slug] = self._card(article)
+        return found
+
+    def _card(self, article: Article) -> Card:
         return Card(
             url=self.urls.article(article.slug),
             title=article.title,
@@ -233,6 +248,18 @@ class GraphNode:
     label_x: float
     label_y: float
 
+    # The drawing's numbers as attributes, made in one go: a page draws some 20 nodes and
+    # 25 lines, and one template expression per number was most of an article page's cost.
+    @property
+    def circle_attrs(self) -> Markup:
+        return Markup(f'cx="{self.x}" cy="{self.y}" r="{self.r}"')  # safe: numbers only
+
+    @property
+    def label_attrs(self) -> Markup:
+        return Markup(  # safe: numbers and one of three words
+            f'x="{self.label_x}" y="{self.label_y}" text-anchor="{escape(self.anchor)}"'
+        )
+
 
 @dataclass(frozen=True)
 class GraphLine:
@@ -241,6 +268,13 @@ class GraphLine:
     x2: float
     y2: float
     width: float
+
+    @property
+    def attrs(self) -> Markup:
+        return Markup(  # safe: numbers only
+            f'x1="{self.x1}" y1="{self.y1}" x2="{self.x2}" y2="{self.y2}" '
+            f'stroke-width="{self.width}"'
+        )
 
 
 @dataclass(frozen=True)

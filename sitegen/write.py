@@ -16,6 +16,7 @@ import hashlib
 import json
 import os
 import shutil
+import stat
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -45,6 +46,7 @@ class WriteReport:
     unchanged: int = 0
     deleted: list[str] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
+    digests: dict[str, str] = field(default_factory=dict)  # the new manifest: path -> hash
 
 
 def check_output_dir(output: Path, protected: dict[str, Path]) -> None:
@@ -109,8 +111,22 @@ def find_collisions(files: Iterable[_Placed]) -> list[Problem]:
     return found
 
 
+# Paths already found plain in this process: a build checks every path of the site up to
+# four times (rendered files, journal, manifest read before and after the commit).
+_PLAIN_PATHS: set[str] = set()
+
+
 def path_problem(path: str) -> str:
     """Why ``path`` cannot be written below the output folder, or "" when it can."""
+    if path in _PLAIN_PATHS:
+        return ""
+    why = _path_problem(path)
+    if not why and len(_PLAIN_PATHS) < 1_000_000:
+        _PLAIN_PATHS.add(path)
+    return why
+
+
+def _path_problem(path: str) -> str:
     if not path or path.startswith("/"):
         return "is empty or absolute"
     parts = path.split("/")
@@ -151,6 +167,7 @@ def write_output(
     try:
         new, staged = _stage(output, staging, files, old, report, kept or {})
         deletes = _stale(output, old, new, report)
+        report.digests = new
         changed = bool(staged or deletes or old != new)
         if changed:
             _commit(output, {"moves": staged, "deletes": deletes, "manifest": new})
@@ -188,17 +205,18 @@ def _stage(
             new[path] = digest
             seen.add(path.casefold())
             report.unchanged += 1
+    stage_dir = str(staging)
     for f in files:
-        if f.path.casefold() in seen:
+        key = f.path.casefold()
+        if key in seen:
             continue  # a collision, reported by find_collisions
-        seen.add(f.path.casefold())
+        seen.add(key)
         digest = _digest(f.data)
-        target = output / f.path
-        why = blocked.why(f.path, owned=f.path in old)
+        why, is_file = blocked.why(f.path, owned=f.path in old)
         if why:
             report.problems.append(
                 problem(
-                    target,
+                    output / f.path,
                     1,
                     "output",
                     f"{why}, so it is kept and {f.source} is not written there; "
@@ -208,14 +226,25 @@ def _stage(
             )
             continue
         new[f.path] = digest
-        if old.get(f.path) == digest and target.is_file():
+        if is_file and old.get(f.path) == digest:
             report.unchanged += 1
             continue
-        tmp = staging / f"{len(staged)}"
-        tmp.write_bytes(f.data)
-        staged.append((tmp.name, f.path))
+        name = str(len(staged))
+        _write_new(f"{stage_dir}/{name}", f.data)
+        staged.append((name, f.path))
         report.written.append(f.path)
     return new, staged
+
+
+def _write_new(path: str, data: bytes) -> None:
+    """Create ``path`` holding ``data``: three system calls, where open() makes six."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o666)
+    try:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view) :]
+    finally:
+        os.close(fd)
 
 
 def _digest(data: bytes) -> str:
@@ -224,34 +253,49 @@ def _digest(data: bytes) -> str:
 
 class _Blocked:
     """Finds what stands in the way of writing a path: a file sitegen did not write, or a
-    folder on the way that is a file or a link (which could lead outside the output)."""
+    folder on the way that is a file or a link (which could lead outside the output).
+    One ``lstat`` per file and per folder: a build checks every file of the site."""
 
     def __init__(self, output: Path) -> None:
-        self.output = output
+        self.root = str(output)
         self.folders: dict[str, str] = {}  # folder -> why it cannot be written into
 
-    def why(self, rel: str, *, owned: bool) -> str:
-        parts = rel.split("/")
-        for i in range(1, len(parts)):
-            folder = "/".join(parts[:i])
-            if folder not in self.folders:
-                self.folders[folder] = self._folder_problem(self.output / folder)
-            if self.folders[folder]:
-                return self.folders[folder]
-        target = self.output / rel
-        if target.is_symlink() or (target.exists() and not target.is_file()):
-            return "is a folder or a link, not a file sitegen wrote"
-        if not owned and os.path.lexists(target):
-            return "was not made by sitegen"
-        return ""
+    def why(self, rel: str, *, owned: bool) -> tuple[str, bool]:
+        """Why ``rel`` cannot be written ("" when it can), and whether a file is there."""
+        end = rel.find("/")
+        while end != -1:
+            folder = rel[:end]
+            why = self.folders.get(folder)
+            if why is None:
+                why = self.folders[folder] = self._folder_problem(folder)
+            if why:
+                return why, False
+            end = rel.find("/", end + 1)
+        mode = _lstat_mode(f"{self.root}/{rel}")
+        if mode is None:
+            return "", False
+        if not stat.S_ISREG(mode):
+            return "is a folder or a link, not a file sitegen wrote", False
+        if not owned:
+            return "was not made by sitegen", True
+        return "", True
 
-    @staticmethod
-    def _folder_problem(folder: Path) -> str:
-        if folder.is_symlink():
-            return f"{folder.name}/ is a link to elsewhere"
-        if os.path.lexists(folder) and not folder.is_dir():
-            return f"{folder.name} is a file where a folder is needed"
-        return ""
+    def _folder_problem(self, folder: str) -> str:
+        mode = _lstat_mode(f"{self.root}/{folder}")
+        name = folder.rpartition("/")[2]
+        if mode is None or stat.S_ISDIR(mode):
+            return ""
+        if stat.S_ISLNK(mode):
+            return f"{name}/ is a link to elsewhere"
+        return f"{name} is a file where a folder is needed"
+
+
+def _lstat_mode(path: str) -> int | None:
+    """The file type and mode of ``path`` itself (a link is not followed); None if absent."""
+    try:
+        return os.lstat(path).st_mode
+    except (FileNotFoundError, NotADirectoryError):
+        return None
 
 
 def _stale(
@@ -305,26 +349,49 @@ def recover(output: Path) -> list[Problem]:
         except OSError as exc:
             problems.append(problem(target, 1, "output", f"could not be removed ({exc})"))
         _remove_empty_parents(target.parent, output)
-    staging = output / STAGING
+    staging = f"{output}/{STAGING}"
+    made: set[str] = set()  # folders known to be there
     for name, rel in moves:
-        source, target = staging / name, output / rel
+        source, target = f"{staging}/{name}", output / rel
         try:
-            if source.is_file():
-                target.parent.mkdir(parents=True, exist_ok=True)
-                os.replace(source, target)
-            elif not target.is_file() or _digest(target.read_bytes()) != manifest.get(rel):
-                raise FileNotFoundError(f"the staged copy of {rel} is gone")
+            _move(source, str(target), made)
+        except FileNotFoundError:
+            # Moved already (by the run that was killed), or gone: keep the file in place
+            # only if it is the one the journal names.
+            try:
+                if not target.is_file() or _digest(target.read_bytes()) != manifest.get(rel):
+                    raise FileNotFoundError(f"the staged copy of {rel} is gone") from None
+            except OSError as exc:
+                _keep_owned(target, rel, manifest, problems, exc)
         except OSError as exc:
-            # Keep owning what is there (the last build's copy), under its real digest, so
-            # the next build replaces it instead of taking it for a user's file.
-            if target.is_file() and not target.is_symlink():
-                manifest[rel] = _digest(target.read_bytes())
-            else:
-                manifest.pop(rel, None)
-            problems.append(problem(target, 1, "output", f"could not be written ({exc})"))
+            _keep_owned(target, rel, manifest, problems, exc)
     _write_manifest(output, manifest)
     journal_path.unlink()
     return problems
+
+
+def _move(source: str, target: str, made: set[str]) -> None:
+    """Move a staged file into place, making its folder first when it is not there yet
+    (FileNotFoundError: the staged file is gone)."""
+    folder = target.rpartition("/")[0]
+    if folder not in made:
+        if not os.path.lexists(source):
+            raise FileNotFoundError(source)
+        os.makedirs(folder, exist_ok=True)
+        made.add(folder)
+    os.replace(source, target)
+
+
+def _keep_owned(
+    target: Path, rel: str, manifest: dict[str, str], problems: list[Problem], exc: OSError
+) -> None:
+    """Keep owning what is there (the last build's copy), under its real digest, so the next
+    build replaces it instead of taking it for a user's file."""
+    if target.is_file() and not target.is_symlink():
+        manifest[rel] = _digest(target.read_bytes())
+    else:
+        manifest.pop(rel, None)
+    problems.append(problem(target, 1, "output", f"could not be written ({exc})"))
 
 
 def _read_journal(path: Path) -> tuple[list[tuple[str, str]], list[str], dict[str, str]]:
@@ -358,10 +425,18 @@ def read_manifest(output: Path) -> dict[str, str]:
     return {str(k): str(v) for k, v in files.items() if not path_problem(str(k))}
 
 
+def manifest_text(files: Mapping[str, str]) -> str:
+    """The manifest as ``json.dumps(..., indent=0)`` writes it (one entry a line), made
+    with the C string encoder: the indenting encoder is pure Python and slow at 10,000s."""
+    quote = json.encoder.encode_basestring_ascii
+    entries = ",\n".join(f"{quote(k)}: {quote(files[k])}" for k in sorted(files))
+    head = f'{{\n"generator": {quote(f"sitegen {__version__}")},\n"files": {{'
+    return f"{head}\n{entries}\n}}\n}}" if files else f"{head}}}\n}}"
+
+
 def _write_manifest(output: Path, files: dict[str, str]) -> None:
-    body = {"generator": f"sitegen {__version__}", "files": dict(sorted(files.items()))}
     tmp = output / (MANIFEST + ".tmp")
-    tmp.write_text(json.dumps(body, indent=0), encoding="utf-8")
+    tmp.write_text(manifest_text(files), encoding="utf-8")
     os.replace(tmp, output / MANIFEST)
 
 

@@ -273,3 +273,47 @@ def test_cache_lives_beside_the_output_and_is_safe_to_delete(site: Path) -> None
     edit_topics(site)
     run(site)
     assert_same_as_cold(site)
+
+
+def _ring_two(site: Path) -> tuple[str, Path]:
+    """An article page and the source of an article its local graph shows on ring 2 only
+    (related to a related article): the farthest thing an article page shows."""
+    from sitegen.layout import local_graph
+    from sitegen.relate import relate
+
+    result = run(site, "probe", cache=False)
+    assert result.index is not None
+    graph = relate(result.index, 8)
+    for article in result.index.articles:
+        nodes, _ = local_graph(graph, article.slug)
+        for node in nodes:
+            if node.ring == 2:
+                far = result.index.by_slug[node.slug]
+                shutil.rmtree(site / "probe")
+                return f"articles/{article.slug}/index.html", Path(far.source)
+    raise AssertionError("no local graph of the sample site has a second ring")
+
+
+@pytest.mark.parametrize(
+    ("edit", "shown"),
+    [
+        (("title: ", "title: Retitled "), True),  # the node's tooltip
+        (("provider:\n  name: ", "provider:\n  name: Renamed "), False),  # not on ring 2
+        # A date moves the article in the graph too: only the output is compared.
+        (("publishedDateTime: 20", "publishedDateTime: 19"), None),
+    ],
+)
+def test_editing_an_article_rerenders_the_pages_that_show_it_two_hops_away(
+    site: Path, edit: tuple[str, str], shown: bool | None
+) -> None:
+    page, far = _ring_two(site)
+    run(site)
+    (source,) = [p for p in (site / "content").rglob(far.name) if p.samefile(far)]
+    text = source.read_text(encoding="utf-8")
+    assert edit[0] in text
+    source.write_text(text.replace(edit[0], edit[1], 1), encoding="utf-8")
+    again = run(site)
+    assert_same_as_cold(site)
+    assert again.written is not None
+    if shown is not None:
+        assert (page in again.written.written) == shown
