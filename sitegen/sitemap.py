@@ -3,6 +3,8 @@
 The sitemap lists every HTML page the build makes but the 404 page, so it cannot drift from
 the pages; ``lastmod`` is the article's date, or for a listing page its newest article's.
 Sitemaps need absolute URLs, so without a base_url there is no sitemap (the build says so).
+A sitemap may list at most 50,000 URLs: a bigger site gets ``sitemap-1.xml``,
+``sitemap-2.xml``... and ``sitemap.xml`` becomes the sitemap index naming them.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from sitegen.model import Article, OutputFile, OutputPath, SiteIndex
 from sitegen.public import absolute_url, iso
 
 SITEMAP = "sitemap.xml"
+MAX_URLS = 50_000  # the sitemaps.org limit per file
 NOT_LISTED = {"404.html"}
 
 
@@ -86,8 +89,20 @@ def sitemap_files(
         template = env.get_template("sitemap.xml")
         # A theme's own sitemap.xml is rendered; the built-in one is made as plain text.
         builtin = _is_builtin(template.filename)
-        xml = sitemap_xml(urls) if builtin else template.render(urls=urls)
-        out.append(OutputFile(OutputPath(SITEMAP), xml.encode("utf-8"), "sitemap"))
+        chunks = [urls[start : start + MAX_URLS] for start in range(0, len(urls), MAX_URLS)]
+        if len(chunks) <= 1:
+            xml = sitemap_xml(urls) if builtin else template.render(urls=urls)
+            out.append(OutputFile(OutputPath(SITEMAP), xml.encode("utf-8"), "sitemap"))
+        else:
+            parts = []
+            for number, chunk in enumerate(chunks, start=1):
+                name = f"sitemap-{number}.xml"
+                xml = sitemap_xml(chunk) if builtin else template.render(urls=chunk)
+                out.append(OutputFile(OutputPath(name), xml.encode("utf-8"), "sitemap"))
+                newest = max((u.lastmod for u in chunk), default="")
+                parts.append(SitemapUrl(absolute_url(config, name), newest))
+            xml = sitemap_index_xml(parts)
+            out.append(OutputFile(OutputPath(SITEMAP), xml.encode("utf-8"), "sitemap index"))
         sitemap_url = absolute_url(config, SITEMAP)
     robots = env.get_template("robots.txt").render(sitemap_url=sitemap_url)
     out.append(OutputFile(OutputPath("robots.txt"), robots.encode("utf-8"), "robots.txt"))
@@ -109,6 +124,23 @@ def sitemap_xml(urls: Sequence[SitemapUrl]) -> str:
             parts.append(f"    <lastmod>{escape(url.lastmod)}</lastmod>\n")
         parts.append("  </url>\n")
     parts.append("</urlset>\n")
+    return "".join(parts)
+
+
+def sitemap_index_xml(sitemaps: Sequence[SitemapUrl]) -> str:
+    """A sitemap index: one ``<sitemap>`` per part, its lastmod the newest in it."""
+    from markupsafe import escape
+
+    parts = [
+        '<?xml version="1.0" encoding="UTF-8"?>\n',
+        '<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n',
+    ]
+    for sitemap in sitemaps:
+        parts.append(f"  <sitemap>\n    <loc>{escape(sitemap.loc)}</loc>\n")
+        if sitemap.lastmod:
+            parts.append(f"    <lastmod>{escape(sitemap.lastmod)}</lastmod>\n")
+        parts.append("  </sitemap>\n")
+    parts.append("</sitemapindex>\n")
     return "".join(parts)
 
 

@@ -76,3 +76,34 @@ def test_without_a_base_url_there_is_no_sitemap_and_the_build_says_so(root_site)
     assert not (output / "sitemap.xml").exists()
     assert "Sitemap:" not in (output / "robots.txt").read_text()
     assert any("sitemap" in note for note in result.notes)
+
+
+def test_a_site_over_the_url_limit_gets_a_sitemap_index(tmp_path, schema, monkeypatch):
+    from conftest import build_sample
+
+    from sitegen import sitemap
+
+    monkeypatch.setattr(sitemap, "MAX_URLS", 25)  # the sample site has about 90 pages
+    config, result = build_sample(tmp_path / "out", base_url=SUB_BASE_URL, search=False)
+    output = config.path("output_dir")
+    index_schema = etree.XMLSchema(etree.parse(str(XSD.with_name("siteindex.xsd"))))
+    index = etree.parse(str(output / "sitemap.xml"))
+    index_schema.assertValid(index)
+    parts = [e.text for e in index.findall("s:sitemap/s:loc", NS)]
+    assert len(parts) >= 3
+    locs = []
+    for number, loc in enumerate(parts, start=1):
+        assert loc == f"{SUB_BASE_URL}sitemap-{number}.xml"
+        doc = etree.parse(str(output / f"sitemap-{number}.xml"))
+        schema.assertValid(doc)
+        found = [e.text for e in doc.findall("s:url/s:loc", NS)]
+        assert 0 < len(found) <= 25
+        locs.extend(found)
+    pages = [
+        SUB_BASE_URL + f.path.removesuffix("index.html")
+        for f in result.files
+        if f.path.endswith(".html") and f.path != "404.html"
+    ]
+    assert sorted(locs) == sorted(pages) and len(set(locs)) == len(locs)
+    robots = (output / "robots.txt").read_text(encoding="utf-8")
+    assert f"Sitemap: {SUB_BASE_URL}sitemap.xml" in robots
