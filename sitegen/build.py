@@ -250,9 +250,12 @@ def build(
 
     with _timed(result, "relate"):
         # The state of the last build lets relate redo only what the changes can affect.
-        relate_fingerprint = parse_fingerprint(("relate",)) if cache else ""
+        # Its signatures are the files' hashes: the settings normalize reads are in here.
+        relate_fingerprint = parse_fingerprint(("relate", _parse_settings(config))) if cache else ""
         old_relate = cache.load_relate(relate_fingerprint) if cache else None
-        graph, relate_state = relate_with_state(index, config.related_count, old_relate)
+        graph, relate_state = relate_with_state(
+            index, config.related_count, old_relate, _key_of(digests)
+        )
     with _timed(result, "plan"):
         plan = render.plan_site(index, config, _key_of(digests), graph)
         collisions = find_collisions(plan)
@@ -493,18 +496,25 @@ def _repeat(result: BuildResult, state: QuickState) -> BuildResult:
 def _content_key(config: SiteConfig) -> Callable[[Article], str]:
     """An article's path inside the content folder: the same whatever folder sitegen runs
     in, so the slug suffix of a duplicate title (made from it) never changes."""
-    content = config.path("content_dir")
-    cwd = Path.cwd()
-    folders: dict[Path, Path] = {}  # resolved once per folder, not once per article
+    content = str(config.path("content_dir"))
+    cwd = os.getcwd()
+    # Plain strings and one realpath per folder: this runs for every article of every build.
+    folders: dict[str, str] = {}
+    below = content.rstrip(os.sep) + os.sep
 
     def key(article: Article) -> str:
-        path = cwd / article.source
-        if path.is_symlink():  # resolved on its own: it may point anywhere
-            return display_path(path.resolve(), content).as_posix()
-        folder = folders.get(path.parent)
-        if folder is None:
-            folder = folders[path.parent] = path.parent.resolve()
-        return display_path(folder / path.name, content).as_posix()
+        path = os.path.join(cwd, article.source)
+        if os.path.islink(path):  # resolved on its own: it may point anywhere
+            real = os.path.realpath(path)
+        else:
+            parent, name = os.path.split(path)
+            folder = folders.get(parent)
+            if folder is None:
+                folder = folders[parent] = os.path.realpath(parent)
+            real = os.path.join(folder, name)
+        if real.startswith(below):
+            return real[len(below) :].replace(os.sep, "/")
+        return Path(real).as_posix()  # outside the content folder (display_path's rule)
 
     return key
 

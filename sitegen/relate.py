@@ -45,7 +45,7 @@ import math
 import re
 from bisect import bisect_left, insort
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Hashable, Iterable, Sequence
 from itertools import chain
 from operator import itemgetter, mul
 from typing import Any
@@ -84,7 +84,7 @@ LINKED_TITLE_JACCARD = 0.25
 STORY_DAYS = 7.0
 LINKED_STORY_DAYS = 4.0
 
-STATE_FORMAT = 1
+STATE_FORMAT = 2
 MAX_CHANGED_SHARE = 0.1  # more changed articles than this share: relate in full
 
 _DAY = 86400.0
@@ -114,17 +114,25 @@ def relate(index: SiteIndex, count: int = 8) -> RelatedGraph:
 
 
 def relate_with_state(
-    index: SiteIndex, count: int, state: RelateState | None
+    index: SiteIndex,
+    count: int,
+    state: RelateState | None,
+    signature: Callable[[Article], Hashable] | None = None,
 ) -> tuple[RelatedGraph, RelateState]:
     """relate, reusing ``state`` (what an earlier call returned, for any index) when it can:
-    the graph is the same either way. Returns the graph and the state for the next call."""
+    the graph is the same either way. Returns the graph and the state for the next call.
+
+    ``signature`` names what relate reads of an article: equal signatures must mean equal
+    fields (the build passes a short key made from the file's hash, so the saved state stays
+    small); by default the fields themselves."""
     articles = index.articles
+    sign = signature or _signature
     if isinstance(state, RelateState) and state.usable(count):
-        graph = state.update(articles)
+        graph = state.update(articles, sign)
         if graph is not None:
             return graph, state
     state = RelateState(count)
-    return state.full(articles), state
+    return state.full(articles, sign), state
 
 
 # -- words -----------------------------------------------------------------------------------
@@ -249,13 +257,26 @@ class RelateState:
         # URL key / title key -> the ids known by it, in index order: the first one wins.
         self.url_holders: dict[str, list[int]] = {}
         self.title_holders: dict[str, list[int]] = {}
+        self._sign: Callable[[Article], Hashable] = _signature  # set by full and update
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = dict(self.__dict__)
+        del state["_sign"]  # a function of the build that made the state: not saved
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self._sign = _signature
 
     def usable(self, count: int) -> bool:
         return getattr(self, "format", None) == STATE_FORMAT and self.count == count
 
     # -- full ------------------------------------------------------------------------------
 
-    def full(self, articles: Sequence[Article]) -> RelatedGraph:
+    def full(
+        self, articles: Sequence[Article], sign: Callable[[Article], Hashable]
+    ) -> RelatedGraph:
+        self._sign = sign
         n = len(articles)
         self.n_rounded = _rounded(n) if n else 0.0
         self._grow(n)
@@ -296,7 +317,7 @@ class RelateState:
 
     def _read(self, i: int, article: Article) -> None:
         """The per-article data that depends on the article alone."""
-        self.sig[i] = _signature(article)
+        self.sig[i] = self._sign(article)
         self.source[i] = str(article.source)
         self.tkey[i] = title_key(article.title)
         self.slug[i] = article.slug
@@ -584,8 +605,11 @@ class RelateState:
 
     # -- incremental -----------------------------------------------------------------------
 
-    def update(self, articles: Sequence[Article]) -> RelatedGraph | None:
+    def update(
+        self, articles: Sequence[Article], sign: Callable[[Article], Hashable]
+    ) -> RelatedGraph | None:
         """Bring the state to ``articles``; None when a full relate is the better way."""
+        self._sign = sign
         n = len(articles)
         if not n or _rounded(n) != self.n_rounded:
             return None  # every weight changes
@@ -597,7 +621,7 @@ class RelateState:
         changed = [
             k
             for k, (i, a) in enumerate(zip(ids, articles, strict=True))
-            if i < 0 or sig[i] != _signature(a)
+            if i < 0 or sig[i] != sign(a)
         ]
         limit = max(8, int(MAX_CHANGED_SHARE * n))
         if len(changed) + len(removed) > limit or len(set(sources)) != n:
