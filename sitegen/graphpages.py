@@ -253,29 +253,38 @@ class GraphViews:
             for edge in edges:
                 degree[slug] += 1
                 degree[edge.target] += 1
+        # A node and 3-8 edges per article: written as JSON text directly, as json.dumps
+        # would write them, each slug and list of reasons encoded once.
+        encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+        text_of: dict[object, str] = {}
+
+        def text(value: str | tuple[str, ...]) -> str:
+            found = text_of.get(value)
+            if found is None:
+                found = text_of[value] = encode(list(value) if isinstance(value, tuple) else value)
+            return found
+
+        cluster_of = self.graph.cluster_of
         nodes = []
         for article in self.index.articles:
-            x, y = positions[article.slug]
+            slug = article.slug
+            x, y = positions[slug]
+            topic_names = ",".join(_json_text(t.name) for t in article.topics)
             nodes.append(
-                {
-                    "id": article.slug,
-                    "url": self.urls.article(article.slug),
-                    "title": article.title,
-                    "topics": [t.name for t in article.topics],
-                    "topic": main_topic(article),
-                    "provider": _provider_name(article),
-                    "published": _iso(article),
-                    "cluster": self.graph.cluster_of.get(article.slug),
-                    "degree": degree[article.slug],
-                    "x": x,
-                    "y": y,
-                }
+                f'{{"id":{text(slug)},"url":{_json_text(self.urls.article(slug))},'
+                f'"title":{_json_text(article.title)},"topics":[{topic_names}],'
+                f'"topic":{_json_text(main_topic(article))},'
+                f'"provider":{_json_text(_provider_name(article))},'
+                f'"published":{_json_text(_iso(article))},'
+                f'"cluster":{_json_text(cluster_of.get(slug))},'
+                f'"degree":{degree[slug]},"x":{x!r},"y":{y!r}}}'
             )
-        links = [
-            {"source": slug, "target": e.target, "score": e.score, "reasons": list(e.reasons)}
+        links = ",".join(
+            f'{{"source":{text(slug)},"target":{text(e.target)},"score":{e.score!r},'
+            f'"reasons":{text(e.reasons)}}}'
             for slug, ranked in self.graph.edges.items()
             for e in ranked
-        ]
+        )
         clusters = [
             {"id": c.id, "title": c.title, "members": list(c.members)}
             for c in self.graph.clusters.values()
@@ -283,15 +292,19 @@ class GraphViews:
         topics = [
             {"id": item.slug, "name": item.name, "color": item.color} for item in self.legend()
         ]
-        data = {
-            "version": GRAPH_FORMAT_VERSION,
-            "topics": topics,
-            "nodes": nodes,
-            "edges": links,
-            "clusters": clusters,
-        }
-        text = json.dumps(data, ensure_ascii=False, separators=(",", ":"), sort_keys=False)
-        return (text + "\n").encode("utf-8")
+        parts = [
+            f'{{"version":{GRAPH_FORMAT_VERSION},"topics":{encode(topics)},',
+            f'"nodes":[{",".join(nodes)}],"edges":[{links}],"clusters":{encode(clusters)}}}\n',
+        ]
+        return "".join(parts).encode("utf-8")
+
+
+def _json_text(value: str | None) -> str:
+    """A string or null as json.dumps(ensure_ascii=False) writes it."""
+    return "null" if value is None else _encode_string(value)
+
+
+_encode_string = json.encoder.encode_basestring
 
 
 def _iso(article: Article) -> str | None:
