@@ -112,35 +112,27 @@ def sitemap_files(
 def sitemap_xml(urls: Sequence[SitemapUrl]) -> str:
     """What the built-in ``sitemap.xml`` template makes of ``urls``, byte for byte, without
     a template expression per URL (a site has one URL a page, 12,000 at 10,000 articles)."""
-    from markupsafe import escape
-
-    parts = [
-        '<?xml version="1.0" encoding="UTF-8"?>\n',
-        '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n',
-    ]
-    for url in urls:
-        parts.append(f"  <url>\n    <loc>{escape(url.loc)}</loc>\n")
-        if url.lastmod:
-            parts.append(f"    <lastmod>{escape(url.lastmod)}</lastmod>\n")
-        parts.append("  </url>\n")
-    parts.append("</urlset>\n")
-    return "".join(parts)
+    return _entries_xml("urlset", "url", urls)
 
 
 def sitemap_index_xml(sitemaps: Sequence[SitemapUrl]) -> str:
     """A sitemap index: one ``<sitemap>`` per part, its lastmod the newest in it."""
+    return _entries_xml("sitemapindex", "sitemap", sitemaps)
+
+
+def _entries_xml(root: str, entry: str, items: Sequence[SitemapUrl]) -> str:
     from markupsafe import escape
 
     parts = [
         '<?xml version="1.0" encoding="UTF-8"?>\n',
-        '<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n',
+        f'<{root} xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n',
     ]
-    for sitemap in sitemaps:
-        parts.append(f"  <sitemap>\n    <loc>{escape(sitemap.loc)}</loc>\n")
-        if sitemap.lastmod:
-            parts.append(f"    <lastmod>{escape(sitemap.lastmod)}</lastmod>\n")
-        parts.append("  </sitemap>\n")
-    parts.append("</sitemapindex>\n")
+    for item in items:
+        parts.append(f"  <{entry}>\n    <loc>{escape(item.loc)}</loc>\n")
+        if item.lastmod:
+            parts.append(f"    <lastmod>{escape(item.lastmod)}</lastmod>\n")
+        parts.append(f"  </{entry}>\n")
+    parts.append(f"</{root}>\n")
     return "".join(parts)
 
 
