@@ -59,8 +59,12 @@ def parallel_map(
     size = max(1, min(500, len(items) // (jobs * 8)))
     chunks = [(start, min(start + size, len(items))) for start in range(0, len(items), size)]
     out: list[R] = []
+    import gc
     import multiprocessing
 
+    # Objects the workers inherit are left out of their garbage collections: a collection
+    # would write to every object's header and so copy every shared memory page.
+    gc.freeze()
     try:
         with multiprocessing.get_context("fork").Pool(jobs) as pool:
             for part in pool.imap(_run_chunk, chunks):
@@ -69,6 +73,7 @@ def parallel_map(
                     progress(len(part))
     finally:
         _TASK = None
+        gc.unfreeze()
     return out
 
 
