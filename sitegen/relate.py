@@ -41,11 +41,13 @@ are many, or the rounded article count changes (all weights change), it relates 
 
 from __future__ import annotations
 
+import gc
 import math
 import re
 from bisect import bisect_left, insort
 from collections import Counter, defaultdict
-from collections.abc import Callable, Hashable, Iterable, Sequence
+from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from itertools import chain
 from operator import itemgetter, mul
 from typing import Any
@@ -127,12 +129,27 @@ def relate_with_state(
     small); by default the fields themselves."""
     articles = index.articles
     sign = signature or _signature
-    if isinstance(state, RelateState) and state.usable(count):
-        graph = state.update(articles, sign)
-        if graph is not None:
-            return graph, state
-    state = RelateState(count)
-    return state.full(articles, sign), state
+    with _no_gc():
+        if isinstance(state, RelateState) and state.usable(count):
+            graph = state.update(articles, sign)
+            if graph is not None:
+                return graph, state
+        state = RelateState(count)
+        return state.full(articles, sign), state
+
+
+@contextmanager
+def _no_gc() -> Iterator[None]:
+    """Without the cyclic garbage collector: relate makes millions of small containers and
+    no reference cycles, and each collection of the oldest generation would walk all of
+    them again (a third of the time of a large relate)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 # -- words -----------------------------------------------------------------------------------
@@ -153,15 +170,20 @@ def _key(token: str) -> str:
 
 def _keys(text: str) -> list[str]:
     """The vector keys of a text's words, in text order."""
-    found = _WORD.findall(text.casefold())
+    return _keys_of(_WORD.findall(text.casefold()))
+
+
+def _keys_of(found: list[str]) -> list[str]:
+    """The vector keys of words found by _WORD in a casefolded text."""
     memo = _KEY_OF
-    missing = set(found).difference(memo)
-    if missing:
-        if len(memo) > _MAX_MEMO:
-            memo.clear()
-            missing = set(found)
-        for token in missing:
-            memo[token] = _key(token)
+    try:  # nearly always: every word seen before
+        return list(filter(None, map(memo.__getitem__, found)))
+    except KeyError:
+        pass
+    if len(memo) > _MAX_MEMO:
+        memo.clear()
+    for token in set(found).difference(memo):
+        memo[token] = _key(token)
     return list(filter(None, map(memo.__getitem__, found)))
 
 
@@ -193,10 +215,12 @@ def _idf(n_rounded: float, df: int) -> float:
 
 
 _TF = [0.0] + [1.0 + math.log(c) for c in range(1, 64)]
+_TF_LEN = len(_TF)
 
 
 def _unit(vector: dict[str, float]) -> dict[str, float]:
-    norm = math.sqrt(sum(v * v for v in vector.values()))
+    values = list(vector.values())
+    norm = math.sqrt(sum(map(mul, values, values)))
     return {k: v / norm for k, v in vector.items()} if norm else {}
 
 
@@ -258,15 +282,20 @@ class RelateState:
         self.url_holders: dict[str, list[int]] = {}
         self.title_holders: dict[str, list[int]] = {}
         self._sign: Callable[[Article], Hashable] = _signature  # set by full and update
+        # While full relates: ids are index positions, and articles are scored in that
+        # order, so a pair scored from the other side already can reuse that score.
+        self._in_order = False
 
     def __getstate__(self) -> dict[str, Any]:
         state = dict(self.__dict__)
         del state["_sign"]  # a function of the build that made the state: not saved
+        del state["_in_order"]
         return state
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.__dict__.update(state)
         self._sign = _signature
+        self._in_order = False
 
     def usable(self, count: int) -> bool:
         return getattr(self, "format", None) == STATE_FORMAT and self.count == count
@@ -303,8 +332,12 @@ class RelateState:
         for i in range(n):
             self._vectors(i)
         self._links(articles)
-        for i in range(n):
-            self._score(i)
+        self._in_order = True
+        try:
+            for i in range(n):
+                self._score(i)
+        finally:
+            self._in_order = False
         self._stories()
         self.topic_names = _topic_names(articles)
         for i in range(n):
@@ -319,12 +352,13 @@ class RelateState:
         """The per-article data that depends on the article alone."""
         self.sig[i] = self._sign(article)
         self.source[i] = str(article.source)
-        self.tkey[i] = title_key(article.title)
+        found = _WORD.findall(article.title.casefold())
+        self.tkey[i] = " ".join(found)  # title_key of the title
         self.slug[i] = article.slug
         self.title[i] = article.title
         self.time[i] = article.published.timestamp() if article.published else None
         self.topic_keys[i] = sorted({"t:" + t.slug for t in article.topics})
-        title_words = _keys(article.title)
+        title_words = _keys_of(found)
         self.titles[i] = frozenset(title_words)
         self.counts[i] = Counter(title_words * 2 + _keys(article.excerpt))
         # normalize made the keys (an Article built some other way may lack them)
@@ -340,18 +374,22 @@ class RelateState:
 
     def _vectors(self, i: int) -> None:
         idf = self.idf
-        topics = _unit({t: idf[t] for t in self.topic_keys[i]})
-        weights = {w: _tf(c) * idf[w] for w, c in self.counts[i].items()}
+        topic_keys = self.topic_keys[i]
+        topics = _unit({t: idf[t] for t in topic_keys})
+        tf = _TF
+        weights = {
+            w: (tf[c] if c < _TF_LEN else _tf(c)) * idf[w] for w, c in self.counts[i].items()
+        }
         # A stable sort: equal weights keep the order of the words in the text.
-        strongest = sorted(weights.items(), key=itemgetter(1), reverse=True)[:MAX_TERMS]
-        terms = _unit(dict(strongest))  # strongest first: the query takes the first few
+        strongest = sorted(weights, key=weights.__getitem__, reverse=True)[:MAX_TERMS]
+        terms = _unit({w: weights[w] for w in strongest})  # strongest first: queried first
         self.topic_vec[i] = topics
         self.term_vec[i] = terms
         combined = {t: v * _T_SCALE for t, v in topics.items()}
         combined.update({w: v * _W_SCALE for w, v in terms.items()})
         self.combined[i] = combined
         self.ckeys[i] = frozenset(combined)
-        self.query[i] = self.topic_keys[i] + list(terms)[:QUERY_TERMS]
+        self.query[i] = topic_keys + (strongest[:QUERY_TERMS] if terms else [])
 
     # -- explicit links --------------------------------------------------------------------
 
@@ -394,18 +432,19 @@ class RelateState:
         pieces: list[list[int]] = []
         half = POSTING_WINDOW // 2
         postings, pos = self.postings, self.pos
+        in_order = self._in_order
         for key in self.query[i]:
             members = postings[key]
             if len(members) <= POSTING_WINDOW:
                 pieces.append(members)
             else:  # a common topic or word: only the articles nearest in time
-                at = _rank_in(members, i, pos)
+                # (ids are positions after a full relate: no key function needed)
+                at = bisect_left(members, i) if in_order else _rank_in(members, i, pos)
                 pieces.append(members[max(0, at - half) : at + half + 1])
         counts = Counter(chain.from_iterable(pieces))
         counts.pop(i, None)
         # As counts.most_common (ties: first seen first), but sorted is faster than a heap.
-        best = sorted(counts.items(), key=itemgetter(1), reverse=True)[:CANDIDATES]
-        return [j for j, _ in best]
+        return sorted(counts, key=counts.__getitem__, reverse=True)[:CANDIDATES]
 
     def _score(self, i: int, stale: set[int] | None = None) -> None:
         """Score the candidates of article i; keep the best few, note near-duplicates.
@@ -429,10 +468,18 @@ class RelateState:
         scores = []
         dups = []
         get_a = a.__getitem__
+        in_order = self._in_order
+        their_cands, their_scores, their_dups = self.cands, self.scores, self.dups
         for j in cands:
             if j in old:
                 scores.append(old[j])
                 if j in old_dups:
+                    dups.append(j)
+                continue
+            if in_order and j < i and i in (theirs := their_cands[j]):
+                # Scored from j's side: every term of the score is symmetric.
+                scores.append(their_scores[j][theirs.index(i)])
+                if i in their_dups[j]:
                     dups.append(j)
                 continue
             common = ka & ckeys[j]
@@ -540,49 +587,68 @@ class RelateState:
         count = self.count
         if count == 0:
             return ()
-        pre = {j: score for score, j in self.kept[i]}
         story = self.story[i]
-        if story:
+        if story is None:  # the common case: the kept scores are all there is
+            final = [
+                (total, j) for score, j in self.kept[i] if (total := round(score, 4)) >= MIN_SCORE
+            ]
+        else:
+            pre = {j: score for score, j in self.kept[i]}
             for j in [j for j in story if j != i][:MAX_SIBLINGS]:
                 if j not in pre:
                     pre[j] = self._pre_score(i, j)
-        final = []
-        stories = self.story
-        for j, score in pre.items():
-            same = story is not None and stories[j] is story
-            total = round(score + (STORY_BONUS if same else 0.0), 4)
-            if total >= MIN_SCORE:
-                final.append((total, j))
+            final = []
+            stories = self.story
+            for j, score in pre.items():
+                total = round(score + (STORY_BONUS if stories[j] is story else 0.0), 4)
+                if total >= MIN_SCORE:
+                    final.append((total, j))
+        if not final:
+            return ()
         slug = self.slug
         final.sort(key=lambda s: (-s[0], slug[s[1]]))
-        return tuple(Edge(slug[j], score, self._reasons(i, j)) for score, j in final[:count])
+        reasons = self._reasons_of(i)
+        return tuple(_edge(slug[j], score, reasons(j)) for score, j in final[:count])
 
-    def _reasons(self, i: int, j: int) -> tuple[str, ...]:
-        reasons = []
-        story = self.story[i]
-        if story is not None and self.story[j] is story:
-            reasons.append("same story")
-        if j in self.explicit.get(i, ()):
-            reasons.append("linked by the source")
-        elif i in self.explicit.get(j, ()):
-            reasons.append("links to this article")
-        topics_i = self.topic_vec[i]
-        shared = topics_i.keys() & self.topic_vec[j].keys()
-        if shared:
-            ordered = sorted(shared, key=lambda t: (-topics_i[t], t))[:3]
-            names = ", ".join(self.topic_names[t[2:]] for t in ordered)
-            reasons.append(f"shared topics: {names}")
-        a, b = self.term_vec[i], self.term_vec[j]
-        common = a.keys() & b.keys()
-        if common:
-            products = {w: a[w] * b[w] for w in common}
-            if math.fsum(products.values()) >= 0.1:
-                top = sorted(products, key=lambda w: (-products[w], w))[:3]
-                reasons.append("similar words: " + ", ".join(w[2:] for w in top))
-        time_a, time_b = self.time[i], self.time[j]
-        if time_a is not None and time_b is not None and abs(time_a - time_b) / _DAY < 1.0:
-            reasons.append("published the same day")
-        return tuple(reasons)
+    def _reasons_of(self, i: int) -> Callable[[int], tuple[str, ...]]:
+        """Why article i is related to article j, as a function of j."""
+        stories, story = self.story, self.story[i]
+        explicit = self.explicit
+        links_out = explicit.get(i, ())
+        topic_vec, topics_i = self.topic_vec, self.topic_vec[i]
+        # Article i's topics strongest first: the shared ones are named in this order.
+        topic_order = sorted(topics_i, key=lambda t: (-topics_i[t], t))
+        names = self.topic_names
+        term_vec, a = self.term_vec, self.term_vec[i]
+        a_keys = a.keys()
+        times, time_a = self.time, self.time[i]
+
+        def reasons(j: int) -> tuple[str, ...]:
+            found = []
+            if story is not None and stories[j] is story:
+                found.append("same story")
+            if j in links_out:
+                found.append("linked by the source")
+            elif i in explicit.get(j, ()):
+                found.append("links to this article")
+            if topic_order:
+                topics_j = topic_vec[j]
+                shared = [t for t in topic_order if t in topics_j]
+                if shared:
+                    found.append("shared topics: " + ", ".join(names[t[2:]] for t in shared[:3]))
+            b = term_vec[j]
+            common = a_keys & b.keys()
+            if common:
+                products = {w: a[w] * b[w] for w in common}
+                if math.fsum(products.values()) >= 0.1:
+                    top = sorted(products, key=lambda w: (-products[w], w))[:3]
+                    found.append("similar words: " + ", ".join(w[2:] for w in top))
+            time_b = times[j]
+            if time_a is not None and time_b is not None and abs(time_a - time_b) < _DAY:
+                found.append("published the same day")
+            return tuple(found)
+
+        return reasons
 
     def _graph(self, articles: Sequence[Article]) -> RelatedGraph:
         clusters: dict[Slug, StoryCluster] = {}
@@ -759,6 +825,17 @@ class RelateState:
             self.edges[i] = self._rank(i)
         self.format = STATE_FORMAT
         return self._graph(articles)
+
+
+def _edge(target: Slug, score: float, reasons: tuple[str, ...]) -> Edge:
+    """Edge(target, score, reasons), without the frozen dataclass's slow __init__ (one
+    object.__setattr__ per field): the graph of a large site has many edges."""
+    edge = _new_edge(Edge)
+    edge.__dict__.update(target=target, score=score, reasons=reasons)
+    return edge
+
+
+_new_edge = object.__new__
 
 
 def _discard(holders: dict[str, list[int]], key: str, i: int) -> None:
