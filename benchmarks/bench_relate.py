@@ -32,6 +32,7 @@ from sitegen.index import build_index
 from sitegen.model import Article, Provider, RelatedLink, Slug, Topic
 from sitegen.relate import relate, relate_with_state
 from sitegen.slugs import slugify
+from sitegen.urls import match_key
 
 SYLLABLE_TEXT = "ka lo mi ne ru sa ti vo be da fe gi ho ju ki la mo ni pe ri so tu wa ye zo"
 SYLLABLES = SYLLABLE_TEXT.split()
@@ -83,6 +84,7 @@ def synthetic_articles(n: int, seed: int = 1) -> list[Article]:
                 RelatedLink(other.title, other.url + "?AMP", (other.url + "?AMP",), None, None),
                 RelatedLink("Elsewhere " + title, f"https://else.example/{i}", (), None, None),
             )
+        urls = (url, url.replace(".html", ".amp"))
         articles.append(
             Article(
                 slug=slugify(title),
@@ -92,7 +94,8 @@ def synthetic_articles(n: int, seed: int = 1) -> list[Article]:
                 excerpt=excerpt,
                 published=published,
                 url=url,
-                urls=(url, url.replace(".html", ".amp")),
+                urls=urls,
+                url_keys=tuple(dict.fromkeys(map(match_key, urls))),  # as normalize makes them
                 provider=providers[rng.randrange(len(providers))],
                 topics=topics,
                 images=(),

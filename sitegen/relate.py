@@ -86,7 +86,7 @@ LINKED_TITLE_JACCARD = 0.25
 STORY_DAYS = 7.0
 LINKED_STORY_DAYS = 4.0
 
-STATE_FORMAT = 2
+STATE_FORMAT = 3
 MAX_CHANGED_SHARE = 0.1  # more changed articles than this share: relate in full
 
 _DAY = 86400.0
@@ -290,12 +290,21 @@ class RelateState:
         state = dict(self.__dict__)
         del state["_sign"]  # a function of the build that made the state: not saved
         del state["_in_order"]
+        for name in _DERIVED:  # made again on loading: a smaller file, as fast to load
+            del state[name]
         return state
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.__dict__.update(state)
         self._sign = _signature
         self._in_order = False
+        if self.format == STATE_FORMAT:
+            with _no_gc():
+                for name in _DERIVED:
+                    setattr(self, name, [None] * len(self.sig))
+                for i, vector in enumerate(self.topic_vec):
+                    if vector is not None:
+                        self._derive(i)
 
     def usable(self, count: int) -> bool:
         return getattr(self, "format", None) == STATE_FORMAT and self.count == count
@@ -385,11 +394,16 @@ class RelateState:
         terms = _unit({w: weights[w] for w in strongest})  # strongest first: queried first
         self.topic_vec[i] = topics
         self.term_vec[i] = terms
+        self._derive(i)
+
+    def _derive(self, i: int) -> None:
+        """What follows from article i's two vectors alone (not saved with the state)."""
+        topics, terms = self.topic_vec[i], self.term_vec[i]
         combined = {t: v * _T_SCALE for t, v in topics.items()}
         combined.update({w: v * _W_SCALE for w, v in terms.items()})
         self.combined[i] = combined
         self.ckeys[i] = frozenset(combined)
-        self.query[i] = topic_keys + (strongest[:QUERY_TERMS] if terms else [])
+        self.query[i] = self.topic_keys[i] + list(terms)[:QUERY_TERMS]  # strongest first
 
     # -- explicit links --------------------------------------------------------------------
 
@@ -836,6 +850,9 @@ def _edge(target: Slug, score: float, reasons: tuple[str, ...]) -> Edge:
 
 
 _new_edge = object.__new__
+
+
+_DERIVED = ("combined", "ckeys", "query")  # per id, from topic_vec and term_vec (_derive)
 
 
 def _discard(holders: dict[str, list[int]], key: str, i: int) -> None:

@@ -3,6 +3,7 @@ from the previous state gives exactly the graph a full relate gives."""
 
 from __future__ import annotations
 
+import pickle
 import random
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -132,3 +133,19 @@ def test_an_unchanged_site_reuses_the_state() -> None:
     assert same is state
     assert again == graph
     assert isinstance(state, RelateState)
+
+
+def test_a_saved_and_loaded_state_relates_like_the_original() -> None:
+    rng = random.Random(3)
+    articles = {n: make_article(rng, n) for n in range(100)}
+    index, _ = build_index(list(articles.values()))
+    _, state = relate_with_state(index, 8, None)
+    loaded = pickle.loads(pickle.dumps(state))
+    assert loaded.__dict__.keys() == state.__dict__.keys()
+    assert loaded.combined == state.combined and loaded.query == state.query
+    for number in (3, 50, 99):
+        articles[number] = edit(rng, articles[number], list(articles.values())[:6])
+    index, _ = build_index(list(articles.values()))
+    graph, again = relate_with_state(index, 8, loaded)
+    assert again is loaded  # incremental
+    assert graph == relate(index, 8)
