@@ -482,6 +482,8 @@ class RelateState:
         scores = []
         dups = []
         get_a = a.__getitem__
+        size_a = len(title_a)
+        long_title = size_a >= 3
         in_order = self._in_order
         their_cands, their_scores, their_dups = self.cands, self.scores, self.dups
         for j in cands:
@@ -508,12 +510,13 @@ class RelateState:
             else:
                 seconds = abs(time_a - time_b)
                 recency = math.exp(-seconds * _DECAY)
-                if seconds <= _STORY_SECONDS:
+                if seconds <= _STORY_SECONDS and long_title:
+                    # title_similarity, inline: on a large site most candidates are close
                     title_b = titles[j]
-                    if min(len(title_a), len(title_b)) >= 3 and (
-                        title_similarity(title_a, title_b) >= STORY_TITLE_JACCARD
-                    ):
-                        dups.append(j)
+                    size_b = len(title_b)
+                    if size_b >= 3 and (shared := len(title_a & title_b)):
+                        if shared / (size_a + size_b - shared) >= STORY_TITLE_JACCARD:
+                            dups.append(j)
             score = relevance * (1.0 - TIME_WEIGHT + TIME_WEIGHT * recency)
             if j in linked:
                 score += EXPLICIT_BONUS
