@@ -49,7 +49,7 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from itertools import chain
-from operator import itemgetter, mul
+from operator import mul
 from typing import Any
 
 from sitegen.model import (
@@ -514,9 +514,9 @@ class RelateState:
                     # title_similarity, inline: on a large site most candidates are close
                     title_b = titles[j]
                     size_b = len(title_b)
-                    if size_b >= 3 and (shared := len(title_a & title_b)):
-                        if shared / (size_a + size_b - shared) >= STORY_TITLE_JACCARD:
-                            dups.append(j)
+                    shared = len(title_a & title_b)
+                    if size_b >= 3 and shared / (size_a + size_b - shared) >= STORY_TITLE_JACCARD:
+                        dups.append(j)
             score = relevance * (1.0 - TIME_WEIGHT + TIME_WEIGHT * recency)
             if j in linked:
                 score += EXPLICIT_BONUS
