@@ -235,7 +235,8 @@ def _signature(article: Article) -> tuple[Any, ...]:
 
 class RelateState:
     """Everything relate computed, indexed by a per-article id stable between builds (ids
-    are the index positions after a full relate; later articles get new ids)."""
+    are the index positions after a full relate; later articles get new ids). A pickled
+    state leaves out what follows from the two vectors (_DERIVED): made again on loading."""
 
     def __init__(self, count: int) -> None:
         self.format = STATE_FORMAT
