@@ -11,6 +11,7 @@ cheap and simply rerun.
 from __future__ import annotations
 
 import os
+import shutil
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -263,7 +264,7 @@ def build(
         keys = [page_key(fingerprint, page.deps) for page in plan]
         todo, kept = _unchanged(plan, keys, state, output)
     with _timed(result, "render"):
-        env = _environment(render, dirs)
+        env = _environment(render, dirs, _bytecode_dir(cache))
         renderer = _renderer(render, config, env, index, graph)
         files = _render(env, renderer, todo, jobs, progress)
         result.rendered = len(files)
@@ -389,9 +390,25 @@ def _render(
         raise BuildError(_template_error(exc)) from exc
 
 
-def _environment(render: Any, dirs: list[Path]) -> Any:
+def _bytecode_dir(cache: BuildCache | None) -> Path | None:
+    """Where compiled templates are kept: one folder per version of sitegen and Jinja (the
+    code Jinja generates depends on both); folders of other versions are removed."""
+    if cache is None:
+        return None
+    root = cache.folder / "templates"
+    name = parse_fingerprint(("templates",))
     try:
-        return render.make_environment(dirs)
+        for old in os.listdir(root):
+            if old != name:
+                shutil.rmtree(root / old, ignore_errors=True)
+    except OSError:
+        pass  # no folder yet
+    return root / name
+
+
+def _environment(render: Any, dirs: list[Path], bytecode_dir: Path | None) -> Any:
+    try:
+        return render.make_environment(dirs, bytecode_dir)
     except Exception as exc:
         raise BuildError(_template_error(exc)) from exc
 

@@ -32,15 +32,18 @@ if TYPE_CHECKING:  # Jinja is imported only when a page is actually rendered
     import jinja2
 
 
-def make_environment(dirs: Sequence[Path]) -> jinja2.Environment:
+def make_environment(dirs: Sequence[Path], bytecode_dir: Path | None = None) -> jinja2.Environment:
     """Autoescaping, strict Jinja: a typo in a template fails with its name and line.
 
     Templates are compiled once per process and never re-checked on disk during a build
-    (``auto_reload`` would stat the file at every ``include`` of every card)."""
+    (``auto_reload`` would stat the file at every ``include`` of every card). With
+    ``bytecode_dir``, compiled templates are kept there for the next build (Jinja checks
+    each against its source): compiling them all costs more than a small rebuild."""
     import jinja2
 
     env = jinja2.Environment(
         auto_reload=False,
+        bytecode_cache=_bytecode_cache(bytecode_dir) if bytecode_dir else None,
         loader=jinja2.ChoiceLoader([jinja2.FileSystemLoader(str(d)) for d in dirs]),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
@@ -53,6 +56,16 @@ def make_environment(dirs: Sequence[Path]) -> jinja2.Environment:
     # Lets the layout link optional files, such as a site's static/custom.css, only when present.
     env.globals["static_files"] = frozenset(static_sources(dirs))
     return env
+
+
+def _bytecode_cache(folder: Path) -> jinja2.BytecodeCache | None:
+    import jinja2
+
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return None  # a cache that cannot be written only costs speed
+    return jinja2.FileSystemBytecodeCache(str(folder))
 
 
 @dataclass(frozen=True)

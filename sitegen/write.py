@@ -412,17 +412,38 @@ def _read_journal(path: Path) -> tuple[list[tuple[str, str]], list[str], dict[st
     return moves, deletes, manifest
 
 
+# The manifest last read or written, under its file's stat: a build reads it twice, and
+# `sitegen serve` after every edit (checking 12,000 paths again costs a second).
+_known_manifest: tuple[tuple[str, int, int, int, int], dict[str, str]] | None = None
+
+
+def _manifest_stat(path: Path) -> tuple[str, int, int, int, int] | None:
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return (str(path.absolute()), st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
+
+
 def read_manifest(output: Path) -> dict[str, str]:
     """What sitegen wrote last time: path -> digest. Entries that are not plain paths inside
     the output folder are ignored, so an edited manifest cannot make sitegen delete them."""
+    global _known_manifest
+    path = output / MANIFEST
+    seen = _manifest_stat(path)
+    if seen is not None and _known_manifest is not None and _known_manifest[0] == seen:
+        return dict(_known_manifest[1])
     try:
-        data = json.loads((output / MANIFEST).read_text(encoding="utf-8"))
+        data = json.loads(path.read_text(encoding="utf-8"))
         files = data["files"]
     except (OSError, ValueError, KeyError, TypeError):
         return {}
     if not isinstance(files, dict):
         return {}
-    return {str(k): str(v) for k, v in files.items() if not path_problem(str(k))}
+    found = {str(k): str(v) for k, v in files.items() if not path_problem(str(k))}
+    if seen is not None and seen == _manifest_stat(path):  # not replaced while read
+        _known_manifest = (seen, dict(found))
+    return found
 
 
 def manifest_text(files: Mapping[str, str]) -> str:
@@ -436,8 +457,12 @@ def manifest_text(files: Mapping[str, str]) -> str:
 
 def _write_manifest(output: Path, files: dict[str, str]) -> None:
     tmp = output / (MANIFEST + ".tmp")
+    global _known_manifest
     tmp.write_text(manifest_text(files), encoding="utf-8")
     os.replace(tmp, output / MANIFEST)
+    written = _manifest_stat(output / MANIFEST)
+    # As read_manifest would find it (sitegen writes only plain paths).
+    _known_manifest = None if written is None else (written, dict(files))
 
 
 def _remove_empty_parents(folder: Path, stop: Path) -> None:
