@@ -258,7 +258,8 @@ def build(
             index, config.related_count, old_relate, _key_of(digests)
         )
     with _timed(result, "plan"):
-        plan = render.plan_site(index, config, _key_of(digests), graph)
+        key_of = _key_of(digests)
+        plan = render.plan_site(index, config, key_of, graph) + _feed_plan(index, config, key_of)
         collisions = find_collisions(plan)
         plan = _first_of_each_path(plan)
         keys = [page_key(fingerprint, page.deps) for page in plan]
@@ -272,7 +273,7 @@ def build(
         # Global and cheap: made again by every build that changed anything.
         listed = [OutputFile(p.path, b"", p.source) for p in plan]
         try:
-            extra, result.notes = publish.publish_files(index, config, env, listed)
+            extra, result.notes = publish.publish_files(index, config, env, listed, feeds=False)
         except Exception as exc:  # a theme error: report it, leave the output alone
             raise BuildError(_template_error(exc)) from exc
         static = render.static_files(dirs) + extra
@@ -329,6 +330,25 @@ def _key_of(digests: dict[str, str]) -> Callable[[Article], str]:
         return found
 
     return key_of
+
+
+def _feed_plan(
+    index: SiteIndex, config: SiteConfig, key_of: Callable[[Article], str]
+) -> list[Page]:
+    """The feeds, planned as pages: a feed whose articles did not change is not made again
+    (rendering every topic's feed cost seconds at 10,000 articles)."""
+    from sitegen import feeds
+    from sitegen.render import Page
+
+    return [
+        Page(
+            OutputPath(spec.path),
+            spec.source,
+            feeds.feed_deps(spec, config, key_of),
+            lambda r, spec=spec: feeds.feed_file(spec, r.config, r.env),  # type: ignore[misc]
+        )
+        for spec in feeds.feed_specs(index, config)
+    ]
 
 
 def _first_of_each_path(plan: list[Page]) -> list[Page]:

@@ -104,9 +104,55 @@ def make_feed(
     )
 
 
+@dataclass(frozen=True)
+class FeedSpec:
+    """One feed to make: where, from which articles (newest first), under which title."""
+
+    path: str
+    articles: Sequence[Article]
+    page: str  # the HTML page the feed follows
+    title: str
+    source: str
+
+
+def feed_specs(index: SiteIndex, config: SiteConfig) -> list[FeedSpec]:
+    """The site feed and one feed per topic."""
+    specs = [FeedSpec(SITE_FEED, index.articles, "", config.title, "site feed")]
+    for slug, topic in index.topics.items():
+        specs.append(
+            FeedSpec(
+                f"topics/{slug}/{SITE_FEED}",
+                topic.articles,
+                f"topics/{slug}/",
+                f"{topic.name} · {config.title}",
+                f"topic {topic.name} feed",
+            )
+        )
+    return specs
+
+
+def feed_deps(
+    spec: FeedSpec, config: SiteConfig, key_of: Callable[[Article], str]
+) -> tuple[str, ...]:
+    """Every input of a feed's bytes besides the template and the settings: the build
+    cache skips a feed whose deps are unchanged (``key_of`` names an article's content)."""
+    shown = spec.articles[: config.feed_size]
+    return (spec.path, "feed.xml", spec.page, spec.title, iso(fallback_date()), *map(key_of, shown))
+
+
+def feed_file(
+    spec: FeedSpec,
+    config: SiteConfig,
+    env: jinja2.Environment,
+    entry_of: Callable[[Article, SiteConfig], Entry] = entry,
+) -> OutputFile:
+    feed = make_feed(spec.articles, config, spec.path, spec.page, spec.title, entry_of)
+    data = env.get_template("feed.xml").render(feed=feed).encode("utf-8")
+    return OutputFile(OutputPath(spec.path), data, spec.source)
+
+
 def feed_files(index: SiteIndex, config: SiteConfig, env: jinja2.Environment) -> list[OutputFile]:
     """The site feed and one feed per topic."""
-    template = env.get_template("feed.xml")
     made: dict[str, Entry] = {}  # an article is in the site feed and its topics' feeds
 
     def entry_of(article: Article, config: SiteConfig) -> Entry:
@@ -115,19 +161,4 @@ def feed_files(index: SiteIndex, config: SiteConfig, env: jinja2.Environment) ->
             found = made[article.slug] = entry(article, config)
         return found
 
-    feeds = [
-        (
-            SITE_FEED,
-            make_feed(index.articles, config, SITE_FEED, "", config.title, entry_of),
-            "site",
-        )
-    ]
-    for slug, topic in index.topics.items():
-        path = f"topics/{slug}/{SITE_FEED}"
-        title = f"{topic.name} · {config.title}"
-        feed = make_feed(topic.articles, config, path, f"topics/{slug}/", title, entry_of)
-        feeds.append((path, feed, f"topic {topic.name}"))
-    return [
-        OutputFile(OutputPath(path), template.render(feed=feed).encode("utf-8"), f"{source} feed")
-        for path, feed, source in feeds
-    ]
+    return [feed_file(spec, config, env, entry_of) for spec in feed_specs(index, config)]

@@ -27,10 +27,17 @@ def pages_files(config: SiteConfig) -> list[OutputFile]:
 
 
 def publish_files(
-    index: SiteIndex, config: SiteConfig, env: jinja2.Environment, pages: Sequence[OutputFile]
+    index: SiteIndex,
+    config: SiteConfig,
+    env: jinja2.Environment,
+    pages: Sequence[OutputFile],
+    *,
+    feeds: bool = True,
 ) -> tuple[list[OutputFile], list[str]]:
-    """Feeds, sitemap, robots.txt and GitHub Pages files, and notes for the build summary."""
-    files = feed_files(index, config, env) + sitemap_files(index, config, env, pages)
+    """Feeds (unless ``feeds=False``: the build plans them as pages, see build.py), sitemap,
+    robots.txt and GitHub Pages files, and notes for the build summary."""
+    files = feed_files(index, config, env) if feeds else []
+    files += sitemap_files(index, config, env, pages)
     files.extend(pages_files(config))
     notes = []
     if not config.base_url:
