@@ -317,3 +317,25 @@ def test_editing_an_article_rerenders_the_pages_that_show_it_two_hops_away(
     assert again.written is not None
     if shown is not None:
         assert (page in again.written.written) == shown
+
+
+def test_an_edit_rewrites_only_the_changed_sources_entries(site: Path) -> None:
+    run(site)
+    folder = cache_dir(site / "output")
+    base = (folder / "sources.pickle").read_bytes()
+    edit_title(site)
+    run(site)
+    delete_article(site)
+    run(site)
+    assert (folder / "sources.pickle").read_bytes() == base  # the edits went to the delta
+    assert (folder / "sources-delta.pickle").is_file()
+    assert_same_as_cold(site)
+    # A delta of another sources.pickle is ignored: the files are parsed again, same site.
+    (folder / "sources.pickle").unlink()
+    edit_topics(site)
+    run(site)
+    assert not (folder / "sources-delta.pickle").exists()
+    assert_same_as_cold(site)
+    edit_body(site)
+    run(site)
+    assert_same_as_cold(site)
