@@ -2,7 +2,7 @@
 only what changed.
 
 It lives in ``.sitegen-cache/<output folder name>/`` beside the output folder and is safe to
-delete at any time: a build without it is a cold build with the same output. Three files:
+delete at any time: a build without it is a cold build with the same output. Its files:
 
 - ``sources.pickle``: per content file, its mtime, size and content hash, and what load and
   normalize made of it (the Article and its Problems). A file whose mtime and size are
@@ -17,6 +17,8 @@ delete at any time: a build without it is a cold build with the same output. Thr
   reads only this small file).
 - ``relate.pickle``: what the relate stage computed (sitegen.relate.RelateState), so after
   an edit it recomputes only the related lists the edit can change.
+- ``templates/``: the theme's templates as Jinja compiled them (Jinja checks each against
+  its source), in a folder per version of sitegen and its libraries.
 
 Each file starts with a header naming the cache format and a *fingerprint* of everything
 the cached data depends on besides the content: sitegen's version, Python's, the versions
