@@ -1,10 +1,11 @@
 // sitegen default theme: the interactive related-articles graph (graph page only).
 // graph/data.json (graph.json, compacted) becomes a graphology graph; positions come from the
-// build, so the first picture is the final map. The map is drawn with Canvas 2D in time
-// slices, and while it is panned or zoomed the last picture is only moved and scaled (a CSS
-// transform), then drawn again sharp once the pointer rests: on a machine that draws in
-// software that is the difference between 2 s and 20 ms a frame at 10,000 articles. The lists
-// on the page hold the same links, so without this file nothing is lost.
+// build, so the first picture is the final map. The map is drawn with Canvas 2D off screen in
+// small batches, each rasterized before the next task (the browser defers canvas drawing, and
+// 31,000 lines rasterized at once take seconds in software), then handed to the canvas on
+// screen without a copy. While the map is panned or zoomed the last picture is only moved and
+// scaled (a CSS transform) and drawn again sharp once the pointer rests. The lists on the page
+// hold the same links, so without this file nothing is lost.
 (function () {
   "use strict";
   var app = document.querySelector(".graph-app");
@@ -74,10 +75,16 @@
   function start(g) {
     var n = g.n, m = g.m, data = g.data;
     var colors = data.topics.map(function (t) { return t[1]; });
-    // Draw order: edges weakest first (stronger on top), nodes biggest last.
-    var edgeOrder = new Int32Array(m);
-    for (var i = 0; i < m; i++) edgeOrder[i] = i;
-    edgeOrder.sort(function (a, b) { return g.shade[a] - g.shade[b]; });
+    // Draw order: edges weakest first (stronger on top), by counting; dots biggest last,
+    // by a numeric sort of degree and index packed in one number (no comparator to call).
+    var edgeOrder = new Int32Array(m), starts = [0, 0, 0, 0, 0], i;
+    for (i = 0; i < m; i++) starts[g.shade[i] + 1]++;
+    for (i = 1; i < 5; i++) starts[i] += starts[i - 1];
+    for (i = 0; i < m; i++) edgeOrder[starts[g.shade[i]]++] = i;
+    var nodeOrder = new Float64Array(n);
+    for (i = 0; i < n; i++) nodeOrder[i] = data.nodes[i][3] * n + i;
+    nodeOrder.sort();
+    for (i = 0; i < n; i++) nodeOrder[i] = nodeOrder[i] % n;
 
     // The bounding box and a grid of nodes for hit tests.
     var minX = Infinity, minY = Infinity, maxX = -Infinity, maxY = -Infinity;
@@ -97,16 +104,23 @@
     // Canvases: the picture (moved by CSS while the map moves), an overlay for the hovered
     // or found dot, and a tooltip with the title.
     var canvas = document.createElement("canvas");
+    var offscreen = typeof OffscreenCanvas === "function" && typeof ImageBitmap === "function";
+    var off = offscreen ? new OffscreenCanvas(1, 1) : document.createElement("canvas");
+    var o = off.getContext("2d", { alpha: false, willReadFrequently: true });
+    var shown2d = offscreen ? null : canvas.getContext("2d", { alpha: false });
+    var shownBitmap = offscreen ? canvas.getContext("bitmaprenderer") : null;
     var overlay = document.createElement("canvas");
     var tip = document.createElement("div");
     // Styled here (not in style.css): they exist only when this script runs.
     container.style.position = "relative";
     container.style.overflow = "hidden";
     container.style.touchAction = "none";
+    container.style.contain = "layout paint"; // changes inside never lay out the long page
     [canvas, overlay].forEach(function (c) {
       c.style.position = "absolute"; c.style.left = "0"; c.style.top = "0";
       c.style.transformOrigin = "0 0";
     });
+    canvas.style.willChange = "transform"; // moved by the compositor alone
     tip.className = "graph-tip"; tip.hidden = true;
     tip.setAttribute("aria-hidden", "true");
     ["position:absolute", "pointer-events:none", "max-width:24rem", "padding:0.2rem 0.45rem",
@@ -114,8 +128,8 @@
       var at = rule.indexOf(":");
       tip.style.setProperty(rule.slice(0, at), rule.slice(at + 1));
     });
-    container.appendChild(canvas); container.appendChild(overlay); container.appendChild(tip);
-    var ctx = canvas.getContext("2d", { alpha: false });
+    container.appendChild(canvas);
+    container.appendChild(overlay); container.appendChild(tip);
     var octx = overlay.getContext("2d");
     var W = 0, H = 0, dpr = 1;
 
@@ -150,9 +164,9 @@
       var box = container.getBoundingClientRect();
       W = Math.max(1, Math.round(box.width)); H = Math.max(1, Math.round(box.height));
       dpr = Math.min(window.devicePixelRatio || 1, 2);
-      [canvas, overlay].forEach(function (c) {
+      [canvas, overlay, off].forEach(function (c) {
         c.width = Math.round(W * dpr); c.height = Math.round(H * dpr);
-        c.style.width = W + "px"; c.style.height = H + "px";
+        if (c.style) { c.style.width = W + "px"; c.style.height = H + "px"; }
       });
       var k = 0.92 * Math.min(W / spanX, H / spanY);
       if (!drawn || cam.k === fitK) cam.k = k;
@@ -169,13 +183,12 @@
     function zoomOf(c) { return Math.sqrt(Math.max(c.k / fitK, 0.25)); }
     function shown(i) { return topic === -2 || g.topic[i] === topic; }
 
-    // One sharp picture for the camera `c`, drawn off screen in slices; each step returns
-    // true when there is more to do.
-    var job = null;
+    // One sharp picture for the camera `c`, drawn off screen in slices; each step returns true
+    // when there is more to do. A step draws up to `cost` ms worth of edges or dots, then
+    // reads a pixel back, which makes the browser rasterize them now; the cost per item is
+    // learnt from the steps before, so a step takes about SLICE_MS on this machine.
+    var job = null, perItem = { edge: 0.05, node: 0.05 };
     function makeJob(c) {
-      var off = document.createElement("canvas");
-      off.width = canvas.width; off.height = canvas.height;
-      var o = off.getContext("2d", { alpha: false });
       o.setTransform(dpr, 0, 0, dpr, 0, 0);
       o.fillStyle = theme.background;
       o.fillRect(0, 0, W, H);
@@ -184,16 +197,27 @@
       var y0 = c.y - (H / 2 + margin) / c.k, y1 = c.y + (H / 2 + margin) / c.k;
       function inView(i) { return g.x[i] >= x0 && g.x[i] <= x1 && g.y[i] >= y0 && g.y[i] <= y1; }
       var visible = [];
-      for (var i = 0; i < n; i++) if (inView(i)) visible.push(i);
-      // Few dots in view: there is room for edges in full and for titles.
+      for (var i = 0; i < n; i++) if (inView(nodeOrder[i])) visible.push(nodeOrder[i]);
+      // Titles only when few dots are in view: then there is room for them.
       var e = 0, v = 0, labelsDone = visible.length > 400;
-      visible.sort(function (a, b) { return g.r[a] - g.r[b]; });
       var occupied = {};
       var edgeWidth = Math.min(1.5, Math.max(0.5, 0.4 * z));
       o.strokeStyle = theme.text;
       return {
-        canvas: off, cam: c,
-        step: function (until) {
+        cam: c,
+        step: function () {
+          var kind = e < m ? "edge" : "node", t0 = performance.now();
+          var limit = Math.max(20, Math.round(SLICE_MS / perItem[kind]));
+          var more = drawSome(limit);
+          o.getImageData(0, 0, 1, 1);
+          var took = performance.now() - t0;
+          if (drew > 0) perItem[kind] = Math.max(0.0005, (perItem[kind] + took / drew) / 2);
+          return more;
+        }
+      };
+      var drew = 0;
+      function drawSome(limit) {
+          drew = 0;
           if (e < m) {
             o.lineWidth = edgeWidth;
             var shade = -1;
@@ -208,7 +232,7 @@
               }
               o.moveTo((g.x[a] - c.x) * c.k + W / 2, (g.y[a] - c.y) * c.k + H / 2);
               o.lineTo((g.x[b] - c.x) * c.k + W / 2, (g.y[b] - c.y) * c.k + H / 2);
-              if ((e & 255) === 255 && performance.now() > until) { e++; break; }
+              if (++drew >= limit) { e++; break; }
             }
             if (shade >= 0) o.stroke();
             o.globalAlpha = 1;
@@ -227,7 +251,7 @@
               } else {
                 o.beginPath(); o.arc(sx, sy, r, 0, 6.2832); o.fill();
               }
-              if ((v & 255) === 255 && performance.now() > until) { v++; break; }
+              if (++drew >= limit) { v++; break; }
             }
             return true;
           }
@@ -255,8 +279,7 @@
             return true;
           }
           return false;
-        }
-      };
+      }
     }
 
     // Draw sharp after `delay` ms, in slices; a pan or zoom meanwhile starts over.
@@ -269,10 +292,13 @@
         var mine = job;
         (function step() {
           if (job !== mine) return;
-          if (mine.step(performance.now() + SLICE_MS)) { setTimeout(step, 0); return; }
+          if (mine.step()) { setTimeout(step, 0); return; }
           job = null;
-          ctx.setTransform(1, 0, 0, 1, 0, 0);
-          ctx.drawImage(mine.canvas, 0, 0);
+          if (shownBitmap) {
+            shownBitmap.transferFromImageBitmap(off.transferToImageBitmap());
+          } else {
+            shown2d.drawImage(off, 0, 0);
+          }
           drawn = mine.cam;
           place();
           listeners.afterRender.forEach(function (f) { f(); });
@@ -371,7 +397,7 @@
       var p = local(event);
       var was = pointers[event.pointerId];
       if (!was) {
-        if (event.target === canvas || event.target === overlay || event.target === container) {
+        if (container.contains(event.target)) {
           hover(nodeAt(p.x, p.y), p.x, p.y);
         }
         return;
