@@ -42,32 +42,26 @@
     return Math.min(3, Math.max(0, Math.floor(Math.min(1, Math.max(0, score)) * 4)));
   }
 
-  // data.json: nodes are [slug, title, topic index or -1, degree, x, y]; edges a flat list
-  // of (node index, node index, score) triples, each pair once.
+  // `data`: data.json as columns (graph-data.js): slug, title, topic (index or -1), degree,
+  // x, y per node; a, b (node indexes), score per edge.
   function build(data) {
-    var n = data.nodes.length;
-    var m = Math.floor(data.edges.length / 3);
+    var n = data.slug.length, m = data.a.length;
     var g = {
-      data: data, n: n, m: m,
-      x: new Float64Array(n), y: new Float64Array(n), r: new Float32Array(n),
-      topic: new Int32Array(n), src: new Int32Array(m), dst: new Int32Array(m),
-      shade: new Uint8Array(m), adj: null, graph: new graphology.UndirectedGraph()
+      data: data, n: n, m: m, x: data.x, y: data.y, r: new Float32Array(n),
+      topic: data.topic, src: data.a, dst: data.b,
+      shade: new Uint8Array(m), graph: new graphology.UndirectedGraph()
     };
     inSlices(n, function (k) {
-      var d = data.nodes[k];
-      var topic = d[2] >= 0 ? data.topics[d[2]] : null;
-      g.x[k] = d[4]; g.y[k] = d[5]; g.topic[k] = d[2];
-      g.r[k] = 1.6 + Math.sqrt(d[3]) * 0.7; // radius in pixels at the overview
-      g.graph.addNode(d[0], {
-        index: k, label: d[1], url: data.articles + d[0] + "/",
-        topic: topic ? topic[0] : "", degree: d[3], x: d[4], y: d[5]
+      var topic = data.topic[k] >= 0 ? data.topics[data.topic[k]] : null;
+      g.r[k] = 1.6 + Math.sqrt(data.degree[k]) * 0.7; // radius in pixels at the overview
+      g.graph.addNode(data.slug[k], {
+        index: k, label: data.title[k], url: data.articles + data.slug[k] + "/",
+        topic: topic ? topic[0] : "", degree: data.degree[k], x: data.x[k], y: data.y[k]
       });
     }, function () {
-      var e = data.edges;
       inSlices(m, function (k) {
-        var i = 3 * k;
-        g.src[k] = e[i]; g.dst[k] = e[i + 1]; g.shade[k] = shadeOf(e[i + 2]);
-        g.graph.addEdge(data.nodes[e[i]][0], data.nodes[e[i + 1]][0], { score: e[i + 2] });
+        g.shade[k] = shadeOf(data.score[k]);
+        g.graph.addEdge(data.slug[data.a[k]], data.slug[data.b[k]], { score: data.score[k] });
       }, function () { setTimeout(function () { start(g); }, 0); });
     });
   }
@@ -82,7 +76,7 @@
     for (i = 1; i < 5; i++) starts[i] += starts[i - 1];
     for (i = 0; i < m; i++) edgeOrder[starts[g.shade[i]]++] = i;
     var nodeOrder = new Float64Array(n);
-    for (i = 0; i < n; i++) nodeOrder[i] = data.nodes[i][3] * n + i;
+    for (i = 0; i < n; i++) nodeOrder[i] = data.degree[i] * n + i;
     nodeOrder.sort();
     for (i = 0; i < n; i++) nodeOrder[i] = nodeOrder[i] % n;
 
@@ -263,7 +257,7 @@
               var j = visible[t];
               if (!shown(j)) continue;
               var p = toScreen(j, c), rr = g.r[j] * z;
-              var text = data.nodes[j][1];
+              var text = data.title[j];
               if (text.length > 48) text = text.slice(0, 46) + "…";
               // Cells of 20 x 8 px that the title covers must all be free.
               var width = o.measureText(text).width;
@@ -367,7 +361,7 @@
         paintOverlay();
       }
       if (i < 0) { tip.hidden = true; return; }
-      tip.textContent = data.nodes[i][1];
+      tip.textContent = data.title[i];
       tip.hidden = false;
       tip.style.left = Math.min(px + 12, Math.max(0, W - tip.offsetWidth)) + "px";
       tip.style.top = Math.max(0, py - 30) + "px";
@@ -422,7 +416,7 @@
       if (Object.keys(pointers).length < 2) pinch = null;
       if (pressAt && travelled < 5) {
         var i = nodeAt(p.x, p.y);
-        if (i >= 0) window.location.href = g.graph.getNodeAttribute(data.nodes[i][0], "url");
+        if (i >= 0) window.location.href = g.graph.getNodeAttribute(data.slug[i], "url");
       }
       pressAt = null;
     }
@@ -467,11 +461,11 @@
       if (byTitle) return;
       byTitle = {};
       var options = document.createDocumentFragment();
-      data.nodes.forEach(function (d, k) {
-        byTitle[d[1].toLowerCase()] = k;
+      data.title.forEach(function (title, k) {
+        byTitle[title.toLowerCase()] = k;
         if (k < 2000) {
           var option = document.createElement("option");
-          option.value = d[1];
+          option.value = title;
           options.appendChild(option);
         }
       });
@@ -486,13 +480,13 @@
       if (query) {
         found = query in byTitle ? byTitle[query] : -1;
         for (var i = 0; found < 0 && i < n; i++) {
-          if (data.nodes[i][1].toLowerCase().indexOf(query) !== -1) found = i;
+          if (data.title[i].toLowerCase().indexOf(query) !== -1) found = i;
         }
       }
       paintOverlay();
       if (found >= 0) {
         flyTo(found, Math.max(cam.k, fitK * 6));
-        say("Found: " + data.nodes[found][1]);
+        say("Found: " + data.title[found]);
       } else if (query) {
         say("No title matches “" + findInput.value.trim() + "”");
       } else {
@@ -531,11 +525,31 @@
     return;
   }
   say("Loading the graph…");
-  fetch(app.getAttribute("data-src"))
-    .then(function (response) {
-      if (!response.ok) throw new Error("HTTP " + response.status);
-      return response.json();
-    })
-    .then(build)
-    .catch(function (error) { say("The graph could not be loaded (" + error.message + "); the lists below have every link."); });
+  function failed(message) {
+    say("The graph could not be loaded (" + message + "); the lists below have every link.");
+  }
+  var src = new URL(app.getAttribute("data-src"), document.baseURI).href;
+  var worker = null;
+  try {
+    worker = window.Worker ? new Worker(app.getAttribute("data-worker")) : null;
+  } catch (e) {
+    worker = null; // e.g. a page opened from disk
+  }
+  if (worker) {
+    // Fetched and parsed in a worker: the page's thread never holds the whole file.
+    worker.onmessage = function (event) {
+      worker.terminate();
+      if (event.data.error) failed(event.data.error); else build(event.data.columns);
+    };
+    worker.onerror = function () { worker.terminate(); failed("worker error"); };
+    worker.postMessage(src);
+  } else {
+    fetch(src)
+      .then(function (response) {
+        if (!response.ok) throw new Error("HTTP " + response.status);
+        return response.json();
+      })
+      .then(function (data) { build(window.sitegenGraphColumns(data)); })
+      .catch(function (error) { failed(error.message); });
+  }
 })();
