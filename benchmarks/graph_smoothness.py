@@ -5,8 +5,10 @@
 Serves a built site (e.g. a 10,000-article one) on 127.0.0.1, opens /graph/ in headless
 Chromium (/usr/bin/chromium with /usr/bin/chromedriver) and prints, per run and as medians:
 
-- load to interactive: navigation start to the moment the first map is on screen and answers
-  input (the graph app's ``data-ready`` attribute), and the first frame after it;
+- first map: navigation start to the moment the first picture of the map is on screen (the
+  graph app's ``data-drawn`` attribute);
+- load to interactive: navigation start to the moment the whole graph is loaded and answers
+  input (``data-ready``), and the first frame after it;
 - long tasks (PerformanceObserver, buffered, installed before any page script): the longest
   after the load event, and how many took over 200 ms (over the whole visit and during pan/zoom);
 - frame times while the script pans (pointer drag) and zooms (mouse wheel) with synthetic
@@ -36,19 +38,22 @@ CHROMEDRIVER = "/usr/bin/chromedriver"
 
 # Installed before any page script: long tasks, and when the graph app says it is ready.
 OBSERVE = """
-window.__bench = {longtasks: [], ready: null, firstFrame: null};
+window.__bench = {longtasks: [], drawn: null, ready: null, firstFrame: null};
 try {
   new PerformanceObserver(function (list) {
     list.getEntries().forEach(function (e) { __bench.longtasks.push([e.startTime, e.duration]); });
   }).observe({type: "longtask", buffered: true});
 } catch (e) { __bench.noLongtasks = String(e); }
 new MutationObserver(function (records, observer) {
+  if (__bench.drawn === null && document.querySelector(".graph-app[data-drawn]")) {
+    __bench.drawn = performance.now();
+  }
   var app = document.querySelector(".graph-app[data-ready]");
   if (!app || __bench.ready !== null) return;
   __bench.ready = performance.now();
   requestAnimationFrame(function () { __bench.firstFrame = performance.now(); });
   observer.disconnect();
-}).observe(document, {subtree: true, attributes: true, attributeFilter: ["data-ready"]});
+}).observe(document, {subtree: true, attributes: true, attributeFilter: ["data-drawn", "data-ready"]});
 """
 
 # Pans with a mouse drag, zooms in and out with the wheel, pans again zoomed in; records the
@@ -190,6 +195,7 @@ def one_run(driver: Any, url: str) -> dict[str, float]:
         "edges": edges,
         "dom_content_loaded_ms": bench["dcl"],
         "load_event_ms": load,
+        "first_map_ms": bench["b"]["drawn"] or 0.0,
         "interactive_ms": bench["b"]["ready"],
         "first_frame_ms": bench["b"]["firstFrame"],
         "longest_task_ms": max((d for _, d in tasks), default=0.0),

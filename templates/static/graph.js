@@ -51,22 +51,32 @@
       topic: data.topic, src: data.a, dst: data.b,
       shade: new Uint8Array(m), graph: new graphology.UndirectedGraph()
     };
+    for (var k = 0; k < n; k++) g.r[k] = 1.6 + Math.sqrt(data.degree[k]) * 0.7; // pixels at the overview
+    for (k = 0; k < m; k++) g.shade[k] = shadeOf(data.score[k]);
+    // The map is drawn from the arrays (so are hover, click, filter and find); the graphology
+    // graph, for scripts and the console, is filled after the first picture.
+    setTimeout(function () {
+      start(g, function () { app.setAttribute("data-drawn", "true"); fill(g); });
+    }, 0);
+  }
+
+  function fill(g) {
+    var data = g.data, n = g.n, m = g.m;
     inSlices(n, function (k) {
       var topic = data.topic[k] >= 0 ? data.topics[data.topic[k]] : null;
-      g.r[k] = 1.6 + Math.sqrt(data.degree[k]) * 0.7; // radius in pixels at the overview
       g.graph.addNode(data.slug[k], {
         index: k, label: data.title[k], url: data.articles + data.slug[k] + "/",
         topic: topic ? topic[0] : "", degree: data.degree[k], x: data.x[k], y: data.y[k]
       });
     }, function () {
       inSlices(m, function (k) {
-        g.shade[k] = shadeOf(data.score[k]);
         g.graph.addEdge(data.slug[data.a[k]], data.slug[data.b[k]], { score: data.score[k] });
-      }, function () { setTimeout(function () { start(g); }, 0); });
+      }, function () { app.setAttribute("data-ready", "true"); });
     });
   }
 
-  function start(g) {
+  // Draws the map and wires the controls; firstDrawn() once the first picture is on screen.
+  function start(g, firstDrawn) {
     var n = g.n, m = g.m, data = g.data;
     var colors = data.topics.map(function (t) { return t[1]; });
     // Draw order: edges weakest first (stronger on top), by counting; dots biggest last,
@@ -416,7 +426,7 @@
       if (Object.keys(pointers).length < 2) pinch = null;
       if (pressAt && travelled < 5) {
         var i = nodeAt(p.x, p.y);
-        if (i >= 0) window.location.href = g.graph.getNodeAttribute(data.slug[i], "url");
+        if (i >= 0) window.location.href = data.articles + data.slug[i] + "/";
       }
       pressAt = null;
     }
@@ -505,7 +515,7 @@
       container: container,
       // Where a dot is on the page now (viewport pixels), by slug.
       nodePosition: function (slug) {
-        var p = toScreen(g.graph.getNodeAttribute(slug, "index")), box = container.getBoundingClientRect();
+        var p = toScreen(data.slug.indexOf(slug)), box = container.getBoundingClientRect();
         return { x: box.left + p.x, y: box.top + p.y };
       },
       camera: function () { return { x: cam.x, y: cam.y, k: cam.k, fit: fitK }; },
@@ -515,7 +525,7 @@
     };
     listeners.afterRender.push(function once() {
       listeners.afterRender.splice(listeners.afterRender.indexOf(once), 1);
-      app.setAttribute("data-ready", "true");
+      firstDrawn();
     });
   }
 
