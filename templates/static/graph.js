@@ -205,6 +205,9 @@
       // Titles only when few dots are in view: then there is room for them.
       var e = 0, v = 0, labelsDone = visible.length > 400;
       var occupied = {};
+      // Level of detail: the whole map shows the closer three quarters of the links (the
+      // weakest, nearly half of them, only grey the picture); zoomed in, all of them.
+      var weakest = c.k < 2 * fitK ? 1 : 0;
       var edgeWidth = Math.min(1.5, Math.max(0.5, 0.4 * z));
       o.strokeStyle = theme.text;
       return {
@@ -228,7 +231,7 @@
             o.beginPath();
             for (; e < m; e++) {
               var k = edgeOrder[e], a = g.src[k], b = g.dst[k];
-              if (!inView(a) && !inView(b)) continue;
+              if (g.shade[k] < weakest || (!inView(a) && !inView(b))) continue;
               if (topic !== -2 && g.topic[a] !== topic && g.topic[b] !== topic) continue;
               if (g.shade[k] !== shade) {
                 if (shade >= 0) { o.stroke(); o.beginPath(); }
