@@ -45,6 +45,7 @@
   // `data`: data.json as columns (graph-data.js): slug, title, topic (index or -1), degree,
   // x, y per node; a, b (node indexes), score per edge.
   function build(data) {
+    if (typeof data.slug === "string") { data.slug = data.slug.split("\u0000"); data.title = data.title.split("\u0000"); }
     var n = data.slug.length, m = data.a.length;
     var g = {
       data: data, n: n, m: m, x: data.x, y: data.y, r: new Float32Array(n),
