@@ -53,7 +53,8 @@ new MutationObserver(function (records, observer) {
   __bench.ready = performance.now();
   requestAnimationFrame(function () { __bench.firstFrame = performance.now(); });
   observer.disconnect();
-}).observe(document, {subtree: true, attributes: true, attributeFilter: ["data-drawn", "data-ready"]});
+}).observe(document, {subtree: true, attributes: true,
+               attributeFilter: ["data-drawn", "data-ready"]});
 """
 
 # Pans with a mouse drag, zooms in and out with the wheel, pans again zoomed in; records the

@@ -165,17 +165,19 @@
       if (dark.addEventListener) dark.addEventListener("change", function () { readTheme(); redraw(0); });
     }
 
+    var atFit = true; // the whole map in view, as at the start: kept so on resize
     function resize() {
       var box = container.getBoundingClientRect();
-      W = Math.max(1, Math.round(box.width)); H = Math.max(1, Math.round(box.height));
-      dpr = Math.min(window.devicePixelRatio || 1, 2);
+      var w = Math.max(1, Math.round(box.width)), h = Math.max(1, Math.round(box.height));
+      var ratio = Math.min(window.devicePixelRatio || 1, 2);
+      if (w === W && h === H && ratio === dpr) return;
+      W = w; H = h; dpr = ratio;
       [canvas, overlay, off].forEach(function (c) {
         c.width = Math.round(W * dpr); c.height = Math.round(H * dpr);
         if (c.style) { c.style.width = W + "px"; c.style.height = H + "px"; }
       });
-      var k = 0.92 * Math.min(W / spanX, H / spanY);
-      if (!drawn || cam.k === fitK) cam.k = k;
-      fitK = k;
+      fitK = 0.92 * Math.min(W / spanX, H / spanY);
+      if (atFit) { cam.k = fitK; cam.x = (minX + maxX) / 2; cam.y = (minY + maxY) / 2; }
       drawn = null;
       redraw(0);
     }
@@ -189,7 +191,7 @@
     function shown(i) { return topic === -2 || g.topic[i] === topic; }
 
     // One sharp picture for the camera `c`, drawn off screen in slices; each step returns true
-    // when there is more to do. A step draws up to `cost` ms worth of edges or dots, then
+    // when there is more to do. A step draws about SLICE_MS worth of edges or dots, then
     // reads a pixel back, which makes the browser rasterize them now; the cost per item is
     // learnt from the steps before, so a step takes about SLICE_MS on this machine.
     var job = null, perItem = { edge: 0.05, node: 0.05 };
@@ -338,7 +340,7 @@
     }
 
     var MIN_K = function () { return fitK / 4; }, MAX_K = function () { return fitK * 60; };
-    function moved() { place(); redraw(SETTLE_MS); }
+    function moved() { atFit = false; place(); redraw(SETTLE_MS); }
     function zoomAt(px, py, factor) {
       var k = Math.min(MAX_K(), Math.max(MIN_K(), cam.k * factor));
       // Keep the world point under the pointer where it is.
@@ -448,6 +450,7 @@
     // A smooth glide to a dot (the picture is only moved during it).
     function flyTo(i, k) {
       var from = { x: cam.x, y: cam.y, k: cam.k }, t0 = performance.now();
+      atFit = false;
       (function frame(now) {
         var t = Math.min(1, (now - t0) / 400), e = t * (2 - t);
         cam.x = from.x + (g.x[i] - from.x) * e; cam.y = from.y + (g.y[i] - from.y) * e;
