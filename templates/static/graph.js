@@ -311,7 +311,7 @@
           }
           drawn = mine.cam;
           place();
-          listeners.afterRender.forEach(function (f) { f(); });
+          listeners.afterRender.slice().forEach(function (f) { f(); });
         })();
       }, delay);
     }
@@ -328,7 +328,10 @@
       paintOverlay();
     }
 
+    var overlayInk = false; // anything on the overlay now
     function paintOverlay() {
+      if (found < 0 && hovered < 0 && !overlayInk) return; // nothing to clear or draw
+      overlayInk = found >= 0 || hovered >= 0;
       octx.setTransform(dpr, 0, 0, dpr, 0, 0);
       octx.clearRect(0, 0, W, H);
       [found, hovered].forEach(function (i) {
