@@ -5,15 +5,18 @@
 Serves a built site (e.g. a 10,000-article one) on 127.0.0.1, opens /graph/ in headless
 Chromium (/usr/bin/chromium with /usr/bin/chromedriver) and prints, per run and as medians:
 
-- load to interactive: navigation start to the moment the map is drawn and answers input
-  (the graph app's ``data-ready`` attribute), and the first frame after it;
+- first map: navigation start to the moment the first picture of the map is on screen (the
+  graph app's ``data-drawn`` attribute);
+- load to interactive: navigation start to the moment the whole graph is loaded and answers
+  input (``data-ready``), and the first frame after it;
 - long tasks (PerformanceObserver, buffered, installed before any page script): the longest
   after the load event, and how many took over 200 ms (over the whole visit and during pan/zoom);
-- frame times while the script pans (mouse drag) and zooms (mouse wheel) with synthetic events
-  sent to sigma's mouse layer, measured between requestAnimationFrame callbacks: median and p95.
+- frame times while the script pans (pointer drag) and zooms (mouse wheel) with synthetic
+  events sent to the map, measured between requestAnimationFrame callbacks: median and p95;
+  and how many sharp pictures the page drew meanwhile (it redraws once the pointer rests).
 
-Headless Chromium with --disable-gpu draws WebGL in software (SwiftShader) on the CPU, so the
-frame times are a pessimistic bound for a desktop browser with a GPU. Give the machine's load
+Headless Chromium with --disable-gpu draws everything in software on the CPU, so the frame
+times are a pessimistic bound for a desktop browser with a GPU. Give the machine's load
 average with any figure (printed at the start and the end).
 """
 
@@ -35,37 +38,41 @@ CHROMEDRIVER = "/usr/bin/chromedriver"
 
 # Installed before any page script: long tasks, and when the graph app says it is ready.
 OBSERVE = """
-window.__bench = {longtasks: [], ready: null, firstFrame: null};
+window.__bench = {longtasks: [], drawn: null, ready: null, firstFrame: null};
 try {
   new PerformanceObserver(function (list) {
     list.getEntries().forEach(function (e) { __bench.longtasks.push([e.startTime, e.duration]); });
   }).observe({type: "longtask", buffered: true});
 } catch (e) { __bench.noLongtasks = String(e); }
 new MutationObserver(function (records, observer) {
+  if (__bench.drawn === null && document.querySelector(".graph-app[data-drawn]")) {
+    __bench.drawn = performance.now();
+  }
   var app = document.querySelector(".graph-app[data-ready]");
   if (!app || __bench.ready !== null) return;
   __bench.ready = performance.now();
   requestAnimationFrame(function () { __bench.firstFrame = performance.now(); });
   observer.disconnect();
-}).observe(document, {subtree: true, attributes: true, attributeFilter: ["data-ready"]});
+}).observe(document, {subtree: true, attributes: true,
+               attributeFilter: ["data-drawn", "data-ready"]});
 """
 
 # Pans with a mouse drag, zooms in and out with the wheel, pans again zoomed in; records the
 # time between animation frames meanwhile. Calls back with the measurements.
 INTERACT = """
 var done = arguments[arguments.length - 1];
-var renderer = window.sitegenGraph.renderer;
-var container = renderer.getContainer();
+var view = window.sitegenGraph;
+var container = view.container;
 container.scrollIntoView({block: "center"});
 var box = container.getBoundingClientRect();
 var cx = box.left + box.width / 2, cy = box.top + box.height / 2;
 var target = document.elementFromPoint(cx, cy);
 var renders = 0;
-renderer.on("afterRender", function () { renders++; });
+view.onDraw(function () { renders++; });
 function mouse(type, x, y, on) {
-  (on || target).dispatchEvent(new MouseEvent(type, {
-    bubbles: true, cancelable: true, clientX: x, clientY: y, button: 0,
-    buttons: type === "mouseup" ? 0 : 1
+  (on || target).dispatchEvent(new PointerEvent(type, {
+    bubbles: true, cancelable: true, clientX: x, clientY: y, button: 0, pointerId: 1,
+    pointerType: "mouse", isPrimary: true, buttons: type === "pointerup" ? 0 : 1
   }));
 }
 function wheel(dy) {
@@ -79,17 +86,17 @@ var phases = [];
 function drag(ms, vx, vy) {
   var start = null;
   return function (now) {
-    if (start === null) { start = now; mouse("mousedown", cx, cy); return true; }
+    if (start === null) { start = now; mouse("pointerdown", cx, cy); return true; }
     var t = Math.min(now - start, ms);
-    mouse("mousemove", cx + vx * t, cy + vy * t, document);
+    mouse("pointermove", cx + vx * t, cy + vy * t, document);
     if (t < ms) return true;
-    mouse("mouseup", cx + vx * t, cy + vy * t, document); return false;
+    mouse("pointerup", cx + vx * t, cy + vy * t, document); return false;
   };
 }
 function zoom(events, dy, every) {
   var i = 0, last = -1e9;
   return function (now) {
-    if (i >= events) return now - last < 400;  // let the last zoom animation finish
+    if (i >= events) return now - last < 400;  // and the redraw after it
     if (now - last >= every) { wheel(dy); last = now; i++; }
     return true;
   };
@@ -105,7 +112,7 @@ function tick(now) {
     requestAnimationFrame(tick);
   } else {
     var end = performance.now();
-    var camera = renderer.getCamera().getState();
+    var camera = view.camera();
     done({frames: frames, start: startAt, end: end, renders: renders, camera: camera});
   }
 }
@@ -171,7 +178,7 @@ def one_run(driver: Any, url: str) -> dict[str, float]:
         if time.monotonic() > deadline:
             raise SystemExit("the graph was not ready within 120 s")
         time.sleep(0.05)
-    nodes = driver.execute_script("return window.sitegenGraph.graph.order")
+    nodes = driver.execute_script("return window.sitegenGraph.graph.order")  # graphology
     edges = driver.execute_script("return window.sitegenGraph.graph.size")
     time.sleep(1.0)  # let any work queued after the first frame show up as long tasks
     moved = driver.execute_async_script(INTERACT)
@@ -189,6 +196,7 @@ def one_run(driver: Any, url: str) -> dict[str, float]:
         "edges": edges,
         "dom_content_loaded_ms": bench["dcl"],
         "load_event_ms": load,
+        "first_map_ms": bench["b"]["drawn"] or 0.0,
         "interactive_ms": bench["b"]["ready"],
         "first_frame_ms": bench["b"]["firstFrame"],
         "longest_task_ms": max((d for _, d in tasks), default=0.0),

@@ -21,8 +21,8 @@ ROOT = Path(__file__).resolve().parents[2]
 
 @pytest.fixture(scope="module")
 def chrome() -> Iterator[Any]:
-    """Headless Chromium with its console log kept and WebGL in software (the graph page
-    draws with WebGL, as desktop browsers without a GPU do)."""
+    """Headless Chromium with its console log kept, drawing in software as desktop browsers
+    without a GPU do."""
     require_browser()
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
@@ -35,8 +35,6 @@ def chrome() -> Iterator[Any]:
         "--disable-gpu",
         "--disable-background-networking",
         "--window-size=1280,900",
-        "--use-angle=swiftshader",
-        "--enable-unsafe-swiftshader",
     ):
         options.add_argument(flag)
     options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
@@ -101,16 +99,21 @@ def test_the_graph_page_draws_and_a_click_on_a_node_opens_its_article(
     slug = "it-takes-a-lot-of-energy-for-machines-to-learn-why-ai-is-so-power-hungry"
     x, y = chrome.execute_script(
         """
-        const s = window.sitegenGraph.renderer, node = arguments[0];
-        s.getContainer().scrollIntoView({block: "center"});
-        const at = s.framedGraphToViewport(s.getNodeDisplayData(node));
-        const box = s.getContainer().getBoundingClientRect();
-        return [Math.round(box.left + at.x), Math.round(box.top + at.y)];
+        const view = window.sitegenGraph;
+        view.container.scrollIntoView({block: "center"});
+        const at = view.nodePosition(arguments[0]);
+        return [Math.round(at.x), Math.round(at.y)];
         """,
         slug,
     )
     actions = ActionBuilder(chrome)
-    actions.pointer_action.move_to_location(x, y).pause(0.3).click()
+    actions.pointer_action.move_to_location(x, y).pause(0.3)
+    actions.perform()
+    tip = chrome.find_element(By.CSS_SELECTOR, ".graph-tip")
+    WebDriverWait(chrome, 5).until(lambda d: tip.is_displayed())
+    assert "power-hungry" in tip.text  # hovering a dot shows its title
+    actions = ActionBuilder(chrome)
+    actions.pointer_action.click()
     actions.perform()
     WebDriverWait(chrome, 15).until(lambda d: f"/articles/{slug}/" in d.current_url)
     assert "power-hungry" in chrome.title
@@ -135,4 +138,47 @@ def test_the_topic_filter_and_title_search_update_the_status(chrome: Any, site_u
     find.send_keys("cargo lander", Keys.ENTER)
     WebDriverWait(chrome, 5).until(lambda d: status.text.startswith("Found:"))
     assert "lander" in status.text.lower()
+    assert _errors(chrome) == []
+
+
+def test_dragging_pans_and_the_wheel_zooms_then_the_map_is_drawn_again(
+    chrome: Any, site_url: str
+) -> None:
+    from selenium.webdriver.common.action_chains import ActionChains
+    from selenium.webdriver.common.actions.action_builder import ActionBuilder
+    from selenium.webdriver.common.actions.wheel_input import ScrollOrigin
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    chrome.get(site_url + "/graph/")
+    WebDriverWait(chrome, 30).until(
+        lambda d: d.find_element(By.CSS_SELECTOR, ".graph-app").get_attribute("data-ready")
+    )
+    box = chrome.execute_script(
+        """
+        const view = window.sitegenGraph;
+        view.container.scrollIntoView({block: "center"});
+        window.draws = 0;
+        view.onDraw(() => window.draws++);
+        const b = view.container.getBoundingClientRect();
+        return [Math.round(b.left + b.width / 2), Math.round(b.top + b.height / 2)];
+        """
+    )
+    before = chrome.execute_script("return window.sitegenGraph.camera()")
+    actions = ActionBuilder(chrome)
+    actions.pointer_action.move_to_location(box[0] + 3, box[1] + 3).pointer_down()
+    actions.pointer_action.move_to_location(box[0] + 120, box[1] + 60).pointer_up()
+    actions.perform()
+    panned = chrome.execute_script("return window.sitegenGraph.camera()")
+    assert panned["x"] < before["x"] and panned["y"] < before["y"]  # the map follows the pointer
+    assert panned["k"] == before["k"]
+    container = chrome.find_element(By.ID, "graph-canvas")
+    ActionChains(chrome).scroll_from_origin(ScrollOrigin.from_element(container), 0, -200).perform()
+    WebDriverWait(chrome, 5).until(
+        lambda d: d.execute_script("return window.sitegenGraph.camera().k") > panned["k"]
+    )
+    # Once the pointer rests, the map is drawn sharp again for the new view.
+    WebDriverWait(chrome, 10).until(
+        lambda d: d.execute_script("return window.draws > 0 && !window.sitegenGraph.drawing()")
+    )
     assert _errors(chrome) == []

@@ -104,7 +104,8 @@ def test_the_graph_page_is_in_the_navigation_and_works_without_scripts_inline() 
     assert '<a href="/graph/" aria-current="page">Graph</a>' in html
     assert '<a href="/graph/">Graph</a>' in page("index.html")
     assert re.findall(r"<script(?![^>]*\bsrc=)[^>]*>", html) == []
-    assert 'src="/static/vendor/sigma.min.js"' in html
+    assert 'src="/static/vendor/graphology.umd.min.js"' in html
+    assert 'data-worker="/static/graph-data.js"' in html and 'src="/static/graph-data.js"' in html
     assert 'class="story-list"' in html and f'href="/articles/{SEED}/"' in html
     assert '<svg class="topic-map"' in html and 'href="/topics/ai/"' in html
     main = html[html.index("<main") : html.index("</main>")]
