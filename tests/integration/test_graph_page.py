@@ -182,3 +182,63 @@ def test_dragging_pans_and_the_wheel_zooms_then_the_map_is_drawn_again(
         lambda d: d.execute_script("return window.draws > 0 && !window.sitegenGraph.drawing()")
     )
     assert _errors(chrome) == []
+
+
+def test_hovering_a_node_highlights_its_related_articles(chrome: Any, site_url: str) -> None:
+    """The highlight comes from the graphology graph: the related articles lit up are exactly
+    the node's neighbours in graph/data.json, and the tooltip says how many there are."""
+    import json
+    import urllib.request
+
+    from selenium.webdriver.common.actions.action_builder import ActionBuilder
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    with urllib.request.urlopen(site_url + "/graph/data.json") as response:
+        data = json.load(response)
+    slugs = [node[0] for node in data["nodes"]]
+    edges = data["edges"]
+    neighbours: dict[str, set[str]] = {slug: set() for slug in slugs}
+    for k in range(0, len(edges), 3):
+        a, b = slugs[edges[k]], slugs[edges[k + 1]]
+        neighbours[a].add(b)
+        neighbours[b].add(a)
+    # The best-connected article, so the highlight has something to show.
+    slug = max(slugs, key=lambda s: (len(neighbours[s]), s))
+    degree = data["nodes"][slugs.index(slug)][3]
+    assert len(neighbours[slug]) == degree > 1
+
+    chrome.get(site_url + "/graph/")
+    WebDriverWait(chrome, 30).until(
+        lambda d: d.find_element(By.CSS_SELECTOR, ".graph-app").get_attribute("data-ready")
+    )
+    container = chrome.find_element(By.ID, "graph-canvas")
+    assert container.get_attribute("data-highlighted") in (None, "0")
+    x, y = chrome.execute_script(
+        """
+        const view = window.sitegenGraph;
+        view.container.scrollIntoView({block: "center"});
+        const at = view.nodePosition(arguments[0]);
+        return [Math.round(at.x), Math.round(at.y)];
+        """,
+        slug,
+    )
+    actions = ActionBuilder(chrome)
+    actions.pointer_action.move_to_location(x, y).pause(0.3)
+    actions.perform()
+    WebDriverWait(chrome, 5).until(
+        lambda d: container.get_attribute("data-highlighted") == str(degree)
+    )
+    lit = chrome.execute_script("return window.sitegenGraph.highlighted()")
+    assert lit["focus"] == slug
+    assert set(lit["related"]) == neighbours[slug]
+    among = sum(1 for a in neighbours[slug] for b in neighbours[a] if b in neighbours[slug]) // 2
+    assert lit["links"] == degree + among  # its own links and those among its neighbours
+    tip = chrome.find_element(By.CSS_SELECTOR, ".graph-tip")
+    assert f"{degree} related articles" in tip.text
+    # Moving off the map clears the highlight.
+    actions = ActionBuilder(chrome)
+    actions.pointer_action.move_to_location(5, 5).pause(0.2)
+    actions.perform()
+    WebDriverWait(chrome, 5).until(lambda d: container.get_attribute("data-highlighted") == "0")
+    assert _errors(chrome) == []
