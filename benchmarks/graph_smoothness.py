@@ -13,7 +13,10 @@ Chromium (/usr/bin/chromium with /usr/bin/chromedriver) and prints, per run and 
   after the load event, and how many took over 200 ms (over the whole visit and during pan/zoom);
 - frame times while the script pans (pointer drag) and zooms (mouse wheel) with synthetic
   events sent to the map, measured between requestAnimationFrame callbacks: median and p95;
-  and how many sharp pictures the page drew meanwhile (it redraws once the pointer rests).
+  and how many sharp pictures the page drew meanwhile (it redraws once the pointer rests);
+- then the pointer rests on the 10 best-connected dots in turn: how many got their related
+  articles highlighted (from graphology) and the longest frame meanwhile;
+- long tasks while the graphology graph is filled (between the first map and ready).
 
 Headless Chromium with --disable-gpu draws everything in software on the CPU, so the frame
 times are a pessimistic bound for a desktop browser with a GPU. Give the machine's load
@@ -101,8 +104,32 @@ function zoom(events, dy, every) {
     return true;
   };
 }
+// Hovers the best-connected dots in turn (the page highlights each one's related articles,
+// read from graphology), one every 150 ms, then off the map.
+function hover(count) {
+  var g = view.graph, keys = [];
+  g.forEachNode(function (k) { keys.push(k); });
+  keys.sort(function (a, b) { return g.degree(b) - g.degree(a); });
+  keys = keys.slice(0, count);
+  var i = 0, last = -1e9, t0 = null;
+  return function (now) {
+    if (t0 === null) t0 = now;
+    if (now - last < 150) return true;
+    last = now;
+    if (i < keys.length) {
+      var at = view.nodePosition(keys[i++]);
+      mouse("pointermove", at.x, at.y, document.elementFromPoint(at.x, at.y) || target);
+      if (view.highlighted().related.length) lit++;
+      return true;
+    }
+    mouse("pointermove", box.left + 2, box.top + 2);
+    hoverMs = now - t0;
+    return false;
+  };
+}
+var lit = 0, hoverMs = 0;
 phases.push(drag(1500, 0.4, 0.2), drag(1500, -0.4, -0.2), zoom(6, -120, 200),
-            drag(1000, 0.3, -0.25), zoom(6, 120, 200), drag(1000, -0.3, 0.25));
+            drag(1000, 0.3, -0.25), zoom(6, 120, 200), drag(1000, -0.3, 0.25), hover(10));
 var frames = [], startAt = performance.now(), prev = null, phase = 0;
 function tick(now) {
   if (prev !== null) frames.push(now - prev);
@@ -113,7 +140,8 @@ function tick(now) {
   } else {
     var end = performance.now();
     var camera = view.camera();
-    done({frames: frames, start: startAt, end: end, renders: renders, camera: camera});
+    done({frames: frames, start: startAt, end: end, renders: renders, camera: camera,
+          lit: lit, hoverFrames: frames.slice(-Math.round(hoverMs / 16.7))});
   }
 }
 requestAnimationFrame(tick);
@@ -190,6 +218,8 @@ def one_run(driver: Any, url: str) -> dict[str, float]:
     load = bench["load"]
     after_load = [d for s, d in tasks if s >= load]
     during = [d for s, d in tasks if moved["start"] <= s <= moved["end"]]
+    # While the graphology graph is filled: between the first map and "ready".
+    filling = [d for s, d in tasks if (bench["b"]["drawn"] or 0) <= s <= bench["b"]["ready"]]
     frames = moved["frames"]
     return {
         "nodes": nodes,
@@ -203,12 +233,16 @@ def one_run(driver: Any, url: str) -> dict[str, float]:
         "longest_task_after_load_ms": max(after_load, default=0.0),
         "tasks_over_200ms_after_load": sum(1 for d in after_load if d > 200),
         "tasks_over_50ms_after_load": len(after_load),
-        "longest_task_during_pan_zoom_ms": max(during, default=0.0),
+        "tasks_over_200ms_while_filling_graphology": sum(1 for d in filling if d > 200),
+        "longest_task_while_filling_graphology_ms": max(filling, default=0.0),
+        "longest_task_during_pan_zoom_hover_ms": max(during, default=0.0),
+        "hovered_dots_highlighted": moved["lit"],
         "frames": len(frames),
         "renders": moved["renders"],
         "frame_median_ms": statistics.median(frames),
         "frame_p95_ms": percentile(frames, 95),
         "frame_max_ms": max(frames),
+        "hover_frame_max_ms": max(moved["hoverFrames"], default=0.0),
     }
 
 

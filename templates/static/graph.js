@@ -577,9 +577,11 @@
     window.sitegenGraph = {
       graph: g.graph,
       container: container,
-      // Where a dot is on the page now (viewport pixels), by slug.
+      // Where a dot is on the page now (viewport pixels), by slug or graphology node key.
       nodePosition: function (slug) {
-        var p = toScreen(data.slug.indexOf(slug)), box = container.getBoundingClientRect();
+        var i = data.slug.indexOf(slug);
+        if (i < 0 && String(+slug) === String(slug)) i = +slug;
+        var p = toScreen(i), box = container.getBoundingClientRect();
         return { x: box.left + p.x, y: box.top + p.y };
       },
       camera: function () { return { x: cam.x, y: cam.y, k: cam.k, fit: fitK }; },
