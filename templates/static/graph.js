@@ -353,20 +353,22 @@
     }
 
     var overlayInk = false; // anything on the overlay now
-    var litCount = -1; // related articles highlighted, also in data-highlighted for tests
+    var dimmed = false, litCount = -1; // related articles highlighted, also in data-highlighted for tests
     function paintOverlay() {
       var f = hovered >= 0 ? hovered : found;
       var h = neighbourhood(f);
       if (h.near.length !== litCount) { litCount = h.near.length; container.setAttribute("data-highlighted", String(litCount)); }
+      // The rest of the map dimmed by the compositor (the picture has its own layer): no
+      // pixel of it is drawn again.
+      var dim = h.ready && h.near.length > 0;
+      if (dim !== dimmed) { dimmed = dim; canvas.style.opacity = dim ? "0.3" : ""; }
       if (f < 0 && !overlayInk) return; // nothing to clear or draw
       overlayInk = f >= 0;
       octx.setTransform(dpr, 0, 0, dpr, 0, 0);
       octx.clearRect(0, 0, W, H);
       if (f < 0) return;
       var z = zoomOf(cam);
-      if (h.ready && h.near.length) {
-        octx.globalAlpha = 0.7; octx.fillStyle = theme.background;
-        octx.fillRect(0, 0, W, H);
+      if (dim) {
         octx.strokeStyle = theme.text;
         h.links.forEach(function (l) {
           var p = toScreen(l[0]), q = toScreen(l[1]);
