@@ -138,6 +138,16 @@ def test_the_topic_filter_and_title_search_update_the_status(chrome: Any, site_u
     find.send_keys("cargo lander", Keys.ENTER)
     WebDriverWait(chrome, 5).until(lambda d: status.text.startswith("Found:"))
     assert "lander" in status.text.lower()
+    # The found article's related articles are highlighted, and the status says how many.
+    lit = chrome.execute_script("return window.sitegenGraph.highlighted()")
+    degree = chrome.execute_script(
+        "return fetch('/graph/data.json').then(r => r.json())"
+        ".then(d => d.nodes.find(n => n[0] === arguments[0])[3])",
+        lit["focus"],
+    )
+    assert "lander" in lit["focus"]
+    assert len(lit["related"]) == degree > 0
+    assert f"({degree} related article" in status.text
     assert _errors(chrome) == []
 
 
