@@ -1,6 +1,8 @@
 // sitegen default theme: the interactive related-articles graph (graph page only).
-// graph/data.json (graph.json, compacted) becomes a graphology graph; positions come from the
-// build, so the first picture is the final map. The map is drawn with Canvas 2D off screen in
+// graph/data.json (graph.json, compacted) arrives as columns of typed arrays (graph-data.js);
+// positions come from the build, so the first picture is the final map. Who is related to whom
+// also goes into a graphology graph after the first picture: hovering or finding a dot lights
+// up its related articles and the links among them from it. The map is drawn with Canvas 2D off screen in
 // small batches, each rasterized before the next task (the browser defers canvas drawing, and
 // 31,000 lines rasterized at once take seconds in software), then handed to the canvas on
 // screen without a copy. While the map is panned or zoomed the last picture is only moved and
@@ -54,25 +56,24 @@
     };
     for (var k = 0; k < n; k++) g.r[k] = 1.6 + Math.sqrt(data.degree[k]) * 0.7; // pixels at the overview
     for (k = 0; k < m; k++) g.shade[k] = shadeOf(data.score[k]);
-    // The map is drawn from the arrays (so are hover, click, filter and find); the graphology
-    // graph, for scripts and the console, is filled after the first picture.
+    // The map is drawn from the arrays (so are hit tests, click, filter and find); the
+    // graphology graph, for the highlight of a dot's neighbourhood, is filled after the first
+    // picture, and the highlight is shown from then on.
     setTimeout(function () {
-      start(g, function () { app.setAttribute("data-drawn", "true"); fill(g); });
+      start(g, function () {
+        app.setAttribute("data-drawn", "true");
+        fill(g, function () { g.ready = true; app.setAttribute("data-ready", "true"); g.refresh(); });
+      });
     }, 0);
   }
 
-  function fill(g) {
-    var data = g.data, n = g.n, m = g.m;
-    inSlices(n, function (k) {
-      var topic = data.topic[k] >= 0 ? data.topics[data.topic[k]] : null;
-      g.graph.addNode(data.slug[k], {
-        index: k, label: data.title[k], url: data.articles + data.slug[k] + "/",
-        topic: topic ? topic[0] : "", degree: data.degree[k], x: data.x[k], y: data.y[k]
-      });
-    }, function () {
-      inSlices(m, function (k) {
-        g.graph.addEdge(data.slug[data.a[k]], data.slug[data.b[k]], { score: data.score[k] });
-      }, function () { app.setAttribute("data-ready", "true"); });
+  // Nodes are keyed by their index in the arrays (which keep positions, colours and titles)
+  // with no attributes of their own, edges carry only their score: few objects to make, and
+  // so little garbage, in slices.
+  function fill(g, done) {
+    var graph = g.graph, a = g.src, b = g.dst, score = g.data.score;
+    inSlices(g.n, function (k) { graph.addNode(k); }, function () {
+      inSlices(g.m, function (k) { graph.addEdge(a[k], b[k], { score: score[k] }); }, done);
     });
   }
 
@@ -127,6 +128,9 @@
     });
     canvas.style.willChange = "transform"; // moved by the compositor alone
     tip.className = "graph-tip"; tip.hidden = true;
+    var tipTitle = document.createElement("span"), tipNote = document.createElement("small");
+    tipNote.style.display = "block"; tipNote.style.opacity = "0.75";
+    tip.appendChild(tipTitle); tip.appendChild(tipNote);
     tip.setAttribute("aria-hidden", "true");
     ["position:absolute", "pointer-events:none", "max-width:24rem", "padding:0.2rem 0.45rem",
      "font:0.85rem/1.3 system-ui,sans-serif", "border-radius:4px", "white-space:normal"].forEach(function (rule) {
@@ -328,19 +332,65 @@
       paintOverlay();
     }
 
+    // The neighbourhood of the hovered dot (else of the found one), read from graphology once
+    // per dot: its related articles, its links to them with their scores, and the links among
+    // them. Drawn on the overlay over the rest of the map, dimmed; the picture below stays.
+    var hood = { focus: -1, ready: false, near: [], links: [] };
+    function neighbourhood(f) {
+      if (hood.focus === f && hood.ready === !!g.ready) return hood;
+      hood = { focus: f, ready: !!g.ready, near: [], links: [] };
+      if (f < 0 || !g.ready) return hood;
+      var graph = g.graph, key = String(f), isNear = {};
+      graph.forEachNeighbor(key, function (k) { isNear[k] = true; hood.near.push(+k); });
+      graph.forEachEdge(key, function (e, attr, s, t) { hood.links.push([+s, +t, attr.score, true]); });
+      hood.near.forEach(function (i) {
+        graph.forEachEdge(String(i), function (e, attr, s, t) {
+          var other = +s === i ? +t : +s;
+          if (other > i && isNear[other]) hood.links.push([i, other, attr.score, false]); // once each
+        });
+      });
+      return hood;
+    }
+
     var overlayInk = false; // anything on the overlay now
+    var dimmed = false, litCount = -1; // related articles highlighted, also in data-highlighted for tests
     function paintOverlay() {
-      if (found < 0 && hovered < 0 && !overlayInk) return; // nothing to clear or draw
-      overlayInk = found >= 0 || hovered >= 0;
+      var f = hovered >= 0 ? hovered : found;
+      var h = neighbourhood(f);
+      if (h.near.length !== litCount) { litCount = h.near.length; container.setAttribute("data-highlighted", String(litCount)); }
+      // The rest of the map dimmed by the compositor (the picture has its own layer): no
+      // pixel of it is drawn again.
+      var dim = h.ready && h.near.length > 0;
+      if (dim !== dimmed) { dimmed = dim; canvas.style.opacity = dim ? "0.3" : ""; }
+      if (f < 0 && !overlayInk) return; // nothing to clear or draw
+      overlayInk = f >= 0;
       octx.setTransform(dpr, 0, 0, dpr, 0, 0);
       octx.clearRect(0, 0, W, H);
+      if (f < 0) return;
+      var z = zoomOf(cam);
+      if (dim) {
+        octx.strokeStyle = theme.text;
+        h.links.forEach(function (l) {
+          var p = toScreen(l[0]), q = toScreen(l[1]);
+          octx.globalAlpha = l[3] ? 0.35 + 0.6 * Math.min(1, Math.max(0, l[2])) : 0.3;
+          octx.lineWidth = l[3] ? 1 + 1.5 * Math.min(1, Math.max(0, l[2])) : 1;
+          octx.beginPath(); octx.moveTo(p.x, p.y); octx.lineTo(q.x, q.y); octx.stroke();
+        });
+        octx.globalAlpha = 1;
+        h.near.concat([f]).forEach(function (i) {
+          var p = toScreen(i), r = Math.max(3, g.r[i] * z);
+          octx.fillStyle = g.topic[i] >= 0 ? colors[g.topic[i]] : "#8a8a8a";
+          octx.beginPath(); octx.arc(p.x, p.y, r, 0, 6.2832); octx.fill();
+        });
+      }
       [found, hovered].forEach(function (i) {
         if (i < 0) return;
-        var p = toScreen(i), r = Math.max(4, g.r[i] * zoomOf(cam)) + 2;
+        var p = toScreen(i), r = Math.max(4, g.r[i] * z) + 2;
         octx.lineWidth = 2; octx.strokeStyle = theme.text;
         octx.beginPath(); octx.arc(p.x, p.y, r, 0, 6.2832); octx.stroke();
       });
     }
+    g.refresh = function () { paintOverlay(); if (hovered >= 0) showTip(hovered); };
 
     var MIN_K = function () { return fitK / 4; }, MAX_K = function () { return fitK * 60; };
     function moved() { atFit = false; place(); redraw(SETTLE_MS); }
@@ -380,10 +430,15 @@
         paintOverlay();
       }
       if (i < 0) { tip.hidden = true; return; }
-      tip.textContent = data.title[i];
-      tip.hidden = false;
+      showTip(i);
       tip.style.left = Math.min(px + 12, Math.max(0, W - tip.offsetWidth)) + "px";
       tip.style.top = Math.max(0, py - 30) + "px";
+    }
+    function showTip(i) {
+      tipTitle.textContent = data.title[i];
+      var related = g.ready ? g.graph.degree(String(i)) : data.degree[i];
+      tipNote.textContent = related === 1 ? "1 related article" : related + " related articles";
+      tip.hidden = false;
     }
 
     // Pointers: one drags, two pinch; a press and release in place on a dot opens it.
@@ -506,7 +561,8 @@
       paintOverlay();
       if (found >= 0) {
         flyTo(found, Math.max(cam.k, fitK * 6));
-        say("Found: " + data.title[found]);
+        var related = neighbourhood(found).ready ? neighbourhood(found).near.length : data.degree[found];
+        say("Found: " + data.title[found] + " (" + related + " related article" + (related === 1 ? ")" : "s)"));
       } else if (query) {
         say("No title matches “" + findInput.value.trim() + "”");
       } else {
@@ -523,12 +579,23 @@
     window.sitegenGraph = {
       graph: g.graph,
       container: container,
-      // Where a dot is on the page now (viewport pixels), by slug.
+      // Where a dot is on the page now (viewport pixels), by slug or graphology node key.
       nodePosition: function (slug) {
-        var p = toScreen(data.slug.indexOf(slug)), box = container.getBoundingClientRect();
+        var i = data.slug.indexOf(slug);
+        if (i < 0 && String(+slug) === String(slug)) i = +slug;
+        var p = toScreen(i), box = container.getBoundingClientRect();
         return { x: box.left + p.x, y: box.top + p.y };
       },
       camera: function () { return { x: cam.x, y: cam.y, k: cam.k, fit: fitK }; },
+      // The highlighted dot and its related articles, by slug (from graphology).
+      highlighted: function () {
+        var h = neighbourhood(hovered >= 0 ? hovered : found);
+        return {
+          focus: h.focus >= 0 ? data.slug[h.focus] : null,
+          related: h.near.map(function (i) { return data.slug[i]; }),
+          links: h.links.length
+        };
+      },
       // f() after each sharp picture is on screen.
       onDraw: function (f) { listeners.afterRender.push(f); },
       drawing: function () { return job !== null; }
