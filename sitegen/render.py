@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import math
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -278,9 +279,12 @@ class PageKeys:
         if found is None:
             shown = self.shown
             edges = self.graph.edges.get(slug, ())
-            found = self._near[slug] = (
-                shown(slug) + "\x1d" + "\x1e".join(f"{e.score} {shown(e.target)}" for e in edges)
-            )
+            text = shown(slug) + "\x1d" + "\x1e".join(f"{e.score} {shown(e.target)}" for e in edges)
+            # Hashed once: each is in the keys of several pages, and hashing them all again
+            # for every page cost more than this.
+            found = self._near[slug] = hashlib.blake2b(
+                text.encode("utf-8", "surrogatepass"), digest_size=16
+            ).hexdigest()
         return found
 
     def coverage(self, slug: Slug) -> str:
@@ -437,7 +441,6 @@ def _listing_plan(
 
 def _graph_plan(index: SiteIndex, gv: GraphViews, keys: PageKeys) -> list[Page]:
     """The graph page, paginated, and its two data files."""
-    import hashlib
 
     size = GRAPH_PAGE_SIZE
     count = max(1, math.ceil(len(index.articles) / size))
