@@ -30,18 +30,18 @@ correctness.
 
 from __future__ import annotations
 
-import gc
 import hashlib
 import os
 import pickle
 import sys
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager, suppress
+from collections.abc import Callable, Iterable, Sequence
+from contextlib import suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from sitegen import __version__
+from sitegen.gcpause import gc_paused
 
 CACHE_DIR = ".sitegen-cache"
 CACHE_FORMAT = 2
@@ -129,19 +129,6 @@ def templates_hash(dirs: Sequence[Path]) -> str:
                 h.update(b"\x00")
                 h.update(path.read_bytes())
     return h.hexdigest()
-
-
-@contextmanager
-def gc_paused() -> Iterator[None]:
-    """No cyclic garbage collection inside: (un)pickling millions of objects would trigger
-    one full collection after another (more than half of a 30 MB cache's load time)."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 @dataclass

@@ -41,17 +41,16 @@ are many, or the rounded article count changes (all weights change), it relates 
 
 from __future__ import annotations
 
-import gc
 import math
 import re
 from bisect import bisect_left, insort
 from collections import Counter, defaultdict
-from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Hashable, Iterable, Sequence
 from itertools import chain
 from operator import mul
 from typing import Any
 
+from sitegen.gcpause import gc_paused
 from sitegen.model import (
     Article,
     Edge,
@@ -129,27 +128,13 @@ def relate_with_state(
     small); by default the fields themselves."""
     articles = index.articles
     sign = signature or _signature
-    with _no_gc():
+    with gc_paused():
         if isinstance(state, RelateState) and state.usable(count):
             graph = state.update(articles, sign)
             if graph is not None:
                 return graph, state
         state = RelateState(count)
         return state.full(articles, sign), state
-
-
-@contextmanager
-def _no_gc() -> Iterator[None]:
-    """Without the cyclic garbage collector: relate makes millions of small containers and
-    no reference cycles, and each collection of the oldest generation would walk all of
-    them again (a third of the time of a large relate)."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 # -- words -----------------------------------------------------------------------------------
@@ -300,7 +285,7 @@ class RelateState:
         self._sign = _signature
         self._in_order = False
         if self.format == STATE_FORMAT:
-            with _no_gc():
+            with gc_paused():
                 for name in _DERIVED:
                     setattr(self, name, [None] * len(self.sig))
                 for i, vector in enumerate(self.topic_vec):
