@@ -80,6 +80,17 @@ def _errors(driver: Any) -> list[dict[str, Any]]:
     ]
 
 
+def _open_graph(driver: Any, site_url: str) -> None:
+    """Open /graph/ and wait until the whole graph is loaded (the app's ``data-ready``)."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    driver.get(site_url + "/graph/")
+    WebDriverWait(driver, 30).until(
+        lambda d: d.find_element(By.CSS_SELECTOR, ".graph-app").get_attribute("data-ready")
+    )
+
+
 def test_the_graph_page_draws_and_a_click_on_a_node_opens_its_article(
     chrome: Any, site_url: str
 ) -> None:
@@ -87,10 +98,7 @@ def test_the_graph_page_draws_and_a_click_on_a_node_opens_its_article(
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import WebDriverWait
 
-    chrome.get(site_url + "/graph/")
-    WebDriverWait(chrome, 30).until(
-        lambda d: d.find_element(By.CSS_SELECTOR, ".graph-app").get_attribute("data-ready")
-    )
+    _open_graph(chrome, site_url)
     assert chrome.title.startswith("Related-articles graph")
     assert _errors(chrome) == []
     nodes = chrome.execute_script("return window.sitegenGraph.graph.order")
@@ -125,10 +133,7 @@ def test_the_topic_filter_and_title_search_update_the_status(chrome: Any, site_u
     from selenium.webdriver.common.keys import Keys
     from selenium.webdriver.support.ui import Select, WebDriverWait
 
-    chrome.get(site_url + "/graph/")
-    WebDriverWait(chrome, 30).until(
-        lambda d: d.find_element(By.CSS_SELECTOR, ".graph-app").get_attribute("data-ready")
-    )
+    _open_graph(chrome, site_url)
     Select(chrome.find_element(By.ID, "graph-topic")).select_by_value("space")
     status = chrome.find_element(By.ID, "graph-status")
     WebDriverWait(chrome, 5).until(lambda d: "articles shown" in status.text)
@@ -160,10 +165,7 @@ def test_dragging_pans_and_the_wheel_zooms_then_the_map_is_drawn_again(
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import WebDriverWait
 
-    chrome.get(site_url + "/graph/")
-    WebDriverWait(chrome, 30).until(
-        lambda d: d.find_element(By.CSS_SELECTOR, ".graph-app").get_attribute("data-ready")
-    )
+    _open_graph(chrome, site_url)
     box = chrome.execute_script(
         """
         const view = window.sitegenGraph;
@@ -218,10 +220,7 @@ def test_hovering_a_node_highlights_its_related_articles(chrome: Any, site_url: 
     degree = data["nodes"][slugs.index(slug)][3]
     assert len(neighbours[slug]) == degree > 1
 
-    chrome.get(site_url + "/graph/")
-    WebDriverWait(chrome, 30).until(
-        lambda d: d.find_element(By.CSS_SELECTOR, ".graph-app").get_attribute("data-ready")
-    )
+    _open_graph(chrome, site_url)
     container = chrome.find_element(By.ID, "graph-canvas")
     assert container.get_attribute("data-highlighted") in (None, "0")
     x, y = chrome.execute_script(
