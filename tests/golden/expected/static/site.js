@@ -3,17 +3,31 @@
   "use strict";
   var root = document.documentElement;
 
-  // Show recent dates as "3 hours ago", keeping the absolute date as the tooltip.
-  var units = [["year", 31536e6], ["month", 2592e6], ["week", 6048e5], ["day", 864e5],
-               ["hour", 36e5], ["minute", 6e4]];
-  var format = null; // made once, on first need: each formatter loads locale data
+  // Show recent dates as "3 hours ago", keeping the absolute date as the tooltip. English
+  // phrases are built in: making an Intl.RelativeTimeFormat loads locale data, which takes a
+  // phone longer than the rest of this file, so it is used only for other languages.
+  var units = [["week", 6048e5], ["day", 864e5], ["hour", 36e5], ["minute", 6e4]];
+  var english = /^en\b/i.test(root.lang || "en");
+  var named = { "day:-1": "yesterday", "day:1": "tomorrow", "week:-1": "last week",
+                "week:1": "next week", "minute:0": "just now" };
+  var format = null; // made once, on first need
+  function phrase(count, unit) {
+    if (english) {
+      var name = named[unit + ":" + count];
+      if (name) return name;
+      var words = Math.abs(count) + " " + unit + (Math.abs(count) === 1 ? "" : "s");
+      return count < 0 ? words + " ago" : "in " + words;
+    }
+    if (!window.Intl || !Intl.RelativeTimeFormat) return null;
+    format = format || new Intl.RelativeTimeFormat(root.lang, { numeric: "auto" });
+    return format.format(count, unit);
+  }
   function relative(date) {
     var diff = date.getTime() - Date.now();
-    if (!window.Intl || !Intl.RelativeTimeFormat || Math.abs(diff) > 7 * 864e5) return null;
-    format = format || new Intl.RelativeTimeFormat(root.lang || "en", { numeric: "auto" });
+    if (!(Math.abs(diff) <= 7 * 864e5)) return null; // also skips invalid dates
     for (var i = 0; i < units.length; i++) {
       if (Math.abs(diff) >= units[i][1] || units[i][0] === "minute") {
-        return format.format(Math.round(diff / units[i][1]), units[i][0]);
+        return phrase(Math.round(diff / units[i][1]), units[i][0]);
       }
     }
     return null;
