@@ -11,6 +11,7 @@ and graph sizes.
 ``--edits N`` then edits one article N times (title, then topics, alternately), each
 followed by an incremental relate from the previous state, and prints its CPU time;
 ``--check`` compares each incremental result with a full relate (slow).
+``--phases`` also prints the CPU seconds of each step of the full relate (a little slower).
 """
 
 from __future__ import annotations
@@ -22,6 +23,8 @@ import random
 import statistics
 import sys
 import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -30,7 +33,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from sitegen.index import build_index
 from sitegen.model import Article, Provider, RelatedLink, Slug, Topic
-from sitegen.relate import relate, relate_with_state
+from sitegen.relate import RelateState, relate, relate_with_state
 from sitegen.slugs import slugify
 from sitegen.urls import match_key
 
@@ -111,6 +114,44 @@ def synthetic_articles(n: int, seed: int = 1) -> list[Article]:
     return articles
 
 
+# RelateState's steps, timed by --phases. _candidates runs inside _score: subtracted there.
+PHASES = ("_read", "_vectors", "_links", "_candidates", "_score", "_stories", "_rank", "_graph")
+
+
+@contextmanager
+def phase_clock() -> Iterator[dict[str, float]]:
+    """CPU seconds spent in each of RelateState's steps (PHASES) while in the block."""
+    spent = dict.fromkeys(PHASES, 0.0)
+    originals = {name: getattr(RelateState, name) for name in PHASES}
+
+    def timed(name: str, method: Callable[..., object]) -> Callable[..., object]:
+        clock = time.process_time
+
+        def wrapper(*args: object, **kwargs: object) -> object:
+            start = clock()
+            try:
+                return method(*args, **kwargs)
+            finally:
+                spent[name] += clock() - start
+
+        return wrapper
+
+    for name, method in originals.items():
+        setattr(RelateState, name, timed(name, method))
+    try:
+        yield spent
+    finally:
+        for name, method in originals.items():
+            setattr(RelateState, name, method)
+        spent["_score"] -= spent["_candidates"]
+
+
+def _phase_line(spent: dict[str, float], total: float) -> str:
+    """Seconds per step; "other" is the rest (posting lists, weights, garbage collection)."""
+    parts = [f"{name.strip('_')} {seconds:.2f}" for name, seconds in spent.items()]
+    return "  phases cpu s: " + ", ".join(parts) + f", other {total - sum(spent.values()):.2f}"
+
+
 def reference_loop_us() -> float:
     """CPU microseconds of ``sum(range(1000))`` here: about 10 on an idle desktop core of
     2024, so figures from busy or slow machines can be scaled."""
@@ -126,6 +167,7 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--edits", type=int, default=0, help="timed one-article edits")
     parser.add_argument("--check", action="store_true", help="compare with a full relate")
+    parser.add_argument("--phases", action="store_true", help="CPU seconds per relate step")
     args = parser.parse_args()
     print(f"reference loop: {reference_loop_us():.1f} us CPU", flush=True)
     for n in args.sizes:
@@ -134,9 +176,10 @@ def main() -> None:
         t1 = time.perf_counter()
         index, _ = build_index(articles)
         t2 = time.perf_counter()
-        cpu = time.process_time()
-        graph, state = relate_with_state(index, 8, None)
-        cpu = time.process_time() - cpu
+        with phase_clock() if args.phases else _no_phases() as spent:
+            cpu = time.process_time()
+            graph, state = relate_with_state(index, 8, None)
+            cpu = time.process_time() - cpu
         t3 = time.perf_counter()
         edges = sum(len(e) for e in graph.edges.values())
         print(
@@ -146,8 +189,15 @@ def main() -> None:
             f"{sum(not e for e in graph.edges.values())} articles without related)",
             flush=True,
         )
+        if args.phases:
+            print(_phase_line(spent, cpu), flush=True)
         if args.edits:
             _edit_loop(articles, state, args.edits, args.check)
+
+
+@contextmanager
+def _no_phases() -> Iterator[dict[str, float]]:
+    yield {}
 
 
 def _edit_loop(articles: list[Article], state: object, edits: int, check: bool) -> None:
