@@ -250,11 +250,9 @@
             o.beginPath();
             for (; e < m; e++) {
               var k = edgeOrder[e], a = g.src[k], b = g.dst[k];
-              // A link is drawn when its bounding box meets the view: also one that only
-              // crosses it, both ends outside, as long links do zoomed in.
-              var lx = g.x[a], ly = g.y[a], rx = g.x[b], ry = g.y[b];
-              if (g.shade[k] < weakest || (lx < x0 && rx < x0) || (lx > x1 && rx > x1) ||
-                  (ly < y0 && ry < y0) || (ly > y1 && ry > y1)) continue;
+              // Only links with an end in view: those that merely cross it would cover a
+              // close-up in long lines to dots far away.
+              if (g.shade[k] < weakest || (!inView(a) && !inView(b))) continue;
               if (topic !== -2 && g.topic[a] !== topic && g.topic[b] !== topic) continue;
               if (g.shade[k] !== shade) {
                 if (shade >= 0) { o.stroke(); o.beginPath(); }
