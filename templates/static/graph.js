@@ -195,10 +195,13 @@
     function shown(i) { return topic === -2 || g.topic[i] === topic; }
 
     // One sharp picture for the camera `c`, drawn off screen in slices; each step returns true
-    // when there is more to do. A step draws about SLICE_MS worth of edges or dots, then
-    // reads a pixel back, which makes the browser rasterize them now; the cost per item is
-    // learnt from the steps before, so a step takes about SLICE_MS on this machine.
-    var job = null, perItem = { edge: 0.05, node: 0.05 };
+    // when there is more to do. A step draws about SLICE_MS worth of edges, dots or titles,
+    // then reads a pixel back, which makes the browser rasterize them now; the cost per unit
+    // of work is learnt from the steps before, so a step takes about SLICE_MS on this machine.
+    // A link costs in proportion to its length on screen (zoomed in, links are hundreds of
+    // pixels long), so its units are counted by length; a step that took longer than
+    // expected raises the estimate at once, a quicker one lowers it by a quarter of the gap.
+    var job = null, perItem = { edge: 0.01, node: 0.05, title: 0.2 };
     function makeJob(c) {
       o.setTransform(dpr, 0, 0, dpr, 0, 0);
       o.fillStyle = theme.background;
@@ -210,22 +213,31 @@
       var visible = [];
       for (var i = 0; i < n; i++) if (inView(nodeOrder[i])) visible.push(nodeOrder[i]);
       // Titles only when few dots are in view: then there is room for them.
-      var e = 0, v = 0, labelsDone = visible.length > 400;
+      var e = 0, v = 0, t = visible.length > 400 ? -1 : visible.length - 1;
       var occupied = {};
       // Level of detail: the whole map shows the closer three quarters of the links (the
       // weakest, nearly half of them, only grey the picture); zoomed in, all of them.
       var weakest = c.k < 2 * fitK ? 1 : 0;
-      var edgeWidth = Math.min(1.5, Math.max(0.5, 0.4 * z));
+      // Links are hairlines, one device pixel wide, with their intended width given as
+      // opacity (the same ink): Chromium rasterizes a hairline in a fraction of the time of
+      // a wider stroke, which it fills as a polygon (400 long links at 1.5 px: 0.4-0.7 s in
+      // software, against 15 ms as hairlines).
+      var edgeInk = Math.min(1.5, Math.max(0.5, 0.4 * z)) * dpr;
+      var edgeAlpha = EDGE_ALPHA.map(function (alpha) { return Math.min(1, alpha * edgeInk); });
+      var reach = W + H;
       o.strokeStyle = theme.text;
       return {
         cam: c,
         step: function () {
-          var kind = e < m ? "edge" : "node", t0 = performance.now();
+          var kind = e < m ? "edge" : v < visible.length ? "node" : "title", t0 = performance.now();
           var limit = Math.max(20, Math.round(SLICE_MS / perItem[kind]));
           var more = drawSome(limit);
           o.getImageData(0, 0, 1, 1);
           var took = performance.now() - t0;
-          if (drew > 0) perItem[kind] = Math.max(0.0005, (perItem[kind] + took / drew) / 2);
+          if (drew > 0) {
+            var cost = took / drew;
+            perItem[kind] = Math.max(0.0005, cost > perItem[kind] ? cost : 0.75 * perItem[kind] + 0.25 * cost);
+          }
           return more;
         }
       };
@@ -233,20 +245,25 @@
       function drawSome(limit) {
           drew = 0;
           if (e < m) {
-            o.lineWidth = edgeWidth;
+            o.lineWidth = 1 / dpr;
             var shade = -1;
             o.beginPath();
             for (; e < m; e++) {
               var k = edgeOrder[e], a = g.src[k], b = g.dst[k];
+              // Only links with an end in view: those that merely cross it would cover a
+              // close-up in long lines to dots far away.
               if (g.shade[k] < weakest || (!inView(a) && !inView(b))) continue;
               if (topic !== -2 && g.topic[a] !== topic && g.topic[b] !== topic) continue;
               if (g.shade[k] !== shade) {
                 if (shade >= 0) { o.stroke(); o.beginPath(); }
-                shade = g.shade[k]; o.globalAlpha = EDGE_ALPHA[shade];
+                shade = g.shade[k]; o.globalAlpha = edgeAlpha[shade];
               }
-              o.moveTo((g.x[a] - c.x) * c.k + W / 2, (g.y[a] - c.y) * c.k + H / 2);
-              o.lineTo((g.x[b] - c.x) * c.k + W / 2, (g.y[b] - c.y) * c.k + H / 2);
-              if (++drew >= limit) { e++; break; }
+              var ax = (g.x[a] - c.x) * c.k + W / 2, ay = (g.y[a] - c.y) * c.k + H / 2;
+              var bx = (g.x[b] - c.x) * c.k + W / 2, by = (g.y[b] - c.y) * c.k + H / 2;
+              o.moveTo(ax, ay); o.lineTo(bx, by);
+              // One unit per link and one per 32 pixels of it (at most the view's size).
+              drew += 1 + Math.min(reach, Math.abs(bx - ax) + Math.abs(by - ay)) / 32;
+              if (drew >= limit) { e++; break; }
             }
             if (shade >= 0) o.stroke();
             o.globalAlpha = 1;
@@ -269,11 +286,11 @@
             }
             return true;
           }
-          if (!labelsDone) {
+          if (t >= 0) {
             // Titles of the biggest dots first, each where no other title is.
             o.font = "12px system-ui, sans-serif";
             o.fillStyle = theme.text; o.textBaseline = "middle";
-            for (var t = visible.length - 1; t >= 0; t--) {
+            for (; t >= 0 && drew < limit; t--) {
               var j = visible[t];
               if (!shown(j)) continue;
               var p = toScreen(j, c), rr = g.r[j] * z;
@@ -288,8 +305,8 @@
               if (!free) continue;
               for (w = row0; w <= row1; w++) for (q = col0; q <= col1; q++) occupied[w * 4096 + q] = true;
               o.fillText(text, p.x + rr + 3, p.y);
+              drew++;
             }
-            labelsDone = true;
             return true;
           }
           return false;

@@ -251,3 +251,93 @@ def test_hovering_a_node_highlights_its_related_articles(chrome: Any, site_url: 
     actions.perform()
     WebDriverWait(chrome, 5).until(lambda d: container.get_attribute("data-highlighted") == "0")
     assert _errors(chrome) == []
+
+
+# Reads the picture on screen (its first canvas) through a 2D canvas. For each link given as
+# [slug, slug]: a point on it, halfway or 30 px from its first dot if that is nearer; null when
+# that point is out of view, else whether its pixel or one next to it differs from the background
+# (a corner of the picture, outside the map's bounding box).
+_INKED_MIDPOINTS = """
+const view = window.sitegenGraph, links = arguments[0];
+const shown = view.container.querySelector("canvas");
+const copy = document.createElement("canvas");
+copy.width = shown.width; copy.height = shown.height;
+const c = copy.getContext("2d");
+c.drawImage(shown, 0, 0);
+const box = view.container.getBoundingClientRect(), scale = shown.width / box.width;
+function at(x, y) {
+  return Array.from(c.getImageData(Math.round(x), Math.round(y), 1, 1).data).join();
+}
+const background = at(1, 1);
+return links.map(function (l) {
+  const p = view.nodePosition(l[0]), q = view.nodePosition(l[1]);
+  const t = Math.min(0.5, 30 / Math.max(1, Math.hypot(q.x - p.x, q.y - p.y)));
+  const x = (p.x + (q.x - p.x) * t - box.left) * scale;
+  const y = (p.y + (q.y - p.y) * t - box.top) * scale;
+  if (x < 2 || y < 2 || x > shown.width - 2 || y > shown.height - 2) return null;
+  for (let dx = -1; dx <= 1; dx++) for (let dy = -1; dy <= 1; dy++) {
+    if (at(x + dx, y + dy) !== background) return true;
+  }
+  return false;
+});
+"""
+
+
+def test_the_links_are_drawn_on_the_map_on_the_whole_and_zoomed_in(
+    chrome: Any, site_url: str
+) -> None:
+    """Links are hairlines with their strength as opacity: the strongest links must still
+    leave ink between their dots, both on the whole map and after zooming in."""
+    import json
+    import urllib.request
+
+    from selenium.webdriver.common.action_chains import ActionChains
+    from selenium.webdriver.common.actions.wheel_input import ScrollOrigin
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    with urllib.request.urlopen(site_url + "/graph/data.json") as response:
+        data = json.load(response)
+    slugs = [node[0] for node in data["nodes"]]
+    edges = data["edges"]
+    triples = [(edges[k + 2], edges[k], edges[k + 1]) for k in range(0, len(edges), 3)]
+    # The strongest links that are long enough to have a midpoint away from both dots.
+    strong = sorted(triples, reverse=True)[:12]
+    links = [[slugs[a], slugs[b]] for _, a, b in strong]
+    assert len(links) >= 3
+
+    _open_graph(chrome, site_url)
+    chrome.execute_script(
+        "window.drawnAt = 0; const v = window.sitegenGraph;"
+        " v.onDraw(() => { window.drawnAt = v.camera().k; });"
+        "window.sitegenGraph.container.scrollIntoView({block: 'center'});"
+    )
+    far = [
+        link
+        for link in links
+        if chrome.execute_script(
+            "const v = window.sitegenGraph, p = v.nodePosition(arguments[0]),"
+            " q = v.nodePosition(arguments[1]); return Math.hypot(p.x - q.x, p.y - q.y);",
+            *link,
+        )
+        > 14
+    ]
+    assert far, "no link long enough to test on the sample site's map"
+    inked = chrome.execute_script(_INKED_MIDPOINTS, far)
+    assert all(inked), inked
+    # Zoom in on the first dot of the first of them, which stays in place under the pointer.
+    x, y = chrome.execute_script(
+        "const p = window.sitegenGraph.nodePosition(arguments[0]);"
+        " return [Math.round(p.x), Math.round(p.y)];",
+        *far[0],
+    )
+    for _ in range(3):
+        ActionChains(chrome).scroll_from_origin(ScrollOrigin.from_viewport(x, y), 0, -300).perform()
+    WebDriverWait(chrome, 10).until(
+        lambda d: d.execute_script(
+            "const v = window.sitegenGraph, k = v.camera().k;"
+            " return k > 2 * v.camera().fit && window.drawnAt === k && !v.drawing()"
+        )
+    )
+    inked = chrome.execute_script(_INKED_MIDPOINTS, far)
+    assert inked[0] is True and all(i is not False for i in inked), inked
+    assert _errors(chrome) == []
