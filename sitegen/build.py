@@ -535,25 +535,36 @@ def _content_key(config: SiteConfig) -> Callable[[Article], str]:
     in, so the slug suffix of a duplicate title (made from it) never changes."""
     content = str(config.path("content_dir"))
     cwd = os.getcwd()
-    # Plain strings and one realpath per folder: this runs for every article of every build.
-    folders: dict[str, str] = {}
+    # Plain strings, one realpath and one listing per folder (for its links, instead of an
+    # lstat per file): this runs for every article of every build.
+    folders: dict[str, tuple[str, set[str] | None]] = {}
     below = content.rstrip(os.sep) + os.sep
 
     def key(article: Article) -> str:
         path = os.path.join(cwd, article.source)
-        if os.path.islink(path):  # resolved on its own: it may point anywhere
-            real = os.path.realpath(path)
+        parent, name = os.path.split(path)
+        found = folders.get(parent)
+        if found is None:
+            found = folders[parent] = (os.path.realpath(parent), _links_in(parent))
+        folder, links = found
+        if name in links if links is not None else os.path.islink(path):
+            real = os.path.realpath(path)  # resolved on its own: it may point anywhere
         else:
-            parent, name = os.path.split(path)
-            folder = folders.get(parent)
-            if folder is None:
-                folder = folders[parent] = os.path.realpath(parent)
             real = os.path.join(folder, name)
         if real.startswith(below):
             return real[len(below) :].replace(os.sep, "/")
         return Path(real).as_posix()  # outside the content folder (display_path's rule)
 
     return key
+
+
+def _links_in(folder: str) -> set[str] | None:
+    """The names of the symbolic links in ``folder`` (None: it cannot be listed)."""
+    try:
+        with os.scandir(folder) as entries:
+            return {entry.name for entry in entries if entry.is_symlink()}
+    except OSError:
+        return None
 
 
 def _recover(output: Path) -> list[Problem]:

@@ -260,6 +260,7 @@ class PageKeys:
         self.key_of = key_of
         self._shown: dict[Slug, str] = {}
         self._near: dict[Slug, str] = {}
+        self._own: dict[Slug, str] = {}
 
     def shown(self, slug: Slug) -> str:
         """What a page shows of another article: its URL, title, provider and date (in a
@@ -287,6 +288,15 @@ class PageKeys:
             ).hexdigest()
         return found
 
+    def own(self, slug: Slug) -> str:
+        """An article's related entries: targets, scores and reasons, in rank order."""
+        found = self._own.get(slug)
+        if found is None:
+            edges = self.graph.edges.get(slug, ())
+            found = "\x1e".join(f"{e.target} {e.score} {'|'.join(e.reasons)}" for e in edges)
+            self._own[slug] = found
+        return found
+
     def coverage(self, slug: Slug) -> str:
         """The other articles of the story ``slug`` is in, as coverage lines show them."""
         if slug not in self.graph.cluster_of:
@@ -306,7 +316,7 @@ class PageKeys:
         """Everything an article page shows: the article, its Related section (entries,
         reasons, outside links, other coverage) and its local graph (two hops)."""
         edges = self.graph.edges.get(article.slug, ())
-        own = "\x1e".join(f"{e.target} {e.score} {'|'.join(e.reasons)}" for e in edges)
+        own = self.own(article.slug)
         outside = self.graph.external.get(article.slug, ())
         # The outside links are some of the article's own entries (so its key covers them):
         # which ones depends on the rest of the site.
@@ -467,14 +477,49 @@ def _graph_plan(index: SiteIndex, gv: GraphViews, keys: PageKeys) -> list[Page]:
                 ),
             )
         )
-    for name, data, source in (
-        ("graph.json", gv.graph_json(), "graph data"),
-        ("graph/data.json", gv.page_data(), "graph page data"),
-    ):
-        made = OutputFile(OutputPath(name), data, source)
-        digest = hashlib.blake2b(data).hexdigest()
-        plan.append(Page(made.path, source, (name, digest), lambda r, f=made: f))  # type: ignore[misc]
+    # Made only when their inputs changed: an edit that leaves every title, topic, provider,
+    # date and link alone (a body edit) skips them (1.8 s at 10,000 articles).
+    inputs = _graph_data_inputs(index, gv.graph, keys)
+    plan.append(
+        Page(
+            OutputPath("graph.json"),
+            "graph data",
+            ("graph.json", inputs),
+            lambda r: OutputFile(OutputPath("graph.json"), r.graph.graph_json(), "graph data"),
+        )
+    )
+    plan.append(
+        Page(
+            OutputPath("graph/data.json"),
+            "graph page data",
+            ("graph/data.json", inputs),
+            lambda r: OutputFile(
+                OutputPath("graph/data.json"), r.graph.page_data(), "graph page data"
+            ),
+        )
+    )
     return plan
+
+
+def _graph_data_inputs(index: SiteIndex, graph: RelatedGraph, keys: PageKeys) -> str:
+    """A hash of everything graph.json and the graph page's data show or are laid out from:
+    each article as links show it and its topics, in site order, every article's related
+    entries in the graph's order, the stories and the topics' names (the URLs and settings
+    are in every page key already). Made of strings the article pages' keys made already."""
+    shown, own = keys.shown, keys.own
+    parts = [
+        shown(a.slug) + "\x1f" + "\x1e".join([f"{t.slug}\x1d{t.name}" for t in a.topics])
+        for a in index.articles
+    ]
+    parts.append("\x00edges")
+    parts.extend(f"{slug}\x1f{own(slug)}" for slug in graph.edges)
+    parts.append("\x00stories")
+    parts.extend(f"{c.id}\x1f{c.title}\x1f{c.members!r}" for c in graph.clusters.values())
+    parts.append(repr(list(graph.cluster_of.items())))
+    parts.append("\x00topics")
+    parts.extend(f"{slug}\x1f{t.name}" for slug, t in index.topics.items())
+    text = "\n".join(parts).encode("utf-8", "surrogatepass")
+    return hashlib.blake2b(text, digest_size=16).hexdigest()
 
 
 def _index_plan(kind: str, listings: dict[Slug, Listing]) -> Page:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import os
 import shutil
 import stat
@@ -25,7 +26,7 @@ from typing import Protocol
 from sitegen import __version__
 from sitegen.model import OutputFile
 from sitegen.problems import Problem, problem
-from sitegen.slugs import name_problem
+from sitegen.slugs import RESERVED_NAMES, name_problem
 
 MANIFEST = ".sitegen-manifest.json"
 JOURNAL = ".sitegen-journal.json"
@@ -126,7 +127,17 @@ def path_problem(path: str) -> str:
     return why
 
 
+# Paths every page has: lower-case slugs and file names, none a Windows device name and none
+# longer than MAX_NAME_BYTES. Such a path passes every check of _path_problem; one regex
+# match is far cheaper than checking its parts (12,000 paths, read twice a build).
+_DEVICE = "|".join(sorted(re.escape(n) for n in RESERVED_NAMES if re.fullmatch("[a-z0-9]+", n)))
+_NAME = rf"(?!(?:{_DEVICE})(?:\.|/|$))[a-z0-9][a-z0-9_-]{{0,127}}(?:\.[a-z0-9_-]{{1,32}})?"
+_PLAIN_PATH = re.compile(rf"{_NAME}(?:/{_NAME})*")
+
+
 def _path_problem(path: str) -> str:
+    if _PLAIN_PATH.fullmatch(path):
+        return ""
     if not path or path.startswith("/"):
         return "is empty or absolute"
     parts = path.split("/")
