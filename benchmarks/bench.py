@@ -132,13 +132,15 @@ def output_size(site: Path) -> tuple[int, int]:
 
 
 def edit_one(site: Path, what: str, n: int) -> None:
-    """Change one article's title or topics, as a writer would."""
+    """Change one article's title, topics or body text, as a writer would."""
     path = sorted((site / "content").rglob("*.md"))[len(str(n)) * 7 % 97]
     text = path.read_text(encoding="utf-8")
     if what == "title":
         text = text.replace('title: "', f'title: "Edit {time.time_ns()} ', 1)
-    else:
+    elif what == "topics":
         text = text.replace("topics:\n", f'topics:\n  - "Bench Topic {time.time_ns() % 7}"\n', 1)
+    else:  # the body: a line added at the end
+        text = text.rstrip("\n") + f"\n\nEdited {time.time_ns()}.\n"
     path.write_text(text, encoding="utf-8")
 
 
@@ -202,6 +204,7 @@ def main() -> None:
             ("no change", None),
             ("edit title", "title"),
             ("edit topics", "topics"),
+            ("edit body", "body"),
             ("no change", None),
         ]
         for name, edit in runs:

@@ -250,3 +250,29 @@ def test_a_first_build_killed_after_its_commit_is_finished_by_the_next(
     assert result.written is not None
     assert sorted(result.written.deleted) == ["late.html", "moved.html"]
     assert (site.output / "index.html").is_file()
+
+
+def test_plain_path_shortcut_agrees_with_the_full_check() -> None:
+    """The one-regex shortcut for plain paths may only accept what the part-by-part check
+    accepts (device names, dots, case, lengths)."""
+    import random
+
+    from sitegen import write
+
+    names = ["con", "nul", "com1", "lpt9", "aux", "conx", "con-1", "index", "a", "x" * 130]
+    rng = random.Random(5)
+    paths = ["con.txt/a", "a/com1.html", "a..b", "a.", "a/", "/a", "", "A/b", "a/.well-known"]
+    for _ in range(20_000):
+        parts = [
+            rng.choice(names) + rng.choice(["", ".html", ".", ".x.y", "-", "_", "$", " "])
+            for _ in range(rng.randint(1, 3))
+        ]
+        paths.append("/".join(parts))
+    accepted = [p for p in paths if write._PLAIN_PATH.fullmatch(p)]
+    assert len(accepted) > 1000  # the shortcut is taken, not only the full check
+    for path in accepted:
+        parts = path.split("/")
+        assert all(not write.name_problem(part) for part in parts), path
+    assert write._PLAIN_PATH.fullmatch("articles/some-slug/index.html")
+    assert not write._PLAIN_PATH.fullmatch("articles/con/index.html")
+    assert write.path_problem("articles/con/index.html")
