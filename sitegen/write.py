@@ -14,8 +14,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 import os
+import re
 import shutil
 import stat
 from collections.abc import Iterable, Mapping
