@@ -80,6 +80,24 @@ def _errors(driver: Any) -> list[dict[str, Any]]:
     ]
 
 
+def _hover_dot(driver: Any, slug: str) -> None:
+    """Scroll the map into view and move the pointer onto the dot of ``slug``."""
+    from selenium.webdriver.common.actions.action_builder import ActionBuilder
+
+    x, y = driver.execute_script(
+        """
+        const view = window.sitegenGraph;
+        view.container.scrollIntoView({block: "center"});
+        const at = view.nodePosition(arguments[0]);
+        return [Math.round(at.x), Math.round(at.y)];
+        """,
+        slug,
+    )
+    actions = ActionBuilder(driver)
+    actions.pointer_action.move_to_location(x, y).pause(0.3)
+    actions.perform()
+
+
 def _open_graph(driver: Any, site_url: str) -> None:
     """Open /graph/ and wait until the whole graph is loaded (the app's ``data-ready``)."""
     from selenium.webdriver.common.by import By
@@ -105,18 +123,7 @@ def test_the_graph_page_draws_and_a_click_on_a_node_opens_its_article(
     assert nodes == 48
     # Where the node of the seed article's story partner is drawn, then a real click there.
     slug = "it-takes-a-lot-of-energy-for-machines-to-learn-why-ai-is-so-power-hungry"
-    x, y = chrome.execute_script(
-        """
-        const view = window.sitegenGraph;
-        view.container.scrollIntoView({block: "center"});
-        const at = view.nodePosition(arguments[0]);
-        return [Math.round(at.x), Math.round(at.y)];
-        """,
-        slug,
-    )
-    actions = ActionBuilder(chrome)
-    actions.pointer_action.move_to_location(x, y).pause(0.3)
-    actions.perform()
+    _hover_dot(chrome, slug)
     tip = chrome.find_element(By.CSS_SELECTOR, ".graph-tip")
     WebDriverWait(chrome, 5).until(lambda d: tip.is_displayed())
     assert "power-hungry" in tip.text  # hovering a dot shows its title
@@ -223,18 +230,7 @@ def test_hovering_a_node_highlights_its_related_articles(chrome: Any, site_url: 
     _open_graph(chrome, site_url)
     container = chrome.find_element(By.ID, "graph-canvas")
     assert container.get_attribute("data-highlighted") in (None, "0")
-    x, y = chrome.execute_script(
-        """
-        const view = window.sitegenGraph;
-        view.container.scrollIntoView({block: "center"});
-        const at = view.nodePosition(arguments[0]);
-        return [Math.round(at.x), Math.round(at.y)];
-        """,
-        slug,
-    )
-    actions = ActionBuilder(chrome)
-    actions.pointer_action.move_to_location(x, y).pause(0.3)
-    actions.perform()
+    _hover_dot(chrome, slug)
     WebDriverWait(chrome, 5).until(
         lambda d: container.get_attribute("data-highlighted") == str(degree)
     )
