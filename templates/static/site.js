@@ -25,12 +25,9 @@
   function relative(date) {
     var diff = date.getTime() - Date.now();
     if (!(Math.abs(diff) <= 7 * 864e5)) return null; // also skips invalid dates
-    for (var i = 0; i < units.length; i++) {
-      if (Math.abs(diff) >= units[i][1] || units[i][0] === "minute") {
-        return phrase(Math.round(diff / units[i][1]), units[i][0]);
-      }
-    }
-    return null;
+    var i = 0; // the largest unit the difference reaches; minutes at least
+    while (i < units.length - 1 && Math.abs(diff) < units[i][1]) i++;
+    return phrase(Math.round(diff / units[i][1]), units[i][0]);
   }
   document.querySelectorAll("time[datetime]").forEach(function (el) {
     var text = relative(new Date(el.getAttribute("datetime")));
