@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import math
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -54,9 +55,29 @@ def make_environment(dirs: Sequence[Path], bytecode_dir: Path | None = None) -> 
     )
     env.globals["sitegen_version"] = __version__
     env.globals["news_article_ld"] = news_article_ld
+    static = static_sources(dirs)
     # Lets the layout link optional files, such as a site's static/custom.css, only when present.
-    env.globals["static_files"] = frozenset(static_sources(dirs))
+    env.globals["static_files"] = frozenset(static)
+    script, digest = inline_script(static.get("theme-init.js"))
+    env.globals["theme_init_script"] = script
+    env.globals["theme_init_hash"] = digest
     return env
+
+
+def inline_script(source: Path | None) -> tuple[str, str]:
+    """A theme script to inline in ``<head>``, and the CSP hash that lets exactly it run.
+
+    The saved light/dark choice must be applied before the first paint; inlined, that costs
+    no request that would hold up rendering, and the page's Content-Security-Policy still
+    refuses every other inline script."""
+    from markupsafe import Markup
+
+    if source is None:
+        return Markup(""), ""
+    # "</" would end the <script> element early; "<\/" means the same to JavaScript.
+    text = source.read_text(encoding="utf-8").replace("</", "<\\/")
+    digest = base64.b64encode(hashlib.sha256(text.encode("utf-8")).digest()).decode("ascii")
+    return Markup(text), f"sha256-{digest}"
 
 
 def _bytecode_cache(folder: Path) -> jinja2.BytecodeCache | None:

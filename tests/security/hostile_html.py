@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
 import re
 import xml.etree.ElementTree as ET
@@ -33,6 +35,11 @@ _THEME_STATIC = Path(__file__).resolve().parents[2] / "templates" / "static"
 THEME_SCRIPTS = {
     "/static/" + p.relative_to(_THEME_STATIC).as_posix() for p in _THEME_STATIC.rglob("*.js")
 } | {"/pagefind/pagefind-ui.js"}
+# The one inline script: the theme's theme-init.js, in <head>, allowed by its hash in the CSP.
+THEME_INIT = (_THEME_STATIC / "theme-init.js").read_text(encoding="utf-8")
+THEME_INIT_HASH = (
+    "'sha256-" + base64.b64encode(hashlib.sha256(THEME_INIT.encode()).digest()).decode() + "'"
+)
 
 
 def url_danger(value: str) -> str:
@@ -84,6 +91,8 @@ class _Scanner(HTMLParser):
                 self.in_script = "json"
             elif values.get("src") in self.theme_scripts:
                 self.in_script = "theme"
+            elif "src" not in values and self.in_head:
+                self.in_script = "theme-init"
             else:
                 self.found.append(f"<script> that is not a theme file: {values}")
                 self.in_script = "other"
@@ -93,6 +102,10 @@ class _Scanner(HTMLParser):
         if tag == "script" and self.in_script:
             if self.in_script == "theme" and self.script_text.strip():
                 self.found.append("theme <script src> with inline code")
+            if self.in_script == "theme-init" and self.script_text != THEME_INIT:
+                self.found.append(
+                    f"inline <script> in <head> is not theme-init: {self.script_text!r}"
+                )
             if self.in_script == "json":
                 try:
                     json.loads(self.script_text)
