@@ -337,3 +337,39 @@ def test_the_links_are_drawn_on_the_map_on_the_whole_and_zoomed_in(
     inked = chrome.execute_script(_INKED_MIDPOINTS, far)
     assert inked[0] is True and all(i is not False for i in inked), inked
     assert _errors(chrome) == []
+
+
+def test_the_map_is_usable_from_the_keyboard(chrome: Any, site_url: str) -> None:
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    _open_graph(chrome, site_url)
+    canvas = chrome.find_element(By.ID, "graph-canvas")
+    status = chrome.find_element(By.ID, "graph-status")
+    # The map is a tab stop: tabbing on from the find box reaches it.
+    chrome.find_element(By.ID, "graph-find").click()
+    chrome.switch_to.active_element.send_keys(Keys.TAB)
+    assert chrome.switch_to.active_element == canvas
+    assert canvas.get_attribute("role") == "application"
+    # The first arrow picks the dot nearest the middle; each next one steps that way.
+    seen = []
+    for key in (Keys.ARROW_RIGHT, Keys.ARROW_RIGHT, Keys.ARROW_DOWN, Keys.ARROW_LEFT):
+        canvas.send_keys(key)
+        lit = chrome.execute_script("return window.sitegenGraph.highlighted()")
+        assert lit["focus"], "no dot was chosen"
+        seen.append(lit["focus"])
+        WebDriverWait(chrome, 5).until(lambda d: "Enter opens it" in status.text)
+    assert len(set(seen)) >= 3, seen  # the arrows moved between different articles
+    first, second = chrome.execute_script(
+        "return arguments[0].map(s => window.sitegenGraph.nodePosition(s))", seen[:2]
+    )
+    assert second["x"] > first["x"]  # ArrowRight went right
+    camera = chrome.execute_script("return window.sitegenGraph.camera()")
+    canvas.send_keys("+")
+    assert chrome.execute_script("return window.sitegenGraph.camera()")["k"] > camera["k"]
+    canvas.send_keys(Keys.ESCAPE)
+    assert chrome.execute_script("return window.sitegenGraph.highlighted()")["focus"] is None
+    canvas.send_keys(Keys.ARROW_UP, Keys.ENTER)
+    WebDriverWait(chrome, 15).until(lambda d: "/articles/" in d.current_url)
+    assert _errors(chrome) == []

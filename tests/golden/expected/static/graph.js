@@ -589,6 +589,68 @@
     findInput.addEventListener("change", find);
     findInput.addEventListener("keydown", function (event) { if (event.key === "Enter") find(); });
 
+    // Keyboard: the map is one tab stop. Arrows step from dot to dot (the nearest one that
+    // way), Enter opens it, + and - zoom, Shift with arrows pans, Escape lets go.
+    container.tabIndex = 0;
+    container.setAttribute("role", "application");
+    container.setAttribute("aria-roledescription", "map");
+    container.setAttribute("aria-label", "Map of related articles. Arrow keys move between " +
+      "articles, Enter opens one, plus and minus zoom, Shift with arrows pans.");
+    function nearestToCentre() {
+      var best = -1, bestD = Infinity;
+      for (var i = 0; i < n; i++) {
+        if (!shown(i)) continue;
+        var dx = g.x[i] - cam.x, dy = g.y[i] - cam.y, d = dx * dx + dy * dy;
+        if (d < bestD) { best = i; bestD = d; }
+      }
+      return best;
+    }
+    // The next dot in direction (ux, uy): within 60 degrees of it, nearest ahead, with
+    // sideways distance counted twice so the step goes where the arrow points.
+    function nextDot(from, ux, uy) {
+      var best = -1, bestD = Infinity;
+      for (var i = 0; i < n; i++) {
+        if (i === from || !shown(i)) continue;
+        var dx = g.x[i] - g.x[from], dy = g.y[i] - g.y[from];
+        var ahead = dx * ux + dy * uy, side = Math.abs(dx * uy - dy * ux);
+        if (ahead <= 0 || side > ahead * 1.732) continue;
+        if (ahead + 2 * side < bestD) { best = i; bestD = ahead + 2 * side; }
+      }
+      return best;
+    }
+    function choose(i) {
+      if (i < 0) { say("No article further that way"); return; }
+      found = i;
+      paintOverlay();
+      var p = toScreen(i);
+      if (p.x < W * 0.1 || p.x > W * 0.9 || p.y < H * 0.1 || p.y > H * 0.9) flyTo(i, cam.k);
+      var related = neighbourhood(i).ready ? neighbourhood(i).near.length : data.degree[i];
+      say(data.title[i] + " (" + related + " related article" + (related === 1 ? "" : "s") +
+        "); Enter opens it");
+    }
+    var ARROWS = { ArrowLeft: [-1, 0], ArrowRight: [1, 0], ArrowUp: [0, -1], ArrowDown: [0, 1] };
+    container.addEventListener("keydown", function (event) {
+      if (event.altKey || event.ctrlKey || event.metaKey) return;
+      var d = ARROWS[event.key], key = event.key;
+      if (d && event.shiftKey) {
+        cam.x += d[0] * W / 4 / cam.k; cam.y += d[1] * H / 4 / cam.k;
+        moved();
+      } else if (d) {
+        choose(found >= 0 && shown(found) ? nextDot(found, d[0], d[1]) : nearestToCentre());
+      } else if (key === "+" || key === "=" || key === "-" || key === "_") {
+        zoomAt(W / 2, H / 2, key === "+" || key === "=" ? 1.5 : 1 / 1.5);
+      } else if (key === "Enter" && found >= 0) {
+        window.location.href = data.articles + data.slug[found] + "/";
+      } else if (key === "Escape" && found >= 0) {
+        found = -1;
+        paintOverlay();
+        say("");
+      } else {
+        return;
+      }
+      event.preventDefault();
+    });
+
     if (window.ResizeObserver) new ResizeObserver(function () { resize(); }).observe(container);
     resize();
     say(n + " articles, " + m + " links");
