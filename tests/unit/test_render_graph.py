@@ -103,7 +103,9 @@ def test_the_graph_page_is_in_the_navigation_and_works_without_scripts_inline() 
     assert "<title>Related-articles graph" in html
     assert '<a href="/graph/" aria-current="page">Graph</a>' in html
     assert '<a href="/graph/">Graph</a>' in page("index.html")
-    assert re.findall(r"<script(?![^>]*\bsrc=)[^>]*>", html) == []
+    # The graph's scripts are files; the one inline script is the theme's, in <head>.
+    body = html[html.index("<body") :]
+    assert re.findall(r"<script(?![^>]*\bsrc=)[^>]*>", body) == []
     assert 'src="/static/vendor/graphology.umd.min.js"' in html
     assert 'data-worker="/static/graph-data.js"' in html and 'src="/static/graph-data.js"' in html
     assert 'class="story-list"' in html and f'href="/articles/{SEED}/"' in html
