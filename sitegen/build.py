@@ -196,11 +196,14 @@ def build(
     use_cache: bool = True,
     progress: Progress | None = None,
     cache: BuildCache | None = None,
+    quick: bool = True,
 ) -> BuildResult:
     """Build the site of ``config``; with ``write=False`` only check the content.
 
     ``jobs`` processes share the work (default: one per core); ``use_cache=False`` ignores
-    and leaves alone the build cache (the output is the same either way)."""
+    and leaves alone the build cache (the output is the same either way). ``quick=False``
+    goes through every stage even when nothing changed (``serve`` does, once, so that its
+    cache holds everything the next rebuild needs)."""
     result = BuildResult()
     output = config.path("output_dir")
     content = config.path("content_dir")
@@ -227,9 +230,9 @@ def build(
     if write:
         with _timed(result, "cache check"):
             fingerprint = _fingerprint(config, dirs)
-            quick = cache.load_quick(fingerprint) if cache else None
-            if quick is not None and _nothing_changed(quick, sources, output):
-                return _repeat(result, quick)
+            last = cache.load_quick(fingerprint) if cache and quick else None
+            if last is not None and _nothing_changed(last, sources, output):
+                return _repeat(result, last)
             state = cache.load_state(fingerprint) if cache else None
     # Jinja and the later stages are imported only when something has changed.
     from sitegen import render
@@ -265,7 +268,13 @@ def build(
         keys = [page_key(fingerprint, page.deps) for page in plan]
         todo, kept = _unchanged(plan, keys, state, output)
     with _timed(result, "render"):
-        env = _environment(render, dirs, _bytecode_dir(cache))
+        # Kept for the next build of the process (serve): its templates are compiled already.
+        if cache is not None:
+            env = cache.kept(
+                "jinja", fingerprint, lambda: _environment(render, dirs, _bytecode_dir(cache))
+            )
+        else:
+            env = _environment(render, dirs, None)
         renderer = _renderer(render, config, env, index, graph)
         files = _render(env, renderer, todo, jobs, progress)
         result.rendered = len(files)

@@ -30,6 +30,7 @@ correctness.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import pickle
@@ -85,6 +86,7 @@ def page_key(fingerprint: str, deps: Sequence[str]) -> str:
     return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
 
 
+@functools.cache  # once per process: the libraries it runs are the ones it imported
 def dependency_versions() -> str:
     """Installed versions of the libraries that shape the output, from their dist-info
     folder names (reading package metadata or importing them would cost far more)."""
@@ -102,6 +104,7 @@ def dependency_versions() -> str:
     return ",".join(sorted(found))
 
 
+@functools.cache  # once per process: ``serve`` runs the code it started with
 def code_hash() -> str:
     """A hash of sitegen's own code, so a development install's cache follows its edits."""
     h = hashlib.blake2b(digest_size=16)
@@ -164,6 +167,18 @@ class BuildCache:
         self.log = log
         # The sources.pickle last read or written: fingerprint, token, entries.
         self._sources: tuple[str, str, SourceEntries] | None = None
+        # Objects worth keeping for the next build of this process (the Jinja environment).
+        self._kept: dict[str, tuple[str, Any]] = {}
+
+    def kept(self, name: str, fingerprint: str, make: Callable[[], Any]) -> Any:
+        """``make()``, or what it made for an earlier build of this process with the same
+        fingerprint."""
+        found = self._kept.get(name)
+        if found is not None and found[0] == fingerprint:
+            return found[1]
+        value = make()
+        self._kept[name] = (fingerprint, value)
+        return value
 
     def load_sources(self, fingerprint: str) -> SourceEntries:
         self._sources = None
@@ -262,25 +277,34 @@ class BuildCache:
 
 class MemoryCache(BuildCache):
     """A cache kept in memory between builds of one long-running process (``serve``), so a
-    rebuild does not read its cache back from disk; ``flush`` saves it for the next run."""
+    rebuild does not read its cache back from disk, nor write it: what a build would write is
+    held, and ``flush`` saves it for the next run. Files read from disk are held too."""
 
     def __init__(self, folder: Path, log: Callable[[str], None]) -> None:
         super().__init__(folder, log)
         self.held: dict[str, tuple[str, Any]] = {}
+        self.dirty: set[str] = set()  # held files newer than their copy on disk
 
     def _read(self, name: str, fingerprint: str) -> Any:
         held = self.held.get(name)
         if held is not None and held[0] == fingerprint:
             return held[1]
-        return super()._read(name, fingerprint)
+        data = super()._read(name, fingerprint)
+        if data is not None:
+            self.held[name] = (fingerprint, data)
+        return data
 
     def _write(self, name: str, fingerprint: str, data: Any) -> None:
         self.held[name] = (fingerprint, data)
+        self.dirty.add(name)
 
     def _remove(self, name: str) -> None:
         self.held.pop(name, None)
+        self.dirty.discard(name)
         super()._remove(name)
 
     def flush(self) -> None:
-        for name, (fingerprint, data) in self.held.items():
+        for name in sorted(self.dirty):
+            fingerprint, data = self.held[name]
             super()._write(name, fingerprint, data)
+        self.dirty.clear()
