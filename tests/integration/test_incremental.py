@@ -339,3 +339,50 @@ def test_an_edit_rewrites_only_the_changed_sources_entries(site: Path) -> None:
     edit_body(site)
     run(site)
     assert_same_as_cold(site)
+
+
+def test_serve_rebuilds_in_memory_match_cold_builds(site: Path) -> None:
+    """serve's path: one process, the cache held in memory from a first full build (made
+    from the cache on disk), edits one after another, each compared with a cold build."""
+    import argparse
+
+    from sitegen import serve
+
+    run(site)  # a cache on disk, as a serve started after a build finds it
+    config = load_config(site, None, {})
+    rebuilder = serve.Rebuilder(config, argparse.Namespace(jobs=1, no_cache=False), serve.Hub())
+    assert rebuilder.run() is not None
+    assert {"sources.pickle", "relate.pickle"} <= set(rebuilder.cache.held)
+    # Nothing changed: the big files are not written back.
+    assert not {"sources.pickle", "relate.pickle"} & rebuilder.cache.dirty
+    for change in ("title edit", "topics edit", "add", "delete", "rename", "body edit"):
+        CHANGES[change](site)
+        result = rebuilder.run(change)
+        assert result is not None and result.index is not None
+        assert_same_as_cold(site)
+    # Nothing was written to the cache folder while serving; on exit it is, and a build
+    # from it is as good as a cold one.
+    rebuilder.cache.flush()
+    assert not rebuilder.cache.dirty
+    edit_title(site)
+    again = run(site)
+    assert again.rendered < 40
+    assert_same_as_cold(site)
+
+
+def test_serve_rebuild_after_a_failed_one_matches_a_cold_build(site: Path) -> None:
+    import argparse
+
+    from sitegen import serve
+
+    config = load_config(site, None, {})
+    rebuilder = serve.Rebuilder(config, argparse.Namespace(jobs=1, no_cache=False), serve.Hub())
+    assert rebuilder.run() is not None
+    (site / "templates").mkdir()
+    (site / "templates" / "article.html").write_text("{% broken", encoding="utf-8")
+    edit_title(site)
+    assert rebuilder.run("broken template") is None
+    (site / "templates" / "article.html").unlink()
+    edit_topics(site)
+    assert rebuilder.run("fixed") is not None
+    assert_same_as_cold(site)
