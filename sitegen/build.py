@@ -262,10 +262,13 @@ def build(
         )
     with _timed(result, "plan"):
         key_of = _key_of(digests)
-        plan = render.plan_site(index, config, key_of, graph) + _feed_plan(index, config, key_of)
+        # What planning made last time in this process (serve), reused where unchanged.
+        memo = cache.kept("page keys", fingerprint, render.KeyMemo) if cache else None
+        plan = render.plan_site(index, config, key_of, graph, memo)
+        plan += _feed_plan(index, config, key_of)
         collisions = find_collisions(plan)
         plan = _first_of_each_path(plan)
-        keys = [page_key(fingerprint, page.deps) for page in plan]
+        keys = _page_keys(fingerprint, plan, memo)
         todo, kept = _unchanged(plan, keys, state, output)
     with _timed(result, "render"):
         # Kept for the next build of the process (serve): its templates are compiled already.
@@ -358,6 +361,24 @@ def _feed_plan(
         )
         for spec in feeds.feed_specs(index, config)
     ]
+
+
+def _page_keys(fingerprint: str, plan: list[Page], memo: Any) -> list[str]:
+    """Each page's key; a page whose deps are those of the last build in this process (in
+    ``memo``, a render.KeyMemo) keeps its key without hashing them again."""
+    old: dict[str, tuple[tuple[str, ...], str]] = memo.pages if memo is not None else {}
+    new: dict[str, tuple[tuple[str, ...], str]] = {}
+    keys = []
+    for page in plan:
+        hit = old.get(page.path)
+        key = (
+            hit[1] if hit is not None and hit[0] == page.deps else page_key(fingerprint, page.deps)
+        )
+        new[page.path] = (page.deps, key)
+        keys.append(key)
+    if memo is not None:
+        memo.pages = new
+    return keys
 
 
 def _first_of_each_path(plan: list[Page]) -> list[Page]:

@@ -6,7 +6,7 @@ import base64
 import hashlib
 import math
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -18,6 +18,7 @@ from sitegen.graphpages import GraphViews
 from sitegen.meta import news_article_ld
 from sitegen.model import (
     Article,
+    Edge,
     Listing,
     OutputFile,
     OutputPath,
@@ -269,19 +270,40 @@ class Page:
     make: Callable[[Renderer], OutputFile]
 
 
+@dataclass
+class KeyMemo:
+    """The strings PageKeys made in the last build of this process, with the very objects
+    they were made from: a string is reused only when those are the same objects (immutable,
+    and kept alive here, so the same object means the same value). ``serve`` keeps the
+    articles and the relate state between rebuilds, so after an edit nearly all are reused.
+    ``pages``: output path -> the page's deps and key, for the build's page keys."""
+
+    shown: dict[Slug, tuple[Article, str]] = field(default_factory=dict)
+    near: dict[Slug, tuple[tuple[Edge, ...], Article, tuple[Article, ...], str]] = field(
+        default_factory=dict
+    )
+    own: dict[Slug, tuple[tuple[Edge, ...], str]] = field(default_factory=dict)
+    pages: dict[str, tuple[tuple[str, ...], str]] = field(default_factory=dict)
+
+
 class PageKeys:
     """Cheap strings for the deps of pages that show other articles: each names exactly
     what a page shows of them, taken from the articles and the graph's edge lists rather
     than from rendered view models, and memoized, so planning 10,000 article pages costs a
-    fraction of rendering one in ten of them."""
+    fraction of rendering one in ten of them. With ``memo`` (the last build's), strings made
+    from unchanged objects are reused; ``self.memo`` is the one for the next build."""
 
-    def __init__(self, index: SiteIndex, graph: RelatedGraph, key_of: KeyOf) -> None:
+    def __init__(
+        self, index: SiteIndex, graph: RelatedGraph, key_of: KeyOf, memo: KeyMemo | None = None
+    ) -> None:
         self.by_slug = index.by_slug
         self.graph = graph
         self.key_of = key_of
         self._shown: dict[Slug, str] = {}
         self._near: dict[Slug, str] = {}
         self._own: dict[Slug, str] = {}
+        self._old = memo or KeyMemo()
+        self.memo = KeyMemo()
 
     def shown(self, slug: Slug) -> str:
         """What a page shows of another article: its URL, title, provider and date (in a
@@ -289,9 +311,15 @@ class PageKeys:
         found = self._shown.get(slug)
         if found is None:
             a = self.by_slug[slug]
-            provider = a.provider.name if a.provider else ""
-            when = a.published.isoformat() if a.published else ""
-            found = self._shown[slug] = f"{slug}\x1f{a.title}\x1f{provider}\x1f{when}"
+            old = self._old.shown.get(slug)
+            if old is not None and old[0] is a:
+                found = old[1]
+            else:
+                provider = a.provider.name if a.provider else ""
+                when = a.published.isoformat() if a.published else ""
+                found = f"{slug}\x1f{a.title}\x1f{provider}\x1f{when}"
+            self._shown[slug] = found
+            self.memo.shown[slug] = (a, found)
         return found
 
     def near(self, slug: Slug) -> str:
@@ -299,14 +327,27 @@ class PageKeys:
         articles with their scores (ring 2 and the lines of the local graph)."""
         found = self._near.get(slug)
         if found is None:
-            shown = self.shown
+            by_slug = self.by_slug
             edges = self.graph.edges.get(slug, ())
-            text = shown(slug) + "\x1d" + "\x1e".join(f"{e.score} {shown(e.target)}" for e in edges)
-            # Hashed once: each is in the keys of several pages, and hashing them all again
-            # for every page cost more than this.
-            found = self._near[slug] = hashlib.blake2b(
-                text.encode("utf-8", "surrogatepass"), digest_size=16
-            ).hexdigest()
+            a = by_slug[slug]
+            targets = tuple([by_slug[e.target] for e in edges])
+            old = self._old.near.get(slug)
+            if old is not None and old[0] is edges and old[1] is a and _same(old[2], targets):
+                found = old[3]
+            else:
+                shown = self.shown
+                text = (
+                    shown(slug)
+                    + "\x1d"
+                    + "\x1e".join(f"{e.score} {shown(e.target)}" for e in edges)
+                )
+                # Hashed once: each is in the keys of several pages, and hashing them all
+                # again for every page cost more than this.
+                found = hashlib.blake2b(
+                    text.encode("utf-8", "surrogatepass"), digest_size=16
+                ).hexdigest()
+            self._near[slug] = found
+            self.memo.near[slug] = (edges, a, targets, found)
         return found
 
     def own(self, slug: Slug) -> str:
@@ -314,8 +355,13 @@ class PageKeys:
         found = self._own.get(slug)
         if found is None:
             edges = self.graph.edges.get(slug, ())
-            found = "\x1e".join(f"{e.target} {e.score} {'|'.join(e.reasons)}" for e in edges)
+            old = self._old.own.get(slug)
+            if old is not None and old[0] is edges:
+                found = old[1]
+            else:
+                found = "\x1e".join(f"{e.target} {e.score} {'|'.join(e.reasons)}" for e in edges)
             self._own[slug] = found
+            self.memo.own[slug] = (edges, found)
         return found
 
     def coverage(self, slug: Slug) -> str:
@@ -353,6 +399,11 @@ class PageKeys:
         )
 
 
+def _same(old: tuple[Article, ...], new: tuple[Article, ...]) -> bool:
+    """The same objects, in the same order."""
+    return len(old) == len(new) and all(a is b for a, b in zip(old, new, strict=True))
+
+
 def file_path(url_path: str) -> OutputPath:
     """The file a page URL is written to: a folder URL gets ``index.html``."""
     return OutputPath(
@@ -365,16 +416,18 @@ def plan_site(
     config: SiteConfig,
     key_of: KeyOf = repr,
     graph: RelatedGraph | None = None,
+    memo: KeyMemo | None = None,
 ) -> list[Page]:
     """Every page of the site, not yet rendered: home, articles, topics, providers, the
     graph, 404. A page's deps name what it shows of other articles through cheap strings
     made from the graph's edge lists (see PageKeys), so a change anywhere in an article's
-    neighbourhood re-renders it, and planning stays far cheaper than rendering."""
+    neighbourhood re-renders it, and planning stays far cheaper than rendering. ``memo``
+    (kept by the caller between builds) is updated for the next build."""
     urls = Urls(config.base_path)
     if graph is None:
         graph = relate(index, config.related_count)
     gv = GraphViews(index, graph, ViewFactory(urls, config.tz))
-    keys = PageKeys(index, graph, key_of)
+    keys = PageKeys(index, graph, key_of, memo)
     pages = _listing_plan(
         index.articles, "", urls.home, "index.html", "home page", config, keys, gv, True
     )
@@ -424,6 +477,8 @@ def plan_site(
                 lambda r: r.page("search/", "search.html", "search page"),
             )
         )
+    if memo is not None:  # what this build made, for the next
+        memo.shown, memo.near, memo.own = keys.memo.shown, keys.memo.near, keys.memo.own
     return pages
 
 

@@ -386,3 +386,22 @@ def test_serve_rebuild_after_a_failed_one_matches_a_cold_build(site: Path) -> No
     edit_topics(site)
     assert rebuilder.run("fixed") is not None
     assert_same_as_cold(site)
+
+
+def test_serve_rerenders_the_pages_that_show_an_edited_article_two_hops_away(site: Path) -> None:
+    """The page keys serve reuses between rebuilds still see a title two hops away."""
+    import argparse
+
+    from sitegen import serve
+
+    page, far = _ring_two(site)
+    config = load_config(site, None, {})
+    rebuilder = serve.Rebuilder(config, argparse.Namespace(jobs=1, no_cache=False), serve.Hub())
+    assert rebuilder.run() is not None
+    (source,) = [p for p in (site / "content").rglob(far.name) if p.samefile(far)]
+    text = source.read_text(encoding="utf-8")
+    source.write_text(text.replace("title: ", "title: Retitled ", 1), encoding="utf-8")
+    again = rebuilder.run("title two hops away")
+    assert again is not None and again.written is not None
+    assert page in again.written.written
+    assert_same_as_cold(site)
