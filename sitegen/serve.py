@@ -224,6 +224,8 @@ class Rebuilder:
                     # that the first edit finds the cache in memory and Jinja loaded.
                     quick=self.warm,
                 )
+            if not self.warm:
+                _preload()
             self.warm = True
         except BuildError as exc:
             message = str(exc)
@@ -247,6 +249,15 @@ class Rebuilder:
         self.hub.publish("reload", {"changed": changed})
         after_build()
         return result
+
+
+def _preload() -> None:
+    """Import what parsing an edited file needs: slow imports, made once before the first
+    edit rather than during it (a build that parsed nothing did not need them)."""
+    import importlib
+
+    for name in ("frontmatter", "yaml", "ftfy", "markdown", "nh3"):  # all dependencies
+        importlib.import_module(name)
 
 
 def after_build() -> None:
