@@ -41,13 +41,14 @@ are many, or the rounded article count changes (all weights change), it relates 
 
 from __future__ import annotations
 
+import collections
 import math
 import re
 from bisect import bisect_left, insort
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Callable, Hashable, Iterable, Sequence
-from itertools import chain
-from operator import mul
+from itertools import chain, compress, islice, repeat
+from operator import eq, gt, mul, neg
 from typing import Any
 
 from sitegen.gcpause import gc_paused
@@ -85,7 +86,7 @@ LINKED_TITLE_JACCARD = 0.25
 STORY_DAYS = 7.0
 LINKED_STORY_DAYS = 4.0
 
-STATE_FORMAT = 3
+STATE_FORMAT = 4  # 4: word counts as plain dicts
 MAX_CHANGED_SHARE = 0.1  # more changed articles than this share: relate in full
 
 _DAY = 86400.0
@@ -209,6 +210,11 @@ def _unit(vector: dict[str, float]) -> dict[str, float]:
     return {k: v / norm for k, v in vector.items()} if norm else {}
 
 
+# counts[key] += 1 for each key, new keys appended in order: Counter.update's C helper
+_count: Callable[[dict[Any, int], Iterable[Any]], None]
+_count = collections._count_elements  # type: ignore[attr-defined]
+
+
 def _signature(article: Article) -> tuple[Any, ...]:
     """What relate reads of an article: equal signatures give equal results."""
     a = article
@@ -263,6 +269,7 @@ class RelateState:
         self.external: dict[int, tuple[RelatedLink, ...]] = {}
         self.linked: dict[int, set[int]] = {}
         self.topic_names: dict[str, str] = {}
+        self.topic_labels: dict[str, str] = {}  # "t:slug" -> name (not saved)
         self.in_story: set[int] = set()  # ids of articles in a story
         # URL key / title key -> the ids known by it, in index order: the first one wins.
         self.url_holders: dict[str, list[int]] = {}
@@ -276,6 +283,7 @@ class RelateState:
         state = dict(self.__dict__)
         del state["_sign"]  # a function of the build that made the state: not saved
         del state["_in_order"]
+        del state["topic_labels"]
         for name in _DERIVED:  # made again on loading: a smaller file, as fast to load
             del state[name]
         return state
@@ -284,6 +292,7 @@ class RelateState:
         self.__dict__.update(state)
         self._sign = _signature
         self._in_order = False
+        self.topic_labels = _labels(getattr(self, "topic_names", {}))
         if self.format == STATE_FORMAT:
             with gc_paused():
                 for name in _DERIVED:
@@ -306,12 +315,13 @@ class RelateState:
         self._grow(n)
         self.order = list(range(n))
         self.pos = list(range(n))
+        id_of, read = self.id_of, self._read
         for i, article in enumerate(articles):
-            self.id_of[str(article.source)] = i
-            self._read(i, article)
+            id_of[source := str(article.source)] = i
+            read(i, article, source)
         postings: dict[str, list[int]] = defaultdict(list)
-        for i in range(n):
-            for key in chain(self.topic_keys[i], self.counts[i]):
+        for i, keys in enumerate(map(chain, self.topic_keys, self.counts)):
+            for key in keys:
                 postings[key].append(i)
         self.postings = dict(postings)
         n_rounded = self.n_rounded
@@ -335,6 +345,7 @@ class RelateState:
             self._in_order = False
         self._stories()
         self.topic_names = _topic_names(articles)
+        self.topic_labels = _labels(self.topic_names)
         for i in range(n):
             self.edges[i] = self._rank(i)
         return self._graph(articles)
@@ -343,10 +354,10 @@ class RelateState:
         for name in _PER_ID:
             getattr(self, name).extend([None] * n)
 
-    def _read(self, i: int, article: Article) -> None:
+    def _read(self, i: int, article: Article, source: str | None = None) -> None:
         """The per-article data that depends on the article alone."""
         self.sig[i] = self._sign(article)
-        self.source[i] = str(article.source)
+        self.source[i] = source or str(article.source)
         found = _WORD.findall(article.title.casefold())
         self.tkey[i] = " ".join(found)  # title_key of the title
         self.slug[i] = article.slug
@@ -355,17 +366,26 @@ class RelateState:
         self.topic_keys[i] = sorted({"t:" + t.slug for t in article.topics})
         title_words = _keys_of(found)
         self.titles[i] = frozenset(title_words)
-        self.counts[i] = Counter(title_words * 2 + _keys(article.excerpt))
+        # Title words count twice; keys in text order (a plain dict: smaller in the state).
+        counts: dict[str, int] = {}
+        _count(counts, title_words)
+        _count(counts, title_words)
+        _count(counts, _keys_of(_WORD.findall(article.excerpt.casefold())))
+        self.counts[i] = counts
         # normalize made the keys (an Article built some other way may lack them)
         self.url_keys[i] = article.url_keys or tuple(dict.fromkeys(map(_url_key, article.urls)))
-        self.link_keys[i] = [
-            (
-                tuple(map(_url_key, link.urls)),
-                title_key(link.title) if link.title else None,
-                (_url_key(link.url) if link.url else title_key(link.title)),
-            )
-            for link in article.related
-        ]
+        self.link_keys[i] = (
+            [
+                (
+                    tuple(map(_url_key, link.urls)),
+                    title_key(link.title) if link.title else None,
+                    (_url_key(link.url) if link.url else title_key(link.title)),
+                )
+                for link in article.related
+            ]
+            if article.related
+            else []
+        )
 
     def _vectors(self, i: int) -> None:
         idf = self.idf
@@ -429,22 +449,29 @@ class RelateState:
 
     def _candidates(self, i: int) -> list[int]:
         """The articles sharing the most topics and strong words with article i."""
-        pieces: list[list[int]] = []
+        counts: dict[int, int] = {}
         half = POSTING_WINDOW // 2
         postings, pos = self.postings, self.pos
         in_order = self._in_order
         for key in self.query[i]:
             members = postings[key]
             if len(members) <= POSTING_WINDOW:
-                pieces.append(members)
+                _count(counts, members)
             else:  # a common topic or word: only the articles nearest in time
                 # (ids are positions after a full relate: no key function needed)
                 at = bisect_left(members, i) if in_order else _rank_in(members, i, pos)
-                pieces.append(members[max(0, at - half) : at + half + 1])
-        counts = Counter(chain.from_iterable(pieces))
+                _count(counts, members[max(0, at - half) : at + half + 1])
         counts.pop(i, None)
-        # As counts.most_common (ties: first seen first), but sorted is faster than a heap.
-        return sorted(counts, key=counts.__getitem__, reverse=True)[:CANDIDATES]
+        # As Counter.most_common (ties: first seen first). Few are counted more than once:
+        # sort those, then the first seen of the others; faster than sorting all.
+        values = counts.values()
+        best = sorted(
+            compress(counts, map(gt, values, repeat(1))), key=counts.__getitem__, reverse=True
+        )
+        if len(best) >= CANDIDATES:
+            return best[:CANDIDATES]
+        best += islice(compress(counts, map(eq, values, repeat(1))), CANDIDATES - len(best))
+        return best
 
     def _score(self, i: int, stale: set[int] | None = None) -> None:
         """Score the candidates of article i; keep the best few, note near-duplicates.
@@ -454,8 +481,11 @@ class RelateState:
             self.cands[i], self.scores[i], self.kept[i], self.dups[i] = [], [], [], []
             return
         pos = self.pos
+        in_order = self._in_order
         linked = self.linked.get(i, ())
-        cands = list(dict.fromkeys(chain(self._candidates(i), sorted(linked, key=pos.__getitem__))))
+        cands = self._candidates(i)
+        if linked:
+            cands = list(dict.fromkeys(chain(cands, sorted(linked, key=pos.__getitem__))))
         old: dict[int, float] = {}
         old_dups: set[int] = set()
         if stale is not None:
@@ -465,52 +495,63 @@ class RelateState:
                 old.pop(j, None)
         combined, ckeys, times, titles = self.combined, self.ckeys, self.time, self.titles
         a, ka, time_a, title_a = combined[i], ckeys[i], times[i], titles[i]
-        scores = []
-        dups = []
-        get_a = a.__getitem__
+        scores: list[float] = []
+        dups: list[int] = []
+        add_score, add_dup = scores.append, dups.append
         size_a = len(title_a)
         long_title = size_a >= 3
-        in_order = self._in_order
+        # Scored from j's side already: every term of the score is symmetric.
         their_cands, their_scores, their_dups = self.cands, self.scores, self.dups
+        fsum, exp = math.fsum, math.exp
         for j in cands:
-            if j in old:
-                scores.append(old[j])
+            if old and j in old:
+                add_score(old[j])
                 if j in old_dups:
-                    dups.append(j)
+                    add_dup(j)
                 continue
             if in_order and j < i and i in (theirs := their_cands[j]):
-                # Scored from j's side: every term of the score is symmetric.
-                scores.append(their_scores[j][theirs.index(i)])
+                add_score(their_scores[j][theirs.index(i)])
                 if i in their_dups[j]:
-                    dups.append(j)
+                    add_dup(j)
                 continue
             common = ka & ckeys[j]
-            relevance = (
-                math.fsum(map(mul, map(get_a, common), map(combined[j].__getitem__, common)))
-                if common
-                else 0.0
-            )
+            # One or two products: their sum is already exact (what fsum gives).
+            if not common:
+                relevance = 0.0
+            elif len(common) == 1:
+                (k,) = common
+                relevance = a[k] * combined[j][k]
+            elif len(common) == 2:
+                k, k2 = common
+                b = combined[j]
+                relevance = a[k] * b[k] + a[k2] * b[k2]
+            else:
+                b = combined[j]
+                relevance = fsum([a[k] * b[k] for k in common])
             time_b = times[j]
             if time_a is None or time_b is None:
-                recency = UNDATED_RECENCY
+                score = relevance * (1.0 - TIME_WEIGHT + TIME_WEIGHT * UNDATED_RECENCY)
             else:
                 seconds = abs(time_a - time_b)
-                recency = math.exp(-seconds * _DECAY)
+                score = relevance * (1.0 - TIME_WEIGHT + TIME_WEIGHT * exp(-seconds * _DECAY))
                 if seconds <= _STORY_SECONDS and long_title:
                     # title_similarity, inline: on a large site most candidates are close
                     title_b = titles[j]
                     size_b = len(title_b)
-                    shared = len(title_a & title_b)
-                    if size_b >= 3 and shared / (size_a + size_b - shared) >= STORY_TITLE_JACCARD:
-                        dups.append(j)
-            score = relevance * (1.0 - TIME_WEIGHT + TIME_WEIGHT * recency)
-            if j in linked:
+                    if size_b >= 3:
+                        shared = len(title_a & title_b)
+                        if shared / (size_a + size_b - shared) >= STORY_TITLE_JACCARD:
+                            add_dup(j)
+            if linked and j in linked:
                 score += EXPLICIT_BONUS
-            scores.append(score)
-        best = sorted(zip(scores, [-pos[j] for j in cands], cands, strict=True), reverse=True)
+            add_score(score)
+        ranks = map(neg, cands) if in_order else [-pos[j] for j in cands]  # positions are ids
+        best = sorted(zip(scores, ranks, cands, strict=True), reverse=True)[
+            : self.count + KEEP_EXTRA
+        ]
         self.cands[i] = cands
         self.scores[i] = scores
-        self.kept[i] = [(score, j) for score, _, j in best[: self.count + KEEP_EXTRA]]
+        self.kept[i] = [(score, j) for score, _, j in best]
         self.dups[i] = dups
 
     def _pre_score(self, i: int, j: int) -> float:
@@ -591,9 +632,13 @@ class RelateState:
         if count == 0:
             return ()
         story = self.story[i]
+        slug = self.slug
+        # (-total, slug, id): sorted best first, ties by slug
         if story is None:  # the common case: the kept scores are all there is
             final = [
-                (total, j) for score, j in self.kept[i] if (total := round(score, 4)) >= MIN_SCORE
+                (-total, slug[j], j)
+                for score, j in self.kept[i]
+                if (total := round(score, 4)) >= MIN_SCORE
             ]
         else:
             pre = {j: score for score, j in self.kept[i]}
@@ -605,53 +650,57 @@ class RelateState:
             for j, score in pre.items():
                 total = round(score + (STORY_BONUS if stories[j] is story else 0.0), 4)
                 if total >= MIN_SCORE:
-                    final.append((total, j))
+                    final.append((-total, slug[j], j))
         if not final:
             return ()
-        slug = self.slug
-        final.sort(key=lambda s: (-s[0], slug[s[1]]))
-        reasons = self._reasons_of(i)
-        return tuple(_edge(slug[j], score, reasons(j)) for score, j in final[:count])
+        final.sort()
+        return self._edges(i, final[:count])
 
-    def _reasons_of(self, i: int) -> Callable[[int], tuple[str, ...]]:
-        """Why article i is related to article j, as a function of j."""
+    def _edges(self, i: int, best: list[tuple[float, Slug, int]]) -> tuple[Edge, ...]:
+        """The edges of article i to the articles ``best`` ((-score, slug, id), in order),
+        each with why they are related."""
         stories, story = self.story, self.story[i]
         explicit = self.explicit
         links_out = explicit.get(i, ())
-        topic_vec, topics_i = self.topic_vec, self.topic_vec[i]
+        topics_i = self.topic_vec[i]
         # Article i's topics strongest first: the shared ones are named in this order.
-        topic_order = sorted(topics_i, key=lambda t: (-topics_i[t], t))
-        names = self.topic_names
-        term_vec, a = self.term_vec, self.term_vec[i]
-        a_keys = a.keys()
+        topic_order = [
+            t for _, t in sorted(zip(map(neg, topics_i.values()), topics_i, strict=True))
+        ]
+        labels = self.topic_labels
+        topic_vec, term_vec, a = self.topic_vec, self.term_vec, self.term_vec[i]
+        a_keys, get_a = a.keys(), a.__getitem__
         times, time_a = self.time, self.time[i]
-
-        def reasons(j: int) -> tuple[str, ...]:
+        fsum, new = math.fsum, _new_edge
+        edges = []
+        for neg_score, target, j in best:
             found = []
             if story is not None and stories[j] is story:
                 found.append("same story")
             if j in links_out:
                 found.append("linked by the source")
-            elif i in explicit.get(j, ()):
+            elif j in explicit and i in explicit[j]:
                 found.append("links to this article")
             if topic_order:
-                topics_j = topic_vec[j]
-                shared = [t for t in topic_order if t in topics_j]
+                shared = list(filter(topic_vec[j].__contains__, topic_order))
                 if shared:
-                    found.append("shared topics: " + ", ".join(names[t[2:]] for t in shared[:3]))
+                    found.append("shared topics: " + ", ".join(map(labels.__getitem__, shared[:3])))
             b = term_vec[j]
             common = a_keys & b.keys()
             if common:
-                products = {w: a[w] * b[w] for w in common}
-                if math.fsum(products.values()) >= 0.1:
-                    top = sorted(products, key=lambda w: (-products[w], w))[:3]
-                    found.append("similar words: " + ", ".join(w[2:] for w in top))
+                products = list(map(mul, map(get_a, common), map(b.__getitem__, common)))
+                if (fsum(products) if len(products) > 2 else sum(products)) >= 0.1:
+                    top = sorted(zip(map(neg, products), common, strict=True))[:3]
+                    found.append("similar words: " + ", ".join([w[2:] for _, w in top]))
             time_b = times[j]
             if time_a is not None and time_b is not None and abs(time_a - time_b) < _DAY:
                 found.append("published the same day")
-            return tuple(found)
-
-        return reasons
+            # Edge(...) without the frozen dataclass's slow __init__ (one object.__setattr__
+            # per field): the graph of a large site has many edges.
+            edge = new(Edge)
+            edge.__dict__.update(target=target, score=-neg_score, reasons=tuple(found))
+            edges.append(edge)
+        return tuple(edges)
 
     def _graph(self, articles: Sequence[Article]) -> RelatedGraph:
         clusters: dict[Slug, StoryCluster] = {}
@@ -820,6 +869,7 @@ class RelateState:
                 rerank.add(i)
         old_names = self.topic_names
         self.topic_names = _topic_names(articles)
+        self.topic_labels = _labels(self.topic_names)
         for t in old_names.keys() | self.topic_names.keys():
             if old_names.get(t) != self.topic_names.get(t):
                 rerank.update(postings.get("t:" + t, ()))
@@ -828,14 +878,6 @@ class RelateState:
             self.edges[i] = self._rank(i)
         self.format = STATE_FORMAT
         return self._graph(articles)
-
-
-def _edge(target: Slug, score: float, reasons: tuple[str, ...]) -> Edge:
-    """Edge(target, score, reasons), without the frozen dataclass's slow __init__ (one
-    object.__setattr__ per field): the graph of a large site has many edges."""
-    edge = _new_edge(Edge)
-    edge.__dict__.update(target=target, score=score, reasons=reasons)
-    return edge
 
 
 _new_edge = object.__new__
@@ -889,3 +931,8 @@ def _rank_in(members: list[int], i: int, pos: list[int]) -> int:
 
 def _topic_names(articles: Iterable[Article]) -> dict[str, str]:
     return {t.slug: t.name for a in articles for t in a.topics}
+
+
+def _labels(topic_names: dict[str, str]) -> dict[str, str]:
+    """Topic names by vector key ("t:" + slug)."""
+    return {"t:" + t: name for t, name in topic_names.items()}
