@@ -320,9 +320,9 @@ class RelateState:
             id_of[source := str(article.source)] = i
             read(i, article, source)
         postings: dict[str, list[int]] = defaultdict(list)
+        members, append = postings.__getitem__, list.append  # a new key gets a new list
         for i, keys in enumerate(map(chain, self.topic_keys, self.counts)):
-            for key in keys:
-                postings[key].append(i)
+            any(map(append, map(members, keys), repeat(i)))  # append returns None: all run
         self.postings = dict(postings)
         n_rounded = self.n_rounded
         df_idf = {df: _idf(n_rounded, df) for df in {len(p) for p in self.postings.values()}}
