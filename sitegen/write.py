@@ -217,7 +217,6 @@ def _stage(
             seen.add(path.casefold())
             report.unchanged += 1
     stage_dir = str(staging)
-    writes: list[tuple[str, bytes]] = []
     for f in files:
         key = f.path.casefold()
         if key in seen:
@@ -242,34 +241,10 @@ def _stage(
             report.unchanged += 1
             continue
         name = str(len(staged))
-        writes.append((f"{stage_dir}/{name}", f.data))
+        _write_new(f"{stage_dir}/{name}", f.data)
         staged.append((name, f.path))
         report.written.append(f.path)
-    _write_all(writes)
     return new, staged
-
-
-# Creating a file waits on the disk (1-3 ms each on a slow one), not on the CPU, and the
-# system calls release the GIL: a few threads create a cold build's 12,000 files sooner.
-WRITERS = 4
-_POOL_FROM = 64  # fewer new files (an edit) are written in turn
-
-
-def _write_all(writes: list[tuple[str, bytes]]) -> None:
-    """Create every (path, data) file. All are written, or the first error is raised after
-    every started write has ended (so none lands in staging after it is cleared)."""
-    if len(writes) < _POOL_FROM:
-        for path, data in writes:
-            _write_new(path, data)
-        return
-    from concurrent.futures import ThreadPoolExecutor
-
-    pool = ThreadPoolExecutor(WRITERS, thread_name_prefix="sitegen-write")
-    try:
-        for _ in pool.map(lambda job: _write_new(*job), writes):
-            pass
-    finally:
-        pool.shutdown(wait=True, cancel_futures=True)
 
 
 def _write_new(path: str, data: bytes) -> None:
