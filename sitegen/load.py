@@ -206,7 +206,7 @@ def _parse_yaml(text: str) -> tuple[Any, dict[str, int], int]:
     loader = _loader()(text)
     try:
         node = loader.get_single_node()
-        value = loader.construct_document(node) if node is not None else None
+        value = _construct(loader, node) if node is not None else None
     finally:
         loader.dispose()
     lines: dict[str, int] = {}
@@ -214,6 +214,61 @@ def _parse_yaml(text: str) -> tuple[Any, dict[str, int], int]:
         _collect_lines(node, "", lines, depth=0)
     start = node.start_mark.line + 1 if node is not None else 1
     return value, lines, start
+
+
+_STR, _SEQ, _MAP = (f"tag:yaml.org,2002:{t}" for t in ("str", "seq", "map"))
+_PLAIN_SCALARS = frozenset(
+    f"tag:yaml.org,2002:{t}" for t in ("bool", "int", "float", "null", "timestamp")
+)
+_FAST_DEPTH = 16  # deeper documents (never a digest) go the long way, as do their errors
+
+
+class _LongWay(Exception):
+    """The node tree has a shape the quick construction leaves to PyYAML's."""
+
+
+def _construct(loader: Any, node: yaml.Node) -> Any:
+    """The Python value of a document, as ``loader.construct_document`` makes it.
+
+    PyYAML constructs every node through several Python calls, which was a third of the
+    cost of reading a digest. Digests are plain mappings, lists and scalars: those are
+    built here directly (a string is the node's text; other scalars use the loader's own
+    constructors). Anything else (aliases, merge keys, non-string keys, explicit tags, deep
+    nesting) is handed to PyYAML whole, so the value, and any error, is PyYAML's."""
+    try:
+        return _quick(loader, node, set(), 0)
+    except _LongWay:
+        # As a fresh loader's: a constructor that failed midway leaves its node behind.
+        loader.constructed_objects, loader.recursive_objects = {}, {}
+        loader.state_generators, loader.deep_construct = [], False
+        return loader.construct_document(node)
+
+
+def _quick(loader: Any, node: Any, seen: set[int], depth: int) -> Any:
+    if id(node) in seen or depth > _FAST_DEPTH:  # an alias: PyYAML shares the value
+        raise _LongWay
+    seen.add(id(node))
+    kind, tag = node.id, node.tag
+    if kind == "scalar":
+        if tag == _STR:
+            return node.value
+        if tag not in _PLAIN_SCALARS:
+            raise _LongWay
+        try:
+            return loader.construct_object(node, deep=True)
+        except Exception:
+            raise _LongWay from None  # PyYAML's own run reports it
+    if kind == "sequence" and tag == _SEQ:
+        return [_quick(loader, item, seen, depth + 1) for item in node.value]
+    if kind == "mapping" and tag == _MAP:
+        mapping = {}
+        for key, value in node.value:
+            if key.id != "scalar" or key.tag != _STR or id(key) in seen:
+                raise _LongWay  # merge keys (<<), numbers, dates, null...
+            seen.add(id(key))
+            mapping[key.value] = _quick(loader, value, seen, depth + 1)
+        return mapping
+    raise _LongWay
 
 
 def _collect_lines(node: yaml.Node, prefix: str, lines: dict[str, int], depth: int) -> None:

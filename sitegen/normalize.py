@@ -404,7 +404,57 @@ def _published(value: Any, report: _Report) -> bool:
 def _new_markdown() -> Any:
     import markdown  # imported on first use: slow, and most digests have no body
 
-    return markdown.Markdown(extensions=["extra", "sane_lists", "smarty"], output_format="html")
+    md = markdown.Markdown(extensions=["extra", "sane_lists", "smarty"], output_format="html")
+    for name in ("inline", "smarty"):
+        if name in md.treeprocessors:
+            _skip_plain_text(md.treeprocessors[name])
+    return md
+
+
+# What each inline pattern needs in a text to match at all (a regex of which every match of
+# the pattern holds one). Inline processing tries every pattern on every run of text, which
+# was most of the cost of a body; a run holding none of these comes out as it went in.
+_INLINE_NEEDS = {
+    "backtick": "`",
+    "escape": r"\\",
+    **dict.fromkeys(
+        [
+            "footnote",
+            "reference",
+            "link",
+            "short_reference",
+            "image_link",
+            "image_reference",
+            "short_image_ref",
+        ],
+        r"\[",
+    ),
+    **dict.fromkeys(["autolink", "automail", "html"], "<"),
+    "linebreak": "  \n",
+    "entity": "&",
+    "em_strong": "[*_]",
+    "smarty-ellipses": r"\.\.\.",
+    "smarty-en-dashes": "--",
+    "smarty-em-dashes": "--",
+    **{f"smarty-quotes-{i}": "['\"]" for i in range(15)},
+}
+
+
+def _skip_plain_text(processor: Any) -> None:
+    """Make ``processor`` (a Python-Markdown InlineProcessor) return a run of text that no
+    pattern can match without trying them. Only when every registered pattern is one of
+    ``_INLINE_NEEDS``: any other (a newer Markdown's) keeps the full search."""
+    patterns = processor.inlinePatterns
+    names = [name for name in _INLINE_NEEDS if name in patterns]
+    if len(names) != len(patterns):
+        return
+    needs = re.compile("|".join(dict.fromkeys(_INLINE_NEEDS[n] for n in names)))
+    handle = processor._InlineProcessor__handleInline  # what InlineProcessor.run calls
+
+    def handle_inline(data: str, pattern_index: int = 0) -> str:
+        return handle(data, pattern_index) if needs.search(data) else data
+
+    processor._InlineProcessor__handleInline = handle_inline
 
 
 # One parser, reused (building one is slow), made on first use; replaced after a failure,

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from conftest import MakeSite, digest
 
+from sitegen import write as write_module
 from sitegen.build import BuildError
 from sitegen.model import OutputFile, OutputPath
 from sitegen.write import (
@@ -48,6 +49,36 @@ def test_manifest_lists_every_written_file(tmp_path: Path) -> None:
     data = json.loads((tmp_path / MANIFEST).read_text())
     assert data["generator"].startswith("sitegen ")
     assert tree(tmp_path).keys() == {MANIFEST, "index.html", "a/b/index.html"}
+
+
+def test_many_new_files_are_all_written_with_their_bytes(tmp_path: Path) -> None:
+    """Enough files for the writer threads: each lands at its path with its own bytes."""
+    files = [out(f"p/{i}/index.html", f"page {i} " * (i % 7 + 1)) for i in range(300)]
+    report = write_output(tmp_path, files)
+    assert len(report.written) == 300
+    assert tree(tmp_path) == {MANIFEST: (tmp_path / MANIFEST).read_bytes()} | {
+        f.path: f.data for f in files
+    }
+
+
+def test_a_failed_write_of_many_leaves_the_output_as_it_was(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write_output(tmp_path, [out("index.html", "old")])
+    before = tree(tmp_path)
+    real = write_module._write_new
+
+    def flaky(path: str, data: bytes) -> None:
+        if path.endswith("/150"):
+            raise OSError(28, "No space left on device")
+        real(path, data)
+
+    monkeypatch.setattr(write_module, "_write_new", flaky)
+    files = [out("index.html", "new")] + [out(f"p/{i}.html", "x") for i in range(300)]
+    with pytest.raises(OSError, match="No space"):
+        write_output(tmp_path, files)
+    assert tree(tmp_path) == before
+    assert not (tmp_path / STAGING).exists()
 
 
 def test_only_changed_files_are_rewritten(tmp_path: Path) -> None:

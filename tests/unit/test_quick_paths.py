@@ -1,0 +1,118 @@
+"""The quick paths of reading a digest give exactly what the full library calls give:
+building YAML values without PyYAML's constructor, and Markdown that skips inline patterns
+for text none of them can match."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import markdown
+import pytest
+import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from sitegen.load import _construct, _loader
+from sitegen.normalize import _new_markdown
+
+
+def _yaml_both(text: str) -> tuple[Any, Any]:
+    """(quick value, PyYAML's value) of one document; an exception's type stands for it."""
+    out: list[Any] = []
+    for quick in (True, False):
+        loader = _loader()(text)
+        try:
+            node = loader.get_single_node()
+            if node is None:
+                out.append(None)
+            else:
+                out.append(_construct(loader, node) if quick else loader.construct_document(node))
+        except Exception as exc:  # compared by type and message
+            out.append((type(exc), str(exc)))
+        finally:
+            loader.dispose()
+    return out[0], out[1]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "title: x\nquality: 79\nheat: -3\npublished: true\nwhen: 2019-03-29T17:33:00Z\n",
+        "when: 2020-13-45\nday: 2020-01-02\nratio: 1.5e3\nnothing: ~\nempty:\n",
+        "a: &x [1, 2]\nb: *x\n",  # an alias: PyYAML's value shares the list
+        "base: &b {x: 1}\nchild:\n  <<: *b\n  y: 2\n",  # a merge key
+        "1: one\nnull: zero\n? [a, b]\n: c\n",  # keys that are no string
+        "a: !!binary aGVsbG8=\nb: !!set {x, y}\nc: !!omap [x: 1]\n",
+        "a: !custom x\n",  # no constructor: PyYAML's error
+        "a: 1\na: 2\n",  # a repeated key: the last wins
+        "=: value\n",
+        "n: " + "9" * 5000 + "\n",  # over Python's digit limit: PyYAML's ValueError
+        "deep: " + "[" * 60 + "]" * 60 + "\n",
+        "- a\n- b: [c, {d: e}]\n",
+    ],
+)
+def test_quick_yaml_values_are_pyyamls(text: str) -> None:
+    quick, full = _yaml_both(text)
+    assert repr(quick) == repr(full)
+
+
+_scalars = st.one_of(
+    st.text(max_size=12),
+    st.integers(),
+    st.floats(allow_nan=False),
+    st.booleans(),
+    st.none(),
+    st.sampled_from(["2020-01-02", "2019-03-29T17:33:00Z", "2020-13-45", "yes", "0x1f", "1_000"]),
+)
+_values = st.recursive(
+    _scalars,
+    lambda inner: (
+        st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4)
+    ),
+    max_leaves=20,
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(_values, st.booleans())
+def test_quick_yaml_matches_pyyaml_on_any_document(value: Any, flow: bool) -> None:
+    text = yaml.safe_dump(value, default_flow_style=flow, allow_unicode=True)
+    quick, full = _yaml_both(text.replace("'", ""))  # unquoted scalars too
+    assert repr(quick) == repr(full)
+    quick, full = _yaml_both(text)
+    assert repr(quick) == repr(full)
+
+
+def _plain_markdown() -> Any:
+    return markdown.Markdown(extensions=["extra", "sane_lists", "smarty"], output_format="html")
+
+
+MARKDOWN_SAMPLES = [
+    "Plain words only.\n\nAnother paragraph\nwith a second line.",
+    "### What happened\n\n- one two\n- three\n\nSee *[the report](https://example.org/r/1)* now.",
+    "Line with a break  \nnext line, a dash -- and dots... and 'quotes' \"here\".",
+    "Text with `code`, \\*escaped\\*, <b>html</b>, &amp; and &copy; and a_b_c.",
+    "A [^1] footnote.\n\n[^1]: The note.\n\n*[HTML]: Hyper Text\n\nHTML here.",
+    "Term\n: Definition\n\n| a | b |\n|---|---|\n| 1 | 2 |\n\n```\ncode\n```",
+    "Title\n=====\n\n1. one\n2. two\n\n> quoted\n\n    indented code",
+]
+
+
+@pytest.mark.parametrize("body", MARKDOWN_SAMPLES)
+def test_markdown_quick_path_changes_no_output(body: str) -> None:
+    assert _new_markdown().convert(body) == _plain_markdown().convert(body)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet="ab .,;:-_*`'\"\\[]()<>&!#=|~^{}1\n\t", max_size=80))
+def test_markdown_quick_path_matches_on_any_text(body: str) -> None:
+    quick, plain = _new_markdown(), _plain_markdown()
+    assert quick.convert(body) == plain.convert(body)
+
+
+def test_markdown_quick_path_is_in_place() -> None:
+    """If a Markdown upgrade adds a pattern, the quick path turns itself off (and this fails,
+    asking for its table to be checked)."""
+    md = _new_markdown()
+    for name in ("inline", "smarty"):
+        assert "_InlineProcessor__handleInline" in vars(md.treeprocessors[name])
