@@ -113,6 +113,7 @@ def _read_articles(
     entries: SourceEntries = {}
     todo: list[tuple[Path, Path]] = []
     base = Path.cwd()
+    refreshed = False  # entries whose stats changed but whose bytes did not
     with _timed(result, "load+normalize"):
         for key, mtime, size in sources:
             hit = old.get(key)
@@ -120,9 +121,10 @@ def _read_articles(
                 entries[key] = hit
                 continue
             path = Path(key)  # only for files read: making 10,000 Paths is slow
-            if hit and mtime >= 0:  # touched: reuse the result if the bytes are the same
+            if hit and size >= 0:  # touched, or too recent to trust: compare the bytes
                 raw = read_source(path, display_path(path, base), config.max_file_bytes)
                 if isinstance(raw, bytes) and content_hash(raw) == hit[2]:
+                    refreshed = refreshed or hit[0] != mtime or hit[1] != size
                     entries[key] = (mtime, size, hit[2], hit[3])
                     continue
             todo.append((path, display_path(path, base)))
@@ -136,7 +138,7 @@ def _read_articles(
         for (path, _), (digest, value) in zip(todo, parsed, strict=True):
             mtime, size = entries[str(path)][:2]
             entries[str(path)] = (mtime, size, digest, value)
-    if cache is not None and (todo or len(entries) != len(old)):
+    if cache is not None and (todo or refreshed or len(entries) != len(old)):
         # Saved once the build is through (see build): a failed build leaves the cache as it
         # was, and it is only ever ahead of the output by whole builds.
         result.pending_cache = (fingerprint, entries)
