@@ -32,7 +32,7 @@ from sitegen.cache import (
     templates_hash,
 )
 from sitegen.config import SiteConfig, theme_dirs
-from sitegen.load import display_path, read_source, scan_sources
+from sitegen.load import RACY_NS, display_path, read_source, scan_sources
 from sitegen.model import Article, OutputFile, OutputPath, SiteIndex, Slug
 from sitegen.parallel import parallel_map
 from sitegen.problems import Problem, Severity
@@ -70,6 +70,8 @@ class BuildResult:
     rendered: int = 0  # pages rendered by this build (the rest were unchanged)
     notes: list[str] = field(default_factory=list)  # for the summary, e.g. "no sitemap"
     pending_cache: tuple[str, SourceEntries] | None = field(default=None, repr=False)
+    # Content files changed within RACY_NS before the scan: path -> hash of their bytes.
+    recent_sources: dict[str, str] = field(default_factory=dict, repr=False)
 
     @property
     def errors(self) -> int:
@@ -100,6 +102,7 @@ def _read_articles(
     cache: BuildCache | None = None,
     jobs: int | None = 1,
     progress: Progress | None = None,
+    recent: int | None = None,
 ) -> tuple[list[Article], dict[str, str]]:
     """read_articles, reusing what the cache holds for unchanged files, in ``jobs``
     processes. Returns the articles and, per article source, a hash of its file's bytes."""
@@ -107,6 +110,7 @@ def _read_articles(
     if not content.is_dir():
         raise BuildError(f"{content}: the content folder does not exist (content_dir)")
     if sources is None:
+        recent = time.time_ns() - RACY_NS
         sources = scan_sources(content)
     fingerprint = parse_fingerprint(_parse_settings(config))
     old = cache.load_sources(fingerprint) if cache else {}
@@ -138,6 +142,11 @@ def _read_articles(
         for (path, _), (digest, value) in zip(todo, parsed, strict=True):
             mtime, size = entries[str(path)][:2]
             entries[str(path)] = (mtime, size, digest, value)
+    if recent is not None:
+        # Their mtime proves nothing next time (-1): the next build compares their bytes.
+        result.recent_sources = {k: e[2] for k, e in entries.items() if e[0] >= recent}
+        for key in result.recent_sources:
+            entries[key] = (-1, *entries[key][1:])
     if cache is not None and (todo or refreshed or len(entries) != len(old)):
         # Saved once the build is through (see build): a failed build leaves the cache as it
         # was, and it is only ever ahead of the output by whole builds.
@@ -216,6 +225,7 @@ def build(
     if not content.is_dir():
         raise BuildError(f"{content}: the content folder does not exist (content_dir)")
     with _timed(result, "scan"):
+        recent = time.time_ns() - RACY_NS  # files changed since then: their bytes decide
         sources = scan_sources(content)
     if not (write and use_cache):
         cache = None
@@ -241,7 +251,7 @@ def build(
     from sitegen.index import build_index
 
     articles, digests = _read_articles(
-        config, result, sources=sources, cache=cache, jobs=jobs, progress=progress
+        config, result, sources=sources, cache=cache, jobs=jobs, progress=progress, recent=recent
     )
     with _timed(result, "index"):
         index, problems = build_index(articles, _content_key(config))
@@ -530,13 +540,21 @@ def _save_state(
         "notes": result.notes,
     }
     cache.save_state(fingerprint, BuildState(pages))
-    cache.save_quick(fingerprint, QuickState(sources, list(pages), manifest, summary))
+    quick = QuickState(sources, list(pages), manifest, summary, result.recent_sources)
+    cache.save_quick(fingerprint, quick)
 
 
 def _nothing_changed(state: QuickState, sources: list[tuple[str, int, int]], output: Path) -> bool:
     """Same content stats and the output as the last build left it: nothing to redo."""
     if state.sources != sources or any(mtime < 0 for _, mtime, _ in sources):
         return False  # (an unreadable file is read again, to report it again)
+    for path, digest in state.recent.items():  # same stats prove nothing for these
+        try:
+            with open(path, "rb") as f:
+                if content_hash(f.read()) != digest:
+                    return False
+        except OSError:
+            return False
     try:
         st = (output / MANIFEST).stat()
     except OSError:

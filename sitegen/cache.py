@@ -46,7 +46,7 @@ from sitegen import __version__
 from sitegen.gcpause import gc_paused
 
 CACHE_DIR = ".sitegen-cache"
-CACHE_FORMAT = 3
+CACHE_FORMAT = 4
 _MAGIC = b"sitegen-cache\n"
 # Libraries whose version can change what a page looks like.
 _OUTPUT_DEPENDENCIES = (
@@ -157,6 +157,8 @@ class QuickState:
     pages: list[str]  # output paths of the pages
     manifest: tuple[int, int]  # the output manifest's mtime_ns and size after that build
     summary: dict[str, Any] = field(default_factory=dict)  # counts and problems, to repeat
+    # Files changed just before that build's scan (load.RACY_NS): path -> hash of their bytes.
+    recent: dict[str, str] = field(default_factory=dict)
 
 
 class BuildCache:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import sys
-import time
 from collections.abc import Iterator
 from functools import cache
 from pathlib import Path
@@ -17,9 +16,8 @@ if TYPE_CHECKING:
     import yaml
 
 # (path, mtime_ns, size) of one content file: what the build cache compares between builds.
-# mtime_ns is -1 when it proves nothing: the stat failed (size -1 too), or the file changed
-# so shortly before the scan that it could change again and keep the same mtime (file
-# systems stamp times from a coarse clock, some in 2 s steps): its bytes decide instead.
+# A file changed this shortly before a scan could change again and keep its mtime (file
+# systems stamp times from a coarse clock, some in 2 s steps): the cache checks its bytes.
 RACY_NS = 2_000_000_000
 SourceStat = tuple[Path, int, int]
 
@@ -79,14 +77,12 @@ def scan_sources(content_dir: Path) -> list[tuple[str, int, int]]:
     Folders are walked depth first in name order, which is the order of sorted Paths."""
     found: list[tuple[str, int, int]] = []
     pending = [(str(content_dir), True)]  # (path, is a folder) still to visit, next last
-    racy_after = time.time_ns() - RACY_NS
     while pending:
         path, is_dir = pending.pop()
         if not is_dir:
             try:
                 st = os.stat(path)
-                mtime = st.st_mtime_ns
-                found.append((path, mtime if mtime < racy_after else -1, st.st_size))
+                found.append((path, st.st_mtime_ns, st.st_size))
             except OSError:
                 found.append((path, -1, -1))  # load_file reports why
             continue
