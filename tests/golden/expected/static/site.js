@@ -29,22 +29,28 @@
     while (i < units.length - 1 && Math.abs(diff) < units[i][1]) i++;
     return phrase(Math.round(diff / units[i][1]), units[i][0]);
   }
-  document.querySelectorAll("time[datetime]").forEach(function (el) {
-    var text = relative(new Date(el.getAttribute("datetime")));
-    if (text) el.textContent = text;
+  // Each enhancement below runs as its own short task after this file is evaluated, so none of
+  // them holds the main thread while the page is first shown and a tap is answered at once.
+  var later = function (work) { window.setTimeout(work, 0); };
+  later(function () {
+    document.querySelectorAll("time[datetime]").forEach(function (el) {
+      var text = relative(new Date(el.getAttribute("datetime")));
+      if (text) el.textContent = text;
+    });
   });
 
   // Light/dark toggle. theme-init.js applies the saved choice before the first paint; with no
   // saved choice the system setting rules. The button stays hidden without this script.
   var toggle = document.querySelector(".theme-toggle");
-  var media = window.matchMedia ? window.matchMedia("(prefers-color-scheme: dark)") : null;
+  var media = null; // the system setting, watched once the toggle is set up
   function theme() {
     return root.getAttribute("data-theme") || (media && media.matches ? "dark" : "light");
   }
   function sync() {
     if (toggle) toggle.setAttribute("aria-pressed", String(theme() === "dark"));
   }
-  if (toggle) {
+  if (toggle) later(function () {
+    media = window.matchMedia ? window.matchMedia("(prefers-color-scheme: dark)") : null;
     toggle.hidden = false;
     sync();
     toggle.addEventListener("click", function () {
@@ -54,7 +60,7 @@
       sync();
     });
     if (media && media.addEventListener) media.addEventListener("change", sync);
-  }
+  });
 
   // Remote images can fail: hide the broken image so its box shows the quiet placeholder.
   var photos = ".media img, .story-image img";
@@ -63,7 +69,9 @@
     var el = event.target;
     if (el && el.matches && el.matches(photos)) broken(el);
   }, true);
-  document.querySelectorAll(photos).forEach(function (img) {
-    if (img.complete && img.naturalWidth === 0) broken(img);
+  later(function () {
+    document.querySelectorAll(photos).forEach(function (img) {
+      if (img.complete && img.naturalWidth === 0) broken(img);
+    });
   });
 })();
