@@ -174,7 +174,7 @@ def parse_source(raw: bytes, shown: Path) -> SourceDoc | Problem:
     # YAML marks count lines from the start of ``fm``; this turns them into file lines.
     offset = text.count("\n", 0, text.find(fm)) if fm else 1
     try:
-        meta, lines, start = _parse_yaml(fm)
+        meta, lines, repeated, start = _parse_yaml(fm)
     except yaml.MarkedYAMLError as exc:
         mark, what = exc.problem_mark, exc.problem or exc.context or "syntax error"
         if exc.context_mark and (mark is None or mark.line >= fm.count("\n")):
@@ -197,13 +197,23 @@ def parse_source(raw: bytes, shown: Path) -> SourceDoc | Problem:
         )
     field_lines = {name: offset + line for name, line in lines.items()}
     body_line = text.count("\n", 0, len(text) - len(body)) + 1  # ``body`` is a suffix of ``text``
-    return SourceDoc(shown, meta, body, field_lines, first_line=start, body_line=body_line)
+    return SourceDoc(
+        shown,
+        meta,
+        body,
+        field_lines,
+        first_line=start,
+        body_line=body_line,
+        repeated=tuple((name, offset + line) for name, line in repeated),
+    )
 
 
-def _parse_yaml(text: str) -> tuple[Any, dict[str, int], int]:
+def _parse_yaml(text: str) -> tuple[Any, dict[str, int], list[tuple[str, int]], int]:
     """Parse once into nodes, take each key's line from them, then build the Python value.
 
-    Returns the value, field name -> line, and the line where the document starts."""
+    Returns the value, field name -> line (of the value YAML keeps: the last, for a key
+    given twice), the repeated keys with the line of their first use, and the line where
+    the document starts."""
     import yaml
 
     loader = _loader()(text)
@@ -213,10 +223,11 @@ def _parse_yaml(text: str) -> tuple[Any, dict[str, int], int]:
     finally:
         loader.dispose()
     lines: dict[str, int] = {}
+    repeated: list[tuple[str, int]] = []
     if isinstance(node, yaml.MappingNode):
-        _collect_lines(node, "", lines, depth=0)
+        _collect_lines(node, "", lines, repeated, depth=0)
     start = node.start_mark.line + 1 if node is not None else 1
-    return value, lines, start
+    return value, lines, repeated, start
 
 
 _STR, _SEQ, _MAP = (f"tag:yaml.org,2002:{t}" for t in ("str", "seq", "map"))
@@ -274,23 +285,33 @@ def _quick(loader: Any, node: Any, seen: set[int], depth: int) -> Any:
     raise _LongWay
 
 
-def _collect_lines(node: yaml.Node, prefix: str, lines: dict[str, int], depth: int) -> None:
+def _collect_lines(
+    node: yaml.Node,
+    prefix: str,
+    lines: dict[str, int],
+    repeated: list[tuple[str, int]],
+    depth: int,
+) -> None:
     import yaml
 
     if depth > 4:  # deeper fields are not part of the format
         return
     if isinstance(node, yaml.MappingNode):
+        seen: set[str] = set()
         for key_node, value_node in node.value:
             if not isinstance(key_node, yaml.ScalarNode):
                 continue
             name = f"{prefix}.{key_node.value}" if prefix else str(key_node.value)
-            lines.setdefault(name, key_node.start_mark.line + 1)
-            _collect_lines(value_node, name, lines, depth + 1)
+            if name in seen:  # YAML keeps the last value: point messages at it
+                repeated.append((name, lines[name]))
+            seen.add(name)
+            lines[name] = key_node.start_mark.line + 1
+            _collect_lines(value_node, name, lines, repeated, depth + 1)
     elif isinstance(node, yaml.SequenceNode):
         for i, item in enumerate(node.value):
             name = f"{prefix}[{i}]"
             lines.setdefault(name, item.start_mark.line + 1)
-            _collect_lines(item, name, lines, depth + 1)
+            _collect_lines(item, name, lines, repeated, depth + 1)
 
 
 def _yaml_kind(value: object) -> str:

@@ -26,6 +26,8 @@ class SourceDoc:
     field_lines: dict[str, int]  # "title", "provider.name", "related[0].webUrl" -> line
     first_line: int = 1  # line of the opening ``---``
     body_line: int = 1  # line where the body starts, for problems found in it
+    # Fields given more than once, as (name, line of the first); YAML keeps the last value.
+    repeated: tuple[tuple[str, int], ...] = ()
 
     def line_of(self, field_name: str) -> int:
         """The line of a field, falling back to its parent field, then the frontmatter start."""

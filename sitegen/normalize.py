@@ -91,6 +91,8 @@ def normalize(
     """A SourceDoc as an Article (None when its title is unusable) and what was wrong with it."""
     options = options or Options()
     report = _Report(doc)
+    for name, first in doc.repeated:
+        report(name, f"is given more than once (first on line {first}); the last one is used")
     meta = doc.meta
     title = _title(meta.get("title"), report, max_title_chars)
     urls = {name: clean_url(meta.get(name), name, report) for name in URL_FIELDS if name in meta}

@@ -188,3 +188,14 @@ def test_discovery_is_recursive_sorted_and_skips_hidden_and_other_files(tmp_path
         (tmp_path / rel).write_text("---\ntitle: t\n---\n", encoding="utf-8")
     found = [p.relative_to(tmp_path).as_posix() for p in find_sources(tmp_path)]
     assert found == ["2021/deep/c.md", "a.md", "b.md"]
+
+
+def test_a_key_given_twice_is_noted_and_its_line_is_the_one_yaml_keeps() -> None:
+    d = doc("---\ntitle: One\nexcerpt: x\ntitle: Two\nprovider:\n  name: A\n  name: B\n---\n")
+    assert d.meta["title"] == "Two"
+    assert d.field_lines["title"] == 4
+    assert d.repeated == (("title", 2), ("provider.name", 6))
+
+
+def test_distinct_keys_are_not_repeats() -> None:
+    assert doc(SEED).repeated == ()

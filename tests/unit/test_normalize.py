@@ -402,3 +402,13 @@ def test_excerpt_and_text_fields_are_cleaned() -> None:
         "news",
         "article",
     )
+
+
+def test_a_field_given_twice_gets_a_warning_at_the_value_used() -> None:
+    source = parse_source(b"---\ntitle: One\ntitle: Two\n---\n", Path("content/a.md"))
+    assert isinstance(source, SourceDoc)
+    article, problems = normalize(source, UTC_ZONE)
+    assert article is not None and article.title == "Two"
+    assert [str(p) for p in problems] == [
+        "content/a.md:3: title: is given more than once (first on line 2); the last one is used"
+    ]
