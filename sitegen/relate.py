@@ -51,7 +51,6 @@ from itertools import chain, compress, islice, repeat
 from operator import eq, gt, mul, neg
 from typing import Any
 
-from sitegen import relatecore
 from sitegen.gcpause import gc_paused
 from sitegen.model import (
     Article,
@@ -89,10 +88,6 @@ LINKED_STORY_DAYS = 4.0
 
 STATE_FORMAT = 4  # 4: word counts as plain dicts
 MAX_CHANGED_SHARE = 0.1  # more changed articles than this share: relate in full
-
-# relatecore's loops, when compiled (a C extension); else relate's own code, faster in an
-# interpreter.
-COMPILED = not relatecore.__file__.endswith(".py")
 
 _DAY = 86400.0
 _DECAY = math.log(2.0) / (HALF_LIFE_DAYS * _DAY)  # recency = exp(-seconds * _DECAY)
@@ -261,10 +256,6 @@ class RelateState:
         self.combined: list[dict[str, float]] = []
         self.ckeys: list[frozenset[str]] = []
         self.query: list[list[str]] = []  # topic keys and strongest words: finds candidates
-        # combined as (key ids ascending, values), for the compiled loops (key ids: key_id)
-        self.cids: list[list[int]] = []
-        self.cvals: list[list[float]] = []
-        self.key_id: dict[str, int] = {}  # vector key -> a number (not saved)
         self.cands: list[list[int]] = []  # every article scored for this one
         self.scores: list[list[float]] = []  # their scores without the story bonus
         self.kept: list[list[tuple[float, int]]] = []  # the best scored, best first
@@ -293,7 +284,6 @@ class RelateState:
         del state["_sign"]  # a function of the build that made the state: not saved
         del state["_in_order"]
         del state["topic_labels"]
-        del state["key_id"]
         for name in _DERIVED:  # made again on loading: a smaller file, as fast to load
             del state[name]
         return state
@@ -303,7 +293,6 @@ class RelateState:
         self._sign = _signature
         self._in_order = False
         self.topic_labels = _labels(getattr(self, "topic_names", {}))
-        self.key_id = {}
         if self.format == STATE_FORMAT:
             with gc_paused():
                 for name in _DERIVED:
@@ -421,8 +410,6 @@ class RelateState:
         self.combined[i] = combined
         self.ckeys[i] = frozenset(combined)
         self.query[i] = self.topic_keys[i] + list(terms)[:QUERY_TERMS]  # strongest first
-        if COMPILED:
-            self.cids[i], self.cvals[i] = relatecore.sorted_vector(combined, self.key_id)
 
     # -- explicit links --------------------------------------------------------------------
 
@@ -462,10 +449,6 @@ class RelateState:
 
     def _candidates(self, i: int) -> list[int]:
         """The articles sharing the most topics and strong words with article i."""
-        if COMPILED:
-            return relatecore.candidates(
-                i, self.query[i], self.postings, self.pos, len(self.pos), POSTING_WINDOW, CANDIDATES
-            )
         counts: dict[int, int] = {}
         half = POSTING_WINDOW // 2
         postings, pos = self.postings, self.pos
@@ -510,13 +493,6 @@ class RelateState:
             old_dups = set(self.dups[i])
             for j in stale:
                 old.pop(j, None)
-        if COMPILED:
-            found = relatecore.scores(
-                i, cands, in_order, old, old_dups, set(linked), self.cids, self.cvals,
-                self.time, self.titles, self.cands, self.scores, self.dups,
-            )  # fmt: skip
-            self._keep(i, cands, *found)
-            return
         combined, ckeys, times, titles = self.combined, self.ckeys, self.time, self.titles
         a, ka, time_a, title_a = combined[i], ckeys[i], times[i], titles[i]
         scores: list[float] = []
@@ -569,11 +545,7 @@ class RelateState:
             if linked and j in linked:
                 score += EXPLICIT_BONUS
             add_score(score)
-        self._keep(i, cands, scores, dups)
-
-    def _keep(self, i: int, cands: list[int], scores: list[float], dups: list[int]) -> None:
-        pos = self.pos
-        ranks = map(neg, cands) if self._in_order else [-pos[j] for j in cands]  # ids = positions
+        ranks = map(neg, cands) if in_order else [-pos[j] for j in cands]  # positions are ids
         best = sorted(zip(scores, ranks, cands, strict=True), reverse=True)[
             : self.count + KEEP_EXTRA
         ]
@@ -920,13 +892,7 @@ class RelateState:
 _new_edge = object.__new__
 
 
-_DERIVED = (
-    "combined",
-    "ckeys",
-    "query",
-    "cids",
-    "cvals",
-)  # per id, from topic_vec and term_vec (_derive)
+_DERIVED = ("combined", "ckeys", "query")  # per id, from topic_vec and term_vec (_derive)
 
 
 def _discard(holders: dict[str, list[int]], key: str, i: int) -> None:
@@ -954,8 +920,6 @@ _PER_ID = (
     "combined",
     "ckeys",
     "query",
-    "cids",
-    "cvals",
     "cands",
     "scores",
     "kept",
