@@ -16,7 +16,7 @@ import os
 import shutil
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -466,10 +466,12 @@ def _render(
                     max_chunk=RENDER_CHUNK,
                     chunks_per_worker=RENDER_CHUNKS_PER_WORKER,
                 )
-                for part in parts:
-                    start = time.perf_counter()
-                    _writing(staged.output, functools.partial(staged.add, part))
-                    writing += time.perf_counter() - start
+                # Closed at once on an error: that stops the workers.
+                with closing(parts):
+                    for part in parts:
+                        start = time.perf_counter()
+                        _writing(staged.output, functools.partial(staged.add, part))
+                        writing += time.perf_counter() - start
         except BuildError:
             raise
         except Exception as exc:  # a theme error: report it, leave the output alone

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 from collections import deque
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Generator, Sequence
 from itertools import islice
 from typing import Any, TypeVar
 
@@ -59,7 +59,7 @@ def parallel_chunks(
     progress: Callable[[int], None] | None = None,
     max_chunk: int = 500,
     chunks_per_worker: int | None = None,
-) -> Iterator[list[R]]:
+) -> Generator[list[R], None, None]:
     """``parallel_map`` in consecutive parts, as they are done: the caller can use and drop
     each part before the next one comes (rendered pages are the largest thing a build makes:
     3 GB at 100,000 articles). Only a few chunks are ever ahead of the caller.
@@ -108,7 +108,7 @@ def _serial_chunks(
     items: Sequence[Any],
     progress: Callable[[int], None] | None,
     size: int,
-) -> Iterator[list[R]]:
+) -> Generator[list[R], None, None]:
     for start in range(0, len(items), size):
         part = []
         for item in items[start : start + size]:
