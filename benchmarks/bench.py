@@ -4,8 +4,10 @@
 
 For each size a corpus is generated (benchmarks/corpus.py, cached by size and seed) and
 ``sitegen build --profile`` runs in a fresh process per measurement. Prints one table row
-per run: wall seconds, ms per article, peak RSS, output files and bytes, and the time of each
-stage as sitegen reports it.
+per run: wall seconds, ms per article, peak RSS of the largest process, peak memory of the
+build and its workers together (PSS, sampled every 2 s: shared pages counted once), output files and
+bytes, and the time of each stage as sitegen reports it. ``--cold-only`` skips the
+incremental runs (a 100,000-article cold build alone takes many minutes).
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 from corpus import generate  # noqa: E402
+from memwatch import tree_memory  # noqa: E402
 
 WORK = Path(os.environ.get("SITEGEN_BENCH_DIR", Path(tempfile.gettempdir()) / "sitegen-bench"))
 STAGES = (
@@ -81,14 +84,26 @@ def run_build(site: Path, jobs: int | None, *extra: str) -> dict[str, float | st
     env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
     start = time.perf_counter()
     proc = subprocess.Popen(cmd, cwd=site, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    peak = [0.0]
+    done = threading.Event()
+
+    def sample() -> None:
+        while not done.wait(2.0):  # a sample costs ~0.1 s of CPU at 10,000 articles
+            peak[0] = max(peak[0], tree_memory(proc.pid)[0] / 1024)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
     out, err = proc.communicate()
     wall = time.perf_counter() - start
+    done.set()
+    sampler.join()
     # The pool's workers are the build's children: wait4 on the build reports the largest
     # of them and the build itself.
     rss = _peak_rss(proc)
     if proc.returncode != 0:
         raise SystemExit(f"build failed:\n{err.decode()}")
     row: dict[str, float | str] = {"wall": wall, "rss_mb": rss, "cpu": _CPU.pop(proc.pid, 0.0)}
+    row["tree_mb"] = peak[0]
     for line in err.decode().splitlines():
         m = re.match(r"^(\S+(?: \S+)?)\s+(\d+\.\d+)$", line)
         if m:
@@ -199,10 +214,12 @@ def main() -> None:
     parser.add_argument("--jobs", type=int, default=None, help="sitegen --jobs (default: cores)")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--no-serve", action="store_true", help="skip the serve measurement")
+    parser.add_argument("--cold-only", action="store_true", help="only the cold build per size")
     args = parser.parse_args()
     sizes = [*args.sizes, *([100_000] if args.with_100k else [])]
     print(f"machine: {machine()}")
     head = f"{'articles':>8} {'run':<12} {'wall s':>7} {'cpu s':>7} {'ms/art':>7} {'RSS MB':>7} "
+    head += f"{'tree MB':>7} "
     head += f"{'files':>7} {'MB out':>7}  " + " ".join(f"{s[:9]:>9}" for s in STAGES)
     print(head)
     for n in sizes:
@@ -217,6 +234,8 @@ def main() -> None:
             ("edit body", "body"),
             ("no change", None),
         ]
+        if args.cold_only:
+            runs = runs[:1]
         for name, edit in runs:
             if edit:
                 edit_one(site, edit, n)
@@ -226,11 +245,11 @@ def main() -> None:
             wall = float(row["wall"])
             print(
                 f"{n:>8} {name:<12} {wall:7.2f} {row['cpu']:7.2f} {wall * 1000 / n:7.3f} "
-                f"{row['rss_mb']:7.0f} "
+                f"{row['rss_mb']:7.0f} {row['tree_mb']:7.0f} "
                 f"{files:>7} {size / 1e6:7.1f}  {stages}",
                 flush=True,
             )
-        if not args.no_serve:
+        if not args.no_serve and not args.cold_only:
             wall, cpu = serve_reload(site, args.jobs)
             print(f"{n:>8} serve: edit to reload {wall:.2f} s, {cpu:.2f} cpu s", flush=True)
 

@@ -10,14 +10,16 @@ cheap and simply rerun.
 
 from __future__ import annotations
 
+import functools
+import itertools
 import os
 import shutil
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from sitegen import parallel
 from sitegen.cache import (
@@ -34,19 +36,19 @@ from sitegen.cache import (
 from sitegen.config import SiteConfig, theme_dirs
 from sitegen.load import RACY_NS, display_path, read_source, scan_sources
 from sitegen.model import Article, OutputFile, OutputPath, SiteIndex, Slug
-from sitegen.parallel import parallel_map
+from sitegen.parallel import parallel_chunks, parallel_map
 from sitegen.problems import Problem, Severity
 from sitegen.progress import Progress
 from sitegen.write import (
     MANIFEST,
     STAGING,
     OutputError,
+    StagedOutput,
     WriteReport,
     check_output_dir,
     find_collisions,
     read_manifest,
     recover,
-    write_output,
 )
 
 if TYPE_CHECKING:
@@ -62,7 +64,7 @@ class BuildResult:
     articles: int = 0
     drafts_skipped: int = 0
     pages: int = 0
-    files: list[OutputFile] = field(default_factory=list)  # the files made by this build
+    made: list[str] = field(default_factory=list)  # the paths of the files this build made
     problems: list[Problem] = field(default_factory=list)
     written: WriteReport | None = None
     timings: dict[str, float] = field(default_factory=dict)
@@ -291,34 +293,40 @@ def build(
         else:
             env = _environment(render, dirs, None)
         renderer = _renderer(render, config, env, index, graph)
-        files = _render(env, renderer, todo, jobs, progress)
-        result.rendered = len(files)
-    with _timed(result, "feeds+sitemap"):
-        # Global and cheap: made again by every build that changed anything.
-        listed = [OutputFile(p.path, b"", p.source) for p in plan]
-        try:
-            extra, result.notes = publish.publish_files(index, config, env, listed, feeds=False)
-        except Exception as exc:  # a theme error: report it, leave the output alone
-            raise BuildError(_template_error(exc)) from exc
-        static = render.static_files(dirs) + extra
-    if config.search:
-        from sitegen import search
+    # Pages go to the output's staging folder as they are rendered, not held until the end
+    # (3 GB at 100,000 articles); the site itself changes only at the commit below.
+    staged = _writing(output, StagedOutput(output, kept).__enter__)
+    try:
+        _render(env, renderer, todo, jobs, progress, staged, result)
+        result.rendered = len(todo)
+        with _timed(result, "feeds+sitemap"):
+            # Global and cheap: made again by every build that changed anything.
+            listed = [OutputFile(p.path, b"", p.source) for p in plan]
+            try:
+                extra, result.notes = publish.publish_files(index, config, env, listed, feeds=False)
+            except Exception as exc:  # a theme error: report it, leave the output alone
+                raise BuildError(_template_error(exc)) from exc
+            static = render.static_files(dirs) + extra
+        if config.search:
+            from sitegen import search
 
-        with _timed(result, "search"):
-            found, problems = search.search_files([*files, *_read_kept(output, kept), *static])
-        static.extend(found)
-        result.problems.extend(problems)
-    kept_bytes = sum(state.pages[path][2] for path in kept) if state else 0
-    result.problems.extend(publish.size_problems([*files, *static], extra_bytes=kept_bytes))
-    result.files = [*files, *static]  # what this build made; unchanged pages are not here
-    result.pages = sum(p.path.endswith(".html") for p in plan)
-    result.pages += sum(f.path.endswith(".html") for f in static)
-    result.problems.extend(collisions or find_collisions([*plan, *static]))
-    with _timed(result, "write"):
-        try:
-            result.written = write_output(output, [*files, *static], kept)
-        except (OSError, OutputError) as exc:
-            raise BuildError(f"{output}: writing the site failed: {exc}") from exc
+            with _timed(result, "search"):
+                found, problems = search.search_files(itertools.chain(staged.site_files(), static))
+            static.extend(found)
+            result.problems.extend(problems)
+        kept_bytes = sum(state.pages[path][2] for path in kept) if state else 0
+        extra_bytes = kept_bytes + staged.bytes
+        result.problems.extend(publish.size_problems(static, extra_bytes=extra_bytes))
+        result.pages = sum(p.path.endswith(".html") for p in plan)
+        result.pages += sum(f.path.endswith(".html") for f in static)
+        result.problems.extend(collisions or find_collisions([*plan, *static]))
+        with _timed(result, "write"):
+            _writing(output, lambda: staged.add(static))
+            result.written = _writing(output, staged.commit)
+    finally:
+        staged.__exit__(None, None, None)  # removes the staging unless committed
+    made = staged.made
+    result.made = list(made)  # what this build made; unchanged pages are not here
     result.problems.extend(result.written.problems)
     if cache is not None:
         with _timed(result, "save cache"):
@@ -329,7 +337,7 @@ def build(
                 cache.save_relate(relate_fingerprint, relate_state)
             old_pages = state.pages if state else None
             _save_state(
-                cache, fingerprint, result, sources, plan, keys, files, kept, output, old_pages
+                cache, fingerprint, result, sources, plan, keys, made, kept, output, old_pages
             )
     return result
 
@@ -435,21 +443,60 @@ def _render(
     todo: list[Page],
     jobs: int | None,
     progress: Progress | None,
-) -> list[OutputFile]:
+    staged: StagedOutput,
+    result: BuildResult,
+) -> None:
+    """Render ``todo`` and stage each part as it comes; the staging counts as "write"."""
     if not todo:
-        return []
+        return
+    writing = 0.0
+    with _timed(result, "render"):
+        try:
+            # Compile every template once, before the workers fork; a small, serial render
+            # compiles only the templates it uses.
+            if len(todo) >= parallel.MIN_PARALLEL_ITEMS and (jobs is None or jobs > 1):
+                for name in env.list_templates(filter_func=lambda n: n.endswith((".html", ".xml"))):
+                    env.get_template(name)
+            with (progress or Progress(False)).stage("rendering", len(todo)) as advance:
+                parts = parallel_chunks(
+                    lambda page: _render_page(renderer, page),
+                    todo,
+                    jobs,
+                    progress=advance,
+                    max_chunk=RENDER_CHUNK,
+                    chunks_per_worker=RENDER_CHUNKS_PER_WORKER,
+                )
+                # Closed at once on an error: that stops the workers.
+                with closing(parts):
+                    for part in parts:
+                        start = time.perf_counter()
+                        _writing(staged.output, functools.partial(staged.add, part))
+                        writing += time.perf_counter() - start
+        except BuildError:
+            raise
+        except Exception as exc:  # a theme error: report it, leave the output alone
+            raise BuildError(_template_error(exc)) from exc
+    result.timings["render"] -= writing
+    result.timings["write"] = result.timings.get("write", 0.0) + writing
+
+
+# Pages a worker sends back at once: a few chunks per worker are in flight, so this bounds
+# the rendered pages held in memory (~25 kB each).
+RENDER_CHUNK = 100
+# A render worker is forked again after this many chunks, so that the parent's memory it
+# copied (every object a page reads) is given back: at 100,000 articles a worker that
+# rendered everything held most of the parent's 2 GB again.
+RENDER_CHUNKS_PER_WORKER = 20
+
+T = TypeVar("T")
+
+
+def _writing(output: Path, step: Callable[[], T]) -> T:
+    """A step of the write stage; its failures are the build's, reported with the folder."""
     try:
-        # Compile every template once, before the workers fork; a small, serial render
-        # compiles only the templates it uses.
-        if len(todo) >= parallel.MIN_PARALLEL_ITEMS and (jobs is None or jobs > 1):
-            for name in env.list_templates(filter_func=lambda n: n.endswith((".html", ".xml"))):
-                env.get_template(name)
-        with (progress or Progress(False)).stage("rendering", len(todo)) as advance:
-            return parallel_map(
-                lambda page: _render_page(renderer, page), todo, jobs, progress=advance
-            )
-    except Exception as exc:  # a theme error: report it, leave the output alone
-        raise BuildError(_template_error(exc)) from exc
+        return step()
+    except (OSError, OutputError) as exc:
+        raise BuildError(f"{output}: writing the site failed: {exc}") from exc
 
 
 def _bytecode_dir(cache: BuildCache | None) -> Path | None:
@@ -483,11 +530,6 @@ def _renderer(render: Any, config: SiteConfig, env: Any, index: SiteIndex, graph
         raise BuildError(_template_error(exc)) from exc
 
 
-def _read_kept(output: Path, kept: dict[str, str]) -> list[OutputFile]:
-    """Pages not rendered again, read back from the output folder (for the search index)."""
-    return [OutputFile(OutputPath(p), (output / p).read_bytes(), "output") for p in kept]
-
-
 def _render_page(renderer: Any, page: Page) -> OutputFile:
     try:
         return page.make(renderer)
@@ -511,14 +553,12 @@ def _save_state(
     sources: list[tuple[str, int, int]],
     plan: list[Page],
     keys: list[str],
-    files: list[OutputFile],
+    made: dict[str, tuple[str, int]],
     kept: dict[str, str],
     output: Path,
     state_pages: dict[str, tuple[str, str, int]] | None,
 ) -> None:
-    # write_output hashed every file already (the same hash): no need to do it again.
-    digests = result.written.digests if result.written else {}
-    made = {f.path: (digests.get(f.path) or content_hash(f.data), len(f.data)) for f in files}
+    # The writer hashed every file it was given (the hash of content_hash): path -> (hash, size).
     old = state_pages or {}
     pages: dict[str, tuple[str, str, int]] = {}
     for page, key in zip(plan, keys, strict=True):

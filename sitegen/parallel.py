@@ -9,7 +9,9 @@ the pool, everything runs in this process.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Sequence
+from collections import deque
+from collections.abc import Callable, Generator, Sequence
+from itertools import islice
 from typing import Any, TypeVar
 
 R = TypeVar("R")
@@ -42,23 +44,40 @@ def parallel_map(
 
     ``func`` and ``items`` reach the workers through fork, so ``func`` may be a closure.
     ``progress`` is called with the number of items done after each chunk."""
+    out: list[R] = []
+    for part in parallel_chunks(func, items, jobs, min_items=min_items, progress=progress):
+        out.extend(part)
+    return out
+
+
+def parallel_chunks(
+    func: Callable[[Any], R],
+    items: Sequence[Any],
+    jobs: int | None = None,
+    *,
+    min_items: int = MIN_PARALLEL_ITEMS,
+    progress: Callable[[int], None] | None = None,
+    max_chunk: int = 500,
+    chunks_per_worker: int | None = None,
+) -> Generator[list[R], None, None]:
+    """``parallel_map`` in consecutive parts, as they are done: the caller can use and drop
+    each part before the next one comes (rendered pages are the largest thing a build makes:
+    3 GB at 100,000 articles). Only a few chunks are ever ahead of the caller.
+
+    ``chunks_per_worker``: a worker is replaced by a fresh fork after that many chunks.
+    Whatever a worker reads of the parent's objects it ends up copying (reading an object
+    writes its reference count), so a worker that lives through a whole large render holds
+    a private copy of most of the parent's memory."""
     jobs = default_jobs() if jobs is None else jobs
     if jobs <= 1 or len(items) < min_items or not can_fork():
-        results = []
-        for item in items:
-            results.append(func(item))
-            if progress and len(results) % 100 == 0:
-                progress(100)
-        if progress:
-            progress(len(results) % 100)
-        return results
+        yield from _serial_chunks(func, items, progress, max_chunk)
+        return
     global _TASK
     _TASK = (func, items)
     # Chunks several times smaller than a fair share even out slow and fast items; each
     # chunk is one round trip, so they should not be tiny either.
-    size = max(1, min(500, len(items) // (jobs * 8)))
-    chunks = [(start, min(start + size, len(items))) for start in range(0, len(items), size)]
-    out: list[R] = []
+    size = max(1, min(max_chunk, len(items) // (jobs * 8)))
+    chunks = iter([(start, min(start + size, len(items))) for start in range(0, len(items), size)])
     import gc
     import multiprocessing
 
@@ -66,15 +85,39 @@ def parallel_map(
     # would write to every object's header and so copy every shared memory page.
     gc.freeze()
     try:
-        with multiprocessing.get_context("fork").Pool(jobs) as pool:
-            for part in pool.imap(_run_chunk, chunks):
-                out.extend(part)
+        context = multiprocessing.get_context("fork")
+        with context.Pool(jobs, maxtasksperchild=chunks_per_worker) as pool:
+            # A bounded window of chunks in flight (Pool.imap would queue every result the
+            # caller has not taken yet, however many).
+            pending = deque(pool.apply_async(_run_chunk, (c,)) for c in islice(chunks, jobs * 3))
+            while pending:
+                part = pending.popleft().get()
+                following = next(chunks, None)
+                if following is not None:
+                    pending.append(pool.apply_async(_run_chunk, (following,)))
                 if progress:
                     progress(len(part))
+                yield part
     finally:
         _TASK = None
         gc.unfreeze()
-    return out
+
+
+def _serial_chunks(
+    func: Callable[[Any], R],
+    items: Sequence[Any],
+    progress: Callable[[int], None] | None,
+    size: int,
+) -> Generator[list[R], None, None]:
+    for start in range(0, len(items), size):
+        part = []
+        for item in items[start : start + size]:
+            part.append(func(item))
+            if progress and len(part) % 100 == 0:
+                progress(100)
+        if progress and len(part) % 100:
+            progress(len(part) % 100)
+        yield part
 
 
 def _run_chunk(bounds: tuple[int, int]) -> list[Any]:

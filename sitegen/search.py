@@ -12,7 +12,7 @@ import gzip
 import hashlib
 import subprocess
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Iterable
 from dataclasses import replace
 from pathlib import Path
 
@@ -53,7 +53,7 @@ def resolve_search(config: SiteConfig) -> tuple[SiteConfig, list[Problem]]:
 
 
 def search_files(
-    files: Sequence[OutputFile], executable: Path | None = None
+    files: Iterable[OutputFile], executable: Path | None = None
 ) -> tuple[list[OutputFile], list[Problem]]:
     """Pagefind's index and UI for the HTML pages in ``files``, as files under pagefind/."""
     executable = executable or pagefind_executable()

@@ -1,7 +1,8 @@
 """Stage 6: put rendered files into the output folder, safely. The only stage that writes.
 
 Safety rules:
-- The output folder is touched only after every page has rendered.
+- Nothing in the output folder changes until every page has rendered: pages are staged as
+  they come (a large site does not fit in memory), and a failed build removes the staging.
 - Only changed files are written; only files sitegen wrote before (listed in its manifest)
   are ever replaced or deleted. A user's own file in the way is reported, never overwritten.
 - Changes go through a journal: new files are staged inside the output folder, a journal
@@ -18,13 +19,13 @@ import os
 import re
 import shutil
 import stat
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
 from sitegen import __version__
-from sitegen.model import OutputFile
+from sitegen.model import OutputFile, OutputPath
 from sitegen.problems import Problem, problem
 from sitegen.slugs import RESERVED_NAMES, name_problem
 
@@ -169,82 +170,127 @@ def write_output(
     ``kept`` names files that are part of the site but were not rendered again, because the
     build cache showed they are unchanged: path -> the hash the manifest holds for them."""
     check_paths(files)
-    created = not output.exists()
-    output.mkdir(parents=True, exist_ok=True)
-    report = WriteReport()
-    report.problems.extend(recover(output))
-    old = read_manifest(output)
-    staging = output / STAGING
-    try:
-        new, staged = _stage(output, staging, files, old, report, kept or {})
-        deletes = _stale(output, old, new, report)
-        report.digests = new
-        changed = bool(staged or deletes or old != new)
-        if changed:
-            _commit(output, {"moves": staged, "deletes": deletes, "manifest": new})
-    except BaseException:
-        # Not committed: the site is untouched; take our scratch files away too.
-        shutil.rmtree(staging, ignore_errors=True)
-        (output / (JOURNAL + ".tmp")).unlink(missing_ok=True)
-        if created:
-            _remove_empty_parents(output, output.parent)
-        raise
-    if changed:
-        report.problems.extend(recover(output))
-    shutil.rmtree(staging, ignore_errors=True)
-    return report
+    with StagedOutput(output, kept) as staged:
+        staged.add(files)
+        return staged.commit()
 
 
-def _stage(
-    output: Path,
-    staging: Path,
-    files: list[OutputFile],
-    old: dict[str, str],
-    report: WriteReport,
-    kept: Mapping[str, str],
-) -> tuple[dict[str, str], list[tuple[str, str]]]:
-    """Write every changed file into the staging folder; returns the new manifest and the
-    (staged name, path) moves that will put them in place."""
-    new: dict[str, str] = {}
-    seen: set[str] = set()
-    staged: list[tuple[str, str]] = []
-    shutil.rmtree(staging, ignore_errors=True)
-    staging.mkdir()
-    blocked = _Blocked(output)
-    for path, digest in kept.items():
-        if old.get(path) == digest:
-            new[path] = digest
-            seen.add(path.casefold())
-            report.unchanged += 1
-    stage_dir = str(staging)
-    for f in files:
-        key = f.path.casefold()
-        if key in seen:
-            continue  # a collision, reported by find_collisions
-        seen.add(key)
-        digest = _digest(f.data)
-        why, is_file = blocked.why(f.path, owned=f.path in old)
-        if why:
-            report.problems.append(
-                problem(
-                    output / f.path,
-                    1,
-                    "output",
-                    f"{why}, so it is kept and {f.source} is not written there; "
-                    "move the file away to publish it",
-                    error=True,
+class StagedOutput:
+    """``write_output`` in steps, for a site too large to hold in memory: files are staged
+    as they come (``add``, any number of times), and ``commit`` puts them all in place in
+    one step. Until then the site is as it was; leaving the ``with`` block without a commit
+    (an error) removes what was staged. Only changed files are written to disk at all."""
+
+    def __init__(self, output: Path, kept: Mapping[str, str] | None = None) -> None:
+        self.output = output
+        self.kept = kept or {}
+        self.report = WriteReport()
+        self.made: dict[str, tuple[str, int]] = {}  # path -> (hash, bytes) of every file added
+        self.bytes = 0  # of every file added
+        self._created = False
+        self._done = False
+        self._new: dict[str, str] = {}
+        self._seen: set[str] = set()
+        self._staged: list[tuple[str, str]] = []
+        self._old: dict[str, str] = {}
+
+    def __enter__(self) -> StagedOutput:
+        output, report = self.output, self.report
+        self._created = not output.exists()
+        output.mkdir(parents=True, exist_ok=True)
+        try:
+            report.problems.extend(recover(output))
+            self._old = read_manifest(output)
+            self._staging = output / STAGING
+            shutil.rmtree(self._staging, ignore_errors=True)
+            self._staging.mkdir()
+        except BaseException:
+            self._abort()
+            raise
+        self._stage_dir = str(self._staging)
+        self._blocked = _Blocked(output)
+        for path, digest in self.kept.items():
+            if self._old.get(path) == digest:
+                self._new[path] = digest
+                self._seen.add(path.casefold())
+                report.unchanged += 1
+        return self
+
+    def __exit__(self, kind: object, exc: object, tb: object) -> None:
+        if not self._done:
+            self._abort()
+
+    def add(self, files: Iterable[OutputFile]) -> None:
+        """Stage the changed ones of ``files``; a path seen before keeps its first file."""
+        old, new, report = self._old, self._new, self.report
+        for f in files:
+            why = path_problem(f.path)
+            if why:
+                raise OutputError(f"{f.source}: refusing to write {f.path[:200]!r}: it {why}")
+            key = f.path.casefold()
+            if key in self._seen:
+                continue  # a collision, reported by find_collisions
+            self._seen.add(key)
+            digest = _digest(f.data)
+            self.made[f.path] = (digest, len(f.data))
+            self.bytes += len(f.data)
+            why, is_file = self._blocked.why(f.path, owned=f.path in old)
+            if why:
+                report.problems.append(
+                    problem(
+                        self.output / f.path,
+                        1,
+                        "output",
+                        f"{why}, so it is kept and {f.source} is not written there; "
+                        "move the file away to publish it",
+                        error=True,
+                    )
                 )
-            )
-            continue
-        new[f.path] = digest
-        if is_file and old.get(f.path) == digest:
-            report.unchanged += 1
-            continue
-        name = str(len(staged))
-        _write_new(f"{stage_dir}/{name}", f.data)
-        staged.append((name, f.path))
-        report.written.append(f.path)
-    return new, staged
+                continue
+            new[f.path] = digest
+            if is_file and old.get(f.path) == digest:
+                report.unchanged += 1
+                continue
+            name = str(len(self._staged))
+            _write_new(f"{self._stage_dir}/{name}", f.data)
+            self._staged.append((name, f.path))
+            report.written.append(f.path)
+
+    def site_files(self) -> Iterator[OutputFile]:
+        """Every file of the new site so far, read back one at a time (for the search index):
+        the staged ones from the staging folder, the unchanged ones from the output."""
+        staged = {path: name for name, path in self._staged}
+        for path in self._new:
+            name = staged.get(path)
+            where = f"{self._stage_dir}/{name}" if name is not None else f"{self.output}/{path}"
+            with open(where, "rb") as f:
+                yield OutputFile(OutputPath(path), f.read(), "output")
+
+    def commit(self) -> WriteReport:
+        """Put every staged file in place and delete the last build's stale files."""
+        output, report = self.output, self.report
+        try:
+            deletes = _stale(output, self._old, self._new, report)
+            report.digests = self._new
+            changed = bool(self._staged or deletes or self._old != self._new)
+            if changed:
+                _commit(output, {"moves": self._staged, "deletes": deletes, "manifest": self._new})
+        except BaseException:
+            self._abort()
+            raise
+        self._done = True
+        if changed:
+            report.problems.extend(recover(output))
+        shutil.rmtree(self._staging, ignore_errors=True)
+        return report
+
+    def _abort(self) -> None:
+        # Not committed: the site is untouched; take our scratch files away too.
+        self._done = True
+        shutil.rmtree(self.output / STAGING, ignore_errors=True)
+        (self.output / (JOURNAL + ".tmp")).unlink(missing_ok=True)
+        if self._created:
+            _remove_empty_parents(self.output, self.output.parent)
 
 
 def _write_new(path: str, data: bytes) -> None:

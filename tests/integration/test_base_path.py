@@ -127,9 +127,9 @@ def test_the_crawl_reaches_every_page_the_build_made(sub_site):
     with serve(output, "/myrepo/") as served:
         seen, _ = crawl(served + "index.html", served, SUB_BASE_URL)
     pages = {
-        served + f.path.removesuffix("index.html")
-        for f in result.files
-        if f.path.endswith(".html") and f.path != "404.html"
+        served + path.removesuffix("index.html")
+        for path in result.made
+        if path.endswith(".html") and path != "404.html"
     }
     pages = {p if p != served else p + "index.html" for p in pages} | {served + "index.html"}
     assert pages - seen - {served} == set()

@@ -36,9 +36,9 @@ def test_the_sitemap_lists_every_page_but_the_404_once(sub_site):
     doc = etree.parse(str(config.path("output_dir") / "sitemap.xml"))
     locs = [e.text for e in doc.findall("s:url/s:loc", NS)]
     pages = [
-        SUB_BASE_URL + f.path.removesuffix("index.html")
-        for f in result.files
-        if f.path.endswith(".html") and f.path != "404.html"
+        SUB_BASE_URL + path.removesuffix("index.html")
+        for path in result.made
+        if path.endswith(".html") and path != "404.html"
     ]
     assert sorted(locs) == sorted(pages)
     assert SUB_BASE_URL + "404.html" not in locs
@@ -100,9 +100,9 @@ def test_a_site_over_the_url_limit_gets_a_sitemap_index(tmp_path, schema, monkey
         assert 0 < len(found) <= 25
         locs.extend(found)
     pages = [
-        SUB_BASE_URL + f.path.removesuffix("index.html")
-        for f in result.files
-        if f.path.endswith(".html") and f.path != "404.html"
+        SUB_BASE_URL + path.removesuffix("index.html")
+        for path in result.made
+        if path.endswith(".html") and path != "404.html"
     ]
     assert sorted(locs) == sorted(pages) and len(set(locs)) == len(locs)
     robots = (output / "robots.txt").read_text(encoding="utf-8")

@@ -152,7 +152,7 @@ STAGES: list[tuple[Any, str]] = [
     (sitegen.build, "_render_page"),
     (sitegen.render, "static_files"),
     (sitegen.build, "find_collisions"),
-    (sitegen.write, "_stage"),
+    (sitegen.write, "_write_new"),
     (sitegen.write, "_stale"),
     (sitegen.write, "_digest"),
     (sitegen.write, "_commit"),

@@ -17,6 +17,7 @@ from sitegen.write import (
     MANIFEST,
     STAGING,
     OutputError,
+    StagedOutput,
     _digest,
     read_manifest,
     recover,
@@ -79,6 +80,54 @@ def test_a_failed_write_of_many_leaves_the_output_as_it_was(
         write_output(tmp_path, files)
     assert tree(tmp_path) == before
     assert not (tmp_path / STAGING).exists()
+
+
+def test_staged_parts_change_nothing_until_the_commit(tmp_path: Path) -> None:
+    write_output(tmp_path, [out("index.html", "old"), out("gone.html", "x")])
+    before = tree(tmp_path)
+    with StagedOutput(tmp_path) as staged:
+        staged.add([out("index.html", "new"), out("a/1.html", "1")])
+        staged.add([out("a/2.html", "2"), out("A/1.html", "collision: the first stays")])
+        assert tree(tmp_path) == before | {
+            f"{STAGING}/0": b"new",
+            f"{STAGING}/1": b"1",
+            f"{STAGING}/2": b"2",
+        }
+        assert {f.path: f.data for f in staged.site_files()} == {
+            "index.html": b"new",
+            "a/1.html": b"1",
+            "a/2.html": b"2",
+        }
+        report = staged.commit()
+    assert report.deleted == ["gone.html"]
+    assert staged.made["a/1.html"] == (_digest(b"1"), 1) and staged.bytes == 3 + 1 + 1
+    assert tree(tmp_path) == {MANIFEST: (tmp_path / MANIFEST).read_bytes()} | {
+        "index.html": b"new",
+        "a/1.html": b"1",
+        "a/2.html": b"2",
+    }
+
+
+@pytest.mark.parametrize("fresh", [False, True])
+def test_staged_parts_are_dropped_when_no_commit_comes(tmp_path: Path, fresh: bool) -> None:
+    output = tmp_path / "out"
+    if not fresh:
+        write_output(output, [out("index.html", "old")])
+    before = tree(tmp_path)
+    with pytest.raises(RuntimeError), StagedOutput(output) as staged:
+        staged.add([out("index.html", "new"), out("a/1.html", "1")])
+        raise RuntimeError("a page failed to render")
+    assert tree(tmp_path) == before
+    assert output.is_dir() is not fresh  # a folder this build made is taken away again
+
+
+def test_a_bad_path_in_a_later_part_stops_before_the_commit(tmp_path: Path) -> None:
+    write_output(tmp_path, [out("index.html", "old")])
+    before = tree(tmp_path)
+    with pytest.raises(OutputError, match="refusing"), StagedOutput(tmp_path) as staged:
+        staged.add([out("index.html", "new")])
+        staged.add([out("../escape.html", "x")])
+    assert tree(tmp_path) == before
 
 
 def test_only_changed_files_are_rewritten(tmp_path: Path) -> None:

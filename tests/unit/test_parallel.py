@@ -1,0 +1,43 @@
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from sitegen.parallel import can_fork, parallel_chunks, parallel_map
+
+
+def _square_and_pid(x: int) -> tuple[int, int]:
+    return x * x, os.getpid()
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_parts_come_in_order_and_cover_every_item(jobs: int) -> None:
+    items = list(range(1000))
+    parts = list(parallel_chunks(lambda x: x * x, items, jobs, max_chunk=30))
+    assert [x for part in parts for x in part] == [x * x for x in items]
+    assert len(parts) > 1 and max(len(p) for p in parts) <= 30
+    assert parallel_map(lambda x: x * x, items, jobs) == [x * x for x in items]
+
+
+@pytest.mark.skipif(not can_fork(), reason="workers are forked")
+def test_workers_are_replaced_after_their_chunks() -> None:
+    parts = list(
+        parallel_chunks(_square_and_pid, range(1000), 2, max_chunk=50, chunks_per_worker=2)
+    )
+    assert [sq for part in parts for sq, _ in part] == [x * x for x in range(1000)]
+    # 20 chunks, at most 2 per worker: at least 10 workers did them.
+    assert len({pid for part in parts for _, pid in part}) >= 10
+
+
+def test_a_failing_item_stops_the_parts() -> None:
+    def fail_at_700(x: int) -> int:
+        if x == 700:
+            raise ValueError("item 700")
+        return x
+
+    done = []
+    with pytest.raises(ValueError, match="item 700"):
+        for part in parallel_chunks(fail_at_700, range(1000), 2, max_chunk=50):
+            done.extend(part)
+    assert done == list(range(len(done))) and len(done) <= 700
