@@ -14,6 +14,7 @@ from sitegen import __version__
 from sitegen.config import SiteConfig
 from sitegen.config import builtin_theme_dir as builtin_theme_dir  # re-exported
 from sitegen.config import theme_dirs as theme_dirs  # re-exported
+from sitegen.graphpages import GraphMemo as GraphMemo  # re-exported
 from sitegen.graphpages import GraphViews
 from sitegen.meta import news_article_ld
 from sitegen.model import (
@@ -113,6 +114,7 @@ class Renderer:
         index: SiteIndex | None = None,
         graph: RelatedGraph | None = None,
         graph_views: GraphViews | None = None,
+        graph_memo: GraphMemo | None = None,
     ) -> None:
         self.config = config
         self.env = env
@@ -121,7 +123,7 @@ class Renderer:
         if graph_views is None:
             index = index or SiteIndex(articles=(), by_slug={}, topics={}, providers={})
             graph = graph or relate(index, config.related_count)
-            graph_views = GraphViews(index, graph, self.views)
+            graph_views = GraphViews(index, graph, self.views, graph_memo)
         self.graph = graph_views
         self._graph_common: dict[str, Any] | None = None
         self.site = SiteView(
