@@ -263,7 +263,7 @@ class GraphViews:
                 *positions[a.slug],
             )
             hit = old.get(a.slug)
-            if hit is not None and hit[0] is a and hit[1] == values:
+            if hit is not None and same_article(hit[0], a) and hit[1] == values:
                 node = hit[2]
             else:
                 node = encode([a.slug, a.title, *values])
@@ -306,7 +306,7 @@ class GraphViews:
             slug = article.slug
             values: tuple[object, ...] = (cluster_of.get(slug), degree[slug], *positions[slug])
             hit = old_nodes.get(slug)
-            if hit is not None and hit[0] is article and hit[1] == values:
+            if hit is not None and same_article(hit[0], article) and hit[1] == values:
                 node = hit[2]
             else:
                 node = self._node_json(
@@ -363,6 +363,12 @@ class GraphViews:
             f'"cluster":{_json_text(cluster)},'
             f'"degree":{degree},"x":{x!r},"y":{y!r}}}'
         )
+
+
+def same_article(old: Article, new: Article) -> bool:
+    """The same article: the very object, or an equal one (the index makes a new Article of
+    every article whose topics it renames, at every build, from the same cached one)."""
+    return old is new or old == new
 
 
 def _json_text(value: str | None) -> str:

@@ -15,7 +15,7 @@ from sitegen.config import SiteConfig
 from sitegen.config import builtin_theme_dir as builtin_theme_dir  # re-exported
 from sitegen.config import theme_dirs as theme_dirs  # re-exported
 from sitegen.graphpages import GraphMemo as GraphMemo  # re-exported
-from sitegen.graphpages import GraphViews
+from sitegen.graphpages import GraphViews, same_article
 from sitegen.meta import news_article_ld
 from sitegen.model import (
     Article,
@@ -321,7 +321,7 @@ class PageKeys:
         if found is None:
             a = self.by_slug[slug]
             old = self._old.shown.get(slug)
-            if old is not None and old[0] is a:
+            if old is not None and same_article(old[0], a):
                 found = old[1]
             else:
                 provider = a.provider.name if a.provider else ""
@@ -341,7 +341,12 @@ class PageKeys:
             a = by_slug[slug]
             targets = tuple([by_slug[e.target] for e in edges])
             old = self._old.near.get(slug)
-            if old is not None and old[0] is edges and old[1] is a and _same(old[2], targets):
+            if (
+                old is not None
+                and old[0] is edges
+                and same_article(old[1], a)
+                and _same(old[2], targets)
+            ):
                 found = old[3]
             else:
                 shown = self.shown
@@ -406,7 +411,7 @@ class PageKeys:
         old = self._old.articles.get(slug)
         if (
             old is not None
-            and old[0] is article
+            and same_article(old[0], article)
             and old[1] is edges
             and old[2] == outside
             and old[3] == coverage
@@ -430,7 +435,7 @@ class PageKeys:
             new_articles: set[Slug] = set()  # the article itself (shown by everyone near it)
             for slug, a in self.by_slug.items():
                 hit = old.get(slug)
-                if hit is None or hit[0] is not a:
+                if hit is None or not same_article(hit[0], a):
                     new_articles.add(slug)
                     changed.add(slug)
                 elif hit[1] is not edges_of.get(slug, ()):
@@ -469,8 +474,8 @@ class PageKeys:
 
 
 def _same(old: tuple[Article, ...], new: tuple[Article, ...]) -> bool:
-    """The same objects, in the same order."""
-    return len(old) == len(new) and all(a is b for a, b in zip(old, new, strict=True))
+    """The same articles, in the same order."""
+    return len(old) == len(new) and all(map(same_article, old, new))
 
 
 def file_path(url_path: str) -> OutputPath:
