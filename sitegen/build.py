@@ -292,7 +292,9 @@ def build(
             )
         else:
             env = _environment(render, dirs, None)
-        renderer = _renderer(render, config, env, index, graph)
+        # graph.json's fragments of the last build of this process (serve), reused if unchanged.
+        graph_memo = cache.kept("graph fragments", fingerprint, render.GraphMemo) if cache else None
+        renderer = _renderer(render, config, env, index, graph, graph_memo)
     # Pages go to the output's staging folder as they are rendered, not held until the end
     # (3 GB at 100,000 articles); the site itself changes only at the commit below.
     staged = _writing(output, StagedOutput(output, kept).__enter__)
@@ -522,10 +524,12 @@ def _environment(render: Any, dirs: list[Path], bytecode_dir: Path | None) -> An
         raise BuildError(_template_error(exc)) from exc
 
 
-def _renderer(render: Any, config: SiteConfig, env: Any, index: SiteIndex, graph: Any) -> Any:
+def _renderer(
+    render: Any, config: SiteConfig, env: Any, index: SiteIndex, graph: Any, memo: Any
+) -> Any:
     """The page renderer; it also gives the templates their globals (site, url)."""
     try:
-        return render.Renderer(config, env, index, graph)
+        return render.Renderer(config, env, index, graph, graph_memo=memo)
     except Exception as exc:
         raise BuildError(_template_error(exc)) from exc
 

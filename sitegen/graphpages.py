@@ -7,10 +7,11 @@ import json
 import math
 from collections import Counter
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from itertools import combinations
 
 from sitegen.layout import LOCAL_HEIGHT, LOCAL_WIDTH, local_graph, main_topic, site_layout
-from sitegen.model import Article, RelatedGraph, SiteIndex, Slug
+from sitegen.model import Article, Edge, RelatedGraph, SiteIndex, Slug
 from sitegen.views import (
     OTHER_COLOR,
     TOPIC_COLORS,
@@ -32,13 +33,34 @@ TOPIC_MAP_TOPICS = 40  # topics drawn on the topic map, the biggest
 TOPIC_MAP_SIZE = 560
 
 
+@dataclass
+class GraphMemo:
+    """The JSON text of each node and each article's edges in graph.json and the graph page's
+    data, made by the last build of this process (``serve``), with what each was made from:
+    the very Article and edge list objects (immutable, kept alive here, so the same object
+    means the same value) and the node's other values. After an edit only the fragments of
+    what changed are made again; the files are then joins (1-2 s less at 10,000 articles).
+    Only valid for one set of settings: the caller keeps one per build fingerprint."""
+
+    nodes: dict[Slug, tuple[Article, tuple[object, ...], str]] = field(default_factory=dict)
+    links: dict[Slug, tuple[tuple[Edge, ...], str]] = field(default_factory=dict)
+    data_nodes: dict[Slug, tuple[Article, tuple[object, ...], str]] = field(default_factory=dict)
+
+
 class GraphViews:
     """Everything the templates show about related articles, for one build."""
 
-    def __init__(self, index: SiteIndex, graph: RelatedGraph, views: ViewFactory) -> None:
+    def __init__(
+        self,
+        index: SiteIndex,
+        graph: RelatedGraph,
+        views: ViewFactory,
+        memo: GraphMemo | None = None,
+    ) -> None:
         self.index = index
         self.graph = graph
         self.views = views
+        self.memo = memo if memo is not None else GraphMemo()
         self.urls = views.urls
         self._legend: tuple[LegendItem, ...] | None = None
         self._positions: dict[Slug, tuple[float, float]] | None = None
@@ -227,27 +249,34 @@ class GraphViews:
                 score, known = edge.score, get(pair, 0.0)
                 pairs[pair] = score if score > known else known
         degree: Counter[int] = Counter()
-        for a, b in pairs:
-            degree[a] += 1
-            degree[b] += 1
-        nodes = [
-            [
-                a.slug,
-                a.title,
+        for i, j in pairs:
+            degree[i] += 1
+            degree[j] += 1
+        encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+        old = self.memo.data_nodes
+        made: dict[Slug, tuple[Article, tuple[object, ...], str]] = {}
+        nodes = []
+        for n, a in enumerate(self.index.articles):
+            values: tuple[object, ...] = (
                 topic_index.get(main_topic(a) or "", -1),
                 degree[n],
                 *positions[a.slug],
-            ]
-            for n, a in enumerate(self.index.articles)
-        ]
-        edges = [x for (a, b), score in sorted(pairs.items()) for x in (a, b, round(score, 2))]
-        data = {
-            "articles": self.urls("articles/"),
-            "topics": [[item.slug, item.color] for item in legend],
-            "nodes": nodes,
-            "edges": edges,
-        }
-        text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+            )
+            hit = old.get(a.slug)
+            if hit is not None and same_article(hit[0], a) and hit[1] == values:
+                node = hit[2]
+            else:
+                node = encode([a.slug, a.title, *values])
+            made[a.slug] = (a, values, node)
+            nodes.append(node)
+        self.memo.data_nodes = made
+        edges = [x for (i, j), score in sorted(pairs.items()) for x in (i, j, round(score, 2))]
+        # As json.dumps(data) writes it, the nodes joined from their texts.
+        topics = [[item.slug, item.color] for item in legend]
+        text = (
+            f'{{"articles":{encode(self.urls("articles/"))},"topics":{encode(topics)},'
+            f'"nodes":[{",".join(nodes)}],"edges":{encode(edges)}}}'
+        )
         return (text + "\n").encode("utf-8")
 
     def graph_json(self) -> bytes:
@@ -270,29 +299,42 @@ class GraphViews:
             return found
 
         cluster_of = self.graph.cluster_of
+        old_nodes = self.memo.nodes
+        made_nodes: dict[Slug, tuple[Article, tuple[object, ...], str]] = {}
         nodes = []
         for article in self.index.articles:
             slug = article.slug
-            x, y = positions[slug]
-            topic_names = ",".join(_json_text(t.name) for t in article.topics)
-            nodes.append(
-                f'{{"id":{text(slug)},"url":{_json_text(self.urls.article(slug))},'
-                f'"title":{_json_text(article.title)},"topics":[{topic_names}],'
-                f'"topic":{_json_text(main_topic(article))},'
-                f'"provider":{_json_text(_provider_name(article))},'
-                f'"published":{_json_text(_iso(article))},'
-                f'"cluster":{_json_text(cluster_of.get(slug))},'
-                f'"degree":{degree[slug]},"x":{x!r},"y":{y!r}}}'
-            )
-        # Each source's opening is made once, not once per edge.
-        links = ",".join(
-            [
-                f'{head}{text(e.target)},"score":{e.score!r},"reasons":{text(e.reasons)}}}'
-                for slug, ranked in self.graph.edges.items()
-                for head in (f'{{"source":{text(slug)},"target":',)
-                for e in ranked
-            ]
-        )
+            values: tuple[object, ...] = (cluster_of.get(slug), degree[slug], *positions[slug])
+            hit = old_nodes.get(slug)
+            if hit is not None and same_article(hit[0], article) and hit[1] == values:
+                node = hit[2]
+            else:
+                node = self._node_json(
+                    article, cluster_of.get(slug), degree[slug], *positions[slug]
+                )
+            made_nodes[slug] = (article, values, node)
+            nodes.append(node)
+        self.memo.nodes = made_nodes
+        old_links, made_links = self.memo.links, {}
+        links_of = []
+        for slug, ranked in self.graph.edges.items():
+            found = old_links.get(slug)
+            if found is not None and found[0] is ranked:
+                text_ = found[1]
+            else:
+                # Each source's opening is made once, not once per edge.
+                head = f'{{"source":{text(slug)},"target":'
+                text_ = ",".join(
+                    [
+                        f'{head}{text(e.target)},"score":{e.score!r},"reasons":{text(e.reasons)}}}'
+                        for e in ranked
+                    ]
+                )
+            made_links[slug] = (ranked, text_)
+            if text_:
+                links_of.append(text_)
+        self.memo.links = made_links
+        links = ",".join(links_of)
         clusters = [
             {"id": c.id, "title": c.title, "members": list(c.members)}
             for c in self.graph.clusters.values()
@@ -305,6 +347,28 @@ class GraphViews:
             f'"nodes":[{",".join(nodes)}],"edges":[{links}],"clusters":{encode(clusters)}}}\n',
         ]
         return "".join(parts).encode("utf-8")
+
+    def _node_json(
+        self, article: Article, cluster: str | None, degree: int, x: float, y: float
+    ) -> str:
+        """One node of graph.json, as json.dumps would write it."""
+        slug = article.slug
+        topic_names = ",".join(_json_text(t.name) for t in article.topics)
+        return (
+            f'{{"id":{_json_text(slug)},"url":{_json_text(self.urls.article(slug))},'
+            f'"title":{_json_text(article.title)},"topics":[{topic_names}],'
+            f'"topic":{_json_text(main_topic(article))},'
+            f'"provider":{_json_text(_provider_name(article))},'
+            f'"published":{_json_text(_iso(article))},'
+            f'"cluster":{_json_text(cluster)},'
+            f'"degree":{degree},"x":{x!r},"y":{y!r}}}'
+        )
+
+
+def same_article(old: Article, new: Article) -> bool:
+    """The same article: the very object, or an equal one (the index makes a new Article of
+    every article whose topics it renames, at every build, from the same cached one)."""
+    return old is new or old == new
 
 
 def _json_text(value: str | None) -> str:

@@ -14,7 +14,8 @@ from sitegen import __version__
 from sitegen.config import SiteConfig
 from sitegen.config import builtin_theme_dir as builtin_theme_dir  # re-exported
 from sitegen.config import theme_dirs as theme_dirs  # re-exported
-from sitegen.graphpages import GraphViews
+from sitegen.graphpages import GraphMemo as GraphMemo  # re-exported
+from sitegen.graphpages import GraphViews, same_article
 from sitegen.meta import news_article_ld
 from sitegen.model import (
     Article,
@@ -113,6 +114,7 @@ class Renderer:
         index: SiteIndex | None = None,
         graph: RelatedGraph | None = None,
         graph_views: GraphViews | None = None,
+        graph_memo: GraphMemo | None = None,
     ) -> None:
         self.config = config
         self.env = env
@@ -121,7 +123,7 @@ class Renderer:
         if graph_views is None:
             index = index or SiteIndex(articles=(), by_slug={}, topics={}, providers={})
             graph = graph or relate(index, config.related_count)
-            graph_views = GraphViews(index, graph, self.views)
+            graph_views = GraphViews(index, graph, self.views, graph_memo)
         self.graph = graph_views
         self._graph_common: dict[str, Any] | None = None
         self.site = SiteView(
@@ -284,6 +286,10 @@ class KeyMemo:
     )
     own: dict[Slug, tuple[tuple[Edge, ...], str]] = field(default_factory=dict)
     pages: dict[str, tuple[tuple[str, ...], str]] = field(default_factory=dict)
+    # slug -> the article, its edge list, outside links and coverage, and its page's deps.
+    articles: dict[Slug, tuple[Article, tuple[Edge, ...], object, str, tuple[str, ...]]] = field(
+        default_factory=dict
+    )
 
 
 class PageKeys:
@@ -302,8 +308,11 @@ class PageKeys:
         self._shown: dict[Slug, str] = {}
         self._near: dict[Slug, str] = {}
         self._own: dict[Slug, str] = {}
+        self._coverage: dict[Slug, str] = {}
+        self._card: dict[Slug, str] = {}
         self._old = memo or KeyMemo()
         self.memo = KeyMemo()
+        self._dirty: set[Slug] | None = None
 
     def shown(self, slug: Slug) -> str:
         """What a page shows of another article: its URL, title, provider and date (in a
@@ -312,7 +321,7 @@ class PageKeys:
         if found is None:
             a = self.by_slug[slug]
             old = self._old.shown.get(slug)
-            if old is not None and old[0] is a:
+            if old is not None and same_article(old[0], a):
                 found = old[1]
             else:
                 provider = a.provider.name if a.provider else ""
@@ -332,7 +341,12 @@ class PageKeys:
             a = by_slug[slug]
             targets = tuple([by_slug[e.target] for e in edges])
             old = self._old.near.get(slug)
-            if old is not None and old[0] is edges and old[1] is a and _same(old[2], targets):
+            if (
+                old is not None
+                and old[0] is edges
+                and same_article(old[1], a)
+                and _same(old[2], targets)
+            ):
                 found = old[3]
             else:
                 shown = self.shown
@@ -368,16 +382,76 @@ class PageKeys:
         """The other articles of the story ``slug`` is in, as coverage lines show them."""
         if slug not in self.graph.cluster_of:
             return ""
-        return "\x1e".join(self.shown(s) for s in self.graph.siblings(slug))
+        found = self._coverage.get(slug)
+        if found is None:
+            found = "\x1e".join(self.shown(s) for s in self.graph.siblings(slug))
+            self._coverage[slug] = found
+        return found
 
     def card(self, article: Article) -> str:
         """An article as a listing's card shows it, with its story's other coverage."""
-        return f"{self.key_of(article)}\x1d{self.coverage(article.slug)}"
+        found = self._card.get(article.slug)  # on the home page and each of its listings
+        if found is None:
+            found = f"{self.key_of(article)}\x1d{self.coverage(article.slug)}"
+            self._card[article.slug] = found
+        return found
 
     def links(self, article: Article) -> str:
         """An article as the graph page's list shows it: its link and its related links."""
         targets = self.graph.edges.get(article.slug, ())
         return "\x1e".join([self.shown(article.slug), *(self.shown(e.target) for e in targets)])
+
+    def article_page(self, article: Article) -> tuple[str, ...]:
+        """``article``'s deps; those of the last build when nothing they are made from changed
+        (see dirty), without making its neighbours' strings again."""
+        slug = article.slug
+        edges = self.graph.edges.get(slug, ())
+        outside = self.graph.external.get(slug)
+        coverage = self.coverage(slug)
+        old = self._old.articles.get(slug)
+        if (
+            old is not None
+            and same_article(old[0], article)
+            and old[1] is edges
+            and old[2] == outside
+            and old[3] == coverage
+            and slug not in self.dirty()
+        ):
+            deps = old[4]
+        else:
+            deps = (f"articles/{slug}/", "article.html", *self.article(article))
+        self.memo.articles[slug] = (article, edges, outside, coverage, deps)
+        return deps
+
+    def dirty(self) -> set[Slug]:
+        """Articles whose page may show something new through a related article: those whose
+        related articles' strings (``near``) may differ from the last build's. ``near(t)`` is
+        made from the article ``t``, its edge list and the articles that list points to, so
+        it can only change when one of these is not the very object of the last build."""
+        if self._dirty is None:
+            old = self._old.articles
+            edges_of = self.graph.edges
+            changed: set[Slug] = set()  # the article or its edge list
+            new_articles: set[Slug] = set()  # the article itself (shown by everyone near it)
+            for slug, a in self.by_slug.items():
+                hit = old.get(slug)
+                if hit is None or not same_article(hit[0], a):
+                    new_articles.add(slug)
+                    changed.add(slug)
+                elif hit[1] is not edges_of.get(slug, ()):
+                    changed.add(slug)
+            near = set(changed)
+            pointing: dict[Slug, list[Slug]] = {}  # target -> the articles whose lists name it
+            if changed:
+                for slug, ranked in edges_of.items():
+                    for e in ranked:
+                        pointing.setdefault(e.target, []).append(slug)
+                for slug in new_articles:
+                    near.update(pointing.get(slug, ()))
+            self._dirty = set(changed)
+            for slug in near:
+                self._dirty.update(pointing.get(slug, ()))
+        return self._dirty
 
     def article(self, article: Article) -> tuple[str, ...]:
         """Everything an article page shows: the article, its Related section (entries,
@@ -400,8 +474,8 @@ class PageKeys:
 
 
 def _same(old: tuple[Article, ...], new: tuple[Article, ...]) -> bool:
-    """The same objects, in the same order."""
-    return len(old) == len(new) and all(a is b for a, b in zip(old, new, strict=True))
+    """The same articles, in the same order."""
+    return len(old) == len(new) and all(map(same_article, old, new))
 
 
 def file_path(url_path: str) -> OutputPath:
@@ -437,7 +511,7 @@ def plan_site(
             Page(
                 file_path(path),
                 str(a.source),
-                (path, "article.html", *keys.article(a)),
+                keys.article_page(a),
                 lambda r, a=a: r.article_page(a),  # type: ignore[misc]
             )
         )
@@ -479,6 +553,7 @@ def plan_site(
         )
     if memo is not None:  # what this build made, for the next
         memo.shown, memo.near, memo.own = keys.memo.shown, keys.memo.near, keys.memo.own
+        memo.articles = keys.memo.articles
     return pages
 
 

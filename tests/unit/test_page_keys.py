@@ -9,7 +9,7 @@ from pathlib import Path
 from sitegen.build import BuildResult, read_articles
 from sitegen.config import SiteConfig, load_config
 from sitegen.index import build_index, source_key
-from sitegen.model import Article, RelatedGraph, SiteIndex
+from sitegen.model import Article, Edge, RelatedGraph, SiteIndex, Slug
 from sitegen.relate import relate
 from sitegen.render import KeyMemo, plan_site
 
@@ -33,11 +33,11 @@ def test_a_second_plan_with_the_memo_reuses_its_strings_and_matches() -> None:
     graph = relate(index, 8)
     memo = KeyMemo()
     first = deps(index, config, graph, memo)
-    near = dict(memo.near)
-    assert near  # the sample site has related articles
+    assert memo.near  # the sample site has related articles
+    pages = dict(memo.articles)
     assert deps(index, config, graph, memo) == first
-    # Nothing changed: the very strings of the first plan were reused.
-    assert all(memo.near[slug][3] is found[3] for slug, found in near.items())
+    # Nothing changed: the very deps of the first plan's article pages were reused.
+    assert all(memo.articles[slug][4] is found[4] for slug, found in pages.items())
 
 
 def test_a_provider_renamed_two_hops_away_changes_the_keys_as_a_fresh_plan_does() -> None:
@@ -64,3 +64,45 @@ def test_a_provider_renamed_two_hops_away_changes_the_keys_as_a_fresh_plan_does(
     )
     assert deps(index2, config, graph, memo) == deps(index2, config, graph, None)
     assert deps(index2, config, graph, None) != deps(index, config, graph, None)
+
+
+def _with_edges(graph: RelatedGraph, slug: Slug, edges: tuple[Edge, ...]) -> RelatedGraph:
+    return dataclasses.replace(graph, edges={**graph.edges, slug: edges})
+
+
+def test_a_changed_related_list_changes_the_pages_that_show_it_as_a_fresh_plan_does() -> None:
+    """Another article's related list (new scores, one entry dropped) changes its own page and
+    the pages that list it as related (their local graph draws its links)."""
+    articles, config = sample()
+    index, _ = build_index(articles, source_key)
+    graph = relate(index, 8)
+    memo = KeyMemo()
+    first = dict(deps(index, config, graph, memo))
+    hub = next(s for s, edges in graph.edges.items() if len(edges) >= 2)
+    pointing = next(s for s, edges in graph.edges.items() if any(e.target == hub for e in edges))
+    edges = tuple(dataclasses.replace(e, score=e.score / 2) for e in graph.edges[hub][:-1])
+    changed = _with_edges(graph, hub, edges)
+    again = dict(deps(index, config, changed, memo))
+    assert again == dict(deps(index, config, changed, None))
+    for slug in (hub, pointing):
+        path = f"articles/{slug}/index.html"
+        assert again[path] != first[path]
+
+
+def test_a_retitled_related_article_changes_the_pages_two_hops_away_with_the_memo() -> None:
+    """A title shows on the pages that list the article and on their neighbours' pages
+    (ring 2 of the local graph): with reused deps, exactly as a fresh plan."""
+    articles, config = sample()
+    index, _ = build_index(articles, source_key)
+    graph = relate(index, 8)
+    memo = KeyMemo()
+    first = dict(deps(index, config, graph, memo))
+    hub = next(s for s, edges in graph.edges.items() if edges and graph.edges[edges[0].target])
+    far = graph.edges[graph.edges[hub][0].target][0].target
+    retitled = [dataclasses.replace(a, title="Retitled") if a.slug == far else a for a in articles]
+    new_index, _ = build_index(retitled, source_key)
+    again = dict(deps(new_index, config, graph, memo))
+    assert again == dict(deps(new_index, config, graph, None))
+    assert again[f"articles/{hub}/index.html"] != first[f"articles/{hub}/index.html"]
+    unchanged = [p for p in first if p.startswith("articles/") and first[p] == again[p]]
+    assert unchanged  # the rest kept their deps

@@ -12,6 +12,7 @@ from sitegen import render
 from sitegen.build import BuildResult, read_articles
 from sitegen.config import load_config
 from sitegen.index import build_index
+from sitegen.model import Article
 from sitegen.relate import relate
 from sitegen.slugs import slugify
 
@@ -131,3 +132,37 @@ def test_graph_json_describes_every_article_edge_and_story() -> None:
     seed = next(n for n in data["nodes"] if n["id"] == SEED)
     assert seed["cluster"] == TECHXPLORE and seed["url"] == f"/articles/{SEED}/"
     assert len({(n["x"], n["y"]) for n in data["nodes"]}) == 48  # no two nodes overlap exactly
+
+
+def test_graph_data_made_from_a_memo_of_an_earlier_site_equals_data_made_afresh() -> None:
+    """graph.json and the graph page's data reuse the JSON of unchanged nodes and edge lists
+    (serve); after a retitle and a topic change they are still what a fresh build makes."""
+    from dataclasses import replace
+
+    from sitegen.graphpages import GraphMemo, GraphViews
+    from sitegen.model import Topic
+    from sitegen.views import Urls, ViewFactory
+
+    config = load_config(ROOT)
+    articles = read_articles(config, BuildResult())
+    views = ViewFactory(Urls(config.base_path), config.tz)
+    memo = GraphMemo()
+
+    graph = relate(build_index(articles)[0], config.related_count)
+
+    def both(articles: list[Article], memo: GraphMemo) -> tuple[bytes, bytes]:
+        # The same related graph: only the nodes' own values tell the edits apart.
+        gv = GraphViews(build_index(articles)[0], graph, views, memo)
+        return gv.graph_json(), gv.page_data()
+
+    first = both(articles, memo)
+    assert len(memo.nodes) == len(memo.data_nodes) == len(articles)
+    edited = list(articles)
+    edited[3] = replace(edited[3], title="A “new” title")
+    edited[5] = replace(
+        edited[5], topics=(Topic("Brand New", slugify("Brand New")), *edited[5].topics)
+    )
+    again = both(edited, memo)
+    assert again == both(edited, GraphMemo())
+    assert again != first
+    assert b"A \xe2\x80\x9cnew\xe2\x80\x9d title" in again[0] and b"Brand New" in again[0]
