@@ -201,6 +201,43 @@ def to_datetime(value: Any, name: str, tz: ZoneInfo, report: _Report) -> datetim
         return None
 
 
+# RFC 2822 as RSS feeds write it: "Tue, 15 Dec 2020 18:38:00 +0000". The email parser itself
+# is lenient: it reads "Dec 15, 2020 6:38 PM EST" as 06:38 with no zone, so only this shape
+# is handed to it.
+_RFC2822 = re.compile(
+    r"(?:[A-Za-z]{3},\s*)?\d{1,2}\s+[A-Za-z]{3}\s+\d{2,4}\s+\d{1,2}:\d{2}(?::\d{2})?"
+    r"(?:\s+(?:[+-]\d{4}|UT|GMT|[ECMP][SD]T|Z))?"
+)
+# "Dec 15, 2020", "December 15, 2020 6:38 PM": English month-name dates as pages show them,
+# read in the site's time zone.
+_MONTH_DAY_YEAR = re.compile(
+    r"(?P<month>[A-Za-z]{3,9})\.?\s+(?P<day>\d{1,2}),?\s+(?P<year>\d{4})"
+    r"(?:,?\s+(?:at\s+)?(?P<hour>\d{1,2}):(?P<minute>\d{2})(?::(?P<second>\d{2}))?"
+    r"\s*(?P<ampm>[AaPp]\.?[Mm]\.?)?)?"
+)
+_MONTHS = {
+    name: number
+    for number, names in enumerate(
+        (
+            ("jan", "january"),
+            ("feb", "february"),
+            ("mar", "march"),
+            ("apr", "april"),
+            ("may",),
+            ("jun", "june"),
+            ("jul", "july"),
+            ("aug", "august"),
+            ("sep", "sept", "september"),
+            ("oct", "october"),
+            ("nov", "november"),
+            ("dec", "december"),
+        ),
+        start=1,
+    )
+    for name in names
+}
+
+
 def _parse_date_text(text: str) -> datetime | None:
     if not text:
         return None
@@ -208,9 +245,30 @@ def _parse_date_text(text: str) -> datetime | None:
         return datetime.fromisoformat(text)
     except ValueError:
         pass
-    try:  # RFC 2822, as RSS feeds write dates
-        return email.utils.parsedate_to_datetime(text)
-    except (TypeError, ValueError, IndexError, OverflowError):
+    if _RFC2822.fullmatch(text):
+        try:
+            return email.utils.parsedate_to_datetime(text)
+        except (TypeError, ValueError, IndexError, OverflowError):
+            return None
+    found = _MONTH_DAY_YEAR.fullmatch(text)
+    month = _MONTHS.get(found["month"].lower()) if found else None
+    if found is None or month is None:
+        return None
+    hour = int(found["hour"] or 0)
+    if found["ampm"]:
+        if not 1 <= hour <= 12:
+            return None
+        hour = hour % 12 + (12 if found["ampm"][0] in "Pp" else 0)
+    try:
+        return datetime(
+            int(found["year"]),
+            month,
+            int(found["day"]),
+            hour,
+            int(found["minute"] or 0),
+            int(found["second"] or 0),
+        )
+    except ValueError:
         return None
 
 

@@ -8,6 +8,8 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from sitegen.load import parse_source
 from sitegen.model import Article, SourceDoc
@@ -128,6 +130,28 @@ def test_date_only_is_midnight_in_the_site_time_zone() -> None:
     assert ok(publishedDateTime="2020-12-15").published == datetime(2020, 12, 15, tzinfo=UTC)
 
 
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("Dec 15, 2020 6:38 PM", datetime(2020, 12, 15, 17, 38, tzinfo=UTC)),
+        ("Dec 15, 2020, 6:38 p.m.", datetime(2020, 12, 15, 17, 38, tzinfo=UTC)),
+        ("Dec 15, 2020 12:10 AM", datetime(2020, 12, 14, 23, 10, tzinfo=UTC)),
+        ("Dec 15, 2020 12:10 PM", datetime(2020, 12, 15, 11, 10, tzinfo=UTC)),
+        ("December 15, 2020 18:38", datetime(2020, 12, 15, 17, 38, tzinfo=UTC)),
+        ("Sept. 3, 2021", datetime(2021, 9, 2, 22, 0, tzinfo=UTC)),
+    ],
+)
+def test_month_name_dates_are_read_in_the_site_time_zone(value: str, expected: datetime) -> None:
+    assert ok(publishedDateTime=value, tz=PARIS).published == expected
+
+
+@given(st.datetimes(min_value=datetime(1900, 1, 1), max_value=datetime(2999, 12, 31)))
+def test_a_twelve_hour_clock_date_reads_back_as_written(moment: datetime) -> None:
+    moment = moment.replace(second=0, microsecond=0)
+    text = moment.strftime("%b %d, %Y %I:%M %p")
+    assert ok(publishedDateTime=text).published == moment.replace(tzinfo=UTC)
+
+
 def test_yaml_timestamps_from_a_file_are_read() -> None:
     text = "---\ntitle: t\npublishedDateTime: 2020-12-15T18:38:00Z\n---\n"
     doc = parse_source(text.encode(), Path("a.md"))
@@ -145,6 +169,15 @@ def test_yaml_timestamps_from_a_file_are_read() -> None:
             '"2020-13-45" is not a date (use ISO 8601, e.g. 2020-12-15T18:38:00Z)',
         ),
         ("yesterday", '"yesterday" is not a date (use ISO 8601, e.g. 2020-12-15T18:38:00Z)'),
+        # the email parser would read these as 06:38 with no zone: refused, not misread
+        (
+            "Dec 15, 2020 6:38 PM EST",
+            '"Dec 15, 2020 6:38 PM EST" is not a date (use ISO 8601, e.g. 2020-12-15T18:38:00Z)',
+        ),
+        (
+            "Dec 15, 2020 13:10 PM",
+            '"Dec 15, 2020 13:10 PM" is not a date (use ISO 8601, e.g. 2020-12-15T18:38:00Z)',
+        ),
         ("", '"" is not a date (use ISO 8601, e.g. 2020-12-15T18:38:00Z)'),
         (12, "12 is not a date (use ISO 8601, e.g. 2020-12-15T18:38:00Z)"),
         (["2020-01-01"], "a list is not a date (use ISO 8601, e.g. 2020-12-15T18:38:00Z)"),
