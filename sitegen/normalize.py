@@ -526,7 +526,8 @@ def _allowed() -> tuple[set[str], dict[str, set[str]]]:
     """The tags and attributes a body may keep (nh3's safe defaults and a few more)."""
     import nh3
 
-    tags = nh3.ALLOWED_TAGS | {"figure", "figcaption"}
+    # image maps are left out: an <area> is only valid inside a <map>, which bodies never need
+    tags = (nh3.ALLOWED_TAGS | {"figure", "figcaption"}) - {"map", "area"}
     attributes = {
         **nh3.ALLOWED_ATTRIBUTES,
         "img": {"src", "alt", "title", "width", "height"},
@@ -618,12 +619,28 @@ def sanitize_body(body: str, link_rel: str = "noopener noreferrer") -> tuple[str
     ).strip()
     if "=" not in rendered:  # no attributes at all, so no links to compare
         return clean, notes
+    clean = _drop_empty_links(clean)
     kept = set(_urls_in(clean))
     for url in dict.fromkeys(_urls_in(rendered)):
         if url not in kept:
             why = body_url_problem(url) or "is in an element that is not allowed"
             notes.append(f'link "{_short(url)}" {why}; removed')
     return clean, notes
+
+
+# nh3 writes tags in one canonical form (lower case, attributes in double quotes), so these
+# find a link or a picture whose URL was removed: a link without href is kept as its text
+# (its rel alone is invalid), a picture without src is dropped.
+_LINK_WITHOUT_HREF = re.compile(r'<a((?:\s(?!href=)[\w:-]+="[^"]*")*)>(.*?)</a>', re.DOTALL)
+_IMAGE_WITHOUT_SRC = re.compile(r'<img(?:\s(?!src=)[\w:-]+="[^"]*")*>')
+
+
+def _drop_empty_links(html_text: str) -> str:
+    if "<a" in html_text:
+        html_text = _LINK_WITHOUT_HREF.sub(r"\2", html_text)
+    if "<img" in html_text:
+        html_text = _IMAGE_WITHOUT_SRC.sub("", html_text)
+    return html_text
 
 
 def render_body(body: str, link_rel: str = "noopener noreferrer") -> str:

@@ -407,6 +407,21 @@ def test_body_html_is_sanitized() -> None:
     assert 'src="https://i.example/a.png"' in html
 
 
+def test_a_link_or_picture_whose_url_is_removed_leaves_valid_html() -> None:
+    article, problems = run(
+        body='[click](javascript:alert(1)) <a title="t" href="//evil">here</a> '
+        "[kept](https://example.com/)\n\n![gone](javascript:x) ![shown](https://i.example/a.png)"
+        '\n\n<map name="m"><area href="javascript:y" alt="a"></map>\n'
+    )
+    assert article is not None and len(problems) == 4
+    html = article.body_html
+    # an <a> keeping only rel, an <img> without src, an <area>: all invalid HTML
+    assert "<a" not in html.replace('<a href="https://example.com/"', "")
+    assert "click" in html and "here" in html
+    assert html.count("<img") == 1 and 'src="https://i.example/a.png"' in html
+    assert "<area" not in html and "<map" not in html
+
+
 def test_empty_body_gives_no_html() -> None:
     assert ok(body="\n  \n").body_html == ""
 
