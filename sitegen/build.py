@@ -250,13 +250,15 @@ def build(
             state = cache.load_state(fingerprint) if cache else None
     # Jinja and the later stages are imported only when something has changed.
     from sitegen import render
-    from sitegen.index import build_index
+    from sitegen.index import IndexMemo, build_index
 
     articles, digests = _read_articles(
         config, result, sources=sources, cache=cache, jobs=jobs, progress=progress, recent=recent
     )
     with _timed(result, "index"):
-        index, problems = build_index(articles, _content_key(config))
+        # The articles the index made last time in this process (serve), reused if unchanged.
+        index_memo = cache.kept("index", "", IndexMemo) if cache else None
+        index, problems = build_index(articles, _content_key(config), index_memo)
     result.problems.extend(problems)
     result.index = index
     result.articles = len(index.articles)
@@ -275,10 +277,15 @@ def build(
             index, config.related_count, old_relate, _key_of(digests)
         )
     with _timed(result, "plan"):
-        key_of = _key_of(digests)
+        # Kept between builds of this process (serve): an unchanged article keeps its key.
+        key_of = _key_of(digests, cache.kept("article keys", "", dict) if cache else None)
         # What planning made last time in this process (serve), reused where unchanged.
         memo = cache.kept("page keys", fingerprint, render.KeyMemo) if cache else None
-        plan = render.plan_site(index, config, key_of, graph, memo)
+        # graph.json's fragments of the last build of this process (serve), reused if unchanged.
+        graph_memo = cache.kept("graph fragments", fingerprint, render.GraphMemo) if cache else None
+        # One for planning and rendering: the graph page's shared parts are made once.
+        graph_views = _graph_views(config, index, graph, graph_memo)
+        plan = render.plan_site(index, config, key_of, graph, memo, graph_views)
         plan += _feed_plan(index, config, key_of)
         collisions = find_collisions(plan)
         plan = _first_of_each_path(plan)
@@ -292,9 +299,7 @@ def build(
             )
         else:
             env = _environment(render, dirs, None)
-        # graph.json's fragments of the last build of this process (serve), reused if unchanged.
-        graph_memo = cache.kept("graph fragments", fingerprint, render.GraphMemo) if cache else None
-        renderer = _renderer(render, config, env, index, graph, graph_memo)
+        renderer = _renderer(render, config, env, graph_views)
     # Pages go to the output's staging folder as they are rendered, not held until the end
     # (3 GB at 100,000 articles); the site itself changes only at the commit below.
     staged = _writing(output, StagedOutput(output, kept).__enter__)
@@ -349,18 +354,32 @@ def _fingerprint(config: SiteConfig, dirs: list[Path]) -> str:
     return parse_fingerprint((repr(config), [str(d) for d in dirs], templates_hash(dirs)))
 
 
-def _key_of(digests: dict[str, str]) -> Callable[[Article], str]:
+def _key_of(
+    digests: dict[str, str], kept: dict[Slug, tuple[Article, str, str]] | None = None
+) -> Callable[[Article], str]:
     """An article's key: its file's bytes decide everything normalize made of it; the index
-    may then change its slug (equal titles) and its topics' display names (merged)."""
+    may then change its slug (equal titles) and its topics' display names (merged).
+    ``kept``: slug -> the article, its file's hash and its key, of the last build of this
+    process; a key is reused for the very same article object with the same hash."""
 
     made: dict[Slug, str] = {}  # asked for once per page that shows the article
+    old = dict(kept) if kept is not None else {}
+    if kept is not None:
+        kept.clear()  # holds what this build asks for: deleted articles go
 
     def key_of(article: Article) -> str:
         found = made.get(article.slug)
         if found is None:
-            topics = "\x1e".join(t.name for t in article.topics)
-            found = f"{digests[str(article.source)]}\x1f{article.slug}\x1f{topics}"
+            digest = digests[str(article.source)]
+            hit = old.get(article.slug)
+            if hit is not None and hit[0] is article and hit[1] == digest:
+                found = hit[2]
+            else:
+                topics = "\x1e".join(t.name for t in article.topics)
+                found = f"{digest}\x1f{article.slug}\x1f{topics}"
             made[article.slug] = found
+            if kept is not None:
+                kept[article.slug] = (article, digest, found)
         return found
 
     return key_of
@@ -524,12 +543,17 @@ def _environment(render: Any, dirs: list[Path], bytecode_dir: Path | None) -> An
         raise BuildError(_template_error(exc)) from exc
 
 
-def _renderer(
-    render: Any, config: SiteConfig, env: Any, index: SiteIndex, graph: Any, memo: Any
-) -> Any:
+def _graph_views(config: SiteConfig, index: SiteIndex, graph: Any, memo: Any) -> Any:
+    from sitegen.graphpages import GraphViews
+    from sitegen.views import Urls, ViewFactory
+
+    return GraphViews(index, graph, ViewFactory(Urls(config.base_path), config.tz), memo)
+
+
+def _renderer(render: Any, config: SiteConfig, env: Any, graph_views: Any) -> Any:
     """The page renderer; it also gives the templates their globals (site, url)."""
     try:
-        return render.Renderer(config, env, index, graph, graph_memo=memo)
+        return render.Renderer(config, env, graph_views=graph_views)
     except Exception as exc:
         raise BuildError(_template_error(exc)) from exc
 
@@ -628,23 +652,27 @@ def _content_key(config: SiteConfig) -> Callable[[Article], str]:
     """An article's path inside the content folder: the same whatever folder sitegen runs
     in, so the slug suffix of a duplicate title (made from it) never changes."""
     content = str(config.path("content_dir"))
-    cwd = os.getcwd()
+    cwd = os.getcwd().rstrip(os.sep)  # "" for the root folder
     # Plain strings, one realpath and one listing per folder (for its links, instead of an
     # lstat per file): this runs for every article of every build.
     folders: dict[str, tuple[str, set[str] | None]] = {}
     below = content.rstrip(os.sep) + os.sep
 
     def key(article: Article) -> str:
-        path = os.path.join(cwd, article.source)
-        parent, name = os.path.split(path)
+        # os.path.join and split, as plain string operations (10,000 calls a build).
+        source = str(article.source)
+        path = source if source.startswith(os.sep) else f"{cwd}{os.sep}{source}"
+        parent, _, name = path.rpartition(os.sep)
+        parent = parent or os.sep
         found = folders.get(parent)
         if found is None:
-            found = folders[parent] = (os.path.realpath(parent), _links_in(parent))
+            real_parent = os.path.realpath(parent).rstrip(os.sep) + os.sep
+            found = folders[parent] = (real_parent, _links_in(parent))
         folder, links = found
         if name in links if links is not None else os.path.islink(path):
             real = os.path.realpath(path)  # resolved on its own: it may point anywhere
         else:
-            real = os.path.join(folder, name)
+            real = folder + name
         if real.startswith(below):
             return real[len(below) :].replace(os.sep, "/")
         return Path(real).as_posix()  # outside the content folder (display_path's rule)

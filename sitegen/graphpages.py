@@ -64,6 +64,19 @@ class GraphViews:
         self.urls = views.urls
         self._legend: tuple[LegendItem, ...] | None = None
         self._positions: dict[Slug, tuple[float, float]] | None = None
+        self._common: dict[str, object] | None = None
+
+    def common(self) -> dict[str, object]:
+        """What every page of the graph page's list shows, made once for planning and
+        rendering them."""
+        if self._common is None:
+            self._common = {
+                "legend": self.legend(),
+                "stories": self.story_list(),
+                "topic_map": self.topic_map(),
+                "data_url": self.urls("graph/data.json"),
+            }
+        return self._common
 
     def positions(self) -> dict[Slug, tuple[float, float]]:
         """The graph page's layout, made once for the page and both data files."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
 from sitegen.model import Article, Listing, Provider, SiteIndex, Slug, Topic
@@ -25,17 +25,48 @@ def source_key(article: Article) -> str:
     return article.source.as_posix()
 
 
+@dataclass
+class IndexMemo:
+    """The articles the last build of this process (``serve``) made, by the article they were
+    made from: an article the index gives a new slug or merged topic names is a new object,
+    and later stages reuse their work for an article only when it is the very object of the
+    last build (cheap to check, and kept alive here, so the same object means the same
+    value). With this, an unchanged article comes out as the same object again."""
+
+    made: dict[int, tuple[Article, Article]] = field(default_factory=dict)
+
+
 def build_index(
-    articles: Iterable[Article], identity: Callable[[Article], str] = source_key
+    articles: Iterable[Article],
+    identity: Callable[[Article], str] = source_key,
+    memo: IndexMemo | None = None,
 ) -> tuple[SiteIndex, list[Problem]]:
     """``identity`` names an article the same way in every build (the caller passes its path
-    inside the content folder); slug suffixes of equal titles are made from it."""
+    inside the content folder); slug suffixes of equal titles are made from it. ``memo``
+    (kept by the caller between builds) is updated for the next build."""
     problems: list[Problem] = []
     articles = list(articles)
     # Each article's identity, worked out once: the caller's may be slow (it resolves paths).
     ids = {id(a): identity(a) for a in articles}
-    unique = _unique_slugs(articles, lambda a: ids[id(a)], problems)
-    unique = _merge_topic_names(unique)
+    slugs = _unique_slugs(articles, lambda a: ids[id(a)], problems)
+    topics = _merge_topic_names(articles)
+    old = memo.made if memo is not None else {}
+    made: dict[int, tuple[Article, Article]] = {}
+    unique = []
+    for a, slug, merged in zip(articles, slugs, topics, strict=True):
+        if slug == a.slug and merged is None:
+            out = a
+        else:
+            hit = old.get(id(a))
+            wanted = a.topics if merged is None else merged
+            if hit is not None and hit[0] is a and hit[1].slug == slug and hit[1].topics == wanted:
+                out = hit[1]
+            else:
+                out = _changed(a, slug, merged)
+            made[id(a)] = (a, out)
+        unique.append(out)
+    if memo is not None:
+        memo.made = made
     ordered = newest_first(unique)
     return (
         SiteIndex(
@@ -50,7 +81,7 @@ def build_index(
 
 def _unique_slugs(
     articles: list[Article], identity: Callable[[Article], str], problems: list[Problem]
-) -> list[Article]:
+) -> list[Slug]:
     """Equal titles get distinct slugs: the oldest keeps the plain one, so a URL that is
     already published stays put when a newer article with the same title arrives."""
     oldest_first = sorted(articles, key=lambda a: (a.published or _NO_DATE, identity(a)))
@@ -65,16 +96,20 @@ def _unique_slugs(
                 f'gives the same URL as {owner[wanted].source} ("{wanted}"); published as "{new}"',
             )
         )
-    # Most slugs are unique already: copying those articles would be wasted work.
-    new_slug = [given[identity(a)] for a in articles]
-    return [
-        a if s == a.slug else replace(a, slug=s) for a, s in zip(articles, new_slug, strict=True)
-    ]
+    return [given[identity(a)] for a in articles]
 
 
-def _merge_topic_names(articles: list[Article]) -> list[Article]:
+def _changed(a: Article, slug: Slug, topics: tuple[Topic, ...] | None) -> Article:
+    """``a`` with the slug and merged topics the index gave it."""
+    if topics is None:
+        return replace(a, slug=slug)
+    return replace(a, slug=slug, topics=topics) if slug != a.slug else replace(a, topics=topics)
+
+
+def _merge_topic_names(articles: list[Article]) -> list[tuple[Topic, ...] | None]:
     """Topics whose names differ only in case, spacing or punctuation are one topic, shown
-    under the most used spelling (ties: the first in sort order) and its slug."""
+    under the most used spelling (ties: the first in sort order) and its slug. Per article,
+    its topics so renamed, or None when they are unchanged."""
     spellings: dict[str, Counter[str]] = defaultdict(Counter)
     for article in articles:
         for topic in article.topics:
@@ -83,10 +118,10 @@ def _merge_topic_names(articles: list[Article]) -> list[Article]:
     for key, counts in spellings.items():
         name = _most_used(counts)
         merged_topic[key] = Topic(name, slugify(name))
-    merged = []
+    merged: list[tuple[Topic, ...] | None] = []
     for article in articles:
         topics = tuple(merged_topic[merge_key(t.name)] for t in article.topics)
-        merged.append(replace(article, topics=topics) if topics != article.topics else article)
+        merged.append(topics if topics != article.topics else None)
     return merged
 
 

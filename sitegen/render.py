@@ -125,7 +125,6 @@ class Renderer:
             graph = graph or relate(index, config.related_count)
             graph_views = GraphViews(index, graph, self.views, graph_memo)
         self.graph = graph_views
-        self._graph_common: dict[str, Any] | None = None
         self.site = SiteView(
             title=config.title,
             description=config.description,
@@ -223,14 +222,7 @@ class Renderer:
 
     def graph_context(self) -> dict[str, Any]:
         """What every page of the graph page's list shows (made once per process)."""
-        if self._graph_common is None:
-            self._graph_common = {
-                "legend": self.graph.legend(),
-                "stories": self.graph.story_list(),
-                "topic_map": self.graph.topic_map(),
-                "data_url": self.urls("graph/data.json"),
-            }
-        return self._graph_common
+        return self.graph.common()
 
     def graph_page(
         self, chunk: Sequence[Article], n: int, pages: int, total: int, common: dict[str, Any]
@@ -491,16 +483,19 @@ def plan_site(
     key_of: KeyOf = repr,
     graph: RelatedGraph | None = None,
     memo: KeyMemo | None = None,
+    gv: GraphViews | None = None,
 ) -> list[Page]:
     """Every page of the site, not yet rendered: home, articles, topics, providers, the
     graph, 404. A page's deps name what it shows of other articles through cheap strings
     made from the graph's edge lists (see PageKeys), so a change anywhere in an article's
     neighbourhood re-renders it, and planning stays far cheaper than rendering. ``memo``
-    (kept by the caller between builds) is updated for the next build."""
+    (kept by the caller between builds) is updated for the next build. ``gv``: the
+    renderer's GraphViews, so what planning and rendering both need is made once."""
     urls = Urls(config.base_path)
     if graph is None:
         graph = relate(index, config.related_count)
-    gv = GraphViews(index, graph, ViewFactory(urls, config.tz))
+    if gv is None:
+        gv = GraphViews(index, graph, ViewFactory(urls, config.tz))
     keys = PageKeys(index, graph, key_of, memo)
     pages = _listing_plan(
         index.articles, "", urls.home, "index.html", "home page", config, keys, gv, True
@@ -605,12 +600,7 @@ def _graph_plan(index: SiteIndex, gv: GraphViews, keys: PageKeys) -> list[Page]:
 
     size = GRAPH_PAGE_SIZE
     count = max(1, math.ceil(len(index.articles) / size))
-    common = {
-        "legend": gv.legend(),
-        "stories": gv.story_list(),
-        "topic_map": gv.topic_map(),
-        "data_url": gv.urls("graph/data.json"),
-    }
+    common = gv.common()
     shared = hashlib.blake2b(repr(common).encode("utf-8", "surrogatepass")).hexdigest()
     total = len(index.articles)
     plan = []
