@@ -6,6 +6,7 @@ Exit codes: 0 success, 1 a failed build (or any problem under --strict), 2 a usa
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -273,5 +274,18 @@ def summary(result: BuildResult, config: SiteConfig, command: str) -> str:
     )
 
 
+def run() -> None:
+    """The ``sitegen`` command: main(), then exit at once. What a build leaves in memory
+    (hundreds of MB at 10,000 articles, some of it in reference cycles) would otherwise be
+    collected and freed object by object at exit: 1.5 s after an edit, for nothing."""
+    code = main()
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except OSError:
+        pass  # a closed pipe: nothing more to say
+    os._exit(code)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    run()

@@ -36,15 +36,17 @@ TOPIC_MAP_SIZE = 560
 @dataclass
 class GraphMemo:
     """The JSON text of each node and each article's edges in graph.json and the graph page's
-    data, made by the last build of this process (``serve``), with what each was made from:
-    the very Article and edge list objects (immutable, kept alive here, so the same object
-    means the same value) and the node's other values. After an edit only the fragments of
-    what changed are made again; the files are then joins (1-2 s less at 10,000 articles).
-    Only valid for one set of settings: the caller keeps one per build fingerprint."""
+    data, made by the last build, with every value each was made from (the node's article
+    fields, cluster, degree and position; the edge list). After an edit only the fragments
+    of what changed are made again; the files are then joins (1-2 s less at 10,000
+    articles). Values, not object identities: the build cache keeps it between builds of
+    the CLI too (graph.pickle). Only valid for one set of settings (the URLs are in the
+    texts): the cache keeps it per build fingerprint."""
 
-    nodes: dict[Slug, tuple[Article, tuple[object, ...], str]] = field(default_factory=dict)
+    nodes: dict[Slug, tuple[tuple[object, ...], str]] = field(default_factory=dict)
     links: dict[Slug, tuple[tuple[Edge, ...], str]] = field(default_factory=dict)
-    data_nodes: dict[Slug, tuple[Article, tuple[object, ...], str]] = field(default_factory=dict)
+    data_nodes: dict[Slug, tuple[tuple[object, ...], str]] = field(default_factory=dict)
+    changed: bool = False  # made anything new since it was saved
 
 
 class GraphViews:
@@ -267,21 +269,24 @@ class GraphViews:
             degree[j] += 1
         encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
         old = self.memo.data_nodes
-        made: dict[Slug, tuple[Article, tuple[object, ...], str]] = {}
+        made: dict[Slug, tuple[tuple[object, ...], str]] = {}
         nodes = []
         for n, a in enumerate(self.index.articles):
             values: tuple[object, ...] = (
                 topic_index.get(main_topic(a) or "", -1),
                 degree[n],
                 *positions[a.slug],
+                a.title,
             )
             hit = old.get(a.slug)
-            if hit is not None and same_article(hit[0], a) and hit[1] == values:
-                node = hit[2]
+            if hit is not None and hit[0] == values:
+                node = hit[1]
             else:
-                node = encode([a.slug, a.title, *values])
-            made[a.slug] = (a, values, node)
+                node = encode([a.slug, a.title, *values[:4]])
+                self.memo.changed = True
+            made[a.slug] = (values, node)
             nodes.append(node)
+        self.memo.changed = self.memo.changed or len(made) != len(old)
         self.memo.data_nodes = made
         edges = [x for (i, j), score in sorted(pairs.items()) for x in (i, j, round(score, 2))]
         # As json.dumps(data) writes it, the nodes joined from their texts.
@@ -313,28 +318,40 @@ class GraphViews:
 
         cluster_of = self.graph.cluster_of
         old_nodes = self.memo.nodes
-        made_nodes: dict[Slug, tuple[Article, tuple[object, ...], str]] = {}
+        made_nodes: dict[Slug, tuple[tuple[object, ...], str]] = {}
         nodes = []
         for article in self.index.articles:
             slug = article.slug
-            values: tuple[object, ...] = (cluster_of.get(slug), degree[slug], *positions[slug])
+            # Everything _node_json reads (topics and provider are compared by value).
+            values: tuple[object, ...] = (
+                cluster_of.get(slug),
+                degree[slug],
+                *positions[slug],
+                article.title,
+                article.topics,
+                article.provider,
+                article.published,
+            )
             hit = old_nodes.get(slug)
-            if hit is not None and same_article(hit[0], article) and hit[1] == values:
-                node = hit[2]
+            if hit is not None and hit[0] == values:
+                node = hit[1]
             else:
                 node = self._node_json(
                     article, cluster_of.get(slug), degree[slug], *positions[slug]
                 )
-            made_nodes[slug] = (article, values, node)
+                self.memo.changed = True
+            made_nodes[slug] = (values, node)
             nodes.append(node)
+        self.memo.changed = self.memo.changed or len(made_nodes) != len(old_nodes)
         self.memo.nodes = made_nodes
         old_links, made_links = self.memo.links, {}
         links_of = []
         for slug, ranked in self.graph.edges.items():
             found = old_links.get(slug)
-            if found is not None and found[0] is ranked:
+            if found is not None and found[0] == ranked:  # the same tuple at once, in serve
                 text_ = found[1]
             else:
+                self.memo.changed = True
                 # Each source's opening is made once, not once per edge.
                 head = f'{{"source":{text(slug)},"target":'
                 text_ = ",".join(
@@ -346,6 +363,7 @@ class GraphViews:
             made_links[slug] = (ranked, text_)
             if text_:
                 links_of.append(text_)
+        self.memo.changed = self.memo.changed or len(made_links) != len(old_links)
         self.memo.links = made_links
         links = ",".join(links_of)
         clusters = [
@@ -379,8 +397,8 @@ class GraphViews:
 
 
 def same_article(old: Article, new: Article) -> bool:
-    """The same article: the very object, or an equal one (the index makes a new Article of
-    every article whose topics it renames, at every build, from the same cached one)."""
+    """The same article: the very object, or an equal one (the index of another process, or
+    without its memo, makes a new Article of every article whose topics it renames)."""
     return old is new or old == new
 
 
