@@ -136,3 +136,32 @@ def test_duplicate_suffix_does_not_depend_on_the_working_folder(
     assert [a.slug for a in from_root.index.articles] == [
         a.slug for a in from_content.index.articles
     ]
+
+
+def test_index_memo_reuses_unchanged_articles_and_remakes_changed_ones() -> None:
+    from sitegen.index import IndexMemo
+
+    same = article("a.md", "Same", 1, topics=["ai"])
+    renamed = [
+        same,
+        article("b.md", "Same", 2, topics=["AI", "Climate"]),
+        article("c.md", "Other", 3, topics=["AI"]),
+        article("d.md", "Plain", 4, topics=["Climate"]),
+    ]
+    memo = IndexMemo()
+    first, _ = build_index(renamed, memo=memo)
+    assert first == build_index(renamed)[0]
+    again, _ = build_index(renamed, memo=memo)
+    # Made by the index (a suffixed slug, a merged topic name) and still right: the same object.
+    assert all(x is y for x, y in zip(first.articles, again.articles, strict=True))
+    # More "ai" spellings: the merged name changes, so every article showing it is new.
+    edited = [
+        *renamed[:2],
+        article("c.md", "Other", 3, topics=["ai"]),
+        article("d.md", "Plain", 4, topics=["ai", "Climate"]),
+    ]
+    later, _ = build_index(edited, memo=memo)
+    assert later == build_index(edited)[0]
+    assert {t.name for a in later.articles for t in a.topics} == {"ai", "Climate"}
+    old = {a.slug: a for a in first.articles}
+    assert all(a is not old[a.slug] for a in later.articles if a.topics[0].slug == "ai")
