@@ -267,6 +267,7 @@ def build(
     result.problems.extend(search_problems)
     from sitegen import publish
     from sitegen.relate import relate_with_state
+    from sitegen.sitemap import SitemapMemo
 
     with _timed(result, "relate"):
         # The state of the last build lets relate redo only what the changes can affect.
@@ -310,7 +311,11 @@ def build(
             # Global and cheap: made again by every build that changed anything.
             listed = [OutputFile(p.path, b"", p.source) for p in plan]
             try:
-                extra, result.notes = publish.publish_files(index, config, env, listed, feeds=False)
+                # The sitemap entries of the last build of this process (serve).
+                sitemap_memo = cache.kept("sitemap", fingerprint, SitemapMemo) if cache else None
+                extra, result.notes = publish.publish_files(
+                    index, config, env, listed, feeds=False, sitemap_memo=sitemap_memo
+                )
             except Exception as exc:  # a theme error: report it, leave the output alone
                 raise BuildError(_template_error(exc)) from exc
             static = render.static_files(dirs) + extra

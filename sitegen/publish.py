@@ -11,7 +11,7 @@ from sitegen.config import SiteConfig
 from sitegen.feeds import feed_files
 from sitegen.model import OutputFile, OutputPath, SiteIndex
 from sitegen.problems import Problem, problem
-from sitegen.sitemap import sitemap_files
+from sitegen.sitemap import SitemapMemo, sitemap_files
 
 # GitHub Pages refuses to publish a site larger than 1 GB.
 PAGES_LIMIT_BYTES = 1_000_000_000
@@ -33,11 +33,12 @@ def publish_files(
     pages: Sequence[OutputFile],
     *,
     feeds: bool = True,
+    sitemap_memo: SitemapMemo | None = None,
 ) -> tuple[list[OutputFile], list[str]]:
     """Feeds (unless ``feeds=False``: the build plans them as pages, see build.py), sitemap,
     robots.txt and GitHub Pages files, and notes for the build summary."""
     files = feed_files(index, config, env) if feeds else []
-    files += sitemap_files(index, config, env, pages)
+    files += sitemap_files(index, config, env, pages, sitemap_memo)
     files.extend(pages_files(config))
     notes = []
     if not config.base_url:

@@ -10,7 +10,7 @@ A sitemap may list at most 50,000 URLs: a bigger site gets ``sitemap-1.xml``,
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
@@ -63,52 +63,82 @@ def _newest(articles: Iterable[Article]) -> datetime | None:
     return max((a.published for a in articles if a.published), default=None)
 
 
+@dataclass
+class SitemapMemo:
+    """What the last build of this process (``serve``) made of each page: output path ->
+    its date, its entry and the entry's XML text; reused when the date is the same (the
+    URL is made from the path and the settings, which the caller keeps it per)."""
+
+    pages: dict[str, tuple[datetime | None, SitemapUrl, str]] = field(default_factory=dict)
+
+
 def sitemap_urls(
-    files: Iterable[OutputFile], dates: dict[str, datetime], config: SiteConfig
+    files: Iterable[OutputFile],
+    dates: dict[str, datetime],
+    config: SiteConfig,
+    memo: SitemapMemo | None = None,
 ) -> list[SitemapUrl]:
     """One entry per HTML page, sorted by URL; pages no article dates get no lastmod."""
     # 12,000 pages at 10,000 articles, remade by every build that changes anything: plain
     # string operations, and each date (shared by an article and its listings) formatted once.
     base = absolute_url(config, "")
     shown: dict[datetime, str] = {}
+    old = memo.pages if memo is not None else {}
+    made: dict[str, tuple[datetime | None, SitemapUrl, str]] = {}
     urls = []
     for f in files:
-        path = f.path
+        path: str = f.path
         if not path.endswith(".html") or path in NOT_LISTED:
+            continue
+        when = dates.get(path)
+        hit = old.get(path)
+        if hit is not None and hit[0] == when:
+            made[path] = hit
+            urls.append(hit[1])
             continue
         if path == "index.html" or path.endswith("/index.html"):
             path = path[: -len("index.html")]
-        when = dates.get(f.path)
         lastmod = ""
         if when is not None:
             lastmod = shown.get(when, "")
             if not lastmod:
                 lastmod = shown[when] = iso(when)
-        urls.append(SitemapUrl(base + path.lstrip("/") if base else "", lastmod))
+        url = SitemapUrl(base + path.lstrip("/") if base else "", lastmod)
+        made[f.path] = (when, url, _entry_xml("url", url))
+        urls.append(url)
     urls.sort(key=lambda u: u.loc)
+    if memo is not None:
+        memo.pages = made
     return urls
 
 
 def sitemap_files(
-    index: SiteIndex, config: SiteConfig, env: jinja2.Environment, files: Sequence[OutputFile]
+    index: SiteIndex,
+    config: SiteConfig,
+    env: jinja2.Environment,
+    files: Sequence[OutputFile],
+    memo: SitemapMemo | None = None,
 ) -> list[OutputFile]:
-    """``sitemap.xml`` (only with a base_url) and ``robots.txt`` pointing to it."""
+    """``sitemap.xml`` (only with a base_url) and ``robots.txt`` pointing to it. ``memo``:
+    see SitemapMemo (kept by the caller between builds, per settings)."""
     out = []
     sitemap_url = ""
     if config.base_url:
-        urls = sitemap_urls(files, page_dates(index, config.page_size), config)
+        memo = memo if memo is not None else SitemapMemo()
+        urls = sitemap_urls(files, page_dates(index, config.page_size), config, memo)
+        texts = {id(url): text for _, url, text in memo.pages.values()}
         template = env.get_template("sitemap.xml")
         # A theme's own sitemap.xml is rendered; the built-in one is made as plain text.
         builtin = _is_builtin(template.filename)
         chunks = [urls[start : start + MAX_URLS] for start in range(0, len(urls), MAX_URLS)]
         if len(chunks) <= 1:
-            xml = sitemap_xml(urls) if builtin else template.render(urls=urls)
+            xml = sitemap_xml(urls, texts) if builtin else template.render(urls=urls)
             out.append(OutputFile(OutputPath(SITEMAP), xml.encode("utf-8"), "sitemap"))
         else:
             parts = []
             for number, chunk in enumerate(chunks, start=1):
                 name = f"sitemap-{number}.xml"
-                xml = sitemap_xml(chunk) if builtin else template.render(urls=chunk)
+                xml = sitemap_xml(chunk, texts) if builtin else template.render(urls=chunk)
                 out.append(OutputFile(OutputPath(name), xml.encode("utf-8"), "sitemap"))
                 newest = max((u.lastmod for u in chunk), default="")
                 parts.append(SitemapUrl(absolute_url(config, name), newest))
@@ -120,10 +150,11 @@ def sitemap_files(
     return out
 
 
-def sitemap_xml(urls: Sequence[SitemapUrl]) -> str:
+def sitemap_xml(urls: Sequence[SitemapUrl], made: dict[int, str] | None = None) -> str:
     """What the built-in ``sitemap.xml`` template makes of ``urls``, byte for byte, without
-    a template expression per URL (a site has one URL a page, 12,000 at 10,000 articles)."""
-    return _entries_xml("urlset", "url", urls)
+    a template expression per URL (a site has one URL a page, 12,000 at 10,000 articles).
+    ``made``: see _entries_xml."""
+    return _entries_xml("urlset", "url", urls, made)
 
 
 def sitemap_index_xml(sitemaps: Sequence[SitemapUrl]) -> str:
@@ -131,21 +162,31 @@ def sitemap_index_xml(sitemaps: Sequence[SitemapUrl]) -> str:
     return _entries_xml("sitemapindex", "sitemap", sitemaps)
 
 
-def _entries_xml(root: str, entry: str, items: Sequence[SitemapUrl]) -> str:
+def _entries_xml(
+    root: str, entry: str, items: Sequence[SitemapUrl], made: dict[int, str] | None = None
+) -> str:
+    """``made``: id of an item -> its XML text, for items made already (kept alive by the
+    caller, so their ids are theirs)."""
     parts = [
         '<?xml version="1.0" encoding="UTF-8"?>\n',
         f'<{root} xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n',
     ]
-    open_, close = f"  <{entry}>\n    <loc>", f"  </{entry}>\n"
+    made = made or {}
     for item in items:
-        loc = item.loc.translate(_ESCAPES)  # as markupsafe.escape, one C call per URL
-        if item.lastmod:
-            lastmod = item.lastmod.translate(_ESCAPES)
-            parts.append(f"{open_}{loc}</loc>\n    <lastmod>{lastmod}</lastmod>\n{close}")
-        else:
-            parts.append(f"{open_}{loc}</loc>\n{close}")
+        text = made.get(id(item))
+        parts.append(text if text is not None else _entry_xml(entry, item))
     parts.append(f"</{root}>\n")
     return "".join(parts)
+
+
+def _entry_xml(entry: str, item: SitemapUrl) -> str:
+    loc = item.loc.translate(_ESCAPES)  # as markupsafe.escape, one C call per URL
+    if item.lastmod:
+        lastmod = item.lastmod.translate(_ESCAPES)
+        return (
+            f"  <{entry}>\n    <loc>{loc}</loc>\n    <lastmod>{lastmod}</lastmod>\n  </{entry}>\n"
+        )
+    return f"  <{entry}>\n    <loc>{loc}</loc>\n  </{entry}>\n"
 
 
 # What markupsafe.escape (the templates' autoescape) makes of each special character.

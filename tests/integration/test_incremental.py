@@ -8,6 +8,7 @@ of the same input made without any cache.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import time
 from collections.abc import Callable
@@ -85,6 +86,17 @@ def edit_topics(site: Path) -> None:
     path.write_text(text.replace("topics:", "topics:\n  - Brand New Topic", 1), encoding="utf-8")
 
 
+def edit_date(site: Path) -> None:
+    """A new date: the article moves in its listings, and their sitemap lastmod changes."""
+    path = some_article(site, 5)
+    text = path.read_text(encoding="utf-8")
+    assert "publishedDateTime: " in text
+    text = re.sub(
+        r"publishedDateTime: .*", "publishedDateTime: 2031-02-03T04:05:06Z", text, count=1
+    )
+    path.write_text(text, encoding="utf-8")
+
+
 def edit_body(site: Path) -> None:
     path = some_article(site, 11)
     path.write_text(path.read_text(encoding="utf-8") + "\nA new *closing* line.\n", "utf-8")
@@ -152,6 +164,7 @@ CHANGES: dict[str, Callable[[Path], None]] = {
     "title edit": edit_title,
     "topics edit": edit_topics,
     "body edit": edit_body,
+    "date edit": edit_date,
     "add": add_article,
     "add with a taken title": add_duplicate_title,
     "rename": rename_article,
@@ -357,11 +370,20 @@ def test_serve_rebuilds_in_memory_match_cold_builds(site: Path) -> None:
     assert {"sources.pickle", "relate.pickle"} <= set(rebuilder.cache.held)
     # Nothing changed: the big files are not written back.
     assert not {"sources.pickle", "relate.pickle"} & rebuilder.cache.dirty
+    sitemap = (site / "output" / "sitemap.xml").read_bytes()
     for change in ("title edit", "topics edit", "add", "delete", "rename", "body edit"):
         CHANGES[change](site)
         result = rebuilder.run(change)
         assert result is not None and result.index is not None
         assert_same_as_cold(site)
+    # A new date changes lastmod of entries the sitemap reused from the builds before.
+    edit_date(site)
+    assert rebuilder.run("date edit") is not None
+    assert_same_as_cold(site)
+    assert (
+        b"<lastmod>2031-02-03T04:05:06Z</lastmod>" in (site / "output" / "sitemap.xml").read_bytes()
+    )
+    assert b"2031-02-03" not in sitemap
     # Nothing was written to the cache folder while serving; on exit it is, and a build
     # from it is as good as a cold one.
     rebuilder.cache.flush()
