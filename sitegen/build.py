@@ -266,6 +266,7 @@ def build(
         return result
     result.problems.extend(search_problems)
     from sitegen import publish
+    from sitegen.graphpages import GraphMemo
     from sitegen.relate import relate_with_state
     from sitegen.sitemap import SitemapMemo
 
@@ -283,7 +284,7 @@ def build(
         # What planning made last time in this process (serve), reused where unchanged.
         memo = cache.kept("page keys", fingerprint, render.KeyMemo) if cache else None
         # graph.json's fragments of the last build of this process (serve), reused if unchanged.
-        graph_memo = _graph_memo(cache, fingerprint)
+        graph_memo = cache.kept("graph fragments", fingerprint, GraphMemo) if cache else None
         # One for planning and rendering: the graph page's shared parts are made once.
         graph_views = _graph_views(config, index, graph, graph_memo)
         plan = render.plan_site(index, config, key_of, graph, memo, graph_views)
@@ -347,9 +348,6 @@ def build(
                 result.pending_cache = None
             if relate_state.modified:
                 cache.save_relate(relate_fingerprint, relate_state)
-            if graph_memo is not None and graph_memo.changed:
-                graph_memo.changed = False
-                cache.save_graph(fingerprint, graph_memo)
             old_pages = state.pages if state else None
             _save_state(
                 cache, fingerprint, result, sources, plan, keys, made, kept, output, old_pages
@@ -549,16 +547,6 @@ def _environment(render: Any, dirs: list[Path], bytecode_dir: Path | None) -> An
         return render.make_environment(dirs, bytecode_dir)
     except Exception as exc:
         raise BuildError(_template_error(exc)) from exc
-
-
-def _graph_memo(cache: BuildCache | None, fingerprint: str) -> Any:
-    """graph.json's fragments of the last build, reused where unchanged (see GraphMemo)."""
-    from sitegen.graphpages import GraphMemo
-
-    if cache is None:
-        return None
-    memo = cache.load_graph(fingerprint)
-    return memo if isinstance(memo, GraphMemo) else GraphMemo()
 
 
 def _graph_views(config: SiteConfig, index: SiteIndex, graph: Any, memo: Any) -> Any:

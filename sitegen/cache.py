@@ -15,9 +15,6 @@ delete at any time: a build without it is a cold build with the same output. Its
 - ``quick.pickle``: the content files' stats, the output pages' paths, the output manifest's
   stat and the last build's summary, so a build with nothing changed returns at once (it
   reads only this small file).
-- ``graph.pickle``: the JSON text of each node and edge list of the graph data files, with
-  the values each was made from (sitegen.graphpages.GraphMemo), so after an edit only
-  those of what changed are made again.
 - ``relate.pickle``: what the relate stage computed (sitegen.relate.RelateState), so after
   an edit it recomputes only the related lists the edit can change.
 - ``templates/``: the theme's templates as Jinja compiled them (Jinja checks each against
@@ -235,13 +232,6 @@ class BuildCache:
 
     def save_relate(self, fingerprint: str, state: Any) -> None:
         self._write("relate.pickle", fingerprint, state)
-
-    def load_graph(self, fingerprint: str) -> Any:
-        """The graph data fragments of the last build (graphpages.GraphMemo), or None."""
-        return self._read("graph.pickle", fingerprint)
-
-    def save_graph(self, fingerprint: str, memo: Any) -> None:
-        self._write("graph.pickle", fingerprint, memo)
 
     def _read(self, name: str, fingerprint: str) -> Any:
         path = self.folder / name

@@ -39,14 +39,14 @@ class GraphMemo:
     data, made by the last build, with every value each was made from (the node's article
     fields, cluster, degree and position; the edge list). After an edit only the fragments
     of what changed are made again; the files are then joins (1-2 s less at 10,000
-    articles). Values, not object identities: the build cache keeps it between builds of
-    the CLI too (graph.pickle). Only valid for one set of settings (the URLs are in the
-    texts): the cache keeps it per build fingerprint."""
+    articles). Compared by value (the same objects in ``serve`` compare at once). Not kept
+    on disk: 20 MB of values cost more to read and write than to make the texts again.
+    Only valid for one set of settings (the URLs are in the texts): the caller keeps one
+    per build fingerprint."""
 
     nodes: dict[Slug, tuple[tuple[object, ...], str]] = field(default_factory=dict)
     links: dict[Slug, tuple[tuple[Edge, ...], str]] = field(default_factory=dict)
     data_nodes: dict[Slug, tuple[tuple[object, ...], str]] = field(default_factory=dict)
-    changed: bool = False  # made anything new since it was saved
 
 
 class GraphViews:
@@ -283,10 +283,8 @@ class GraphViews:
                 node = hit[1]
             else:
                 node = encode([a.slug, a.title, *values[:4]])
-                self.memo.changed = True
             made[a.slug] = (values, node)
             nodes.append(node)
-        self.memo.changed = self.memo.changed or len(made) != len(old)
         self.memo.data_nodes = made
         edges = [x for (i, j), score in sorted(pairs.items()) for x in (i, j, round(score, 2))]
         # As json.dumps(data) writes it, the nodes joined from their texts.
@@ -339,10 +337,8 @@ class GraphViews:
                 node = self._node_json(
                     article, cluster_of.get(slug), degree[slug], *positions[slug]
                 )
-                self.memo.changed = True
             made_nodes[slug] = (values, node)
             nodes.append(node)
-        self.memo.changed = self.memo.changed or len(made_nodes) != len(old_nodes)
         self.memo.nodes = made_nodes
         old_links, made_links = self.memo.links, {}
         links_of = []
@@ -351,7 +347,6 @@ class GraphViews:
             if found is not None and found[0] == ranked:  # the same tuple at once, in serve
                 text_ = found[1]
             else:
-                self.memo.changed = True
                 # Each source's opening is made once, not once per edge.
                 head = f'{{"source":{text(slug)},"target":'
                 text_ = ",".join(
@@ -363,7 +358,6 @@ class GraphViews:
             made_links[slug] = (ranked, text_)
             if text_:
                 links_of.append(text_)
-        self.memo.changed = self.memo.changed or len(made_links) != len(old_links)
         self.memo.links = made_links
         links = ",".join(links_of)
         clusters = [
