@@ -59,8 +59,10 @@ def _listing_dates(
             dates[base + (f"page/{page}/" if page > 1 else "") + "index.html"] = newest
 
 
-def _newest(articles: Iterable[Article]) -> datetime | None:
-    return max((a.published for a in articles if a.published), default=None)
+def _newest(articles: Sequence[Article]) -> datetime | None:
+    """The newest date in a run of the index's or a listing's articles: its first, as they
+    are newest first with the undated last (one look instead of a scan per page)."""
+    return articles[0].published if articles else None
 
 
 @dataclass
