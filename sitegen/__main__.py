@@ -5,20 +5,26 @@ Exit codes: 0 success, 1 a failed build (or any problem under --strict), 2 a usa
 
 from __future__ import annotations
 
-import argparse
 import os
 import sys
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
 
 from sitegen import __version__
 
+# Not typing's: a build with nothing changed imports nothing it can do without (see main).
+TYPE_CHECKING = False
 if TYPE_CHECKING:  # imported when needed, so --version and --help stay instant
+    import argparse
+    from pathlib import Path
+    from typing import Any
+
     from sitegen.build import BuildResult
     from sitegen.config import SiteConfig
 
 
 def make_parser() -> argparse.ArgumentParser:
+    import argparse
+    from pathlib import Path
+
     parser = argparse.ArgumentParser(
         prog="sitegen", description="Build a static site from a folder of news article digests."
     )
@@ -101,6 +107,8 @@ def make_parser() -> argparse.ArgumentParser:
 
 
 def _add_site_options(sub: argparse.ArgumentParser) -> None:
+    from pathlib import Path
+
     sub.add_argument(
         "--config",
         type=Path,
@@ -123,6 +131,8 @@ def _add_site_options(sub: argparse.ArgumentParser) -> None:
 
 
 def _overrides(args: argparse.Namespace) -> dict[str, Any]:
+    from pathlib import Path
+
     flags = {
         "content": "content_dir",
         "output": "output_dir",
@@ -140,9 +150,19 @@ def _overrides(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from sitegen import nochange
+
+    # First, before argparse and the settings are even imported: if nothing changed since
+    # the last build with these flags, say so and stop.
+    argv = sys.argv[1:] if argv is None else argv
+    repeated = nochange.repeat(argv)
+    if repeated is not None:
+        return repeated
     args = make_parser().parse_args(argv)
     if args.command == "init":
         return _init(args.dir)
+    from pathlib import Path
+
     from sitegen.build import BuildError, build
     from sitegen.config import ConfigError, load_config
     from sitegen.problems import format_problems
@@ -162,6 +182,9 @@ def main(argv: list[str] | None = None) -> int:
     if getattr(args, "jobs", None) is not None and args.jobs < 1:
         print("sitegen: --jobs must be at least 1", file=sys.stderr)
         return 2
+    flags = nochange.parse(argv) if args.command == "build" else None
+    # Noted before the build: a template edited while it runs shows as changed next time.
+    watch = nochange.Watch(flags, config) if flags is not None else None
     try:
         result = build(
             config,
@@ -175,6 +198,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"sitegen: build failed: {exc}", file=sys.stderr)
         print("sitegen: the output folder was left as it was", file=sys.stderr)
         return 1
+    if watch is not None:
+        nochange.save(watch, result, config)
     for line in format_problems(
         result.problems, limit_repeats=0 if args.all_problems or args.strict else 5
     ):
@@ -228,6 +253,8 @@ def _check_links(config: SiteConfig, *, quiet: bool) -> int:
 
 
 def theme_export(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
     from sitegen.config import ConfigError, load_config
     from sitegen.theme import ThemeError, export_theme
 
@@ -245,32 +272,31 @@ def theme_export(args: argparse.Namespace) -> int:
 
 def profile(result: BuildResult) -> str:
     """Seconds per stage, one a line, then the total."""
-    lines = ["stage              seconds"]
-    lines += [f"{stage:<18} {seconds:7.3f}" for stage, seconds in result.timings.items()]
-    lines.append(f"{'total':<18} {sum(result.timings.values()):7.3f}")
-    return "\n".join(lines)
+    from sitegen.nochange import profile_table
+
+    return profile_table(result.timings)
 
 
 def summary(result: BuildResult, config: SiteConfig, command: str) -> str:
-    drafts = (
-        "drafts included"
-        if config.drafts
-        else f"{result.drafts_skipped} draft(s) left out (--drafts to include)"
-    )
+    from sitegen.nochange import drafts_text, summary_line
+
+    drafts = drafts_text(config.drafts, result.drafts_skipped)
     seconds = sum(result.timings.values())
-    problems = f"{len(result.problems)} problem(s)"
     if command == "check":
-        return f"checked {result.articles} article(s), {drafts}, {problems} in {seconds:.2f} s"
+        return (
+            f"checked {result.articles} article(s), {drafts}, {len(result.problems)} "
+            f"problem(s) in {seconds:.2f} s"
+        )
     written = result.written
-    changes = (
-        f"{len(written.written)} written, {written.unchanged} unchanged, "
-        f"{len(written.deleted)} removed"
-        if written
-        else ""
-    )
-    return (
-        f"built {result.articles} article(s), {result.pages} page(s) ({changes}), {drafts}, "
-        f"{problems} in {seconds:.2f} s -> {config.path('output_dir')}"
+    files = (len(written.written), written.unchanged, len(written.deleted)) if written else None
+    return summary_line(
+        result.articles,
+        result.pages,
+        files,
+        drafts,
+        len(result.problems),
+        seconds,
+        str(config.path("output_dir")),
     )
 
 

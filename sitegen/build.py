@@ -36,6 +36,7 @@ from sitegen.cache import (
 from sitegen.config import SiteConfig, theme_dirs
 from sitegen.load import RACY_NS, display_path, read_source, scan_sources
 from sitegen.model import Article, OutputFile, OutputPath, SiteIndex, Slug
+from sitegen.nochange import scan
 from sitegen.parallel import parallel_chunks, parallel_map
 from sitegen.problems import Problem, Severity
 from sitegen.progress import Progress
@@ -74,6 +75,11 @@ class BuildResult:
     pending_cache: tuple[str, SourceEntries] | None = field(default=None, repr=False)
     # Content files changed within RACY_NS before the scan: path -> hash of their bytes.
     recent_sources: dict[str, str] = field(default_factory=dict, repr=False)
+    # What the scan found, for the CLI's no-change record (sitegen/nochange.py): the time
+    # before which stats are trusted, the files and the folders.
+    scanned: tuple[int, list[tuple[str, int, int]], list[Any]] | None = field(
+        default=None, repr=False
+    )
 
     @property
     def errors(self) -> int:
@@ -228,7 +234,8 @@ def build(
         raise BuildError(f"{content}: the content folder does not exist (content_dir)")
     with _timed(result, "scan"):
         recent = time.time_ns() - RACY_NS  # files changed since then: their bytes decide
-        sources = scan_sources(content)
+        sources, folders = scan(str(content))
+        result.scanned = (recent, sources, folders)
     if not (write and use_cache):
         cache = None
     elif cache is None:
@@ -614,7 +621,10 @@ def _save_state(
         "notes": result.notes,
     }
     cache.save_state(fingerprint, BuildState(pages))
-    quick = QuickState(sources, list(pages), manifest, summary, result.recent_sources)
+    # Every file of the site, not only the pages: a deleted feed or stylesheet is written
+    # again too.
+    files = list(result.written.digests) if result.written else list(pages)
+    quick = QuickState(sources, files, manifest, summary, result.recent_sources)
     cache.save_quick(fingerprint, quick)
 
 
@@ -651,6 +661,7 @@ def _repeat(result: BuildResult, state: QuickState) -> BuildResult:
     result.problems = list(summary["problems"])
     result.notes = list(summary["notes"])
     result.written = WriteReport(unchanged=summary["files"])
+    result.recent_sources = dict(state.recent)  # their bytes were just compared again
     return result
 
 

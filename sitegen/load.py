@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import sys
 from collections.abc import Iterator
 from functools import cache
@@ -75,31 +74,9 @@ def scan_sources(content_dir: Path) -> list[tuple[str, int, int]]:
     with the last build's and never needs a Path (making 10,000 of them is slow).
 
     Folders are walked depth first in name order, which is the order of sorted Paths."""
-    found: list[tuple[str, int, int]] = []
-    pending = [(str(content_dir), True)]  # (path, is a folder) still to visit, next last
-    while pending:
-        path, is_dir = pending.pop()
-        if not is_dir:
-            try:
-                st = os.stat(path)
-                found.append((path, st.st_mtime_ns, st.st_size))
-            except OSError:
-                found.append((path, -1, -1))  # load_file reports why
-            continue
-        try:
-            with os.scandir(path) as it:
-                entries = sorted(_entry(e) for e in it if not e.name.startswith("."))
-        except OSError:
-            continue
-        pending.extend((p, d) for _, p, d in reversed(entries) if d or p.endswith(".md"))
-    return found
+    from sitegen.nochange import scan  # the one scan: the no-change check repeats it
 
-
-def _entry(entry: os.DirEntry[str]) -> tuple[str, str, bool]:
-    try:
-        return entry.name, entry.path, entry.is_dir(follow_symlinks=False)
-    except OSError:
-        return entry.name, entry.path, False
+    return scan(str(content_dir))[0]
 
 
 def display_path(path: Path, base: Path) -> Path:

@@ -1,0 +1,585 @@
+"""The no-change check of ``sitegen build``: is everything as the last build left it?
+
+A build with nothing to do should cost little more than starting Python, so this module
+answers that question from the command line before anything else is imported: it uses only
+modules Python has loaded at start-up (plus ``marshal`` and ``zlib``, both built in). Loading
+the settings (TOML, dataclasses), the build cache (pickle) or the stages would each cost more
+than the check itself on a slow machine.
+
+After every successful ``sitegen build`` the CLI saves a *record* of what that build depended
+on and made, keyed by the command line and the working folder, in
+``.sitegen-cache/nochange-<key>`` (only when the output folder is in the working folder, so
+the record sits beside the build cache and is as safe to delete). The next ``sitegen build``
+with the same flags compares, in this order, and builds normally at the first difference:
+
+- Python's version, the flags, ``SOURCE_DATE_EPOCH``, the settings file's bytes;
+- the stats of sitegen's code, of every template and static file and of every folder holding
+  them (a file added changes its folder's mtime), and the installed versions of the libraries
+  that shape the output (their dist-info names, as sitegen.cache does);
+- the content: every folder's mtime (an unchanged one is not listed again) and every content
+  file's mtime and size; a file changed within RACY_NS before the last build's scan has its
+  bytes compared instead (its mtime proves nothing, see sitegen.load);
+- the output: the manifest's inode, size and mtime (any build that changed the output
+  replaced it), no journal or staging folder (a killed build), and every file the manifest
+  lists still there: a file deleted by hand is written again by the normal build.
+
+Stats noted less than RACY_NS before the record was made are not trusted either. Anything
+unexpected (no record, a damaged one, an unreadable file) means "build normally": the check
+can cost a build time, never give a wrong site.
+"""
+
+from __future__ import annotations
+
+import marshal
+import os
+import stat
+import sys
+import time
+import zlib
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # (typing costs more to import than this whole check)
+    from collections.abc import Iterable
+    from typing import Any
+
+    from sitegen.build import BuildResult
+    from sitegen.config import SiteConfig
+
+    # (path, mtime_ns, size): one content file, as the build cache compares them.
+    Source = tuple[str, int, int]
+    # A content folder: path, mtime_ns (-1: could not be listed), subfolders, .md files.
+    Folder = tuple[str, int, tuple[str, ...], tuple[str, ...]]
+    Signature = tuple[int, int, int] | None
+
+# Keep in step with sitegen.load.RACY_NS (not imported from there: load imports far more).
+RACY_NS = 2_000_000_000
+CACHE_DIR = ".sitegen-cache"
+_MAGIC = b"sitegen-nochange 1 "
+MANIFEST = ".sitegen-manifest.json"  # as in sitegen.write
+_OWN_NOT_ALLOWED = (".sitegen-journal.json", ".sitegen-staging")  # a build was interrupted
+
+# Flags that change nothing in the output: not part of the record's key.
+_FLAGS_FREE = {"--profile", "-q", "--quiet", "--all-problems", "--strict"}
+_VALUES_FREE = {"--jobs", "-j"}
+# Flags that shape the output: the record belongs to one combination of these.
+_FLAGS_KEYED = {"--drafts", "--no-search"}
+_VALUES_KEYED = {"--config", "--content", "--output", "--templates", "--base-url"}
+
+
+class _Changed(Exception):
+    """Something differs from the record (or cannot be compared): build normally."""
+
+
+# --- the content scan, shared with the build -------------------------------------------------
+
+
+def scan(content_dir: str) -> tuple[list[Source], list[Folder]]:
+    """Every ``.md`` file below ``content_dir`` with its mtime and size (-1, -1 when it cannot
+    be stat'ed: reading it reports why), and every folder visited with its mtime, taken
+    before it is listed (so an entry added after the listing shows next time). Hidden names
+    are skipped; folders are walked depth first in name order, the order of sorted Paths."""
+    found: list[Source] = []
+    folders: list[Folder] = []
+    pending = [(content_dir, True)]  # (path, is a folder) still to visit, next last
+    while pending:
+        path, is_dir = pending.pop()
+        if not is_dir:
+            try:
+                st = os.stat(path)
+                found.append((path, st.st_mtime_ns, st.st_size))
+            except OSError:
+                found.append((path, -1, -1))
+            continue
+        try:
+            mtime = os.stat(path).st_mtime_ns
+            with os.scandir(path) as it:
+                entries = sorted(_entry(e) for e in it if not e.name.startswith("."))
+        except OSError:
+            folders.append((path, -1, (), ()))
+            continue
+        kept = [(name, p, d) for name, p, d in entries if d or name.endswith(".md")]
+        subfolders = tuple(name for name, _, d in kept if d)
+        folders.append((path, mtime, subfolders, tuple(name for name, _, d in kept if not d)))
+        pending.extend((p, d) for _, p, d in reversed(kept))
+    return found, folders
+
+
+def _entry(entry: os.DirEntry[str]) -> tuple[str, str, bool]:
+    try:
+        return entry.name, entry.path, entry.is_dir(follow_symlinks=False)
+    except OSError:
+        return entry.name, entry.path, False
+
+
+def _listing(path: str) -> tuple[str, str]:
+    """A folder's subfolders and .md files as ``scan`` lists them, each joined by newlines
+    (the record keeps them so: one string loads faster than thousands)."""
+    with os.scandir(path) as it:
+        entries = sorted(_entry(e) for e in it if not e.name.startswith("."))
+    return (
+        "\n".join(name for name, _, d in entries if d),
+        "\n".join(name for name, _, d in entries if not d and name.endswith(".md")),
+    )
+
+
+# --- the command line ------------------------------------------------------------------------
+
+
+class Flags:
+    """What ``repeat`` needs of a ``sitegen build`` command line."""
+
+    def __init__(self) -> None:
+        self.key: list[str] = []  # the flags that shape the output, in order
+        self.quiet = self.profile = self.strict = self.all_problems = False
+
+
+def parse(argv: list[str]) -> Flags | None:
+    """The flags of a plain ``build`` command line, or None for anything else (another
+    command, ``--no-cache``, ``--help``, an abbreviation): argparse handles those."""
+    if not argv or argv[0] != "build":
+        return None
+    flags = Flags()
+    i = 1
+    while i < len(argv):
+        arg = argv[i]
+        name, eq, value = arg.partition("=")
+        if not eq and (name in _VALUES_FREE or name in _VALUES_KEYED):
+            if i + 1 >= len(argv) or argv[i + 1].startswith("-"):
+                return None
+            value = argv[i + 1]
+            i += 1
+        elif eq and not name.startswith("--"):
+            return None
+        if name in _VALUES_FREE:
+            if not (value.isdigit() and int(value) >= 1):
+                return None  # argparse reports it
+        elif name in _VALUES_KEYED:
+            flags.key += [name, value]
+        elif eq:
+            return None
+        elif name in _FLAGS_KEYED:
+            flags.key.append(name)
+        elif name in _FLAGS_FREE:
+            setattr(flags, _FREE_NAMES[name], True)
+        else:
+            return None
+        i += 1
+    return flags
+
+
+_FREE_NAMES = {
+    "--profile": "profile",
+    "-q": "quiet",
+    "--quiet": "quiet",
+    "--all-problems": "all_problems",
+    "--strict": "strict",
+}
+
+
+def record_path(cwd: str, key: list[str]) -> str:
+    """One record per working folder and set of output-shaping flags."""
+    digest = zlib.crc32("\x00".join(key).encode("utf-8", "surrogatepass"))
+    return f"{cwd}{os.sep}{CACHE_DIR}{os.sep}nochange-{digest:08x}"
+
+
+# --- the check -------------------------------------------------------------------------------
+
+
+def repeat(argv: list[str]) -> int | None:
+    """Print the last build's result and return its exit code if nothing changed since;
+    None when a build is needed (or this cannot tell)."""
+    start = time.perf_counter()
+    flags = parse(argv)
+    if flags is None:
+        return None
+    try:
+        cwd = os.getcwd()
+        record = _read(record_path(cwd, flags.key))
+        if record is None or record["key"] != flags.key or record["cwd"] != cwd:
+            return None
+        _check_inputs(record, cwd)
+        scanned = time.perf_counter()
+        child = _fork_check(record["output"])
+        try:
+            _check_content(record["content"])
+        finally:
+            checked = time.perf_counter()
+            if child is not None:
+                _, status = os.waitpid(child, 0)
+                if os.waitstatus_to_exitcode(status) != 0:
+                    raise _Changed
+        if child is None:
+            _check_output(record["output"])
+    except (_Changed, OSError, ValueError, KeyError, TypeError, IndexError):
+        return None
+    end = time.perf_counter()
+    timings = {"scan": checked - scanned, "cache check": (scanned - start) + (end - checked)}
+    return _report(record["summary"], flags, timings)
+
+
+def _fork_check(output: tuple[Any, ...]) -> int | None:
+    """Check the output in a child process while this one checks the content: both are
+    mostly stat system calls, so on two cores they take half the time together. The
+    child's pid (it exits 0 if the output is as recorded), or None: check it here."""
+    threading = sys.modules.get("threading")
+    if (
+        not hasattr(os, "fork")
+        or (os.cpu_count() or 1) < 2
+        or output[2].count("\n") < _FORK_FILES
+        or (threading is not None and threading.active_count() > 1)  # fork is unsafe then
+    ):
+        return None
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - the child process (its exit code is the result)
+        code = 1
+        try:
+            _check_output(output)
+            code = 0
+        finally:
+            os._exit(code)
+    return pid
+
+
+# Below this many output files, forking costs more than it saves.
+_FORK_FILES = 2_000
+
+
+def _read(path: str) -> dict[str, Any] | None:
+    try:
+        with open(path, "rb") as f:
+            raw = f.read()
+    except OSError:
+        return None
+    head, _, payload = raw.partition(b"\n")
+    expected = _MAGIC + f"{zlib.adler32(payload):08x} {sys.version}".encode()
+    if head != expected.replace(b"\n", b" "):
+        return None  # damaged, or made by another Python (marshal's format may differ)
+    data = marshal.loads(payload)
+    return data if isinstance(data, dict) else None
+
+
+def _check_inputs(record: dict[str, Any], cwd: str) -> None:
+    """The settings, sitegen's code, the templates and the libraries are the same."""
+    if os.environ.get("SOURCE_DATE_EPOCH") != record["epoch"]:
+        raise _Changed
+    if _settings(cwd, record["key"]) != record["settings"]:
+        raise _Changed
+    trusted = record["made"] - RACY_NS
+    for path, signature in record["watched"]:
+        if signature is not None and signature[1] >= trusted:
+            raise _Changed  # changed just before the record was made: not to be trusted
+        if _signature(path) != signature:
+            raise _Changed
+    if _libraries(record["libraries"], trusted) != record["libraries"][2]:
+        raise _Changed
+
+
+def _settings(cwd: str, key: list[str]) -> tuple[str, bytes] | None:
+    """The settings file load_config would read, and its bytes (None: no file, defaults)."""
+    if "--config" in key:
+        chosen = key[key.index("--config") + 1]
+        with open(os.path.join(cwd, chosen), "rb") as f:
+            return chosen, f.read()
+    for name in ("sitegen.toml", "pyproject.toml"):
+        try:
+            with open(os.path.join(cwd, name), "rb") as f:
+                return name, f.read()
+        except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
+            continue  # as load_config: not a file, so the next candidate
+    return None
+
+
+def _signature(path: str) -> Signature:
+    """What changes when a file or folder does: its type, mtime and size (None: absent)."""
+    try:
+        st = os.stat(path)
+    except (FileNotFoundError, NotADirectoryError):
+        return None
+    return (stat.S_IFMT(st.st_mode), st.st_mtime_ns, st.st_size)
+
+
+def _libraries(recorded: tuple[Any, ...], trusted: int) -> str:
+    """sitegen.cache.dependency_versions, reusing the record's names of each folder of
+    ``sys.path`` whose mtime is unchanged (listing site-packages costs more)."""
+    names, folders, _ = recorded
+    found = []
+    for entry in sys.path:
+        known = folders.get(entry)
+        try:
+            mtime = os.stat(entry or ".").st_mtime_ns
+        except OSError:
+            mtime = -1
+        if known is not None and known[0] == mtime and 0 <= mtime < trusted:
+            found.extend(known[1])
+        else:
+            found.extend(dist_infos(entry, names))
+    return ",".join(sorted(found))
+
+
+def dist_infos(entry: str, projects: Iterable[str]) -> list[str]:
+    """The dist-info folder names of ``projects`` in one folder of ``sys.path``."""
+    try:
+        names = os.listdir(entry or ".")
+    except OSError:
+        return []
+    wanted = set(projects)
+    found = []
+    for name in names:
+        if name.endswith(".dist-info"):
+            project = name[: -len(".dist-info")].rsplit("-", 1)[0]
+            if project.lower().replace("-", "_").replace(".", "_") in wanted:
+                found.append(name)
+    return found
+
+
+def _check_content(content: tuple[Any, ...]) -> None:
+    """The same content files with the same stats (and, for recent ones, bytes)."""
+    cutoff, folders, recent = content
+    stat_at, fstat = os.stat, os.fstat
+    for path, mtime, subfolders, names, stats in folders:
+        # Each file is stat'ed relative to its folder: the kernel walks a shorter path.
+        fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
+        try:
+            # Entries were added or removed (or may have been): list it again.
+            if (fstat(fd).st_mtime_ns != mtime or mtime >= cutoff) and _listing(path) != (
+                subfolders,
+                names,
+            ):
+                raise _Changed
+            if names:
+                found: list[int] = []
+                add = found.append
+                for name in names.split("\n"):
+                    st = stat_at(name, dir_fd=fd)
+                    add(st.st_mtime_ns)
+                    add(st.st_size)
+                if found != stats:
+                    raise _Changed
+        finally:
+            os.close(fd)
+    if recent:
+        from hashlib import blake2b  # only when there are such files
+
+        for path, digest in recent.items():
+            with open(path, "rb") as f:
+                if blake2b(f.read(), digest_size=16).hexdigest() != digest:
+                    raise _Changed
+
+
+def _check_output(output: tuple[Any, ...]) -> None:
+    """The output folder as the last build left it: its manifest not replaced since, no
+    interrupted build, and every file the manifest lists still there."""
+    root, manifest, files = output
+    fd = os.open(root, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        st = os.stat(MANIFEST, dir_fd=fd)
+        if (st.st_ino, st.st_size, st.st_mtime_ns) != tuple(manifest):
+            raise _Changed
+        access, exists = os.access, os.F_OK
+        for name in _OWN_NOT_ALLOWED:
+            if access(name, exists, dir_fd=fd):
+                raise _Changed
+        # access, not stat: a third cheaper, and a deleted file is what this looks for.
+        for path in files.split("\n") if files else ():
+            if not access(path, exists, dir_fd=fd):
+                raise _Changed
+    finally:
+        os.close(fd)
+
+
+def _report(summary: dict[str, Any], flags: Flags, timings: dict[str, float]) -> int:
+    """Print what ``main`` prints after a build, from the record."""
+    problems: list[Any] = []
+    if summary["problems"]:
+        from sitegen.problems import Problem, Severity, format_problems
+
+        problems = [Problem(p, n, f, m, Severity(s)) for p, n, f, m, s in summary["problems"]]
+        limit = 0 if flags.all_problems or flags.strict else 5
+        for line in format_problems(problems, limit_repeats=limit):
+            print(line, file=sys.stderr)
+    if not flags.quiet:
+        print(
+            summary_line(
+                summary["articles"],
+                summary["pages"],
+                (0, summary["files"], 0),
+                summary["drafts"],
+                len(problems),
+                sum(timings.values()),
+                summary["output"],
+            )
+        )
+        for note in summary["notes"]:
+            print(f"note: {note}")
+    if flags.profile:
+        print(profile_table(timings), file=sys.stderr)
+    if problems and flags.strict:
+        print(f"sitegen: {len(problems)} problem(s) and --strict: failing", file=sys.stderr)
+        return 1
+    return 0
+
+
+def summary_line(
+    articles: int,
+    pages: int,
+    files: tuple[int, int, int] | None,
+    drafts: str,
+    problems: int,
+    seconds: float,
+    output: str,
+) -> str:
+    """The line ``sitegen build`` ends with; ``files``: written, unchanged, removed."""
+    changes = f"{files[0]} written, {files[1]} unchanged, {files[2]} removed" if files else ""
+    return (
+        f"built {articles} article(s), {pages} page(s) ({changes}), {drafts}, "
+        f"{problems} problem(s) in {seconds:.2f} s -> {output}"
+    )
+
+
+def profile_table(timings: dict[str, float]) -> str:
+    """Seconds per stage, one a line, then the total."""
+    lines = ["stage              seconds"]
+    lines += [f"{stage:<18} {seconds:7.3f}" for stage, seconds in timings.items()]
+    lines.append(f"{'total':<18} {sum(timings.values()):7.3f}")
+    return "\n".join(lines)
+
+
+# --- making the record -----------------------------------------------------------------------
+
+
+class Watch:
+    """The stats of what a build depends on besides the content, taken before it runs (a
+    file changed during the build then shows as changed next time)."""
+
+    def __init__(self, flags: Flags, config: SiteConfig) -> None:
+        from sitegen.cache import _OUTPUT_DEPENDENCIES
+        from sitegen.config import PACKAGE_DIR, builtin_theme_dir
+
+        self.made = time.time_ns()
+        self.flags = flags
+        cwd = os.getcwd()
+        self.settings = _settings(cwd, flags.key)
+        self.epoch = os.environ.get("SOURCE_DATE_EPOCH")
+        watched: list[tuple[str, Signature]] = []
+        _watch_tree(str(PACKAGE_DIR), watched, lambda name: name.endswith(".py"))
+        themes = [str(config.path("templates_dir")), str(builtin_theme_dir())]
+        for candidate in (str(PACKAGE_DIR / "theme"), *themes):
+            if os.path.isdir(candidate):
+                _watch_tree(candidate, watched, lambda name: True)
+            else:
+                watched.append((candidate, _signature(candidate)))
+        self.watched = watched
+        # pagefind_bin too: whether it is installed decides whether the site has search.
+        names = tuple(sorted({*_OUTPUT_DEPENDENCIES, "pagefind_bin"}))
+        folders = {}
+        for entry in sys.path:
+            try:
+                mtime = os.stat(entry or ".").st_mtime_ns
+            except OSError:
+                mtime = -1
+            folders[entry] = (mtime, dist_infos(entry, names))
+        every = sorted(name for _, found in folders.values() for name in found)
+        self.libraries = (names, folders, ",".join(every))
+
+
+def _watch_tree(root: str, watched: list[tuple[str, Signature]], wanted: Any) -> None:
+    """Every folder below ``root`` and the files ``wanted`` picks, with their signatures."""
+    watched.append((root, _signature(root)))
+    for folder, subfolders, files in os.walk(root):
+        subfolders[:] = sorted(d for d in subfolders if d != "__pycache__")
+        for name in subfolders:
+            path = os.path.join(folder, name)
+            watched.append((path, _signature(path)))
+        for name in sorted(files):
+            if wanted(name):
+                path = os.path.join(folder, name)
+                watched.append((path, _signature(path)))
+
+
+def save(watch: Watch, result: BuildResult, config: SiteConfig) -> None:
+    """Record a successful build for the next ``repeat`` (never fails the build)."""
+    output = config.path("output_dir")
+    cwd = os.getcwd()
+    if str(output.parent) != cwd or result.scanned is None:
+        return  # the record lives beside the build cache, which is not in this folder
+    if result.written is not None and result.written.problems:
+        return  # some files could not be written: the next build tries again
+    from contextlib import suppress
+
+    from sitegen.write import read_manifest
+
+    path = record_path(cwd, watch.flags.key)
+    with suppress(OSError):
+        os.unlink(path)  # a stale record must not outlive a failed save
+    cutoff, sources, folders = result.scanned
+    if any(mtime < 0 for _, mtime, _ in sources) or any(f[1] < 0 for f in folders):
+        return  # unreadable files or folders: a build reports them again
+    if any("\n" in name for _, _, subs, names in folders for name in (*subs, *names)):
+        return  # the record joins names with newlines
+    recent = result.recent_sources
+    if any(mtime >= cutoff and path not in recent for path, mtime, _ in sources):
+        return  # a file too recent to trust its stats, and no hash of its bytes
+    try:
+        st = os.stat(output / MANIFEST)
+    except OSError:
+        return
+    files = read_manifest(output)
+    if any("\n" in name for name in files):
+        return
+    stats = {p: (m, s) for p, m, s in sources}
+    record = {
+        "key": watch.flags.key,
+        "cwd": cwd,
+        "made": watch.made,
+        "epoch": watch.epoch,
+        "settings": watch.settings,
+        "watched": watch.watched,
+        "libraries": watch.libraries,
+        "content": (
+            cutoff,
+            [
+                (
+                    folder,
+                    mtime,
+                    "\n".join(subs),
+                    "\n".join(names),
+                    [x for n in names for x in stats[os.path.join(folder, n)]],
+                )
+                for folder, mtime, subs, names in folders
+            ],
+            dict(recent),
+        ),
+        "output": (
+            str(output),
+            (st.st_ino, st.st_size, st.st_mtime_ns),
+            "\n".join(files),
+        ),
+        "summary": {
+            "articles": result.articles,
+            "pages": result.pages,
+            "files": len(result.written.written) + result.written.unchanged
+            if result.written
+            else 0,
+            "drafts": drafts_text(config.drafts, result.drafts_skipped),
+            "problems": [
+                (p.path, p.line, p.field, p.message, str(p.severity)) for p in result.problems
+            ],
+            "notes": list(result.notes),
+            "output": str(output),
+        },
+    }
+    payload = marshal.dumps(record)
+    head = (_MAGIC + f"{zlib.adler32(payload):08x} {sys.version}".encode()).replace(b"\n", b" ")
+    tmp = f"{path}.{os.getpid()}.tmp"
+    try:
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(tmp, "wb") as f:
+            f.write(head + b"\n")
+            f.write(payload)
+        os.replace(tmp, path)
+    except OSError:
+        pass  # no record: the next build is a normal one
+
+
+def drafts_text(included: bool, skipped: int) -> str:
+    return "drafts included" if included else f"{skipped} draft(s) left out (--drafts to include)"
