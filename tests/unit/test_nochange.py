@@ -1,0 +1,327 @@
+"""The no-change check of ``sitegen build`` (sitegen/nochange.py): a second build with
+nothing changed is answered from the record without building, and every kind of change
+makes it build (and repair) instead."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import MakeSite, Site, digest
+
+import sitegen.build
+from sitegen import nochange
+from sitegen.__main__ import main
+
+SITE = {
+    "sitegen.toml": 'search = false\nbase_url = "https://x.org/"\n',
+    "content/one.md": digest(title="One", publishedDateTime="2021-01-01T00:00:00Z", topics=["A"]),
+    "content/2021/two.md": digest(title="Two", publishedDateTime="2021-01-02T00:00:00Z"),
+    "content/2021/three.md": digest(title="Three", publishedDateTime="2021-01-03T00:00:00Z"),
+}
+
+
+class Cli:
+    """Runs ``main`` and tells whether it built or repeated the last build's result."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+        self.capsys = capsys
+        self.builds = 0
+        real = sitegen.build.build
+
+        def counted(*args: Any, **kwargs: Any) -> Any:
+            self.builds += 1
+            return real(*args, **kwargs)
+
+        monkeypatch.setattr(sitegen.build, "build", counted)
+
+    def run(self, *argv: str) -> tuple[bool, int, str, str]:
+        """(built, exit code, stdout, stderr)."""
+        before = self.builds
+        code = main(["build", *argv])
+        out, err = self.capsys.readouterr()
+        return self.builds > before, code, out, err
+
+    def built(self, *argv: str) -> bool:
+        return self.run(*argv)[0]
+
+
+@pytest.fixture
+def cli(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> Cli:
+    return Cli(monkeypatch, capsys)
+
+
+@pytest.fixture
+def site(make_site: MakeSite, cli: Cli) -> Site:
+    """A site built once, and once more to make sure the record answers."""
+    made = make_site(SITE)
+    assert cli.built()
+    assert not cli.built()
+    return made
+
+
+def _old(path: Path) -> None:
+    """Date a file back, out of the window where its stats prove nothing."""
+    stamp = time.time_ns() - 3600 * 10**9
+    os.utime(path, ns=(stamp, stamp))
+
+
+def test_a_repeated_build_prints_the_same_summary(site: Site, cli: Cli) -> None:
+    first = cli.run("--no-cache")  # a normal build: same bytes, so the record still holds
+    assert first[0]
+    built, code, out, err = cli.run()
+    assert (built, code, err) == (False, 0, "")
+    summary = out.splitlines()[0]
+    assert re.fullmatch(
+        r"built 3 article\(s\), \d+ page\(s\) \(0 written, \d+ unchanged, 0 removed\), "
+        r"0 draft\(s\) left out \(--drafts to include\), 0 problem\(s\) in [\d.]+ s -> "
+        + re.escape(str(site.output)),
+        summary,
+    ), out
+    assert first[2].splitlines()[1:] == out.splitlines()[1:]  # the notes
+
+
+def test_flags_that_change_no_output_still_repeat(site: Site, cli: Cli) -> None:
+    built, code, out, err = cli.run("--profile", "-q", "--jobs", "2")
+    assert (built, code, out) == (False, 0, "")
+    assert [line.split()[0] for line in err.splitlines()] == ["stage", "scan", "cache", "total"]
+
+
+@pytest.mark.parametrize("flag", [["--drafts"], ["--base-url", "https://y.org/"], ["--no-cache"]])
+def test_flags_that_shape_the_output_build(site: Site, cli: Cli, flag: list[str]) -> None:
+    assert cli.built(*flag)
+
+
+def edit_body(site: Site) -> None:
+    path = site.root / "content/2021/two.md"
+    path.write_text(path.read_text("utf-8") + "\nMore.\n", "utf-8")
+
+
+def add_file(site: Site) -> None:
+    site.write({"content/2021/four.md": digest(title="Four")})
+
+
+def add_folder(site: Site) -> None:
+    site.write({"content/2022/new/five.md": digest(title="Five")})
+
+
+def delete_file(site: Site) -> None:
+    (site.root / "content/2021/three.md").unlink()
+
+
+def rename_file(site: Site) -> None:
+    (site.root / "content/one.md").rename(site.root / "content/uno.md")
+
+
+def edit_settings(site: Site) -> None:
+    site.write({"sitegen.toml": 'search = false\nbase_url = "https://x.org/"\ntitle = "T"\n'})
+
+
+def add_template(site: Site) -> None:
+    site.write({"templates/partials/footer.html": "<footer>mine</footer>\n"})
+    # Dated back: stats from the 2 seconds before a record are not trusted (see below).
+    for path in ("templates/partials/footer.html", "templates/partials", "templates"):
+        _old(site.root / path)
+
+
+def test_a_template_changed_just_before_the_build_is_not_trusted(site: Site, cli: Cli) -> None:
+    site.write({"templates/partials/footer.html": "<footer>mine</footer>\n"})
+    assert cli.built()
+    assert cli.built()  # its mtime could still change without showing
+
+
+def set_epoch(site: Site) -> None:
+    pass  # the test sets it
+
+
+def delete_page(site: Site) -> None:
+    (site.output / "articles/one/index.html").unlink()
+
+
+def delete_feed(site: Site) -> None:
+    (site.output / "feed.xml").unlink()
+
+
+def delete_sitemap(site: Site) -> None:
+    (site.output / "sitemap.xml").unlink()
+
+
+def interrupted_build(site: Site) -> None:
+    (site.output / ".sitegen-staging").mkdir()
+
+
+def replace_manifest(site: Site) -> None:
+    manifest = site.output / ".sitegen-manifest.json"
+    manifest.write_bytes(manifest.read_bytes())
+
+
+def new_library(site: Site) -> None:
+    (site.root / "lib" / "jinja2-99.0.dist-info").mkdir(parents=True)
+    sys.path.append(str(site.root / "lib"))
+
+
+CHANGES: dict[str, Callable[[Site], None]] = {
+    "body edit": edit_body,
+    "file added": add_file,
+    "folder added": add_folder,
+    "file deleted": delete_file,
+    "file renamed": rename_file,
+    "settings edited": edit_settings,
+    "template added": add_template,
+    "SOURCE_DATE_EPOCH set": set_epoch,
+    "page deleted": delete_page,
+    "feed deleted": delete_feed,
+    "sitemap deleted": delete_sitemap,
+    "interrupted build": interrupted_build,
+    "manifest replaced": replace_manifest,
+    "library installed": new_library,
+}
+
+
+@pytest.mark.parametrize("change", list(CHANGES))
+def test_every_kind_of_change_builds(
+    site: Site, cli: Cli, change: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(sys, "path", list(sys.path))
+    if change == "SOURCE_DATE_EPOCH set":
+        monkeypatch.setenv("SOURCE_DATE_EPOCH", "86400")
+    before = site.output_files()
+    CHANGES[change](site)
+    assert cli.built()
+    if change in ("page deleted", "feed deleted", "sitemap deleted", "interrupted build"):
+        assert site.output_files() == before  # written again, byte for byte
+    assert not cli.built()  # and the new record answers the next one
+
+
+def test_deleted_output_is_noticed_by_the_forked_check(
+    site: Site, cli: Cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(nochange, "_FORK_FILES", 0)
+    if not hasattr(os, "fork"):
+        pytest.skip("no fork here: the output is checked in the same process")
+    assert not cli.built()
+    delete_page(site)
+    assert cli.built()
+    assert (site.output / "articles/one/index.html").is_file()
+    assert not cli.built()
+
+
+def test_hidden_and_other_files_in_content_change_nothing(site: Site, cli: Cli) -> None:
+    # An editor's swap file and a note: the folder's mtime changes, the listing is compared.
+    site.write({"content/2021/.two.md.swp": "x", "content/2021/notes.txt": "y"})
+    assert not cli.built()
+
+
+def test_a_same_size_edit_within_the_racy_window_is_seen(site: Site, cli: Cli) -> None:
+    path = site.root / "content/2021/two.md"
+    stamp = time.time_ns() + 3600 * 10**9  # "just before the scan", whatever the clock
+    os.utime(path, ns=(stamp, stamp))
+    assert cli.built()
+    text = path.read_text("utf-8")
+    path.write_text(text.replace("title: Two", "title: Owt"), "utf-8")
+    os.utime(path, ns=(stamp, stamp))
+    assert cli.built()
+    assert "Owt" in (site.output / "articles/owt/index.html").read_text("utf-8")
+    assert not cli.built()
+
+
+def test_new_mtimes_build_once(site: Site, cli: Cli) -> None:
+    for path in (site.root / "content").rglob("*"):
+        _old(path)
+    assert cli.built()  # folders' and files' mtimes changed
+    assert not cli.built()
+
+
+def _record(site: Site) -> Path:
+    (found,) = (site.root / ".sitegen-cache").glob("nochange-*")
+    return found
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        lambda raw: raw[: len(raw) // 2],
+        lambda raw: raw[:-10] + bytes(b ^ 0xFF for b in raw[-10:]),
+        lambda raw: b"garbage" * 50,
+        lambda raw: raw.replace(sys.version.encode()[:6], b"0.0.0 ", 1),
+        lambda raw: b"",
+    ],
+)
+def test_a_damaged_record_means_a_normal_build(
+    site: Site, cli: Cli, damage: Callable[[bytes], bytes]
+) -> None:
+    record = _record(site)
+    record.write_bytes(damage(record.read_bytes()))
+    edit_body(site)  # a change, so a wrong "nothing changed" would show
+    built, code, _, _ = cli.run()
+    assert (built, code) == (True, 0)
+    assert "More." in (site.output / "articles/two/index.html").read_text("utf-8")
+    assert not cli.built()
+
+
+def test_a_missing_record_means_a_normal_build(site: Site, cli: Cli) -> None:
+    _record(site).unlink()
+    assert cli.built()
+    assert not cli.built()
+
+
+def test_problems_are_repeated_and_strict_still_fails(make_site: MakeSite, cli: Cli) -> None:
+    make_site({**SITE, "content/bad.md": "---\ntitle: Bad\nheat: very\n---\n"})
+    first = cli.run("--strict")
+    again = cli.run("--strict")
+    assert first[0] and not again[0]
+    assert first[1] == again[1] == 1
+    assert "heat" in again[3]
+    assert first[3] == again[3]
+
+
+def test_no_record_when_the_output_is_elsewhere(
+    make_site: MakeSite, cli: Cli, tmp_path: Path
+) -> None:
+    make_site(SITE)
+    out = tmp_path / "elsewhere" / "out"
+    assert cli.built("--output", str(out))
+    assert cli.built("--output", str(out))  # the build's own cache check answers instead
+    assert not (tmp_path / ".sitegen-cache").exists()
+
+
+def test_the_command_line_grammar() -> None:
+    parse = nochange.parse
+    flags = parse(["build", "--output=out", "-j", "3", "--drafts", "--profile"])
+    assert flags is not None and flags.key == ["--output", "out", "--drafts"] and flags.profile
+    again = parse(["build", "--output", "out"])
+    assert again is not None and again.key == flags.key[:2]
+    for argv in (
+        ["check"],
+        ["build", "--no-cache"],
+        ["build", "--help"],
+        ["build", "--prof"],  # argparse's abbreviation
+        ["build", "--jobs", "0"],
+        ["build", "--output"],
+        ["build", "-qj2"],
+        [],
+    ):
+        assert parse(argv) is None, argv
+
+
+def test_the_check_imports_nothing_it_can_do_without(site: Site, cli: Cli) -> None:
+    for path in (site.root / "content").rglob("*.md"):
+        _old(path)  # else their bytes are compared (hashlib)
+    assert cli.built()
+    code = (
+        "import sys\nfrom sitegen.__main__ import main\ncode = main(['build'])\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in "
+        "('sitegen', 'argparse', 'pathlib', 'typing', 'dataclasses', 'pickle', 'tomllib', "
+        "'jinja2', 'yaml', 'markdown', 'rich', 'hashlib', 're')), code)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], cwd=site.root, capture_output=True, text=True, check=True
+    )
+    assert done.stdout.splitlines()[-1] == "['sitegen', 'sitegen.__main__', 'sitegen.nochange'] 0"
