@@ -154,7 +154,7 @@ class QuickState:
     compare, and its summary, to repeat."""
 
     sources: list[tuple[str, int, int]]  # content files: path, mtime_ns, size
-    pages: list[str]  # output paths of the pages
+    pages: list[str]  # output paths of every file of the site (older caches: of the pages)
     manifest: tuple[int, int]  # the output manifest's mtime_ns and size after that build
     summary: dict[str, Any] = field(default_factory=dict)  # counts and problems, to repeat
     # Files changed just before that build's scan (load.RACY_NS): path -> hash of their bytes.

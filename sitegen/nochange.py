@@ -210,7 +210,7 @@ def repeat(argv: list[str]) -> int | None:
                     raise _Changed
         if child is None:
             _check_output(record["output"])
-    except (_Changed, OSError, ValueError, KeyError, TypeError, IndexError):
+    except Exception:  # a change, a damaged record, no dir_fd on this system...
         return None
     end = time.perf_counter()
     timings = {"scan": checked - scanned, "cache check": (scanned - start) + (end - checked)}
@@ -251,7 +251,7 @@ def _read(path: str) -> dict[str, Any] | None:
     except OSError:
         return None
     head, _, payload = raw.partition(b"\n")
-    expected = _MAGIC + f"{zlib.adler32(payload):08x} {sys.version}".encode()
+    expected = _MAGIC + f"{zlib.crc32(payload):08x} {sys.version}".encode()
     if head != expected.replace(b"\n", b" "):
         return None  # damaged, or made by another Python (marshal's format may differ)
     data = marshal.loads(payload)
@@ -569,16 +569,17 @@ def save(watch: Watch, result: BuildResult, config: SiteConfig) -> None:
         },
     }
     payload = marshal.dumps(record)
-    head = (_MAGIC + f"{zlib.adler32(payload):08x} {sys.version}".encode()).replace(b"\n", b" ")
+    head = (_MAGIC + f"{zlib.crc32(payload):08x} {sys.version}".encode()).replace(b"\n", b" ")
     tmp = f"{path}.{os.getpid()}.tmp"
     try:
         os.makedirs(os.path.dirname(path), exist_ok=True)
         with open(tmp, "wb") as f:
             f.write(head + b"\n")
             f.write(payload)
-        os.replace(tmp, path)
-    except OSError:
-        pass  # no record: the next build is a normal one
+        os.replace(tmp, path)  # readers see the old record (removed above) or the new one
+    except OSError:  # no record: the next build is a normal one
+        with suppress(OSError):
+            os.unlink(tmp)
 
 
 def drafts_text(included: bool, skipped: int) -> str:
