@@ -264,6 +264,10 @@ def _check_inputs(record: dict[str, Any], cwd: str) -> None:
         raise _Changed
     if _settings(cwd, record["key"]) != record["settings"]:
         raise _Changed
+    realpath = os.path.realpath
+    for given, resolved in record["links"]:
+        if realpath(given) != resolved:
+            raise _Changed  # a link on the way now leads elsewhere
     trusted = record["made"] - RACY_NS
     for path, signature in record["watched"]:
         if signature is not None and signature[1] >= trusted:
@@ -460,6 +464,21 @@ class Watch:
         cwd = os.getcwd()
         self.settings = _settings(cwd, flags.key)
         self.epoch = os.environ.get("SOURCE_DATE_EPOCH")
+        # The folders (and settings file) as given, and where they led: the record names
+        # the resolved ones, so a link retargeted since must show.
+        given = []
+        if self.settings is not None:
+            given.append(os.path.join(cwd, self.settings[0]))
+        for flag, name in (
+            ("--content", "content_dir"),
+            ("--output", "output_dir"),
+            ("--templates", "templates_dir"),
+        ):
+            if flag in flags.key:
+                given.append(os.path.join(cwd, flags.key[flags.key.index(flag) + 1]))
+            else:
+                given.append(os.path.join(str(config.root), str(getattr(config, name))))
+        self.links = [(path, os.path.realpath(path)) for path in given]
         watched: list[tuple[str, Signature]] = []
         _watch_tree(str(PACKAGE_DIR), watched, lambda name: name.endswith(".py"))
         themes = [str(config.path("templates_dir")), str(builtin_theme_dir())]
@@ -533,6 +552,7 @@ def save(watch: Watch, result: BuildResult, config: SiteConfig) -> None:
         "made": watch.made,
         "epoch": watch.epoch,
         "settings": watch.settings,
+        "links": watch.links,
         "watched": watch.watched,
         "libraries": watch.libraries,
         "content": (

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import subprocess
 import sys
 import time
@@ -162,6 +163,17 @@ def replace_manifest(site: Site) -> None:
     manifest.write_bytes(manifest.read_bytes())
 
 
+def retarget_content_link(site: Site) -> None:
+    """content is a link to a folder; pointed at a copy with one file edited."""
+    real, copy = site.root / "real-content", site.root / "other-content"
+    shutil.copytree(real, copy)
+    path = copy / "2021/two.md"
+    path.write_text(path.read_text("utf-8").replace("Two", "Owt"), "utf-8")
+    shutil.copystat(real / "2021/two.md", path)  # same mtime (and here size): stats alone match
+    (site.root / "content").unlink()
+    (site.root / "content").symlink_to(copy)
+
+
 def new_library(site: Site) -> None:
     (site.root / "lib" / "jinja2-99.0.dist-info").mkdir(parents=True)
     sys.path.append(str(site.root / "lib"))
@@ -182,6 +194,7 @@ CHANGES: dict[str, Callable[[Site], None]] = {
     "interrupted build": interrupted_build,
     "manifest replaced": replace_manifest,
     "library installed": new_library,
+    "content link retargeted": retarget_content_link,
 }
 
 
@@ -190,6 +203,15 @@ def test_every_kind_of_change_builds(
     site: Site, cli: Cli, change: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(sys, "path", list(sys.path))
+    if change == "content link retargeted":
+        (site.root / "content").rename(site.root / "real-content")
+        (site.root / "content").symlink_to(site.root / "real-content")
+        assert cli.built()
+        for path in (site.root / "real-content").rglob("*"):
+            _old(path)
+        _old(site.root / "real-content")
+        assert cli.built()
+        assert not cli.built()
     if change == "SOURCE_DATE_EPOCH set":
         monkeypatch.setenv("SOURCE_DATE_EPOCH", "86400")
     before = site.output_files()
