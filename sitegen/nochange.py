@@ -197,11 +197,14 @@ def repeat(argv: list[str]) -> int | None:
         record = _read(record_path(cwd, flags.key))
         if record is None or record["key"] != flags.key or record["cwd"] != cwd:
             return None
-        _check_inputs(record, cwd)
         scanned = time.perf_counter()
-        child = _fork_check(record["output"])
+        child = _fork_check(record, cwd)
         try:
             _check_content(record["content"])
+        except BaseException:
+            if child is not None:
+                os.kill(child, 9)  # SIGKILL: its answer no longer matters
+            raise
         finally:
             checked = time.perf_counter()
             if child is not None:
@@ -209,6 +212,7 @@ def repeat(argv: list[str]) -> int | None:
                 if os.waitstatus_to_exitcode(status) != 0:
                     raise _Changed
         if child is None:
+            _check_inputs(record, cwd)
             _check_output(record["output"])
     except Exception:  # a change, a damaged record, no dir_fd on this system...
         return None
@@ -217,15 +221,15 @@ def repeat(argv: list[str]) -> int | None:
     return _report(record["summary"], flags, timings)
 
 
-def _fork_check(output: tuple[Any, ...]) -> int | None:
-    """Check the output in a child process while this one checks the content: both are
-    mostly stat system calls, so on two cores they take half the time together. The
-    child's pid (it exits 0 if the output is as recorded), or None: check it here."""
+def _fork_check(record: dict[str, Any], cwd: str) -> int | None:
+    """Check the inputs and the output in a child process while this one checks the
+    content: both are mostly stat system calls, so on two cores they take half the time
+    together. The child's pid (it exits 0 if all is as recorded), or None: check here."""
     threading = sys.modules.get("threading")
     if (
         not hasattr(os, "fork")
         or (os.cpu_count() or 1) < 2
-        or output[2].count("\n") < _FORK_FILES
+        or record["output"][2].count("\n") < _FORK_FILES
         or (threading is not None and threading.active_count() > 1)  # fork is unsafe then
     ):
         return None
@@ -233,7 +237,8 @@ def _fork_check(output: tuple[Any, ...]) -> int | None:
     if pid == 0:  # pragma: no cover - the child process (its exit code is the result)
         code = 1
         try:
-            _check_output(output)
+            _check_inputs(record, cwd)
+            _check_output(record["output"])
             code = 0
         finally:
             os._exit(code)

@@ -222,16 +222,20 @@ def test_every_kind_of_change_builds(
     assert not cli.built()  # and the new record answers the next one
 
 
-def test_deleted_output_is_noticed_by_the_forked_check(
-    site: Site, cli: Cli, monkeypatch: pytest.MonkeyPatch
+@pytest.mark.parametrize("change", ["page deleted", "settings edited", "body edit"])
+def test_changes_are_noticed_with_the_forked_check(
+    site: Site, cli: Cli, monkeypatch: pytest.MonkeyPatch, change: str
 ) -> None:
-    monkeypatch.setattr(nochange, "_FORK_FILES", 0)
+    """On a large site the inputs and the output are checked in a child process."""
     if not hasattr(os, "fork"):
-        pytest.skip("no fork here: the output is checked in the same process")
+        pytest.skip("no fork here: everything is checked in one process")
+    monkeypatch.setattr(nochange, "_FORK_FILES", 0)
     assert not cli.built()
-    delete_page(site)
+    before = site.output_files()
+    CHANGES[change](site)
     assert cli.built()
-    assert (site.output / "articles/one/index.html").is_file()
+    if change == "page deleted":
+        assert site.output_files() == before
     assert not cli.built()
 
 
