@@ -48,7 +48,7 @@ from bisect import bisect_left, insort
 from collections import defaultdict
 from collections.abc import Callable, Hashable, Iterable, Sequence
 from itertools import chain, compress, islice, repeat
-from operator import eq, gt, mul, neg
+from operator import eq, gt, mul, neg, truediv
 from typing import Any
 
 from sitegen.gcpause import gc_paused
@@ -86,7 +86,7 @@ LINKED_TITLE_JACCARD = 0.25
 STORY_DAYS = 7.0
 LINKED_STORY_DAYS = 4.0
 
-STATE_FORMAT = 4  # 4: word counts as plain dicts
+STATE_FORMAT = 5  # 4: word counts as plain dicts; 5: kept as a dict
 MAX_CHANGED_SHARE = 0.1  # more changed articles than this share: relate in full
 
 _DAY = 86400.0
@@ -207,7 +207,7 @@ _TF_LEN = len(_TF)
 def _unit(vector: dict[str, float]) -> dict[str, float]:
     values = list(vector.values())
     norm = math.sqrt(sum(map(mul, values, values)))
-    return {k: v / norm for k, v in vector.items()} if norm else {}
+    return dict(zip(vector, map(truediv, values, repeat(norm)), strict=True)) if norm else {}
 
 
 # counts[key] += 1 for each key, new keys appended in order: Counter.update's C helper
@@ -258,8 +258,10 @@ class RelateState:
         self.query: list[list[str]] = []  # topic keys and strongest words: finds candidates
         self.cands: list[list[int]] = []  # every article scored for this one
         self.scores: list[list[float]] = []  # their scores without the story bonus
-        self.kept: list[list[tuple[float, int]]] = []  # the best scored, best first
-        self.dups: list[list[int]] = []  # near-duplicates found among the candidates
+        # The best scored, best first: id -> score (one dict of plain values, which the
+        # cyclic garbage collector does not track, not a list of pairs, which it does).
+        self.kept: list[dict[int, float]] = []
+        self.dups: list[tuple[int, ...]] = []  # near-duplicates found among the candidates
         self.story: list[tuple[int, ...] | None] = []  # story members, earliest first
         self.edges: list[tuple[Edge, ...]] = []
         # Whole site:
@@ -270,6 +272,7 @@ class RelateState:
         self.linked: dict[int, set[int]] = {}
         self.topic_names: dict[str, str] = {}
         self.topic_labels: dict[str, str] = {}  # "t:slug" -> name (not saved)
+        self._named: dict[tuple[str, ...], str] = {}  # topic keys -> reason (not saved)
         self.in_story: set[int] = set()  # ids of articles in a story
         # URL key / title key -> the ids known by it, in index order: the first one wins.
         self.url_holders: dict[str, list[int]] = {}
@@ -284,6 +287,7 @@ class RelateState:
         del state["_sign"]  # a function of the build that made the state: not saved
         del state["_in_order"]
         del state["topic_labels"]
+        del state["_named"]
         for name in _DERIVED:  # made again on loading: a smaller file, as fast to load
             del state[name]
         return state
@@ -293,6 +297,7 @@ class RelateState:
         self._sign = _signature
         self._in_order = False
         self.topic_labels = _labels(getattr(self, "topic_names", {}))
+        self._named = {}
         if self.format == STATE_FORMAT:
             with gc_paused():
                 for name in _DERIVED:
@@ -339,13 +344,18 @@ class RelateState:
         self._links(articles)
         self._in_order = True
         try:
+            # Every article's candidates at once (numpy: imported only when relating in full).
+            from sitegen.relatecand import all_candidates
+
+            found = all_candidates(self.postings, self.query, POSTING_WINDOW, CANDIDATES)
             for i in range(n):
-                self._score(i)
+                self._score(i, None, found[i])
         finally:
             self._in_order = False
         self._stories()
         self.topic_names = _topic_names(articles)
         self.topic_labels = _labels(self.topic_names)
+        self._named = {}
         for i in range(n):
             self.edges[i] = self._rank(i)
         return self._graph(articles)
@@ -391,13 +401,19 @@ class RelateState:
         idf = self.idf
         topic_keys = self.topic_keys[i]
         topics = _unit({t: idf[t] for t in topic_keys})
-        tf = _TF
-        weights = {
-            w: (tf[c] if c < _TF_LEN else _tf(c)) * idf[w] for w, c in self.counts[i].items()
-        }
+        counts = self.counts[i]
+        tf = _TF.__getitem__ if len(counts) and max(counts.values()) < _TF_LEN else _tf
+        weights = dict(
+            zip(
+                counts,
+                map(mul, map(tf, counts.values()), map(idf.__getitem__, counts)),
+                strict=True,
+            )
+        )
         # A stable sort: equal weights keep the order of the words in the text.
         strongest = sorted(weights, key=weights.__getitem__, reverse=True)[:MAX_TERMS]
-        terms = _unit({w: weights[w] for w in strongest})  # strongest first: queried first
+        # strongest first: queried first
+        terms = _unit(dict(zip(strongest, map(weights.__getitem__, strongest), strict=True)))
         self.topic_vec[i] = topics
         self.term_vec[i] = terms
         self._derive(i)
@@ -405,8 +421,8 @@ class RelateState:
     def _derive(self, i: int) -> None:
         """What follows from article i's two vectors alone (not saved with the state)."""
         topics, terms = self.topic_vec[i], self.term_vec[i]
-        combined = {t: v * _T_SCALE for t, v in topics.items()}
-        combined.update({w: v * _W_SCALE for w, v in terms.items()})
+        combined = dict(zip(topics, map(mul, topics.values(), repeat(_T_SCALE)), strict=True))
+        combined.update(zip(terms, map(mul, terms.values(), repeat(_W_SCALE)), strict=True))
         self.combined[i] = combined
         self.ckeys[i] = frozenset(combined)
         self.query[i] = self.topic_keys[i] + list(terms)[:QUERY_TERMS]  # strongest first
@@ -473,17 +489,17 @@ class RelateState:
         best += islice(compress(counts, map(eq, values, repeat(1))), CANDIDATES - len(best))
         return best
 
-    def _score(self, i: int, stale: set[int] | None = None) -> None:
+    def _score(self, i: int, stale: set[int] | None = None, found: list[int] | None = None) -> None:
         """Score the candidates of article i; keep the best few, note near-duplicates.
         With ``stale``, the scores of last time are reused for candidates not in it (only
         valid while article i's own data and links are unchanged)."""
         if self.count == 0:
-            self.cands[i], self.scores[i], self.kept[i], self.dups[i] = [], [], [], []
+            self.cands[i], self.scores[i], self.kept[i], self.dups[i] = [], [], {}, ()
             return
         pos = self.pos
         in_order = self._in_order
         linked = self.linked.get(i, ())
-        cands = self._candidates(i)
+        cands = self._candidates(i) if found is None else found
         if linked:
             cands = list(dict.fromkeys(chain(cands, sorted(linked, key=pos.__getitem__))))
         old: dict[int, float] = {}
@@ -551,8 +567,8 @@ class RelateState:
         ]
         self.cands[i] = cands
         self.scores[i] = scores
-        self.kept[i] = [(score, j) for score, _, j in best]
-        self.dups[i] = dups
+        self.kept[i] = {j: score for score, _, j in best}
+        self.dups[i] = tuple(dups) if dups else ()
 
     def _pre_score(self, i: int, j: int) -> float:
         """The score without the bonuses, as _score computes it."""
@@ -639,7 +655,7 @@ class RelateState:
             floor = math.floor
             # Kept best first, and rounding keeps the order: stop at the first total too
             # low to be shown or to tie with the last shown.
-            for score, j in self.kept[i]:
+            for j, score in self.kept[i].items():
                 # round(score, 4), which is slow, where no tie is near (as _round4)
                 y = score * 10000.0
                 d = y - (k := floor(y))
@@ -651,7 +667,7 @@ class RelateState:
                     break
                 final.append((-total, slug[j], j))
         else:
-            pre = {j: score for score, j in self.kept[i]}
+            pre = dict(self.kept[i])
             for j in [j for j in story if j != i][:MAX_SIBLINGS]:
                 if j not in pre:
                     pre[j] = self._pre_score(i, j)
@@ -676,9 +692,9 @@ class RelateState:
         topic_order = [
             t for _, t in sorted(zip(map(neg, topics_i.values()), topics_i, strict=True))
         ]
-        labels = self.topic_labels
+        labels, named = self.topic_labels, self._named
         topic_vec, term_vec, a = self.topic_vec, self.term_vec, self.term_vec[i]
-        a_keys, get_a = a.keys(), a.__getitem__
+        a_keys, get_a = frozenset(a), a.__getitem__  # a set made once, not once per edge
         times, time_a = self.time, self.time[i]
         fsum, new = math.fsum, _new_edge
         edges = []
@@ -691,11 +707,17 @@ class RelateState:
             elif j in explicit and i in explicit[j]:
                 found.append("links to this article")
             if topic_order:
-                shared = list(filter(topic_vec[j].__contains__, topic_order))
+                shared = tuple(filter(topic_vec[j].__contains__, topic_order))
                 if shared:
-                    found.append("shared topics: " + ", ".join(map(labels.__getitem__, shared[:3])))
+                    # one string for each set of topics named: many edges share it
+                    reason = named.get(shared)
+                    if reason is None:
+                        reason = named[shared] = "shared topics: " + ", ".join(
+                            map(labels.__getitem__, shared[:3])
+                        )
+                    found.append(reason)
             b = term_vec[j]
-            common = a_keys & b.keys()
+            common = a_keys.intersection(b)
             if common:
                 products = list(map(mul, map(get_a, common), map(b.__getitem__, common)))
                 if (fsum(products) if len(products) > 2 else sum(products)) >= 0.1:
@@ -865,7 +887,9 @@ class RelateState:
         for i in dirty:
             kept_before = kept[i]
             self._score(i, events)
-            if kept[i] != kept_before or not events.isdisjoint(j for _, j in kept_before):
+            if list(kept[i].items()) != list(kept_before.items()) or not events.isdisjoint(
+                kept_before
+            ):
                 rescored.add(i)
         # Related lists to rank again: those of rescored articles, of articles whose links,
         # story or a story member changed, and of holders of a renamed topic.
@@ -879,6 +903,7 @@ class RelateState:
         old_names = self.topic_names
         self.topic_names = _topic_names(articles)
         self.topic_labels = _labels(self.topic_names)
+        self._named = {}
         for t in old_names.keys() | self.topic_names.keys():
             if old_names.get(t) != self.topic_names.get(t):
                 rerank.update(postings.get("t:" + t, ()))
