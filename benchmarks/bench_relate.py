@@ -31,6 +31,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from sitegen import relatecand
 from sitegen.index import build_index
 from sitegen.model import Article, Provider, RelatedLink, Slug, Topic
 from sitegen.relate import RelateState, relate, relate_with_state
@@ -115,7 +116,10 @@ def synthetic_articles(n: int, seed: int = 1) -> list[Article]:
 
 
 # RelateState's steps, timed by --phases. _candidates runs inside _score: subtracted there.
+# A full relate counts all candidates at once (relatecand.all_candidates, added to
+# "candidates") and scores a batch of articles at a time (_score_batch, added to "score").
 PHASES = ("_read", "_vectors", "_links", "_candidates", "_score", "_stories", "_rank", "_graph")
+_BATCHED = {"all_candidates": "_candidates", "_score_batch": "_score"}
 
 
 @contextmanager
@@ -123,6 +127,9 @@ def phase_clock() -> Iterator[dict[str, float]]:
     """CPU seconds spent in each of RelateState's steps (PHASES) while in the block."""
     spent = dict.fromkeys(PHASES, 0.0)
     originals = {name: getattr(RelateState, name) for name in PHASES}
+    batched = {"all_candidates": relatecand.all_candidates}
+    batched_method = {"_score_batch": RelateState._score_batch}
+    batched_spent = dict.fromkeys(_BATCHED, 0.0)
 
     def timed(name: str, method: Callable[..., object]) -> Callable[..., object]:
         clock = time.process_time
@@ -136,14 +143,32 @@ def phase_clock() -> Iterator[dict[str, float]]:
 
         return wrapper
 
+    def timed_batch(name: str, function: Callable[..., object]) -> Callable[..., object]:
+        clock = time.process_time
+
+        def wrapper(*args: object, **kwargs: object) -> object:
+            start = clock()
+            try:
+                return function(*args, **kwargs)
+            finally:
+                batched_spent[name] += clock() - start
+
+        return wrapper
+
     for name, method in originals.items():
         setattr(RelateState, name, timed(name, method))
+    relatecand.all_candidates = timed_batch("all_candidates", batched["all_candidates"])  # type: ignore[assignment]
+    RelateState._score_batch = timed_batch("_score_batch", batched_method["_score_batch"])  # type: ignore[method-assign]
     try:
         yield spent
     finally:
         for name, method in originals.items():
             setattr(RelateState, name, method)
+        relatecand.all_candidates = batched["all_candidates"]  # type: ignore[assignment]
+        RelateState._score_batch = batched_method["_score_batch"]  # type: ignore[method-assign]
         spent["_score"] -= spent["_candidates"]
+        for name, phase in _BATCHED.items():
+            spent[phase] += batched_spent[name]
 
 
 def _phase_line(spent: dict[str, float], total: float) -> str:

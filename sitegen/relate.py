@@ -48,8 +48,8 @@ from bisect import bisect_left, insort
 from collections import defaultdict
 from collections.abc import Callable, Hashable, Iterable, Sequence
 from itertools import chain, compress, islice, repeat
-from operator import eq, gt, mul, neg, truediv
-from typing import Any
+from operator import and_, eq, gt, mul, neg, truediv
+from typing import TYPE_CHECKING, Any
 
 from sitegen.gcpause import gc_paused
 from sitegen.model import (
@@ -62,6 +62,9 @@ from sitegen.model import (
     StoryCluster,
 )
 from sitegen.urls import match_key
+
+if TYPE_CHECKING:
+    from sitegen.relatecand import PairScorer
 
 TOPIC_WEIGHT = 0.5
 TEXT_WEIGHT = 0.5
@@ -344,12 +347,19 @@ class RelateState:
         self._links(articles)
         self._in_order = True
         try:
-            # Every article's candidates at once (numpy: imported only when relating in full).
-            from sitegen.relatecand import all_candidates
+            # Every article's candidates, and then their scores, a batch of articles at a time
+            # on numpy arrays (numpy: imported only when relating in full).
+            from sitegen.relatecand import PairScorer, all_candidates
 
             found = all_candidates(self.postings, self.query, POSTING_WINDOW, CANDIDATES)
-            for i in range(n):
-                self._score(i, None, found[i])
+            if self.count:
+                key_id = {key: k for k, key in enumerate(self.postings)}
+                scorer = PairScorer(self.combined, key_id, self.time)
+                for start in range(0, n, _SCORE_BATCH):
+                    self._score_batch(range(start, min(n, start + _SCORE_BATCH)), found, scorer)
+            else:
+                for i in range(n):
+                    self._score(i)
         finally:
             self._in_order = False
         self._stories()
@@ -569,6 +579,63 @@ class RelateState:
         self.scores[i] = scores
         self.kept[i] = {j: score for score, _, j in best}
         self.dups[i] = tuple(dups) if dups else ()
+
+    def _score_batch(self, ids: range, found: list[list[int]], scorer: PairScorer) -> None:
+        """_score for articles ``ids`` of a full relate (ids are positions), their candidates
+        ``found``: the same results, with the scores of all their pairs computed together."""
+        import numpy as np
+
+        pos, linked_of = self.pos, self.linked
+        cand_lists = []
+        for i in ids:
+            cands = found[i]
+            linked = linked_of.get(i)
+            if linked:
+                cands = list(dict.fromkeys(chain(cands, sorted(linked, key=pos.__getitem__))))
+            cand_lists.append(cands)
+        sizes = list(map(len, cand_lists))
+        second_list = list(chain.from_iterable(cand_lists))
+        first = np.repeat(np.arange(ids.start, ids.stop, dtype=np.int64), sizes)
+        second = np.array(second_list, np.int64)
+        flat = 1.0 - TIME_WEIGHT + TIME_WEIGHT * UNDATED_RECENCY
+        scored = scorer.scores(first, second, 1.0 - TIME_WEIGHT, TIME_WEIGHT, _DECAY, flat)
+        if scored is None:  # too large to pack: one at a time
+            for i, cands in zip(ids, found[ids.start : ids.stop], strict=True):
+                self._score(i, None, cands)
+            return
+        score_arr, seconds = scored
+        scores = score_arr.tolist()
+        # Near-duplicates: close in time, titles of 3 words or more and alike.
+        titles = self.titles
+        close = np.flatnonzero(seconds <= _STORY_SECONDS).tolist()
+        dups_of: dict[int, list[int]] = {}
+        if close:
+            first_list = first.tolist()
+            a_t = list(map(titles.__getitem__, map(first_list.__getitem__, close)))
+            b_t = list(map(titles.__getitem__, map(second_list.__getitem__, close)))
+            size_a, size_b = list(map(len, a_t)), list(map(len, b_t))
+            both = list(map(len, map(and_, a_t, b_t)))
+            for k, sa, sb, shared in zip(close, size_a, size_b, both, strict=True):
+                if sa >= 3 and sb >= 3 and shared / (sa + sb - shared) >= STORY_TITLE_JACCARD:
+                    dups_of.setdefault(first_list[k], []).append(second_list[k])
+        keep = self.count + KEEP_EXTRA
+        at = 0
+        for i, cands, size in zip(ids, cand_lists, sizes, strict=True):
+            end = at + size
+            mine = scores[at:end]
+            linked = linked_of.get(i)
+            if linked:
+                for k, j in enumerate(cands):
+                    if j in linked:
+                        mine[k] += EXPLICIT_BONUS
+            # ids are positions in a full relate: -id ranks as -position
+            best = sorted(zip(mine, map(neg, cands), cands, strict=True), reverse=True)[:keep]
+            self.cands[i] = cands
+            self.scores[i] = mine
+            self.kept[i] = {j: score for score, _, j in best}
+            dups = dups_of.get(i)
+            self.dups[i] = tuple(dups) if dups else ()
+            at = end
 
     def _pre_score(self, i: int, j: int) -> float:
         """The score without the bonuses, as _score computes it."""
@@ -915,6 +982,7 @@ class RelateState:
 
 
 _new_edge = object.__new__
+_SCORE_BATCH = 128  # articles whose pairs are scored together in a full relate
 
 
 _DERIVED = ("combined", "ckeys", "query")  # per id, from topic_vec and term_vec (_derive)
