@@ -343,7 +343,7 @@ class RelateState:
             title_holders[self.tkey[i]].append(i)
         self.url_holders, self.title_holders = dict(url_holders), dict(title_holders)
         for i in range(n):
-            self._vectors(i)
+            self._vectors(i, False)
         self._links(articles)
         self._in_order = True
         try:
@@ -354,7 +354,9 @@ class RelateState:
             found = all_candidates(self.postings, self.query, POSTING_WINDOW, CANDIDATES)
             if self.count:
                 key_id = {key: k for k, key in enumerate(self.postings)}
-                scorer = PairScorer(self.combined, key_id, self.time)
+                scorer = PairScorer(
+                    self.topic_vec, self.term_vec, _T_SCALE, _W_SCALE, key_id, self.time
+                )
                 for start in range(0, n, _SCORE_BATCH):
                     self._score_batch(range(start, min(n, start + _SCORE_BATCH)), found, scorer)
             else:
@@ -407,7 +409,7 @@ class RelateState:
             else []
         )
 
-    def _vectors(self, i: int) -> None:
+    def _vectors(self, i: int, derive: bool = True) -> None:
         idf = self.idf
         topic_keys = self.topic_keys[i]
         topics = _unit({t: idf[t] for t in topic_keys})
@@ -426,7 +428,10 @@ class RelateState:
         terms = _unit(dict(zip(strongest, map(weights.__getitem__, strongest), strict=True)))
         self.topic_vec[i] = topics
         self.term_vec[i] = terms
-        self._derive(i)
+        if derive:
+            self._derive(i)
+        else:  # a full relate scores on numpy arrays: combined vectors are made when needed
+            self.query[i] = self.topic_keys[i] + list(terms)[:QUERY_TERMS]
 
     def _derive(self, i: int) -> None:
         """What follows from article i's two vectors alone (not saved with the state)."""
@@ -436,6 +441,13 @@ class RelateState:
         self.combined[i] = combined
         self.ckeys[i] = frozenset(combined)
         self.query[i] = self.topic_keys[i] + list(terms)[:QUERY_TERMS]  # strongest first
+
+    def _derive_missing(self) -> None:
+        """_derive every article whose combined vector a full relate did not need."""
+        combined, vectors = self.combined, self.topic_vec
+        for i in range(len(combined)):
+            if combined[i] is None and vectors[i] is not None:
+                self._derive(i)
 
     # -- explicit links --------------------------------------------------------------------
 
@@ -600,6 +612,7 @@ class RelateState:
         flat = 1.0 - TIME_WEIGHT + TIME_WEIGHT * UNDATED_RECENCY
         scored = scorer.scores(first, second, 1.0 - TIME_WEIGHT, TIME_WEIGHT, _DECAY, flat)
         if scored is None:  # too large to pack: one at a time
+            self._derive_missing()
             for i, cands in zip(ids, found[ids.start : ids.stop], strict=True):
                 self._score(i, None, cands)
             return
@@ -639,6 +652,9 @@ class RelateState:
 
     def _pre_score(self, i: int, j: int) -> float:
         """The score without the bonuses, as _score computes it."""
+        for m in (i, j):
+            if self.ckeys[m] is None:
+                self._derive(m)
         common = self.ckeys[i] & self.ckeys[j]
         a, b = self.combined[i], self.combined[j]
         relevance = math.fsum(a[k] * b[k] for k in common) if common else 0.0
@@ -845,6 +861,7 @@ class RelateState:
         self.modified = bool(changed or removed) or ids != self.order
         if not self.modified:
             return self._graph(articles)
+        self._derive_missing()
         # Unusable until the update is through: an error half-way leaves no wrong state.
         self.format = 0
         postings, pos = self.postings, self.pos
