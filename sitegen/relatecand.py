@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Sequence
-from itertools import chain, repeat
+from itertools import chain
 
 import numpy as np
 import numpy.typing as npt
@@ -150,25 +150,18 @@ class PairScorer:
         # Each article's combined vector (as RelateState._derive makes it): its topics scaled
         # by topic_scale, then its words by term_scale.
         n = len(topic_vec)
-        sizes = _ints(map(len, topic_vec), n) + _ints(map(len, term_vec), n)
+        both = np.empty(2 * n, np.int64)  # topics, words, topics, words, ...
+        both[0::2], both[1::2] = _ints(map(len, topic_vec), n), _ints(map(len, term_vec), n)
         self.row = np.zeros(n + 1, np.int64)
-        np.cumsum(sizes, out=self.row[1:])
+        np.cumsum(both.reshape(n, 2).sum(axis=1), out=self.row[1:])
         total = int(self.row[-1])
         keys = chain.from_iterable(map(chain, topic_vec, term_vec))
         self.keys = _ints(map(key_id.__getitem__, keys), total)
-        scales = chain.from_iterable(
-            map(
-                chain,
-                map(_repeat_each, topic_vec, repeat(topic_scale)),
-                map(_repeat_each, term_vec, repeat(term_scale)),
-            )
-        )
         values = chain.from_iterable(
             map(chain, map(dict.values, topic_vec), map(dict.values, term_vec))
         )
-        self.values = np.fromiter(values, np.float64, total) * np.fromiter(
-            scales, np.float64, total
-        )
+        scales = np.repeat(np.tile(np.array([topic_scale, term_scale]), n), both)
+        self.values = np.fromiter(values, np.float64, total) * scales
         self.key_bits = max(1, len(key_id)).bit_length()
         self.undated = np.array([t is None for t in times], bool)
         self.time = np.array([0.0 if t is None else t for t in times], np.float64)
@@ -230,7 +223,3 @@ class PairScorer:
             factor[undated] = flat
             seconds[undated] = math.inf
         return relevance * factor, seconds
-
-
-def _repeat_each(vector: dict[str, float], scale: float) -> Iterable[float]:
-    return repeat(scale, len(vector))

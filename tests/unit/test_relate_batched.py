@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from sitegen.index import build_index
 from sitegen.relate import relate_with_state
 from sitegen.slugs import slugify
-from tests.unit.test_relate_incremental import edit, make_article
+from tests.unit.test_relate_incremental import START, edit, make_article
 
 
 @settings(max_examples=20, deadline=None)
@@ -25,14 +25,18 @@ def test_batched_candidates_and_scores_equal_one_at_a_time(
     for k in rng.sample(range(size), size // 5):  # links, shared URLs, other dates
         articles[k] = edit(rng, articles[k], articles[:k] + articles[k + 1 :])
     for k in rng.sample(range(1, size), size // 10):  # near-duplicates of an earlier article
-        base = articles[rng.randrange(k)]
+        b = rng.randrange(k)
+        base = articles[b] = replace(articles[b], published=START)
         title = base.title + " again"
         articles[k] = replace(
-            articles[k],
+            base,
             title=title,
             slug=slugify(title),
-            topics=base.topics,
-            published=base.published,
+            source=articles[k].source,
+            url=articles[k].url,
+            urls=articles[k].urls,
+            url_keys=articles[k].url_keys,
+            related=articles[k].related,
         )
     index, _ = build_index(articles)
     _, state = relate_with_state(index, count, None)
