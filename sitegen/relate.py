@@ -284,11 +284,16 @@ class RelateState:
         # While full relates: ids are index positions, and articles are scored in that
         # order, so a pair scored from the other side already can reuse that score.
         self._in_order = False
+        # While a full relate ranks: per id, about the sum of the products of the words it
+        # shares with each candidate (from the batched scores), to skip the exact sum (for
+        # "similar words") where it cannot reach SIMILAR_WORDS.
+        self._hint: list[Any] | None = None
 
     def __getstate__(self) -> dict[str, Any]:
         state = dict(self.__dict__)
         del state["_sign"]  # a function of the build that made the state: not saved
         del state["_in_order"]
+        del state["_hint"]
         del state["topic_labels"]
         del state["_named"]
         for name in _DERIVED:  # made again on loading: a smaller file, as fast to load
@@ -299,6 +304,7 @@ class RelateState:
         self.__dict__.update(state)
         self._sign = _signature
         self._in_order = False
+        self._hint = None
         self.topic_labels = _labels(getattr(self, "topic_names", {}))
         self._named = {}
         if self.format == STATE_FORMAT:
@@ -352,6 +358,7 @@ class RelateState:
             from sitegen.relatecand import PairScorer, all_candidates
 
             found = all_candidates(self.postings, self.query, POSTING_WINDOW, CANDIDATES)
+            self._hint = [None] * n
             if self.count:
                 key_id = {key: k for k, key in enumerate(self.postings)}
                 scorer = PairScorer(
@@ -368,8 +375,11 @@ class RelateState:
         self.topic_names = _topic_names(articles)
         self.topic_labels = _labels(self.topic_names)
         self._named = {}
-        for i in range(n):
-            self.edges[i] = self._rank(i)
+        try:
+            for i in range(n):
+                self.edges[i] = self._rank(i)
+        finally:
+            self._hint = None
         return self._graph(articles)
 
     def _grow(self, n: int) -> None:
@@ -616,7 +626,8 @@ class RelateState:
             for i, cands in zip(ids, found[ids.start : ids.stop], strict=True):
                 self._score(i, None, cands)
             return
-        score_arr, seconds = scored
+        score_arr, seconds, words = scored
+        hint = self._hint
         scores = score_arr.tolist()
         # Near-duplicates: close in time, titles of 3 words or more and alike.
         titles = self.titles
@@ -648,6 +659,8 @@ class RelateState:
             self.kept[i] = {j: score for score, _, j in best}
             dups = dups_of.get(i)
             self.dups[i] = tuple(dups) if dups else ()
+            if hint is not None:
+                hint[i] = words[at:end]
             at = end
 
     def _pre_score(self, i: int, j: int) -> float:
@@ -780,6 +793,8 @@ class RelateState:
         a_keys, get_a = frozenset(a), a.__getitem__  # a set made once, not once per edge
         times, time_a = self.time, self.time[i]
         fsum, new = math.fsum, _new_edge
+        hint = self._hint[i] if self._hint is not None else None
+        hinted = self.cands[i] if hint is not None else ()
         edges = []
         for neg_score, target, j in best:
             found = []
@@ -800,10 +815,14 @@ class RelateState:
                         )
                     found.append(reason)
             b = term_vec[j]
-            common = a_keys.intersection(b)
+            if hint is not None and j in hinted and hint[hinted.index(j)] < _NO_SIMILAR_WORDS:
+                # the hint is within far less than 1e-6 of the exact sum: no similar words
+                common: frozenset[str] = frozenset()
+            else:
+                common = a_keys.intersection(b)
             if common:
                 products = list(map(mul, map(get_a, common), map(b.__getitem__, common)))
-                if (fsum(products) if len(products) > 2 else sum(products)) >= 0.1:
+                if (fsum(products) if len(products) > 2 else sum(products)) >= SIMILAR_WORDS:
                     top = sorted(zip(map(neg, products), common, strict=True))[:3]
                     found.append("similar words: " + ", ".join([w[2:] for _, w in top]))
             time_b = times[j]
@@ -999,6 +1018,10 @@ class RelateState:
 
 
 _new_edge = object.__new__
+SIMILAR_WORDS = 0.1  # the sum of the shared words' products that names them as a reason
+# Shared words' products in the combined vectors are TEXT_WEIGHT times those of the word
+# vectors (each rounded): a hint this far below that cannot come from a sum reaching it.
+_NO_SIMILAR_WORDS = SIMILAR_WORDS * TEXT_WEIGHT * (1.0 - 1e-6)
 _SCORE_BATCH = 128  # articles whose pairs are scored together in a full relate
 
 

@@ -25,6 +25,7 @@ _BATCH_MEMBERS = 1 << 16
 _BATCH_ARTICLES = 1 << 16
 
 Ints = npt.NDArray[np.int64]
+Floats = npt.NDArray[np.float64]
 
 
 def all_candidates(
@@ -162,15 +163,18 @@ class PairScorer:
         )
         scales = np.repeat(np.tile(np.array([topic_scale, term_scale]), n), both)
         self.values = np.fromiter(values, np.float64, total) * scales
+        self.word = np.repeat(np.tile(np.array([0.0, 1.0]), n), both)  # 1.0: a word's entry
         self.key_bits = max(1, len(key_id)).bit_length()
         self.undated = np.array([t is None for t in times], bool)
         self.time = np.array([0.0 if t is None else t for t in times], np.float64)
 
     def scores(
         self, first: Ints, second: Ints, base: float, weight: float, decay: float, flat: float
-    ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]] | None:
-        """Scores without bonuses of the pairs (first[k], second[k]), and their seconds apart
-        (inf when one is undated); None when the pairs are too many to pack in 63 bits."""
+    ) -> tuple[Floats, Floats, Floats] | None:
+        """Scores without bonuses of the pairs (first[k], second[k]), their seconds apart
+        (inf when one is undated), and about the sum of their shared words' products in the
+        combined vectors (rounded, not exact: only a hint); None when the pairs are too many
+        to pack in 63 bits."""
         pairs = len(first)
         row, keys, values = self.row, self.keys, self.values
         # Both articles' entries for each pair, packed as (pair, key, place) and sorted:
@@ -197,7 +201,8 @@ class PairScorer:
         upper = packed >> place_bits
         same = np.flatnonzero(upper[1:] == upper[:-1])
         place = (1 << place_bits) - 1
-        products = values[source[packed[same] & place]] * values[source[packed[same + 1] & place]]
+        left = source[packed[same] & place]
+        products = values[left] * values[source[packed[same + 1] & place]]
         owner = packed[same] >> low  # products in pair order
         relevance = np.zeros(pairs, np.float64)
         count = np.bincount(owner, minlength=pairs)
@@ -215,11 +220,12 @@ class PairScorer:
                 fsum(listed[s:e])
                 for s, e in zip(at[more].tolist(), at[more + 1].tolist(), strict=True)
             ]
-        seconds = np.abs(self.time[first] - self.time[second])
+        seconds: Floats = np.abs(self.time[first] - self.time[second])
         recency = np.array(list(map(math.exp, (-seconds * decay).tolist())), np.float64)
         factor = base + weight * recency
         undated = self.undated[first] | self.undated[second]
         if undated.any():
             factor[undated] = flat
             seconds[undated] = math.inf
-        return relevance * factor, seconds
+        words = np.bincount(owner, products * self.word[left], pairs).astype(np.float64)
+        return relevance * factor, seconds, words
