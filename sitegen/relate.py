@@ -357,10 +357,10 @@ class RelateState:
             # on numpy arrays (numpy: imported only when relating in full).
             from sitegen.relatecand import PairScorer, all_candidates
 
-            found = all_candidates(self.postings, self.query, POSTING_WINDOW, CANDIDATES)
+            key_id = {key: k for k, key in enumerate(self.postings)}
+            found = all_candidates(self.postings, self.query, POSTING_WINDOW, CANDIDATES, key_id)
             self._hint = [None] * n
             if self.count:
-                key_id = {key: k for k, key in enumerate(self.postings)}
                 scorer = PairScorer(
                     self.topic_vec, self.term_vec, _T_SCALE, _W_SCALE, key_id, self.time
                 )

@@ -33,12 +33,13 @@ def all_candidates(
     queries: Sequence[Sequence[str]],
     window: int,
     limit: int,
+    key_id: dict[str, int],
 ) -> list[list[int]]:
     """The candidates of articles 0..n-1 (``queries[i]``: article i's query keys), when ids
-    are positions in the index, so each posting list is sorted."""
+    are positions in the index, so each posting list is sorted; ``key_id``: each key's
+    place in ``postings``."""
     n = len(queries)
-    keys = list(postings)
-    key_id = {key: k for k, key in enumerate(keys)}
+    keys = postings.keys()
     lengths = _ints(map(len, postings.values()), len(keys))
     starts = np.zeros(len(keys) + 1, np.int64)
     np.cumsum(lengths, out=starts[1:])
