@@ -30,6 +30,10 @@ never depend on input order: articles are ordered as in the index (newest first,
 slug) and every ranking ends with a tie-break on that order or on slug; sums of products
 are exact (math.fsum), so they do not depend on the order of their terms either.
 
+A full relate counts the candidates and scores the pairs of many articles at once on numpy
+arrays (sitegen/relatecand.py); an incremental one, one article at a time. Both give the
+same results to the last bit: the same products and sums, fsum and math.exp as here.
+
 **Incremental updates.** ``relate_with_state`` also returns a RelateState: everything it
 computed, per article. Given the state of the previous build, it diffs the articles (by
 source file) and recomputes only what can change: the vectors whose words' weights changed,
