@@ -12,6 +12,7 @@ and graph sizes.
 followed by an incremental relate from the previous state, and prints its CPU time;
 ``--check`` compares each incremental result with a full relate (slow).
 ``--phases`` also prints the CPU seconds of each step of the full relate (a little slower).
+Each size's line ends with the process's peak resident memory so far.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import argparse
 import bisect
 import itertools
 import random
+import resource
 import statistics
 import sys
 import time
@@ -211,13 +213,20 @@ def main() -> None:
             f"{n:>7} articles: generate {t1 - t0:6.2f}s  index {t2 - t1:6.2f}s  "
             f"relate {t3 - t2:6.2f}s (cpu {cpu:6.2f}s)  "
             f"({edges} edges, {len(graph.clusters)} stories, "
-            f"{sum(not e for e in graph.edges.values())} articles without related)",
+            f"{sum(not e for e in graph.edges.values())} articles without related)  "
+            f"peak RSS {_peak_rss_mb():.0f} MB",
             flush=True,
         )
         if args.phases:
             print(_phase_line(spent, cpu), flush=True)
         if args.edits:
             _edit_loop(articles, state, args.edits, args.check)
+
+
+def _peak_rss_mb() -> float:
+    """This process's peak resident memory so far (the site and index included), in MB."""
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak / 1024 if sys.platform != "darwin" else peak / 1024 / 1024  # kB; bytes on macOS
 
 
 @contextmanager
