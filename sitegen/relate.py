@@ -292,12 +292,14 @@ class RelateState:
         # shares with each candidate (from the batched scores), to skip the exact sum (for
         # "similar words") where it cannot reach SIMILAR_WORDS.
         self._hint: list[Any] | None = None
+        self._underived = False  # whether a full relate left combined vectors to make
 
     def __getstate__(self) -> dict[str, Any]:
         state = dict(self.__dict__)
         del state["_sign"]  # a function of the build that made the state: not saved
         del state["_in_order"]
         del state["_hint"]
+        del state["_underived"]
         del state["topic_labels"]
         del state["_named"]
         for name in _DERIVED:  # made again on loading: a smaller file, as fast to load
@@ -309,6 +311,7 @@ class RelateState:
         self._sign = _signature
         self._in_order = False
         self._hint = None
+        self._underived = False  # all made below
         self.topic_labels = _labels(getattr(self, "topic_names", {}))
         self._named = {}
         if self.format == STATE_FORMAT:
@@ -354,6 +357,7 @@ class RelateState:
         self.url_holders, self.title_holders = dict(url_holders), dict(title_holders)
         for i in range(n):
             self._vectors(i, False)
+        self._underived = True
         self._links(articles)
         self._in_order = True
         try:
@@ -458,10 +462,13 @@ class RelateState:
 
     def _derive_missing(self) -> None:
         """_derive every article whose combined vector a full relate did not need."""
+        if not self._underived:
+            return
         combined, vectors = self.combined, self.topic_vec
         for i in range(len(combined)):
             if combined[i] is None and vectors[i] is not None:
                 self._derive(i)
+        self._underived = False
 
     # -- explicit links --------------------------------------------------------------------
 
