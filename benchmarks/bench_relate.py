@@ -12,6 +12,7 @@ and graph sizes.
 followed by an incremental relate from the previous state, and prints its CPU time;
 ``--check`` compares each incremental result with a full relate (slow).
 ``--phases`` also prints the CPU seconds of each step of the full relate (a little slower).
+Each size's line ends with the process's peak resident memory so far.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import argparse
 import bisect
 import itertools
 import random
+import resource
 import statistics
 import sys
 import time
@@ -31,6 +33,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from sitegen import relatecand
 from sitegen.index import build_index
 from sitegen.model import Article, Provider, RelatedLink, Slug, Topic
 from sitegen.relate import RelateState, relate, relate_with_state
@@ -115,7 +118,10 @@ def synthetic_articles(n: int, seed: int = 1) -> list[Article]:
 
 
 # RelateState's steps, timed by --phases. _candidates runs inside _score: subtracted there.
+# A full relate counts all candidates at once (relatecand.all_candidates, added to
+# "candidates") and scores a batch of articles at a time (_score_batch, added to "score").
 PHASES = ("_read", "_vectors", "_links", "_candidates", "_score", "_stories", "_rank", "_graph")
+_BATCHED = {"all_candidates": "_candidates", "_score_batch": "_score"}
 
 
 @contextmanager
@@ -123,6 +129,9 @@ def phase_clock() -> Iterator[dict[str, float]]:
     """CPU seconds spent in each of RelateState's steps (PHASES) while in the block."""
     spent = dict.fromkeys(PHASES, 0.0)
     originals = {name: getattr(RelateState, name) for name in PHASES}
+    batched = {"all_candidates": relatecand.all_candidates}
+    batched_method = {"_score_batch": RelateState._score_batch}
+    batched_spent = dict.fromkeys(_BATCHED, 0.0)
 
     def timed(name: str, method: Callable[..., object]) -> Callable[..., object]:
         clock = time.process_time
@@ -136,14 +145,32 @@ def phase_clock() -> Iterator[dict[str, float]]:
 
         return wrapper
 
+    def timed_batch(name: str, function: Callable[..., object]) -> Callable[..., object]:
+        clock = time.process_time
+
+        def wrapper(*args: object, **kwargs: object) -> object:
+            start = clock()
+            try:
+                return function(*args, **kwargs)
+            finally:
+                batched_spent[name] += clock() - start
+
+        return wrapper
+
     for name, method in originals.items():
         setattr(RelateState, name, timed(name, method))
+    relatecand.all_candidates = timed_batch("all_candidates", batched["all_candidates"])  # type: ignore[assignment]
+    RelateState._score_batch = timed_batch("_score_batch", batched_method["_score_batch"])  # type: ignore[method-assign]
     try:
         yield spent
     finally:
         for name, method in originals.items():
             setattr(RelateState, name, method)
+        relatecand.all_candidates = batched["all_candidates"]  # type: ignore[assignment]
+        RelateState._score_batch = batched_method["_score_batch"]  # type: ignore[method-assign]
         spent["_score"] -= spent["_candidates"]
+        for name, phase in _BATCHED.items():
+            spent[phase] += batched_spent[name]
 
 
 def _phase_line(spent: dict[str, float], total: float) -> str:
@@ -186,13 +213,20 @@ def main() -> None:
             f"{n:>7} articles: generate {t1 - t0:6.2f}s  index {t2 - t1:6.2f}s  "
             f"relate {t3 - t2:6.2f}s (cpu {cpu:6.2f}s)  "
             f"({edges} edges, {len(graph.clusters)} stories, "
-            f"{sum(not e for e in graph.edges.values())} articles without related)",
+            f"{sum(not e for e in graph.edges.values())} articles without related)  "
+            f"peak RSS {_peak_rss_mb():.0f} MB",
             flush=True,
         )
         if args.phases:
             print(_phase_line(spent, cpu), flush=True)
         if args.edits:
             _edit_loop(articles, state, args.edits, args.check)
+
+
+def _peak_rss_mb() -> float:
+    """This process's peak resident memory so far (the site and index included), in MB."""
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak / 1024 if sys.platform != "darwin" else peak / 1024 / 1024  # kB; bytes on macOS
 
 
 @contextmanager

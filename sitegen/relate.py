@@ -30,6 +30,10 @@ never depend on input order: articles are ordered as in the index (newest first,
 slug) and every ranking ends with a tie-break on that order or on slug; sums of products
 are exact (math.fsum), so they do not depend on the order of their terms either.
 
+A full relate counts the candidates and scores the pairs of many articles at once on numpy
+arrays (sitegen/relatecand.py); an incremental one, one article at a time. Both give the
+same results to the last bit: the same products and sums, fsum and math.exp as here.
+
 **Incremental updates.** ``relate_with_state`` also returns a RelateState: everything it
 computed, per article. Given the state of the previous build, it diffs the articles (by
 source file) and recomputes only what can change: the vectors whose words' weights changed,
@@ -48,8 +52,8 @@ from bisect import bisect_left, insort
 from collections import defaultdict
 from collections.abc import Callable, Hashable, Iterable, Sequence
 from itertools import chain, compress, islice, repeat
-from operator import eq, gt, mul, neg
-from typing import Any
+from operator import and_, eq, gt, mul, neg, truediv
+from typing import TYPE_CHECKING, Any
 
 from sitegen.gcpause import gc_paused
 from sitegen.model import (
@@ -62,6 +66,9 @@ from sitegen.model import (
     StoryCluster,
 )
 from sitegen.urls import match_key
+
+if TYPE_CHECKING:
+    from sitegen.relatecand import PairScorer
 
 TOPIC_WEIGHT = 0.5
 TEXT_WEIGHT = 0.5
@@ -86,7 +93,7 @@ LINKED_TITLE_JACCARD = 0.25
 STORY_DAYS = 7.0
 LINKED_STORY_DAYS = 4.0
 
-STATE_FORMAT = 4  # 4: word counts as plain dicts
+STATE_FORMAT = 5  # 4: word counts as plain dicts; 5: kept as a dict
 MAX_CHANGED_SHARE = 0.1  # more changed articles than this share: relate in full
 
 _DAY = 86400.0
@@ -207,7 +214,7 @@ _TF_LEN = len(_TF)
 def _unit(vector: dict[str, float]) -> dict[str, float]:
     values = list(vector.values())
     norm = math.sqrt(sum(map(mul, values, values)))
-    return {k: v / norm for k, v in vector.items()} if norm else {}
+    return dict(zip(vector, map(truediv, values, repeat(norm)), strict=True)) if norm else {}
 
 
 # counts[key] += 1 for each key, new keys appended in order: Counter.update's C helper
@@ -258,8 +265,10 @@ class RelateState:
         self.query: list[list[str]] = []  # topic keys and strongest words: finds candidates
         self.cands: list[list[int]] = []  # every article scored for this one
         self.scores: list[list[float]] = []  # their scores without the story bonus
-        self.kept: list[list[tuple[float, int]]] = []  # the best scored, best first
-        self.dups: list[list[int]] = []  # near-duplicates found among the candidates
+        # The best scored, best first: id -> score (one dict of plain values, which the
+        # cyclic garbage collector does not track, not a list of pairs, which it does).
+        self.kept: list[dict[int, float]] = []
+        self.dups: list[tuple[int, ...]] = []  # near-duplicates found among the candidates
         self.story: list[tuple[int, ...] | None] = []  # story members, earliest first
         self.edges: list[tuple[Edge, ...]] = []
         # Whole site:
@@ -270,6 +279,7 @@ class RelateState:
         self.linked: dict[int, set[int]] = {}
         self.topic_names: dict[str, str] = {}
         self.topic_labels: dict[str, str] = {}  # "t:slug" -> name (not saved)
+        self._named: dict[tuple[str, ...], str] = {}  # topic keys -> reason (not saved)
         self.in_story: set[int] = set()  # ids of articles in a story
         # URL key / title key -> the ids known by it, in index order: the first one wins.
         self.url_holders: dict[str, list[int]] = {}
@@ -278,12 +288,20 @@ class RelateState:
         # While full relates: ids are index positions, and articles are scored in that
         # order, so a pair scored from the other side already can reuse that score.
         self._in_order = False
+        # While a full relate ranks: per id, about the sum of the products of the words it
+        # shares with each candidate (from the batched scores), to skip the exact sum (for
+        # "similar words") where it cannot reach SIMILAR_WORDS.
+        self._hint: list[Any] | None = None
+        self._underived = False  # whether a full relate left combined vectors to make
 
     def __getstate__(self) -> dict[str, Any]:
         state = dict(self.__dict__)
         del state["_sign"]  # a function of the build that made the state: not saved
         del state["_in_order"]
+        del state["_hint"]
+        del state["_underived"]
         del state["topic_labels"]
+        del state["_named"]
         for name in _DERIVED:  # made again on loading: a smaller file, as fast to load
             del state[name]
         return state
@@ -292,7 +310,10 @@ class RelateState:
         self.__dict__.update(state)
         self._sign = _signature
         self._in_order = False
+        self._hint = None
+        self._underived = False  # all made below
         self.topic_labels = _labels(getattr(self, "topic_names", {}))
+        self._named = {}
         if self.format == STATE_FORMAT:
             with gc_paused():
                 for name in _DERIVED:
@@ -335,19 +356,38 @@ class RelateState:
             title_holders[self.tkey[i]].append(i)
         self.url_holders, self.title_holders = dict(url_holders), dict(title_holders)
         for i in range(n):
-            self._vectors(i)
+            self._vectors(i, False)
+        self._underived = True
         self._links(articles)
         self._in_order = True
         try:
-            for i in range(n):
-                self._score(i)
+            # Every article's candidates, and then their scores, a batch of articles at a time
+            # on numpy arrays (numpy: imported only when relating in full).
+            from sitegen.relatecand import PairScorer, all_candidates
+
+            key_id = {key: k for k, key in enumerate(self.postings)}
+            found = all_candidates(self.postings, self.query, POSTING_WINDOW, CANDIDATES, key_id)
+            self._hint = [None] * n
+            if self.count:
+                scorer = PairScorer(
+                    self.topic_vec, self.term_vec, _T_SCALE, _W_SCALE, key_id, self.time
+                )
+                for start in range(0, n, _SCORE_BATCH):
+                    self._score_batch(range(start, min(n, start + _SCORE_BATCH)), found, scorer)
+            else:
+                for i in range(n):
+                    self._score(i)
         finally:
             self._in_order = False
         self._stories()
         self.topic_names = _topic_names(articles)
         self.topic_labels = _labels(self.topic_names)
-        for i in range(n):
-            self.edges[i] = self._rank(i)
+        self._named = {}
+        try:
+            for i in range(n):
+                self.edges[i] = self._rank(i)
+        finally:
+            self._hint = None
         return self._graph(articles)
 
     def _grow(self, n: int) -> None:
@@ -387,29 +427,48 @@ class RelateState:
             else []
         )
 
-    def _vectors(self, i: int) -> None:
+    def _vectors(self, i: int, derive: bool = True) -> None:
         idf = self.idf
         topic_keys = self.topic_keys[i]
         topics = _unit({t: idf[t] for t in topic_keys})
-        tf = _TF
-        weights = {
-            w: (tf[c] if c < _TF_LEN else _tf(c)) * idf[w] for w, c in self.counts[i].items()
-        }
+        counts = self.counts[i]
+        tf = _TF.__getitem__ if len(counts) and max(counts.values()) < _TF_LEN else _tf
+        weights = dict(
+            zip(
+                counts,
+                map(mul, map(tf, counts.values()), map(idf.__getitem__, counts)),
+                strict=True,
+            )
+        )
         # A stable sort: equal weights keep the order of the words in the text.
         strongest = sorted(weights, key=weights.__getitem__, reverse=True)[:MAX_TERMS]
-        terms = _unit({w: weights[w] for w in strongest})  # strongest first: queried first
+        # strongest first: queried first
+        terms = _unit(dict(zip(strongest, map(weights.__getitem__, strongest), strict=True)))
         self.topic_vec[i] = topics
         self.term_vec[i] = terms
-        self._derive(i)
+        if derive:
+            self._derive(i)
+        else:  # a full relate scores on numpy arrays: combined vectors are made when needed
+            self.query[i] = self.topic_keys[i] + list(terms)[:QUERY_TERMS]
 
     def _derive(self, i: int) -> None:
         """What follows from article i's two vectors alone (not saved with the state)."""
         topics, terms = self.topic_vec[i], self.term_vec[i]
-        combined = {t: v * _T_SCALE for t, v in topics.items()}
-        combined.update({w: v * _W_SCALE for w, v in terms.items()})
+        combined = dict(zip(topics, map(mul, topics.values(), repeat(_T_SCALE)), strict=True))
+        combined.update(zip(terms, map(mul, terms.values(), repeat(_W_SCALE)), strict=True))
         self.combined[i] = combined
         self.ckeys[i] = frozenset(combined)
         self.query[i] = self.topic_keys[i] + list(terms)[:QUERY_TERMS]  # strongest first
+
+    def _derive_missing(self) -> None:
+        """_derive every article whose combined vector a full relate did not need."""
+        if not self._underived:
+            return
+        combined, vectors = self.combined, self.topic_vec
+        for i in range(len(combined)):
+            if combined[i] is None and vectors[i] is not None:
+                self._derive(i)
+        self._underived = False
 
     # -- explicit links --------------------------------------------------------------------
 
@@ -473,17 +532,17 @@ class RelateState:
         best += islice(compress(counts, map(eq, values, repeat(1))), CANDIDATES - len(best))
         return best
 
-    def _score(self, i: int, stale: set[int] | None = None) -> None:
+    def _score(self, i: int, stale: set[int] | None = None, found: list[int] | None = None) -> None:
         """Score the candidates of article i; keep the best few, note near-duplicates.
         With ``stale``, the scores of last time are reused for candidates not in it (only
         valid while article i's own data and links are unchanged)."""
         if self.count == 0:
-            self.cands[i], self.scores[i], self.kept[i], self.dups[i] = [], [], [], []
+            self.cands[i], self.scores[i], self.kept[i], self.dups[i] = [], [], {}, ()
             return
         pos = self.pos
         in_order = self._in_order
         linked = self.linked.get(i, ())
-        cands = self._candidates(i)
+        cands = self._candidates(i) if found is None else found
         if linked:
             cands = list(dict.fromkeys(chain(cands, sorted(linked, key=pos.__getitem__))))
         old: dict[int, float] = {}
@@ -551,11 +610,75 @@ class RelateState:
         ]
         self.cands[i] = cands
         self.scores[i] = scores
-        self.kept[i] = [(score, j) for score, _, j in best]
-        self.dups[i] = dups
+        self.kept[i] = {j: score for score, _, j in best}
+        self.dups[i] = tuple(dups) if dups else ()
+
+    def _score_batch(self, ids: range, found: list[list[int]], scorer: PairScorer) -> None:
+        """_score for articles ``ids`` of a full relate (ids are positions), their candidates
+        ``found``: the same results, with the scores of all their pairs computed together."""
+        import numpy as np
+
+        pos, linked_of = self.pos, self.linked
+        cand_lists = []
+        for i in ids:
+            cands = found[i]
+            linked = linked_of.get(i)
+            if linked:
+                cands = list(dict.fromkeys(chain(cands, sorted(linked, key=pos.__getitem__))))
+            cand_lists.append(cands)
+        sizes = list(map(len, cand_lists))
+        second_list = list(chain.from_iterable(cand_lists))
+        first = np.repeat(np.arange(ids.start, ids.stop, dtype=np.int64), sizes)
+        second = np.array(second_list, np.int64)
+        flat = 1.0 - TIME_WEIGHT + TIME_WEIGHT * UNDATED_RECENCY
+        scored = scorer.scores(first, second, 1.0 - TIME_WEIGHT, TIME_WEIGHT, _DECAY, flat)
+        if scored is None:  # too large to pack: one at a time
+            self._derive_missing()
+            for i, cands in zip(ids, found[ids.start : ids.stop], strict=True):
+                self._score(i, None, cands)
+            return
+        score_arr, seconds, words = scored
+        hint = self._hint
+        scores = score_arr.tolist()
+        # Near-duplicates: close in time, titles of 3 words or more and alike.
+        titles = self.titles
+        close = np.flatnonzero(seconds <= _STORY_SECONDS).tolist()
+        dups_of: dict[int, list[int]] = {}
+        if close:
+            first_list = first.tolist()
+            a_t = list(map(titles.__getitem__, map(first_list.__getitem__, close)))
+            b_t = list(map(titles.__getitem__, map(second_list.__getitem__, close)))
+            size_a, size_b = list(map(len, a_t)), list(map(len, b_t))
+            both = list(map(len, map(and_, a_t, b_t)))
+            for k, sa, sb, shared in zip(close, size_a, size_b, both, strict=True):
+                if sa >= 3 and sb >= 3 and shared / (sa + sb - shared) >= STORY_TITLE_JACCARD:
+                    dups_of.setdefault(first_list[k], []).append(second_list[k])
+        keep = self.count + KEEP_EXTRA
+        at = 0
+        for i, cands, size in zip(ids, cand_lists, sizes, strict=True):
+            end = at + size
+            mine = scores[at:end]
+            linked = linked_of.get(i)
+            if linked:
+                for k, j in enumerate(cands):
+                    if j in linked:
+                        mine[k] += EXPLICIT_BONUS
+            # ids are positions in a full relate: -id ranks as -position
+            best = sorted(zip(mine, map(neg, cands), cands, strict=True), reverse=True)[:keep]
+            self.cands[i] = cands
+            self.scores[i] = mine
+            self.kept[i] = {j: score for score, _, j in best}
+            dups = dups_of.get(i)
+            self.dups[i] = tuple(dups) if dups else ()
+            if hint is not None:
+                hint[i] = words[at:end]
+            at = end
 
     def _pre_score(self, i: int, j: int) -> float:
         """The score without the bonuses, as _score computes it."""
+        for m in (i, j):
+            if self.ckeys[m] is None:
+                self._derive(m)
         common = self.ckeys[i] & self.ckeys[j]
         a, b = self.combined[i], self.combined[j]
         relevance = math.fsum(a[k] * b[k] for k in common) if common else 0.0
@@ -639,7 +762,7 @@ class RelateState:
             floor = math.floor
             # Kept best first, and rounding keeps the order: stop at the first total too
             # low to be shown or to tie with the last shown.
-            for score, j in self.kept[i]:
+            for j, score in self.kept[i].items():
                 # round(score, 4), which is slow, where no tie is near (as _round4)
                 y = score * 10000.0
                 d = y - (k := floor(y))
@@ -651,7 +774,7 @@ class RelateState:
                     break
                 final.append((-total, slug[j], j))
         else:
-            pre = {j: score for score, j in self.kept[i]}
+            pre = dict(self.kept[i])
             for j in [j for j in story if j != i][:MAX_SIBLINGS]:
                 if j not in pre:
                     pre[j] = self._pre_score(i, j)
@@ -676,11 +799,13 @@ class RelateState:
         topic_order = [
             t for _, t in sorted(zip(map(neg, topics_i.values()), topics_i, strict=True))
         ]
-        labels = self.topic_labels
+        labels, named = self.topic_labels, self._named
         topic_vec, term_vec, a = self.topic_vec, self.term_vec, self.term_vec[i]
-        a_keys, get_a = a.keys(), a.__getitem__
+        a_keys, get_a = frozenset(a), a.__getitem__  # a set made once, not once per edge
         times, time_a = self.time, self.time[i]
         fsum, new = math.fsum, _new_edge
+        hint = self._hint[i] if self._hint is not None else None
+        hinted = self.cands[i] if hint is not None else ()
         edges = []
         for neg_score, target, j in best:
             found = []
@@ -691,14 +816,24 @@ class RelateState:
             elif j in explicit and i in explicit[j]:
                 found.append("links to this article")
             if topic_order:
-                shared = list(filter(topic_vec[j].__contains__, topic_order))
+                shared = tuple(filter(topic_vec[j].__contains__, topic_order))
                 if shared:
-                    found.append("shared topics: " + ", ".join(map(labels.__getitem__, shared[:3])))
+                    # one string for each set of topics named: many edges share it
+                    reason = named.get(shared)
+                    if reason is None:
+                        reason = named[shared] = "shared topics: " + ", ".join(
+                            map(labels.__getitem__, shared[:3])
+                        )
+                    found.append(reason)
             b = term_vec[j]
-            common = a_keys & b.keys()
+            if hint is not None and j in hinted and hint[hinted.index(j)] < _NO_SIMILAR_WORDS:
+                # the hint is within far less than 1e-6 of the exact sum: no similar words
+                common: frozenset[str] = frozenset()
+            else:
+                common = a_keys.intersection(b)
             if common:
                 products = list(map(mul, map(get_a, common), map(b.__getitem__, common)))
-                if (fsum(products) if len(products) > 2 else sum(products)) >= 0.1:
+                if (fsum(products) if len(products) > 2 else sum(products)) >= SIMILAR_WORDS:
                     top = sorted(zip(map(neg, products), common, strict=True))[:3]
                     found.append("similar words: " + ", ".join([w[2:] for _, w in top]))
             time_b = times[j]
@@ -756,6 +891,7 @@ class RelateState:
         self.modified = bool(changed or removed) or ids != self.order
         if not self.modified:
             return self._graph(articles)
+        self._derive_missing()
         # Unusable until the update is through: an error half-way leaves no wrong state.
         self.format = 0
         postings, pos = self.postings, self.pos
@@ -865,7 +1001,9 @@ class RelateState:
         for i in dirty:
             kept_before = kept[i]
             self._score(i, events)
-            if kept[i] != kept_before or not events.isdisjoint(j for _, j in kept_before):
+            if list(kept[i].items()) != list(kept_before.items()) or not events.isdisjoint(
+                kept_before
+            ):
                 rescored.add(i)
         # Related lists to rank again: those of rescored articles, of articles whose links,
         # story or a story member changed, and of holders of a renamed topic.
@@ -879,6 +1017,7 @@ class RelateState:
         old_names = self.topic_names
         self.topic_names = _topic_names(articles)
         self.topic_labels = _labels(self.topic_names)
+        self._named = {}
         for t in old_names.keys() | self.topic_names.keys():
             if old_names.get(t) != self.topic_names.get(t):
                 rerank.update(postings.get("t:" + t, ()))
@@ -890,6 +1029,11 @@ class RelateState:
 
 
 _new_edge = object.__new__
+SIMILAR_WORDS = 0.1  # the sum of the shared words' products that names them as a reason
+# Shared words' products in the combined vectors are TEXT_WEIGHT times those of the word
+# vectors (each rounded): a hint this far below that cannot come from a sum reaching it.
+_NO_SIMILAR_WORDS = SIMILAR_WORDS * TEXT_WEIGHT * (1.0 - 1e-6)
+_SCORE_BATCH = 128  # articles whose pairs are scored together in a full relate
 
 
 _DERIVED = ("combined", "ckeys", "query")  # per id, from topic_vec and term_vec (_derive)

@@ -1,0 +1,232 @@
+"""Candidates of every article of a full relate at once, on numpy arrays.
+
+The same lists as ``RelateState._candidates`` gives one article at a time (the incremental
+path still uses that): for article i, the members of its query keys' posting lists (a list
+longer than ``window`` contributes only the members nearest i, ``window // 2`` on each side)
+are counted; the candidates are the members other than i ordered by count, highest first,
+ties by first appearance, the first ``limit`` of them. Counting with a dict per article is
+the slow part of relate on a large site (each article counts a few hundred list members);
+here all the members of a batch of articles are sorted once instead.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Sequence
+from itertools import chain
+
+import numpy as np
+import numpy.typing as npt
+
+# List members and articles counted at once: arrays of a few hundred kB stay in the CPU's
+# caches (with 2 ** 20 members a batch, counting is twice as slow, with 2 ** 22 four times);
+# and (article in batch, member id, place) stay packed in 63 bits up to 2 ** 25 articles.
+_BATCH_MEMBERS = 1 << 16
+_BATCH_ARTICLES = 1 << 16
+
+Ints = npt.NDArray[np.int64]
+Floats = npt.NDArray[np.float64]
+
+
+def all_candidates(
+    postings: dict[str, list[int]],
+    queries: Sequence[Sequence[str]],
+    window: int,
+    limit: int,
+    key_id: dict[str, int],
+) -> list[list[int]]:
+    """The candidates of articles 0..n-1 (``queries[i]``: article i's query keys), when ids
+    are positions in the index, so each posting list is sorted; ``key_id``: each key's
+    place in ``postings``."""
+    n = len(queries)
+    keys = postings.keys()
+    lengths = _ints(map(len, postings.values()), len(keys))
+    starts = np.zeros(len(keys) + 1, np.int64)
+    np.cumsum(lengths, out=starts[1:])
+    members = _ints(chain.from_iterable(postings.values()), int(starts[-1]))
+    # Each query slot: its article, its list, and the slice of the list it counts.
+    q_len = _ints(map(len, queries), n)
+    q_article = np.repeat(np.arange(n, dtype=np.int64), q_len)
+    q_key = _ints(map(key_id.__getitem__, chain.from_iterable(queries)), int(q_len.sum()))
+    size = lengths[q_key]
+    lo = starts[q_key]
+    hi = lo + size
+    long = np.flatnonzero(size > window)
+    if len(long):
+        # where the article sits in each long list: (list, id) pairs are sorted throughout
+        ordered = np.repeat(np.arange(len(keys), dtype=np.int64), lengths) * n + members
+        at = np.searchsorted(ordered, q_key[long] * n + q_article[long]) - lo[long]
+        half = window // 2
+        begin = lo[long] + np.maximum(0, at - half)
+        hi[long] = lo[long] + np.minimum(size[long], at + half + 1)
+        lo[long] = begin
+    counted = hi - lo
+    # Batches of whole articles, about _BATCH_MEMBERS list members each.
+    per_article = np.zeros(n + 1, np.int64)
+    np.cumsum(
+        np.bincount(q_article, weights=counted, minlength=n).astype(np.int64), out=per_article[1:]
+    )
+    slot_start = np.zeros(n + 1, np.int64)
+    np.cumsum(q_len, out=slot_start[1:])
+    result: list[list[int]] = []
+    first = 0
+    while first < n:
+        last = int(np.searchsorted(per_article, per_article[first] + _BATCH_MEMBERS, "right")) - 1
+        last = min(n, first + _BATCH_ARTICLES, max(last, first + 1))
+        s0, s1 = int(slot_start[first]), int(slot_start[last])
+        result.extend(
+            _batch(members, q_article[s0:s1], lo[s0:s1], counted[s0:s1], first, last, n, limit)
+        )
+        first = last
+    return result
+
+
+def _batch(
+    members: Ints,
+    article: Ints,
+    lo: Ints,
+    counted: Ints,
+    first: int,
+    last: int,
+    n: int,
+    limit: int,
+) -> list[list[int]]:
+    """Candidates of articles first..last-1 from their query slots (in article order)."""
+    total = int(counted.sum())
+    # every counted member, in the order the per-article count sees them
+    offset = np.zeros(len(counted), np.int64)
+    np.cumsum(counted[:-1], out=offset[1:])
+    seen = members[np.repeat(lo - offset, counted) + np.arange(total, dtype=np.int64)]
+    by = np.repeat(article - first, counted)  # articles numbered from the batch's first
+    keep = seen != by + first
+    seen, by = seen[keep], by[keep]
+    if not len(seen):
+        return [[] for _ in range(first, last)]
+    # Count each (article, member) pair and note where it first appears: one sort of
+    # pair and place packed in an integer (a plain sort, much faster than a stable one).
+    place_bits = max(1, len(seen)).bit_length()
+    packed = np.sort(((by * n + seen) << place_bits) | np.arange(len(seen), dtype=np.int64))
+    pair = packed >> place_bits
+    head = np.flatnonzero(np.concatenate(([True], pair[1:] != pair[:-1])))
+    count = np.diff(np.append(head, len(pair)))
+    first_seen = packed[head] & ((1 << place_bits) - 1)
+    u_by = by[first_seen]
+    # per article: highest count first, ties by first appearance (again one packed sort)
+    count_bits = int(count.max(initial=0)).bit_length()
+    rank = np.sort(
+        (((u_by << count_bits) | ((1 << count_bits) - 1 - count)) << place_bits) | first_seen
+    )
+    chosen_place = rank & ((1 << place_bits) - 1)
+    u_by, u_seen = by[chosen_place], seen[chosen_place]
+    group = np.searchsorted(u_by, np.arange(last - first + 1, dtype=np.int64))
+    within = np.arange(len(u_by), dtype=np.int64) - np.repeat(group[:-1], np.diff(group))
+    chosen = within < limit
+    picked = u_seen[chosen].tolist()
+    ends = np.minimum(np.diff(group), limit).cumsum().tolist()
+    out = []
+    start = 0
+    for end in ends:
+        out.append(picked[start:end])
+        start = end
+    return out
+
+
+def _ints(values: Iterable[int], count: int) -> Ints:
+    return np.fromiter(values, np.int64, count)
+
+
+class PairScorer:
+    """Scores of every candidate pair of a full relate, on numpy arrays, equal to
+    ``RelateState._score``'s to the last bit: each product and each sum of one or two products
+    is the same IEEE operation, longer sums go to math.fsum and recency to math.exp, as there."""
+
+    def __init__(
+        self,
+        topic_vec: Sequence[dict[str, float]],
+        term_vec: Sequence[dict[str, float]],
+        topic_scale: float,
+        term_scale: float,
+        key_id: dict[str, int],
+        times: Sequence[float | None],
+    ) -> None:
+        # Each article's combined vector (as RelateState._derive makes it): its topics scaled
+        # by topic_scale, then its words by term_scale.
+        n = len(topic_vec)
+        both = np.empty(2 * n, np.int64)  # topics, words, topics, words, ...
+        both[0::2], both[1::2] = _ints(map(len, topic_vec), n), _ints(map(len, term_vec), n)
+        self.row = np.zeros(n + 1, np.int64)
+        np.cumsum(both.reshape(n, 2).sum(axis=1), out=self.row[1:])
+        total = int(self.row[-1])
+        keys = chain.from_iterable(map(chain, topic_vec, term_vec))
+        self.keys = _ints(map(key_id.__getitem__, keys), total)
+        values = chain.from_iterable(
+            map(chain, map(dict.values, topic_vec), map(dict.values, term_vec))
+        )
+        scales = np.repeat(np.tile(np.array([topic_scale, term_scale]), n), both)
+        self.values = np.fromiter(values, np.float64, total) * scales
+        self.word = np.repeat(np.tile(np.array([0.0, 1.0]), n), both)  # 1.0: a word's entry
+        self.key_bits = max(1, len(key_id)).bit_length()
+        self.undated = np.array([t is None for t in times], bool)
+        self.time = np.array([0.0 if t is None else t for t in times], np.float64)
+
+    def scores(
+        self, first: Ints, second: Ints, base: float, weight: float, decay: float, flat: float
+    ) -> tuple[Floats, Floats, Floats] | None:
+        """Scores without bonuses of the pairs (first[k], second[k]), their seconds apart
+        (inf when one is undated), and about the sum of their shared words' products in the
+        combined vectors (rounded, not exact: only a hint); None when the pairs are too many
+        to pack in 63 bits."""
+        pairs = len(first)
+        row, keys, values = self.row, self.keys, self.values
+        # Both articles' entries for each pair, packed as (pair, key, place) and sorted:
+        # a key the two share comes twice, side by side.
+        size_a = row[first + 1] - row[first]
+        size_b = row[second + 1] - row[second]
+        sizes = np.empty(2 * pairs, np.int64)
+        sizes[0::2], sizes[1::2] = size_a, size_b
+        starts = np.empty(2 * pairs, np.int64)
+        starts[0::2], starts[1::2] = row[first], row[second]
+        total = int(sizes.sum())
+        offset = np.zeros(len(sizes), np.int64)
+        np.cumsum(sizes[:-1], out=offset[1:])
+        source = np.repeat(starts - offset, sizes) + np.arange(total, dtype=np.int64)
+        pair_of = np.repeat(np.arange(pairs, dtype=np.int64).repeat(2), sizes)
+        place_bits = max(1, total).bit_length()
+        low = self.key_bits + place_bits
+        if pairs.bit_length() + low > 63:
+            return None
+        packed = np.sort(
+            (((pair_of << self.key_bits) | keys[source]) << place_bits)
+            | np.arange(total, dtype=np.int64)
+        )
+        upper = packed >> place_bits
+        same = np.flatnonzero(upper[1:] == upper[:-1])
+        place = (1 << place_bits) - 1
+        left = source[packed[same] & place]
+        products = values[left] * values[source[packed[same + 1] & place]]
+        owner = packed[same] >> low  # products in pair order
+        relevance = np.zeros(pairs, np.float64)
+        count = np.bincount(owner, minlength=pairs)
+        at = np.zeros(pairs + 1, np.int64)
+        np.cumsum(count, out=at[1:])
+        one = np.flatnonzero(count == 1)
+        relevance[one] = products[at[one]]
+        two = np.flatnonzero(count == 2)
+        relevance[two] = products[at[two]] + products[at[two] + 1]
+        more = np.flatnonzero(count > 2)
+        if len(more):
+            listed = products.tolist()
+            fsum = math.fsum
+            relevance[more] = [
+                fsum(listed[s:e])
+                for s, e in zip(at[more].tolist(), at[more + 1].tolist(), strict=True)
+            ]
+        seconds: Floats = np.abs(self.time[first] - self.time[second])
+        recency = np.array(list(map(math.exp, (-seconds * decay).tolist())), np.float64)
+        factor = base + weight * recency
+        undated = self.undated[first] | self.undated[second]
+        if undated.any():
+            factor[undated] = flat
+            seconds[undated] = math.inf
+        words = np.bincount(owner, products * self.word[left], pairs).astype(np.float64)
+        return relevance * factor, seconds, words
