@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import email.utils
 import html
+import json
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
@@ -67,6 +68,7 @@ PRIVATE_FIELDS = frozenset({"secured"})
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b\u2028\u2029\ufeff]")
 # Some characters no URL may hold: whitespace, C0 controls and DEL.
+_PLAIN_FIELD = re.compile(r"[\w.\[\]-]+")  # a field name as problems show it: provider.name
 _BAD_URL_CHAR = re.compile(r"[\s\x00-\x1f\x7f]")
 # The usual URL, plainly fine: http(s), a host of letters, digits, dots and hyphens, then
 # printable ASCII with no backslash or bracket. Checked first, as urlsplit is slow.
@@ -80,8 +82,11 @@ class _Report:
     doc: SourceDoc
     problems: list[Problem] = field(default_factory=list)
 
-    def __call__(self, field_name: str, message: str, *, error: bool = False) -> None:
-        line = self.doc.line_of(field_name)
+    def __call__(
+        self, field_name: str, message: str, *, error: bool = False, at: str | None = None
+    ) -> None:
+        """``at``: the field whose line to give, when it is not ``field_name``."""
+        line = self.doc.line_of(field_name if at is None else at)
         self.problems.append(problem(self.doc.path, line, field_name, message, error=error))
 
 
@@ -92,7 +97,12 @@ def normalize(
     options = options or Options()
     report = _Report(doc)
     for name, first in doc.repeated:
-        report(name, f"is given more than once (first on line {first}); the last one is used")
+        said = f"is given more than once (first on line {first}); the last one is used"
+        if _PLAIN_FIELD.fullmatch(name):
+            report(name, said)
+        else:  # any YAML key can repeat: quoted, so the line keeps its "field: message" form
+            shown = json.dumps(_short(name), ensure_ascii=False)
+            report("frontmatter", f"key {shown} {said}", at=name)
     meta = doc.meta
     title = _title(meta.get("title"), report, max_title_chars)
     urls = {name: clean_url(meta.get(name), name, report) for name in URL_FIELDS if name in meta}

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import re
 from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
@@ -460,3 +462,20 @@ def test_a_field_given_twice_gets_a_warning_at_the_value_used() -> None:
     assert [str(p) for p in problems] == [
         "content/a.md:3: title: is given more than once (first on line 2); the last one is used"
     ]
+
+
+@pytest.mark.parametrize(
+    ("key", "shown"),
+    [("oics:", '"oics:"'), ("two words", '"two words"'), ('"', '"\\""'), ("a\nb", '"a\\nb"')],
+)
+def test_a_repeated_key_of_any_spelling_keeps_the_problem_line_form(key: str, shown: str) -> None:
+    # found by the fuzzer: a key with a colon broke the "path:line: field: message" form
+    text = f"---\ntitle: t\n{json.dumps(key)}: 1\n{json.dumps(key)}: 2\n---\n"
+    source = parse_source(text.encode(), Path("content/a.md"))
+    assert isinstance(source, SourceDoc)
+    _, problems = normalize(source, UTC_ZONE)
+    assert [str(p) for p in problems] == [
+        f"content/a.md:4: frontmatter: key {shown} is given more than once (first on line 3); "
+        "the last one is used"
+    ]
+    assert re.fullmatch(r"content/a\.md:[1-9]\d*: [^\s:][^:]*: \S.*", str(problems[0]))
