@@ -286,8 +286,7 @@ def build(
             index, config.related_count, old_relate, _key_of(digests)
         )
     with _timed(result, "plan"):
-        # Kept between builds of this process (serve): an unchanged article keeps its key.
-        key_of = _key_of(digests, cache.kept("article keys", "", dict) if cache else None)
+        key_of = _key_of(digests)
         # What planning made last time in this process (serve), reused where unchanged.
         memo = cache.kept("page keys", fingerprint, render.KeyMemo) if cache else None
         # graph.json's fragments of the last build of this process (serve), reused if unchanged.
@@ -367,32 +366,18 @@ def _fingerprint(config: SiteConfig, dirs: list[Path]) -> str:
     return parse_fingerprint((repr(config), [str(d) for d in dirs], templates_hash(dirs)))
 
 
-def _key_of(
-    digests: dict[str, str], kept: dict[Slug, tuple[Article, str, str]] | None = None
-) -> Callable[[Article], str]:
+def _key_of(digests: dict[str, str]) -> Callable[[Article], str]:
     """An article's key: its file's bytes decide everything normalize made of it; the index
-    may then change its slug (equal titles) and its topics' display names (merged).
-    ``kept``: slug -> the article, its file's hash and its key, of the last build of this
-    process; a key is reused for the very same article object with the same hash."""
+    may then change its slug (equal titles) and its topics' display names (merged)."""
 
     made: dict[Slug, str] = {}  # asked for once per page that shows the article
-    old = dict(kept) if kept is not None else {}
-    if kept is not None:
-        kept.clear()  # holds what this build asks for: deleted articles go
 
     def key_of(article: Article) -> str:
         found = made.get(article.slug)
         if found is None:
-            digest = digests[str(article.source)]
-            hit = old.get(article.slug)
-            if hit is not None and hit[0] is article and hit[1] == digest:
-                found = hit[2]
-            else:
-                topics = "\x1e".join(t.name for t in article.topics)
-                found = f"{digest}\x1f{article.slug}\x1f{topics}"
+            topics = "\x1e".join(t.name for t in article.topics)
+            found = f"{digests[str(article.source)]}\x1f{article.slug}\x1f{topics}"
             made[article.slug] = found
-            if kept is not None:
-                kept[article.slug] = (article, digest, found)
         return found
 
     return key_of

@@ -90,17 +90,9 @@ def page_key(fingerprint: str, deps: Sequence[str]) -> str:
 def dependency_versions() -> str:
     """Installed versions of the libraries that shape the output, from their dist-info
     folder names (reading package metadata or importing them would cost far more)."""
-    found = []
-    for entry in sys.path:
-        try:
-            names = os.listdir(entry or ".")
-        except OSError:
-            continue
-        for name in names:
-            if name.endswith(".dist-info"):
-                project = name[: -len(".dist-info")].rsplit("-", 1)[0]
-                if project.lower().replace("-", "_").replace(".", "_") in _OUTPUT_DEPENDENCIES:
-                    found.append(name)
+    from sitegen.nochange import dist_infos  # stdlib only: cheap to import
+
+    found = [name for entry in sys.path for name in dist_infos(entry, _OUTPUT_DEPENDENCIES)]
     return ",".join(sorted(found))
 
 
