@@ -66,7 +66,11 @@ URL_FIELDS = ("originalUrl", "webUrl", "ampWebUrl", "cdnAmpWebUrl")
 # Never shown and never written anywhere: dropped here so no later stage can leak it.
 PRIVATE_FIELDS = frozenset({"secured"})
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b\u2028\u2029\ufeff]")
+# Bidi embeddings, overrides and isolates too: one left open in a title would reorder the
+# text after it wherever the title is shown inline (a listing, a feed, the window title).
+_CONTROL = re.compile(
+    r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff]"
+)
 # Some characters no URL may hold: whitespace, C0 controls and DEL.
 _PLAIN_FIELD = re.compile(r"[\w.\[\]-]+")  # a field name as problems show it: provider.name
 _BAD_URL_CHAR = re.compile(r"[\s\x00-\x1f\x7f]")

@@ -65,6 +65,13 @@ def test_title_whitespace_is_collapsed() -> None:
     assert ok(title="  Many \n\t spaces\u200b here  ").title == "Many spaces here"
 
 
+def test_bidi_controls_are_dropped_from_text_but_marks_stay() -> None:
+    # An override left open would reorder whatever follows the title where it is shown inline.
+    article = ok(title="\u0627\u0644\u0630\u0643\u0627\u0621 \u202eevil\u2066 x\u2069\u200f")
+    assert article.title == "\u0627\u0644\u0630\u0643\u0627\u0621 evil x\u200f"
+    assert ok(excerpt="a\u202ab\u202c").excerpt == "ab"
+
+
 def test_number_title_is_text() -> None:
     assert ok(title=2020).title == "2020"
 
