@@ -73,6 +73,7 @@ _CONTROL = re.compile(
 )
 # Some characters no URL may hold: whitespace, C0 controls and DEL.
 _PLAIN_FIELD = re.compile(r"[\w.\[\]-]+")  # a field name as problems show it: provider.name
+_HOST_NAME = re.compile(r"(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z0-9-]{2,63}")
 _BAD_URL_CHAR = re.compile(r"[\s\x00-\x1f\x7f]")
 # The usual URL, plainly fine: http(s), a host of letters, digits, dots and hyphens, then
 # printable ASCII with no backslash or bracket. Checked first, as urlsplit is slow.
@@ -338,13 +339,29 @@ def _provider(value: Any, name: str, report: _Report) -> Provider | None:
         report(name, f"must be a mapping with name and domain, not {_kind(value)}; ignored")
         return None
     pname = clean_text(value.get("name"), f"{name}.name", report)
-    domain = clean_text(value.get("domain"), f"{name}.domain", report).lower()
-    domain = domain.removeprefix("www.") if " " not in domain else ""
+    domain = _domain(clean_text(value.get("domain"), f"{name}.domain", report), name, report)
     if not (pname or domain):
         report(name, "has neither a name nor a domain; ignored")
         return None
     shown = pname or domain
     return Provider(shown, domain, slugify(shown))
+
+
+def _domain(text: str, name: str, report: _Report) -> str:
+    """A provider's host name. Feeds write "govtech.com", "www.GovTech.com" or a whole URL;
+    anything that is no host name is dropped, as it becomes a link in feeds."""
+    if not text:
+        return ""
+    try:
+        host = (urlsplit(text).hostname or "") if "://" in text else text.split("/", 1)[0]
+        host = host.lower().rstrip(".").removeprefix("www.")
+        ascii_host = host.encode("idna").decode("ascii")
+    except (ValueError, UnicodeError):  # a broken URL, or a label idna cannot encode
+        host = ascii_host = ""
+    if not _HOST_NAME.fullmatch(ascii_host):
+        report(f"{name}.domain", f"{_describe(text)} is not a domain name; ignored")
+        return ""
+    return host
 
 
 def _topics(value: Any, report: _Report, limit: int = MAX_TOPICS) -> tuple[Topic, ...]:

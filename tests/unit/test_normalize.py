@@ -254,6 +254,30 @@ def test_provider_mapping() -> None:
     )
 
 
+@pytest.mark.parametrize(
+    ("domain", "expected"),
+    [
+        ("https://www.GovTech.com/news/", "govtech.com"),
+        ("techxplore.com/path", "techxplore.com"),
+        ("bücher.de", "bücher.de"),
+        ("News.BBC.co.uk.", "news.bbc.co.uk"),
+    ],
+)
+def test_provider_domain_is_a_host_name(domain: str, expected: str) -> None:
+    p = ok(provider={"name": "P", "domain": domain}).provider
+    assert p is not None and p.domain == expected
+
+
+@pytest.mark.parametrize(
+    "domain", ["javascript:alert(1)", "two words.com", "http://[::1", "-bad-.com", "nodot", "a..b"]
+)
+def test_provider_domain_that_is_no_host_name_is_dropped(domain: str) -> None:
+    article, problems = warned(provider={"name": "P", "domain": domain})
+    assert article.provider is not None
+    assert (article.provider.name, article.provider.domain) == ("P", "")
+    assert problems == [f"provider.domain: {json.dumps(domain)} is not a domain name; ignored"]
+
+
 def test_provider_string_is_its_name() -> None:
     p = ok(provider="techxplore.com").provider
     assert p is not None
