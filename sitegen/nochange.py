@@ -54,7 +54,10 @@ if TYPE_CHECKING:  # (typing costs more to import than this whole check)
 # Keep in step with sitegen.load.RACY_NS (not imported from there: load imports far more).
 RACY_NS = 2_000_000_000
 CACHE_DIR = ".sitegen-cache"
-_MAGIC = b"sitegen-nochange 1 "
+_MAGIC = b"sitegen-nochange 2 "
+# The sitegen that runs: a record made by another copy of it (another checkout or virtual
+# environment building the same folder) watched that copy's code and templates, not this one's.
+_RUNNING = os.path.dirname(os.path.abspath(__file__))
 MANIFEST = ".sitegen-manifest.json"  # as in sitegen.write
 _OWN_NOT_ALLOWED = (".sitegen-journal.json", ".sitegen-staging")  # a build was interrupted
 
@@ -265,7 +268,7 @@ def _read(path: str) -> dict[str, Any] | None:
 
 def _check_inputs(record: dict[str, Any], cwd: str) -> None:
     """The settings, sitegen's code, the templates and the libraries are the same."""
-    if os.environ.get("SOURCE_DATE_EPOCH") != record["epoch"]:
+    if os.environ.get("SOURCE_DATE_EPOCH") != record["epoch"] or record["running"] != _RUNNING:
         raise _Changed
     if _settings(cwd, record["key"]) != record["settings"]:
         raise _Changed
@@ -556,6 +559,7 @@ def save(watch: Watch, result: BuildResult, config: SiteConfig) -> None:
         "cwd": cwd,
         "made": watch.made,
         "epoch": watch.epoch,
+        "running": _RUNNING,
         "settings": watch.settings,
         "links": watch.links,
         "watched": watch.watched,

@@ -351,3 +351,13 @@ def test_the_check_imports_nothing_it_can_do_without(site: Site, cli: Cli) -> No
         [sys.executable, "-c", code], cwd=site.root, capture_output=True, text=True, check=True
     )
     assert done.stdout.splitlines()[-1] == "['sitegen', 'sitegen.__main__', 'sitegen.nochange'] 0"
+
+
+def test_another_copy_of_sitegen_builds(
+    site: Site, cli: Cli, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    # Another checkout or environment building the same folder: the record watched the code
+    # and templates of the copy that made it, so it proves nothing about this one.
+    monkeypatch.setattr(nochange, "_RUNNING", str(tmp_path / "other" / "sitegen"))
+    assert cli.built()
+    assert not cli.built()  # the new record names the copy that made it
