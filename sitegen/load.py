@@ -46,9 +46,16 @@ def _loader() -> type:
             except (ValueError, OverflowError):
                 return self.construct_scalar(node)
 
+        def construct_yaml_bool(self, node: yaml.ScalarNode) -> Any:
+            # YAML 1.2's booleans: only true and false. YAML 1.1 also reads yes, no, on and
+            # off, which would turn a headline "No" into a boolean and lose the file.
+            text = self.construct_scalar(node)
+            return text.lower() == "true" if text.lower() in ("true", "false") else text
+
     _DigestLoader.add_constructor(
         "tag:yaml.org,2002:timestamp", _DigestLoader.construct_yaml_timestamp
     )
+    _DigestLoader.add_constructor("tag:yaml.org,2002:bool", _DigestLoader.construct_yaml_bool)
     return _DigestLoader
 
 

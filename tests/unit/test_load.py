@@ -199,3 +199,9 @@ def test_a_key_given_twice_is_noted_and_its_line_is_the_one_yaml_keeps() -> None
 
 def test_distinct_keys_are_not_repeats() -> None:
     assert doc(SEED).repeated == ()
+
+
+def test_only_true_and_false_are_booleans() -> None:
+    # YAML 1.2 rules: a headline "No" or "On" stays text (YAML 1.1 made it a boolean).
+    meta = doc("---\ntitle: No\nkind: on\npublished: False\ndraft: TRUE\nx: yes\n---\n").meta
+    assert meta == {"title": "No", "kind": "on", "published": False, "draft": True, "x": "yes"}
