@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Iterator
+from contextlib import suppress
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -119,17 +120,25 @@ def read_source(path: Path, shown: Path, max_bytes: int) -> bytes | Problem:
 
 def parse_source(raw: bytes, shown: Path) -> SourceDoc | Problem:
     """Split bytes into frontmatter and body and parse the YAML, keeping each key's line."""
+    not_utf8 = None
     try:
-        text = raw.decode("utf-8-sig")
+        text = _decode(raw)
     except UnicodeDecodeError as exc:
         line = raw.count(b"\n", 0, exc.start) + 1
-        return problem(
-            shown,
-            line,
-            "file",
-            f"is not UTF-8 (byte 0x{raw[exc.start]:02x}); save it as UTF-8",
-            error=True,
-        )
+        try:
+            # Old feed tools write Windows-1252 (Latin-1 with curly quotes): read it as such,
+            # as browsers do, and say so, rather than lose the digest. Bytes that encoding
+            # leaves undefined (all but certain in anything binary) still stop the file.
+            text = raw.decode("cp1252")
+            not_utf8 = (line, raw[exc.start])
+        except UnicodeDecodeError:
+            return problem(
+                shown,
+                line,
+                "file",
+                f"is not UTF-8 (byte 0x{raw[exc.start]:02x}); save it as UTF-8",
+                error=True,
+            )
     if "\x00" in text:
         line = text.count("\n", 0, text.index("\x00")) + 1
         return problem(shown, line, "file", "contains a NUL character; skipped", error=True)
@@ -189,7 +198,16 @@ def parse_source(raw: bytes, shown: Path) -> SourceDoc | Problem:
         first_line=start,
         body_line=body_line,
         repeated=tuple((name, offset + line) for name, line in repeated),
+        not_utf8=not_utf8,
     )
+
+
+def _decode(raw: bytes) -> str:
+    """UTF-8 (a byte order mark is dropped), or UTF-16 when a byte order mark says so."""
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        with suppress(UnicodeDecodeError):
+            return raw.decode("utf-16")
+    return raw.decode("utf-8-sig")
 
 
 def _parse_yaml(text: str) -> tuple[Any, dict[str, int], list[tuple[str, int]], int]:

@@ -28,6 +28,9 @@ class SourceDoc:
     body_line: int = 1  # line where the body starts, for problems found in it
     # Fields given more than once, as (name, line of the first); YAML keeps the last value.
     repeated: tuple[tuple[str, int], ...] = ()
+    # A file that is not UTF-8 but reads as Windows-1252: (line, value) of its first byte
+    # that is not UTF-8, so the problem can name it.
+    not_utf8: tuple[int, int] | None = None
 
     def line_of(self, field_name: str) -> int:
         """The line of a field, falling back to its parent field, then the frontmatter start."""

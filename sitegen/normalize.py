@@ -101,6 +101,16 @@ def normalize(
     """A SourceDoc as an Article (None when its title is unusable) and what was wrong with it."""
     options = options or Options()
     report = _Report(doc)
+    if doc.not_utf8 is not None:
+        line, byte = doc.not_utf8
+        report.problems.append(
+            problem(
+                doc.path,
+                line,
+                "file",
+                f"is not UTF-8 (byte 0x{byte:02x}); read as Windows-1252: save it as UTF-8",
+            )
+        )
     for name, first in doc.repeated:
         said = f"is given more than once (first on line {first}); the last one is used"
         if _PLAIN_FIELD.fullmatch(name):

@@ -15,7 +15,7 @@ EXPECTED = [
     if line and not line.startswith("#")
 ]
 # Files whose problem is fatal are skipped; the others lose one field and still build.
-FATAL = (": file: ", ": frontmatter: ", "the file was skipped")
+FATAL = ("); save it as UTF-8", ": file: contains", ": frontmatter: ", "the file was skipped")
 SKIPPED = {line.split(":")[0] for line in EXPECTED if any(f in line for f in FATAL)}
 
 

@@ -116,9 +116,24 @@ def test_crlf_line_endings_are_read_like_lf() -> None:
     assert d.body.lstrip("\n") == "Body\n"
 
 
-def test_non_utf8_file_is_refused_with_the_line_of_the_bad_byte() -> None:
-    raw = b"---\ntitle: ok\nexcerpt: caf" + b"\xe9\n---\n"
+def test_windows_1252_file_is_read_and_the_first_bad_byte_kept_for_its_problem() -> None:
+    d = doc(b"---\ntitle: ok\nexcerpt: caf\xe9 \x93quoted\x94\n---\n")
+    assert d.meta["excerpt"] == "café “quoted”"
+    assert d.not_utf8 == (3, 0xE9)
+    assert doc(b"---\ntitle: ok\n---\n").not_utf8 is None
+
+
+def test_file_that_is_neither_utf8_nor_windows_1252_is_refused_at_its_bad_byte() -> None:
+    raw = b"---\ntitle: ok\nexcerpt: caf" + b"\xe9\x81\n---\n"
     assert failure(raw) == "content/a.md:3: file: is not UTF-8 (byte 0xe9); save it as UTF-8"
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-be", "utf-16-le"])
+def test_utf16_with_a_byte_order_mark_is_read(encoding: str) -> None:
+    text = "---\ntitle: Łódź\n---\nBody\n"
+    raw = ("\ufeff" + text).encode(encoding) if encoding != "utf-16" else text.encode(encoding)
+    d = doc(raw)
+    assert (d.meta, d.body.strip(), d.not_utf8) == ({"title": "Łódź"}, "Body", None)
 
 
 def test_nul_character_is_refused() -> None:
