@@ -8,9 +8,12 @@ cd "$(dirname "$0")/.."
 tools="${TMPDIR:-/tmp}/sitegen-lighthouse"
 reports="${1:-${TMPDIR:-/tmp}/sitegen-lighthouse-reports}"
 export CHROME_PATH="${CHROME_PATH:-/usr/bin/chromium}"
-# LH_CPU_SLOWDOWN: Lighthouse's CPU throttling (default 4 for mobile, 1 for desktop; calibrated
-# for a host with a benchmark index of about 1000 or more, printed with the scores: lower it on
-# a slow or busy host). LH_FLAGS: more flags, e.g. LH_FLAGS=--preset=desktop.
+# LH_CPU_SLOWDOWN: Lighthouse's CPU throttling (default 4 for mobile, 1 for desktop). The x4
+# default emulates the phone of Lighthouse's mobile preset (a Moto G Power 2022, benchmark
+# index 264 in Chrome DevTools' CPU calibration) only on a host with an index of about 1000;
+# each host's index is printed with its scores. LH_CPU_SLOWDOWN=calibrate runs each page again
+# with the multiplier DevTools' calibration would choose: host index / 264 (between 1 and 4).
+# LH_FLAGS: more flags, e.g. LH_FLAGS=--preset=desktop.
 LH_FLAGS="${LH_FLAGS:-}"
 
 if [ ! -x "$tools/node_modules/.bin/lighthouse" ]; then
@@ -58,19 +61,30 @@ sleep 1
 
 article="$(cd "$site/out" && ls -d articles/*/ | head -n 1)"
 mkdir -p "$reports"
-for page in "" "$article"; do
-  name="${page:-home}"; name="${name//\//_}"
-  "$tools/node_modules/.bin/lighthouse" "http://127.0.0.1:$port/$page" --quiet \
+run() {  # run PAGE NAME [MULTIPLIER]
+  "$tools/node_modules/.bin/lighthouse" "http://127.0.0.1:$port/$1" --quiet \
     --chrome-flags="--headless=new --no-sandbox --disable-gpu --disable-background-networking" \
-    ${LH_CPU_SLOWDOWN:+--throttling.cpuSlowdownMultiplier="$LH_CPU_SLOWDOWN"} $LH_FLAGS \
+    ${3:+--throttling.cpuSlowdownMultiplier="$3"} $LH_FLAGS \
     --only-categories=performance,accessibility,best-practices,seo \
-    --output=json --output-path="$reports/$name.json" >/dev/null
-  python3 - "$reports/$name.json" "/$page" <<'PY'
+    --output=json --output-path="$reports/$2.json" >/dev/null
+  python3 - "$reports/$2.json" "/$1" <<'PY'
 import json, sys
 report = json.load(open(sys.argv[1]))
 scores = {k: round(v["score"] * 100) for k, v in report["categories"].items()}
 failed = [a["id"] for a in report["audits"].values()
           if a.get("score") is not None and a["score"] < 0.9 and a.get("scoreDisplayMode") in ("binary", "numeric", "metricSavings")]
-print(sys.argv[2], f"(host benchmark index {report['environment']['benchmarkIndex']:.0f})", " ".join(f"{k}={v}" for k, v in scores.items()), "below 0.9:", ", ".join(failed) or "none")
+cpu = report["configSettings"]["throttling"]["cpuSlowdownMultiplier"]
+print(sys.argv[2], f"(host benchmark index {report['environment']['benchmarkIndex']:.0f}, CPU x{cpu:g})", " ".join(f"{k}={v}" for k, v in scores.items()), "below 0.9:", ", ".join(failed) or "none")
 PY
+}
+
+for page in "" "$article"; do
+  name="${page:-home}"; name="${name//\//_}"
+  if [ "${LH_CPU_SLOWDOWN:-}" = calibrate ]; then
+    run "$page" "$name"
+    multiplier="$(python3 -c 'import json, sys; i = json.load(open(sys.argv[1]))["environment"]["benchmarkIndex"]; print(round(min(4.0, max(1.0, i / 264)), 2))' "$reports/$name.json")"
+    run "$page" "$name-calibrated" "$multiplier"
+  else
+    run "$page" "$name" "${LH_CPU_SLOWDOWN:-}"
+  fi
 done
