@@ -9,6 +9,9 @@ Safety rules:
   naming every move is committed with one atomic rename, then the moves are made. A build
   killed before the commit leaves the old output as it was; one killed after it is rolled
   forward by the next run. Either way the site is never left half old, half new.
+- A file bound for a folder the output does not have yet is staged in a copy of its folder
+  tree, and that tree's top folder is moved in one rename: a first build makes 12,000
+  folders once (in the staging) and renames a few, not each file.
 """
 
 from __future__ import annotations
@@ -32,6 +35,8 @@ from sitegen.slugs import RESERVED_NAMES, name_problem
 MANIFEST = ".sitegen-manifest.json"
 JOURNAL = ".sitegen-journal.json"
 STAGING = ".sitegen-staging"
+# In the staging folder: new folder trees, each moved into the output in one rename.
+_TREE = "tree"
 # Everything sitegen keeps in the output folder besides the site: never a page's name.
 _OWN_FILES = {MANIFEST, JOURNAL, STAGING, MANIFEST + ".tmp", JOURNAL + ".tmp"}
 # Hidden names a site may publish (theme or build files only: slugs never start with a dot).
@@ -191,7 +196,10 @@ class StagedOutput:
         self._done = False
         self._new: dict[str, str] = {}
         self._seen: set[str] = set()
-        self._staged: list[tuple[str, str]] = []
+        self._staged: list[tuple[str, str]] = []  # (name in the staging, path)
+        self._tree: set[str] = set()  # paths staged in the staging's tree
+        self._tops: dict[str, None] = {}  # the tree's top folders, each one move
+        self._tree_folders: set[str] = set()  # folders made in the staging's tree
         self._old: dict[str, str] = {}
 
     def __enter__(self) -> StagedOutput:
@@ -208,6 +216,7 @@ class StagedOutput:
             self._abort()
             raise
         self._stage_dir = str(self._staging)
+        self._tree_dir = f"{self._stage_dir}/{_TREE}"
         self._blocked = _Blocked(output)
         for path, digest in self.kept.items():
             if self._old.get(path) == digest:
@@ -220,10 +229,14 @@ class StagedOutput:
         if not self._done:
             self._abort()
 
-    def add(self, files: Iterable[OutputFile]) -> None:
-        """Stage the changed ones of ``files``; a path seen before keeps its first file."""
+    def add(self, files: Iterable[OutputFile], digests: Iterable[str] | None = None) -> None:
+        """Stage the changed ones of ``files``; a path seen before keeps its first file.
+        ``digests``: each file's ``digest``, when the caller has them already (render
+        workers make them, sparing this process the hashing)."""
         old, new, report = self._old, self._new, self.report
+        hashes = iter(digests) if digests is not None else None
         for f in files:
+            digest = next(hashes) if hashes is not None else _digest(f.data)
             why = path_problem(f.path)
             if why:
                 raise OutputError(f"{f.source}: refusing to write {f.path[:200]!r}: it {why}")
@@ -231,10 +244,9 @@ class StagedOutput:
             if key in self._seen:
                 continue  # a collision, reported by find_collisions
             self._seen.add(key)
-            digest = _digest(f.data)
             self.made[f.path] = (digest, len(f.data))
             self.bytes += len(f.data)
-            why, is_file = self._blocked.why(f.path, owned=f.path in old)
+            why, is_file, top = self._blocked.why(f.path, owned=f.path in old)
             if why:
                 report.problems.append(
                     problem(
@@ -251,18 +263,35 @@ class StagedOutput:
             if is_file and old.get(f.path) == digest:
                 report.unchanged += 1
                 continue
-            name = str(len(self._staged))
-            _write_new(f"{self._stage_dir}/{name}", f.data)
-            self._staged.append((name, f.path))
+            if top:
+                self._stage_folder(f.path.rpartition("/")[0])
+                _write_new(f"{self._tree_dir}/{f.path}", f.data)
+                self._tree.add(f.path)
+                self._tops[top] = None
+            else:
+                name = str(len(self._staged))
+                _write_new(f"{self._stage_dir}/{name}", f.data)
+                self._staged.append((name, f.path))
             report.written.append(f.path)
+
+    def _stage_folder(self, folder: str) -> None:
+        """Make ``folder`` (and its parents) in the staging's tree, once."""
+        if folder in self._tree_folders:
+            return
+        if folder:
+            self._stage_folder(folder.rpartition("/")[0])
+        os.mkdir(f"{self._tree_dir}/{folder}" if folder else self._tree_dir)
+        self._tree_folders.add(folder)
 
     def site_files(self) -> Iterator[OutputFile]:
         """Every file of the new site so far, read back one at a time (for the search index):
         the staged ones from the staging folder, the unchanged ones from the output."""
-        staged = {path: name for name, path in self._staged}
+        staged = {path: f"{self._stage_dir}/{name}" for name, path in self._staged}
         for path in self._new:
-            name = staged.get(path)
-            where = f"{self._stage_dir}/{name}" if name is not None else f"{self.output}/{path}"
+            where = staged.get(path)
+            if where is None:
+                root = self._tree_dir if path in self._tree else self.output
+                where = f"{root}/{path}"
             with open(where, "rb") as f:
                 yield OutputFile(OutputPath(path), f.read(), "output")
 
@@ -272,9 +301,15 @@ class StagedOutput:
         try:
             deletes = _stale(output, self._old, self._new, report)
             report.digests = self._new
-            changed = bool(self._staged or deletes or self._old != self._new)
+            changed = bool(self._staged or self._tops or deletes or self._old != self._new)
             if changed:
-                _commit(output, {"moves": self._staged, "deletes": deletes, "manifest": self._new})
+                journal = {
+                    "moves": self._staged,
+                    "folders": list(self._tops),
+                    "deletes": deletes,
+                    "manifest": self._new,
+                }
+                _commit(output, journal)
         except BaseException:
             self._abort()
             raise
@@ -304,6 +339,11 @@ def _write_new(path: str, data: bytes) -> None:
         os.close(fd)
 
 
+def digest(data: bytes) -> str:
+    """The manifest's hash of a file's bytes."""
+    return _digest(data)
+
+
 def _digest(data: bytes) -> str:
     return hashlib.blake2b(data, digest_size=16).hexdigest()
 
@@ -311,36 +351,46 @@ def _digest(data: bytes) -> str:
 class _Blocked:
     """Finds what stands in the way of writing a path: a file sitegen did not write, or a
     folder on the way that is a file or a link (which could lead outside the output).
-    One ``lstat`` per file and per folder: a build checks every file of the site."""
+    One ``lstat`` per file and per folder, none below a folder that is not there: a build
+    checks every file of the site."""
 
     def __init__(self, output: Path) -> None:
         self.root = str(output)
         self.folders: dict[str, str] = {}  # folder -> why it cannot be written into
+        self.absent: set[str] = set()  # folders not in the output
 
-    def why(self, rel: str, *, owned: bool) -> tuple[str, bool]:
-        """Why ``rel`` cannot be written ("" when it can), and whether a file is there."""
+    def why(self, rel: str, *, owned: bool) -> tuple[str, bool, str]:
+        """Why ``rel`` cannot be written ("" when it can), whether a file is there, and the
+        outermost folder on its way that the output does not have ("" if none)."""
         end = rel.find("/")
         while end != -1:
             folder = rel[:end]
+            if folder in self.absent:
+                return "", False, folder  # nothing can be in the way below it
             why = self.folders.get(folder)
             if why is None:
                 why = self.folders[folder] = self._folder_problem(folder)
+                if folder in self.absent:
+                    return "", False, folder
             if why:
-                return why, False
+                return why, False, ""
             end = rel.find("/", end + 1)
         mode = _lstat_mode(f"{self.root}/{rel}")
         if mode is None:
-            return "", False
+            return "", False, ""
         if not stat.S_ISREG(mode):
-            return "is a folder or a link, not a file sitegen wrote", False
+            return "is a folder or a link, not a file sitegen wrote", False, ""
         if not owned:
-            return "was not made by sitegen", True
-        return "", True
+            return "was not made by sitegen", True, ""
+        return "", True, ""
 
     def _folder_problem(self, folder: str) -> str:
         mode = _lstat_mode(f"{self.root}/{folder}")
         name = folder.rpartition("/")[2]
-        if mode is None or stat.S_ISDIR(mode):
+        if mode is None:
+            self.absent.add(folder)
+            return ""
+        if stat.S_ISDIR(mode):
             return ""
         if stat.S_ISLNK(mode):
             return f"{name}/ is a link to elsewhere"
@@ -395,7 +445,7 @@ def recover(output: Path) -> list[Problem]:
     if not journal_path.is_file():
         (output / (JOURNAL + ".tmp")).unlink(missing_ok=True)
         return []
-    moves, deletes, manifest = _read_journal(journal_path)
+    moves, folders, deletes, manifest = _read_journal(journal_path)
     problems: list[Problem] = []
     # Deletes first: a stale file may stand where a new page needs a folder.
     for rel in deletes:
@@ -409,22 +459,65 @@ def recover(output: Path) -> list[Problem]:
     staging = f"{output}/{STAGING}"
     made: set[str] = set()  # folders known to be there
     for name, rel in moves:
-        source, target = f"{staging}/{name}", output / rel
-        try:
-            _move(source, str(target), made)
-        except FileNotFoundError:
-            # Moved already (by the run that was killed), or gone: keep the file in place
-            # only if it is the one the journal names.
-            try:
-                if not target.is_file() or _digest(target.read_bytes()) != manifest.get(rel):
-                    raise FileNotFoundError(f"the staged copy of {rel} is gone") from None
-            except OSError as exc:
-                _keep_owned(target, rel, manifest, problems, exc)
-        except OSError as exc:
-            _keep_owned(target, rel, manifest, problems, exc)
+        _place(f"{staging}/{name}", output, rel, manifest, problems, made)
+    for rel in folders:
+        _place_folder(f"{staging}/{_TREE}", output, rel, manifest, problems, made)
     _write_manifest(output, manifest)
     journal_path.unlink()
     return problems
+
+
+def _place(
+    source: str,
+    output: Path,
+    rel: str,
+    manifest: dict[str, str],
+    problems: list[Problem],
+    made: set[str],
+) -> None:
+    """Move one staged file to ``rel``; what cannot be done is a problem."""
+    target = f"{output}/{rel}"
+    try:
+        _move(source, target, made)
+    except FileNotFoundError:
+        # Moved already (by the run that was killed), or gone: keep the file in place
+        # only if it is the one the journal names.
+        try:
+            if not os.path.isfile(target) or _digest(_read(target)) != manifest.get(rel):
+                raise FileNotFoundError(f"the staged copy of {rel} is gone") from None
+        except OSError as exc:
+            _keep_owned(Path(target), rel, manifest, problems, exc)
+    except OSError as exc:
+        _keep_owned(Path(target), rel, manifest, problems, exc)
+
+
+def _place_folder(
+    tree: str,
+    output: Path,
+    rel: str,
+    manifest: dict[str, str],
+    problems: list[Problem],
+    made: set[str],
+) -> None:
+    """Move a staged folder tree to ``rel`` in one rename; when that cannot be done (say a
+    folder is there now), its files one by one."""
+    source, target = f"{tree}/{rel}", f"{output}/{rel}"
+    try:
+        _move(source, target, made)
+        return
+    except FileNotFoundError:
+        if not os.path.lexists(source) and os.path.isdir(target):
+            return  # moved by the run that was killed (a rename moves all or nothing)
+    except OSError:
+        pass
+    below = [p for p in manifest if p.startswith(f"{rel}/")]
+    for path in below:
+        _place(f"{tree}/{path}", output, path, manifest, problems, made)
+
+
+def _read(path: str) -> bytes:
+    with open(path, "rb") as f:
+        return f.read()
 
 
 def _move(source: str, target: str, made: set[str]) -> None:
@@ -451,10 +544,13 @@ def _keep_owned(
     problems.append(problem(target, 1, "output", f"could not be written ({exc})"))
 
 
-def _read_journal(path: Path) -> tuple[list[tuple[str, str]], list[str], dict[str, str]]:
+def _read_journal(
+    path: Path,
+) -> tuple[list[tuple[str, str]], list[str], list[str], dict[str, str]]:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
         moves = [(str(name), str(rel)) for name, rel in data["moves"]]
+        folders = [str(rel) for rel in data.get("folders", [])]
         deletes = [str(rel) for rel in data["deletes"]]
         manifest = {str(k): str(v) for k, v in data["manifest"].items()}
     except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
@@ -462,11 +558,11 @@ def _read_journal(path: Path) -> tuple[list[tuple[str, str]], list[str], dict[st
             f"{path}: the journal of an interrupted build cannot be read ({exc}); "
             "delete it and rebuild"
         ) from exc
-    names = [rel for _, rel in moves] + deletes + list(manifest)
+    names = [rel for _, rel in moves] + folders + deletes + list(manifest)
     bad = next((rel for rel in names if path_problem(rel)), None)
     if bad is not None or any(not name.isdigit() for name, _ in moves):
         raise OutputError(f"{path}: the journal names a path outside the site: {bad!r}")
-    return moves, deletes, manifest
+    return moves, folders, deletes, manifest
 
 
 # The manifest last read or written, under its file's stat: a build reads it twice, and

@@ -70,7 +70,7 @@ def test_a_failed_write_of_many_leaves_the_output_as_it_was(
     real = write_module._write_new
 
     def flaky(path: str, data: bytes) -> None:
-        if path.endswith("/150"):
+        if path.endswith("/p/150.html"):  # half way, in the staging's new folder tree
             raise OSError(28, "No space left on device")
         real(path, data)
 
@@ -89,9 +89,9 @@ def test_staged_parts_change_nothing_until_the_commit(tmp_path: Path) -> None:
         staged.add([out("index.html", "new"), out("a/1.html", "1")])
         staged.add([out("a/2.html", "2"), out("A/1.html", "collision: the first stays")])
         assert tree(tmp_path) == before | {
-            f"{STAGING}/0": b"new",
-            f"{STAGING}/1": b"1",
-            f"{STAGING}/2": b"2",
+            f"{STAGING}/0": b"new",  # replaces a file: staged alone
+            f"{STAGING}/tree/a/1.html": b"1",  # a new folder: staged as a tree
+            f"{STAGING}/tree/a/2.html": b"2",
         }
         assert {f.path: f.data for f in staged.site_files()} == {
             "index.html": b"new",
@@ -269,6 +269,53 @@ def test_a_committed_journal_is_rolled_forward(tmp_path: Path) -> None:
         "b/index.html": b"new b",
     }
     assert read_manifest(tmp_path) == manifest
+
+
+def _staged_tree(output: Path) -> dict[str, str]:
+    """A build killed after its commit: a new folder "t" staged as a tree, not yet moved."""
+    write_output(output, [out("index.html", "home")])
+    for rel, text in {"t/a/index.html": "a", "t/b/index.html": "b"}.items():
+        (output / STAGING / "tree" / rel).parent.mkdir(parents=True, exist_ok=True)
+        (output / STAGING / "tree" / rel).write_text(text)
+    manifest = {
+        "index.html": _digest(b"home"),
+        "t/a/index.html": _digest(b"a"),
+        "t/b/index.html": _digest(b"b"),
+    }
+    journal = {"moves": [], "folders": ["t"], "deletes": [], "manifest": manifest}
+    (output / JOURNAL).write_text(json.dumps(journal))
+    return manifest
+
+
+@pytest.mark.parametrize("moved", [False, True])
+def test_a_committed_new_folder_tree_is_moved_in_whole(tmp_path: Path, moved: bool) -> None:
+    manifest = _staged_tree(tmp_path)
+    if moved:  # killed just after the tree's rename
+        os.rename(tmp_path / STAGING / "tree" / "t", tmp_path / "t")
+    assert recover(tmp_path) == []
+    assert tree(tmp_path) == {
+        MANIFEST: (tmp_path / MANIFEST).read_bytes(),
+        "index.html": b"home",
+        "t/a/index.html": b"a",
+        "t/b/index.html": b"b",
+    }
+    assert read_manifest(tmp_path) == manifest
+
+
+def test_a_folder_made_where_a_staged_tree_goes_gets_its_files_one_by_one(
+    tmp_path: Path,
+) -> None:
+    _staged_tree(tmp_path)
+    (tmp_path / "t").mkdir()
+    (tmp_path / "t" / "mine.txt").write_text("a user's file")
+    assert recover(tmp_path) == []
+    assert tree(tmp_path) == {
+        MANIFEST: (tmp_path / MANIFEST).read_bytes(),
+        "index.html": b"home",
+        "t/mine.txt": b"a user's file",
+        "t/a/index.html": b"a",
+        "t/b/index.html": b"b",
+    }
 
 
 def test_a_committed_journal_is_rolled_forward_by_the_next_build(make_site: MakeSite) -> None:
