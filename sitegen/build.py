@@ -47,6 +47,7 @@ from sitegen.write import (
     StagedOutput,
     WriteReport,
     check_output_dir,
+    file_digest,
     find_collisions,
     read_manifest,
     recover,
@@ -489,7 +490,9 @@ def _render(
                 with closing(parts):
                     for part in parts:
                         start = time.perf_counter()
-                        _writing(staged.output, functools.partial(staged.add, part))
+                        files = [f for f, _ in part]
+                        digests = [d for _, d in part]
+                        _writing(staged.output, functools.partial(staged.add, files, digests))
                         writing += time.perf_counter() - start
         except BuildError:
             raise
@@ -556,9 +559,11 @@ def _renderer(render: Any, config: SiteConfig, env: Any, graph_views: Any) -> An
         raise BuildError(_template_error(exc)) from exc
 
 
-def _render_page(renderer: Any, page: Page) -> OutputFile:
+def _render_page(renderer: Any, page: Page) -> tuple[OutputFile, str]:
+    """The page and its digest for the manifest (hashed in the worker, not the writer)."""
     try:
-        return page.make(renderer)
+        made: OutputFile = page.make(renderer)
+        return made, file_digest(made.data)
     except Exception as exc:
         # Tracebacks do not survive the trip back from a worker: describe it here.
         import jinja2

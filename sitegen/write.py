@@ -231,7 +231,7 @@ class StagedOutput:
 
     def add(self, files: Iterable[OutputFile], digests: Iterable[str] | None = None) -> None:
         """Stage the changed ones of ``files``; a path seen before keeps its first file.
-        ``digests``: each file's ``digest``, when the caller has them already (render
+        ``digests``: each file's ``file_digest``, when the caller has them already (render
         workers make them, sparing this process the hashing)."""
         old, new, report = self._old, self._new, self.report
         hashes = iter(digests) if digests is not None else None
@@ -339,7 +339,7 @@ def _write_new(path: str, data: bytes) -> None:
         os.close(fd)
 
 
-def digest(data: bytes) -> str:
+def file_digest(data: bytes) -> str:
     """The manifest's hash of a file's bytes."""
     return _digest(data)
 
