@@ -16,7 +16,9 @@ delete at any time: a build without it is a cold build with the same output. Its
   stat and the last build's summary, so a build with nothing changed returns at once (it
   reads only this small file).
 - ``relate.pickle``: what the relate stage computed (sitegen.relate.RelateState), so after
-  an edit it recomputes only the related lists the edit can change.
+  an edit it recomputes only the related lists the edit can change. As with the sources,
+  an edit writes only ``relate-delta.pickle``: the entries of the state changed since
+  ``relate.pickle`` was written (sitegen/statedelta.py), named by the same kind of token.
 - ``templates/``: the theme's templates as Jinja compiled them (Jinja checks each against
   its source), in a folder per version of sitegen and its libraries.
 
@@ -42,11 +44,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sitegen import __version__
+from sitegen import __version__, statedelta
 from sitegen.gcpause import gc_paused
 
 CACHE_DIR = ".sitegen-cache"
-CACHE_FORMAT = 4
+CACHE_FORMAT = 5  # 5: relate.pickle holds a plain state dict, and relate-delta.pickle
 _MAGIC = b"sitegen-cache\n"
 # Libraries whose version can change what a page looks like.
 _OUTPUT_DEPENDENCIES = (
@@ -59,6 +61,10 @@ _OUTPUT_DEPENDENCIES = (
     "python_frontmatter",
     "text_unidecode",
 )
+
+# A delta file is written while it holds at most this share of the entries of the whole
+# file; then the whole file again (reading a large delta costs more than it saves).
+MAX_DELTA = 1 / 16
 
 # path -> (mtime_ns, size, content hash, what load+normalize made of it)
 SourceEntries = dict[str, tuple[int, int, str, Any]]
@@ -163,6 +169,9 @@ class BuildCache:
         self._sources: tuple[str, str, SourceEntries] | None = None
         # Objects worth keeping for the next build of this process (the Jinja environment).
         self._kept: dict[str, tuple[str, Any]] = {}
+        # The relate state last loaded: fingerprint, token, the state, a snapshot of
+        # relate.pickle's state (what relate-delta.pickle is the change from).
+        self._relate: tuple[str, str, Any, dict[str, Any]] | None = None
 
     def kept(self, name: str, fingerprint: str, make: Callable[[], Any]) -> Any:
         """``make()``, or what it made for an earlier build of this process with the same
@@ -196,7 +205,7 @@ class BuildCache:
             # Unchanged entries are the very objects load_sources returned.
             changed = {k: v for k, v in entries.items() if base.get(k) is not v}
             removed = [k for k in base if k not in entries]
-            if len(changed) + len(removed) <= max(64, len(base) // 16):
+            if len(changed) + len(removed) <= max(64, len(base) * MAX_DELTA):
                 self._write("sources-delta.pickle", fingerprint, (token, changed, removed))
                 return
         token = os.urandom(8).hex()
@@ -220,12 +229,51 @@ class BuildCache:
 
     def load_relate(self, fingerprint: str) -> Any:
         """The relate state of the last build, or None (relate checks what it gets)."""
-        return self._read("relate.pickle", fingerprint)
+        self._relate = None
+        data = self._read_file("relate.pickle", fingerprint)
+        if not (isinstance(data, tuple) and len(data) == 3 and isinstance(data[2], dict)):
+            return None
+        token, cls, state = data
+        delta = self._read_file("relate-delta.pickle", fingerprint)
+        try:
+            with gc_paused():  # many small containers, no cycles
+                before = statedelta.snapshot(state)  # what the next delta is the change from
+                if isinstance(delta, tuple) and len(delta) == 2 and delta[0] == token:
+                    statedelta.apply(state, delta[1])
+                loaded = cls.__new__(cls)
+                loaded.__setstate__(state)
+        except Exception:  # the checksums matched, so only a bug gets here; still recover
+            self.log(f"sitegen: {self.folder / 'relate.pickle'} cannot be read; rebuilding it")
+            return None
+        self._relate = (fingerprint, token, loaded, before)
+        return loaded
 
     def save_relate(self, fingerprint: str, state: Any) -> None:
-        self._write("relate.pickle", fingerprint, state)
+        """After an update of the state load_relate returned, only what changed since
+        relate.pickle was written, while that is little (see sitegen/statedelta.py)."""
+        if self._relate is not None and self._relate[0] == fingerprint:
+            _, token, loaded, before = self._relate
+            if loaded is state:
+                with gc_paused():
+                    delta = statedelta.diff(state.__getstate__(), before)
+                if statedelta.size(delta) <= max(64, statedelta.entries(before) * MAX_DELTA):
+                    self._write_file("relate-delta.pickle", fingerprint, (token, delta))
+                    return
+        token = os.urandom(8).hex()
+        self._write_file("relate.pickle", fingerprint, (token, type(state), state.__getstate__()))
+        self._remove_file("relate-delta.pickle")  # names the old token: ignored if this fails
+        self._relate = None  # (a later save writes the whole state again)
 
     def _read(self, name: str, fingerprint: str) -> Any:
+        return self._read_file(name, fingerprint)
+
+    def _write(self, name: str, fingerprint: str, data: Any) -> None:
+        self._write_file(name, fingerprint, data)
+
+    def _remove(self, name: str) -> None:
+        self._remove_file(name)
+
+    def _read_file(self, name: str, fingerprint: str) -> Any:
         path = self.folder / name
         try:
             raw = path.read_bytes()
@@ -250,7 +298,7 @@ class BuildCache:
             self.log(f"sitegen: {path} cannot be read; rebuilding it")
             return None
 
-    def _write(self, name: str, fingerprint: str, data: Any) -> None:
+    def _write_file(self, name: str, fingerprint: str, data: Any) -> None:
         with gc_paused():
             payload = pickle.dumps(data, protocol=pickle.HIGHEST_PROTOCOL)
         header = _MAGIC + f"{CACHE_FORMAT} {fingerprint}\n".encode()
@@ -264,7 +312,7 @@ class BuildCache:
         except OSError as exc:  # a cache that cannot be written only costs speed
             self.log(f"sitegen: cannot write the build cache {self.folder}: {exc}")
 
-    def _remove(self, name: str) -> None:
+    def _remove_file(self, name: str) -> None:
         with suppress(OSError):  # a file left behind only costs the space
             (self.folder / name).unlink(missing_ok=True)
 
@@ -297,8 +345,24 @@ class MemoryCache(BuildCache):
         self.dirty.discard(name)
         super()._remove(name)
 
+    def load_relate(self, fingerprint: str) -> Any:
+        held = self.held.get("relate.pickle")
+        if held is not None and held[0] == fingerprint:
+            return held[1]
+        state = super().load_relate(fingerprint)
+        if state is not None:
+            self.held["relate.pickle"] = (fingerprint, state)
+        return state
+
+    def save_relate(self, fingerprint: str, state: Any) -> None:
+        self.held["relate.pickle"] = (fingerprint, state)
+        self.dirty.add("relate.pickle")
+
     def flush(self) -> None:
         for name in sorted(self.dirty):
             fingerprint, data = self.held[name]
-            super()._write(name, fingerprint, data)
+            if name == "relate.pickle":
+                super().save_relate(fingerprint, data)  # only what changed, when it can
+            else:
+                self._write_file(name, fingerprint, data)
         self.dirty.clear()
