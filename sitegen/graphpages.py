@@ -47,6 +47,17 @@ class GraphMemo:
     nodes: dict[Slug, tuple[tuple[object, ...], str]] = field(default_factory=dict)
     links: dict[Slug, tuple[tuple[Edge, ...], str]] = field(default_factory=dict)
     data_nodes: dict[Slug, tuple[tuple[object, ...], str]] = field(default_factory=dict)
+    # The site's articles in order with their main topic, the stories, and the layout made
+    # from them: an edit that moves no article between topics or stories keeps the layout.
+    layout: (
+        tuple[list[tuple[Slug, Slug | None]], dict[Slug, Slug], dict[Slug, tuple[float, float]]]
+        | None
+    ) = None
+    # The edge lists (by slug, in site order) and what both files make of them alone: the
+    # degrees and the graph page's edge list. An edit that changes no related list (a title
+    # or body edit) keeps them; serve's relate hands out the same tuples for those.
+    edge_lists: tuple[list[Slug], dict[Slug, tuple[Edge, ...]]] | None = None
+    edge_made: dict[str, object] = field(default_factory=dict)
 
 
 class GraphViews:
@@ -83,8 +94,31 @@ class GraphViews:
     def positions(self) -> dict[Slug, tuple[float, float]]:
         """The graph page's layout, made once for the page and both data files."""
         if self._positions is None:
-            self._positions = site_layout(self.index.articles, self.graph)
+            inputs = [(a.slug, main_topic(a)) for a in self.index.articles]
+            cluster_of = self.graph.cluster_of
+            last = self.memo.layout
+            if last is not None and last[0] == inputs and last[1] == cluster_of:
+                self._positions = last[2]
+            else:
+                self._positions = site_layout(self.index.articles, self.graph)
+            self.memo.layout = (inputs, cluster_of, self._positions)
         return self._positions
+
+    def _edges_made(self) -> dict[str, object]:
+        """What the data files make of the edge lists alone, reused while the lists (the
+        very tuples) and the site's order are those of the last build of this process."""
+        order = [a.slug for a in self.index.articles]
+        edges = self.graph.edges
+        last = self.memo.edge_lists
+        if not (
+            last is not None
+            and last[0] == order
+            and len(last[1]) == len(edges)
+            and all(last[1].get(slug) is ranked for slug, ranked in edges.items())
+        ):
+            self.memo.edge_made = {}
+        self.memo.edge_lists = (order, edges)
+        return self.memo.edge_made
 
     # -- article pages -----------------------------------------------------------------------
 
@@ -252,21 +286,10 @@ class GraphViews:
         positions = self.positions()
         legend = self.legend()
         topic_index = {item.slug: n for n, item in enumerate(legend)}
-        number = {a.slug: n for n, a in enumerate(self.index.articles)}
-        pairs: dict[tuple[int, int], float] = {}
-        get = pairs.get
-        for slug, ranked in self.graph.edges.items():
-            n = number[slug]
-            for edge in ranked:
-                # 43,000 edges at 10,000 articles: no sorted() or max() call per edge.
-                m = number[edge.target]
-                pair = (n, m) if n < m else (m, n)
-                score, known = edge.score, get(pair, 0.0)
-                pairs[pair] = score if score > known else known
-        degree: Counter[int] = Counter()
-        for i, j in pairs:
-            degree[i] += 1
-            degree[j] += 1
+        made_edges = self._edges_made()
+        if "page" not in made_edges:
+            made_edges["page"] = self._page_edges()
+        degree, edges_text = made_edges["page"]  # type: ignore[misc]
         encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
         old = self.memo.data_nodes
         made: dict[Slug, tuple[tuple[object, ...], str]] = {}
@@ -286,23 +309,48 @@ class GraphViews:
             made[a.slug] = (values, node)
             nodes.append(node)
         self.memo.data_nodes = made
-        edges = [x for (i, j), score in sorted(pairs.items()) for x in (i, j, round(score, 2))]
         # As json.dumps(data) writes it, the nodes joined from their texts.
         topics = [[item.slug, item.color] for item in legend]
         text = (
             f'{{"articles":{encode(self.urls("articles/"))},"topics":{encode(topics)},'
-            f'"nodes":[{",".join(nodes)}],"edges":{encode(edges)}}}'
+            f'"nodes":[{",".join(nodes)}],"edges":{edges_text}}}'
         )
         return (text + "\n").encode("utf-8")
+
+    def _page_edges(self) -> tuple[Counter[int], str]:
+        """The graph page's edges (article numbers, best score of either direction) as JSON
+        text, and each article number's degree."""
+        number = {a.slug: n for n, a in enumerate(self.index.articles)}
+        pairs: dict[tuple[int, int], float] = {}
+        get = pairs.get
+        for slug, ranked in self.graph.edges.items():
+            n = number[slug]
+            for edge in ranked:
+                # 43,000 edges at 10,000 articles: no sorted() or max() call per edge.
+                m = number[edge.target]
+                pair = (n, m) if n < m else (m, n)
+                score, known = edge.score, get(pair, 0.0)
+                pairs[pair] = score if score > known else known
+        degree: Counter[int] = Counter()
+        for i, j in pairs:
+            degree[i] += 1
+            degree[j] += 1
+        edges = [x for (i, j), score in sorted(pairs.items()) for x in (i, j, round(score, 2))]
+        encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+        return degree, encode(edges)
 
     def graph_json(self) -> bytes:
         """The graph for the graph page and anyone else (format in README, "graph.json")."""
         positions = self.positions()
-        degree: Counter[Slug] = Counter()
-        for slug, edges in self.graph.edges.items():
-            for edge in edges:
-                degree[slug] += 1
-                degree[edge.target] += 1
+        made_edges = self._edges_made()
+        if "json" not in made_edges:
+            counted: Counter[Slug] = Counter()
+            for slug, edges in self.graph.edges.items():
+                for edge in edges:
+                    counted[slug] += 1
+                    counted[edge.target] += 1
+            made_edges["json"] = counted
+        degree: Counter[Slug] = made_edges["json"]  # type: ignore[assignment]
         # A node and 3-8 edges per article: written as JSON text directly, as json.dumps
         # would write them, each slug and list of reasons encoded once.
         encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
