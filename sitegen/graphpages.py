@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import json
 import math
+import operator
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from itertools import combinations
 
@@ -35,18 +36,15 @@ TOPIC_MAP_SIZE = 560
 
 @dataclass
 class GraphMemo:
-    """The JSON text of each node and each article's edges in graph.json and the graph page's
-    data, made by the last build, with every value each was made from (the node's article
-    fields, cluster, degree and position; the edge list). After an edit only the fragments
-    of what changed are made again; the files are then joins (1-2 s less at 10,000
-    articles). Compared by value (the same objects in ``serve`` compare at once). Not kept
+    """What the last build of this process made of graph.json and the graph page's data: the
+    JSON text of each node and each article's edges, the layout, the degrees, with what
+    each was made from. After an edit only the fragments of what changed are made again;
+    the files are then joins (1-2 s less at 10,000 articles). Not kept
     on disk: 20 MB of values cost more to read and write than to make the texts again.
     Only valid for one set of settings (the URLs are in the texts): the caller keeps one
     per build fingerprint."""
 
-    nodes: dict[Slug, tuple[tuple[object, ...], str]] = field(default_factory=dict)
     links: dict[Slug, tuple[tuple[Edge, ...], str]] = field(default_factory=dict)
-    data_nodes: dict[Slug, tuple[tuple[object, ...], str]] = field(default_factory=dict)
     # The site's articles in order with their main topic, the stories, and the layout made
     # from them: an edit that moves no article between topics or stories keeps the layout.
     layout: (
@@ -54,10 +52,20 @@ class GraphMemo:
         | None
     ) = None
     # The edge lists (by slug, in site order) and what both files make of them alone: the
-    # degrees and the graph page's edge list. An edit that changes no related list (a title
-    # or body edit) keeps them; serve's relate hands out the same tuples for those.
+    # degrees and the graph page's edge list. An edit that changes no related list keeps
+    # them (serve's relate hands out the same tuples for unchanged lists).
     edge_lists: tuple[list[Slug], dict[Slug, tuple[Edge, ...]]] | None = None
-    edge_made: dict[str, object] = field(default_factory=dict)
+    edges_version: int = 0  # counts the changes of the edge lists or the order
+    page_edges: tuple[int, Counter[int], str] | None = None  # version, degrees, edges' text
+    json_degree: tuple[int, Counter[Slug]] | None = None  # version, degrees
+    # Per data file: the site's articles, the shared values its node texts were made from
+    # (layout, degrees, stories or legend) and the texts, in site order. While those values
+    # are the very ones of the last build, only the nodes of articles that are not the very
+    # objects of the last build are made again.
+    node_texts: dict[
+        str,
+        tuple[tuple[Article, ...], list[int], tuple[object, ...], tuple[object, ...], list[str]],
+    ] = field(default_factory=dict)
 
 
 class GraphViews:
@@ -104,21 +112,24 @@ class GraphViews:
             self.memo.layout = (inputs, cluster_of, self._positions)
         return self._positions
 
-    def _edges_made(self) -> dict[str, object]:
-        """What the data files make of the edge lists alone, reused while the lists (the
-        very tuples) and the site's order are those of the last build of this process."""
+    def _edges_version(self) -> int:
+        """A number that changes whenever the edge lists or the site's order differ from
+        those of the last call in this process (see GraphMemo.edge_lists)."""
         order = [a.slug for a in self.index.articles]
         edges = self.graph.edges
         last = self.memo.edge_lists
-        if not (
-            last is not None
-            and last[0] == order
-            and len(last[1]) == len(edges)
-            and all(last[1].get(slug) is ranked for slug, ranked in edges.items())
-        ):
-            self.memo.edge_made = {}
         self.memo.edge_lists = (order, edges)
-        return self.memo.edge_made
+        if last is not None and (
+            last[1] is edges
+            or (
+                last[0] == order
+                and len(last[1]) == len(edges)
+                and all(_same_list(last[1].get(s), ranked) for s, ranked in edges.items())
+            )
+        ):
+            return self.memo.edges_version
+        self.memo.edges_version += 1
+        return self.memo.edges_version
 
     # -- article pages -----------------------------------------------------------------------
 
@@ -286,29 +297,18 @@ class GraphViews:
         positions = self.positions()
         legend = self.legend()
         topic_index = {item.slug: n for n, item in enumerate(legend)}
-        made_edges = self._edges_made()
-        if "page" not in made_edges:
-            made_edges["page"] = self._page_edges()
-        degree, edges_text = made_edges["page"]  # type: ignore[misc]
+        version = self._edges_version()
+        if self.memo.page_edges is None or self.memo.page_edges[0] != version:
+            self.memo.page_edges = (version, *self._page_edges())
+        _, degree, edges_text = self.memo.page_edges
         encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
-        old = self.memo.data_nodes
-        made: dict[Slug, tuple[tuple[object, ...], str]] = {}
-        nodes = []
-        for n, a in enumerate(self.index.articles):
-            values: tuple[object, ...] = (
-                topic_index.get(main_topic(a) or "", -1),
-                degree[n],
-                *positions[a.slug],
-                a.title,
-            )
-            hit = old.get(a.slug)
-            if hit is not None and hit[0] == values:
-                node = hit[1]
-            else:
-                node = encode([a.slug, a.title, *values[:4]])
-            made[a.slug] = (values, node)
-            nodes.append(node)
-        self.memo.data_nodes = made
+
+        def node(k: int, a: Article) -> str:
+            topic = topic_index.get(main_topic(a) or "", -1)
+            return encode([a.slug, a.title, topic, degree[k], *positions[a.slug]])
+
+        degrees = [degree[k] for k in range(len(self.index.articles))]
+        nodes = self._node_texts("page", degrees, (positions,), (legend,), node)
         # As json.dumps(data) writes it, the nodes joined from their texts.
         topics = [[item.slug, item.color] for item in legend]
         text = (
@@ -316,6 +316,39 @@ class GraphViews:
             f'"nodes":[{",".join(nodes)}],"edges":{edges_text}}}'
         )
         return (text + "\n").encode("utf-8")
+
+    def _node_texts(
+        self,
+        name: str,
+        degrees: list[int],
+        same: tuple[object, ...],
+        equal: tuple[object, ...],
+        make: Callable[[int, Article], str],
+    ) -> list[str]:
+        """The node texts of a data file, ``make(position in the site, article)`` for each
+        article. While the values they are made from are those of the last build of this
+        process (``same``: the very objects, ``equal``: equal values), only the nodes of
+        articles that are not the very objects of the last build, or whose degree changed,
+        are made again."""
+        articles = self.index.articles
+        last = self.memo.node_texts.get(name)
+        if (
+            last is not None
+            and len(last[0]) == len(articles)
+            and all(map(operator.is_, last[2], same))
+            and last[3] == equal
+        ):
+            texts, old, old_degrees = list(last[4]), last[0], last[1]
+            for k in [
+                k
+                for k, (a, d) in enumerate(zip(articles, degrees, strict=True))
+                if a is not old[k] or d != old_degrees[k]
+            ]:
+                texts[k] = make(k, articles[k])
+        else:
+            texts = [make(k, a) for k, a in enumerate(articles)]
+        self.memo.node_texts[name] = (articles, degrees, same, equal, texts)
+        return texts
 
     def _page_edges(self) -> tuple[Counter[int], str]:
         """The graph page's edges (article numbers, best score of either direction) as JSON
@@ -342,15 +375,15 @@ class GraphViews:
     def graph_json(self) -> bytes:
         """The graph for the graph page and anyone else (format in README, "graph.json")."""
         positions = self.positions()
-        made_edges = self._edges_made()
-        if "json" not in made_edges:
+        version = self._edges_version()
+        if self.memo.json_degree is None or self.memo.json_degree[0] != version:
             counted: Counter[Slug] = Counter()
             for slug, edges in self.graph.edges.items():
                 for edge in edges:
                     counted[slug] += 1
                     counted[edge.target] += 1
-            made_edges["json"] = counted
-        degree: Counter[Slug] = made_edges["json"]  # type: ignore[assignment]
+            self.memo.json_degree = (version, counted)
+        degree = self.memo.json_degree[1]
         # A node and 3-8 edges per article: written as JSON text directly, as json.dumps
         # would write them, each slug and list of reasons encoded once.
         encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
@@ -363,31 +396,13 @@ class GraphViews:
             return found
 
         cluster_of = self.graph.cluster_of
-        old_nodes = self.memo.nodes
-        made_nodes: dict[Slug, tuple[tuple[object, ...], str]] = {}
-        nodes = []
-        for article in self.index.articles:
-            slug = article.slug
-            # Everything _node_json reads (topics and provider are compared by value).
-            values: tuple[object, ...] = (
-                cluster_of.get(slug),
-                degree[slug],
-                *positions[slug],
-                article.title,
-                article.topics,
-                article.provider,
-                article.published,
-            )
-            hit = old_nodes.get(slug)
-            if hit is not None and hit[0] == values:
-                node = hit[1]
-            else:
-                node = self._node_json(
-                    article, cluster_of.get(slug), degree[slug], *positions[slug]
-                )
-            made_nodes[slug] = (values, node)
-            nodes.append(node)
-        self.memo.nodes = made_nodes
+
+        def node(_k: int, a: Article) -> str:
+            slug = a.slug
+            return self._node_json(a, cluster_of.get(slug), degree[slug], *positions[slug])
+
+        degrees = [degree[a.slug] for a in self.index.articles]
+        nodes = self._node_texts("json", degrees, (positions,), (cluster_of,), node)
         old_links, made_links = self.memo.links, {}
         links_of = []
         for slug, ranked in self.graph.edges.items():
@@ -436,6 +451,10 @@ class GraphViews:
             f'"cluster":{_json_text(cluster)},'
             f'"degree":{degree},"x":{x!r},"y":{y!r}}}'
         )
+
+
+def _same_list(old: tuple[Edge, ...] | None, new: tuple[Edge, ...]) -> bool:
+    return old is new or old == new
 
 
 def same_article(old: Article, new: Article) -> bool:

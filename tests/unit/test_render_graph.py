@@ -13,7 +13,7 @@ from sitegen import render
 from sitegen.build import BuildResult, read_articles
 from sitegen.config import load_config
 from sitegen.index import build_index
-from sitegen.model import Article
+from sitegen.model import Article, RelatedGraph
 from sitegen.relate import relate
 from sitegen.slugs import slugify
 
@@ -151,14 +151,21 @@ def test_graph_data_made_from_a_memo_of_an_earlier_site_equals_data_made_afresh(
 
     graph = relate(build_index(articles)[0], config.related_count)
 
-    def both(articles: list[Article], memo: GraphMemo) -> tuple[bytes, bytes]:
+    def both(
+        articles: list[Article], memo: GraphMemo, graph: RelatedGraph = graph
+    ) -> tuple[bytes, bytes]:
         # The same related graph: only the nodes' own values tell the edits apart.
         gv = GraphViews(build_index(articles)[0], graph, views, memo)
         return gv.graph_json(), gv.page_data()
 
     first = both(articles, memo)
-    assert len(memo.nodes) == len(memo.data_nodes) == len(articles)
-    # Compared by value: equal values that are not the same objects are reused too.
+    assert set(memo.node_texts) == {"json", "page"}
+    assert both(articles, memo) == first  # the very objects: every text reused
+    # Fewer related articles each: other edges and degrees, the same articles.
+    fewer = relate(build_index(articles)[0], 2)
+    assert both(articles, memo, fewer) == both(articles, GraphMemo(), fewer)
+    assert both(articles, memo) == first
+    # Equal values that are not the same objects are reused too.
     memo = pickle.loads(pickle.dumps(memo))
     assert both(articles, memo) == first
     edited = list(articles)
