@@ -5,13 +5,19 @@ from __future__ import annotations
 
 import json
 import math
-import operator
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from itertools import combinations
 
-from sitegen.layout import LOCAL_HEIGHT, LOCAL_WIDTH, local_graph, main_topic, site_layout
+from sitegen.layout import (
+    LOCAL_HEIGHT,
+    LOCAL_WIDTH,
+    LayoutMemo,
+    local_graph,
+    main_topic,
+    site_layout,
+)
 from sitegen.model import Article, Edge, RelatedGraph, SiteIndex, Slug
 from sitegen.views import (
     OTHER_COLOR,
@@ -55,16 +61,15 @@ class GraphMemo:
     # degrees and the graph page's edge list. An edit that changes no related list keeps
     # them (serve's relate hands out the same tuples for unchanged lists).
     edge_lists: tuple[list[Slug], dict[Slug, tuple[Edge, ...]]] | None = None
+    layout_discs: LayoutMemo = field(default_factory=dict)  # site_layout's memo
     edges_version: int = 0  # counts the changes of the edge lists or the order
     page_edges: tuple[int, Counter[int], str] | None = None  # version, degrees, edges' text
     json_degree: tuple[int, Counter[Slug]] | None = None  # version, degrees
-    # Per data file: the site's articles, the shared values its node texts were made from
-    # (layout, degrees, stories or legend) and the texts, in site order. While those values
-    # are the very ones of the last build, only the nodes of articles that are not the very
-    # objects of the last build are made again.
+    # Per data file: the site's articles, each node's own values (degree, position), the
+    # values shared by all nodes (stories or legend) and the texts, in site order.
     node_texts: dict[
         str,
-        tuple[tuple[Article, ...], list[int], tuple[object, ...], tuple[object, ...], list[str]],
+        tuple[tuple[Article, ...], list[object], tuple[object, ...], list[str]],
     ] = field(default_factory=dict)
 
 
@@ -108,7 +113,9 @@ class GraphViews:
             if last is not None and last[0] == inputs and last[1] == cluster_of:
                 self._positions = last[2]
             else:
-                self._positions = site_layout(self.index.articles, self.graph)
+                self._positions = site_layout(
+                    self.index.articles, self.graph, self.memo.layout_discs
+                )
             self.memo.layout = (inputs, cluster_of, self._positions)
         return self._positions
 
@@ -307,8 +314,10 @@ class GraphViews:
             topic = topic_index.get(main_topic(a) or "", -1)
             return encode([a.slug, a.title, topic, degree[k], *positions[a.slug]])
 
-        degrees = [degree[k] for k in range(len(self.index.articles))]
-        nodes = self._node_texts("page", degrees, (positions,), (legend,), node)
+        keys: list[object] = [
+            (degree[k], positions[a.slug]) for k, a in enumerate(self.index.articles)
+        ]
+        nodes = self._node_texts("page", keys, (legend,), node)
         # As json.dumps(data) writes it, the nodes joined from their texts.
         topics = [[item.slug, item.color] for item in legend]
         text = (
@@ -320,34 +329,28 @@ class GraphViews:
     def _node_texts(
         self,
         name: str,
-        degrees: list[int],
-        same: tuple[object, ...],
+        keys: list[object],
         equal: tuple[object, ...],
         make: Callable[[int, Article], str],
     ) -> list[str]:
         """The node texts of a data file, ``make(position in the site, article)`` for each
-        article. While the values they are made from are those of the last build of this
-        process (``same``: the very objects, ``equal``: equal values), only the nodes of
-        articles that are not the very objects of the last build, or whose degree changed,
-        are made again."""
+        article. While the values shared by all nodes (``equal``) are those of the last build
+        of this process, only the nodes of articles that are not the very objects of the last
+        build, or whose own other values (``keys``: degree, position) changed, are made
+        again."""
         articles = self.index.articles
         last = self.memo.node_texts.get(name)
-        if (
-            last is not None
-            and len(last[0]) == len(articles)
-            and all(map(operator.is_, last[2], same))
-            and last[3] == equal
-        ):
-            texts, old, old_degrees = list(last[4]), last[0], last[1]
+        if last is not None and len(last[0]) == len(articles) and last[2] == equal:
+            texts, old, old_keys = list(last[3]), last[0], last[1]
             for k in [
                 k
-                for k, (a, d) in enumerate(zip(articles, degrees, strict=True))
-                if a is not old[k] or d != old_degrees[k]
+                for k, (a, key) in enumerate(zip(articles, keys, strict=True))
+                if a is not old[k] or key != old_keys[k]
             ]:
                 texts[k] = make(k, articles[k])
         else:
             texts = [make(k, a) for k, a in enumerate(articles)]
-        self.memo.node_texts[name] = (articles, degrees, same, equal, texts)
+        self.memo.node_texts[name] = (articles, keys, equal, texts)
         return texts
 
     def _page_edges(self) -> tuple[Counter[int], str]:
@@ -401,8 +404,8 @@ class GraphViews:
             slug = a.slug
             return self._node_json(a, cluster_of.get(slug), degree[slug], *positions[slug])
 
-        degrees = [degree[a.slug] for a in self.index.articles]
-        nodes = self._node_texts("json", degrees, (positions,), (cluster_of,), node)
+        keys: list[object] = [(degree[a.slug], positions[a.slug]) for a in self.index.articles]
+        nodes = self._node_texts("json", keys, (cluster_of,), node)
         old_links, made_links = self.memo.links, {}
         links_of = []
         for slug, ranked in self.graph.edges.items():
