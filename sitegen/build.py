@@ -264,7 +264,9 @@ def build(
     )
     with _timed(result, "index"):
         # The articles the index made last time in this process (serve), reused if unchanged.
-        index_memo = cache.kept("index", "", IndexMemo) if cache else None
+        # (Per content folder and working folder: the identities it keeps are paths in them.)
+        where = f"{config.path('content_dir')}\x00{os.getcwd()}"
+        index_memo = cache.kept("index", where, IndexMemo) if cache else None
         index, problems = build_index(articles, _content_key(config), index_memo)
     result.problems.extend(problems)
     result.index = index
