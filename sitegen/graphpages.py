@@ -50,7 +50,7 @@ class GraphMemo:
     Only valid for one set of settings (the URLs are in the texts): the caller keeps one
     per build fingerprint."""
 
-    links: dict[Slug, tuple[tuple[Edge, ...], str]] = field(default_factory=dict)
+    links: dict[Slug, tuple[tuple[Edge, ...], bytes]] = field(default_factory=dict)
     # The site's articles in order with their main topic, the stories, and the layout made
     # from them: an edit that moves no article between topics or stories keeps the layout.
     layout: (
@@ -63,13 +63,13 @@ class GraphMemo:
     edge_lists: tuple[list[Slug], dict[Slug, tuple[Edge, ...]]] | None = None
     layout_discs: LayoutMemo = field(default_factory=dict)  # site_layout's memo
     edges_version: int = 0  # counts the changes of the edge lists or the order
-    page_edges: tuple[int, Counter[int], str] | None = None  # version, degrees, edges' text
+    page_edges: tuple[int, Counter[int], bytes] | None = None  # version, degrees, edges' text
     json_degree: tuple[int, Counter[Slug]] | None = None  # version, degrees
     # Per data file: the site's articles, each node's own values (degree, position), the
     # values shared by all nodes (stories or legend) and the texts, in site order.
     node_texts: dict[
         str,
-        tuple[tuple[Article, ...], list[object], tuple[object, ...], list[str]],
+        tuple[tuple[Article, ...], list[object], tuple[object, ...], list[bytes]],
     ] = field(default_factory=dict)
 
 
@@ -310,9 +310,9 @@ class GraphViews:
         _, degree, edges_text = self.memo.page_edges
         encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 
-        def node(k: int, a: Article) -> str:
+        def node(k: int, a: Article) -> bytes:
             topic = topic_index.get(main_topic(a) or "", -1)
-            return encode([a.slug, a.title, topic, degree[k], *positions[a.slug]])
+            return encode([a.slug, a.title, topic, degree[k], *positions[a.slug]]).encode()
 
         keys: list[object] = [
             (degree[k], positions[a.slug]) for k, a in enumerate(self.index.articles)
@@ -320,19 +320,20 @@ class GraphViews:
         nodes = self._node_texts("page", keys, (legend,), node)
         # As json.dumps(data) writes it, the nodes joined from their texts.
         topics = [[item.slug, item.color] for item in legend]
-        text = (
-            f'{{"articles":{encode(self.urls("articles/"))},"topics":{encode(topics)},'
-            f'"nodes":[{",".join(nodes)}],"edges":{edges_text}}}'
+        head = f'{{"articles":{encode(self.urls("articles/"))},"topics":{encode(topics)},'
+        # Joined as UTF-8 bytes: each node is encoded once, when it is made (the file is a
+        # few MB; encoding all of it again cost more than joining).
+        return b"".join(
+            [head.encode(), b'"nodes":[', b",".join(nodes), b'],"edges":', edges_text, b"}\n"]
         )
-        return (text + "\n").encode("utf-8")
 
     def _node_texts(
         self,
         name: str,
         keys: list[object],
         equal: tuple[object, ...],
-        make: Callable[[int, Article], str],
-    ) -> list[str]:
+        make: Callable[[int, Article], bytes],
+    ) -> list[bytes]:
         """The node texts of a data file, ``make(position in the site, article)`` for each
         article. While the values shared by all nodes (``equal``) are those of the last build
         of this process, only the nodes of articles that are not the very objects of the last
@@ -353,7 +354,7 @@ class GraphViews:
         self.memo.node_texts[name] = (articles, keys, equal, texts)
         return texts
 
-    def _page_edges(self) -> tuple[Counter[int], str]:
+    def _page_edges(self) -> tuple[Counter[int], bytes]:
         """The graph page's edges (article numbers, best score of either direction) as JSON
         text, and each article number's degree."""
         number = {a.slug: n for n, a in enumerate(self.index.articles)}
@@ -373,7 +374,7 @@ class GraphViews:
             degree[j] += 1
         edges = [x for (i, j), score in sorted(pairs.items()) for x in (i, j, round(score, 2))]
         encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
-        return degree, encode(edges)
+        return degree, encode(edges).encode()
 
     def graph_json(self) -> bytes:
         """The graph for the graph page and anyone else (format in README, "graph.json")."""
@@ -400,9 +401,10 @@ class GraphViews:
 
         cluster_of = self.graph.cluster_of
 
-        def node(_k: int, a: Article) -> str:
+        def node(_k: int, a: Article) -> bytes:
             slug = a.slug
-            return self._node_json(a, cluster_of.get(slug), degree[slug], *positions[slug])
+            made = self._node_json(a, cluster_of.get(slug), degree[slug], *positions[slug])
+            return made.encode()
 
         keys: list[object] = [(degree[a.slug], positions[a.slug]) for a in self.index.articles]
         nodes = self._node_texts("json", keys, (cluster_of,), node)
@@ -415,9 +417,9 @@ class GraphViews:
             else:
                 # Each source's opening is made once, not once per edge.
                 head = f'{{"source":{text(slug)},"target":'
-                text_ = ",".join(
+                text_ = b",".join(
                     [
-                        f'{head}{text(e.target)},"score":{e.score!r},"reasons":{text(e.reasons)}}}'
+                        f'{head}{text(e.target)},"score":{e.score!r},"reasons":{text(e.reasons)}}}'.encode()
                         for e in ranked
                     ]
                 )
@@ -425,7 +427,7 @@ class GraphViews:
             if text_:
                 links_of.append(text_)
         self.memo.links = made_links
-        links = ",".join(links_of)
+        links = b",".join(links_of)
         clusters = [
             {"id": c.id, "title": c.title, "members": list(c.members)}
             for c in self.graph.clusters.values()
@@ -433,11 +435,12 @@ class GraphViews:
         topics = [
             {"id": item.slug, "name": item.name, "color": item.color} for item in self.legend()
         ]
-        parts = [
-            f'{{"version":{GRAPH_FORMAT_VERSION},"topics":{encode(topics)},',
-            f'"nodes":[{",".join(nodes)}],"edges":[{links}],"clusters":{encode(clusters)}}}\n',
-        ]
-        return "".join(parts).encode("utf-8")
+        head = f'{{"version":{GRAPH_FORMAT_VERSION},"topics":{encode(topics)},'
+        tail = f'],"clusters":{encode(clusters)}}}\n'
+        # UTF-8 bytes joined, each node and edge list encoded once, when made.
+        return b"".join(
+            [head.encode(), b'"nodes":[', b",".join(nodes), b'],"edges":[', links, tail.encode()]
+        )
 
     def _node_json(
         self, article: Article, cluster: str | None, degree: int, x: float, y: float
