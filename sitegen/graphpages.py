@@ -63,6 +63,7 @@ class GraphMemo:
     edge_lists: tuple[list[Slug], dict[Slug, tuple[Edge, ...]]] | None = None
     layout_discs: LayoutMemo = field(default_factory=dict)  # site_layout's memo
     edges_version: int = 0  # counts the changes of the edge lists or the order
+    page_pairs: PagePairs | None = None  # the graph page's edges, kept up to date
     page_edges: tuple[int, Counter[int], bytes] | None = None  # version, degrees, edges' text
     json_degree: tuple[int, Counter[Slug]] | None = None  # version, degrees
     # Per data file: the site's articles, each node's own values (degree, position), the
@@ -71,6 +72,83 @@ class GraphMemo:
         str,
         tuple[tuple[Article, ...], list[object], tuple[object, ...], list[bytes]],
     ] = field(default_factory=dict)
+
+
+class PagePairs:
+    """The graph page's edges: per pair of article numbers (their places in the site), the
+    best score of either direction, written as one flat JSON list in pair order. Kept
+    between the builds of a process (``serve``): while no article moved in the site's order
+    (a retitle may rename one in place), only the edge lists that are not the very tuples
+    of the last build are applied again, and only the text of the pairs they touch is made
+    again (the full work is a loop over every edge and a sort of every pair)."""
+
+    def __init__(self) -> None:
+        self._reset()
+
+    def _reset(self) -> None:
+        self.order: list[Slug] = []
+        self.number: dict[Slug, int] = {}
+        self.lists: dict[Slug, tuple[Edge, ...]] = {}
+        self.directed: dict[tuple[int, int], float] = {}  # (source, target) -> score
+        self.rows: dict[int, dict[int, float]] = {}  # smaller number -> larger -> score
+        self.texts: dict[int, bytes] = {}  # a row as part of the flat JSON list
+        self.degree: Counter[int] = Counter()
+
+    def update(
+        self, order: list[Slug], edges: dict[Slug, tuple[Edge, ...]]
+    ) -> tuple[Counter[int], bytes]:
+        """The degrees and the edges' JSON text for the site's slugs in ``order`` and its
+        related lists ``edges``."""
+        number = {slug: n for n, slug in enumerate(order)}
+        old = self.number
+        if len(order) != len(self.order) or any(
+            s in old for s, was in zip(order, self.order, strict=True) if s != was
+        ):
+            self._reset()  # an article moved: every number after it changed
+        self.order, self.number = order, number
+        touched: set[tuple[int, int]] = set()
+        lists = self.lists
+        for slug in [s for s in lists if edges.get(s) is not lists[s]]:
+            n = old[slug]
+            for edge in lists.pop(slug):
+                key = (n, old[edge.target])
+                del self.directed[key]
+                touched.add(key)
+        for slug, ranked in edges.items():
+            if lists.get(slug) is ranked:
+                continue
+            lists[slug] = ranked
+            n = number[slug]
+            for edge in ranked:
+                key = (n, number[edge.target])
+                self.directed[key] = edge.score
+                touched.add(key)
+        dirty: set[int] = set()
+        for n, m in touched:
+            i, j = (n, m) if n < m else (m, n)
+            dirty.add(i)
+            row = self.rows.setdefault(i, {})
+            had = j in row
+            if (i, j) in self.directed or (j, i) in self.directed:
+                row[j] = max(0.0, self.directed.get((i, j), 0.0), self.directed.get((j, i), 0.0))
+                if not had:
+                    self.degree[i] += 1
+                    self.degree[j] += 1
+            elif had:
+                del row[j]
+                self.degree[i] -= 1
+                self.degree[j] -= 1
+        encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+        for i in dirty:
+            row = self.rows[i]
+            if row:
+                flat = [x for j in sorted(row) for x in (i, j, round(row[j], 2))]
+                self.texts[i] = encode(flat)[1:-1].encode()
+            else:
+                del self.rows[i]
+                self.texts.pop(i, None)
+        texts = self.texts
+        return self.degree, b"[" + b",".join([texts[i] for i in sorted(texts)]) + b"]"
 
 
 class GraphViews:
@@ -357,24 +435,10 @@ class GraphViews:
     def _page_edges(self) -> tuple[Counter[int], bytes]:
         """The graph page's edges (article numbers, best score of either direction) as JSON
         text, and each article number's degree."""
-        number = {a.slug: n for n, a in enumerate(self.index.articles)}
-        pairs: dict[tuple[int, int], float] = {}
-        get = pairs.get
-        for slug, ranked in self.graph.edges.items():
-            n = number[slug]
-            for edge in ranked:
-                # 43,000 edges at 10,000 articles: no sorted() or max() call per edge.
-                m = number[edge.target]
-                pair = (n, m) if n < m else (m, n)
-                score, known = edge.score, get(pair, 0.0)
-                pairs[pair] = score if score > known else known
-        degree: Counter[int] = Counter()
-        for i, j in pairs:
-            degree[i] += 1
-            degree[j] += 1
-        edges = [x for (i, j), score in sorted(pairs.items()) for x in (i, j, round(score, 2))]
-        encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
-        return degree, encode(edges).encode()
+        pairs = self.memo.page_pairs
+        if pairs is None:
+            pairs = self.memo.page_pairs = PagePairs()
+        return pairs.update([a.slug for a in self.index.articles], self.graph.edges)
 
     def graph_json(self) -> bytes:
         """The graph for the graph page and anyone else (format in README, "graph.json")."""
