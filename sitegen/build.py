@@ -284,11 +284,10 @@ def build(
         # Its signatures are the files' hashes: the settings normalize reads are in here.
         relate_fingerprint = parse_fingerprint(("relate", _parse_settings(config))) if cache else ""
         old_relate = cache.load_relate(relate_fingerprint) if cache else None
-        graph, relate_state = relate_with_state(
-            index, config.related_count, old_relate, _key_of(digests)
-        )
-    with _timed(result, "plan"):
+        # One for relate and planning: each article's key is made once a build.
         key_of = _key_of(digests)
+        graph, relate_state = relate_with_state(index, config.related_count, old_relate, key_of)
+    with _timed(result, "plan"):
         # What planning made last time in this process (serve), reused where unchanged.
         memo = cache.kept("page keys", fingerprint, render.KeyMemo) if cache else None
         # graph.json's fragments of the last build of this process (serve), reused if unchanged.
