@@ -347,6 +347,13 @@ def build(
         staged.__exit__(None, None, None)  # removes the staging unless committed
     made = staged.made
     result.made = list(made)  # what this build made; unchanged pages are not here
+    if not quick and graph_memo is not None:
+        # serve's first build: the graph data's texts are made here, in this process, even
+        # if the files were kept (or rendered by a worker), so that the first edit finds
+        # them in memory (1-2 s at 10,000 articles otherwise).
+        with _timed(result, "graph memo"):
+            graph_views.graph_json()
+            graph_views.page_data()
     result.problems.extend(result.written.problems)
     if cache is not None:
         with _timed(result, "save cache"):
