@@ -6,11 +6,18 @@ from __future__ import annotations
 import json
 import math
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from itertools import combinations
 
-from sitegen.layout import LOCAL_HEIGHT, LOCAL_WIDTH, local_graph, main_topic, site_layout
+from sitegen.layout import (
+    LOCAL_HEIGHT,
+    LOCAL_WIDTH,
+    LayoutMemo,
+    local_graph,
+    main_topic,
+    site_layout,
+)
 from sitegen.model import Article, Edge, RelatedGraph, SiteIndex, Slug
 from sitegen.views import (
     OTHER_COLOR,
@@ -35,18 +42,113 @@ TOPIC_MAP_SIZE = 560
 
 @dataclass
 class GraphMemo:
-    """The JSON text of each node and each article's edges in graph.json and the graph page's
-    data, made by the last build, with every value each was made from (the node's article
-    fields, cluster, degree and position; the edge list). After an edit only the fragments
-    of what changed are made again; the files are then joins (1-2 s less at 10,000
-    articles). Compared by value (the same objects in ``serve`` compare at once). Not kept
+    """What the last build of this process made of graph.json and the graph page's data: the
+    JSON text of each node and each article's edges, the layout, the degrees, with what
+    each was made from. After an edit only the fragments of what changed are made again;
+    the files are then joins (1-2 s less at 10,000 articles). Not kept
     on disk: 20 MB of values cost more to read and write than to make the texts again.
     Only valid for one set of settings (the URLs are in the texts): the caller keeps one
     per build fingerprint."""
 
-    nodes: dict[Slug, tuple[tuple[object, ...], str]] = field(default_factory=dict)
-    links: dict[Slug, tuple[tuple[Edge, ...], str]] = field(default_factory=dict)
-    data_nodes: dict[Slug, tuple[tuple[object, ...], str]] = field(default_factory=dict)
+    links: dict[Slug, tuple[tuple[Edge, ...], bytes]] = field(default_factory=dict)
+    # The site's articles in order with their main topic, the stories, and the layout made
+    # from them: an edit that moves no article between topics or stories keeps the layout.
+    layout: (
+        tuple[list[tuple[Slug, Slug | None]], dict[Slug, Slug], dict[Slug, tuple[float, float]]]
+        | None
+    ) = None
+    # The edge lists (by slug, in site order) and what both files make of them alone: the
+    # degrees and the graph page's edge list. An edit that changes no related list keeps
+    # them (serve's relate hands out the same tuples for unchanged lists).
+    edge_lists: tuple[list[Slug], dict[Slug, tuple[Edge, ...]]] | None = None
+    layout_discs: LayoutMemo = field(default_factory=dict)  # site_layout's memo
+    edges_version: int = 0  # counts the changes of the edge lists or the order
+    page_pairs: PagePairs | None = None  # the graph page's edges, kept up to date
+    page_edges: tuple[int, Counter[int], bytes] | None = None  # version, degrees, edges' text
+    json_degree: tuple[int, Counter[Slug]] | None = None  # version, degrees
+    # Per data file: the site's articles, each node's own values (degree, position), the
+    # values shared by all nodes (stories or legend) and the texts, in site order.
+    node_texts: dict[
+        str,
+        tuple[tuple[Article, ...], list[object], tuple[object, ...], list[bytes]],
+    ] = field(default_factory=dict)
+
+
+class PagePairs:
+    """The graph page's edges: per pair of article numbers (their places in the site), the
+    best score of either direction, written as one flat JSON list in pair order. Kept
+    between the builds of a process (``serve``): while no article moved in the site's order
+    (a retitle may rename one in place), only the edge lists that are not the very tuples
+    of the last build are applied again, and only the text of the pairs they touch is made
+    again (the full work is a loop over every edge and a sort of every pair)."""
+
+    def __init__(self) -> None:
+        self._reset()
+
+    def _reset(self) -> None:
+        self.order: list[Slug] = []
+        self.number: dict[Slug, int] = {}
+        self.lists: dict[Slug, tuple[Edge, ...]] = {}
+        self.directed: dict[tuple[int, int], float] = {}  # (source, target) -> score
+        self.rows: dict[int, dict[int, float]] = {}  # smaller number -> larger -> score
+        self.texts: dict[int, bytes] = {}  # a row as part of the flat JSON list
+        self.degree: Counter[int] = Counter()
+
+    def update(
+        self, order: list[Slug], edges: dict[Slug, tuple[Edge, ...]]
+    ) -> tuple[Counter[int], bytes]:
+        """The degrees and the edges' JSON text for the site's slugs in ``order`` and its
+        related lists ``edges``."""
+        number = {slug: n for n, slug in enumerate(order)}
+        old = self.number
+        if len(order) != len(self.order) or any(
+            s in old for s, was in zip(order, self.order, strict=True) if s != was
+        ):
+            self._reset()  # an article moved: every number after it changed
+        self.order, self.number = order, number
+        touched: set[tuple[int, int]] = set()
+        lists = self.lists
+        for slug in [s for s in lists if edges.get(s) is not lists[s]]:
+            n = old[slug]
+            for edge in lists.pop(slug):
+                key = (n, old[edge.target])
+                del self.directed[key]
+                touched.add(key)
+        for slug, ranked in edges.items():
+            if lists.get(slug) is ranked:
+                continue
+            lists[slug] = ranked
+            n = number[slug]
+            for edge in ranked:
+                key = (n, number[edge.target])
+                self.directed[key] = edge.score
+                touched.add(key)
+        dirty: set[int] = set()
+        for n, m in touched:
+            i, j = (n, m) if n < m else (m, n)
+            dirty.add(i)
+            row = self.rows.setdefault(i, {})
+            had = j in row
+            if (i, j) in self.directed or (j, i) in self.directed:
+                row[j] = max(0.0, self.directed.get((i, j), 0.0), self.directed.get((j, i), 0.0))
+                if not had:
+                    self.degree[i] += 1
+                    self.degree[j] += 1
+            elif had:
+                del row[j]
+                self.degree[i] -= 1
+                self.degree[j] -= 1
+        encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+        for i in dirty:
+            row = self.rows[i]
+            if row:
+                flat = [x for j in sorted(row) for x in (i, j, round(row[j], 2))]
+                self.texts[i] = encode(flat)[1:-1].encode()
+            else:
+                del self.rows[i]
+                self.texts.pop(i, None)
+        texts = self.texts
+        return self.degree, b"[" + b",".join([texts[i] for i in sorted(texts)]) + b"]"
 
 
 class GraphViews:
@@ -83,8 +185,36 @@ class GraphViews:
     def positions(self) -> dict[Slug, tuple[float, float]]:
         """The graph page's layout, made once for the page and both data files."""
         if self._positions is None:
-            self._positions = site_layout(self.index.articles, self.graph)
+            inputs = [(a.slug, main_topic(a)) for a in self.index.articles]
+            cluster_of = self.graph.cluster_of
+            last = self.memo.layout
+            if last is not None and last[0] == inputs and last[1] == cluster_of:
+                self._positions = last[2]
+            else:
+                self._positions = site_layout(
+                    self.index.articles, self.graph, self.memo.layout_discs
+                )
+            self.memo.layout = (inputs, cluster_of, self._positions)
         return self._positions
+
+    def _edges_version(self) -> int:
+        """A number that changes whenever the edge lists or the site's order differ from
+        those of the last call in this process (see GraphMemo.edge_lists)."""
+        order = [a.slug for a in self.index.articles]
+        edges = self.graph.edges
+        last = self.memo.edge_lists
+        self.memo.edge_lists = (order, edges)
+        if last is not None and (
+            last[1] is edges
+            or (
+                last[0] == order
+                and len(last[1]) == len(edges)
+                and all(_same_list(last[1].get(s), ranked) for s, ranked in edges.items())
+            )
+        ):
+            return self.memo.edges_version
+        self.memo.edges_version += 1
+        return self.memo.edges_version
 
     # -- article pages -----------------------------------------------------------------------
 
@@ -252,57 +382,76 @@ class GraphViews:
         positions = self.positions()
         legend = self.legend()
         topic_index = {item.slug: n for n, item in enumerate(legend)}
-        number = {a.slug: n for n, a in enumerate(self.index.articles)}
-        pairs: dict[tuple[int, int], float] = {}
-        get = pairs.get
-        for slug, ranked in self.graph.edges.items():
-            n = number[slug]
-            for edge in ranked:
-                # 43,000 edges at 10,000 articles: no sorted() or max() call per edge.
-                m = number[edge.target]
-                pair = (n, m) if n < m else (m, n)
-                score, known = edge.score, get(pair, 0.0)
-                pairs[pair] = score if score > known else known
-        degree: Counter[int] = Counter()
-        for i, j in pairs:
-            degree[i] += 1
-            degree[j] += 1
+        version = self._edges_version()
+        if self.memo.page_edges is None or self.memo.page_edges[0] != version:
+            self.memo.page_edges = (version, *self._page_edges())
+        _, degree, edges_text = self.memo.page_edges
         encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
-        old = self.memo.data_nodes
-        made: dict[Slug, tuple[tuple[object, ...], str]] = {}
-        nodes = []
-        for n, a in enumerate(self.index.articles):
-            values: tuple[object, ...] = (
-                topic_index.get(main_topic(a) or "", -1),
-                degree[n],
-                *positions[a.slug],
-                a.title,
-            )
-            hit = old.get(a.slug)
-            if hit is not None and hit[0] == values:
-                node = hit[1]
-            else:
-                node = encode([a.slug, a.title, *values[:4]])
-            made[a.slug] = (values, node)
-            nodes.append(node)
-        self.memo.data_nodes = made
-        edges = [x for (i, j), score in sorted(pairs.items()) for x in (i, j, round(score, 2))]
+
+        def node(k: int, a: Article) -> bytes:
+            topic = topic_index.get(main_topic(a) or "", -1)
+            return encode([a.slug, a.title, topic, degree[k], *positions[a.slug]]).encode()
+
+        keys: list[object] = [
+            (degree[k], positions[a.slug]) for k, a in enumerate(self.index.articles)
+        ]
+        nodes = self._node_texts("page", keys, (legend,), node)
         # As json.dumps(data) writes it, the nodes joined from their texts.
         topics = [[item.slug, item.color] for item in legend]
-        text = (
-            f'{{"articles":{encode(self.urls("articles/"))},"topics":{encode(topics)},'
-            f'"nodes":[{",".join(nodes)}],"edges":{encode(edges)}}}'
+        head = f'{{"articles":{encode(self.urls("articles/"))},"topics":{encode(topics)},'
+        # Joined as UTF-8 bytes: each node is encoded once, when it is made (the file is a
+        # few MB; encoding all of it again cost more than joining).
+        return b"".join(
+            [head.encode(), b'"nodes":[', b",".join(nodes), b'],"edges":', edges_text, b"}\n"]
         )
-        return (text + "\n").encode("utf-8")
+
+    def _node_texts(
+        self,
+        name: str,
+        keys: list[object],
+        equal: tuple[object, ...],
+        make: Callable[[int, Article], bytes],
+    ) -> list[bytes]:
+        """The node texts of a data file, ``make(position in the site, article)`` for each
+        article. While the values shared by all nodes (``equal``) are those of the last build
+        of this process, only the nodes of articles that are not the very objects of the last
+        build, or whose own other values (``keys``: degree, position) changed, are made
+        again."""
+        articles = self.index.articles
+        last = self.memo.node_texts.get(name)
+        if last is not None and len(last[0]) == len(articles) and last[2] == equal:
+            texts, old, old_keys = list(last[3]), last[0], last[1]
+            for k in [
+                k
+                for k, (a, key) in enumerate(zip(articles, keys, strict=True))
+                if a is not old[k] or key != old_keys[k]
+            ]:
+                texts[k] = make(k, articles[k])
+        else:
+            texts = [make(k, a) for k, a in enumerate(articles)]
+        self.memo.node_texts[name] = (articles, keys, equal, texts)
+        return texts
+
+    def _page_edges(self) -> tuple[Counter[int], bytes]:
+        """The graph page's edges (article numbers, best score of either direction) as JSON
+        text, and each article number's degree."""
+        pairs = self.memo.page_pairs
+        if pairs is None:
+            pairs = self.memo.page_pairs = PagePairs()
+        return pairs.update([a.slug for a in self.index.articles], self.graph.edges)
 
     def graph_json(self) -> bytes:
         """The graph for the graph page and anyone else (format in README, "graph.json")."""
         positions = self.positions()
-        degree: Counter[Slug] = Counter()
-        for slug, edges in self.graph.edges.items():
-            for edge in edges:
-                degree[slug] += 1
-                degree[edge.target] += 1
+        version = self._edges_version()
+        if self.memo.json_degree is None or self.memo.json_degree[0] != version:
+            counted: Counter[Slug] = Counter()
+            for slug, edges in self.graph.edges.items():
+                for edge in edges:
+                    counted[slug] += 1
+                    counted[edge.target] += 1
+            self.memo.json_degree = (version, counted)
+        degree = self.memo.json_degree[1]
         # A node and 3-8 edges per article: written as JSON text directly, as json.dumps
         # would write them, each slug and list of reasons encoded once.
         encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
@@ -315,31 +464,14 @@ class GraphViews:
             return found
 
         cluster_of = self.graph.cluster_of
-        old_nodes = self.memo.nodes
-        made_nodes: dict[Slug, tuple[tuple[object, ...], str]] = {}
-        nodes = []
-        for article in self.index.articles:
-            slug = article.slug
-            # Everything _node_json reads (topics and provider are compared by value).
-            values: tuple[object, ...] = (
-                cluster_of.get(slug),
-                degree[slug],
-                *positions[slug],
-                article.title,
-                article.topics,
-                article.provider,
-                article.published,
-            )
-            hit = old_nodes.get(slug)
-            if hit is not None and hit[0] == values:
-                node = hit[1]
-            else:
-                node = self._node_json(
-                    article, cluster_of.get(slug), degree[slug], *positions[slug]
-                )
-            made_nodes[slug] = (values, node)
-            nodes.append(node)
-        self.memo.nodes = made_nodes
+
+        def node(_k: int, a: Article) -> bytes:
+            slug = a.slug
+            made = self._node_json(a, cluster_of.get(slug), degree[slug], *positions[slug])
+            return made.encode()
+
+        keys: list[object] = [(degree[a.slug], positions[a.slug]) for a in self.index.articles]
+        nodes = self._node_texts("json", keys, (cluster_of,), node)
         old_links, made_links = self.memo.links, {}
         links_of = []
         for slug, ranked in self.graph.edges.items():
@@ -349,9 +481,9 @@ class GraphViews:
             else:
                 # Each source's opening is made once, not once per edge.
                 head = f'{{"source":{text(slug)},"target":'
-                text_ = ",".join(
+                text_ = b",".join(
                     [
-                        f'{head}{text(e.target)},"score":{e.score!r},"reasons":{text(e.reasons)}}}'
+                        f'{head}{text(e.target)},"score":{e.score!r},"reasons":{text(e.reasons)}}}'.encode()
                         for e in ranked
                     ]
                 )
@@ -359,7 +491,7 @@ class GraphViews:
             if text_:
                 links_of.append(text_)
         self.memo.links = made_links
-        links = ",".join(links_of)
+        links = b",".join(links_of)
         clusters = [
             {"id": c.id, "title": c.title, "members": list(c.members)}
             for c in self.graph.clusters.values()
@@ -367,11 +499,12 @@ class GraphViews:
         topics = [
             {"id": item.slug, "name": item.name, "color": item.color} for item in self.legend()
         ]
-        parts = [
-            f'{{"version":{GRAPH_FORMAT_VERSION},"topics":{encode(topics)},',
-            f'"nodes":[{",".join(nodes)}],"edges":[{links}],"clusters":{encode(clusters)}}}\n',
-        ]
-        return "".join(parts).encode("utf-8")
+        head = f'{{"version":{GRAPH_FORMAT_VERSION},"topics":{encode(topics)},'
+        tail = f'],"clusters":{encode(clusters)}}}\n'
+        # UTF-8 bytes joined, each node and edge list encoded once, when made.
+        return b"".join(
+            [head.encode(), b'"nodes":[', b",".join(nodes), b'],"edges":[', links, tail.encode()]
+        )
 
     def _node_json(
         self, article: Article, cluster: str | None, degree: int, x: float, y: float
@@ -388,6 +521,10 @@ class GraphViews:
             f'"cluster":{_json_text(cluster)},'
             f'"degree":{degree},"x":{x!r},"y":{y!r}}}'
         )
+
+
+def _same_list(old: tuple[Edge, ...] | None, new: tuple[Edge, ...]) -> bool:
+    return old is new or old == new
 
 
 def same_article(old: Article, new: Article) -> bool:

@@ -34,6 +34,9 @@ class IndexMemo:
     value). With this, an unchanged article comes out as the same object again."""
 
     made: dict[int, tuple[Article, Article]] = field(default_factory=dict)
+    # Each input article's identity (see build_index), by the very object: an unchanged
+    # file's article keeps its path, so its identity is not worked out again.
+    ids: dict[int, tuple[Article, str]] = field(default_factory=dict)
 
 
 def build_index(
@@ -47,7 +50,15 @@ def build_index(
     problems: list[Problem] = []
     articles = list(articles)
     # Each article's identity, worked out once: the caller's may be slow (it resolves paths).
-    ids = {id(a): identity(a) for a in articles}
+    known = memo.ids if memo is not None else {}
+    ids: dict[int, str] = {}
+    kept: dict[int, tuple[Article, str]] = {}
+    for a in articles:
+        found = known.get(id(a))
+        kept[id(a)] = found if found is not None and found[0] is a else (a, identity(a))
+        ids[id(a)] = kept[id(a)][1]
+    if memo is not None:
+        memo.ids = kept
     slugs = _unique_slugs(articles, lambda a: ids[id(a)], problems)
     topics = _merge_topic_names(articles)
     old = memo.made if memo is not None else {}

@@ -104,10 +104,21 @@ def main_topic(article: Article) -> Slug | None:
     return article.topics[0].slug if article.topics else None
 
 
+# Per topic disc: its members' sort keys, its centre, and their positions.
+LayoutMemo = dict[
+    str, tuple[list[tuple[Slug, Slug]], tuple[float, float], dict[Slug, tuple[float, float]]]
+]
+
+
 def site_layout(
-    articles: Sequence[Article], graph: RelatedGraph
+    articles: Sequence[Article], graph: RelatedGraph, memo: LayoutMemo | None = None
 ) -> dict[Slug, tuple[float, float]]:
-    """x, y of every article: topic discs packed in rows, biggest first."""
+    """x, y of every article: topic discs packed in rows, biggest first. ``memo`` (what the
+    last call left in it, updated for the next) gives the positions of a disc whose members
+    and centre are unchanged without working them out again."""
+    old = dict(memo) if memo is not None else {}
+    if memo is not None:
+        memo.clear()
     groups: dict[str, list[Article]] = defaultdict(list)
     for article in articles:
         groups[main_topic(article) or ""].append(article)
@@ -122,14 +133,22 @@ def site_layout(
         if x > 0 and x + 2 * r > row_width:
             x, y, row_height = 0.0, y + row_height + GROUP_GAP, 0.0
         cx, cy = x + r, y + r
-        members = sorted(groups[g], key=lambda a: (graph.cluster_of.get(a.slug, a.slug), a.slug))
-        for k, article in enumerate(members):
-            dist = NODE_SPACING * math.sqrt(k + 0.5)
-            angle = k * GOLDEN_ANGLE
-            positions[article.slug] = (
-                round(cx + dist * math.cos(angle), 2),
-                round(cy + dist * math.sin(angle), 2),
-            )
+        keys = sorted((graph.cluster_of.get(a.slug, a.slug), a.slug) for a in groups[g])
+        hit = old.get(g)
+        if hit is not None and hit[0] == keys and hit[1] == (cx, cy):
+            disc = hit[2]
+        else:
+            disc = {}
+            for k, (_, slug) in enumerate(keys):
+                dist = NODE_SPACING * math.sqrt(k + 0.5)
+                angle = k * GOLDEN_ANGLE
+                disc[slug] = (
+                    round(cx + dist * math.cos(angle), 2),
+                    round(cy + dist * math.sin(angle), 2),
+                )
+        positions.update(disc)
+        if memo is not None:
+            memo[g] = (keys, (cx, cy), disc)
         x += 2 * r + GROUP_GAP
         row_height = max(row_height, 2 * r)
     return positions

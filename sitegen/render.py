@@ -282,6 +282,10 @@ class KeyMemo:
     articles: dict[Slug, tuple[Article, tuple[Edge, ...], object, str, tuple[str, ...]]] = field(
         default_factory=dict
     )
+    # slug -> the article, its edge list and its line in the graph page's deps (links).
+    links: dict[Slug, tuple[Article, tuple[Edge, ...], str]] = field(default_factory=dict)
+    # slug -> the article and its part of the graph data's inputs (_graph_data_inputs).
+    parts: dict[Slug, tuple[Article, str]] = field(default_factory=dict)
 
 
 class PageKeys:
@@ -390,8 +394,27 @@ class PageKeys:
 
     def links(self, article: Article) -> str:
         """An article as the graph page's list shows it: its link and its related links."""
-        targets = self.graph.edges.get(article.slug, ())
-        return "\x1e".join([self.shown(article.slug), *(self.shown(e.target) for e in targets)])
+        slug = article.slug
+        targets = self.graph.edges.get(slug, ())
+        old = self._old.links.get(slug)
+        # Its targets' own lines change only with their articles: then it is dirty.
+        if old is not None and old[0] is article and old[1] is targets and slug not in self.dirty():
+            found = old[2]
+        else:
+            found = "\x1e".join([self.shown(slug), *(self.shown(e.target) for e in targets)])
+        self.memo.links[slug] = (article, targets, found)
+        return found
+
+    def data_part(self, article: Article) -> str:
+        """An article as graph.json and the graph page's data show it (their inputs)."""
+        old = self._old.parts.get(article.slug)
+        if old is not None and old[0] is article:
+            found = old[1]
+        else:
+            topics = "\x1e".join([f"{t.slug}\x1d{t.name}" for t in article.topics])
+            found = self.shown(article.slug) + "\x1f" + topics
+        self.memo.parts[article.slug] = (article, found)
+        return found
 
     def article_page(self, article: Article) -> tuple[str, ...]:
         """``article``'s deps; those of the last build when nothing they are made from changed
@@ -549,6 +572,7 @@ def plan_site(
     if memo is not None:  # what this build made, for the next
         memo.shown, memo.near, memo.own = keys.memo.shown, keys.memo.near, keys.memo.own
         memo.articles = keys.memo.articles
+        memo.links, memo.parts = keys.memo.links, keys.memo.parts
     return pages
 
 
@@ -647,11 +671,8 @@ def _graph_data_inputs(index: SiteIndex, graph: RelatedGraph, keys: PageKeys) ->
     each article as links show it and its topics, in site order, every article's related
     entries in the graph's order, the stories and the topics' names (the URLs and settings
     are in every page key already). Made of strings the article pages' keys made already."""
-    shown, own = keys.shown, keys.own
-    parts = [
-        shown(a.slug) + "\x1f" + "\x1e".join([f"{t.slug}\x1d{t.name}" for t in a.topics])
-        for a in index.articles
-    ]
+    own = keys.own
+    parts = [keys.data_part(a) for a in index.articles]
     parts.append("\x00edges")
     parts.extend(f"{slug}\x1f{own(slug)}" for slug in graph.edges)
     parts.append("\x00stories")

@@ -368,6 +368,9 @@ def test_serve_rebuilds_in_memory_match_cold_builds(site: Path) -> None:
     rebuilder = serve.Rebuilder(config, argparse.Namespace(jobs=1, no_cache=False), serve.Hub())
     assert rebuilder.run() is not None
     assert {"sources.pickle", "relate.pickle"} <= set(rebuilder.cache.held)
+    # The graph data's texts are in memory for the first edit, though no file was made.
+    graph_memo = rebuilder.cache._kept["graph fragments"][1]
+    assert set(graph_memo.node_texts) == {"json", "page"}
     # Nothing changed: the big files are not written back.
     assert not {"sources.pickle", "relate.pickle"} & rebuilder.cache.dirty
     sitemap = (site / "output" / "sitemap.xml").read_bytes()

@@ -165,3 +165,25 @@ def test_index_memo_reuses_unchanged_articles_and_remakes_changed_ones() -> None
     assert {t.name for a in later.articles for t in a.topics} == {"ai", "Climate"}
     old = {a.slug: a for a in first.articles}
     assert all(a is not old[a.slug] for a in later.articles if a.topics[0].slug == "ai")
+
+
+def test_index_memo_works_out_the_identity_of_new_articles_only() -> None:
+    from sitegen.index import IndexMemo
+
+    asked: list[str] = []
+
+    def identity(a: Article) -> str:
+        asked.append(a.source.as_posix())
+        return a.source.as_posix()
+
+    articles = [article(f"{n}.md", "Same", n) for n in range(4)]
+    memo = IndexMemo()
+    first, _ = build_index(articles, identity, memo)
+    assert sorted(asked) == ["0.md", "1.md", "2.md", "3.md"]
+    asked.clear()
+    # An edited file is a new Article: only its identity is asked for; slugs as a cold index.
+    edited = [*articles[:2], article("2.md", "Same", 9), articles[3]]
+    again, _ = build_index(edited, identity, memo)
+    assert asked == ["2.md"]
+    assert again == build_index(edited, identity)[0]
+    assert [a.slug for a in again.articles] != [a.slug for a in first.articles]

@@ -34,10 +34,13 @@ def test_a_second_plan_with_the_memo_reuses_its_strings_and_matches() -> None:
     memo = KeyMemo()
     first = deps(index, config, graph, memo)
     assert memo.near  # the sample site has related articles
-    pages = dict(memo.articles)
+    pages, links = dict(memo.articles), dict(memo.links)
+    assert set(links) == set(memo.parts) == set(index.by_slug)
     assert deps(index, config, graph, memo) == first
-    # Nothing changed: the very deps of the first plan's article pages were reused.
+    # Nothing changed: the very deps of the first plan's article pages were reused, and
+    # the graph page's lines.
     assert all(memo.articles[slug][4] is found[4] for slug, found in pages.items())
+    assert all(memo.links[slug][2] is found[2] for slug, found in links.items())
 
 
 def test_a_provider_renamed_two_hops_away_changes_the_keys_as_a_fresh_plan_does() -> None:

@@ -13,7 +13,7 @@ from sitegen import render
 from sitegen.build import BuildResult, read_articles
 from sitegen.config import load_config
 from sitegen.index import build_index
-from sitegen.model import Article
+from sitegen.model import Article, RelatedGraph
 from sitegen.relate import relate
 from sitegen.slugs import slugify
 
@@ -151,14 +151,21 @@ def test_graph_data_made_from_a_memo_of_an_earlier_site_equals_data_made_afresh(
 
     graph = relate(build_index(articles)[0], config.related_count)
 
-    def both(articles: list[Article], memo: GraphMemo) -> tuple[bytes, bytes]:
+    def both(
+        articles: list[Article], memo: GraphMemo, graph: RelatedGraph = graph
+    ) -> tuple[bytes, bytes]:
         # The same related graph: only the nodes' own values tell the edits apart.
         gv = GraphViews(build_index(articles)[0], graph, views, memo)
         return gv.graph_json(), gv.page_data()
 
     first = both(articles, memo)
-    assert len(memo.nodes) == len(memo.data_nodes) == len(articles)
-    # Compared by value: equal values that are not the same objects are reused too.
+    assert set(memo.node_texts) == {"json", "page"}
+    assert both(articles, memo) == first  # the very objects: every text reused
+    # Fewer related articles each: other edges and degrees, the same articles.
+    fewer = relate(build_index(articles)[0], 2)
+    assert both(articles, memo, fewer) == both(articles, GraphMemo(), fewer)
+    assert both(articles, memo) == first
+    # Equal values that are not the same objects are reused too.
     memo = pickle.loads(pickle.dumps(memo))
     assert both(articles, memo) == first
     edited = list(articles)
@@ -170,3 +177,58 @@ def test_graph_data_made_from_a_memo_of_an_earlier_site_equals_data_made_afresh(
     assert again == both(edited, GraphMemo())
     assert again != first
     assert b"A \xe2\x80\x9cnew\xe2\x80\x9d title" in again[0] and b"Brand New" in again[0]
+
+
+def test_graph_page_edges_kept_up_to_date_equal_edges_made_afresh() -> None:
+    """PagePairs (serve) after renames, new lists, moves and removals: the same degrees and
+    text as a fresh one, as json.dumps writes the flat list."""
+    import random
+
+    from sitegen.graphpages import PagePairs
+    from sitegen.model import Edge, Slug
+
+    rng = random.Random(5)
+    order = [Slug(f"a{n}") for n in range(40)]
+
+    def lists(order: list[Slug]) -> dict[Slug, tuple[Edge, ...]]:
+        return {
+            s: tuple(
+                Edge(t, rng.choice([0.5, 0.25, 0.123456]), ("r",))
+                for t in rng.sample(order, rng.randint(0, 4))
+            )
+            for s in order
+        }
+
+    edges = lists(order)
+    kept = PagePairs()
+    for step in range(30):
+        degree, text = kept.update(list(order), edges)
+        fresh_degree, fresh_text = PagePairs().update(list(order), edges)
+        assert text == fresh_text and +degree == +fresh_degree, step
+        pairs: dict[tuple[int, int], float] = {}
+        number = {s: n for n, s in enumerate(order)}
+        for s, ranked in edges.items():
+            for e in ranked:
+                n, m = sorted((number[s], number[e.target]))
+                pairs[(n, m)] = max(pairs.get((n, m), 0.0), e.score)
+        flat = [x for (i, j), v in sorted(pairs.items()) for x in (i, j, round(v, 2))]
+        assert json.loads(text) == flat
+        edges = dict(edges)
+        kind = step % 3
+        if kind == 0:  # new lists for a few articles
+            for s in rng.sample(order, 3):
+                edges[s] = lists(order)[s]
+        elif kind == 1:  # a rename in place: the lists naming it are new too
+            at = rng.randrange(len(order))
+            old, new = order[at], Slug(f"r{step}")
+            order[at] = new
+            edges = {
+                (new if s == old else s): tuple(
+                    Edge(new, e.score, e.reasons) if e.target == old else e for e in ranked
+                )
+                if any(e.target == old for e in ranked)
+                else ranked
+                for s, ranked in edges.items()
+            }
+        elif step % 6 == 2:  # an article moves in the order
+            order.insert(0, order.pop(rng.randrange(len(order))))
