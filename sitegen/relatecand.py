@@ -34,16 +34,20 @@ def all_candidates(
     window: int,
     limit: int,
     key_id: dict[str, int],
+    flat: tuple[Ints, Ints] | None = None,
 ) -> list[list[int]]:
     """The candidates of articles 0..n-1 (``queries[i]``: article i's query keys), when ids
     are positions in the index, so each posting list is sorted; ``key_id``: each key's
-    place in ``postings``."""
+    place in ``postings``; ``flat``: the lists' lengths and members, if made already."""
     n = len(queries)
     keys = postings.keys()
-    lengths = _ints(map(len, postings.values()), len(keys))
+    if flat is None:
+        lengths = _ints(map(len, postings.values()), len(keys))
+        members = _ints(chain.from_iterable(postings.values()), int(lengths.sum()))
+    else:
+        lengths, members = flat
     starts = np.zeros(len(keys) + 1, np.int64)
     np.cumsum(lengths, out=starts[1:])
-    members = _ints(chain.from_iterable(postings.values()), int(starts[-1]))
     # Each query slot: its article, its list, and the slice of the list it counts.
     q_len = _ints(map(len, queries), n)
     q_article = np.repeat(np.arange(n, dtype=np.int64), q_len)
