@@ -327,9 +327,9 @@ class RelateState:
         # While full relates: ids are index positions, and articles are scored in that
         # order, so a pair scored from the other side already can reuse that score.
         self._in_order = False
-        # While a full relate ranks: per id, about the sum of the products of the words it
-        # shares with each candidate (from the batched scores), to skip the exact sum (for
-        # "similar words") where it cannot reach SIMILAR_WORDS.
+        # While a full relate ranks: per id, the candidates with which the sum of the
+        # products of the words it shares may reach SIMILAR_WORDS (about that sum comes with
+        # the batched scores): for the others, the exact sum (for "similar words") is skipped.
         self._hint: list[Any] | None = None
         self._underived = False  # whether a full relate left combined vectors to make
 
@@ -721,6 +721,13 @@ class RelateState:
             for k, sa, sb, shared in zip(close, size_a, size_b, both, strict=True):
                 if sa >= 3 and sb >= 3 and shared / (sa + sb - shared) >= STORY_TITLE_JACCARD:
                     dups_of.setdefault(first_list[k], []).append(second_list[k])
+        if hint is not None:
+            # the hint is within far less than 1e-6 of the exact sum: below this, no similar words
+            maybe = np.flatnonzero(words >= _NO_SIMILAR_WORDS)
+            for i, j in zip(first[maybe].tolist(), second[maybe].tolist(), strict=True):
+                if hint[i] is None:
+                    hint[i] = set()
+                hint[i].add(j)
         keep = self.count + KEEP_EXTRA
         at = 0
         for i, cands, size in zip(ids, cand_lists, sizes, strict=True):
@@ -738,8 +745,8 @@ class RelateState:
             self.kept[i] = {j: score for score, _, j in best}
             dups = dups_of.get(i)
             self.dups[i] = tuple(dups) if dups else ()
-            if hint is not None:
-                hint[i] = words[at:end]
+            if hint is not None and hint[i] is None:
+                hint[i] = _NONE
             at = end
 
     def _pre_score(self, i: int, j: int) -> float:
@@ -862,6 +869,7 @@ class RelateState:
         stories, story = self.story, self.story[i]
         explicit = self.explicit
         links_out = explicit.get(i, ())
+        linked = self.linked.get(i, ())  # either links to the other
         topics_i = self.topic_vec[i]
         # Article i's topics strongest first: the shared ones are named in this order.
         topic_order = [
@@ -872,17 +880,19 @@ class RelateState:
         a_keys, get_a = frozenset(a), a.__getitem__  # a set made once, not once per edge
         times, time_a = self.time, self.time[i]
         fsum, new = math.fsum, _new_edge
-        hint = self._hint[i] if self._hint is not None else None
-        hinted = self.cands[i] if hint is not None else ()
+        maybe = self._hint[i] if self._hint is not None else None
+        # kept scores (all there is without a story) are of candidates: they have a hint
+        hinted = self.cands[i] if maybe is not None and story is not None else ()
         edges = []
         for neg_score, target, j in best:
             found = []
             if story is not None and stories[j] is story:
                 found.append("same story")
-            if j in links_out:
-                found.append("linked by the source")
-            elif j in explicit and i in explicit[j]:
-                found.append("links to this article")
+            if linked and j in linked:
+                if j in links_out:
+                    found.append("linked by the source")
+                elif j in explicit and i in explicit[j]:
+                    found.append("links to this article")
             if topic_order:
                 shared = tuple(filter(topic_vec[j].__contains__, topic_order))
                 if shared:
@@ -894,9 +904,8 @@ class RelateState:
                         )
                     found.append(reason)
             b = term_vec[j]
-            if hint is not None and j in hinted and hint[hinted.index(j)] < _NO_SIMILAR_WORDS:
-                # the hint is within far less than 1e-6 of the exact sum: no similar words
-                common: frozenset[str] = frozenset()
+            if maybe is not None and j not in maybe and (story is None or j in hinted):
+                common: frozenset[str] = frozenset()  # the hint says: no similar words
             else:
                 common = a_keys.intersection(b)
             if common:
@@ -1101,6 +1110,7 @@ SIMILAR_WORDS = 0.1  # the sum of the shared words' products that names them as 
 # Shared words' products in the combined vectors are TEXT_WEIGHT times those of the word
 # vectors (each rounded): a hint this far below that cannot come from a sum reaching it.
 _NO_SIMILAR_WORDS = SIMILAR_WORDS * TEXT_WEIGHT * (1.0 - 1e-6)
+_NONE: frozenset[int] = frozenset()
 _SCORE_BATCH = 128  # articles whose pairs are scored together in a full relate
 
 
