@@ -433,17 +433,19 @@ class RelateState:
         try:
             # Every article's candidates, and then their scores, a batch of articles at a time.
             key_id = {key: k for k, key in enumerate(self.postings)}
-            flat = (site.lengths, site.members)
+            lists, vectors = (site.lengths, site.members), site.flat
             del site
             found = all_candidates(
-                self.postings, self.query, POSTING_WINDOW, CANDIDATES, key_id, flat
+                self.postings, self.query, POSTING_WINDOW, CANDIDATES, key_id, lists
             )
-            del flat
+            del lists
             self._hint = [None] * n
             if self.count:
                 scorer = PairScorer(
-                    self.topic_vec, self.term_vec, _T_SCALE, _W_SCALE, key_id, self.time
+                    self.topic_vec, self.term_vec, _T_SCALE, _W_SCALE, key_id, self.time, vectors
                 )
+            del vectors
+            if self.count:
                 for start in range(0, n, _SCORE_BATCH):
                     self._score_batch(range(start, min(n, start + _SCORE_BATCH)), found, scorer)
             else:

@@ -41,6 +41,9 @@ class SiteVectors:
     idf: dict[str, float]
     lengths: Ints  # each posting list's length, in the order of postings
     members: Ints  # the posting lists one after the other
+    # The vectors one after the other: sizes, key ids (places in postings) and values of
+    # the topic vectors, then the same of the word vectors.
+    flat: tuple[Ints, Ints, Floats, Ints, Ints, Floats]
 
 
 def site_vectors(
@@ -110,7 +113,8 @@ def site_vectors(
     postings = dict(zip(names, _slices(ids, lengths), strict=True))
     del ids
     idf = dict(zip(names, idf_list, strict=True))
-    return SiteVectors(counts, topic_vec, term_vec, postings, idf, lengths, members)
+    flat = (p_len, p_ids, p_value, w_len, w_key, w_value)
+    return SiteVectors(counts, topic_vec, term_vec, postings, idf, lengths, members, flat)
 
 
 def _word_counts(
