@@ -126,6 +126,8 @@ def _word_counts(
     article = np.concatenate((_owners(t_len), _owners(e_len)))
     place = np.concatenate((_within(t_len), _within(e_len) + np.repeat(t_len, e_len)))
     key = np.concatenate((t_ids, e_ids))
+    if not len(key):  # no article has a word
+        return key, key, key
     a_bits, k_bits = _bits(len(t_len)), _bits(keys)
     p_bits, i_bits = _bits(int(place.max(initial=0)) + 1), _bits(len(key))
     if a_bits + max(k_bits, p_bits) + i_bits > 63:

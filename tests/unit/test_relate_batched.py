@@ -107,3 +107,15 @@ def test_batched_counts_and_vectors_equal_one_at_a_time(
 def test_tokens_are_the_words_found_in_the_casefolded_text(text: str) -> None:
     assert _tokens(text) == _WORD.findall(text.casefold())
     assert _text_keys(text) == _keys(text)
+
+
+def test_a_site_without_a_single_word_relates_by_topics_alone() -> None:
+    rng = random.Random(1)
+    articles = [
+        replace(make_article(rng, n), title="The", slug=slugify(f"the {n}"), excerpt="a")
+        for n in range(3)
+    ]
+    index, _ = build_index(articles)
+    graph, state = relate_with_state(index, 8, None)
+    assert state.counts == [{}, {}, {}] and state.term_vec == [{}, {}, {}]
+    assert set(graph.edges) == {a.slug for a in index.articles}
