@@ -33,7 +33,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from sitegen import relatecand
+from sitegen import relatecand, relatevec
 from sitegen.index import build_index
 from sitegen.model import Article, Provider, RelatedLink, Slug, Topic
 from sitegen.relate import RelateState, relate, relate_with_state
@@ -118,10 +118,12 @@ def synthetic_articles(n: int, seed: int = 1) -> list[Article]:
 
 
 # RelateState's steps, timed by --phases. _candidates runs inside _score: subtracted there.
-# A full relate counts all candidates at once (relatecand.all_candidates, added to
-# "candidates") and scores a batch of articles at a time (_score_batch, added to "score").
+# A full relate counts the words and makes the vectors of all articles at once
+# (relatevec.site_vectors, added to "vectors"), counts all candidates at once
+# (relatecand.all_candidates, added to "candidates") and scores a batch of articles at a
+# time (_score_batch, added to "score").
 PHASES = ("_read", "_vectors", "_links", "_candidates", "_score", "_stories", "_rank", "_graph")
-_BATCHED = {"all_candidates": "_candidates", "_score_batch": "_score"}
+_BATCHED = {"site_vectors": "_vectors", "all_candidates": "_candidates", "_score_batch": "_score"}
 
 
 @contextmanager
@@ -129,7 +131,10 @@ def phase_clock() -> Iterator[dict[str, float]]:
     """CPU seconds spent in each of RelateState's steps (PHASES) while in the block."""
     spent = dict.fromkeys(PHASES, 0.0)
     originals = {name: getattr(RelateState, name) for name in PHASES}
-    batched = {"all_candidates": relatecand.all_candidates}
+    batched: dict[str, Callable[..., object]] = {
+        "all_candidates": relatecand.all_candidates,
+        "site_vectors": relatevec.site_vectors,
+    }
     batched_method = {"_score_batch": RelateState._score_batch}
     batched_spent = dict.fromkeys(_BATCHED, 0.0)
 
@@ -160,6 +165,7 @@ def phase_clock() -> Iterator[dict[str, float]]:
     for name, method in originals.items():
         setattr(RelateState, name, timed(name, method))
     relatecand.all_candidates = timed_batch("all_candidates", batched["all_candidates"])  # type: ignore[assignment]
+    relatevec.site_vectors = timed_batch("site_vectors", batched["site_vectors"])  # type: ignore[assignment]
     RelateState._score_batch = timed_batch("_score_batch", batched_method["_score_batch"])  # type: ignore[method-assign]
     try:
         yield spent
@@ -167,6 +173,7 @@ def phase_clock() -> Iterator[dict[str, float]]:
         for name, method in originals.items():
             setattr(RelateState, name, method)
         relatecand.all_candidates = batched["all_candidates"]  # type: ignore[assignment]
+        relatevec.site_vectors = batched["site_vectors"]  # type: ignore[assignment]
         RelateState._score_batch = batched_method["_score_batch"]  # type: ignore[method-assign]
         spent["_score"] -= spent["_candidates"]
         for name, phase in _BATCHED.items():

@@ -51,6 +51,7 @@ import re
 from bisect import bisect_left, insort
 from collections import defaultdict
 from collections.abc import Callable, Hashable, Iterable, Sequence
+from functools import partial
 from itertools import chain, compress, islice, repeat
 from operator import and_, eq, gt, mul, neg, truediv
 from typing import TYPE_CHECKING, Any
@@ -113,6 +114,9 @@ eine le la les des du un une et en el los las del y por para con
 _STOPWORDS = frozenset(_STOPWORD_TEXT.split())
 # Vector keys: "t:" + topic slug, "w:" + word; a raw token's key ("" for none) is memoized.
 _KEY_OF: dict[str, str] = {}
+# A whitespace-separated piece of casefolded text -> its words; -> its vector keys.
+_TOKENS: dict[str, tuple[str, ...]] = {}
+_PIECE_KEYS: dict[str, tuple[str, ...]] = {}
 _URL_KEY: dict[str, str] = {}  # URL -> match_key: links name the same URLs many times
 _MAX_MEMO = 1_000_000
 
@@ -178,6 +182,41 @@ def _keys_of(found: list[str]) -> list[str]:
     for token in set(found).difference(memo):
         memo[token] = _key(token)
     return list(filter(None, map(memo.__getitem__, found)))
+
+
+def _tokens(text: str) -> list[str]:
+    """_WORD.findall(text.casefold()), faster: split at whitespace (never part of a word),
+    and each piece's words memoized (a site's texts repeat a small vocabulary)."""
+    memo = _TOKENS
+    pieces = text.casefold().split()
+    try:  # nearly always: every piece seen before
+        return list(chain.from_iterable(map(memo.__getitem__, pieces)))
+    except KeyError:
+        pass
+    if len(memo) > _MAX_MEMO:
+        memo.clear()
+    for piece in set(pieces).difference(memo):
+        memo[piece] = tuple(_WORD.findall(piece))
+    return list(chain.from_iterable(map(memo.__getitem__, pieces)))
+
+
+def _text_keys(text: str) -> list[str]:
+    """_keys(text), faster: as _piece_keys."""
+    return _piece_keys(text.casefold().split())
+
+
+def _piece_keys(pieces: list[str]) -> list[str]:
+    """The vector keys of casefolded text split at whitespace, each piece's keys memoized."""
+    memo = _PIECE_KEYS
+    try:
+        return list(chain.from_iterable(map(memo.__getitem__, pieces)))
+    except KeyError:
+        pass
+    if len(memo) > _MAX_MEMO:
+        memo.clear()
+    for piece in set(pieces).difference(memo):
+        memo[piece] = tuple(_keys_of(_WORD.findall(piece)))
+    return list(chain.from_iterable(map(memo.__getitem__, pieces)))
 
 
 def _url_key(url: str) -> str:
@@ -288,9 +327,9 @@ class RelateState:
         # While full relates: ids are index positions, and articles are scored in that
         # order, so a pair scored from the other side already can reuse that score.
         self._in_order = False
-        # While a full relate ranks: per id, about the sum of the products of the words it
-        # shares with each candidate (from the batched scores), to skip the exact sum (for
-        # "similar words") where it cannot reach SIMILAR_WORDS.
+        # While a full relate ranks: per id, the candidates with which the sum of the
+        # products of the words it shares may reach SIMILAR_WORDS (about that sum comes with
+        # the batched scores): for the others, the exact sum (for "similar words") is skipped.
         self._hint: list[Any] | None = None
         self._underived = False  # whether a full relate left combined vectors to make
 
@@ -337,17 +376,11 @@ class RelateState:
         self.order = list(range(n))
         self.pos = list(range(n))
         id_of, read = self.id_of, self._read
+        title_keys: list[list[str]] = []
+        add_title = title_keys.append
         for i, article in enumerate(articles):
             id_of[source := str(article.source)] = i
-            read(i, article, source)
-        postings: dict[str, list[int]] = defaultdict(list)
-        members, append = postings.__getitem__, list.append  # a new key gets a new list
-        for i, keys in enumerate(map(chain, self.topic_keys, self.counts)):
-            any(map(append, map(members, keys), repeat(i)))  # append returns None: all run
-        self.postings = dict(postings)
-        n_rounded = self.n_rounded
-        df_idf = {df: _idf(n_rounded, df) for df in {len(p) for p in self.postings.values()}}
-        self.idf = {key: df_idf[len(p)] for key, p in self.postings.items()}
+            add_title(read(i, article, source, False))
         url_holders: dict[str, list[int]] = defaultdict(list)
         title_holders: dict[str, list[int]] = defaultdict(list)
         for i in range(n):
@@ -355,30 +388,12 @@ class RelateState:
                 url_holders[key].append(i)
             title_holders[self.tkey[i]].append(i)
         self.url_holders, self.title_holders = dict(url_holders), dict(title_holders)
-        for i in range(n):
-            self._vectors(i, False)
-        self._underived = True
         self._links(articles)
-        self._in_order = True
-        try:
-            # Every article's candidates, and then their scores, a batch of articles at a time
-            # on numpy arrays (numpy: imported only when relating in full).
-            from sitegen.relatecand import PairScorer, all_candidates
+        # The rest on numpy arrays, many articles at once (imported only when relating in full).
+        from sitegen.relatevec import small_pages
 
-            key_id = {key: k for k, key in enumerate(self.postings)}
-            found = all_candidates(self.postings, self.query, POSTING_WINDOW, CANDIDATES, key_id)
-            self._hint = [None] * n
-            if self.count:
-                scorer = PairScorer(
-                    self.topic_vec, self.term_vec, _T_SCALE, _W_SCALE, key_id, self.time
-                )
-                for start in range(0, n, _SCORE_BATCH):
-                    self._score_batch(range(start, min(n, start + _SCORE_BATCH)), found, scorer)
-            else:
-                for i in range(n):
-                    self._score(i)
-        finally:
-            self._in_order = False
+        with small_pages():
+            self._full_batched(articles, title_keys)
         self._stories()
         self.topic_names = _topic_names(articles)
         self.topic_labels = _labels(self.topic_names)
@@ -390,15 +405,68 @@ class RelateState:
             self._hint = None
         return self._graph(articles)
 
+    def _full_batched(self, articles: Sequence[Article], title_keys: list[list[str]]) -> None:
+        """full's word counts, posting lists, weights, vectors, candidates and scores."""
+        from sitegen.relatecand import PairScorer, all_candidates
+        from sitegen.relatevec import site_vectors
+
+        n = len(articles)
+        excerpts = map(str.split, map(str.casefold, [a.excerpt for a in articles]))
+        site = site_vectors(
+            self.topic_keys,
+            title_keys,
+            list(map(_piece_keys, excerpts)),
+            partial(_idf, self.n_rounded),
+            _tf,
+            MAX_TERMS,
+        )
+        title_keys.clear()
+        self.counts, self.topic_vec, self.term_vec = site.counts, site.topic_vec, site.term_vec
+        self.postings, self.idf = site.postings, site.idf
+        # combined vectors are made when needed: a full relate scores on numpy arrays
+        self.query = [
+            t + list(islice(v, QUERY_TERMS))
+            for t, v in zip(self.topic_keys, self.term_vec, strict=True)
+        ]
+        self._underived = True
+        self._in_order = True
+        try:
+            # Every article's candidates, and then their scores, a batch of articles at a time.
+            key_id = {key: k for k, key in enumerate(self.postings)}
+            lists, vectors = (site.lengths, site.members), site.flat
+            del site
+            found = all_candidates(
+                self.postings, self.query, POSTING_WINDOW, CANDIDATES, key_id, lists
+            )
+            del lists
+            self._hint = [None] * n
+            if self.count:
+                scorer = PairScorer(
+                    self.topic_vec, self.term_vec, _T_SCALE, _W_SCALE, key_id, self.time, vectors
+                )
+            del vectors
+            if self.count:
+                for start in range(0, n, _SCORE_BATCH):
+                    self._score_batch(range(start, min(n, start + _SCORE_BATCH)), found, scorer)
+            else:
+                for i in range(n):
+                    self._score(i)
+        finally:
+            self._in_order = False
+
     def _grow(self, n: int) -> None:
         for name in _PER_ID:
             getattr(self, name).extend([None] * n)
 
-    def _read(self, i: int, article: Article, source: str | None = None) -> None:
-        """The per-article data that depends on the article alone."""
+    def _read(
+        self, i: int, article: Article, source: str | None = None, count_words: bool = True
+    ) -> list[str]:
+        """The per-article data that depends on the article alone (the word counts unless
+        ``count_words`` is false: a full relate counts all articles' at once); returns the
+        title's word keys."""
         self.sig[i] = self._sign(article)
         self.source[i] = source or str(article.source)
-        found = _WORD.findall(article.title.casefold())
+        found = _tokens(article.title)
         self.tkey[i] = " ".join(found)  # title_key of the title
         self.slug[i] = article.slug
         self.title[i] = article.title
@@ -406,12 +474,13 @@ class RelateState:
         self.topic_keys[i] = sorted({"t:" + t.slug for t in article.topics})
         title_words = _keys_of(found)
         self.titles[i] = frozenset(title_words)
-        # Title words count twice; keys in text order (a plain dict: smaller in the state).
-        counts: dict[str, int] = {}
-        _count(counts, title_words)
-        _count(counts, title_words)
-        _count(counts, _keys_of(_WORD.findall(article.excerpt.casefold())))
-        self.counts[i] = counts
+        if count_words:
+            # Title words count twice; keys in text order (a plain dict: smaller in the state).
+            counts: dict[str, int] = {}
+            _count(counts, title_words)
+            _count(counts, title_words)
+            _count(counts, _text_keys(article.excerpt))
+            self.counts[i] = counts
         # normalize made the keys (an Article built some other way may lack them)
         self.url_keys[i] = article.url_keys or tuple(dict.fromkeys(map(_url_key, article.urls)))
         self.link_keys[i] = (
@@ -426,6 +495,7 @@ class RelateState:
             if article.related
             else []
         )
+        return title_words
 
     def _vectors(self, i: int, derive: bool = True) -> None:
         idf = self.idf
@@ -653,6 +723,13 @@ class RelateState:
             for k, sa, sb, shared in zip(close, size_a, size_b, both, strict=True):
                 if sa >= 3 and sb >= 3 and shared / (sa + sb - shared) >= STORY_TITLE_JACCARD:
                     dups_of.setdefault(first_list[k], []).append(second_list[k])
+        if hint is not None:
+            # the hint is within far less than 1e-6 of the exact sum: below this, no similar words
+            maybe = np.flatnonzero(words >= _NO_SIMILAR_WORDS)
+            for i, j in zip(first[maybe].tolist(), second[maybe].tolist(), strict=True):
+                if hint[i] is None:
+                    hint[i] = set()
+                hint[i].add(j)
         keep = self.count + KEEP_EXTRA
         at = 0
         for i, cands, size in zip(ids, cand_lists, sizes, strict=True):
@@ -670,8 +747,8 @@ class RelateState:
             self.kept[i] = {j: score for score, _, j in best}
             dups = dups_of.get(i)
             self.dups[i] = tuple(dups) if dups else ()
-            if hint is not None:
-                hint[i] = words[at:end]
+            if hint is not None and hint[i] is None:
+                hint[i] = _NONE
             at = end
 
     def _pre_score(self, i: int, j: int) -> float:
@@ -794,6 +871,7 @@ class RelateState:
         stories, story = self.story, self.story[i]
         explicit = self.explicit
         links_out = explicit.get(i, ())
+        linked = self.linked.get(i, ())  # either links to the other
         topics_i = self.topic_vec[i]
         # Article i's topics strongest first: the shared ones are named in this order.
         topic_order = [
@@ -804,17 +882,19 @@ class RelateState:
         a_keys, get_a = frozenset(a), a.__getitem__  # a set made once, not once per edge
         times, time_a = self.time, self.time[i]
         fsum, new = math.fsum, _new_edge
-        hint = self._hint[i] if self._hint is not None else None
-        hinted = self.cands[i] if hint is not None else ()
+        maybe = self._hint[i] if self._hint is not None else None
+        # kept scores (all there is without a story) are of candidates: they have a hint
+        hinted = self.cands[i] if maybe is not None and story is not None else ()
         edges = []
         for neg_score, target, j in best:
             found = []
             if story is not None and stories[j] is story:
                 found.append("same story")
-            if j in links_out:
-                found.append("linked by the source")
-            elif j in explicit and i in explicit[j]:
-                found.append("links to this article")
+            if linked and j in linked:
+                if j in links_out:
+                    found.append("linked by the source")
+                elif j in explicit and i in explicit[j]:
+                    found.append("links to this article")
             if topic_order:
                 shared = tuple(filter(topic_vec[j].__contains__, topic_order))
                 if shared:
@@ -826,9 +906,8 @@ class RelateState:
                         )
                     found.append(reason)
             b = term_vec[j]
-            if hint is not None and j in hinted and hint[hinted.index(j)] < _NO_SIMILAR_WORDS:
-                # the hint is within far less than 1e-6 of the exact sum: no similar words
-                common: frozenset[str] = frozenset()
+            if maybe is not None and j not in maybe and (story is None or j in hinted):
+                common: frozenset[str] = frozenset()  # the hint says: no similar words
             else:
                 common = a_keys.intersection(b)
             if common:
@@ -1033,6 +1112,7 @@ SIMILAR_WORDS = 0.1  # the sum of the shared words' products that names them as 
 # Shared words' products in the combined vectors are TEXT_WEIGHT times those of the word
 # vectors (each rounded): a hint this far below that cannot come from a sum reaching it.
 _NO_SIMILAR_WORDS = SIMILAR_WORDS * TEXT_WEIGHT * (1.0 - 1e-6)
+_NONE: frozenset[int] = frozenset()
 _SCORE_BATCH = 128  # articles whose pairs are scored together in a full relate
 
 

@@ -34,16 +34,20 @@ def all_candidates(
     window: int,
     limit: int,
     key_id: dict[str, int],
+    flat: tuple[Ints, Ints] | None = None,
 ) -> list[list[int]]:
     """The candidates of articles 0..n-1 (``queries[i]``: article i's query keys), when ids
     are positions in the index, so each posting list is sorted; ``key_id``: each key's
-    place in ``postings``."""
+    place in ``postings``; ``flat``: the lists' lengths and members, if made already."""
     n = len(queries)
     keys = postings.keys()
-    lengths = _ints(map(len, postings.values()), len(keys))
+    if flat is None:
+        lengths = _ints(map(len, postings.values()), len(keys))
+        members = _ints(chain.from_iterable(postings.values()), int(lengths.sum()))
+    else:
+        lengths, members = flat
     starts = np.zeros(len(keys) + 1, np.int64)
     np.cumsum(lengths, out=starts[1:])
-    members = _ints(chain.from_iterable(postings.values()), int(starts[-1]))
     # Each query slot: its article, its list, and the slice of the list it counts.
     q_len = _ints(map(len, queries), n)
     q_article = np.repeat(np.arange(n, dtype=np.int64), q_len)
@@ -148,22 +152,37 @@ class PairScorer:
         term_scale: float,
         key_id: dict[str, int],
         times: Sequence[float | None],
+        flat: tuple[Ints, Ints, Floats, Ints, Ints, Floats] | None = None,
     ) -> None:
+        """``flat``, if made already: the sizes, key ids and values of the topic vectors,
+        one after the other, then the same of the word vectors."""
         # Each article's combined vector (as RelateState._derive makes it): its topics scaled
         # by topic_scale, then its words by term_scale.
         n = len(topic_vec)
         both = np.empty(2 * n, np.int64)  # topics, words, topics, words, ...
-        both[0::2], both[1::2] = _ints(map(len, topic_vec), n), _ints(map(len, term_vec), n)
+        if flat is None:
+            both[0::2], both[1::2] = _ints(map(len, topic_vec), n), _ints(map(len, term_vec), n)
+        else:
+            both[0::2], both[1::2] = flat[0], flat[3]
         self.row = np.zeros(n + 1, np.int64)
         np.cumsum(both.reshape(n, 2).sum(axis=1), out=self.row[1:])
         total = int(self.row[-1])
-        keys = chain.from_iterable(map(chain, topic_vec, term_vec))
-        self.keys = _ints(map(key_id.__getitem__, keys), total)
-        values = chain.from_iterable(
-            map(chain, map(dict.values, topic_vec), map(dict.values, term_vec))
-        )
         scales = np.repeat(np.tile(np.array([topic_scale, term_scale]), n), both)
-        self.values = np.fromiter(values, np.float64, total) * scales
+        if flat is None:
+            keys = chain.from_iterable(map(chain, topic_vec, term_vec))
+            self.keys = _ints(map(key_id.__getitem__, keys), total)
+            values = chain.from_iterable(
+                map(chain, map(dict.values, topic_vec), map(dict.values, term_vec))
+            )
+            self.values = np.fromiter(values, np.float64, total) * scales
+        else:
+            # each article's topics, then its words: a stable sort by article
+            owner = np.concatenate(
+                [np.repeat(np.arange(n, dtype=np.int64), s) for s in (flat[0], flat[3])]
+            )
+            order = np.argsort(owner, kind="stable")
+            self.keys = np.concatenate((flat[1], flat[4]))[order]
+            self.values = np.concatenate((flat[2], flat[5]))[order] * scales
         self.word = np.repeat(np.tile(np.array([0.0, 1.0]), n), both)  # 1.0: a word's entry
         self.key_bits = max(1, len(key_id)).bit_length()
         self.undated = np.array([t is None for t in times], bool)

@@ -4,15 +4,27 @@ the incremental path does it one article at a time. Both must give the same stat
 from __future__ import annotations
 
 import random
+from collections.abc import Iterator
 from dataclasses import replace
+from itertools import chain
+from typing import Any
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from sitegen import relatevec
 from sitegen.index import build_index
-from sitegen.relate import relate_with_state
+from sitegen.relate import _WORD, _idf, _keys, _text_keys, _tokens, relate_with_state
 from sitegen.slugs import slugify
 from tests.unit.test_relate_incremental import START, edit, make_article
+
+
+@pytest.fixture(scope="module")
+def monkeypatch_module() -> Iterator[pytest.MonkeyPatch]:
+    """A monkeypatch usable by a hypothesis test (function-scoped fixtures are not)."""
+    with pytest.MonkeyPatch.context() as patch:
+        yield patch
 
 
 @settings(max_examples=20, deadline=None)
@@ -51,3 +63,59 @@ def test_batched_candidates_and_scores_equal_one_at_a_time(
         alone = (state.cands[i], state.scores[i], list(state.kept[i].items()), state.dups[i])
         assert alone == batched[i], i
     assert any(state.dups), "no near-duplicates: the test site needs some"
+
+
+def _vectors_state(state: Any) -> list[Any]:
+    n = len(state.sig)
+    return [
+        [list(state.counts[i].items()) for i in range(n)],
+        [list(map(repr, state.topic_vec[i].items())) for i in range(n)],
+        [list(map(repr, state.term_vec[i].items())) for i in range(n)],
+        [state.query[i] for i in range(n)],
+        list(state.postings.items()),
+        list(map(repr, state.idf.items())),
+    ]
+
+
+@settings(max_examples=10, deadline=None)
+@given(seed=st.integers(0, 10**6), size=st.integers(40, 120), plain_sum=st.booleans())
+def test_batched_counts_and_vectors_equal_one_at_a_time(
+    seed: int, size: int, plain_sum: bool, monkeypatch_module: Any
+) -> None:
+    rng = random.Random(seed)
+    articles = [make_article(rng, n) for n in range(size)]
+    for k in rng.sample(range(size), size // 4):
+        articles[k] = edit(rng, articles[k], articles[:k] + articles[k + 1 :])
+    index, _ = build_index(articles)
+    # plain_sum False: the norms summed by sum() itself, as on Python 3.12 and later
+    monkeypatch_module.setattr(relatevec, "_PLAIN_SUM", plain_sum)
+    _, state = relate_with_state(index, 8, None)
+    batched = _vectors_state(state)
+    postings: dict[str, list[int]] = {}
+    for i, article in enumerate(index.articles):
+        state._read(i, article)
+        for key in chain(state.topic_keys[i], state.counts[i]):
+            postings.setdefault(key, []).append(i)
+    state.postings = postings
+    state.idf = {key: _idf(state.n_rounded, len(p)) for key, p in postings.items()}
+    for i in range(size):
+        state._vectors(i)
+    assert _vectors_state(state) == batched
+
+
+@given(st.text())
+def test_tokens_are_the_words_found_in_the_casefolded_text(text: str) -> None:
+    assert _tokens(text) == _WORD.findall(text.casefold())
+    assert _text_keys(text) == _keys(text)
+
+
+def test_a_site_without_a_single_word_relates_by_topics_alone() -> None:
+    rng = random.Random(1)
+    articles = [
+        replace(make_article(rng, n), title="The", slug=slugify(f"the {n}"), excerpt="a")
+        for n in range(3)
+    ]
+    index, _ = build_index(articles)
+    graph, state = relate_with_state(index, 8, None)
+    assert state.counts == [{}, {}, {}] and state.term_vec == [{}, {}, {}]
+    assert set(graph.edges) == {a.slug for a in index.articles}
