@@ -170,7 +170,8 @@ def small_pages() -> Iterator[None]:
     large site makes many short-lived arrays, and where the kernel gives huge pages on
     request (madvise), faulting them in cost more system time than the arrays' work (2 s
     of 8 at 30,000 articles on the benchmark machine)."""
-    setting = getattr(np._core.multiarray, "_set_madvise_hugepage", None)  # type: ignore[attr-defined]
+    core = getattr(np, "_core", None) or getattr(np, "core", None)  # numpy 2 renamed it
+    setting = getattr(getattr(core, "multiarray", None), "_set_madvise_hugepage", None)
     if setting is None:
         yield
         return
