@@ -337,7 +337,23 @@ def test_the_command_line_grammar() -> None:
         assert parse(argv) is None, argv
 
 
-def test_the_check_imports_nothing_it_can_do_without(site: Site, cli: Cli) -> None:
+def test_problems_are_repeated_five_of_a_kind_or_all(make_site: MakeSite, cli: Cli) -> None:
+    bad = {f"content/bad{n}.md": f"---\ntitle: Bad {n}\nheat: very\n---\n" for n in range(7)}
+    make_site({**SITE, **bad})
+    built = cli.run()
+    again = cli.run()
+    assert built[0] and not again[0]
+    assert again[3] == built[3] and "... and 2 more like the above (heat)" in again[3]
+    every = cli.run("--all-problems")
+    assert not every[0]
+    assert every[3] == cli.run("--all-problems", "--no-cache")[3]
+    assert every[3].count("heat: must be a whole number") == 7
+
+
+@pytest.mark.parametrize("problem", [False, True])
+def test_the_check_imports_nothing_it_can_do_without(site: Site, cli: Cli, problem: bool) -> None:
+    if problem:  # a site with problems repeats them, still without sitegen.problems
+        site.write({"content/bad.md": "---\ntitle: Bad\nheat: very\n---\n"})
     for path in (site.root / "content").rglob("*.md"):
         _old(path)  # else their bytes are compared (hashlib)
     assert cli.built()
