@@ -186,18 +186,8 @@ def _keys_of(found: list[str]) -> list[str]:
 
 def _tokens(text: str) -> list[str]:
     """_WORD.findall(text.casefold()), faster: split at whitespace (never part of a word),
-    and each piece's words memoized (a site's texts repeat a small vocabulary)."""
-    memo = _TOKENS
-    pieces = text.casefold().split()
-    try:  # nearly always: every piece seen before
-        return list(chain.from_iterable(map(memo.__getitem__, pieces)))
-    except KeyError:
-        pass
-    if len(memo) > _MAX_MEMO:
-        memo.clear()
-    for piece in set(pieces).difference(memo):
-        memo[piece] = tuple(_WORD.findall(piece))
-    return list(chain.from_iterable(map(memo.__getitem__, pieces)))
+    and each piece's words memoized."""
+    return _memoized(text.casefold().split(), _TOKENS, lambda piece: tuple(_WORD.findall(piece)))
 
 
 def _text_keys(text: str) -> list[str]:
@@ -207,15 +197,22 @@ def _text_keys(text: str) -> list[str]:
 
 def _piece_keys(pieces: list[str]) -> list[str]:
     """The vector keys of casefolded text split at whitespace, each piece's keys memoized."""
-    memo = _PIECE_KEYS
-    try:
+    return _memoized(pieces, _PIECE_KEYS, lambda piece: tuple(_keys_of(_WORD.findall(piece))))
+
+
+def _memoized(
+    pieces: list[str], memo: dict[str, tuple[str, ...]], words_of: Callable[[str], tuple[str, ...]]
+) -> list[str]:
+    """The words of every piece, in order, each piece's words made once by ``words_of`` and
+    kept in ``memo`` (a site's texts repeat a small vocabulary)."""
+    try:  # nearly always: every piece seen before
         return list(chain.from_iterable(map(memo.__getitem__, pieces)))
     except KeyError:
         pass
     if len(memo) > _MAX_MEMO:
         memo.clear()
     for piece in set(pieces).difference(memo):
-        memo[piece] = tuple(_keys_of(_WORD.findall(piece)))
+        memo[piece] = words_of(piece)
     return list(chain.from_iterable(map(memo.__getitem__, pieces)))
 
 
