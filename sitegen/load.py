@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sys
 from collections.abc import Iterator
 from contextlib import suppress
@@ -142,7 +143,8 @@ def parse_source(raw: bytes, shown: Path) -> SourceDoc | Problem:
     if "\x00" in text:
         line = text.count("\n", 0, text.index("\x00")) + 1
         return problem(shown, line, "file", "contains a NUL character; skipped", error=True)
-    text = text.replace("\r\n", "\n")
+    # Universal newlines, as Python reads text: old Mac tools end lines with a lone CR.
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
     if not _handler().detect(text):
         return problem(
             shown,
@@ -166,6 +168,10 @@ def parse_source(raw: bytes, shown: Path) -> SourceDoc | Problem:
 
     # YAML marks count lines from the start of ``fm``; this turns them into file lines.
     offset = text.count("\n", 0, text.find(fm)) if fm else 1
+    unprintable = None
+    if bad := _NOT_YAML_PRINTABLE.search(fm):
+        unprintable = (offset + fm.count("\n", 0, bad.start()) + 1, ord(bad.group()))
+        fm = _repair_unprintable(fm)
     try:
         meta, lines, repeated, start = _parse_yaml(fm)
     except yaml.MarkedYAMLError as exc:
@@ -176,7 +182,8 @@ def parse_source(raw: bytes, shown: Path) -> SourceDoc | Problem:
         line = offset + (mark.line + 1 if mark else 1)
         return problem(shown, line, "frontmatter", f"is not valid YAML: {what}", error=True)
     except (yaml.YAMLError, RecursionError, ValueError, OverflowError) as exc:
-        return problem(shown, offset + 1, "frontmatter", f"is not valid YAML: {exc}", error=True)
+        what = " ".join(str(exc).split())  # PyYAML's messages span lines; a problem is one
+        return problem(shown, offset + 1, "frontmatter", f"is not valid YAML: {what}", error=True)
     start += offset
     if meta is None:
         meta = {}
@@ -199,7 +206,37 @@ def parse_source(raw: bytes, shown: Path) -> SourceDoc | Problem:
         body_line=body_line,
         repeated=tuple((name, offset + line) for name, line in repeated),
         not_utf8=not_utf8,
+        unprintable=unprintable,
     )
+
+
+# What YAML refuses to read (PyYAML's Reader): C0 controls but tab and newlines, DEL, C1
+# controls but NEL, surrogates and U+FFFE/U+FFFF.
+_NOT_YAML_PRINTABLE = re.compile(
+    "[^\x09\x0a\x0d\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]"
+)
+
+
+def _repair_unprintable(fm: str) -> str:
+    """Frontmatter YAML can read, without losing the digest to one stray character.
+
+    Feeds leave C1 controls behind as mojibake (``â€\x9d`` is a UTF-8 closing quote read
+    as Latin-1), so each line holding one is first repaired by ftfy; what is left is removed.
+    Lines are kept one for one, so every field keeps its line number."""
+    import ftfy
+
+    lines = fm.split("\n")
+    for i, line in enumerate(lines):
+        if _NOT_YAML_PRINTABLE.search(line):
+            line = ftfy.fix_text(
+                line,
+                uncurl_quotes=False,
+                fix_character_width=False,
+                unescape_html=False,
+                fix_line_breaks=False,
+            )
+            lines[i] = _NOT_YAML_PRINTABLE.sub("", line.replace("\n", " "))
+    return "\n".join(lines)
 
 
 def _decode(raw: bytes) -> str:

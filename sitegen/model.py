@@ -31,6 +31,9 @@ class SourceDoc:
     # A file that is not UTF-8 but reads as Windows-1252: (line, value) of its first byte
     # that is not UTF-8, so the problem can name it.
     not_utf8: tuple[int, int] | None = None
+    # (line, code point) of the first character YAML cannot read (a control character),
+    # repaired or removed before parsing, so the problem can name it.
+    unprintable: tuple[int, int] | None = None
 
     def line_of(self, field_name: str) -> int:
         """The line of a field, falling back to its parent field, then the frontmatter start."""

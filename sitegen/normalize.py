@@ -11,6 +11,7 @@ import functools
 import html
 import json
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 from html.parser import HTMLParser
@@ -75,6 +76,8 @@ _CONTROL = re.compile(
 # Some characters no URL may hold: whitespace, C0 controls and DEL.
 _PLAIN_FIELD = re.compile(r"[\w.\[\]-]+")  # a field name as problems show it: provider.name
 _HOST_NAME = re.compile(r"(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z0-9-]{2,63}")
+# An HTML character reference left after unescaping once: the text was escaped twice.
+_ENTITY = re.compile(r"&(?:[A-Za-z][A-Za-z0-9]{1,31}|#[0-9]{1,7}|#[xX][0-9A-Fa-f]{1,6});")
 _BAD_URL_CHAR = re.compile(r"[\s\x00-\x1f\x7f]")
 # The usual URL, plainly fine: http(s), a host of letters, digits, dots and hyphens, then
 # printable ASCII with no backslash or bracket. Checked first, as urlsplit is slow.
@@ -110,6 +113,18 @@ def normalize(
                 line,
                 "file",
                 f"is not UTF-8 (byte 0x{byte:02x}); read as Windows-1252: save it as UTF-8",
+            )
+        )
+    if doc.unprintable is not None:
+        line, code = doc.unprintable
+        at = next((n for n, n_line in doc.field_lines.items() if n_line == line), "frontmatter")
+        report.problems.append(
+            problem(
+                doc.path,
+                line,
+                at,
+                f"holds control character U+{code:04X}, which YAML does not allow; "
+                "repaired as mojibake where possible, else removed",
             )
         )
     for name, first in doc.repeated:
@@ -165,8 +180,21 @@ def fix_text(text: str) -> str:
 
         text = ftfy.fix_text(text, uncurl_quotes=False, fix_character_width=False)
     if "<" in text or "&" in text:
-        text = html.unescape(_text_cleaner()(text))
+        clean = _text_cleaner()
+        text = html.unescape(clean(text))
+        # Feeds often escape twice ("&amp;amp;", "&amp;lt;b&amp;gt;"): undo one more layer
+        # at a time, dropping the tags each one reveals.
+        for _ in range(2):
+            if not _ENTITY.search(text):
+                break
+            text = html.unescape(clean(html.unescape(text)))
     return " ".join(_CONTROL.sub("", text).split())
+
+
+def is_blank(text: str) -> bool:
+    """Nothing a reader could see: only spaces and invisible format characters (zero-width
+    joiners, soft hyphens, word joiners)."""
+    return all(c.isspace() or unicodedata.category(c) == "Cf" for c in text)
 
 
 def clean_text(value: Any, name: str, report: _Report) -> str:
@@ -186,7 +214,7 @@ def _title(value: Any, report: _Report, max_chars: int) -> str | None:
         report("title", f"must be text, not {_kind(value)}; the file was skipped", error=True)
         return None
     title = fix_text(str(value))
-    if not title:
+    if is_blank(title):
         report(
             "title", "is empty once HTML and spaces are removed; the file was skipped", error=True
         )

@@ -17,6 +17,7 @@ from sitegen.model import Slug
 MAX_SLUG_CHARS = 80
 T = TypeVar("T")
 _NOT_ALNUM = re.compile(r"[^a-z0-9]+")
+_SHARP = re.compile(r"(?<=[a-z])#(?![a-z0-9])")
 # Names Windows refuses as files, whatever their extension.
 RESERVED_NAMES = frozenset(
     {"con", "prn", "aux", "nul", "conin$", "conout$"}
@@ -39,6 +40,8 @@ def slugify(text: str, *, max_chars: int = MAX_SLUG_CHARS) -> Slug:
     """
     ascii_text = unidecode(unicodedata.normalize("NFKC", text)).lower()
     ascii_text = ascii_text.replace("&", " and ").replace("+", " plus ").replace("'", "")
+    if "#" in ascii_text:  # C#, F#: a different name from C and F, so a different slug
+        ascii_text = _SHARP.sub(" sharp ", ascii_text)
     slug = _NOT_ALNUM.sub("-", ascii_text).strip("-")
     if len(slug) > max_chars:
         cut = slug.rfind("-", 0, max_chars + 1)

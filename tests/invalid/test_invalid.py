@@ -38,3 +38,8 @@ def test_bad_inputs_give_their_exact_messages_and_the_rest_builds(make_site: Mak
     assert {"content/ok-valid.md", "content/ok-also-valid.md"} <= built
     assert "It builds." in site.read("articles/a-perfectly-valid-digest/index.html")
     assert (site.output / "articles/quality-is-text/index.html").is_file()
+    # The C1 control was the last byte of a mojibake closing quote: repaired, not lost.
+    assert "Latin-1: \u201dend</h1>" in site.read(
+        "articles/a-closing-quote-read-as-latin-1-end/index.html"
+    )
+    assert (site.output / "articles/lines-end-with-a-lone-cr/index.html").is_file()

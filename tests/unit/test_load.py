@@ -116,6 +116,25 @@ def test_crlf_line_endings_are_read_like_lf() -> None:
     assert d.body.lstrip("\n") == "Body\n"
 
 
+def test_lone_cr_line_endings_are_read_like_lf() -> None:
+    d = doc(b"---\rtitle: CR\rtopics:\r  - A\r---\rBody\r")
+    assert d.meta == {"title": "CR", "topics": ["A"]}
+    assert d.field_lines["topics[0]"] == 4
+
+
+def test_c1_control_left_by_mojibake_is_repaired_not_fatal() -> None:
+    # YAML refuses U+009D; it is the last byte of a UTF-8 closing quote read as Latin-1.
+    d = doc('---\ntitle: a\nexcerpt: "say \u00e2\u20ac\u0153hi\u00e2\u20ac\u009d"\n---\n')
+    assert d.meta["excerpt"] == "say \u201chi\u201d"
+    assert (d.unprintable, d.field_lines["excerpt"]) == ((3, 0x9D), 3)
+
+
+def test_other_control_characters_yaml_refuses_are_removed() -> None:
+    d = doc("---\ntitle: ok\nexcerpt: a\x07b\x1bc\n---\n")
+    assert (d.meta["excerpt"], d.unprintable) == ("abc", (3, 0x07))
+    assert doc("---\ntitle: ok\n---\n").unprintable is None
+
+
 def test_windows_1252_file_is_read_and_the_first_bad_byte_kept_for_its_problem() -> None:
     d = doc(b"---\ntitle: ok\nexcerpt: caf\xe9 \x93quoted\x94\n---\n")
     assert d.meta["excerpt"] == "café “quoted”"

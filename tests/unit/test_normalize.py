@@ -61,6 +61,19 @@ def test_html_is_stripped_from_titles() -> None:
     assert ok(title="<b>Bold</b> &amp; <i>brave</i> <script>x()</script>").title == "Bold & brave"
 
 
+@pytest.mark.parametrize(
+    ("title", "expected"),
+    [
+        ("Q&amp;amp;A &amp;quot;live&amp;quot;", 'Q&A "live"'),
+        ("&amp;lt;b&amp;gt;Bold&amp;lt;/b&amp;gt; news", "Bold news"),
+        ("AT&amp;T &lt;3", "AT&T <3"),
+        ("Fish &amp; chips", "Fish & chips"),
+    ],
+)
+def test_html_escaped_twice_by_the_feed_is_undone(title: str, expected: str) -> None:
+    assert ok(title=title).title == expected
+
+
 def test_title_whitespace_is_collapsed() -> None:
     assert ok(title="  Many \n\t spaces\u200b here  ").title == "Many spaces here"
 
@@ -82,6 +95,10 @@ def test_number_title_is_text() -> None:
         (None, "missing; every digest needs a title, so the file was skipped"),
         ("", "is empty once HTML and spaces are removed; the file was skipped"),
         ("<p> </p>", "is empty once HTML and spaces are removed; the file was skipped"),
+        (
+            "\u200c\u200d\u00ad \u2060",
+            "is empty once HTML and spaces are removed; the file was skipped",
+        ),
         (["a", "b"], "must be text, not a list; the file was skipped"),
         ({"a": 1}, "must be text, not a mapping; the file was skipped"),
         (True, "must be text, not true/false; the file was skipped"),

@@ -8,12 +8,13 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from sitegen.model import Slug, SourceDoc
 from sitegen.normalize import KNOWN_FIELDS, normalize
-from sitegen.slugs import MAX_SLUG_CHARS, assign_unique, is_slug, slugify
+from sitegen.slugs import MAX_SLUG_CHARS, assign_unique, is_slug, merge_key, slugify
 
 SLUG = re.compile(r"[a-z0-9]+(-[a-z0-9]+)*")
 WINDOWS_RESERVED = {"con", "prn", "aux", "nul"} | {
@@ -135,3 +136,12 @@ def test_normalize_never_raises(meta: dict[str, Any], body: str, tz: ZoneInfo) -
         assert "secured" not in article.extra
         for url in (article.url, *article.urls, *(i.url for i in article.images)):
             assert url == "" or url.startswith(("http://", "https://"))
+
+
+@pytest.mark.parametrize(
+    ("name", "slug"),
+    [("C#", "c-sharp"), ("F# tips", "f-sharp-tips"), ("#MeToo", "metoo"), ("issue#5", "issue-5")],
+)
+def test_sharp_after_a_letter_is_a_different_name(name: str, slug: str) -> None:
+    assert slugify(name) == slug
+    assert merge_key("C#") != merge_key("C")
