@@ -217,13 +217,15 @@ def build(
     progress: Progress | None = None,
     cache: BuildCache | None = None,
     quick: bool = True,
+    hold: list[object] | None = None,
 ) -> BuildResult:
     """Build the site of ``config``; with ``write=False`` only check the content.
 
     ``jobs`` processes share the work (default: one per core); ``use_cache=False`` ignores
     and leaves alone the build cache (the output is the same either way). ``quick=False``
     goes through every stage even when nothing changed (``serve`` does, once, so that its
-    cache holds everything the next rebuild needs)."""
+    cache holds everything the next rebuild needs). ``hold`` gets what the build made, for a
+    process that ends right after: kept, it is not freed object by object (see __main__)."""
     result = BuildResult()
     output = config.path("output_dir")
     content = config.path("content_dir")
@@ -367,6 +369,8 @@ def build(
             _save_state(
                 cache, fingerprint, result, sources, plan, keys, made, kept, output, old_pages
             )
+    if hold is not None:
+        hold.append(locals())
     return result
 
 
