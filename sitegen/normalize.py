@@ -6,7 +6,6 @@ Problem, for any input at all; it never raises.
 
 from __future__ import annotations
 
-import email.utils
 import functools
 import html
 import json
@@ -298,6 +297,8 @@ def _parse_date_text(text: str) -> datetime | None:
     except ValueError:
         pass
     if _RFC2822.fullmatch(text):
+        import email.utils  # slow to import (sockets, random): only RSS dates need it
+
         try:
             return email.utils.parsedate_to_datetime(text)
         except (TypeError, ValueError, IndexError, OverflowError):
