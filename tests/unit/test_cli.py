@@ -93,6 +93,35 @@ def test_build_succeeds_and_summarizes(
     assert not (site.output / "articles/draft").exists()
 
 
+def test_a_build_for_the_sitegen_command_keeps_what_it_made_and_collects_nothing(
+    make_site: MakeSite, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import gc
+
+    make_site(SITE)
+    hold: list[object] = []
+    try:
+        assert main(["build", "--quiet"], hold=hold) == 0
+        # The process ends next (os._exit): a collection or freeing everything is wasted.
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+    results = [item for item in hold if type(item).__name__ == "BuildResult"]
+    assert len(results) == 1 and results[0].articles == 2  # type: ignore[attr-defined]
+    assert any(isinstance(item, dict) and "index" in item for item in hold)  # build's own
+
+
+def test_a_build_called_as_a_function_leaves_garbage_collection_on(
+    make_site: MakeSite, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import gc
+
+    make_site(SITE)
+    assert gc.isenabled()
+    assert main(["build", "--quiet"]) == 0
+    assert gc.isenabled()
+
+
 def test_drafts_flag_includes_drafts(
     make_site: MakeSite, capsys: pytest.CaptureFixture[str]
 ) -> None:
