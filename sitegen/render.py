@@ -287,7 +287,9 @@ class KeyMemo:
     links: dict[Slug, tuple[Article, tuple[Edge, ...], str]] = field(default_factory=dict)
     # slug -> the article and its part of the graph data's inputs (_graph_data_inputs).
     parts: dict[Slug, tuple[Article, str]] = field(default_factory=dict)
-    # The site and graph the strings above were made from (see ListingMemo.cards_changed).
+    # The edge lists and, per article, the articles whose lists name it (PageKeys.dirty).
+    pointing: tuple[dict[Slug, tuple[Edge, ...]], dict[Slug, set[Slug]]] | None = None
+    # The site and graph the strings above were made from (see cards_changed).
     site: dict[Slug, Article] = field(default_factory=dict)
     graph: RelatedGraph | None = None
     # A listing's pages (home, a topic, a provider) by their folder and template.
@@ -347,7 +349,12 @@ class PageKeys:
     from unchanged objects are reused; ``self.memo`` is the one for the next build."""
 
     def __init__(
-        self, index: SiteIndex, graph: RelatedGraph, key_of: KeyOf, memo: KeyMemo | None = None
+        self,
+        index: SiteIndex,
+        graph: RelatedGraph,
+        key_of: KeyOf,
+        memo: KeyMemo | None = None,
+        cards: set[Slug] | None = None,
     ) -> None:
         self.by_slug = index.by_slug
         self.graph = graph
@@ -360,6 +367,8 @@ class PageKeys:
         self._old = memo or KeyMemo()
         self.memo = KeyMemo()
         self._dirty: set[Slug] | None = None
+        # Articles whose card or coverage may differ from the memo's (cards_changed).
+        self._cards = cards
 
     def shown(self, slug: Slug) -> str:
         """What a page shows of another article: its URL, title, provider and date (in a
@@ -473,8 +482,12 @@ class PageKeys:
         slug = article.slug
         edges = self.graph.edges.get(slug, ())
         outside = self.graph.external.get(slug)
-        coverage = self.coverage(slug)
         old = self._old.articles.get(slug)
+        if old is not None and old[0] is article and self._cards is not None:
+            # Its story and their articles are those of the last plan: the same coverage.
+            coverage = old[3] if slug not in self._cards else self.coverage(slug)
+        else:
+            coverage = self.coverage(slug)
         if (
             old is not None
             and same_article(old[0], article)
@@ -507,17 +520,38 @@ class PageKeys:
                 elif hit[1] is not edges_of.get(slug, ()):
                     changed.add(slug)
             near = set(changed)
-            pointing: dict[Slug, list[Slug]] = {}  # target -> the articles whose lists name it
-            if changed:
-                for slug, ranked in edges_of.items():
-                    for e in ranked:
-                        pointing.setdefault(e.target, []).append(slug)
-                for slug in new_articles:
-                    near.update(pointing.get(slug, ()))
+            # target -> the articles whose lists name it
+            pointing = self._pointing(changed) if changed else {}
+            for slug in new_articles:
+                near.update(pointing.get(slug, ()))
             self._dirty = set(changed)
             for slug in near:
                 self._dirty.update(pointing.get(slug, ()))
         return self._dirty
+
+    def _pointing(self, changed: set[Slug]) -> dict[Slug, set[Slug]]:
+        """Per article, the articles whose related lists name it: the last plan's (memo),
+        brought up to date for the lists that changed (``changed`` holds every article
+        whose list is not the very tuple of the last plan), else made from every list."""
+        edges_of = self.graph.edges
+        last, self._old.pointing = self._old.pointing, None  # changed in place below
+        # ``changed`` is against the last plan: only its lists can be brought up to date.
+        if last is None or self._old.graph is None or last[0] is not self._old.graph.edges:
+            pointing: dict[Slug, set[Slug]] = {}
+            for slug, ranked in edges_of.items():
+                for e in ranked:
+                    pointing.setdefault(e.target, set()).add(slug)
+        else:
+            old_edges, pointing = last
+            for slug in changed | (old_edges.keys() - edges_of.keys()):
+                before, after = old_edges.get(slug, ()), edges_of.get(slug, ())
+                if before is not after:
+                    for e in before:
+                        pointing[e.target].discard(slug)
+                    for e in after:
+                        pointing.setdefault(e.target, set()).add(slug)
+        self.memo.pointing = (edges_of, pointing)
+        return pointing
 
     def article(self, article: Article) -> tuple[str, ...]:
         """Everything an article page shows: the article, its Related section (entries,
@@ -570,9 +604,10 @@ def plan_site(
         graph = relate(index, config.related_count)
     if gv is None:
         gv = GraphViews(index, graph, ViewFactory(urls, config.tz))
-    keys = PageKeys(index, graph, key_of, memo)
+    cards = cards_changed(index.by_slug, graph, memo) if memo else None
+    keys = PageKeys(index, graph, key_of, memo, cards)
     # Listings none of whose cards changed keep their pages (43,000 cards at 10,000 articles).
-    planned = _Listings(memo, cards_changed(index.by_slug, graph, memo) if memo else None)
+    planned = _Listings(memo, cards)
     pages = planned.plan(
         index.articles, "", urls.home, "index.html", "home page", config, keys, gv, True
     )
@@ -627,6 +662,7 @@ def plan_site(
         memo.articles = keys.memo.articles
         memo.links, memo.parts = keys.memo.links, keys.memo.parts
         memo.site, memo.graph = index.by_slug, graph
+        memo.pointing = keys.memo.pointing
         memo.listings = planned.made
     return pages
 
