@@ -292,6 +292,8 @@ class KeyMemo:
     # The site and graph the strings above were made from (see cards_changed).
     site: dict[Slug, Article] = field(default_factory=dict)
     graph: RelatedGraph | None = None
+    # slug -> the article and its planned page.
+    article_pages: dict[Slug, tuple[Article, Page]] = field(default_factory=dict)
     # A listing's pages (home, a topic, a provider) by their folder and template.
     listings: dict[tuple[str, str], ListingPlan] = field(default_factory=dict)
 
@@ -611,16 +613,22 @@ def plan_site(
     pages = planned.plan(
         index.articles, "", urls.home, "index.html", "home page", config, keys, gv, True
     )
+    last = memo.article_pages if memo is not None else {}
+    made: dict[Slug, tuple[Article, Page]] = {}
     for a in index.articles:
-        path = f"articles/{a.slug}/"
-        pages.append(
-            Page(
-                file_path(path),
+        deps = keys.article_page(a)
+        hit = last.get(a.slug)
+        if hit is not None and hit[0] is a and hit[1].deps is deps:
+            page = hit[1]  # the very page of the last plan
+        else:
+            page = Page(
+                file_path(f"articles/{a.slug}/"),
                 str(a.source),
-                keys.article_page(a),
+                deps,
                 lambda r, a=a: r.article_page(a),  # type: ignore[misc]
             )
-        )
+        made[a.slug] = (a, page)
+        pages.append(page)
     for kind, listings in (("topic", index.topics), ("provider", index.providers)):
         pages.append(_index_plan(kind, listings))
         url_of = urls.topic if kind == "topic" else urls.provider
@@ -662,6 +670,7 @@ def plan_site(
         memo.articles = keys.memo.articles
         memo.links, memo.parts = keys.memo.links, keys.memo.parts
         memo.site, memo.graph = index.by_slug, graph
+        memo.article_pages = made
         memo.pointing = keys.memo.pointing
         memo.listings = planned.made
     return pages

@@ -246,16 +246,16 @@ class Rebuilder:
         for line in format_problems(result.problems, limit_repeats=5):
             _err(line)
         written = result.written
-        changed = len(written.written) + len(written.deleted) if written else 0
+        files = len(written.written) + len(written.deleted) if written else 0
         what = f" ({reason})" if reason else ""
         print(
-            f"sitegen: built {result.articles} article(s){what}: {changed} file(s) changed, "
+            f"sitegen: built {result.articles} article(s){what}: {files} file(s) changed, "
             f"{len(result.problems)} problem(s) in {seconds:.2f} s",
             flush=True,
         )
         if self.hub.error:
             self.hub.publish("build-ok", {})
-        self.hub.publish("reload", {"changed": changed})
+        self.hub.publish("reload", {"changed": files})
         after_build()
         return result
 
