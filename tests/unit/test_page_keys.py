@@ -143,3 +143,29 @@ def test_a_retitled_story_member_changes_its_siblings_cards_and_pages_with_the_m
     ]
     assert untouched
     assert any(memo.listings[where].pages is kept[where].pages for where in untouched)
+
+
+def test_the_graph_pages_topic_counts_kept_between_builds_match_fresh_ones() -> None:
+    """The legend and the topic map count topics once, then only the articles that changed."""
+    from sitegen.graphpages import GraphMemo, GraphViews
+    from sitegen.views import Urls, ViewFactory
+
+    articles, config = sample()
+    views = ViewFactory(Urls(config.base_path), config.tz)
+    memo = GraphMemo()
+    index, _ = build_index(articles, source_key)
+    graph = relate(index, 8)
+    assert (
+        GraphViews(index, graph, views, memo).common() == GraphViews(index, graph, views).common()
+    )
+    first = articles[0]
+    assert first.topics
+    moved = [
+        dataclasses.replace(a, topics=a.topics[1:] + articles[5].topics) if a is first else a
+        for a in articles[:-1]  # one gone, one with other topics
+    ]
+    index2, _ = build_index(moved, source_key)
+    graph2 = relate(index2, 8)
+    kept = GraphViews(index2, graph2, views, memo).common()
+    assert kept == GraphViews(index2, graph2, views).common()
+    assert kept != GraphViews(index, graph, views).common()
