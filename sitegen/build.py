@@ -311,7 +311,7 @@ def build(
         collisions = find_collisions(plan)
         plan = _first_of_each_path(plan)
         keys = _page_keys(fingerprint, plan, memo)
-        todo, kept = _unchanged(plan, keys, state, output)
+        todo, kept = _unchanged(plan, keys, state, output, trusted=changed is not None)
     with _timed(result, "render"):
         # Kept for the next build of the process (serve): its templates are compiled already.
         if cache is not None:
@@ -484,18 +484,25 @@ def _first_of_each_path(plan: list[Page]) -> list[Page]:
 
 
 def _unchanged(
-    plan: list[Page], keys: list[str], state: BuildState | None, output: Path
+    plan: list[Page],
+    keys: list[str],
+    state: BuildState | None,
+    output: Path,
+    *,
+    trusted: bool = False,
 ) -> tuple[list[Page], dict[str, str]]:
     """Split the plan into pages to render and pages whose output file is already right:
-    same key as last time, and the file is still there with the bytes sitegen wrote."""
+    same key as last time, and the file is still there with the bytes sitegen wrote.
+    ``trusted``: the caller tracks changes (serve's watcher), so the files of a manifest
+    this process wrote are taken to be there."""
     if state is None:
         return plan, {}
     manifest = read_manifest(output, copy=False)
     # The files of the manifest this process wrote (serve's last rebuild) are there: a stat
     # of each of 12,800 pages after every edit cost more than all else in this stage.
-    # (A file deleted by hand meanwhile comes back with the next change of its page, or at
-    # the next `sitegen build`.)
-    trusted = wrote_manifest(output)
+    # (A file deleted by hand while serving comes back with the next change of its page,
+    # the next rebuild without a change set, or the next `sitegen build`.)
+    trusted = trusted and wrote_manifest(output)
     todo: list[Page] = []
     kept: dict[str, str] = {}
     root = str(output)  # plain strings: a Path per page costs more than the check
