@@ -7,7 +7,8 @@ For each size a corpus is generated (benchmarks/corpus.py, cached by size and se
 per run: wall seconds, ms per article, peak RSS of the largest process, peak memory of the
 build and its workers together (PSS, sampled every 2 s: shared pages counted once), output files and
 bytes, and the time of each stage as sitegen reports it. ``--cold-only`` skips the
-incremental runs (a 100,000-article cold build alone takes many minutes).
+incremental runs (a 100,000-article cold build alone takes many minutes); ``--serve-only``
+measures only serve's edit to reload, on the site the last run left.
 """
 
 from __future__ import annotations
@@ -146,9 +147,10 @@ def output_size(site: Path) -> tuple[int, int]:
     return files, total
 
 
-def edit_one(site: Path, what: str, n: int) -> None:
+def edit_one(site: Path, what: str, n: int, path: Path | None = None) -> None:
     """Change one article's title, topics or body text, as a writer would."""
-    path = sorted((site / "content").rglob("*.md"))[len(str(n)) * 7 % 97]
+    if path is None:
+        path = sorted((site / "content").rglob("*.md"))[len(str(n)) * 7 % 97]
     text = path.read_text(encoding="utf-8")
     if what == "title":
         text = text.replace('title: "', f'title: "Edit {time.time_ns()} ', 1)
@@ -215,6 +217,12 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--no-serve", action="store_true", help="skip the serve measurement")
     parser.add_argument("--cold-only", action="store_true", help="only the cold build per size")
+    parser.add_argument(
+        "--serve-only",
+        action="store_true",
+        help="only serve's edit to reload, on the site as the last run left it (see also "
+        "benchmarks/bench_serve_edit.py: serve's rebuilds in one process, with a profile)",
+    )
     args = parser.parse_args()
     sizes = [*args.sizes, *([100_000] if args.with_100k else [])]
     print(f"machine: {machine()}")
@@ -224,6 +232,10 @@ def main() -> None:
     print(head)
     for n in sizes:
         site = prepare(n, args.seed)
+        if args.serve_only:
+            wall, cpu = serve_reload(site, args.jobs)
+            print(f"{n:>8} serve: edit to reload {wall:.2f} s, {cpu:.2f} cpu s", flush=True)
+            continue
         shutil.rmtree(site / "output", ignore_errors=True)
         shutil.rmtree(site / ".sitegen-cache", ignore_errors=True)
         runs = [

@@ -14,8 +14,9 @@ import functools
 import itertools
 import os
 import shutil
+import stat
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from contextlib import closing, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -51,6 +52,7 @@ from sitegen.write import (
     find_collisions,
     read_manifest,
     recover,
+    wrote_manifest,
 )
 
 if TYPE_CHECKING:
@@ -217,6 +219,7 @@ def build(
     progress: Progress | None = None,
     cache: BuildCache | None = None,
     quick: bool = True,
+    changed: Collection[str] | None = None,
     hold: list[object] | None = None,
 ) -> BuildResult:
     """Build the site of ``config``; with ``write=False`` only check the content.
@@ -224,8 +227,11 @@ def build(
     ``jobs`` processes share the work (default: one per core); ``use_cache=False`` ignores
     and leaves alone the build cache (the output is the same either way). ``quick=False``
     goes through every stage even when nothing changed (``serve`` does, once, so that its
-    cache holds everything the next rebuild needs). ``hold`` gets what the build made, for a
-    process that ends right after: kept, it is not freed object by object (see __main__)."""
+    cache holds everything the next rebuild needs). ``changed``: the content files changed
+    since the last build of this process (``serve``'s watcher knows them), so that the
+    content folder is not scanned again (it still is if one of them is new or gone).
+    ``hold`` gets what the build made, for a process that ends right after: kept, it is not
+    freed object by object (see __main__)."""
     result = BuildResult()
     output = config.path("output_dir")
     content = config.path("content_dir")
@@ -235,14 +241,20 @@ def build(
         result.problems.extend(_recover(output))
     if not content.is_dir():
         raise BuildError(f"{content}: the content folder does not exist (content_dir)")
-    with _timed(result, "scan"):
-        recent = time.time_ns() - RACY_NS  # files changed since then: their bytes decide
-        sources, folders = scan(str(content))
-        result.scanned = (recent, sources, folders)
     if not (write and use_cache):
         cache = None
     elif cache is None:
         cache = BuildCache(cache_dir(output), log)
+    with _timed(result, "scan"):
+        recent = time.time_ns() - RACY_NS  # files changed since then: their bytes decide
+        # serve knows which files changed: the last scan, those files stat'ed again.
+        scan_memo = cache.kept("scan", str(content), ScanMemo) if cache else None
+        sources = scan_memo.patched(changed) if scan_memo and changed is not None else None
+        if sources is None:
+            sources, folders = scan(str(content))
+            result.scanned = (recent, sources, folders)
+            if scan_memo is not None:
+                scan_memo.keep(sources)
     state: BuildState | None = None
     fingerprint = ""
     dirs = theme_dirs(config)
@@ -302,7 +314,7 @@ def build(
         collisions = find_collisions(plan)
         plan = _first_of_each_path(plan)
         keys = _page_keys(fingerprint, plan, memo)
-        todo, kept = _unchanged(plan, keys, state, output)
+        todo, kept = _unchanged(plan, keys, state, output, trusted=changed is not None)
     with _timed(result, "render"):
         # Kept for the next build of the process (serve): its templates are compiled already.
         if cache is not None:
@@ -372,6 +384,38 @@ def build(
     if hold is not None:
         hold.append(locals())
     return result
+
+
+class ScanMemo:
+    """The content folder as the last scan of this process (``serve``) found it."""
+
+    def __init__(self) -> None:
+        self.sources: list[tuple[str, int, int]] = []
+        self.at: dict[str, int] = {}  # path -> its place in sources
+
+    def keep(self, sources: list[tuple[str, int, int]]) -> None:
+        self.sources = sources
+        self.at = {path: i for i, (path, _, _) in enumerate(sources)}
+
+    def patched(self, changed: Collection[str]) -> list[tuple[str, int, int]] | None:
+        """What a scan would find now, given the paths changed since the last one; None when
+        that cannot be told without a scan: a file new or gone, a folder, any other path."""
+        if not self.at:
+            return None
+        sources = list(self.sources)
+        for path in changed:
+            at = self.at.get(path)
+            if at is None:
+                return None  # not a content file last time (new, a folder, not .md...)
+            try:
+                st = os.stat(path)
+            except OSError:
+                return None  # gone (or unreadable: the scan says which)
+            if not stat.S_ISREG(st.st_mode):
+                return None
+            sources[at] = (path, st.st_mtime_ns, st.st_size)
+        self.sources = sources
+        return sources
 
 
 def _fingerprint(config: SiteConfig, dirs: list[Path]) -> str:
@@ -445,23 +489,36 @@ def _first_of_each_path(plan: list[Page]) -> list[Page]:
 
 
 def _unchanged(
-    plan: list[Page], keys: list[str], state: BuildState | None, output: Path
+    plan: list[Page],
+    keys: list[str],
+    state: BuildState | None,
+    output: Path,
+    *,
+    trusted: bool = False,
 ) -> tuple[list[Page], dict[str, str]]:
     """Split the plan into pages to render and pages whose output file is already right:
-    same key as last time, and the file is still there with the bytes sitegen wrote."""
+    same key as last time, and the file is still there with the bytes sitegen wrote.
+    ``trusted``: the caller tracks changes (serve's watcher), so the files of a manifest
+    this process wrote are taken to be there."""
     if state is None:
         return plan, {}
-    manifest = read_manifest(output)
+    manifest = read_manifest(output, copy=False)
+    # The files of the manifest this process wrote (serve's last rebuild) are there: a stat
+    # of each of 12,800 pages after every edit cost more than all else in this stage.
+    # (A file deleted by hand while serving comes back with the next change of its page,
+    # the next rebuild without a change set, or the next `sitegen build`.)
+    trusted = trusted and wrote_manifest(output)
     todo: list[Page] = []
     kept: dict[str, str] = {}
     root = str(output)  # plain strings: a Path per page costs more than the check
+    pages = state.pages
     for page, key in zip(plan, keys, strict=True):
-        old = state.pages.get(page.path)
+        old = pages.get(page.path)
         if (
             old is not None
             and old[0] == key
             and manifest.get(page.path) == old[1]
-            and os.path.isfile(f"{root}/{page.path}")
+            and (trusted or os.path.isfile(f"{root}/{page.path}"))
         ):
             kept[page.path] = old[1]
         else:

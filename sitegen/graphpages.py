@@ -6,9 +6,10 @@ from __future__ import annotations
 import json
 import math
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from itertools import combinations
+from typing import TypeVar
 
 from sitegen.layout import (
     LOCAL_HEIGHT,
@@ -72,6 +73,51 @@ class GraphMemo:
         str,
         tuple[tuple[Article, ...], list[object], tuple[object, ...], list[bytes]],
     ] = field(default_factory=dict)
+    # The site's articles (by id) and what the legend and topic map count of them.
+    topic_counts: TopicCounts | None = None
+
+
+@dataclass
+class TopicCounts:
+    """Per main topic the articles that have it, per pair of topics the articles that have
+    both: counted once, then brought up to date with the articles that came and went (by
+    the very object), not counted again over the whole site after every edit."""
+
+    articles: dict[int, Article]
+    main: Counter[Slug | None]
+    pairs: Counter[tuple[Slug, Slug]]
+
+    @classmethod
+    def of(cls, articles: Sequence[Article], last: TopicCounts | None) -> TopicCounts:
+        now = dict(zip(map(id, articles), articles, strict=True))
+        if last is None:
+            counts = cls(now, Counter(), Counter())
+            counts._add(articles, 1)
+            return counts
+        gone = [last.articles[i] for i in last.articles.keys() - now.keys()]
+        came = [now[i] for i in now.keys() - last.articles.keys()]
+        counts = cls(now, last.main, last.pairs)  # changed in place: the last is replaced
+        counts._add(gone, -1)
+        counts._add(came, 1)
+        return counts
+
+    def _add(self, articles: Sequence[Article], sign: int) -> None:
+        for article in articles:
+            _count(self.main, [main_topic(article)], sign)
+            _count(self.pairs, combinations(sorted({t.slug for t in article.topics}), 2), sign)
+
+
+K = TypeVar("K")
+
+
+def _count(counter: Counter[K], keys: Iterable[K], sign: int) -> None:
+    """Add ``sign`` to each key's count; a count that drops to 0 leaves the counter."""
+    for key in keys:
+        n = counter[key] + sign
+        if n:
+            counter[key] = n
+        else:
+            del counter[key]
 
 
 class PagePairs:
@@ -169,6 +215,7 @@ class GraphViews:
         self._legend: tuple[LegendItem, ...] | None = None
         self._positions: dict[Slug, tuple[float, float]] | None = None
         self._common: dict[str, object] | None = None
+        self._counts: TopicCounts | None = None
 
     def common(self) -> dict[str, object]:
         """What every page of the graph page's list shows, made once for planning and
@@ -291,7 +338,7 @@ class GraphViews:
     def legend(self) -> tuple[LegendItem, ...]:
         """Main topics by number of articles, with their node colour."""
         if self._legend is None:
-            counts = Counter(main_topic(a) for a in self.index.articles)
+            counts = self._topic_counts().main
             named = sorted((s for s in counts if s), key=lambda s: (-counts[s], s))
             items = [
                 LegendItem(
@@ -306,6 +353,12 @@ class GraphViews:
             ]
             self._legend = tuple(items)
         return self._legend
+
+    def _topic_counts(self) -> TopicCounts:
+        if self._counts is None:
+            self._counts = TopicCounts.of(self.index.articles, self.memo.topic_counts)
+            self.memo.topic_counts = self._counts
+        return self._counts
 
     def color_of(self, topic: Slug | None) -> str:
         colors = {item.slug: item.color for item in self.legend()}
@@ -339,10 +392,12 @@ class GraphViews:
         topics = sorted(self.index.topics.values(), key=lambda t: (-len(t.articles), t.slug))
         topics = topics[:TOPIC_MAP_TOPICS]
         chosen = {t.slug for t in topics}
-        pairs: Counter[tuple[Slug, Slug]] = Counter()
-        for article in self.index.articles:
-            slugs = sorted({t.slug for t in article.topics if t.slug in chosen})
-            pairs.update(combinations(slugs, 2))
+        # (The pairs of an article's chosen topics are its pairs of topics that are chosen.)
+        pairs = {
+            (a, b): n
+            for (a, b), n in self._topic_counts().pairs.items()
+            if a in chosen and b in chosen
+        }
         size = TOPIC_MAP_SIZE
         c, ring = size / 2, size / 2 - 110
         where: dict[Slug, tuple[float, float]] = {}

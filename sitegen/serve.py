@@ -17,6 +17,7 @@ import gc
 import ipaddress
 import json
 import mimetypes
+import os
 import queue
 import signal
 import sys
@@ -207,9 +208,14 @@ class Rebuilder:
         self.hub = hub
         self.cache = MemoryCache(cache_dir(config.path("output_dir")), _err)
         self.warm = False  # the cache holds the last build's sources, relate state and pages
+        self.rescan = True  # the next build must scan the content folder (no change set)
 
-    def run(self, reason: str = "") -> BuildResult | None:
+    def run(self, reason: str = "", changed: set[str] | None = None) -> BuildResult | None:
+        """Build; ``changed``: the content files changed since the last build (None: not
+        known, the content folder is scanned)."""
         start = time.perf_counter()
+        if self.rescan:
+            changed = None  # a failed build may not have seen the changes before these
         try:
             # No cyclic collection during a rebuild: it would walk the whole site held in
             # memory, many times (see after_build).
@@ -223,11 +229,14 @@ class Rebuilder:
                     # The first build goes through every stage even if nothing changed, so
                     # that the first edit finds the cache in memory and Jinja loaded.
                     quick=self.warm,
+                    changed=changed,
                 )
+            self.rescan = False
             if not self.warm:
                 _preload()
             self.warm = True
         except BuildError as exc:
+            self.rescan = True
             message = str(exc)
             _err(f"sitegen: build failed: {message}")
             _err("sitegen: still serving the last good site")
@@ -237,16 +246,16 @@ class Rebuilder:
         for line in format_problems(result.problems, limit_repeats=5):
             _err(line)
         written = result.written
-        changed = len(written.written) + len(written.deleted) if written else 0
+        files = len(written.written) + len(written.deleted) if written else 0
         what = f" ({reason})" if reason else ""
         print(
-            f"sitegen: built {result.articles} article(s){what}: {changed} file(s) changed, "
+            f"sitegen: built {result.articles} article(s){what}: {files} file(s) changed, "
             f"{len(result.problems)} problem(s) in {seconds:.2f} s",
             flush=True,
         )
         if self.hub.error:
             self.hub.publish("build-ok", {})
-        self.hub.publish("reload", {"changed": changed})
+        self.hub.publish("reload", {"changed": files})
         after_build()
         return result
 
@@ -260,11 +269,22 @@ def _preload() -> None:
         importlib.import_module(name)
 
 
+# A full collection walks the whole site held in memory (0.5-1 CPU s at 10,000 articles):
+# after the other rebuilds only what they made is walked.
+FULL_COLLECTION_EVERY = 8
+_builds = 0
+
+
 def after_build() -> None:
-    """Once the tabs are told: collect the garbage (of every build so far), then set what is
-    left (the site held for the next rebuild, hundreds of MB at 10,000 articles) aside from
-    the collections between builds, which then walk only what is new."""
-    gc.unfreeze()
+    """Once the tabs are told: collect the garbage, then set what is left (the site held for
+    the next rebuild, hundreds of MB at 10,000 articles) aside from the collections between
+    builds, which then walk only what is new. Most rebuilds collect only what was made since
+    the last (what they drop of the older objects is freed as it goes, except cycles: those
+    wait for the full collection every FULL_COLLECTION_EVERY rebuilds)."""
+    global _builds
+    if _builds % FULL_COLLECTION_EVERY == 0:
+        gc.unfreeze()
+    _builds += 1
     gc.collect()
     gc.freeze()
 
@@ -306,7 +326,7 @@ def watch(config: SiteConfig, args: argparse.Namespace, rebuilder: Rebuilder) ->
     announced = False
     while True:
         watched = _watched(rebuilder.config, args)
-        for reason in _changes(rebuilder.config, watched):
+        for reason, paths in _changes(rebuilder.config, watched):
             if not announced:  # the first answer means the watcher is running
                 print("sitegen: watching for changes; Ctrl-C to stop", flush=True)
                 announced = True
@@ -322,9 +342,16 @@ def watch(config: SiteConfig, args: argparse.Namespace, rebuilder: Rebuilder) ->
                     _err(f"sitegen: {exc}")
                     rebuilder.hub.publish("build-error", {"message": str(exc)})
                     continue
-            rebuilder.run(reason)
+            rebuilder.run(reason, content_changes(rebuilder.config, paths))
         else:
             return  # interrupted
+
+
+def content_changes(config: SiteConfig, paths: set[str]) -> set[str] | None:
+    """``paths`` when all are in the content folder (the build then stats only those), else
+    None (a template or the settings changed: the build scans the content folder)."""
+    below = str(config.path("content_dir")).rstrip(os.sep) + os.sep
+    return paths if all(p.startswith(below) for p in paths) else None
 
 
 def _watched(config: SiteConfig, args: argparse.Namespace) -> list[str]:
@@ -334,8 +361,9 @@ def _watched(config: SiteConfig, args: argparse.Namespace) -> list[str]:
     return [str(p) for p in paths if p is not None and p.exists()]
 
 
-def _changes(config: SiteConfig, watched: list[str]) -> Iterator[str | None]:
-    """What changed, as a short text; None every half second without changes."""
+def _changes(config: SiteConfig, watched: list[str]) -> Iterator[tuple[str | None, set[str]]]:
+    """What changed, as a short text, and the paths that changed; (None, empty) every half
+    second without changes."""
     import watchfiles
 
     output = config.path("output_dir")
@@ -355,13 +383,13 @@ def _changes(config: SiteConfig, watched: list[str]) -> Iterator[str | None]:
         raise_interrupt=False,
     ):
         if not changes:
-            yield None
+            yield None, set()
             continue
         paths = {p for _, p in changes}
         names = sorted({Path(p).name for p in paths})
         more = f" and {len(names) - 3} more" if len(names) > 3 else ""
         prefix = "settings: " if paths & settings else ""
-        yield prefix + ", ".join(names[:3]) + more
+        yield prefix + ", ".join(names[:3]) + more, paths
 
 
 def _settings_file(config: SiteConfig, args: argparse.Namespace) -> Path | None:

@@ -316,6 +316,11 @@ class StagedOutput:
         self._done = True
         if changed:
             report.problems.extend(recover(output))
+        else:
+            # Every file the manifest lists was checked by this build: kept ones by the
+            # caller (StagedOutput's ``kept``), the others by ``add``.
+            global _wrote_manifest
+            _wrote_manifest = _manifest_stat(output / MANIFEST)
         shutil.rmtree(self._staging, ignore_errors=True)
         return report
 
@@ -568,6 +573,8 @@ def _read_journal(
 # The manifest last read or written, under its file's stat: a build reads it twice, and
 # `sitegen serve` after every edit (checking 12,000 paths again costs a second).
 _known_manifest: tuple[tuple[str, int, int, int, int], dict[str, str]] | None = None
+# The stat of the manifest this process wrote last (see wrote_manifest).
+_wrote_manifest: tuple[str, int, int, int, int] | None = None
 
 
 def _manifest_stat(path: Path) -> tuple[str, int, int, int, int] | None:
@@ -578,14 +585,15 @@ def _manifest_stat(path: Path) -> tuple[str, int, int, int, int] | None:
     return (str(path.absolute()), st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
 
 
-def read_manifest(output: Path) -> dict[str, str]:
+def read_manifest(output: Path, *, copy: bool = True) -> dict[str, str]:
     """What sitegen wrote last time: path -> digest. Entries that are not plain paths inside
-    the output folder are ignored, so an edited manifest cannot make sitegen delete them."""
+    the output folder are ignored, so an edited manifest cannot make sitegen delete them.
+    ``copy=False``: the caller only reads it (no copy of a manifest known already)."""
     global _known_manifest
     path = output / MANIFEST
     seen = _manifest_stat(path)
     if seen is not None and _known_manifest is not None and _known_manifest[0] == seen:
-        return dict(_known_manifest[1])
+        return dict(_known_manifest[1]) if copy else _known_manifest[1]
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
         files = data["files"]
@@ -597,6 +605,13 @@ def read_manifest(output: Path) -> dict[str, str]:
     if seen is not None and seen == _manifest_stat(path):  # not replaced while read
         _known_manifest = (seen, dict(found))
     return found
+
+
+def wrote_manifest(output: Path) -> bool:
+    """Is the manifest in ``output`` the one this process wrote last (same file, untouched)?
+    Then every file it lists was put in place by this process (``serve``'s last rebuild)."""
+    seen = _manifest_stat(output / MANIFEST)
+    return seen is not None and _wrote_manifest == seen
 
 
 def manifest_text(files: Mapping[str, str]) -> str:
@@ -611,11 +626,14 @@ def manifest_text(files: Mapping[str, str]) -> str:
 def _write_manifest(output: Path, files: dict[str, str]) -> None:
     tmp = output / (MANIFEST + ".tmp")
     global _known_manifest
+    global _wrote_manifest
+    _known_manifest = _wrote_manifest = None  # until the new one is in place
     tmp.write_text(manifest_text(files), encoding="utf-8")
     os.replace(tmp, output / MANIFEST)
     written = _manifest_stat(output / MANIFEST)
     # As read_manifest would find it (sitegen writes only plain paths).
     _known_manifest = None if written is None else (written, dict(files))
+    _wrote_manifest = written
 
 
 def _remove_empty_parents(folder: Path, stop: Path) -> None:

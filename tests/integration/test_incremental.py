@@ -397,6 +397,53 @@ def test_serve_rebuilds_in_memory_match_cold_builds(site: Path) -> None:
     assert_same_as_cold(site)
 
 
+def _stats(folder: Path) -> dict[str, tuple[int, int]]:
+    return {str(p): (p.stat().st_mtime_ns, p.stat().st_size) for p in folder.rglob("*")}
+
+
+def test_serve_rebuilds_from_the_watchers_change_sets_match_cold_builds(site: Path) -> None:
+    """serve passes the paths the watcher reported: only those are stat'ed again, and a path
+    the last scan did not list (a new file, a folder) or that is gone makes a full scan."""
+    import argparse
+
+    from sitegen import serve
+
+    config = load_config(site, None, {})
+    rebuilder = serve.Rebuilder(config, argparse.Namespace(jobs=1, no_cache=False), serve.Hub())
+    assert rebuilder.run() is not None
+    content = config.path("content_dir")
+    for change in [*CHANGES, "title edit"]:
+        before = _stats(site)
+        CHANGES[change](site)
+        after = _stats(site)
+        paths = {p for p in before.keys() | after.keys() if before.get(p) != after.get(p)}
+        changed = serve.content_changes(config, paths)
+        if change in ("title edit", "body edit", "topics edit"):
+            assert changed is not None and len(changed) == 1
+        if change in ("template edit", "config edit"):
+            assert changed is None
+        result = rebuilder.run(change, changed)
+        if change == "config edit":
+            rebuilder.config = load_config(site, None, {})
+            result = rebuilder.run(change, changed)
+        assert result is not None
+        # Only a scan of the content folder sets result.scanned: one is made when a path is
+        # new or gone, or when the change set is not known.
+        scanned = changed is None or any(p not in before or p not in after for p in changed)
+        assert (result.scanned is not None) == scanned
+        assert_same_as_cold(site)
+    # A folder named as changed, or a path of no content file: the folder is scanned.
+    (content / "more").mkdir()
+    shutil.copy(some_article(site, 3), content / "more" / "copy.md")
+    result = rebuilder.run("folder", {str(content / "more")})
+    assert result is not None and result.scanned is not None
+    assert_same_as_cold(site)
+    (content / "more" / "copy.md").unlink()
+    result = rebuilder.run("gone", {str(content / "more" / "copy.md")})
+    assert result is not None and result.scanned is not None
+    assert_same_as_cold(site)
+
+
 def test_serve_rebuild_after_a_failed_one_matches_a_cold_build(site: Path) -> None:
     import argparse
 

@@ -109,3 +109,63 @@ def test_a_retitled_related_article_changes_the_pages_two_hops_away_with_the_mem
     assert again[f"articles/{hub}/index.html"] != first[f"articles/{hub}/index.html"]
     unchanged = [p for p in first if p.startswith("articles/") and first[p] == again[p]]
     assert unchanged  # the rest kept their deps
+
+
+def test_a_retitled_story_member_changes_its_siblings_cards_and_pages_with_the_memo() -> None:
+    """A story's other articles show a member's title on their cards (coverage) and pages:
+    listings and article pages planned with the memo match a fresh plan, and the listings
+    that show none of the story keep their very pages."""
+    articles, config = sample()
+    index, _ = build_index(articles, source_key)
+    graph = relate(index, 8)
+    assert graph.clusters  # the sample site has stories
+    memo = KeyMemo()
+    first = dict(deps(index, config, graph, memo))
+    kept = dict(memo.listings)
+    story = next(iter(graph.clusters.values()))
+    member = story.members[-1]
+    retitled = [
+        dataclasses.replace(a, title="Retitled") if a.slug == member else a for a in articles
+    ]
+    new_index, _ = build_index(retitled, source_key)
+    new_graph = relate(new_index, 8)
+    again = dict(deps(new_index, config, new_graph, memo))
+    assert again == dict(deps(new_index, config, new_graph, None))
+    sibling = next(s for s in story.members if s != member)
+    if new_graph.cluster_of.get(sibling) == new_graph.cluster_of.get(member):
+        path = f"articles/{sibling}/index.html"
+        assert again[path] != first[path]
+    # Listings without the story's articles reused their pages (the same Page objects).
+    untouched = [
+        where
+        for where, plan in kept.items()
+        if not set(plan.slugs) & set(story.members) and where in memo.listings
+    ]
+    assert untouched
+    assert any(memo.listings[where].pages is kept[where].pages for where in untouched)
+
+
+def test_the_graph_pages_topic_counts_kept_between_builds_match_fresh_ones() -> None:
+    """The legend and the topic map count topics once, then only the articles that changed."""
+    from sitegen.graphpages import GraphMemo, GraphViews
+    from sitegen.views import Urls, ViewFactory
+
+    articles, config = sample()
+    views = ViewFactory(Urls(config.base_path), config.tz)
+    memo = GraphMemo()
+    index, _ = build_index(articles, source_key)
+    graph = relate(index, 8)
+    assert (
+        GraphViews(index, graph, views, memo).common() == GraphViews(index, graph, views).common()
+    )
+    first = articles[0]
+    assert first.topics
+    moved = [
+        dataclasses.replace(a, topics=a.topics[1:] + articles[5].topics) if a is first else a
+        for a in articles[:-1]  # one gone, one with other topics
+    ]
+    index2, _ = build_index(moved, source_key)
+    graph2 = relate(index2, 8)
+    kept = GraphViews(index2, graph2, views, memo).common()
+    assert kept == GraphViews(index2, graph2, views).common()
+    assert kept != GraphViews(index, graph, views).common()
