@@ -6,7 +6,7 @@ import base64
 import hashlib
 import math
 import operator
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, MutableMapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -56,6 +56,7 @@ def make_environment(dirs: Sequence[Path], bytecode_dir: Path | None = None) -> 
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
+    env.template_class = _template_class()
     env.globals["sitegen_version"] = __version__
     env.globals["news_article_ld"] = news_article_ld
     static = static_sources(dirs)
@@ -65,6 +66,27 @@ def make_environment(dirs: Sequence[Path], bytecode_dir: Path | None = None) -> 
     env.globals["theme_init_script"] = script
     env.globals["theme_init_hash"] = digest
     return env
+
+
+def _template_class() -> type[jinja2.Template]:
+    """Jinja's Template, whose printed values are escaped by sitegen.htmlescape (the same
+    text, a fraction of the cost: escaping was a sixth of rendering a page)."""
+    import jinja2
+
+    from sitegen.htmlescape import patch_template_namespace
+
+    class Template(jinja2.Template):
+        @classmethod
+        def _from_namespace(
+            cls,
+            environment: jinja2.Environment,
+            namespace: MutableMapping[str, Any],
+            globals: MutableMapping[str, Any],
+        ) -> jinja2.Template:
+            patch_template_namespace(namespace)
+            return super()._from_namespace(environment, namespace, globals)
+
+    return Template
 
 
 def inline_script(source: Path | None) -> tuple[str, str]:
