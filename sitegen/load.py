@@ -41,6 +41,8 @@ def _loader() -> type:
             file=sys.stderr,
         )
 
+    resolve, scalar = getattr(base, "resolve"), yaml.ScalarNode  # noqa: B009
+
     class _DigestLoader(base):  # type: ignore[misc]
         def construct_yaml_timestamp(self, node: yaml.ScalarNode) -> Any:
             try:
@@ -54,11 +56,30 @@ def _loader() -> type:
             text = self.construct_scalar(node)
             return text.lower() == "true" if text.lower() in ("true", "false") else text
 
+        def resolve(self, kind: Any, value: Any, implicit: Any) -> Any:
+            # libyaml asks for the tag of every node; a plain scalar's runs a handful of
+            # regexes. A digest repeats its keys and many values (field names, widths,
+            # booleans), so short ones are remembered (the tag depends on nothing else
+            # here: this loader has no path resolvers).
+            if kind is scalar and implicit[0]:
+                tag = _RESOLVED.get(value)
+                if tag is None:
+                    tag = resolve(self, kind, value, implicit)
+                    if len(value) <= 40 and len(_RESOLVED) < 10_000:
+                        _RESOLVED[value] = tag
+                return tag
+            return resolve(self, kind, value, implicit)
+
+    assert not _DigestLoader.yaml_path_resolvers, "resolve's memo assumes no path resolvers"
     _DigestLoader.add_constructor(
         "tag:yaml.org,2002:timestamp", _DigestLoader.construct_yaml_timestamp
     )
     _DigestLoader.add_constructor("tag:yaml.org,2002:bool", _DigestLoader.construct_yaml_bool)
     return _DigestLoader
+
+
+# A plain (unquoted) scalar's text -> its tag.
+_RESOLVED: dict[str, str] = {}
 
 
 @cache
@@ -270,6 +291,7 @@ def _parse_yaml(text: str) -> tuple[Any, dict[str, int], list[tuple[str, int]], 
 
 
 _STR, _SEQ, _MAP = (f"tag:yaml.org,2002:{t}" for t in ("str", "seq", "map"))
+_INT, _BOOL, _NULL = (f"tag:yaml.org,2002:{t}" for t in ("int", "bool", "null"))
 _PLAIN_SCALARS = frozenset(
     f"tag:yaml.org,2002:{t}" for t in ("bool", "int", "float", "null", "timestamp")
 )
@@ -305,6 +327,14 @@ def _quick(loader: Any, node: Any, seen: set[int], depth: int) -> Any:
     if kind == "scalar":
         if tag == _STR:
             return node.value
+        # The common scalars, as the loader's constructors make them, without their calls.
+        if tag == _NULL:
+            return None
+        if tag == _BOOL:  # the loader's construct_yaml_bool (YAML 1.2's two booleans)
+            low = node.value.lower()
+            return low == "true" if low in ("true", "false") else node.value
+        if tag == _INT and node.value.isascii() and node.value.isdigit() and node.value[0] != "0":
+            return int(node.value)  # no sign, base prefix, octal 0, "_" or ":" to read
         if tag not in _PLAIN_SCALARS:
             raise _LongWay
         try:
@@ -331,26 +361,27 @@ def _collect_lines(
     repeated: list[tuple[str, int]],
     depth: int,
 ) -> None:
-    import yaml
-
     if depth > 4:  # deeper fields are not part of the format
         return
-    if isinstance(node, yaml.MappingNode):
+    kind = node.id  # type: ignore[attr-defined]  # "mapping", "sequence" or "scalar"
+    if kind == "mapping":
         seen: set[str] = set()
         for key_node, value_node in node.value:
-            if not isinstance(key_node, yaml.ScalarNode):
+            if key_node.id != "scalar":
                 continue
             name = f"{prefix}.{key_node.value}" if prefix else str(key_node.value)
             if name in seen:  # YAML keeps the last value: point messages at it
                 repeated.append((name, lines[name]))
             seen.add(name)
             lines[name] = key_node.start_mark.line + 1
-            _collect_lines(value_node, name, lines, repeated, depth + 1)
-    elif isinstance(node, yaml.SequenceNode):
+            if value_node.id != "scalar":
+                _collect_lines(value_node, name, lines, repeated, depth + 1)
+    elif kind == "sequence":
         for i, item in enumerate(node.value):
             name = f"{prefix}[{i}]"
             lines.setdefault(name, item.start_mark.line + 1)
-            _collect_lines(item, name, lines, repeated, depth + 1)
+            if item.id != "scalar":
+                _collect_lines(item, name, lines, repeated, depth + 1)
 
 
 def _yaml_kind(value: object) -> str:
