@@ -112,13 +112,33 @@ was we were what when where which who why will with would you your der die das u
 eine le la les des du un une et en el los las del y por para con
 """
 _STOPWORDS = frozenset(_STOPWORD_TEXT.split())
-# Vector keys: "t:" + topic slug, "w:" + word; a raw token's key ("" for none) is memoized.
-_KEY_OF: dict[str, str] = {}
-# A whitespace-separated piece of casefolded text -> its words; -> its vector keys.
-_TOKENS: dict[str, tuple[str, ...]] = {}
-_PIECE_KEYS: dict[str, tuple[str, ...]] = {}
-_URL_KEY: dict[str, str] = {}  # URL -> match_key: links name the same URLs many times
 _MAX_MEMO = 1_000_000
+
+
+class _Memo(dict[str, Any]):
+    """A memo that makes a missing entry itself (``make(key)``): lookups stay C calls
+    (``map(memo.__getitem__, ...)``) even when some keys are new, as every title's are when
+    titles end in a number, with no exception and no second pass."""
+
+    __slots__ = ("make",)
+
+    def __init__(self, make: Callable[[str], Any]) -> None:
+        super().__init__()
+        self.make = make
+
+    def __missing__(self, key: str) -> Any:
+        if len(self) > _MAX_MEMO:
+            self.clear()
+        value = self[key] = self.make(key)
+        return value
+
+
+# Vector keys: "t:" + topic slug, "w:" + word; a raw token's key ("" for none) is memoized.
+_KEY_OF = _Memo(lambda token: _key(token))
+# A whitespace-separated piece of casefolded text -> its words; -> its vector keys.
+_TOKENS = _Memo(lambda piece: tuple(_WORD.findall(piece)))
+_PIECE_KEYS = _Memo(lambda piece: tuple(_keys_of(_WORD.findall(piece))))
+_URL_KEY = _Memo(lambda url: match_key(url))  # links name the same URLs many times
 
 
 def relate(index: SiteIndex, count: int = 8) -> RelatedGraph:
@@ -172,22 +192,13 @@ def _keys(text: str) -> list[str]:
 
 def _keys_of(found: list[str]) -> list[str]:
     """The vector keys of words found by _WORD in a casefolded text."""
-    memo = _KEY_OF
-    try:  # nearly always: every word seen before
-        return list(filter(None, map(memo.__getitem__, found)))
-    except KeyError:
-        pass
-    if len(memo) > _MAX_MEMO:
-        memo.clear()
-    for token in set(found).difference(memo):
-        memo[token] = _key(token)
-    return list(filter(None, map(memo.__getitem__, found)))
+    return list(filter(None, map(_KEY_OF.__getitem__, found)))
 
 
 def _tokens(text: str) -> list[str]:
     """_WORD.findall(text.casefold()), faster: split at whitespace (never part of a word),
-    and each piece's words memoized."""
-    return _memoized(text.casefold().split(), _TOKENS, lambda piece: tuple(_WORD.findall(piece)))
+    and each piece's words memoized (a site's texts repeat a small vocabulary)."""
+    return list(chain.from_iterable(map(_TOKENS.__getitem__, text.casefold().split())))
 
 
 def _text_keys(text: str) -> list[str]:
@@ -197,32 +208,11 @@ def _text_keys(text: str) -> list[str]:
 
 def _piece_keys(pieces: list[str]) -> list[str]:
     """The vector keys of casefolded text split at whitespace, each piece's keys memoized."""
-    return _memoized(pieces, _PIECE_KEYS, lambda piece: tuple(_keys_of(_WORD.findall(piece))))
-
-
-def _memoized(
-    pieces: list[str], memo: dict[str, tuple[str, ...]], words_of: Callable[[str], tuple[str, ...]]
-) -> list[str]:
-    """The words of every piece, in order, each piece's words made once by ``words_of`` and
-    kept in ``memo`` (a site's texts repeat a small vocabulary)."""
-    try:  # nearly always: every piece seen before
-        return list(chain.from_iterable(map(memo.__getitem__, pieces)))
-    except KeyError:
-        pass
-    if len(memo) > _MAX_MEMO:
-        memo.clear()
-    for piece in set(pieces).difference(memo):
-        memo[piece] = words_of(piece)
-    return list(chain.from_iterable(map(memo.__getitem__, pieces)))
+    return list(chain.from_iterable(map(_PIECE_KEYS.__getitem__, pieces)))
 
 
 def _url_key(url: str) -> str:
-    key = _URL_KEY.get(url)
-    if key is None:
-        if len(_URL_KEY) > _MAX_MEMO:
-            _URL_KEY.clear()
-        key = _URL_KEY[url] = match_key(url)
-    return key
+    return _URL_KEY[url]
 
 
 def title_key(title: str) -> str:
