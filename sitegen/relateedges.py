@@ -10,6 +10,7 @@ there.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from itertools import chain, repeat
 from typing import TYPE_CHECKING
 
@@ -22,6 +23,7 @@ if TYPE_CHECKING:
     from sitegen.relate import RelateState
 
 Best = list[tuple[float, Slug, int]]  # (-score, slug, id), best first
+Ints = npt.NDArray[np.int64]
 
 
 class EdgeMaker:
@@ -39,15 +41,24 @@ class EdgeMaker:
                 self.root[i] = members[0]
         # NaN: undated, never the same day
         self.times = np.array([np.nan if t is None else t for t in state.time], np.float64)
-        # Each article's topic set, and an article of each: a topic reason depends on the
-        # two articles' topic sets alone, so it is made once for each pair of sets.
+        # Each article's topic set; each set's topics strongest first (the order in which
+        # shared topics are named), as topic numbers, one set after the other.
         set_id: dict[tuple[str, ...], int] = {}
         ids = [set_id.setdefault(tuple(keys), len(set_id)) for keys in state.topic_keys]
         self.sets = np.array(ids, np.int64)
-        self.set_count = len(set_id)
-        self.example = np.unique(self.sets, return_index=True)[1].tolist()
-        self.topic_reason: dict[int, str | None] = {}  # pair of sets -> reason
-        self.order_of: dict[int, list[str]] = {}  # set -> topics strongest first
+        example = np.unique(self.sets, return_index=True)[1].tolist()  # an article of each
+        orders = [state._topic_order(i) for i in example]
+        topic_of: dict[str, int] = {}
+        numbers = [topic_of.setdefault(t, len(topic_of)) for t in chain.from_iterable(orders)]
+        self.topics = len(topic_of) + 1  # topic numbers 1.., 0 for none
+        self.set_len = _ints(map(len, orders), len(orders))
+        self.set_start = np.zeros(len(orders) + 1, np.int64)
+        np.cumsum(self.set_len, out=self.set_start[1:])
+        self.set_topic = np.array(numbers, np.int64) + 1
+        self.set_rank = _within(self.set_len)
+        # three topic numbers -> "shared topics: ..." (the first three shared are named)
+        labels = [state.topic_labels[t] for t in topic_of]
+        self.topic_reason = _Named(labels, self.topics)
         self.tuples = _Tuples()
 
     def edges(self, ids: range, bests: list[Best]) -> list[tuple[Edge, ...]]:
@@ -105,22 +116,68 @@ class EdgeMaker:
             edge.__dict__.update(target=target, score=-neg_score, reasons=why)
         return [tuple(edges[starts[n] : starts[n + 1]]) for n in range(len(ids))]
 
-    def _topic_reasons(
-        self, src: npt.NDArray[np.int64], dst: npt.NDArray[np.int64]
-    ) -> list[str | None]:
-        """Each edge's "shared topics: ..." reason (None for none)."""
-        state, known, example = self.state, self.topic_reason, self.example
-        pairs = self.sets[src] * self.set_count + self.sets[dst]
-        distinct, pair_of = np.unique(pairs, return_inverse=True)
-        for code in distinct.tolist():
-            if code not in known:
-                a, b = divmod(code, self.set_count)
-                order = self.order_of.get(a)
-                if order is None:
-                    order = self.order_of[a] = state._topic_order(example[a])
-                topics_b = state.topic_vec[example[b]]
-                known[code] = state._topics_reason(order, topics_b) if order else None
-        return list(map(known.__getitem__, distinct[pair_of.ravel()].tolist()))
+    def _topic_reasons(self, src: Ints, dst: Ints) -> list[str | None]:
+        """Each edge's "shared topics: ..." reason (None for none): the topics of the
+        source's set that the target's set has too, in the source's order, first three."""
+        edges = len(src)
+        # every topic of both articles' sets, as (edge, topic): a shared one comes twice
+        set_a, set_b = self.sets[src], self.sets[dst]
+        len_a, len_b = self.set_len[set_a], self.set_len[set_b]
+        at_a = np.repeat(self.set_start[set_a] - _starts(len_a), len_a) + np.arange(
+            int(len_a.sum()), dtype=np.int64
+        )
+        at_b = np.repeat(self.set_start[set_b] - _starts(len_b), len_b) + np.arange(
+            int(len_b.sum()), dtype=np.int64
+        )
+        topics = self.topics
+        code_a = np.repeat(np.arange(edges, dtype=np.int64), len_a) * topics + self.set_topic[at_a]
+        code_b = np.repeat(np.arange(edges, dtype=np.int64), len_b) * topics + self.set_topic[at_b]
+        both = np.sort(np.concatenate((code_a, code_b)))
+        shared = both[np.flatnonzero(both[1:] == both[:-1])]
+        # their places in the source's order: (edge, rank) sorted, first three of each edge
+        order = np.argsort(code_a)
+        rank = self.set_rank[at_a][order][np.searchsorted(code_a[order], shared)]
+        edge, topic = shared // topics, shared % topics
+        ranked = np.argsort(edge * topics + rank)
+        edge, topic = edge[ranked], topic[ranked]
+        place = _within(np.bincount(edge, minlength=edges))
+        named = place < 3
+        weight = topics ** (2 - place[named])
+        code = np.bincount(edge[named], topic[named] * weight, edges).astype(np.int64)
+        return list(map(self.topic_reason.__getitem__, code.tolist()))
+
+
+class _Named(dict[int, str | None]):
+    """Up to three topic numbers (base ``topics``, 0 for none) -> "shared topics: ..."."""
+
+    def __init__(self, labels: list[str], topics: int) -> None:
+        super().__init__()
+        self.labels, self.topics = labels, topics
+
+    def __missing__(self, code: int) -> str | None:
+        named = []
+        rest = code
+        for _ in range(3):  # the last named first
+            rest, topic = divmod(rest, self.topics)
+            if topic:
+                named.append(self.labels[topic - 1])
+        value = self[code] = "shared topics: " + ", ".join(reversed(named)) if named else None
+        return value
+
+
+def _ints(values: Iterable[int], count: int) -> Ints:
+    return np.fromiter(values, np.int64, count)
+
+
+def _starts(sizes: Ints) -> Ints:
+    starts = np.zeros(len(sizes), np.int64)
+    np.cumsum(sizes[:-1], out=starts[1:])
+    return starts
+
+
+def _within(sizes: Ints) -> Ints:
+    """Each entry's place among its group's entries (``sizes[g]`` entries of group g)."""
+    return np.arange(int(sizes.sum()), dtype=np.int64) - np.repeat(_starts(sizes), sizes)
 
 
 class _Tuples(dict[tuple[bool, str | None, bool], tuple[str, ...]]):
