@@ -112,13 +112,33 @@ was we were what when where which who why will with would you your der die das u
 eine le la les des du un une et en el los las del y por para con
 """
 _STOPWORDS = frozenset(_STOPWORD_TEXT.split())
-# Vector keys: "t:" + topic slug, "w:" + word; a raw token's key ("" for none) is memoized.
-_KEY_OF: dict[str, str] = {}
-# A whitespace-separated piece of casefolded text -> its words; -> its vector keys.
-_TOKENS: dict[str, tuple[str, ...]] = {}
-_PIECE_KEYS: dict[str, tuple[str, ...]] = {}
-_URL_KEY: dict[str, str] = {}  # URL -> match_key: links name the same URLs many times
 _MAX_MEMO = 1_000_000
+
+
+class _Memo(dict[str, Any]):
+    """A memo that makes a missing entry itself (``make(key)``): lookups stay C calls
+    (``map(memo.__getitem__, ...)``) even when some keys are new, as every title's are when
+    titles end in a number, with no exception and no second pass."""
+
+    __slots__ = ("make",)
+
+    def __init__(self, make: Callable[[str], Any]) -> None:
+        super().__init__()
+        self.make = make
+
+    def __missing__(self, key: str) -> Any:
+        if len(self) > _MAX_MEMO:
+            self.clear()
+        value = self[key] = self.make(key)
+        return value
+
+
+# Vector keys: "t:" + topic slug, "w:" + word; a raw token's key ("" for none) is memoized.
+_KEY_OF = _Memo(lambda token: _key(token))
+# A whitespace-separated piece of casefolded text -> its words; -> its vector keys.
+_TOKENS = _Memo(lambda piece: tuple(_WORD.findall(piece)))
+_PIECE_KEYS = _Memo(lambda piece: tuple(_keys_of(_WORD.findall(piece))))
+_URL_KEY = _Memo(lambda url: match_key(url))  # links name the same URLs many times
 
 
 def relate(index: SiteIndex, count: int = 8) -> RelatedGraph:
@@ -172,22 +192,13 @@ def _keys(text: str) -> list[str]:
 
 def _keys_of(found: list[str]) -> list[str]:
     """The vector keys of words found by _WORD in a casefolded text."""
-    memo = _KEY_OF
-    try:  # nearly always: every word seen before
-        return list(filter(None, map(memo.__getitem__, found)))
-    except KeyError:
-        pass
-    if len(memo) > _MAX_MEMO:
-        memo.clear()
-    for token in set(found).difference(memo):
-        memo[token] = _key(token)
-    return list(filter(None, map(memo.__getitem__, found)))
+    return list(filter(None, map(_KEY_OF.__getitem__, found)))
 
 
 def _tokens(text: str) -> list[str]:
     """_WORD.findall(text.casefold()), faster: split at whitespace (never part of a word),
-    and each piece's words memoized."""
-    return _memoized(text.casefold().split(), _TOKENS, lambda piece: tuple(_WORD.findall(piece)))
+    and each piece's words memoized (a site's texts repeat a small vocabulary)."""
+    return list(chain.from_iterable(map(_TOKENS.__getitem__, text.casefold().split())))
 
 
 def _text_keys(text: str) -> list[str]:
@@ -197,31 +208,11 @@ def _text_keys(text: str) -> list[str]:
 
 def _piece_keys(pieces: list[str]) -> list[str]:
     """The vector keys of casefolded text split at whitespace, each piece's keys memoized."""
-    return _memoized(pieces, _PIECE_KEYS, lambda piece: tuple(_keys_of(_WORD.findall(piece))))
-
-
-def _memoized(
-    pieces: list[str], memo: dict[str, tuple[str, ...]], words_of: Callable[[str], tuple[str, ...]]
-) -> list[str]:
-    """The words of every piece, in order, each piece's words made once by ``words_of`` and
-    kept in ``memo`` (a site's texts repeat a small vocabulary)."""
-    try:  # nearly always: every piece seen before
-        return list(chain.from_iterable(map(memo.__getitem__, pieces)))
-    except KeyError:
-        pass
-    if len(memo) > _MAX_MEMO:
-        memo.clear()
-    for piece in set(pieces).difference(memo):
-        memo[piece] = words_of(piece)
-    return list(chain.from_iterable(map(memo.__getitem__, pieces)))
+    return list(chain.from_iterable(map(_PIECE_KEYS.__getitem__, pieces)))
 
 
 def _url_key(url: str) -> str:
-    key = _URL_KEY.get(url)
-    if key is None:
-        if len(_URL_KEY) > _MAX_MEMO:
-            _URL_KEY.clear()
-        key = _URL_KEY[url] = match_key(url)
+    key: str = _URL_KEY[url]
     return key
 
 
@@ -395,9 +386,14 @@ class RelateState:
         self.topic_names = _topic_names(articles)
         self.topic_labels = _labels(self.topic_names)
         self._named = {}
+        # The edges of many articles at once (imported only when relating in full).
+        from sitegen.relateedges import EdgeMaker
+
         try:
-            for i in range(n):
-                self.edges[i] = self._rank(i)
+            maker = EdgeMaker(self)
+            for start in range(0, n, _EDGE_BATCH):
+                ids = range(start, min(n, start + _EDGE_BATCH))
+                self.edges[ids.start : ids.stop] = maker.edges(ids, list(map(self._best, ids)))
         finally:
             self._hint = None
         return self._graph(articles)
@@ -825,9 +821,14 @@ class RelateState:
     # -- ranking ---------------------------------------------------------------------------
 
     def _rank(self, i: int) -> tuple[Edge, ...]:
+        best = self._best(i)
+        return self._edges(i, best) if best else ()
+
+    def _best(self, i: int) -> list[tuple[float, Slug, int]]:
+        """The articles article i links to, best first: (-score, slug, id)."""
         count = self.count
         if count == 0:
-            return ()
+            return []
         story = self.story[i]
         slug = self.slug
         # (-total, slug, id): sorted best first, ties by slug
@@ -857,28 +858,20 @@ class RelateState:
                 total = _round4(score + (STORY_BONUS if stories[j] is story else 0.0))
                 if total >= MIN_SCORE:
                     final.append((-total, slug[j], j))
-        if not final:
-            return ()
         final.sort()
-        return self._edges(i, final[:count])
+        return final[:count]
 
     def _edges(self, i: int, best: list[tuple[float, Slug, int]]) -> tuple[Edge, ...]:
         """The edges of article i to the articles ``best`` ((-score, slug, id), in order),
-        each with why they are related."""
+        each with why they are related. (A full relate makes all articles' edges at once:
+        sitegen/relateedges.py, with the same reasons.)"""
         stories, story = self.story, self.story[i]
-        explicit = self.explicit
-        links_out = explicit.get(i, ())
         linked = self.linked.get(i, ())  # either links to the other
-        topics_i = self.topic_vec[i]
-        # Article i's topics strongest first: the shared ones are named in this order.
-        topic_order = [
-            t for _, t in sorted(zip(map(neg, topics_i.values()), topics_i, strict=True))
-        ]
-        labels, named = self.topic_labels, self._named
+        topic_order = self._topic_order(i)
         topic_vec, term_vec, a = self.topic_vec, self.term_vec, self.term_vec[i]
-        a_keys, get_a = frozenset(a), a.__getitem__  # a set made once, not once per edge
+        a_keys = frozenset(a)  # a set made once, not once per edge
         times, time_a = self.time, self.time[i]
-        fsum, new = math.fsum, _new_edge
+        new = _new_edge
         maybe = self._hint[i] if self._hint is not None else None
         # kept scores (all there is without a story) are of candidates: they have a hint
         hinted = self.cands[i] if maybe is not None and story is not None else ()
@@ -887,31 +880,15 @@ class RelateState:
             found = []
             if story is not None and stories[j] is story:
                 found.append("same story")
-            if linked and j in linked:
-                if j in links_out:
-                    found.append("linked by the source")
-                elif j in explicit and i in explicit[j]:
-                    found.append("links to this article")
-            if topic_order:
-                shared = tuple(filter(topic_vec[j].__contains__, topic_order))
-                if shared:
-                    # one string for each set of topics named: many edges share it
-                    reason = named.get(shared)
-                    if reason is None:
-                        reason = named[shared] = "shared topics: " + ", ".join(
-                            map(labels.__getitem__, shared[:3])
-                        )
-                    found.append(reason)
-            b = term_vec[j]
-            if maybe is not None and j not in maybe and (story is None or j in hinted):
-                common: frozenset[str] = frozenset()  # the hint says: no similar words
-            else:
-                common = a_keys.intersection(b)
-            if common:
-                products = list(map(mul, map(get_a, common), map(b.__getitem__, common)))
-                if (fsum(products) if len(products) > 2 else sum(products)) >= SIMILAR_WORDS:
-                    top = sorted(zip(map(neg, products), common, strict=True))[:3]
-                    found.append("similar words: " + ", ".join([w[2:] for _, w in top]))
+            if linked and j in linked and (reason := self._link_reason(i, j)):
+                found.append(reason)
+            if topic_order and (reason := self._topics_reason(topic_order, topic_vec[j])):
+                found.append(reason)
+            # unless the hint says: no similar words
+            if (maybe is None or j in maybe or (story is not None and j not in hinted)) and (
+                reason := _words_reason(a_keys, a, term_vec[j])
+            ):
+                found.append(reason)
             time_b = times[j]
             if time_a is not None and time_b is not None and abs(time_a - time_b) < _DAY:
                 found.append("published the same day")
@@ -921,6 +898,34 @@ class RelateState:
             edge.__dict__.update(target=target, score=-neg_score, reasons=tuple(found))
             edges.append(edge)
         return tuple(edges)
+
+    def _topic_order(self, i: int) -> list[str]:
+        """Article i's topics strongest first: the shared ones are named in this order."""
+        topics_i = self.topic_vec[i]
+        return [t for _, t in sorted(zip(map(neg, topics_i.values()), topics_i, strict=True))]
+
+    def _topics_reason(self, topic_order: list[str], topics_j: dict[str, float]) -> str | None:
+        """ "shared topics: ..." for an article's topics (``topic_order``) and another's."""
+        shared = tuple(filter(topics_j.__contains__, topic_order))
+        if not shared:
+            return None
+        # one string for each set of topics named: many edges share it
+        reason = self._named.get(shared)
+        if reason is None:
+            labels = self.topic_labels
+            reason = self._named[shared] = "shared topics: " + ", ".join(
+                map(labels.__getitem__, shared[:3])
+            )
+        return reason
+
+    def _link_reason(self, i: int, j: int) -> str | None:
+        """The reason of the edge i -> j when one of the two links to the other."""
+        explicit = self.explicit
+        if j in explicit.get(i, ()):
+            return "linked by the source"
+        if j in explicit and i in explicit[j]:
+            return "links to this article"
+        return None
 
     def _graph(self, articles: Sequence[Article]) -> RelatedGraph:
         clusters: dict[Slug, StoryCluster] = {}
@@ -1105,12 +1110,28 @@ class RelateState:
 
 
 _new_edge = object.__new__
+
+
+def _words_reason(a_keys: frozenset[str], a: dict[str, float], b: dict[str, float]) -> str | None:
+    """ "similar words: ..." when the products of the words two vectors share (``a_keys``:
+    the keys of ``a``) sum to SIMILAR_WORDS or more."""
+    common = a_keys.intersection(b)
+    if not common:
+        return None
+    products = list(map(mul, map(a.__getitem__, common), map(b.__getitem__, common)))
+    if (math.fsum(products) if len(products) > 2 else sum(products)) < SIMILAR_WORDS:
+        return None
+    top = sorted(zip(map(neg, products), common, strict=True))[:3]
+    return "similar words: " + ", ".join([w[2:] for _, w in top])
+
+
 SIMILAR_WORDS = 0.1  # the sum of the shared words' products that names them as a reason
 # Shared words' products in the combined vectors are TEXT_WEIGHT times those of the word
 # vectors (each rounded): a hint this far below that cannot come from a sum reaching it.
 _NO_SIMILAR_WORDS = SIMILAR_WORDS * TEXT_WEIGHT * (1.0 - 1e-6)
 _NONE: frozenset[int] = frozenset()
 _SCORE_BATCH = 128  # articles whose pairs are scored together in a full relate
+_EDGE_BATCH = 4096  # articles whose edges are made together in a full relate
 
 
 _DERIVED = ("combined", "ckeys", "query")  # per id, from topic_vec and term_vec (_derive)

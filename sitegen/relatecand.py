@@ -235,11 +235,8 @@ class PairScorer:
         more = np.flatnonzero(count > 2)
         if len(more):
             listed = products.tolist()
-            fsum = math.fsum
-            relevance[more] = [
-                fsum(listed[s:e])
-                for s, e in zip(at[more].tolist(), at[more + 1].tolist(), strict=True)
-            ]
+            parts = map(slice, at[more].tolist(), at[more + 1].tolist())
+            relevance[more] = list(map(math.fsum, map(listed.__getitem__, parts)))
         seconds: Floats = np.abs(self.time[first] - self.time[second])
         recency = np.array(list(map(math.exp, (-seconds * decay).tolist())), np.float64)
         factor = base + weight * recency

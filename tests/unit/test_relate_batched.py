@@ -1,5 +1,6 @@
-"""A full relate counts candidates and scores pairs for many articles at once on numpy arrays;
-the incremental path does it one article at a time. Both must give the same state."""
+"""A full relate counts candidates, scores pairs and makes edges for many articles at once on
+numpy arrays; the incremental path does it one article at a time. Both must give the same
+state."""
 
 from __future__ import annotations
 
@@ -13,8 +14,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sitegen import relatevec
+from sitegen import relate, relatevec
 from sitegen.index import build_index
+from sitegen.model import SiteIndex
 from sitegen.relate import _WORD, _idf, _keys, _text_keys, _tokens, relate_with_state
 from sitegen.slugs import slugify
 from tests.unit.test_relate_incremental import START, edit, make_article
@@ -32,6 +34,43 @@ def monkeypatch_module() -> Iterator[pytest.MonkeyPatch]:
 def test_batched_candidates_and_scores_equal_one_at_a_time(
     seed: int, size: int, count: int
 ) -> None:
+    index = _site(seed, size)
+    _, state = relate_with_state(index, count, None)
+    batched = [
+        (state.cands[i], state.scores[i], list(state.kept[i].items()), state.dups[i])
+        for i in range(len(index.articles))
+    ]
+    state._derive_missing()  # the combined vectors, which the batched scores do without
+    state._in_order = True  # as in a full relate: ids are positions
+    for i in range(len(index.articles)):
+        state._score(i)
+        alone = (state.cands[i], state.scores[i], list(state.kept[i].items()), state.dups[i])
+        assert alone == batched[i], i
+    assert any(state.dups), "no near-duplicates: the test site needs some"
+
+
+@settings(max_examples=20, deadline=None)
+@given(seed=st.integers(0, 10**6), size=st.integers(60, 160), batch=st.sampled_from([7, 4096]))
+def test_edges_made_together_equal_one_article_at_a_time(
+    seed: int, size: int, batch: int, monkeypatch_module: pytest.MonkeyPatch
+) -> None:
+    monkeypatch_module.setattr(relate, "_EDGE_BATCH", batch)
+    index = _site(seed, size)
+    graph, state = relate_with_state(index, 8, None)
+    together = list(graph.edges.values())
+    # _rank: the best list, then _edges for one article (and without the hint of a full
+    # relate, so the similar words are looked for on every edge)
+    alone = [state._rank(i) for i in range(len(index.articles))]
+    assert alone == together
+    assert list(map(repr, alone)) == list(map(repr, together))  # every score to the last bit
+    reasons = {r.split(":")[0] for edges in together for e in edges for r in e.reasons}
+    needed = {"same story", "shared topics", "similar words", "published the same day"}
+    assert needed <= reasons, "the test site needs edges with every reason"
+    assert {"linked by the source", "links to this article"} & reasons
+
+
+def _site(seed: int, size: int) -> SiteIndex:
+    """A small random site with links, shared URLs, other dates and near-duplicates."""
     rng = random.Random(seed)
     articles = [make_article(rng, n) for n in range(size)]
     for k in rng.sample(range(size), size // 5):  # links, shared URLs, other dates
@@ -51,18 +90,7 @@ def test_batched_candidates_and_scores_equal_one_at_a_time(
             related=articles[k].related,
         )
     index, _ = build_index(articles)
-    _, state = relate_with_state(index, count, None)
-    batched = [
-        (state.cands[i], state.scores[i], list(state.kept[i].items()), state.dups[i])
-        for i in range(len(articles))
-    ]
-    state._derive_missing()  # the combined vectors, which the batched scores do without
-    state._in_order = True  # as in a full relate: ids are positions
-    for i in range(len(articles)):
-        state._score(i)
-        alone = (state.cands[i], state.scores[i], list(state.kept[i].items()), state.dups[i])
-        assert alone == batched[i], i
-    assert any(state.dups), "no near-duplicates: the test site needs some"
+    return index
 
 
 def _vectors_state(state: Any) -> list[Any]:

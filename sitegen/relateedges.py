@@ -1,0 +1,199 @@
+"""The edges of every article of a full relate at once.
+
+The same Edge objects, scores and reasons as ``RelateState._edges`` makes one article at a
+time (the incremental path still uses that). On a large site most edges' reasons are only
+"shared topics: ..." and "published the same day": here those come from numpy arrays (the
+topic reason once per pair of topic sets, not once per edge) and equal reason tuples are one
+shared tuple; the rarer reasons (same story, links, similar words) are found edge by edge as
+there.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from itertools import chain, repeat
+from typing import TYPE_CHECKING
+
+import numpy as np
+import numpy.typing as npt
+
+from sitegen.model import Edge, Slug
+
+if TYPE_CHECKING:
+    from sitegen.relate import RelateState
+
+Best = list[tuple[float, Slug, int]]  # (-score, slug, id), best first
+Ints = npt.NDArray[np.int64]
+
+
+class EdgeMaker:
+    """Makes the edges of a full relate, a range of articles at a time (the arrays of a few
+    thousand articles' edges are small; those of all at once would add to relate's peak)."""
+
+    def __init__(self, state: RelateState) -> None:
+        self.state = state
+        n = len(state.story)
+        # Story: its earliest member (all members share one story tuple).
+        self.root = np.full(n, -1, np.int64)
+        for i in state.in_story:
+            members = state.story[i]
+            if members is not None:
+                self.root[i] = members[0]
+        # NaN: undated, never the same day
+        self.times = np.array([np.nan if t is None else t for t in state.time], np.float64)
+        # Each article's topic set; each set's topics strongest first (the order in which
+        # shared topics are named), as topic numbers, one set after the other.
+        set_id: dict[tuple[str, ...], int] = {}
+        ids = [set_id.setdefault(tuple(keys), len(set_id)) for keys in state.topic_keys]
+        self.sets = np.array(ids, np.int64)
+        example = np.unique(self.sets, return_index=True)[1].tolist()  # an article of each
+        orders = [state._topic_order(i) for i in example]
+        topic_of: dict[str, int] = {}
+        numbers = [topic_of.setdefault(t, len(topic_of)) for t in chain.from_iterable(orders)]
+        self.topics = len(topic_of) + 1  # topic numbers 1.., 0 for none
+        self.set_len = _ints(map(len, orders), len(orders))
+        self.set_start = np.zeros(len(orders) + 1, np.int64)
+        np.cumsum(self.set_len, out=self.set_start[1:])
+        self.set_topic = np.array(numbers, np.int64) + 1
+        self.set_rank = _within(self.set_len)
+        # three topic numbers -> "shared topics: ..." (the first three shared are named)
+        labels = [state.topic_labels[t] for t in topic_of]
+        self.topic_reason = _Named(labels, self.topics)
+        self.tuples = _Tuples()
+
+    def edges(self, ids: range, bests: list[Best]) -> list[tuple[Edge, ...]]:
+        """Per article i of ``ids``, the edges ``state._edges(i, best)`` makes (``()`` for
+        none); ``bests``: the articles' best lists, in the order of ``ids``."""
+        from sitegen.relate import _DAY, _new_edge, _words_reason
+
+        state = self.state
+        sizes = list(map(len, bests))
+        flat = list(chain.from_iterable(bests))
+        if not flat:
+            return [()] * len(ids)
+        neg_scores, targets, dst_list = zip(*flat, strict=True)
+        src = np.repeat(np.arange(ids.start, ids.stop, dtype=np.int64), sizes)
+        dst = np.array(dst_list, np.int64)
+        starts = [0, *np.cumsum(sizes).tolist()]
+        root, times = self.root, self.times
+        same_story = ((root[src] >= 0) & (root[src] == root[dst])).tolist()
+        same_day = (np.abs(times[src] - times[dst]) < _DAY).tolist()
+        topic_reason = self._topic_reasons(src, dst)
+        # Reasons found edge by edge: links, and similar words where the hint does not rule
+        # them out (as _edges decides).
+        rare: dict[int, list[str | None]] = {}  # edge -> [link reason, words reason]
+        story, hints, cands, term_vec = state.story, state._hint, state.cands, state.term_vec
+        linked_of = state.linked
+        for n, i in enumerate(ids):
+            if starts[n] == starts[n + 1]:
+                continue
+            linked = linked_of.get(i)
+            if linked:
+                for k in range(starts[n], starts[n + 1]):
+                    j = dst_list[k]
+                    if j in linked and (reason := state._link_reason(i, j)):
+                        rare[k] = [reason, None]
+            maybe = hints[i] if hints is not None else None
+            in_story = story[i] is not None
+            if maybe is not None and not maybe and not in_story:
+                continue  # the common case: no edge can have similar words
+            a = term_vec[i]
+            a_keys = frozenset(a)
+            for k in range(starts[n], starts[n + 1]):
+                j = dst_list[k]
+                if (maybe is None or j in maybe or (in_story and j not in cands[i])) and (
+                    reason := _words_reason(a_keys, a, term_vec[j])
+                ):
+                    rare.setdefault(k, [None, None])[1] = reason
+        # The other edges: one reason tuple for each (story, topics, day), shared.
+        kinds = zip(same_story, topic_reason, same_day, strict=True)
+        reasons = list(map(self.tuples.__getitem__, kinds))
+        for k, (link, words) in rare.items():
+            reasons[k] = _reasons(same_story[k], topic_reason[k], link, words, same_day[k])
+        # Edge(...) without the frozen dataclass's slow __init__, as _edges makes them.
+        edges = list(map(_new_edge, repeat(Edge, len(flat))))
+        for edge, target, neg_score, why in zip(edges, targets, neg_scores, reasons, strict=True):
+            edge.__dict__.update(target=target, score=-neg_score, reasons=why)
+        return [tuple(edges[starts[n] : starts[n + 1]]) for n in range(len(ids))]
+
+    def _topic_reasons(self, src: Ints, dst: Ints) -> list[str | None]:
+        """Each edge's "shared topics: ..." reason (None for none): the topics of the
+        source's set that the target's set has too, in the source's order, first three."""
+        edges = len(src)
+        # every topic of both articles' sets, as (edge, topic): a shared one comes twice
+        set_a, set_b = self.sets[src], self.sets[dst]
+        len_a, len_b = self.set_len[set_a], self.set_len[set_b]
+        at_a = np.repeat(self.set_start[set_a] - _starts(len_a), len_a) + np.arange(
+            int(len_a.sum()), dtype=np.int64
+        )
+        at_b = np.repeat(self.set_start[set_b] - _starts(len_b), len_b) + np.arange(
+            int(len_b.sum()), dtype=np.int64
+        )
+        topics = self.topics
+        code_a = np.repeat(np.arange(edges, dtype=np.int64), len_a) * topics + self.set_topic[at_a]
+        code_b = np.repeat(np.arange(edges, dtype=np.int64), len_b) * topics + self.set_topic[at_b]
+        both = np.sort(np.concatenate((code_a, code_b)))
+        shared = both[np.flatnonzero(both[1:] == both[:-1])]
+        # their places in the source's order: (edge, rank) sorted, first three of each edge
+        order = np.argsort(code_a)
+        rank = self.set_rank[at_a][order][np.searchsorted(code_a[order], shared)]
+        edge, topic = shared // topics, shared % topics
+        ranked = np.argsort(edge * topics + rank)
+        edge, topic = edge[ranked], topic[ranked]
+        place = _within(np.bincount(edge, minlength=edges))
+        named = place < 3
+        weight = topics ** (2 - place[named])
+        code = np.bincount(edge[named], topic[named] * weight, edges).astype(np.int64)
+        return list(map(self.topic_reason.__getitem__, code.tolist()))
+
+
+class _Named(dict[int, str | None]):
+    """Up to three topic numbers (base ``topics``, 0 for none) -> "shared topics: ..."."""
+
+    def __init__(self, labels: list[str], topics: int) -> None:
+        super().__init__()
+        self.labels, self.topics = labels, topics
+
+    def __missing__(self, code: int) -> str | None:
+        named = []
+        rest = code
+        for _ in range(3):  # the last named first
+            rest, topic = divmod(rest, self.topics)
+            if topic:
+                named.append(self.labels[topic - 1])
+        value = self[code] = "shared topics: " + ", ".join(reversed(named)) if named else None
+        return value
+
+
+def _ints(values: Iterable[int], count: int) -> Ints:
+    return np.fromiter(values, np.int64, count)
+
+
+def _starts(sizes: Ints) -> Ints:
+    starts = np.zeros(len(sizes), np.int64)
+    np.cumsum(sizes[:-1], out=starts[1:])
+    return starts
+
+
+def _within(sizes: Ints) -> Ints:
+    """Each entry's place among its group's entries (``sizes[g]`` entries of group g)."""
+    return np.arange(int(sizes.sum()), dtype=np.int64) - np.repeat(_starts(sizes), sizes)
+
+
+class _Tuples(dict[tuple[bool, str | None, bool], tuple[str, ...]]):
+    """(same story, topics reason, same day) -> the reasons: one tuple shared by many edges."""
+
+    def __missing__(self, kind: tuple[bool, str | None, bool]) -> tuple[str, ...]:
+        value = self[kind] = _reasons(kind[0], kind[1], None, None, kind[2])
+        return value
+
+
+def _reasons(
+    story: bool, topics: str | None, link: str | None, words: str | None, day: bool
+) -> tuple[str, ...]:
+    """An edge's reasons, in the order _edges gives them."""
+    found = ["same story"] if story else []
+    found += [reason for reason in (link, topics, words) if reason]
+    if day:
+        found.append("published the same day")
+    return tuple(found)
