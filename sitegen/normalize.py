@@ -116,7 +116,14 @@ def normalize(
         )
     if doc.unprintable is not None:
         line, code = doc.unprintable
-        at = next((n for n, n_line in doc.field_lines.items() if n_line == line), "frontmatter")
+        at = next(
+            (
+                n
+                for n, at_line in doc.field_lines.items()
+                if at_line == line and _PLAIN_FIELD.fullmatch(n)
+            ),
+            "frontmatter",
+        )
         report.problems.append(
             problem(
                 doc.path,

@@ -527,3 +527,14 @@ def test_a_repeated_key_of_any_spelling_keeps_the_problem_line_form(key: str, sh
         "the last one is used"
     ]
     assert re.fullmatch(r"content/a\.md:[1-9]\d*: [^\s:][^:]*: \S.*", str(problems[0]))
+
+
+def test_control_character_problem_names_a_plain_field_or_the_frontmatter() -> None:
+    for text, shown in [
+        (b"---\ntitle: ok\nexcerpt: a\x0fb\n---\n", "content/a.md:3: excerpt: holds control"),
+        (b"---\ntitle: ok\n'a b: c': x\x0f\n---\n", "content/a.md:3: frontmatter: holds"),
+    ]:
+        doc = parse_source(text, Path("content/a.md"))
+        assert isinstance(doc, SourceDoc)
+        problems = normalize(doc, UTC_ZONE)[1]
+        assert [str(p) for p in problems if str(p).startswith(shown)], problems
