@@ -18,6 +18,13 @@ from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
+from sitegen.bodyfix import (
+    BODY_ATTRIBUTES,
+    BODY_TAGS,
+    escape_url,
+    fix_structure,
+    valid_attribute_value,
+)
 from sitegen.model import Article, Image, Provider, RelatedLink, SourceDoc, Topic
 from sitegen.problems import Problem, problem
 from sitegen.slugs import merge_key, slugify
@@ -347,7 +354,7 @@ def clean_url(value: Any, name: str, report: _Report) -> str:
     if reason:
         report(name, f'"{_short(url)}" {reason}; ignored')
         return ""
-    return url
+    return escape_url(url)
 
 
 def url_problem(url: str) -> str:
@@ -613,20 +620,6 @@ def _skip_plain_text(processor: Any) -> None:
 _MARKDOWN: list[Any] = []
 
 
-def _allowed() -> tuple[set[str], dict[str, set[str]]]:
-    """The tags and attributes a body may keep (nh3's safe defaults and a few more)."""
-    import nh3
-
-    # image maps are left out: an <area> is only valid inside a <map>, which bodies never need
-    tags = (nh3.ALLOWED_TAGS | {"figure", "figcaption"}) - {"map", "area"}
-    attributes = {
-        **nh3.ALLOWED_ATTRIBUTES,
-        "img": {"src", "alt", "title", "width", "height"},
-        "a": {"href", "title"},
-    }
-    return tags, attributes
-
-
 # Attributes browsers follow or fetch: checked in every body, before and after sanitizing.
 URL_ATTRIBUTES = frozenset(
     {"href", "src", "cite", "srcset", "action", "formaction", "poster", "background"}
@@ -652,10 +645,11 @@ def body_url_problem(url: str) -> str:
 
 
 def _keep_body_url(tag: str, attribute: str, value: str) -> str | None:
-    """nh3's attribute filter: drop any URL attribute that is not plainly safe."""
-    if attribute in URL_ATTRIBUTES and body_url_problem(value):
-        return None
-    return value
+    """nh3's attribute filter: drop any URL attribute that is not plainly safe (and escape
+    what a URL may not hold), and any value HTML does not allow (``colspan="0"``)."""
+    if attribute in URL_ATTRIBUTES:
+        return None if body_url_problem(value) else escape_url(value)
+    return value if valid_attribute_value(attribute, value) else None
 
 
 class _UrlCollector(HTMLParser):
@@ -716,11 +710,11 @@ def sanitize_body(body: str, link_rel: str = "noopener noreferrer") -> tuple[str
         return "", [*notes, "is nested too deeply to render; left out"]
     clean = _body_cleaner(link_rel)(rendered).strip()
     if "=" not in rendered:  # no attributes at all, so no links to compare
-        return clean, notes
-    clean = _drop_empty_links(clean)
+        return fix_structure(clean), notes
+    clean = fix_structure(_drop_empty_links(clean))
     kept = set(_urls_in_clean(clean))
     for url in dict.fromkeys(_urls_in(rendered)):
-        if url not in kept:
+        if url not in kept and escape_url(url) not in kept:
             why = body_url_problem(url) or "is in an element that is not allowed"
             notes.append(f'link "{_short(url)}" {why}; removed')
     return clean, notes
@@ -735,10 +729,9 @@ _IMAGE_WITHOUT_SRC = re.compile(r'<img(?:\s(?!src=)[\w:-]+="[^"]*")*>')
 
 @functools.cache
 def _body_cleaner(link_rel: str) -> Any:
-    tags, attributes = _allowed()
     return _cleaner(
-        tags=tags,
-        attributes=attributes,
+        tags=set(BODY_TAGS),
+        attributes=BODY_ATTRIBUTES,
         url_schemes={"http", "https"},
         link_rel=link_rel,
         attribute_filter=_keep_body_url,
@@ -795,6 +788,8 @@ def _kind(value: Any) -> str:
         date: "a date",
         str: "text",
         type(None): "empty",
+        bytes: "binary data",
+        set: "a set",
     }
     return names.get(type(value), f"a {type(value).__name__}")
 

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
+
+# Characters a terminal would act on rather than print: C0 and C1 controls, DEL, line and
+# paragraph separators, and the bidirectional overrides that can make a line read otherwise.
+_UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
 
 
 class Severity(StrEnum):
@@ -23,7 +28,8 @@ class Problem:
     severity: Severity = Severity.WARNING
 
     def __str__(self) -> str:
-        return f"{self.path}:{self.line}: {self.field}: {self.message}"
+        # Values quoted from content can hold anything; a problem stays one plain line.
+        return _escape_unprintable(f"{self.path}:{self.line}: {self.field}: {self.message}")
 
 
 def problem(
@@ -60,3 +66,13 @@ def _message_shape(message: str) -> str:
         elif not quoted:
             out.append(ch)
     return "".join(out)
+
+
+def _escape_unprintable(text: str) -> str:
+    """``text`` with control and bidi-override characters written as escapes (``\\x00``)."""
+    return _UNPRINTABLE.sub(_escape_one, text)
+
+
+def _escape_one(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"

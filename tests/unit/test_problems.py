@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from sitegen.problems import Problem, Severity, format_problems, problem
 
 
@@ -52,3 +54,27 @@ def test_problems_order_is_total() -> None:
     a = Problem("a.md", 1, "f", "m", Severity.ERROR)
     b = Problem("a.md", 1, "f", "m", Severity.WARNING)
     assert format_problems([a, b]) == format_problems([b, a])
+
+
+@pytest.mark.parametrize(
+    ("value", "shown"),
+    [
+        ("a\x00b", "a\\x00b"),
+        ("line\nbreak", "line\\x0abreak"),
+        ("\x1b]0;title\x07", "\\x1b]0;title\\x07"),
+        ("cost\x9d", "cost\\x9d"),
+        ("abc\u202edcba", "abc\\u202edcba"),
+        ("Café – “fine”", "Café – “fine”"),
+    ],
+)
+def test_a_printed_problem_escapes_what_a_terminal_would_act_on(value: str, shown: str) -> None:
+    printed = str(problem("content/a.md", 3, "title", f'"{value}" is odd'))
+    assert printed == f'content/a.md:3: title: "{shown}" is odd'
+    assert printed.isprintable()
+
+
+def test_binary_and_set_values_are_named_in_plain_words() -> None:
+    from sitegen.normalize import _kind
+
+    assert _kind(b"hello") == "binary data"
+    assert _kind({1, 2}) == "a set"
