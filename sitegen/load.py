@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import stat
 import sys
 from collections.abc import Iterator
 from contextlib import suppress
@@ -126,7 +127,11 @@ def load_file(path: Path, shown: Path, max_bytes: int) -> SourceDoc | Problem:
 def read_source(path: Path, shown: Path, max_bytes: int) -> bytes | Problem:
     """The bytes of one content file, or the Problem that stops it being read."""
     try:
-        size = path.stat().st_size
+        st = path.stat()
+        if not stat.S_ISREG(st.st_mode):
+            # a pipe or device named *.md would block the build or never end
+            return problem(shown, 1, "file", "is not a regular file; skipped", error=True)
+        size = st.st_size
         if size > max_bytes:
             return problem(
                 shown,

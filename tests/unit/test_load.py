@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -239,3 +240,13 @@ def test_only_true_and_false_are_booleans() -> None:
     # YAML 1.2 rules: a headline "No" or "On" stays text (YAML 1.1 made it a boolean).
     meta = doc("---\ntitle: No\nkind: on\npublished: False\ndraft: TRUE\nx: yes\n---\n").meta
     assert meta == {"title": "No", "kind": "on", "published": False, "draft": True, "x": "yes"}
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="named pipes are POSIX")
+def test_a_pipe_named_like_a_digest_is_skipped_not_read(tmp_path: Path) -> None:
+    pipe = tmp_path / "feed.md"
+    os.mkfifo(pipe)  # reading it would wait for a writer forever
+    result = load_file(pipe, Path("content/feed.md"), 1_000_000)
+    assert isinstance(result, Problem)
+    assert str(result) == "content/feed.md:1: file: is not a regular file; skipped"
+    assert result.severity is Severity.ERROR
