@@ -8,8 +8,9 @@ delete at any time: a build without it is a cold build with the same output. Its
   normalize made of it (the Article and its Problems). A file whose mtime and size are
   unchanged is not read again; one whose content hash is unchanged is not parsed again.
   After a few edits only ``sources-delta.pickle`` is written: the entries changed since
-  ``sources.pickle`` was (rewriting 20 MB for one edited file cost seconds); it names the
-  ``sources.pickle`` it applies to by a random token, so a stale one is ignored.
+  ``sources.pickle`` was (rewriting 20 MB for one edited file cost seconds), and apart, the
+  new stats of files whose bytes did not change; it names the ``sources.pickle`` it applies
+  to by a random token, so a stale one is ignored.
 - ``state.pickle``: per output page, a hash of every input of the page (its *key*) and the
   hash of the bytes it rendered to.
 - ``quick.pickle``: the content files' stats, the output pages' paths, the output manifest's
@@ -52,7 +53,8 @@ from sitegen.model import Provider, Topic
 
 CACHE_DIR = ".sitegen-cache"
 # 5: relate.pickle holds a plain state dict, and relate-delta.pickle; 6: equal topics and
-# providers are pickled once, relative paths without parsing them again (_CachePickler)
+# providers are pickled once, relative paths without parsing them again (_CachePickler), and
+# sources-delta.pickle has the entries of which only the stats changed apart
 CACHE_FORMAT = 6
 _MAGIC = b"sitegen-cache\n"
 # Libraries whose version can change what a page looks like.
@@ -197,21 +199,34 @@ class BuildCache:
         self._sources = (fingerprint, token, base)
         entries = dict(base)
         delta = self._read("sources-delta.pickle", fingerprint)
-        if isinstance(delta, tuple) and len(delta) == 3 and delta[0] == token:
+        if isinstance(delta, tuple) and len(delta) == 4 and delta[0] == token:
             entries.update(delta[1])
             for key in delta[2]:
                 entries.pop(key, None)
+            for key, (mtime, size) in delta[3].items():
+                kept = entries.get(key)
+                if kept is not None:
+                    entries[key] = (mtime, size, *kept[2:])
         return entries
 
     def save_sources(self, fingerprint: str, entries: SourceEntries) -> None:
-        """Only the entries changed since sources.pickle was written, while they are few."""
+        """Only the entries changed since sources.pickle was written, while they are few.
+        Entries of which only the stats changed (files touched, or too recent to trust last
+        time: after a fresh checkout, every file) are only their stats in the delta."""
         if self._sources is not None and self._sources[0] == fingerprint:
             _, token, base = self._sources
             # Unchanged entries are the very objects load_sources returned.
             changed = {k: v for k, v in entries.items() if base.get(k) is not v}
+            stats: dict[str, tuple[int, int]] = {}
+            for key, (mtime, size, digest, value) in list(changed.items()):
+                old = base.get(key)
+                if old is not None and old[3] is value and old[2] == digest:
+                    stats[key] = (mtime, size)
+                    del changed[key]
             removed = [k for k in base if k not in entries]
             if len(changed) + len(removed) <= max(64, len(base) * MAX_DELTA):
-                self._write("sources-delta.pickle", fingerprint, (token, changed, removed))
+                delta = (token, changed, removed, stats)
+                self._write("sources-delta.pickle", fingerprint, delta)
                 return
         token = os.urandom(8).hex()
         self._write("sources.pickle", fingerprint, (token, entries))

@@ -77,3 +77,22 @@ def test_a_file_of_the_last_format_is_not_used(tmp_path: Path) -> None:
     log: list[str] = []
     assert BuildCache(tmp_path, log.append).load_sources(FP) == {}
     assert log == []  # stale, not damaged: rebuilt without a message
+
+
+def test_entries_whose_stats_alone_changed_go_to_the_delta_as_stats(tmp_path: Path) -> None:
+    # After a fresh checkout every file is too recent to trust: the next build finds their
+    # bytes unchanged and only their stats new. That is no reason to write everything again.
+    articles = {f"content/{n}.md": ("article", n) for n in range(200)}
+    first = {key: (-1, 10, f"hash{key}", value) for key, value in articles.items()}
+    BuildCache(tmp_path, print).save_sources(FP, first)
+    whole = (tmp_path / "sources.pickle").read_bytes()
+    cache = BuildCache(tmp_path, print)
+    loaded = cache.load_sources(FP)
+    entries = {key: (1000 + i, 10, *entry[2:]) for i, (key, entry) in enumerate(loaded.items())}
+    entries["content/7.md"] = (5, 11, "new hash", ("article", "edited"))
+    cache.save_sources(FP, entries)
+    assert (tmp_path / "sources.pickle").read_bytes() == whole  # not written again
+    assert (tmp_path / "sources-delta.pickle").stat().st_size < len(whole) // 2
+    again = BuildCache(tmp_path, print).load_sources(FP)
+    assert again == entries
+    assert again["content/3.md"][3] is not None and again["content/3.md"][0] == 1003
