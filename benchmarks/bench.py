@@ -36,6 +36,7 @@ WORK = Path(os.environ.get("SITEGEN_BENCH_DIR", Path(tempfile.gettempdir()) / "s
 STAGES = (
     "scan",
     "cache check",
+    "read cache",
     "load+normalize",
     "index",
     "relate",
@@ -43,6 +44,7 @@ STAGES = (
     "render",
     "feeds+sitemap",
     "write",
+    "save cache",
 )
 
 

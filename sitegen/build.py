@@ -124,7 +124,8 @@ def _read_articles(
         recent = time.time_ns() - RACY_NS
         sources = scan_sources(content)
     fingerprint = parse_fingerprint(_parse_settings(config))
-    old = cache.load_sources(fingerprint) if cache else {}
+    with _timed(result, "read cache"):
+        old = cache.load_sources(fingerprint) if cache else {}
     entries: SourceEntries = {}
     todo: list[tuple[Path, Path]] = []
     base = Path.cwd()
@@ -269,6 +270,7 @@ def build(
             last = cache.load_quick(fingerprint) if cache and quick else None
             if last is not None and _nothing_changed(last, sources, output):
                 return _repeat(result, last)
+        with _timed(result, "read cache"):
             state = cache.load_state(fingerprint) if cache else None
     # Jinja and the later stages are imported only when something has changed.
     from sitegen import render
@@ -294,11 +296,12 @@ def build(
     from sitegen.relate import relate_with_state
     from sitegen.sitemap import SitemapMemo
 
-    with _timed(result, "relate"):
+    with _timed(result, "read cache"):
         # The state of the last build lets relate redo only what the changes can affect.
         # Its signatures are the files' hashes: the settings normalize reads are in here.
         relate_fingerprint = parse_fingerprint(("relate", _parse_settings(config))) if cache else ""
         old_relate = cache.load_relate(relate_fingerprint) if cache else None
+    with _timed(result, "relate"):
         # One for relate and planning: each article's key is made once a build.
         key_of = _key_of(digests)
         graph, relate_state = relate_with_state(index, config.related_count, old_relate, key_of)

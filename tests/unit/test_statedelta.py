@@ -104,6 +104,28 @@ def test_an_entry_changed_in_place_is_in_the_delta() -> None:
     assert delta["postings"] == ("dict", {"a": [2]}, [], [])
 
 
+def test_entries_changed_in_place_are_found_in_lists_of_one_kind_or_of_many() -> None:
+    # Lists of one mutable kind are copied by one C loop; mixed ones (None for a removed
+    # article, lists beside sets) entry by entry: either way a change in place shows.
+    state: dict[str, Any] = {
+        "dicts": [{1: 0.5}, {2: 0.25}],
+        "lists": [[1], [2, 3]],
+        "sets": [{1}, {2}],
+        "mixed": [{1: 0.5}, None, [4], {5}],
+    }
+    before = statedelta.snapshot(state)
+    state["dicts"][0][9] = 1.0
+    state["lists"][1].append(4)
+    state["sets"][1].add(7)
+    state["mixed"][2].append(5)
+    state["mixed"][3].discard(5)
+    delta = statedelta.diff(state, before)
+    assert delta["dicts"] == ("list", 2, {0: {1: 0.5, 9: 1.0}})
+    assert delta["lists"] == ("list", 2, {1: [2, 3, 4]})
+    assert delta["sets"] == ("list", 2, {1: {2, 7}})
+    assert delta["mixed"] == ("list", 4, {2: [4, 5], 3: set()})
+
+
 def test_a_delta_that_does_not_fit_its_state_is_refused() -> None:
     delta = statedelta.diff({"a": [1, 2]}, statedelta.snapshot({"a": [1]}))
     try:

@@ -1,0 +1,98 @@
+"""The build cache's pickles (sitegen.cache.dumps): they load back equal to what was saved,
+with equal topics and providers shared and paths made from their parts; a file of another
+cache format is not used."""
+
+from __future__ import annotations
+
+import pickle
+from pathlib import Path, PosixPath, PurePosixPath
+
+import pytest
+
+from sitegen import cache as cache_module
+from sitegen.cache import CACHE_FORMAT, BuildCache, dumps
+from sitegen.model import Provider, RelatedLink, Slug, Topic
+
+FP = "fingerprint"
+
+
+def topic(name: str) -> Topic:
+    # Each call makes a new, equal object, as normalize does for every article.
+    return Topic("".join(name), Slug(name.lower()))
+
+
+def provider(name: str) -> Provider:
+    return Provider("".join(name), f"{name.lower()}.example", Slug(name.lower()))
+
+
+def test_equal_topics_and_providers_load_as_one_shared_object() -> None:
+    data = {
+        "a": (topic("AI"), topic("Energy"), provider("Wire")),
+        "b": (topic("AI"), provider("Wire"), provider("Other")),
+        "c": [RelatedLink("t", "u", ("u",), provider("Wire"), None)],
+    }
+    assert data["a"][0] is not data["b"][0]
+    loaded = pickle.loads(dumps(data))
+    assert loaded == data
+    assert loaded["a"][0] is loaded["b"][0]  # the two equal AI topics
+    assert loaded["a"][2] is loaded["b"][1] is loaded["c"][0].provider
+    assert loaded["a"][1] != loaded["a"][0] and loaded["b"][2] != loaded["b"][1]
+
+
+@pytest.mark.parametrize(
+    "text", ["content/2019/01/a.md", "a.md", "/srv/site/content/x.md", "../up/b.md", "/"]
+)
+def test_paths_load_equal_and_usable(text: str) -> None:
+    path = Path(text)
+    loaded = pickle.loads(dumps({"p": path, "again": path}))["p"]
+    assert type(loaded) is type(path)
+    assert loaded == path and str(loaded) == str(path) and hash(loaded) == hash(path)
+    assert loaded.parts == path.parts and loaded.parent == path.parent
+    assert loaded / "x" == path / "x" and loaded.name == path.name
+
+
+def test_paths_pickle_as_usual_where_pathlib_differs(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(cache_module, "_PARSED_PARTS", False)
+    payload = bytes(dumps(Path("content/a.md")))
+    assert b"_path" not in payload
+    assert pickle.loads(payload) == PosixPath("content/a.md")
+
+
+def test_this_pythons_pathlib_is_probed_not_assumed() -> None:
+    # On 3.11 the fast way is taken; on any Python the probe's answer is what _path makes.
+    if cache_module._PARSED_PARTS:
+        made = cache_module._path("", "", ("content", "a.md"))
+        assert made == PurePosixPath("content/a.md") and str(made) == "content/a.md"
+        assert b"_path" in bytes(dumps(Path("content/a.md")))
+
+
+def test_a_file_of_the_last_format_is_not_used(tmp_path: Path) -> None:
+    cache = BuildCache(tmp_path, print)
+    cache.save_sources(FP, {"content/a.md": (1, 2, "hash", None)})
+    assert BuildCache(tmp_path, print).load_sources(FP) == {"content/a.md": (1, 2, "hash", None)}
+    path = tmp_path / "sources.pickle"
+    magic, _, rest = path.read_bytes().partition(b"\n")
+    _, _, rest = rest.partition(b" ")
+    path.write_bytes(magic + f"\n{CACHE_FORMAT - 1} ".encode() + rest)
+    log: list[str] = []
+    assert BuildCache(tmp_path, log.append).load_sources(FP) == {}
+    assert log == []  # stale, not damaged: rebuilt without a message
+
+
+def test_entries_whose_stats_alone_changed_go_to_the_delta_as_stats(tmp_path: Path) -> None:
+    # After a fresh checkout every file is too recent to trust: the next build finds their
+    # bytes unchanged and only their stats new. That is no reason to write everything again.
+    articles = {f"content/{n}.md": ("article", n) for n in range(200)}
+    first = {key: (-1, 10, f"hash{key}", value) for key, value in articles.items()}
+    BuildCache(tmp_path, print).save_sources(FP, first)
+    whole = (tmp_path / "sources.pickle").read_bytes()
+    cache = BuildCache(tmp_path, print)
+    loaded = cache.load_sources(FP)
+    entries = {key: (1000 + i, 10, *entry[2:]) for i, (key, entry) in enumerate(loaded.items())}
+    entries["content/7.md"] = (5, 11, "new hash", ("article", "edited"))
+    cache.save_sources(FP, entries)
+    assert (tmp_path / "sources.pickle").read_bytes() == whole  # not written again
+    assert (tmp_path / "sources-delta.pickle").stat().st_size < len(whole) // 2
+    again = BuildCache(tmp_path, print).load_sources(FP)
+    assert again == entries
+    assert again["content/3.md"][3] is not None and again["content/3.md"][0] == 1003
