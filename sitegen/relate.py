@@ -319,7 +319,9 @@ class RelateState:
         # products of the words it shares may reach SIMILAR_WORDS (about that sum comes with
         # the batched scores): for the others, the exact sum (for "similar words") is skipped.
         self._hint: list[Any] | None = None
-        self._underived = False  # whether a full relate left combined vectors to make
+        # Whether combined vectors may be missing (None) for some articles: a full relate
+        # makes them only when needed, a loaded state none (see _derived).
+        self._underived = False
 
     def __getstate__(self) -> dict[str, Any]:
         state = dict(self.__dict__)
@@ -338,16 +340,13 @@ class RelateState:
         self._sign = _signature
         self._in_order = False
         self._hint = None
-        self._underived = False  # all made below
         self.topic_labels = _labels(getattr(self, "topic_names", {}))
         self._named = {}
-        if self.format == STATE_FORMAT:
-            with gc_paused():
-                for name in _DERIVED:
-                    setattr(self, name, [None] * len(self.sig))
-                for i, vector in enumerate(self.topic_vec):
-                    if vector is not None:
-                        self._derive(i)
+        # Made when first needed (_derived): an edit reads those of a few hundred articles,
+        # and making all 10,000 on loading cost more than the rest of the update.
+        for name in _DERIVED:
+            setattr(self, name, [None] * len(self.sig))
+        self._underived = True
 
     def usable(self, count: int) -> bool:
         return getattr(self, "format", None) == STATE_FORMAT and self.count == count
@@ -523,6 +522,22 @@ class RelateState:
         self.ckeys[i] = frozenset(combined)
         self.query[i] = self.topic_keys[i] + list(terms)[:QUERY_TERMS]  # strongest first
 
+    def _derived(self, ids: Iterable[int]) -> None:
+        """Make the derived vectors of articles ``ids`` that lack them."""
+        if self._underived:
+            combined, vectors = self.combined, self.topic_vec
+            for i in ids:
+                if combined[i] is None and vectors[i] is not None:
+                    self._derive(i)
+
+    def _query(self, i: int) -> list[str] | None:
+        """Article i's query keys (None once it is gone), made if missing."""
+        query = self.query[i]
+        if query is None and self.topic_vec[i] is not None:
+            self._derive(i)
+            query = self.query[i]
+        return query
+
     def _derive_missing(self) -> None:
         """_derive every article whose combined vector a full relate did not need."""
         if not self._underived:
@@ -575,7 +590,8 @@ class RelateState:
         half = POSTING_WINDOW // 2
         postings, pos = self.postings, self.pos
         in_order = self._in_order
-        for key in self.query[i]:
+        query = self.query[i]
+        for key in query if query is not None else self._query(i) or ():
             members = postings[key]
             if len(members) <= POSTING_WINDOW:
                 _count(counts, members)
@@ -615,6 +631,8 @@ class RelateState:
             old_dups = set(self.dups[i])
             for j in stale:
                 old.pop(j, None)
+        if self._underived:
+            self._derived(chain((i,), cands))
         combined, ckeys, times, titles = self.combined, self.ckeys, self.time, self.titles
         a, ka, time_a, title_a = combined[i], ckeys[i], times[i], titles[i]
         scores: list[float] = []
@@ -972,7 +990,6 @@ class RelateState:
         self.modified = bool(changed or removed) or ids != self.order
         if not self.modified:
             return self._graph(articles)
-        self._derive_missing()
         # Unusable until the update is through: an error half-way leaves no wrong state.
         self.format = 0
         postings, pos = self.postings, self.pos
@@ -1031,9 +1048,11 @@ class RelateState:
                     revector.update(after)
         moved = set(changed_ids)  # articles whose data, as a candidate, changed
         for i in revector:
-            old = (self.topic_vec[i], self.term_vec[i], self.query[i])
+            # (The query follows from the topic keys, the same unless i changed, and the
+            # term vector.)
+            old = (self.topic_vec[i], self.term_vec[i])
             self._vectors(i)
-            if (self.topic_vec[i], self.term_vec[i], self.query[i]) != old:
+            if (self.topic_vec[i], self.term_vec[i]) != old:
                 moved.add(i)
         # Candidates to find again: articles whose window of a posting list they search
         # changed (an article came, went or moved within reach), whose own data or links
@@ -1042,7 +1061,7 @@ class RelateState:
         shifted = set(changed_ids).union(removed)  # came, went or may have moved in a list
         windowed: set[int] = set()  # only a window changed: rescored if candidates did
         reach = POSTING_WINDOW // 2 + 2
-        query = self.query
+        query = self._query
         for key, before in touched.items():
             after = postings.get(key, [])
             if after == before:
@@ -1055,7 +1074,7 @@ class RelateState:
                     for i in shifted.intersection(members):
                         at = members.index(i)
                         near.update(members[max(0, at - reach) : at + reach + 1])
-            windowed.update(i for i in near if query[i] is not None and key in query[i])
+            windowed.update(i for i in near if key in (query(i) or ()))
         old_explicit, old_linked = self.explicit, self.linked
         self._links(articles)
         relinked = {

@@ -143,8 +143,13 @@ def test_a_saved_and_loaded_state_relates_like_the_original() -> None:
     _, state = relate_with_state(index, 8, None)
     loaded = pickle.loads(pickle.dumps(state))
     assert loaded.__dict__.keys() == state.__dict__.keys()
-    state._derive_missing()  # a full relate leaves the combined vectors to be made when needed
+    # Both make the combined vectors when needed: the same ones.
+    state._derive_missing()
+    loaded._derive_missing()
     assert loaded.combined == state.combined and loaded.query == state.query
+    loaded = pickle.loads(pickle.dumps(state))
+    # Loading made none: an edit makes those of the articles it scores again.
+    assert loaded.combined == [None] * len(state.combined)
     for number in (3, 50, 99):
         articles[number] = edit(rng, articles[number], list(articles.values())[:6])
     index, _ = build_index(list(articles.values()))
