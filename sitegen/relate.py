@@ -322,6 +322,10 @@ class RelateState:
         # Whether combined vectors may be missing (None) for some articles: a full relate
         # makes them only when needed, a loaded state none (see _derived).
         self._underived = False
+        # Not saved: the articles of the last call in this process, by id (unchanged while
+        # the very same objects), and who links to which keys (see _referrers).
+        self._seen: dict[int, Article] = {}
+        self._refs: tuple[dict[str, set[int]], dict[str, set[int]]] | None = None
 
     def __getstate__(self) -> dict[str, Any]:
         state = dict(self.__dict__)
@@ -329,6 +333,8 @@ class RelateState:
         del state["_in_order"]
         del state["_hint"]
         del state["_underived"]
+        del state["_seen"]
+        del state["_refs"]
         del state["topic_labels"]
         del state["_named"]
         for name in _DERIVED:  # made again on loading: a smaller file, as fast to load
@@ -340,6 +346,8 @@ class RelateState:
         self._sign = _signature
         self._in_order = False
         self._hint = None
+        self._seen = {}
+        self._refs = None
         self.topic_labels = _labels(getattr(self, "topic_names", {}))
         self._named = {}
         # Made when first needed (_derived): an edit reads those of a few hundred articles,
@@ -395,6 +403,7 @@ class RelateState:
                 self.edges[ids.start : ids.stop] = maker.edges(ids, list(map(self._best, ids)))
         finally:
             self._hint = None
+        self._seen = dict(zip(self.order, articles, strict=True))
         return self._graph(articles)
 
     def _full_batched(self, articles: Sequence[Article], title_keys: list[list[str]]) -> None:
@@ -552,27 +561,17 @@ class RelateState:
 
     def _links(self, articles: Sequence[Article]) -> None:
         """Resolve every related entry: to an article's id, or kept as an external link."""
-        by_url, by_title = self.url_holders, self.title_holders
         order = self.order
         explicit: dict[int, list[int]] = {}
         external: dict[int, tuple[RelatedLink, ...]] = {}
         for i, article in zip(order, articles, strict=True):
             if not article.related:
                 continue
-            targets: list[int] = []
-            outside: dict[str, RelatedLink] = {}
-            for link, (urls, by, key) in zip(article.related, self.link_keys[i], strict=True):
-                target = next((by_url[u][0] for u in urls if u in by_url), None)
-                if target is None and by is not None and by in by_title:
-                    target = by_title[by][0]
-                if target is None:
-                    outside.setdefault(key, link)
-                elif target != i and target not in targets:
-                    targets.append(target)
+            targets, outside = self._resolve(i, article)
             if targets:
                 explicit[i] = targets
             if outside:
-                external[i] = tuple(outside.values())
+                external[i] = outside
         linked: dict[int, set[int]] = defaultdict(set)
         for i, targets in explicit.items():
             for j in targets:
@@ -581,6 +580,93 @@ class RelateState:
         self.explicit = explicit
         self.external = external
         self.linked = dict(linked)
+
+    def _resolve(self, i: int, article: Article) -> tuple[list[int], tuple[RelatedLink, ...]]:
+        """Article i's related entries: the ids they name, and the external links."""
+        by_url, by_title = self.url_holders, self.title_holders
+        targets: list[int] = []
+        outside: dict[str, RelatedLink] = {}
+        for link, (urls, by, key) in zip(article.related, self.link_keys[i], strict=True):
+            target = next((by_url[u][0] for u in urls if u in by_url), None)
+            if target is None and by is not None and by in by_title:
+                target = by_title[by][0]
+            if target is None:
+                outside.setdefault(key, link)
+            elif target != i and target not in targets:
+                targets.append(target)
+        return targets, tuple(outside.values())
+
+    def _relink(
+        self, articles: Sequence[Article], relink: set[int], removed: list[int]
+    ) -> tuple[set[int], set[int]]:
+        """_links for the articles ``relink`` only (the others' entries resolve as before),
+        and without those ``removed``. Returns the articles whose links (either way) changed
+        and those whose own explicit links changed, with their old and new targets."""
+        explicit, external, linked = self.explicit, self.external, self.linked
+        before: dict[int, list[int]] = {}
+        for i in removed:
+            before[i] = explicit.pop(i, [])
+            external.pop(i, None)
+        pos = self.pos
+        for i in relink.difference(removed):
+            article = articles[pos[i]]
+            before[i] = explicit.get(i, [])
+            targets, outside = self._resolve(i, article) if article.related else ([], ())
+            if targets:
+                explicit[i] = targets
+            else:
+                explicit.pop(i, None)
+            if outside:
+                external[i] = outside
+            else:
+                external.pop(i, None)
+        reexplicit: set[int] = set()
+        pairs: set[tuple[int, int]] = set()
+        for i, old in before.items():
+            new = explicit.get(i, [])
+            if old != new:
+                reexplicit.add(i)
+                reexplicit.update(old, new)
+                pairs.update((i, j) for j in chain(old, new))
+        relinked: set[int] = set()
+        for i, j in pairs:
+            now = j in explicit.get(i, ()) or i in explicit.get(j, ())
+            if now != (j in linked.get(i, ())):
+                relinked.update((i, j))
+                for a, b in ((i, j), (j, i)):
+                    if now:
+                        linked.setdefault(a, set()).add(b)
+                    elif a in linked:
+                        linked[a].discard(b)
+                        if not linked[a]:
+                            del linked[a]
+        for i in removed:  # (none is left: their partners were resolved again)
+            for j in linked.pop(i, ()):
+                relinked.update((i, j))
+                linked[j].discard(i)
+                if not linked[j]:
+                    del linked[j]
+        return relinked, reexplicit
+
+    def _referrers(self) -> tuple[dict[str, set[int]], dict[str, set[int]]]:
+        """Per URL key and per title key, the articles with a related entry naming it: made
+        when first needed, then kept up to date by updates (not saved)."""
+        if self._refs is None:
+            self._refs = ({}, {})
+            for i in self.order:
+                self._refer(i, 1)
+        return self._refs
+
+    def _refer(self, i: int, sign: int) -> None:
+        """Add (``sign`` 1) or remove (-1) article i's related entries in _referrers."""
+        if self._refs is None or not self.link_keys[i]:
+            return
+        by_url, by_title = self._refs
+        for urls, by, _ in self.link_keys[i]:
+            for key in urls:
+                _refer_key(by_url, key, i, sign)
+            if by is not None:
+                _refer_key(by_title, by, i, sign)
 
     # -- candidates and scores -------------------------------------------------------------
 
@@ -979,29 +1065,39 @@ class RelateState:
         ids = [id_of.get(s, -1) for s in sources]
         present = set(ids)
         removed = [i for i in self.order if i not in present]
+        # The very objects of the last call in this process (serve) are unchanged.
+        seen = self._seen
         changed = [
             k
             for k, (i, a) in enumerate(zip(ids, articles, strict=True))
-            if i < 0 or sig[i] != sign(a)
+            if i < 0 or (seen.get(i) is not a and sig[i] != sign(a))
         ]
         limit = max(8, int(MAX_CHANGED_SHARE * n))
         if len(changed) + len(removed) > limit or len(set(sources)) != n:
             return None
         self.modified = bool(changed or removed) or ids != self.order
         if not self.modified:
+            self._seen = dict(zip(ids, articles, strict=True))
             return self._graph(articles)
         # Unusable until the update is through: an error half-way leaves no wrong state.
         self.format = 0
         postings, pos = self.postings, self.pos
         touched: dict[str, list[int]] = {}  # posting lists as they were
+        # The article each URL or title key named before (links resolve to it), per key of
+        # an article that changed or went.
+        url_firsts: dict[str, int | None] = {}
+        title_firsts: dict[str, int | None] = {}
         for i in [ids[k] for k in changed if ids[k] >= 0] + removed:
             for key in chain(self.topic_keys[i], self.counts[i]):
                 if key not in touched:
                     touched[key] = list(postings[key])
                 postings[key].remove(i)
             for key in self.url_keys[i]:
+                _first(url_firsts, self.url_holders, key)
                 _discard(self.url_holders, key, i)
+            _first(title_firsts, self.title_holders, self.tkey[i])
             _discard(self.title_holders, self.tkey[i], i)
+            self._refer(i, -1)
         # New ids, positions and per-article data.
         added = [k for k in changed if ids[k] < 0]
         if added:
@@ -1030,8 +1126,11 @@ class RelateState:
                     touched[key] = list(members)
                 insort(members, i, key=by_pos)
             for key in self.url_keys[i]:
+                _first(url_firsts, self.url_holders, key)
                 insort(self.url_holders.setdefault(key, []), i, key=by_pos)
+            _first(title_firsts, self.title_holders, self.tkey[i])
             insort(self.title_holders.setdefault(self.tkey[i], []), i, key=by_pos)
+            self._refer(i, 1)
         # Weights of the touched keys; the vectors of articles holding a key whose weight
         # changed, and which of them actually changed.
         idf = self.idf
@@ -1075,19 +1174,18 @@ class RelateState:
                         at = members.index(i)
                         near.update(members[max(0, at - reach) : at + reach + 1])
             windowed.update(i for i in near if key in (query(i) or ()))
-        old_explicit, old_linked = self.explicit, self.linked
-        self._links(articles)
-        relinked = {
-            i
-            for i in old_linked.keys() | self.linked.keys()
-            if old_linked.get(i) != self.linked.get(i)
-        }
-        reexplicit = set()
-        for i in old_explicit.keys() | self.explicit.keys():
-            before_e, after_e = old_explicit.get(i, []), self.explicit.get(i, [])
-            if before_e != after_e:
-                reexplicit.add(i)
-                reexplicit.update(before_e, after_e)
+        # Links to resolve again: those of changed articles, and those naming a key that now
+        # names another article (or none, or one where none was).
+        relink = set(changed_ids)
+        for firsts, holders, refs in (
+            (url_firsts, self.url_holders, 0),
+            (title_firsts, self.title_holders, 1),
+        ):
+            for key, first in firsts.items():
+                now = holders.get(key)
+                if (now[0] if now else None) != first:
+                    relink.update(self._referrers()[refs].get(key, ()))
+        relinked, reexplicit = self._relink(articles, relink, removed)
         own = moved | relinked  # scored from scratch
         own.difference_update(removed)
         cands, kept = self.cands, self.kept
@@ -1095,6 +1193,8 @@ class RelateState:
             i for i in ids if cands[i] is not None and not events.isdisjoint(cands[i])
         )
         dirty.difference_update(own, removed)
+        dups = self.dups
+        old_dups: dict[int, tuple[int, ...] | None] = {i: dups[i] for i in chain(own, dirty)}
         for i in own:
             self._score(i)
         rescored = set(own)
@@ -1109,7 +1209,8 @@ class RelateState:
         # story or a story member changed, and of holders of a renamed topic.
         story = self.story
         old_story = {i: story[i] for i in self.in_story}
-        self._stories()
+        if self._stories_may_change(changed_ids, removed, relinked, old_dups):
+            self._stories()
         rerank = rescored | relinked | reexplicit
         for i in old_story.keys() | self.in_story:
             if old_story.get(i) != story[i] or not events.isdisjoint(story[i] or ()):
@@ -1124,8 +1225,36 @@ class RelateState:
         rerank.difference_update(removed)
         for i in rerank:
             self.edges[i] = self._rank(i)
+        self._seen = dict(zip(ids, articles, strict=True))
         self.format = STATE_FORMAT
         return self._graph(articles)
+
+    def _stories_may_change(
+        self,
+        changed: list[int],
+        removed: list[int],
+        relinked: set[int],
+        old_dups: dict[int, tuple[int, ...] | None],
+    ) -> bool:
+        """Whether an update may have changed a story: an article in one changed, went or
+        links or is linked differently; a changed article shares a URL or (by a link) the
+        story of another; near-duplicates found differ. Else the union-find over the whole
+        site would give the stories of last time."""
+        in_story = self.in_story
+        if not in_story.isdisjoint(changed) or not in_story.isdisjoint(removed):
+            return True
+        if not in_story.isdisjoint(relinked):
+            return True
+        holders = self.url_holders
+        for i in changed:
+            if any(len(holders[key]) > 1 for key in self.url_keys[i]):
+                return True
+        for i in chain(changed, relinked):
+            for j in self.linked.get(i, ()):  # links either way (the test is symmetric)
+                if self._linked_same_story(i, j):
+                    return True
+        dups = self.dups
+        return any((dups[i] or ()) != (before or ()) for i, before in old_dups.items())
 
 
 _new_edge = object.__new__
@@ -1154,6 +1283,24 @@ _EDGE_BATCH = 4096  # articles whose edges are made together in a full relate
 
 
 _DERIVED = ("combined", "ckeys", "query")  # per id, from topic_vec and term_vec (_derive)
+
+
+def _first(firsts: dict[str, int | None], holders: dict[str, list[int]], key: str) -> None:
+    """Note the article ``key`` names now, unless noted already."""
+    if key not in firsts:
+        members = holders.get(key)
+        firsts[key] = members[0] if members else None
+
+
+def _refer_key(refs: dict[str, set[int]], key: str, i: int, sign: int) -> None:
+    if sign > 0:
+        refs.setdefault(key, set()).add(i)
+    else:
+        found = refs.get(key)
+        if found is not None:
+            found.discard(i)
+            if not found:
+                del refs[key]
 
 
 def _discard(holders: dict[str, list[int]], key: str, i: int) -> None:

@@ -82,21 +82,26 @@ def site_of(articles: dict[int, Article]) -> tuple[Article, ...]:
 
 
 @settings(max_examples=25, deadline=None)
-@example(seed=0, size=82, count=3, steps=[("a", 0), ("d", 0)])  # 83 articles round apart
+@example(seed=0, size=82, count=3, steps=[("a", 0), ("d", 0)], saved=False)  # 83 round apart
 @given(
     seed=st.integers(0, 10**6),
     size=st.integers(80, 120),
     count=st.sampled_from([3, 8]),
     steps=st.lists(st.tuples(st.sampled_from("aeeeed"), st.integers(0, 10**6)), max_size=6),
+    saved=st.booleans(),
 )
 def test_incremental_relate_equals_a_full_relate(
-    seed: int, size: int, count: int, steps: list[tuple[str, int]]
+    seed: int, size: int, count: int, steps: list[tuple[str, int]], saved: bool
 ) -> None:
+    """``saved``: the state is saved and loaded between builds (the CLI), so nothing of the
+    last process is known (the very articles, who links to what)."""
     rng = random.Random(seed)
     articles = {n: make_article(rng, n) for n in range(size)}
     index, _ = build_index(list(articles.values()))
     graph, state = relate_with_state(index, count, None)
     for op, step_seed in steps:
+        if saved:
+            state = pickle.loads(pickle.dumps(state))
         step = random.Random(step_seed)
         if op == "a":
             number = max(articles) + 1
