@@ -652,9 +652,16 @@ class RelateState:
         """Per URL key and per title key, the articles with a related entry naming it: made
         when first needed, then kept up to date by updates (not saved)."""
         if self._refs is None:
-            self._refs = ({}, {})
-            for i in self.order:
-                self._refer(i, 1)
+            by_url: dict[str, set[int]] = defaultdict(set)
+            by_title: dict[str, set[int]] = defaultdict(set)
+            link_keys = self.link_keys
+            for i in self.order:  # (inline: a call per entry cost more than the rest)
+                for urls, by, _ in link_keys[i] or ():
+                    for key in urls:
+                        by_url[key].add(i)
+                    if by is not None:
+                        by_title[by].add(i)
+            self._refs = (dict(by_url), dict(by_title))
         return self._refs
 
     def _refer(self, i: int, sign: int) -> None:
