@@ -54,7 +54,7 @@ from collections.abc import Callable, Hashable, Iterable, Sequence
 from functools import partial
 from itertools import chain, compress, islice, repeat
 from operator import and_, eq, gt, mul, neg, truediv
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from sitegen.gcpause import gc_paused
 from sitegen.model import (
@@ -65,6 +65,7 @@ from sitegen.model import (
     SiteIndex,
     Slug,
     StoryCluster,
+    Topic,
 )
 from sitegen.urls import match_key
 
@@ -324,7 +325,9 @@ class RelateState:
         self._underived = False
         # Not saved: the articles of the last call in this process, by id (unchanged while
         # the very same objects), and who links to which keys (see _referrers).
-        self._seen: dict[int, Article] = {}
+        self._seen: dict[int, int] = {}  # id of an article object -> its id here
+        self._seen_articles: Sequence[Article] = ()
+        self._spellings: dict[str, collections.Counter[str]] | None = None  # see _names
         self._refs: tuple[dict[str, set[int]], dict[str, set[int]]] | None = None
 
     def __getstate__(self) -> dict[str, Any]:
@@ -334,6 +337,8 @@ class RelateState:
         del state["_hint"]
         del state["_underived"]
         del state["_seen"]
+        del state["_seen_articles"]
+        del state["_spellings"]
         del state["_refs"]
         del state["topic_labels"]
         del state["_named"]
@@ -347,6 +352,8 @@ class RelateState:
         self._in_order = False
         self._hint = None
         self._seen = {}
+        self._seen_articles = ()
+        self._spellings = None
         self._refs = None
         self.topic_labels = _labels(getattr(self, "topic_names", {}))
         self._named = {}
@@ -403,8 +410,50 @@ class RelateState:
                 self.edges[ids.start : ids.stop] = maker.edges(ids, list(map(self._best, ids)))
         finally:
             self._hint = None
-        self._seen = dict(zip(self.order, articles, strict=True))
+        self._saw(articles, self.order)
         return self._graph(articles)
+
+    def _names(
+        self,
+        articles: Sequence[Article],
+        old_topics: list[tuple[Topic, ...]] | None,
+        new: list[Article],
+    ) -> dict[str, str]:
+        """_topic_names(articles), from the spellings counted last time in this process
+        (serve) when each topic slug has one spelling (as the index makes them), with the
+        topics of the articles that went (``old_topics``) and came (``new``)."""
+        counts = self._spellings
+        if old_topics is None:  # the first call of this process
+            return _topic_names(articles)
+        if counts is None:  # the second: counted for the next
+            self._spellings = _spellings(articles)
+            return _topic_names(articles)
+        touched = set()
+        for topics, sign in chain(
+            zip(old_topics, repeat(-1)), zip((a.topics for a in new), repeat(1))
+        ):
+            for t in topics:
+                names = counts.setdefault(t.slug, collections.Counter())
+                names[t.name] += sign
+                if not names[t.name]:
+                    del names[t.name]
+                touched.add(t.slug)
+        result = dict(self.topic_names)
+        for slug in touched:
+            names = counts[slug]
+            if len(names) > 1:  # which spelling wins depends on the order: as a full one
+                return _topic_names(articles)
+            if names:
+                result[slug] = next(iter(names))
+            else:
+                del counts[slug]
+                result.pop(slug, None)
+        return result
+
+    def _saw(self, articles: Sequence[Article], ids: list[int]) -> None:
+        """Remember these very articles (kept alive, so their ids stay theirs) and their ids."""
+        self._seen = dict(zip(map(id, articles), ids, strict=True))
+        self._seen_articles = articles
 
     def _full_batched(self, articles: Sequence[Article], title_keys: list[list[str]]) -> None:
         """full's word counts, posting lists, weights, vectors, candidates and scores."""
@@ -1042,19 +1091,21 @@ class RelateState:
         clusters: dict[Slug, StoryCluster] = {}
         cluster_of: dict[Slug, Slug] = {}
         slug = self.slug
-        for i in self.order:
+        for i in self.in_story:  # (sorted below: the order they are found in is no matter)
             members = self.story[i]
             if members and members[0] == i:
                 story = StoryCluster(slug[i], tuple(slug[m] for m in members), self.title[i])
                 clusters[story.id] = story
                 for m in members:
                     cluster_of[slug[m]] = story.id
-        external = self.external
+        # Built in C (map, zip): these are remade by every update.
+        order = self.order
+        slugs = list(map(slug.__getitem__, order))
         return RelatedGraph(
-            edges={slug[i]: self.edges[i] for i in self.order},
+            edges=dict(zip(slugs, map(self.edges.__getitem__, order), strict=True)),
             clusters=dict(sorted(clusters.items())),
             cluster_of=dict(sorted(cluster_of.items())),
-            external={slug[i]: external.get(i, ()) for i in self.order},
+            external=dict(zip(slugs, map(self.external.get, order, repeat(())), strict=True)),
         )
 
     # -- incremental -----------------------------------------------------------------------
@@ -1068,23 +1119,29 @@ class RelateState:
         if not n or _rounded(n) != self.n_rounded:
             return None  # every weight changes
         id_of, sig = self.id_of, self.sig
-        sources = [str(a.source) for a in articles]
-        ids = [id_of.get(s, -1) for s in sources]
+        # The very objects of the last call in this process (serve) are unchanged: their
+        # ids are known; the others' are found by source, and their signatures compared.
+        found: list[int | None] = list(map(self._seen.get, map(id, articles)))
+        changed = []
+        new_sources = set()
+        for k in [k for k, i in enumerate(found) if i is None]:
+            a = articles[k]
+            source = str(a.source)
+            i = found[k] = id_of.get(source, -1)
+            if i < 0 or sig[i] != sign(a):
+                changed.append(k)
+            if i < 0:
+                new_sources.add(source)
+        ids = cast(list[int], found)
         present = set(ids)
         removed = [i for i in self.order if i not in present]
-        # The very objects of the last call in this process (serve) are unchanged.
-        seen = self._seen
-        changed = [
-            k
-            for k, (i, a) in enumerate(zip(ids, articles, strict=True))
-            if i < 0 or (seen.get(i) is not a and sig[i] != sign(a))
-        ]
+        new_count = n - len(present.difference((-1,)))  # (unless sources repeat)
         limit = max(8, int(MAX_CHANGED_SHARE * n))
-        if len(changed) + len(removed) > limit or len(set(sources)) != n:
+        if len(changed) + len(removed) > limit or len(new_sources) != new_count:
             return None
         self.modified = bool(changed or removed) or ids != self.order
         if not self.modified:
-            self._seen = dict(zip(ids, articles, strict=True))
+            self._saw(articles, ids)
             return self._graph(articles)
         # Unusable until the update is through: an error half-way leaves no wrong state.
         self.format = 0
@@ -1094,7 +1151,12 @@ class RelateState:
         # an article that changed or went.
         url_firsts: dict[str, int | None] = {}
         title_firsts: dict[str, int | None] = {}
-        for i in [ids[k] for k in changed if ids[k] >= 0] + removed:
+        # The topics of the articles that changed or went, as they were (serve keeps the
+        # articles of the last call), for the topic names.
+        last = self._seen_articles
+        before = [ids[k] for k in changed if ids[k] >= 0] + removed
+        old_topics = [last[pos[i]].topics for i in before] if last else None
+        for i in before:
             for key in chain(self.topic_keys[i], self.counts[i]):
                 if key not in touched:
                     touched[key] = list(postings[key])
@@ -1112,7 +1174,7 @@ class RelateState:
             self._grow(len(added))
             for offset, k in enumerate(added):
                 ids[k] = start + offset
-                id_of[sources[k]] = start + offset
+                id_of[str(articles[k].source)] = start + offset
         for i in removed:
             del id_of[self.source[i]]
             for name in _PER_ID:
@@ -1223,16 +1285,18 @@ class RelateState:
             if old_story.get(i) != story[i] or not events.isdisjoint(story[i] or ()):
                 rerank.add(i)
         old_names = self.topic_names
-        self.topic_names = _topic_names(articles)
-        self.topic_labels = _labels(self.topic_names)
-        self._named = {}
+        self.topic_names = self._names(articles, old_topics, [articles[k] for k in changed])
         for t in old_names.keys() | self.topic_names.keys():
             if old_names.get(t) != self.topic_names.get(t):
                 rerank.update(postings.get("t:" + t, ()))
+                self.topic_labels = {}  # made again below
+        if not self.topic_labels:
+            self.topic_labels = _labels(self.topic_names)
+            self._named = {}
         rerank.difference_update(removed)
         for i in rerank:
             self.edges[i] = self._rank(i)
-        self._seen = dict(zip(ids, articles, strict=True))
+        self._saw(articles, ids)
         self.format = STATE_FORMAT
         return self._graph(articles)
 
@@ -1369,6 +1433,15 @@ def _rank_in(members: list[int], i: int, pos: list[int]) -> int:
 
 def _topic_names(articles: Iterable[Article]) -> dict[str, str]:
     return {t.slug: t.name for a in articles for t in a.topics}
+
+
+def _spellings(articles: Iterable[Article]) -> dict[str, collections.Counter[str]]:
+    """Per topic slug, how many of the articles spell it which way."""
+    counts: dict[str, collections.Counter[str]] = defaultdict(collections.Counter)
+    for a in articles:
+        for t in a.topics:
+            counts[t.slug][t.name] += 1
+    return dict(counts)
 
 
 def _labels(topic_names: dict[str, str]) -> dict[str, str]:
