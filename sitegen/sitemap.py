@@ -9,6 +9,7 @@ A sitemap may list at most 50,000 URLs: a bigger site gets ``sitemap-1.xml``,
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -88,11 +89,14 @@ class SitemapMemo:
 
 @dataclass
 class LastSitemap:
-    paths: list[str]  # the files listed, in the order given
+    listed: set[str]  # the pages listed
     dates: dict[str, datetime]
-    urls: list[SitemapUrl]  # the entries, sorted
+    urls: list[SitemapUrl]  # the entries, sorted by URL
+    locs: list[str]  # their URLs
     texts: list[str]  # their XML
-    places: dict[str, int]  # page path -> its entry's place
+
+
+MAX_PATCHED = 256  # more pages came and went than this: the sitemap is made in full
 
 
 def sitemap_urls(
@@ -102,22 +106,16 @@ def sitemap_urls(
     memo: SitemapMemo | None = None,
 ) -> list[SitemapUrl]:
     """One entry per HTML page, sorted by URL; pages no article dates get no lastmod."""
-    paths = [f.path for f in files]
+    listed = {p for f in files if (p := f.path).endswith(".html") and p not in NOT_LISTED}
     last = memo.last if memo is not None else None
-    if memo is not None and last is not None and last.paths == paths:
-        _patch(memo, last, dates, config)
-        last.paths = paths
+    if memo is not None and last is not None and _patch(memo, last, listed, dates, config):
         return last.urls
-    urls = _sitemap_urls(paths, dates, config, memo)
-    base = absolute_url(config, "")
-    if memo is not None and base:
-        at = {u.loc: n for n, u in enumerate(urls)}
-        texts = [""] * len(urls)
-        places = {}
-        for path, (_, url, text) in memo.pages.items():
-            places[path] = n = at[url.loc]
-            texts[n] = text
-        memo.last = LastSitemap(paths, dates, urls, texts, places)
+    urls = _sitemap_urls(sorted(listed), dates, config, memo)
+    if memo is not None and absolute_url(config, ""):
+        texts = {id(url): text for _, url, text in memo.pages.values()}
+        memo.last = LastSitemap(
+            listed, dates, urls, [u.loc for u in urls], [texts[id(u)] for u in urls]
+        )
     return urls
 
 
@@ -128,25 +126,41 @@ def _loc(base: str, path: str) -> str:
 
 
 def _patch(
-    memo: SitemapMemo, last: LastSitemap, dates: dict[str, datetime], config: SiteConfig
-) -> None:
-    """Bring the last sitemap's entries to ``dates``: those whose date changed."""
+    memo: SitemapMemo,
+    last: LastSitemap,
+    listed: set[str],
+    dates: dict[str, datetime],
+    config: SiteConfig,
+) -> bool:
+    """Bring the last sitemap's entries to these pages and dates: remove the pages that
+    went, make again those whose date changed, add those that came (each in its place by
+    URL). False when too many changed: then it is made in full."""
+    gone, came = last.listed - listed, listed - last.listed
+    if len(gone) + len(came) > MAX_PATCHED:
+        return False
     old = last.dates
-    last.dates = dates
-    if dates == old:
-        return
-    changed = {k for k, v in dates.items() if old.get(k) != v}
-    changed.update(old.keys() - dates.keys())
+    changed = set()
+    if dates != old:
+        changed = {k for k, v in dates.items() if old.get(k) != v}
+        changed.update(old.keys() - dates.keys())
+        changed.intersection_update(listed)
+        changed.difference_update(came)  # (listed last time too: in place to be remade)
     base = absolute_url(config, "")
-    for path in changed:
-        at = last.places.get(path)
-        if at is None:
-            continue  # not a listed page
+    urls, locs, texts = last.urls, last.locs, last.texts
+    for path in gone | changed:
+        at = bisect_left(locs, _loc(base, path))
+        del urls[at], locs[at], texts[at]
+        memo.pages.pop(path, None)
+    for path in came | changed:
         when = dates.get(path)
         url = SitemapUrl(_loc(base, path), iso(when) if when is not None else "")
         memo.pages[path] = (when, url, text := _entry_xml("url", url))
-        last.urls[at] = url
-        last.texts[at] = text
+        at = bisect_left(locs, url.loc)
+        urls.insert(at, url)
+        locs.insert(at, url.loc)
+        texts.insert(at, text)
+    last.listed, last.dates = listed, dates
+    return True
 
 
 def _sitemap_urls(

@@ -22,6 +22,7 @@ import os
 import re
 import shutil
 import stat
+from bisect import bisect_left, insort
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -439,10 +440,7 @@ def _stale(
 
 def _manifest_changes(old: dict[str, str], new: dict[str, str]) -> dict[str, object]:
     """The entries to set and to remove to make the manifest ``old`` into ``new``."""
-    return {
-        "set": {k: v for k, v in new.items() if old.get(k) != v},
-        "unset": sorted(old.keys() - new.keys()),
-    }
+    return {"set": dict(new.items() - old.items()), "unset": sorted(old.keys() - new.keys())}
 
 
 def _commit(output: Path, journal: dict[str, object]) -> None:
@@ -649,10 +647,16 @@ def manifest_text(files: Mapping[str, str]) -> str:
     that changed are made again."""
     global _last_text
     quote = json.encoder.encode_basestring_ascii
-    if _last_text is not None and _last_text[0].keys() == files.keys():
-        last, keys, lines = _last_text
-        for k in [k for k, v in files.items() if last[k] != v]:
-            lines[k] = f"{quote(k)}: {quote(files[k])}"
+    last = _last_text[0] if _last_text is not None else {}
+    gone, came = last.keys() - files.keys(), files.keys() - last.keys()
+    if _last_text is not None and len(gone) + len(came) <= 256:
+        _, keys, lines = _last_text
+        for k in gone:
+            del keys[bisect_left(keys, k)], lines[k]
+        for k in came:
+            insort(keys, k)
+        for k, v in files.items() - last.items():
+            lines[k] = f"{quote(k)}: {quote(v)}"
     else:
         keys = sorted(files)
         lines = {k: f"{quote(k)}: {quote(files[k])}" for k in keys}

@@ -161,10 +161,11 @@ def test_a_sitemap_patched_from_the_last_one_is_made_in_full_too(tmp_path: Path)
         paths += [f"articles/{s}/index.html" for s in slugs] + ["topics/ai/index.html"]
         return [OutputFile(OutputPath(p), b"", "page") for p in paths]
 
-    for change in (None, (2, 20), (5, None), (0, 9), None):
+    # (number, day, slug): a date changed, a page renamed (one goes, one comes), both
+    for change in (None, (2, 20, "a2"), (5, None, "a5"), (0, 9, "a0"), (1, 2, "z1"), None):
         if change is not None:
-            number, day = change
-            articles[number] = article(f"a{number}", day=day)
+            number, day, slug = change
+            articles[number] = article(slug, day=day)
         index, _ = build_index(list(articles.values()))
         files = pages(index)
         patched = sitemap_files(index, cfg, env, files, memo)

@@ -440,3 +440,26 @@ def test_plain_path_shortcut_agrees_with_the_full_check() -> None:
     assert write._PLAIN_PATH.fullmatch("articles/some-slug/index.html")
     assert not write._PLAIN_PATH.fullmatch("articles/con/index.html")
     assert write.path_problem("articles/con/index.html")
+
+
+def test_the_manifest_text_made_from_the_last_one_is_the_text_made_anew(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    files = {f"p{n}/index.html": f"d{n}" for n in range(40)}
+    steps = [
+        {},  # the same
+        {"p3/index.html": "changed"},
+        {"p5/index.html": None, "q/index.html": "new"},  # renamed
+        {"a.html": "first", "p39/index.html": None},
+    ]
+    write_module.manifest_text(files)
+    for step in steps:
+        for path, value in step.items():
+            if value is None:
+                del files[path]
+            else:
+                files[path] = value
+        patched = write_module.manifest_text(files)
+        monkeypatch.setattr(write_module, "_last_text", None)
+        assert patched == write_module.manifest_text(files)
+        assert json.loads(patched)["files"] == files
