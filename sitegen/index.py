@@ -92,16 +92,10 @@ def build_index(
     )
     if memo is not None:
         memo.made = made
-        memo.last = Made(
-            inputs={id(a): a for a in articles},
-            ids=dict(ids),
-            given={id(a): slug for a, slug in zip(articles, slugs, strict=True)},
-            out={id(a): out for a, out in zip(articles, unique, strict=True)},
-            spellings=dict(spellings),
-            merged=merged_topic,
-            index=index,
-            problems=list(problems),
-        )
+        # (What a patch needs is made from these at the first patch: a process that
+        # builds once, the CLI, does not pay for it.)
+        memo.last = Made(articles, ids, slugs, unique, dict(spellings), merged_topic, index)
+        memo.last.problems = list(problems)
     return index, problems
 
 
@@ -157,15 +151,18 @@ def _merge_topic_names(
     ``merged_topic`` (merge key -> spellings, -> topic) are filled in when given."""
     spellings = spellings if spellings is not None else defaultdict(Counter)
     merged_topic = merged_topic if merged_topic is not None else {}
-    for article in articles:
-        for topic in article.topics:
-            spellings[merge_key(topic.name)][topic.name] += 1
+    # Each spelling counted at once, and its merge key made once (a site has few).
+    used = Counter(t.name for article in articles for t in article.topics)
+    key_of = {name: merge_key(name) for name in used}
+    for name, count in used.items():
+        spellings.setdefault(key_of[name], Counter())[name] += count
     for key, counts in spellings.items():
         name = _most_used(counts)
         merged_topic[key] = Topic(name, slugify(name))
+    shown = {name: merged_topic[key] for name, key in key_of.items()}
     merged: list[tuple[Topic, ...] | None] = []
     for article in articles:
-        topics = tuple(merged_topic[merge_key(t.name)] for t in article.topics)
+        topics = tuple([shown[t.name] for t in article.topics])
         merged.append(topics if topics != article.topics else None)
     return merged
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 from bisect import bisect_left, insort
 from collections import Counter
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from sitegen.model import Article, Listing, SiteIndex, Slug, Topic
@@ -33,34 +32,48 @@ def most_used(counts: Counter[str]) -> str:
     return min(counts, key=lambda name: (-counts[name], name))
 
 
-@dataclass
 class Made:
     """A full build_index's inputs and results, kept for the next build to patch."""
 
-    inputs: dict[int, Article]  # id of each input article -> it (kept alive: ids stay theirs)
-    ids: dict[int, str]  # id -> its identity (path in the content folder)
-    given: dict[int, Slug]  # id -> the slug the index gave it
-    out: dict[int, Article]  # id -> the article in the index
-    spellings: dict[str, Counter[str]]  # merge key -> spellings used
-    merged: dict[str, Topic]  # merge key -> the topic it is shown as
-    index: SiteIndex
-    problems: list[Problem]
-    # Made at the first patch (a full build in a process that never patches needs none):
-    groups: dict[Slug, list[tuple[datetime, str, int]]] = field(default_factory=dict)
-    wanted: Counter[Slug] = field(default_factory=Counter)
-    taken: Counter[Slug] = field(default_factory=Counter)  # slugs given
-    renamed: dict[int, tuple[Slug, Slug]] = field(default_factory=dict)  # suffixed: wanted, given
-    holders: dict[str, set[int]] = field(default_factory=dict)  # merge key -> input ids
-    ordered: list[Article] = field(default_factory=list)
-    keys: list[tuple[bool, float, str]] = field(default_factory=list)  # newest_key of ordered
-    members: dict[str, dict[Slug, list[Article]]] = field(default_factory=dict)
-    names: dict[str, dict[Slug, Counter[str]]] = field(default_factory=dict)
-    ready: bool = False
-    patchable: bool = True
+    def __init__(
+        self,
+        articles: list[Article],
+        ids: dict[int, str],
+        slugs: list[Slug],
+        out: list[Article],
+        spellings: dict[str, Counter[str]],
+        merged: dict[str, Topic],
+        index: SiteIndex,
+    ) -> None:
+        self._made = (articles, slugs, out)  # turned into the dicts below by prepare
+        self.inputs: dict[int, Article] = {}  # id of each input -> it (kept alive)
+        self.ids = ids  # id -> its identity (path in the content folder)
+        self.given: dict[int, Slug] = {}  # id -> the slug the index gave it
+        self.out: dict[int, Article] = {}  # id -> the article in the index
+        self.spellings = spellings  # merge key -> spellings used
+        self.merged = merged  # merge key -> the topic it is shown as
+        self.index = index
+        self.problems: list[Problem] = []
+        self.groups: dict[Slug, list[tuple[datetime, str, int]]] = {}  # wanted slug -> ids
+        self.wanted: Counter[Slug] = Counter()
+        self.taken: Counter[Slug] = Counter()  # slugs given
+        self.renamed: dict[int, tuple[Slug, Slug]] = {}  # suffixed: wanted, given
+        self.holders: dict[str, set[int]] = {}  # merge key -> input ids
+        self.ordered: list[Article] = []
+        self.keys: list[tuple[bool, float, str]] = []  # newest_key of ordered
+        self.members: dict[str, dict[Slug, list[Article]]] = {}
+        self.names: dict[str, dict[Slug, Counter[str]]] = {}
+        self.ready = False
+        self.patchable = True
 
     def prepare(self) -> None:
         """The structures a patch updates, from the full build's results, once."""
         self.ready = True
+        articles, slugs, out = self._made
+        self.inputs = {id(a): a for a in articles}
+        self.given = {id(a): slug for a, slug in zip(articles, slugs, strict=True)}
+        self.out = {id(a): b for a, b in zip(articles, out, strict=True)}
+        self._made = ([], [], [])
         groups: dict[Slug, list[tuple[datetime, str, int]]] = {}
         for i, a in self.inputs.items():
             groups.setdefault(a.slug, []).append((a.published or _NO_DATE, self.ids[i], i))
@@ -125,6 +138,8 @@ def patch(
     now = {id(a): a for a in articles}
     if len(now) != len(articles):
         return None
+    if not made.ready:
+        made.prepare()
     inputs = made.inputs
     gone = [i for i in inputs if i not in now]
     came = [i for i in now if i not in inputs]
@@ -132,10 +147,6 @@ def patch(
         return made.index, list(made.problems)
     if len(gone) + len(came) > MAX_CHANGED or not made.patchable:
         return None
-    if not made.ready:
-        made.prepare()
-        if not made.patchable:
-            return None
     # Slugs: each group of equal wanted slugs that lost or gained an article is given again.
     affected: set[Slug] = set()
     gone_inputs: dict[int, Article] = {}
