@@ -334,13 +334,13 @@ def build(
         _render(env, renderer, todo, jobs, progress, staged, result)
         result.rendered = len(todo)
         with _timed(result, "feeds+sitemap"):
-            # Global and cheap: made again by every build that changed anything.
-            listed = [OutputFile(p.path, b"", p.source) for p in plan]
+            # Global and cheap: made again by every build that changed anything (patched,
+            # in serve). The plan's pages name the files the sitemap lists.
             try:
                 # The sitemap entries of the last build of this process (serve).
                 sitemap_memo = cache.kept("sitemap", fingerprint, SitemapMemo) if cache else None
                 extra, result.notes = publish.publish_files(
-                    index, config, env, listed, feeds=False, sitemap_memo=sitemap_memo
+                    index, config, env, plan, feeds=False, sitemap_memo=sitemap_memo
                 )
             except Exception as exc:  # a theme error: report it, leave the output alone
                 raise BuildError(_template_error(exc)) from exc

@@ -6,7 +6,9 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
+from functools import partial
 
+from sitegen.indexpatch import Made, patch
 from sitegen.model import Article, Listing, Provider, SiteIndex, Slug, Topic
 from sitegen.problems import Problem, problem
 from sitegen.slugs import assign_unique, merge_key, slugify
@@ -34,6 +36,9 @@ class IndexMemo:
     value). With this, an unchanged article comes out as the same object again."""
 
     made: dict[int, tuple[Article, Article]] = field(default_factory=dict)
+    # The last index, its inputs and what it was made of, to be patched with the articles
+    # that came and went (sitegen/indexpatch.py) rather than made again.
+    last: Made | None = None
     # Each input article's identity (see build_index), by the very object: an unchanged
     # file's article keeps its path, so its identity is not worked out again.
     ids: dict[int, tuple[Article, str]] = field(default_factory=dict)
@@ -49,6 +54,11 @@ def build_index(
     (kept by the caller between builds) is updated for the next build."""
     problems: list[Problem] = []
     articles = list(articles)
+    if memo is not None and memo.last is not None:
+        patched = patch(memo.last, articles, identity, partial(_reuse, memo.made))
+        if patched is not None:
+            return patched
+        memo.last = None  # made in full below
     # Each article's identity, worked out once: the caller's may be slow (it resolves paths).
     known = memo.ids if memo is not None else {}
     ids: dict[int, str] = {}
@@ -60,7 +70,9 @@ def build_index(
     if memo is not None:
         memo.ids = kept
     slugs = _unique_slugs(articles, lambda a: ids[id(a)], problems)
-    topics = _merge_topic_names(articles)
+    spellings: dict[str, Counter[str]] = defaultdict(Counter)
+    merged_topic: dict[str, Topic] = {}
+    topics = _merge_topic_names(articles, spellings, merged_topic)
     old = memo.made if memo is not None else {}
     made: dict[int, tuple[Article, Article]] = {}
     unique = []
@@ -68,26 +80,37 @@ def build_index(
         if slug == a.slug and merged is None:
             out = a
         else:
-            hit = old.get(id(a))
-            wanted = a.topics if merged is None else merged
-            if hit is not None and hit[0] is a and hit[1].slug == slug and hit[1].topics == wanted:
-                out = hit[1]
-            else:
-                out = _changed(a, slug, merged)
+            out = _reuse(old, a, slug, merged)
             made[id(a)] = (a, out)
         unique.append(out)
+    ordered = newest_first(unique)
+    index = SiteIndex(
+        articles=tuple(ordered),
+        by_slug={a.slug: a for a in ordered},
+        topics=_group(ordered, lambda a: a.topics),
+        providers=_group(ordered, lambda a: (a.provider,) if a.provider else ()),
+    )
     if memo is not None:
         memo.made = made
-    ordered = newest_first(unique)
-    return (
-        SiteIndex(
-            articles=tuple(ordered),
-            by_slug={a.slug: a for a in ordered},
-            topics=_group(ordered, lambda a: a.topics),
-            providers=_group(ordered, lambda a: (a.provider,) if a.provider else ()),
-        ),
-        problems,
-    )
+        # (What a patch needs is made from these at the first patch: a process that
+        # builds once, the CLI, does not pay for it.)
+        memo.last = Made(articles, ids, slugs, unique, dict(spellings), merged_topic, index)
+        memo.last.problems = list(problems)
+    return index, problems
+
+
+def _reuse(
+    old: dict[int, tuple[Article, Article]],
+    a: Article,
+    slug: Slug,
+    merged: tuple[Topic, ...] | None,
+) -> Article:
+    """``a`` as the index shows it: the article made from it last time if the same."""
+    hit = old.get(id(a))
+    wanted = a.topics if merged is None else merged
+    if hit is not None and hit[0] is a and hit[1].slug == slug and hit[1].topics == wanted:
+        return hit[1]
+    return _changed(a, slug, merged)
 
 
 def _unique_slugs(
@@ -117,21 +140,29 @@ def _changed(a: Article, slug: Slug, topics: tuple[Topic, ...] | None) -> Articl
     return replace(a, slug=slug, topics=topics) if slug != a.slug else replace(a, topics=topics)
 
 
-def _merge_topic_names(articles: list[Article]) -> list[tuple[Topic, ...] | None]:
+def _merge_topic_names(
+    articles: list[Article],
+    spellings: dict[str, Counter[str]] | None = None,
+    merged_topic: dict[str, Topic] | None = None,
+) -> list[tuple[Topic, ...] | None]:
     """Topics whose names differ only in case, spacing or punctuation are one topic, shown
     under the most used spelling (ties: the first in sort order) and its slug. Per article,
-    its topics so renamed, or None when they are unchanged."""
-    spellings: dict[str, Counter[str]] = defaultdict(Counter)
-    for article in articles:
-        for topic in article.topics:
-            spellings[merge_key(topic.name)][topic.name] += 1
-    merged_topic = {}
+    its topics so renamed, or None when they are unchanged. ``spellings`` and
+    ``merged_topic`` (merge key -> spellings, -> topic) are filled in when given."""
+    spellings = spellings if spellings is not None else defaultdict(Counter)
+    merged_topic = merged_topic if merged_topic is not None else {}
+    # Each spelling counted at once, and its merge key made once (a site has few).
+    used = Counter(t.name for article in articles for t in article.topics)
+    key_of = {name: merge_key(name) for name in used}
+    for name, count in used.items():
+        spellings.setdefault(key_of[name], Counter())[name] += count
     for key, counts in spellings.items():
         name = _most_used(counts)
         merged_topic[key] = Topic(name, slugify(name))
+    shown = {name: merged_topic[key] for name, key in key_of.items()}
     merged: list[tuple[Topic, ...] | None] = []
     for article in articles:
-        topics = tuple(merged_topic[merge_key(t.name)] for t in article.topics)
+        topics = tuple([shown[t.name] for t in article.topics])
         merged.append(topics if topics != article.topics else None)
     return merged
 

@@ -11,7 +11,7 @@ from sitegen.config import SiteConfig
 from sitegen.feeds import feed_files
 from sitegen.model import OutputFile, OutputPath, SiteIndex
 from sitegen.problems import Problem, problem
-from sitegen.sitemap import SitemapMemo, sitemap_files
+from sitegen.sitemap import Listed, SitemapMemo, sitemap_files
 
 # GitHub Pages refuses to publish a site larger than 1 GB.
 PAGES_LIMIT_BYTES = 1_000_000_000
@@ -30,7 +30,7 @@ def publish_files(
     index: SiteIndex,
     config: SiteConfig,
     env: jinja2.Environment,
-    pages: Sequence[OutputFile],
+    pages: Sequence[Listed],
     *,
     feeds: bool = True,
     sitemap_memo: SitemapMemo | None = None,

@@ -54,7 +54,7 @@ from collections.abc import Callable, Hashable, Iterable, Sequence
 from functools import partial
 from itertools import chain, compress, islice, repeat
 from operator import and_, eq, gt, mul, neg, truediv
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from sitegen.gcpause import gc_paused
 from sitegen.model import (
@@ -65,6 +65,7 @@ from sitegen.model import (
     SiteIndex,
     Slug,
     StoryCluster,
+    Topic,
 )
 from sitegen.urls import match_key
 
@@ -319,7 +320,15 @@ class RelateState:
         # products of the words it shares may reach SIMILAR_WORDS (about that sum comes with
         # the batched scores): for the others, the exact sum (for "similar words") is skipped.
         self._hint: list[Any] | None = None
-        self._underived = False  # whether a full relate left combined vectors to make
+        # Whether combined vectors may be missing (None) for some articles: a full relate
+        # makes them only when needed, a loaded state none (see _derived).
+        self._underived = False
+        # Not saved: the articles of the last call in this process, by id (unchanged while
+        # the very same objects), and who links to which keys (see _referrers).
+        self._seen: dict[int, int] = {}  # id of an article object -> its id here
+        self._seen_articles: Sequence[Article] = ()
+        self._spellings: dict[str, collections.Counter[str]] | None = None  # see _names
+        self._refs: tuple[dict[str, set[int]], dict[str, set[int]]] | None = None
 
     def __getstate__(self) -> dict[str, Any]:
         state = dict(self.__dict__)
@@ -327,6 +336,10 @@ class RelateState:
         del state["_in_order"]
         del state["_hint"]
         del state["_underived"]
+        del state["_seen"]
+        del state["_seen_articles"]
+        del state["_spellings"]
+        del state["_refs"]
         del state["topic_labels"]
         del state["_named"]
         for name in _DERIVED:  # made again on loading: a smaller file, as fast to load
@@ -338,16 +351,17 @@ class RelateState:
         self._sign = _signature
         self._in_order = False
         self._hint = None
-        self._underived = False  # all made below
+        self._seen = {}
+        self._seen_articles = ()
+        self._spellings = None
+        self._refs = None
         self.topic_labels = _labels(getattr(self, "topic_names", {}))
         self._named = {}
-        if self.format == STATE_FORMAT:
-            with gc_paused():
-                for name in _DERIVED:
-                    setattr(self, name, [None] * len(self.sig))
-                for i, vector in enumerate(self.topic_vec):
-                    if vector is not None:
-                        self._derive(i)
+        # Made when first needed (_derived): an edit reads those of a few hundred articles,
+        # and making all 10,000 on loading cost more than the rest of the update.
+        for name in _DERIVED:
+            setattr(self, name, [None] * len(self.sig))
+        self._underived = True
 
     def usable(self, count: int) -> bool:
         return getattr(self, "format", None) == STATE_FORMAT and self.count == count
@@ -396,7 +410,50 @@ class RelateState:
                 self.edges[ids.start : ids.stop] = maker.edges(ids, list(map(self._best, ids)))
         finally:
             self._hint = None
+        self._saw(articles, self.order)
         return self._graph(articles)
+
+    def _names(
+        self,
+        articles: Sequence[Article],
+        old_topics: list[tuple[Topic, ...]] | None,
+        new: list[Article],
+    ) -> dict[str, str]:
+        """_topic_names(articles), from the spellings counted last time in this process
+        (serve) when each topic slug has one spelling (as the index makes them), with the
+        topics of the articles that went (``old_topics``) and came (``new``)."""
+        counts = self._spellings
+        if old_topics is None:  # the first call of this process
+            return _topic_names(articles)
+        if counts is None:  # the second: counted for the next
+            self._spellings = _spellings(articles)
+            return _topic_names(articles)
+        touched = set()
+        for topics, sign in chain(
+            zip(old_topics, repeat(-1)), zip((a.topics for a in new), repeat(1))
+        ):
+            for t in topics:
+                names = counts.setdefault(t.slug, collections.Counter())
+                names[t.name] += sign
+                if not names[t.name]:
+                    del names[t.name]
+                touched.add(t.slug)
+        result = dict(self.topic_names)
+        for slug in touched:
+            names = counts[slug]
+            if len(names) > 1:  # which spelling wins depends on the order: as a full one
+                return _topic_names(articles)
+            if names:
+                result[slug] = next(iter(names))
+            else:
+                del counts[slug]
+                result.pop(slug, None)
+        return result
+
+    def _saw(self, articles: Sequence[Article], ids: list[int]) -> None:
+        """Remember these very articles (kept alive, so their ids stay theirs) and their ids."""
+        self._seen = dict(zip(map(id, articles), ids, strict=True))
+        self._seen_articles = articles
 
     def _full_batched(self, articles: Sequence[Article], title_keys: list[list[str]]) -> None:
         """full's word counts, posting lists, weights, vectors, candidates and scores."""
@@ -523,6 +580,22 @@ class RelateState:
         self.ckeys[i] = frozenset(combined)
         self.query[i] = self.topic_keys[i] + list(terms)[:QUERY_TERMS]  # strongest first
 
+    def _derived(self, ids: Iterable[int]) -> None:
+        """Make the derived vectors of articles ``ids`` that lack them."""
+        if self._underived:
+            combined, vectors = self.combined, self.topic_vec
+            for i in ids:
+                if combined[i] is None and vectors[i] is not None:
+                    self._derive(i)
+
+    def _query(self, i: int) -> list[str] | None:
+        """Article i's query keys (None once it is gone), made if missing."""
+        query = self.query[i]
+        if query is None and self.topic_vec[i] is not None:
+            self._derive(i)
+            query = self.query[i]
+        return query
+
     def _derive_missing(self) -> None:
         """_derive every article whose combined vector a full relate did not need."""
         if not self._underived:
@@ -537,27 +610,17 @@ class RelateState:
 
     def _links(self, articles: Sequence[Article]) -> None:
         """Resolve every related entry: to an article's id, or kept as an external link."""
-        by_url, by_title = self.url_holders, self.title_holders
         order = self.order
         explicit: dict[int, list[int]] = {}
         external: dict[int, tuple[RelatedLink, ...]] = {}
         for i, article in zip(order, articles, strict=True):
             if not article.related:
                 continue
-            targets: list[int] = []
-            outside: dict[str, RelatedLink] = {}
-            for link, (urls, by, key) in zip(article.related, self.link_keys[i], strict=True):
-                target = next((by_url[u][0] for u in urls if u in by_url), None)
-                if target is None and by is not None and by in by_title:
-                    target = by_title[by][0]
-                if target is None:
-                    outside.setdefault(key, link)
-                elif target != i and target not in targets:
-                    targets.append(target)
+            targets, outside = self._resolve(i, article)
             if targets:
                 explicit[i] = targets
             if outside:
-                external[i] = tuple(outside.values())
+                external[i] = outside
         linked: dict[int, set[int]] = defaultdict(set)
         for i, targets in explicit.items():
             for j in targets:
@@ -567,6 +630,100 @@ class RelateState:
         self.external = external
         self.linked = dict(linked)
 
+    def _resolve(self, i: int, article: Article) -> tuple[list[int], tuple[RelatedLink, ...]]:
+        """Article i's related entries: the ids they name, and the external links."""
+        by_url, by_title = self.url_holders, self.title_holders
+        targets: list[int] = []
+        outside: dict[str, RelatedLink] = {}
+        for link, (urls, by, key) in zip(article.related, self.link_keys[i], strict=True):
+            target = next((by_url[u][0] for u in urls if u in by_url), None)
+            if target is None and by is not None and by in by_title:
+                target = by_title[by][0]
+            if target is None:
+                outside.setdefault(key, link)
+            elif target != i and target not in targets:
+                targets.append(target)
+        return targets, tuple(outside.values())
+
+    def _relink(
+        self, articles: Sequence[Article], relink: set[int], removed: list[int]
+    ) -> tuple[set[int], set[int]]:
+        """_links for the articles ``relink`` only (the others' entries resolve as before),
+        and without those ``removed``. Returns the articles whose links (either way) changed
+        and those whose own explicit links changed, with their old and new targets."""
+        explicit, external, linked = self.explicit, self.external, self.linked
+        before: dict[int, list[int]] = {}
+        for i in removed:
+            before[i] = explicit.pop(i, [])
+            external.pop(i, None)
+        pos = self.pos
+        for i in relink.difference(removed):
+            article = articles[pos[i]]
+            before[i] = explicit.get(i, [])
+            targets, outside = self._resolve(i, article) if article.related else ([], ())
+            if targets:
+                explicit[i] = targets
+            else:
+                explicit.pop(i, None)
+            if outside:
+                external[i] = outside
+            else:
+                external.pop(i, None)
+        reexplicit: set[int] = set()
+        pairs: set[tuple[int, int]] = set()
+        for i, old in before.items():
+            new = explicit.get(i, [])
+            if old != new:
+                reexplicit.add(i)
+                reexplicit.update(old, new)
+                pairs.update((i, j) for j in chain(old, new))
+        relinked: set[int] = set()
+        for i, j in pairs:
+            now = j in explicit.get(i, ()) or i in explicit.get(j, ())
+            if now != (j in linked.get(i, ())):
+                relinked.update((i, j))
+                for a, b in ((i, j), (j, i)):
+                    if now:
+                        linked.setdefault(a, set()).add(b)
+                    elif a in linked:
+                        linked[a].discard(b)
+                        if not linked[a]:
+                            del linked[a]
+        for i in removed:  # (none is left: their partners were resolved again)
+            for j in linked.pop(i, ()):
+                relinked.update((i, j))
+                linked[j].discard(i)
+                if not linked[j]:
+                    del linked[j]
+        return relinked, reexplicit
+
+    def _referrers(self) -> tuple[dict[str, set[int]], dict[str, set[int]]]:
+        """Per URL key and per title key, the articles with a related entry naming it: made
+        when first needed, then kept up to date by updates (not saved)."""
+        if self._refs is None:
+            by_url: dict[str, set[int]] = defaultdict(set)
+            by_title: dict[str, set[int]] = defaultdict(set)
+            link_keys = self.link_keys
+            for i in self.order:  # (inline: a call per entry cost more than the rest)
+                for urls, by, _ in link_keys[i] or ():
+                    for key in urls:
+                        by_url[key].add(i)
+                    if by is not None:
+                        by_title[by].add(i)
+            self._refs = (dict(by_url), dict(by_title))
+        return self._refs
+
+    def _refer(self, i: int, sign: int) -> None:
+        """Add (``sign`` 1) or remove (-1) article i's related entries in _referrers."""
+        if self._refs is None or not self.link_keys[i]:
+            return
+        by_url, by_title = self._refs
+        for urls, by, _ in self.link_keys[i]:
+            for key in urls:
+                _refer_key(by_url, key, i, sign)
+            if by is not None:
+                _refer_key(by_title, by, i, sign)
+
     # -- candidates and scores -------------------------------------------------------------
 
     def _candidates(self, i: int) -> list[int]:
@@ -575,7 +732,8 @@ class RelateState:
         half = POSTING_WINDOW // 2
         postings, pos = self.postings, self.pos
         in_order = self._in_order
-        for key in self.query[i]:
+        query = self.query[i]
+        for key in query if query is not None else self._query(i) or ():
             members = postings[key]
             if len(members) <= POSTING_WINDOW:
                 _count(counts, members)
@@ -615,6 +773,8 @@ class RelateState:
             old_dups = set(self.dups[i])
             for j in stale:
                 old.pop(j, None)
+        if self._underived:
+            self._derived(chain((i,), cands))
         combined, ckeys, times, titles = self.combined, self.ckeys, self.time, self.titles
         a, ka, time_a, title_a = combined[i], ckeys[i], times[i], titles[i]
         scores: list[float] = []
@@ -931,19 +1091,21 @@ class RelateState:
         clusters: dict[Slug, StoryCluster] = {}
         cluster_of: dict[Slug, Slug] = {}
         slug = self.slug
-        for i in self.order:
+        for i in self.in_story:  # (sorted below: the order they are found in is no matter)
             members = self.story[i]
             if members and members[0] == i:
                 story = StoryCluster(slug[i], tuple(slug[m] for m in members), self.title[i])
                 clusters[story.id] = story
                 for m in members:
                     cluster_of[slug[m]] = story.id
-        external = self.external
+        # Built in C (map, zip): these are remade by every update.
+        order = self.order
+        slugs = list(map(slug.__getitem__, order))
         return RelatedGraph(
-            edges={slug[i]: self.edges[i] for i in self.order},
+            edges=dict(zip(slugs, map(self.edges.__getitem__, order), strict=True)),
             clusters=dict(sorted(clusters.items())),
             cluster_of=dict(sorted(cluster_of.items())),
-            external={slug[i]: external.get(i, ()) for i in self.order},
+            external=dict(zip(slugs, map(self.external.get, order, repeat(())), strict=True)),
         )
 
     # -- incremental -----------------------------------------------------------------------
@@ -957,34 +1119,54 @@ class RelateState:
         if not n or _rounded(n) != self.n_rounded:
             return None  # every weight changes
         id_of, sig = self.id_of, self.sig
-        sources = [str(a.source) for a in articles]
-        ids = [id_of.get(s, -1) for s in sources]
+        # The very objects of the last call in this process (serve) are unchanged: their
+        # ids are known; the others' are found by source, and their signatures compared.
+        found: list[int | None] = list(map(self._seen.get, map(id, articles)))
+        changed = []
+        new_sources = set()
+        for k in [k for k, i in enumerate(found) if i is None]:
+            a = articles[k]
+            source = str(a.source)
+            i = found[k] = id_of.get(source, -1)
+            if i < 0 or sig[i] != sign(a):
+                changed.append(k)
+            if i < 0:
+                new_sources.add(source)
+        ids = cast(list[int], found)
         present = set(ids)
         removed = [i for i in self.order if i not in present]
-        changed = [
-            k
-            for k, (i, a) in enumerate(zip(ids, articles, strict=True))
-            if i < 0 or sig[i] != sign(a)
-        ]
+        new_count = n - len(present.difference((-1,)))  # (unless sources repeat)
         limit = max(8, int(MAX_CHANGED_SHARE * n))
-        if len(changed) + len(removed) > limit or len(set(sources)) != n:
+        if len(changed) + len(removed) > limit or len(new_sources) != new_count:
             return None
         self.modified = bool(changed or removed) or ids != self.order
         if not self.modified:
+            self._saw(articles, ids)
             return self._graph(articles)
-        self._derive_missing()
         # Unusable until the update is through: an error half-way leaves no wrong state.
         self.format = 0
         postings, pos = self.postings, self.pos
         touched: dict[str, list[int]] = {}  # posting lists as they were
-        for i in [ids[k] for k in changed if ids[k] >= 0] + removed:
+        # The article each URL or title key named before (links resolve to it), per key of
+        # an article that changed or went.
+        url_firsts: dict[str, int | None] = {}
+        title_firsts: dict[str, int | None] = {}
+        # The topics of the articles that changed or went, as they were (serve keeps the
+        # articles of the last call), for the topic names.
+        last = self._seen_articles
+        before = [ids[k] for k in changed if ids[k] >= 0] + removed
+        old_topics = [last[pos[i]].topics for i in before] if last else None
+        for i in before:
             for key in chain(self.topic_keys[i], self.counts[i]):
                 if key not in touched:
                     touched[key] = list(postings[key])
                 postings[key].remove(i)
             for key in self.url_keys[i]:
+                _first(url_firsts, self.url_holders, key)
                 _discard(self.url_holders, key, i)
+            _first(title_firsts, self.title_holders, self.tkey[i])
             _discard(self.title_holders, self.tkey[i], i)
+            self._refer(i, -1)
         # New ids, positions and per-article data.
         added = [k for k in changed if ids[k] < 0]
         if added:
@@ -992,7 +1174,7 @@ class RelateState:
             self._grow(len(added))
             for offset, k in enumerate(added):
                 ids[k] = start + offset
-                id_of[sources[k]] = start + offset
+                id_of[str(articles[k].source)] = start + offset
         for i in removed:
             del id_of[self.source[i]]
             for name in _PER_ID:
@@ -1013,8 +1195,11 @@ class RelateState:
                     touched[key] = list(members)
                 insort(members, i, key=by_pos)
             for key in self.url_keys[i]:
+                _first(url_firsts, self.url_holders, key)
                 insort(self.url_holders.setdefault(key, []), i, key=by_pos)
+            _first(title_firsts, self.title_holders, self.tkey[i])
             insort(self.title_holders.setdefault(self.tkey[i], []), i, key=by_pos)
+            self._refer(i, 1)
         # Weights of the touched keys; the vectors of articles holding a key whose weight
         # changed, and which of them actually changed.
         idf = self.idf
@@ -1031,9 +1216,11 @@ class RelateState:
                     revector.update(after)
         moved = set(changed_ids)  # articles whose data, as a candidate, changed
         for i in revector:
-            old = (self.topic_vec[i], self.term_vec[i], self.query[i])
+            # (The query follows from the topic keys, the same unless i changed, and the
+            # term vector.)
+            old = (self.topic_vec[i], self.term_vec[i])
             self._vectors(i)
-            if (self.topic_vec[i], self.term_vec[i], self.query[i]) != old:
+            if (self.topic_vec[i], self.term_vec[i]) != old:
                 moved.add(i)
         # Candidates to find again: articles whose window of a posting list they search
         # changed (an article came, went or moved within reach), whose own data or links
@@ -1042,7 +1229,7 @@ class RelateState:
         shifted = set(changed_ids).union(removed)  # came, went or may have moved in a list
         windowed: set[int] = set()  # only a window changed: rescored if candidates did
         reach = POSTING_WINDOW // 2 + 2
-        query = self.query
+        query = self._query
         for key, before in touched.items():
             after = postings.get(key, [])
             if after == before:
@@ -1055,20 +1242,19 @@ class RelateState:
                     for i in shifted.intersection(members):
                         at = members.index(i)
                         near.update(members[max(0, at - reach) : at + reach + 1])
-            windowed.update(i for i in near if query[i] is not None and key in query[i])
-        old_explicit, old_linked = self.explicit, self.linked
-        self._links(articles)
-        relinked = {
-            i
-            for i in old_linked.keys() | self.linked.keys()
-            if old_linked.get(i) != self.linked.get(i)
-        }
-        reexplicit = set()
-        for i in old_explicit.keys() | self.explicit.keys():
-            before_e, after_e = old_explicit.get(i, []), self.explicit.get(i, [])
-            if before_e != after_e:
-                reexplicit.add(i)
-                reexplicit.update(before_e, after_e)
+            windowed.update(i for i in near if key in (query(i) or ()))
+        # Links to resolve again: those of changed articles, and those naming a key that now
+        # names another article (or none, or one where none was).
+        relink = set(changed_ids)
+        for firsts, holders, refs in (
+            (url_firsts, self.url_holders, 0),
+            (title_firsts, self.title_holders, 1),
+        ):
+            for key, first in firsts.items():
+                now = holders.get(key)
+                if (now[0] if now else None) != first:
+                    relink.update(self._referrers()[refs].get(key, ()))
+        relinked, reexplicit = self._relink(articles, relink, removed)
         own = moved | relinked  # scored from scratch
         own.difference_update(removed)
         cands, kept = self.cands, self.kept
@@ -1076,6 +1262,8 @@ class RelateState:
             i for i in ids if cands[i] is not None and not events.isdisjoint(cands[i])
         )
         dirty.difference_update(own, removed)
+        dups = self.dups
+        old_dups: dict[int, tuple[int, ...] | None] = {i: dups[i] for i in chain(own, dirty)}
         for i in own:
             self._score(i)
         rescored = set(own)
@@ -1090,23 +1278,54 @@ class RelateState:
         # story or a story member changed, and of holders of a renamed topic.
         story = self.story
         old_story = {i: story[i] for i in self.in_story}
-        self._stories()
+        if self._stories_may_change(changed_ids, removed, relinked, old_dups):
+            self._stories()
         rerank = rescored | relinked | reexplicit
         for i in old_story.keys() | self.in_story:
             if old_story.get(i) != story[i] or not events.isdisjoint(story[i] or ()):
                 rerank.add(i)
         old_names = self.topic_names
-        self.topic_names = _topic_names(articles)
-        self.topic_labels = _labels(self.topic_names)
-        self._named = {}
+        self.topic_names = self._names(articles, old_topics, [articles[k] for k in changed])
         for t in old_names.keys() | self.topic_names.keys():
             if old_names.get(t) != self.topic_names.get(t):
                 rerank.update(postings.get("t:" + t, ()))
+                self.topic_labels = {}  # made again below
+        if not self.topic_labels:
+            self.topic_labels = _labels(self.topic_names)
+            self._named = {}
         rerank.difference_update(removed)
         for i in rerank:
             self.edges[i] = self._rank(i)
+        self._saw(articles, ids)
         self.format = STATE_FORMAT
         return self._graph(articles)
+
+    def _stories_may_change(
+        self,
+        changed: list[int],
+        removed: list[int],
+        relinked: set[int],
+        old_dups: dict[int, tuple[int, ...] | None],
+    ) -> bool:
+        """Whether an update may have changed a story: an article in one changed, went or
+        links or is linked differently; a changed article shares a URL or (by a link) the
+        story of another; near-duplicates found differ. Else the union-find over the whole
+        site would give the stories of last time."""
+        in_story = self.in_story
+        if not in_story.isdisjoint(changed) or not in_story.isdisjoint(removed):
+            return True
+        if not in_story.isdisjoint(relinked):
+            return True
+        holders = self.url_holders
+        for i in changed:
+            if any(len(holders[key]) > 1 for key in self.url_keys[i]):
+                return True
+        for i in chain(changed, relinked):
+            for j in self.linked.get(i, ()):  # links either way (the test is symmetric)
+                if self._linked_same_story(i, j):
+                    return True
+        dups = self.dups
+        return any((dups[i] or ()) != (before or ()) for i, before in old_dups.items())
 
 
 _new_edge = object.__new__
@@ -1135,6 +1354,24 @@ _EDGE_BATCH = 4096  # articles whose edges are made together in a full relate
 
 
 _DERIVED = ("combined", "ckeys", "query")  # per id, from topic_vec and term_vec (_derive)
+
+
+def _first(firsts: dict[str, int | None], holders: dict[str, list[int]], key: str) -> None:
+    """Note the article ``key`` names now, unless noted already."""
+    if key not in firsts:
+        members = holders.get(key)
+        firsts[key] = members[0] if members else None
+
+
+def _refer_key(refs: dict[str, set[int]], key: str, i: int, sign: int) -> None:
+    if sign > 0:
+        refs.setdefault(key, set()).add(i)
+    else:
+        found = refs.get(key)
+        if found is not None:
+            found.discard(i)
+            if not found:
+                del refs[key]
 
 
 def _discard(holders: dict[str, list[int]], key: str, i: int) -> None:
@@ -1196,6 +1433,15 @@ def _rank_in(members: list[int], i: int, pos: list[int]) -> int:
 
 def _topic_names(articles: Iterable[Article]) -> dict[str, str]:
     return {t.slug: t.name for a in articles for t in a.topics}
+
+
+def _spellings(articles: Iterable[Article]) -> dict[str, collections.Counter[str]]:
+    """Per topic slug, how many of the articles spell it which way."""
+    counts: dict[str, collections.Counter[str]] = defaultdict(collections.Counter)
+    for a in articles:
+        for t in a.topics:
+            counts[t.slug][t.name] += 1
+    return dict(counts)
 
 
 def _labels(topic_names: dict[str, str]) -> dict[str, str]:

@@ -9,10 +9,12 @@ A sitemap may list at most 50,000 URLs: a bigger site gets ``sitemap-1.xml``,
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import Protocol
 
 import jinja2
 
@@ -23,6 +25,13 @@ from sitegen.public import absolute_url, iso
 SITEMAP = "sitemap.xml"
 MAX_URLS = 50_000  # the sitemaps.org limit per file
 NOT_LISTED = {"404.html"}
+
+
+class Listed(Protocol):
+    """A file of the site, as the sitemap needs it: its path (an OutputFile, a planned page)."""
+
+    @property
+    def path(self) -> str: ...
 
 
 @dataclass(frozen=True)
@@ -72,15 +81,94 @@ class SitemapMemo:
     URL is made from the path and the settings, which the caller keeps it per)."""
 
     pages: dict[str, tuple[datetime | None, SitemapUrl, str]] = field(default_factory=dict)
+    # The last sitemap: its pages (in the order given), their dates, its entries in order
+    # and each page's place among them: with the same pages, only entries whose date
+    # changed are made again, in place (no sort, no pass over 12,000 pages).
+    last: LastSitemap | None = None
+
+
+@dataclass
+class LastSitemap:
+    listed: set[str]  # the pages listed
+    dates: dict[str, datetime]
+    urls: list[SitemapUrl]  # the entries, sorted by URL
+    locs: list[str]  # their URLs
+    texts: list[str]  # their XML
+
+
+MAX_PATCHED = 256  # more pages came and went than this: the sitemap is made in full
 
 
 def sitemap_urls(
-    files: Iterable[OutputFile],
+    files: Iterable[Listed],
     dates: dict[str, datetime],
     config: SiteConfig,
     memo: SitemapMemo | None = None,
 ) -> list[SitemapUrl]:
     """One entry per HTML page, sorted by URL; pages no article dates get no lastmod."""
+    listed = {p for f in files if (p := f.path).endswith(".html") and p not in NOT_LISTED}
+    last = memo.last if memo is not None else None
+    if memo is not None and last is not None and _patch(memo, last, listed, dates, config):
+        return last.urls
+    urls = _sitemap_urls(sorted(listed), dates, config, memo)
+    if memo is not None and absolute_url(config, ""):
+        texts = {id(url): text for _, url, text in memo.pages.values()}
+        memo.last = LastSitemap(
+            listed, dates, urls, [u.loc for u in urls], [texts[id(u)] for u in urls]
+        )
+    return urls
+
+
+def _loc(base: str, path: str) -> str:
+    if path == "index.html" or path.endswith("/index.html"):
+        path = path[: -len("index.html")]
+    return base + path.lstrip("/") if base else ""
+
+
+def _patch(
+    memo: SitemapMemo,
+    last: LastSitemap,
+    listed: set[str],
+    dates: dict[str, datetime],
+    config: SiteConfig,
+) -> bool:
+    """Bring the last sitemap's entries to these pages and dates: remove the pages that
+    went, make again those whose date changed, add those that came (each in its place by
+    URL). False when too many changed: then it is made in full."""
+    gone, came = last.listed - listed, listed - last.listed
+    if len(gone) + len(came) > MAX_PATCHED:
+        return False
+    old = last.dates
+    changed = set()
+    if dates != old:
+        changed = {k for k, v in dates.items() if old.get(k) != v}
+        changed.update(old.keys() - dates.keys())
+        changed.intersection_update(listed)
+        changed.difference_update(came)  # (listed last time too: in place to be remade)
+    base = absolute_url(config, "")
+    urls, locs, texts = last.urls, last.locs, last.texts
+    for path in gone | changed:
+        at = bisect_left(locs, _loc(base, path))
+        del urls[at], locs[at], texts[at]
+        memo.pages.pop(path, None)
+    for path in came | changed:
+        when = dates.get(path)
+        url = SitemapUrl(_loc(base, path), iso(when) if when is not None else "")
+        memo.pages[path] = (when, url, text := _entry_xml("url", url))
+        at = bisect_left(locs, url.loc)
+        urls.insert(at, url)
+        locs.insert(at, url.loc)
+        texts.insert(at, text)
+    last.listed, last.dates = listed, dates
+    return True
+
+
+def _sitemap_urls(
+    files: list[str],
+    dates: dict[str, datetime],
+    config: SiteConfig,
+    memo: SitemapMemo | None = None,
+) -> list[SitemapUrl]:
     # 12,000 pages at 10,000 articles, remade by every build that changes anything: plain
     # string operations, and each date (shared by an article and its listings) formatted once.
     base = absolute_url(config, "")
@@ -88,8 +176,8 @@ def sitemap_urls(
     old = memo.pages if memo is not None else {}
     made: dict[str, tuple[datetime | None, SitemapUrl, str]] = {}
     urls = []
-    for f in files:
-        path: str = f.path
+    for listed in files:
+        path = listed
         if not path.endswith(".html") or path in NOT_LISTED:
             continue
         when = dates.get(path)
@@ -106,7 +194,7 @@ def sitemap_urls(
             if not lastmod:
                 lastmod = shown[when] = iso(when)
         url = SitemapUrl(base + path.lstrip("/") if base else "", lastmod)
-        made[f.path] = (when, url, _entry_xml("url", url))
+        made[listed] = (when, url, _entry_xml("url", url))
         urls.append(url)
     urls.sort(key=lambda u: u.loc)
     if memo is not None:
@@ -118,7 +206,7 @@ def sitemap_files(
     index: SiteIndex,
     config: SiteConfig,
     env: jinja2.Environment,
-    files: Sequence[OutputFile],
+    files: Sequence[Listed],
     memo: SitemapMemo | None = None,
 ) -> list[OutputFile]:
     """``sitemap.xml`` (only with a base_url) and ``robots.txt`` pointing to it. ``memo``:
@@ -128,15 +216,21 @@ def sitemap_files(
     if config.base_url:
         memo = memo if memo is not None else SitemapMemo()
         urls = sitemap_urls(files, page_dates(index, config.page_size), config, memo)
-        texts = {id(url): text for _, url, text in memo.pages.values()}
         template = env.get_template("sitemap.xml")
         # A theme's own sitemap.xml is rendered; the built-in one is made as plain text.
         builtin = _is_builtin(template.filename)
         chunks = [urls[start : start + MAX_URLS] for start in range(0, len(urls), MAX_URLS)]
-        if len(chunks) <= 1:
+        kept = memo.last.texts if memo.last is not None and memo.last.urls is urls else None
+        if len(chunks) <= 1 and builtin and kept is not None:
+            # Each entry's text, in order, kept up to date: a join.
+            xml = _joined("urlset", kept)
+            out.append(OutputFile(OutputPath(SITEMAP), xml.encode("utf-8"), "sitemap"))
+        elif len(chunks) <= 1:
+            texts = {id(url): text for _, url, text in memo.pages.values()}
             xml = sitemap_xml(urls, texts) if builtin else template.render(urls=urls)
             out.append(OutputFile(OutputPath(SITEMAP), xml.encode("utf-8"), "sitemap"))
         else:
+            texts = {id(url): text for _, url, text in memo.pages.values()}
             parts = []
             for number, chunk in enumerate(chunks, start=1):
                 name = f"sitemap-{number}.xml"
@@ -179,6 +273,15 @@ def _entries_xml(
         parts.append(text if text is not None else _entry_xml(entry, item))
     parts.append(f"</{root}>\n")
     return "".join(parts)
+
+
+def _joined(root: str, texts: list[str]) -> str:
+    """_entries_xml of items whose texts are made already."""
+    head = f'<?xml version="1.0" encoding="UTF-8"?>\n<{root} xmlns="{_NS}">\n'
+    return head + "".join(texts) + f"</{root}>\n"
+
+
+_NS = "http://www.sitemaps.org/schemas/sitemap/0.9"
 
 
 def _entry_xml(entry: str, item: SitemapUrl) -> str:

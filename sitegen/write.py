@@ -22,6 +22,7 @@ import os
 import re
 import shutil
 import stat
+from bisect import bisect_left, insort
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -307,7 +308,9 @@ class StagedOutput:
                     "moves": self._staged,
                     "folders": list(self._tops),
                     "deletes": deletes,
-                    "manifest": self._new,
+                    # What changes in the manifest, not all of it (12,000 entries written,
+                    # read and checked again after every edit)
+                    "changes": _manifest_changes(self._old, self._new),
                 }
                 _commit(output, journal)
         except BaseException:
@@ -435,6 +438,11 @@ def _stale(
     return deletes
 
 
+def _manifest_changes(old: dict[str, str], new: dict[str, str]) -> dict[str, object]:
+    """The entries to set and to remove to make the manifest ``old`` into ``new``."""
+    return {"set": dict(new.items() - old.items()), "unset": sorted(old.keys() - new.keys())}
+
+
 def _commit(output: Path, journal: dict[str, object]) -> None:
     tmp = output / (JOURNAL + ".tmp")
     tmp.write_text(json.dumps(journal), encoding="utf-8")
@@ -450,7 +458,7 @@ def recover(output: Path) -> list[Problem]:
     if not journal_path.is_file():
         (output / (JOURNAL + ".tmp")).unlink(missing_ok=True)
         return []
-    moves, folders, deletes, manifest = _read_journal(journal_path)
+    moves, folders, deletes, manifest = _read_journal(journal_path, output)
     problems: list[Problem] = []
     # Deletes first: a stale file may stand where a new page needs a folder.
     for rel in deletes:
@@ -550,23 +558,37 @@ def _keep_owned(
 
 
 def _read_journal(
-    path: Path,
+    path: Path, output: Path
 ) -> tuple[list[tuple[str, str]], list[str], list[str], dict[str, str]]:
+    """The journal's moves, folders, deletes and the manifest it makes: the whole of it
+    (an older sitegen's journal) or the last manifest with the journal's changes (applying
+    them again, after a kill once the new manifest was written, gives the same)."""
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
         moves = [(str(name), str(rel)) for name, rel in data["moves"]]
         folders = [str(rel) for rel in data.get("folders", [])]
         deletes = [str(rel) for rel in data["deletes"]]
-        manifest = {str(k): str(v) for k, v in data["manifest"].items()}
+        if "manifest" in data:
+            changed = {str(k): str(v) for k, v in data["manifest"].items()}
+            unset: list[str] = []
+        else:
+            changed = {str(k): str(v) for k, v in data["changes"]["set"].items()}
+            unset = [str(rel) for rel in data["changes"]["unset"]]
     except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
         raise OutputError(
             f"{path}: the journal of an interrupted build cannot be read ({exc}); "
             "delete it and rebuild"
         ) from exc
-    names = [rel for _, rel in moves] + folders + deletes + list(manifest)
+    names = [rel for _, rel in moves] + folders + deletes + list(changed) + unset
     bad = next((rel for rel in names if path_problem(rel)), None)
     if bad is not None or any(not name.isdigit() for name, _ in moves):
         raise OutputError(f"{path}: the journal names a path outside the site: {bad!r}")
+    if "manifest" in data:
+        return moves, folders, deletes, changed
+    manifest = read_manifest(output)  # (checked as it is read)
+    for rel in unset:
+        manifest.pop(rel, None)
+    manifest.update(changed)
     return moves, folders, deletes, manifest
 
 
@@ -614,11 +636,32 @@ def wrote_manifest(output: Path) -> bool:
     return seen is not None and _wrote_manifest == seen
 
 
+# The last manifest made into text: its entries, their paths sorted, each entry's line.
+_last_text: tuple[dict[str, str], list[str], dict[str, str]] | None = None
+
+
 def manifest_text(files: Mapping[str, str]) -> str:
     """The manifest as ``json.dumps(..., indent=0)`` writes it (one entry a line), made
-    with the C string encoder: the indenting encoder is pure Python and slow at 10,000s."""
+    with the C string encoder: the indenting encoder is pure Python and slow at 10,000s.
+    With the same paths as the last one of this process (serve), only the lines of entries
+    that changed are made again."""
+    global _last_text
     quote = json.encoder.encode_basestring_ascii
-    entries = ",\n".join(f"{quote(k)}: {quote(files[k])}" for k in sorted(files))
+    last = _last_text[0] if _last_text is not None else {}
+    gone, came = last.keys() - files.keys(), files.keys() - last.keys()
+    if _last_text is not None and len(gone) + len(came) <= 256:
+        _, keys, lines = _last_text
+        for k in gone:
+            del keys[bisect_left(keys, k)], lines[k]
+        for k in came:
+            insort(keys, k)
+        for k, v in files.items() - last.items():
+            lines[k] = f"{quote(k)}: {quote(v)}"
+    else:
+        keys = sorted(files)
+        lines = {k: f"{quote(k)}: {quote(files[k])}" for k in keys}
+    _last_text = (dict(files), keys, lines)
+    entries = ",\n".join(map(lines.__getitem__, keys))
     head = f'{{\n"generator": {quote(f"sitegen {__version__}")},\n"files": {{'
     return f"{head}\n{entries}\n}}\n}}" if files else f"{head}}}\n}}"
 

@@ -142,3 +142,32 @@ def test_a_site_over_the_size_limit_is_warned_about():
     [warning] = size_problems(files, limit=1000)
     assert warning.field == "size"
     assert "1.2 kB" in warning.message and "1.0 kB" in warning.message
+
+
+def test_a_sitemap_patched_from_the_last_one_is_made_in_full_too(tmp_path: Path) -> None:
+    """serve keeps the last sitemap (SitemapMemo) and remakes only the entries whose date
+    changed: the same bytes as a sitemap made without it, after every change."""
+    from sitegen.sitemap import SitemapMemo, sitemap_files
+
+    cfg = config(tmp_path, base_url="https://example.org/", page_size=2)
+    env = make_environment([builtin_theme_dir()])
+    Renderer(cfg, env)
+    articles = {n: article(f"a{n}", day=n + 1) for n in range(6)}
+    memo = SitemapMemo()
+
+    def pages(index: object) -> list[OutputFile]:
+        slugs = sorted(articles[n].slug for n in articles)
+        paths = ["index.html", "page/2/index.html", "page/3/index.html", "404.html"]
+        paths += [f"articles/{s}/index.html" for s in slugs] + ["topics/ai/index.html"]
+        return [OutputFile(OutputPath(p), b"", "page") for p in paths]
+
+    # (number, day, slug): a date changed, a page renamed (one goes, one comes), both
+    for change in (None, (2, 20, "a2"), (5, None, "a5"), (0, 9, "a0"), (1, 2, "z1"), None):
+        if change is not None:
+            number, day, slug = change
+            articles[number] = article(slug, day=day)
+        index, _ = build_index(list(articles.values()))
+        files = pages(index)
+        patched = sitemap_files(index, cfg, env, files, memo)
+        assert patched == sitemap_files(index, cfg, env, files)
+    assert memo.last is not None  # kept up to date, not made again

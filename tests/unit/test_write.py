@@ -271,6 +271,43 @@ def test_a_committed_journal_is_rolled_forward(tmp_path: Path) -> None:
     assert read_manifest(tmp_path) == manifest
 
 
+@pytest.mark.parametrize("written", [False, True])
+def test_a_journal_of_manifest_changes_is_rolled_forward(tmp_path: Path, written: bool) -> None:
+    write_output(tmp_path, [out("a.html", "old a"), out("c.html", "c"), out("gone.html", "g")])
+    before = read_manifest(tmp_path)
+    (tmp_path / STAGING).mkdir()
+    (tmp_path / STAGING / "0").write_text("new a")
+    (tmp_path / STAGING / "1").write_text("new b")
+    changes = {"set": {"a.html": _digest(b"new a"), "b.html": _digest(b"new b")}, "unset": []}
+    changes["unset"] = ["gone.html"]
+    journal = {"moves": [["0", "a.html"], ["1", "b.html"]], "deletes": ["gone.html"]}
+    (tmp_path / JOURNAL).write_text(json.dumps({**journal, "changes": changes}))
+    expected = {
+        "a.html": _digest(b"new a"),
+        "b.html": _digest(b"new b"),
+        "c.html": before["c.html"],
+    }
+    if written:  # killed after the new manifest was written, before the journal went
+        write_module._write_manifest(tmp_path, expected)
+    assert recover(tmp_path) == []
+    assert read_manifest(tmp_path) == expected
+    assert (tmp_path / "a.html").read_text() == "new a" and not (tmp_path / "gone.html").exists()
+
+
+def test_a_commit_journals_only_what_changes_in_the_manifest(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write_output(tmp_path, [out(f"p{n}.html", str(n)) for n in range(50)])
+    journals: list[dict[str, object]] = []
+    commit = write_module._commit
+    monkeypatch.setattr(write_module, "_commit", lambda o, j: (journals.append(j), commit(o, j))[1])
+    files = [out(f"p{n}.html", str(n)) for n in range(1, 50)] + [out("p7.html", "seven")]
+    write_output(tmp_path, files[:6] + files[7:])  # p0 gone, p7 changed
+    assert journals[0]["changes"] == {"set": {"p7.html": _digest(b"seven")}, "unset": ["p0.html"]}
+    assert "manifest" not in journals[0]
+    assert read_manifest(tmp_path) == {f.path: _digest(f.data) for f in files[:6] + files[7:]}
+
+
 def _staged_tree(output: Path) -> dict[str, str]:
     """A build killed after its commit: a new folder "t" staged as a tree, not yet moved."""
     write_output(output, [out("index.html", "home")])
@@ -403,3 +440,26 @@ def test_plain_path_shortcut_agrees_with_the_full_check() -> None:
     assert write._PLAIN_PATH.fullmatch("articles/some-slug/index.html")
     assert not write._PLAIN_PATH.fullmatch("articles/con/index.html")
     assert write.path_problem("articles/con/index.html")
+
+
+def test_the_manifest_text_made_from_the_last_one_is_the_text_made_anew(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    files = {f"p{n}/index.html": f"d{n}" for n in range(40)}
+    steps = [
+        {},  # the same
+        {"p3/index.html": "changed"},
+        {"p5/index.html": None, "q/index.html": "new"},  # renamed
+        {"a.html": "first", "p39/index.html": None},
+    ]
+    write_module.manifest_text(files)
+    for step in steps:
+        for path, value in step.items():
+            if value is None:
+                del files[path]
+            else:
+                files[path] = value
+        patched = write_module.manifest_text(files)
+        monkeypatch.setattr(write_module, "_last_text", None)
+        assert patched == write_module.manifest_text(files)
+        assert json.loads(patched)["files"] == files
