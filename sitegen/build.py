@@ -289,7 +289,7 @@ def build(
     if not write:
         return result
     result.problems.extend(search_problems)
-    from sitegen import publish
+    from sitegen import publish, replan
     from sitegen.graphpages import GraphMemo
     from sitegen.relate import relate_with_state
     from sitegen.sitemap import SitemapMemo
@@ -301,19 +301,31 @@ def build(
         old_relate = cache.load_relate(relate_fingerprint) if cache else None
         # One for relate and planning: each article's key is made once a build.
         key_of = _key_of(digests)
+        # The last relate's lists, before relate updates its state in place: planning
+        # compares them with this build's (only when the last plan is there to reuse).
+        last_plan = state.plan if state is not None else None
+        view = replan.relate_view(old_relate) if old_relate and last_plan else None
         graph, relate_state = relate_with_state(index, config.related_count, old_relate, key_of)
     with _timed(result, "plan"):
-        # What planning made last time in this process (serve), reused where unchanged.
-        memo = cache.kept("page keys", fingerprint, render.KeyMemo) if cache else None
         # graph.json's fragments of the last build of this process (serve), reused if unchanged.
         graph_memo = cache.kept("graph fragments", fingerprint, GraphMemo) if cache else None
         # One for planning and rendering: the graph page's shared parts are made once.
         graph_views = _graph_views(config, index, graph, graph_memo)
-        plan = render.plan_site(index, config, key_of, graph, memo, graph_views)
+        # Only the pages whose inputs may have changed since the last build are planned
+        # again; the others keep its keys (sitegen/replan.py).
+        changes, signatures = replan.changes(
+            last_plan, state.pages if state else None, view, index, graph, key_of
+        )
+        plan_memo = replan.new_memo(changes, signatures, index, graph)
+        if os.environ.get("REPLAN_DEBUG"):
+            replan._debug(changes, plan_memo, graph, view)
+        plan = render.plan_site(
+            index, config, key_of, graph, gv=graph_views, changes=changes, out=plan_memo
+        )
         plan += _feed_plan(index, config, key_of)
         collisions = find_collisions(plan)
         plan = _first_of_each_path(plan)
-        keys = _page_keys(fingerprint, plan, memo)
+        keys = _page_keys(fingerprint, plan, None)
         todo, kept = _unchanged(plan, keys, state, output, trusted=changed is not None)
     with _timed(result, "render"):
         # Kept for the next build of the process (serve): its templates are compiled already.
@@ -379,7 +391,17 @@ def build(
                 cache.save_relate(relate_fingerprint, relate_state)
             old_pages = state.pages if state else None
             _save_state(
-                cache, fingerprint, result, sources, plan, keys, made, kept, output, old_pages
+                cache,
+                fingerprint,
+                result,
+                sources,
+                plan,
+                keys,
+                made,
+                kept,
+                output,
+                old_pages,
+                plan_memo,
             )
     if hold is not None:
         hold.append(locals())
@@ -466,6 +488,9 @@ def _page_keys(fingerprint: str, plan: list[Page], memo: Any) -> list[str]:
     new: dict[str, tuple[tuple[str, ...], str]] = {}
     keys = []
     for page in plan:
+        if page.key:  # planned from the last build's key (sitegen/replan.py)
+            keys.append(page.key)
+            continue
         hit = old.get(page.path)
         key = (
             hit[1] if hit is not None and hit[0] == page.deps else page_key(fingerprint, page.deps)
@@ -657,6 +682,7 @@ def _save_state(
     kept: dict[str, str],
     output: Path,
     state_pages: dict[str, tuple[str, str, int]] | None,
+    plan_memo: Any = None,
 ) -> None:
     # The writer hashed every file it was given (the hash of content_hash): path -> (hash, size).
     old = state_pages or {}
@@ -679,7 +705,7 @@ def _save_state(
         "problems": result.problems,
         "notes": result.notes,
     }
-    cache.save_state(fingerprint, BuildState(pages))
+    cache.save_state(fingerprint, BuildState(pages, plan_memo))
     # Every file of the site, not only the pages: a deleted feed or stylesheet is written
     # again too.
     files = list(result.written.digests) if result.written else list(pages)

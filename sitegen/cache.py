@@ -144,6 +144,9 @@ class BuildState:
     """What the last build made, for the next one to compare against."""
 
     pages: dict[str, tuple[str, str, int]]  # output path -> (page key, hash of bytes, size)
+    # What the pages were planned from (sitegen.replan.PlanMemo): the next build plans again
+    # only the pages whose inputs may have changed. Saved with the keys: they go together.
+    plan: Any = None
 
 
 @dataclass
