@@ -14,6 +14,7 @@ is a superset of the pages whose deps (render.PageKeys) can differ.
 from __future__ import annotations
 
 import hashlib
+from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from itertools import chain, compress, repeat
@@ -180,11 +181,32 @@ def changes(
         cards,
         listings,
         links,
-        common=bool(shown or filed or story),
+        common=bool(story)
+        or _topics_moved(keyed, old, entries, index)
+        or _in_stories(shown, memo, graph),
         data=data,
         summary=summary,
     )
     return found, now
+
+
+def _topics_moved(
+    keyed: set[Slug],
+    old: dict[Slug, tuple[str, str, str]],
+    entries: dict[Slug, tuple[str, str, str]],
+    index: SiteIndex,
+) -> bool:
+    """Whether the site's topic counts (main topics, pairs, names) may differ: the topics of
+    the articles that changed, came or went, counted before and after, differ. (A retitled
+    article is one gone and one new when its slug changes: its topics are still counted.)"""
+    before = Counter(old[s][1] for s in keyed if s in old)
+    after = Counter(_entry(index.by_slug.get(s), entries)[1] for s in keyed if s in index.by_slug)  # type: ignore[index]
+    return before != after
+
+
+def _in_stories(shown: set[Slug], memo: PlanMemo, graph: RelatedGraph) -> bool:
+    """Whether one of ``shown`` is in a story (the graph page lists the stories)."""
+    return any(s in memo.cluster_of or s in graph.cluster_of for s in shown)
 
 
 def _entry(
