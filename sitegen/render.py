@@ -274,7 +274,9 @@ class Renderer:
 KeyOf = Callable[[Article], str]  # a string that changes whenever the article does
 
 
-@dataclass(frozen=True)
+# Not frozen: a frozen dataclass sets each field through object.__setattr__, and a build
+# plans 12,800 pages (frozen, that was a fifth of planning after an edit). Never changed.
+@dataclass(slots=True)
 class Page:
     """One page to render: where it goes, what made it, and every input it depends on.
 
@@ -727,18 +729,19 @@ def _replan_site(
     keys = PageKeys(index, graph, key_of)
     listings = _ListingReplan(config, keys, gv, changes, out)
     pages = listings.plan(index.articles, "", urls.home, "index.html", "home page", True)
-    again = changes.articles if changes is not None else None
-    old_key = changes.old_key if changes is not None else None
+    # (The loop of planning after an edit that runs for every article: kept plain.)
+    again = changes.articles if changes is not None else set()
+    last = changes.keys if changes is not None else {}
     for a in index.articles:
-        path = file_path(f"articles/{a.slug}/")
-        key = old_key(path) if old_key is not None and a.slug not in again else None  # type: ignore[operator]
+        path = OutputPath(f"articles/{a.slug}/index.html")  # file_path's
+        hit = last.get(path) if a.slug not in again else None
         pages.append(
             Page(
                 path,
                 str(a.source),
-                () if key else keys.article_page(a),
+                () if hit else keys.article_page(a),
                 lambda r, a=a: r.article_page(a),  # type: ignore[misc]
-                key or "",
+                hit[0] if hit else "",
             )
         )
     for kind, group in (("topic", index.topics), ("provider", index.providers)):
@@ -836,22 +839,31 @@ class _ListingReplan:
         count = max(1, math.ceil(len(leads) / size))
         if last is not None and count != max(1, math.ceil(len(last.leads) / size)):
             last = None
+        slugs = tuple([a.slug for a in leads])
         pages = [
             self._page(
-                articles, leads, n, count, base, url_of, template, source, with_lead, context, last
+                articles,
+                (leads, slugs),
+                n,
+                count,
+                base,
+                url_of,
+                template,
+                source,
+                with_lead,
+                context,
+                last,
             )
             for n in range(1, count + 1)
         ]
         if self.out is not None:
-            self.out.listings[where] = ListingMemo(
-                tuple([a.slug for a in leads]), len(articles), values
-            )
+            self.out.listings[where] = ListingMemo(slugs, len(articles), values)
         return pages
 
     def _page(
         self,
         articles: Sequence[Article],
-        leads: list[Article] | None,
+        leads: tuple[list[Article], tuple[Slug, ...]] | None,
         n: int,
         count: int,
         base: str,
@@ -862,18 +874,16 @@ class _ListingReplan:
         context: dict[str, str],
         last: ListingMemo | None,
     ) -> Page:
-        """Page ``n``; with ``leads`` None (an untouched listing) only from its last key."""
+        """Page ``n``; ``leads``: the listing's cards' articles and their slugs, or None (an
+        untouched listing: planned only from its last key)."""
         size = self.config.page_size
         path = base + (f"page/{n}/" if n > 1 else "")
         key = ""
-        chunk = leads[(n - 1) * size : n * size] if leads is not None else None
+        lo, hi = (n - 1) * size, n * size
+        chunk = leads[0][lo:hi] if leads is not None else None
         if last is not None and self.changes is not None:
-            slugs = last.leads[(n - 1) * size : n * size]
-            if chunk is None or (
-                len(slugs) == len(chunk)
-                and all(a.slug == s for a, s in zip(chunk, slugs, strict=True))
-                and self.changes.cards.isdisjoint(slugs)
-            ):
+            slugs = last.leads[lo:hi]
+            if leads is None or (leads[1][lo:hi] == slugs and self.changes.cards.isdisjoint(slugs)):
                 key = self.changes.old_key(file_path(path)) or ""
         total = len(articles)
         gv = self.gv
