@@ -317,14 +317,15 @@ def build(
             last_plan, state.pages if state else None, view, index, graph, key_of
         )
         plan_memo = replan.new_memo(changes, signatures, index, graph)
-        if os.environ.get("REPLAN_DEBUG"):
-            replan._debug(changes, plan_memo, graph, view)
         plan = render.plan_site(
             index, config, key_of, graph, gv=graph_views, changes=changes, out=plan_memo
         )
         plan += _feed_plan(index, config, key_of)
-        collisions = find_collisions(plan)
-        plan = _first_of_each_path(plan)
+        if state is not None and [p.path for p in plan] == list(state.pages):
+            collisions = []  # the paths of the last build, which were all different
+        else:
+            collisions = find_collisions(plan)
+            plan = _first_of_each_path(plan)
         keys = _page_keys(fingerprint, plan, None)
         todo, kept = _unchanged(plan, keys, state, output, trusted=changed is not None)
     with _timed(result, "render"):

@@ -18,7 +18,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from itertools import chain, compress, repeat
-from operator import attrgetter, ne
+from operator import attrgetter, is_, ne
 from typing import Any
 
 from sitegen.model import Article, Edge, RelatedGraph, RelatedLink, SiteIndex, Slug, StoryCluster
@@ -253,11 +253,14 @@ def _changed_external(
     pairs = [p for p in pairs if p[1] is not p[2]]
     found.update(s for s, a, b in pairs if len(a) != len(b))
     pairs = [p for p in pairs if len(p[1]) == len(p[2])]
-    before = list(map(_LINK_FIELDS, chain.from_iterable([p[1] for p in pairs])))
-    after = list(map(_LINK_FIELDS, chain.from_iterable([p[2] for p in pairs])))
-    if before != after:
-        owners = list(chain.from_iterable([repeat(p[0], len(p[1])) for p in pairs]))
-        found.update(compress(owners, map(ne, before, after)))
+    owners = list(chain.from_iterable([repeat(p[0], len(p[1])) for p in pairs]))
+    before = list(chain.from_iterable([p[1] for p in pairs]))
+    after = list(chain.from_iterable([p[2] for p in pairs]))
+    # The very same links (serve keeps the articles), else equal titles and URLs.
+    if all(map(is_, before, after)):  # the very same links: serve keeps the articles
+        return found
+    was, now = list(map(_LINK_FIELDS, before)), list(map(_LINK_FIELDS, after))
+    found.update(compress(owners, map(ne, was, now)))
     return found
 
 
@@ -323,20 +326,3 @@ def new_memo(
         graph.clusters,
         graph.cluster_of,
     )
-
-
-def _debug(c: Changes | None, memo: PlanMemo, graph: RelatedGraph, view: RelateView | None) -> None:
-    import sys
-
-    if c is None:
-        print("changes: None", file=sys.stderr)
-        return
-    print(
-        f"keyed={len(c.keyed)} articles={len(c.articles)} cards={len(c.cards)} "
-        f"listings={len(c.listings)} links={len(c.links)} common={c.common} data={c.data}",
-        file=sys.stderr,
-    )
-    if view is not None:
-        same = sum(view.edges.get(s) is r for s, r in graph.edges.items())
-        eq = sum(view.edges.get(s) == r for s, r in graph.edges.items())
-        print(f"edges identical {same} equal {eq} of {len(graph.edges)}", file=sys.stderr)
