@@ -4,8 +4,8 @@ write.
 With the build cache (sitegen/cache.py) a build redoes only what changed: unchanged content
 files are not parsed again, unchanged pages are not rendered again, and a build with no
 change at all stops after comparing file stats. Per-article work (parse, normalize, render)
-is spread over every core (sitegen/parallel.py); global stages (index, page planning) are
-cheap and simply rerun.
+is spread over every core (sitegen/parallel.py). Page planning after an edit plans again
+only the pages whose inputs may have changed (sitegen/replan.py).
 """
 
 from __future__ import annotations
