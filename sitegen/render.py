@@ -17,7 +17,6 @@ from sitegen.config import builtin_theme_dir as builtin_theme_dir  # re-exported
 from sitegen.config import theme_dirs as theme_dirs  # re-exported
 from sitegen.graphpages import GraphMemo as GraphMemo  # re-exported
 from sitegen.graphpages import GraphViews, same_article
-from sitegen.layout import local_graph
 from sitegen.meta import news_article_ld
 from sitegen.model import (
     Article,
@@ -303,6 +302,9 @@ class KeyMemo:
     ``pages``: output path -> the page's deps and key, for the build's page keys."""
 
     shown: dict[Slug, tuple[Article, str]] = field(default_factory=dict)
+    near: dict[Slug, tuple[tuple[Edge, ...], Article, tuple[Article, ...], str]] = field(
+        default_factory=dict
+    )
     own: dict[Slug, tuple[tuple[Edge, ...], str]] = field(default_factory=dict)
     pages: dict[str, tuple[tuple[str, ...], str]] = field(default_factory=dict)
     # slug -> the article, its edge list, outside links and coverage, and its page's deps.
@@ -388,6 +390,7 @@ class PageKeys:
         self.graph = graph
         self.key_of = key_of
         self._shown: dict[Slug, str] = {}
+        self._near: dict[Slug, str] = {}
         self._own: dict[Slug, str] = {}
         self._coverage: dict[Slug, str] = {}
         self._card: dict[Slug, str] = {}
@@ -412,6 +415,39 @@ class PageKeys:
                 found = f"{slug}\x1f{a.title}\x1f{provider}\x1f{when}"
             self._shown[slug] = found
             self.memo.shown[slug] = (a, found)
+        return found
+
+    def near(self, slug: Slug) -> str:
+        """A related article as an article page shows it: itself, and its own related
+        articles with their scores (ring 2 and the lines of the local graph)."""
+        found = self._near.get(slug)
+        if found is None:
+            by_slug = self.by_slug
+            edges = self.graph.edges.get(slug, ())
+            a = by_slug[slug]
+            targets = tuple([by_slug[e.target] for e in edges])
+            old = self._old.near.get(slug)
+            if (
+                old is not None
+                and old[0] is edges
+                and same_article(old[1], a)
+                and _same(old[2], targets)
+            ):
+                found = old[3]
+            else:
+                shown = self.shown
+                text = (
+                    shown(slug)
+                    + "\x1d"
+                    + "\x1e".join(f"{e.score} {shown(e.target)}" for e in edges)
+                )
+                # Hashed once: each is in the keys of several pages, and hashing them all
+                # again for every page cost more than this.
+                found = hashlib.blake2b(
+                    text.encode("utf-8", "surrogatepass"), digest_size=16
+                ).hexdigest()
+            self._near[slug] = found
+            self.memo.near[slug] = (edges, a, targets, found)
         return found
 
     def own(self, slug: Slug) -> str:
@@ -497,10 +533,10 @@ class PageKeys:
         return deps
 
     def dirty(self) -> set[Slug]:
-        """Articles whose page may show something new through a related article ``t``: what
-        the page shows of it (its entry, its part of the local graph) is made from ``t``, its
-        edge list and the articles that list points to, so it can only change when one of
-        these is not the very object of the last build."""
+        """Articles whose page may show something new through a related article: those whose
+        related articles' strings (``near``) may differ from the last build's. ``near(t)`` is
+        made from the article ``t``, its edge list and the articles that list points to, so
+        it can only change when one of these is not the very object of the last build."""
         if self._dirty is None:
             old = self._old.articles
             edges_of = self.graph.edges
@@ -558,22 +594,12 @@ class PageKeys:
         chosen = (
             [str(i) for i, link in enumerate(article.related) if link in outside] if outside else []
         )
-        # The local graph as drawn (which articles, where, which lines and how wide) and
-        # what each of its articles shows: not every related article's related list, most
-        # of which it leaves out (a page planned again for those rendered the same bytes).
-        nodes, lines = local_graph(self.graph, article.slug) if edges else ((), ())
-        drawn = hashlib.blake2b(
-            repr((nodes, lines)).encode("utf-8", "surrogatepass"), digest_size=16
-        ).hexdigest()
-        shown = self.shown
         return (
             self.key_of(article),
             own,
             ",".join(chosen),
             self.coverage(article.slug),
-            drawn,
-            *(shown(e.target) for e in edges),
-            *(shown(n.slug) for n in nodes[1:]),
+            *(self.near(e.target) for e in edges),
         )
 
 
@@ -674,7 +700,7 @@ def plan_site(
             )
         )
     if memo is not None:  # what this build made, for the next
-        memo.shown, memo.own = keys.memo.shown, keys.memo.own
+        memo.shown, memo.near, memo.own = keys.memo.shown, keys.memo.near, keys.memo.own
         memo.articles = keys.memo.articles
         memo.links, memo.parts = keys.memo.links, keys.memo.parts
         memo.site, memo.graph = index.by_slug, graph
