@@ -17,6 +17,7 @@ from sitegen.config import builtin_theme_dir as builtin_theme_dir  # re-exported
 from sitegen.config import theme_dirs as theme_dirs  # re-exported
 from sitegen.graphpages import GraphMemo as GraphMemo  # re-exported
 from sitegen.graphpages import GraphViews, same_article
+from sitegen.layout import local_graph
 from sitegen.meta import news_article_ld
 from sitegen.model import (
     Article,
@@ -385,6 +386,7 @@ class PageKeys:
         key_of: KeyOf,
         memo: KeyMemo | None = None,
         cards: set[Slug] | None = None,
+        drawn: bool = False,
     ) -> None:
         self.by_slug = index.by_slug
         self.graph = graph
@@ -399,6 +401,8 @@ class PageKeys:
         self._dirty: set[Slug] | None = None
         # Articles whose card or coverage may differ from the memo's (cards_changed).
         self._cards = cards
+        # Article pages keyed by their local graph as drawn (see article).
+        self._drawn = drawn
 
     def shown(self, slug: Slug) -> str:
         """What a page shows of another article: its URL, title, provider and date (in a
@@ -594,6 +598,14 @@ class PageKeys:
         chosen = (
             [str(i) for i, link in enumerate(article.related) if link in outside] if outside else []
         )
+        if self._drawn:
+            return (
+                self.key_of(article),
+                own,
+                ",".join(chosen),
+                self.coverage(article.slug),
+                *self._drawn_graph(article.slug, edges),
+            )
         return (
             self.key_of(article),
             own,
@@ -601,6 +613,23 @@ class PageKeys:
             self.coverage(article.slug),
             *(self.near(e.target) for e in edges),
         )
+
+    def _drawn_graph(self, slug: Slug, edges: tuple[Edge, ...]) -> list[str]:
+        """What an article page shows of its related articles, exactly: each one's entry,
+        and the local graph as drawn (which articles, where, which lines how wide) with what
+        each of its articles shows. ``near`` names every related article's whole related
+        list instead, most of which the drawing leaves out: a page planned again for one of
+        those rendered the same bytes. Exact but dearer (a local graph per page), so it is
+        used for the pages planned again after an edit only: a page keyed either way keeps
+        its key while its inputs are unchanged (the two kinds of key never match)."""
+        nodes, lines = local_graph(self.graph, slug) if edges else ((), ())
+        text = repr((nodes, lines)).encode("utf-8", "surrogatepass")
+        shown = self.shown
+        return [
+            "drawn " + hashlib.blake2b(text, digest_size=16).hexdigest(),
+            *(shown(e.target) for e in edges),
+            *(shown(n.slug) for n in nodes[1:]),
+        ]
 
 
 def _same(old: tuple[Article, ...], new: tuple[Article, ...]) -> bool:
@@ -726,7 +755,8 @@ def _replan_site(
         graph = relate(index, config.related_count)
     if gv is None:
         gv = GraphViews(index, graph, ViewFactory(urls, config.tz))
-    keys = PageKeys(index, graph, key_of)
+    # (After an edit, the few article pages planned again get exact keys: see _drawn_graph.)
+    keys = PageKeys(index, graph, key_of, drawn=changes is not None)
     listings = _ListingReplan(config, keys, gv, changes, out)
     pages = listings.plan(index.articles, "", urls.home, "index.html", "home page", True)
     # (The loop of planning after an edit that runs for every article: kept plain.)
