@@ -314,15 +314,15 @@ def build(
         # Only the pages whose inputs may have changed since the last build are planned
         # again; the others keep its keys (sitegen/replan.py).
         changes, signatures = replan.changes(
-            last_plan, state.pages if state else None, view, index, graph, key_of
+            last_plan, state.pages if state else None, view, index, graph, key_of, relate_state
         )
         plan_memo = replan.new_memo(changes, signatures, index, graph)
         plan = render.plan_site(
             index, config, key_of, graph, gv=graph_views, changes=changes, out=plan_memo
         )
         plan += _feed_plan(index, config, key_of)
-        if state is not None and [p.path for p in plan] == list(state.pages):
-            collisions = []  # the paths of the last build, which were all different
+        if len(set(map(str.casefold, [p.path for p in plan]))) == len(plan):
+            collisions = []  # all different, even to a file system that ignores case
         else:
             collisions = find_collisions(plan)
             plan = _first_of_each_path(plan)

@@ -111,9 +111,10 @@ def test_pages_planned_from_their_last_key_are_those_a_fresh_plan_finds_unchange
 
     view = replan.relate_view(state)  # before relate updates the state in place
     new_index, _ = build_index(change(articles, graph), source_key)
-    new_graph, _ = relate_with_state(new_index, config.related_count, state, repr)
+    new_graph, new_state = relate_with_state(new_index, config.related_count, state, repr)
     last = {path: (key, "", 0) for path, (key, _) in first.items()}
-    changes, signatures = replan.changes(memo, last, view, new_index, new_graph, repr)
+    changes, signatures = replan.changes(memo, last, view, new_index, new_graph, repr, new_state)
+    assert signatures == replan.changes(None, None, None, new_index, new_graph, repr)[1]
     assert changes is not None
     again = keys_of(
         new_index,
