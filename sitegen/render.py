@@ -843,7 +843,7 @@ class _ListingReplan:
         if last is not None and (last.context != values or last.total != len(articles)):
             last = None  # every page shows the name or the count
         size = self.config.page_size
-        if last is not None and base not in changes.listings:  # type: ignore[union-attr]
+        if last is not None and changes is not None and base not in changes.listings:
             count = max(1, math.ceil(len(last.leads) / size))
             pages = [
                 self._page(
@@ -952,7 +952,7 @@ def _graph_replan(
     total = len(index.articles)
     count = max(1, math.ceil(total / size))
     memo = changes.memo if changes is not None else None
-    if memo is not None and not changes.common and memo.shared:  # type: ignore[union-attr]
+    if changes is not None and memo is not None and not changes.common and memo.shared:
         shared = memo.shared
     else:
         common = gv.common()
@@ -968,9 +968,10 @@ def _graph_replan(
         chunk = index.articles[(n - 1) * size : n * size]
         path = "graph/" + (f"page/{n}/" if n > 1 else "")
         key = ""
-        if reuse and changes is not None:
+        if reuse and changes is not None and memo is not None:
             slugs = order[(n - 1) * size : n * size]
-            if slugs == memo.order[(n - 1) * size : n * size] and changes.links.isdisjoint(slugs):  # type: ignore[union-attr]
+            same = slugs == memo.order[(n - 1) * size : n * size]
+            if same and changes.links.isdisjoint(slugs):
                 key = changes.old_key(file_path(path)) or ""
         deps: tuple[str, ...] = ()
         if not key:

@@ -204,7 +204,11 @@ def _topics_moved(
     the articles that changed, came or went, counted before and after, differ. (A retitled
     article is one gone and one new when its slug changes: its topics are still counted.)"""
     before = Counter(old[s][1] for s in keyed if s in old)
-    after = Counter(_entry(index.by_slug.get(s), entries)[1] for s in keyed if s in index.by_slug)  # type: ignore[index]
+    after: Counter[str] = Counter()
+    for slug in keyed:
+        entry = _entry(index.by_slug.get(slug), entries)
+        if entry is not None:
+            after[entry[1]] += 1
     return before != after
 
 
