@@ -4,8 +4,8 @@ write.
 With the build cache (sitegen/cache.py) a build redoes only what changed: unchanged content
 files are not parsed again, unchanged pages are not rendered again, and a build with no
 change at all stops after comparing file stats. Per-article work (parse, normalize, render)
-is spread over every core (sitegen/parallel.py); global stages (index, page planning) are
-cheap and simply rerun.
+is spread over every core (sitegen/parallel.py). Page planning after an edit plans again
+only the pages whose inputs may have changed (sitegen/replan.py).
 """
 
 from __future__ import annotations
@@ -291,7 +291,7 @@ def build(
     if not write:
         return result
     result.problems.extend(search_problems)
-    from sitegen import publish
+    from sitegen import publish, replan
     from sitegen.graphpages import GraphMemo
     from sitegen.relate import relate_with_state
     from sitegen.sitemap import SitemapMemo
@@ -304,19 +304,32 @@ def build(
     with _timed(result, "relate"):
         # One for relate and planning: each article's key is made once a build.
         key_of = _key_of(digests)
+        # The last relate's lists, before relate updates its state in place: planning
+        # compares them with this build's (only when the last plan is there to reuse).
+        last_plan = state.plan if state is not None else None
+        view = replan.relate_view(old_relate) if old_relate and last_plan else None
         graph, relate_state = relate_with_state(index, config.related_count, old_relate, key_of)
     with _timed(result, "plan"):
-        # What planning made last time in this process (serve), reused where unchanged.
-        memo = cache.kept("page keys", fingerprint, render.KeyMemo) if cache else None
         # graph.json's fragments of the last build of this process (serve), reused if unchanged.
         graph_memo = cache.kept("graph fragments", fingerprint, GraphMemo) if cache else None
         # One for planning and rendering: the graph page's shared parts are made once.
         graph_views = _graph_views(config, index, graph, graph_memo)
-        plan = render.plan_site(index, config, key_of, graph, memo, graph_views)
+        # Only the pages whose inputs may have changed since the last build are planned
+        # again; the others keep its keys (sitegen/replan.py).
+        changes, signatures = replan.changes(
+            last_plan, state.pages if state else None, view, index, graph, key_of, relate_state
+        )
+        plan_memo = replan.new_memo(changes, signatures, index, graph)
+        plan = render.plan_site(
+            index, config, key_of, graph, gv=graph_views, changes=changes, out=plan_memo
+        )
         plan += _feed_plan(index, config, key_of)
-        collisions = find_collisions(plan)
-        plan = _first_of_each_path(plan)
-        keys = _page_keys(fingerprint, plan, memo)
+        if len(set(map(str.casefold, [p.path for p in plan]))) == len(plan):
+            collisions = []  # all different, even to a file system that ignores case
+        else:
+            collisions = find_collisions(plan)
+            plan = _first_of_each_path(plan)
+        keys = _page_keys(fingerprint, plan, None)
         todo, kept = _unchanged(plan, keys, state, output, trusted=changed is not None)
     with _timed(result, "render"):
         # Kept for the next build of the process (serve): its templates are compiled already.
@@ -382,7 +395,17 @@ def build(
                 cache.save_relate(relate_fingerprint, relate_state)
             old_pages = state.pages if state else None
             _save_state(
-                cache, fingerprint, result, sources, plan, keys, made, kept, output, old_pages
+                cache,
+                fingerprint,
+                result,
+                sources,
+                plan,
+                keys,
+                made,
+                kept,
+                output,
+                old_pages,
+                plan_memo,
             )
     if hold is not None:
         hold.append(locals())
@@ -469,6 +492,9 @@ def _page_keys(fingerprint: str, plan: list[Page], memo: Any) -> list[str]:
     new: dict[str, tuple[tuple[str, ...], str]] = {}
     keys = []
     for page in plan:
+        if page.key:  # planned from the last build's key (sitegen/replan.py)
+            keys.append(page.key)
+            continue
         hit = old.get(page.path)
         key = (
             hit[1] if hit is not None and hit[0] == page.deps else page_key(fingerprint, page.deps)
@@ -660,6 +686,7 @@ def _save_state(
     kept: dict[str, str],
     output: Path,
     state_pages: dict[str, tuple[str, str, int]] | None,
+    plan_memo: Any = None,
 ) -> None:
     # The writer hashed every file it was given (the hash of content_hash): path -> (hash, size).
     old = state_pages or {}
@@ -682,7 +709,7 @@ def _save_state(
         "problems": result.problems,
         "notes": result.notes,
     }
-    cache.save_state(fingerprint, BuildState(pages))
+    cache.save_state(fingerprint, BuildState(pages, plan_memo))
     # Every file of the site, not only the pages: a deleted feed or stylesheet is written
     # again too.
     files = list(result.written.digests) if result.written else list(pages)

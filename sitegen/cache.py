@@ -12,7 +12,8 @@ delete at any time: a build without it is a cold build with the same output. Its
   new stats of files whose bytes did not change; it names the ``sources.pickle`` it applies
   to by a random token, so a stale one is ignored.
 - ``state.pickle``: per output page, a hash of every input of the page (its *key*) and the
-  hash of the bytes it rendered to.
+  hash of the bytes it rendered to; and what the pages were planned from
+  (sitegen/replan.py), so that the next build plans again only what an edit can change.
 - ``quick.pickle``: the content files' stats, the output pages' paths, the output manifest's
   stat and the last build's summary, so a build with nothing changed returns at once (it
   reads only this small file).
@@ -151,6 +152,9 @@ class BuildState:
     """What the last build made, for the next one to compare against."""
 
     pages: dict[str, tuple[str, str, int]]  # output path -> (page key, hash of bytes, size)
+    # What the pages were planned from (sitegen.replan.PlanMemo): the next build plans again
+    # only the pages whose inputs may have changed. Saved with the keys: they go together.
+    plan: Any = None
 
 
 @dataclass

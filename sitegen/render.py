@@ -17,6 +17,7 @@ from sitegen.config import builtin_theme_dir as builtin_theme_dir  # re-exported
 from sitegen.config import theme_dirs as theme_dirs  # re-exported
 from sitegen.graphpages import GraphMemo as GraphMemo  # re-exported
 from sitegen.graphpages import GraphViews, same_article
+from sitegen.layout import local_graph
 from sitegen.meta import news_article_ld
 from sitegen.model import (
     Article,
@@ -29,6 +30,7 @@ from sitegen.model import (
     Slug,
 )
 from sitegen.relate import relate
+from sitegen.replan import Changes, ListingMemo, PlanMemo
 from sitegen.views import Card, Coverage, Link, PageUrl, Urls, ViewFactory, pick_lead
 
 GRAPH_PAGE_SIZE = 100  # articles with their related links per page of the graph page's list
@@ -273,7 +275,9 @@ class Renderer:
 KeyOf = Callable[[Article], str]  # a string that changes whenever the article does
 
 
-@dataclass(frozen=True)
+# Not frozen: a frozen dataclass sets each field through object.__setattr__, and a build
+# plans 12,800 pages (frozen, that was a fifth of planning after an edit). Never changed.
+@dataclass(slots=True)
 class Page:
     """One page to render: where it goes, what made it, and every input it depends on.
 
@@ -285,6 +289,9 @@ class Page:
     source: str
     deps: tuple[str, ...]
     make: Callable[[Renderer], OutputFile]
+    # The page's key when planning found its deps unchanged since the last build (see
+    # sitegen/replan.py): the deps were not made again, and are empty.
+    key: str = ""
 
 
 @dataclass
@@ -379,6 +386,7 @@ class PageKeys:
         key_of: KeyOf,
         memo: KeyMemo | None = None,
         cards: set[Slug] | None = None,
+        drawn: bool = False,
     ) -> None:
         self.by_slug = index.by_slug
         self.graph = graph
@@ -393,6 +401,8 @@ class PageKeys:
         self._dirty: set[Slug] | None = None
         # Articles whose card or coverage may differ from the memo's (cards_changed).
         self._cards = cards
+        # Article pages keyed by their local graph as drawn (see article).
+        self._drawn = drawn
 
     def shown(self, slug: Slug) -> str:
         """What a page shows of another article: its URL, title, provider and date (in a
@@ -588,6 +598,14 @@ class PageKeys:
         chosen = (
             [str(i) for i, link in enumerate(article.related) if link in outside] if outside else []
         )
+        if self._drawn:
+            return (
+                self.key_of(article),
+                own,
+                ",".join(chosen),
+                self.coverage(article.slug),
+                *self._drawn_graph(article.slug, edges),
+            )
         return (
             self.key_of(article),
             own,
@@ -595,6 +613,23 @@ class PageKeys:
             self.coverage(article.slug),
             *(self.near(e.target) for e in edges),
         )
+
+    def _drawn_graph(self, slug: Slug, edges: tuple[Edge, ...]) -> list[str]:
+        """What an article page shows of its related articles, exactly: each one's entry,
+        and the local graph as drawn (which articles, where, which lines how wide) with what
+        each of its articles shows. ``near`` names every related article's whole related
+        list instead, most of which the drawing leaves out: a page planned again for one of
+        those rendered the same bytes. Exact but dearer (a local graph per page), so it is
+        used for the pages planned again after an edit only: a page keyed either way keeps
+        its key while its inputs are unchanged (the two kinds of key never match)."""
+        nodes, lines = local_graph(self.graph, slug) if edges else ((), ())
+        text = repr((nodes, lines)).encode("utf-8", "surrogatepass")
+        shown = self.shown
+        return [
+            "drawn " + hashlib.blake2b(text, digest_size=16).hexdigest(),
+            *(shown(e.target) for e in edges),
+            *(shown(n.slug) for n in nodes[1:]),
+        ]
 
 
 def _same(old: tuple[Article, ...], new: tuple[Article, ...]) -> bool:
@@ -616,14 +651,20 @@ def plan_site(
     graph: RelatedGraph | None = None,
     memo: KeyMemo | None = None,
     gv: GraphViews | None = None,
+    changes: Changes | None = None,
+    out: PlanMemo | None = None,
 ) -> list[Page]:
     """Every page of the site, not yet rendered: home, articles, topics, providers, the
     graph, 404. A page's deps name what it shows of other articles through cheap strings
     made from the graph's edge lists (see PageKeys), so a change anywhere in an article's
     neighbourhood re-renders it, and planning stays far cheaper than rendering. ``memo``
     (kept by the caller between builds) is updated for the next build. ``gv``: the
-    renderer's GraphViews, so what planning and rendering both need is made once."""
+    renderer's GraphViews, so what planning and rendering both need is made once.
+    ``changes``: what may differ since the last build (sitegen/replan.py); the other pages
+    keep their last key. ``out``: the memo of this plan for the next build, filled in."""
     urls = Urls(config.base_path)
+    if changes is not None or out is not None:
+        return _replan_site(index, config, key_of, graph, gv, changes, out, urls)
     if graph is None:
         graph = relate(index, config.related_count)
     if gv is None:
@@ -696,6 +737,288 @@ def plan_site(
         memo.pointing = keys.memo.pointing
         memo.listings = planned.made
     return pages
+
+
+def _replan_site(
+    index: SiteIndex,
+    config: SiteConfig,
+    key_of: KeyOf,
+    graph: RelatedGraph | None,
+    gv: GraphViews | None,
+    changes: Changes | None,
+    out: PlanMemo | None,
+    urls: Urls,
+) -> list[Page]:
+    """plan_site, with the pages ``changes`` does not name planned from their last key; the
+    pages come in the same order with the same paths and makers as a full plan's."""
+    if graph is None:
+        graph = relate(index, config.related_count)
+    if gv is None:
+        gv = GraphViews(index, graph, ViewFactory(urls, config.tz))
+    # (After an edit, the few article pages planned again get exact keys: see _drawn_graph.)
+    keys = PageKeys(index, graph, key_of, drawn=changes is not None)
+    listings = _ListingReplan(config, keys, gv, changes, out)
+    pages = listings.plan(index.articles, "", urls.home, "index.html", "home page", True)
+    # (The loop of planning after an edit that runs for every article: kept plain.)
+    again = changes.articles if changes is not None else set()
+    last = changes.keys if changes is not None else {}
+    for a in index.articles:
+        path = OutputPath(f"articles/{a.slug}/index.html")  # file_path's
+        hit = last.get(path) if a.slug not in again else None
+        pages.append(
+            Page(
+                path,
+                str(a.source),
+                () if hit else keys.article_page(a),
+                lambda r, a=a: r.article_page(a),  # type: ignore[misc]
+                hit[0] if hit else "",
+            )
+        )
+    for kind, group in (("topic", index.topics), ("provider", index.providers)):
+        pages.append(_index_plan(kind, group))
+        url_of = urls.topic if kind == "topic" else urls.provider
+        for listing in group.values():
+            pages.extend(
+                listings.plan(
+                    listing.articles,
+                    f"{kind}s/{listing.slug}/",
+                    lambda n, slug=listing.slug, u=url_of: u(slug, n),  # type: ignore[misc]
+                    f"{kind}.html",
+                    f"{kind} {listing.name}",
+                    name=listing.name,
+                    slug=listing.slug,
+                )
+            )
+    pages.extend(_graph_replan(index, gv, keys, changes, out))
+    pages.append(
+        Page(
+            OutputPath("404.html"),
+            "404 page",
+            ("404.html",),
+            lambda r: r.page("404.html", "404.html", "404 page"),
+        )
+    )
+    if config.search:
+        pages.append(
+            Page(
+                file_path("search/"),
+                "search page",
+                ("search/",),
+                lambda r: r.page("search/", "search.html", "search page"),
+            )
+        )
+    return pages
+
+
+class _ListingReplan:
+    """Plans listings (home, topics, providers): a listing that holds no article whose card
+    may differ (``changes.listings``) keeps every page's last key; in one that does, a page
+    with the same cards as last time, none of them changed, keeps its key."""
+
+    def __init__(
+        self,
+        config: SiteConfig,
+        keys: PageKeys,
+        gv: GraphViews,
+        changes: Changes | None,
+        out: PlanMemo | None,
+    ) -> None:
+        self.config, self.keys, self.gv = config, keys, gv
+        self.changes, self.out = changes, out
+
+    def plan(
+        self,
+        articles: Sequence[Article],
+        base: str,
+        url_of: PageUrl,
+        template: str,
+        source: str,
+        with_lead: bool = False,
+        **context: str,
+    ) -> list[Page]:
+        where = (base, template)
+        values = (source, with_lead, *sorted(context.items()))
+        changes = self.changes
+        last = changes.memo.listings.get(where) if changes is not None else None
+        if last is not None and (last.context != values or last.total != len(articles)):
+            last = None  # every page shows the name or the count
+        size = self.config.page_size
+        if last is not None and changes is not None and base not in changes.listings:
+            count = max(1, math.ceil(len(last.leads) / size))
+            pages = [
+                self._page(
+                    articles,
+                    None,
+                    n,
+                    count,
+                    base,
+                    url_of,
+                    template,
+                    source,
+                    with_lead,
+                    context,
+                    last,
+                )
+                for n in range(1, count + 1)
+            ]
+            if all(p.key for p in pages):
+                if self.out is not None:
+                    self.out.listings[where] = last
+                return pages
+        leads = self.gv.story_leads(articles)
+        count = max(1, math.ceil(len(leads) / size))
+        if last is not None and count != max(1, math.ceil(len(last.leads) / size)):
+            last = None
+        slugs = tuple([a.slug for a in leads])
+        pages = [
+            self._page(
+                articles,
+                (leads, slugs),
+                n,
+                count,
+                base,
+                url_of,
+                template,
+                source,
+                with_lead,
+                context,
+                last,
+            )
+            for n in range(1, count + 1)
+        ]
+        if self.out is not None:
+            self.out.listings[where] = ListingMemo(slugs, len(articles), values)
+        return pages
+
+    def _page(
+        self,
+        articles: Sequence[Article],
+        leads: tuple[list[Article], tuple[Slug, ...]] | None,
+        n: int,
+        count: int,
+        base: str,
+        url_of: PageUrl,
+        template: str,
+        source: str,
+        with_lead: bool,
+        context: dict[str, str],
+        last: ListingMemo | None,
+    ) -> Page:
+        """Page ``n``; ``leads``: the listing's cards' articles and their slugs, or None (an
+        untouched listing: planned only from its last key)."""
+        size = self.config.page_size
+        path = base + (f"page/{n}/" if n > 1 else "")
+        key = ""
+        lo, hi = (n - 1) * size, n * size
+        chunk = leads[0][lo:hi] if leads is not None else None
+        if last is not None and self.changes is not None:
+            slugs = last.leads[lo:hi]
+            if leads is None or (leads[1][lo:hi] == slugs and self.changes.cards.isdisjoint(slugs)):
+                key = self.changes.old_key(file_path(path)) or ""
+        total = len(articles)
+        gv = self.gv
+
+        def make(r: Renderer) -> OutputFile:
+            shown = chunk
+            if shown is None:  # (planned from its key: the cards are found when rendered)
+                shown = gv.story_leads(articles)[(n - 1) * size : n * size]
+            return r.listing_page(
+                shown,
+                [r.graph.siblings(a.slug) for a in shown],
+                n,
+                count,
+                total,
+                base,
+                url_of,
+                template,
+                source,
+                with_lead,
+                **context,
+            )
+
+        if key or chunk is None:
+            return Page(file_path(path), source, (), make, key)
+        deps = (path, template, source, repr(sorted(context.items())), f"{n}/{count}/{with_lead}")
+        cards = self.keys.card
+        return Page(file_path(path), source, (*deps, str(total), *(cards(a) for a in chunk)), make)
+
+
+def _graph_replan(
+    index: SiteIndex, gv: GraphViews, keys: PageKeys, changes: Changes | None, out: PlanMemo | None
+) -> list[Page]:
+    """_graph_plan, with the pages and data files ``changes`` leaves alone planned from their
+    last keys."""
+    size = GRAPH_PAGE_SIZE
+    total = len(index.articles)
+    count = max(1, math.ceil(total / size))
+    memo = changes.memo if changes is not None else None
+    if changes is not None and memo is not None and not changes.common and memo.shared:
+        shared = memo.shared
+    else:
+        common = gv.common()
+        shared = hashlib.blake2b(repr(common).encode("utf-8", "surrogatepass")).hexdigest()
+    if out is not None:
+        out.shared = shared
+    # A page whose articles are those of the last plan (the same slugs), none of whose
+    # lines may differ, keeps its key, while the shared parts and the page count are the same.
+    order = tuple([a.slug for a in index.articles])
+    reuse = memo is not None and shared == memo.shared and len(memo.order) == total
+    plan = []
+    for n in range(1, count + 1):
+        chunk = index.articles[(n - 1) * size : n * size]
+        path = "graph/" + (f"page/{n}/" if n > 1 else "")
+        key = ""
+        if reuse and changes is not None and memo is not None:
+            slugs = order[(n - 1) * size : n * size]
+            same = slugs == memo.order[(n - 1) * size : n * size]
+            if same and changes.links.isdisjoint(slugs):
+                key = changes.old_key(file_path(path)) or ""
+        deps: tuple[str, ...] = ()
+        if not key:
+            head = (path, "graph.html", shared, f"{n}/{count}/{total}")
+            deps = (*head, *(keys.links(a) for a in chunk))
+        plan.append(
+            Page(
+                file_path(path),
+                "graph page",
+                deps,
+                lambda r, c=chunk, n=n: r.graph_page(  # type: ignore[misc]
+                    c, n, count, total, r.graph_context()
+                ),
+                key,
+            )
+        )
+    data = [
+        (
+            "graph.json",
+            "graph data",
+            lambda r: OutputFile(OutputPath("graph.json"), r.graph.graph_json(), "graph data"),
+        ),
+        (
+            "graph/data.json",
+            "graph page data",
+            lambda r: OutputFile(
+                OutputPath("graph/data.json"), r.graph.page_data(), "graph page data"
+            ),
+        ),
+    ]
+    inputs = ""
+    for path, source, make in data:
+        last = changes.old_key(path) if changes is not None else None
+        if last is None or changes is None:
+            # Made only when their inputs changed: an edit that leaves every title, topic,
+            # provider, date and link alone (a body edit) skips them.
+            inputs = inputs or _graph_data_inputs(index, gv.graph, keys)
+            plan.append(Page(OutputPath(path), source, (path, inputs), make))
+        elif not changes.data:
+            plan.append(Page(OutputPath(path), source, (), make, last))
+        else:
+            # A key made from the last one and what changed: never a key of other bytes
+            # (a cold build of the same site may have another: it renders the file again).
+            text = f"{last}\x00{changes.summary}".encode("utf-8", "surrogatepass")
+            key = hashlib.blake2b(text, digest_size=16).hexdigest()
+            plan.append(Page(OutputPath(path), source, (), make, key))
+    return plan
 
 
 class _Listings:

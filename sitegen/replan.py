@@ -1,0 +1,357 @@
+"""Planning after an edit: which pages' inputs may have changed since the last build.
+
+The last build leaves a PlanMemo in the build state (beside its page keys) and the relate
+state holds its related lists. From these, ``changes`` works out, from the articles whose
+key changed and the related lists that are not the very tuples of the last relate, which
+article pages, listing cards, graph page lines and graph data may show something new. Every
+other page keeps the last build's key without its deps being made again: planning costs in
+proportion to the change, not to the site (`sitegen build` after an edit and `serve`).
+
+A page whose key is reused must have exactly the deps of the last build, so each set below
+is a superset of the pages whose deps (render.PageKeys) can differ.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from itertools import chain, compress, repeat
+from operator import attrgetter, is_, ne
+from typing import Any
+
+from sitegen.model import Article, Edge, RelatedGraph, RelatedLink, SiteIndex, Slug, StoryCluster
+
+KeyOf = Callable[[Article], str]
+
+
+def shown_text(article: Article) -> str:
+    """What a page shows of another article: its URL (slug), title, provider and date."""
+    provider = article.provider.name if article.provider else ""
+    when = article.published.isoformat() if article.published else ""
+    return f"{article.slug}\x1f{article.title}\x1f{provider}\x1f{when}"
+
+
+def topics_text(article: Article) -> str:
+    """Its topics as graph data and listings use them: slugs and names, in order."""
+    return "\x1e".join([f"{t.slug}\x1d{t.name}" for t in article.topics])
+
+
+def _article_entry(article: Article) -> tuple[str, str, str]:
+    provider = article.provider.slug if article.provider else ""
+    return shown_text(article), topics_text(article), provider
+
+
+def signatures_hash(signatures: Iterable[str]) -> str:
+    """One hash of every article's key in site order: the same for the relate state and
+    the plan memo of one build (they are checked to belong together)."""
+    text = "\n".join(signatures).encode("utf-8", "surrogatepass")
+    return hashlib.blake2b(text, digest_size=16).hexdigest()
+
+
+@dataclass
+class ListingMemo:
+    """A listing as the last build planned it: the slugs of its cards (one per story), the
+    number of its articles and its own values (name, template...)."""
+
+    leads: tuple[Slug, ...]
+    total: int
+    context: tuple[object, ...]
+
+
+@dataclass
+class PlanMemo:
+    """What the last build planned from, kept in the build state with its page keys."""
+
+    signatures: str  # signatures_hash of its articles' keys, in site order
+    order: tuple[Slug, ...]  # its articles, in site order
+    articles: dict[Slug, tuple[str, str, str]]  # slug -> shown_text, topics_text, provider
+    clusters: dict[Slug, StoryCluster]
+    cluster_of: dict[Slug, Slug]
+    listings: dict[tuple[str, str], ListingMemo] = field(default_factory=dict)
+    shared: str = ""  # the hash of what every graph page shows (render._graph_plan)
+
+
+@dataclass
+class RelateView:
+    """The related lists and outside links of the last relate, taken before this build's
+    relate updates the state in place: lists it did not rank again stay the very tuples."""
+
+    signatures: str
+    keys: dict[Slug, str]  # slug -> the article's key (key_of) in the last build
+    edges: dict[Slug, tuple[Edge, ...]]
+    external: dict[Slug, tuple[RelatedLink, ...]]
+
+
+def relate_view(state: Any) -> RelateView | None:
+    """The last relate's lists, from its state (sitegen.relate.RelateState), or None."""
+    try:
+        order, slug, sig = state.order, state.slug, state.sig
+        edges, external = state.edges, state.external
+        return RelateView(
+            signatures_hash([sig[i] for i in order]),
+            {slug[i]: sig[i] for i in order},
+            {slug[i]: edges[i] for i in order},
+            {slug[i]: external.get(i, ()) for i in order},
+        )
+    except (AttributeError, IndexError, KeyError, TypeError):
+        return None  # another kind of state: plan everything
+
+
+@dataclass
+class Changes:
+    """What may show something new since the last build (see ``changes``)."""
+
+    memo: PlanMemo
+    keys: dict[str, tuple[str, str, int]]  # the last build's pages: path -> key, digest, size
+    keyed: set[Slug]  # articles new, gone or whose key changed
+    articles: set[Slug]  # article pages to plan again
+    cards: set[Slug]  # articles whose listing card or story may differ
+    listings: set[str]  # listing folders ("" for home) that hold or held one of ``cards``
+    links: set[Slug]  # articles whose line of the graph page's list may differ
+    common: bool  # what every graph page shows may differ
+    data: bool  # graph.json and the graph page's data may differ
+    summary: str  # the changed inputs, to derive the graph data's key from the last one
+
+    def old_key(self, path: str) -> str | None:
+        found = self.keys.get(path)
+        return found[0] if found is not None else None
+
+
+def changes(
+    memo: PlanMemo | None,
+    keys: dict[str, tuple[str, str, int]] | None,
+    view: RelateView | None,
+    index: SiteIndex,
+    graph: RelatedGraph,
+    key_of: KeyOf,
+    relate: Any = None,
+) -> tuple[Changes | None, str]:
+    """The pages to plan again since the build ``memo`` and ``view`` are from, or None (plan
+    everything); and this build's signatures_hash, for its memo. ``relate``: this build's
+    relate state, whose signatures are the articles' keys (fewer calls of ``key_of``)."""
+    slugs = [a.slug for a in index.articles]
+    signatures = dict(zip(slugs, _signatures(relate, index, key_of), strict=True))
+    now = signatures_hash(signatures.values())
+    if memo is None or keys is None or view is None or view.signatures != memo.signatures:
+        return None, now
+    by_slug, old, last_keys = index.by_slug, memo.articles, view.keys
+    # Articles new, gone or whose key differs from the one the last relate read.
+    keyed = {s for s, k in signatures.items() if last_keys.get(s) != k}
+    keyed.update(last_keys.keys() - signatures.keys())
+    entries: dict[Slug, tuple[str, str, str]] = {}  # this build's memo entries, when made
+    shown: set[Slug] = set()  # what other pages show of it (shown_text) differs
+    filed: set[Slug] = set()  # its topics or provider differ: listings, legend, graph data
+    for slug in keyed:
+        article = by_slug.get(slug)
+        before = old.get(slug)
+        if article is None or before is None:
+            shown.add(slug)
+            filed.add(slug)
+            continue
+        entries[slug] = after = _article_entry(article)
+        if after[0] != before[0]:
+            shown.add(slug)
+        if after[1:] != before[1:]:
+            filed.add(slug)
+    edges = _changed_lists(view.edges, graph.edges)
+    external = _changed_external(view.external, graph.external)
+    story = _story_changes(memo, graph)
+    storied = _story_mates(memo, graph, shown | story) | story
+    # A related entry (near) shows the article, its related list and those articles.
+    flat = _flat_edges(graph)
+    links = shown | edges | _pointing(flat, shown)  # also a line of the graph page's list
+    articles = keyed | edges | external | storied | _pointing(flat, links)
+    cards = keyed | storied
+    listings: set[str] = {""} if cards else set()
+    for slug in cards:
+        for info in (old.get(slug), _entry(by_slug.get(slug), entries)):
+            if info is not None:
+                listings.update(_listing_folders(info))
+    data = bool(shown or filed or edges or story)
+    summary = "\x00".join(
+        [
+            *sorted(f"{s}\x1f{_entry(by_slug.get(s), entries)}" for s in shown | filed),
+            *sorted(f"{s}\x1f{graph.edges.get(s)!r}" for s in edges),
+            *sorted(f"{s}\x1f{graph.clusters.get(graph.cluster_of.get(s, s))!r}" for s in story),
+        ]
+    )
+    found = Changes(
+        memo,
+        keys,
+        keyed,
+        articles,
+        cards,
+        listings,
+        links,
+        common=bool(story)
+        or _topics_moved(keyed, old, entries, index)
+        or _in_stories(shown, memo, graph),
+        data=data,
+        summary=summary,
+    )
+    return found, now
+
+
+def _topics_moved(
+    keyed: set[Slug],
+    old: dict[Slug, tuple[str, str, str]],
+    entries: dict[Slug, tuple[str, str, str]],
+    index: SiteIndex,
+) -> bool:
+    """Whether the site's topic counts (main topics, pairs, names) may differ: the topics of
+    the articles that changed, came or went, counted before and after, differ. (A retitled
+    article is one gone and one new when its slug changes: its topics are still counted.)"""
+    before = Counter(old[s][1] for s in keyed if s in old)
+    after: Counter[str] = Counter()
+    for slug in keyed:
+        entry = _entry(index.by_slug.get(slug), entries)
+        if entry is not None:
+            after[entry[1]] += 1
+    return before != after
+
+
+def _in_stories(shown: set[Slug], memo: PlanMemo, graph: RelatedGraph) -> bool:
+    """Whether one of ``shown`` is in a story (the graph page lists the stories)."""
+    return any(s in memo.cluster_of or s in graph.cluster_of for s in shown)
+
+
+def _signatures(relate: Any, index: SiteIndex, key_of: KeyOf) -> list[str]:
+    """Each article's key in site order: the relate state's signatures (relate was given
+    key_of as its signature), else made again."""
+    try:
+        order, sig = relate.order, relate.sig
+        if len(order) == len(index.articles):
+            return [sig[i] for i in order]
+    except (AttributeError, IndexError, TypeError):
+        pass
+    return [key_of(a) for a in index.articles]
+
+
+def _entry(
+    article: Article | None, entries: dict[Slug, tuple[str, str, str]]
+) -> tuple[str, str, str] | None:
+    if article is None:
+        return None
+    found = entries.get(article.slug)
+    if found is None:
+        found = entries[article.slug] = _article_entry(article)
+    return found
+
+
+def _listing_folders(info: tuple[str, str, str]) -> list[str]:
+    """The topic and provider listings an article with this memo entry is in."""
+    folders = [f"topics/{part.split(chr(0x1D), 1)[0]}/" for part in info[1].split("\x1e") if part]
+    if info[2]:
+        folders.append(f"providers/{info[2]}/")
+    return folders
+
+
+def _changed_lists(old: dict[Slug, Any], new: dict[Slug, Any]) -> set[Slug]:
+    """Slugs whose value is not the very object of the last relate, nor an equal one."""
+    found = {s for s, v in new.items() if old.get(s) is not v}
+    found = {s for s in found if s not in old or old[s] != new[s]}
+    found.update(old.keys() - new.keys())
+    return found
+
+
+_LINK_FIELDS = attrgetter("title", "url", "urls")
+
+
+def _changed_external(
+    old: dict[Slug, tuple[RelatedLink, ...]], new: dict[Slug, tuple[RelatedLink, ...]]
+) -> set[Slug]:
+    """Slugs whose outside links differ from the last relate's. An article's outside links
+    are some of its own related entries, the first of each link key (made from the title
+    and the URLs): for an article whose key is unchanged (the others are planned again
+    anyway), equal titles and URLs mean the same entries. Compared in bulk: the last
+    relate's links are other objects (read from its state), and comparing 10,000 tuples
+    of dataclasses one by one cost 40 ms."""
+    found = set(old.keys() - new.keys())
+    pairs = [(s, old.get(s, ()), b) for s, b in new.items()]
+    pairs = [p for p in pairs if p[1] is not p[2]]
+    found.update(s for s, a, b in pairs if len(a) != len(b))
+    pairs = [p for p in pairs if len(p[1]) == len(p[2])]
+    owners = list(chain.from_iterable([repeat(p[0], len(p[1])) for p in pairs]))
+    before = list(chain.from_iterable([p[1] for p in pairs]))
+    after = list(chain.from_iterable([p[2] for p in pairs]))
+    # The very same links (serve keeps the articles), else equal titles and URLs.
+    if all(map(is_, before, after)):  # the very same links: serve keeps the articles
+        return found
+    was, now = list(map(_LINK_FIELDS, before)), list(map(_LINK_FIELDS, after))
+    found.update(compress(owners, map(ne, was, now)))
+    return found
+
+
+def _story_changes(memo: PlanMemo, graph: RelatedGraph) -> set[Slug]:
+    """Articles whose story (its members, order or title) is not the last build's."""
+    changed: set[Slug] = set()
+    if memo.clusters != graph.clusters:
+        for key in memo.clusters.keys() | graph.clusters.keys():
+            before, after = memo.clusters.get(key), graph.clusters.get(key)
+            if before != after:
+                changed.update(before.members if before else ())
+                changed.update(after.members if after else ())
+    if memo.cluster_of != graph.cluster_of:
+        for slug in memo.cluster_of.keys() | graph.cluster_of.keys():
+            if memo.cluster_of.get(slug) != graph.cluster_of.get(slug):
+                changed.add(slug)
+    return changed
+
+
+def _story_mates(memo: PlanMemo, graph: RelatedGraph, slugs: set[Slug]) -> set[Slug]:
+    """The members of the stories (last build's and this one's) of ``slugs``."""
+    found: set[Slug] = set()
+    for slug in slugs:
+        for clusters, cluster_of in (
+            (memo.clusters, memo.cluster_of),
+            (graph.clusters, graph.cluster_of),
+        ):
+            cluster = clusters.get(cluster_of.get(slug, Slug("")))
+            if cluster is not None:
+                found.update(cluster.members)
+    return found
+
+
+def _pointing(flat: tuple[list[Slug], list[Slug]], targets: set[Slug]) -> set[Slug]:
+    """The articles whose related lists name one of ``targets`` (``flat``: _flat_edges)."""
+    if not targets:
+        return set()
+    owners, named = flat
+    return set(compress(owners, map(targets.__contains__, named)))
+
+
+def _flat_edges(graph: RelatedGraph) -> tuple[list[Slug], list[Slug]]:
+    """Every edge of the graph as two flat lists, its source and its target: made in C, so
+    that finding the articles that name some of them costs no Python loop over 50,000
+    edges."""
+    edges = graph.edges
+    owners = list(chain.from_iterable(map(repeat, edges.keys(), map(len, edges.values()))))
+    return owners, list(map(_TARGET, chain.from_iterable(edges.values())))
+
+
+_TARGET = attrgetter("target")
+
+
+def new_memo(
+    last: Changes | None, signatures: str, index: SiteIndex, graph: RelatedGraph
+) -> PlanMemo:
+    """This build's memo: the last one's entries, brought up to date for what changed."""
+    if last is None:
+        articles = {a.slug: _article_entry(a) for a in index.articles}
+    else:
+        articles = dict(last.memo.articles)
+        for slug in last.keyed:
+            article = index.by_slug.get(slug)
+            if article is None:
+                articles.pop(slug, None)
+            else:
+                articles[slug] = _article_entry(article)
+    return PlanMemo(
+        signatures,
+        tuple([a.slug for a in index.articles]),
+        articles,
+        graph.clusters,
+        graph.cluster_of,
+    )

@@ -1,0 +1,150 @@
+"""Planning after an edit (sitegen/replan.py): the pages planned from the last build's key
+are exactly pages whose deps a fresh plan finds unchanged, whatever the change."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from sitegen import replan
+from sitegen.build import BuildResult, read_articles
+from sitegen.cache import page_key
+from sitegen.config import SiteConfig, load_config
+from sitegen.index import build_index, source_key
+from sitegen.model import Article, Provider, RelatedGraph, SiteIndex, Slug, Topic
+from sitegen.relate import relate_with_state
+from sitegen.render import plan_site
+
+REPO = Path(__file__).resolve().parents[2]
+Change = Callable[[list[Article], RelatedGraph], list[Article]]
+
+
+def sample() -> tuple[list[Article], SiteConfig]:
+    config = load_config(REPO, None, {})
+    return read_articles(config, BuildResult()), config
+
+
+def keys_of(
+    index: SiteIndex,
+    config: SiteConfig,
+    graph: RelatedGraph,
+    changes: replan.Changes | None = None,
+    out: replan.PlanMemo | None = None,
+) -> dict[str, tuple[str, bool]]:
+    """Each page's key and whether it was planned from the last build's key."""
+    pages = plan_site(index, config, repr, graph, changes=changes, out=out)
+    return {p.path: (p.key or page_key("", p.deps), bool(p.key)) for p in pages}
+
+
+def _hub(graph: RelatedGraph) -> Slug:
+    """An article whose first related article has related articles too (two hops)."""
+    return next(s for s, edges in graph.edges.items() if edges and graph.edges[edges[0].target])
+
+
+def retitle_far(articles: list[Article], graph: RelatedGraph) -> list[Article]:
+    far = graph.edges[graph.edges[_hub(graph)][0].target][0].target
+    return [dataclasses.replace(a, title="Retitled") if a.slug == far else a for a in articles]
+
+
+def rename_provider_far(articles: list[Article], graph: RelatedGraph) -> list[Article]:
+    far = graph.edges[graph.edges[_hub(graph)][0].target][0].target
+    return [
+        dataclasses.replace(a, provider=Provider("Renamed", "", Slug("renamed")))
+        if a.slug == far
+        else a
+        for a in articles
+    ]
+
+
+def retitle_story_member(articles: list[Article], graph: RelatedGraph) -> list[Article]:
+    member = next(iter(graph.clusters.values())).members[-1]
+    return [dataclasses.replace(a, title="Retitled") if a.slug == member else a for a in articles]
+
+
+def new_topic(articles: list[Article], graph: RelatedGraph) -> list[Article]:
+    first = articles[3]
+    topics = (Topic(Slug("brand-new"), "Brand New"), *first.topics)
+    return [dataclasses.replace(a, topics=topics) if a is first else a for a in articles]
+
+
+def new_body(articles: list[Article], graph: RelatedGraph) -> list[Article]:
+    return [
+        dataclasses.replace(a, body_html=a.body_html + "<p>more</p>") if k == 5 else a
+        for k, a in enumerate(articles)
+    ]
+
+
+def drop_one(articles: list[Article], graph: RelatedGraph) -> list[Article]:
+    return [a for a in articles if a.slug != _hub(graph)]
+
+
+def add_one(articles: list[Article], graph: RelatedGraph) -> list[Article]:
+    copy = dataclasses.replace(articles[0], title=articles[0].title + " again")
+    return [*articles, dataclasses.replace(copy, source=Path("content/copy.md"))]
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        retitle_far,
+        rename_provider_far,
+        retitle_story_member,
+        new_topic,
+        new_body,
+        drop_one,
+        add_one,
+    ],
+)
+def test_pages_planned_from_their_last_key_are_those_a_fresh_plan_finds_unchanged(
+    change: Change,
+) -> None:
+    articles, config = sample()
+    index, _ = build_index(articles, source_key)
+    graph, state = relate_with_state(index, config.related_count, None, repr)
+    _, signatures = replan.changes(None, None, None, index, graph, repr)
+    memo = replan.new_memo(None, signatures, index, graph)
+    first = keys_of(index, config, graph, out=memo)
+    assert not any(reused for _, reused in first.values())
+
+    view = replan.relate_view(state)  # before relate updates the state in place
+    new_index, _ = build_index(change(articles, graph), source_key)
+    new_graph, new_state = relate_with_state(new_index, config.related_count, state, repr)
+    last = {path: (key, "", 0) for path, (key, _) in first.items()}
+    changes, signatures = replan.changes(memo, last, view, new_index, new_graph, repr, new_state)
+    assert signatures == replan.changes(None, None, None, new_index, new_graph, repr)[1]
+    assert changes is not None
+    again = keys_of(
+        new_index,
+        config,
+        new_graph,
+        changes,
+        replan.new_memo(changes, signatures, new_index, new_graph),
+    )
+    fresh = keys_of(new_index, config, new_graph)
+    assert list(again) == list(fresh)  # the same pages in the same order
+    if change is new_body:  # no page planned again in vain: the keys a fresh plan keeps
+        kept = [path for path, (key, _) in again.items() if key == first[path][0]]
+        assert kept == [path for path, (key, _) in fresh.items() if key == first[path][0]]
+    for path, (key, _) in again.items():
+        if path in first and key == first[path][0]:
+            assert fresh[path][0] == key, path  # a key kept is still right
+        if path in first and fresh[path][0] != first[path][0]:
+            assert key != first[path][0], path  # a changed page gets a new key
+
+
+def test_a_relate_state_of_another_build_plans_everything() -> None:
+    """The relate state must be the one of the build that left the memo: else no reuse."""
+    articles, config = sample()
+    index, _ = build_index(articles, source_key)
+    graph, _ = relate_with_state(index, config.related_count, None, repr)
+    _, signatures = replan.changes(None, None, None, index, graph, repr)
+    memo = replan.new_memo(None, signatures, index, graph)
+    first = keys_of(index, config, graph, out=memo)
+    other, _ = build_index(retitle_far(articles, graph), source_key)
+    _, other_state = relate_with_state(other, config.related_count, None, repr)
+    last = {path: (key, "", 0) for path, (key, _) in first.items()}
+    view = replan.relate_view(other_state)
+    assert replan.changes(memo, last, view, index, graph, repr)[0] is None
