@@ -374,12 +374,19 @@ def url_problem(url: str) -> str:
     return ""
 
 
+@functools.lru_cache(maxsize=1 << 14)  # related entries name the same sites over and over
 def provider_from_url(url: str) -> Provider | None:
     host = (urlsplit(url).hostname or "").removeprefix("www.")
     return Provider(host, host, slugify(host)) if host else None
 
 
 # -- structured fields -----------------------------------------------------------------------
+
+
+# (name, domain) as a feed wrote them -> the Provider they make without any problem. A few
+# hundred providers are named on every article and in its related entries.
+_PROVIDERS: dict[tuple[str | None, str | None], Provider] = {}
+_MAX_REMEMBERED = 50_000
 
 
 def _provider(value: Any, name: str, report: _Report) -> Provider | None:
@@ -390,6 +397,21 @@ def _provider(value: Any, name: str, report: _Report) -> Provider | None:
     if not isinstance(value, dict):
         report(name, f"must be a mapping with name and domain, not {_kind(value)}; ignored")
         return None
+    key = (value.get("name"), value.get("domain"))
+    if not all(part is None or type(part) is str for part in key):
+        return _new_provider(value, name, report)
+    found = _PROVIDERS.get(key)
+    if found is None:
+        before = len(report.problems)
+        found = _new_provider(value, name, report)
+        if found is None or len(report.problems) > before:
+            return found
+        if len(_PROVIDERS) < _MAX_REMEMBERED:
+            _PROVIDERS[key] = found
+    return found
+
+
+def _new_provider(value: dict[str, Any], name: str, report: _Report) -> Provider | None:
     pname = clean_text(value.get("name"), f"{name}.name", report)
     domain = _domain(clean_text(value.get("domain"), f"{name}.domain", report), name, report)
     if not (pname or domain):
@@ -429,10 +451,22 @@ def _topics(value: Any, report: _Report, limit: int = MAX_TOPICS) -> tuple[Topic
         value = value[:limit]
     topics: dict[str, Topic] = {}
     for i, item in enumerate(value):
-        name = clean_text(item, f"topics[{i}]", report)
-        if name:
-            topics.setdefault(merge_key(name), Topic(name, slugify(name)))
+        if type(item) is str:
+            key, topic = _topic(item)
+        else:
+            name = clean_text(item, f"topics[{i}]", report)
+            key, topic = merge_key(name), Topic(name, slugify(name))
+        if topic.name:
+            topics.setdefault(key, topic)
     return tuple(topics.values())
+
+
+# Topic names recur on thousands of articles: each is cleaned once (the text is all the
+# cleaning reads, and text never makes a problem).
+@functools.lru_cache(maxsize=1 << 14)
+def _topic(text: str) -> tuple[str, Topic]:
+    name = fix_text(text)
+    return merge_key(name), Topic(name, slugify(name))
 
 
 def _images(

@@ -5,6 +5,7 @@ never for linking: readers always get the URL the feed gave.
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
@@ -35,24 +36,49 @@ def match_key(url: str) -> str:
         return text
 
 
+# The usual URL, which urlsplit would take apart the same way: http(s) or no scheme, a
+# lowercase host of letters, digits, dots and hyphens (no user, no port), then a path and a
+# query of printable ASCII. urlsplit and parse_qsl were most of the cost of a key.
+_PLAIN = re.compile(
+    r"(?:https?:)?//([a-z0-9.-]*)(/[!\"$->@-~]*)?(?:\?([!\"$-~]*))?(?:#.*)?", re.DOTALL
+)
+# A query whose names and values neither parse_qsl nor urlencode would change.
+_PLAIN_QUERY = re.compile(r"[A-Za-z0-9_.~=&-]*")
+
+
 def _key(text: str) -> str:
     if "://" not in text and not text.startswith("//"):
         text = "//" + text
-    parts = urlsplit(text)
-    host = (parts.hostname or "").rstrip(".")
-    segments = [s for s in parts.path.split("/") if s]
+    host, path, query = _parts(text)
+    segments = [s for s in path.split("/") if s]
     if host.endswith(_AMP_CACHE_SUFFIX) and segments and segments[0] in _AMP_CACHE_KINDS:
         inner = segments[2:] if segments[1:2] == ["s"] else segments[1:]
         if inner:  # the cached page's own host and path
-            rebuilt = "//" + "/".join(inner) + (f"?{parts.query}" if parts.query else "")
+            rebuilt = "//" + "/".join(inner) + (f"?{query}" if query else "")
             return _key(rebuilt)
     host = _clean_host(host)
     path = "/".join(_clean_segments(segments))
-    query = _clean_query(parts.query) if parts.query else ""
+    query = _clean_query(query) if query else ""
     return f"https://{host}/{path}" + (f"?{query}" if query else "")
 
 
+def _parts(text: str) -> tuple[str, str, str]:
+    """The host (lower case, no trailing dot), path and query of ``text``, as _split_parts
+    finds them."""
+    plain = _PLAIN.fullmatch(text)
+    if plain is None:
+        return _split_parts(text)
+    return plain.group(1).rstrip("."), plain.group(2) or "", plain.group(3) or ""
+
+
+def _split_parts(text: str) -> tuple[str, str, str]:
+    parts = urlsplit(text)
+    return (parts.hostname or "").rstrip("."), parts.path, parts.query
+
+
 def _clean_host(host: str) -> str:
+    if not host.startswith(_HOST_PREFIXES):
+        return f"[{host}]" if ":" in host else host
     stripped = True
     while stripped:  # "www.amp.example.com" loses both prefixes
         stripped = False
@@ -64,6 +90,12 @@ def _clean_host(host: str) -> str:
 
 def _clean_segments(segments: list[str]) -> list[str]:
     """Drop AMP segments and extensions until nothing changes ("a.html/amp" is "a")."""
+    if segments and "amp" not in "/".join(segments).lower():
+        # No segment is or can become "amp": only the last one loses extensions.
+        last = segments[-1]
+        while (ext := _extension(last)) is not None:
+            last = last[: -len(ext)]
+        return [*segments[:-1], last]
     while True:
         cleaned = _clean_once(segments)
         if cleaned == segments:
@@ -80,16 +112,30 @@ def _clean_once(segments: list[str]) -> list[str]:
         if lower == "platform" and i + 1 < len(segments) and segments[i + 1].lower() == "amp":
             continue
         kept.append(segment)
-    if kept:
-        last = kept[-1]
-        for ext in _EXTENSIONS:
-            if last.lower().endswith(ext) and len(last) > len(ext):
-                kept[-1] = last[: -len(ext)]
-                break
+    if kept and (ext := _extension(kept[-1])) is not None:
+        kept[-1] = kept[-1][: -len(ext)]
     return kept
 
 
+def _extension(segment: str) -> str | None:
+    """The first of _EXTENSIONS that ends ``segment`` (and is not all of it)."""
+    lower = segment.lower()
+    for ext in _EXTENSIONS:
+        if lower.endswith(ext) and len(segment) > len(ext):
+            return ext
+    return None
+
+
 def _clean_query(query: str) -> str:
+    pieces = [piece.partition("=") for piece in query.split("&") if piece]
+    if _PLAIN_QUERY.fullmatch(query) and not any("=" in value for _, _, value in pieces):
+        # What parse_qsl and urlencode make of it: nothing here is quoted or unquoted.
+        pairs = [(name, value) for name, _, value in pieces if not _ignored_param(name, value)]
+        return "&".join(f"{name}={value}" for name, value in sorted(pairs))
+    return _parse_query(query)
+
+
+def _parse_query(query: str) -> str:
     pairs = [
         (name, value)
         for name, value in parse_qsl(query, keep_blank_values=True)

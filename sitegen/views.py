@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
+from sitegen.htmlescape import escape
 from sitegen.model import Article, Image, Listing, Provider, RelatedLink, Topic
 
 PageUrl = Callable[[int], str]  # page number -> URL of that page of a listing
@@ -252,13 +254,11 @@ class GraphNode:
     # 25 lines, and one template expression per number was most of an article page's cost.
     @property
     def circle_attrs(self) -> Markup:
-        return Markup(f'cx="{self.x}" cy="{self.y}" r="{self.r}"')  # safe: numbers only
+        return _safe(f'cx="{self.x}" cy="{self.y}" r="{self.r}"')
 
     @property
     def label_attrs(self) -> Markup:
-        return Markup(  # safe: numbers and one of three words
-            f'x="{self.label_x}" y="{self.label_y}" text-anchor="{escape(self.anchor)}"'
-        )
+        return _safe(f'x="{self.label_x}" y="{self.label_y}" text-anchor="{escape(self.anchor)}"')
 
 
 @dataclass(frozen=True)
@@ -271,10 +271,15 @@ class GraphLine:
 
     @property
     def attrs(self) -> Markup:
-        return Markup(  # safe: numbers only
+        return _safe(
             f'x1="{self.x1}" y1="{self.y1}" x2="{self.x2}" y2="{self.y2}" '
             f'stroke-width="{self.width}"'
         )
+
+
+# Markup of text known to be safe (numbers, escaped words), without Markup.__new__, which
+# costs more than making the text.
+_safe: Callable[[str], Markup] = functools.partial(str.__new__, Markup)
 
 
 @dataclass(frozen=True)

@@ -295,6 +295,32 @@ def test_provider_domain_that_is_no_host_name_is_dropped(domain: str) -> None:
     assert problems == [f"provider.domain: {json.dumps(domain)} is not a domain name; ignored"]
 
 
+def test_a_provider_named_again_is_reported_again_wherever_it_is() -> None:
+    # Providers are remembered between digests: only those that made no problem.
+    bad = {"name": "P", "domain": "two words.com"}
+    for _ in range(2):
+        _, problems = warned(provider=bad, related=[{"title": "R", "provider": bad}])
+        assert problems == [
+            'provider.domain: "two words.com" is not a domain name; ignored',
+            'related[0].provider.domain: "two words.com" is not a domain name; ignored',
+        ]
+
+
+def test_a_provider_named_again_is_the_same_provider() -> None:
+    given = {"name": "Government Technology", "domain": "www.GovTech.com"}
+    first, again = ok(provider=given).provider, ok(provider=dict(given)).provider
+    assert first == again == ok(related=[{"title": "R", "provider": given}]).related[0].provider
+
+
+def test_topics_named_again_are_cleaned_the_same() -> None:
+    for _ in range(2):
+        article = ok(topics=["AI â€“ Ethics", "  AI – ethics ", "Climate"])
+        assert [(t.name, t.slug) for t in article.topics] == [
+            ("AI – Ethics", "ai-ethics"),
+            ("Climate", "climate"),
+        ]
+
+
 def test_provider_string_is_its_name() -> None:
     p = ok(provider="techxplore.com").provider
     assert p is not None

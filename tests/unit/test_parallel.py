@@ -23,11 +23,29 @@ def test_parts_come_in_order_and_cover_every_item(jobs: int) -> None:
 @pytest.mark.skipif(not can_fork(), reason="workers are forked")
 def test_workers_are_replaced_after_their_chunks() -> None:
     parts = list(
-        parallel_chunks(_square_and_pid, range(1000), 2, max_chunk=50, chunks_per_worker=2)
+        parallel_chunks(
+            _square_and_pid, range(1000), 2, max_chunk=50, chunks_per_worker=2, recycle_above=0
+        )
     )
     assert [sq for part in parts for sq, _ in part] == [x * x for x in range(1000)]
     # 20 chunks, at most 2 per worker: at least 10 workers did them.
     assert len({pid for part in parts for _, pid in part}) >= 10
+
+
+@pytest.mark.skipif(not can_fork(), reason="workers are forked")
+def test_workers_of_a_small_parent_are_kept() -> None:
+    parts = list(
+        parallel_chunks(
+            _square_and_pid,
+            range(1000),
+            2,
+            max_chunk=50,
+            chunks_per_worker=2,
+            recycle_above=1 << 50,
+        )
+    )
+    assert [sq for part in parts for sq, _ in part] == [x * x for x in range(1000)]
+    assert len({pid for part in parts for _, pid in part}) <= 2
 
 
 def test_a_failing_item_stops_the_parts() -> None:

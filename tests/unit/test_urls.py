@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from sitegen.urls import match_key
+from sitegen.urls import _clean_query, _parse_query, _parts, _split_parts, match_key
 
 GOVTECH = "https://www.govtech.com/computing/Energy-AI.html"
 VARIANTS = [
@@ -88,3 +88,31 @@ def test_amp_and_tracking_variants_of_any_url_share_its_key(url: str) -> None:
     base = url.split("#")[0]
     sep = "&" if "?" in base else "?"
     assert match_key(base + sep + "utm_campaign=z&amp=1") == match_key(url)
+
+
+# Printable ASCII and the few characters the quick routes treat specially, so that the
+# generated URLs often take them.
+URL_TEXT = st.lists(
+    st.sampled_from([*"aAmpP09.-_~/?#=&:@[]%+ !\"'\\é", "amp", ".html", "utm_a"])
+).map("".join)
+
+
+@given(
+    st.sampled_from(["https://", "http://", "//", "HTTP://", ""]),
+    st.sampled_from(["example.com", "www.amp.example.com", "Ex.com", "a-b.c.", "", "x:8"]),
+    URL_TEXT,
+)
+def test_quick_url_split_agrees_with_urlsplit(scheme: str, host: str, rest: str) -> None:
+    text = scheme + host + rest
+    if "://" not in text and not text.startswith("//"):
+        text = "//" + text
+    try:
+        expected = _split_parts(text)
+    except ValueError:
+        return  # the quick route does not take what urlsplit refuses: nothing to compare
+    assert _parts(text) == expected
+
+
+@given(st.lists(st.sampled_from([*"aA0_.~-=&+%é ", "amp", "utm_x", "AMP"])).map("".join))
+def test_quick_query_cleaning_agrees_with_parse_qsl(query: str) -> None:
+    assert _clean_query(query) == _parse_query(query)
