@@ -410,7 +410,8 @@
     g.refresh = function () { paintOverlay(); if (hovered >= 0) showTip(hovered); };
 
     var MIN_K = function () { return fitK / 4; }, MAX_K = function () { return fitK * 60; };
-    function moved() { atFit = false; place(); redraw(SETTLE_MS); }
+    // A zoom or drag by the reader stops any glide under way, which would undo it.
+    function moved() { glide = null; atFit = false; place(); redraw(SETTLE_MS); }
     function zoomAt(px, py, factor) {
       var k = Math.min(MAX_K(), Math.max(MIN_K(), cam.k * factor));
       // Keep the world point under the pointer where it is.
@@ -523,10 +524,13 @@
     }, { passive: false });
 
     // A smooth glide to a dot (the picture is only moved during it).
+    var glide = null; // the glide under way, if any
     function flyTo(i, k) {
-      var from = { x: cam.x, y: cam.y, k: cam.k }, t0 = performance.now();
+      var from = { x: cam.x, y: cam.y, k: cam.k }, t0 = performance.now(), mine = {};
+      glide = mine;
       atFit = false;
       (function frame(now) {
+        if (glide !== mine) return;
         var t = Math.min(1, (now - t0) / 400), e = t * (2 - t);
         cam.x = from.x + (g.x[i] - from.x) * e; cam.y = from.y + (g.y[i] - from.y) * e;
         cam.k = from.k * Math.pow(k / from.k, e);

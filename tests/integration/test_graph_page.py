@@ -6,6 +6,7 @@ from __future__ import annotations
 import functools
 import http.server
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -364,9 +365,13 @@ def test_the_map_is_usable_from_the_keyboard(chrome: Any, site_url: str) -> None
         "return arguments[0].map(s => window.sitegenGraph.nodePosition(s))", seen[:2]
     )
     assert second["x"] > first["x"]  # ArrowRight went right
+    # "+" zooms in, also while the glide to the chosen dot is still under way.
     camera = chrome.execute_script("return window.sitegenGraph.camera()")
     canvas.send_keys("+")
-    assert chrome.execute_script("return window.sitegenGraph.camera()")["k"] > camera["k"]
+    zoomed = chrome.execute_script("return window.sitegenGraph.camera()")
+    assert zoomed["k"] == pytest.approx(camera["k"] * 1.5)  # arrow glides keep the zoom
+    time.sleep(0.5)  # longer than a glide: none may undo the zoom
+    assert chrome.execute_script("return window.sitegenGraph.camera()") == zoomed
     canvas.send_keys(Keys.ESCAPE)
     assert chrome.execute_script("return window.sitegenGraph.highlighted()")["focus"] is None
     canvas.send_keys(Keys.ARROW_UP, Keys.ENTER)
