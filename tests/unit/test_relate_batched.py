@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 from sitegen import relate, relatevec
 from sitegen.index import build_index
-from sitegen.model import SiteIndex
+from sitegen.model import RelatedLink, SiteIndex
 from sitegen.relate import _WORD, _idf, _keys, _text_keys, _tokens, relate_with_state
 from sitegen.slugs import slugify
 from tests.unit.test_relate_incremental import START, edit, make_article
@@ -75,6 +75,10 @@ def _site(seed: int, size: int) -> SiteIndex:
     articles = [make_article(rng, n) for n in range(size)]
     for k in rng.sample(range(size), size // 5):  # links, shared URLs, other dates
         articles[k] = edit(rng, articles[k], articles[:k] + articles[k + 1 :])
+    # One link by URL whatever the draws (some seeds make none): the tests need link edges.
+    first, second = articles[0], articles[1]
+    link = RelatedLink(first.title, first.url, (first.url,), None, None)
+    articles[1] = replace(second, related=(*second.related, link))
     for k in rng.sample(range(1, size), size // 10):  # near-duplicates of an earlier article
         b = rng.randrange(k)
         base = articles[b] = replace(articles[b], published=START)
