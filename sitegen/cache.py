@@ -408,14 +408,19 @@ class _CachePickler(pickle.Pickler):
 
     def __init__(self, file: io.BytesIO | _ChecksumWriter) -> None:
         super().__init__(file, protocol=pickle.HIGHEST_PROTOCOL)
-        self._first: dict[Any, Any] = {}  # a topic or provider -> the first equal one
+        # A topic or provider -> how the equal ones after it are pickled: _FIRST((first,)),
+        # made once, so that it too is pickled once and then by reference (made again for
+        # every one, it was new objects for the pickler to remember until the end).
+        self._first: dict[Any, tuple[Any, ...]] = {}
 
     def reducer_override(self, obj: Any) -> Any:  # called for objects of classes only
         kind = type(obj)
         if kind is Topic or kind is Provider:
-            first = self._first.setdefault(obj, obj)
-            if first is not obj:  # loaded as _FIRST((first,)): the first one, shared
-                return _FIRST, ((first,),)
+            reduced = self._first.get(obj)
+            if reduced is None:  # the first one: pickled as usual
+                self._first[obj] = (_FIRST, ((obj,),))
+            elif reduced[1][0][0] is not obj:  # loaded as the first one, shared
+                return reduced
         elif kind is PosixPath and _PARSED_PARTS:
             parts: Any = obj
             return _path, (parts._drv, parts._root, tuple(parts._parts))
