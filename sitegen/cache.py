@@ -226,6 +226,10 @@ class BuildCache:
         self._kept[name] = (fingerprint, value)
         return value
 
+    def forget_kept(self) -> None:
+        """Let go of what ``kept`` kept: there will be no next build in this process."""
+        self._kept.clear()
+
     def load_sources(self, fingerprint: str) -> SourceEntries:
         self._sources = None
         data = self._read("sources.pickle", fingerprint)
