@@ -393,8 +393,8 @@ def build(
         # save does not need, freed before it: the pickler's memory comes on top (a cold
         # build's peak, once the save no longer copies the files; 10,000 articles: ~30 MB).
         cache.forget_kept()
-        del memo, sitemap_memo, index_memo, graph_memo, scan_memo, env, renderer
-        del staged, static, extra, listed, graph_views, graph
+        del sitemap_memo, index_memo, graph_memo, scan_memo, env, renderer
+        del staged, static, extra, graph_views, graph
     if cache is not None:
         with _timed(result, "save cache"):
             if result.pending_cache is not None:
