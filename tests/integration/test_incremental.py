@@ -518,7 +518,7 @@ def test_only_a_cache_the_build_made_itself_lets_go_of_what_it_kept(
     config = load_config(site, None, {"output_dir": "output"})
     passed_in = BuildCache(cache_dir(site / "output"), print)
     build(config, jobs=1, cache=passed_in)
-    assert "jinja" in passed_in._kept and "page keys" in passed_in._kept
+    assert "jinja" in passed_in._kept and "sitemap" in passed_in._kept
     forgotten: list[BuildCache] = []
     monkeypatch.setattr(BuildCache, "forget_kept", lambda self: forgotten.append(self))
     edit_title(site)
