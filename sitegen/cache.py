@@ -55,8 +55,9 @@ from sitegen.model import Provider, Topic
 CACHE_DIR = ".sitegen-cache"
 # 5: relate.pickle holds a plain state dict, and relate-delta.pickle; 6: equal topics and
 # providers are pickled once, relative paths without parsing them again (_CachePickler), and
-# sources-delta.pickle has the entries of which only the stats changed apart
-CACHE_FORMAT = 6
+# sources-delta.pickle has the entries of which only the stats changed apart; 7: the checksum
+# line is fixed-width, written after the payload (pickled straight to the file)
+CACHE_FORMAT = 7
 _MAGIC = b"sitegen-cache\n"
 # Libraries whose version can change what a page looks like.
 _OUTPUT_DEPENDENCIES = (
@@ -87,10 +88,41 @@ def content_hash(data: bytes) -> str:
     return hashlib.blake2b(data, digest_size=16).hexdigest()
 
 
-def _checksum(payload: bytes | memoryview) -> str:
-    """Finds a truncated or damaged cache file (not a forged one: the cache is the user's
-    own); CRC-32 checks 25 MB several times faster than a cryptographic hash."""
-    return f"crc32 {zlib.crc32(payload):08x} {len(payload)}"
+def _checksum(crc: int, size: int) -> str:
+    """A cache file's checksum line: finds a truncated or damaged file (not a forged one:
+    the cache is the user's own); CRC-32 checks 25 MB several times faster than a
+    cryptographic hash. Fixed width, so that it can be written after the payload."""
+    return f"crc32 {crc:08x} {size:016d}\n"
+
+
+_CHECKSUM_CHARS = len(_checksum(0, 0))
+
+
+def _crc_of_rest(f: io.BufferedReader) -> tuple[int, int]:
+    """The CRC-32 and size of the rest of an open file, read in parts of 1 MB."""
+    crc = size = 0
+    buffer = bytearray(1 << 20)
+    view = memoryview(buffer)
+    while count := f.readinto(buffer):
+        crc = zlib.crc32(view[:count], crc)
+        size += count
+    return crc, size
+
+
+class _ChecksumWriter:
+    """Passes what the pickler writes (frames of ~64 kB) on to the file, keeping their
+    CRC-32 and size."""
+
+    def __init__(self, file: io.BufferedWriter) -> None:
+        self.file = file
+        self.crc = 0
+        self.size = 0
+
+    def write(self, data: bytes) -> int:
+        self.crc = zlib.crc32(data, self.crc)
+        written = self.file.write(data)
+        self.size += written
+        return written
 
 
 def page_key(fingerprint: str, deps: Sequence[str]) -> str:
@@ -193,6 +225,10 @@ class BuildCache:
         value = make()
         self._kept[name] = (fingerprint, value)
         return value
+
+    def forget_kept(self) -> None:
+        """Let go of what ``kept`` kept: there will be no next build in this process."""
+        self._kept.clear()
 
     def load_sources(self, fingerprint: str) -> SourceEntries:
         self._sources = None
@@ -300,41 +336,57 @@ class BuildCache:
     def _read_file(self, name: str, fingerprint: str) -> Any:
         path = self.folder / name
         try:
-            raw = path.read_bytes()
+            with open(path, "rb") as f:
+                return self._load_checked(f, path, fingerprint)
         except OSError:
-            return None  # no cache yet: a cold build
+            return None  # no cache yet (a cold build), or unreadable: built again
+
+    def _load_checked(self, f: io.BufferedReader, path: Path, fingerprint: str) -> Any:
+        """The data of an open cache file, or None. Unpickled from the file, not from its
+        bytes read whole: those would be held beside what they make (20-30 MB a file at
+        10,000 articles); the checksum is checked first, reading the file in parts."""
         header = _MAGIC + f"{CACHE_FORMAT} {fingerprint}\n".encode()
-        if not raw.startswith(_MAGIC):
+        head = f.read(len(header) + _CHECKSUM_CHARS)
+        if not head.startswith(_MAGIC):
             self.log(f"sitegen: {path} is not a sitegen cache file; rebuilding it")
             return None
-        if not raw.startswith(header):
+        if not head.startswith(header):
             return None  # another version, settings or theme: stale, not damaged
-        # A view, not slices: the relate and sources files are 20-30 MB each.
-        end = raw.find(b"\n", len(header))
-        payload = memoryview(raw)[end + 1 :]
-        if end < 0 or raw[len(header) : end].decode("ascii", "replace") != _checksum(payload):
+        expected = head[len(header) :].decode("ascii", "replace")
+        if expected != _checksum(*_crc_of_rest(f)):
             self.log(f"sitegen: {path} is damaged (checksum mismatch); rebuilding it")
             return None
+        f.seek(len(head))
         try:
             with gc_paused():
-                return pickle.loads(payload)
+                return pickle.load(f)
         except Exception:  # the checksum matched, so only a bug gets here; still recover
             self.log(f"sitegen: {path} cannot be read; rebuilding it")
             return None
 
     def _write_file(self, name: str, fingerprint: str, data: Any) -> None:
-        with gc_paused():
-            payload = dumps(data)
+        """Pickled straight to the file, in the pickler's frames, not to bytes written after
+        (a transient copy of the whole file, and more while it grew: 20-30 MB a file at
+        10,000 articles); the checksum, known only at the end, goes into the fixed-width
+        slot the header leaves for it."""
         header = _MAGIC + f"{CACHE_FORMAT} {fingerprint}\n".encode()
+        tmp = self.folder / f"{name}.{os.getpid()}.tmp"
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
-            tmp = self.folder / f"{name}.{os.getpid()}.tmp"
-            with open(tmp, "wb") as f:  # in parts: joining them would copy the payload
-                f.write(header + _checksum(payload).encode() + b"\n")
-                f.write(payload)
+            with open(tmp, "wb") as f:
+                f.write(header + b"-" * (_CHECKSUM_CHARS - 1) + b"\n")  # never a checksum
+                writer = _ChecksumWriter(f)
+                with gc_paused():
+                    _CachePickler(writer).dump(data)
+                f.seek(len(header))
+                f.write(_checksum(writer.crc, writer.size).encode())
             os.replace(tmp, self.folder / name)  # readers see the old file or the new one
         except OSError as exc:  # a cache that cannot be written only costs speed
+            self._remove_file(tmp.name)
             self.log(f"sitegen: cannot write the build cache {self.folder}: {exc}")
+        except BaseException:  # data that cannot be pickled: a bug, for the caller to report
+            self._remove_file(tmp.name)
+            raise
 
     def _remove_file(self, name: str) -> None:
         with suppress(OSError):  # a file left behind only costs the space
@@ -358,16 +410,21 @@ class _CachePickler(pickle.Pickler):
     - Paths are made from their parts as they were, not parsed again: PosixPath(*parts)
       costs ~10 us in Python, a third of a loaded article (see _path)."""
 
-    def __init__(self, file: io.BytesIO) -> None:
+    def __init__(self, file: io.BytesIO | _ChecksumWriter) -> None:
         super().__init__(file, protocol=pickle.HIGHEST_PROTOCOL)
-        self._first: dict[Any, Any] = {}  # a topic or provider -> the first equal one
+        # A topic or provider -> how the equal ones after it are pickled: _FIRST((first,)),
+        # made once, so that it too is pickled once and then by reference (made again for
+        # every one, it was new objects for the pickler to remember until the end).
+        self._first: dict[Any, tuple[Any, ...]] = {}
 
     def reducer_override(self, obj: Any) -> Any:  # called for objects of classes only
         kind = type(obj)
         if kind is Topic or kind is Provider:
-            first = self._first.setdefault(obj, obj)
-            if first is not obj:  # loaded as _FIRST((first,)): the first one, shared
-                return _FIRST, ((first,),)
+            reduced = self._first.get(obj)
+            if reduced is None:  # the first one: pickled as usual
+                self._first[obj] = (_FIRST, ((obj,),))
+            elif reduced[1][0][0] is not obj:  # loaded as the first one, shared
+                return reduced
         elif kind is PosixPath and _PARSED_PARTS:
             parts: Any = obj
             return _path, (parts._drv, parts._root, tuple(parts._parts))

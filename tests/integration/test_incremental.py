@@ -18,7 +18,7 @@ import pytest
 
 from sitegen import parallel
 from sitegen.build import BuildResult, build
-from sitegen.cache import CACHE_DIR, cache_dir
+from sitegen.cache import CACHE_DIR, BuildCache, cache_dir
 from sitegen.config import load_config
 
 REPO = Path(__file__).resolve().parents[2]
@@ -508,3 +508,30 @@ def test_an_edit_that_keeps_the_size_and_the_mtime_is_still_seen(site: Path) -> 
     os.utime(path, ns=(stamp, stamp))
     assert run(site).index is not None
     assert_same_as_cold(site)
+
+
+def test_only_a_cache_the_build_made_itself_lets_go_of_what_it_kept(
+    site: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # serve passes its cache in, to reuse what the build kept; the CLI's build made its own,
+    # of which nothing is used again: freed before the save (see build).
+    config = load_config(site, None, {"output_dir": "output"})
+    passed_in = BuildCache(cache_dir(site / "output"), print)
+    build(config, jobs=1, cache=passed_in)
+    assert "jinja" in passed_in._kept and "sitemap" in passed_in._kept
+    forgotten: list[BuildCache] = []
+    monkeypatch.setattr(BuildCache, "forget_kept", lambda self: forgotten.append(self))
+    edit_title(site)
+    run(site)
+    assert len(forgotten) == 1 and forgotten[0] is not passed_in
+    assert_same_as_cold(site)
+
+
+def test_a_cache_that_forgot_what_it_kept_makes_it_again(tmp_path: Path) -> None:
+    cache = BuildCache(tmp_path, print)
+    made: list[int] = []
+    assert cache.kept("x", "fp", lambda: made.append(1) or "one") == "one"
+    assert cache.kept("x", "fp", lambda: made.append(2) or "two") == "one"
+    cache.forget_kept()
+    assert cache.kept("x", "fp", lambda: made.append(3) or "three") == "three"
+    assert made == [1, 3]

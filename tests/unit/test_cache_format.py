@@ -5,7 +5,9 @@ cache format is not used."""
 from __future__ import annotations
 
 import pickle
+import zlib
 from pathlib import Path, PosixPath, PurePosixPath
+from typing import Any
 
 import pytest
 
@@ -96,3 +98,77 @@ def test_entries_whose_stats_alone_changed_go_to_the_delta_as_stats(tmp_path: Pa
     again = BuildCache(tmp_path, print).load_sources(FP)
     assert again == entries
     assert again["content/3.md"][3] is not None and again["content/3.md"][0] == 1003
+
+
+ENTRIES = {f"content/{n}.md": (n, 10, f"hash{n}", (topic("AI"), n)) for n in range(50)}
+
+
+def _saved(tmp_path: Path) -> tuple[Path, bytes]:
+    BuildCache(tmp_path, print).save_sources(FP, ENTRIES)
+    path = tmp_path / "sources.pickle"
+    return path, path.read_bytes()
+
+
+def test_the_checksum_line_names_the_payloads_crc_and_size(tmp_path: Path) -> None:
+    _, data = _saved(tmp_path)
+    magic, header, checksum, payload = data.split(b"\n", 3)
+    assert magic + b"\n" == cache_module._MAGIC and header == f"{CACHE_FORMAT} {FP}".encode()
+    assert checksum == f"crc32 {zlib.crc32(payload):08x} {len(payload):016d}".encode()
+    token, entries = pickle.loads(payload)
+    assert entries == ENTRIES
+    assert payload == bytes(dumps((token, ENTRIES)))  # streamed to the file, the same bytes
+
+
+def _truncated(data: bytes) -> bytes:
+    return data[: len(data) - 7]
+
+
+def _payload_flipped(data: bytes) -> bytes:
+    return data[:-100] + bytes([data[-100] ^ 0x04]) + data[-99:]
+
+
+def _checksum_flipped(data: bytes) -> bytes:
+    at = data.index(b"crc32 ") + len("crc32 ")  # a digit of the CRC
+    return data[:at] + bytes([data[at] ^ 0x01]) + data[at + 1 :]
+
+
+def _size_flipped(data: bytes) -> bytes:
+    at = data.index(b"\n", data.index(b"crc32 ")) - 1  # the last digit of the size
+    return data[:at] + bytes([data[at] ^ 0x01]) + data[at + 1 :]
+
+
+def _lengthened(data: bytes) -> bytes:
+    return data + b"."
+
+
+@pytest.mark.parametrize(
+    "damage", [_truncated, _payload_flipped, _checksum_flipped, _size_flipped, _lengthened]
+)
+def test_a_damaged_file_is_reported_and_not_used(tmp_path: Path, damage: Any) -> None:
+    path, data = _saved(tmp_path)
+    path.write_bytes(damage(data))
+    log: list[str] = []
+    assert BuildCache(tmp_path, log.append).load_sources(FP) == {}
+    assert log == [f"sitegen: {path} is damaged (checksum mismatch); rebuilding it"]
+
+
+def test_a_file_cut_inside_its_checksum_line_is_not_used(tmp_path: Path) -> None:
+    path, data = _saved(tmp_path)
+    path.write_bytes(data[: data.index(b"crc32 ") + 10])
+    assert BuildCache(tmp_path, print).load_sources(FP) == {}
+
+
+def test_data_that_cannot_be_pickled_leaves_the_last_file_and_no_other(tmp_path: Path) -> None:
+    path, data = _saved(tmp_path)
+    cache = BuildCache(tmp_path, print)
+    with pytest.raises((pickle.PicklingError, AttributeError, TypeError)):
+        cache.save_quick(FP, lambda: None)  # type: ignore[arg-type]
+    assert path.read_bytes() == data
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["sources.pickle"]
+
+
+def test_a_cache_folder_that_cannot_be_written_is_reported(tmp_path: Path) -> None:
+    (tmp_path / "file").write_text("not a folder")
+    log: list[str] = []
+    BuildCache(tmp_path / "file" / "cache", log.append).save_sources(FP, {})
+    assert len(log) == 1 and log[0].startswith("sitegen: cannot write the build cache")
