@@ -711,23 +711,7 @@ def plan_site(
                 )
             )
     pages.extend(_graph_plan(index, gv, keys))
-    pages.append(
-        Page(
-            OutputPath("404.html"),
-            "404 page",
-            ("404.html",),
-            lambda r: r.page("404.html", "404.html", "404 page"),
-        )
-    )
-    if config.search:
-        pages.append(
-            Page(
-                file_path("search/"),
-                "search page",
-                ("search/",),
-                lambda r: r.page("search/", "search.html", "search page"),
-            )
-        )
+    pages.extend(_fixed_pages(config))
     if memo is not None:  # what this build made, for the next
         memo.shown, memo.near, memo.own = keys.memo.shown, keys.memo.near, keys.memo.own
         memo.articles = keys.memo.articles
@@ -790,14 +774,20 @@ def _replan_site(
                 )
             )
     pages.extend(_graph_replan(index, gv, keys, changes, out))
-    pages.append(
+    pages.extend(_fixed_pages(config))
+    return pages
+
+
+def _fixed_pages(config: SiteConfig) -> list[Page]:
+    """The pages that show no article: the 404 page, and the search page when search is on."""
+    pages = [
         Page(
             OutputPath("404.html"),
             "404 page",
             ("404.html",),
             lambda r: r.page("404.html", "404.html", "404 page"),
         )
-    )
+    ]
     if config.search:
         pages.append(
             Page(
