@@ -216,6 +216,8 @@ class GraphViews:
         self._positions: dict[Slug, tuple[float, float]] | None = None
         self._common: dict[str, object] | None = None
         self._counts: TopicCounts | None = None
+        # id of a listing's article list -> (that list, its story leads); see listing_leads
+        self._leads: dict[int, tuple[Sequence[Article], list[Article]]] = {}
 
     def common(self) -> dict[str, object]:
         """What every page of the graph page's list shows, made once for planning and
@@ -332,6 +334,16 @@ class GraphViews:
                 seen.add(story)
             leads.append(article)
         return leads
+
+    def listing_leads(self, articles: Sequence[Article]) -> list[Article]:
+        """story_leads, worked out once a listing: each of its pages planned only from its
+        last key asks for them when rendered (asking each time made a topic's pages
+        quadratic in its length)."""
+        hit = self._leads.get(id(articles))
+        if hit is None or hit[0] is not articles:
+            hit = (articles, self.story_leads(articles))
+            self._leads[id(articles)] = hit
+        return hit[1]
 
     # -- the graph page ----------------------------------------------------------------------
 

@@ -911,7 +911,7 @@ class _ListingReplan:
         def make(r: Renderer) -> OutputFile:
             shown = chunk
             if shown is None:  # (planned from its key: the cards are found when rendered)
-                shown = gv.story_leads(articles)[(n - 1) * size : n * size]
+                shown = gv.listing_leads(articles)[(n - 1) * size : n * size]
             return r.listing_page(
                 shown,
                 [r.graph.siblings(a.slug) for a in shown],
