@@ -39,7 +39,7 @@ from sitegen.load import RACY_NS, display_path, read_source, scan_sources
 from sitegen.model import Article, OutputFile, OutputPath, SiteIndex, Slug
 from sitegen.nochange import scan
 from sitegen.parallel import parallel_chunks, parallel_map
-from sitegen.problems import Problem, Severity
+from sitegen.problems import Problem, Severity, problem
 from sitegen.progress import Progress
 from sitegen.write import (
     MANIFEST,
@@ -281,6 +281,7 @@ def build(
     articles, digests = _read_articles(
         config, result, sources=sources, cache=cache, jobs=jobs, progress=progress, recent=recent
     )
+    articles = _drop_aliases(articles, result)
     with _timed(result, "index"):
         # The articles the index made last time in this process (serve), reused if unchanged.
         # (Per content folder and working folder: the identities it keeps are paths in them.)
@@ -793,6 +794,44 @@ def _content_key(config: SiteConfig) -> Callable[[Article], str]:
         return Path(real).as_posix()  # outside the content folder (display_path's rule)
 
     return key
+
+
+def _drop_aliases(articles: list[Article], result: BuildResult) -> list[Article]:
+    """A link in the content folder to another content file (or two links to one file)
+    names one digest twice: it is read once, under the file's own name (else the first
+    name), and each other name is skipped with a warning, rather than published twice."""
+    links_of: dict[str, set[str] | None] = {}
+    linked: list[int] = []
+    for n, article in enumerate(articles):
+        parent, _, name = str(article.source).rpartition(os.sep)
+        links = links_of.get(parent)
+        if links is None and parent not in links_of:
+            links = links_of[parent] = _links_in(parent or os.curdir)
+        if links and name in links:
+            linked.append(n)
+    if not linked:
+        return articles  # the usual case: one listing per folder, nothing resolved
+    real_parents = {parent: os.path.realpath(parent or os.curdir) for parent in links_of}
+    first: dict[str, Article] = {}
+    for article in articles:  # files before links: a file keeps its own name
+        parent, _, name = str(article.source).rpartition(os.sep)
+        if name not in (links_of[parent] or ()):
+            first.setdefault(os.path.join(real_parents[parent], name), article)
+    dropped: set[int] = set()
+    for n in linked:
+        article = articles[n]
+        kept = first.setdefault(os.path.realpath(article.source), article)
+        if kept is not article:
+            dropped.add(n)
+            result.problems.append(
+                problem(
+                    article.source,
+                    1,
+                    "file",
+                    f"is a link to {kept.source}, which is read already; skipped",
+                )
+            )
+    return [a for n, a in enumerate(articles) if n not in dropped]
 
 
 def _links_in(folder: str) -> set[str] | None:

@@ -152,6 +152,14 @@ def edit_static(site: Path) -> None:
     (site / "templates" / "static" / "style.css").write_text("body{color:red}\n", "utf-8")
 
 
+def link_article(site: Path) -> None:
+    """A second name for a content file: a link beside it, and one in another folder."""
+    target = some_article(site, 3)
+    (site / "content" / "zz-second-name.md").symlink_to(target)
+    (site / "content" / "linked").mkdir()
+    (site / "content" / "linked" / "third-name.md").symlink_to(target)
+
+
 def edit_config(site: Path) -> None:
     (site / "sitegen.toml").write_text(
         'title = "Renamed site"\npage_size = 5\ntimezone = "Europe/Paris"\nsearch = false\n',
@@ -174,6 +182,7 @@ CHANGES: dict[str, Callable[[Path], None]] = {
     "touch without change": touch_only,
     "template edit": edit_template,
     "static file edit": edit_static,
+    "a second name for a file": link_article,
     "config edit": edit_config,
 }
 
@@ -192,6 +201,19 @@ def test_changes_in_a_row_keep_matching_cold_builds(site: Path) -> None:
         CHANGES[change](site)
         run(site)
         assert_same_as_cold(site)
+
+
+def test_a_second_name_for_a_content_file_is_skipped_with_a_warning(site: Path) -> None:
+    before = run(site, "before")
+    link_article(site)
+    after = run(site, "after")
+    target = some_article(site, 3)
+    assert sorted(str(p) for p in after.problems) == sorted(
+        f"{site / 'content' / name}:1: file: is a link to {target}, which is read already; skipped"
+        for name in ("linked/third-name.md", "zz-second-name.md")
+    )
+    assert after.articles == before.articles  # the file is published once, under its name
+    assert tree(site / "after") == tree(site / "before")
 
 
 def test_no_change_rebuild_renders_and_writes_nothing(site: Path) -> None:
