@@ -17,6 +17,7 @@ from sitegen.config import builtin_theme_dir as builtin_theme_dir  # re-exported
 from sitegen.config import theme_dirs as theme_dirs  # re-exported
 from sitegen.graphpages import GraphMemo as GraphMemo  # re-exported
 from sitegen.graphpages import GraphViews, same_article
+from sitegen.jinjacode import use_joining_code
 from sitegen.layout import local_graph
 from sitegen.meta import news_article_ld
 from sitegen.model import (
@@ -59,6 +60,7 @@ def make_environment(dirs: Sequence[Path], bytecode_dir: Path | None = None) -> 
         keep_trailing_newline=True,
     )
     env.template_class = _template_class()
+    use_joining_code(env)
     env.globals["sitegen_version"] = __version__
     env.globals["news_article_ld"] = news_article_ld
     static = static_sources(dirs)
