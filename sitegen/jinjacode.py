@@ -12,15 +12,17 @@ Templates are unchanged and render the same text: a theme's own templates get th
 
 from __future__ import annotations
 
+import functools
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     import jinja2
 
 
+@functools.cache
 def code_generator_class() -> type[Any]:
-    """A jinja2 CodeGenerator that yields joined runs (made on first use: Jinja is imported
-    only when a page is rendered)."""
+    """A jinja2 CodeGenerator that yields joined runs (made once, on first use: Jinja is
+    imported only when a page is rendered)."""
     from jinja2 import nodes
     from jinja2.compiler import CodeGenerator, Frame
 
