@@ -585,6 +585,11 @@ def _render(
             if len(todo) >= parallel.MIN_PARALLEL_ITEMS and (jobs is None or jobs > 1):
                 for name in env.list_templates(filter_func=lambda n: n.endswith((".html", ".xml"))):
                     env.get_template(name)
+                # Each listing card once, for all the page workers (which inherit them). Not
+                # for a large site: every worker would start with all the cards (100,000
+                # articles: ~125 MB), and its largest worker is near 3 GB already.
+                if not parallel.large_parent():
+                    renderer.make_cards([a for page in todo for a in page.cards], jobs)
             with (progress or Progress(False)).stage("rendering", len(todo)) as advance:
                 parts = parallel_chunks(
                     lambda page: _render_page(renderer, page),

@@ -33,7 +33,6 @@ from sitegen.views import (
     StoryView,
     ViewFactory,
     coverage_of,
-    graph_node,
 )
 
 GRAPH_FORMAT_VERSION = 1
@@ -297,7 +296,8 @@ class GraphViews:
         nodes, edges = local_graph(self.graph, article.slug)
         cx = LOCAL_WIDTH / 2
         by_slug = self.index.by_slug
-        views = [graph_node(self.urls, by_slug[n.slug], n.x, n.y, n.ring, cx) for n in nodes]
+        node = self.views.graph_node
+        views = [node(by_slug[n.slug], n.x, n.y, n.ring, cx) for n in nodes]
         where = {n.slug: (n.x, n.y) for n in nodes}
         lines = tuple(
             GraphLine(*where[e.source], *where[e.target], round(0.8 + 2.2 * min(e.score, 1.0), 2))

@@ -28,7 +28,9 @@ LOCAL_FIRST = 8  # related articles drawn
 LOCAL_SECOND = 12  # their related articles drawn (at most 2 each)
 
 
-@dataclass(frozen=True)
+# Not frozen (a frozen dataclass sets each field through object.__setattr__): an article
+# page draws some 13 nodes and 13 lines, and local graphs are made for every article page.
+@dataclass(slots=True)
 class LocalNode:
     slug: Slug
     x: float
@@ -36,7 +38,7 @@ class LocalNode:
     ring: int  # 0 the article itself, 1 its related articles, 2 theirs
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class LocalEdge:
     source: Slug
     target: Slug
@@ -82,17 +84,29 @@ def local_graph(
 
 
 def _on_ring(slug: Slug, cx: float, cy: float, radius: float, angle: float, ring: int) -> LocalNode:
-    # Rings are squashed vertically to fit a wide box.
-    x = cx + radius * 1.15 * math.cos(angle)
-    y = cy + radius * 0.95 * math.sin(angle)
-    return LocalNode(slug, round(x, 1), round(y, 1), ring)
+    where = (cx, cy, radius, angle)
+    point = _RING_POINTS.get(where)
+    if point is None:
+        # Rings are squashed vertically to fit a wide box.
+        x = cx + radius * 1.15 * math.cos(angle)
+        y = cy + radius * 0.95 * math.sin(angle)
+        point = _RING_POINTS[where] = (round(x, 1), round(y, 1))
+    return LocalNode(slug, point[0], point[1], ring)
+
+
+# Where a node at an angle of a ring is drawn. The angles come from a few counts (related
+# articles drawn, the node's place among them), so every page uses the same couple of
+# hundred points: worked out once per process, not once per node (trigonometry, rounding).
+_RING_POINTS: dict[tuple[float, float, float, float], tuple[float, float]] = {}
 
 
 def _unique(edges: list[LocalEdge]) -> list[LocalEdge]:
-    seen: set[frozenset[Slug]] = set()
+    """The edges without repeats, either way round, the first of each kept."""
+    seen: set[tuple[Slug, Slug]] = set()
     out = []
     for edge in edges:
-        pair = frozenset((edge.source, edge.target))
+        a, b = edge.source, edge.target
+        pair = (a, b) if a < b else (b, a)
         if pair not in seen:
             seen.add(pair)
             out.append(edge)

@@ -78,7 +78,7 @@ def parallel_chunks(
     if jobs <= 1 or len(items) < min_items or not can_fork():
         yield from _serial_chunks(func, items, progress, max_chunk)
         return
-    if chunks_per_worker is not None and _peak_bytes() <= recycle_above:
+    if chunks_per_worker is not None and not large_parent(recycle_above):
         chunks_per_worker = None
     global _TASK
     _TASK = (func, items)
@@ -109,6 +109,12 @@ def parallel_chunks(
     finally:
         _TASK = None
         gc.unfreeze()
+
+
+def large_parent(limit: int = RECYCLE_ABOVE_BYTES) -> bool:
+    """Whether this process has held more than ``limit`` bytes: what every worker forked
+    from it starts with (its RSS counts the pages it shares)."""
+    return _peak_bytes() > limit
 
 
 def _peak_bytes() -> int:

@@ -17,6 +17,7 @@ from sitegen.config import builtin_theme_dir as builtin_theme_dir  # re-exported
 from sitegen.config import theme_dirs as theme_dirs  # re-exported
 from sitegen.graphpages import GraphMemo as GraphMemo  # re-exported
 from sitegen.graphpages import GraphViews, same_article
+from sitegen.jinjacode import use_joining_code
 from sitegen.layout import local_graph
 from sitegen.meta import news_article_ld
 from sitegen.model import (
@@ -59,6 +60,7 @@ def make_environment(dirs: Sequence[Path], bytecode_dir: Path | None = None) -> 
         keep_trailing_newline=True,
     )
     env.template_class = _template_class()
+    use_joining_code(env)
     env.globals["sitegen_version"] = __version__
     env.globals["news_article_ld"] = news_article_ld
     static = static_sources(dirs)
@@ -185,6 +187,28 @@ class Renderer:
             found = self._card_html[key] = Markup(html)  # safe: rendered with autoescape
         return found
 
+    def make_cards(self, articles: Iterable[Article], jobs: int | None) -> None:
+        """Render the cards of ``articles`` (with their coverage, as listings show them) on
+        ``jobs`` processes, before the page workers fork: they inherit them. Left to the
+        page workers, each rendered most cards of the site itself (and a replaced worker
+        all those of its pages again)."""
+        from markupsafe import Markup
+
+        from sitegen.parallel import parallel_map
+
+        todo: dict[str, Article] = {}  # card URL -> article, each card once
+        for article in articles:
+            url = self.urls.article(article.slug)
+            if url not in self._card_html:
+                todo.setdefault(url, article)
+
+        def html(article: Article) -> str:
+            return str(self.card_html(self.views.card(article), self.graph.siblings(article.slug)))
+
+        made = parallel_map(html, list(todo.values()), jobs)
+        for url, text in zip(todo, made, strict=True):
+            self._card_html[url] = Markup(text)  # safe: rendered with autoescape
+
     def page(self, path: str, template: str, source: str, **context: Any) -> OutputFile:
         """Render one template to ``path`` (a folder URL gets ``index.html``)."""
         canonical = self._absolute(path) if self.config.base_url else ""
@@ -292,6 +316,9 @@ class Page:
     # The page's key when planning found its deps unchanged since the last build (see
     # sitegen/replan.py): the deps were not made again, and are empty.
     key: str = ""
+    # The articles whose cards a listing page shows, when planning knows them: a parallel
+    # render makes all the cards first (Renderer.make_cards).
+    cards: Sequence[Article] = ()
 
 
 @dataclass
@@ -927,10 +954,13 @@ class _ListingReplan:
             )
 
         if key or chunk is None:
-            return Page(file_path(path), source, (), make, key)
-        deps = (path, template, source, repr(sorted(context.items())), f"{n}/{count}/{with_lead}")
+            return Page(file_path(path), source, (), make, key, chunk or ())
+        deps: tuple[str, ...] = (
+            *(path, template, source, repr(sorted(context.items())), f"{n}/{count}/{with_lead}"),
+        )
         cards = self.keys.card
-        return Page(file_path(path), source, (*deps, str(total), *(cards(a) for a in chunk)), make)
+        deps += (str(total), *(cards(a) for a in chunk))
+        return Page(file_path(path), source, deps, make, cards=chunk)
 
 
 def _graph_replan(
@@ -1092,6 +1122,7 @@ def _listing_plan(
                     with_lead,
                     **context,
                 ),
+                cards=chunk,
             )
         )
     return plan

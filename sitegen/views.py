@@ -113,6 +113,7 @@ class ViewFactory:
         # views are made once per build and process.
         self._dates: dict[datetime, DateView] = {}
         self._cards: dict[str, Card] = {}
+        self._nodes: dict[tuple[str, int], tuple[str, str, str]] = {}
 
     def date(self, when: datetime | None) -> DateView | None:
         if when is None:
@@ -149,6 +150,17 @@ class ViewFactory:
             heat=article.heat,
             quality=article.quality,
         )
+
+    def graph_node(self, article: Article, x: float, y: float, ring: int, cx: float) -> GraphNode:
+        """An article as a node of an article page's graph, at x, y on ``ring`` (0 the page's
+        own article), ``cx`` the drawing's middle. The article's URL and label are made once
+        per build and process: it is drawn on the local graphs of some 13 pages."""
+        key = (article.slug, ring)
+        texts = self._nodes.get(key)
+        if texts is None or texts[1] != article.title:
+            url, label = self.urls.article(article.slug), node_label(article.title, ring)
+            texts = self._nodes[key] = (url, article.title, label)
+        return place_node(*texts, x, y, ring, cx)
 
     def external(self, link: RelatedLink) -> ExternalLink:
         return ExternalLink(
@@ -228,7 +240,9 @@ class Coverage:
     title: str
 
 
-@dataclass(frozen=True)
+# Not frozen, as the other parts of an article page's graph and Related list below: a
+# frozen dataclass sets each field through object.__setattr__, and a page makes some 35.
+@dataclass(slots=True)
 class RelatedItem:
     url: str
     title: str
@@ -237,7 +251,7 @@ class RelatedItem:
     reasons: tuple[str, ...]
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class GraphNode:
     url: str
     title: str  # the tooltip
@@ -261,7 +275,7 @@ class GraphNode:
         return _safe(f'x="{self.label_x}" y="{self.label_y}" text-anchor="{escape(self.anchor)}"')
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class GraphLine:
     x1: float
     y1: float
@@ -335,9 +349,16 @@ def coverage_of(urls: Urls, article: Article) -> Coverage:
     return Coverage(urls.article(article.slug), provider, article.title)
 
 
-def graph_node(urls: Urls, article: Article, x: float, y: float, ring: int, cx: float) -> GraphNode:
+def node_label(title: str, ring: int) -> str:
+    """The label of a node of the article-page graph: none on the outer ring."""
+    return "" if ring == 2 else shorten(title, LABEL_CHARS + (10 if ring == 0 else 0))
+
+
+def place_node(
+    url: str, title: str, label: str, x: float, y: float, ring: int, cx: float
+) -> GraphNode:
+    """A node of the article-page graph, its label beside it, away from the middle."""
     r = (12.0, 8.0, 5.0)[ring]
-    label = "" if ring == 2 else shorten(article.title, LABEL_CHARS + (10 if ring == 0 else 0))
     if ring == 0:
         anchor, lx, ly = "middle", x, y + r + 16
     elif abs(x - cx) < 30:
@@ -345,9 +366,7 @@ def graph_node(urls: Urls, article: Article, x: float, y: float, ring: int, cx: 
     else:
         anchor = "start" if x > cx else "end"
         lx, ly = x + (r + 5 if x > cx else -(r + 5)), y + 4
-    return GraphNode(
-        urls.article(article.slug), article.title, label, x, y, r, ring, anchor, lx, ly
-    )
+    return GraphNode(url, title, label, x, y, r, ring, anchor, lx, ly)
 
 
 def pick_lead(articles: Sequence[Article], tz: ZoneInfo) -> Article | None:

@@ -4,6 +4,7 @@ import os
 
 import pytest
 
+from sitegen import parallel
 from sitegen.parallel import can_fork, parallel_chunks, parallel_map
 
 
@@ -59,3 +60,8 @@ def test_a_failing_item_stops_the_parts() -> None:
         for part in parallel_chunks(fail_at_700, range(1000), 2, max_chunk=50):
             done.extend(part)
     assert done == list(range(len(done))) and len(done) <= 700
+
+
+def test_a_parent_is_large_once_it_has_held_more_than_the_limit() -> None:
+    assert parallel.large_parent(0)
+    assert not parallel.large_parent(1 << 60)

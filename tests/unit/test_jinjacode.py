@@ -1,0 +1,85 @@
+"""The joining code generator renders exactly what Jinja's own does, in fewer pieces."""
+
+from __future__ import annotations
+
+import traceback
+
+import jinja2
+import pytest
+
+from sitegen.jinjacode import use_joining_code
+
+TEMPLATES = {
+    "base.html": (
+        "<title>{% block title %}Site{% endblock %}</title>\n"
+        "{% set heading %}{{ self.title() }}!{% endset %}<h1>{{ heading }}</h1>\n"
+        "{% block body %}{% endblock %}\n"
+        "{% for n in range(3) %}{% block looped scoped %}[{{ n }}]{% endblock %}{% endfor %}\n"
+        "{% include 'part.html' %}|{% include 'part.html' without context %}"
+        "|{% include 'missing.html' ignore missing %}|{% include ['nope.html', 'part.html'] %}"
+    ),
+    "part.html": "<p>{{ who | default('nobody') }} & {{ '<b>' }}</p>",
+    "page.html": (
+        "{% extends 'base.html' %}\n"
+        "{% macro tag(x) %}<i>{{ x }}</i>{{ caller() if caller else '' }}{% endmacro %}\n"
+        "{% block title %}{{ title }} · {{ super() }}{% endblock %}\n"
+        "{% block body %}{% set who = 'me' %}"
+        "{% for item in items %}{{ loop.index }}:{{ item }}{% if not loop.last %}, {% endif %}"
+        "{% else %}none{% endfor %}\n"
+        "{{ tag(title) }}{% call tag('c') %}inner {{ who }}{% endcall %}"
+        "{% filter upper %}shout {{ title }}{% endfilter %}\n"
+        "{% include 'part.html' %}{% endblock %}"
+    ),
+    "plain.html": "a{{ x }}b{{ y }}c\n{% if x %}d{{ x }}e{% endif %}",
+}
+
+
+def _env(joining: bool, autoescape: bool) -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.DictLoader(TEMPLATES), autoescape=autoescape, trim_blocks=True
+    )
+    if joining:
+        use_joining_code(env)
+    return env
+
+
+@pytest.mark.parametrize("autoescape", [True, False])
+@pytest.mark.parametrize("name", ["page.html", "base.html", "plain.html"])
+def test_renders_what_jinja_renders(name: str, autoescape: bool) -> None:
+    context = {"title": "<T>", "items": ["a", "<b>"], "x": "&", "y": 2, "who": "you"}
+    expected = _env(False, autoescape).get_template(name).render(context)
+    assert _env(True, autoescape).get_template(name).render(context) == expected
+
+
+def test_a_run_of_text_and_values_is_one_piece() -> None:
+    template = _env(True, True).get_template("plain.html")
+    pieces = list(template.root_render_func(template.new_context({"x": "&", "y": 2})))
+    assert pieces == ["a&amp;b2c\n", "d&amp;e"]
+
+
+def test_an_include_is_passed_up_as_one_piece() -> None:
+    env = _env(True, True)
+    env.loader = jinja2.DictLoader({**TEMPLATES, "outer.html": "{% include 'part.html' %}"})
+    template = env.get_template("outer.html")
+    assert list(template.root_render_func(template.new_context({"who": "me"}))) == [
+        "<p>me & &lt;b&gt;</p>"
+    ]
+
+
+def _failing_frames(joining: bool) -> list[tuple[str, int | None]]:
+    env = jinja2.Environment(
+        loader=jinja2.DictLoader(
+            {"boom.html": "ok {{ a }}\n\n{{ x.y.z }}", "outer.html": "{% include 'boom.html' %}"}
+        ),
+        undefined=jinja2.StrictUndefined,
+    )
+    if joining:
+        use_joining_code(env)
+    with pytest.raises(jinja2.UndefinedError) as failure:
+        env.get_template("outer.html").render(x={}, a=1)
+    frames = traceback.extract_tb(failure.value.__traceback__)
+    return [(f.filename, f.lineno) for f in frames if f.filename == "<template>"]
+
+
+def test_an_error_is_reported_at_the_same_template_lines() -> None:
+    assert _failing_frames(True) == _failing_frames(False) == [("<template>", 1), ("<template>", 3)]
