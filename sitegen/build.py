@@ -149,6 +149,8 @@ def _read_articles(
         def parse(item: tuple[Path, Path]) -> tuple[str, _Parsed]:
             return _parse_one(item[0], item[1], config)
 
+        if len(todo) >= parallel.MIN_PARALLEL_ITEMS:
+            _prepare_parsing(config)  # once here, not once in every worker process
         with (progress or Progress(False)).stage("reading", len(todo)) as advance:
             parsed = parallel_map(parse, todo, jobs, progress=advance)
         for (path, _), (digest, value) in zip(todo, parsed, strict=True):
@@ -192,6 +194,15 @@ def _parse_settings(config: SiteConfig) -> tuple[object, ...]:
         config.max_images,
         config.nofollow_external,
     )
+
+
+def _prepare_parsing(config: SiteConfig) -> None:
+    """Import and build what reading content needs (YAML, Markdown, the sanitizers), before
+    workers fork: each would otherwise do it again."""
+    from sitegen import load, normalize
+
+    load.prepare()
+    normalize.prepare(normalize.Options(nofollow=config.nofollow_external).link_rel)
 
 
 def _parse_one(path: Path, shown: Path, config: SiteConfig) -> tuple[str, _Parsed]:
