@@ -620,7 +620,39 @@ def _new_markdown() -> Any:
     for name in ("inline", "smarty"):
         if name in md.treeprocessors:
             _skip_plain_text(md.treeprocessors[name])
+    _skip_when_absent(md)
     return md
+
+
+# Tree processors that change nothing in a document whose source holds none of these: each
+# walks the whole tree, looking for it in every text. Markdown makes no text holding them
+# that its source did not (escapes and entities stay as they were written).
+_TREE_NEEDS = {"attr_list": r"\{", "smarty": r"\.\.\.|--|['\"]"}
+
+
+def _skip_when_absent(md: Any) -> None:
+    """Make ``md`` skip each of ``_TREE_NEEDS`` for a source holding none of its text. Only
+    for Markdown's own processors of those names: any other keeps running."""
+    source = [""]
+    convert = md.convert
+
+    def convert_noting_source(text: str) -> str:
+        source[0] = text
+        return str(convert(text))
+
+    md.convert = convert_noting_source
+    for name, needs in _TREE_NEEDS.items():
+        if name not in md.treeprocessors:  # a Registry: no get()
+            continue
+        processor = md.treeprocessors[name]
+        if not type(processor).__module__.startswith("markdown."):
+            continue
+        run, pattern = processor.run, re.compile(needs)
+
+        def run_if_needed(root: Any, run: Any = run, pattern: Any = pattern) -> Any:
+            return run(root) if pattern.search(source[0]) else None
+
+        processor.run = run_if_needed
 
 
 # What each inline pattern needs in a text to match at all (a regex of which every match of
