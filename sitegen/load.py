@@ -286,11 +286,6 @@ def _parse_yaml(text: str) -> tuple[Any, dict[str, int], list[tuple[str, int]], 
     Returns the value, field name -> line (of the value YAML keeps: the last, for a key
     given twice), the repeated keys with the line of their first use, and the line where
     the document starts."""
-    from sitegen import plainyaml
-
-    quick = plainyaml.parse(text, _RESOLVED, _tag_of, _construct_scalar)
-    if quick is not None:
-        return quick
     import yaml
 
     loader = _loader()(text)
@@ -305,30 +300,6 @@ def _parse_yaml(text: str) -> tuple[Any, dict[str, int], list[tuple[str, int]], 
         _collect_lines(node, "", lines, repeated, depth=0)
     start = node.start_mark.line + 1 if node is not None else 1
     return value, lines, repeated, start
-
-
-@cache
-def _idle_loader() -> Any:
-    """A loader that parses nothing: its resolver and constructors serve plainyaml."""
-    return _loader()("")
-
-
-def _tag_of(plain: str) -> str:
-    """The tag the loader gives a plain (unquoted) scalar."""
-    tag = _RESOLVED.get(plain)
-    if tag is None:
-        import yaml
-
-        tag = str(_idle_loader().resolve(yaml.ScalarNode, plain, (True, False)))
-    return tag
-
-
-def _construct_scalar(tag: str, text: str) -> Any:
-    """The loader's value of a scalar of ``tag`` (its constructors read nothing else)."""
-    import yaml
-
-    loader = _idle_loader()
-    return loader.yaml_constructors[tag](loader, yaml.ScalarNode(tag, text))
 
 
 _STR, _SEQ, _MAP = (f"tag:yaml.org,2002:{t}" for t in ("str", "seq", "map"))
