@@ -127,7 +127,7 @@ def _read_articles(
     with _timed(result, "read cache"):
         old = cache.load_sources(fingerprint) if cache else {}
     entries: SourceEntries = {}
-    todo: list[tuple[Path, Path]] = []
+    todo: list[str] = []  # the files to read, as scanned (their Paths are made by workers)
     base = Path.cwd()
     refreshed = False  # entries whose stats changed but whose bytes did not
     with _timed(result, "load+normalize"):
@@ -136,24 +136,27 @@ def _read_articles(
             if hit and hit[0] == mtime and hit[1] == size and mtime >= 0:
                 entries[key] = hit
                 continue
-            path = Path(key)  # only for files read: making 10,000 Paths is slow
             if hit and size >= 0:  # touched, or too recent to trust: compare the bytes
+                path = Path(key)  # only for files read: making 10,000 Paths is slow
                 raw = read_source(path, display_path(path, base), config.max_file_bytes)
                 if isinstance(raw, bytes) and content_hash(raw) == hit[2]:
                     refreshed = refreshed or hit[0] != mtime or hit[1] != size
                     entries[key] = (mtime, size, hit[2], hit[3])
                     continue
-            todo.append((path, display_path(path, base)))
+            todo.append(key)
             entries[key] = (mtime, size, "", None)  # filled in below, in file order
 
-        def parse(item: tuple[Path, Path]) -> tuple[str, _Parsed]:
-            return _parse_one(item[0], item[1], config)
+        def parse(key: str) -> tuple[str, _Parsed]:
+            path = Path(key)
+            return _parse_one(path, display_path(path, base), config)
 
+        if len(todo) >= parallel.MIN_PARALLEL_ITEMS:
+            _prepare_parsing(config)  # once here, not once in every worker process
         with (progress or Progress(False)).stage("reading", len(todo)) as advance:
             parsed = parallel_map(parse, todo, jobs, progress=advance)
-        for (path, _), (digest, value) in zip(todo, parsed, strict=True):
-            mtime, size = entries[str(path)][:2]
-            entries[str(path)] = (mtime, size, digest, value)
+        for key, (digest, value) in zip(todo, parsed, strict=True):
+            mtime, size = entries[key][:2]
+            entries[key] = (mtime, size, digest, value)
     if recent is not None:
         # Their mtime proves nothing next time (-1): the next build compares their bytes.
         result.recent_sources = {k: e[2] for k, e in entries.items() if e[0] >= recent}
@@ -192,6 +195,15 @@ def _parse_settings(config: SiteConfig) -> tuple[object, ...]:
         config.max_images,
         config.nofollow_external,
     )
+
+
+def _prepare_parsing(config: SiteConfig) -> None:
+    """Import and build what reading content needs (YAML, Markdown, the sanitizers), before
+    workers fork: each would otherwise do it again."""
+    from sitegen import load, normalize
+
+    load.prepare()
+    normalize.prepare(normalize.Options(nofollow=config.nofollow_external).link_rel)
 
 
 def _parse_one(path: Path, shown: Path, config: SiteConfig) -> tuple[str, _Parsed]:

@@ -90,6 +90,13 @@ def _handler() -> Any:
     return frontmatter.default_handlers.YAMLHandler()
 
 
+def prepare() -> None:
+    """Everything parse_source imports or builds on first use, made now (before a pool of
+    workers forks, so that they share it)."""
+    _handler()
+    _idle_loader()
+
+
 def find_sources(content_dir: Path) -> list[Path]:
     """Every ``*.md`` file under ``content_dir``, sorted, skipping hidden files and folders."""
     return [path for path, _, _ in stat_sources(content_dir)]

@@ -181,6 +181,17 @@ def normalize(
     return (article if title else None), report.problems
 
 
+def prepare(link_rel: str) -> None:
+    """Everything normalize imports or builds on first use, made now (before a pool of
+    workers forks, so that they share it)."""
+    import ftfy  # noqa: F401 - imported for the workers
+
+    if not _MARKDOWN:
+        _MARKDOWN.append(_new_markdown())
+    _text_cleaner()
+    _body_cleaner(link_rel)
+
+
 # -- text ------------------------------------------------------------------------------------
 
 
@@ -609,7 +620,39 @@ def _new_markdown() -> Any:
     for name in ("inline", "smarty"):
         if name in md.treeprocessors:
             _skip_plain_text(md.treeprocessors[name])
+    _skip_when_absent(md)
     return md
+
+
+# Tree processors that change nothing in a document whose source holds none of these: each
+# walks the whole tree, looking for it in every text. Markdown makes no text holding them
+# that its source did not (escapes and entities stay as they were written).
+_TREE_NEEDS = {"attr_list": r"\{", "smarty": r"\.\.\.|--|['\"]"}
+
+
+def _skip_when_absent(md: Any) -> None:
+    """Make ``md`` skip each of ``_TREE_NEEDS`` for a source holding none of its text. Only
+    for Markdown's own processors of those names: any other keeps running."""
+    source = [""]
+    convert = md.convert
+
+    def convert_noting_source(text: str) -> str:
+        source[0] = text
+        return str(convert(text))
+
+    md.convert = convert_noting_source
+    for name, needs in _TREE_NEEDS.items():
+        if name not in md.treeprocessors:  # a Registry: no get()
+            continue
+        processor = md.treeprocessors[name]
+        if not type(processor).__module__.startswith("markdown."):
+            continue
+        run, pattern = processor.run, re.compile(needs)
+
+        def run_if_needed(root: Any, run: Any = run, pattern: Any = pattern) -> Any:
+            return run(root) if pattern.search(source[0]) else None
+
+        processor.run = run_if_needed
 
 
 # What each inline pattern needs in a text to match at all (a regex of which every match of
@@ -723,6 +766,25 @@ def _urls_in_clean(fragment: str) -> list[str]:
     ]
 
 
+# An end tag as Python-Markdown writes it.
+_END_TAG = re.compile(r"</[a-zA-Z][\w:-]*>")
+
+
+def _urls_in_markdown(fragment: str) -> list[str] | None:
+    """``_urls_in`` for Markdown's output of a text holding no "<" (so no raw HTML: every
+    tag is the serializer's, attributes as name="value"), or None when some "<" in it is
+    not such a tag. Names are lower-cased, as the HTML parser does."""
+    tags = _CLEAN_TAG.findall(fragment)
+    if len(tags) + len(_END_TAG.findall(fragment)) != fragment.count("<"):
+        return None
+    return [
+        html.unescape(value)
+        for attributes in tags
+        for name, value in _CLEAN_ATTRIBUTE.findall(attributes)
+        if name.lower() in URL_ATTRIBUTES
+    ]
+
+
 def _urls_in(fragment: str) -> list[str]:
     collector = _UrlCollector()
     collector.feed(fragment)
@@ -756,7 +818,8 @@ def sanitize_body(body: str, link_rel: str = "noopener noreferrer") -> tuple[str
         return fix_structure(clean), notes
     clean = fix_structure(_drop_empty_links(clean))
     kept = set(_urls_in_clean(clean))
-    for url in dict.fromkeys(_urls_in(rendered)):
+    found = _urls_in_markdown(rendered) if "<" not in text else None
+    for url in dict.fromkeys(_urls_in(rendered) if found is None else found):
         if url not in kept and escape_url(url) not in kept:
             why = body_url_problem(url) or "is in an element that is not allowed"
             notes.append(f'link "{_short(url)}" {why}; removed')

@@ -6,6 +6,8 @@ from __future__ import annotations
 import sys
 
 import markdown
+from hypothesis import given
+from hypothesis import strategies as st
 
 from sitegen import normalize
 
@@ -54,3 +56,47 @@ def test_making_the_parser_reads_no_package_metadata() -> None:
     finally:
         if saved is not None:
             sys.modules["importlib.metadata"] = saved
+
+
+# Markdown pieces, with and without what the skipped processors look for ({, quotes, dashes).
+_PIECES = [
+    "word",
+    "*em* **strong** _u_",
+    "[a](https://example.org/a)",
+    "![p](/p.png)",
+    "`code`",
+    "&amp; &lt; &#8217; &quot;",
+    "\\- \\* \\` \\\\",
+    "# Head",
+    "- item\n- item",
+    "1. one\n2. two",
+    "> quote",
+    "    code block",
+    "| a | b |\n|---|---|\n| 1 | 2 |",
+    "Term\n:   Def",
+    "text[^1]\n\n[^1]: note",
+    "*[HTML]: Hyper Text",
+    "HTML",
+    "a -- b",
+    "and...",
+    'it\'s "quoted"',
+    "para {: .cls }",
+    "# H {: #id }",
+    "\n\n",
+    "  \n",
+]
+
+
+@given(st.lists(st.sampled_from(_PIECES), max_size=8).map(" ".join))
+def test_skipping_processors_changes_no_output(text: str) -> None:
+    by_name = markdown.Markdown(extensions=["extra", "sane_lists", "smarty"], output_format="html")
+    assert _ours().reset().convert(text) == by_name.convert(text)
+
+
+_OURS: list[markdown.Markdown] = []
+
+
+def _ours() -> markdown.Markdown:
+    if not _OURS:
+        _OURS.append(normalize._new_markdown())
+    return _OURS[0]

@@ -564,3 +564,34 @@ def test_control_character_problem_names_a_plain_field_or_the_frontmatter() -> N
         assert isinstance(doc, SourceDoc)
         problems = normalize(doc, UTC_ZONE)[1]
         assert [str(p) for p in problems if str(p).startswith(shown)], problems
+
+
+# Markdown that makes links, pictures, footnotes and attributes, with no raw HTML ("<").
+_MARKDOWN_PIECES = [
+    "[a](https://example.org/a)",
+    "![p](/img/p.png)",
+    "[b](javascript:alert(1))",
+    '[c](https://example.org/?a=1&b=2 "t")',
+    "[d][r]\n\n[r]: //example.org/r",
+    "text[^1]\n\n[^1]: note",
+    "# H {: #id .cls data-x.y=1 href=bad }",
+    'para\n{: title="x" src="/s" }',
+    "`code & co`",
+    "&lt;b&gt; &amp; &#60;",
+    "*em* **strong** -- ... 'q' \"q\"",
+    "| a | b |\n|---|---|\n| [t](/t) | 1 |",
+    "Term\n: def [x](/x)",
+    "    indented code [y](/y)",
+    "\n\n",
+]
+
+
+@given(st.lists(st.sampled_from(_MARKDOWN_PIECES), max_size=6).map(" ".join))
+def test_links_in_markdown_output_are_read_as_the_html_parser_reads_them(text: str) -> None:
+    from sitegen.normalize import _MARKDOWN, _new_markdown, _urls_in, _urls_in_markdown
+
+    if not _MARKDOWN:
+        _MARKDOWN.append(_new_markdown())
+    rendered = _MARKDOWN[0].reset().convert(text)
+    found = _urls_in_markdown(rendered)
+    assert found is None or found == _urls_in(rendered), rendered
