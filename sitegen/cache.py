@@ -56,8 +56,9 @@ CACHE_DIR = ".sitegen-cache"
 # 5: relate.pickle holds a plain state dict, and relate-delta.pickle; 6: equal topics and
 # providers are pickled once, relative paths without parsing them again (_CachePickler), and
 # sources-delta.pickle has the entries of which only the stats changed apart; 7: the checksum
-# line is fixed-width, written after the payload (pickled straight to the file)
-CACHE_FORMAT = 7
+# line is fixed-width, written after the payload (pickled straight to the file); 8: paths
+# are pickled with their text
+CACHE_FORMAT = 8
 _MAGIC = b"sitegen-cache\n"
 # Libraries whose version can change what a page looks like.
 _OUTPUT_DEPENDENCIES = (
@@ -427,19 +428,23 @@ class _CachePickler(pickle.Pickler):
                 return reduced
         elif kind is PosixPath and _PARSED_PARTS:
             parts: Any = obj
-            return _path, (parts._drv, parts._root, tuple(parts._parts))
+            return _path, (parts._drv, parts._root, tuple(parts._parts), str(obj))
         return NotImplemented  # pickled as usual
 
 
 _FIRST = operator.itemgetter(0)
 
 
-def _path(drv: str, root: str, parts: tuple[str, ...]) -> Path:
-    """A path from what Python 3.11's pathlib parsed it into (no parsing, ~1 us); pickled
-    only by a Python whose pathlib has these (see _parsed_parts), and the cache is read only
-    by the Python that wrote it (its version is in every fingerprint)."""
-    made: Any = PosixPath
-    path: Path = made._from_parsed_parts(drv, root, list(parts))
+def _path(drv: str, root: str, parts: tuple[str, ...], text: str) -> Path:
+    """A path from what Python 3.11's pathlib parsed it into (no parsing, ~1 us), with its
+    text, which pathlib would otherwise make at the first str() (every article's source is
+    made a string several times a build); pickled only by a Python whose pathlib has these
+    (see _parsed_parts), and the cache is read only by the Python that wrote it (its version
+    is in every fingerprint)."""
+    kind: Any = PosixPath
+    made = kind._from_parsed_parts(drv, root, list(parts))
+    made._str = text
+    path: Path = made
     return path
 
 
@@ -449,8 +454,10 @@ def _parsed_parts() -> bool:
     try:
         for text in ("content/a/b.md", "/srv/site/content/x.md"):
             made: Any = PosixPath(text)
-            again = _path(made._drv, made._root, tuple(made._parts))
-            if again != made or str(again) != text or again.parts != made.parts:
+            again = _path(made._drv, made._root, tuple(made._parts), text)
+            fresh: Any = _path(made._drv, made._root, tuple(made._parts), text)
+            del fresh._str  # its text as pathlib makes it
+            if again != made or str(fresh) != text or again.parts != made.parts:
                 return False
     except Exception:  # another pathlib (3.12 has other internals): pickle as usual
         return False

@@ -63,9 +63,23 @@ def test_paths_pickle_as_usual_where_pathlib_differs(monkeypatch: pytest.MonkeyP
 def test_this_pythons_pathlib_is_probed_not_assumed() -> None:
     # On 3.11 the fast way is taken; on any Python the probe's answer is what _path makes.
     if cache_module._PARSED_PARTS:
-        made = cache_module._path("", "", ("content", "a.md"))
+        made = cache_module._path("", "", ("content", "a.md"), "content/a.md")
         assert made == PurePosixPath("content/a.md") and str(made) == "content/a.md"
         assert b"_path" in bytes(dumps(Path("content/a.md")))
+
+
+def test_paths_load_with_their_text(monkeypatch: pytest.MonkeyPatch) -> None:
+    # str() of a loaded path is the text pickled with it, not made again from its parts.
+    if not cache_module._PARSED_PARTS:
+        pytest.skip("this pathlib's paths are pickled as usual")
+    payload = bytes(dumps([Path("content/2019/a.md"), Path("/srv/x.md")]))
+
+    def refuse(*args: object) -> str:
+        raise AssertionError("the text of a loaded path was made again")
+
+    monkeypatch.setattr(PosixPath, "_format_parsed_parts", classmethod(refuse), raising=False)
+    loaded = pickle.loads(payload)
+    assert [str(p) for p in loaded] == ["content/2019/a.md", "/srv/x.md"]
 
 
 def test_a_file_of_the_last_format_is_not_used(tmp_path: Path) -> None:
