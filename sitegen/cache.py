@@ -12,8 +12,11 @@ delete at any time: a build without it is a cold build with the same output. Its
   new stats of files whose bytes did not change; it names the ``sources.pickle`` it applies
   to by a random token, so a stale one is ignored.
 - ``state.pickle``: per output page, a hash of every input of the page (its *key*) and the
-  hash of the bytes it rendered to; and what the pages were planned from
-  (sitegen/replan.py), so that the next build plans again only what an edit can change.
+  hash of the bytes it rendered to; what the pages were planned from (sitegen/replan.py),
+  so that the next build plans again only what an edit can change; and the sitemap's
+  entries (sitegen/sitemap.py), so that only those of pages that came, went or changed
+  date are made again. As with the relate state, an edit writes only
+  ``state-delta.pickle``: the entries changed since ``state.pickle`` was written.
 - ``quick.pickle``: the content files' stats, the output pages' paths, the output manifest's
   stat and the last build's summary, so a build with nothing changed returns at once (it
   reads only this small file).
@@ -57,7 +60,8 @@ CACHE_DIR = ".sitegen-cache"
 # providers are pickled once, relative paths without parsing them again (_CachePickler), and
 # sources-delta.pickle has the entries of which only the stats changed apart; 7: the checksum
 # line is fixed-width, written after the payload (pickled straight to the file); 8: paths
-# are pickled with their text
+# are pickled with their text, state.pickle holds a plain state dict with the sitemap's
+# entries, and state-delta.pickle
 CACHE_FORMAT = 8
 _MAGIC = b"sitegen-cache\n"
 # Libraries whose version can change what a page looks like.
@@ -188,6 +192,47 @@ class BuildState:
     # What the pages were planned from (sitegen.replan.PlanMemo): the next build plans again
     # only the pages whose inputs may have changed. Saved with the keys: they go together.
     plan: Any = None
+    # The sitemap's entries (sitegen.sitemap.SitemapMemo.pages): output path -> its date,
+    # entry and XML text, reused for the pages whose date is the same.
+    sitemap: dict[str, Any] = field(default_factory=dict)
+
+
+def _state_parts(state: BuildState) -> dict[str, Any]:
+    """A BuildState as a plain dict of lists and dicts, which statedelta compares entry by
+    entry: the plan memo's fields each on its own (a tuple as a list), not one object."""
+    parts: dict[str, Any] = {"pages": state.pages, "sitemap": state.sitemap, "plan": None}
+    plan = state.plan
+    if plan is not None:
+        parts["plan"] = type(plan)
+        tuples = []
+        for name, value in vars(plan).items():
+            if type(value) is tuple:
+                value = list(value)
+                tuples.append(name)
+            parts[f"plan.{name}"] = value
+        parts["plan tuples"] = tuples
+    return parts
+
+
+def _state_of(parts: dict[str, Any]) -> BuildState:
+    """The BuildState of _state_parts (an exception: they do not make one)."""
+    plan = None
+    kind = parts["plan"]
+    if kind is not None:
+        values = {k[len("plan.") :]: v for k, v in parts.items() if k.startswith("plan.")}
+        for name in parts["plan tuples"]:
+            values[name] = tuple(values[name])
+        plan = kind(**values)
+    pages, sitemap = parts["pages"], parts["sitemap"]
+    if type(pages) is not dict or type(sitemap) is not dict:
+        raise TypeError("not a build state")
+    return BuildState(pages, plan, sitemap)
+
+
+def _copied(parts: dict[str, Any]) -> dict[str, Any]:
+    """Its lists and dicts copied (not their entries): what a delta is applied to, or what
+    is held for writing, never the very dicts a build goes on changing."""
+    return {k: v.copy() if type(v) in (list, dict) else v for k, v in parts.items()}
 
 
 @dataclass
@@ -216,6 +261,9 @@ class BuildCache:
         # The relate state last loaded: fingerprint, token, the state, a snapshot of
         # relate.pickle's state (what relate-delta.pickle is the change from).
         self._relate: tuple[str, str, Any, dict[str, Any]] | None = None
+        # The build state last loaded: fingerprint, token, a snapshot of state.pickle's
+        # parts (what state-delta.pickle is the change from).
+        self._state: tuple[str, str, dict[str, Any]] | None = None
 
     def kept(self, name: str, fingerprint: str, make: Callable[[], Any]) -> Any:
         """``make()``, or what it made for an earlier build of this process with the same
@@ -275,11 +323,40 @@ class BuildCache:
         self._sources = (fingerprint, token, entries)
 
     def load_state(self, fingerprint: str) -> BuildState | None:
+        self._state = None
         data = self._read("state.pickle", fingerprint)
-        return data if isinstance(data, BuildState) else None
+        if not (isinstance(data, tuple) and len(data) == 2 and isinstance(data[1], dict)):
+            return None
+        token, base = data
+        delta = self._read("state-delta.pickle", fingerprint)
+        try:
+            with gc_paused():
+                before = statedelta.snapshot(base)  # what the next delta is the change from
+                parts = _copied(base)  # (a held base stays as it was read)
+                if isinstance(delta, tuple) and len(delta) == 2 and delta[0] == token:
+                    statedelta.apply(parts, delta[1])
+                state = _state_of(parts)
+        except Exception:  # the checksums matched, so only a bug gets here; still recover
+            self.log(f"sitegen: {self.folder / 'state.pickle'} cannot be read; rebuilding it")
+            return None
+        self._state = (fingerprint, token, before)
+        return state
 
     def save_state(self, fingerprint: str, state: BuildState) -> None:
-        self._write("state.pickle", fingerprint, state)
+        """Only what changed since state.pickle was written, while that is little: after an
+        edit, a few pages' keys, sitemap entries and plan entries of 12,000 or more."""
+        parts = _state_parts(state)
+        if self._state is not None and self._state[0] == fingerprint:
+            _, token, before = self._state
+            with gc_paused():
+                delta = statedelta.diff(parts, before)
+            if statedelta.size(delta) <= max(64, statedelta.entries(before) * MAX_DELTA):
+                self._write("state-delta.pickle", fingerprint, (token, delta))
+                return
+        token = os.urandom(8).hex()
+        self._write("state.pickle", fingerprint, (token, _copied(parts)))
+        self._remove("state-delta.pickle")  # names the old token: ignored if this fails
+        self._state = None  # (the next load takes its snapshot)
 
     def load_quick(self, fingerprint: str) -> QuickState | None:
         data = self._read("quick.pickle", fingerprint)
