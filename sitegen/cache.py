@@ -229,6 +229,11 @@ def _state_of(parts: dict[str, Any]) -> BuildState:
     return BuildState(pages, plan, sitemap)
 
 
+# Parts of the build state that are only looked up in: their key order means nothing (the
+# sitemap's entries are made in URL order, the pages in plan order).
+_UNORDERED_STATE = frozenset(("pages", "sitemap"))
+
+
 def _copied(parts: dict[str, Any]) -> dict[str, Any]:
     """Its lists and dicts copied (not their entries): what a delta is applied to, or what
     is held for writing, never the very dicts a build goes on changing."""
@@ -349,7 +354,7 @@ class BuildCache:
         if self._state is not None and self._state[0] == fingerprint:
             _, token, before = self._state
             with gc_paused():
-                delta = statedelta.diff(parts, before)
+                delta = statedelta.diff(parts, before, _UNORDERED_STATE)
             if statedelta.size(delta) <= max(64, statedelta.entries(before) * MAX_DELTA):
                 self._write("state-delta.pickle", fingerprint, (token, delta))
                 return
