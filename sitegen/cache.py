@@ -37,6 +37,7 @@ correctness.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import hashlib
 import io
@@ -199,34 +200,52 @@ class BuildState:
 
 def _state_parts(state: BuildState) -> dict[str, Any]:
     """A BuildState as a plain dict of lists and dicts, which statedelta compares entry by
-    entry: the plan memo's fields each on its own (a tuple as a list), not one object."""
-    parts: dict[str, Any] = {"pages": state.pages, "sitemap": state.sitemap, "plan": None}
-    plan = state.plan
-    if plan is not None:
-        parts["plan"] = type(plan)
+    entry: each field, and a field holding a dataclass (the plan memo) split into its own
+    fields (a tuple as a list), so that one changed entry is not the whole object."""
+    parts: dict[str, Any] = {}
+    for name in _STATE_FIELDS:
+        value = getattr(state, name)
+        if not dataclasses.is_dataclass(value) or isinstance(value, type):
+            parts[name] = value
+            continue
+        parts[name] = _Split(type(value))
         tuples = []
-        for name, value in vars(plan).items():
-            if type(value) is tuple:
-                value = list(value)
-                tuples.append(name)
-            parts[f"plan.{name}"] = value
-        parts["plan tuples"] = tuples
+        for key, item in vars(value).items():
+            if type(item) is tuple:
+                item = list(item)
+                tuples.append(key)
+            parts[f"{name}.{key}"] = item
+        parts[f"{name} tuples"] = tuples
     return parts
+
+
+@dataclass(frozen=True)
+class _Split:
+    """In the parts of a build state: this field is a dataclass of this kind, whose fields
+    are the parts named ``field.name``."""
+
+    kind: type
 
 
 def _state_of(parts: dict[str, Any]) -> BuildState:
     """The BuildState of _state_parts (an exception: they do not make one)."""
-    plan = None
-    kind = parts["plan"]
-    if kind is not None:
-        values = {k[len("plan.") :]: v for k, v in parts.items() if k.startswith("plan.")}
-        for name in parts["plan tuples"]:
-            values[name] = tuple(values[name])
-        plan = kind(**values)
-    pages, sitemap = parts["pages"], parts["sitemap"]
-    if type(pages) is not dict or type(sitemap) is not dict:
+    values: dict[str, Any] = {}
+    for name in _STATE_FIELDS:
+        value = parts[name]
+        if type(value) is _Split:
+            dot = f"{name}."
+            made = {k[len(dot) :]: v for k, v in parts.items() if k.startswith(dot)}
+            for key in parts[f"{name} tuples"]:
+                made[key] = tuple(made[key])
+            value = value.kind(**made)
+        values[name] = value
+    state = BuildState(**values)
+    if type(state.pages) is not dict or type(state.sitemap) is not dict:
         raise TypeError("not a build state")
-    return BuildState(pages, plan, sitemap)
+    return state
+
+
+_STATE_FIELDS = tuple(f.name for f in dataclasses.fields(BuildState))
 
 
 # Parts of the build state that are only looked up in: their key order means nothing (the
