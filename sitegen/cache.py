@@ -253,12 +253,6 @@ _STATE_FIELDS = tuple(f.name for f in dataclasses.fields(BuildState))
 _UNORDERED_STATE = frozenset(("pages", "sitemap"))
 
 
-def _copied(parts: dict[str, Any]) -> dict[str, Any]:
-    """Its lists and dicts copied (not their entries): what a delta is applied to, or what
-    is held for writing, never the very dicts a build goes on changing."""
-    return {k: v.copy() if type(v) in (list, dict) else v for k, v in parts.items()}
-
-
 @dataclass
 class QuickState:
     """What a build with nothing changed reads: the last build's inputs and outputs, to
@@ -348,15 +342,14 @@ class BuildCache:
 
     def load_state(self, fingerprint: str) -> BuildState | None:
         self._state = None
-        data = self._read("state.pickle", fingerprint)
+        data = self._read_file("state.pickle", fingerprint)
         if not (isinstance(data, tuple) and len(data) == 2 and isinstance(data[1], dict)):
             return None
-        token, base = data
-        delta = self._read("state-delta.pickle", fingerprint)
+        token, parts = data
+        delta = self._read_file("state-delta.pickle", fingerprint)
         try:
             with gc_paused():
-                before = statedelta.snapshot(base)  # what the next delta is the change from
-                parts = _copied(base)  # (a held base stays as it was read)
+                before = statedelta.snapshot(parts)  # what the next delta is the change from
                 if isinstance(delta, tuple) and len(delta) == 2 and delta[0] == token:
                     statedelta.apply(parts, delta[1])
                 state = _state_of(parts)
@@ -375,11 +368,11 @@ class BuildCache:
             with gc_paused():
                 delta = statedelta.diff(parts, before, _UNORDERED_STATE)
             if statedelta.size(delta) <= max(64, statedelta.entries(before) * MAX_DELTA):
-                self._write("state-delta.pickle", fingerprint, (token, delta))
+                self._write_file("state-delta.pickle", fingerprint, (token, delta))
                 return
         token = os.urandom(8).hex()
-        self._write("state.pickle", fingerprint, (token, _copied(parts)))
-        self._remove("state-delta.pickle")  # names the old token: ignored if this fails
+        self._write_file("state.pickle", fingerprint, (token, parts))
+        self._remove_file("state-delta.pickle")  # names the old token: ignored if this fails
         self._state = None  # (the next load takes its snapshot)
 
     def load_quick(self, fingerprint: str) -> QuickState | None:
@@ -609,11 +602,28 @@ class MemoryCache(BuildCache):
         self.held["relate.pickle"] = (fingerprint, state)
         self.dirty.add("relate.pickle")
 
+    def load_state(self, fingerprint: str) -> BuildState | None:
+        # The BuildState itself is held: no pickling, and no delta made, per rebuild.
+        held = self.held.get("state.pickle")
+        if held is not None and held[0] == fingerprint:
+            state: BuildState = held[1]
+            return state
+        loaded = super().load_state(fingerprint)
+        if loaded is not None:
+            self.held["state.pickle"] = (fingerprint, loaded)
+        return loaded
+
+    def save_state(self, fingerprint: str, state: BuildState) -> None:
+        self.held["state.pickle"] = (fingerprint, state)
+        self.dirty.add("state.pickle")
+
     def flush(self) -> None:
         for name in sorted(self.dirty):
             fingerprint, data = self.held[name]
             if name == "relate.pickle":
                 super().save_relate(fingerprint, data)  # only what changed, when it can
+            elif name == "state.pickle":
+                super().save_state(fingerprint, data)  # the same
             else:
                 self._write_file(name, fingerprint, data)
         self.dirty.clear()

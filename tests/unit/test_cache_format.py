@@ -253,3 +253,21 @@ def test_a_large_change_of_the_build_state_writes_it_whole(tmp_path: Path) -> No
     cache.save_state(FP, state)
     assert not (tmp_path / "state-delta.pickle").exists()
     assert BuildCache(tmp_path, print).load_state(FP) == state
+
+
+def test_serves_cache_holds_the_build_state_and_writes_its_delta_when_flushed(
+    tmp_path: Path,
+) -> None:
+    from sitegen.cache import MemoryCache
+
+    BuildCache(tmp_path, print).save_state(FP, _build_state())
+    whole = (tmp_path / "state.pickle").read_bytes()
+    cache = MemoryCache(tmp_path, print)
+    state = cache.load_state(FP)
+    assert state is not None and cache.load_state(FP) is state  # held, not read again
+    state.pages["articles/a1/index.html"] = ("edited", "digest", 1)
+    cache.save_state(FP, state)
+    assert not (tmp_path / "state-delta.pickle").exists()  # held until the flush
+    cache.flush()
+    assert (tmp_path / "state.pickle").read_bytes() == whole
+    assert BuildCache(tmp_path, print).load_state(FP) == state
