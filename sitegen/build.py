@@ -309,7 +309,6 @@ def build(
     from sitegen import publish, replan
     from sitegen.graphpages import GraphMemo
     from sitegen.relate import relate_with_state
-    from sitegen.sitemap import SitemapMemo
 
     with _timed(result, "read cache"):
         # The state of the last build lets relate redo only what the changes can affect.
@@ -365,8 +364,9 @@ def build(
             # Global and cheap: made again by every build that changed anything (patched,
             # in serve). The plan's pages name the files the sitemap lists.
             try:
-                # The sitemap entries of the last build of this process (serve).
-                sitemap_memo = cache.kept("sitemap", fingerprint, SitemapMemo) if cache else None
+                # The sitemap entries of the last build: of this process (serve), or
+                # from the build state, so that only the changed ones are made again.
+                sitemap_memo = _sitemap_memo(cache, fingerprint, state) if cache else None
                 extra, result.notes = publish.publish_files(
                     index, config, env, plan, feeds=False, sitemap_memo=sitemap_memo
                 )
@@ -401,6 +401,8 @@ def build(
             graph_views.graph_json()
             graph_views.page_data()
     result.problems.extend(result.written.problems)
+    # The sitemap's entries go into the build state (the memo itself is freed below).
+    sitemap_pages = sitemap_memo.pages if sitemap_memo is not None else {}
     if cache is not None and not reused:
         # What was kept for a next build of this process, which there is not, and what the
         # save does not need, freed before it: the pickler's memory comes on top (a cold
@@ -428,10 +430,22 @@ def build(
                 output,
                 old_pages,
                 plan_memo,
+                sitemap_pages,
             )
     if hold is not None:
         hold.append(locals())
     return result
+
+
+def _sitemap_memo(cache: BuildCache, fingerprint: str, state: BuildState | None) -> Any:
+    """The sitemap's entries as the last build left them: kept by this process (serve), or
+    those of the build state (a copy: the memo changes them in place)."""
+    from sitegen.sitemap import SitemapMemo
+
+    def made() -> SitemapMemo:
+        return SitemapMemo(dict(state.sitemap)) if state is not None else SitemapMemo()
+
+    return cache.kept("sitemap", fingerprint, made)
 
 
 class ScanMemo:
@@ -714,6 +728,7 @@ def _save_state(
     output: Path,
     state_pages: dict[str, tuple[str, str, int]] | None,
     plan_memo: Any = None,
+    sitemap_pages: dict[str, Any] | None = None,
 ) -> None:
     # The writer hashed every file it was given (the hash of content_hash): path -> (hash, size).
     old = state_pages or {}
@@ -736,7 +751,7 @@ def _save_state(
         "problems": result.problems,
         "notes": result.notes,
     }
-    cache.save_state(fingerprint, BuildState(pages, plan_memo))
+    cache.save_state(fingerprint, BuildState(pages, plan_memo, sitemap_pages or {}))
     # Every file of the site, not only the pages: a deleted feed or stylesheet is written
     # again too.
     files = list(result.written.digests) if result.written else list(pages)

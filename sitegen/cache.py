@@ -12,8 +12,11 @@ delete at any time: a build without it is a cold build with the same output. Its
   new stats of files whose bytes did not change; it names the ``sources.pickle`` it applies
   to by a random token, so a stale one is ignored.
 - ``state.pickle``: per output page, a hash of every input of the page (its *key*) and the
-  hash of the bytes it rendered to; and what the pages were planned from
-  (sitegen/replan.py), so that the next build plans again only what an edit can change.
+  hash of the bytes it rendered to; what the pages were planned from (sitegen/replan.py),
+  so that the next build plans again only what an edit can change; and the sitemap's
+  entries (sitegen/sitemap.py), so that only those of pages that came, went or changed
+  date are made again. As with the relate state, an edit writes only
+  ``state-delta.pickle``: the entries changed since ``state.pickle`` was written.
 - ``quick.pickle``: the content files' stats, the output pages' paths, the output manifest's
   stat and the last build's summary, so a build with nothing changed returns at once (it
   reads only this small file).
@@ -34,6 +37,7 @@ correctness.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import hashlib
 import io
@@ -56,8 +60,10 @@ CACHE_DIR = ".sitegen-cache"
 # 5: relate.pickle holds a plain state dict, and relate-delta.pickle; 6: equal topics and
 # providers are pickled once, relative paths without parsing them again (_CachePickler), and
 # sources-delta.pickle has the entries of which only the stats changed apart; 7: the checksum
-# line is fixed-width, written after the payload (pickled straight to the file)
-CACHE_FORMAT = 7
+# line is fixed-width, written after the payload (pickled straight to the file); 8: paths
+# are pickled with their text, state.pickle holds a plain state dict with the sitemap's
+# entries, and state-delta.pickle
+CACHE_FORMAT = 8
 _MAGIC = b"sitegen-cache\n"
 # Libraries whose version can change what a page looks like.
 _OUTPUT_DEPENDENCIES = (
@@ -187,6 +193,64 @@ class BuildState:
     # What the pages were planned from (sitegen.replan.PlanMemo): the next build plans again
     # only the pages whose inputs may have changed. Saved with the keys: they go together.
     plan: Any = None
+    # The sitemap's entries (sitegen.sitemap.SitemapMemo.pages): output path -> its date,
+    # entry and XML text, reused for the pages whose date is the same.
+    sitemap: dict[str, Any] = field(default_factory=dict)
+
+
+def _state_parts(state: BuildState) -> dict[str, Any]:
+    """A BuildState as a plain dict of lists and dicts, which statedelta compares entry by
+    entry: each field, and a field holding a dataclass (the plan memo) split into its own
+    fields (a tuple as a list), so that one changed entry is not the whole object."""
+    parts: dict[str, Any] = {}
+    for name in _STATE_FIELDS:
+        value = getattr(state, name)
+        if not dataclasses.is_dataclass(value) or isinstance(value, type):
+            parts[name] = value
+            continue
+        parts[name] = _Split(type(value))
+        tuples = []
+        for key, item in vars(value).items():
+            if type(item) is tuple:
+                item = list(item)
+                tuples.append(key)
+            parts[f"{name}.{key}"] = item
+        parts[f"{name} tuples"] = tuples
+    return parts
+
+
+@dataclass(frozen=True)
+class _Split:
+    """In the parts of a build state: this field is a dataclass of this kind, whose fields
+    are the parts named ``field.name``."""
+
+    kind: type
+
+
+def _state_of(parts: dict[str, Any]) -> BuildState:
+    """The BuildState of _state_parts (an exception: they do not make one)."""
+    values: dict[str, Any] = {}
+    for name in _STATE_FIELDS:
+        value = parts[name]
+        if type(value) is _Split:
+            dot = f"{name}."
+            made = {k[len(dot) :]: v for k, v in parts.items() if k.startswith(dot)}
+            for key in parts[f"{name} tuples"]:
+                made[key] = tuple(made[key])
+            value = value.kind(**made)
+        values[name] = value
+    state = BuildState(**values)
+    if type(state.pages) is not dict or type(state.sitemap) is not dict:
+        raise TypeError("not a build state")
+    return state
+
+
+_STATE_FIELDS = tuple(f.name for f in dataclasses.fields(BuildState))
+
+
+# Parts of the build state that are only looked up in: their key order means nothing (the
+# sitemap's entries are made in URL order, the pages in plan order).
+_UNORDERED_STATE = frozenset(("pages", "sitemap"))
 
 
 @dataclass
@@ -215,6 +279,9 @@ class BuildCache:
         # The relate state last loaded: fingerprint, token, the state, a snapshot of
         # relate.pickle's state (what relate-delta.pickle is the change from).
         self._relate: tuple[str, str, Any, dict[str, Any]] | None = None
+        # The build state last loaded: fingerprint, token, a snapshot of state.pickle's
+        # parts (what state-delta.pickle is the change from).
+        self._state: tuple[str, str, dict[str, Any]] | None = None
 
     def kept(self, name: str, fingerprint: str, make: Callable[[], Any]) -> Any:
         """``make()``, or what it made for an earlier build of this process with the same
@@ -274,11 +341,39 @@ class BuildCache:
         self._sources = (fingerprint, token, entries)
 
     def load_state(self, fingerprint: str) -> BuildState | None:
-        data = self._read("state.pickle", fingerprint)
-        return data if isinstance(data, BuildState) else None
+        self._state = None
+        data = self._read_file("state.pickle", fingerprint)
+        if not (isinstance(data, tuple) and len(data) == 2 and isinstance(data[1], dict)):
+            return None
+        token, parts = data
+        delta = self._read_file("state-delta.pickle", fingerprint)
+        try:
+            with gc_paused():
+                before = statedelta.snapshot(parts)  # what the next delta is the change from
+                if isinstance(delta, tuple) and len(delta) == 2 and delta[0] == token:
+                    statedelta.apply(parts, delta[1])
+                state = _state_of(parts)
+        except Exception:  # the checksums matched, so only a bug gets here; still recover
+            self.log(f"sitegen: {self.folder / 'state.pickle'} cannot be read; rebuilding it")
+            return None
+        self._state = (fingerprint, token, before)
+        return state
 
     def save_state(self, fingerprint: str, state: BuildState) -> None:
-        self._write("state.pickle", fingerprint, state)
+        """Only what changed since state.pickle was written, while that is little: after an
+        edit, a few pages' keys, sitemap entries and plan entries of 12,000 or more."""
+        parts = _state_parts(state)
+        if self._state is not None and self._state[0] == fingerprint:
+            _, token, before = self._state
+            with gc_paused():
+                delta = statedelta.diff(parts, before, _UNORDERED_STATE)
+            if statedelta.size(delta) <= max(64, statedelta.entries(before) * MAX_DELTA):
+                self._write_file("state-delta.pickle", fingerprint, (token, delta))
+                return
+        token = os.urandom(8).hex()
+        self._write_file("state.pickle", fingerprint, (token, parts))
+        self._remove_file("state-delta.pickle")  # names the old token: ignored if this fails
+        self._state = None  # (the next load takes its snapshot)
 
     def load_quick(self, fingerprint: str) -> QuickState | None:
         data = self._read("quick.pickle", fingerprint)
@@ -427,19 +522,23 @@ class _CachePickler(pickle.Pickler):
                 return reduced
         elif kind is PosixPath and _PARSED_PARTS:
             parts: Any = obj
-            return _path, (parts._drv, parts._root, tuple(parts._parts))
+            return _path, (parts._drv, parts._root, tuple(parts._parts), str(obj))
         return NotImplemented  # pickled as usual
 
 
 _FIRST = operator.itemgetter(0)
 
 
-def _path(drv: str, root: str, parts: tuple[str, ...]) -> Path:
-    """A path from what Python 3.11's pathlib parsed it into (no parsing, ~1 us); pickled
-    only by a Python whose pathlib has these (see _parsed_parts), and the cache is read only
-    by the Python that wrote it (its version is in every fingerprint)."""
-    made: Any = PosixPath
-    path: Path = made._from_parsed_parts(drv, root, list(parts))
+def _path(drv: str, root: str, parts: tuple[str, ...], text: str) -> Path:
+    """A path from what Python 3.11's pathlib parsed it into (no parsing, ~1 us), with its
+    text, which pathlib would otherwise make at the first str() (every article's source is
+    made a string several times a build); pickled only by a Python whose pathlib has these
+    (see _parsed_parts), and the cache is read only by the Python that wrote it (its version
+    is in every fingerprint)."""
+    kind: Any = PosixPath
+    made = kind._from_parsed_parts(drv, root, list(parts))
+    made._str = text
+    path: Path = made
     return path
 
 
@@ -449,8 +548,10 @@ def _parsed_parts() -> bool:
     try:
         for text in ("content/a/b.md", "/srv/site/content/x.md"):
             made: Any = PosixPath(text)
-            again = _path(made._drv, made._root, tuple(made._parts))
-            if again != made or str(again) != text or again.parts != made.parts:
+            again = _path(made._drv, made._root, tuple(made._parts), text)
+            fresh: Any = _path(made._drv, made._root, tuple(made._parts), text)
+            del fresh._str  # its text as pathlib makes it
+            if again != made or str(fresh) != text or again.parts != made.parts:
                 return False
     except Exception:  # another pathlib (3.12 has other internals): pickle as usual
         return False
@@ -501,11 +602,28 @@ class MemoryCache(BuildCache):
         self.held["relate.pickle"] = (fingerprint, state)
         self.dirty.add("relate.pickle")
 
+    def load_state(self, fingerprint: str) -> BuildState | None:
+        # The BuildState itself is held: no pickling, and no delta made, per rebuild.
+        held = self.held.get("state.pickle")
+        if held is not None and held[0] == fingerprint:
+            state: BuildState = held[1]
+            return state
+        loaded = super().load_state(fingerprint)
+        if loaded is not None:
+            self.held["state.pickle"] = (fingerprint, loaded)
+        return loaded
+
+    def save_state(self, fingerprint: str, state: BuildState) -> None:
+        self.held["state.pickle"] = (fingerprint, state)
+        self.dirty.add("state.pickle")
+
     def flush(self) -> None:
         for name in sorted(self.dirty):
             fingerprint, data = self.held[name]
             if name == "relate.pickle":
                 super().save_relate(fingerprint, data)  # only what changed, when it can
+            elif name == "state.pickle":
+                super().save_state(fingerprint, data)  # the same
             else:
                 self._write_file(name, fingerprint, data)
         self.dirty.clear()

@@ -12,6 +12,7 @@ are compared with ``!=``: equal values are unchanged ones.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from itertools import compress, repeat
 from operator import ne
 from typing import Any
@@ -50,8 +51,11 @@ def _copy_entries(values: list[Any]) -> list[Any]:
 _MUTABLE_SET = frozenset(_MUTABLE)
 
 
-def diff(state: State, before: State) -> Delta:
-    """What turns the state ``before`` was the snapshot of into ``state``."""
+def diff(state: State, before: State, unordered: Collection[str] = ()) -> Delta:
+    """What turns the state ``before`` was the snapshot of into ``state``. The dicts named
+    in ``unordered`` are ones whose key order means nothing: ``apply`` gives them the same
+    keys and values, new keys last (a key order of its own, such as sorted, would else move
+    half the keys after one that came, and make the delta as large as the dict)."""
     delta: Delta = {}
     for name, value in state.items():
         old = before.get(name)
@@ -66,6 +70,10 @@ def diff(state: State, before: State) -> Delta:
             flags = map(ne, value.values(), map(old.get, value, repeat(_MISSING)))
             changed = {key: value[key] for key in compress(value, flags)}
             removed = [key for key in old if key not in value]
+            if name in unordered:
+                new = [key for key in changed if key not in old]
+                delta[name] = ("dict", changed, removed, new)
+                continue
             moved = _moved(old, value, changed, removed)
             if moved is None:  # keys in another order: apply could not make it
                 delta[name] = ("whole", value)

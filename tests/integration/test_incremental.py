@@ -378,6 +378,39 @@ def test_an_edit_rewrites_only_the_changed_sources_entries(site: Path) -> None:
     assert_same_as_cold(site)
 
 
+def test_an_edit_writes_the_build_state_as_a_delta_and_remakes_few_sitemap_entries(
+    site: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Each run is a new process's build (a new BuildCache): the sitemap's entries and the
+    # page keys come from the build state, and only their changes are written (on this
+    # small site, only a body edit's are few enough for a delta).
+    from sitegen import sitemap
+
+    run(site)
+    folder = cache_dir(site / "output")
+    base = (folder / "state.pickle").read_bytes()
+    made: list[str] = []
+    real = sitemap._entry_xml
+
+    def counted(entry: str, item: sitemap.SitemapUrl) -> str:
+        made.append(item.loc)
+        return real(entry, item)
+
+    monkeypatch.setattr(sitemap, "_entry_xml", counted)
+    edit_body(site)
+    run(site)
+    assert made == []  # no page came, went or changed date: every entry was kept
+    assert (folder / "state.pickle").read_bytes() == base  # the edit went to the delta
+    assert (folder / "state-delta.pickle").is_file()
+    assert_same_as_cold(site)
+    for change in (edit_title, edit_date, add_article, delete_article, edit_topics):
+        change(site)
+        made.clear()
+        run(site)
+        assert 0 < len(made) < 20  # the pages that came or changed date, of 50
+        assert_same_as_cold(site)
+
+
 def test_serve_rebuilds_in_memory_match_cold_builds(site: Path) -> None:
     """serve's path: one process, the cache held in memory from a first full build (made
     from the cache on disk), edits one after another, each compared with a cold build."""

@@ -63,9 +63,23 @@ def test_paths_pickle_as_usual_where_pathlib_differs(monkeypatch: pytest.MonkeyP
 def test_this_pythons_pathlib_is_probed_not_assumed() -> None:
     # On 3.11 the fast way is taken; on any Python the probe's answer is what _path makes.
     if cache_module._PARSED_PARTS:
-        made = cache_module._path("", "", ("content", "a.md"))
+        made = cache_module._path("", "", ("content", "a.md"), "content/a.md")
         assert made == PurePosixPath("content/a.md") and str(made) == "content/a.md"
         assert b"_path" in bytes(dumps(Path("content/a.md")))
+
+
+def test_paths_load_with_their_text(monkeypatch: pytest.MonkeyPatch) -> None:
+    # str() of a loaded path is the text pickled with it, not made again from its parts.
+    if not cache_module._PARSED_PARTS:
+        pytest.skip("this pathlib's paths are pickled as usual")
+    payload = bytes(dumps([Path("content/2019/a.md"), Path("/srv/x.md")]))
+
+    def refuse(*args: object) -> str:
+        raise AssertionError("the text of a loaded path was made again")
+
+    monkeypatch.setattr(PosixPath, "_format_parsed_parts", classmethod(refuse), raising=False)
+    loaded = pickle.loads(payload)
+    assert [str(p) for p in loaded] == ["content/2019/a.md", "/srv/x.md"]
 
 
 def test_a_file_of_the_last_format_is_not_used(tmp_path: Path) -> None:
@@ -172,3 +186,88 @@ def test_a_cache_folder_that_cannot_be_written_is_reported(tmp_path: Path) -> No
     log: list[str] = []
     BuildCache(tmp_path / "file" / "cache", log.append).save_sources(FP, {})
     assert len(log) == 1 and log[0].startswith("sitegen: cannot write the build cache")
+
+
+def _build_state(n: int = 300) -> Any:
+    from sitegen.cache import BuildState
+    from sitegen.replan import ListingMemo, PlanMemo
+
+    pages = {f"articles/a{i}/index.html": (f"key{i}", f"digest{i}", i) for i in range(n)}
+    plan = PlanMemo(
+        "signatures",
+        tuple(Slug(f"a{i}") for i in range(n)),
+        {Slug(f"a{i}"): (f"shown{i}", "topics", "wire") for i in range(n)},
+        {},
+        {},
+        {("topics", "ai"): ListingMemo((Slug("a1"), Slug("a2")), 2, ("AI",))},
+        "shared",
+    )
+    sitemap = {path: (None, f"url {path}", f"<url>{path}</url>") for path in pages}
+    return BuildState(pages, plan, sitemap)
+
+
+def test_an_edit_writes_only_the_changed_entries_of_the_build_state(tmp_path: Path) -> None:
+    BuildCache(tmp_path, print).save_state(FP, _build_state())
+    whole = (tmp_path / "state.pickle").read_bytes()
+    cache = BuildCache(tmp_path, print)
+    state = cache.load_state(FP)
+    assert state == _build_state()
+    # A retitled article: its page renamed, its plan entry and sitemap entry changed.
+    state.pages.pop("articles/a7/index.html")
+    state.pages["articles/b7/index.html"] = ("new key", "new digest", 70)
+    state.plan.order = (*state.plan.order[:7], Slug("b7"), *state.plan.order[8:])
+    state.plan.articles[Slug("a3")] = ("shown again", "topics", "wire")
+    state.sitemap["articles/a5/index.html"] = (None, "url", "<url>changed</url>")
+    cache.save_state(FP, state)
+    assert (tmp_path / "state.pickle").read_bytes() == whole  # not written again
+    assert (tmp_path / "state-delta.pickle").stat().st_size < len(whole) // 10
+    again = BuildCache(tmp_path, print).load_state(FP)
+    assert again == state
+    assert list(again.pages) == list(state.pages) and type(again.plan.order) is tuple
+    # The next edit's delta is again the change from state.pickle, not from the last delta.
+    cache = BuildCache(tmp_path, print)
+    third = cache.load_state(FP)
+    third.pages["articles/a9/index.html"] = ("key 9 again", "digest", 9)
+    cache.save_state(FP, third)
+    assert BuildCache(tmp_path, print).load_state(FP) == third
+
+
+def test_a_build_state_delta_of_another_state_pickle_is_ignored(tmp_path: Path) -> None:
+    BuildCache(tmp_path, print).save_state(FP, _build_state())
+    cache = BuildCache(tmp_path, print)
+    state = cache.load_state(FP)
+    state.pages["articles/a1/index.html"] = ("edited", "digest", 1)
+    cache.save_state(FP, state)
+    assert (tmp_path / "state-delta.pickle").is_file()
+    BuildCache(tmp_path, print).save_state(FP, _build_state(200))  # whole, a new token
+    assert not (tmp_path / "state-delta.pickle").exists()
+    assert BuildCache(tmp_path, print).load_state(FP) == _build_state(200)
+
+
+def test_a_large_change_of_the_build_state_writes_it_whole(tmp_path: Path) -> None:
+    BuildCache(tmp_path, print).save_state(FP, _build_state())
+    cache = BuildCache(tmp_path, print)
+    state = cache.load_state(FP)
+    for path in list(state.pages)[:100]:
+        state.pages[path] = ("rendered again", "digest", 0)
+    cache.save_state(FP, state)
+    assert not (tmp_path / "state-delta.pickle").exists()
+    assert BuildCache(tmp_path, print).load_state(FP) == state
+
+
+def test_serves_cache_holds_the_build_state_and_writes_its_delta_when_flushed(
+    tmp_path: Path,
+) -> None:
+    from sitegen.cache import MemoryCache
+
+    BuildCache(tmp_path, print).save_state(FP, _build_state())
+    whole = (tmp_path / "state.pickle").read_bytes()
+    cache = MemoryCache(tmp_path, print)
+    state = cache.load_state(FP)
+    assert state is not None and cache.load_state(FP) is state  # held, not read again
+    state.pages["articles/a1/index.html"] = ("edited", "digest", 1)
+    cache.save_state(FP, state)
+    assert not (tmp_path / "state-delta.pickle").exists()  # held until the flush
+    cache.flush()
+    assert (tmp_path / "state.pickle").read_bytes() == whole
+    assert BuildCache(tmp_path, print).load_state(FP) == state

@@ -86,6 +86,32 @@ def test_a_state_and_its_delta_give_the_changed_state(seed: int, changes: int) -
     assert_same(loaded, state)
 
 
+@settings(max_examples=200, deadline=None)
+@given(seed=st.integers(0, 10**9), changes=st.integers(0, 12))
+def test_an_unordered_dict_gets_the_same_keys_and_values(seed: int, changes: int) -> None:
+    rng = random.Random(seed)
+    state = make_state(rng)
+    saved = pickle.dumps(state)
+    before = statedelta.snapshot(state)
+    for _ in range(changes):
+        change(rng, state)
+    state["postings"] = dict(sorted(state["postings"].items()))  # an order of its own
+    delta = pickle.loads(pickle.dumps(statedelta.diff(state, before, {"postings"})))
+    loaded = pickle.loads(saved)
+    statedelta.apply(loaded, delta)
+    assert loaded == state
+
+
+def test_a_key_that_came_into_a_sorted_dict_moves_no_other_key() -> None:
+    # One key new near the start of 1,000 sorted ones: one entry for the delta, where the
+    # key order alone would put the 999 after it in it again.
+    state: dict[str, Any] = {"sitemap": {f"k{n:04}": n for n in range(0, 2000, 2)}}
+    before = statedelta.snapshot(state)
+    state["sitemap"] = dict(sorted({**state["sitemap"], "k0001": 1}.items()))
+    assert statedelta.size(statedelta.diff(state, before, {"sitemap"})) == 2  # (new, and last)
+    assert statedelta.size(statedelta.diff(state, before)) > 900
+
+
 def test_an_unchanged_state_has_an_empty_delta() -> None:
     state = make_state(random.Random(5))
     before = statedelta.snapshot(state)
