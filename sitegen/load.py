@@ -94,7 +94,7 @@ def prepare() -> None:
     """Everything parse_source imports or builds on first use, made now (before a pool of
     workers forks, so that they share it)."""
     _handler()
-    _idle_loader()
+    _loader()
 
 
 def find_sources(content_dir: Path) -> list[Path]:
