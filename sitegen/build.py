@@ -322,6 +322,17 @@ def build(
             last_plan, state.pages if state else None, view, index, graph, key_of, relate_state
         )
         plan_memo = replan.new_memo(changes, signatures, index, graph)
+        if graph_memo is not None and state is not None and changes is not None and view:
+            # A new process (the CLI): the graph data's texts of the last build, patched.
+            graph_memo.restore(
+                state.graph,
+                state.pages,
+                index.articles,
+                graph.edges,
+                changes.keyed,
+                changes.edges,
+                view.edges,
+            )
         plan = render.plan_site(
             index, config, key_of, graph, gv=graph_views, changes=changes, out=plan_memo
         )
@@ -388,6 +399,7 @@ def build(
             graph_views.graph_json()
             graph_views.page_data()
     result.problems.extend(result.written.problems)
+    graph_state = _graph_state(graph_memo, index, made, kept, state)
     if cache is not None and not reused:
         # What was kept for a next build of this process, which there is not, and what the
         # save does not need, freed before it: the pickler's memory comes on top (a cold
@@ -415,6 +427,7 @@ def build(
                 output,
                 old_pages,
                 plan_memo,
+                graph_state,
             )
     if hold is not None:
         hold.append(locals())
@@ -651,6 +664,27 @@ def _environment(render: Any, dirs: list[Path], bytecode_dir: Path | None) -> An
         raise BuildError(_template_error(exc)) from exc
 
 
+GRAPH_DATA = ("graph.json", "graph/data.json")
+
+
+def _graph_state(
+    memo: Any,
+    index: SiteIndex,
+    made: dict[str, tuple[str, int]],
+    kept: dict[str, str],
+    state: BuildState | None,
+) -> Any:
+    """What the build state keeps of the graph data's texts for the next build: this build's
+    when it made both files from them, else the last build's while both files are kept."""
+    if memo is not None and all(path in made for path in GRAPH_DATA):
+        saved = memo.saved(index.articles, {path: made[path][0] for path in GRAPH_DATA})
+        if saved is not None:
+            return saved
+    if state is not None and all(path in kept for path in GRAPH_DATA):
+        return state.graph
+    return None
+
+
 def _graph_views(config: SiteConfig, index: SiteIndex, graph: Any, memo: Any) -> Any:
     from sitegen.graphpages import GraphViews
     from sitegen.views import Urls, ViewFactory
@@ -696,6 +730,7 @@ def _save_state(
     output: Path,
     state_pages: dict[str, tuple[str, str, int]] | None,
     plan_memo: Any = None,
+    graph_state: Any = None,
 ) -> None:
     # The writer hashed every file it was given (the hash of content_hash): path -> (hash, size).
     old = state_pages or {}
@@ -718,7 +753,7 @@ def _save_state(
         "problems": result.problems,
         "notes": result.notes,
     }
-    cache.save_state(fingerprint, BuildState(pages, plan_memo))
+    cache.save_state(fingerprint, BuildState(pages, plan_memo, graph_state))
     # Every file of the site, not only the pages: a deleted feed or stylesheet is written
     # again too.
     files = list(result.written.digests) if result.written else list(pages)

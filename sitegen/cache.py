@@ -187,6 +187,9 @@ class BuildState:
     # What the pages were planned from (sitegen.replan.PlanMemo): the next build plans again
     # only the pages whose inputs may have changed. Saved with the keys: they go together.
     plan: Any = None
+    # The texts graph.json and the graph page's data were made of (sitegen.graphpages.
+    # GraphDataState): the next build patches them. Saved with the keys of those files.
+    graph: Any = None
 
 
 @dataclass

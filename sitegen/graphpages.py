@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import json
 import math
+from array import array
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from itertools import combinations
-from typing import TypeVar
+from itertools import accumulate, chain, combinations
+from typing import Any, TypeVar, cast
 
 from sitegen.layout import (
     LOCAL_HEIGHT,
@@ -76,6 +77,167 @@ class GraphMemo:
     # The site's articles (by id) and what the legend and topic map count of them.
     topic_counts: TopicCounts | None = None
 
+    def saved(self, articles: Sequence[Article], files: dict[str, str]) -> GraphDataState | None:
+        """What the build state keeps of this memo, when both data files were made from it
+        for ``articles`` (this build's) into the files with these digests (path -> hash)."""
+        json_, page = self.node_texts.get("json"), self.node_texts.get("page")
+        pairs = self.page_pairs
+        if json_ is None or page is None or pairs is None:
+            return None
+        if json_[0] is not articles or page[0] is not articles:
+            return None  # made for another site: this build's files came from elsewhere
+        links = {slug: text for slug, (_, text) in self.links.items()}
+        return GraphDataState(files, json_, page, links, dict(pairs.texts), pairs.degree.copy())
+
+    def restore(
+        self,
+        saved: GraphDataState | None,
+        pages: dict[str, tuple[str, str, int]],
+        articles: Sequence[Article],
+        edges: dict[Slug, tuple[Edge, ...]],
+        keyed: set[Slug],
+        changed: set[Slug],
+        old_edges: dict[Slug, tuple[Edge, ...]],
+    ) -> None:
+        """Fill an empty memo (a new process's) from what the last build kept of its own
+        (``saved``), so that its data files are patched, not made again: ``pages``, the last
+        build's page keys and digests (the files must be those the texts make); ``keyed``,
+        the articles new, gone or whose key changed since; ``changed``, the slugs whose
+        related list differs from ``old_edges``, the last build's."""
+        if saved is None or self.node_texts or self.links or self.page_pairs is not None:
+            return  # nothing kept, or this process's own memo is there (serve)
+        if any(pages.get(path, ("", "", 0))[1] != digest for path, digest in saved.files.items()):
+            return  # the files are not those the texts make: make them again
+        data = saved.compact()
+        order: tuple[Slug, ...] = data["order"]
+        if len(order) == len(articles):
+            # The very article where it is the same one; a stand-in (made again) elsewhere.
+            same = tuple(
+                [
+                    a if a.slug == slug and slug not in keyed else _CHANGED
+                    for a, slug in zip(articles, order, strict=True)
+                ]
+            )
+            for name in ("json", "page"):
+                texts, keys, equal = data[name]
+                self.node_texts[name] = (same, keys, equal, texts)  # type: ignore[assignment]
+        slugs, texts = data["links"]
+        self.links = {
+            slug: (edges[slug], text)
+            for slug, text in zip(slugs, texts, strict=True)
+            if slug not in changed and slug in edges
+        }
+        rows, row_texts, degree = data["pairs"]
+        lists = {}
+        for slug in order:
+            ranked = old_edges.get(slug) if slug in changed else edges.get(slug)
+            if ranked is not None:
+                lists[slug] = ranked
+        self.page_pairs = PagePairs.restored(
+            order, lists, dict(zip(rows, row_texts, strict=True)), degree
+        )
+
+
+_CHANGED = object()  # a node's article that is not the last build's: its text is made again
+
+NodeTexts = tuple[Sequence[Article], list[object], tuple[object, ...], list[bytes]]
+_Live = tuple[NodeTexts, NodeTexts, dict[Slug, bytes], dict[int, bytes], Counter[int]]
+
+
+class GraphDataState:
+    """What ``sitegen build`` keeps of the graph data in the build state (beside the plan
+    memo), for the next process to patch the files rather than make them again (1 s at
+    10,000 articles): the JSON text of each node and each article's edges, each node's own
+    values, the graph page's rows of edges and the degrees. Each list of texts is kept as
+    one byte string with its offsets (a few MB: quick to pickle, where a million small
+    values were not). Holds the memo's values as they were, compacted only when pickled:
+    ``serve`` keeps it in memory and only writes it when it stops."""
+
+    def __init__(
+        self,
+        files: dict[str, str],
+        json_: NodeTexts,
+        page: NodeTexts,
+        links: dict[Slug, bytes],
+        rows: dict[int, bytes],
+        degree: Counter[int],
+    ) -> None:
+        self.files = files  # the data files' paths and digests, as these texts make them
+        self._live: _Live | None = (json_, page, links, rows, degree)
+        self._packed_form: dict[str, Any] | None = None
+        self._compact: dict[str, Any] | None = None
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {"files": self.files, "packed": self._packed()}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.files, self._live, self._compact = state["files"], None, None
+        self._packed_form = state["packed"]
+
+    def _packed(self) -> dict[str, Any]:
+        found = self._packed_form
+        if found is None:
+            assert self._live is not None
+            json_, page, links, rows, degree = self._live
+            numbers = sorted(rows)
+            found = self._packed_form = {
+                "order": tuple([a.slug for a in json_[0]]),
+                "json": (_pack(json_[3]), _pack_keys(json_[1]), json_[2]),
+                "page": (_pack(page[3]), _pack_keys(page[1]), page[2]),
+                "links": (tuple(links), _pack(list(links.values()))),
+                "pairs": (
+                    array("q", numbers),
+                    _pack([rows[n] for n in numbers]),
+                    array("q", [degree[n] for n in range(len(json_[0]))]),
+                ),
+            }
+        return found
+
+    def compact(self) -> dict[str, Any]:
+        """The values again, from their packed form: texts as lists of bytes, each node's own
+        values as (degree, (x, y)), the degrees as a Counter."""
+        if self._compact is None:
+            packed = self._packed()
+            rows, row_texts, degree = packed["pairs"]
+            json_, page = packed["json"], packed["page"]
+            self._compact = {
+                "order": packed["order"],
+                "json": (_unpack(json_[0]), _unpack_keys(json_[1]), json_[2]),
+                "page": (_unpack(page[0]), _unpack_keys(page[1]), page[2]),
+                "links": (packed["links"][0], _unpack(packed["links"][1])),
+                "pairs": (
+                    list(rows),
+                    _unpack(row_texts),
+                    Counter({n: d for n, d in enumerate(degree) if d}),
+                ),
+            }
+        return self._compact
+
+
+def _pack(texts: Sequence[bytes]) -> tuple[bytes, array[int]]:
+    """Byte strings as one, with the offset of each one's end."""
+    return b"".join(texts), array("q", accumulate(map(len, texts)))
+
+
+def _unpack(packed: tuple[bytes, array[int]]) -> list[bytes]:
+    blob, ends = packed
+    return list(map(blob.__getitem__, map(slice, chain((0,), ends), ends)))
+
+
+def _pack_keys(keys: Sequence[object]) -> tuple[array[int], array[float], array[float]]:
+    """Each node's own values (degree, (x, y)), as three arrays."""
+    pairs = cast("Sequence[tuple[int, tuple[float, float]]]", keys)
+    return (
+        array("q", [d for d, _ in pairs]),
+        array("d", [p[0] for _, p in pairs]),
+        array("d", [p[1] for _, p in pairs]),
+    )
+
+
+def _unpack_keys(packed: tuple[array[int], array[float], array[float]]) -> list[object]:
+    degrees, xs, ys = packed
+    return list(zip(degrees, zip(xs, ys, strict=True), strict=True))
+
 
 @dataclass
 class TopicCounts:
@@ -123,10 +285,11 @@ def _count(counter: Counter[K], keys: Iterable[K], sign: int) -> None:
 class PagePairs:
     """The graph page's edges: per pair of article numbers (their places in the site), the
     best score of either direction, written as one flat JSON list in pair order. Kept
-    between the builds of a process (``serve``): while no article moved in the site's order
-    (a retitle may rename one in place), only the edge lists that are not the very tuples
-    of the last build are applied again, and only the text of the pairs they touch is made
-    again (the full work is a loop over every edge and a sort of every pair)."""
+    between builds (in ``serve``'s memory, and in the build state as texts: see
+    GraphDataState): while no article moved in the site's order (a retitle may rename one
+    in place), only the edge lists that are not the very tuples of the last build are
+    applied again, and only the text of the pairs they touch is made again (the full work
+    is a loop over every edge and a sort of every pair)."""
 
     def __init__(self) -> None:
         self._reset()
@@ -135,10 +298,45 @@ class PagePairs:
         self.order: list[Slug] = []
         self.number: dict[Slug, int] = {}
         self.lists: dict[Slug, tuple[Edge, ...]] = {}
-        self.directed: dict[tuple[int, int], float] = {}  # (source, target) -> score
-        self.rows: dict[int, dict[int, float]] = {}  # smaller number -> larger -> score
+        # smaller number -> larger -> score: only the rows touched since the texts were
+        # read back (a row's text is read when it is touched again).
+        self.rows: dict[int, dict[int, float]] = {}
         self.texts: dict[int, bytes] = {}  # a row as part of the flat JSON list
         self.degree: Counter[int] = Counter()
+
+    @classmethod
+    def restored(
+        cls,
+        order: Sequence[Slug],
+        lists: dict[Slug, tuple[Edge, ...]],
+        texts: dict[int, bytes],
+        degree: Counter[int],
+    ) -> PagePairs:
+        """The pairs of a last build (another process's) from its order, its edge lists (the
+        lists of this build where they did not change, so that only the others are applied
+        again), its rows' texts and degrees."""
+        pairs = cls()
+        pairs.order, pairs.number = list(order), {slug: n for n, slug in enumerate(order)}
+        pairs.lists, pairs.texts, pairs.degree = lists, texts, degree
+        return pairs
+
+    def _score(self, source: int, target: int) -> float | None:
+        """The score of the edge from article number ``source`` to ``target``, if any."""
+        found = None
+        slug = self.order[target]
+        for edge in self.lists.get(self.order[source], ()):
+            if edge.target == slug:
+                found = edge.score
+        return found
+
+    def _row(self, i: int) -> dict[int, float]:
+        row = self.rows.get(i)
+        if row is None:
+            text = self.texts.get(i)
+            flat = json.loads(b"[" + text + b"]") if text else []
+            # (The scores read back are rounded already: rounding again keeps them.)
+            row = self.rows[i] = {flat[k + 1]: flat[k + 2] for k in range(0, len(flat), 3)}
+        return row
 
     def update(
         self, order: list[Slug], edges: dict[Slug, tuple[Edge, ...]]
@@ -157,26 +355,24 @@ class PagePairs:
         for slug in [s for s in lists if edges.get(s) is not lists[s]]:
             n = old[slug]
             for edge in lists.pop(slug):
-                key = (n, old[edge.target])
-                del self.directed[key]
-                touched.add(key)
+                touched.add((n, old[edge.target]))
         for slug, ranked in edges.items():
             if lists.get(slug) is ranked:
                 continue
             lists[slug] = ranked
             n = number[slug]
             for edge in ranked:
-                key = (n, number[edge.target])
-                self.directed[key] = edge.score
-                touched.add(key)
+                touched.add((n, number[edge.target]))
         dirty: set[int] = set()
+        score = self._score
         for n, m in touched:
             i, j = (n, m) if n < m else (m, n)
             dirty.add(i)
-            row = self.rows.setdefault(i, {})
+            row = self._row(i)
             had = j in row
-            if (i, j) in self.directed or (j, i) in self.directed:
-                row[j] = max(0.0, self.directed.get((i, j), 0.0), self.directed.get((j, i), 0.0))
+            there, back = score(i, j), score(j, i)
+            if there is not None or back is not None:
+                row[j] = max(0.0, there or 0.0, back or 0.0)
                 if not had:
                     self.degree[i] += 1
                     self.degree[j] += 1
