@@ -597,10 +597,14 @@ def _render(
             if len(todo) >= parallel.MIN_PARALLEL_ITEMS and (jobs is None or jobs > 1):
                 for name in env.list_templates(filter_func=lambda n: n.endswith((".html", ".xml"))):
                     env.get_template(name)
+            # The graph data is made here, while the workers render the pages: the texts
+            # it is made of stay in this process, for the build state (see _graph_state).
+            here = [p for p in todo if p.path in GRAPH_DATA]
+            there = [p for p in todo if p.path not in GRAPH_DATA] if here else todo
             with (progress or Progress(False)).stage("rendering", len(todo)) as advance:
                 parts = parallel_chunks(
                     lambda page: _render_page(renderer, page),
-                    todo,
+                    there,
                     jobs,
                     progress=advance,
                     max_chunk=RENDER_CHUNK,
@@ -608,7 +612,13 @@ def _render(
                 )
                 # Closed at once on an error: that stops the workers.
                 with closing(parts):
-                    for part in parts:
+                    for part in itertools.chain(parts, [[]] if here else []):
+                        if here:  # (once the workers are busy, or at the end)
+                            part = part + [_render_page(renderer, p) for p in here]
+                            advance(len(here))
+                            here = []
+                        if not part:
+                            continue
                         start = time.perf_counter()
                         files = [f for f, _ in part]
                         digests = [d for _, d in part]
