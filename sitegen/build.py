@@ -327,6 +327,7 @@ def build(
             graph_memo.restore(
                 state.graph,
                 state.pages,
+                output,
                 index.articles,
                 graph.edges,
                 changes.keyed,

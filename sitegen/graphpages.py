@@ -9,7 +9,9 @@ from array import array
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from itertools import accumulate, chain, combinations
+from itertools import chain, combinations, repeat
+from operator import attrgetter
+from pathlib import Path
 from typing import Any, TypeVar, cast
 
 from sitegen.layout import (
@@ -36,6 +38,7 @@ from sitegen.views import (
     coverage_of,
     graph_node,
 )
+from sitegen.write import file_digest
 
 GRAPH_FORMAT_VERSION = 1
 TOPIC_MAP_TOPICS = 40  # topics drawn on the topic map, the biggest
@@ -93,6 +96,7 @@ class GraphMemo:
         self,
         saved: GraphDataState | None,
         pages: dict[str, tuple[str, str, int]],
+        output: Path,
         articles: Sequence[Article],
         edges: dict[Slug, tuple[Edge, ...]],
         keyed: set[Slug],
@@ -101,14 +105,17 @@ class GraphMemo:
     ) -> None:
         """Fill an empty memo (a new process's) from what the last build kept of its own
         (``saved``), so that its data files are patched, not made again: ``pages``, the last
-        build's page keys and digests (the files must be those the texts make); ``keyed``,
+        build's page keys and digests, and ``output``, its folder (the files must be those
+        the texts make: the texts are read from them); ``keyed``,
         the articles new, gone or whose key changed since; ``changed``, the slugs whose
         related list differs from ``old_edges``, the last build's."""
         if saved is None or self.node_texts or self.links or self.page_pairs is not None:
             return  # nothing kept, or this process's own memo is there (serve)
         if any(pages.get(path, ("", "", 0))[1] != digest for path, digest in saved.files.items()):
             return  # the files are not those the texts make: make them again
-        data = saved.compact()
+        data = saved.texts(output)
+        if data is None:
+            return  # changed or gone since: made again
         order: tuple[Slug, ...] = data["order"]
         if len(order) == len(articles):
             # The very article where it is the same one; a stand-in (made again) elsewhere.
@@ -147,11 +154,12 @@ _Live = tuple[NodeTexts, NodeTexts, dict[Slug, bytes], dict[int, bytes], Counter
 class GraphDataState:
     """What ``sitegen build`` keeps of the graph data in the build state (beside the plan
     memo), for the next process to patch the files rather than make them again (1 s at
-    10,000 articles): the JSON text of each node and each article's edges, each node's own
-    values, the graph page's rows of edges and the degrees. Each list of texts is kept as
-    one byte string with its offsets (a few MB: quick to pickle, where a million small
-    values were not). Holds the memo's values as they were, compacted only when pickled:
-    ``serve`` keeps it in memory and only writes it when it stops."""
+    10,000 articles): where each node's and each article's edges' JSON text lies in the
+    files, each node's own values and the degrees. The texts are read back from the files
+    themselves, checked against the digests the build wrote them with (15 MB of texts in
+    the state cost more to write and read again than the files). Holds the memo's values
+    as they were, compacted only when pickled: ``serve`` keeps it in memory and only
+    writes it when it stops."""
 
     def __init__(
         self,
@@ -165,14 +173,12 @@ class GraphDataState:
         self.files = files  # the data files' paths and digests, as these texts make them
         self._live: _Live | None = (json_, page, links, rows, degree)
         self._packed_form: dict[str, Any] | None = None
-        self._compact: dict[str, Any] | None = None
 
     def __getstate__(self) -> dict[str, Any]:
         return {"files": self.files, "packed": self._packed()}
 
     def __setstate__(self, state: dict[str, Any]) -> None:
-        self.files, self._live, self._compact = state["files"], None, None
-        self._packed_form = state["packed"]
+        self.files, self._live, self._packed_form = state["files"], None, state["packed"]
 
     def _packed(self) -> dict[str, Any]:
         found = self._packed_form
@@ -182,46 +188,75 @@ class GraphDataState:
             numbers = sorted(rows)
             found = self._packed_form = {
                 "order": tuple([a.slug for a in json_[0]]),
-                "json": (_pack(json_[3]), _pack_keys(json_[1]), json_[2]),
-                "page": (_pack(page[3]), _pack_keys(page[1]), page[2]),
-                "links": (tuple(links), _pack(list(links.values()))),
+                "json": (_lengths(json_[3]), _pack_keys(json_[1]), json_[2]),
+                "page": (_lengths(page[3]), _pack_keys(page[1]), page[2]),
+                "links": (tuple(links), _lengths(links.values())),
                 "pairs": (
                     array("q", numbers),
-                    _pack([rows[n] for n in numbers]),
+                    _lengths([rows[n] for n in numbers]),
                     array("q", [degree[n] for n in range(len(json_[0]))]),
                 ),
             }
         return found
 
-    def compact(self) -> dict[str, Any]:
-        """The values again, from their packed form: texts as lists of bytes, each node's own
-        values as (degree, (x, y)), the degrees as a Counter."""
-        if self._compact is None:
-            packed = self._packed()
-            rows, row_texts, degree = packed["pairs"]
-            json_, page = packed["json"], packed["page"]
-            self._compact = {
-                "order": packed["order"],
-                "json": (_unpack(json_[0]), _unpack_keys(json_[1]), json_[2]),
-                "page": (_unpack(page[0]), _unpack_keys(page[1]), page[2]),
-                "links": (packed["links"][0], _unpack(packed["links"][1])),
-                "pairs": (
-                    list(rows),
-                    _unpack(row_texts),
-                    Counter({n: d for n, d in enumerate(degree) if d}),
-                ),
-            }
-        return self._compact
+    def texts(self, output: Path) -> dict[str, Any] | None:
+        """The values again, the texts read from the files in ``output``: texts as lists of
+        bytes, each node's own values as (degree, (x, y)), the degrees as a Counter. None
+        when a file is not the one these texts make."""
+        data: dict[str, bytes] = {}
+        for path, digest in self.files.items():
+            try:
+                data[path] = (output / path).read_bytes()
+            except OSError:
+                return None
+            if file_digest(data[path]) != digest:
+                return None
+        packed = self._packed()
+        json_, page, links = packed["json"], packed["page"], packed["links"]
+        rows, row_lengths, degree = packed["pairs"]
+        # Both files hold their nodes, then their edges (see graph_json and page_data).
+        whole, graph_page = data["graph.json"], data["graph/data.json"]
+        nodes, end = _cut(whole, _nodes_start(whole), json_[0])
+        link_texts, _ = _cut(whole, end + len(_EDGES), links[1], skip_empty=True)
+        page_nodes, end = _cut(graph_page, _nodes_start(graph_page), page[0])
+        row_texts, _ = _cut(graph_page, end + len(_EDGES), row_lengths)
+        return {
+            "order": packed["order"],
+            "json": (nodes, _unpack_keys(json_[1]), json_[2]),
+            "page": (page_nodes, _unpack_keys(page[1]), page[2]),
+            "links": (links[0], link_texts),
+            "pairs": (list(rows), row_texts, Counter({n: d for n, d in enumerate(degree) if d})),
+        }
 
 
-def _pack(texts: Sequence[bytes]) -> tuple[bytes, array[int]]:
-    """Byte strings as one, with the offset of each one's end."""
-    return b"".join(texts), array("q", accumulate(map(len, texts)))
+_NODES = b'"nodes":['
+_EDGES = b'],"edges":['  # after the nodes, in both files
 
 
-def _unpack(packed: tuple[bytes, array[int]]) -> list[bytes]:
-    blob, ends = packed
-    return list(map(blob.__getitem__, map(slice, chain((0,), ends), ends)))
+def _nodes_start(data: bytes) -> int:
+    """Where the first node begins (no key of the heads is "nodes", and a quote inside a
+    string is escaped)."""
+    return data.index(_NODES) + len(_NODES)
+
+
+def _cut(
+    data: bytes, start: int, lengths: array[int], skip_empty: bool = False
+) -> tuple[list[bytes], int]:
+    """The texts of these ``lengths``, joined by commas from ``start`` on (the empty ones
+    left out of the join when ``skip_empty``), and where the last one ends."""
+    texts = []
+    at = start
+    for n in lengths:
+        if n or not skip_empty:
+            texts.append(data[at : at + n])
+            at += n + 1
+        else:
+            texts.append(b"")
+    return texts, (at - 1 if at > start else start)
+
+
+def _lengths(texts: Iterable[bytes]) -> array[int]:
+    return array("q", map(len, texts))
 
 
 def _pack_keys(keys: Sequence[object]) -> tuple[array[int], array[float], array[float]]:
@@ -708,11 +743,12 @@ class GraphViews:
         positions = self.positions()
         version = self._edges_version()
         if self.memo.json_degree is None or self.memo.json_degree[0] != version:
+            # Each edge counts for its source and its target: counted in C, not in a loop
+            # over 50,000 edges.
+            edges_of = self.graph.edges
             counted: Counter[Slug] = Counter()
-            for slug, edges in self.graph.edges.items():
-                for edge in edges:
-                    counted[slug] += 1
-                    counted[edge.target] += 1
+            counted.update(chain.from_iterable(map(repeat, edges_of, map(len, edges_of.values()))))
+            counted.update(map(_TARGET, chain.from_iterable(edges_of.values())))
             self.memo.json_degree = (version, counted)
         degree = self.memo.json_degree[1]
         # A node and 3-8 edges per article: written as JSON text directly, as json.dumps
@@ -802,6 +838,7 @@ def _json_text(value: str | None) -> str:
 
 
 _encode_string = json.encoder.encode_basestring
+_TARGET = attrgetter("target")
 
 
 def _iso(article: Article) -> str | None:

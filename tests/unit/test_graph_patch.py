@@ -5,6 +5,7 @@ after any sequence of title, topic, date and body edits, adds and deletes."""
 from __future__ import annotations
 
 import pickle
+import tempfile
 from dataclasses import replace
 from datetime import timedelta
 from functools import cache
@@ -22,10 +23,10 @@ from sitegen.model import Article, RelatedGraph, SiteIndex, Slug, Topic
 from sitegen.relate import relate
 from sitegen.slugs import slugify
 from sitegen.views import Urls, ViewFactory
+from sitegen.write import file_digest
 
 ROOT = Path(__file__).resolve().parents[2]
-FILES = {"graph.json": "json digest", "graph/data.json": "page digest"}
-PAGES = {path: ("key", digest, 1) for path, digest in FILES.items()}
+PATHS = ("graph.json", "graph/data.json")
 
 
 @cache
@@ -48,9 +49,16 @@ def made(index: SiteIndex, graph: RelatedGraph, memo: GraphMemo) -> tuple[bytes,
     return gv.graph_json(), gv.page_data()
 
 
-def kept(memo: GraphMemo, index: SiteIndex) -> GraphDataState:
-    """What the build state keeps, through a pickle, as a new process reads it."""
-    saved = memo.saved(index.articles, dict(FILES))
+def kept(
+    memo: GraphMemo, index: SiteIndex, files: tuple[bytes, bytes], output: Path
+) -> GraphDataState:
+    """What the build state keeps, through a pickle, as a new process reads it, and the
+    files as the build wrote them."""
+    for path, data in zip(PATHS, files, strict=True):
+        (output / path).parent.mkdir(parents=True, exist_ok=True)
+        (output / path).write_bytes(data)
+    digests = {path: file_digest(data) for path, data in zip(PATHS, files, strict=True)}
+    saved = memo.saved(index.articles, digests)
     assert saved is not None
     return pickle.loads(pickle.dumps(saved))
 
@@ -59,7 +67,7 @@ def restored(
     saved: GraphDataState,
     last: tuple[SiteIndex, RelatedGraph],
     now: tuple[SiteIndex, RelatedGraph],
-    pages: dict[str, tuple[str, str, int]] = PAGES,
+    output: Path,
 ) -> GraphMemo:
     """A new process's memo, filled as build() fills it from the plan's change set."""
     (old_index, old_graph), (index, graph) = last, now
@@ -70,8 +78,9 @@ def restored(
         for s in old_graph.edges.keys() | graph.edges.keys()
         if old_graph.edges.get(s) != graph.edges.get(s)
     }
+    pages = {path: ("key", digest, 1) for path, digest in saved.files.items()}
     memo = GraphMemo()
-    memo.restore(saved, pages, index.articles, graph.edges, keyed, edges, old_graph.edges)
+    memo.restore(saved, pages, output, index.articles, graph.edges, keyed, edges, old_graph.edges)
     return memo
 
 
@@ -110,24 +119,28 @@ def test_patched_graph_data_equals_fresh_data_after_any_edits(
     articles = list(sample())
     last = site(articles)
     memo = GraphMemo()
-    made(*last, memo)
-    for step, (kind, n) in enumerate(edits):
-        saved = kept(memo, last[0])
-        articles = edited(articles, kind, n, step)
-        now = site(articles)
-        memo = restored(saved, last, now)
-        assert made(*now, memo) == made(*now, GraphMemo()), (step, kind)
-        last = now
+    files = made(*last, memo)
+    with tempfile.TemporaryDirectory() as folder:
+        for step, (kind, n) in enumerate(edits):
+            saved = kept(memo, last[0], files, Path(folder))
+            articles = edited(articles, kind, n, step)
+            now = site(articles)
+            memo = restored(saved, last, now, Path(folder))
+            assert memo.node_texts or len(now[0].articles) != len(last[0].articles)
+            files = made(*now, memo)
+            assert files == made(*now, GraphMemo()), (step, kind)
+            last = now
 
 
-def test_a_retitle_makes_only_the_nodes_it_changed_again(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_retitle_makes_only_the_nodes_it_changed_again(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     """The restored texts are used: after a retitle in place, far fewer nodes are made than
     the site has (the article, and those whose degree or position moved)."""
     articles = list(sample())
     last = site(articles)
     memo = GraphMemo()
-    made(*last, memo)
-    saved = kept(memo, last[0])
+    saved = kept(memo, last[0], made(*last, memo), tmp_path)
     articles[10] = replace(articles[10], title=articles[10].title + " (updated)")
     now = site(articles)
     calls: list[Slug] = []
@@ -138,22 +151,25 @@ def test_a_retitle_makes_only_the_nodes_it_changed_again(monkeypatch: pytest.Mon
         return node_json(self, article, *args)  # type: ignore[arg-type]
 
     monkeypatch.setattr(GraphViews, "_node_json", counted)
-    patched = made(*now, restored(saved, last, now))
+    patched = made(*now, restored(saved, last, now, tmp_path))
     again = list(calls)
     assert patched == made(*now, GraphMemo())
     assert len(calls) - len(again) == len(articles)  # a fresh build makes every node
     assert articles[10].slug in again and len(again) < len(articles) // 4
 
 
-def test_texts_of_other_files_are_not_used() -> None:
-    """Data files whose digests are not those the kept texts make (written by another build,
-    or by hand) are made again in full."""
+@pytest.mark.parametrize("path", PATHS)
+def test_texts_of_other_files_are_not_used(tmp_path: Path, path: str) -> None:
+    """Data files that are not those the kept texts make (changed by hand since, or gone)
+    are made again in full."""
     articles = list(sample())
     last = site(articles)
     memo = GraphMemo()
-    made(*last, memo)
-    saved = kept(memo, last[0])
-    other = {**PAGES, "graph.json": ("key", "another digest", 1)}
-    memo = restored(saved, last, last, other)
+    saved = kept(memo, last[0], made(*last, memo), tmp_path)
+    (tmp_path / path).write_bytes((tmp_path / path).read_bytes().replace(b'"', b"'", 1))
+    memo = restored(saved, last, last, tmp_path)
     assert not memo.node_texts and not memo.links and memo.page_pairs is None
     assert made(*last, memo) == made(*last, GraphMemo())
+    (tmp_path / path).unlink()
+    memo = restored(saved, last, last, tmp_path)
+    assert not memo.node_texts and not memo.links and memo.page_pairs is None
