@@ -9,8 +9,8 @@ from array import array
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from itertools import chain, combinations, repeat
-from operator import attrgetter
+from itertools import chain, combinations, compress, repeat
+from operator import attrgetter, is_not, itemgetter, ne, or_
 from pathlib import Path
 from typing import Any, TypeVar, cast
 
@@ -187,6 +187,7 @@ class GraphDataState:
             json_, page, links, rows, degree = self._live
             numbers = sorted(rows)
             found = self._packed_form = {
+                "format": _STATE_FORMAT,
                 "order": tuple([a.slug for a in json_[0]]),
                 "json": (_lengths(json_[3]), _pack_keys(json_[1]), json_[2]),
                 "page": (_lengths(page[3]), _pack_keys(page[1]), page[2]),
@@ -203,6 +204,9 @@ class GraphDataState:
         """The values again, the texts read from the files in ``output``: texts as lists of
         bytes, each node's own values as (degree, (x, y)), the degrees as a Counter. None
         when a file is not the one these texts make."""
+        packed = self._packed()
+        if packed.get("format") != _STATE_FORMAT:
+            return None
         data: dict[str, bytes] = {}
         for path, digest in self.files.items():
             try:
@@ -211,7 +215,6 @@ class GraphDataState:
                 return None
             if file_digest(data[path]) != digest:
                 return None
-        packed = self._packed()
         json_, page, links = packed["json"], packed["page"], packed["links"]
         rows, row_lengths, degree = packed["pairs"]
         # Both files hold their nodes, then their edges (see graph_json and page_data).
@@ -229,6 +232,7 @@ class GraphDataState:
         }
 
 
+_STATE_FORMAT = 2  # the packed form's layout: another one is not read
 _NODES = b'"nodes":['
 _EDGES = b'],"edges":['  # after the nodes, in both files
 
@@ -378,23 +382,22 @@ class PagePairs:
     ) -> tuple[Counter[int], bytes]:
         """The degrees and the edges' JSON text for the site's slugs in ``order`` and its
         related lists ``edges``."""
-        number = {slug: n for n, slug in enumerate(order)}
+        number = dict(zip(order, range(len(order)), strict=True))
         old = self.number
         if len(order) != len(self.order) or any(
-            s in old for s, was in zip(order, self.order, strict=True) if s != was
+            map(old.__contains__, compress(order, map(ne, order, self.order)))
         ):
             self._reset()  # an article moved: every number after it changed
         self.order, self.number = order, number
         touched: set[tuple[int, int]] = set()
         lists = self.lists
-        for slug in [s for s in lists if edges.get(s) is not lists[s]]:
+        # (Found in C: both loops run over every article after every edit, in serve.)
+        for slug in list(compress(lists, map(is_not, map(edges.get, lists), lists.values()))):
             n = old[slug]
             for edge in lists.pop(slug):
                 touched.add((n, old[edge.target]))
-        for slug, ranked in edges.items():
-            if lists.get(slug) is ranked:
-                continue
-            lists[slug] = ranked
+        for slug in list(compress(edges, map(is_not, map(lists.get, edges), edges.values()))):
+            ranked = lists[slug] = edges[slug]
             n = number[slug]
             for edge in ranked:
                 touched.add((n, number[edge.target]))
@@ -480,7 +483,7 @@ class GraphViews:
     def _edges_version(self) -> int:
         """A number that changes whenever the edge lists or the site's order differ from
         those of the last call in this process (see GraphMemo.edge_lists)."""
-        order = [a.slug for a in self.index.articles]
+        order = list(map(_SLUG, self.index.articles))
         edges = self.graph.edges
         last = self.memo.edge_lists
         self.memo.edge_lists = (order, edges)
@@ -489,7 +492,10 @@ class GraphViews:
             or (
                 last[0] == order
                 and len(last[1]) == len(edges)
-                and all(_same_list(last[1].get(s), ranked) for s, ranked in edges.items())
+                and all(
+                    last[1].get(s) == edges[s]
+                    for s in compress(edges, map(is_not, map(last[1].get, edges), edges.values()))
+                )
             )
         ):
             return self.memo.edges_version
@@ -690,9 +696,14 @@ class GraphViews:
             topic = topic_index.get(main_topic(a) or "", -1)
             return encode([a.slug, a.title, topic, degree[k], *positions[a.slug]]).encode()
 
-        keys: list[object] = [
-            (degree[k], positions[a.slug]) for k, a in enumerate(self.index.articles)
-        ]
+        slugs = list(map(_SLUG, self.index.articles))
+        keys: list[object] = list(
+            zip(
+                map(degree.__getitem__, range(len(slugs))),
+                map(positions.__getitem__, slugs),
+                strict=True,
+            )
+        )
         nodes = self._node_texts("page", keys, (legend,), node)
         # As json.dumps(data) writes it, the nodes joined from their texts.
         topics = [[item.slug, item.color] for item in legend]
@@ -719,11 +730,9 @@ class GraphViews:
         last = self.memo.node_texts.get(name)
         if last is not None and len(last[0]) == len(articles) and last[2] == equal:
             texts, old, old_keys = list(last[3]), last[0], last[1]
-            for k in [
-                k
-                for k, (a, key) in enumerate(zip(articles, keys, strict=True))
-                if a is not old[k] or key != old_keys[k]
-            ]:
+            # (Compared in C: a loop over 10,000 nodes after every edit, in serve.)
+            again = map(or_, map(is_not, articles, old), map(ne, keys, old_keys))
+            for k in compress(range(len(articles)), again):
                 texts[k] = make(k, articles[k])
         else:
             texts = [make(k, a) for k, a in enumerate(articles)]
@@ -769,28 +778,42 @@ class GraphViews:
             made = self._node_json(a, cluster_of.get(slug), degree[slug], *positions[slug])
             return made.encode()
 
-        keys: list[object] = [(degree[a.slug], positions[a.slug]) for a in self.index.articles]
+        slugs = list(map(_SLUG, self.index.articles))
+        keys: list[object] = list(
+            zip(map(degree.__getitem__, slugs), map(positions.__getitem__, slugs), strict=True)
+        )
         nodes = self._node_texts("json", keys, (cluster_of,), node)
-        old_links, made_links = self.memo.links, {}
-        links_of = []
-        for slug, ranked in self.graph.edges.items():
+        edges = self.graph.edges
+        old_links = self.memo.links
+        # The texts of the lists that are the very tuples of the last build (serve, or a
+        # restored memo), found in C: only the others are made (10,000 lists).
+        old_lists = dict(zip(old_links, map(_FIRST, old_links.values()), strict=True))
+        old_texts = dict(zip(old_links, map(_SECOND, old_links.values()), strict=True))
+        # (A list whose text is not there yet is not the very tuple either: made below.)
+        made_links = cast(
+            "dict[Slug, tuple[tuple[Edge, ...], bytes]]",
+            dict(
+                zip(edges, zip(edges.values(), map(old_texts.get, edges), strict=True), strict=True)
+            ),
+        )
+        for slug in compress(edges, map(is_not, map(old_lists.get, edges), edges.values())):
+            ranked = edges[slug]
             found = old_links.get(slug)
-            if found is not None and found[0] == ranked:  # the same tuple at once, in serve
-                text_ = found[1]
-            else:
-                # Each source's opening is made once, not once per edge.
-                head = f'{{"source":{text(slug)},"target":'
-                text_ = b",".join(
+            if found is not None and found[0] == ranked:  # equal (another build's) lists
+                continue
+            # Each source's opening is made once, not once per edge.
+            head = f'{{"source":{text(slug)},"target":'
+            made_links[slug] = (
+                ranked,
+                b",".join(
                     [
                         f'{head}{text(e.target)},"score":{e.score!r},"reasons":{text(e.reasons)}}}'.encode()
                         for e in ranked
                     ]
-                )
-            made_links[slug] = (ranked, text_)
-            if text_:
-                links_of.append(text_)
+                ),
+            )
         self.memo.links = made_links
-        links = b",".join(links_of)
+        links = b",".join(filter(None, map(_SECOND, made_links.values())))
         clusters = [
             {"id": c.id, "title": c.title, "members": list(c.members)}
             for c in self.graph.clusters.values()
@@ -839,6 +862,8 @@ def _json_text(value: str | None) -> str:
 
 _encode_string = json.encoder.encode_basestring
 _TARGET = attrgetter("target")
+_SLUG = attrgetter("slug")
+_FIRST, _SECOND = itemgetter(0), itemgetter(1)
 
 
 def _iso(article: Article) -> str | None:
