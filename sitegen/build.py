@@ -402,6 +402,8 @@ def build(
     result.problems.extend(result.written.problems)
     graph_state = _graph_state(graph_memo, index, made, kept, state)
     if cache is not None and not reused:
+        if graph_state is not None:
+            graph_state.pack()  # (the texts are freed with the memo, before the save)
         # What was kept for a next build of this process, which there is not, and what the
         # save does not need, freed before it: the pickler's memory comes on top (a cold
         # build's peak, once the save no longer copies the files; 10,000 articles: ~30 MB).

@@ -180,6 +180,11 @@ class GraphDataState:
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.files, self._live, self._packed_form = state["files"], None, state["packed"]
 
+    def pack(self) -> None:
+        """Keep only the packed form: the memo's texts can be freed (a build that ends)."""
+        self._packed()
+        self._live = None
+
     def _packed(self) -> dict[str, Any]:
         found = self._packed_form
         if found is None:
