@@ -9,8 +9,8 @@ from array import array
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from itertools import chain, combinations, compress, repeat
-from operator import attrgetter, is_not, itemgetter, ne, or_
+from itertools import accumulate, chain, combinations, compress, repeat
+from operator import add, attrgetter, is_not, itemgetter, ne, or_
 from pathlib import Path
 from typing import Any, TypeVar, cast
 
@@ -251,16 +251,12 @@ def _cut(
     data: bytes, start: int, lengths: array[int], skip_empty: bool = False
 ) -> tuple[list[bytes], int]:
     """The texts of these ``lengths``, joined by commas from ``start`` on (the empty ones
-    left out of the join when ``skip_empty``), and where the last one ends."""
-    texts = []
-    at = start
-    for n in lengths:
-        if n or not skip_empty:
-            texts.append(data[at : at + n])
-            at += n + 1
-        else:
-            texts.append(b"")
-    return texts, (at - 1 if at > start else start)
+    left out of the join when ``skip_empty``), and where the last one ends. (Sliced in C:
+    30,000 texts.)"""
+    steps = map(add, lengths, map(bool, lengths) if skip_empty else repeat(1))
+    starts = list(accumulate(steps, initial=start))
+    texts = list(map(data.__getitem__, map(slice, starts, map(add, starts, lengths))))
+    return texts, (starts[-1] - 1 if starts[-1] > start else start)
 
 
 def _lengths(texts: Iterable[bytes]) -> array[int]:
