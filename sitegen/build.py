@@ -334,6 +334,18 @@ def build(
             last_plan, state.pages if state else None, view, index, graph, key_of, relate_state
         )
         plan_memo = replan.new_memo(changes, signatures, index, graph)
+        if graph_memo is not None and state is not None and changes is not None and view:
+            # A new process (the CLI): the graph data's texts of the last build, patched.
+            graph_memo.restore(
+                state.graph,
+                state.pages,
+                output,
+                index.articles,
+                graph.edges,
+                changes.keyed,
+                changes.edges,
+                view.edges,
+            )
         plan = render.plan_site(
             index, config, key_of, graph, gv=graph_views, changes=changes, out=plan_memo
         )
@@ -403,7 +415,10 @@ def build(
     result.problems.extend(result.written.problems)
     # The sitemap's entries go into the build state (the memo itself is freed below).
     sitemap_pages = sitemap_memo.pages if sitemap_memo is not None else {}
+    graph_state = _graph_state(graph_memo, index, made, kept, state)
     if cache is not None and not reused:
+        if graph_state is not None:
+            graph_state.pack()  # (the texts are freed with the memo, before the save)
         # What was kept for a next build of this process, which there is not, and what the
         # save does not need, freed before it: the pickler's memory comes on top (a cold
         # build's peak, once the save no longer copies the files; 10,000 articles: ~30 MB).
@@ -431,6 +446,7 @@ def build(
                 old_pages,
                 plan_memo,
                 sitemap_pages,
+                graph_state,
             )
     if hold is not None:
         hold.append(locals())
@@ -616,10 +632,14 @@ def _render(
                 # articles: ~125 MB), and its largest worker is near 3 GB already.
                 if not parallel.large_parent():
                     renderer.make_cards([a for page in todo for a in page.cards], jobs)
+            # The graph data is made here, while the workers render the pages: the texts
+            # it is made of stay in this process, for the build state (see _graph_state).
+            here = [p for p in todo if p.path in GRAPH_DATA]
+            there = [p for p in todo if p.path not in GRAPH_DATA] if here else todo
             with (progress or Progress(False)).stage("rendering", len(todo)) as advance:
                 parts = parallel_chunks(
                     lambda page: _render_page(renderer, page),
-                    todo,
+                    there,
                     jobs,
                     progress=advance,
                     max_chunk=RENDER_CHUNK,
@@ -627,7 +647,13 @@ def _render(
                 )
                 # Closed at once on an error: that stops the workers.
                 with closing(parts):
-                    for part in parts:
+                    for part in itertools.chain(parts, [[]] if here else []):
+                        if here:  # (once the workers are busy, or at the end)
+                            part = part + [_render_page(renderer, p) for p in here]
+                            advance(len(here))
+                            here = []
+                        if not part:
+                            continue
                         start = time.perf_counter()
                         files = [f for f, _ in part]
                         digests = [d for _, d in part]
@@ -683,6 +709,27 @@ def _environment(render: Any, dirs: list[Path], bytecode_dir: Path | None) -> An
         raise BuildError(_template_error(exc)) from exc
 
 
+GRAPH_DATA = ("graph.json", "graph/data.json")
+
+
+def _graph_state(
+    memo: Any,
+    index: SiteIndex,
+    made: dict[str, tuple[str, int]],
+    kept: dict[str, str],
+    state: BuildState | None,
+) -> Any:
+    """What the build state keeps of the graph data's texts for the next build: this build's
+    when it made both files from them, else the last build's while both files are kept."""
+    if memo is not None and all(path in made for path in GRAPH_DATA):
+        saved = memo.saved(index.articles, {path: made[path][0] for path in GRAPH_DATA})
+        if saved is not None:
+            return saved
+    if state is not None and all(path in kept for path in GRAPH_DATA):
+        return state.graph
+    return None
+
+
 def _graph_views(config: SiteConfig, index: SiteIndex, graph: Any, memo: Any) -> Any:
     from sitegen.graphpages import GraphViews
     from sitegen.views import Urls, ViewFactory
@@ -729,6 +776,7 @@ def _save_state(
     state_pages: dict[str, tuple[str, str, int]] | None,
     plan_memo: Any = None,
     sitemap_pages: dict[str, Any] | None = None,
+    graph_state: Any = None,
 ) -> None:
     # The writer hashed every file it was given (the hash of content_hash): path -> (hash, size).
     old = state_pages or {}
@@ -751,7 +799,7 @@ def _save_state(
         "problems": result.problems,
         "notes": result.notes,
     }
-    cache.save_state(fingerprint, BuildState(pages, plan_memo, sitemap_pages or {}))
+    cache.save_state(fingerprint, BuildState(pages, plan_memo, sitemap_pages or {}, graph_state))
     # Every file of the site, not only the pages: a deleted feed or stylesheet is written
     # again too.
     files = list(result.written.digests) if result.written else list(pages)

@@ -196,6 +196,9 @@ class BuildState:
     # The sitemap's entries (sitegen.sitemap.SitemapMemo.pages): output path -> its date,
     # entry and XML text, reused for the pages whose date is the same.
     sitemap: dict[str, Any] = field(default_factory=dict)
+    # The texts graph.json and the graph page's data were made of (sitegen.graphpages.
+    # GraphDataState): the next build patches them. Saved with the keys of those files.
+    graph: Any = None
 
 
 def _state_parts(state: BuildState) -> dict[str, Any]:

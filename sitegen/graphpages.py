@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import json
 import math
+from array import array
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from itertools import combinations
-from typing import TypeVar
+from itertools import accumulate, chain, combinations, compress, repeat
+from operator import add, attrgetter, is_not, itemgetter, ne, or_
+from pathlib import Path
+from typing import Any, TypeVar, cast
 
 from sitegen.layout import (
     LOCAL_HEIGHT,
@@ -34,6 +37,7 @@ from sitegen.views import (
     ViewFactory,
     coverage_of,
 )
+from sitegen.write import file_digest
 
 GRAPH_FORMAT_VERSION = 1
 TOPIC_MAP_TOPICS = 40  # topics drawn on the topic map, the biggest
@@ -51,12 +55,11 @@ class GraphMemo:
     per build fingerprint."""
 
     links: dict[Slug, tuple[tuple[Edge, ...], bytes]] = field(default_factory=dict)
-    # The site's articles in order with their main topic, the stories, and the layout made
-    # from them: an edit that moves no article between topics or stories keeps the layout.
-    layout: (
-        tuple[list[tuple[Slug, Slug | None]], dict[Slug, Slug], dict[Slug, tuple[float, float]]]
-        | None
-    ) = None
+    # The site's articles, the stories, and the layout made from them: an edit that moves
+    # no article between topics or stories keeps the layout.
+    layout: tuple[Sequence[Article], dict[Slug, Slug], dict[Slug, tuple[float, float]]] | None = (
+        None
+    )
     # The edge lists (by slug, in site order) and what both files make of them alone: the
     # degrees and the graph page's edge list. An edit that changes no related list keeps
     # them (serve's relate hands out the same tuples for unchanged lists).
@@ -74,6 +77,204 @@ class GraphMemo:
     ] = field(default_factory=dict)
     # The site's articles (by id) and what the legend and topic map count of them.
     topic_counts: TopicCounts | None = None
+
+    def saved(self, articles: Sequence[Article], files: dict[str, str]) -> GraphDataState | None:
+        """What the build state keeps of this memo, when both data files were made from it
+        for ``articles`` (this build's) into the files with these digests (path -> hash)."""
+        json_, page = self.node_texts.get("json"), self.node_texts.get("page")
+        pairs = self.page_pairs
+        if json_ is None or page is None or pairs is None:
+            return None
+        if json_[0] is not articles or page[0] is not articles:
+            return None  # made for another site: this build's files came from elsewhere
+        links = {slug: text for slug, (_, text) in self.links.items()}
+        return GraphDataState(files, json_, page, links, dict(pairs.texts), pairs.degree.copy())
+
+    def restore(
+        self,
+        saved: GraphDataState | None,
+        pages: dict[str, tuple[str, str, int]],
+        output: Path,
+        articles: Sequence[Article],
+        edges: dict[Slug, tuple[Edge, ...]],
+        keyed: set[Slug],
+        changed: set[Slug],
+        old_edges: dict[Slug, tuple[Edge, ...]],
+    ) -> None:
+        """Fill an empty memo (a new process's) from what the last build kept of its own
+        (``saved``), so that its data files are patched, not made again: ``pages``, the last
+        build's page keys and digests, and ``output``, its folder (the files must be those
+        the texts make: the texts are read from them); ``keyed``,
+        the articles new, gone or whose key changed since; ``changed``, the slugs whose
+        related list differs from ``old_edges``, the last build's."""
+        if saved is None or self.node_texts or self.links or self.page_pairs is not None:
+            return  # nothing kept, or this process's own memo is there (serve)
+        if any(pages.get(path, ("", "", 0))[1] != digest for path, digest in saved.files.items()):
+            return  # the files are not those the texts make: make them again
+        data = saved.texts(output)
+        if data is None:
+            return  # changed or gone since: made again
+        order: tuple[Slug, ...] = data["order"]
+        if len(order) == len(articles):
+            # The very article where it is the same one; a stand-in (made again) elsewhere.
+            same = tuple(
+                [
+                    a if a.slug == slug and slug not in keyed else _CHANGED
+                    for a, slug in zip(articles, order, strict=True)
+                ]
+            )
+            for name in ("json", "page"):
+                texts, keys, equal = data[name]
+                self.node_texts[name] = (same, keys, equal, texts)  # type: ignore[assignment]
+        slugs, texts = data["links"]
+        self.links = {
+            slug: (edges[slug], text)
+            for slug, text in zip(slugs, texts, strict=True)
+            if slug not in changed and slug in edges
+        }
+        rows, row_texts, degree = data["pairs"]
+        lists = {}
+        for slug in order:
+            ranked = old_edges.get(slug) if slug in changed else edges.get(slug)
+            if ranked is not None:
+                lists[slug] = ranked
+        self.page_pairs = PagePairs.restored(
+            order, lists, dict(zip(rows, row_texts, strict=True)), degree
+        )
+
+
+_CHANGED = object()  # a node's article that is not the last build's: its text is made again
+
+NodeTexts = tuple[Sequence[Article], list[object], tuple[object, ...], list[bytes]]
+_Live = tuple[NodeTexts, NodeTexts, dict[Slug, bytes], dict[int, bytes], Counter[int]]
+
+
+class GraphDataState:
+    """What ``sitegen build`` keeps of the graph data in the build state (beside the plan
+    memo), for the next process to patch the files rather than make them again (1 s at
+    10,000 articles): where each node's and each article's edges' JSON text lies in the
+    files, each node's own values and the degrees. The texts are read back from the files
+    themselves, checked against the digests the build wrote them with (15 MB of texts in
+    the state cost more to write and read again than the files). Holds the memo's values
+    as they were, compacted only when pickled: ``serve`` keeps it in memory and only
+    writes it when it stops."""
+
+    def __init__(
+        self,
+        files: dict[str, str],
+        json_: NodeTexts,
+        page: NodeTexts,
+        links: dict[Slug, bytes],
+        rows: dict[int, bytes],
+        degree: Counter[int],
+    ) -> None:
+        self.files = files  # the data files' paths and digests, as these texts make them
+        self._live: _Live | None = (json_, page, links, rows, degree)
+        self._packed_form: dict[str, Any] | None = None
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {"files": self.files, "packed": self._packed()}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.files, self._live, self._packed_form = state["files"], None, state["packed"]
+
+    def pack(self) -> None:
+        """Keep only the packed form: the memo's texts can be freed (a build that ends)."""
+        self._packed()
+        self._live = None
+
+    def _packed(self) -> dict[str, Any]:
+        found = self._packed_form
+        if found is None:
+            assert self._live is not None
+            json_, page, links, rows, degree = self._live
+            numbers = sorted(rows)
+            found = self._packed_form = {
+                "format": _STATE_FORMAT,
+                "order": tuple([a.slug for a in json_[0]]),
+                "json": (_lengths(json_[3]), _pack_keys(json_[1]), json_[2]),
+                "page": (_lengths(page[3]), _pack_keys(page[1]), page[2]),
+                "links": (tuple(links), _lengths(links.values())),
+                "pairs": (
+                    array("q", numbers),
+                    _lengths([rows[n] for n in numbers]),
+                    array("q", [degree[n] for n in range(len(json_[0]))]),
+                ),
+            }
+        return found
+
+    def texts(self, output: Path) -> dict[str, Any] | None:
+        """The values again, the texts read from the files in ``output``: texts as lists of
+        bytes, each node's own values as (degree, (x, y)), the degrees as a Counter. None
+        when a file is not the one these texts make."""
+        packed = self._packed()
+        if packed.get("format") != _STATE_FORMAT:
+            return None
+        data: dict[str, bytes] = {}
+        for path, digest in self.files.items():
+            try:
+                data[path] = (output / path).read_bytes()
+            except OSError:
+                return None
+            if file_digest(data[path]) != digest:
+                return None
+        json_, page, links = packed["json"], packed["page"], packed["links"]
+        rows, row_lengths, degree = packed["pairs"]
+        # Both files hold their nodes, then their edges (see graph_json and page_data).
+        whole, graph_page = data["graph.json"], data["graph/data.json"]
+        nodes, end = _cut(whole, _nodes_start(whole), json_[0])
+        link_texts, _ = _cut(whole, end + len(_EDGES), links[1], skip_empty=True)
+        page_nodes, end = _cut(graph_page, _nodes_start(graph_page), page[0])
+        row_texts, _ = _cut(graph_page, end + len(_EDGES), row_lengths)
+        return {
+            "order": packed["order"],
+            "json": (nodes, _unpack_keys(json_[1]), json_[2]),
+            "page": (page_nodes, _unpack_keys(page[1]), page[2]),
+            "links": (links[0], link_texts),
+            "pairs": (list(rows), row_texts, Counter({n: d for n, d in enumerate(degree) if d})),
+        }
+
+
+_STATE_FORMAT = 2  # the packed form's layout: another one is not read
+_NODES = b'"nodes":['
+_EDGES = b'],"edges":['  # after the nodes, in both files
+
+
+def _nodes_start(data: bytes) -> int:
+    """Where the first node begins (no key of the heads is "nodes", and a quote inside a
+    string is escaped)."""
+    return data.index(_NODES) + len(_NODES)
+
+
+def _cut(
+    data: bytes, start: int, lengths: array[int], skip_empty: bool = False
+) -> tuple[list[bytes], int]:
+    """The texts of these ``lengths``, joined by commas from ``start`` on (the empty ones
+    left out of the join when ``skip_empty``), and where the last one ends. (Sliced in C:
+    30,000 texts.)"""
+    steps = map(add, lengths, map(bool, lengths) if skip_empty else repeat(1))
+    starts = list(accumulate(steps, initial=start))
+    texts = list(map(data.__getitem__, map(slice, starts, map(add, starts, lengths))))
+    return texts, (starts[-1] - 1 if starts[-1] > start else start)
+
+
+def _lengths(texts: Iterable[bytes]) -> array[int]:
+    return array("q", map(len, texts))
+
+
+def _pack_keys(keys: Sequence[object]) -> tuple[array[int], array[float], array[float]]:
+    """Each node's own values (degree, (x, y)), as three arrays."""
+    pairs = cast("Sequence[tuple[int, tuple[float, float]]]", keys)
+    return (
+        array("q", [d for d, _ in pairs]),
+        array("d", [p[0] for _, p in pairs]),
+        array("d", [p[1] for _, p in pairs]),
+    )
+
+
+def _unpack_keys(packed: tuple[array[int], array[float], array[float]]) -> list[object]:
+    degrees, xs, ys = packed
+    return list(zip(degrees, zip(xs, ys, strict=True), strict=True))
 
 
 @dataclass
@@ -122,10 +323,11 @@ def _count(counter: Counter[K], keys: Iterable[K], sign: int) -> None:
 class PagePairs:
     """The graph page's edges: per pair of article numbers (their places in the site), the
     best score of either direction, written as one flat JSON list in pair order. Kept
-    between the builds of a process (``serve``): while no article moved in the site's order
-    (a retitle may rename one in place), only the edge lists that are not the very tuples
-    of the last build are applied again, and only the text of the pairs they touch is made
-    again (the full work is a loop over every edge and a sort of every pair)."""
+    between builds (in ``serve``'s memory, and in the build state as texts: see
+    GraphDataState): while no article moved in the site's order (a retitle may rename one
+    in place), only the edge lists that are not the very tuples of the last build are
+    applied again, and only the text of the pairs they touch is made again (the full work
+    is a loop over every edge and a sort of every pair)."""
 
     def __init__(self) -> None:
         self._reset()
@@ -134,48 +336,80 @@ class PagePairs:
         self.order: list[Slug] = []
         self.number: dict[Slug, int] = {}
         self.lists: dict[Slug, tuple[Edge, ...]] = {}
-        self.directed: dict[tuple[int, int], float] = {}  # (source, target) -> score
-        self.rows: dict[int, dict[int, float]] = {}  # smaller number -> larger -> score
+        # smaller number -> larger -> score: only the rows touched since the texts were
+        # read back (a row's text is read when it is touched again).
+        self.rows: dict[int, dict[int, float]] = {}
         self.texts: dict[int, bytes] = {}  # a row as part of the flat JSON list
         self.degree: Counter[int] = Counter()
+
+    @classmethod
+    def restored(
+        cls,
+        order: Sequence[Slug],
+        lists: dict[Slug, tuple[Edge, ...]],
+        texts: dict[int, bytes],
+        degree: Counter[int],
+    ) -> PagePairs:
+        """The pairs of a last build (another process's) from its order, its edge lists (the
+        lists of this build where they did not change, so that only the others are applied
+        again), its rows' texts and degrees."""
+        pairs = cls()
+        pairs.order, pairs.number = list(order), {slug: n for n, slug in enumerate(order)}
+        pairs.lists, pairs.texts, pairs.degree = lists, texts, degree
+        return pairs
+
+    def _score(self, source: int, target: int) -> float | None:
+        """The score of the edge from article number ``source`` to ``target``, if any."""
+        found = None
+        slug = self.order[target]
+        for edge in self.lists.get(self.order[source], ()):
+            if edge.target == slug:
+                found = edge.score
+        return found
+
+    def _row(self, i: int) -> dict[int, float]:
+        row = self.rows.get(i)
+        if row is None:
+            text = self.texts.get(i)
+            flat = json.loads(b"[" + text + b"]") if text else []
+            # (The scores read back are rounded already: rounding again keeps them.)
+            row = self.rows[i] = {flat[k + 1]: flat[k + 2] for k in range(0, len(flat), 3)}
+        return row
 
     def update(
         self, order: list[Slug], edges: dict[Slug, tuple[Edge, ...]]
     ) -> tuple[Counter[int], bytes]:
         """The degrees and the edges' JSON text for the site's slugs in ``order`` and its
         related lists ``edges``."""
-        number = {slug: n for n, slug in enumerate(order)}
+        number = dict(zip(order, range(len(order)), strict=True))
         old = self.number
         if len(order) != len(self.order) or any(
-            s in old for s, was in zip(order, self.order, strict=True) if s != was
+            map(old.__contains__, compress(order, map(ne, order, self.order)))
         ):
             self._reset()  # an article moved: every number after it changed
         self.order, self.number = order, number
         touched: set[tuple[int, int]] = set()
         lists = self.lists
-        for slug in [s for s in lists if edges.get(s) is not lists[s]]:
+        # (Found in C: both loops run over every article after every edit, in serve.)
+        for slug in list(compress(lists, map(is_not, map(edges.get, lists), lists.values()))):
             n = old[slug]
             for edge in lists.pop(slug):
-                key = (n, old[edge.target])
-                del self.directed[key]
-                touched.add(key)
-        for slug, ranked in edges.items():
-            if lists.get(slug) is ranked:
-                continue
-            lists[slug] = ranked
+                touched.add((n, old[edge.target]))
+        for slug in list(compress(edges, map(is_not, map(lists.get, edges), edges.values()))):
+            ranked = lists[slug] = edges[slug]
             n = number[slug]
             for edge in ranked:
-                key = (n, number[edge.target])
-                self.directed[key] = edge.score
-                touched.add(key)
+                touched.add((n, number[edge.target]))
         dirty: set[int] = set()
+        score = self._score
         for n, m in touched:
             i, j = (n, m) if n < m else (m, n)
             dirty.add(i)
-            row = self.rows.setdefault(i, {})
+            row = self._row(i)
             had = j in row
-            if (i, j) in self.directed or (j, i) in self.directed:
-                row[j] = max(0.0, self.directed.get((i, j), 0.0), self.directed.get((j, i), 0.0))
+            there, back = score(i, j), score(j, i)
+            if there is not None or back is not None:
+                row[j] = max(0.0, there or 0.0, back or 0.0)
                 if not had:
                     self.degree[i] += 1
                     self.degree[j] += 1
@@ -233,22 +467,20 @@ class GraphViews:
     def positions(self) -> dict[Slug, tuple[float, float]]:
         """The graph page's layout, made once for the page and both data files."""
         if self._positions is None:
-            inputs = [(a.slug, main_topic(a)) for a in self.index.articles]
+            articles = self.index.articles
             cluster_of = self.graph.cluster_of
             last = self.memo.layout
-            if last is not None and last[0] == inputs and last[1] == cluster_of:
+            if last is not None and last[1] == cluster_of and _same_places(last[0], articles):
                 self._positions = last[2]
             else:
-                self._positions = site_layout(
-                    self.index.articles, self.graph, self.memo.layout_discs
-                )
-            self.memo.layout = (inputs, cluster_of, self._positions)
+                self._positions = site_layout(articles, self.graph, self.memo.layout_discs)
+            self.memo.layout = (articles, cluster_of, self._positions)
         return self._positions
 
     def _edges_version(self) -> int:
         """A number that changes whenever the edge lists or the site's order differ from
         those of the last call in this process (see GraphMemo.edge_lists)."""
-        order = [a.slug for a in self.index.articles]
+        order = list(map(_SLUG, self.index.articles))
         edges = self.graph.edges
         last = self.memo.edge_lists
         self.memo.edge_lists = (order, edges)
@@ -257,7 +489,10 @@ class GraphViews:
             or (
                 last[0] == order
                 and len(last[1]) == len(edges)
-                and all(_same_list(last[1].get(s), ranked) for s, ranked in edges.items())
+                and all(
+                    last[1].get(s) == edges[s]
+                    for s in compress(edges, map(is_not, map(last[1].get, edges), edges.values()))
+                )
             )
         ):
             return self.memo.edges_version
@@ -459,9 +694,14 @@ class GraphViews:
             topic = topic_index.get(main_topic(a) or "", -1)
             return encode([a.slug, a.title, topic, degree[k], *positions[a.slug]]).encode()
 
-        keys: list[object] = [
-            (degree[k], positions[a.slug]) for k, a in enumerate(self.index.articles)
-        ]
+        slugs = list(map(_SLUG, self.index.articles))
+        keys: list[object] = list(
+            zip(
+                map(degree.__getitem__, range(len(slugs))),
+                map(positions.__getitem__, slugs),
+                strict=True,
+            )
+        )
         nodes = self._node_texts("page", keys, (legend,), node)
         # As json.dumps(data) writes it, the nodes joined from their texts.
         topics = [[item.slug, item.color] for item in legend]
@@ -488,11 +728,9 @@ class GraphViews:
         last = self.memo.node_texts.get(name)
         if last is not None and len(last[0]) == len(articles) and last[2] == equal:
             texts, old, old_keys = list(last[3]), last[0], last[1]
-            for k in [
-                k
-                for k, (a, key) in enumerate(zip(articles, keys, strict=True))
-                if a is not old[k] or key != old_keys[k]
-            ]:
+            # (Compared in C: a loop over 10,000 nodes after every edit, in serve.)
+            again = map(or_, map(is_not, articles, old), map(ne, keys, old_keys))
+            for k in compress(range(len(articles)), again):
                 texts[k] = make(k, articles[k])
         else:
             texts = [make(k, a) for k, a in enumerate(articles)]
@@ -512,11 +750,12 @@ class GraphViews:
         positions = self.positions()
         version = self._edges_version()
         if self.memo.json_degree is None or self.memo.json_degree[0] != version:
+            # Each edge counts for its source and its target: counted in C, not in a loop
+            # over 50,000 edges.
+            edges_of = self.graph.edges
             counted: Counter[Slug] = Counter()
-            for slug, edges in self.graph.edges.items():
-                for edge in edges:
-                    counted[slug] += 1
-                    counted[edge.target] += 1
+            counted.update(chain.from_iterable(map(repeat, edges_of, map(len, edges_of.values()))))
+            counted.update(map(_TARGET, chain.from_iterable(edges_of.values())))
             self.memo.json_degree = (version, counted)
         degree = self.memo.json_degree[1]
         # A node and 3-8 edges per article: written as JSON text directly, as json.dumps
@@ -537,28 +776,42 @@ class GraphViews:
             made = self._node_json(a, cluster_of.get(slug), degree[slug], *positions[slug])
             return made.encode()
 
-        keys: list[object] = [(degree[a.slug], positions[a.slug]) for a in self.index.articles]
+        slugs = list(map(_SLUG, self.index.articles))
+        keys: list[object] = list(
+            zip(map(degree.__getitem__, slugs), map(positions.__getitem__, slugs), strict=True)
+        )
         nodes = self._node_texts("json", keys, (cluster_of,), node)
-        old_links, made_links = self.memo.links, {}
-        links_of = []
-        for slug, ranked in self.graph.edges.items():
+        edges = self.graph.edges
+        old_links = self.memo.links
+        # The texts of the lists that are the very tuples of the last build (serve, or a
+        # restored memo), found in C: only the others are made (10,000 lists).
+        old_lists = dict(zip(old_links, map(_FIRST, old_links.values()), strict=True))
+        old_texts = dict(zip(old_links, map(_SECOND, old_links.values()), strict=True))
+        # (A list whose text is not there yet is not the very tuple either: made below.)
+        made_links = cast(
+            "dict[Slug, tuple[tuple[Edge, ...], bytes]]",
+            dict(
+                zip(edges, zip(edges.values(), map(old_texts.get, edges), strict=True), strict=True)
+            ),
+        )
+        for slug in compress(edges, map(is_not, map(old_lists.get, edges), edges.values())):
+            ranked = edges[slug]
             found = old_links.get(slug)
-            if found is not None and found[0] == ranked:  # the same tuple at once, in serve
-                text_ = found[1]
-            else:
-                # Each source's opening is made once, not once per edge.
-                head = f'{{"source":{text(slug)},"target":'
-                text_ = b",".join(
+            if found is not None and found[0] == ranked:  # equal (another build's) lists
+                continue
+            # Each source's opening is made once, not once per edge.
+            head = f'{{"source":{text(slug)},"target":'
+            made_links[slug] = (
+                ranked,
+                b",".join(
                     [
                         f'{head}{text(e.target)},"score":{e.score!r},"reasons":{text(e.reasons)}}}'.encode()
                         for e in ranked
                     ]
-                )
-            made_links[slug] = (ranked, text_)
-            if text_:
-                links_of.append(text_)
+                ),
+            )
         self.memo.links = made_links
-        links = b",".join(links_of)
+        links = b",".join(filter(None, map(_SECOND, made_links.values())))
         clusters = [
             {"id": c.id, "title": c.title, "members": list(c.members)}
             for c in self.graph.clusters.values()
@@ -590,8 +843,16 @@ class GraphViews:
         )
 
 
-def _same_list(old: tuple[Edge, ...] | None, new: tuple[Edge, ...]) -> bool:
-    return old is new or old == new
+def _same_places(old: Sequence[Article], new: Sequence[Article]) -> bool:
+    """Whether the site's articles have the same slugs and main topics in the same order as
+    the last build's: compared only where an article is not the very object it was (found
+    in C: the whole list is 10,000 calls after every edit, in serve)."""
+    if len(old) != len(new):
+        return False
+    return all(
+        old[k].slug == new[k].slug and main_topic(old[k]) == main_topic(new[k])
+        for k in compress(range(len(new)), map(is_not, old, new))
+    )
 
 
 def same_article(old: Article, new: Article) -> bool:
@@ -606,6 +867,9 @@ def _json_text(value: str | None) -> str:
 
 
 _encode_string = json.encoder.encode_basestring
+_TARGET = attrgetter("target")
+_SLUG = attrgetter("slug")
+_FIRST, _SECOND = itemgetter(0), itemgetter(1)
 
 
 def _iso(article: Article) -> str | None:

@@ -110,6 +110,7 @@ class Changes:
     cards: set[Slug]  # articles whose listing card or story may differ
     listings: set[str]  # listing folders ("" for home) that hold or held one of ``cards``
     links: set[Slug]  # articles whose line of the graph page's list may differ
+    edges: set[Slug]  # articles whose related list differs from the last relate's
     common: bool  # what every graph page shows may differ
     data: bool  # graph.json and the graph page's data may differ
     summary: str  # the changed inputs, to derive the graph data's key from the last one
@@ -185,6 +186,7 @@ def changes(
         cards,
         listings,
         links,
+        edges,
         common=bool(story)
         or _topics_moved(keyed, old, entries, index)
         or _in_stories(shown, memo, graph),

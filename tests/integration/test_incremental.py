@@ -13,6 +13,7 @@ import shutil
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -258,6 +259,51 @@ def test_parallel_build_equals_serial_build(site: Path, monkeypatch: pytest.Monk
     run(site, jobs=2)
     edit_title(site)
     run(site, jobs=2)
+    assert_same_as_cold(site)
+
+
+def test_graph_data_is_patched_from_the_state_of_a_parallel_cold_build(
+    site: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A cold build that renders in workers still keeps the graph data's texts (made in the
+    main process) for the next process, which patches the files: a body edit's build, which
+    keeps the files, passes them on; a topic edit's makes only some nodes again."""
+    from sitegen.build import _fingerprint
+    from sitegen.config import theme_dirs
+    from sitegen.graphpages import GraphViews
+
+    def graph_state() -> object:
+        config = load_config(site, None, {"output_dir": "output"})
+        fingerprint = _fingerprint(config, theme_dirs(config))
+        state = BuildCache(cache_dir(site / "output"), print).load_state(fingerprint)
+        assert state is not None
+        return state.graph
+
+    import functools
+
+    from sitegen import build as build_module
+
+    # (parallel_chunks' own default was bound when it was defined.)
+    chunks = functools.partial(parallel.parallel_chunks, min_items=1)
+    monkeypatch.setattr(build_module, "parallel_chunks", chunks)
+    run(site, jobs=2)
+    assert graph_state() is not None
+    edit_body(site)
+    run(site, jobs=2)
+    assert graph_state() is not None
+    made: list[str] = []
+    node_json = GraphViews._node_json
+
+    def counted(self: GraphViews, article: Any, *rest: Any) -> str:
+        made.append(article.slug)
+        return node_json(self, article, *rest)
+
+    monkeypatch.setattr(GraphViews, "_node_json", counted)
+    path = some_article(site, 3)
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("topics:", "topics:\n  - Brand New Topic", 1), "utf-8")
+    run(site, jobs=2)
+    assert 1 <= len(made) < len(list((site / "content").rglob("*.md")))
     assert_same_as_cold(site)
 
 

@@ -1,0 +1,176 @@
+"""graph.json and the graph page's data patched in a new process (``sitegen build`` after an
+edit) from the texts the last build kept (GraphDataState) are the files a fresh build makes,
+after any sequence of title, topic, date and body edits, adds and deletes."""
+
+from __future__ import annotations
+
+import pickle
+import tempfile
+from dataclasses import replace
+from datetime import timedelta
+from functools import cache
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from sitegen.build import BuildResult, read_articles
+from sitegen.config import load_config
+from sitegen.graphpages import GraphDataState, GraphMemo, GraphViews
+from sitegen.index import build_index
+from sitegen.model import Article, RelatedGraph, SiteIndex, Slug, Topic
+from sitegen.relate import relate
+from sitegen.slugs import slugify
+from sitegen.views import Urls, ViewFactory
+from sitegen.write import file_digest
+
+ROOT = Path(__file__).resolve().parents[2]
+PATHS = ("graph.json", "graph/data.json")
+
+
+@cache
+def sample() -> tuple[Article, ...]:
+    return tuple(read_articles(load_config(ROOT), BuildResult()))
+
+
+def views() -> ViewFactory:
+    config = load_config(ROOT)
+    return ViewFactory(Urls(config.base_path), config.tz)
+
+
+def site(articles: list[Article]) -> tuple[SiteIndex, RelatedGraph]:
+    index = build_index(articles)[0]
+    return index, relate(index, load_config(ROOT).related_count)
+
+
+def made(index: SiteIndex, graph: RelatedGraph, memo: GraphMemo) -> tuple[bytes, bytes]:
+    gv = GraphViews(index, graph, views(), memo)
+    return gv.graph_json(), gv.page_data()
+
+
+def kept(
+    memo: GraphMemo, index: SiteIndex, files: tuple[bytes, bytes], output: Path
+) -> GraphDataState:
+    """What the build state keeps, through a pickle, as a new process reads it, and the
+    files as the build wrote them."""
+    for path, data in zip(PATHS, files, strict=True):
+        (output / path).parent.mkdir(parents=True, exist_ok=True)
+        (output / path).write_bytes(data)
+    digests = {path: file_digest(data) for path, data in zip(PATHS, files, strict=True)}
+    saved = memo.saved(index.articles, digests)
+    assert saved is not None
+    return pickle.loads(pickle.dumps(saved))
+
+
+def restored(
+    saved: GraphDataState,
+    last: tuple[SiteIndex, RelatedGraph],
+    now: tuple[SiteIndex, RelatedGraph],
+    output: Path,
+) -> GraphMemo:
+    """A new process's memo, filled as build() fills it from the plan's change set."""
+    (old_index, old_graph), (index, graph) = last, now
+    before, after = old_index.by_slug, index.by_slug
+    keyed = {s for s in before.keys() | after.keys() if before.get(s) != after.get(s)}
+    edges = {
+        s
+        for s in old_graph.edges.keys() | graph.edges.keys()
+        if old_graph.edges.get(s) != graph.edges.get(s)
+    }
+    pages = {path: ("key", digest, 1) for path, digest in saved.files.items()}
+    memo = GraphMemo()
+    memo.restore(saved, pages, output, index.articles, graph.edges, keyed, edges, old_graph.edges)
+    return memo
+
+
+def edited(articles: list[Article], kind: str, n: int, step: int) -> list[Article]:
+    articles = list(articles)
+    at = n % len(articles)
+    article = articles[at]
+    if kind == "title":
+        title = f"Edited {step}: {article.title}"
+        articles[at] = replace(article, title=title, slug=slugify(title))
+    elif kind == "title, same slug":
+        articles[at] = replace(article, title=f"{article.title} ({step})")
+    elif kind == "topics":
+        topic = Topic(f"Topic {step % 3}", slugify(f"Topic {step % 3}"))
+        articles[at] = replace(article, topics=(topic, *article.topics[1:]))
+    elif kind == "date" and article.published is not None:
+        articles[at] = replace(article, published=article.published + timedelta(days=400))
+    elif kind == "body":
+        articles[at] = replace(article, body_html=f"{article.body_html}<p>{step}</p>")
+    elif kind == "add":
+        title = f"Another take {step}: {article.title}"
+        source = Path(f"content/added-{step}.md")  # a file of its own
+        articles.append(replace(article, title=title, slug=slugify(title), source=source))
+    elif kind == "delete" and len(articles) > 3:
+        del articles[at]
+    return articles
+
+
+KINDS = ["title", "title, same slug", "topics", "date", "body", "add", "delete"]
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.tuples(st.sampled_from(KINDS), st.integers(0, 200)), min_size=1, max_size=4))
+def test_patched_graph_data_equals_fresh_data_after_any_edits(
+    edits: list[tuple[str, int]],
+) -> None:
+    articles = list(sample())
+    last = site(articles)
+    memo = GraphMemo()
+    files = made(*last, memo)
+    with tempfile.TemporaryDirectory() as folder:
+        for step, (kind, n) in enumerate(edits):
+            saved = kept(memo, last[0], files, Path(folder))
+            articles = edited(articles, kind, n, step)
+            now = site(articles)
+            memo = restored(saved, last, now, Path(folder))
+            assert memo.node_texts or len(now[0].articles) != len(last[0].articles)
+            files = made(*now, memo)
+            assert files == made(*now, GraphMemo()), (step, kind)
+            last = now
+
+
+def test_a_retitle_makes_only_the_nodes_it_changed_again(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """The restored texts are used: after a retitle in place, far fewer nodes are made than
+    the site has (the article, and those whose degree or position moved)."""
+    articles = list(sample())
+    last = site(articles)
+    memo = GraphMemo()
+    saved = kept(memo, last[0], made(*last, memo), tmp_path)
+    articles[10] = replace(articles[10], title=articles[10].title + " (updated)")
+    now = site(articles)
+    calls: list[Slug] = []
+    node_json = GraphViews._node_json
+
+    def counted(self: GraphViews, article: Article, *args: object) -> str:
+        calls.append(article.slug)
+        return node_json(self, article, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(GraphViews, "_node_json", counted)
+    patched = made(*now, restored(saved, last, now, tmp_path))
+    again = list(calls)
+    assert patched == made(*now, GraphMemo())
+    assert len(calls) - len(again) == len(articles)  # a fresh build makes every node
+    assert articles[10].slug in again and len(again) < len(articles) // 4
+
+
+@pytest.mark.parametrize("path", PATHS)
+def test_texts_of_other_files_are_not_used(tmp_path: Path, path: str) -> None:
+    """Data files that are not those the kept texts make (changed by hand since, or gone)
+    are made again in full."""
+    articles = list(sample())
+    last = site(articles)
+    memo = GraphMemo()
+    saved = kept(memo, last[0], made(*last, memo), tmp_path)
+    (tmp_path / path).write_bytes((tmp_path / path).read_bytes().replace(b'"', b"'", 1))
+    memo = restored(saved, last, last, tmp_path)
+    assert not memo.node_texts and not memo.links and memo.page_pairs is None
+    assert made(*last, memo) == made(*last, GraphMemo())
+    (tmp_path / path).unlink()
+    memo = restored(saved, last, last, tmp_path)
+    assert not memo.node_texts and not memo.links and memo.page_pairs is None
