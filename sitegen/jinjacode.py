@@ -26,6 +26,9 @@ def code_generator_class() -> type[Any]:
     from jinja2 import nodes
     from jinja2.compiler import CodeGenerator, Frame
 
+    if not all(hasattr(CodeGenerator, name) for name in _JINJA_INTERNALS):
+        return CodeGenerator  # a Jinja whose compiler differs: its own code, slower only
+
     class JoiningCodeGenerator(CodeGenerator):
         def visit_Output(self, node: nodes.Output, frame: Frame) -> None:
             if frame.buffer is not None or self.environment.is_async:
@@ -112,6 +115,19 @@ def code_generator_class() -> type[Any]:
             self.writeline(f"yield concat(context.blocks[{node.name!r}][0]({context}))", node)
 
     return JoiningCodeGenerator
+
+
+# The parts of Jinja's compiler (3.1) the joining generator calls besides its visitors.
+_JINJA_INTERNALS = (
+    "_make_finalize",
+    "_output_child_pre",
+    "_output_child_post",
+    "_output_child_to_const",
+    "_output_const_repr",
+    "simple_write",
+    "dump_local_context",
+    "get_context_ref",
+)
 
 
 def use_joining_code(env: jinja2.Environment) -> None:

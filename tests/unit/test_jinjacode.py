@@ -83,3 +83,22 @@ def _failing_frames(joining: bool) -> list[tuple[str, int | None]]:
 
 def test_an_error_is_reported_at_the_same_template_lines() -> None:
     assert _failing_frames(True) == _failing_frames(False) == [("<template>", 1), ("<template>", 3)]
+
+
+def test_a_jinja_without_the_compiler_parts_it_calls_gets_its_own_code(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from jinja2.compiler import CodeGenerator
+
+    from sitegen import jinjacode
+
+    # as if a later Jinja had renamed one of them
+    monkeypatch.setattr(jinjacode, "_JINJA_INTERNALS", (*jinjacode._JINJA_INTERNALS, "_gone"))
+    jinjacode.code_generator_class.cache_clear()
+    try:
+        assert jinjacode.code_generator_class() is CodeGenerator
+        env = jinja2.Environment(loader=jinja2.DictLoader(TEMPLATES))
+        use_joining_code(env)
+        assert env.get_template("plain.html").render(x=1, y=2) == "a1b2c\nd1e"
+    finally:
+        jinjacode.code_generator_class.cache_clear()
