@@ -880,17 +880,15 @@ def _drop_aliases(articles: list[Article], result: BuildResult) -> list[Article]
     """A link in the content folder to another content file (or two links to one file)
     names one digest twice: it is read once, under the file's own name (else the first
     name), and each other name is skipped with a warning, rather than published twice."""
-    links_of: dict[str, set[str] | None] = {}
-    linked: list[int] = []
-    for n, article in enumerate(articles):
-        parent, _, name = str(article.source).rpartition(os.sep)
-        links = links_of.get(parent)
-        if links is None and parent not in links_of:
-            links = links_of[parent] = _links_in(parent or os.curdir)
-        if links and name in links:
-            linked.append(n)
-    if not linked:
+    sources = [str(a.source) for a in articles]
+    links_of = {p: _links_kept(p or os.curdir) for p in {s.rpartition(os.sep)[0] for s in sources}}
+    if not any(links_of.values()):
         return articles  # the usual case: one listing per folder, nothing resolved
+    linked: list[int] = []
+    for n, source in enumerate(sources):
+        parent, _, name = source.rpartition(os.sep)
+        if name in (links_of[parent] or ()):
+            linked.append(n)
     real_parents = {parent: os.path.realpath(parent or os.curdir) for parent in links_of}
     first: dict[str, Article] = {}
     for article in articles:  # files before links: a file keeps its own name
@@ -912,6 +910,24 @@ def _drop_aliases(articles: list[Article], result: BuildResult) -> list[Article]
                 )
             )
     return [a for n, a in enumerate(articles) if n not in dropped]
+
+
+# folder -> its mtime and the links in it when listed: a folder's entries change only with
+# its mtime, so serve lists again only the folders an edit changed (a 10,000-file folder
+# takes ~10 ms to list).
+_LINKS_SEEN: dict[str, tuple[int, set[str] | None]] = {}
+
+
+def _links_kept(folder: str) -> set[str] | None:
+    """_links_in, listed again only when the folder's mtime moved."""
+    try:
+        mtime = os.stat(folder).st_mtime_ns
+    except OSError:
+        return None
+    seen = _LINKS_SEEN.get(folder)
+    if seen is None or seen[0] != mtime or mtime >= time.time_ns() - RACY_NS:
+        seen = _LINKS_SEEN[folder] = (mtime, _links_in(folder))
+    return seen[1]
 
 
 def _links_in(folder: str) -> set[str] | None:
