@@ -41,7 +41,7 @@ def parallel_map(
     items: Sequence[Any],
     jobs: int | None = None,
     *,
-    min_items: int = MIN_PARALLEL_ITEMS,
+    min_items: int | None = None,
     progress: Callable[[int], None] | None = None,
 ) -> list[R]:
     """``[func(x) for x in items]``, in order, split over ``jobs`` forked processes.
@@ -59,7 +59,7 @@ def parallel_chunks(
     items: Sequence[Any],
     jobs: int | None = None,
     *,
-    min_items: int = MIN_PARALLEL_ITEMS,
+    min_items: int | None = None,
     progress: Callable[[int], None] | None = None,
     max_chunk: int = 500,
     chunks_per_worker: int | None = None,
@@ -75,6 +75,8 @@ def parallel_chunks(
     a private copy of most of the parent's memory. They are replaced only when this process
     has held more than ``recycle_above`` bytes."""
     jobs = default_jobs() if jobs is None else jobs
+    if min_items is None:  # read now, not when defined: a test lowers it to fork small sites
+        min_items = MIN_PARALLEL_ITEMS
     if jobs <= 1 or len(items) < min_items or not can_fork():
         yield from _serial_chunks(func, items, progress, max_chunk)
         return

@@ -256,7 +256,11 @@ def test_output_file_deleted_by_hand_is_written_again(site: Path) -> None:
 
 def test_parallel_build_equals_serial_build(site: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(parallel, "MIN_PARALLEL_ITEMS", 1)
+    forked = []  # can_fork is asked only once a stage has chosen to use workers
+    can_fork = parallel.can_fork
+    monkeypatch.setattr(parallel, "can_fork", lambda: forked.append(1) or can_fork())
     run(site, jobs=2)
+    assert len(forked) >= 2  # reading and rendering
     edit_title(site)
     run(site, jobs=2)
     assert_same_as_cold(site)
