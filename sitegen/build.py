@@ -863,7 +863,7 @@ def _content_key(config: SiteConfig) -> Callable[[Article], str]:
         found = folders.get(parent)
         if found is None:
             real_parent = os.path.realpath(parent).rstrip(os.sep) + os.sep
-            found = folders[parent] = (real_parent, _links_in(parent))
+            found = folders[parent] = (real_parent, _links_kept(parent))
         folder, links = found
         if name in links if links is not None else os.path.islink(path):
             real = os.path.realpath(path)  # resolved on its own: it may point anywhere

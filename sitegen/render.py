@@ -955,12 +955,15 @@ class _ListingReplan:
 
         if key or chunk is None:
             return Page(file_path(path), source, (), make, key, chunk or ())
-        deps: tuple[str, ...] = (
-            *(path, template, source, repr(sorted(context.items())), f"{n}/{count}/{with_lead}"),
-        )
+        deps = (path, template, source, repr(sorted(context.items())), f"{n}/{count}/{with_lead}")
         cards = self.keys.card
-        deps += (str(total), *(cards(a) for a in chunk))
-        return Page(file_path(path), source, deps, make, cards=chunk)
+        return Page(
+            file_path(path),
+            source,
+            (*deps, str(total), *(cards(a) for a in chunk)),
+            make,
+            cards=chunk,
+        )
 
 
 def _graph_replan(
