@@ -737,7 +737,7 @@ def plan_site(
                     slug=listing.slug,
                 )
             )
-    pages.extend(_graph_plan(index, gv, keys))
+    pages.extend(_graph_plan(index, gv, keys, config))
     pages.extend(_fixed_pages(config))
     if memo is not None:  # what this build made, for the next
         memo.shown, memo.near, memo.own = keys.memo.shown, keys.memo.near, keys.memo.own
@@ -800,7 +800,7 @@ def _replan_site(
                     slug=listing.slug,
                 )
             )
-    pages.extend(_graph_replan(index, gv, keys, changes, out))
+    pages.extend(_graph_replan(index, gv, keys, changes, out, config))
     pages.extend(_fixed_pages(config))
     return pages
 
@@ -966,8 +966,39 @@ class _ListingReplan:
         )
 
 
+# What GraphViews.common gives every page of the graph page's list, and the built-in
+# graph.html shows only on the first (the legend, stories and topic map above the list).
+GRAPH_COMMON_NAMES = ("legend", "stories", "topic_map", "data_url")
+
+
+def common_on_first_page_only(config: SiteConfig) -> bool:
+    """Whether only the first page of the graph page's list shows what GraphViews.common
+    gives them all, so that the other pages' keys leave it out (a topic edit changes the
+    legend, and rendered all 100 pages again at 10,000 articles). True with the built-in
+    graph.html and base.html, unless a template of the site's own names any of it; a
+    theme's own graph.html or base.html may show it on every page."""
+    folder = config.path("templates_dir")
+    if not folder.is_dir():
+        return True
+    if (folder / "graph.html").exists() or (folder / "base.html").exists():
+        return False
+    for path in folder.rglob("*"):
+        try:
+            text = path.read_text("utf-8", "replace") if path.is_file() else ""
+        except OSError:
+            return False
+        if any(name in text for name in GRAPH_COMMON_NAMES):
+            return False
+    return True
+
+
 def _graph_replan(
-    index: SiteIndex, gv: GraphViews, keys: PageKeys, changes: Changes | None, out: PlanMemo | None
+    index: SiteIndex,
+    gv: GraphViews,
+    keys: PageKeys,
+    changes: Changes | None,
+    out: PlanMemo | None,
+    config: SiteConfig,
 ) -> list[Page]:
     """_graph_plan, with the pages and data files ``changes`` leaves alone planned from their
     last keys."""
@@ -983,22 +1014,25 @@ def _graph_replan(
     if out is not None:
         out.shared = shared
     # A page whose articles are those of the last plan (the same slugs), none of whose
-    # lines may differ, keeps its key, while the shared parts and the page count are the same.
+    # lines may differ, keeps its key, while the shared parts it shows and the page count
+    # are the same.
     order = tuple([a.slug for a in index.articles])
-    reuse = memo is not None and shared == memo.shared and len(memo.order) == total
+    reuse = memo is not None and len(memo.order) == total
+    first_only = common_on_first_page_only(config)
     plan = []
     for n in range(1, count + 1):
         chunk = index.articles[(n - 1) * size : n * size]
         path = "graph/" + (f"page/{n}/" if n > 1 else "")
+        shown = shared if n == 1 or not first_only else ""
         key = ""
-        if reuse and changes is not None and memo is not None:
+        if reuse and changes is not None and memo is not None and shown in ("", memo.shared):
             slugs = order[(n - 1) * size : n * size]
             same = slugs == memo.order[(n - 1) * size : n * size]
             if same and changes.links.isdisjoint(slugs):
                 key = changes.old_key(file_path(path)) or ""
         deps: tuple[str, ...] = ()
         if not key:
-            head = (path, "graph.html", shared, f"{n}/{count}/{total}")
+            head = (path, "graph.html", shown, f"{n}/{count}/{total}")
             deps = (*head, *(keys.links(a) for a in chunk))
         plan.append(
             Page(
@@ -1131,19 +1165,24 @@ def _listing_plan(
     return plan
 
 
-def _graph_plan(index: SiteIndex, gv: GraphViews, keys: PageKeys) -> list[Page]:
-    """The graph page, paginated, and its two data files."""
+def _graph_plan(
+    index: SiteIndex, gv: GraphViews, keys: PageKeys, config: SiteConfig | None = None
+) -> list[Page]:
+    """The graph page, paginated, and its two data files (``config``: the site's, to tell
+    whether the pages after the first show what all are given; without it they do)."""
 
     size = GRAPH_PAGE_SIZE
     count = max(1, math.ceil(len(index.articles) / size))
     common = gv.common()
     shared = hashlib.blake2b(repr(common).encode("utf-8", "surrogatepass")).hexdigest()
     total = len(index.articles)
+    first_only = config is not None and common_on_first_page_only(config)
     plan = []
     for n in range(1, count + 1):
         chunk = index.articles[(n - 1) * size : n * size]
         path = "graph/" + (f"page/{n}/" if n > 1 else "")
-        deps = (path, "graph.html", shared, f"{n}/{count}/{total}")
+        shown = shared if n == 1 or not first_only else ""
+        deps = (path, "graph.html", shown, f"{n}/{count}/{total}")
         plan.append(
             Page(
                 file_path(path),

@@ -247,6 +247,88 @@ def _slug_of_body_edit(site: Path) -> str:
     raise AssertionError("the edited article is not on the site")
 
 
+def _graph_pages_made(result: BuildResult) -> list[str]:
+    return sorted(p for p in result.made if p.startswith("graph/page/"))
+
+
+def test_a_topic_edit_leaves_the_later_graph_pages_alone(
+    site: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The legend, stories and topic map are on the graph page's first page only: a new
+    topic changes them, and the other pages of the list are not rendered again."""
+    from sitegen import render
+
+    monkeypatch.setattr(render, "GRAPH_PAGE_SIZE", 3)  # 9 pages of the list
+    run(site)
+    edit_topics(site)
+    again = run(site)
+    assert "graph/index.html" in again.made  # its legend has the new topic
+    assert len(_graph_pages_made(again)) < 4  # those whose lines changed, if any
+    assert_same_as_cold(site)
+
+
+def test_a_theme_that_shows_the_legend_on_every_graph_page_gets_them_all_again(
+    site: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from sitegen import render
+
+    monkeypatch.setattr(render, "GRAPH_PAGE_SIZE", 3)
+    builtin = (REPO / "templates" / "graph.html").read_text(encoding="utf-8")
+    heading = '<h2 id="articles-heading">Articles and their related articles</h2>'
+    assert heading in builtin
+    (site / "templates").mkdir()
+    (site / "templates" / "graph.html").write_text(
+        builtin.replace(heading, heading + "<p>{{ legend | length }} topics</p>"), "utf-8"
+    )
+    run(site)
+    edit_topics(site)
+    again = run(site)
+    later = sorted((site / "output" / "graph" / "page").iterdir())
+    assert len(later) > 4
+    assert len(_graph_pages_made(again)) == len(later)
+    assert_same_as_cold(site)
+
+
+def test_the_graph_page_list_s_later_pages_show_nothing_of_what_all_are_given(
+    tmp_path: Path,
+) -> None:
+    """What common_on_first_page_only relies on, in the built-in theme; and a site
+    template naming any of it turns it off."""
+    from sitegen import render
+
+    config = load_config(tmp_path, None, {})
+    assert render.common_on_first_page_only(config)
+    (tmp_path / "templates" / "partials").mkdir(parents=True)
+    (tmp_path / "templates" / "partials" / "card.html").write_text("{{ card.title }}", "utf-8")
+    assert render.common_on_first_page_only(config)
+    (tmp_path / "templates" / "partials" / "pager.html").write_text("{{ stories }}", "utf-8")
+    assert not render.common_on_first_page_only(config)
+    # The built-in theme: a later page is the same whatever they are given.
+    from sitegen.build import read_articles
+    from sitegen.graphpages import GraphViews
+    from sitegen.index import build_index
+    from sitegen.relate import relate
+    from sitegen.views import Urls, ViewFactory
+
+    config = load_config(REPO, None, {})
+    index, _ = build_index(read_articles(config, BuildResult()))
+    graph = relate(index, config.related_count)
+    views = GraphViews(index, graph, ViewFactory(Urls(config.base_path), config.tz))
+    renderer = render.Renderer(
+        config, render.make_environment(render.theme_dirs(config)), graph_views=views
+    )
+    chunk = index.articles[3:6]
+    common = views.common()
+    other = {name: f"<{name} was shown>" for name in render.GRAPH_COMMON_NAMES}
+    assert set(common) == set(other)
+    page = renderer.graph_page(chunk, 2, 4, len(index.articles), common)
+    assert renderer.graph_page(chunk, 2, 4, len(index.articles), other).data == page.data
+    first = renderer.graph_page(chunk, 1, 4, len(index.articles), common)
+    assert common["legend"]
+    fewer = dict(common, legend=())
+    assert renderer.graph_page(chunk, 1, 4, len(index.articles), fewer).data != first.data
+
+
 def test_output_file_deleted_by_hand_is_written_again(site: Path) -> None:
     run(site)
     (site / "output" / "index.html").unlink()
