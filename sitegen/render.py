@@ -978,8 +978,8 @@ def common_on_first_page_only(config: SiteConfig) -> bool:
     graph.html and base.html, unless a template of the site's own names any of it; a
     theme's own graph.html or base.html may show it on every page."""
     folder = config.path("templates_dir")
-    if not folder.is_dir():
-        return True
+    if not folder.is_dir() or folder.resolve() == builtin_theme_dir().resolve():
+        return True  # (the second: this repository's sample site)
     if (folder / "graph.html").exists() or (folder / "base.html").exists():
         return False
     for path in folder.rglob("*"):

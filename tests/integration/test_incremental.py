@@ -303,6 +303,10 @@ def test_the_graph_page_list_s_later_pages_show_nothing_of_what_all_are_given(
     assert render.common_on_first_page_only(config)
     (tmp_path / "templates" / "partials" / "pager.html").write_text("{{ stories }}", "utf-8")
     assert not render.common_on_first_page_only(config)
+    (tmp_path / "templates" / "partials" / "pager.html").unlink()
+    (tmp_path / "templates" / "base.html").write_text("{% block content %}{% endblock %}", "utf-8")
+    assert not render.common_on_first_page_only(config)  # may show them: not read
+    assert render.common_on_first_page_only(load_config(REPO, None, {}))  # the theme itself
     # The built-in theme: a later page is the same whatever they are given.
     from sitegen.build import read_articles
     from sitegen.graphpages import GraphViews
