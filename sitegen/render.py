@@ -983,8 +983,10 @@ def common_on_first_page_only(config: SiteConfig) -> bool:
     if (folder / "graph.html").exists() or (folder / "base.html").exists():
         return False
     for path in folder.rglob("*"):
+        if path.relative_to(folder).parts[0] == "static" or not path.is_file():
+            continue  # (static files are copied, not rendered: images can be large)
         try:
-            text = path.read_text("utf-8", "replace") if path.is_file() else ""
+            text = path.read_text("utf-8", "replace")
         except OSError:
             return False
         if any(name in text for name in GRAPH_COMMON_NAMES):
