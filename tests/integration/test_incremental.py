@@ -301,7 +301,9 @@ def test_the_graph_page_list_s_later_pages_show_nothing_of_what_all_are_given(
     (tmp_path / "templates" / "partials").mkdir(parents=True)
     (tmp_path / "templates" / "partials" / "card.html").write_text("{{ card.title }}", "utf-8")
     (tmp_path / "templates" / "static").mkdir()
-    (tmp_path / "templates" / "static" / "legend.svg").write_text("<svg><title>legend</title></svg>", "utf-8")
+    (tmp_path / "templates" / "static" / "legend.svg").write_text(
+        "<svg><title>legend</title></svg>", "utf-8"
+    )
     assert render.common_on_first_page_only(config)  # (static files are not templates)
     (tmp_path / "templates" / "partials" / "pager.html").write_text("{{ stories }}", "utf-8")
     assert not render.common_on_first_page_only(config)
