@@ -157,7 +157,15 @@ def edit_one(site: Path, what: str, n: int, path: Path | None = None) -> None:
     if what == "title":
         text = text.replace('title: "', f'title: "Edit {time.time_ns()} ', 1)
     elif what == "topics":
-        text = text.replace("topics:\n", f'topics:\n  - "Bench Topic {time.time_ns() % 7}"\n', 1)
+        # A topic the article lacks (one it already has would make the edit a no-op);
+        # when it has them all, they are taken away again, which is an edit too.
+        lines = [f'  - "Bench Topic {i}"\n' for i in range(7)]
+        missing = [line for line in lines if line not in text]
+        if missing:
+            text = text.replace("topics:\n", "topics:\n" + missing[0], 1)
+        else:
+            for line in lines:
+                text = text.replace(line, "")
     else:  # the body: a line added at the end
         text = text.rstrip("\n") + f"\n\nEdited {time.time_ns()}.\n"
     path.write_text(text, encoding="utf-8")
