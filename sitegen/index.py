@@ -43,6 +43,12 @@ class IndexMemo:
     # file's article keeps its path, so its identity is not worked out again.
     ids: dict[int, tuple[Article, str]] = field(default_factory=dict)
 
+    def warm(self) -> None:
+        """Make now what the first patch would make (serve's first build: its first edit
+        would otherwise wait for it)."""
+        if self.last is not None and not self.last.ready:
+            self.last.prepare()
+
 
 def build_index(
     articles: Iterable[Article],

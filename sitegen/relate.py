@@ -450,6 +450,14 @@ class RelateState:
                 result.pop(slug, None)
         return result
 
+    def warm(self) -> None:
+        """Make now what the next update would make first (the referrers, the topic
+        spellings of the last call's articles): serve's first build does, so that its first
+        edit does not wait for them."""
+        self._referrers()
+        if self._spellings is None and self._seen_articles:
+            self._spellings = _spellings(self._seen_articles)
+
     def _saw(self, articles: Sequence[Article], ids: list[int]) -> None:
         """Remember these very articles (kept alive, so their ids stay theirs) and their ids."""
         self._seen = dict(zip(map(id, articles), ids, strict=True))

@@ -377,7 +377,9 @@ def _changes(config: SiteConfig, watched: list[str]) -> Iterator[tuple[str | Non
         *watched,
         watch_filter=relevant,
         debounce=400,
-        step=20,  # wait this many ms of quiet before rebuilding: editors save in bursts
+        # Wait this many ms of quiet before rebuilding: editors save in bursts, a few ms
+        # long. (The watcher yields after two quiet steps at best: this is the latency.)
+        step=10,
         rust_timeout=500,
         yield_on_timeout=True,
         raise_interrupt=False,
