@@ -20,6 +20,7 @@ from sitegen.layout import (
     LayoutMemo,
     local_graph,
     main_topic,
+    patch_layout,
     site_layout,
 )
 from sitegen.model import Article, Edge, RelatedGraph, SiteIndex, Slug
@@ -473,7 +474,19 @@ class GraphViews:
             if last is not None and last[1] == cluster_of and _same_places(last[0], articles):
                 self._positions = last[2]
             else:
-                self._positions = site_layout(articles, self.graph, self.memo.layout_discs)
+                # Only the topic discs an edit changed, when it leaves every disc's size.
+                patched = None
+                if last is not None:
+                    discs = self.memo.layout_discs
+                    by_slug = self.index.by_slug
+                    patched = patch_layout(
+                        last[0], articles, by_slug, last[1], self.graph, last[2], discs
+                    )
+                self._positions = (
+                    patched
+                    if patched is not None
+                    else site_layout(articles, self.graph, self.memo.layout_discs)
+                )
             self.memo.layout = (articles, cluster_of, self._positions)
         return self._positions
 

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from itertools import compress
+from operator import is_not, ne
 
 from sitegen.model import Article, RelatedGraph, Slug
 
@@ -152,17 +154,93 @@ def site_layout(
         if hit is not None and hit[0] == keys and hit[1] == (cx, cy):
             disc = hit[2]
         else:
-            disc = {}
-            for k, (_, slug) in enumerate(keys):
-                dist = NODE_SPACING * math.sqrt(k + 0.5)
-                angle = k * GOLDEN_ANGLE
-                disc[slug] = (
-                    round(cx + dist * math.cos(angle), 2),
-                    round(cy + dist * math.sin(angle), 2),
-                )
+            disc = _disc(keys, cx, cy)
         positions.update(disc)
         if memo is not None:
             memo[g] = (keys, (cx, cy), disc)
         x += 2 * r + GROUP_GAP
         row_height = max(row_height, 2 * r)
     return positions
+
+
+def _disc(keys: list[tuple[Slug, Slug]], cx: float, cy: float) -> dict[Slug, tuple[float, float]]:
+    """The positions of a topic disc's members (sorted by story, then slug) around its
+    centre, in a sunflower pattern."""
+    disc = {}
+    for k, (_, slug) in enumerate(keys):
+        dist = NODE_SPACING * math.sqrt(k + 0.5)
+        angle = k * GOLDEN_ANGLE
+        disc[slug] = (round(cx + dist * math.cos(angle), 2), round(cy + dist * math.sin(angle), 2))
+    return disc
+
+
+MAX_PATCHED = 64  # more articles changed places than this: site_layout in full
+
+
+def patch_layout(
+    old: Sequence[Article],
+    new: Sequence[Article],
+    by_slug: Mapping[Slug, Article],
+    old_cluster_of: dict[Slug, Slug],
+    graph: RelatedGraph,
+    positions: dict[Slug, tuple[float, float]],
+    memo: LayoutMemo,
+) -> dict[Slug, tuple[float, float]] | None:
+    """site_layout(new, graph, memo), from the last call's: its articles ``old`` (``new``
+    by slug: ``by_slug``), their
+    stories ``old_cluster_of``, the ``positions`` it returned and the ``memo`` it left
+    (updated in place). When every topic disc keeps its size (an article retitled, edited,
+    or one gone and one come in the same topic), every disc keeps its centre: only the
+    discs of the articles that changed, or whose story did, are laid out again. None when
+    that is not so (``memo`` is then untouched)."""
+    if len(old) != len(new):
+        return None
+    # The places where the article is not the very object of the last call, found in C.
+    places = list(compress(range(len(new)), map(is_not, old, new)))
+    if len(places) > MAX_PATCHED:
+        return None
+    before = {old[k].slug: old[k] for k in places}
+    after = {new[k].slug: new[k] for k in places}
+    left: dict[str, set[Slug]] = defaultdict(set)  # disc -> slugs that left it
+    joined: dict[str, set[Slug]] = defaultdict(set)  # disc -> slugs that joined it
+    touched: set[str] = set()  # discs to lay out again
+    for slug, a in before.items():
+        g = main_topic(a) or ""
+        touched.add(g)
+        b = after.get(slug)
+        if b is None or (main_topic(b) or "") != g:
+            left[g].add(slug)
+    for slug, b in after.items():
+        g = main_topic(b) or ""
+        touched.add(g)
+        was = before.get(slug)
+        if was is None or (main_topic(was) or "") != g:
+            joined[g].add(slug)
+    if any(len(left[g]) != len(joined[g]) for g in touched):
+        return None  # a disc grows or shrinks: the centres move
+    cluster_of = graph.cluster_of
+    if old_cluster_of != cluster_of:
+        # Articles whose story is another: their discs' order may differ (found in C).
+        moved = set(
+            compress(cluster_of, map(ne, map(old_cluster_of.get, cluster_of), cluster_of.values()))
+        )
+        moved.update(old_cluster_of.keys() - cluster_of.keys())
+        for slug in moved:
+            found = by_slug.get(slug) or before.get(slug)
+            if found is not None:
+                touched.add(main_topic(found) or "")
+    made: LayoutMemo = {}
+    for g in touched:
+        hit = memo.get(g)
+        if hit is None:
+            return None
+        members = {slug for _, slug in hit[0]} - left[g] | joined[g]
+        keys = sorted((cluster_of.get(slug, slug), slug) for slug in members)
+        made[g] = (keys, hit[1], hit[2] if keys == hit[0] else _disc(keys, *hit[1]))
+    patched = dict(positions)
+    for slug in before.keys() - after.keys():
+        del patched[slug]
+    for g, entry in made.items():
+        memo[g] = entry
+        patched.update(entry[2])
+    return patched
