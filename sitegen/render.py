@@ -31,7 +31,7 @@ from sitegen.model import (
     Slug,
 )
 from sitegen.relate import relate
-from sitegen.replan import Changes, ListingMemo, PlanMemo
+from sitegen.replan import Changes, ListingMemo, PlanMemo, PlannedPages
 from sitegen.views import Card, Coverage, Link, PageUrl, Urls, ViewFactory, pick_lead
 
 GRAPH_PAGE_SIZE = 100  # articles with their related links per page of the graph page's list
@@ -680,6 +680,7 @@ def plan_site(
     gv: GraphViews | None = None,
     changes: Changes | None = None,
     out: PlanMemo | None = None,
+    pages_memo: PlannedPages | None = None,
 ) -> list[Page]:
     """Every page of the site, not yet rendered: home, articles, topics, providers, the
     graph, 404. A page's deps name what it shows of other articles through cheap strings
@@ -688,10 +689,11 @@ def plan_site(
     (kept by the caller between builds) is updated for the next build. ``gv``: the
     renderer's GraphViews, so what planning and rendering both need is made once.
     ``changes``: what may differ since the last build (sitegen/replan.py); the other pages
-    keep their last key. ``out``: the memo of this plan for the next build, filled in."""
+    keep their last key. ``out``: the memo of this plan for the next build, filled in.
+    ``pages_memo``: the pages the last plan of this process made from their keys (updated)."""
     urls = Urls(config.base_path)
     if changes is not None or out is not None:
-        return _replan_site(index, config, key_of, graph, gv, changes, out, urls)
+        return _replan_site(index, config, key_of, graph, gv, changes, out, urls, pages_memo)
     if graph is None:
         graph = relate(index, config.related_count)
     if gv is None:
@@ -759,32 +761,49 @@ def _replan_site(
     changes: Changes | None,
     out: PlanMemo | None,
     urls: Urls,
+    planned: PlannedPages | None = None,
 ) -> list[Page]:
     """plan_site, with the pages ``changes`` does not name planned from their last key; the
-    pages come in the same order with the same paths and makers as a full plan's."""
+    pages come in the same order with the same paths and makers as a full plan's. The
+    pages of ``planned`` are reused when made from the very same objects with the same key."""
     if graph is None:
         graph = relate(index, config.related_count)
     if gv is None:
         gv = GraphViews(index, graph, ViewFactory(urls, config.tz))
     # (After an edit, the few article pages planned again get exact keys: see _drawn_graph.)
     keys = PageKeys(index, graph, key_of, drawn=changes is not None)
-    listings = _ListingReplan(config, keys, gv, changes, out)
+    listings = _ListingReplan(config, keys, gv, changes, out, planned)
     pages = listings.plan(index.articles, "", urls.home, "index.html", "home page", True)
     # (The loop of planning after an edit that runs for every article: kept plain.)
     again = changes.articles if changes is not None else set()
     last = changes.keys if changes is not None else {}
+    old = planned.articles if planned is not None and changes is not None else {}
+    made: dict[Slug, tuple[Article, Page]] = {}
     for a in index.articles:
-        path = OutputPath(f"articles/{a.slug}/index.html")  # file_path's
-        hit = last.get(path) if a.slug not in again else None
-        pages.append(
-            Page(
-                path,
-                str(a.source),
-                () if hit else keys.article_page(a),
-                lambda r, a=a: r.article_page(a),  # type: ignore[misc]
-                hit[0] if hit else "",
-            )
+        slug = a.slug
+        if slug not in again:
+            found = old.get(slug)
+            if found is not None and found[0] is a:
+                page = found[1]
+                hit = last.get(page.path)
+                if hit is not None and hit[0] == page.key:
+                    pages.append(page)  # the very page of the last plan
+                    made[slug] = found
+                    continue
+        path = OutputPath(f"articles/{slug}/index.html")  # file_path's
+        hit = last.get(path) if slug not in again else None
+        page = Page(
+            path,
+            str(a.source),
+            () if hit else keys.article_page(a),
+            lambda r, a=a: r.article_page(a),  # type: ignore[misc]
+            hit[0] if hit else "",
         )
+        pages.append(page)
+        if hit:
+            made[slug] = (a, page)
+    if planned is not None:
+        planned.articles = made
     for kind, group in (("topic", index.topics), ("provider", index.providers)):
         pages.append(_index_plan(kind, group))
         url_of = urls.topic if kind == "topic" else urls.provider
@@ -802,6 +821,8 @@ def _replan_site(
             )
     pages.extend(_graph_replan(index, gv, keys, changes, out, config))
     pages.extend(_fixed_pages(config))
+    if planned is not None:
+        planned.listings = listings.made
     return pages
 
 
@@ -839,9 +860,13 @@ class _ListingReplan:
         gv: GraphViews,
         changes: Changes | None,
         out: PlanMemo | None,
+        planned: PlannedPages | None = None,
     ) -> None:
         self.config, self.keys, self.gv = config, keys, gv
         self.changes, self.out = changes, out
+        # The listings' pages planned from their keys by the last plan, and by this one.
+        self.old = planned.listings if planned is not None and changes is not None else {}
+        self.made: dict[tuple[str, str], tuple[object, tuple[object, ...], list[Any]]] = {}
 
     def plan(
         self,
@@ -862,6 +887,19 @@ class _ListingReplan:
         size = self.config.page_size
         if last is not None and changes is not None and base not in changes.listings:
             count = max(1, math.ceil(len(last.leads) / size))
+            found = self.old.get(where)
+            if (
+                found is not None
+                and found[0] is articles
+                and found[1] == values
+                and len(found[2]) == count
+                and all(p.key == changes.old_key(p.path) for p in found[2])
+            ):
+                # The very pages of the last plan: same articles, values and keys.
+                self.made[where] = found
+                if self.out is not None:
+                    self.out.listings[where] = last
+                return found[2]
             pages = [
                 self._page(
                     articles,
@@ -879,6 +917,7 @@ class _ListingReplan:
                 for n in range(1, count + 1)
             ]
             if all(p.key for p in pages):
+                self.made[where] = (articles, values, pages)
                 if self.out is not None:
                     self.out.listings[where] = last
                 return pages
@@ -933,12 +972,13 @@ class _ListingReplan:
             if leads is None or (leads[1][lo:hi] == slugs and self.changes.cards.isdisjoint(slugs)):
                 key = self.changes.old_key(file_path(path)) or ""
         total = len(articles)
-        gv = self.gv
 
         def make(r: Renderer) -> OutputFile:
             shown = chunk
             if shown is None:  # (planned from its key: the cards are found when rendered)
-                shown = gv.listing_leads(articles)[(n - 1) * size : n * size]
+                # (The renderer's graph views, not those of this plan: the next plan of the
+                # process may reuse this page, see PlannedPages.)
+                shown = r.graph.listing_leads(articles)[(n - 1) * size : n * size]
             return r.listing_page(
                 shown,
                 [r.graph.siblings(a.slug) for a in shown],

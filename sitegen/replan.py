@@ -74,6 +74,21 @@ class PlanMemo:
 
 
 @dataclass
+class PlannedPages:
+    """The pages the last plan of this process (serve) made from their last key, with what
+    they were made from: planned again from the very same objects, such a page is the same
+    page (not made again: 12,800 pages after every edit). Kept in memory only (the pages
+    hold their makers)."""
+
+    # slug -> the article and its page
+    articles: dict[Slug, tuple[Article, Any]] = field(default_factory=dict)
+    # (folder, template) -> the listing's articles, its own values and its pages
+    listings: dict[tuple[str, str], tuple[object, tuple[object, ...], list[Any]]] = field(
+        default_factory=dict
+    )
+
+
+@dataclass
 class RelateView:
     """The related lists and outside links of the last relate, taken before this build's
     relate updates the state in place: lists it did not rank again stay the very tuples."""

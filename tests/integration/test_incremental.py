@@ -730,3 +730,27 @@ def test_a_cache_that_forgot_what_it_kept_makes_it_again(tmp_path: Path) -> None
     cache.forget_kept()
     assert cache.kept("x", "fp", lambda: made.append(3) or "three") == "three"
     assert made == [1, 3]
+
+
+def test_serve_pages_planned_again_from_the_last_plan_render_as_cold_ones(site: Path) -> None:
+    """serve reuses the pages its last plan made from their keys (PlannedPages); such a page
+    whose file is gone is rendered from this build's data, as a cold build renders it."""
+    import argparse
+
+    from sitegen import serve
+
+    config = load_config(site, None, {})
+    rebuilder = serve.Rebuilder(config, argparse.Namespace(jobs=1, no_cache=False), serve.Hub())
+    assert rebuilder.run() is not None
+    for change in ("title edit", "topics edit", "title edit"):
+        CHANGES[change](site)
+        assert rebuilder.run(change) is not None
+    planned = rebuilder.cache._kept["planned pages"][1]
+    assert planned.articles and planned.listings  # the last edit reused pages of both kinds
+    output = site / "output"
+    gone = [p for p in output.rglob("index.html") if "graph" not in p.parts]
+    for path in gone:
+        path.unlink()
+    assert rebuilder.run("pages deleted") is not None  # no change set: the files are checked
+    assert all(path.is_file() for path in gone)
+    assert_same_as_cold(site)
