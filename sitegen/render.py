@@ -8,6 +8,7 @@ import math
 import operator
 from collections.abc import Callable, Iterable, Iterator, MutableMapping, Sequence
 from dataclasses import dataclass, field
+from itertools import compress, repeat
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -778,30 +779,32 @@ def _replan_site(
     again = changes.articles if changes is not None else set()
     last = changes.keys if changes is not None else {}
     old = planned.articles if planned is not None and changes is not None else {}
-    made: dict[Slug, tuple[Article, Page]] = {}
-    for a in index.articles:
-        slug = a.slug
-        if slug not in again:
-            found = old.get(slug)
-            if found is not None and found[0] is a:
-                page = found[1]
-                hit = last.get(page.path)
-                if hit is not None and hit[0] == page.key:
-                    pages.append(page)  # the very page of the last plan
-                    made[slug] = found
-                    continue
+    articles = index.articles
+    # The very pages of the last plan (see PlannedPages), found in C: an article not planned
+    # again, the very object of the last plan, whose page's key is still the last build's.
+    slugs = list(map(_SLUG, articles))
+    found: list[Any] = list(map(old.get, slugs, repeat(_NOT_PLANNED)))
+    kept_pages = list(map(_SECOND, found))
+    last_keys = map(_FIRST, map(last.get, map(_PATH, kept_pages), repeat(_NO_KEY)))
+    same = map(operator.is_, map(_FIRST, found), articles)
+    keyed = map(operator.eq, map(_KEY, kept_pages), last_keys)
+    planned_again = map(again.__contains__, slugs)
+    reused = list(map(operator.gt, map(operator.and_, same, keyed), planned_again))
+    made: dict[Slug, tuple[Article, Page]] = dict(compress(zip(slugs, found, strict=True), reused))
+    for k in compress(range(len(articles)), map(operator.not_, reused)):
+        a, slug = articles[k], slugs[k]
         path = OutputPath(f"articles/{slug}/index.html")  # file_path's
         hit = last.get(path) if slug not in again else None
-        page = Page(
+        page = kept_pages[k] = Page(
             path,
             str(a.source),
             () if hit else keys.article_page(a),
             lambda r, a=a: r.article_page(a),  # type: ignore[misc]
             hit[0] if hit else "",
         )
-        pages.append(page)
         if hit:
             made[slug] = (a, page)
+    pages.extend(kept_pages)
     if planned is not None:
         planned.articles = made
     for kind, group in (("topic", index.topics), ("provider", index.providers)):
@@ -824,6 +827,20 @@ def _replan_site(
     if planned is not None:
         planned.listings = listings.made
     return pages
+
+
+_SLUG, _PATH = operator.attrgetter("slug"), operator.attrgetter("path")
+_KEY = operator.attrgetter("key")
+_FIRST, _SECOND = operator.itemgetter(0), operator.itemgetter(1)
+_NO_KEY = (None,)  # the last build's entry of a path it did not make
+
+
+def _no_page(r: Renderer) -> OutputFile:
+    raise AssertionError("never planned")
+
+
+# An article the last plan made no page for from its key: a page (and key) no build makes.
+_NOT_PLANNED: tuple[None, Page] = (None, Page(OutputPath(""), "", (), _no_page, "\x00"))
 
 
 def _fixed_pages(config: SiteConfig) -> list[Page]:

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import operator
 import os
 import re
 import shutil
@@ -25,6 +26,7 @@ import stat
 from bisect import bisect_left, insort
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
+from itertools import compress
 from pathlib import Path
 from typing import Protocol
 
@@ -219,11 +221,14 @@ class StagedOutput:
         self._stage_dir = str(self._staging)
         self._tree_dir = f"{self._stage_dir}/{_TREE}"
         self._blocked = _Blocked(output)
-        for path, digest in self.kept.items():
-            if self._old.get(path) == digest:
-                self._new[path] = digest
-                self._seen.add(path.casefold())
-                report.unchanged += 1
+        # The kept files the manifest has with the same digest, in C (12,800 files, after
+        # every edit in serve).
+        kept = self.kept
+        same = list(map(operator.eq, map(self._old.get, kept), kept.values()))
+        paths = list(compress(kept, same))
+        self._new.update(zip(paths, compress(kept.values(), same), strict=True))
+        self._seen.update(map(str.casefold, paths))
+        report.unchanged += len(paths)
         return self
 
     def __exit__(self, kind: object, exc: object, tb: object) -> None:

@@ -754,3 +754,23 @@ def test_serve_pages_planned_again_from_the_last_plan_render_as_cold_ones(site: 
     assert rebuilder.run("pages deleted") is not None  # no change set: the files are checked
     assert all(path.is_file() for path in gone)
     assert_same_as_cold(site)
+
+
+def test_a_file_with_the_path_of_a_page_is_reported(
+    site: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The pages' paths are checked against each other in bulk; another file (a theme's, the
+    sitemap...) with a page's path, in any case, is still reported."""
+    from sitegen import render
+    from sitegen.model import OutputFile, OutputPath
+
+    static_files = render.static_files
+
+    def with_a_clash(dirs: list[Path]) -> list[OutputFile]:
+        return [*static_files(dirs), OutputFile(OutputPath("404.HTML"), b"x", "theme file")]
+
+    monkeypatch.setattr(render, "static_files", with_a_clash)
+    result = run(site)
+    assert [str(p) for p in result.problems if "also produced by" in str(p)] == [
+        'theme file:1: output: "404.HTML" is also produced by 404 page; only the first is written'
+    ]

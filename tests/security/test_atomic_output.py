@@ -22,6 +22,7 @@ from sec_helpers import build_site, digest_file, site_config, snapshot, tree_has
 import sitegen.build
 import sitegen.index
 import sitegen.normalize
+import sitegen.publish
 import sitegen.render
 import sitegen.write
 from sitegen.build import BuildError
@@ -151,7 +152,8 @@ STAGES: list[tuple[Any, str]] = [
     (sitegen.render, "plan_site"),
     (sitegen.build, "_render_page"),
     (sitegen.render, "static_files"),
-    (sitegen.build, "find_collisions"),
+    # (The checks between render and write: find_collisions runs only when paths clash.)
+    (sitegen.publish, "size_problems"),
     (sitegen.write, "_write_new"),
     (sitegen.write, "_stale"),
     (sitegen.write, "_digest"),
