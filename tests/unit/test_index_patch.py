@@ -72,14 +72,20 @@ def same(a: tuple[SiteIndex, list[object]], b: tuple[SiteIndex, list[object]]) -
     seed=st.integers(0, 10**6),
     size=st.integers(1, 40),
     steps=st.lists(st.tuples(st.sampled_from("aedd"), st.integers(0, 10**6)), max_size=8),
+    warm=st.booleans(),
 )
 def test_a_patched_index_is_the_full_index(
-    seed: int, size: int, steps: list[tuple[str, int]]
+    seed: int, size: int, steps: list[tuple[str, int]], warm: bool
 ) -> None:
+    """``warm``: the patch's structures are made right after the full index (serve's first
+    build), not by the first patch."""
     rng = random.Random(seed)
     articles = {n: make(rng, n) for n in range(size)}
     memo = IndexMemo()
     same(build_index(list(articles.values()), memo=memo), build_index(list(articles.values())))
+    if warm:
+        memo.warm()
+        memo.warm()  # (once: a second call changes nothing)
     for op, step_seed in steps:
         step = random.Random(step_seed)
         if op == "a":

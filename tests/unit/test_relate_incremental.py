@@ -82,19 +82,22 @@ def site_of(articles: dict[int, Article]) -> tuple[Article, ...]:
 
 
 @settings(max_examples=25, deadline=None)
-@example(seed=0, size=82, count=3, steps=[("a", 0), ("d", 0)], saved=False)  # 83 round apart
+# 83 round apart:
+@example(seed=0, size=82, count=3, steps=[("a", 0), ("d", 0)], saved=False, warm=False)
 @given(
     seed=st.integers(0, 10**6),
     size=st.integers(80, 120),
     count=st.sampled_from([3, 8]),
     steps=st.lists(st.tuples(st.sampled_from("aeeeed"), st.integers(0, 10**6)), max_size=6),
     saved=st.booleans(),
+    warm=st.booleans(),
 )
 def test_incremental_relate_equals_a_full_relate(
-    seed: int, size: int, count: int, steps: list[tuple[str, int]], saved: bool
+    seed: int, size: int, count: int, steps: list[tuple[str, int]], saved: bool, warm: bool
 ) -> None:
     """``saved``: the state is saved and loaded between builds (the CLI), so nothing of the
-    last process is known (the very articles, who links to what)."""
+    last process is known (the very articles, who links to what). ``warm``: what the next
+    update makes first is made after each relate (as serve's first build does)."""
     rng = random.Random(seed)
     articles = {n: make_article(rng, n) for n in range(size)}
     index, _ = build_index(list(articles.values()))
@@ -102,6 +105,8 @@ def test_incremental_relate_equals_a_full_relate(
     for op, step_seed in steps:
         if saved:
             state = pickle.loads(pickle.dumps(state))
+        if warm:
+            state.warm()
         step = random.Random(step_seed)
         if op == "a":
             number = max(articles) + 1
