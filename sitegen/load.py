@@ -289,15 +289,19 @@ def _parse_yaml(text: str) -> tuple[Any, dict[str, int], list[tuple[str, int]], 
     import yaml
 
     loader = _loader()(text)
-    try:
-        node = loader.get_single_node()
-        value = _construct(loader, node) if node is not None else None
-    finally:
-        loader.dispose()
     lines: dict[str, int] = {}
     repeated: list[tuple[str, int]] = []
-    if isinstance(node, yaml.MappingNode):
-        _collect_lines(node, "", lines, repeated, depth=0)
+    try:
+        node = loader.get_single_node()
+        value = _read_mapping(loader, node, lines, repeated) if "*" not in text else None
+        if value is None:  # the long way: anything but a mapping, or aliases
+            lines.clear()
+            repeated.clear()
+            value = _construct(loader, node) if node is not None else None
+            if isinstance(node, yaml.MappingNode):
+                _collect_lines(node, "", lines, repeated, depth=0)
+    finally:
+        loader.dispose()
     start = node.start_mark.line + 1 if node is not None else 1
     return value, lines, repeated, start
 
@@ -337,22 +341,7 @@ def _quick(loader: Any, node: Any, seen: set[int], depth: int) -> Any:
     seen.add(id(node))
     kind, tag = node.id, node.tag
     if kind == "scalar":
-        if tag == _STR:
-            return node.value
-        # The common scalars, as the loader's constructors make them, without their calls.
-        if tag == _NULL:
-            return None
-        if tag == _BOOL:  # the loader's construct_yaml_bool (YAML 1.2's two booleans)
-            low = node.value.lower()
-            return low == "true" if low in ("true", "false") else node.value
-        if tag == _INT and node.value.isascii() and node.value.isdigit() and node.value[0] != "0":
-            return int(node.value)  # no sign, base prefix, octal 0, "_" or ":" to read
-        if tag not in _PLAIN_SCALARS:
-            raise _LongWay
-        try:
-            return loader.construct_object(node, deep=True)
-        except Exception:
-            raise _LongWay from None  # PyYAML's own run reports it
+        return _scalar(loader, node)
     if kind == "sequence" and tag == _SEQ:
         return [_quick(loader, item, seen, depth + 1) for item in node.value]
     if kind == "mapping" and tag == _MAP:
@@ -363,6 +352,89 @@ def _quick(loader: Any, node: Any, seen: set[int], depth: int) -> Any:
             seen.add(id(key))
             mapping[key.value] = _quick(loader, value, seen, depth + 1)
         return mapping
+    raise _LongWay
+
+
+def _scalar(loader: Any, node: Any) -> Any:
+    tag = node.tag
+    if tag == _STR:
+        return node.value
+    # The common scalars, as the loader's constructors make them, without their calls.
+    if tag == _NULL:
+        return None
+    if tag == _BOOL:  # the loader's construct_yaml_bool (YAML 1.2's two booleans)
+        low = node.value.lower()
+        return low == "true" if low in ("true", "false") else node.value
+    if tag == _INT and node.value.isascii() and node.value.isdigit() and node.value[0] != "0":
+        return int(node.value)  # no sign, base prefix, octal 0, "_" or ":" to read
+    if tag not in _PLAIN_SCALARS:
+        raise _LongWay
+    try:
+        return loader.construct_object(node, deep=True)
+    except Exception:
+        raise _LongWay from None  # PyYAML's own run reports it
+
+
+def _read_mapping(
+    loader: Any, node: Any, lines: dict[str, int], repeated: list[tuple[str, int]]
+) -> dict[str, Any] | None:
+    """_construct's value and _collect_lines' lines of a document that is a mapping and has
+    no aliases (its text holds no "*"), in one walk; None when it takes the long way."""
+    if node is None or node.id != "mapping":
+        return None
+    try:
+        value: dict[str, Any] = _walk(loader, node, "", lines, repeated, 0)
+    except _LongWay:
+        # As a fresh loader's, for the long way (a constructor may have cached its node).
+        loader.constructed_objects, loader.recursive_objects = {}, {}
+        loader.state_generators, loader.deep_construct = [], False
+        return None
+    return value
+
+
+def _walk(
+    loader: Any,
+    node: Any,
+    prefix: str,
+    lines: dict[str, int],
+    repeated: list[tuple[str, int]],
+    depth: int,
+) -> Any:
+    """_quick and _collect_lines at once (no alias: every node is reached once)."""
+    if depth > _FAST_DEPTH:
+        raise _LongWay
+    kind, tag = node.id, node.tag
+    if kind == "scalar":
+        return _scalar(loader, node)
+    collect = depth <= 4  # as _collect_lines: deeper fields are not part of the format
+    below = depth + 1
+    if kind == "mapping" and tag == _MAP:
+        mapping = {}
+        names: set[str] = set()
+        for key, item in node.value:
+            if key.id != "scalar" or key.tag != _STR:
+                raise _LongWay  # merge keys (<<), numbers, dates, null...
+            name = key.value
+            if collect:
+                name = f"{prefix}.{name}" if prefix else name
+                if name in names:  # YAML keeps the last value: point messages at it
+                    repeated.append((name, lines[name]))
+                names.add(name)
+                lines[name] = key.start_mark.line + 1
+            if item.id == "scalar" and item.tag == _STR and below <= _FAST_DEPTH:
+                mapping[key.value] = item.value
+            else:
+                mapping[key.value] = _walk(loader, item, name, lines, repeated, below)
+        return mapping
+    if kind == "sequence" and tag == _SEQ:
+        items = []
+        for i, item in enumerate(node.value):
+            name = ""
+            if collect:
+                name = f"{prefix}[{i}]"
+                lines.setdefault(name, item.start_mark.line + 1)
+            items.append(_walk(loader, item, name, lines, repeated, below))
+        return items
     raise _LongWay
 
 

@@ -1,6 +1,6 @@
 """The quick paths of reading a digest give exactly what the full library calls give:
-building YAML values without PyYAML's constructor, and Markdown that skips inline patterns
-for text none of them can match."""
+building YAML values without PyYAML's constructor (and their fields' lines in the same walk),
+and Markdown that skips inline patterns for text none of them can match."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sitegen.load import _construct, _loader
+from sitegen.load import _collect_lines, _construct, _loader, _parse_yaml
 from sitegen.normalize import _new_markdown
 
 
@@ -81,6 +81,78 @@ def test_quick_yaml_matches_pyyaml_on_any_document(value: Any, flow: bool) -> No
     assert repr(quick) == repr(full)
     quick, full = _yaml_both(text)
     assert repr(quick) == repr(full)
+
+
+def _parse_long_way(text: str) -> Any:
+    """_parse_yaml's answer by PyYAML's constructor and a separate walk for the lines."""
+    loader = _loader()(text)
+    try:
+        node = loader.get_single_node()
+        value = loader.construct_document(node) if node is not None else None
+    except Exception as exc:
+        return (type(exc), str(exc))
+    finally:
+        loader.dispose()
+    lines: dict[str, int] = {}
+    repeated: list[tuple[str, int]] = []
+    if isinstance(node, yaml.MappingNode):
+        _collect_lines(node, "", lines, repeated, depth=0)
+    return value, lines, repeated, node.start_mark.line + 1 if node is not None else 1
+
+
+def _parse_quick(text: str) -> Any:
+    try:
+        return _parse_yaml(text)
+    except Exception as exc:
+        return (type(exc), str(exc))
+
+
+FIELD_SAMPLES = [
+    "title: x\ntitle: y\ntopics:\n  - a\n  - b\nprovider:\n  name: n\n  name: m\n",
+    "related:\n- title: t\n  provider: {name: p, domain: d}\n- webUrl: u\n  webUrl: v\n",
+    "a:\n  b:\n    c:\n      d:\n        e:\n          f: deep\n          f: again\n",
+    "list:\n- - - - - - x\n",
+    "a: &x [1, 2]\nb: *x\n",
+    "a: 1\n? [k]\n: v\nb: 2\n",
+    "when: 2020-13-45\nday: 2020-01-02\nok: 2019-03-29T17:33:00Z\nn: 0x1f\nf: 1.5\n",
+    "\n\n# comment\ntitle: late start\n",
+    "- a\n- b\n",
+    "just text\n",
+    "",
+    "deep: " + "[" * 20 + "]" * 20 + "\n",
+]
+
+
+@pytest.mark.parametrize("text", FIELD_SAMPLES)
+def test_fields_lines_read_in_one_walk_are_the_long_ways(text: str) -> None:
+    assert repr(_parse_quick(text)) == repr(_parse_long_way(text))
+
+
+_keys = st.sampled_from(["title", "name", "a", "b", "topics", "x.y", "<<", "1", "~", "k k"])
+_documents = st.recursive(
+    _scalars,
+    lambda inner: st.lists(inner, max_size=4) | st.lists(st.tuples(_keys, inner), max_size=5),
+    max_leaves=25,
+)
+
+
+def _block(value: Any, indent: str = "") -> str:
+    """``value`` as block YAML; a list of pairs is a mapping whose keys may repeat."""
+    if isinstance(value, list) and value and all(isinstance(v, tuple) for v in value):
+        return "".join(f"{indent}{k}:\n{_block(v, indent + '  ')}" for k, v in value)
+    if isinstance(value, list) and value:
+        return "".join(f"{indent}-\n{_block(v, indent + '  ')}" for v in value)
+    dumped = yaml.safe_dump(value, default_flow_style=True, allow_unicode=True, width=1000)
+    return f"{indent}{dumped.removesuffix(chr(10) + '...' + chr(10)).strip()}\n"
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(_keys, _documents), min_size=1, max_size=6))
+def test_fields_lines_read_in_one_walk_match_on_any_mapping(fields: list[Any]) -> None:
+    text = _block(fields)
+    assert repr(_parse_quick(text)) == repr(_parse_long_way(text))
+    unquoted = text.replace("'", "")
+    assert repr(_parse_quick(unquoted)) == repr(_parse_long_way(unquoted))
 
 
 def _plain_markdown() -> Any:
