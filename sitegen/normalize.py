@@ -685,18 +685,38 @@ _INLINE_NEEDS = {
 
 
 def _skip_plain_text(processor: Any) -> None:
-    """Make ``processor`` (a Python-Markdown InlineProcessor) return a run of text that no
-    pattern can match without trying them. Only when every registered pattern is one of
-    ``_INLINE_NEEDS``: any other (a newer Markdown's) keeps the full search."""
+    """Make ``processor`` (a Python-Markdown InlineProcessor) try on a run of text only the
+    patterns that can match it: one whose text is not in the run is a miss, as trying it
+    would be. Only when every registered pattern is one of ``_INLINE_NEEDS``: any other (a
+    newer Markdown's) keeps the full search."""
     patterns = processor.inlinePatterns
     names = [name for name in _INLINE_NEEDS if name in patterns]
     if len(names) != len(patterns):
         return
     needs = re.compile("|".join(dict.fromkeys(_INLINE_NEEDS[n] for n in names)))
-    handle = processor._InlineProcessor__handleInline  # what InlineProcessor.run calls
+    # In the order InlineProcessor.__handleInline tries them (by index in the registry).
+    names.sort(key=patterns.get_index_for_name)
+    tried = [patterns[name] for name in names]
+    can_match = [re.compile(_INLINE_NEEDS[name]).search for name in names]
+    count = len(tried)
+    apply = processor._InlineProcessor__applyPattern
+    from markdown.util import AtomicString  # text no pattern is tried on
 
     def handle_inline(data: str, pattern_index: int = 0) -> str:
-        return handle(data, pattern_index) if needs.search(data) else data
+        # InlineProcessor.__handleInline, skipping the patterns that cannot match: a
+        # pattern that does not match returns the data as it was, "no match" and index 0.
+        if isinstance(data, AtomicString) or not needs.search(data):
+            return data
+        start = 0
+        while pattern_index < count:
+            if can_match[pattern_index](data) is None:
+                pattern_index += 1
+                start = 0
+                continue
+            data, matched, start = apply(tried[pattern_index], data, pattern_index, start)
+            if not matched:
+                pattern_index += 1
+        return data
 
     processor._InlineProcessor__handleInline = handle_inline
 

@@ -182,6 +182,21 @@ def test_markdown_quick_path_matches_on_any_text(body: str) -> None:
     assert quick.convert(body) == plain.convert(body)
 
 
+_MARKDOWN_PIECES = [
+    *["*a*", "**b**", "_c_", "[x](http://e.org/a)", "![i](u.png)", "`k`", "<b>t</b>", "&amp;"],
+    *["--", "...", "'q'", '"d"', "\\*", "[^1]", "[r]", "\n", "  \n", "- ", "1. ", "> ", "# "],
+    *["<http://a.b>", "x", " ", "[r]: http://r.org", "*[HTML]: H", "\n\n", "***"],
+]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(_MARKDOWN_PIECES), max_size=40))
+def test_markdown_quick_path_matches_on_any_mix_of_markup(pieces: list[str]) -> None:
+    body = "".join(pieces)
+    quick, plain = _new_markdown(), _plain_markdown()
+    assert quick.convert(body) == plain.convert(body)
+
+
 def test_markdown_quick_path_is_in_place() -> None:
     """If a Markdown upgrade adds a pattern, the quick path turns itself off (and this fails,
     asking for its table to be checked)."""
