@@ -5,6 +5,7 @@ from __future__ import annotations
 import traceback
 
 import jinja2
+import markupsafe
 import pytest
 
 from sitegen.jinjacode import use_joining_code
@@ -102,3 +103,43 @@ def test_a_jinja_without_the_compiler_parts_it_calls_gets_its_own_code(
         assert env.get_template("plain.html").render(x=1, y=2) == "a1b2c\nd1e"
     finally:
         jinjacode.code_generator_class.cache_clear()
+
+
+class _Item:
+    """An object with attributes, one a property that fails as a missing one does."""
+
+    title = "<b>it</b>"
+
+    @property
+    def broken(self) -> str:
+        raise AttributeError("broken")
+
+
+def test_values_reached_by_attribute_or_item_print_what_jinja_prints() -> None:
+    source = (
+        "{{ o.title }}|{{ d.key }}|{{ d.items is defined }}|{{ d['key'] }}|{{ o.nope }}|"
+        "{{ o.broken }}|{{ n.real }}|{{ m }}|{{ m.upper() }}|{{ l.0 }}|{{ d.get('key').x }}"
+    )
+    context = {
+        "o": _Item(),
+        "d": {"key": "<k>"},
+        "n": 5,
+        "m": markupsafe.Markup("<i>safe</i>"),
+        "l": ["<first>"],
+    }
+    for autoescape in (True, False):
+        plain = jinja2.Environment(autoescape=autoescape)
+        ours = jinja2.Environment(autoescape=autoescape)
+        use_joining_code(ours)
+        rendered = ours.from_string(source).render(context)
+        assert rendered == plain.from_string(source).render(context)
+        assert "&lt;b&gt;it&lt;/b&gt;|&lt;k&gt;" in rendered or not autoescape
+
+
+def test_a_missing_attribute_is_still_an_error_with_strict_undefined() -> None:
+    env = jinja2.Environment(undefined=jinja2.StrictUndefined, autoescape=True)
+    use_joining_code(env)
+    with pytest.raises(jinja2.UndefinedError, match="has no attribute 'nope'"):
+        env.from_string("{{ o.nope }}").render(o=_Item())
+    with pytest.raises(jinja2.UndefinedError, match="'x' is undefined"):
+        env.from_string("{{ x.y }}").render()
