@@ -42,6 +42,7 @@ def code_generator_class() -> type[Any]:
         def visit_Template(self, node: nodes.Template, frame: Frame | None = None) -> None:
             if escape_str is not None:
                 self.writeline("from sitegen.htmlescape import escape_str as t_escape_str")
+            self.writeline("t_included = {}")  # (see visit_Include)
             super().visit_Template(node, frame)
 
         def _inline_escape(self, frame: Frame, finalize: Any) -> bool:
@@ -143,9 +144,18 @@ def code_generator_class() -> type[Any]:
             ):
                 super().visit_Include(node, frame)
                 return
-            self.writeline("template = environment.get_template(", node)
-            self.visit(node.template, frame)
-            self.write(f", {self.name!r})")
+            name = repr(node.template.value)  # type: ignore[attr-defined]
+            if self.environment.auto_reload or self.environment.cache is None:
+                self.writeline(f"template = environment.get_template({name}, {self.name!r})", node)
+            else:
+                # Templates are not reloaded: each included one is looked up once (Jinja's
+                # cache of templates is a locked LRU list, dear for ~10 includes a page).
+                self.writeline(f"template = t_included.get({name})", node)
+                self.writeline("if template is None:")
+                self.indent()
+                self.writeline(f"template = t_included[{name}] = environment.get_template(")
+                self.write(f"{name}, {self.name!r})")
+                self.outdent()
             self.simple_write(
                 "concat(template.root_render_func(template.new_context("
                 f"context.get_all(), True, {self.dump_local_context(frame)})))",
@@ -182,5 +192,66 @@ _JINJA_INTERNALS = (
 
 
 def use_joining_code(env: jinja2.Environment) -> None:
-    """Compile ``env``'s templates with the joining code generator."""
+    """Compile ``env``'s templates with the joining code generator, and make their contexts
+    with less work (``context_class``)."""
     env.code_generator_class = code_generator_class()
+    env.context_class = context_class()
+
+
+@functools.cache
+def context_class() -> type[jinja2.runtime.Context]:
+    """Jinja's Context, made faster where templates have a ChainMap of globals (Jinja 3's
+    Template.globals): Context.__init__ takes the set of their names, and iterating over a
+    ChainMap is Python code (a page makes ~10 contexts: one per template and include)."""
+    from collections import ChainMap
+
+    from jinja2.runtime import Context
+
+    class FastContext(Context):
+        def __init__(
+            self,
+            environment: jinja2.Environment,
+            parent: dict[str, Any],
+            name: str | None,
+            blocks: dict[str, Any],
+            globals: Any = None,
+        ) -> None:
+            if type(globals) is not ChainMap:
+                super().__init__(environment, parent, name, blocks, globals)
+                return
+            super().__init__(environment, parent, name, blocks, None)
+            keys: set[str] = set()
+            for names in globals.maps:
+                keys.update(names)
+            self.globals_keys = keys
+
+    return FastContext
+
+
+def new_context(
+    template: jinja2.Template,
+    vars: dict[str, Any] | None,
+    shared: bool,
+    locals: Any,
+) -> jinja2.runtime.Context | None:
+    """``template.new_context(vars, shared, locals)`` as Jinja makes it, for a template
+    rendered with its globals (a ChainMap): their dict made with C updates, not by iterating
+    over the ChainMap. None when Jinja's own way applies."""
+    from collections import ChainMap
+
+    from jinja2.utils import missing
+
+    found = template.globals
+    if shared or type(found) is not ChainMap:
+        return None
+    parent: dict[str, Any] = {}
+    for names in reversed(found.maps):  # as dict(ChainMap) orders and overrides them
+        parent.update(names)
+    if vars:
+        parent.update(vars)
+    if locals:
+        for key, value in locals.items():
+            if value is not missing:
+                parent[key] = value
+    env = template.environment
+    return env.context_class(env, parent, template.name, template.blocks, globals=found)

@@ -143,3 +143,32 @@ def test_a_missing_attribute_is_still_an_error_with_strict_undefined() -> None:
         env.from_string("{{ o.nope }}").render(o=_Item())
     with pytest.raises(jinja2.UndefinedError, match="'x' is undefined"):
         env.from_string("{{ x.y }}").render()
+
+
+def test_contexts_made_the_faster_way_see_what_jinjas_see() -> None:
+    from sitegen.jinjacode import context_class, new_context
+
+    env = jinja2.Environment(loader=jinja2.DictLoader(TEMPLATES))
+    env.globals.update(site="S", who="global")
+    template = env.get_template("plain.html", globals={"local": 1})
+    expected = template.new_context({"who": "me"}, False, {"x": 2, "gone": jinja2.utils.missing})
+    env.context_class = context_class()
+    made = new_context(template, {"who": "me"}, False, {"x": 2, "gone": jinja2.utils.missing})
+    assert made is not None and type(made) is context_class()
+    assert list(made.parent.items()) == list(expected.parent.items())
+    assert made.globals_keys == expected.globals_keys == {"site", "who", "local", *env.globals}
+    assert new_context(template, {}, True, None) is None  # shared: Jinja's own way
+
+
+def test_an_included_template_is_looked_up_once_when_templates_are_not_reloaded() -> None:
+    loader = jinja2.DictLoader({"outer.html": "{% include 'part.html' %}", "part.html": "1"})
+    env = jinja2.Environment(loader=loader, auto_reload=False)
+    use_joining_code(env)
+    outer = env.get_template("outer.html")
+    assert outer.render() == "1"
+    loader.mapping["part.html"] = "2"
+    env.cache.clear()  # (as if Jinja's cache had let it go)
+    assert outer.render() == "1"
+    reloading = jinja2.Environment(loader=loader, auto_reload=True)
+    use_joining_code(reloading)
+    assert reloading.get_template("outer.html").render() == "2"
