@@ -19,6 +19,7 @@ Templates are unchanged and render the same text: a theme's own templates get th
 from __future__ import annotations
 
 import functools
+from collections import ChainMap
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -56,14 +57,15 @@ def code_generator_class() -> type[Any]:
 
         def _output_child_pre(self, node: nodes.Expr, frame: Frame, finalize: Any) -> None:
             if self._inline_escape(frame, finalize):
-                # What escape(value) prints, with a str (most values) escaped in one C call.
-                self.write("(t_escape_str(t_out) if type(t_out := ")
+                # What escape(value) prints, with a str (most values) escaped in one C call
+                # and a Markup (safe already) as it is.
+                self.write("(t_escape_str(t_out) if (t_kind := type(t_out := ")
             else:
                 super()._output_child_pre(node, frame, finalize)
 
         def _output_child_post(self, node: nodes.Expr, frame: Frame, finalize: Any) -> None:
             if self._inline_escape(frame, finalize):
-                self.write(") is str else escape(t_out))")
+                self.write(")) is str else t_out if t_kind is Markup else escape(t_out))")
             else:
                 super()._output_child_post(node, frame, finalize)
 
@@ -203,9 +205,11 @@ def context_class() -> type[jinja2.runtime.Context]:
     """Jinja's Context, made faster where templates have a ChainMap of globals (Jinja 3's
     Template.globals): Context.__init__ takes the set of their names, and iterating over a
     ChainMap is Python code (a page makes ~10 contexts: one per template and include)."""
-    from collections import ChainMap
-
     from jinja2.runtime import Context
+    from jinja2.utils import missing
+
+    global _MISSING
+    _MISSING = missing
 
     class FastContext(Context):
         def __init__(
@@ -237,21 +241,25 @@ def new_context(
     """``template.new_context(vars, shared, locals)`` as Jinja makes it, for a template
     rendered with its globals (a ChainMap): their dict made with C updates, not by iterating
     over the ChainMap. None when Jinja's own way applies."""
-    from collections import ChainMap
-
-    from jinja2.utils import missing
-
     found = template.globals
-    if shared or type(found) is not ChainMap:
+    if _MISSING is None or type(found) is not ChainMap:
         return None
-    parent: dict[str, Any] = {}
-    for names in reversed(found.maps):  # as dict(ChainMap) orders and overrides them
-        parent.update(names)
-    if vars:
-        parent.update(vars)
+    if shared:  # an include: the including template's variables, as they are
+        parent = vars if vars is not None else {}
+        if locals:
+            parent = dict(parent)  # (not changed in place: it is the includer's)
+    else:
+        parent = {}
+        for names in reversed(found.maps):  # as dict(ChainMap) orders and overrides them
+            parent.update(names)
+        if vars:
+            parent.update(vars)
     if locals:
         for key, value in locals.items():
-            if value is not missing:
+            if value is not _MISSING:
                 parent[key] = value
     env = template.environment
     return env.context_class(env, parent, template.name, template.blocks, globals=found)
+
+
+_MISSING: object = None  # Jinja's marker of a name not set (Jinja is imported lazily)

@@ -157,7 +157,12 @@ def test_contexts_made_the_faster_way_see_what_jinjas_see() -> None:
     assert made is not None and type(made) is context_class()
     assert list(made.parent.items()) == list(expected.parent.items())
     assert made.globals_keys == expected.globals_keys == {"site", "who", "local", *env.globals}
-    assert new_context(template, {}, True, None) is None  # shared: Jinja's own way
+    shared = {"who": "includer"}  # an include's: the includer's variables, never changed
+    included = new_context(template, shared, True, None)
+    assert included is not None and included.parent is shared
+    with_locals = new_context(template, shared, True, {"x": 3})
+    assert with_locals is not None and with_locals.parent == {"who": "includer", "x": 3}
+    assert shared == {"who": "includer"}
 
 
 def test_an_included_template_is_looked_up_once_when_templates_are_not_reloaded() -> None:
