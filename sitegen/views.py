@@ -283,11 +283,13 @@ class GraphLine:
         text = _LINE_ENDS.get(ends)
         if text is None:
             text = f'x1="{self.x1}" y1="{self.y1}" x2="{self.x2}" y2="{self.y2}" stroke-width="'
-            if len(_LINE_ENDS) < _MEMO_LIMIT:
+            if len(_LINE_ENDS) < _MEMO_LIMIT and _memorable(ends):
                 _LINE_ENDS[ends] = text
         width = _WIDTHS.get(self.width)
         if width is None:
-            width = _WIDTHS[self.width] = f'{self.width}"'
+            width = f'{self.width}"'
+            if _memorable((self.width,)):
+                _WIDTHS[self.width] = width
         return _safe(text + width)
 
 
@@ -298,6 +300,13 @@ _LINE_ENDS: dict[tuple[float, float, float, float], str] = {}
 _WIDTHS: dict[float, str] = {}
 _PLACES: dict[tuple[float, float, int, float], tuple[float, str, float, float, Markup, Markup]] = {}
 _MEMO_LIMIT = 100_000  # (the graph page's lines are all at places of their own)
+
+
+def _memorable(numbers: tuple[float, ...]) -> bool:
+    """Numbers a memo above may be keyed by: positive floats (0.0 and -0.0 are one key but
+    print differently). sitegen draws with floats only (2 and 2.0 would be one key too), and
+    its drawings are all at positive places."""
+    return all(type(n) is float and n > 0 for n in numbers)
 
 
 # Markup of text known to be safe (numbers, escaped words), without Markup.__new__, which
@@ -371,7 +380,7 @@ def place_node(
     place = _PLACES.get(where)
     if place is None:
         place = _place(x, y, ring, cx)
-        if len(_PLACES) < _MEMO_LIMIT:
+        if len(_PLACES) < _MEMO_LIMIT and _memorable((x, y, cx)) and type(ring) is int:
             _PLACES[where] = place
     r, anchor, lx, ly, circle, label_attrs = place
     return GraphNode(url, title, label, x, y, r, ring, anchor, lx, ly, circle, label_attrs)
