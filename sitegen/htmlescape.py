@@ -37,6 +37,9 @@ def _fast_escape(s: Any) -> Markup:
 
 
 _inner: Callable[[str], str] = _escape_inner or str
+# The escaped text of a str, as a str (None without MarkupSafe's C escaping): the compiled
+# templates call it for a printed str (see sitegen.jinjacode).
+escape_str: Callable[[str], str] | None = _escape_inner
 escape = _fast_escape if _escape_inner is not None else markupsafe.escape
 
 

@@ -7,12 +7,19 @@ each passed up 3 to 5 generators: more of a page's cost than any expression in i
 one run of output (text and ``{{ }}`` values between two tags) is yielded as one string,
 joined in C, and an include's or a block's output is joined before it is passed up.
 
+Two of the steps Jinja takes for every value are done inline: ``{{ x.y }}`` was two Python
+calls around two C ones (``environment.getattr``, ``escape``), ~280 times per page; the
+generated code now calls the C functions (``getattr`` with a default, the C escaping of a
+``str``) and takes Jinja's own path only when those do not apply (an item, not an attribute;
+a value that is not a ``str``).
+
 Templates are unchanged and render the same text: a theme's own templates get this too.
 """
 
 from __future__ import annotations
 
 import functools
+from collections import ChainMap
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -24,12 +31,59 @@ def code_generator_class() -> type[Any]:
     """A jinja2 CodeGenerator that yields joined runs (made once, on first use: Jinja is
     imported only when a page is rendered)."""
     from jinja2 import nodes
-    from jinja2.compiler import CodeGenerator, Frame
+    from jinja2.compiler import CodeGenerator, Frame, optimizeconst
+    from jinja2.environment import Environment
+
+    from sitegen.htmlescape import escape_str
 
     if not all(hasattr(CodeGenerator, name) for name in _JINJA_INTERNALS):
         return CodeGenerator  # a Jinja whose compiler differs: its own code, slower only
 
     class JoiningCodeGenerator(CodeGenerator):
+        def visit_Template(self, node: nodes.Template, frame: Frame | None = None) -> None:
+            if escape_str is not None:
+                self.writeline("from sitegen.htmlescape import escape_str as t_escape_str")
+            self.writeline("t_included = {}")  # (see visit_Include)
+            super().visit_Template(node, frame)
+
+        def _inline_escape(self, frame: Frame, finalize: Any) -> bool:
+            """Whether a printed value is escaped inline: by the C escaping when a str."""
+            return (
+                escape_str is not None
+                and frame.eval_ctx.autoescape
+                and not frame.eval_ctx.volatile
+                and finalize.src is None
+            )
+
+        def _output_child_pre(self, node: nodes.Expr, frame: Frame, finalize: Any) -> None:
+            if self._inline_escape(frame, finalize):
+                # What escape(value) prints, with a str (most values) escaped in one C call
+                # and a Markup (safe already) as it is.
+                self.write("(t_escape_str(t_out) if (t_kind := type(t_out := ")
+            else:
+                super()._output_child_pre(node, frame, finalize)
+
+        def _output_child_post(self, node: nodes.Expr, frame: Frame, finalize: Any) -> None:
+            if self._inline_escape(frame, finalize):
+                self.write(")) is str else t_out if t_kind is Markup else escape(t_out))")
+            else:
+                super()._output_child_post(node, frame, finalize)
+
+        @optimizeconst
+        def visit_Getattr(self, node: nodes.Getattr, frame: Frame) -> None:
+            if self.environment.is_async or type(self.environment).getattr is not (
+                Environment.getattr
+            ):
+                super().visit_Getattr(node, frame)  # (a sandbox checks every attribute)
+                return
+            # environment.getattr(obj, name) without a Python call when obj has the
+            # attribute; otherwise that call (an item of a dict, or undefined).
+            self.write("(t_attr if (t_attr := getattr((t_obj := ")
+            self.visit(node.node, frame)
+            name = repr(node.attr)
+            self.write(f"), {name}, missing)) is not missing ")
+            self.write(f"else environment.getattr(t_obj, {name}))")
+
         def visit_Output(self, node: nodes.Output, frame: Frame) -> None:
             if frame.buffer is not None or self.environment.is_async:
                 super().visit_Output(node, frame)  # (a buffer already collects in bulk)
@@ -92,9 +146,18 @@ def code_generator_class() -> type[Any]:
             ):
                 super().visit_Include(node, frame)
                 return
-            self.writeline("template = environment.get_template(", node)
-            self.visit(node.template, frame)
-            self.write(f", {self.name!r})")
+            name = repr(node.template.value)  # type: ignore[attr-defined]
+            if self.environment.auto_reload or self.environment.cache is None:
+                self.writeline(f"template = environment.get_template({name}, {self.name!r})", node)
+            else:
+                # Templates are not reloaded: each included one is looked up once (Jinja's
+                # cache of templates is a locked LRU list, dear for ~10 includes a page).
+                self.writeline(f"template = t_included.get({name})", node)
+                self.writeline("if template is None:")
+                self.indent()
+                self.writeline(f"template = t_included[{name}] = environment.get_template(")
+                self.write(f"{name}, {self.name!r})")
+                self.outdent()
             self.simple_write(
                 "concat(template.root_render_func(template.new_context("
                 f"context.get_all(), True, {self.dump_local_context(frame)})))",
@@ -131,5 +194,72 @@ _JINJA_INTERNALS = (
 
 
 def use_joining_code(env: jinja2.Environment) -> None:
-    """Compile ``env``'s templates with the joining code generator."""
+    """Compile ``env``'s templates with the joining code generator, and make their contexts
+    with less work (``context_class``)."""
     env.code_generator_class = code_generator_class()
+    env.context_class = context_class()
+
+
+@functools.cache
+def context_class() -> type[jinja2.runtime.Context]:
+    """Jinja's Context, made faster where templates have a ChainMap of globals (Jinja 3's
+    Template.globals): Context.__init__ takes the set of their names, and iterating over a
+    ChainMap is Python code (a page makes ~10 contexts: one per template and include)."""
+    from jinja2.runtime import Context
+    from jinja2.utils import missing
+
+    global _MISSING
+    _MISSING = missing
+
+    class FastContext(Context):
+        def __init__(
+            self,
+            environment: jinja2.Environment,
+            parent: dict[str, Any],
+            name: str | None,
+            blocks: dict[str, Any],
+            globals: Any = None,
+        ) -> None:
+            if type(globals) is not ChainMap:
+                super().__init__(environment, parent, name, blocks, globals)
+                return
+            super().__init__(environment, parent, name, blocks, None)
+            keys: set[str] = set()
+            for names in globals.maps:
+                keys.update(names)
+            self.globals_keys = keys
+
+    return FastContext
+
+
+def new_context(
+    template: jinja2.Template,
+    vars: dict[str, Any] | None,
+    shared: bool,
+    locals: Any,
+) -> jinja2.runtime.Context | None:
+    """``template.new_context(vars, shared, locals)`` as Jinja makes it, for a template
+    rendered with its globals (a ChainMap): their dict made with C updates, not by iterating
+    over the ChainMap. None when Jinja's own way applies."""
+    found = template.globals
+    if _MISSING is None or type(found) is not ChainMap:
+        return None
+    if shared:  # an include: the including template's variables, as they are
+        parent = vars if vars is not None else {}
+        if locals:
+            parent = dict(parent)  # (not changed in place: it is the includer's)
+    else:
+        parent = {}
+        for names in reversed(found.maps):  # as dict(ChainMap) orders and overrides them
+            parent.update(names)
+        if vars:
+            parent.update(vars)
+    if locals:
+        for key, value in locals.items():
+            if value is not _MISSING:
+                parent[key] = value
+    env = template.environment
+    return env.context_class(env, parent, template.name, template.blocks, globals=found)
+
+
+_MISSING: object = None  # Jinja's marker of a name not set (Jinja is imported lazily)

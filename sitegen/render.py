@@ -6,7 +6,7 @@ import base64
 import hashlib
 import math
 import operator
-from collections.abc import Callable, Iterable, Iterator, MutableMapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, MutableMapping, Sequence
 from dataclasses import dataclass, field
 from itertools import compress, repeat
 from pathlib import Path
@@ -79,6 +79,7 @@ def _template_class() -> type[jinja2.Template]:
     import jinja2
 
     from sitegen.htmlescape import patch_template_namespace
+    from sitegen.jinjacode import new_context
 
     class Template(jinja2.Template):
         @classmethod
@@ -90,6 +91,15 @@ def _template_class() -> type[jinja2.Template]:
         ) -> jinja2.Template:
             patch_template_namespace(namespace)
             return super()._from_namespace(environment, namespace, globals)
+
+        def new_context(
+            self,
+            vars: dict[str, Any] | None = None,
+            shared: bool = False,
+            locals: Mapping[str, Any] | None = None,
+        ) -> jinja2.runtime.Context:
+            made = new_context(self, vars, shared, locals)
+            return made if made is not None else super().new_context(vars, shared, locals)
 
     return Template
 

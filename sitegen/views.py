@@ -263,16 +263,10 @@ class GraphNode:
     anchor: str  # text-anchor of the label: start, middle or end
     label_x: float
     label_y: float
-
     # The drawing's numbers as attributes, made in one go: a page draws some 20 nodes and
     # 25 lines, and one template expression per number was most of an article page's cost.
-    @property
-    def circle_attrs(self) -> Markup:
-        return _safe(f'cx="{self.x}" cy="{self.y}" r="{self.r}"')
-
-    @property
-    def label_attrs(self) -> Markup:
-        return _safe(f'x="{self.label_x}" y="{self.label_y}" text-anchor="{escape(self.anchor)}"')
+    circle_attrs: Markup
+    label_attrs: Markup
 
 
 @dataclass(slots=True)
@@ -285,10 +279,34 @@ class GraphLine:
 
     @property
     def attrs(self) -> Markup:
-        return _safe(
-            f'x1="{self.x1}" y1="{self.y1}" x2="{self.x2}" y2="{self.y2}" '
-            f'stroke-width="{self.width}"'
-        )
+        ends = (self.x1, self.y1, self.x2, self.y2)
+        text = _LINE_ENDS.get(ends)
+        if text is None:
+            text = f'x1="{self.x1}" y1="{self.y1}" x2="{self.x2}" y2="{self.y2}" stroke-width="'
+            if len(_LINE_ENDS) < _MEMO_LIMIT and _memorable(ends):
+                _LINE_ENDS[ends] = text
+        width = _WIDTHS.get(self.width)
+        if width is None:
+            width = f'{self.width}"'
+            if _memorable((self.width,)):
+                _WIDTHS[self.width] = width
+        return _safe(text + width)
+
+
+# The numbers of lines and nodes as attributes, by where they are: the local graphs of
+# article pages draw at a few hundred places (see layout._on_ring), so formatting each
+# float again for every page cost more than the rest of the drawing.
+_LINE_ENDS: dict[tuple[float, float, float, float], str] = {}
+_WIDTHS: dict[float, str] = {}
+_PLACES: dict[tuple[float, float, int, float], tuple[float, str, float, float, Markup, Markup]] = {}
+_MEMO_LIMIT = 100_000  # (the graph page's lines are all at places of their own)
+
+
+def _memorable(numbers: tuple[float, ...]) -> bool:
+    """Numbers a memo above may be keyed by: positive floats (0.0 and -0.0 are one key but
+    print differently). sitegen draws with floats only (2 and 2.0 would be one key too), and
+    its drawings are all at positive places."""
+    return all(type(n) is float and n > 0 for n in numbers)
 
 
 # Markup of text known to be safe (numbers, escaped words), without Markup.__new__, which
@@ -358,6 +376,19 @@ def place_node(
     url: str, title: str, label: str, x: float, y: float, ring: int, cx: float
 ) -> GraphNode:
     """A node of the article-page graph, its label beside it, away from the middle."""
+    where = (x, y, ring, cx)
+    place = _PLACES.get(where)
+    if place is None:
+        place = _place(x, y, ring, cx)
+        if len(_PLACES) < _MEMO_LIMIT and _memorable((x, y, cx)) and type(ring) is int:
+            _PLACES[where] = place
+    r, anchor, lx, ly, circle, label_attrs = place
+    return GraphNode(url, title, label, x, y, r, ring, anchor, lx, ly, circle, label_attrs)
+
+
+def _place(
+    x: float, y: float, ring: int, cx: float
+) -> tuple[float, str, float, float, Markup, Markup]:
     r = (12.0, 8.0, 5.0)[ring]
     if ring == 0:
         anchor, lx, ly = "middle", x, y + r + 16
@@ -366,7 +397,9 @@ def place_node(
     else:
         anchor = "start" if x > cx else "end"
         lx, ly = x + (r + 5 if x > cx else -(r + 5)), y + 4
-    return GraphNode(url, title, label, x, y, r, ring, anchor, lx, ly)
+    circle = _safe(f'cx="{x}" cy="{y}" r="{r}"')
+    label_attrs = _safe(f'x="{lx}" y="{ly}" text-anchor="{escape(anchor)}"')
+    return r, anchor, lx, ly, circle, label_attrs
 
 
 def pick_lead(articles: Sequence[Article], tz: ZoneInfo) -> Article | None:

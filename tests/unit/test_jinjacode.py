@@ -5,6 +5,7 @@ from __future__ import annotations
 import traceback
 
 import jinja2
+import markupsafe
 import pytest
 
 from sitegen.jinjacode import use_joining_code
@@ -102,3 +103,77 @@ def test_a_jinja_without_the_compiler_parts_it_calls_gets_its_own_code(
         assert env.get_template("plain.html").render(x=1, y=2) == "a1b2c\nd1e"
     finally:
         jinjacode.code_generator_class.cache_clear()
+
+
+class _Item:
+    """An object with attributes, one a property that fails as a missing one does."""
+
+    title = "<b>it</b>"
+
+    @property
+    def broken(self) -> str:
+        raise AttributeError("broken")
+
+
+def test_values_reached_by_attribute_or_item_print_what_jinja_prints() -> None:
+    source = (
+        "{{ o.title }}|{{ d.key }}|{{ d.items is defined }}|{{ d['key'] }}|{{ o.nope }}|"
+        "{{ o.broken }}|{{ n.real }}|{{ m }}|{{ m.upper() }}|{{ l.0 }}|{{ d.get('key').x }}"
+    )
+    context = {
+        "o": _Item(),
+        "d": {"key": "<k>"},
+        "n": 5,
+        "m": markupsafe.Markup("<i>safe</i>"),
+        "l": ["<first>"],
+    }
+    for autoescape in (True, False):
+        plain = jinja2.Environment(autoescape=autoescape)
+        ours = jinja2.Environment(autoescape=autoescape)
+        use_joining_code(ours)
+        rendered = ours.from_string(source).render(context)
+        assert rendered == plain.from_string(source).render(context)
+        assert "&lt;b&gt;it&lt;/b&gt;|&lt;k&gt;" in rendered or not autoescape
+
+
+def test_a_missing_attribute_is_still_an_error_with_strict_undefined() -> None:
+    env = jinja2.Environment(undefined=jinja2.StrictUndefined, autoescape=True)
+    use_joining_code(env)
+    with pytest.raises(jinja2.UndefinedError, match="has no attribute 'nope'"):
+        env.from_string("{{ o.nope }}").render(o=_Item())
+    with pytest.raises(jinja2.UndefinedError, match="'x' is undefined"):
+        env.from_string("{{ x.y }}").render()
+
+
+def test_contexts_made_the_faster_way_see_what_jinjas_see() -> None:
+    from sitegen.jinjacode import context_class, new_context
+
+    env = jinja2.Environment(loader=jinja2.DictLoader(TEMPLATES))
+    env.globals.update(site="S", who="global")
+    template = env.get_template("plain.html", globals={"local": 1})
+    expected = template.new_context({"who": "me"}, False, {"x": 2, "gone": jinja2.utils.missing})
+    env.context_class = context_class()
+    made = new_context(template, {"who": "me"}, False, {"x": 2, "gone": jinja2.utils.missing})
+    assert made is not None and type(made) is context_class()
+    assert list(made.parent.items()) == list(expected.parent.items())
+    assert made.globals_keys == expected.globals_keys == {"site", "who", "local", *env.globals}
+    shared = {"who": "includer"}  # an include's: the includer's variables, never changed
+    included = new_context(template, shared, True, None)
+    assert included is not None and included.parent is shared
+    with_locals = new_context(template, shared, True, {"x": 3})
+    assert with_locals is not None and with_locals.parent == {"who": "includer", "x": 3}
+    assert shared == {"who": "includer"}
+
+
+def test_an_included_template_is_looked_up_once_when_templates_are_not_reloaded() -> None:
+    loader = jinja2.DictLoader({"outer.html": "{% include 'part.html' %}", "part.html": "1"})
+    env = jinja2.Environment(loader=loader, auto_reload=False)
+    use_joining_code(env)
+    outer = env.get_template("outer.html")
+    assert outer.render() == "1"
+    loader.mapping["part.html"] = "2"
+    env.cache.clear()  # (as if Jinja's cache had let it go)
+    assert outer.render() == "1"
+    reloading = jinja2.Environment(loader=loader, auto_reload=True)
+    use_joining_code(reloading)
+    assert reloading.get_template("outer.html").render() == "2"
