@@ -187,12 +187,11 @@ def patch_layout(
     memo: LayoutMemo,
 ) -> dict[Slug, tuple[float, float]] | None:
     """site_layout(new, graph, memo), from the last call's: its articles ``old`` (``new``
-    by slug: ``by_slug``), their
-    stories ``old_cluster_of``, the ``positions`` it returned and the ``memo`` it left
-    (updated in place). When every topic disc keeps its size (an article retitled, edited,
-    or one gone and one come in the same topic), every disc keeps its centre: only the
-    discs of the articles that changed, or whose story did, are laid out again. None when
-    that is not so (``memo`` is then untouched)."""
+    by slug: ``by_slug``), their stories ``old_cluster_of``, the ``positions`` it returned
+    and the ``memo`` it left (updated in place). When every topic disc keeps its size (an
+    article retitled, edited, or one gone and one come in the same topic), every disc keeps
+    its centre: only the discs of the articles that changed, or whose story did, are laid
+    out again. None when that is not so (``memo`` is then untouched)."""
     if len(old) != len(new):
         return None
     # The places where the article is not the very object of the last call, found in C.

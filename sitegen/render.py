@@ -8,7 +8,7 @@ import math
 import operator
 from collections.abc import Callable, Iterable, Iterator, Mapping, MutableMapping, Sequence
 from dataclasses import dataclass, field
-from itertools import compress, repeat
+from itertools import compress
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -790,16 +790,15 @@ def _replan_site(
     last = changes.keys if changes is not None else {}
     old = planned.articles if planned is not None and changes is not None else {}
     articles = index.articles
-    # The very pages of the last plan (see PlannedPages), found in C: an article not planned
+    # The very pages of the last plan (see PlannedPages) are reused: an article not planned
     # again, the very object of the last plan, whose page's key is still the last build's.
-    slugs = list(map(_SLUG, articles))
-    found: list[Any] = list(map(old.get, slugs, repeat(_NOT_PLANNED)))
-    kept_pages = list(map(_SECOND, found))
-    last_keys = map(_FIRST, map(last.get, map(_PATH, kept_pages), repeat(_NO_KEY)))
-    same = map(operator.is_, map(_FIRST, found), articles)
-    keyed = map(operator.eq, map(_KEY, kept_pages), last_keys)
-    planned_again = map(again.__contains__, slugs)
-    reused = list(map(operator.gt, map(operator.and_, same, keyed), planned_again))
+    slugs = [a.slug for a in articles]
+    found: list[Any] = [old.get(slug, _NOT_PLANNED) for slug in slugs]
+    kept_pages = [page for _article, page in found]
+    reused = [
+        was is a and slug not in again and page.key == last.get(page.path, _NO_KEY)[0]
+        for a, slug, (was, page) in zip(articles, slugs, found, strict=True)
+    ]
     made: dict[Slug, tuple[Article, Page]] = dict(compress(zip(slugs, found, strict=True), reused))
     for k in compress(range(len(articles)), map(operator.not_, reused)):
         a, slug = articles[k], slugs[k]
@@ -839,9 +838,6 @@ def _replan_site(
     return pages
 
 
-_SLUG, _PATH = operator.attrgetter("slug"), operator.attrgetter("path")
-_KEY = operator.attrgetter("key")
-_FIRST, _SECOND = operator.itemgetter(0), operator.itemgetter(1)
 _NO_KEY = (None,)  # the last build's entry of a path it did not make
 
 
