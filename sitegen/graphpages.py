@@ -302,6 +302,13 @@ class TopicCounts:
         counts._add(came, 1)
         return counts
 
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        # Keyed by the ids of the articles held, which keeps every key's object alive: a
+        # copy (unpickled) keyed by the originals' ids would take a new article that comes
+        # to lie where a freed original lay for one already counted.
+        self.__dict__.update(state)
+        self.articles = {id(a): a for a in self.articles.values()}
+
     def _add(self, articles: Sequence[Article], sign: int) -> None:
         for article in articles:
             _count(self.main, [main_topic(article)], sign)

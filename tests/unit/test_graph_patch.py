@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 from sitegen.build import BuildResult, read_articles
 from sitegen.config import load_config
-from sitegen.graphpages import GraphDataState, GraphMemo, GraphViews
+from sitegen.graphpages import GraphDataState, GraphMemo, GraphViews, TopicCounts
 from sitegen.index import build_index
 from sitegen.model import Article, RelatedGraph, SiteIndex, Slug, Topic
 from sitegen.relate import relate
@@ -174,3 +174,19 @@ def test_texts_of_other_files_are_not_used(tmp_path: Path, path: str) -> None:
     (tmp_path / path).unlink()
     memo = restored(saved, last, last, tmp_path)
     assert not memo.node_texts and not memo.links and memo.page_pairs is None
+
+
+def test_topic_counts_read_back_are_keyed_by_the_articles_they_hold() -> None:
+    """The counts know the articles they counted by id: a copy read back from a pickle is
+    keyed by its own articles' ids, not by those of the originals, which may be freed and
+    their ids given to other articles (then taken for ones already counted)."""
+    articles = [replace(a) for a in sample()]  # objects of this test's own
+    counts = TopicCounts.of(articles, None)
+    copy = pickle.loads(pickle.dumps(counts))
+    assert set(copy.articles) == {id(a) for a in copy.articles.values()}
+    assert not set(copy.articles) & {id(a) for a in articles}
+    # Brought up to date from the copy, the counts are those of a fresh count.
+    edited = articles[:-5]
+    edited[0] = replace(edited[0], topics=(Topic("Brand New", "brand-new"),))
+    updated, fresh = TopicCounts.of(edited, copy), TopicCounts.of(edited, None)
+    assert (updated.main, updated.pairs) == (fresh.main, fresh.pairs)
