@@ -267,6 +267,7 @@ def build(
     quick: bool = True,
     changed: Collection[str] | None = None,
     hold: list[object] | None = None,
+    committed: Callable[[BuildResult], None] | None = None,
 ) -> BuildResult:
     """Build the site of ``config``; with ``write=False`` only check the content.
 
@@ -277,7 +278,8 @@ def build(
     since the last build of this process (``serve``'s watcher knows them), so that the
     content folder is not scanned again (it still is if one of them is new or gone).
     ``hold`` gets what the build made, for a process that ends right after: kept, it is not
-    freed object by object (see __main__)."""
+    freed object by object (see __main__). ``committed`` is called with the result as soon as
+    the new site is in place, before the cache's bookkeeping (serve reloads the tabs then)."""
     result = BuildResult()
     output = config.path("output_dir")
     content = config.path("content_dir")
@@ -457,6 +459,9 @@ def build(
             result.written = _writing(output, staged.commit)
     finally:
         staged.__exit__(None, None, None)  # removes the staging unless committed
+    result.problems.extend(result.written.problems)
+    if committed is not None:
+        committed(result)
     made = staged.made
     result.made = list(made)  # what this build made; unchanged pages are not here
     if not quick and graph_memo is not None:
@@ -472,7 +477,6 @@ def build(
             if index_memo is not None:
                 index_memo.warm()
             relate_state.warm()
-    result.problems.extend(result.written.problems)
     # The sitemap's entries go into the build state (the memo itself is freed below).
     sitemap_pages = sitemap_memo.pages if sitemap_memo is not None else {}
     graph_state = _graph_state(graph_memo, index, made, kept, state)

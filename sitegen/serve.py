@@ -216,6 +216,14 @@ class Rebuilder:
         start = time.perf_counter()
         if self.rescan:
             changed = None  # a failed build may not have seen the changes before these
+        told: list[BuildResult] = []
+
+        def committed(result: BuildResult) -> None:
+            # The tabs reload as soon as the new site is in place: the build's bookkeeping
+            # for the next one, and freeing what it made, come after.
+            told.append(result)
+            self._tell(result)
+
         try:
             # No cyclic collection during a rebuild: it would walk the whole site held in
             # memory, many times (see after_build).
@@ -230,6 +238,7 @@ class Rebuilder:
                     # that the first edit finds the cache in memory and Jinja loaded.
                     quick=self.warm,
                     changed=changed,
+                    committed=committed,
                 )
             self.rescan = False
             if not self.warm:
@@ -243,21 +252,30 @@ class Rebuilder:
             self.hub.publish("build-error", {"message": message})
             return None
         seconds = time.perf_counter() - start
+        if not told:  # nothing changed: no commit
+            self._tell(result)
         for line in format_problems(result.problems, limit_repeats=5):
             _err(line)
-        written = result.written
-        files = len(written.written) + len(written.deleted) if written else 0
         what = f" ({reason})" if reason else ""
         print(
-            f"sitegen: built {result.articles} article(s){what}: {files} file(s) changed, "
-            f"{len(result.problems)} problem(s) in {seconds:.2f} s",
+            f"sitegen: built {result.articles} article(s){what}: {_changed(result)} file(s) "
+            f"changed, {len(result.problems)} problem(s) in {seconds:.2f} s",
             flush=True,
         )
-        if self.hub.error:
-            self.hub.publish("build-ok", {})
-        self.hub.publish("reload", {"changed": files})
         after_build()
         return result
+
+    def _tell(self, result: BuildResult) -> None:
+        """Tell the tabs the site is rebuilt (and no longer broken)."""
+        if self.hub.error:
+            self.hub.publish("build-ok", {})
+        self.hub.publish("reload", {"changed": _changed(result)})
+
+
+def _changed(result: BuildResult) -> int:
+    """How many files a build wrote or deleted."""
+    written = result.written
+    return len(written.written) + len(written.deleted) if written else 0
 
 
 def _preload() -> None:

@@ -657,6 +657,45 @@ def test_serve_rebuild_after_a_failed_one_matches_a_cold_build(site: Path) -> No
     assert_same_as_cold(site)
 
 
+def test_serve_reloads_the_tabs_once_the_site_is_in_place_before_the_bookkeeping(
+    site: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The reload goes out as soon as the rebuilt site is committed: the output is then the
+    whole new site, and the build state for the next rebuild is not saved yet."""
+    import argparse
+
+    from sitegen import serve
+
+    config = load_config(site, None, {})
+    rebuilder = serve.Rebuilder(config, argparse.Namespace(jobs=1, no_cache=False), serve.Hub())
+    assert rebuilder.run() is not None
+    saved: list[str] = []
+    save_state = rebuilder.cache.save_state
+
+    def record_save(fingerprint: str, state: object) -> None:
+        saved.append(fingerprint)
+        save_state(fingerprint, state)  # type: ignore[arg-type]
+
+    at_reload: list[tuple[dict[str, bytes], int]] = []
+    publish = rebuilder.hub.publish
+
+    def record_publish(event: str, data: dict[str, object]) -> None:
+        if event == "reload":
+            at_reload.append((tree(site / "output"), len(saved)))
+        publish(event, data)
+
+    monkeypatch.setattr(rebuilder.cache, "save_state", record_save)
+    monkeypatch.setattr(rebuilder.hub, "publish", record_publish)
+    for change in (edit_title, edit_topics, delete_article):
+        change(site)
+        at_reload.clear()
+        assert rebuilder.run("edit") is not None
+        [(output, saves_before)] = at_reload
+        assert saves_before == len(saved) - 1  # saved after the reload
+        assert output == tree(site / "output")  # and nothing written after it
+        assert_same_as_cold(site)
+
+
 def test_serve_rerenders_the_pages_that_show_an_edited_article_two_hops_away(site: Path) -> None:
     """The page keys serve reuses between rebuilds still see a title two hops away."""
     import argparse
