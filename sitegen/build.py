@@ -267,7 +267,7 @@ def build(
     quick: bool = True,
     changed: Collection[str] | None = None,
     hold: list[object] | None = None,
-    committed: Callable[[BuildResult], None] | None = None,
+    committed: Callable[[BuildResult, Collection[str] | None], None] | None = None,
 ) -> BuildResult:
     """Build the site of ``config``; with ``write=False`` only check the content.
 
@@ -278,8 +278,10 @@ def build(
     since the last build of this process (``serve``'s watcher knows them), so that the
     content folder is not scanned again (it still is if one of them is new or gone).
     ``hold`` gets what the build made, for a process that ends right after: kept, it is not
-    freed object by object (see __main__). ``committed`` is called with the result as soon as
-    the new site is in place, before the cache's bookkeeping (serve reloads the tabs then)."""
+    freed object by object (see __main__). ``committed`` is called with the result and None as
+    soon as the new site is in place, before the cache's bookkeeping (serve reloads the tabs
+    then); given, it is called first once the pages are in place, with the paths that are:
+    the others (the graph data, the sitemap, files to delete) follow, then the second call."""
     result = BuildResult()
     output = config.path("output_dir")
     content = config.path("content_dir")
@@ -415,12 +417,30 @@ def build(
         else:
             env = _environment(render, dirs, None)
         renderer = _renderer(render, config, env, graph_views)
+    # serve's tabs reload once the pages are in place: the graph data and the sitemap, which
+    # no page needs, and the deletions come after (its server holds requests for those
+    # paths until then). Not with search: its index is made from every page.
+    split = committed is not None and not config.search
+    later = [p for p in todo if p.path in GRAPH_DATA] if split else []
     # Pages go to the output's staging folder as they are rendered, not held until the end
     # (3 GB at 100,000 articles); the site itself changes only at the commit below.
     staged = _writing(output, StagedOutput(output, kept).__enter__)
+    rest = staged  # what the last commit puts in place
     try:
-        _render(env, renderer, todo, jobs, progress, staged, result)
+        now = [p for p in todo if p.path not in GRAPH_DATA] if later else todo
+        _render(env, renderer, now, jobs, progress, staged, result)
         result.rendered = len(todo)
+        theme = render.static_files(dirs)
+        placed: WriteReport | None = None
+        if split:
+            with _timed(result, "write"):
+                _writing(output, lambda: staged.add(theme))
+                placed = _writing(output, lambda: staged.commit(keep_others=True))
+            result.written = placed
+            assert committed is not None
+            committed(result, placed.digests)
+            rest = _writing(output, StagedOutput(output, placed.digests).__enter__)
+            _render(env, renderer, later, jobs, None, rest, result)
         with _timed(result, "feeds+sitemap"):
             # Global and cheap: made again by every build that changed anything (patched,
             # in serve). The plan's pages name the files the sitemap lists.
@@ -433,7 +453,7 @@ def build(
                 )
             except Exception as exc:  # a theme error: report it, leave the output alone
                 raise BuildError(_template_error(exc)) from exc
-            static = render.static_files(dirs) + extra
+        static = [*theme, *extra]
         if config.search:
             from sitegen import search
 
@@ -443,8 +463,9 @@ def build(
             result.problems.extend(problems)
         # (Summed in C: loops over every page of the site, after every edit in serve.)
         kept_bytes = sum(map(_SIZE, map(state.pages.__getitem__, kept))) if state else 0
-        extra_bytes = kept_bytes + staged.bytes
-        result.problems.extend(publish.size_problems(static, extra_bytes=extra_bytes))
+        extra_bytes = kept_bytes + staged.bytes + (rest.bytes if split else 0)
+        unsized = static[len(theme) :] if split else static  # (the theme's are in staged)
+        result.problems.extend(publish.size_problems(unsized, extra_bytes=extra_bytes))
         result.pages = sum(map(_IS_HTML, map(_PATH, plan)))
         result.pages += sum(f.path.endswith(".html") for f in static)
         if collisions:
@@ -455,14 +476,18 @@ def build(
             if len(set(others)) != len(others) or not folded.isdisjoint(others):
                 result.problems.extend(find_collisions([*plan, *static]))
         with _timed(result, "write"):
-            _writing(output, lambda: staged.add(static))
-            result.written = _writing(output, staged.commit)
+            _writing(output, lambda: rest.add(unsized))
+            result.written = _writing(output, rest.commit)
+        if placed is not None:
+            result.written = _both_steps(placed, result.written)
     finally:
         staged.__exit__(None, None, None)  # removes the staging unless committed
+        if rest is not staged:
+            rest.__exit__(None, None, None)
     result.problems.extend(result.written.problems)
     if committed is not None:
-        committed(result)
-    made = staged.made
+        committed(result, None)
+    made = {**staged.made, **rest.made} if split else staged.made
     result.made = list(made)  # what this build made; unchanged pages are not here
     if not quick and graph_memo is not None:
         # serve's first build: the graph data's texts are made here, in this process, even
@@ -701,6 +726,18 @@ def _unchanged(
     todo = list(compress(plan, map(operator.not_, kept_at)))
     kept = dict(zip(compress(paths, kept_at), compress(digests, kept_at), strict=True))
     return todo, kept
+
+
+def _both_steps(placed: WriteReport, rest: WriteReport) -> WriteReport:
+    """The report of a site put in place in two steps, as one step would have made it: the
+    second step keeps every file of the first."""
+    return WriteReport(
+        written=placed.written + rest.written,
+        unchanged=placed.unchanged + rest.unchanged - len(placed.digests),
+        deleted=rest.deleted,
+        problems=placed.problems + rest.problems,
+        digests=rest.digests,
+    )
 
 
 def _render(

@@ -23,7 +23,7 @@ import signal
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -40,6 +40,7 @@ EVENTS_URL = "/__sitegen/events"
 _SCRIPT = (Path(__file__).parent / "assets" / "reload.js").read_bytes()
 _SCRIPT_TAG = f'<script src="{SCRIPT_URL}" defer></script>'.encode()
 _KEEPALIVE_SECONDS = 10.0
+_HOLD_SECONDS = 60.0  # at most (a rebuild's second step takes a fraction of a second)
 
 
 class Hub:
@@ -50,6 +51,11 @@ class Hub:
         self.listeners: list[queue.Queue[tuple[str, str]]] = []
         self.error = ""
         self.closed = threading.Event()
+        # While a rebuild puts the rest of the site in place after the tabs were told to
+        # reload: the paths in place already (the others' requests wait for the rest).
+        self.ready: Collection[str] = ()
+        self.complete = threading.Event()
+        self.complete.set()
 
     def subscribe(self) -> queue.Queue[tuple[str, str]]:
         q: queue.Queue[tuple[str, str]] = queue.Queue()
@@ -63,6 +69,19 @@ class Hub:
         with self.lock:
             if q in self.listeners:
                 self.listeners.remove(q)
+
+    def hold(self, ready: Collection[str]) -> None:
+        """Requests for paths not in ``ready`` wait until ``release``."""
+        self.ready = ready
+        self.complete.clear()
+
+    def release(self) -> None:
+        self.complete.set()
+
+    def wait_for(self, path: str) -> None:
+        """Wait until the file at ``path`` (relative to the output) is the rebuilt one."""
+        if not self.complete.is_set() and path not in self.ready:
+            self.complete.wait(_HOLD_SECONDS)
 
     def publish(self, event: str, data: dict[str, object]) -> None:
         with self.lock:
@@ -100,6 +119,9 @@ def make_handler(output: Path, base_path: str, hub: Hub) -> type[BaseHTTPRequest
                 self._file(path, head)
 
         def _file(self, url_path: str, head: bool) -> None:
+            if not hub.complete.is_set():
+                page = site_path(base_path, url_path)
+                hub.wait_for(page if page in hub.ready else f"{page}/index.html".lstrip("/"))
             target = resolve(root, base_path, url_path)
             status = HTTPStatus.OK
             if target is None:
@@ -182,6 +204,12 @@ def resolve(root: Path, base_path: str, url_path: str) -> Path | None:
     return target
 
 
+def site_path(base_path: str, url_path: str) -> str:
+    """The path relative to the output folder a URL path names (not checked: see resolve)."""
+    rel = unquote(url_path[len(base_path) :]) if url_path.startswith(base_path) else url_path
+    return "/".join(p for p in rel.split("/") if p)
+
+
 def inject_script(html: bytes) -> bytes:
     """The reload script tag, before ``</body>`` (or at the end when there is none)."""
     at = html.rfind(b"</body>")
@@ -218,11 +246,17 @@ class Rebuilder:
             changed = None  # a failed build may not have seen the changes before these
         told: list[BuildResult] = []
 
-        def committed(result: BuildResult) -> None:
-            # The tabs reload as soon as the new site is in place: the build's bookkeeping
-            # for the next one, and freeing what it made, come after.
-            told.append(result)
-            self._tell(result)
+        def committed(result: BuildResult, ready: Collection[str] | None) -> None:
+            # The tabs reload as soon as the pages are in place: the rest of the site (the
+            # requests for it wait), the build's bookkeeping for the next one, and freeing
+            # what it made, come after.
+            if ready is not None:
+                self.hub.hold(ready)
+            if not told:
+                told.append(result)
+                self._tell(result)
+            if ready is None:
+                self.hub.release()
 
         try:
             # No cyclic collection during a rebuild: it would walk the whole site held in
@@ -251,6 +285,8 @@ class Rebuilder:
             _err("sitegen: still serving the last good site")
             self.hub.publish("build-error", {"message": message})
             return None
+        finally:
+            self.hub.release()  # (after a failure: no request waits for the rest)
         seconds = time.perf_counter() - start
         if not told:  # nothing changed: no commit
             self._tell(result)

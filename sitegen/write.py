@@ -301,12 +301,21 @@ class StagedOutput:
             with open(where, "rb") as f:
                 yield OutputFile(OutputPath(path), f.read(), "output")
 
-    def commit(self) -> WriteReport:
-        """Put every staged file in place and delete the last build's stale files."""
+    def commit(self, *, keep_others: bool = False) -> WriteReport:
+        """Put every staged file in place and delete the last build's stale files.
+        ``keep_others``: the last build's files not added are kept as they are, not deleted
+        (serve puts the rest of the site in place in a second step); the report's
+        ``digests`` then are only the files added or kept by the caller."""
         output, report = self.output, self.report
         try:
+            if keep_others:
+                # (A file in the way of a new one was not written: see add.)
+                report.digests = dict(self._new)
+                others = self._old.keys() - self._new.keys()
+                self._new.update({path: self._old[path] for path in others})
             deletes = _stale(output, self._old, self._new, report)
-            report.digests = self._new
+            if not keep_others:
+                report.digests = self._new
             changed = bool(self._staged or self._tops or deletes or self._old != self._new)
             if changed:
                 journal = {

@@ -660,8 +660,8 @@ def test_serve_rebuild_after_a_failed_one_matches_a_cold_build(site: Path) -> No
 def test_serve_reloads_the_tabs_once_the_site_is_in_place_before_the_bookkeeping(
     site: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The reload goes out as soon as the rebuilt site is committed: the output is then the
-    whole new site, and the build state for the next rebuild is not saved yet."""
+    """The reload goes out as soon as the rebuilt pages are in place, before the rest of the
+    site (requests for it wait) and before the build state for the next rebuild is saved."""
     import argparse
 
     from sitegen import serve
@@ -676,23 +676,31 @@ def test_serve_reloads_the_tabs_once_the_site_is_in_place_before_the_bookkeeping
         saved.append(fingerprint)
         save_state(fingerprint, state)  # type: ignore[arg-type]
 
-    at_reload: list[tuple[dict[str, bytes], int]] = []
-    publish = rebuilder.hub.publish
+    hub = rebuilder.hub
+    at_reload: list[tuple[dict[str, bytes], set[str], int]] = []
+    publish = hub.publish
 
     def record_publish(event: str, data: dict[str, object]) -> None:
         if event == "reload":
-            at_reload.append((tree(site / "output"), len(saved)))
+            assert not hub.complete.is_set()  # requests for the rest wait
+            at_reload.append((tree(site / "output"), set(hub.ready), len(saved)))
         publish(event, data)
 
     monkeypatch.setattr(rebuilder.cache, "save_state", record_save)
-    monkeypatch.setattr(rebuilder.hub, "publish", record_publish)
+    monkeypatch.setattr(hub, "publish", record_publish)
     for change in (edit_title, edit_topics, delete_article):
         change(site)
         at_reload.clear()
         assert rebuilder.run("edit") is not None
-        [(output, saves_before)] = at_reload
+        assert hub.complete.is_set()
+        [(output, ready, saves_before)] = at_reload
         assert saves_before == len(saved) - 1  # saved after the reload
-        assert output == tree(site / "output")  # and nothing written after it
+        final = tree(site / "output")
+        # The pages were in place, and are served at once; the graph data and the sitemap
+        # came after, and so did the deletion of a deleted article's page.
+        assert {path for path in final if output.get(path) == final[path]} >= ready
+        assert "articles/" in "".join(ready) and not {"graph.json", "sitemap.xml"} & ready
+        assert {path for path in set(output) | set(final) if output.get(path) != final.get(path)}
         assert_same_as_cold(site)
 
 

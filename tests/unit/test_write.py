@@ -108,6 +108,31 @@ def test_staged_parts_change_nothing_until_the_commit(tmp_path: Path) -> None:
     }
 
 
+def test_a_commit_in_two_steps_keeps_the_rest_until_the_second(tmp_path: Path) -> None:
+    write_output(tmp_path, [out("index.html", "old"), out("gone.html", "x")])
+    with StagedOutput(tmp_path) as staged:
+        staged.add([out("index.html", "new"), out("a/1.html", "1")])
+        first = staged.commit(keep_others=True)
+    # The files the first step did not make stay until the second.
+    assert first.digests == {"index.html": _digest(b"new"), "a/1.html": _digest(b"1")}
+    assert first.deleted == []
+    assert read_manifest(tmp_path) == first.digests | {"gone.html": _digest(b"x")}
+    assert tree(tmp_path) == {MANIFEST: (tmp_path / MANIFEST).read_bytes()} | {
+        "index.html": b"new",
+        "a/1.html": b"1",
+        "gone.html": b"x",
+    }
+    with StagedOutput(tmp_path, first.digests) as rest:
+        rest.add([out("data.json", "{}")])
+        second = rest.commit()
+    assert second.deleted == ["gone.html"] and second.unchanged == 2
+    assert tree(tmp_path) == {MANIFEST: (tmp_path / MANIFEST).read_bytes()} | {
+        "index.html": b"new",
+        "a/1.html": b"1",
+        "data.json": b"{}",
+    }
+
+
 @pytest.mark.parametrize("fresh", [False, True])
 def test_staged_parts_are_dropped_when_no_commit_comes(tmp_path: Path, fresh: bool) -> None:
     output = tmp_path / "out"
