@@ -4,7 +4,8 @@ each rebuilt as serve's rebuilder does after the watcher reported the edited fil
     python benchmarks/bench_serve_edit.py SITE [--edits 5] [--what title] [--profile x.prof]
 
 SITE is a site folder (content/ and sitegen.toml, e.g. a copy of a benchmark corpus); its
-content files are edited. Prints, per edit, the wall and CPU seconds of the rebuild and the
+content files are edited. Prints, per edit, the wall and CPU seconds until the tabs are told
+to reload (serve does it once the pages are in place) and of the whole rebuild, and the
 stage timings sitegen reports. ``--profile`` writes a cProfile of the edits (not of the first
 build). ``--no-changes`` rebuilds without telling which files changed (a full rescan).
 """
@@ -49,9 +50,20 @@ def main() -> None:
         sitegen.cache.code_hash = lambda: "bench_serve_edit"
     from sitegen.serve import Hub, Rebuilder
 
+    class TimedHub(Hub):
+        """Notes when the tabs are told to reload (serve does it before the build ends)."""
+
+        told = (0.0, 0.0)
+
+        def publish(self, event: str, data: dict[str, object]) -> None:
+            if event == "reload":
+                self.told = (time.perf_counter(), time.process_time())
+            super().publish(event, data)
+
     config = load_config(site)
     ns = argparse.Namespace(jobs=args.jobs, no_cache=False)
-    rebuilder = Rebuilder(config, ns, Hub())
+    hub = TimedHub()
+    rebuilder = Rebuilder(config, ns, hub)
     start = time.perf_counter()
     rebuilder.run("first build")
     print(f"first build {time.perf_counter() - start:.2f} s", flush=True)
@@ -73,10 +85,15 @@ def main() -> None:
             result = rebuilder.run(f"edit {i}")
         if profiler:
             profiler.disable()
+        told = hub.told[0] - wall, hub.told[1] - cpu
         wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
         stages = " ".join(f"{k}={v:.3f}" for k, v in (result.timings if result else {}).items())
         load = os.getloadavg()[0]
-        print(f"edit {i}: {wall:.3f} s, {cpu:.3f} cpu s (load {load:.1f})  {stages}", flush=True)
+        print(
+            f"edit {i}: reload after {told[0]:.3f} s, {told[1]:.3f} cpu s; built in {wall:.3f} s, "
+            f"{cpu:.3f} cpu s (load {load:.1f})  {stages}",
+            flush=True,
+        )
     if profiler and args.profile:
         profiler.dump_stats(args.profile)
     rebuilder.cache.flush()  # as serve does when it stops: the next run starts warm
