@@ -452,6 +452,7 @@ def build(
                     index, config, env, plan, feeds=False, sitemap_memo=sitemap_memo
                 )
             except Exception as exc:  # a theme error: report it, leave the output alone
+                # (serve's pages are in place already: its next rebuild finishes the rest)
                 raise BuildError(_template_error(exc)) from exc
         static = [*theme, *extra]
         if config.search:

@@ -255,6 +255,9 @@ class Rebuilder:
             if not told:
                 told.append(result)
                 self._tell(result)
+                # The event streams' threads send it now, not when this thread next lets
+                # go of the interpreter (every 5 ms while the rest is made).
+                time.sleep(0.001)
             if ready is None:
                 self.hub.release()
 
