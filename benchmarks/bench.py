@@ -160,7 +160,9 @@ def edit_one(site: Path, what: str, n: int, path: Path | None = None) -> None:
         path = edited_file(site, n)
     text = path.read_text(encoding="utf-8")
     if what == "title":
-        text = text.replace('title: "', f'title: "Edit {time.time_ns()} ', 1)
+        # The last edit's mark replaced, not added to: repeated runs made the title longer
+        # than max_title_chars (shortened, with a warning each build), not an edit's cost.
+        text = re.sub(r'title: "(Edit \d+ )*', f'title: "Edit {time.time_ns()} ', text, count=1)
     elif what == "topics":
         # A topic the article lacks (one it already has would make the edit a no-op);
         # when it has them all, they are taken away again, which is an edit too.
