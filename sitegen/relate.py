@@ -57,6 +57,7 @@ from operator import and_, eq, gt, mul, neg, truediv
 from typing import TYPE_CHECKING, Any, cast
 
 from sitegen.gcpause import gc_paused
+from sitegen.lazyentries import LazyEntries, encode_all
 from sitegen.model import (
     Article,
     Edge,
@@ -95,7 +96,7 @@ LINKED_TITLE_JACCARD = 0.25
 STORY_DAYS = 7.0
 LINKED_STORY_DAYS = 4.0
 
-STATE_FORMAT = 5  # 4: word counts as plain dicts; 5: kept as a dict
+STATE_FORMAT = 6  # 4: word counts as plain dicts; 5: kept as a dict; 6: _LAZY entries as bytes
 MAX_CHANGED_SHARE = 0.1  # more changed articles than this share: relate in full
 
 _DAY = 86400.0
@@ -344,10 +345,15 @@ class RelateState:
         del state["_named"]
         for name in _DERIVED:  # made again on loading: a smaller file, as fast to load
             del state[name]
+        for name in _LAZY:  # an entry's bytes, read only when needed (see _LAZY)
+            value = state[name]
+            state[name] = value.saved() if type(value) is LazyEntries else encode_all(value)
         return state
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.__dict__.update(state)
+        for name in _LAZY:
+            setattr(self, name, LazyEntries(state[name]))
         self._sign = _signature
         self._in_order = False
         self._hint = None
@@ -1362,6 +1368,12 @@ _EDGE_BATCH = 4096  # articles whose edges are made together in a full relate
 
 
 _DERIVED = ("combined", "ckeys", "query")  # per id, from topic_vec and term_vec (_derive)
+# Per id, saved as one marshal text per entry and decoded when first read (LazyEntries):
+# an edit's update reads a few hundred entries of each (the articles it scores and their
+# candidates); unpickling all 10,000 of each was ~70 of the ~190 ms the state took to load,
+# and copying them for the delta's snapshot ~15 more. (The others are read whole by an
+# update: candidates, edges, stories, link keys for the referrers.)
+_LAZY = ("term_vec", "counts", "kept", "titles", "scores", "topic_keys", "topic_vec")
 
 
 def _first(firsts: dict[str, int | None], holders: dict[str, list[int]], key: str) -> None:
