@@ -7,7 +7,7 @@ import json
 import math
 from array import array
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from itertools import accumulate, chain, combinations, compress, repeat
 from operator import add, attrgetter, is_not, itemgetter, ne, or_
@@ -291,10 +291,10 @@ class TopicCounts:
     @classmethod
     def of(cls, articles: Sequence[Article], last: TopicCounts | None) -> TopicCounts:
         now = dict(zip(map(id, articles), articles, strict=True))
-        if last is None:
-            counts = cls(now, Counter(), Counter())
-            counts._add(articles, 1)
-            return counts
+        if last is None:  # (every build of the CLI: counted in C, 10,000 articles)
+            main = Counter(map(main_topic, articles))
+            pairs = Counter(chain.from_iterable(map(_topic_pairs, articles)))
+            return cls(now, main, pairs)
         gone = [last.articles[i] for i in last.articles.keys() - now.keys()]
         came = [now[i] for i in now.keys() - last.articles.keys()]
         counts = cls(now, last.main, last.pairs)  # changed in place: the last is replaced
@@ -312,7 +312,12 @@ class TopicCounts:
     def _add(self, articles: Sequence[Article], sign: int) -> None:
         for article in articles:
             _count(self.main, [main_topic(article)], sign)
-            _count(self.pairs, combinations(sorted({t.slug for t in article.topics}), 2), sign)
+            _count(self.pairs, _topic_pairs(article), sign)
+
+
+def _topic_pairs(article: Article) -> Iterator[tuple[Slug, Slug]]:
+    """The pairs of an article's topics, each in slug order."""
+    return combinations(sorted({t.slug for t in article.topics}), 2)
 
 
 K = TypeVar("K")
