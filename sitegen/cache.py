@@ -21,9 +21,11 @@ delete at any time: a build without it is a cold build with the same output. Its
   stat and the last build's summary, so a build with nothing changed returns at once (it
   reads only this small file).
 - ``relate.pickle``: what the relate stage computed (sitegen.relate.RelateState), so after
-  an edit it recomputes only the related lists the edit can change. As with the sources,
-  an edit writes only ``relate-delta.pickle``: the entries of the state changed since
-  ``relate.pickle`` was written (sitegen/statedelta.py), named by the same kind of token.
+  an edit it recomputes only the related lists the edit can change (the per-article lists
+  an update reads little of are bytes per entry, decoded when read: sitegen/lazyentries.py).
+  As with the sources, an edit writes only ``relate-delta.pickle``: the entries of the
+  state changed since ``relate.pickle`` was written (sitegen/statedelta.py), named by the
+  same kind of token.
 - ``templates/``: the theme's templates as Jinja compiled them (Jinja checks each against
   its source), in a folder per version of sitegen and its libraries.
 
