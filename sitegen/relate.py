@@ -159,8 +159,8 @@ def relate_with_state(
 
     ``signature`` names what relate reads of an article: equal signatures must mean equal
     fields (the build passes a short key made from the file's hash, so the saved state stays
-    small); by default the fields themselves. A full relate of a large site shares its
-    candidates, scores and edges among ``jobs`` processes (None: one per core); the results
+    small); by default the fields themselves. A full relate of a large site shares the
+    scoring of its candidates among ``jobs`` processes (None: one per core); the results
     are the same whatever the number."""
     articles = index.articles
     sign = signature or _signature
@@ -377,11 +377,8 @@ class RelateState:
         sign: Callable[[Article], Hashable],
         jobs: int | None = 1,
     ) -> RelatedGraph:
-        from sitegen import relatepool
-
         self._sign = sign
         n = len(articles)
-        parts = relatepool.article_ranges(n, jobs)  # None: all in this process
         self.n_rounded = _rounded(n) if n else 0.0
         self._grow(n)
         self.order = list(range(n))
@@ -404,7 +401,7 @@ class RelateState:
         from sitegen.relatevec import small_pages
 
         with small_pages():
-            self._full_batched(articles, title_keys, parts, jobs)
+            self._full_batched(articles, title_keys, jobs)
         self._stories()
         self.topic_names = _topic_names(articles)
         self.topic_labels = _labels(self.topic_names)
@@ -414,12 +411,9 @@ class RelateState:
 
         try:
             maker = EdgeMaker(self)
-            if parts is not None:
-                relatepool.make_edges(self, maker, parts, jobs)
-            else:
-                for start in range(0, n, _EDGE_BATCH):
-                    ids = range(start, min(n, start + _EDGE_BATCH))
-                    self.edges[ids.start : ids.stop] = maker.edges(ids, list(map(self._best, ids)))
+            for start in range(0, n, _EDGE_BATCH):
+                ids = range(start, min(n, start + _EDGE_BATCH))
+                self.edges[ids.start : ids.stop] = maker.edges(ids, list(map(self._best, ids)))
         finally:
             self._hint = None
         self._saw(articles, self.order)
@@ -479,11 +473,10 @@ class RelateState:
         self,
         articles: Sequence[Article],
         title_keys: list[list[str]],
-        parts: list[range] | None,
         jobs: int | None,
     ) -> None:
-        """full's word counts, posting lists, weights, vectors, candidates and scores; the
-        candidates and scores of the articles ``parts`` in other processes, if given."""
+        """full's word counts, posting lists, weights, vectors, candidates and scores (the
+        candidates and scores of a large site shared among ``jobs`` processes)."""
         from sitegen import relatepool
         from sitegen.relatecand import CandidateCounter, PairScorer
         from sitegen.relatevec import site_vectors
@@ -526,6 +519,7 @@ class RelateState:
                 self.topic_vec, self.term_vec, _T_SCALE, _W_SCALE, key_id, self.time, vectors
             )
             del vectors
+            parts = relatepool.article_ranges(n, jobs)  # None: all in this process
             if parts is not None:
                 relatepool.score(self, counter, scorer, parts, jobs)
             else:

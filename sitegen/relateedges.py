@@ -11,7 +11,7 @@ there.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from itertools import accumulate, chain, repeat
+from itertools import chain, repeat
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -24,10 +24,6 @@ if TYPE_CHECKING:
 
 Best = list[tuple[float, Slug, int]]  # (-score, slug, id), best first
 Ints = npt.NDArray[np.int64]
-# The edges of a range of articles as plain values, ``(sizes, targets, neg_scores, reasons)``:
-# each article's number of edges, then per edge its target's id, its score negated and its
-# reasons (what a process making the edges of some articles sends back).
-EdgeParts = tuple[list[int], list[int], list[float], list[tuple[str, ...]]]
 
 
 class EdgeMaker:
@@ -68,38 +64,14 @@ class EdgeMaker:
     def edges(self, ids: range, bests: list[Best]) -> list[tuple[Edge, ...]]:
         """Per article i of ``ids``, the edges ``state._edges(i, best)`` makes (``()`` for
         none); ``bests``: the articles' best lists, in the order of ``ids``."""
-        return self.assemble(self.parts(ids, bests))
-
-    def assemble(
-        self, parts: EdgeParts, shared: dict[tuple[str, ...], tuple[str, ...]] | None = None
-    ) -> list[tuple[Edge, ...]]:
-        """The edges of ``parts`` (what ``parts`` made, here or in another process), per
-        article; ``shared``: reason tuples to use instead of equal ones of ``parts``."""
-        from sitegen.relate import _new_edge
-
-        sizes, dst_list, neg_scores, reasons = parts
-        if not dst_list:
-            return [()] * len(sizes)
-        if shared is not None:  # one tuple for equal reasons, as one process makes them
-            reasons = list(map(shared.setdefault, reasons, reasons))
-        targets = map(self.state.slug.__getitem__, dst_list)
-        starts = [0, *accumulate(sizes)]
-        # Edge(...) without the frozen dataclass's slow __init__, as _edges makes them.
-        edges = list(map(_new_edge, repeat(Edge, len(dst_list))))
-        for edge, target, neg_score, why in zip(edges, targets, neg_scores, reasons, strict=True):
-            edge.__dict__.update(target=target, score=-neg_score, reasons=why)
-        return [tuple(edges[starts[n] : starts[n + 1]]) for n in range(len(sizes))]
-
-    def parts(self, ids: range, bests: list[Best]) -> EdgeParts:
-        """The edges of articles ``ids`` (their best lists ``bests``) as plain values."""
-        from sitegen.relate import _DAY, _words_reason
+        from sitegen.relate import _DAY, _new_edge, _words_reason
 
         state = self.state
         sizes = list(map(len, bests))
         flat = list(chain.from_iterable(bests))
         if not flat:
-            return sizes, [], [], []
-        neg_scores, _, dst_list = zip(*flat, strict=True)
+            return [()] * len(ids)
+        neg_scores, targets, dst_list = zip(*flat, strict=True)
         src = np.repeat(np.arange(ids.start, ids.stop, dtype=np.int64), sizes)
         dst = np.array(dst_list, np.int64)
         starts = [0, *np.cumsum(sizes).tolist()]
@@ -138,7 +110,11 @@ class EdgeMaker:
         reasons = list(map(self.tuples.__getitem__, kinds))
         for k, (link, words) in rare.items():
             reasons[k] = _reasons(same_story[k], topic_reason[k], link, words, same_day[k])
-        return sizes, list(dst_list), list(neg_scores), reasons
+        # Edge(...) without the frozen dataclass's slow __init__, as _edges makes them.
+        edges = list(map(_new_edge, repeat(Edge, len(flat))))
+        for edge, target, neg_score, why in zip(edges, targets, neg_scores, reasons, strict=True):
+            edge.__dict__.update(target=target, score=-neg_score, reasons=why)
+        return [tuple(edges[starts[n] : starts[n + 1]]) for n in range(len(ids))]
 
     def _topic_reasons(self, src: Ints, dst: Ints) -> list[str | None]:
         """Each edge's "shared topics: ..." reason (None for none): the topics of the
