@@ -28,25 +28,13 @@ Ints = npt.NDArray[np.int64]
 Floats = npt.NDArray[np.float64]
 
 
-def all_candidates(
-    postings: dict[str, list[int]],
-    queries: Sequence[Sequence[str]],
-    window: int,
-    limit: int,
-    key_id: dict[str, int],
-    flat: tuple[Ints, Ints] | None = None,
-) -> list[list[int]]:
-    """The candidates of articles 0..n-1 (``queries[i]``: article i's query keys), when ids
-    are positions in the index, so each posting list is sorted; ``key_id``: each key's
-    place in ``postings``; ``flat``: the lists' lengths and members, if made already."""
-    counter = CandidateCounter(postings, queries, window, limit, key_id, flat)
-    return counter.candidates(0, len(queries))
-
-
 class CandidateCounter:
-    """all_candidates in two steps: what every article's count reads (made once), then the
-    candidates of any range of articles (each article's are the same whatever the range, so
-    ranges can be counted in different processes)."""
+    """The candidates of articles 0..n-1 (``queries[i]``: article i's query keys), when ids
+    are positions in the index, so each posting list is sorted; ``key_id``: each key's place
+    in ``postings``; ``flat``: the lists' lengths and members, if made already. What every
+    article's count reads is made once; then ``candidates`` of any range of articles (each
+    article's are the same whatever the range, so ranges can be counted in other processes).
+    """
 
     def __init__(
         self,
