@@ -71,7 +71,7 @@ from sitegen.model import (
 from sitegen.urls import match_key
 
 if TYPE_CHECKING:
-    from sitegen.relatecand import PairScorer
+    from sitegen.relatecand import CandidateCounter, PairScorer
 
 TOPIC_WEIGHT = 0.5
 TEXT_WEIGHT = 0.5
@@ -153,13 +153,16 @@ def relate_with_state(
     count: int,
     state: RelateState | None,
     signature: Callable[[Article], Hashable] | None = None,
+    jobs: int | None = 1,
 ) -> tuple[RelatedGraph, RelateState]:
     """relate, reusing ``state`` (what an earlier call returned, for any index) when it can:
     the graph is the same either way. Returns the graph and the state for the next call.
 
     ``signature`` names what relate reads of an article: equal signatures must mean equal
     fields (the build passes a short key made from the file's hash, so the saved state stays
-    small); by default the fields themselves."""
+    small); by default the fields themselves. A full relate of a large site shares the
+    scoring of its candidates among ``jobs`` processes (None: one per core); the results
+    are the same whatever the number."""
     articles = index.articles
     sign = signature or _signature
     with gc_paused():
@@ -168,7 +171,7 @@ def relate_with_state(
             if graph is not None:
                 return graph, state
         state = RelateState(count)
-        return state.full(articles, sign), state
+        return state.full(articles, sign, jobs), state
 
 
 # -- words -----------------------------------------------------------------------------------
@@ -375,7 +378,10 @@ class RelateState:
     # -- full ------------------------------------------------------------------------------
 
     def full(
-        self, articles: Sequence[Article], sign: Callable[[Article], Hashable]
+        self,
+        articles: Sequence[Article],
+        sign: Callable[[Article], Hashable],
+        jobs: int | None = 1,
     ) -> RelatedGraph:
         self._sign = sign
         n = len(articles)
@@ -401,7 +407,7 @@ class RelateState:
         from sitegen.relatevec import small_pages
 
         with small_pages():
-            self._full_batched(articles, title_keys)
+            self._full_batched(articles, title_keys, jobs)
         self._stories()
         self.topic_names = _topic_names(articles)
         self.topic_labels = _labels(self.topic_names)
@@ -469,9 +475,16 @@ class RelateState:
         self._seen = dict(zip(map(id, articles), ids, strict=True))
         self._seen_articles = articles
 
-    def _full_batched(self, articles: Sequence[Article], title_keys: list[list[str]]) -> None:
-        """full's word counts, posting lists, weights, vectors, candidates and scores."""
-        from sitegen.relatecand import PairScorer, all_candidates
+    def _full_batched(
+        self,
+        articles: Sequence[Article],
+        title_keys: list[list[str]],
+        jobs: int | None,
+    ) -> None:
+        """full's word counts, posting lists, weights, vectors, candidates and scores (the
+        candidates and scores of a large site shared among ``jobs`` processes)."""
+        from sitegen import relatepool
+        from sitegen.relatecand import CandidateCounter, PairScorer
         from sitegen.relatevec import site_vectors
 
         n = len(articles)
@@ -499,22 +512,24 @@ class RelateState:
             key_id = {key: k for k, key in enumerate(self.postings)}
             lists, vectors = (site.lengths, site.members), site.flat
             del site
-            found = all_candidates(
+            self._hint = [None] * n
+            if not self.count:  # nothing to score
+                for i in range(n):
+                    self._score(i)
+                return
+            counter = CandidateCounter(
                 self.postings, self.query, POSTING_WINDOW, CANDIDATES, key_id, lists
             )
             del lists
-            self._hint = [None] * n
-            if self.count:
-                scorer = PairScorer(
-                    self.topic_vec, self.term_vec, _T_SCALE, _W_SCALE, key_id, self.time, vectors
-                )
+            scorer = PairScorer(
+                self.topic_vec, self.term_vec, _T_SCALE, _W_SCALE, key_id, self.time, vectors
+            )
             del vectors
-            if self.count:
-                for start in range(0, n, _SCORE_BATCH):
-                    self._score_batch(range(start, min(n, start + _SCORE_BATCH)), found, scorer)
+            parts = relatepool.article_ranges(n, jobs)  # None: all in this process
+            if parts is not None:
+                relatepool.score(self, counter, scorer, parts, jobs)
             else:
-                for i in range(n):
-                    self._score(i)
+                self._score_range(range(n), counter, scorer)
         finally:
             self._in_order = False
 
@@ -805,7 +820,8 @@ class RelateState:
                 if j in old_dups:
                     add_dup(j)
                 continue
-            if in_order and j < i and i in (theirs := their_cands[j]):
+            # (None: j was scored in another process, see relatepool)
+            if in_order and j < i and (theirs := their_cands[j]) is not None and i in theirs:
                 add_score(their_scores[j][theirs.index(i)])
                 if i in their_dups[j]:
                     add_dup(j)
@@ -850,15 +866,24 @@ class RelateState:
         self.kept[i] = {j: score for score, _, j in best}
         self.dups[i] = tuple(dups) if dups else ()
 
+    def _score_range(self, ids: range, counter: CandidateCounter, scorer: PairScorer) -> None:
+        """The candidates of articles ``ids`` of a full relate, and _score_batch of them."""
+        found = counter.candidates(ids.start, ids.stop)
+        for start in range(ids.start, ids.stop, _SCORE_BATCH):
+            stop = min(ids.stop, start + _SCORE_BATCH)
+            self._score_batch(
+                range(start, stop), found[start - ids.start : stop - ids.start], scorer
+            )
+
     def _score_batch(self, ids: range, found: list[list[int]], scorer: PairScorer) -> None:
         """_score for articles ``ids`` of a full relate (ids are positions), their candidates
-        ``found``: the same results, with the scores of all their pairs computed together."""
+        ``found`` (in the order of ``ids``): the same results, with the scores of all their
+        pairs computed together."""
         import numpy as np
 
         pos, linked_of = self.pos, self.linked
         cand_lists = []
-        for i in ids:
-            cands = found[i]
+        for i, cands in zip(ids, found, strict=True):
             linked = linked_of.get(i)
             if linked:
                 cands = list(dict.fromkeys(chain(cands, sorted(linked, key=pos.__getitem__))))
@@ -871,7 +896,7 @@ class RelateState:
         scored = scorer.scores(first, second, 1.0 - TIME_WEIGHT, TIME_WEIGHT, _DECAY, flat)
         if scored is None:  # too large to pack: one at a time
             self._derive_missing()
-            for i, cands in zip(ids, found[ids.start : ids.stop], strict=True):
+            for i, cands in zip(ids, found, strict=True):
                 self._score(i, None, cands)
             return
         score_arr, seconds, words = scored
