@@ -158,6 +158,10 @@ class Renderer:
         self.env = env
         self.urls = Urls(config.base_path)
         self.views = ViewFactory(self.urls, config.tz)
+        if graph_views is not None and _same_views(graph_views.views, self.views):
+            # One factory for both: each keeps views of every article it shows (dates,
+            # cards), and every render worker makes them again for the articles it shows.
+            self.views = graph_views.views
         if graph_views is None:
             index = index or SiteIndex(articles=(), by_slug={}, topics={}, providers={})
             graph = graph or relate(index, config.related_count)
@@ -305,6 +309,11 @@ class Renderer:
 
     def _graph_url(self, page: int) -> str:
         return self.urls("graph/" + (f"page/{page}/" if page > 1 else ""))
+
+
+def _same_views(a: ViewFactory, b: ViewFactory) -> bool:
+    """Whether two view factories make the same views (the same URLs and time zone)."""
+    return a.urls == b.urls and a.tz == b.tz
 
 
 KeyOf = Callable[[Article], str]  # a string that changes whenever the article does
