@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -11,7 +11,8 @@ from zoneinfo import ZoneInfo
 from markupsafe import Markup
 
 from sitegen.htmlescape import escape
-from sitegen.model import Article, Image, Listing, Provider, RelatedLink, Topic
+from sitegen.layout import LocalNode
+from sitegen.model import Article, Image, Listing, Provider, RelatedLink, Slug, Topic
 
 PageUrl = Callable[[int], str]  # page number -> URL of that page of a listing
 
@@ -172,16 +173,23 @@ class ViewFactory:
             quality=article.quality,
         )
 
-    def graph_node(self, article: Article, x: float, y: float, ring: int, cx: float) -> GraphNode:
-        """An article as a node of an article page's graph, at x, y on ``ring`` (0 the page's
-        own article), ``cx`` the drawing's middle. The article's URL and label are made once
-        per build and process: it is drawn on the local graphs of some 13 pages."""
-        key = (article.slug, ring)
-        texts = self._nodes.get(key)
-        if texts is None or texts[1] != article.title:
-            url, label = self.urls.article(article.slug), node_label(article.title, ring)
-            texts = self._nodes[key] = (url, article.title, label)
-        return place_node(*texts, x, y, ring, cx)
+    def graph_nodes(
+        self, nodes: Sequence[LocalNode], by_slug: Mapping[Slug, Article], cx: float
+    ) -> list[GraphNode]:
+        """The nodes of an article page's graph (``cx`` the drawing's middle), each article
+        at its place on its ring (0 the page's own article). An article's URL and label are
+        made once per build and process: it is drawn on the local graphs of some 13 pages."""
+        texts_of = self._nodes
+        made = []
+        for node in nodes:
+            slug, ring = node.slug, node.ring
+            title = by_slug[slug].title
+            texts = texts_of.get((slug, ring))
+            if texts is None or texts[1] != title:
+                texts = (self.urls.article(slug), title, node_label(title, ring))
+                texts_of[(slug, ring)] = texts
+            made.append(place_node(*texts, node.x, node.y, ring, cx))
+        return made
 
     def external(self, link: RelatedLink) -> ExternalLink:
         return ExternalLink(
