@@ -661,14 +661,15 @@ class GraphViews:
 
     def article_links(self, articles: Sequence[Article]) -> tuple[ArticleLinks, ...]:
         by_slug = self.index.by_slug
+        link_to = self.views.link_to
+        edges = self.graph.edges
         return tuple(
-            ArticleLinks(
-                self.views.link_to(a),
-                tuple(
-                    self.views.link_to(by_slug[e.target]) for e in self.graph.edges.get(a.slug, ())
-                ),
-            )
-            for a in articles
+            [
+                ArticleLinks(
+                    link_to(a), tuple([link_to(by_slug[e.target]) for e in edges.get(a.slug, ())])
+                )
+                for a in articles
+            ]
         )
 
     def topic_map(self) -> dict[str, object]:
