@@ -216,6 +216,10 @@ class Renderer:
             url = self.urls.article(article.slug)
             if url not in self._card_html:
                 todo.setdefault(url, article)
+        # The cards' views (and their dates) are made here, once: the card workers, then
+        # every page worker (listings and article pages show them) made them all again.
+        for article in todo.values():
+            self.views.card(article)
 
         def html(article: Article) -> str:
             return str(self.card_html(self.views.card(article), self.graph.siblings(article.slug)))
