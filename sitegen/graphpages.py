@@ -29,6 +29,7 @@ from sitegen.views import (
     TOPIC_COLORS,
     ArticleLinks,
     Coverage,
+    DateView,
     GraphLine,
     LegendItem,
     LocalGraphView,
@@ -464,6 +465,8 @@ class GraphViews:
         self._counts: TopicCounts | None = None
         # id of a listing's article list -> (that list, its story leads); see listing_leads
         self._leads: dict[int, tuple[Sequence[Article], list[Article]]] = {}
+        # slug -> (article, what its entry in Related lists shows but the reasons); see related
+        self._shown: dict[Slug, tuple[Article, tuple[str, str, str, DateView | None]]] = {}
 
     def common(self) -> dict[str, object]:
         """What every page of the graph page's list shows, made once for planning and
@@ -528,21 +531,26 @@ class GraphViews:
 
     def related(self, article: Article) -> RelatedView:
         by_slug = self.index.by_slug
-        internal = tuple(
-            RelatedItem(
-                url=self.urls.article(edge.target),
-                title=by_slug[edge.target].title,
-                provider=_provider_name(by_slug[edge.target]),
-                date=self.views.date(by_slug[edge.target].published),
-                reasons=edge.reasons,
-            )
-            for edge in self.graph.edges.get(article.slug, ())
-        )
+        shown = self._shown
+        internal = []
+        for edge in self.graph.edges.get(article.slug, ()):
+            target = by_slug[edge.target]
+            # What a related article's entry shows, made once: it is in some 5 lists.
+            hit = shown.get(edge.target)
+            if hit is None or hit[0] is not target:
+                texts = (
+                    self.urls.article(edge.target),
+                    target.title,
+                    _provider_name(target),
+                    self.views.date(target.published),
+                )
+                hit = shown[edge.target] = (target, texts)
+            internal.append(RelatedItem(*hit[1], edge.reasons))
         external = tuple(
             self.views.external(link) for link in self.graph.external.get(article.slug, ())
         )
         return RelatedView(
-            internal=internal,
+            internal=tuple(internal),
             external=external,
             siblings=self.siblings(article.slug),
             graph=self.local_graph(article) if internal else None,
@@ -556,20 +564,24 @@ class GraphViews:
         nodes, edges = local_graph(self.graph, article.slug)
         cx = LOCAL_WIDTH / 2
         by_slug = self.index.by_slug
-        node = self.views.graph_node
-        views = [node(by_slug[n.slug], n.x, n.y, n.ring, cx) for n in nodes]
+        views = self.views.graph_nodes(nodes, by_slug, cx)
         where = {n.slug: (n.x, n.y) for n in nodes}
         lines = tuple(
-            GraphLine(*where[e.source], *where[e.target], round(0.8 + 2.2 * min(e.score, 1.0), 2))
-            for e in edges
+            [
+                GraphLine(
+                    *where[e.source], *where[e.target], round(0.8 + 2.2 * min(e.score, 1.0), 2)
+                )
+                for e in edges
+            ]
         )
+        rings = [n.ring for n in nodes]
         label = (
             f"Graph of articles related to “{article.title}”: "
-            f"{sum(n.ring == 1 for n in nodes)} related, {sum(n.ring == 2 for n in nodes)} "
+            f"{rings.count(1)} related, {rings.count(2)} "
             "more related to those. The Related list below has the same links."
         )
-        # Ring 2 first, so the article and its neighbours are drawn on top.
-        ordered = sorted(views, key=lambda v: -v.ring)
+        # Ring 2 first, so the article and its neighbours are drawn on top (a stable sort).
+        ordered = sorted(views, key=_RING, reverse=True)
         return LocalGraphView(LOCAL_WIDTH, LOCAL_HEIGHT, tuple(ordered), lines, label)
 
     # -- listings: one entry per story -------------------------------------------------------
@@ -649,14 +661,15 @@ class GraphViews:
 
     def article_links(self, articles: Sequence[Article]) -> tuple[ArticleLinks, ...]:
         by_slug = self.index.by_slug
+        link_to = self.views.link_to
+        edges = self.graph.edges
         return tuple(
-            ArticleLinks(
-                self.views.link_to(a),
-                tuple(
-                    self.views.link_to(by_slug[e.target]) for e in self.graph.edges.get(a.slug, ())
-                ),
-            )
-            for a in articles
+            [
+                ArticleLinks(
+                    link_to(a), tuple([link_to(by_slug[e.target]) for e in edges.get(a.slug, ())])
+                )
+                for a in articles
+            ]
         )
 
     def topic_map(self) -> dict[str, object]:
@@ -900,6 +913,9 @@ _FIRST, _SECOND = itemgetter(0), itemgetter(1)
 def _iso(article: Article) -> str | None:
     when = article.published
     return when.strftime("%Y-%m-%dT%H:%M:%SZ") if when else None
+
+
+_RING = attrgetter("ring")
 
 
 def _provider_name(article: Article) -> str:

@@ -15,14 +15,13 @@ from markupsafe import Markup
 
 from sitegen.views import ArticleView
 
-_SCRIPT_SAFE = str.maketrans(
-    {
-        "<": "\\u003c",
-        ">": "\\u003e",
-        "&": "\\u0026",
-        "\u2028": "\\u2028",  # line separators end a JavaScript string literal
-        "\u2029": "\\u2029",
-    }
+# What JSON may hold that ends a <script> element or a JavaScript string literal there.
+_SCRIPT_UNSAFE = (
+    ("<", "\\u003c"),
+    (">", "\\u003e"),
+    ("&", "\\u0026"),
+    ("\u2028", "\\u2028"),  # line separators end a JavaScript string literal
+    ("\u2029", "\\u2029"),
 )
 
 
@@ -34,7 +33,12 @@ _safe = str.__new__  # Markup(text) without Markup.__new__, which costs more tha
 def json_for_script(data: Any) -> Markup:
     """``data`` as JSON that is safe inside a ``<script>`` element."""
     text = _ENCODER.encode(data)
-    return _safe(Markup, text.translate(_SCRIPT_SAFE))  # safe: escaped for <script> just here
+    # translate() looks every character up in a dict: most texts have none of these, and
+    # five scans in C cost a tenth of that. (No replacement makes one of the others.)
+    for char, escaped in _SCRIPT_UNSAFE:
+        if char in text:
+            text = text.replace(char, escaped)
+    return _safe(Markup, text)  # safe: escaped for <script> just here
 
 
 def news_article(article: ArticleView, site_title: str, page_url: str) -> dict[str, Any]:

@@ -158,6 +158,10 @@ class Renderer:
         self.env = env
         self.urls = Urls(config.base_path)
         self.views = ViewFactory(self.urls, config.tz)
+        if graph_views is not None and _same_views(graph_views.views, self.views):
+            # One factory for both: each keeps views of every article it shows (dates,
+            # cards), and every render worker makes them again for the articles it shows.
+            self.views = graph_views.views
         if graph_views is None:
             index = index or SiteIndex(articles=(), by_slug={}, topics={}, providers={})
             graph = graph or relate(index, config.related_count)
@@ -184,6 +188,17 @@ class Renderer:
             site=self.site, url=self.urls, external_rel=external_rel, card_html=self.card_html
         )
         self._card_html: dict[str, Any] = {}
+        self._templates: dict[str, jinja2.Template] = {}
+
+    def template(self, name: str) -> jinja2.Template:
+        """``env.get_template(name)``, looked up once per renderer when templates are not
+        reloaded (Jinja's cache is an LRU list behind a lock: ~1.5% of rendering a page)."""
+        found = self._templates.get(name)
+        if found is None:
+            found = self.env.get_template(name)
+            if not self.env.auto_reload:
+                self._templates[name] = found
+        return found
 
     def card_html(self, card: Card, also: Sequence[Coverage] = ()) -> Any:
         """``partials/card.html`` for one story, rendered once per build and process: the
@@ -194,7 +209,7 @@ class Renderer:
         if found is None:
             from markupsafe import Markup
 
-            html = self.env.get_template("partials/card.html").render(card=card, also=also)
+            html = self.template("partials/card.html").render(card=card, also=also)
             found = self._card_html[key] = Markup(html)  # safe: rendered with autoescape
         return found
 
@@ -212,6 +227,10 @@ class Renderer:
             url = self.urls.article(article.slug)
             if url not in self._card_html:
                 todo.setdefault(url, article)
+        # The cards' views (and their dates) are made here, once: the card workers, then
+        # every page worker (listings and article pages show them) made them all again.
+        for article in todo.values():
+            self.views.card(article)
 
         def html(article: Article) -> str:
             return str(self.card_html(self.views.card(article), self.graph.siblings(article.slug)))
@@ -223,7 +242,7 @@ class Renderer:
     def page(self, path: str, template: str, source: str, **context: Any) -> OutputFile:
         """Render one template to ``path`` (a folder URL gets ``index.html``)."""
         canonical = self._absolute(path) if self.config.base_url else ""
-        html = self.env.get_template(template).render(
+        html = self.template(template).render(
             page_path=self.urls(path), canonical_url=canonical, **context
         )
         return OutputFile(file_path(path), html.encode("utf-8"), source)
@@ -305,6 +324,11 @@ class Renderer:
 
     def _graph_url(self, page: int) -> str:
         return self.urls("graph/" + (f"page/{page}/" if page > 1 else ""))
+
+
+def _same_views(a: ViewFactory, b: ViewFactory) -> bool:
+    """Whether two view factories make the same views (the same URLs and time zone)."""
+    return a.urls == b.urls and a.tz == b.tz
 
 
 KeyOf = Callable[[Article], str]  # a string that changes whenever the article does

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -11,7 +11,8 @@ from zoneinfo import ZoneInfo
 from markupsafe import Markup
 
 from sitegen.htmlescape import escape
-from sitegen.model import Article, Image, Listing, Provider, RelatedLink, Topic
+from sitegen.layout import LocalNode
+from sitegen.model import Article, Image, Listing, Provider, RelatedLink, Slug, Topic
 
 PageUrl = Callable[[int], str]  # page number -> URL of that page of a listing
 
@@ -112,25 +113,47 @@ class ViewFactory:
         # An article is shown on many pages (listings, neighbours' Related sections): its
         # views are made once per build and process.
         self._dates: dict[datetime, DateView] = {}
+        self._months: dict[tuple[int, int], str] = {}
         self._cards: dict[str, Card] = {}
         self._nodes: dict[tuple[str, int], tuple[str, str, str]] = {}
+        self._topics: dict[str, Link] = {}
+        self._providers: dict[str, Link] = {}
+        self._links: dict[str, Link] = {}
 
     def date(self, when: datetime | None) -> DateView | None:
         if when is None:
             return None
         found = self._dates.get(when)
         if found is None:
-            local = when.astimezone(self.tz)
-            iso = when.strftime("%Y-%m-%dT%H:%M:%SZ")
-            day = f"{local.day} {local:%b %Y}"
-            found = self._dates[when] = DateView(iso, f"{day}, {local:%H:%M}", day)
+            found = self._dates[when] = self._date(when)
         return found
 
+    def _date(self, when: datetime) -> DateView:
+        local = when.astimezone(self.tz)
+        # The month's name from strftime (the locale's) once per month, the digits written
+        # here: three strftime calls were most of a date's cost, and every render worker
+        # makes the dates of all the articles it shows (some 13,000 at 10,000 articles).
+        month = self._months.get((local.year, local.month))
+        if month is None:
+            month = self._months[(local.year, local.month)] = f"{local:%b %Y}"
+        day = f"{local.day} {month}"
+        return DateView(iso_utc(when), f"{day}, {local.hour:02d}:{local.minute:02d}", day)
+
     def topic(self, topic: Topic) -> Link:
-        return Link(self.urls.topic(topic.slug), topic.name)
+        # One Link a topic (cards show a topic's link on every card of its articles).
+        found = self._topics.get(topic.slug)
+        if found is None or found.text != topic.name:
+            found = self._topics[topic.slug] = Link(self.urls.topic(topic.slug), topic.name)
+        return found
 
     def provider(self, provider: Provider | None) -> Link | None:
-        return Link(self.urls.provider(provider.slug), provider.name) if provider else None
+        if provider is None:
+            return None
+        found = self._providers.get(provider.slug)
+        if found is None or found.text != provider.name:
+            found = Link(self.urls.provider(provider.slug), provider.name)
+            self._providers[provider.slug] = found
+        return found
 
     def card(self, article: Article) -> Card:
         found = self._cards.get(article.slug)
@@ -145,22 +168,29 @@ class ViewFactory:
             excerpt=article.excerpt,
             date=self.date(article.published),
             provider=self.provider(article.provider),
-            topics=tuple(self.topic(t) for t in article.topics),
+            topics=tuple(map(self.topic, article.topics)),
             image=article.images[0] if article.images else None,
             heat=article.heat,
             quality=article.quality,
         )
 
-    def graph_node(self, article: Article, x: float, y: float, ring: int, cx: float) -> GraphNode:
-        """An article as a node of an article page's graph, at x, y on ``ring`` (0 the page's
-        own article), ``cx`` the drawing's middle. The article's URL and label are made once
-        per build and process: it is drawn on the local graphs of some 13 pages."""
-        key = (article.slug, ring)
-        texts = self._nodes.get(key)
-        if texts is None or texts[1] != article.title:
-            url, label = self.urls.article(article.slug), node_label(article.title, ring)
-            texts = self._nodes[key] = (url, article.title, label)
-        return place_node(*texts, x, y, ring, cx)
+    def graph_nodes(
+        self, nodes: Sequence[LocalNode], by_slug: Mapping[Slug, Article], cx: float
+    ) -> list[GraphNode]:
+        """The nodes of an article page's graph (``cx`` the drawing's middle), each article
+        at its place on its ring (0 the page's own article). An article's URL and label are
+        made once per build and process: it is drawn on the local graphs of some 13 pages."""
+        texts_of = self._nodes
+        made = []
+        for node in nodes:
+            slug, ring = node.slug, node.ring
+            title = by_slug[slug].title
+            texts = texts_of.get((slug, ring))
+            if texts is None or texts[1] != title:
+                texts = (self.urls.article(slug), title, node_label(title, ring))
+                texts_of[(slug, ring)] = texts
+            made.append(place_node(*texts, node.x, node.y, ring, cx))
+        return made
 
     def external(self, link: RelatedLink) -> ExternalLink:
         return ExternalLink(
@@ -184,7 +214,11 @@ class ViewFactory:
         )
 
     def link_to(self, article: Article) -> Link:
-        return Link(self.urls.article(article.slug), article.title)
+        # Made once an article: the graph page's list links it from some 6 entries.
+        found = self._links.get(article.slug)
+        if found is None or found.text != article.title:
+            found = self._links[article.slug] = Link(self.urls.article(article.slug), article.title)
+        return found
 
     def listing_row(self, listing: Listing, url: str) -> ListingRow:
         return ListingRow(url, listing.name, len(listing.articles))
@@ -199,6 +233,16 @@ class ViewFactory:
                 Link(url_of(n), str(n)) if n else Link("", "…") for n in pager_window(page, pages)
             ),
         )
+
+
+def iso_utc(when: datetime) -> str:
+    """``when.strftime("%Y-%m-%dT%H:%M:%SZ")``, of a UTC time: the same text, made faster."""
+    if when.year < 1000:  # (strftime does not pad such a year to four digits everywhere)
+        return when.strftime("%Y-%m-%dT%H:%M:%SZ")
+    return (
+        f"{when.year}-{when.month:02d}-{when.day:02d}"
+        f"T{when.hour:02d}:{when.minute:02d}:{when.second:02d}Z"
+    )
 
 
 PAGER_NEAR = 2  # pages linked on each side of the current one
@@ -279,6 +323,16 @@ class GraphLine:
 
     @property
     def attrs(self) -> Markup:
+        line = (self.x1, self.y1, self.x2, self.y2, self.width)
+        made = _LINES.get(line)
+        if made is None:
+            made = self._attrs()
+            # (the local graphs of 10,000 articles draw ~16,500 different lines)
+            if len(_LINES) < _MEMO_LIMIT and _memorable(line):
+                _LINES[line] = made
+        return made
+
+    def _attrs(self) -> Markup:
         ends = (self.x1, self.y1, self.x2, self.y2)
         text = _LINE_ENDS.get(ends)
         if text is None:
@@ -297,6 +351,7 @@ class GraphLine:
 # article pages draw at a few hundred places (see layout._on_ring), so formatting each
 # float again for every page cost more than the rest of the drawing.
 _LINE_ENDS: dict[tuple[float, float, float, float], str] = {}
+_LINES: dict[tuple[float, float, float, float, float], Markup] = {}
 _WIDTHS: dict[float, str] = {}
 _PLACES: dict[tuple[float, float, int, float], tuple[float, str, float, float, Markup, Markup]] = {}
 _MEMO_LIMIT = 100_000  # (the graph page's lines are all at places of their own)
