@@ -12,9 +12,6 @@ and graph sizes.
 followed by an incremental relate from the previous state, and prints its CPU time;
 ``--check`` compares each incremental result with a full relate (slow).
 ``--phases`` also prints the CPU seconds of each step of the full relate (a little slower).
-``--jobs N`` shares the full relate's candidates, scores and edges among N processes (as a
-build does, one per core by default; here 1 unless given): relate's CPU time is then this
-process's plus its workers' ("workers"); --phases counts this process's only.
 Each size's line ends with the process's peak resident memory so far.
 """
 
@@ -122,16 +119,11 @@ def synthetic_articles(n: int, seed: int = 1) -> list[Article]:
 
 # RelateState's steps, timed by --phases. _candidates runs inside _score: subtracted there.
 # A full relate counts the words and makes the vectors of all articles at once
-# (relatevec.site_vectors, added to "vectors"), counts the candidates of many articles at
-# once (relatecand.CandidateCounter, added to "candidates") and scores a batch of articles at
-# a time (_score_batch, added to "score").
+# (relatevec.site_vectors, added to "vectors"), counts all candidates at once
+# (relatecand.all_candidates, added to "candidates") and scores a batch of articles at a
+# time (_score_batch, added to "score").
 PHASES = ("_read", "_vectors", "_links", "_candidates", "_score", "_stories", "_rank", "_graph")
-_BATCHED = {
-    "site_vectors": "_vectors",
-    "counter": "_candidates",
-    "candidates": "_candidates",
-    "_score_batch": "_score",
-}
+_BATCHED = {"site_vectors": "_vectors", "all_candidates": "_candidates", "_score_batch": "_score"}
 
 
 @contextmanager
@@ -139,13 +131,11 @@ def phase_clock() -> Iterator[dict[str, float]]:
     """CPU seconds spent in each of RelateState's steps (PHASES) while in the block."""
     spent = dict.fromkeys(PHASES, 0.0)
     originals = {name: getattr(RelateState, name) for name in PHASES}
-    batched: dict[str, Callable[..., object]] = {"site_vectors": relatevec.site_vectors}
-    counter = relatecand.CandidateCounter
-    batched_method = {
-        "_score_batch": RelateState._score_batch,
-        "counter": counter.__init__,
-        "candidates": counter.candidates,
+    batched: dict[str, Callable[..., object]] = {
+        "all_candidates": relatecand.all_candidates,
+        "site_vectors": relatevec.site_vectors,
     }
+    batched_method = {"_score_batch": RelateState._score_batch}
     batched_spent = dict.fromkeys(_BATCHED, 0.0)
 
     def timed(name: str, method: Callable[..., object]) -> Callable[..., object]:
@@ -174,8 +164,7 @@ def phase_clock() -> Iterator[dict[str, float]]:
 
     for name, method in originals.items():
         setattr(RelateState, name, timed(name, method))
-    counter.__init__ = timed_batch("counter", batched_method["counter"])  # type: ignore[method-assign]
-    counter.candidates = timed_batch("candidates", batched_method["candidates"])  # type: ignore[method-assign]
+    relatecand.all_candidates = timed_batch("all_candidates", batched["all_candidates"])  # type: ignore[assignment]
     relatevec.site_vectors = timed_batch("site_vectors", batched["site_vectors"])  # type: ignore[assignment]
     RelateState._score_batch = timed_batch("_score_batch", batched_method["_score_batch"])  # type: ignore[method-assign]
     try:
@@ -183,8 +172,7 @@ def phase_clock() -> Iterator[dict[str, float]]:
     finally:
         for name, method in originals.items():
             setattr(RelateState, name, method)
-        counter.__init__ = batched_method["counter"]  # type: ignore[method-assign]
-        counter.candidates = batched_method["candidates"]  # type: ignore[method-assign]
+        relatecand.all_candidates = batched["all_candidates"]  # type: ignore[assignment]
         relatevec.site_vectors = batched["site_vectors"]  # type: ignore[assignment]
         RelateState._score_batch = batched_method["_score_batch"]  # type: ignore[method-assign]
         spent["_score"] -= spent["_candidates"]
@@ -214,7 +202,6 @@ def main() -> None:
     parser.add_argument("--edits", type=int, default=0, help="timed one-article edits")
     parser.add_argument("--check", action="store_true", help="compare with a full relate")
     parser.add_argument("--phases", action="store_true", help="CPU seconds per relate step")
-    parser.add_argument("--jobs", type=int, default=1, help="processes of a full relate")
     args = parser.parse_args()
     print(f"reference loop: {reference_loop_us():.1f} us CPU", flush=True)
     for n in args.sizes:
@@ -224,15 +211,14 @@ def main() -> None:
         index, _ = build_index(articles)
         t2 = time.perf_counter()
         with phase_clock() if args.phases else _no_phases() as spent:
-            cpu, workers = time.process_time(), _children_cpu()
-            graph, state = relate_with_state(index, 8, None, jobs=args.jobs)
-            cpu, workers = time.process_time() - cpu, _children_cpu() - workers
+            cpu = time.process_time()
+            graph, state = relate_with_state(index, 8, None)
+            cpu = time.process_time() - cpu
         t3 = time.perf_counter()
         edges = sum(len(e) for e in graph.edges.values())
-        shared = f", workers {workers:.2f}s" if args.jobs > 1 else ""
         print(
             f"{n:>7} articles: generate {t1 - t0:6.2f}s  index {t2 - t1:6.2f}s  "
-            f"relate {t3 - t2:6.2f}s (cpu {cpu:6.2f}s{shared})  "
+            f"relate {t3 - t2:6.2f}s (cpu {cpu:6.2f}s)  "
             f"({edges} edges, {len(graph.clusters)} stories, "
             f"{sum(not e for e in graph.edges.values())} articles without related)  "
             f"peak RSS {_peak_rss_mb():.0f} MB",
@@ -242,12 +228,6 @@ def main() -> None:
             print(_phase_line(spent, cpu), flush=True)
         if args.edits:
             _edit_loop(articles, state, args.edits, args.check)
-
-
-def _children_cpu() -> float:
-    """CPU seconds of this process's ended children (relate's workers)."""
-    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return usage.ru_utime + usage.ru_stime
 
 
 def _peak_rss_mb() -> float:

@@ -359,9 +359,7 @@ def build(
         # compares them with this build's (only when the last plan is there to reuse).
         last_plan = state.plan if state is not None else None
         view = replan.relate_view(old_relate) if old_relate and last_plan else None
-        graph, relate_state = relate_with_state(
-            index, config.related_count, old_relate, key_of, jobs
-        )
+        graph, relate_state = relate_with_state(index, config.related_count, old_relate, key_of)
     with _timed(result, "plan"):
         # graph.json's fragments of the last build of this process (serve), reused if unchanged.
         graph_memo = cache.kept("graph fragments", fingerprint, GraphMemo) if cache else None

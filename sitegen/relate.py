@@ -71,7 +71,7 @@ from sitegen.model import (
 from sitegen.urls import match_key
 
 if TYPE_CHECKING:
-    from sitegen.relatecand import CandidateCounter, PairScorer
+    from sitegen.relatecand import PairScorer
 
 TOPIC_WEIGHT = 0.5
 TEXT_WEIGHT = 0.5
@@ -153,16 +153,13 @@ def relate_with_state(
     count: int,
     state: RelateState | None,
     signature: Callable[[Article], Hashable] | None = None,
-    jobs: int | None = 1,
 ) -> tuple[RelatedGraph, RelateState]:
     """relate, reusing ``state`` (what an earlier call returned, for any index) when it can:
     the graph is the same either way. Returns the graph and the state for the next call.
 
     ``signature`` names what relate reads of an article: equal signatures must mean equal
     fields (the build passes a short key made from the file's hash, so the saved state stays
-    small); by default the fields themselves. A full relate of a large site shares the
-    scoring of its candidates among ``jobs`` processes (None: one per core); the results
-    are the same whatever the number."""
+    small); by default the fields themselves."""
     articles = index.articles
     sign = signature or _signature
     with gc_paused():
@@ -171,7 +168,7 @@ def relate_with_state(
             if graph is not None:
                 return graph, state
         state = RelateState(count)
-        return state.full(articles, sign, jobs), state
+        return state.full(articles, sign), state
 
 
 # -- words -----------------------------------------------------------------------------------
@@ -378,10 +375,7 @@ class RelateState:
     # -- full ------------------------------------------------------------------------------
 
     def full(
-        self,
-        articles: Sequence[Article],
-        sign: Callable[[Article], Hashable],
-        jobs: int | None = 1,
+        self, articles: Sequence[Article], sign: Callable[[Article], Hashable]
     ) -> RelatedGraph:
         self._sign = sign
         n = len(articles)
@@ -407,7 +401,7 @@ class RelateState:
         from sitegen.relatevec import small_pages
 
         with small_pages():
-            self._full_batched(articles, title_keys, jobs)
+            self._full_batched(articles, title_keys)
         self._stories()
         self.topic_names = _topic_names(articles)
         self.topic_labels = _labels(self.topic_names)
@@ -475,16 +469,9 @@ class RelateState:
         self._seen = dict(zip(map(id, articles), ids, strict=True))
         self._seen_articles = articles
 
-    def _full_batched(
-        self,
-        articles: Sequence[Article],
-        title_keys: list[list[str]],
-        jobs: int | None,
-    ) -> None:
-        """full's word counts, posting lists, weights, vectors, candidates and scores (the
-        candidates and scores of a large site shared among ``jobs`` processes)."""
-        from sitegen import relatepool
-        from sitegen.relatecand import CandidateCounter, PairScorer
+    def _full_batched(self, articles: Sequence[Article], title_keys: list[list[str]]) -> None:
+        """full's word counts, posting lists, weights, vectors, candidates and scores."""
+        from sitegen.relatecand import PairScorer, all_candidates
         from sitegen.relatevec import site_vectors
 
         n = len(articles)
@@ -512,24 +499,22 @@ class RelateState:
             key_id = {key: k for k, key in enumerate(self.postings)}
             lists, vectors = (site.lengths, site.members), site.flat
             del site
-            self._hint = [None] * n
-            if not self.count:  # nothing to score
-                for i in range(n):
-                    self._score(i)
-                return
-            counter = CandidateCounter(
+            found = all_candidates(
                 self.postings, self.query, POSTING_WINDOW, CANDIDATES, key_id, lists
             )
             del lists
-            scorer = PairScorer(
-                self.topic_vec, self.term_vec, _T_SCALE, _W_SCALE, key_id, self.time, vectors
-            )
+            self._hint = [None] * n
+            if self.count:
+                scorer = PairScorer(
+                    self.topic_vec, self.term_vec, _T_SCALE, _W_SCALE, key_id, self.time, vectors
+                )
             del vectors
-            parts = relatepool.article_ranges(n, jobs)  # None: all in this process
-            if parts is not None:
-                relatepool.score(self, counter, scorer, parts, jobs)
+            if self.count:
+                for start in range(0, n, _SCORE_BATCH):
+                    self._score_batch(range(start, min(n, start + _SCORE_BATCH)), found, scorer)
             else:
-                self._score_range(range(n), counter, scorer)
+                for i in range(n):
+                    self._score(i)
         finally:
             self._in_order = False
 
@@ -820,8 +805,7 @@ class RelateState:
                 if j in old_dups:
                     add_dup(j)
                 continue
-            # (None: j was scored in another process, see relatepool)
-            if in_order and j < i and (theirs := their_cands[j]) is not None and i in theirs:
+            if in_order and j < i and i in (theirs := their_cands[j]):
                 add_score(their_scores[j][theirs.index(i)])
                 if i in their_dups[j]:
                     add_dup(j)
@@ -866,24 +850,15 @@ class RelateState:
         self.kept[i] = {j: score for score, _, j in best}
         self.dups[i] = tuple(dups) if dups else ()
 
-    def _score_range(self, ids: range, counter: CandidateCounter, scorer: PairScorer) -> None:
-        """The candidates of articles ``ids`` of a full relate, and _score_batch of them."""
-        found = counter.candidates(ids.start, ids.stop)
-        for start in range(ids.start, ids.stop, _SCORE_BATCH):
-            stop = min(ids.stop, start + _SCORE_BATCH)
-            self._score_batch(
-                range(start, stop), found[start - ids.start : stop - ids.start], scorer
-            )
-
     def _score_batch(self, ids: range, found: list[list[int]], scorer: PairScorer) -> None:
         """_score for articles ``ids`` of a full relate (ids are positions), their candidates
-        ``found`` (in the order of ``ids``): the same results, with the scores of all their
-        pairs computed together."""
+        ``found``: the same results, with the scores of all their pairs computed together."""
         import numpy as np
 
         pos, linked_of = self.pos, self.linked
         cand_lists = []
-        for i, cands in zip(ids, found, strict=True):
+        for i in ids:
+            cands = found[i]
             linked = linked_of.get(i)
             if linked:
                 cands = list(dict.fromkeys(chain(cands, sorted(linked, key=pos.__getitem__))))
@@ -896,7 +871,7 @@ class RelateState:
         scored = scorer.scores(first, second, 1.0 - TIME_WEIGHT, TIME_WEIGHT, _DECAY, flat)
         if scored is None:  # too large to pack: one at a time
             self._derive_missing()
-            for i, cands in zip(ids, found, strict=True):
+            for i, cands in zip(ids, found[ids.start : ids.stop], strict=True):
                 self._score(i, None, cands)
             return
         score_arr, seconds, words = scored
