@@ -465,7 +465,7 @@ def build(
         # (Summed in C: loops over every page of the site, after every edit in serve.)
         kept_bytes = sum(map(_SIZE, map(state.pages.__getitem__, kept))) if state else 0
         extra_bytes = kept_bytes + staged.bytes + (rest.bytes if split else 0)
-        unsized = static[len(theme) :] if split else static  # (the theme's are in staged)
+        unsized = extra if split else static  # (split: the theme's files are in staged)
         result.problems.extend(publish.size_problems(unsized, extra_bytes=extra_bytes))
         result.pages = sum(map(_IS_HTML, map(_PATH, plan)))
         result.pages += sum(f.path.endswith(".html") for f in static)

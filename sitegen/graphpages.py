@@ -38,6 +38,7 @@ from sitegen.views import (
     StoryView,
     ViewFactory,
     coverage_of,
+    iso_utc,
 )
 from sitegen.write import file_digest
 
@@ -912,7 +913,7 @@ _FIRST, _SECOND = itemgetter(0), itemgetter(1)
 
 def _iso(article: Article) -> str | None:
     when = article.published
-    return when.strftime("%Y-%m-%dT%H:%M:%SZ") if when else None
+    return iso_utc(when) if when else None
 
 
 _RING = attrgetter("ring")
