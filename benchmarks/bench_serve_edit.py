@@ -7,7 +7,8 @@ SITE is a site folder (content/ and sitegen.toml, e.g. a copy of a benchmark cor
 content files are edited. Prints, per edit, the wall and CPU seconds until the tabs are told
 to reload (serve does it once the pages are in place) and of the whole rebuild, and the
 stage timings sitegen reports. ``--profile`` writes a cProfile of the edits (not of the first
-build). ``--no-changes`` rebuilds without telling which files changed (a full rescan).
+build); with ``--profile-to-reload`` only of each edit's part before the reload.
+``--no-changes`` rebuilds without telling which files changed (a full rescan).
 """
 
 from __future__ import annotations
@@ -33,6 +34,11 @@ def main() -> None:
     parser.add_argument("--what", choices=("title", "topics", "body"), default="title")
     parser.add_argument("--jobs", type=int, default=None)
     parser.add_argument("--profile", type=Path, default=None)
+    parser.add_argument(
+        "--profile-to-reload",
+        action="store_true",
+        help="with --profile: profile each edit only until the tabs are told to reload",
+    )
     parser.add_argument("--no-changes", action="store_true", help="do not pass the change set")
     parser.add_argument(
         "--keep-cache",
@@ -54,10 +60,13 @@ def main() -> None:
         """Notes when the tabs are told to reload (serve does it before the build ends)."""
 
         told = (0.0, 0.0)
+        profiler: cProfile.Profile | None = None
 
         def publish(self, event: str, data: dict[str, object]) -> None:
             if event == "reload":
                 self.told = (time.perf_counter(), time.process_time())
+                if self.profiler and args.profile_to_reload:
+                    self.profiler.disable()
             super().publish(event, data)
 
     config = load_config(site)
@@ -69,6 +78,7 @@ def main() -> None:
     print(f"first build {time.perf_counter() - start:.2f} s", flush=True)
     # CPU time, not wall: the figures stay comparable on a busy machine.
     profiler = cProfile.Profile(time.process_time) if args.profile else None
+    hub.profiler = profiler
     # (An older sitegen, to compare with, has no change sets.)
     with_changes = "changed" in inspect.signature(rebuilder.run).parameters
     files = sorted((site / "content").rglob("*.md"))

@@ -367,10 +367,18 @@ def build(
         graph_views = _graph_views(config, index, graph, graph_memo)
         # Only the pages whose inputs may have changed since the last build are planned
         # again; the others keep its keys (sitegen/replan.py).
+        order = replan.site_order(index)
         changes, signatures = replan.changes(
-            last_plan, state.pages if state else None, view, index, graph, key_of, relate_state
+            last_plan,
+            state.pages if state else None,
+            view,
+            index,
+            graph,
+            key_of,
+            relate_state,
+            order,
         )
-        plan_memo = replan.new_memo(changes, signatures, index, graph)
+        plan_memo = replan.new_memo(changes, signatures, index, graph, order)
         if graph_memo is not None and state is not None and changes is not None and view:
             # A new process (the CLI): the graph data's texts of the last build, patched.
             graph_memo.restore(

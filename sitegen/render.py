@@ -816,7 +816,7 @@ def _replan_site(
     articles = index.articles
     # The very pages of the last plan (see PlannedPages) are reused: an article not planned
     # again, the very object of the last plan, whose page's key is still the last build's.
-    slugs = [a.slug for a in articles]
+    slugs = _site_order(index, out)
     found: list[Any] = [old.get(slug, _NOT_PLANNED) for slug in slugs]
     kept_pages = [page for _article, page in found]
     reused = [
@@ -863,6 +863,14 @@ def _replan_site(
 
 
 _NO_KEY = (None,)  # the last build's entry of a path it did not make
+
+
+def _site_order(index: SiteIndex, out: PlanMemo | None) -> tuple[Slug, ...]:
+    """The articles' slugs in site order: those of ``out`` (the memo made for this plan,
+    replan.new_memo), else made here."""
+    if out is not None and len(out.order) == len(index.articles):
+        return out.order
+    return tuple([a.slug for a in index.articles])
 
 
 def _no_page(r: Renderer) -> OutputFile:
@@ -1105,7 +1113,7 @@ def _graph_replan(
     # A page whose articles are those of the last plan (the same slugs), none of whose
     # lines may differ, keeps its key, while the shared parts it shows and the page count
     # are the same.
-    order = tuple([a.slug for a in index.articles])
+    order = _site_order(index, out)
     reuse = memo is not None and len(memo.order) == total
     first_only = common_on_first_page_only(config)
     plan = []

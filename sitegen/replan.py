@@ -145,11 +145,13 @@ def changes(
     graph: RelatedGraph,
     key_of: KeyOf,
     relate: Any = None,
+    order: tuple[Slug, ...] | None = None,
 ) -> tuple[Changes | None, str]:
     """The pages to plan again since the build ``memo`` and ``view`` are from, or None (plan
     everything); and this build's signatures_hash, for its memo. ``relate``: this build's
-    relate state, whose signatures are the articles' keys (fewer calls of ``key_of``)."""
-    slugs = list(map(_SLUG, index.articles))
+    relate state, whose signatures are the articles' keys (fewer calls of ``key_of``).
+    ``order``: site_order(index), if made already."""
+    slugs = order if order is not None else site_order(index)
     signatures = dict(zip(slugs, _signatures(relate, index, key_of), strict=True))
     now = signatures_hash(signatures.values())
     if memo is None or keys is None or view is None or view.signatures != memo.signatures:
@@ -354,10 +356,21 @@ _TARGET = attrgetter("target")
 _SLUG = attrgetter("slug")
 
 
+def site_order(index: SiteIndex) -> tuple[Slug, ...]:
+    """The slugs of the site's articles in site order (made once a build and shared: 10,000
+    slugs after every edit, in serve)."""
+    return tuple(map(_SLUG, index.articles))
+
+
 def new_memo(
-    last: Changes | None, signatures: str, index: SiteIndex, graph: RelatedGraph
+    last: Changes | None,
+    signatures: str,
+    index: SiteIndex,
+    graph: RelatedGraph,
+    order: tuple[Slug, ...] | None = None,
 ) -> PlanMemo:
-    """This build's memo: the last one's entries, brought up to date for what changed."""
+    """This build's memo: the last one's entries, brought up to date for what changed.
+    ``order``: site_order(index), if made already (planning reads it from the memo)."""
     if last is None:
         articles = {a.slug: _article_entry(a) for a in index.articles}
     else:
@@ -370,7 +383,7 @@ def new_memo(
                 articles[slug] = _article_entry(article)
     return PlanMemo(
         signatures,
-        tuple([a.slug for a in index.articles]),
+        order if order is not None else site_order(index),
         articles,
         graph.clusters,
         graph.cluster_of,
