@@ -116,9 +116,15 @@ def _read_articles(
     jobs: int | None = 1,
     progress: Progress | None = None,
     recent: int | None = None,
+    memo: ReadMemo | None = None,
+    moved: tuple[list[tuple[str, int, int]], list[int]] | None = None,
 ) -> tuple[list[Article], dict[str, str]]:
     """read_articles, reusing what the cache holds for unchanged files, in ``jobs``
-    processes. Returns the articles and, per article source, a hash of its file's bytes."""
+    processes. Returns the articles and, per article source, a hash of its file's bytes.
+    ``memo``: what this did in the last build of this process (serve), updated; ``moved``:
+    the scan that build read and the places in ``sources`` that may differ from it (see
+    ScanMemo.patched). With both, only those files are looked at, and the last build's
+    articles are patched (see ReadMemo)."""
     content = config.path("content_dir")
     if not content.is_dir():
         raise BuildError(f"{content}: the content folder does not exist (content_dir)")
@@ -126,8 +132,14 @@ def _read_articles(
         recent = time.time_ns() - RACY_NS
         sources = scan_sources(content)
     fingerprint = parse_fingerprint(_parse_settings(config))
+    # The last build's entries stand for the cache's (which are the same, or behind by a
+    # failed build: only ever slower, never wrong), when ``sources`` is its scan patched.
+    patching = memo is not None and moved is not None and memo.sources is moved[0]
     with _timed(result, "read cache"):
-        old = cache.load_sources(fingerprint) if cache else {}
+        if memo is not None and patching:
+            old = memo.entries
+        else:
+            old = cache.load_sources(fingerprint) if cache else {}
     entries: SourceEntries = {}
     todo: list[str] = []  # the files to read, as scanned (their Paths are made by workers)
     base = Path.cwd()
@@ -136,14 +148,21 @@ def _read_articles(
         # The files whose stats are those of their entry keep it, found in one pass (10,000
         # files after every edit, in serve); only the others are looked at one by one, in
         # scan order (a stat that failed is -1).
-        keys = [key for key, _mtime, _size in sources]
-        hits: list[Any] = [old.get(key, _NO_ENTRY) for key in keys]
-        entries = dict(zip(keys, hits, strict=True))  # the others replaced below, in place
-        looked_at = [
-            scanned
-            for scanned, hit in zip(sources, hits, strict=True)
-            if scanned[1] < 0 or hit[:2] != scanned[1:]
-        ]
+        places: list[int] = []  # patching: the places in sources of the files looked at
+        if memo is not None and moved is not None and patching:
+            # Only the files changed since, and those too recent to trust last time.
+            entries = dict(old)
+            places = sorted({*moved[1], *memo.recent_at})
+            looked_at = [sources[at] for at in places]
+        else:
+            keys = [key for key, _mtime, _size in sources]
+            hits: list[Any] = [old.get(key, _NO_ENTRY) for key in keys]
+            entries = dict(zip(keys, hits, strict=True))  # the others replaced below
+            looked_at = [
+                scanned
+                for scanned, hit in zip(sources, hits, strict=True)
+                if scanned[1] < 0 or hit[:2] != scanned[1:]
+            ]
         for key, mtime, size in looked_at:
             hit = old.get(key)
             if hit and hit[0] == mtime and hit[1] == size and mtime >= 0:
@@ -172,16 +191,39 @@ def _read_articles(
             entries[key] = (mtime, size, digest, value)
     if recent is not None:
         # Their mtime proves nothing next time (-1): the next build compares their bytes.
-        result.recent_sources = {k: e[2] for k, e in entries.items() if e[0] >= recent}
+        # (Patching, only the files looked at can be that recent: the others were so last
+        # time, and are among them.)
+        if patching:
+            looked = [s[0] for s in looked_at]
+            maybe = zip(looked, map(entries.__getitem__, looked), strict=True)
+            result.recent_sources = {k: e[2] for k, e in maybe if e[0] >= recent}
+        else:
+            result.recent_sources = {k: e[2] for k, e in entries.items() if e[0] >= recent}
         for key in result.recent_sources:
             entries[key] = (-1, *entries[key][1:])
-    if cache is not None and (todo or refreshed or len(entries) != len(old)):
+    changed = patching and any(entries[s[0]] is not old[s[0]] for s in looked_at)
+    if cache is not None and (todo or refreshed or len(entries) != len(old) or changed):
         # Saved once the build is through (see build): a failed build leaves the cache as it
         # was, and it is only ever ahead of the output by whole builds.
         result.pending_cache = (fingerprint, entries)
+    if memo is not None:
+        if patching:
+            found = memo.patched(entries, looked_at, config.drafts)
+            if found is not None:
+                recent_at = [at for at in places if sources[at][0] in result.recent_sources]
+                memo.keep(sources, entries, recent_at, found)
+                result.problems.extend(found.problems)
+                result.drafts_skipped += found.drafts
+                return list(found.articles), dict(found.digests)
+        memo.sources = None  # kept below, when every file parsed
     values = list(map(_VALUE, entries.values()))
     if not any(map(isinstance, values, repeat(Problem))):
-        return _parsed_articles(config, result, values, list(map(_DIGEST, entries.values())))
+        made = _parsed_articles(config, result, values, list(map(_DIGEST, entries.values())))
+        if memo is not None:
+            recent_keys = result.recent_sources.__contains__
+            recent_at = list(compress(itertools.count(), map(recent_keys, entries)))
+            memo.keep(sources, entries, recent_at, made)
+        return list(made.articles), dict(made.digests)
     articles: list[Article] = []
     digests: dict[str, str] = {}
     for _mtime, _size, digest, value in entries.values():
@@ -202,19 +244,100 @@ def _read_articles(
 
 def _parsed_articles(
     config: SiteConfig, result: BuildResult, values: list[Any], digests: list[str]
-) -> tuple[list[Article], dict[str, str]]:
+) -> ReadArticles:
     """_read_articles' articles and digests when every file parsed (no Problem instead of
     an article): the same, found in C (10,000 entries after every edit, in serve)."""
-    result.problems.extend(itertools.chain.from_iterable(map(_SECOND, values)))
+    problems = list(itertools.chain.from_iterable(map(_SECOND, values)))
+    result.problems.extend(problems)
     found = list(map(_FIRST, values))
     read = list(map(operator.is_not, found, repeat(None)))
+    places = list(compress(range(len(values)), read))
     articles, digests = list(compress(found, read)), list(compress(digests, read))
+    drafted = 0
     if not config.drafts:
         drafts = list(map(_DRAFT, articles))
-        result.drafts_skipped += sum(drafts)
+        drafted = sum(drafts)
+        result.drafts_skipped += drafted
         published = list(map(operator.not_, drafts))
         articles, digests = list(compress(articles, published)), list(compress(digests, published))
-    return articles, dict(zip(map(str, map(_SOURCE, articles)), digests, strict=True))
+        places = list(compress(places, published))
+    sources = dict(zip(map(str, map(_SOURCE, articles)), digests, strict=True))
+    return ReadArticles(articles, sources, places, problems, drafted)
+
+
+@dataclass
+class ReadArticles:
+    """_read_articles' articles and their sources' digests, with what it takes to patch
+    them: each article's place among the entries, the problems reported, the drafts left
+    out."""
+
+    articles: list[Article]
+    digests: dict[str, str]
+    places: list[int]  # the article's entry's place among the entries, in order
+    problems: list[Problem]
+    drafts: int
+
+
+class ReadMemo:
+    """What _read_articles made in the last build of this process (serve), when every file
+    parsed: after an edit, its articles are patched where the files looked at again changed,
+    instead of 10,000 entries gone through again. Only an edit that leaves each of them an
+    article that is shown, with no problem reported before or after, is patched; any other
+    change reads the entries again."""
+
+    def __init__(self) -> None:
+        self.sources: list[tuple[str, int, int]] | None = None  # the scan it read
+        self.entries: SourceEntries = {}
+        self.made: ReadArticles | None = None
+        self.at: dict[str, int] = {}  # an article's entry's key -> its place in articles
+        self.recent_at: list[int] = []  # the entries too recent to trust: places in sources
+
+    def keep(
+        self,
+        sources: list[tuple[str, int, int]],
+        entries: SourceEntries,
+        recent_at: list[int],
+        made: ReadArticles,
+    ) -> None:
+        if self.made is None or made.places is not self.made.places:
+            keys = list(entries)
+            self.at = dict(zip(map(keys.__getitem__, made.places), itertools.count()))
+        self.sources, self.entries, self.made = sources, entries, made
+        self.recent_at = recent_at
+
+    def patched(
+        self, entries: SourceEntries, looked_at: list[tuple[str, int, int]], drafts: bool
+    ) -> ReadArticles | None:
+        """The last build's articles with those of ``looked_at`` replaced from ``entries``,
+        or None when that is not how a full pass would find them (see the class)."""
+        made = self.made
+        if made is None:
+            return None
+        articles, digests = made.articles, made.digests
+        for key, _mtime, _size in looked_at:
+            before, after = self.entries[key], entries[key]
+            if before[3] is after[3]:
+                continue  # the same article (only its stats changed)
+            at = self.at.get(key)
+            value = after[3]
+            if (
+                at is None
+                or not isinstance(before[3], tuple)
+                or before[3][1]
+                or not isinstance(value, tuple)
+                or value[0] is None
+                or value[1]
+                or (value[0].draft and not drafts)
+                or str(value[0].source) != str(articles[at].source)
+            ):
+                return None
+            if articles is made.articles:  # copied on the first change
+                articles, digests = list(articles), dict(digests)
+            articles[at] = value[0]
+            digests[str(value[0].source)] = after[2]
+        if articles is made.articles:
+            return made
+        return ReadArticles(articles, digests, made.places, made.problems, made.drafts)
 
 
 def _parse_settings(config: SiteConfig) -> tuple[object, ...]:
@@ -327,8 +450,18 @@ def build(
     from sitegen import render
     from sitegen.index import IndexMemo, build_index
 
+    # What reading made last time in this process (serve): patched after an edit.
+    read_memo = cache.kept("read", str(content), ReadMemo) if cache else None
     articles, digests = _read_articles(
-        config, result, sources=sources, cache=cache, jobs=jobs, progress=progress, recent=recent
+        config,
+        result,
+        sources=sources,
+        cache=cache,
+        jobs=jobs,
+        progress=progress,
+        recent=recent,
+        memo=read_memo,
+        moved=scan_memo.moved if scan_memo and result.scanned is None else None,
     )
     articles = _drop_aliases(articles, result, sources)
     with _timed(result, "index"):
@@ -575,9 +708,12 @@ class ScanMemo:
     def __init__(self) -> None:
         self.sources: list[tuple[str, int, int]] = []
         self.at: dict[str, int] = {}  # path -> its place in sources
+        # The sources before the last patch, and the places the patch changed.
+        self.moved: tuple[list[tuple[str, int, int]], list[int]] | None = None
 
     def keep(self, sources: list[tuple[str, int, int]]) -> None:
         self.sources = sources
+        self.moved = None
         self.at = {path: i for i, (path, _, _) in enumerate(sources)}
 
     def patched(self, changed: Collection[str]) -> list[tuple[str, int, int]] | None:
@@ -585,7 +721,9 @@ class ScanMemo:
         that cannot be told without a scan: a file new or gone, a folder, any other path."""
         if not self.at:
             return None
-        sources = list(self.sources)
+        base = self.sources
+        sources = list(base)
+        places = []
         for path in changed:
             at = self.at.get(path)
             if at is None:
@@ -597,7 +735,9 @@ class ScanMemo:
             if not stat.S_ISREG(st.st_mode):
                 return None
             sources[at] = (path, st.st_mtime_ns, st.st_size)
+            places.append(at)
         self.sources = sources
+        self.moved = (base, places)
         return sources
 
 

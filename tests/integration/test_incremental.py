@@ -821,3 +821,68 @@ def test_a_file_with_the_path_of_a_page_is_reported(
     assert [str(p) for p in result.problems if "also produced by" in str(p)] == [
         'theme file:1: output: "404.HTML" is also produced by 404 page; only the first is written'
     ]
+
+
+def test_reading_patched_after_an_edit_finds_what_reading_every_entry_finds(site: Path) -> None:
+    """serve's reading after an edit patches the last build's articles (build.ReadMemo):
+    the same articles, digests, problems and drafts as a pass over every entry, for edits it
+    patches (title, topics, body, date) and those it reads again for (a draft, a warning)."""
+    from sitegen.build import RACY_NS, ReadMemo, ScanMemo, _read_articles, scan
+
+    config = load_config(site, None, {})
+    content = str(config.path("content_dir"))
+    scan_memo, memo = ScanMemo(), ReadMemo()
+    sources, _folders = scan(content)
+    scan_memo.keep(sources)
+    _read_articles(config, BuildResult(), sources=sources, memo=memo, recent=0)
+
+    def warn(site: Path) -> None:  # an unusable optional field: a warning, still an article
+        path = some_article(site, 19)
+        text = path.read_text(encoding="utf-8").replace("title: ", "heat: hot\ntitle: ", 1)
+        path.write_text(text, encoding="utf-8")
+
+    def draft(site: Path) -> None:
+        path = some_article(site, 2)
+        text = path.read_text(encoding="utf-8").replace("published: true\n", "")
+        path.write_text(text.replace("---\n", "---\npublished: false\n", 1), encoding="utf-8")
+
+    def untouched(site: Path) -> None:  # the same bytes, a new mtime
+        os.utime(some_article(site, 7), ns=(1, 1))
+
+    patched_by = {"title edit", "topics edit", "body edit", "date edit", "untouched"}
+    changes = [*(CHANGES[c] for c in ("title edit", "topics edit", "body edit", "date edit"))]
+    changes += [draft, warn, untouched, CHANGES["title edit"]]
+    names = ["title edit", "topics edit", "body edit", "date edit", "draft", "warning"]
+    names += ["untouched", "title edit"]
+    for name, change in zip(names, changes, strict=True):
+        before = _stats(site / "content")
+        change(site)
+        after = _stats(site / "content")
+        paths = {p for p in after if before.get(p) != after[p]}
+        assert paths
+        patched_sources = scan_memo.patched(paths)
+        assert patched_sources is not None and scan_memo.moved is not None
+        assert memo.made is not None
+        places = memo.made.places
+        recent = time.time_ns() - RACY_NS  # the edited file is too recent to trust
+        patched, full = BuildResult(), BuildResult()
+        found = _read_articles(
+            config,
+            patched,
+            sources=patched_sources,
+            memo=memo,
+            moved=scan_memo.moved,
+            recent=recent,
+        )
+        full_memo = ReadMemo()  # (keeps the entries it read)
+        expected = _read_articles(
+            config, full, sources=list(patched_sources), recent=recent, memo=full_memo
+        )
+        assert found == expected, name
+        assert [a.source for a in found[0]] == [a.source for a in expected[0]]
+        assert patched.problems == full.problems, name
+        assert patched.drafts_skipped == full.drafts_skipped, name
+        assert patched.recent_sources == full.recent_sources, name
+        assert memo.entries == full_memo.entries, name  # what the cache is given to save
+        # Patched, not read again (which makes the articles' places anew).
+        assert (memo.made.places is places) == (name in patched_by), name
