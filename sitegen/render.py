@@ -807,7 +807,19 @@ def _replan_site(
         gv = GraphViews(index, graph, ViewFactory(urls, config.tz))
     # (After an edit, the few article pages planned again get exact keys: see _drawn_graph.)
     keys = PageKeys(index, graph, key_of, drawn=changes is not None)
-    listings = _ListingReplan(config, keys, gv, changes, out, planned)
+    order = _site_order(index, out)
+    # The articles in the last plan's order, in the same stories: the home page's cards
+    # are the last plan's (story_leads over 10,000 articles after every edit, in serve).
+    same_leads = changes is not None and (
+        order == changes.memo.order
+        and (
+            graph.cluster_of is changes.memo.cluster_of
+            or graph.cluster_of == changes.memo.cluster_of
+        )
+    )
+    listings = _ListingReplan(
+        config, keys, gv, changes, out, planned, index.articles if same_leads else None
+    )
     pages = listings.plan(index.articles, "", urls.home, "index.html", "home page", True)
     # (The loop of planning after an edit that runs for every article: kept plain.)
     again = changes.articles if changes is not None else set()
@@ -816,7 +828,7 @@ def _replan_site(
     articles = index.articles
     # The very pages of the last plan (see PlannedPages) are reused: an article not planned
     # again, the very object of the last plan, whose page's key is still the last build's.
-    slugs = _site_order(index, out)
+    slugs = order
     found: list[Any] = [old.get(slug, _NOT_PLANNED) for slug in slugs]
     kept_pages = [page for _article, page in found]
     reused = [
@@ -916,9 +928,12 @@ class _ListingReplan:
         changes: Changes | None,
         out: PlanMemo | None,
         planned: PlannedPages | None = None,
+        same_leads: Sequence[Article] | None = None,
     ) -> None:
         self.config, self.keys, self.gv = config, keys, gv
         self.changes, self.out = changes, out
+        # A listing of these very articles has the last plan's cards (see _known_leads).
+        self.same_leads = same_leads
         # The listings' pages planned from their keys by the last plan, and by this one.
         self.old = planned.listings if planned is not None and changes is not None else {}
         self.made: dict[tuple[str, str], tuple[object, tuple[object, ...], list[Any]]] = {}
@@ -976,6 +991,14 @@ class _ListingReplan:
                 if self.out is not None:
                     self.out.listings[where] = last
                 return pages
+        if last is not None and articles is self.same_leads:
+            known = self._known_leads(
+                articles, last, base, url_of, template, source, with_lead, context
+            )
+            if known is not None:
+                if self.out is not None:
+                    self.out.listings[where] = last
+                return known
         leads = self.gv.story_leads(articles)
         count = max(1, math.ceil(len(leads) / size))
         if last is not None and count != max(1, math.ceil(len(last.leads) / size)):
@@ -999,6 +1022,42 @@ class _ListingReplan:
         ]
         if self.out is not None:
             self.out.listings[where] = ListingMemo(slugs, len(articles), values)
+        return pages
+
+    def _known_leads(
+        self,
+        articles: Sequence[Article],
+        last: ListingMemo,
+        base: str,
+        url_of: PageUrl,
+        template: str,
+        source: str,
+        with_lead: bool,
+        context: dict[str, str],
+    ) -> list[Page] | None:
+        """The pages of a listing whose cards are the last plan's (the same articles in the
+        same order and stories): a page that shows a changed card is planned again, the
+        others keep their key. None if one of them has none."""
+        assert self.changes is not None
+        slugs, size = last.leads, self.config.page_size
+        count = max(1, math.ceil(len(slugs) / size))
+        cards = self.changes.cards
+        touched = {at // size for at in compress(range(len(slugs)), map(cards.__contains__, slugs))}
+        by_slug = self.gv.index.by_slug
+        leads: list[Any] = [None] * len(slugs)  # the cards' articles, only where shown
+        for n in touched:
+            leads[n * size : (n + 1) * size] = map(
+                by_slug.__getitem__, slugs[n * size : (n + 1) * size]
+            )
+        pages = []
+        for n in range(1, count + 1):
+            shown = (leads, slugs) if n - 1 in touched else None
+            page = self._page(
+                articles, shown, n, count, base, url_of, template, source, with_lead, context, last
+            )
+            if shown is None and not page.key:
+                return None  # not planned last time: plan the listing as a new one
+            pages.append(page)
         return pages
 
     def _page(
