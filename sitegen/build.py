@@ -644,6 +644,9 @@ def build(
             if index_memo is not None:
                 index_memo.warm()
             relate_state.warm()
+            # The YAML loader, Markdown and the sanitizers, which a first build from the
+            # cache never needed (~0.1 s of the first edit's reading, at any size).
+            _prepare_parsing(config)
     # The sitemap's entries go into the build state (the memo itself is freed below).
     sitemap_pages = sitemap_memo.pages if sitemap_memo is not None else {}
     graph_state = _graph_state(graph_memo, index, made, kept, state)
