@@ -53,7 +53,7 @@ from collections import defaultdict
 from collections.abc import Callable, Hashable, Iterable, Sequence
 from functools import partial
 from itertools import chain, compress, islice, repeat
-from operator import and_, eq, gt, mul, neg, truediv
+from operator import and_, eq, gt, is_not, mul, neg, not_, truediv
 from typing import TYPE_CHECKING, Any, cast
 
 from sitegen.gcpause import gc_paused
@@ -1272,9 +1272,13 @@ class RelateState:
         own = moved | relinked  # scored from scratch
         own.difference_update(removed)
         cands, kept = self.cands, self.kept
-        dirty = windowed.union(
-            i for i in ids if cands[i] is not None and not events.isdisjoint(cands[i])
-        )
+        # Those among whose candidates one changed or went, found in C (10,000 articles
+        # after every edit, in serve).
+        listed = list(map(cands.__getitem__, ids))
+        scored = list(map(is_not, listed, repeat(None)))
+        listed = list(compress(listed, scored))
+        hit = map(not_, map(events.isdisjoint, listed))
+        dirty = windowed.union(compress(compress(ids, scored), hit))
         dirty.difference_update(own, removed)
         dups = self.dups
         old_dups: dict[int, tuple[int, ...] | None] = {i: dups[i] for i in chain(own, dirty)}

@@ -8,7 +8,7 @@ import math
 import operator
 from collections.abc import Callable, Iterable, Iterator, Mapping, MutableMapping, Sequence
 from dataclasses import dataclass, field
-from itertools import compress
+from itertools import compress, repeat
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -829,12 +829,15 @@ def _replan_site(
     # The very pages of the last plan (see PlannedPages) are reused: an article not planned
     # again, the very object of the last plan, whose page's key is still the last build's.
     slugs = order
-    found: list[Any] = [old.get(slug, _NOT_PLANNED) for slug in slugs]
-    kept_pages = [page for _article, page in found]
-    reused = [
-        was is a and slug not in again and page.key == last.get(page.path, _NO_KEY)[0]
-        for a, slug, (was, page) in zip(articles, slugs, found, strict=True)
-    ]
+    # (In C: 10,000 articles after every edit, in serve.)
+    found: list[Any] = list(map(old.get, slugs, repeat(_NOT_PLANNED)))
+    kept_pages = list(map(_ITEM_1, found))
+    same = map(operator.is_, map(_ITEM_0, found), articles)
+    last_keys = map(_ITEM_0, map(last.get, map(_PAGE_PATH, kept_pages), repeat(_NO_KEY)))
+    same_key = map(operator.eq, map(_PAGE_KEY, kept_pages), last_keys)
+    not_again = map(operator.not_, map(again.__contains__, slugs))
+    reused = list(map(operator.and_, map(operator.and_, same, same_key), not_again))
+    assert len(reused) == len(articles)
     made: dict[Slug, tuple[Article, Page]] = dict(compress(zip(slugs, found, strict=True), reused))
     for k in compress(range(len(articles)), map(operator.not_, reused)):
         a, slug = articles[k], slugs[k]
@@ -875,6 +878,8 @@ def _replan_site(
 
 
 _NO_KEY = (None,)  # the last build's entry of a path it did not make
+_ITEM_0, _ITEM_1 = operator.itemgetter(0), operator.itemgetter(1)
+_PAGE_PATH, _PAGE_KEY = operator.attrgetter("path"), operator.attrgetter("key")
 
 
 def _site_order(index: SiteIndex, out: PlanMemo | None) -> tuple[Slug, ...]:
