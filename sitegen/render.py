@@ -808,17 +808,9 @@ def _replan_site(
     # (After an edit, the few article pages planned again get exact keys: see _drawn_graph.)
     keys = PageKeys(index, graph, key_of, drawn=changes is not None)
     order = _site_order(index, out)
-    # The articles in the last plan's order, in the same stories: the home page's cards
-    # are the last plan's (story_leads over 10,000 articles after every edit, in serve).
-    same_leads = changes is not None and (
-        order == changes.memo.order
-        and (
-            graph.cluster_of is changes.memo.cluster_of
-            or graph.cluster_of == changes.memo.cluster_of
-        )
-    )
+    home = _home_leads(order, changes, graph) if changes is not None else None
     listings = _ListingReplan(
-        config, keys, gv, changes, out, planned, index.articles if same_leads else None
+        config, keys, gv, changes, out, planned, (index.articles, home) if home else None
     )
     pages = listings.plan(index.articles, "", urls.home, "index.html", "home page", True)
     # (The loop of planning after an edit that runs for every article: kept plain.)
@@ -878,6 +870,40 @@ def _replan_site(
 
 
 _NO_KEY = (None,)  # the last build's entry of a path it did not make
+
+
+def _home_leads(
+    order: tuple[Slug, ...], changes: Changes, graph: RelatedGraph
+) -> tuple[Slug, ...] | None:
+    """The slugs of the home page's cards (story_leads of every article) known from the last
+    plan's, without going through 10,000 articles after every edit (serve): the same, when
+    the articles keep their order and stories; an article in no story, before or after,
+    may have been replaced by one other in its place (a new title makes a new slug). None
+    when they cannot be told so."""
+    memo = changes.memo
+    last = memo.listings.get(("", "index.html"))
+    if last is None or len(order) != len(memo.order):
+        return None
+    if graph.cluster_of is not memo.cluster_of and graph.cluster_of != memo.cluster_of:
+        return None
+    if order == memo.order:
+        return last.leads
+    moved = list(compress(range(len(order)), map(operator.ne, order, memo.order)))
+    if len(moved) > _MOST_REPLACED:
+        return None
+    leads = list(last.leads)
+    for at in moved:
+        was, now = memo.order[at], order[at]
+        if was in memo.cluster_of or now in graph.cluster_of:
+            return None
+        try:
+            leads[leads.index(was)] = now  # in no story: its own card
+        except ValueError:
+            return None
+    return tuple(leads)
+
+
+_MOST_REPLACED = 16  # articles replaced in place that _home_leads looks for one by one
 _ITEM_0, _ITEM_1 = operator.itemgetter(0), operator.itemgetter(1)
 _PAGE_PATH, _PAGE_KEY = operator.attrgetter("path"), operator.attrgetter("key")
 
@@ -933,12 +959,12 @@ class _ListingReplan:
         changes: Changes | None,
         out: PlanMemo | None,
         planned: PlannedPages | None = None,
-        same_leads: Sequence[Article] | None = None,
+        known: tuple[Sequence[Article], tuple[Slug, ...]] | None = None,
     ) -> None:
         self.config, self.keys, self.gv = config, keys, gv
         self.changes, self.out = changes, out
-        # A listing of these very articles has the last plan's cards (see _known_leads).
-        self.same_leads = same_leads
+        # A listing of these very articles whose cards' slugs are known (see _known_leads).
+        self.known = known
         # The listings' pages planned from their keys by the last plan, and by this one.
         self.old = planned.listings if planned is not None and changes is not None else {}
         self.made: dict[tuple[str, str], tuple[object, tuple[object, ...], list[Any]]] = {}
@@ -996,13 +1022,16 @@ class _ListingReplan:
                 if self.out is not None:
                     self.out.listings[where] = last
                 return pages
-        if last is not None and articles is self.same_leads:
+        if last is not None and self.known is not None and articles is self.known[0]:
+            slugs = self.known[1]
             known = self._known_leads(
-                articles, last, base, url_of, template, source, with_lead, context
+                articles, slugs, last, base, url_of, template, source, with_lead, context
             )
             if known is not None:
                 if self.out is not None:
-                    self.out.listings[where] = last
+                    same = slugs is last.leads
+                    memo = last if same else ListingMemo(slugs, last.total, last.context)
+                    self.out.listings[where] = memo
                 return known
         leads = self.gv.story_leads(articles)
         count = max(1, math.ceil(len(leads) / size))
@@ -1032,6 +1061,7 @@ class _ListingReplan:
     def _known_leads(
         self,
         articles: Sequence[Article],
+        slugs: tuple[Slug, ...],
         last: ListingMemo,
         base: str,
         url_of: PageUrl,
@@ -1040,14 +1070,19 @@ class _ListingReplan:
         with_lead: bool,
         context: dict[str, str],
     ) -> list[Page] | None:
-        """The pages of a listing whose cards are the last plan's (the same articles in the
-        same order and stories): a page that shows a changed card is planned again, the
-        others keep their key. None if one of them has none."""
+        """The pages of a listing whose cards' slugs are known (``slugs``, as many as the
+        last plan's): a page that shows a changed card, or another one than last time, is
+        planned again, the others keep their key. None if one of them has none."""
         assert self.changes is not None
-        slugs, size = last.leads, self.config.page_size
+        size = self.config.page_size
+        if len(slugs) != len(last.leads):
+            return None
         count = max(1, math.ceil(len(slugs) / size))
         cards = self.changes.cards
-        touched = {at // size for at in compress(range(len(slugs)), map(cards.__contains__, slugs))}
+        differs = map(
+            operator.or_, map(cards.__contains__, slugs), map(operator.ne, slugs, last.leads)
+        )
+        touched = {at // size for at in compress(range(len(slugs)), differs)}
         by_slug = self.gv.index.by_slug
         leads: list[Any] = [None] * len(slugs)  # the cards' articles, only where shown
         for n in touched:
