@@ -10,6 +10,8 @@ from bisect import bisect_left, insort
 from collections import Counter
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
+from itertools import compress
+from operator import attrgetter, not_
 
 from sitegen.model import Article, Listing, SiteIndex, Slug, Topic
 from sitegen.problems import Problem, problem
@@ -135,14 +137,15 @@ def patch(
 ) -> tuple[SiteIndex, list[Problem]] | None:
     """The index of ``articles``, patched from ``made`` (updated in place); None when it
     must be made in full (``made`` is then unusable)."""
-    now = {id(a): a for a in articles}
+    # (In C, in the same orders: 10,000 articles after every edit, in serve.)
+    now = dict(zip(map(id, articles), articles, strict=True))
     if len(now) != len(articles):
         return None
     if not made.ready:
         made.prepare()
     inputs = made.inputs
-    gone = [i for i in inputs if i not in now]
-    came = [i for i in now if i not in inputs]
+    gone = list(compress(inputs, map(not_, map(now.__contains__, inputs))))
+    came = list(compress(now, map(not_, map(inputs.__contains__, now))))
     if not gone and not came:
         return made.index, list(made.problems)
     if len(gone) + len(came) > MAX_CHANGED or not made.patchable:
@@ -237,12 +240,15 @@ def patch(
     ordered = made.ordered
     made.index = SiteIndex(
         articles=tuple(ordered),
-        by_slug={a.slug: a for a in ordered},
+        by_slug=dict(zip(map(_SLUG, ordered), ordered, strict=True)),
         topics=listings["topics"],
         providers=listings["providers"],
     )
     made.problems = _problems(made)
     return made.index, list(made.problems)
+
+
+_SLUG = attrgetter("slug")
 
 
 def _remove_member(groups: dict[Slug, list[tuple[datetime, str, int]]], slug: Slug, i: int) -> None:

@@ -454,7 +454,9 @@ def _stale(
 
 def _manifest_changes(old: dict[str, str], new: dict[str, str]) -> dict[str, object]:
     """The entries to set and to remove to make the manifest ``old`` into ``new``."""
-    return {"set": dict(new.items() - old.items()), "unset": sorted(old.keys() - new.keys())}
+    # (Compared in C, without sets of 12,800 pairs: after every edit, in serve.)
+    changed = compress(new.items(), map(operator.ne, map(old.get, new), new.values()))
+    return {"set": dict(changed), "unset": sorted(old.keys() - new.keys())}
 
 
 def _commit(output: Path, journal: dict[str, object]) -> None:
@@ -669,7 +671,8 @@ def manifest_text(files: Mapping[str, str]) -> str:
             del keys[bisect_left(keys, k)], lines[k]
         for k in came:
             insort(keys, k)
-        for k, v in files.items() - last.items():
+        changed = map(operator.ne, map(last.get, files), files.values())
+        for k, v in compress(files.items(), changed):
             lines[k] = f"{quote(k)}: {quote(v)}"
     else:
         keys = sorted(files)
