@@ -3,6 +3,7 @@ local graph, story entries of listings, the graph page and ``graph.json``."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 from array import array
@@ -80,6 +81,8 @@ class GraphMemo:
     ] = field(default_factory=dict)
     # The site's articles (by id) and what the legend and topic map count of them.
     topic_counts: TopicCounts | None = None
+    # GraphViews.common of the last build that made it, and its common_hash ("": not made).
+    common: tuple[dict[str, object], str] | None = None
 
     def saved(self, articles: Sequence[Article], files: dict[str, str]) -> GraphDataState | None:
         """What the build state keeps of this memo, when both data files were made from it
@@ -445,6 +448,11 @@ class PagePairs:
         return self.degree, b"[" + b",".join([texts[i] for i in sorted(texts)]) + b"]"
 
 
+def common_hash(common: dict[str, object]) -> str:
+    """A hash of GraphViews.common: what every page of the graph page's list shows."""
+    return hashlib.blake2b(repr(common).encode("utf-8", "surrogatepass")).hexdigest()
+
+
 class GraphViews:
     """Everything the templates show about related articles, for one build."""
 
@@ -479,7 +487,23 @@ class GraphViews:
                 "topic_map": self.topic_map(),
                 "data_url": self.urls("graph/data.json"),
             }
+            self.memo.common = (self._common, "")
         return self._common
+
+    def reuse_common(self, shared: str) -> None:
+        """Take the common() of the last build of this process (serve) when its common_hash
+        is ``shared``, which planning found to be this build's (the legend, stories and
+        topic map of 10,000 articles made again after every edit, otherwise)."""
+        kept = self.memo.common
+        if kept is None or self._common is not None:
+            return
+        common, digest = kept
+        if not digest:
+            digest = common_hash(common)
+            self.memo.common = (common, digest)
+        if digest == shared:
+            self._common = common
+            self._legend = cast(tuple[LegendItem, ...], common["legend"])
 
     def positions(self) -> dict[Slug, tuple[float, float]]:
         """The graph page's layout, made once for the page and both data files."""

@@ -17,7 +17,7 @@ from sitegen.config import SiteConfig
 from sitegen.config import builtin_theme_dir as builtin_theme_dir  # re-exported
 from sitegen.config import theme_dirs as theme_dirs  # re-exported
 from sitegen.graphpages import GraphMemo as GraphMemo  # re-exported
-from sitegen.graphpages import GraphViews, same_article
+from sitegen.graphpages import GraphViews, common_hash, same_article
 from sitegen.jinjacode import use_joining_code
 from sitegen.layout import local_graph
 from sitegen.meta import news_article_ld
@@ -1204,9 +1204,10 @@ def _graph_replan(
     memo = changes.memo if changes is not None else None
     if changes is not None and memo is not None and not changes.common and memo.shared:
         shared = memo.shared
+        gv.reuse_common(shared)  # (serve: the last build's, if it is the one of that hash)
     else:
-        common = gv.common()
-        shared = hashlib.blake2b(repr(common).encode("utf-8", "surrogatepass")).hexdigest()
+        shared = common_hash(gv.common())
+        gv.memo.common = (gv.common(), shared)
     if out is not None:
         out.shared = shared
     # A page whose articles are those of the last plan (the same slugs), none of whose
@@ -1369,8 +1370,7 @@ def _graph_plan(
 
     size = GRAPH_PAGE_SIZE
     count = max(1, math.ceil(len(index.articles) / size))
-    common = gv.common()
-    shared = hashlib.blake2b(repr(common).encode("utf-8", "surrogatepass")).hexdigest()
+    shared = common_hash(gv.common())
     total = len(index.articles)
     first_only = config is not None and common_on_first_page_only(config)
     plan = []

@@ -214,3 +214,49 @@ def test_home_pages_planned_from_the_last_plans_cards_get_a_fresh_plans_keys(
     home = [reused for path, (_, reused) in again.items() if path.startswith(("index", "page/"))]
     if known:
         assert any(home) and not all(home)
+
+
+@pytest.mark.parametrize(
+    "change",
+    [retitle_far, retitle_story_member, retitle_lone_new_slug, new_body, new_topic, drop_one],
+)
+def test_the_graph_pages_common_parts_of_the_last_build_are_reused_only_when_the_same(
+    change: Change,
+) -> None:
+    """serve keeps GraphViews.common between builds (GraphMemo.common): a plan after an edit
+    takes it only when it is what this build would make."""
+    from sitegen.graphpages import GraphMemo, GraphViews
+    from sitegen.render import _replan_site
+    from sitegen.views import Urls, ViewFactory
+
+    articles, config = sample()
+    urls = Urls(config.base_path)
+    index, _ = build_index(articles, source_key)
+    graph, state = relate_with_state(index, config.related_count, None, repr)
+    _, signatures = replan.changes(None, None, None, index, graph, repr)
+    memo = replan.new_memo(None, signatures, index, graph)
+    graph_memo = GraphMemo()
+    gv = GraphViews(index, graph, ViewFactory(urls, config.tz), graph_memo)
+    first = plan_site(index, config, repr, graph, gv=gv, out=memo)
+    assert graph_memo.common is not None
+    before = graph_memo.common[0]
+    last = {p.path: (page_key("", p.deps), "", 0) for p in first}
+    view = replan.relate_view(state)
+    new_index, _ = build_index(change(articles, graph), source_key)
+    new_graph, new_state = relate_with_state(new_index, config.related_count, state, repr)
+    changes, signatures = replan.changes(memo, last, view, new_index, new_graph, repr, new_state)
+    assert changes is not None
+    out = replan.new_memo(changes, signatures, new_index, new_graph)
+    again = GraphViews(new_index, new_graph, ViewFactory(urls, config.tz), graph_memo)
+    _replan_site(new_index, config, repr, new_graph, again, changes, out, urls)
+    fresh = GraphViews(new_index, new_graph, ViewFactory(urls, config.tz)).common()
+    kept = again.common() is before
+    assert again.common() == fresh
+    assert repr(again.common()) == repr(fresh)
+    assert kept == (not changes.common)
+    assert kept == (change in (retitle_far, retitle_lone_new_slug, new_body))  # (both ways)
+    # A memo of another site's common parts is never taken.
+    other = GraphMemo(common=({"legend": ()}, ""))
+    views = GraphViews(new_index, new_graph, ViewFactory(urls, config.tz), other)
+    views.reuse_common(out.shared)
+    assert views.common() == fresh
