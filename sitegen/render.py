@@ -876,35 +876,51 @@ def _home_leads(
     order: tuple[Slug, ...], changes: Changes, graph: RelatedGraph
 ) -> tuple[Slug, ...] | None:
     """The slugs of the home page's cards (story_leads of every article) known from the last
-    plan's, without going through 10,000 articles after every edit (serve): the same, when
-    the articles keep their order and stories; an article in no story, before or after,
-    may have been replaced by one other in its place (a new title makes a new slug). None
-    when they cannot be told so."""
+    plan's, without going through 10,000 articles after every edit (serve); see
+    _leads_after."""
     memo = changes.memo
     last = memo.listings.get(("", "index.html"))
-    if last is None or len(order) != len(memo.order):
+    if last is None:
         return None
-    if graph.cluster_of is not memo.cluster_of and graph.cluster_of != memo.cluster_of:
+    same = graph.cluster_of is memo.cluster_of or graph.cluster_of == memo.cluster_of
+    return _leads_after(order, memo.order, last.leads, same, memo.cluster_of, graph.cluster_of)
+
+
+def _leads_after(
+    now: tuple[Slug, ...],
+    was: tuple[Slug, ...],
+    leads: tuple[Slug, ...],
+    same_stories: bool,
+    cluster_of: dict[Slug, Slug],
+    new_cluster_of: dict[Slug, Slug],
+) -> tuple[Slug, ...] | None:
+    """The slugs of the first article of each story of a listing whose articles' slugs are
+    ``now``, from those of the listing's articles (``was``) and story leads (``leads``) of a
+    plan before: the same, when the articles kept their order and stories
+    (``same_stories``: ``cluster_of`` and ``new_cluster_of`` are equal); an article in no
+    story, before or after, may have been replaced by one other in its place (a new title
+    makes a new slug). None when they cannot be told so."""
+    if len(now) != len(was) or not same_stories:
         return None
-    if order == memo.order:
-        return last.leads
-    moved = list(compress(range(len(order)), map(operator.ne, order, memo.order)))
+    if now == was:
+        return leads
+    moved = list(compress(range(len(now)), map(operator.ne, now, was)))
     if len(moved) > _MOST_REPLACED:
         return None
-    leads = list(last.leads)
+    found = list(leads)
     for at in moved:
-        was, now = memo.order[at], order[at]
-        if was in memo.cluster_of or now in graph.cluster_of:
+        if was[at] in cluster_of or now[at] in new_cluster_of:
             return None
         try:
-            leads[leads.index(was)] = now  # in no story: its own card
+            found[found.index(was[at])] = now[at]  # in no story: its own card
         except ValueError:
             return None
-    return tuple(leads)
+    return tuple(found)
 
 
 _MOST_REPLACED = 16  # articles replaced in place that _home_leads looks for one by one
 _ITEM_0, _ITEM_1 = operator.itemgetter(0), operator.itemgetter(1)
+_SLUG_OF = operator.attrgetter("slug")
 _PAGE_PATH, _PAGE_KEY = operator.attrgetter("path"), operator.attrgetter("key")
 
 
@@ -965,6 +981,10 @@ class _ListingReplan:
         self.changes, self.out = changes, out
         # A listing of these very articles whose cards' slugs are known (see _known_leads).
         self.known = known
+        # The topic and provider listings as the plans of this process last planned them
+        # (serve), updated in place: their articles' and cards' slugs and the stories.
+        self.members = planned.members if planned is not None else {}
+        self._same_stories: dict[int, bool] = {}  # id of a cluster_of -> equal to this one's
         # The listings' pages planned from their keys by the last plan, and by this one.
         self.old = planned.listings if planned is not None and changes is not None else {}
         self.made: dict[tuple[str, str], tuple[object, tuple[object, ...], list[Any]]] = {}
@@ -1022,8 +1042,14 @@ class _ListingReplan:
                 if self.out is not None:
                     self.out.listings[where] = last
                 return pages
-        if last is not None and self.known is not None and articles is self.known[0]:
-            slugs = self.known[1]
+        members = tuple(map(_SLUG_OF, articles)) if base else ()
+        slugs = None  # the slugs of its cards, if known without story_leads
+        if last is not None and changes is not None:
+            if self.known is not None and articles is self.known[0]:
+                slugs = self.known[1]
+            elif base:
+                slugs = self._member_leads(where, members)
+        if last is not None and slugs is not None:
             known = self._known_leads(
                 articles, slugs, last, base, url_of, template, source, with_lead, context
             )
@@ -1032,6 +1058,8 @@ class _ListingReplan:
                     same = slugs is last.leads
                     memo = last if same else ListingMemo(slugs, last.total, last.context)
                     self.out.listings[where] = memo
+                if base:
+                    self.members[where] = (members, slugs, self.gv.graph.cluster_of)
                 return known
         leads = self.gv.story_leads(articles)
         count = max(1, math.ceil(len(leads) / size))
@@ -1056,7 +1084,24 @@ class _ListingReplan:
         ]
         if self.out is not None:
             self.out.listings[where] = ListingMemo(slugs, len(articles), values)
+        if base:
+            self.members[where] = (members, slugs, self.gv.graph.cluster_of)
         return pages
+
+    def _member_leads(
+        self, where: tuple[str, str], members: tuple[Slug, ...]
+    ) -> tuple[Slug, ...] | None:
+        """The slugs of a topic's or provider's cards, from its last plan in this process
+        (see _leads_after), or None."""
+        kept = self.members.get(where)
+        if kept is None:
+            return None
+        was, leads, cluster_of = kept
+        now = self.gv.graph.cluster_of
+        same = self._same_stories.get(id(cluster_of))
+        if same is None:
+            same = self._same_stories[id(cluster_of)] = cluster_of is now or cluster_of == now
+        return _leads_after(members, was, leads, same, cluster_of, now)
 
     def _known_leads(
         self,

@@ -86,6 +86,12 @@ class PlannedPages:
     listings: dict[tuple[str, str], tuple[object, tuple[object, ...], list[Any]]] = field(
         default_factory=dict
     )
+    # (folder, template) of a topic or provider -> the slugs of its articles and of its
+    # cards, and the stories (cluster_of), as last planned: the next plan finds its cards
+    # from these (render._leads_after). Updated in place.
+    members: dict[tuple[str, str], tuple[tuple[Slug, ...], tuple[Slug, ...], dict[Slug, Slug]]] = (
+        field(default_factory=dict)
+    )
 
 
 @dataclass

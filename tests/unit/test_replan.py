@@ -260,3 +260,57 @@ def test_the_graph_pages_common_parts_of_the_last_build_are_reused_only_when_the
     views = GraphViews(new_index, new_graph, ViewFactory(urls, config.tz), other)
     views.reuse_common(out.shared)
     assert views.common() == fresh
+
+
+@pytest.mark.parametrize(
+    "change", [retitle_far, retitle_lone_new_slug, new_body, new_topic, drop_one, add_one]
+)
+def test_topic_pages_planned_from_the_cards_of_this_process_last_plan_get_fresh_keys(
+    change: Change, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """serve's plans keep each topic's and provider's articles and cards (PlannedPages):
+    the next plan finds the cards from them when it can, and every listing page gets the
+    key a fresh plan gives."""
+    from sitegen.graphpages import GraphViews
+
+    articles, config = sample()
+    config = dataclasses.replace(config, page_size=2)
+    index, _ = build_index(articles, source_key)
+    graph, state = relate_with_state(index, config.related_count, None, repr)
+    _, signatures = replan.changes(None, None, None, index, graph, repr)
+    memo = replan.new_memo(None, signatures, index, graph)
+    planned = replan.PlannedPages()
+    pages = plan_site(index, config, repr, graph, out=memo, pages_memo=planned)
+    first = {p.path: (p.key or page_key("", p.deps), bool(p.key)) for p in pages}
+    assert planned.members  # every topic and provider, planned in full
+    view = replan.relate_view(state)
+    new_index, _ = build_index(change(articles, graph), source_key)
+    new_graph, new_state = relate_with_state(new_index, config.related_count, state, repr)
+    last = {path: (key, "", 0) for path, (key, _) in first.items()}
+    changes, signatures = replan.changes(memo, last, view, new_index, new_graph, repr, new_state)
+    assert changes is not None
+    worked_out: list[int] = []
+    story_leads = GraphViews.story_leads
+
+    def recorded(self: GraphViews, listed: list[Article]) -> list[Article]:
+        worked_out.append(len(listed))
+        return story_leads(self, listed)
+
+    monkeypatch.setattr(GraphViews, "story_leads", recorded)
+    out = replan.new_memo(changes, signatures, new_index, new_graph)
+    again = plan_site(
+        new_index, config, repr, new_graph, changes=changes, out=out, pages_memo=planned
+    )
+    monkeypatch.undo()
+    fresh = keys_of(new_index, config, new_graph)
+    keys = {p.path: p.key or page_key("", p.deps) for p in again}
+    assert list(keys) == list(fresh)
+    listings = [p for p in fresh if p.startswith(("index", "page/", "topics/", "providers/"))]
+    assert [keys[p] for p in listings] == [fresh[p][0] for p in listings]
+    if change in (retitle_far, retitle_lone_new_slug, new_body):
+        assert worked_out == []  # no listing's cards worked out again
+    # The members kept are this plan's: a third plan from them is right too.
+    for (folder, _), (members, _, _) in planned.members.items():
+        kind, slug = folder.split("/")[:2]
+        group = new_index.topics if kind == "topics" else new_index.providers
+        assert members == tuple(a.slug for a in group[Slug(slug)].articles)
