@@ -806,7 +806,10 @@ def _replan_site(
     if gv is None:
         gv = GraphViews(index, graph, ViewFactory(urls, config.tz))
     # (After an edit, the few article pages planned again get exact keys: see _drawn_graph.)
-    keys = PageKeys(index, graph, key_of, drawn=changes is not None)
+    # What pages show of each article, made by the plans of this process (serve): reused for
+    # the very same articles (thousands of strings, after every edit).
+    shown = KeyMemo(shown=planned.shown) if planned is not None and changes is not None else None
+    keys = PageKeys(index, graph, key_of, shown, drawn=changes is not None)
     order = _site_order(index, out)
     home = _home_leads(order, changes, graph) if changes is not None else None
     listings = _ListingReplan(
@@ -866,6 +869,7 @@ def _replan_site(
     pages.extend(_fixed_pages(config))
     if planned is not None:
         planned.listings = listings.made
+        planned.shown.update(keys.memo.shown)
     return pages
 
 

@@ -92,6 +92,9 @@ class PlannedPages:
     members: dict[tuple[str, str], tuple[tuple[Slug, ...], tuple[Slug, ...], dict[Slug, Slug]]] = (
         field(default_factory=dict)
     )
+    # slug -> the article and what pages show of it (render.PageKeys.shown), as the plans
+    # of this process made it. Updated in place.
+    shown: dict[Slug, tuple[Article, str]] = field(default_factory=dict)
 
 
 @dataclass
