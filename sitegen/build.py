@@ -450,8 +450,10 @@ def build(
     from sitegen import render
     from sitegen.index import IndexMemo, build_index
 
-    # What reading made last time in this process (serve): patched after an edit.
-    read_memo = cache.kept("read", str(content), ReadMemo) if cache else None
+    # What reading made last time in this process (serve): patched after an edit. (Not
+    # made by the CLI's one build.)
+    serving = changed is not None or not quick
+    read_memo = cache.kept("read", str(content), ReadMemo) if cache and serving else None
     articles, digests = _read_articles(
         config,
         result,
