@@ -52,6 +52,7 @@ from sitegen.write import (
     check_output_dir,
     file_digest,
     find_collisions,
+    manifest_text,
     read_manifest,
     recover,
     wrote_manifest,
@@ -649,6 +650,9 @@ def build(
             # The YAML loader, Markdown and the sanitizers, which a first build from the
             # cache never needed (~0.1 s of the first edit's reading, at any size).
             _prepare_parsing(config)
+            # The manifest's lines, which the first edit's commit then only patches (made
+            # from scratch, 12,800 lines took 30 ms of it).
+            manifest_text(read_manifest(output, copy=False))
     # The sitemap's entries go into the build state (the memo itself is freed below).
     sitemap_pages = sitemap_memo.pages if sitemap_memo is not None else {}
     graph_state = _graph_state(graph_memo, index, made, kept, state)
