@@ -98,6 +98,10 @@ def _timed(result: BuildResult, stage: str) -> Iterator[None]:
     result.timings[stage] = result.timings.get(stage, 0.0) + time.perf_counter() - start
 
 
+# The parse's chunks shrink to this many files as the work runs out (~50 ms of work), so
+# neither worker waits long for the other at the end; smaller ones cost more round trips.
+PARSE_LAST_CHUNK = 50
+
 # What load+normalize makes of one file: a Problem, or an Article (None: skipped) + Problems.
 _Parsed = Problem | tuple[Article | None, list[Problem]]
 
@@ -166,7 +170,7 @@ def _read_articles(
         if len(todo) >= parallel.MIN_PARALLEL_ITEMS:
             _prepare_parsing(config)  # once here, not once in every worker process
         with (progress or Progress(False)).stage("reading", len(todo)) as advance:
-            parsed = parallel_map(parse, todo, jobs, progress=advance)
+            parsed = parallel_map(parse, todo, jobs, progress=advance, last_chunk=PARSE_LAST_CHUNK)
         for key, (digest, value) in zip(todo, parsed, strict=True):
             mtime, size = entries[key][:2]
             entries[key] = (mtime, size, digest, value)
