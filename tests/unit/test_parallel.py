@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import fcntl
 import itertools
 import os
 
@@ -86,3 +87,24 @@ def test_a_failing_item_stops_the_parts() -> None:
 def test_a_parent_is_large_once_it_has_held_more_than_the_limit() -> None:
     assert parallel.large_parent(0)
     assert not parallel.large_parent(1 << 60)
+
+
+@pytest.mark.skipif(
+    not can_fork() or not hasattr(fcntl, "F_GETPIPE_SZ"), reason="Linux pipes, forked workers"
+)
+def test_the_result_pipe_holds_a_whole_chunk() -> None:
+    import multiprocessing
+
+    with multiprocessing.get_context("fork").Pool(1) as pool:
+        reader = pool._outqueue._reader  # type: ignore[attr-defined]
+        before = fcntl.fcntl(reader.fileno(), fcntl.F_GETPIPE_SZ)
+        parallel._widen_result_pipe(pool)
+        after = fcntl.fcntl(reader.fileno(), fcntl.F_GETPIPE_SZ)
+    assert after >= before
+    with open("/proc/sys/fs/pipe-max-size") as limit:
+        if int(limit.read()) >= parallel.RESULT_PIPE_BYTES:
+            assert after >= parallel.RESULT_PIPE_BYTES
+
+
+def test_a_pool_without_the_pipe_is_left_alone() -> None:
+    parallel._widen_result_pipe(object())  # no error: best effort
