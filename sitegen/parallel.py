@@ -152,8 +152,8 @@ def _widen_result_pipe(pool: Any) -> None:
 
     A result larger than the pipe (64 kB by default; a chunk of 500 digests pickles to
     ~0.9 MB) is written piece by piece, each waiting for the parent's reading thread to be
-    scheduled: under load the parse's workers spent 0.15-0.45 s blocked in these writes. Best effort:
-    without the call, or over the limit, the pipe stays as it was."""
+    scheduled: under load the parse's workers spent 0.15-0.45 s blocked in these writes.
+    Best effort: without the call, or over the limit, the pipe stays as it was."""
     import fcntl
 
     setter = getattr(fcntl, "F_SETPIPE_SZ", None)
