@@ -272,6 +272,7 @@ def build(
     changed: Collection[str] | None = None,
     hold: list[object] | None = None,
     committed: Callable[[BuildResult, Collection[str] | None], None] | None = None,
+    output_checked: Callable[[str], bool] | None = None,
 ) -> BuildResult:
     """Build the site of ``config``; with ``write=False`` only check the content.
 
@@ -285,7 +286,10 @@ def build(
     freed object by object (see __main__). ``committed`` is called with the result and None as
     soon as the new site is in place, before the cache's bookkeeping (serve reloads the tabs
     then); given, it is called first once the pages are in place, with the paths that are:
-    the others (the graph data, the sitemap, files to delete) follow, then the second call."""
+    the others (the graph data, the sitemap, files to delete) follow, then the second call.
+    ``output_checked(output folder)``: whether every file of the output's manifest was found
+    there just before (the CLI's no-change check, sitegen/nochange.py, looked in a child
+    process); then the files of unchanged pages are not looked for again one by one."""
     result = BuildResult()
     output = config.path("output_dir")
     content = config.path("content_dir")
@@ -411,7 +415,9 @@ def build(
             collisions = find_collisions(plan)
             plan = _first_of_each_path(plan)
         keys = _page_keys(fingerprint, plan, None)
-        todo, kept = _unchanged(plan, keys, state, output, trusted=changed is not None)
+        todo, kept = _unchanged(
+            plan, keys, state, output, trusted=changed is not None, checked=output_checked
+        )
     with _timed(result, "render"):
         # Kept for the next build of the process (serve): its templates are compiled already.
         if cache is not None:
@@ -703,11 +709,13 @@ def _unchanged(
     output: Path,
     *,
     trusted: bool = False,
+    checked: Callable[[str], bool] | None = None,
 ) -> tuple[list[Page], dict[str, str]]:
     """Split the plan into pages to render and pages whose output file is already right:
     same key as last time, and the file is still there with the bytes sitegen wrote.
     ``trusted``: the caller tracks changes (serve's watcher), so the files of a manifest
-    this process wrote are taken to be there."""
+    this process wrote are taken to be there; ``checked(output)`` True: every file of the
+    manifest was found there just before (by the CLI's no-change check)."""
     if state is None:
         return plan, {}
     manifest = read_manifest(output, copy=False)
@@ -716,6 +724,9 @@ def _unchanged(
     # (A file deleted by hand while serving comes back with the next change of its page,
     # the next rebuild without a change set, or the next `sitegen build`.)
     trusted = trusted and wrote_manifest(output)
+    # Or the CLI's no-change check found every file of this manifest (not replaced since)
+    # there, in a process of its own on the other core, while this one read its cache.
+    trusted = trusted or (checked is not None and checked(str(output)))
     root = str(output)  # plain strings: a Path per page costs more than the check
     # Same key and the manifest's digest, found in C: 12,800 pages after every edit (serve).
     paths = list(map(_PATH, plan))
