@@ -515,7 +515,7 @@ def build(
             relate_state.warm()
     # The sitemap's entries go into the build state (the memo itself is freed below).
     sitemap_pages = sitemap_memo.pages if sitemap_memo is not None else {}
-    graph_state = _graph_state(graph_memo, index, made, kept, state)
+    graph_state = _graph_state(graph_memo, index, made, kept, state, output)
     if cache is not None and not reused:
         if graph_state is not None:
             graph_state.pack()  # (the texts are freed with the memo, before the save)
@@ -867,12 +867,15 @@ def _graph_state(
     made: dict[str, tuple[str, int]],
     kept: dict[str, str],
     state: BuildState | None,
+    output: Path,
 ) -> Any:
     """What the build state keeps of the graph data's texts for the next build: this build's
-    when it made both files from them, else the last build's while both files are kept."""
+    when it made both files from them (with their stats as written, in ``output``), else
+    the last build's while both files are kept."""
     if memo is not None and all(path in made for path in GRAPH_DATA):
         saved = memo.saved(index.articles, {path: made[path][0] for path in GRAPH_DATA})
         if saved is not None:
+            saved.note_stats(output)
             return saved
     if state is not None and all(path in kept for path in GRAPH_DATA):
         return state.graph
