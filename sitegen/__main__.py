@@ -224,6 +224,7 @@ def _build(
             progress=Progress(enabled=not args.quiet),
             log=lambda line: print(line, file=sys.stderr),
             hold=hold,
+            output_checked=nochange.output_intact,
         )
         if hold is not None:
             hold.append(result)
@@ -231,6 +232,8 @@ def _build(
         print(f"sitegen: build failed: {exc}", file=sys.stderr)
         print("sitegen: the output folder was left as it was", file=sys.stderr)
         return 1
+    finally:
+        nochange.forget_output_checks()
     if watch is not None:
         nochange.save(watch, result, config)
     for line in format_problems(

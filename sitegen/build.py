@@ -99,6 +99,10 @@ def _timed(result: BuildResult, stage: str) -> Iterator[None]:
     result.timings[stage] = result.timings.get(stage, 0.0) + time.perf_counter() - start
 
 
+# The parse's chunks shrink to this many files as the work runs out (~50 ms of work), so
+# neither worker waits long for the other at the end; smaller ones cost more round trips.
+PARSE_LAST_CHUNK = 50
+
 # What load+normalize makes of one file: a Problem, or an Article (None: skipped) + Problems.
 _Parsed = Problem | tuple[Article | None, list[Problem]]
 
@@ -186,7 +190,7 @@ def _read_articles(
         if len(todo) >= parallel.MIN_PARALLEL_ITEMS:
             _prepare_parsing(config)  # once here, not once in every worker process
         with (progress or Progress(False)).stage("reading", len(todo)) as advance:
-            parsed = parallel_map(parse, todo, jobs, progress=advance)
+            parsed = parallel_map(parse, todo, jobs, progress=advance, last_chunk=PARSE_LAST_CHUNK)
         for key, (digest, value) in zip(todo, parsed, strict=True):
             mtime, size = entries[key][:2]
             entries[key] = (mtime, size, digest, value)
@@ -392,6 +396,7 @@ def build(
     changed: Collection[str] | None = None,
     hold: list[object] | None = None,
     committed: Callable[[BuildResult, Collection[str] | None], None] | None = None,
+    output_checked: Callable[[str], bool] | None = None,
 ) -> BuildResult:
     """Build the site of ``config``; with ``write=False`` only check the content.
 
@@ -405,7 +410,10 @@ def build(
     freed object by object (see __main__). ``committed`` is called with the result and None as
     soon as the new site is in place, before the cache's bookkeeping (serve reloads the tabs
     then); given, it is called first once the pages are in place, with the paths that are:
-    the others (the graph data, the sitemap, files to delete) follow, then the second call."""
+    the others (the graph data, the sitemap, files to delete) follow, then the second call.
+    ``output_checked(output folder)``: whether every file of the output's manifest was found
+    there just before (the CLI's no-change check, sitegen/nochange.py, looked in a child
+    process); then the files of unchanged pages are not looked for again one by one."""
     result = BuildResult()
     output = config.path("output_dir")
     content = config.path("content_dir")
@@ -551,7 +559,9 @@ def build(
             collisions = find_collisions(plan)
             plan = _first_of_each_path(plan)
         keys = _page_keys(fingerprint, plan, None)
-        todo, kept = _unchanged(plan, keys, state, output, trusted=changed is not None)
+        todo, kept = _unchanged(
+            plan, keys, state, output, trusted=changed is not None, checked=output_checked
+        )
     with _timed(result, "render"):
         # Kept for the next build of the process (serve): its templates are compiled already.
         if cache is not None:
@@ -655,7 +665,7 @@ def build(
             manifest_text(read_manifest(output, copy=False))
     # The sitemap's entries go into the build state (the memo itself is freed below).
     sitemap_pages = sitemap_memo.pages if sitemap_memo is not None else {}
-    graph_state = _graph_state(graph_memo, index, made, kept, state)
+    graph_state = _graph_state(graph_memo, index, made, kept, state, output)
     if cache is not None and not reused:
         if graph_state is not None:
             graph_state.pack()  # (the texts are freed with the memo, before the save)
@@ -856,11 +866,13 @@ def _unchanged(
     output: Path,
     *,
     trusted: bool = False,
+    checked: Callable[[str], bool] | None = None,
 ) -> tuple[list[Page], dict[str, str]]:
     """Split the plan into pages to render and pages whose output file is already right:
     same key as last time, and the file is still there with the bytes sitegen wrote.
     ``trusted``: the caller tracks changes (serve's watcher), so the files of a manifest
-    this process wrote are taken to be there."""
+    this process wrote are taken to be there; ``checked(output)`` True: every file of the
+    manifest was found there just before (by the CLI's no-change check)."""
     if state is None:
         return plan, {}
     manifest = read_manifest(output, copy=False)
@@ -869,6 +881,9 @@ def _unchanged(
     # (A file deleted by hand while serving comes back with the next change of its page,
     # the next rebuild without a change set, or the next `sitegen build`.)
     trusted = trusted and wrote_manifest(output)
+    # Or the CLI's no-change check found every file of this manifest (not replaced since)
+    # there, in a process of its own on the other core, while this one read its cache.
+    trusted = trusted or (checked is not None and checked(str(output)))
     root = str(output)  # plain strings: a Path per page costs more than the check
     # Same key and the manifest's digest, found in C: 12,800 pages after every edit (serve).
     paths = list(map(_PATH, plan))
@@ -1009,12 +1024,15 @@ def _graph_state(
     made: dict[str, tuple[str, int]],
     kept: dict[str, str],
     state: BuildState | None,
+    output: Path,
 ) -> Any:
     """What the build state keeps of the graph data's texts for the next build: this build's
-    when it made both files from them, else the last build's while both files are kept."""
+    when it made both files from them (with their stats as written, in ``output``), else
+    the last build's while both files are kept."""
     if memo is not None and all(path in made for path in GRAPH_DATA):
         saved = memo.saved(index.articles, {path: made[path][0] for path in GRAPH_DATA})
         if saved is not None:
+            saved.note_stats(output)
             return saved
     if state is not None and all(path in kept for path in GRAPH_DATA):
         return state.graph

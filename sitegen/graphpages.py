@@ -6,9 +6,11 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import os
 from array import array
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import suppress
 from dataclasses import dataclass, field
 from itertools import accumulate, chain, combinations, compress, repeat
 from operator import add, attrgetter, is_not, itemgetter, ne, or_
@@ -175,14 +177,25 @@ class GraphDataState:
         degree: Counter[int],
     ) -> None:
         self.files = files  # the data files' paths and digests, as these texts make them
+        # The files' inode, size and mtime once written (note_stats): a file that still has
+        # them is not hashed again to find that it is the one these texts make.
+        self.stats: dict[str, tuple[int, int, int]] = {}
         self._live: _Live | None = (json_, page, links, rows, degree)
         self._packed_form: dict[str, Any] | None = None
 
     def __getstate__(self) -> dict[str, Any]:
-        return {"files": self.files, "packed": self._packed()}
+        return {"files": self.files, "stats": self.stats, "packed": self._packed()}
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.files, self._live, self._packed_form = state["files"], None, state["packed"]
+        self.stats = state.get("stats", {})
+
+    def note_stats(self, output: Path) -> None:
+        """Note the files' stats as the build that wrote them (into ``output``) left them."""
+        self.stats = {}
+        for path in self.files:
+            with suppress(OSError):  # (not noted: hashed next time)
+                self.stats[path] = _stat_key(os.stat(output / path))
 
     def pack(self) -> None:
         """Keep only the packed form: the memo's texts can be freed (a build that ends)."""
@@ -219,10 +232,15 @@ class GraphDataState:
         data: dict[str, bytes] = {}
         for path, digest in self.files.items():
             try:
-                data[path] = (output / path).read_bytes()
+                with open(output / path, "rb") as f:
+                    stats = _stat_key(os.fstat(f.fileno()))
+                    data[path] = f.read()
             except OSError:
                 return None
-            if file_digest(data[path]) != digest:
+            # Not replaced nor written to since the build that wrote it (which would give it
+            # another inode or mtime): its bytes are those; else hashed (15 MB at 10,000
+            # articles, after every edit), as a file changed by hand must not be patched.
+            if self.stats.get(path) != stats and file_digest(data[path]) != digest:
                 return None
         json_, page, links = packed["json"], packed["page"], packed["links"]
         rows, row_lengths, degree = packed["pairs"]
@@ -242,6 +260,12 @@ class GraphDataState:
 
 
 _STATE_FORMAT = 2  # the packed form's layout: another one is not read
+
+
+def _stat_key(st: os.stat_result) -> tuple[int, int, int]:
+    return (st.st_ino, st.st_size, st.st_mtime_ns)
+
+
 _NODES = b'"nodes":['
 _EDGES = b'],"edges":['  # after the nodes, in both files
 

@@ -205,6 +205,13 @@ def repeat(argv: list[str]) -> int | None:
         child = _fork_check(record, cwd)
         try:
             _check_content(record["content"])
+        except _Changed:
+            if child is not None:
+                # The content changed: the build that follows asks the child's answer
+                # (output_intact) instead of checking every kept page's file itself.
+                _OUTPUT_CHECKS.append((child, record["output"][0]))
+                child = None
+            raise
         except BaseException:
             if child is not None:
                 os.kill(child, 9)  # SIGKILL: its answer no longer matters
@@ -251,6 +258,39 @@ def _fork_check(record: dict[str, Any], cwd: str) -> int | None:
 
 # Below this many output files, forking costs more than it saves.
 _FORK_FILES = 2_000
+
+# The forked checks of a ``repeat`` that found the content changed, still running or not yet
+# reaped: (pid, the output folder it checked).
+_OUTPUT_CHECKS: list[tuple[int, str]] = []
+
+
+def output_intact(output: str) -> bool:
+    """Whether the child the last ``repeat`` forked found the settings, code, templates and
+    libraries as recorded and the output folder ``output`` as the last build left it: its
+    manifest not replaced since and every file it lists there. The build then need not look
+    for each unchanged page's file (12,800 stats after an edit at 10,000 articles: the child
+    made them on the other core while this process read its cache). Waits for the child;
+    False when there is none (no record, too few files, no fork) or it found a difference."""
+    return _reap_checks(output)
+
+
+def forget_output_checks() -> None:
+    """Reap the children output_intact was not asked about (a build that failed first)."""
+    _reap_checks("")
+
+
+def _reap_checks(output: str) -> bool:
+    intact = None  # the answer of the last one; older ones (none in the CLI) are only reaped
+    while _OUTPUT_CHECKS:
+        pid, checked = _OUTPUT_CHECKS.pop()
+        try:
+            _, status = os.waitpid(pid, 0)
+            done = os.waitstatus_to_exitcode(status) == 0
+        except ChildProcessError:
+            done = False
+        if intact is None:
+            intact = done and checked == output
+    return bool(intact)
 
 
 def _read(path: str) -> dict[str, Any] | None:

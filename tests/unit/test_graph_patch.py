@@ -4,6 +4,7 @@ after any sequence of title, topic, date and body edits, adds and deletes."""
 
 from __future__ import annotations
 
+import os
 import pickle
 import tempfile
 from dataclasses import replace
@@ -15,6 +16,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from sitegen import graphpages
 from sitegen.build import BuildResult, read_articles
 from sitegen.config import load_config
 from sitegen.graphpages import GraphDataState, GraphMemo, GraphViews, TopicCounts
@@ -174,6 +176,47 @@ def test_texts_of_other_files_are_not_used(tmp_path: Path, path: str) -> None:
     (tmp_path / path).unlink()
     memo = restored(saved, last, last, tmp_path)
     assert not memo.node_texts and not memo.links and memo.page_pairs is None
+
+
+@pytest.mark.parametrize("changed_by_hand", [None, *PATHS])
+def test_files_with_the_stats_noted_are_not_hashed_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, changed_by_hand: str | None
+) -> None:
+    """The build notes the data files' stats once written: a new process that finds them
+    so uses the texts without hashing the files (15 MB at 10,000 articles); a file changed
+    by hand since (same size, another mtime) is hashed, found different, made again."""
+    articles = list(sample())
+    last = site(articles)
+    memo = GraphMemo()
+    files = made(*last, memo)
+    for path, data in zip(PATHS, files, strict=True):
+        (tmp_path / path).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / path).write_bytes(data)
+    digests = {path: file_digest(data) for path, data in zip(PATHS, files, strict=True)}
+    noted = memo.saved(last[0].articles, digests)
+    assert noted is not None
+    noted.note_stats(tmp_path)
+    saved = pickle.loads(pickle.dumps(noted))
+    assert saved.stats == noted.stats and set(saved.stats) == set(PATHS)
+    if changed_by_hand is not None:
+        target = tmp_path / changed_by_hand
+        target.write_bytes(target.read_bytes().replace(b'"', b"'", 1))
+        mtime = target.stat().st_mtime_ns + 10**9
+        os.utime(target, ns=(mtime, mtime))
+    hashed: list[int] = []
+
+    def counted(data: bytes) -> str:
+        hashed.append(len(data))
+        return file_digest(data)
+
+    monkeypatch.setattr(graphpages, "file_digest", counted)
+    now_memo = restored(saved, last, last, tmp_path)
+    if changed_by_hand is None:
+        assert not hashed and now_memo.node_texts
+    else:
+        assert len(hashed) == 1 and not now_memo.node_texts and now_memo.page_pairs is None
+    monkeypatch.undo()
+    assert made(*last, now_memo) == made(*last, GraphMemo())
 
 
 def test_topic_counts_read_back_are_keyed_by_the_articles_they_hold() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -84,6 +85,35 @@ def test_topics_differing_in_case_spacing_and_punctuation_are_merged() -> None:
     assert [a.title for a in listing.articles] == ["D", "C", "B", "A"]
     # every article shows the merged display name
     assert {t.name for a in index.articles for t in a.topics} == {"ai ethics", "Climate"}
+
+
+def test_articles_of_one_identity_share_the_slug_the_last_of_them_is_given() -> None:
+    """Distinct slugs but one identity twice (an alias build() would have dropped): no
+    shortcut, every article gets the slug given to that identity, as assign_unique does."""
+    one = article("content/a.md", "First", day=1)
+    two = article("content/b.md", "Second", day=2)
+    index, _ = build_index([one, two], identity=lambda _a: "same")
+    assert [a.slug for a in index.articles] == ["second", "second"]
+
+
+def test_topics_shared_by_articles_are_merged_too() -> None:
+    """Equal topics read from the build cache are one object: a spelling used by several
+    articles through one object is still merged into the most used one, and the index is
+    the one made of articles with topics of their own."""
+    shared = Topic("ai ethics", "ai-ethics")  # the most used spelling, one object
+    other = Topic("AI-Ethics", "ai-ethics")  # the same topic, another spelling
+    spellings = [shared, shared, shared, other, other]
+    made = [article(f"{n}.md", n, day) for day, n in enumerate("abcde", 1)]
+    articles = [replace(a, topics=(t,)) for a, t in zip(made, spellings, strict=True)]
+    index, _ = build_index(articles)
+    assert {t for a in index.articles for t in a.topics} == {shared}
+    fresh = [
+        replace(a, topics=(Topic(t.name, t.slug),)) for a, t in zip(made, spellings, strict=True)
+    ]
+    assert build_index(fresh)[0] == index
+    unmerged = [replace(a, topics=(shared,)) for a in made]
+    again, _ = build_index(unmerged)
+    assert {id(a) for a in again.articles} == {id(a) for a in unmerged}  # none made again
 
 
 def test_topic_name_tie_goes_to_the_first_in_sort_order() -> None:

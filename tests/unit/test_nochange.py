@@ -239,6 +239,53 @@ def test_changes_are_noticed_with_the_forked_check(
     assert not cli.built()
 
 
+class _Spy:
+    """Records what nochange.output_intact answered the build."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.answers: list[bool] = []
+        real = nochange.output_intact
+
+        def spied(output: str) -> bool:
+            self.answers.append(real(output))
+            return self.answers[-1]
+
+        monkeypatch.setattr(nochange, "output_intact", spied)
+
+
+@pytest.mark.parametrize("page_deleted", [False, True])
+def test_an_edit_uses_the_forked_check_of_the_output(
+    site: Site, cli: Cli, monkeypatch: pytest.MonkeyPatch, page_deleted: bool
+) -> None:
+    """After a content edit the build asks the child the no-change check forked whether every
+    output file is there: yes spares it a stat per unchanged page; a page deleted by hand
+    makes it no, and the page is written again."""
+    if not hasattr(os, "fork"):
+        pytest.skip("no fork here: everything is checked in one process")
+    monkeypatch.setattr(nochange, "_FORK_FILES", 0)
+    spy = _Spy(monkeypatch)
+    edit_body(site)
+    if page_deleted:
+        delete_page(site)  # another article's page: unchanged, so not rendered for the edit
+    assert cli.built()
+    assert spy.answers == [not page_deleted]
+    assert not nochange._OUTPUT_CHECKS  # the child was reaped
+    edited = site.output_files()
+    assert cli.built("--no-cache", "--output", "cold")
+    cold = [p for p in sorted((site.root / "cold").rglob("*")) if p.is_file()]
+    assert edited == {p.relative_to(site.root / "cold").as_posix(): p.read_bytes() for p in cold}
+
+
+def test_no_forked_check_of_the_output_without_a_record(site: Site, cli: Cli) -> None:
+    """A build the no-change check did not look at first trusts no child: none was forked."""
+    shutil.rmtree(site.root / ".sitegen-cache" / "output")  # the build cache, not the record
+    for record in (site.root / ".sitegen-cache").glob("nochange-*"):
+        record.unlink()
+    edit_body(site)
+    assert cli.built()
+    assert not nochange.output_intact(str(site.output))
+
+
 def test_hidden_and_other_files_in_content_change_nothing(site: Site, cli: Cli) -> None:
     # An editor's swap file and a note: the folder's mtime changes, the listing is compared.
     site.write({"content/2021/.two.md.swp": "x", "content/2021/notes.txt": "y"})

@@ -1,11 +1,13 @@
 from __future__ import annotations
 
+import fcntl
+import itertools
 import os
 
 import pytest
 
 from sitegen import parallel
-from sitegen.parallel import can_fork, parallel_chunks, parallel_map
+from sitegen.parallel import can_fork, chunk_bounds, parallel_chunks, parallel_map
 
 
 def _square_and_pid(x: int) -> tuple[int, int]:
@@ -19,6 +21,26 @@ def test_parts_come_in_order_and_cover_every_item(jobs: int) -> None:
     assert [x for part in parts for x in part] == [x * x for x in items]
     assert len(parts) > 1 and max(len(p) for p in parts) <= 30
     assert parallel_map(lambda x: x * x, items, jobs) == [x * x for x in items]
+
+
+@pytest.mark.parametrize("count", [1, 7, 450, 1000, 10_000, 100_003])
+def test_chunks_shrink_towards_the_end_and_cover_every_item(count: int) -> None:
+    even = chunk_bounds(count, 2, 500)
+    shrinking = chunk_bounds(count, 2, 500, last_chunk=50)
+    for bounds in (even, shrinking):
+        assert bounds[0][0] == 0 and bounds[-1][1] == count
+        assert all(end == following for (_, end), (following, _) in itertools.pairwise(bounds))
+        assert all(0 < end - start <= 500 for start, end in bounds)
+    sizes = [end - start for start, end in shrinking]
+    assert sizes == sorted(sizes, reverse=True)  # large first, small at the end
+    if count >= 10_000:
+        assert sizes[0] == 500 and sizes[-2] == 50 and len(set(sizes)) > 3
+    assert len({end - start for start, end in even[:-1]}) <= 1  # None keeps them even
+
+
+def test_parallel_map_passes_the_last_chunk_on() -> None:
+    items = list(range(3000))
+    assert parallel_map(lambda x: -x, items, 2, min_items=1, last_chunk=10) == [-x for x in items]
 
 
 @pytest.mark.skipif(not can_fork(), reason="workers are forked")
@@ -65,3 +87,24 @@ def test_a_failing_item_stops_the_parts() -> None:
 def test_a_parent_is_large_once_it_has_held_more_than_the_limit() -> None:
     assert parallel.large_parent(0)
     assert not parallel.large_parent(1 << 60)
+
+
+@pytest.mark.skipif(
+    not can_fork() or not hasattr(fcntl, "F_GETPIPE_SZ"), reason="Linux pipes, forked workers"
+)
+def test_the_result_pipe_holds_a_whole_chunk() -> None:
+    import multiprocessing
+
+    with multiprocessing.get_context("fork").Pool(1) as pool:
+        reader = pool._outqueue._reader  # type: ignore[attr-defined]
+        before = fcntl.fcntl(reader.fileno(), fcntl.F_GETPIPE_SZ)
+        parallel._widen_result_pipe(pool)
+        after = fcntl.fcntl(reader.fileno(), fcntl.F_GETPIPE_SZ)
+    assert after >= before
+    with open("/proc/sys/fs/pipe-max-size") as limit:
+        if int(limit.read()) >= parallel.RESULT_PIPE_BYTES:
+            assert after >= parallel.RESULT_PIPE_BYTES
+
+
+def test_a_pool_without_the_pipe_is_left_alone() -> None:
+    parallel._widen_result_pipe(object())  # no error: best effort
