@@ -934,8 +934,8 @@ def _render(
                 for name in env.list_templates(filter_func=lambda n: n.endswith((".html", ".xml"))):
                     env.get_template(name)
                 # Each listing card once, for all the page workers (which inherit them). Not
-                # for a large site: every worker would start with all the cards (100,000
-                # articles: ~125 MB), and its largest worker is near 3 GB already.
+                # for a large parent (100,000 articles): the cards' views stay in it, ~200 MB
+                # more at its peak (the cache's save), which is over 3 GB already.
                 if not parallel.large_parent():
                     renderer.make_cards([a for page in todo for a in page.cards], jobs)
             # The graph data is made here, while the workers render the pages: the texts
@@ -949,7 +949,6 @@ def _render(
                     jobs,
                     progress=advance,
                     max_chunk=RENDER_CHUNK,
-                    chunks_per_worker=RENDER_CHUNKS_PER_WORKER,
                 )
                 # Closed at once on an error: that stops the workers.
                 with closing(parts):
@@ -976,10 +975,6 @@ def _render(
 # Pages a worker sends back at once: a few chunks per worker are in flight, so this bounds
 # the rendered pages held in memory (~25 kB each).
 RENDER_CHUNK = 100
-# A render worker is forked again after this many chunks, so that the parent's memory it
-# copied (every object a page reads) is given back: at 100,000 articles a worker that
-# rendered everything held most of the parent's 2 GB again.
-RENDER_CHUNKS_PER_WORKER = 20
 
 T = TypeVar("T")
 

@@ -19,10 +19,8 @@ R = TypeVar("R")
 
 # Below this many items a pool costs more than it saves (fork, pickling, joining).
 MIN_PARALLEL_ITEMS = 400
-# Workers are replaced (``chunks_per_worker``) only when the parent holds more than this: a
-# fresh worker starts with cold caches (at 10,000 articles the render workers took several
-# CPU seconds more when replaced), and what a worker copies of a smaller parent is no burden.
-RECYCLE_ABOVE_BYTES = 1 << 30
+# A process that has held more than this is "large" (see large_parent).
+LARGE_PARENT_BYTES = 1 << 30
 
 _TASK: tuple[Callable[[Any], Any], Sequence[Any]] | None = None
 
@@ -69,30 +67,27 @@ def parallel_chunks(
     progress: Callable[[int], None] | None = None,
     max_chunk: int = 500,
     last_chunk: int | None = None,
-    chunks_per_worker: int | None = None,
-    recycle_above: int = RECYCLE_ABOVE_BYTES,
 ) -> Generator[list[R], None, None]:
     """``parallel_map`` in consecutive parts, as they are done: the caller can use and drop
     each part before the next one comes (rendered pages are the largest thing a build makes:
     3 GB at 100,000 articles). Only a few chunks are ever ahead of the caller.
 
-    ``chunks_per_worker``: a worker is replaced by a fresh fork after that many chunks.
-    Whatever a worker reads of the parent's objects it ends up copying (reading an object
-    writes its reference count), so a worker that lives through a whole large render holds
-    a private copy of most of the parent's memory. They are replaced only when this process
-    has held more than ``recycle_above`` bytes.
-
     ``last_chunk``: chunks shrink towards this size as the work runs out, so that the
     workers finish together (with chunks of 500 digests, one worker sat idle for up to a
-    chunk's time, 0.2-0.5 s, at the end of a cold build's parse); None keeps them even."""
+    chunk's time, 0.2-0.5 s, at the end of a cold build's parse); None keeps them even.
+
+    The workers live through every chunk. A worker copies what it reads of the parent's
+    objects (reading one writes its reference count), but its RSS counts those pages from
+    the fork on either way, and a fresh worker would copy them again and fill its caches
+    again: at 100,000 articles, render workers forked again every 20 chunks took 50-65 CPU
+    s more (~0.5 ms a page), and were no smaller (a worker's RSS is its parent's at the
+    fork plus what it makes: 2.4-2.5 GB either way)."""
     jobs = default_jobs() if jobs is None else jobs
     if min_items is None:  # read now, not when defined: a test lowers it to fork small sites
         min_items = MIN_PARALLEL_ITEMS
     if jobs <= 1 or len(items) < min_items or not can_fork():
         yield from _serial_chunks(func, items, progress, max_chunk)
         return
-    if chunks_per_worker is not None and not large_parent(recycle_above):
-        chunks_per_worker = None
     global _TASK
     _TASK = (func, items)
     chunks = iter(chunk_bounds(len(items), jobs, max_chunk, last_chunk))
@@ -104,7 +99,7 @@ def parallel_chunks(
     gc.freeze()
     try:
         context = multiprocessing.get_context("fork")
-        with context.Pool(jobs, maxtasksperchild=chunks_per_worker) as pool:
+        with context.Pool(jobs) as pool:
             _widen_result_pipe(pool)
             # A bounded window of chunks in flight (Pool.imap would queue every result the
             # caller has not taken yet, however many).
@@ -164,7 +159,7 @@ def _widen_result_pipe(pool: Any) -> None:
         fcntl.fcntl(reader.fileno(), setter, RESULT_PIPE_BYTES)
 
 
-def large_parent(limit: int = RECYCLE_ABOVE_BYTES) -> bool:
+def large_parent(limit: int = LARGE_PARENT_BYTES) -> bool:
     """Whether this process has held more than ``limit`` bytes: what every worker forked
     from it starts with (its RSS counts the pages it shares)."""
     return _peak_bytes() > limit
