@@ -79,7 +79,7 @@ def parallel_chunks(
     The workers live through every chunk. A worker copies what it reads of the parent's
     objects (reading one writes its reference count), but its RSS counts those pages from
     the fork on either way, and a fresh worker would copy them again and fill its caches
-    again: at 100,000 articles, render workers forked again every 20 chunks took 50-65 CPU
+    again: at 100,000 articles, render workers forked again every 20 chunks took 54-69 CPU
     s more (~0.5 ms a page), and were no smaller (a worker's RSS is its parent's at the
     fork plus what it makes: 2.4-2.5 GB either way)."""
     jobs = default_jobs() if jobs is None else jobs
