@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -37,6 +38,41 @@ def keys_of(
     """Each page's key and whether it was planned from the last build's key."""
     pages = plan_site(index, config, repr, graph, changes=changes, out=out)
     return {p.path: (p.key or page_key("", p.deps), bool(p.key)) for p in pages}
+
+
+def _edited(
+    change: Change,
+    articles: list[Article],
+    config: SiteConfig,
+    graph: RelatedGraph,
+    state: Any,
+    memo: replan.PlanMemo,
+    first: dict[str, tuple[str, bool]],
+) -> tuple[SiteIndex, RelatedGraph, replan.Changes, str]:
+    """The site after ``change``, related from the last build's ``state``, and what replan
+    finds changed since the plan whose keys are ``first``, with this build's signatures."""
+    view = replan.relate_view(state)  # before relate updates the state in place
+    new_index, _ = build_index(change(articles, graph), source_key)
+    new_graph, new_state = relate_with_state(new_index, config.related_count, state, repr)
+    last = {path: (key, "", 0) for path, (key, _) in first.items()}
+    changes, signatures = replan.changes(memo, last, view, new_index, new_graph, repr, new_state)
+    assert changes is not None
+    return new_index, new_graph, changes, signatures
+
+
+def _record_story_leads(monkeypatch: pytest.MonkeyPatch) -> list[list[Article]]:
+    """The listings whose cards GraphViews works out from here on (until monkeypatch.undo)."""
+    from sitegen.graphpages import GraphViews
+
+    worked_out: list[list[Article]] = []
+    story_leads = GraphViews.story_leads
+
+    def recorded(self: GraphViews, listed: list[Article]) -> list[Article]:
+        worked_out.append(listed)
+        return story_leads(self, listed)
+
+    monkeypatch.setattr(GraphViews, "story_leads", recorded)
+    return worked_out
 
 
 def _hub(graph: RelatedGraph) -> Slug:
@@ -175,7 +211,6 @@ def test_home_pages_planned_from_the_last_plans_cards_get_a_fresh_plans_keys(
     """Articles in the same order and stories as the last plan (or one in no story replaced
     in its place): the home page's cards are known from the last plan's, not worked out
     again, and every listing page gets the key a fresh plan gives."""
-    from sitegen.graphpages import GraphViews
 
     articles, config = sample()
     config = dataclasses.replace(config, page_size=2)  # many home pages
@@ -184,20 +219,10 @@ def test_home_pages_planned_from_the_last_plans_cards_get_a_fresh_plans_keys(
     _, signatures = replan.changes(None, None, None, index, graph, repr)
     memo = replan.new_memo(None, signatures, index, graph)
     first = keys_of(index, config, graph, out=memo)
-    view = replan.relate_view(state)
-    new_index, _ = build_index(change(articles, graph), source_key)
-    new_graph, new_state = relate_with_state(new_index, config.related_count, state, repr)
-    last = {path: (key, "", 0) for path, (key, _) in first.items()}
-    changes, signatures = replan.changes(memo, last, view, new_index, new_graph, repr, new_state)
-    assert changes is not None
-    worked_out: list[object] = []
-    story_leads = GraphViews.story_leads
-
-    def recorded(self: GraphViews, listed: list[Article]) -> list[Article]:
-        worked_out.append(listed)
-        return story_leads(self, listed)
-
-    monkeypatch.setattr(GraphViews, "story_leads", recorded)
+    new_index, new_graph, changes, signatures = _edited(
+        change, articles, config, graph, state, memo, first
+    )
+    worked_out = _record_story_leads(monkeypatch)
     out = replan.new_memo(changes, signatures, new_index, new_graph)
     again = keys_of(new_index, config, new_graph, changes, out)
     monkeypatch.undo()
@@ -240,12 +265,10 @@ def test_the_graph_pages_common_parts_of_the_last_build_are_reused_only_when_the
     first = plan_site(index, config, repr, graph, gv=gv, out=memo)
     assert graph_memo.common is not None
     before = graph_memo.common[0]
-    last = {p.path: (page_key("", p.deps), "", 0) for p in first}
-    view = replan.relate_view(state)
-    new_index, _ = build_index(change(articles, graph), source_key)
-    new_graph, new_state = relate_with_state(new_index, config.related_count, state, repr)
-    changes, signatures = replan.changes(memo, last, view, new_index, new_graph, repr, new_state)
-    assert changes is not None
+    keys = {p.path: (page_key("", p.deps), False) for p in first}
+    new_index, new_graph, changes, signatures = _edited(
+        change, articles, config, graph, state, memo, keys
+    )
     out = replan.new_memo(changes, signatures, new_index, new_graph)
     again = GraphViews(new_index, new_graph, ViewFactory(urls, config.tz), graph_memo)
     _replan_site(new_index, config, repr, new_graph, again, changes, out, urls)
@@ -271,7 +294,6 @@ def test_topic_pages_planned_from_the_cards_of_this_process_last_plan_get_fresh_
     """serve's plans keep each topic's and provider's articles and cards (PlannedPages):
     the next plan finds the cards from them when it can, and every listing page gets the
     key a fresh plan gives."""
-    from sitegen.graphpages import GraphViews
 
     articles, config = sample()
     config = dataclasses.replace(config, page_size=2)
@@ -283,20 +305,10 @@ def test_topic_pages_planned_from_the_cards_of_this_process_last_plan_get_fresh_
     pages = plan_site(index, config, repr, graph, out=memo, pages_memo=planned)
     first = {p.path: (p.key or page_key("", p.deps), bool(p.key)) for p in pages}
     assert planned.members  # every topic and provider, planned in full
-    view = replan.relate_view(state)
-    new_index, _ = build_index(change(articles, graph), source_key)
-    new_graph, new_state = relate_with_state(new_index, config.related_count, state, repr)
-    last = {path: (key, "", 0) for path, (key, _) in first.items()}
-    changes, signatures = replan.changes(memo, last, view, new_index, new_graph, repr, new_state)
-    assert changes is not None
-    worked_out: list[int] = []
-    story_leads = GraphViews.story_leads
-
-    def recorded(self: GraphViews, listed: list[Article]) -> list[Article]:
-        worked_out.append(len(listed))
-        return story_leads(self, listed)
-
-    monkeypatch.setattr(GraphViews, "story_leads", recorded)
+    new_index, new_graph, changes, signatures = _edited(
+        change, articles, config, graph, state, memo, first
+    )
+    worked_out = _record_story_leads(monkeypatch)
     out = replan.new_memo(changes, signatures, new_index, new_graph)
     again = plan_site(
         new_index, config, repr, new_graph, changes=changes, out=out, pages_memo=planned
