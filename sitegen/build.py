@@ -18,7 +18,7 @@ import shutil
 import stat
 import time
 from collections.abc import Callable, Collection, Iterator
-from contextlib import closing, contextmanager
+from contextlib import closing, contextmanager, suppress
 from dataclasses import dataclass, field
 from itertools import compress, repeat
 from pathlib import Path
@@ -651,6 +651,10 @@ def build(
         with _timed(result, "graph memo"):
             graph_views.graph_json()
             graph_views.page_data()
+            # The graph page's list entries, so that an edit's graph pages render only the
+            # entries that changed (a theme error is reported by the page that shows it).
+            with suppress(Exception):
+                renderer.warm_graph_entries()
         with _timed(result, "warm up"):
             # And what the first edit would make before anything else: the index's patch
             # structures, relate's referrers and topic spellings (~0.3 s at 10,000 articles).

@@ -33,7 +33,16 @@ from sitegen.model import (
 )
 from sitegen.relate import relate
 from sitegen.replan import Changes, ListingMemo, PlanMemo, PlannedPages
-from sitegen.views import Card, Coverage, Link, PageUrl, Urls, ViewFactory, pick_lead
+from sitegen.views import (
+    ArticleLinks,
+    Card,
+    Coverage,
+    Link,
+    PageUrl,
+    Urls,
+    ViewFactory,
+    pick_lead,
+)
 
 GRAPH_PAGE_SIZE = 100  # articles with their related links per page of the graph page's list
 
@@ -185,7 +194,11 @@ class Renderer:
         # when the site asks for it (content links are not the site owner's endorsement).
         external_rel = "noopener noreferrer" + (" nofollow" if config.nofollow_external else "")
         env.globals.update(
-            site=self.site, url=self.urls, external_rel=external_rel, card_html=self.card_html
+            site=self.site,
+            url=self.urls,
+            external_rel=external_rel,
+            card_html=self.card_html,
+            graph_entry_html=self.graph_entry_html,
         )
         self._card_html: dict[str, Any] = {}
         self._templates: dict[str, jinja2.Template] = {}
@@ -212,6 +225,31 @@ class Renderer:
             html = self.template("partials/card.html").render(card=card, also=also)
             found = self._card_html[key] = Markup(html)  # safe: rendered with autoescape
         return found
+
+    def graph_entry_html(self, item: ArticleLinks) -> Any:
+        """``partials/graph-entry.html`` for one entry of the graph page's list (it sees
+        ``item`` and the site's globals). Rendered again only when the entry shows other
+        links than when this process last rendered it (kept in the graph memo: an edit in
+        serve renders a graph page again for one or two of its 100 entries)."""
+        entries = self.graph.memo.entries
+        key = item.link.url
+        found = entries.get(key)
+        if found is not None and found[0] == item:
+            return found[1]
+        from markupsafe import Markup
+
+        html = Markup(self.template("partials/graph-entry.html").render(item=item))
+        if len(entries) > 2 * len(self.graph.index.articles) + 100:
+            entries.clear()  # (the entries of articles gone: a few per edit, in serve)
+        entries[key] = (item, html)  # safe: rendered with autoescape
+        return html
+
+    def warm_graph_entries(self) -> None:
+        """Render every entry of the graph page's list that is not kept yet (serve's first
+        build, whose pages were rendered by workers or kept: its edits' graph pages then
+        render only the entries that changed)."""
+        for item in self.graph.article_links(self.graph.index.articles):
+            self.graph_entry_html(item)
 
     def make_cards(self, articles: Iterable[Article], jobs: int | None) -> None:
         """Render the cards of ``articles`` (with their coverage, as listings show them) on
