@@ -370,6 +370,8 @@ def _same_views(a: ViewFactory, b: ViewFactory) -> bool:
 
 
 KeyOf = Callable[[Article], str]  # a string that changes whenever the article does
+# slug -> the article, its edge list, the articles it links to and its graph page line.
+LinksMemo = dict[Slug, tuple[Article, tuple[Edge, ...], tuple[Article, ...], str]]
 
 
 # Not frozen: a frozen dataclass sets each field through object.__setattr__, and a build
@@ -487,6 +489,7 @@ class PageKeys:
         memo: KeyMemo | None = None,
         cards: set[Slug] | None = None,
         drawn: bool = False,
+        kept_links: LinksMemo | None = None,
     ) -> None:
         self.by_slug = index.by_slug
         self.graph = graph
@@ -503,6 +506,8 @@ class PageKeys:
         self._cards = cards
         # Article pages keyed by their local graph as drawn (see article).
         self._drawn = drawn
+        # The graph page's lines of the plans of this process (serve), updated in place.
+        self._kept_links = kept_links
 
     def shown(self, slug: Slug) -> str:
         """What a page shows of another article: its URL, title, provider and date (in a
@@ -590,6 +595,26 @@ class PageKeys:
         """An article as the graph page's list shows it: its link and its related links."""
         slug = article.slug
         targets = self.graph.edges.get(slug, ())
+        kept = self._kept_links
+        if kept is not None:
+            # Made from the article and those it links to alone: reused while they are the
+            # very objects (serve plans ~10 graph pages of 100 lines again after a topic
+            # edit).
+            by_slug = self.by_slug
+            linked = tuple([by_slug[e.target] for e in targets])
+            hit = kept.get(slug)
+            if (
+                hit is not None
+                and hit[0] is article
+                and hit[1] is targets
+                and all(map(operator.is_, hit[2], linked))
+            ):
+                return hit[3]
+            found = "\x1e".join([self.shown(slug), *(self.shown(e.target) for e in targets)])
+            if len(kept) > 2 * len(by_slug) + 100:
+                kept.clear()  # (the lines of articles gone: a few per edit)
+            kept[slug] = (article, targets, linked, found)
+            return found
         old = self._old.links.get(slug)
         # Its targets' own lines change only with their articles: then it is dirty.
         if old is not None and old[0] is article and old[1] is targets and slug not in self.dirty():
@@ -847,7 +872,8 @@ def _replan_site(
     # What pages show of each article, made by the plans of this process (serve): reused for
     # the very same articles (thousands of strings, after every edit).
     shown = KeyMemo(shown=planned.shown) if planned is not None and changes is not None else None
-    keys = PageKeys(index, graph, key_of, shown, drawn=changes is not None)
+    kept_links = planned.links if planned is not None else None
+    keys = PageKeys(index, graph, key_of, shown, drawn=changes is not None, kept_links=kept_links)
     order = _site_order(index, out)
     home = _home_leads(order, changes, graph) if changes is not None else None
     listings = _ListingReplan(
