@@ -7,7 +7,9 @@
   Content-Security-Policy still allows it.
 - ``/__sitegen/events`` is a Server-Sent Events stream: ``reload`` after each successful
   rebuild, ``build-error`` (shown over the page) when a rebuild fails, ``build-ok`` when the
-  error is fixed. A failed build leaves the last good site in place and served.
+  error is fixed. A failed build leaves the last good site in place and served. The script
+  names its tab's page (``?page=``): the graph page's list, which a rebuild otherwise puts
+  in place after the reload, comes before it while a tab shows it.
 """
 
 from __future__ import annotations
