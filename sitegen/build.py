@@ -18,7 +18,7 @@ import shutil
 import stat
 import time
 from collections.abc import Callable, Collection, Iterator
-from contextlib import closing, contextmanager
+from contextlib import closing, contextmanager, suppress
 from dataclasses import dataclass, field
 from itertools import compress, repeat
 from pathlib import Path
@@ -397,6 +397,7 @@ def build(
     hold: list[object] | None = None,
     committed: Callable[[BuildResult, Collection[str] | None], None] | None = None,
     output_checked: Callable[[str], bool] | None = None,
+    shown: Collection[str] = (),
 ) -> BuildResult:
     """Build the site of ``config``; with ``write=False`` only check the content.
 
@@ -413,7 +414,9 @@ def build(
     the others (the graph data, the sitemap, files to delete) follow, then the second call.
     ``output_checked(output folder)``: whether every file of the output's manifest was found
     there just before (the CLI's no-change check, sitegen/nochange.py, looked in a child
-    process); then the files of unchanged pages are not looked for again one by one."""
+    process); then the files of unchanged pages are not looked for again one by one.
+    ``shown``: with ``committed``, the files open in serve's tabs: those of the graph page's
+    list are put in place before the first call, the others after it."""
     result = BuildResult()
     output = config.path("output_dir")
     content = config.path("content_dir")
@@ -572,16 +575,18 @@ def build(
             env = _environment(render, dirs, None)
         renderer = _renderer(render, config, env, graph_views)
     # serve's tabs reload once the pages are in place: the graph data and the sitemap, which
-    # no page needs, and the deletions come after (its server holds requests for those
-    # paths until then). Not with search: its index is made from every page.
+    # no page needs, the graph page's list unless a tab shows one of its pages (its first
+    # page, after a topic edit, was most of the pages' rendering), and the deletions come
+    # after (its server holds requests for those paths until then). Not with search: its
+    # index is made from every page.
     split = committed is not None and not config.search
-    later = [p for p in todo if p.path in GRAPH_DATA] if split else []
+    later = [p for p in todo if _after_reload(p.path, shown)] if split else []
     # Pages go to the output's staging folder as they are rendered, not held until the end
     # (3 GB at 100,000 articles); the site itself changes only at the commit below.
     staged = _writing(output, StagedOutput(output, kept).__enter__)
     rest = staged  # what the last commit puts in place
     try:
-        now = [p for p in todo if p.path not in GRAPH_DATA] if later else todo
+        now = [p for p in todo if not _after_reload(p.path, shown)] if later else todo
         _render(env, renderer, now, jobs, progress, staged, result)
         result.rendered = len(todo)
         theme = render.static_files(dirs)
@@ -651,6 +656,10 @@ def build(
         with _timed(result, "graph memo"):
             graph_views.graph_json()
             graph_views.page_data()
+            # The graph page's list entries, so that an edit's graph pages render only the
+            # entries that changed (a theme error is reported by the page that shows it).
+            with suppress(Exception):
+                renderer.warm_graph_entries()
         with _timed(result, "warm up"):
             # And what the first edit would make before anything else: the index's patch
             # structures, relate's referrers and topic spellings (~0.3 s at 10,000 articles).
@@ -1011,6 +1020,14 @@ def _environment(render: Any, dirs: list[Path], bytecode_dir: Path | None) -> An
 
 
 GRAPH_DATA = ("graph.json", "graph/data.json")
+
+
+def _after_reload(path: str, shown: Collection[str]) -> bool:
+    """Whether serve puts the file at ``path`` in place after the tabs are told to reload:
+    the graph data, and the graph page's list where no tab (``shown``) shows it."""
+    if path in GRAPH_DATA:
+        return True
+    return path.startswith("graph/") and path.endswith("index.html") and path not in shown
 
 
 def _graph_state(

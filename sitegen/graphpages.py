@@ -85,6 +85,9 @@ class GraphMemo:
     topic_counts: TopicCounts | None = None
     # GraphViews.common of the last build that made it, and its common_hash ("": not made).
     common: tuple[dict[str, object], str] | None = None
+    # The graph page's list entries as the theme rendered them (Renderer.graph_entry_html):
+    # article URL -> what the entry showed and its HTML.
+    entries: dict[str, tuple[ArticleLinks, str]] = field(default_factory=dict)
 
     def saved(self, articles: Sequence[Article], files: dict[str, str]) -> GraphDataState | None:
         """What the build state keeps of this memo, when both data files were made from it

@@ -33,7 +33,16 @@ from sitegen.model import (
 )
 from sitegen.relate import relate
 from sitegen.replan import Changes, ListingMemo, PlanMemo, PlannedPages
-from sitegen.views import Card, Coverage, Link, PageUrl, Urls, ViewFactory, pick_lead
+from sitegen.views import (
+    ArticleLinks,
+    Card,
+    Coverage,
+    Link,
+    PageUrl,
+    Urls,
+    ViewFactory,
+    pick_lead,
+)
 
 GRAPH_PAGE_SIZE = 100  # articles with their related links per page of the graph page's list
 
@@ -185,7 +194,11 @@ class Renderer:
         # when the site asks for it (content links are not the site owner's endorsement).
         external_rel = "noopener noreferrer" + (" nofollow" if config.nofollow_external else "")
         env.globals.update(
-            site=self.site, url=self.urls, external_rel=external_rel, card_html=self.card_html
+            site=self.site,
+            url=self.urls,
+            external_rel=external_rel,
+            card_html=self.card_html,
+            graph_entry_html=self.graph_entry_html,
         )
         self._card_html: dict[str, Any] = {}
         self._templates: dict[str, jinja2.Template] = {}
@@ -212,6 +225,31 @@ class Renderer:
             html = self.template("partials/card.html").render(card=card, also=also)
             found = self._card_html[key] = Markup(html)  # safe: rendered with autoescape
         return found
+
+    def graph_entry_html(self, item: ArticleLinks) -> Any:
+        """``partials/graph-entry.html`` for one entry of the graph page's list (it sees
+        ``item`` and the site's globals). Rendered again only when the entry shows other
+        links than when this process last rendered it (kept in the graph memo: an edit in
+        serve renders a graph page again for one or two of its 100 entries)."""
+        entries = self.graph.memo.entries
+        key = item.link.url
+        found = entries.get(key)
+        if found is not None and found[0] == item:
+            return found[1]
+        from markupsafe import Markup
+
+        html = Markup(self.template("partials/graph-entry.html").render(item=item))
+        if len(entries) > 2 * len(self.graph.index.articles) + 100:
+            entries.clear()  # (the entries of articles gone: a few per edit, in serve)
+        entries[key] = (item, html)  # safe: rendered with autoescape
+        return html
+
+    def warm_graph_entries(self) -> None:
+        """Render every entry of the graph page's list that is not kept yet (serve's first
+        build, whose pages were rendered by workers or kept: its edits' graph pages then
+        render only the entries that changed)."""
+        for item in self.graph.article_links(self.graph.index.articles):
+            self.graph_entry_html(item)
 
     def make_cards(self, articles: Iterable[Article], jobs: int | None) -> None:
         """Render the cards of ``articles`` (with their coverage, as listings show them) on
@@ -332,6 +370,8 @@ def _same_views(a: ViewFactory, b: ViewFactory) -> bool:
 
 
 KeyOf = Callable[[Article], str]  # a string that changes whenever the article does
+# slug -> the article, its edge list, the articles it links to and its graph page line.
+LinksMemo = dict[Slug, tuple[Article, tuple[Edge, ...], tuple[Article, ...], str]]
 
 
 # Not frozen: a frozen dataclass sets each field through object.__setattr__, and a build
@@ -449,6 +489,7 @@ class PageKeys:
         memo: KeyMemo | None = None,
         cards: set[Slug] | None = None,
         drawn: bool = False,
+        kept_links: LinksMemo | None = None,
     ) -> None:
         self.by_slug = index.by_slug
         self.graph = graph
@@ -465,6 +506,8 @@ class PageKeys:
         self._cards = cards
         # Article pages keyed by their local graph as drawn (see article).
         self._drawn = drawn
+        # The graph page's lines of the plans of this process (serve), updated in place.
+        self._kept_links = kept_links
 
     def shown(self, slug: Slug) -> str:
         """What a page shows of another article: its URL, title, provider and date (in a
@@ -552,6 +595,26 @@ class PageKeys:
         """An article as the graph page's list shows it: its link and its related links."""
         slug = article.slug
         targets = self.graph.edges.get(slug, ())
+        kept = self._kept_links
+        if kept is not None:
+            # Made from the article and those it links to alone: reused while they are the
+            # very objects (serve plans ~10 graph pages of 100 lines again after a topic
+            # edit).
+            by_slug = self.by_slug
+            linked = tuple([by_slug[e.target] for e in targets])
+            hit = kept.get(slug)
+            if (
+                hit is not None
+                and hit[0] is article
+                and hit[1] is targets
+                and all(map(operator.is_, hit[2], linked))
+            ):
+                return hit[3]
+            found = "\x1e".join([self.shown(slug), *(self.shown(e.target) for e in targets)])
+            if len(kept) > 2 * len(by_slug) + 100:
+                kept.clear()  # (the lines of articles gone: a few per edit)
+            kept[slug] = (article, targets, linked, found)
+            return found
         old = self._old.links.get(slug)
         # Its targets' own lines change only with their articles: then it is dirty.
         if old is not None and old[0] is article and old[1] is targets and slug not in self.dirty():
@@ -809,7 +872,8 @@ def _replan_site(
     # What pages show of each article, made by the plans of this process (serve): reused for
     # the very same articles (thousands of strings, after every edit).
     shown = KeyMemo(shown=planned.shown) if planned is not None and changes is not None else None
-    keys = PageKeys(index, graph, key_of, shown, drawn=changes is not None)
+    kept_links = planned.links if planned is not None else None
+    keys = PageKeys(index, graph, key_of, shown, drawn=changes is not None, kept_links=kept_links)
     order = _site_order(index, out)
     home = _home_leads(order, changes, graph) if changes is not None else None
     listings = _ListingReplan(

@@ -95,6 +95,11 @@ class PlannedPages:
     # slug -> the article and what pages show of it (render.PageKeys.shown), as the plans
     # of this process made it. Updated in place.
     shown: dict[Slug, tuple[Article, str]] = field(default_factory=dict)
+    # slug -> the article, its edge list, the articles it links to and its line of the graph
+    # page's list (render.PageKeys.links), as the plans of this process made it. In place.
+    links: dict[Slug, tuple[Article, tuple[Edge, ...], tuple[Article, ...], str]] = field(
+        default_factory=dict
+    )
 
 
 @dataclass

@@ -7,7 +7,9 @@
   Content-Security-Policy still allows it.
 - ``/__sitegen/events`` is a Server-Sent Events stream: ``reload`` after each successful
   rebuild, ``build-error`` (shown over the page) when a rebuild fails, ``build-ok`` when the
-  error is fixed. A failed build leaves the last good site in place and served.
+  error is fixed. A failed build leaves the last good site in place and served. The script
+  names its tab's page (``?page=``): the graph page's list, which a rebuild otherwise puts
+  in place after the reload, comes before it while a tab shows it.
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ from collections.abc import Collection, Iterator
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from urllib.parse import unquote, urlsplit
+from urllib.parse import parse_qs, unquote, urlsplit
 
 from sitegen.build import BuildError, BuildResult, build
 from sitegen.cache import MemoryCache, cache_dir
@@ -49,6 +51,9 @@ class Hub:
     def __init__(self) -> None:
         self.lock = threading.Lock()
         self.listeners: list[queue.Queue[tuple[str, str]]] = []
+        # The file each tab shows (relative to the output), by its listener's id: a
+        # rebuild puts those in place before telling them to reload.
+        self.pages: dict[int, str] = {}
         self.error = ""
         self.closed = threading.Event()
         # While a rebuild puts the rest of the site in place after the tabs were told to
@@ -57,10 +62,13 @@ class Hub:
         self.complete = threading.Event()
         self.complete.set()
 
-    def subscribe(self) -> queue.Queue[tuple[str, str]]:
+    def subscribe(self, page: str = "") -> queue.Queue[tuple[str, str]]:
+        """A new listener; ``page``: the file its tab shows, if it said (reload.js does)."""
         q: queue.Queue[tuple[str, str]] = queue.Queue()
         with self.lock:
             self.listeners.append(q)
+            if page:
+                self.pages[id(q)] = page
             if self.error:
                 q.put(("build-error", json.dumps({"message": self.error})))
         return q
@@ -69,6 +77,12 @@ class Hub:
         with self.lock:
             if q in self.listeners:
                 self.listeners.remove(q)
+            self.pages.pop(id(q), None)
+
+    def shown(self) -> frozenset[str]:
+        """The files the open tabs show."""
+        with self.lock:
+            return frozenset(self.pages.values())
 
     def hold(self, ready: Collection[str]) -> None:
         """Requests for paths not in ``ready`` wait until ``release``."""
@@ -107,7 +121,7 @@ def make_handler(output: Path, base_path: str, hub: Hub) -> type[BaseHTTPRequest
         def do_GET(self, head: bool = False) -> None:
             path = urlsplit(self.path).path
             if path == EVENTS_URL:
-                self._events()
+                self._events(shown_file(base_path, self.path))
             elif path == SCRIPT_URL:
                 self._send(HTTPStatus.OK, "text/javascript; charset=utf-8", _SCRIPT, head)
             elif base_path != "/" and path in ("/", base_path.rstrip("/")):
@@ -158,14 +172,14 @@ def make_handler(output: Path, base_path: str, hub: Hub) -> type[BaseHTTPRequest
             if not head:
                 self.wfile.write(data)
 
-        def _events(self) -> None:
+        def _events(self, page: str) -> None:
             self.send_response(HTTPStatus.OK)
             self.send_header("Content-Type", "text/event-stream")
             self.send_header("Cache-Control", "no-store")
             self.send_header("Connection", "close")
             self.end_headers()
             self.close_connection = True
-            q = hub.subscribe()
+            q = hub.subscribe(page)
             try:
                 self.wfile.write(b"retry: 500\n\n")
                 self.wfile.flush()
@@ -183,6 +197,16 @@ def make_handler(output: Path, base_path: str, hub: Hub) -> type[BaseHTTPRequest
                 hub.unsubscribe(q)
 
     return Handler
+
+
+def shown_file(base_path: str, events_url: str) -> str:
+    """The file (relative to the output) of the page a tab shows, from the URL of its event
+    stream (reload.js names its page: ``?page=/articles/a/``); "" if it does not say."""
+    named = parse_qs(urlsplit(events_url).query).get("page")
+    if not named or not named[0].startswith(base_path):
+        return ""
+    page = site_path(base_path, urlsplit(named[0]).path)
+    return page if page.endswith(".html") else f"{page}/index.html".lstrip("/")
 
 
 def resolve(root: Path, base_path: str, url_path: str) -> Path | None:
@@ -276,6 +300,7 @@ class Rebuilder:
                     quick=self.warm,
                     changed=changed,
                     committed=committed,
+                    shown=self.hub.shown(),
                 )
             self.rescan = False
             if not self.warm:

@@ -28,7 +28,10 @@
     document.body.appendChild(box);
   }
 
-  var events = new EventSource("/__sitegen/events");
+  // The page is named so that a rebuild puts it in place before telling this tab.
+  var events = new EventSource(
+    "/__sitegen/events?page=" + encodeURIComponent(window.location.pathname)
+  );
   events.addEventListener("reload", function () {
     window.location.reload();
   });

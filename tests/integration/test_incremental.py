@@ -701,7 +701,21 @@ def test_serve_reloads_the_tabs_once_the_site_is_in_place_before_the_bookkeeping
         assert {path for path in final if output.get(path) == final[path]} >= ready
         assert "articles/" in "".join(ready) and not {"graph.json", "sitemap.xml"} & ready
         assert {path for path in set(output) | set(final) if output.get(path) != final.get(path)}
+        # No tab shows the graph page: its changed list came after too.
+        assert output["graph/index.html"] != final["graph/index.html"]
+        assert "graph/index.html" not in ready
         assert_same_as_cold(site)
+    # A tab that shows the graph page gets it before the reload.
+    tab = hub.subscribe("graph/index.html")
+    edit_title(site)
+    at_reload.clear()
+    assert rebuilder.run("edit") is not None
+    [(output, ready, _)] = at_reload
+    assert "graph/index.html" in ready
+    assert output["graph/index.html"] == tree(site / "output")["graph/index.html"]
+    hub.unsubscribe(tab)
+    assert hub.shown() == frozenset()
+    assert_same_as_cold(site)
 
 
 def test_serve_rerenders_the_pages_that_show_an_edited_article_two_hops_away(site: Path) -> None:

@@ -30,7 +30,7 @@ _values = st.one_of(
     st.text().map(_Text),
     st.integers(),
     st.booleans(),
-    st.floats(allow_nan=False),
+    st.floats(),
     st.none(),
     st.just(_Html()),
     st.lists(st.text(max_size=3), max_size=3),

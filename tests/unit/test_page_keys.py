@@ -169,3 +169,32 @@ def test_the_graph_pages_topic_counts_kept_between_builds_match_fresh_ones() -> 
     kept = GraphViews(index2, graph2, views, memo).common()
     assert kept == GraphViews(index2, graph2, views).common()
     assert kept != GraphViews(index, graph, views).common()
+
+
+def test_graph_page_lines_kept_between_plans_are_made_again_when_a_linked_article_changes() -> None:
+    """serve's plans keep each line of the graph page's list (PageKeys.links) while the
+    article, its related list and the articles it links to are the very same objects."""
+    from sitegen.render import LinksMemo, PageKeys
+
+    articles, _ = sample()
+    index, _ = build_index(articles, source_key)
+    graph = relate(index, 8)
+    kept: LinksMemo = {}
+
+    def lines(index: SiteIndex, kept: LinksMemo | None) -> dict[Slug, str]:
+        keys = PageKeys(index, graph, repr, kept_links=kept)
+        return {a.slug: keys.links(a) for a in index.articles}
+
+    first = lines(index, kept)
+    assert first == lines(index, None) and set(kept) == set(first)
+    made = {slug: hit[3] for slug, hit in kept.items()}
+    assert lines(index, kept) == first
+    assert all(kept[slug][3] is text for slug, text in made.items())  # reused
+    # A retitled article that others link to (its slug kept): their lines are made again.
+    target = next(e.target for edges in graph.edges.values() for e in edges)
+    edited = [dataclasses.replace(a, title="Retitled") if a.slug == target else a for a in articles]
+    index, _ = build_index(edited, source_key)
+    again = lines(index, kept)
+    assert again == lines(index, None)
+    changed = {slug for slug in again if again[slug] != first[slug]}
+    assert target in changed and len(changed) > 1

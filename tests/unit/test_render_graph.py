@@ -232,3 +232,49 @@ def test_graph_page_edges_kept_up_to_date_equal_edges_made_afresh() -> None:
             }
         elif step % 6 == 2:  # an article moves in the order
             order.insert(0, order.pop(rng.randrange(len(order))))
+
+
+def test_graph_page_entries_reused_from_the_memo_are_never_stale() -> None:
+    """The graph page's list entries are rendered once and kept in the graph memo (serve);
+    after a retitle of an article other entries link to, and a topic change that changes
+    related lists, the pages are still what a renderer without the memo makes."""
+    from dataclasses import replace
+
+    from sitegen.graphpages import GraphMemo, GraphViews
+    from sitegen.model import Topic
+    from sitegen.views import Urls, ViewFactory
+
+    config = load_config(ROOT)
+    articles = read_articles(config, BuildResult())
+    env = render.make_environment(render.theme_dirs(config))
+
+    def graph_pages(articles: list[Article], memo: GraphMemo) -> dict[str, bytes]:
+        index = build_index(articles)[0]
+        graph = relate(index, config.related_count)
+        views = ViewFactory(Urls(config.base_path), config.tz)
+        renderer = render.Renderer(config, env, graph_views=GraphViews(index, graph, views, memo))
+        return {f.path: f.data for f in renderer.graph_pages(index) if f.path.endswith(".html")}
+
+    memo = GraphMemo()
+    first = graph_pages(articles, memo)
+    assert first == graph_pages(articles, GraphMemo())
+    assert len(memo.entries) == len(articles)
+    kept = dict(memo.entries)
+    assert graph_pages(articles, memo) == first
+    assert all(memo.entries[url][1] is html for url, (_, html) in kept.items())  # reused
+    # A retitled article that other entries link to, and an article with a new topic.
+    graph = relate(build_index(articles)[0], config.related_count)
+    target = next(e.target for edges in graph.edges.values() for e in edges)
+    at = next(k for k, a in enumerate(articles) if a.slug == target)
+    edited = list(articles)
+    edited[at] = replace(edited[at], title="A “new” title & more")
+    edited[5] = replace(
+        edited[5], topics=(Topic("Brand New", slugify("Brand New")), *edited[5].topics)
+    )
+    again = graph_pages(edited, memo)
+    assert again == graph_pages(edited, GraphMemo())
+    assert again != first
+    title = "A “new” title &amp; more".encode()
+    assert sum(html.count(title) for html in again.values()) > 1  # its entry and another's
+    # Most entries were not rendered again.
+    assert sum(memo.entries[url][1] is html for url, (_, html) in kept.items()) > len(kept) // 2

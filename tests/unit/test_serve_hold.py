@@ -55,3 +55,22 @@ def test_site_paths_are_relative_to_the_output_folder() -> None:
     assert serve.site_path("/blog/", "/blog/graph.json") == "graph.json"
     assert serve.site_path("/", "/") == ""
     assert serve.site_path("/", "/caf%C3%A9/") == "café"
+
+
+def test_a_tab_names_the_file_it_shows_in_its_event_stream_url() -> None:
+    assert serve.shown_file("/", "/__sitegen/events?page=%2Fgraph%2Fpage%2F3%2F") == (
+        "graph/page/3/index.html"
+    )
+    assert serve.shown_file("/", "/__sitegen/events?page=%2F") == "index.html"
+    assert serve.shown_file("/blog/", "/__sitegen/events?page=%2Fblog%2Fcaf%25C3%25A9%2F") == (
+        "café/index.html"
+    )
+    assert serve.shown_file("/", "/__sitegen/events?page=%2F404.html") == "404.html"
+    assert serve.shown_file("/blog/", "/__sitegen/events?page=%2Felsewhere%2F") == ""
+    assert serve.shown_file("/", "/__sitegen/events") == ""
+    hub = serve.Hub()
+    tab, other = hub.subscribe("graph/index.html"), hub.subscribe()
+    assert hub.shown() == {"graph/index.html"}
+    hub.unsubscribe(tab)
+    hub.unsubscribe(other)
+    assert hub.shown() == frozenset()
