@@ -13,6 +13,7 @@ import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -213,3 +214,27 @@ def test_binding_beyond_this_computer_is_announced(site: Path) -> None:
         assert "serving http://0.0.0.0:" in server.wait_for_line("serving http://")
     finally:
         _stop(server)
+
+
+@pytest.mark.parametrize("page", ["/", "/graph/"])
+def test_an_open_browser_tab_reloads_and_shows_an_edited_title(
+    chromium: Any, server: Server, page: str
+) -> None:
+    """In Chromium: the injected script's event stream reloads the tab after a content edit
+    (the graph page's list is put in place before the reload only while a tab shows it)."""
+    chromium.get(f"http://127.0.0.1:{server.port}{page}")
+    article = sorted((server.site / "content").glob("*.md"))[0]
+    text = article.read_text(encoding="utf-8")
+    title = next(line for line in text.splitlines() if line.startswith("title:"))
+    assert yaml.safe_load(title)["title"] in chromium.page_source
+    deadline = time.monotonic() + WAIT
+    shown = False
+    while not shown:
+        # Edited again if the tab missed it (its event stream may not have been open yet).
+        assert time.monotonic() < deadline, f"the tab on {page} never showed a new title"
+        stamp = f"Retitled in the open tab {time.time_ns()}"
+        article.write_text(text.replace(title, f'title: "{stamp}"', 1), encoding="utf-8")
+        tried = time.monotonic()
+        while not shown and time.monotonic() - tried < 5:
+            time.sleep(0.1)
+            shown = stamp in chromium.page_source
