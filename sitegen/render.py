@@ -239,8 +239,7 @@ class Renderer:
         from markupsafe import Markup
 
         html = Markup(self.template("partials/graph-entry.html").render(item=item))
-        if len(entries) > 2 * len(self.graph.index.articles) + 100:
-            entries.clear()  # (the entries of articles gone: a few per edit, in serve)
+        _bound(entries, len(self.graph.index.articles))
         entries[key] = (item, html)  # safe: rendered with autoescape
         return html
 
@@ -611,8 +610,7 @@ class PageKeys:
             ):
                 return hit[3]
             found = "\x1e".join([self.shown(slug), *(self.shown(e.target) for e in targets)])
-            if len(kept) > 2 * len(by_slug) + 100:
-                kept.clear()  # (the lines of articles gone: a few per edit)
+            _bound(kept, len(by_slug))
             kept[slug] = (article, targets, linked, found)
             return found
         old = self._old.links.get(slug)
@@ -938,6 +936,13 @@ def _replan_site(
 
 
 _NO_KEY = (None,)  # the last build's entry of a path it did not make
+
+
+def _bound(memo: dict[Any, Any], articles: int) -> None:
+    """Empty a per-article memo kept across serve's builds once it holds more than twice the
+    site's articles: the entries of articles gone (a few per edit) would otherwise pile up."""
+    if len(memo) > 2 * articles + 100:
+        memo.clear()
 
 
 def _home_leads(
