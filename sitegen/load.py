@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import stat
 import sys
@@ -43,8 +44,15 @@ def _loader() -> type:
         )
 
     resolve, scalar = getattr(base, "resolve"), yaml.ScalarNode  # noqa: B009
+    collection_tags = {yaml.SequenceNode: _SEQ, yaml.MappingNode: _MAP}
 
     class _DigestLoader(base):  # type: ignore[misc]
+        # libyaml's composer calls these around every node, for path resolvers; this loader
+        # has none, so they do nothing: as builtins, a call costs no Python frame (72 nodes
+        # a digest). descend_resolver(parent, index) -> index; ascend_resolver() -> ().
+        descend_resolver = staticmethod(dict[Any, Any]().get)
+        ascend_resolver = staticmethod(tuple)
+
         def construct_yaml_timestamp(self, node: yaml.ScalarNode) -> Any:
             try:
                 return super().construct_yaml_timestamp(node)
@@ -58,20 +66,23 @@ def _loader() -> type:
             return text.lower() == "true" if text.lower() in ("true", "false") else text
 
         def resolve(self, kind: Any, value: Any, implicit: Any) -> Any:
-            # libyaml asks for the tag of every node; a plain scalar's runs a handful of
-            # regexes. A digest repeats its keys and many values (field names, widths,
-            # booleans), so short ones are remembered (the tag depends on nothing else
-            # here: this loader has no path resolvers).
-            if kind is scalar and implicit[0]:
-                tag = _RESOLVED.get(value)
-                if tag is None:
-                    tag = resolve(self, kind, value, implicit)
-                    if len(value) <= 40 and len(_RESOLVED) < 10_000:
-                        _RESOLVED[value] = tag
-                return tag
-            return resolve(self, kind, value, implicit)
+            # libyaml asks for the tag of every node. Without path resolvers, PyYAML's
+            # answer for a collection is its kind's tag and for a quoted scalar a string;
+            # a plain scalar's runs a handful of regexes. A digest repeats its keys and many
+            # values (field names, widths, booleans), so short ones are remembered (the tag
+            # depends on nothing else here).
+            if kind is not scalar:
+                return collection_tags[kind]
+            if not implicit[0]:
+                return _STR
+            tag = _RESOLVED.get(value)
+            if tag is None:
+                tag = resolve(self, kind, value, implicit)
+                if len(value) <= 40 and len(_RESOLVED) < 10_000:
+                    _RESOLVED[value] = tag
+            return tag
 
-    assert not _DigestLoader.yaml_path_resolvers, "resolve's memo assumes no path resolvers"
+    assert not _DigestLoader.yaml_path_resolvers, "resolving here assumes no path resolvers"
     _DigestLoader.add_constructor(
         "tag:yaml.org,2002:timestamp", _DigestLoader.construct_yaml_timestamp
     )
@@ -133,6 +144,35 @@ def load_file(path: Path, shown: Path, max_bytes: int) -> SourceDoc | Problem:
 
 def read_source(path: Path, shown: Path, max_bytes: int) -> bytes | Problem:
     """The bytes of one content file, or the Problem that stops it being read."""
+    with suppress(OSError):
+        return _read_open(path, shown, max_bytes)
+    # What stops it, said as by a stat, then a read (a file too large says so, readable
+    # or not).
+    return _read_stat(path, shown, max_bytes)
+
+
+# Not blocking: opening a named pipe for reading would wait for a writer.
+_OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
+
+
+def _read_open(path: Path, shown: Path, max_bytes: int) -> bytes | Problem:
+    """read_source with one open, a stat of what was opened, and plain reads (a tenth of
+    Path.stat and Path.read_bytes: a cold build reads every file); OSError when it fails."""
+    fd = os.open(path, _OPEN_FLAGS)
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode) or st.st_size > max_bytes:
+            return _read_stat(path, shown, max_bytes)
+        data = os.read(fd, st.st_size + 1)
+        if data:  # on to the end, should the file have grown since the stat
+            while part := os.read(fd, 1 << 16):
+                data += part
+        return data
+    finally:
+        os.close(fd)
+
+
+def _read_stat(path: Path, shown: Path, max_bytes: int) -> bytes | Problem:
     try:
         st = path.stat()
         if not stat.S_ISREG(st.st_mode):

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from sitegen.load import find_sources, load_file, parse_source
+from sitegen.load import find_sources, load_file, parse_source, read_source
 from sitegen.model import SourceDoc
 from sitegen.problems import Problem, Severity
 
@@ -250,3 +250,21 @@ def test_a_pipe_named_like_a_digest_is_skipped_not_read(tmp_path: Path) -> None:
     assert isinstance(result, Problem)
     assert str(result) == "content/feed.md:1: file: is not a regular file; skipped"
     assert result.severity is Severity.ERROR
+
+
+@pytest.mark.parametrize("size", [0, 1, 5000, 70_000, 200_000])
+def test_a_file_is_read_whole_whatever_its_size(tmp_path: Path, size: int) -> None:
+    path = tmp_path / "a.md"
+    path.write_bytes(bytes(range(256)) * (size // 256) + b"x" * (size % 256))
+    assert read_source(path, SHOWN, 1_000_000) == path.read_bytes()
+
+
+def test_a_missing_file_cannot_be_read(tmp_path: Path) -> None:
+    result = read_source(tmp_path / "gone.md", SHOWN, 1_000_000)
+    assert str(result) == "content/a.md:1: file: cannot be read (No such file or directory)"
+
+
+def test_a_folder_named_like_a_digest_is_no_regular_file(tmp_path: Path) -> None:
+    (tmp_path / "dir.md").mkdir()
+    result = read_source(tmp_path / "dir.md", SHOWN, 1_000_000)
+    assert str(result) == "content/a.md:1: file: is not a regular file; skipped"
