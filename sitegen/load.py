@@ -218,17 +218,8 @@ def parse_source(raw: bytes, shown: Path) -> SourceDoc | Problem:
         return problem(shown, line, "file", "contains a NUL character; skipped", error=True)
     # Universal newlines, as Python reads text: old Mac tools end lines with a lone CR.
     text = text.replace("\r\n", "\n").replace("\r", "\n")
-    if not _handler().detect(text):
-        return problem(
-            shown,
-            1,
-            "frontmatter",
-            "missing: the file must start with a '---' line, "
-            "then YAML fields, then another '---' line",
-            error=True,
-        )
     try:
-        fm, body = _handler().split(text)
+        split = _split_frontmatter(text)
     except ValueError:
         return problem(
             shown,
@@ -237,12 +228,22 @@ def parse_source(raw: bytes, shown: Path) -> SourceDoc | Problem:
             "is not closed: add a '---' line after the fields",
             error=True,
         )
+    if split is None:
+        return problem(
+            shown,
+            1,
+            "frontmatter",
+            "missing: the file must start with a '---' line, "
+            "then YAML fields, then another '---' line",
+            error=True,
+        )
+    fm, body = split
     import yaml
 
     # YAML marks count lines from the start of ``fm``; this turns them into file lines.
     offset = text.count("\n", 0, text.find(fm)) if fm else 1
     unprintable = None
-    if bad := _NOT_YAML_PRINTABLE.search(fm):
+    if _maybe_not_yaml_printable(fm) and (bad := _NOT_YAML_PRINTABLE.search(fm)):
         unprintable = (offset + fm.count("\n", 0, bad.start()) + 1, ord(bad.group()))
         fm = _repair_unprintable(fm)
     try:
@@ -288,6 +289,36 @@ def parse_source(raw: bytes, shown: Path) -> SourceDoc | Problem:
 _NOT_YAML_PRINTABLE = re.compile(
     "[^\x09\x0a\x0d\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]"
 )
+
+
+# ASCII that YAML reads: printable characters, tab and line ends.
+_YAML_PRINTABLE_ASCII = bytes(range(0x20, 0x7F)) + b"\t\n\r"
+
+
+def _maybe_not_yaml_printable(fm: str) -> bool:
+    """False when ``fm`` is ASCII YAML reads whole: checked in C, where the regex search
+    looks at each character in turn (most frontmatter is ASCII)."""
+    return not fm.isascii() or bool(fm.encode().translate(None, _YAML_PRINTABLE_ASCII))
+
+
+def _split_frontmatter(text: str) -> tuple[str, str] | None:
+    """(frontmatter, body) as python-frontmatter's YAML handler splits ``text``, or None
+    when the handler would not detect frontmatter; ValueError when it is not closed.
+
+    Its boundary (a line of three or more "-") is matched where the handler matches it,
+    but the handler's split searches the frontmatter for the second one character by
+    character; only lines starting with "---" can match, so they are the places tried."""
+    boundary = _handler().FM_BOUNDARY
+    opening = boundary.match(text)  # the handler's detect, and its split's first match
+    if opening is None:
+        return None
+    at = text.find("\n---", opening.end() - 1)
+    while at >= 0:
+        closing = boundary.match(text, at + 1)
+        if closing is not None:
+            return text[opening.end() : closing.start()], text[closing.end() :]
+        at = text.find("\n---", at + 1)
+    raise ValueError("no closing boundary")
 
 
 def _repair_unprintable(fm: str) -> str:
