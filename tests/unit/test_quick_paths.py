@@ -199,6 +199,8 @@ MARKDOWN_SAMPLES = [
     "A [^1] footnote.\n\n[^1]: The note.\n\n*[HTML]: Hyper Text\n\nHTML here.",
     "Term\n: Definition\n\n| a | b |\n|---|---|\n| 1 | 2 |\n\n```\ncode\n```",
     "Title\n=====\n\n1. one\n2. two\n\n> quoted\n\n    indented code",
+    "~~~\nfenced ~~~ <code> & `more`\n~~~\n\n```\nx\n```\n\n\\*escaped\\* \\\\ a \\` tick",
+    "An &amp; and &#38; entity, & alone &copy\n\n<div>\n*raw* &amp;\n</div>",
 ]
 
 
@@ -218,6 +220,7 @@ _MARKDOWN_PIECES = [
     *["*a*", "**b**", "_c_", "[x](http://e.org/a)", "![i](u.png)", "`k`", "<b>t</b>", "&amp;"],
     *["--", "...", "'q'", '"d"', "\\*", "[^1]", "[r]", "\n", "  \n", "- ", "1. ", "> ", "# "],
     *["<http://a.b>", "x", " ", "[r]: http://r.org", "*[HTML]: H", "\n\n", "***"],
+    *["```\n", "~~~\n", "\\\\", "\\`", "&#38;", "<div>", "</div>", "{: .c}", "\t"],
 ]
 
 
