@@ -378,7 +378,9 @@ def _parse_yaml(text: str) -> tuple[Any, dict[str, int], list[tuple[str, int]], 
 
 
 _STR, _SEQ, _MAP = (f"tag:yaml.org,2002:{t}" for t in ("str", "seq", "map"))
-_INT, _BOOL, _NULL = (f"tag:yaml.org,2002:{t}" for t in ("int", "bool", "null"))
+_INT, _BOOL, _NULL, _TIMESTAMP = (
+    f"tag:yaml.org,2002:{t}" for t in ("int", "bool", "null", "timestamp")
+)
 _PLAIN_SCALARS = frozenset(
     f"tag:yaml.org,2002:{t}" for t in ("bool", "int", "float", "null", "timestamp")
 )
@@ -441,6 +443,8 @@ def _scalar(loader: Any, node: Any) -> Any:
     if tag not in _PLAIN_SCALARS:
         raise _LongWay
     try:
+        if tag == _TIMESTAMP:  # what construct_object would call, without its bookkeeping
+            return loader.construct_yaml_timestamp(node)
         return loader.construct_object(node, deep=True)
     except Exception:
         raise _LongWay from None  # PyYAML's own run reports it
@@ -492,8 +496,8 @@ def _walk(
                     repeated.append((name, lines[name]))
                 names.add(name)
                 lines[name] = key.start_mark.line + 1
-            if item.id == "scalar" and item.tag == _STR and below <= _FAST_DEPTH:
-                mapping[key.value] = item.value
+            if item.id == "scalar" and below <= _FAST_DEPTH:
+                mapping[key.value] = item.value if item.tag == _STR else _scalar(loader, item)
             else:
                 mapping[key.value] = _walk(loader, item, name, lines, repeated, below)
         return mapping
@@ -504,7 +508,10 @@ def _walk(
             if collect:
                 name = f"{prefix}[{i}]"
                 lines.setdefault(name, item.start_mark.line + 1)
-            items.append(_walk(loader, item, name, lines, repeated, below))
+            if item.id == "scalar" and below <= _FAST_DEPTH:
+                items.append(item.value if item.tag == _STR else _scalar(loader, item))
+            else:
+                items.append(_walk(loader, item, name, lines, repeated, below))
         return items
     raise _LongWay
 
