@@ -624,15 +624,16 @@ def _new_markdown() -> Any:
     return md
 
 
-# Tree processors that change nothing in a document whose source holds none of these: each
-# walks the whole tree, looking for it in every text. Markdown makes no text holding them
-# that its source did not (escapes and entities stay as they were written; an escaped
-# character, which unescape restores, is only ever made from a backslash).
-_TREE_NEEDS = {"attr_list": r"\{", "smarty": r"\.\.\.|--|['\"]", "unescape": r"\\"}
+# Tree processors that change nothing in a document whose source holds none of these texts
+# (looked for with "in": a regex search tries every position): each walks the whole tree,
+# looking for one in every text. Markdown makes no text holding them that its source did
+# not (escapes and entities stay as they were written; an escaped character, which
+# unescape restores, is only ever made from a backslash).
+_TREE_NEEDS = {"attr_list": ("{",), "smarty": ("...", "--", "'", '"'), "unescape": ("\\",)}
 # Preprocessors that give back the lines they were given for such a source: the HTML
 # parser that stores raw HTML away finds no tag without a "<" (it keeps entities as they
 # are, outside raw HTML), and a fenced code block starts with its fence.
-_PRE_NEEDS = {"html_block": "<", "fenced_code_block": "```|~~~"}
+_PRE_NEEDS = {"html_block": ("<",), "fenced_code_block": ("```", "~~~")}
 
 
 def _skip_when_absent(md: Any) -> None:
@@ -657,12 +658,13 @@ def _skip_when_absent(md: Any) -> None:
             processor = registry[name]
             if not type(processor).__module__.startswith("markdown."):
                 continue
-            run, pattern = processor.run, re.compile(needs)
+            run = processor.run
 
             def run_if_needed(
-                given: Any, run: Any = run, pattern: Any = pattern, unchanged: Any = unchanged
+                given: Any, run: Any = run, needs: Any = needs, unchanged: Any = unchanged
             ) -> Any:
-                return run(given) if pattern.search(source[0]) else unchanged(given)
+                text = source[0]
+                return run(given) if any(n in text for n in needs) else unchanged(given)
 
             processor.run = run_if_needed
 
