@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import re
 import stat
 import sys
@@ -144,35 +143,6 @@ def load_file(path: Path, shown: Path, max_bytes: int) -> SourceDoc | Problem:
 
 def read_source(path: Path, shown: Path, max_bytes: int) -> bytes | Problem:
     """The bytes of one content file, or the Problem that stops it being read."""
-    with suppress(OSError):
-        return _read_open(path, shown, max_bytes)
-    # What stops it, said as by a stat, then a read (a file too large says so, readable
-    # or not).
-    return _read_stat(path, shown, max_bytes)
-
-
-# Not blocking: opening a named pipe for reading would wait for a writer.
-_OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
-
-
-def _read_open(path: Path, shown: Path, max_bytes: int) -> bytes | Problem:
-    """read_source with one open, a stat of what was opened, and plain reads (a tenth of
-    Path.stat and Path.read_bytes: a cold build reads every file); OSError when it fails."""
-    fd = os.open(path, _OPEN_FLAGS)
-    try:
-        st = os.fstat(fd)
-        if not stat.S_ISREG(st.st_mode) or st.st_size > max_bytes:
-            return _read_stat(path, shown, max_bytes)
-        data = os.read(fd, st.st_size + 1)
-        if data:  # on to the end, should the file have grown since the stat
-            while part := os.read(fd, 1 << 16):
-                data += part
-        return data
-    finally:
-        os.close(fd)
-
-
-def _read_stat(path: Path, shown: Path, max_bytes: int) -> bytes | Problem:
     try:
         st = path.stat()
         if not stat.S_ISREG(st.st_mode):
