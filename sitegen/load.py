@@ -43,8 +43,15 @@ def _loader() -> type:
         )
 
     resolve, scalar = getattr(base, "resolve"), yaml.ScalarNode  # noqa: B009
+    collection_tags = {yaml.SequenceNode: _SEQ, yaml.MappingNode: _MAP}
 
     class _DigestLoader(base):  # type: ignore[misc]
+        # libyaml's composer calls these around every node, for path resolvers; this loader
+        # has none, so they do nothing: as builtins, a call costs no Python frame (72 nodes
+        # a digest). descend_resolver(parent, index) -> index; ascend_resolver() -> ().
+        descend_resolver = staticmethod(dict[Any, Any]().get)
+        ascend_resolver = staticmethod(tuple)
+
         def construct_yaml_timestamp(self, node: yaml.ScalarNode) -> Any:
             try:
                 return super().construct_yaml_timestamp(node)
@@ -58,20 +65,23 @@ def _loader() -> type:
             return text.lower() == "true" if text.lower() in ("true", "false") else text
 
         def resolve(self, kind: Any, value: Any, implicit: Any) -> Any:
-            # libyaml asks for the tag of every node; a plain scalar's runs a handful of
-            # regexes. A digest repeats its keys and many values (field names, widths,
-            # booleans), so short ones are remembered (the tag depends on nothing else
-            # here: this loader has no path resolvers).
-            if kind is scalar and implicit[0]:
-                tag = _RESOLVED.get(value)
-                if tag is None:
-                    tag = resolve(self, kind, value, implicit)
-                    if len(value) <= 40 and len(_RESOLVED) < 10_000:
-                        _RESOLVED[value] = tag
-                return tag
-            return resolve(self, kind, value, implicit)
+            # libyaml asks for the tag of every node. Without path resolvers, PyYAML's
+            # answer for a collection is its kind's tag and for a quoted scalar a string;
+            # a plain scalar's runs a handful of regexes. A digest repeats its keys and many
+            # values (field names, widths, booleans), so short ones are remembered (the tag
+            # depends on nothing else here).
+            if kind is not scalar:
+                return collection_tags[kind]
+            if not implicit[0]:
+                return _STR
+            tag = _RESOLVED.get(value)
+            if tag is None:
+                tag = resolve(self, kind, value, implicit)
+                if len(value) <= 40 and len(_RESOLVED) < 10_000:
+                    _RESOLVED[value] = tag
+            return tag
 
-    assert not _DigestLoader.yaml_path_resolvers, "resolve's memo assumes no path resolvers"
+    assert not _DigestLoader.yaml_path_resolvers, "resolving here assumes no path resolvers"
     _DigestLoader.add_constructor(
         "tag:yaml.org,2002:timestamp", _DigestLoader.construct_yaml_timestamp
     )
@@ -178,17 +188,8 @@ def parse_source(raw: bytes, shown: Path) -> SourceDoc | Problem:
         return problem(shown, line, "file", "contains a NUL character; skipped", error=True)
     # Universal newlines, as Python reads text: old Mac tools end lines with a lone CR.
     text = text.replace("\r\n", "\n").replace("\r", "\n")
-    if not _handler().detect(text):
-        return problem(
-            shown,
-            1,
-            "frontmatter",
-            "missing: the file must start with a '---' line, "
-            "then YAML fields, then another '---' line",
-            error=True,
-        )
     try:
-        fm, body = _handler().split(text)
+        split = _split_frontmatter(text)
     except ValueError:
         return problem(
             shown,
@@ -197,12 +198,22 @@ def parse_source(raw: bytes, shown: Path) -> SourceDoc | Problem:
             "is not closed: add a '---' line after the fields",
             error=True,
         )
+    if split is None:
+        return problem(
+            shown,
+            1,
+            "frontmatter",
+            "missing: the file must start with a '---' line, "
+            "then YAML fields, then another '---' line",
+            error=True,
+        )
+    fm, body = split
     import yaml
 
     # YAML marks count lines from the start of ``fm``; this turns them into file lines.
     offset = text.count("\n", 0, text.find(fm)) if fm else 1
     unprintable = None
-    if bad := _NOT_YAML_PRINTABLE.search(fm):
+    if _maybe_not_yaml_printable(fm) and (bad := _NOT_YAML_PRINTABLE.search(fm)):
         unprintable = (offset + fm.count("\n", 0, bad.start()) + 1, ord(bad.group()))
         fm = _repair_unprintable(fm)
     try:
@@ -248,6 +259,36 @@ def parse_source(raw: bytes, shown: Path) -> SourceDoc | Problem:
 _NOT_YAML_PRINTABLE = re.compile(
     "[^\x09\x0a\x0d\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]"
 )
+
+
+# ASCII that YAML reads: printable characters, tab and line ends.
+_YAML_PRINTABLE_ASCII = bytes(range(0x20, 0x7F)) + b"\t\n\r"
+
+
+def _maybe_not_yaml_printable(fm: str) -> bool:
+    """False when ``fm`` is ASCII YAML reads whole: checked in C, where the regex search
+    looks at each character in turn (most frontmatter is ASCII)."""
+    return not fm.isascii() or bool(fm.encode().translate(None, _YAML_PRINTABLE_ASCII))
+
+
+def _split_frontmatter(text: str) -> tuple[str, str] | None:
+    """(frontmatter, body) as python-frontmatter's YAML handler splits ``text``, or None
+    when the handler would not detect frontmatter; ValueError when it is not closed.
+
+    Its boundary (a line of three or more "-") is matched where the handler matches it,
+    but the handler's split searches the frontmatter for the second one character by
+    character; only lines starting with "---" can match, so they are the places tried."""
+    boundary = _handler().FM_BOUNDARY
+    opening = boundary.match(text)  # the handler's detect, and its split's first match
+    if opening is None:
+        return None
+    at = text.find("\n---", opening.end() - 1)
+    while at >= 0:
+        closing = boundary.match(text, at + 1)
+        if closing is not None:
+            return text[opening.end() : closing.start()], text[closing.end() :]
+        at = text.find("\n---", at + 1)
+    raise ValueError("no closing boundary")
 
 
 def _repair_unprintable(fm: str) -> str:
@@ -307,7 +348,9 @@ def _parse_yaml(text: str) -> tuple[Any, dict[str, int], list[tuple[str, int]], 
 
 
 _STR, _SEQ, _MAP = (f"tag:yaml.org,2002:{t}" for t in ("str", "seq", "map"))
-_INT, _BOOL, _NULL = (f"tag:yaml.org,2002:{t}" for t in ("int", "bool", "null"))
+_INT, _BOOL, _NULL, _TIMESTAMP = (
+    f"tag:yaml.org,2002:{t}" for t in ("int", "bool", "null", "timestamp")
+)
 _PLAIN_SCALARS = frozenset(
     f"tag:yaml.org,2002:{t}" for t in ("bool", "int", "float", "null", "timestamp")
 )
@@ -370,6 +413,8 @@ def _scalar(loader: Any, node: Any) -> Any:
     if tag not in _PLAIN_SCALARS:
         raise _LongWay
     try:
+        if tag == _TIMESTAMP:  # what construct_object would call, without its bookkeeping
+            return loader.construct_yaml_timestamp(node)
         return loader.construct_object(node, deep=True)
     except Exception:
         raise _LongWay from None  # PyYAML's own run reports it
@@ -421,8 +466,8 @@ def _walk(
                     repeated.append((name, lines[name]))
                 names.add(name)
                 lines[name] = key.start_mark.line + 1
-            if item.id == "scalar" and item.tag == _STR and below <= _FAST_DEPTH:
-                mapping[key.value] = item.value
+            if item.id == "scalar" and below <= _FAST_DEPTH:
+                mapping[key.value] = item.value if item.tag == _STR else _scalar(loader, item)
             else:
                 mapping[key.value] = _walk(loader, item, name, lines, repeated, below)
         return mapping
@@ -433,7 +478,10 @@ def _walk(
             if collect:
                 name = f"{prefix}[{i}]"
                 lines.setdefault(name, item.start_mark.line + 1)
-            items.append(_walk(loader, item, name, lines, repeated, below))
+            if item.id == "scalar" and below <= _FAST_DEPTH:
+                items.append(item.value if item.tag == _STR else _scalar(loader, item))
+            else:
+                items.append(_walk(loader, item, name, lines, repeated, below))
         return items
     raise _LongWay
 

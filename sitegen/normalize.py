@@ -624,15 +624,22 @@ def _new_markdown() -> Any:
     return md
 
 
-# Tree processors that change nothing in a document whose source holds none of these: each
-# walks the whole tree, looking for it in every text. Markdown makes no text holding them
-# that its source did not (escapes and entities stay as they were written).
-_TREE_NEEDS = {"attr_list": r"\{", "smarty": r"\.\.\.|--|['\"]"}
+# Tree processors that change nothing in a document whose source holds none of these texts
+# (looked for with "in": a regex search tries every position): each walks the whole tree,
+# looking for one in every text. Markdown makes no text holding them that its source did
+# not (escapes and entities stay as they were written; an escaped character, which
+# unescape restores, is only ever made from a backslash).
+_TREE_NEEDS = {"attr_list": ("{",), "smarty": ("...", "--", "'", '"'), "unescape": ("\\",)}
+# Preprocessors that give back the lines they were given for such a source: the HTML
+# parser that stores raw HTML away finds no tag without a "<" (it keeps entities as they
+# are, outside raw HTML), and a fenced code block starts with its fence.
+_PRE_NEEDS = {"html_block": ("<",), "fenced_code_block": ("```", "~~~")}
 
 
 def _skip_when_absent(md: Any) -> None:
-    """Make ``md`` skip each of ``_TREE_NEEDS`` for a source holding none of its text. Only
-    for Markdown's own processors of those names: any other keeps running."""
+    """Make ``md`` skip each of ``_TREE_NEEDS`` and ``_PRE_NEEDS`` for a source holding none
+    of its text. Only for Markdown's own processors of those names: any other keeps
+    running."""
     source = [""]
     convert = md.convert
 
@@ -641,18 +648,25 @@ def _skip_when_absent(md: Any) -> None:
         return str(convert(text))
 
     md.convert = convert_noting_source
-    for name, needs in _TREE_NEEDS.items():
-        if name not in md.treeprocessors:  # a Registry: no get()
-            continue
-        processor = md.treeprocessors[name]
-        if not type(processor).__module__.startswith("markdown."):
-            continue
-        run, pattern = processor.run, re.compile(needs)
+    for registry, needs_of, unchanged in (
+        (md.treeprocessors, _TREE_NEEDS, lambda root: None),  # None: the tree as it was
+        (md.preprocessors, _PRE_NEEDS, lambda lines: lines),
+    ):
+        for name, needs in needs_of.items():
+            if name not in registry:  # a Registry: no get()
+                continue
+            processor = registry[name]
+            if not type(processor).__module__.startswith("markdown."):
+                continue
+            run = processor.run
 
-        def run_if_needed(root: Any, run: Any = run, pattern: Any = pattern) -> Any:
-            return run(root) if pattern.search(source[0]) else None
+            def run_if_needed(
+                given: Any, run: Any = run, needs: Any = needs, unchanged: Any = unchanged
+            ) -> Any:
+                text = source[0]
+                return run(given) if any(n in text for n in needs) else unchanged(given)
 
-        processor.run = run_if_needed
+            processor.run = run_if_needed
 
 
 # What each inline pattern needs in a text to match at all (a regex of which every match of

@@ -5,9 +5,20 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import frontmatter
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from sitegen.load import find_sources, load_file, parse_source
+from sitegen.load import (
+    _NOT_YAML_PRINTABLE,
+    _maybe_not_yaml_printable,
+    _split_frontmatter,
+    find_sources,
+    load_file,
+    parse_source,
+    read_source,
+)
 from sitegen.model import SourceDoc
 from sitegen.problems import Problem, Severity
 
@@ -250,3 +261,56 @@ def test_a_pipe_named_like_a_digest_is_skipped_not_read(tmp_path: Path) -> None:
     assert isinstance(result, Problem)
     assert str(result) == "content/feed.md:1: file: is not a regular file; skipped"
     assert result.severity is Severity.ERROR
+
+
+@pytest.mark.parametrize("size", [0, 1, 5000, 70_000, 200_000])
+def test_a_file_is_read_whole_whatever_its_size(tmp_path: Path, size: int) -> None:
+    path = tmp_path / "a.md"
+    path.write_bytes(bytes(range(256)) * (size // 256) + b"x" * (size % 256))
+    assert read_source(path, SHOWN, 1_000_000) == path.read_bytes()
+
+
+def test_a_missing_file_cannot_be_read(tmp_path: Path) -> None:
+    result = read_source(tmp_path / "gone.md", SHOWN, 1_000_000)
+    assert str(result) == "content/a.md:1: file: cannot be read (No such file or directory)"
+
+
+def test_a_folder_named_like_a_digest_is_no_regular_file(tmp_path: Path) -> None:
+    (tmp_path / "dir.md").mkdir()
+    result = read_source(tmp_path / "dir.md", SHOWN, 1_000_000)
+    assert str(result) == "content/a.md:1: file: is not a regular file; skipped"
+
+
+def _handlers_split(text: str) -> object:
+    handler = frontmatter.default_handlers.YAMLHandler()
+    if not handler.detect(text):
+        return None
+    try:
+        return handler.split(text)
+    except ValueError:
+        return ValueError
+
+
+def _our_split(text: str) -> object:
+    try:
+        return _split_frontmatter(text)
+    except ValueError:
+        return ValueError
+
+
+_SPLIT_PIECES = ["---", "----", "-", "--", "\n", " ", "\t", "\x0b", "\u2028", "\x85", "a", "x: 1"]
+
+
+@settings(max_examples=2000, deadline=None)
+@given(st.lists(st.sampled_from(_SPLIT_PIECES), max_size=30))
+def test_frontmatter_splits_as_python_frontmatters_handler(pieces: list[str]) -> None:
+    text = "".join(pieces)
+    assert _our_split(text) == _handlers_split(text)
+    assert _our_split("---\n" + text) == _handlers_split("---\n" + text)
+
+
+def test_yaml_printable_ascii_needs_no_search() -> None:
+    for code in range(128):
+        text = f"title: a{chr(code)}b\n"
+        assert _maybe_not_yaml_printable(text) == bool(_NOT_YAML_PRINTABLE.search(text))
+    assert _maybe_not_yaml_printable("title: café\n")

@@ -83,6 +83,38 @@ def test_quick_yaml_matches_pyyaml_on_any_document(value: Any, flow: bool) -> No
     assert repr(quick) == repr(full)
 
 
+def _node_tree(text: str, loader_class: type) -> Any:
+    """Every node's kind, tag, text and place, as ``loader_class`` composes ``text``."""
+
+    def tree(node: Any) -> Any:
+        if node is None:
+            return None
+        place = (node.start_mark.line, node.start_mark.column, node.end_mark.index)
+        if node.id == "scalar":
+            return (node.tag, node.value, node.style, place)
+        if node.id == "sequence":
+            return (node.tag, [tree(item) for item in node.value], place)
+        return (node.tag, [(tree(key), tree(item)) for key, item in node.value], place)
+
+    loader = loader_class(text)
+    try:
+        return tree(loader.get_single_node())
+    except Exception as exc:
+        return (type(exc), str(exc))
+    finally:
+        loader.dispose()
+
+
+@settings(max_examples=200, deadline=None)
+@given(_values, st.booleans())
+def test_digest_loader_tags_every_node_as_pyyaml(value: Any, flow: bool) -> None:
+    # Its resolving (no path resolvers, quoted scalars and collections answered directly,
+    # plain scalars remembered) gives each node the tag PyYAML's own loader gives it.
+    text = yaml.safe_dump(value, default_flow_style=flow, allow_unicode=True)
+    for variant in (text, text.replace("'", ""), f"!!str x: {text}" if flow else text):
+        assert _node_tree(variant, _loader()) == _node_tree(variant, yaml.CSafeLoader)
+
+
 def _parse_long_way(text: str) -> Any:
     """_parse_yaml's answer by PyYAML's constructor and a separate walk for the lines."""
     loader = _loader()(text)
@@ -167,6 +199,8 @@ MARKDOWN_SAMPLES = [
     "A [^1] footnote.\n\n[^1]: The note.\n\n*[HTML]: Hyper Text\n\nHTML here.",
     "Term\n: Definition\n\n| a | b |\n|---|---|\n| 1 | 2 |\n\n```\ncode\n```",
     "Title\n=====\n\n1. one\n2. two\n\n> quoted\n\n    indented code",
+    "~~~\nfenced ~~~ <code> & `more`\n~~~\n\n```\nx\n```\n\n\\*escaped\\* \\\\ a \\` tick",
+    "An &amp; and &#38; entity, & alone &copy\n\n<div>\n*raw* &amp;\n</div>",
 ]
 
 
@@ -186,6 +220,7 @@ _MARKDOWN_PIECES = [
     *["*a*", "**b**", "_c_", "[x](http://e.org/a)", "![i](u.png)", "`k`", "<b>t</b>", "&amp;"],
     *["--", "...", "'q'", '"d"', "\\*", "[^1]", "[r]", "\n", "  \n", "- ", "1. ", "> ", "# "],
     *["<http://a.b>", "x", " ", "[r]: http://r.org", "*[HTML]: H", "\n\n", "***"],
+    *["```\n", "~~~\n", "\\\\", "\\`", "&#38;", "<div>", "</div>", "{: .c}", "\t"],
 ]
 
 
