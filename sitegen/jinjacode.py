@@ -206,7 +206,7 @@ def context_class() -> type[jinja2.runtime.Context]:
     Template.globals): Context.__init__ takes the set of their names, and iterating over a
     ChainMap is Python code (a page makes ~10 contexts: one per template and include)."""
     from jinja2.runtime import Context
-    from jinja2.utils import missing
+    from jinja2.utils import internalcode, missing
 
     global _MISSING
     _MISSING = missing
@@ -228,6 +228,29 @@ def context_class() -> type[jinja2.runtime.Context]:
             for names in globals.maps:
                 keys.update(names)
             self.globals_keys = keys
+
+        @internalcode  # (left out of template tracebacks, as Jinja's own call)
+        def call(__self, __obj: Any, *args: Any, **kwargs: Any) -> Any:
+            """Context.call, without its Python steps for a callable that takes no context
+            (``url()``, ``card_html()``, a string's method: ~15 calls a page): Jinja passes
+            something first only when the callable or its ``__call__`` has the
+            ``jinja_pass_arg`` mark, looked up here in C."""
+            if (
+                getattr(__obj, "jinja_pass_arg", None) is not None
+                # (Jinja's own test: __call__ of a callable object may ask for the context)
+                or getattr(getattr(__obj, "__call__", None), "jinja_pass_arg", None)  # noqa: B004
+                is not None
+            ):
+                return Context.call(__self, __obj, *args, **kwargs)
+            if kwargs:
+                kwargs.pop("_block_vars", None)
+                kwargs.pop("_loop_vars", None)
+            try:
+                return __obj(*args, **kwargs)
+            except StopIteration:
+                return __self.environment.undefined(
+                    "value was undefined because a callable raised a StopIteration exception"
+                )
 
     return FastContext
 

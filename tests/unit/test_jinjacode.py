@@ -177,3 +177,73 @@ def test_an_included_template_is_looked_up_once_when_templates_are_not_reloaded(
     reloading = jinja2.Environment(loader=loader, auto_reload=True)
     use_joining_code(reloading)
     assert reloading.get_template("outer.html").render() == "2"
+
+
+class _Greeter:
+    """A callable object whose ``__call__`` asks for the context."""
+
+    @jinja2.pass_context
+    def __call__(self, context: jinja2.runtime.Context, name: str) -> str:
+        return f"{context['greeting']}, {name}"
+
+
+def _stops() -> str:
+    raise StopIteration
+
+
+CALLS = (
+    "{{ plain(1) }}|{{ ctx('x') }}|{{ env_name() }}|{{ eval_auto() }}|{{ greet('you') }}"
+    "|{{ 'a-b'.split('-') }}|{{ stops() }}|{{ urls('p') }}"
+    "{% for n in [1] %}{% set local = 'in loop' %}|{{ ctx('local') }}{% endfor %}"
+    "{% block b %}{% set inner = 'in block' %}|{{ ctx('inner') }}{% endblock %}"
+)
+
+
+@pytest.mark.parametrize("autoescape", [True, False])
+def test_calls_pass_the_context_or_environment_as_jinja_does(autoescape: bool) -> None:
+    @jinja2.pass_context
+    def ctx(context: jinja2.runtime.Context, name: str) -> str:
+        return str(context.get(name, "?"))
+
+    @jinja2.pass_environment
+    def env_name(environment: jinja2.Environment) -> str:
+        return type(environment).__name__
+
+    @jinja2.pass_eval_context
+    def eval_auto(eval_ctx: jinja2.nodes.EvalContext) -> str:
+        return str(eval_ctx.autoescape)
+
+    values = {
+        "plain": lambda n: n + 1,
+        "ctx": ctx,
+        "env_name": env_name,
+        "eval_auto": eval_auto,
+        "greet": _Greeter(),
+        "greeting": "hello",
+        "x": "<x>",
+        "stops": _stops,
+        "urls": str.upper,
+    }
+    rendered = []
+    for joining in (False, True):
+        env = jinja2.Environment(autoescape=autoescape)
+        if joining:
+            use_joining_code(env)
+        rendered.append(env.from_string(CALLS).render(values))
+    assert rendered[1] == rendered[0]
+    assert "hello, you" in rendered[0] and "in loop" in rendered[0] and "in block" in rendered[0]
+
+
+def test_a_failing_call_is_reported_at_the_same_template_lines() -> None:
+    def fail() -> str:
+        raise ValueError("no")
+
+    frames = []
+    for joining in (False, True):
+        env = jinja2.Environment(loader=jinja2.DictLoader({"t.html": "a\n{{ fail() }}"}))
+        if joining:
+            use_joining_code(env)
+        with pytest.raises(ValueError) as failure:
+            env.get_template("t.html").render(fail=fail)
+        frames.append([(f.name, f.lineno) for f in traceback.extract_tb(failure.tb)][-2:])
+    assert frames[1] == frames[0]
