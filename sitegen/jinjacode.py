@@ -204,7 +204,9 @@ def use_joining_code(env: jinja2.Environment) -> None:
 def context_class() -> type[jinja2.runtime.Context]:
     """Jinja's Context, made faster where templates have a ChainMap of globals (Jinja 3's
     Template.globals): Context.__init__ takes the set of their names, and iterating over a
-    ChainMap is Python code (a page makes ~10 contexts: one per template and include)."""
+    ChainMap is Python code (a page makes ~10 contexts: one per template and include).
+    The set is made only when asked for: only ``{% import %}`` asks (Template.module)."""
+    from jinja2.nodes import EvalContext
     from jinja2.runtime import Context
     from jinja2.utils import internalcode, missing
 
@@ -223,11 +225,27 @@ def context_class() -> type[jinja2.runtime.Context]:
             if type(globals) is not ChainMap:
                 super().__init__(environment, parent, name, blocks, globals)
                 return
-            super().__init__(environment, parent, name, blocks, None)
-            keys: set[str] = set()
-            for names in globals.maps:
-                keys.update(names)
-            self.globals_keys = keys
+            # What Context.__init__ sets, but globals_keys (see above).
+            self.parent = parent
+            self.vars = {}
+            self.environment = environment
+            self.eval_ctx = EvalContext(environment, name)
+            self.exported_vars = set()
+            self.name = name
+            self.blocks = {k: [v] for k, v in blocks.items()}
+            self._globals: ChainMap[str, Any] = globals
+            self._globals_keys: set[str] | None = None
+
+        @property
+        def globals_keys(self) -> set[str]:
+            keys: set[str] | None = self._globals_keys
+            if keys is None:
+                keys = self._globals_keys = set().union(*self._globals.maps)
+            return keys
+
+        @globals_keys.setter
+        def globals_keys(self, keys: set[str]) -> None:
+            self._globals_keys = keys
 
         @internalcode  # (left out of template tracebacks, as Jinja's own call)
         def call(__self, __obj: Any, *args: Any, **kwargs: Any) -> Any:

@@ -247,3 +247,26 @@ def test_a_failing_call_is_reported_at_the_same_template_lines() -> None:
             env.get_template("t.html").render(fail=fail)
         frames.append([(f.name, f.lineno) for f in traceback.extract_tb(failure.tb)][-2:])
     assert frames[1] == frames[0]
+
+
+def test_imported_templates_see_what_jinjas_see() -> None:
+    # An imported module is made from a context whose globals' names it leaves out
+    # (Context.globals_keys, made only when asked for).
+    templates = {
+        "macros.html": (
+            "{% set shown = site ~ '/' ~ who %}{% macro hi() %}hi {{ who }}{% endmacro %}"
+        ),
+        "page.html": (
+            "{% import 'macros.html' as m with context %}{{ m.hi() }} {{ m.shown }}"
+            "{% from 'macros.html' import hi %} {{ hi() }}|{{ m.site is defined }}"
+        ),
+    }
+    rendered = []
+    for joining in (False, True):
+        env = jinja2.Environment(loader=jinja2.DictLoader(templates))
+        env.globals["site"] = "S"
+        if joining:
+            use_joining_code(env)
+        rendered.append(env.get_template("page.html", globals={"g": 1}).render(who="me"))
+    assert rendered[1] == rendered[0]
+    assert "hi me" in rendered[0]
