@@ -57,15 +57,19 @@ def code_generator_class() -> type[Any]:
 
         def _output_child_pre(self, node: nodes.Expr, frame: Frame, finalize: Any) -> None:
             if self._inline_escape(frame, finalize):
-                # What escape(value) prints, with a str (most values) escaped in one C call
-                # and a Markup (safe already) as it is.
+                # What escape(value) prints, with a str (most values) escaped in one C call,
+                # a Markup (safe already) as it is.
                 self.write("(t_escape_str(t_out) if (t_kind := type(t_out := ")
             else:
                 super()._output_child_pre(node, frame, finalize)
 
         def _output_child_post(self, node: nodes.Expr, frame: Frame, finalize: Any) -> None:
             if self._inline_escape(frame, finalize):
-                self.write(")) is str else t_out if t_kind is Markup else escape(t_out))")
+                # An int (a count, a size, a ring) prints as its digits: no escape() call.
+                self.write(
+                    ")) is str else t_out if t_kind is Markup"
+                    " else str(t_out) if t_kind is int else escape(t_out))"
+                )
             else:
                 super()._output_child_post(node, frame, finalize)
 

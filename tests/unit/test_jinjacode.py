@@ -270,3 +270,15 @@ def test_imported_templates_see_what_jinjas_see() -> None:
         rendered.append(env.get_template("page.html", globals={"g": 1}).render(who="me"))
     assert rendered[1] == rendered[0]
     assert "hi me" in rendered[0]
+
+
+@pytest.mark.parametrize("value", [0, -7, 10**30, True, False, 1.5, -0.0, None, "<s>"])
+def test_printed_numbers_and_other_values_are_what_jinja_prints(value: object) -> None:
+    source = "[{{ v }}|{{ [v][0] }}|{{ v if v is not none else 'none' }}]"
+    rendered = []
+    for joining in (False, True):
+        env = jinja2.Environment(autoescape=True)
+        if joining:
+            use_joining_code(env)
+        rendered.append(env.from_string(source).render(v=value))
+    assert rendered[1] == rendered[0]
