@@ -503,6 +503,7 @@ class GraphViews:
         self._leads: dict[int, tuple[Sequence[Article], list[Article]]] = {}
         # slug -> (article, what its entry in Related lists shows but the reasons); see related
         self._shown: dict[Slug, tuple[Article, tuple[str, str, str, DateView | None]]] = {}
+        self._siblings: dict[Slug, tuple[Coverage, ...]] = {}  # see siblings
 
     def common(self) -> dict[str, object]:
         """What every page of the graph page's list shows, made once for planning and
@@ -609,8 +610,15 @@ class GraphViews:
         )
 
     def siblings(self, slug: Slug) -> tuple[Coverage, ...]:
-        by_slug = self.index.by_slug
-        return tuple(coverage_of(self.urls, by_slug[s]) for s in self.graph.siblings(slug))
+        """The coverage of ``slug``'s story by its other articles, made once per build and
+        process: it is on the article's page and on its card in every listing it is in
+        (made before the render workers fork when the cards are)."""
+        found = self._siblings.get(slug)
+        if found is None:
+            by_slug = self.index.by_slug
+            found = tuple(coverage_of(self.urls, by_slug[s]) for s in self.graph.siblings(slug))
+            self._siblings[slug] = found
+        return found
 
     def local_graph(self, article: Article) -> LocalGraphView:
         nodes, edges = local_graph(self.graph, article.slug)

@@ -57,15 +57,19 @@ def code_generator_class() -> type[Any]:
 
         def _output_child_pre(self, node: nodes.Expr, frame: Frame, finalize: Any) -> None:
             if self._inline_escape(frame, finalize):
-                # What escape(value) prints, with a str (most values) escaped in one C call
-                # and a Markup (safe already) as it is.
+                # What escape(value) prints, with a str (most values) escaped in one C call,
+                # a Markup (safe already) as it is.
                 self.write("(t_escape_str(t_out) if (t_kind := type(t_out := ")
             else:
                 super()._output_child_pre(node, frame, finalize)
 
         def _output_child_post(self, node: nodes.Expr, frame: Frame, finalize: Any) -> None:
             if self._inline_escape(frame, finalize):
-                self.write(")) is str else t_out if t_kind is Markup else escape(t_out))")
+                # An int (a count, a size, a ring) prints as its digits: no escape() call.
+                self.write(
+                    ")) is str else t_out if t_kind is Markup"
+                    " else str(t_out) if t_kind is int else escape(t_out))"
+                )
             else:
                 super()._output_child_post(node, frame, finalize)
 
@@ -204,9 +208,11 @@ def use_joining_code(env: jinja2.Environment) -> None:
 def context_class() -> type[jinja2.runtime.Context]:
     """Jinja's Context, made faster where templates have a ChainMap of globals (Jinja 3's
     Template.globals): Context.__init__ takes the set of their names, and iterating over a
-    ChainMap is Python code (a page makes ~10 contexts: one per template and include)."""
+    ChainMap is Python code (a page makes ~10 contexts: one per template and include).
+    The set is made only when asked for: only ``{% import %}`` asks (Template.module)."""
+    from jinja2.nodes import EvalContext
     from jinja2.runtime import Context
-    from jinja2.utils import missing
+    from jinja2.utils import internalcode, missing
 
     global _MISSING
     _MISSING = missing
@@ -223,11 +229,50 @@ def context_class() -> type[jinja2.runtime.Context]:
             if type(globals) is not ChainMap:
                 super().__init__(environment, parent, name, blocks, globals)
                 return
-            super().__init__(environment, parent, name, blocks, None)
-            keys: set[str] = set()
-            for names in globals.maps:
-                keys.update(names)
-            self.globals_keys = keys
+            # What Context.__init__ sets, but globals_keys (see above).
+            self.parent = parent
+            self.vars = {}
+            self.environment = environment
+            self.eval_ctx = EvalContext(environment, name)
+            self.exported_vars = set()
+            self.name = name
+            self.blocks = {k: [v] for k, v in blocks.items()}
+            self._globals: ChainMap[str, Any] = globals
+            self._globals_keys: set[str] | None = None
+
+        @property
+        def globals_keys(self) -> set[str]:
+            keys: set[str] | None = self._globals_keys
+            if keys is None:
+                keys = self._globals_keys = set().union(*self._globals.maps)
+            return keys
+
+        @globals_keys.setter
+        def globals_keys(self, keys: set[str]) -> None:
+            self._globals_keys = keys
+
+        @internalcode  # (left out of template tracebacks, as Jinja's own call)
+        def call(__self, __obj: Any, *args: Any, **kwargs: Any) -> Any:
+            """Context.call, without its Python steps for a callable that takes no context
+            (``url()``, ``card_html()``, a string's method: ~15 calls a page): Jinja passes
+            something first only when the callable or its ``__call__`` has the
+            ``jinja_pass_arg`` mark, looked up here in C."""
+            if (
+                getattr(__obj, "jinja_pass_arg", None) is not None
+                # (Jinja's own test: __call__ of a callable object may ask for the context)
+                or getattr(getattr(__obj, "__call__", None), "jinja_pass_arg", None)  # noqa: B004
+                is not None
+            ):
+                return Context.call(__self, __obj, *args, **kwargs)
+            if kwargs:
+                kwargs.pop("_block_vars", None)
+                kwargs.pop("_loop_vars", None)
+            try:
+                return __obj(*args, **kwargs)
+            except StopIteration:
+                return __self.environment.undefined(
+                    "value was undefined because a callable raised a StopIteration exception"
+                )
 
     return FastContext
 

@@ -54,52 +54,82 @@ def local_graph(
     cx, cy = LOCAL_WIDTH / 2, LOCAL_HEIGHT / 2
     nodes = [LocalNode(slug, cx, cy, 0)]
     placed = {slug}
-    first = [e for e in graph.edges.get(slug, ())][:LOCAL_FIRST]
-    angles: dict[Slug, float] = {}
+    edges_of = graph.edges
+    first = [e for e in edges_of.get(slug, ())][:LOCAL_FIRST]
+    count = len(first)
+    ring1 = _ring1_points(count)
+    place_of: dict[Slug, int] = {}  # a ring-1 article -> its place on the ring
     for n, edge in enumerate(first):
-        angle = -math.pi / 2 + 2 * math.pi * n / len(first)
-        angles[edge.target] = angle
-        nodes.append(_on_ring(edge.target, cx, cy, LOCAL_RING1, angle, 1))
+        x, y = ring1[n]
+        nodes.append(LocalNode(edge.target, x, y, 1))
+        place_of[edge.target] = n
         placed.add(edge.target)
     edges = [LocalEdge(slug, e.target, e.score) for e in first]
     second: list[tuple[Slug, Slug, float]] = []
     for edge in first:
         taken = 0
-        for further in graph.edges.get(edge.target, ()):
-            if further.target in placed:
-                if further.target != slug and further.target in angles:
-                    edges.append(LocalEdge(edge.target, further.target, further.score))
+        for further in edges_of.get(edge.target, ()):
+            target = further.target
+            if target in placed:
+                if target != slug and target in place_of:
+                    edges.append(LocalEdge(edge.target, target, further.score))
                 continue
             if taken == 2 or len(second) == LOCAL_SECOND:
                 continue
-            second.append((edge.target, further.target, further.score))
-            placed.add(further.target)
+            second.append((edge.target, target, further.score))
+            placed.add(target)
             taken += 1
-    spread = 2 * math.pi / max(len(first), 1) / 3
-    by_parent: dict[Slug, int] = defaultdict(int)
+    by_parent: dict[Slug, int] = {}
     for parent, target, score in second:
-        offset = (-0.5 + by_parent[parent]) * spread if len(first) > 1 else by_parent[parent]
-        by_parent[parent] += 1
-        nodes.append(_on_ring(target, cx, cy, LOCAL_RING2, angles[parent] + offset, 2))
+        k = by_parent.get(parent, 0)
+        by_parent[parent] = k + 1
+        x, y = _ring2_point(count, place_of[parent], k)
+        nodes.append(LocalNode(target, x, y, 2))
         edges.append(LocalEdge(parent, target, score))
     return tuple(nodes), tuple(_unique(edges))
 
 
-def _on_ring(slug: Slug, cx: float, cy: float, radius: float, angle: float, ring: int) -> LocalNode:
-    where = (cx, cy, radius, angle)
-    point = _RING_POINTS.get(where)
-    if point is None:
-        # Rings are squashed vertically to fit a wide box.
-        x = cx + radius * 1.15 * math.cos(angle)
-        y = cy + radius * 0.95 * math.sin(angle)
-        point = _RING_POINTS[where] = (round(x, 1), round(y, 1))
-    return LocalNode(slug, point[0], point[1], ring)
+# Where the nodes of the local graphs go. The places come from a few small numbers (how
+# many related articles are drawn, a node's place among them, a ring-2 node's among its
+# parent's), so every page uses the same couple of hundred points: each is worked out once
+# per process (trigonometry, rounding), looked up by those numbers.
+_RING1: dict[int, tuple[tuple[float, float], ...]] = {}
+_RING2: dict[tuple[int, int, int], tuple[float, float]] = {}
 
 
-# Where a node at an angle of a ring is drawn. The angles come from a few counts (related
-# articles drawn, the node's place among them), so every page uses the same couple of
-# hundred points: worked out once per process, not once per node (trigonometry, rounding).
-_RING_POINTS: dict[tuple[float, float, float, float], tuple[float, float]] = {}
+def _ring1_angle(count: int, n: int) -> float:
+    """The angle of the ``n``th of ``count`` related articles, the first at the top."""
+    return -math.pi / 2 + 2 * math.pi * n / count
+
+
+def _ring1_points(count: int) -> tuple[tuple[float, float], ...]:
+    """The places of ``count`` related articles on ring 1."""
+    found = _RING1.get(count)
+    if found is None:
+        cx, cy = LOCAL_WIDTH / 2, LOCAL_HEIGHT / 2
+        found = _RING1[count] = tuple(
+            _ring_point(cx, cy, LOCAL_RING1, _ring1_angle(count, n)) for n in range(count)
+        )
+    return found
+
+
+def _ring2_point(count: int, parent: int, k: int) -> tuple[float, float]:
+    """The place on ring 2 of the ``k``th article drawn beside ring 1's ``parent``th."""
+    found = _RING2.get((count, parent, k))
+    if found is None:
+        cx, cy = LOCAL_WIDTH / 2, LOCAL_HEIGHT / 2
+        spread = 2 * math.pi / max(count, 1) / 3
+        offset = (-0.5 + k) * spread if count > 1 else k
+        angle = _ring1_angle(count, parent) + offset
+        found = _RING2[(count, parent, k)] = _ring_point(cx, cy, LOCAL_RING2, angle)
+    return found
+
+
+def _ring_point(cx: float, cy: float, radius: float, angle: float) -> tuple[float, float]:
+    # Rings are squashed vertically to fit a wide box.
+    x = cx + radius * 1.15 * math.cos(angle)
+    y = cy + radius * 0.95 * math.sin(angle)
+    return (round(x, 1), round(y, 1))
 
 
 def _unique(edges: list[LocalEdge]) -> list[LocalEdge]:

@@ -177,3 +177,108 @@ def test_an_included_template_is_looked_up_once_when_templates_are_not_reloaded(
     reloading = jinja2.Environment(loader=loader, auto_reload=True)
     use_joining_code(reloading)
     assert reloading.get_template("outer.html").render() == "2"
+
+
+class _Greeter:
+    """A callable object whose ``__call__`` asks for the context."""
+
+    @jinja2.pass_context
+    def __call__(self, context: jinja2.runtime.Context, name: str) -> str:
+        return f"{context['greeting']}, {name}"
+
+
+def _stops() -> str:
+    raise StopIteration
+
+
+CALLS = (
+    "{{ plain(1) }}|{{ ctx('x') }}|{{ env_name() }}|{{ eval_auto() }}|{{ greet('you') }}"
+    "|{{ 'a-b'.split('-') }}|{{ stops() }}|{{ urls('p') }}"
+    "{% for n in [1] %}{% set local = 'in loop' %}|{{ ctx('local') }}{% endfor %}"
+    "{% block b %}{% set inner = 'in block' %}|{{ ctx('inner') }}{% endblock %}"
+)
+
+
+@pytest.mark.parametrize("autoescape", [True, False])
+def test_calls_pass_the_context_or_environment_as_jinja_does(autoescape: bool) -> None:
+    @jinja2.pass_context
+    def ctx(context: jinja2.runtime.Context, name: str) -> str:
+        return str(context.get(name, "?"))
+
+    @jinja2.pass_environment
+    def env_name(environment: jinja2.Environment) -> str:
+        return type(environment).__name__
+
+    @jinja2.pass_eval_context
+    def eval_auto(eval_ctx: jinja2.nodes.EvalContext) -> str:
+        return str(eval_ctx.autoescape)
+
+    values = {
+        "plain": lambda n: n + 1,
+        "ctx": ctx,
+        "env_name": env_name,
+        "eval_auto": eval_auto,
+        "greet": _Greeter(),
+        "greeting": "hello",
+        "x": "<x>",
+        "stops": _stops,
+        "urls": str.upper,
+    }
+    rendered = []
+    for joining in (False, True):
+        env = jinja2.Environment(autoescape=autoescape)
+        if joining:
+            use_joining_code(env)
+        rendered.append(env.from_string(CALLS).render(values))
+    assert rendered[1] == rendered[0]
+    assert "hello, you" in rendered[0] and "in loop" in rendered[0] and "in block" in rendered[0]
+
+
+def test_a_failing_call_is_reported_at_the_same_template_lines() -> None:
+    def fail() -> str:
+        raise ValueError("no")
+
+    frames = []
+    for joining in (False, True):
+        env = jinja2.Environment(loader=jinja2.DictLoader({"t.html": "a\n{{ fail() }}"}))
+        if joining:
+            use_joining_code(env)
+        with pytest.raises(ValueError) as failure:
+            env.get_template("t.html").render(fail=fail)
+        frames.append([(f.name, f.lineno) for f in traceback.extract_tb(failure.tb)][-2:])
+    assert frames[1] == frames[0]
+
+
+def test_imported_templates_see_what_jinjas_see() -> None:
+    # An imported module is made from a context whose globals' names it leaves out
+    # (Context.globals_keys, made only when asked for).
+    templates = {
+        "macros.html": (
+            "{% set shown = site ~ '/' ~ who %}{% macro hi() %}hi {{ who }}{% endmacro %}"
+        ),
+        "page.html": (
+            "{% import 'macros.html' as m with context %}{{ m.hi() }} {{ m.shown }}"
+            "{% from 'macros.html' import hi %} {{ hi() }}|{{ m.site is defined }}"
+        ),
+    }
+    rendered = []
+    for joining in (False, True):
+        env = jinja2.Environment(loader=jinja2.DictLoader(templates))
+        env.globals["site"] = "S"
+        if joining:
+            use_joining_code(env)
+        rendered.append(env.get_template("page.html", globals={"g": 1}).render(who="me"))
+    assert rendered[1] == rendered[0]
+    assert "hi me" in rendered[0]
+
+
+@pytest.mark.parametrize("value", [0, -7, 10**30, True, False, 1.5, -0.0, None, "<s>"])
+def test_printed_numbers_and_other_values_are_what_jinja_prints(value: object) -> None:
+    source = "[{{ v }}|{{ [v][0] }}|{{ v if v is not none else 'none' }}]"
+    rendered = []
+    for joining in (False, True):
+        env = jinja2.Environment(autoescape=True)
+        if joining:
+            use_joining_code(env)
+        rendered.append(env.from_string(source).render(v=value))
+    assert rendered[1] == rendered[0]

@@ -60,3 +60,19 @@ def test_script_json_has_no_character_that_ends_a_script_and_reads_back(text: st
     made = str(json_for_script({"t": text}))
     assert not any(c in made for c in "<>&\u2028\u2029")
     assert json.loads(made) == {"t": text}
+
+
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(), inner, max_size=4),
+    max_leaves=12,
+)
+
+
+@given(JSON_VALUES)
+def test_script_json_is_what_the_json_module_writes(data: object) -> None:
+    expected = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+    for char, escaped in (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026")):
+        expected = expected.replace(char, escaped)
+    expected = expected.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
+    assert str(json_for_script(data)) == expected

@@ -1,0 +1,85 @@
+"""local_graph: the article-page drawing, with its places looked up, is the one it was."""
+
+from __future__ import annotations
+
+import math
+import random
+from collections import defaultdict
+
+import pytest
+
+from sitegen.layout import (
+    LOCAL_FIRST,
+    LOCAL_HEIGHT,
+    LOCAL_RING1,
+    LOCAL_RING2,
+    LOCAL_SECOND,
+    LOCAL_WIDTH,
+    LocalEdge,
+    LocalNode,
+    _unique,
+    local_graph,
+)
+from sitegen.model import Edge, RelatedGraph, Slug
+
+
+def drawn_before(
+    graph: RelatedGraph, slug: Slug
+) -> tuple[tuple[LocalNode, ...], tuple[LocalEdge, ...]]:
+    """local_graph as it was written before its places were kept by count and place."""
+    cx, cy = LOCAL_WIDTH / 2, LOCAL_HEIGHT / 2
+    nodes = [LocalNode(slug, cx, cy, 0)]
+    placed = {slug}
+    first = [e for e in graph.edges.get(slug, ())][:LOCAL_FIRST]
+    angles: dict[Slug, float] = {}
+
+    def on_ring(target: Slug, radius: float, angle: float, ring: int) -> LocalNode:
+        x = cx + radius * 1.15 * math.cos(angle)
+        y = cy + radius * 0.95 * math.sin(angle)
+        return LocalNode(target, round(x, 1), round(y, 1), ring)
+
+    for n, edge in enumerate(first):
+        angle = -math.pi / 2 + 2 * math.pi * n / len(first)
+        angles[edge.target] = angle
+        nodes.append(on_ring(edge.target, LOCAL_RING1, angle, 1))
+        placed.add(edge.target)
+    edges = [LocalEdge(slug, e.target, e.score) for e in first]
+    second: list[tuple[Slug, Slug, float]] = []
+    for edge in first:
+        taken = 0
+        for further in graph.edges.get(edge.target, ()):
+            if further.target in placed:
+                if further.target != slug and further.target in angles:
+                    edges.append(LocalEdge(edge.target, further.target, further.score))
+                continue
+            if taken == 2 or len(second) == LOCAL_SECOND:
+                continue
+            second.append((edge.target, further.target, further.score))
+            placed.add(further.target)
+            taken += 1
+    spread = 2 * math.pi / max(len(first), 1) / 3
+    by_parent: dict[Slug, int] = defaultdict(int)
+    for parent, target, score in second:
+        offset = (-0.5 + by_parent[parent]) * spread if len(first) > 1 else by_parent[parent]
+        by_parent[parent] += 1
+        nodes.append(on_ring(target, LOCAL_RING2, angles[parent] + offset, 2))
+        edges.append(LocalEdge(parent, target, score))
+    return tuple(nodes), tuple(_unique(edges))
+
+
+def random_graph(rng: random.Random, size: int) -> RelatedGraph:
+    slugs = [Slug(f"a{n}") for n in range(size)]
+    edges = {}
+    for slug in slugs:
+        targets = rng.sample([s for s in slugs if s != slug], rng.randrange(0, min(size - 1, 11)))
+        edges[slug] = tuple(Edge(t, round(rng.random() * 1.3, 3), ()) for t in targets)
+    return RelatedGraph(edges=edges, clusters={}, cluster_of={}, external={})
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_the_local_graph_is_drawn_where_it_was(seed: int) -> None:
+    rng = random.Random(seed)
+    graph = random_graph(rng, rng.choice([2, 5, 12, 40]))
+    for slug in graph.edges:
+        made = local_graph(graph, slug)
+        assert repr(made) == repr(drawn_before(graph, slug))
