@@ -86,7 +86,8 @@ def run_build(site: Path, jobs: int | None, *extra: str) -> dict[str, float | st
         cmd += ["--jobs", str(jobs)]
     env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
     # Each run starts with the last one's files on disk: a cold build leaves ~250 MB of
-    # pages for the kernel to write out, which otherwise throttles the next run's writes.
+    # pages for the kernel to write out, work on the same disk that would otherwise overlap
+    # the next run.
     os.sync()
     start = time.perf_counter()
     proc = subprocess.Popen(cmd, cwd=site, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
