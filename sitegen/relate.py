@@ -56,6 +56,7 @@ from itertools import chain, compress, islice, repeat
 from operator import and_, eq, gt, is_not, mul, neg, not_, truediv
 from typing import TYPE_CHECKING, Any, cast
 
+from sitegen import savededges
 from sitegen.gcpause import gc_paused
 from sitegen.lazyentries import LazyEntries, encode_all
 from sitegen.model import (
@@ -68,6 +69,7 @@ from sitegen.model import (
     StoryCluster,
     Topic,
 )
+from sitegen.savededges import ReasonTable
 from sitegen.urls import match_key
 
 if TYPE_CHECKING:
@@ -96,7 +98,9 @@ LINKED_TITLE_JACCARD = 0.25
 STORY_DAYS = 7.0
 LINKED_STORY_DAYS = 4.0
 
-STATE_FORMAT = 6  # 4: word counts as plain dicts; 5: kept as a dict; 6: _LAZY entries as bytes
+# 4: word counts as plain dicts; 5: kept as a dict; 6: _LAZY entries as bytes; 7: edges as
+# flat records (sitegen/savededges.py)
+STATE_FORMAT = 7
 MAX_CHANGED_SHARE = 0.1  # more changed articles than this share: relate in full
 
 _DAY = 86400.0
@@ -300,6 +304,8 @@ class RelateState:
         self.dups: list[tuple[int, ...]] = []  # near-duplicates found among the candidates
         self.story: list[tuple[int, ...] | None] = []  # story members, earliest first
         self.edges: list[tuple[Edge, ...]] = []
+        # The distinct reasons of the saved edges, numbered (saved; see savededges.py).
+        self.edge_reasons: list[tuple[str, ...]] = []
         # Whole site:
         self.postings: dict[str, list[int]] = {}  # key -> ids in index order
         self.idf: dict[str, float] = {}
@@ -330,6 +336,8 @@ class RelateState:
         self._seen_articles: Sequence[Article] = ()
         self._spellings: dict[str, collections.Counter[str]] | None = None  # see _names
         self._refs: tuple[dict[str, set[int]], dict[str, set[int]]] | None = None
+        self._edges_saved: tuple[list[Any], list[Any]] | None = None  # see _saved_edges
+        self._reason_table = ReasonTable(self.edge_reasons)
 
     def __getstate__(self) -> dict[str, Any]:
         state = dict(self.__dict__)
@@ -343,6 +351,10 @@ class RelateState:
         del state["_refs"]
         del state["topic_labels"]
         del state["_named"]
+        del state["_edges_saved"]
+        del state["_reason_table"]
+        state["edges"] = self._saved_edges()
+        state["edge_byte_order"] = savededges.BYTE_ORDER
         for name in _DERIVED:  # made again on loading: a smaller file, as fast to load
             del state[name]
         for name in _LAZY:  # an entry's bytes, read only when needed (see _LAZY)
@@ -354,6 +366,17 @@ class RelateState:
         self.__dict__.update(state)
         for name in _LAZY:
             setattr(self, name, LazyEntries(state[name]))
+        self.edge_reasons = state.get("edge_reasons", [])
+        self._reason_table = ReasonTable(self.edge_reasons)
+        self.__dict__.pop("edge_byte_order", None)
+        if state.get("edge_byte_order") == savededges.BYTE_ORDER:
+            decoded = savededges.decode(state["edges"], self.slug, self.edge_reasons)
+            self.edges = cast("list[tuple[Edge, ...]]", decoded)  # (None: a gone article)
+            # An unchanged list is saved again as the very bytes it was loaded from.
+            self._edges_saved = (self.edges.copy(), state["edges"])
+        else:  # saved by a machine of the other byte order: not usable (see usable)
+            self.format = 0
+            self._edges_saved = None
         self._sign = _signature
         self._in_order = False
         self._hint = None
@@ -371,6 +394,24 @@ class RelateState:
 
     def usable(self, count: int) -> bool:
         return getattr(self, "format", None) == STATE_FORMAT and self.count == count
+
+    def _saved_edges(self) -> list[Any]:
+        """The related lists as saved (savededges.encode): only those changed since the
+        state was loaded or last saved are encoded again (an edit changes a few)."""
+        known = self._edges_saved
+        if known is None:
+            saved = savededges.encode(self.edges, self.slug, self._reason_table)
+        else:
+            lists, entries = known
+            changed = savededges.changed(self.edges, lists)
+            saved = entries + [None] * (len(self.edges) - len(entries))
+            made = savededges.encode(
+                list(map(self.edges.__getitem__, changed)), self.slug, self._reason_table
+            )
+            for i, entry in zip(changed, made, strict=True):
+                saved[i] = entry
+        self._edges_saved = (self.edges.copy(), saved)
+        return saved
 
     # -- full ------------------------------------------------------------------------------
 
