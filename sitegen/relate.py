@@ -50,7 +50,7 @@ import math
 import re
 from bisect import bisect_left, insort
 from collections import defaultdict
-from collections.abc import Callable, Hashable, Iterable, Sequence
+from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
 from functools import partial
 from itertools import chain, compress, islice, repeat
 from operator import and_, eq, gt, is_not, mul, neg, not_, truediv
@@ -340,6 +340,25 @@ class RelateState:
         self._reason_table = ReasonTable(self.edge_reasons)
 
     def __getstate__(self) -> dict[str, Any]:
+        state = self._saved_fields()
+        for name in _LAZY:  # an entry's bytes, read only when needed (see _LAZY)
+            state[name] = self._saved_lazy(name)
+        return state
+
+    def saved_parts(self) -> Iterator[dict[str, Any]]:
+        """``__getstate__()`` in parts, for the build cache to pickle one after the other
+        (sitegen/cache.py's _write_parts): fields that share objects in one part, and the
+        saved bytes of a _LAZY list made only when its part is pickled (100,000 articles:
+        ~100 MB for all of them at once)."""
+        state = self._saved_fields()
+        for names in _SAVED_TOGETHER:
+            yield {name: state.pop(name) for name in names}
+        for name in _LAZY:
+            yield {name: self._saved_lazy(name)}
+        yield state  # the rest (each part is pickled apart from the others, see above)
+
+    def _saved_fields(self) -> dict[str, Any]:
+        """The saved state without the _LAZY lists."""
         state = dict(self.__dict__)
         del state["_sign"]  # a function of the build that made the state: not saved
         del state["_in_order"]
@@ -357,10 +376,15 @@ class RelateState:
         state["edge_byte_order"] = savededges.BYTE_ORDER
         for name in _DERIVED:  # made again on loading: a smaller file, as fast to load
             del state[name]
-        for name in _LAZY:  # an entry's bytes, read only when needed (see _LAZY)
-            value = state[name]
-            state[name] = value.saved() if type(value) is LazyEntries else encode_all(value)
+        for name in _LAZY:
+            del state[name]
         return state
+
+    def _saved_lazy(self, name: str) -> list[bytes | None]:
+        value = getattr(self, name)
+        saved: list[bytes | None]
+        saved = value.saved() if type(value) is LazyEntries else encode_all(value)
+        return saved
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.__dict__.update(state)
@@ -1419,6 +1443,19 @@ _DERIVED = ("combined", "ckeys", "query")  # per id, from topic_vec and term_vec
 # and copying them for the delta's snapshot ~15 more. (The others are read whole by an
 # update: candidates, edges, stories, link keys for the referrers.)
 _LAZY = ("term_vec", "counts", "kept", "titles", "scores", "topic_keys", "topic_vec")
+# Parts of relate.pickle (see RelateState.saved_parts): fields that share objects (strings)
+# or are large, each _LAZY list, then the other fields in one last part.
+_SAVED_TOGETHER = (
+    ("source", "id_of"),
+    ("url_keys", "url_holders", "link_keys"),
+    ("tkey", "title_holders"),
+    ("postings", "idf"),
+    ("edges", "edge_reasons"),
+    ("external",),
+    ("cands",),
+    ("sig",),
+    ("slug", "title"),
+)
 
 
 def _first(firsts: dict[str, int | None], holders: dict[str, list[int]], key: str) -> None:

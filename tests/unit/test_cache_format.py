@@ -4,6 +4,7 @@ cache format is not used."""
 
 from __future__ import annotations
 
+import io
 import pickle
 import zlib
 from pathlib import Path, PosixPath, PurePosixPath
@@ -128,9 +129,44 @@ def test_the_checksum_line_names_the_payloads_crc_and_size(tmp_path: Path) -> No
     magic, header, checksum, payload = data.split(b"\n", 3)
     assert magic + b"\n" == cache_module._MAGIC and header == f"{CACHE_FORMAT} {FP}".encode()
     assert checksum == f"crc32 {zlib.crc32(payload):08x} {len(payload):016d}".encode()
-    token, entries = pickle.loads(payload)
-    assert entries == ENTRIES
-    assert payload == bytes(dumps((token, ENTRIES)))  # streamed to the file, the same bytes
+    token, *parts = _parts(payload)
+    assert parts == [ENTRIES]
+    # streamed to the file, the same bytes
+    assert payload == bytes(dumps(token)) + bytes(dumps(ENTRIES))
+
+
+def _parts(payload: bytes) -> list[Any]:
+    """The pickles of a cache file's payload, one after the other."""
+    stream = io.BytesIO(payload)
+    found = []
+    while stream.tell() < len(payload):
+        found.append(pickle.load(stream))
+    return found
+
+
+def test_sources_are_pickled_in_parts_that_load_as_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Each part by a pickler of its own, whose memory is that of one part (see _write_parts).
+    monkeypatch.setattr(cache_module, "SOURCES_PART", 16)
+    path, data = _saved(tmp_path)
+    token, *parts = _parts(data.split(b"\n", 3)[3])
+    assert [len(part) for part in parts] == [16, 16, 16, 2]
+    assert list(cache_module._joined(parts).items()) == list(ENTRIES.items())  # in order
+    loaded = BuildCache(tmp_path, print).load_sources(FP)
+    assert list(loaded.items()) == list(ENTRIES.items())
+
+
+def test_a_file_of_other_parts_is_not_used(tmp_path: Path) -> None:
+    # One pickle where parts are expected (or parts of another kind): not a cache of this
+    # format, whatever the header says.
+    cache = BuildCache(tmp_path, print)
+    cache._write_file("sources.pickle", FP, ("token", ENTRIES))
+    assert BuildCache(tmp_path, print).load_sources(FP) == {}
+    cache._write_parts("sources.pickle", FP, ["token", ["not", "a", "dict"]])
+    assert BuildCache(tmp_path, print).load_sources(FP) == {}
+    cache._write_parts("quick.pickle", FP, ["two", "parts"])  # a file of one part
+    assert BuildCache(tmp_path, print).load_quick(FP) is None
 
 
 def _truncated(data: bytes) -> bytes:
