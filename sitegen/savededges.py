@@ -49,9 +49,10 @@ class ReasonTable:
         number = self._number
         if number is None:
             number = self._number = dict(zip(self.reasons, range(len(self.reasons)), strict=True))
-        for reasons in set(found).difference(number):
-            number[reasons] = len(self.reasons)
-            self.reasons.append(reasons)
+        for reasons in dict.fromkeys(found):  # (in the order found: the same bytes each run)
+            if reasons not in number:
+                number[reasons] = len(self.reasons)
+                self.reasons.append(reasons)
         return list(map(number.__getitem__, found))
 
 

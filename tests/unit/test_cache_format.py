@@ -149,8 +149,8 @@ def test_sources_are_pickled_in_parts_that_load_as_one(
 ) -> None:
     # Each part by a pickler of its own, whose memory is that of one part (see _write_parts).
     monkeypatch.setattr(cache_module, "SOURCES_PART", 16)
-    path, data = _saved(tmp_path)
-    token, *parts = _parts(data.split(b"\n", 3)[3])
+    _, data = _saved(tmp_path)
+    _, *parts = _parts(data.split(b"\n", 3)[3])
     assert [len(part) for part in parts] == [16, 16, 16, 2]
     assert list(cache_module._joined(parts).items()) == list(ENTRIES.items())  # in order
     loaded = BuildCache(tmp_path, print).load_sources(FP)
