@@ -49,7 +49,7 @@ import os
 import pickle
 import sys
 import zlib
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import suppress
 from dataclasses import dataclass, field
 from pathlib import Path, PosixPath
@@ -257,19 +257,34 @@ def _state_of(parts: dict[str, Any]) -> BuildState:
 
 
 _STATE_FIELDS = tuple(f.name for f in dataclasses.fields(BuildState))
-# Fields of the build state that share objects (the pages' paths), pickled in one part.
+# Fields of the build state that share objects (the pages' paths), pickled in the same parts.
 _STATE_TOGETHER = {"sitemap": "pages"}
 
 
-def _state_groups(parts: dict[str, Any]) -> list[dict[str, Any]]:
-    """The parts of a build state (_state_parts) in the parts of state.pickle: a field
-    with the fields it was split into, and fields that share objects, in one."""
+def _state_groups(parts: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    """The parts of a build state (_state_parts) as the parts of state.pickle: a field
+    with the fields it was split into; the pages and the sitemap's entries (100,000
+    articles: 1.7 million objects for one pickler) SOURCES_PART pages at a time, with
+    the sitemap's entries of those pages (they share their paths)."""
     groups: dict[str, dict[str, Any]] = {}
     for name, value in parts.items():
         field_name = name.partition(".")[0].partition(" ")[0]
         group = _STATE_TOGETHER.get(field_name, field_name)
         groups.setdefault(group, {})[name] = value
-    return list(groups.values())
+    pages_group = groups.pop("pages")
+    yield from groups.values()
+    pages, sitemap = pages_group["pages"], pages_group["sitemap"]
+    keys = list(pages)
+    for start in range(0, max(len(keys), 1), SOURCES_PART):  # (one part at least)
+        chunk = keys[start : start + SOURCES_PART]
+        in_sitemap = [key for key in chunk if key in sitemap]
+        yield {
+            "pages": dict(zip(chunk, map(pages.__getitem__, chunk), strict=True)),
+            "sitemap": dict(zip(in_sitemap, map(sitemap.__getitem__, in_sitemap), strict=True)),
+        }
+    rest = [key for key in sitemap if key not in pages]  # (none: each is a page's)
+    if rest:
+        yield {"sitemap": dict(zip(rest, map(sitemap.__getitem__, rest), strict=True))}
 
 
 # Parts of the build state that are only looked up in: their key order means nothing (the
@@ -367,10 +382,10 @@ class BuildCache:
     def load_state(self, fingerprint: str) -> BuildState | None:
         self._state = None
         found = self._read_parts("state.pickle", fingerprint)
-        if not found or not isinstance(found[0], str) or not _all_dicts(found[1:]):
+        parts = _joined(found[1:]) if found and isinstance(found[0], str) else None
+        if found is None or parts is None:
             return None
         token = found[0]
-        parts = _joined(found[1:])
         delta = self._read_file("state-delta.pickle", fingerprint)
         try:
             with gc_paused():
@@ -396,7 +411,8 @@ class BuildCache:
                 self._write_file("state-delta.pickle", fingerprint, (token, delta))
                 return
         token = os.urandom(8).hex()
-        self._write_parts("state.pickle", fingerprint, [token, *_state_groups(parts)])
+        groups = itertools.chain([token], _state_groups(parts))
+        self._write_parts("state.pickle", fingerprint, groups)
         self._remove_file("state-delta.pickle")  # names the old token: ignored if this fails
         self._state = None  # (the next load takes its snapshot)
 
@@ -411,9 +427,10 @@ class BuildCache:
         """The relate state of the last build, or None (relate checks what it gets)."""
         self._relate = None
         found = self._read_parts("relate.pickle", fingerprint)
-        if not found or not isinstance(found[0], tuple) or not _all_dicts(found[1:]):
+        state = _joined(found[1:]) if found and isinstance(found[0], tuple) else None
+        if found is None or state is None or len(found[0]) != 2:
             return None
-        (token, cls), state = found[0], _joined(found[1:])
+        token, cls = found[0]
         delta = self._read_file("relate-delta.pickle", fingerprint)
         try:
             with gc_paused():  # many small containers, no cycles
@@ -454,9 +471,8 @@ class BuildCache:
     def _read_sources(self, fingerprint: str) -> Any:
         """sources.pickle's (token, entries), or None."""
         found = self._read_parts("sources.pickle", fingerprint)
-        if not found or not isinstance(found[0], str) or not _all_dicts(found[1:]):
-            return None
-        return found[0], _joined(found[1:])
+        entries = _joined(found[1:]) if found and isinstance(found[0], str) else None
+        return (found[0], entries) if found is not None and entries is not None else None
 
     def _write_sources(self, fingerprint: str, data: tuple[str, SourceEntries]) -> None:
         """sources.pickle: its token, then its entries in parts of SOURCES_PART."""
@@ -553,16 +569,25 @@ class BuildCache:
             (self.folder / name).unlink(missing_ok=True)
 
 
-def _all_dicts(parts: list[Any]) -> bool:
-    return all(type(part) is dict for part in parts)
-
-
-def _joined(parts: list[dict[Any, Any]]) -> dict[Any, Any]:
-    """The dicts of a file's parts as one."""
+def _joined(parts: list[Any]) -> dict[Any, Any] | None:
+    """The dicts of a file's parts as one (None: they are not dicts); a key of several
+    parts is a dict split into them (state.pickle's pages), joined again."""
+    if not all(type(part) is dict for part in parts):
+        return None
     joined: dict[Any, Any] = {}
     for part in parts:
-        joined.update(part)
+        for key, value in part.items():
+            found = joined.get(key, _NONE)
+            if found is _NONE:
+                joined[key] = value
+            elif type(found) is dict and type(value) is dict:
+                found.update(value)
+            else:
+                return None  # not parts of one dict
     return joined
+
+
+_NONE = object()
 
 
 def dumps(data: Any) -> memoryview:

@@ -45,7 +45,7 @@ class ReasonTable:
         self.reasons = reasons  # saved with the state
         self._number: dict[Reasons, int] | None = None  # made when first needed
 
-    def numbers(self, found: Sequence[Reasons]) -> list[int]:
+    def numbers(self, found: Sequence[Reasons]) -> array[int]:
         number = self._number
         if number is None:
             number = self._number = dict(zip(self.reasons, range(len(self.reasons)), strict=True))
@@ -53,7 +53,7 @@ class ReasonTable:
             if reasons not in number:
                 number[reasons] = len(self.reasons)
                 self.reasons.append(reasons)
-        return list(map(number.__getitem__, found))
+        return array("i", map(number.__getitem__, found))
 
 
 def encode(
@@ -79,7 +79,7 @@ def encode(
     buffer = bytearray(RECORD * count)
     ints = memoryview(buffer).cast("i")
     ints[0::4] = array("i", map(ids.__getitem__, map(_TARGET, edges_all)))
-    ints[1::4] = array("i", table.numbers(list(map(_REASONS, edges_all))))
+    ints[1::4] = table.numbers(list(map(_REASONS, edges_all)))
     memoryview(buffer).cast("d")[1::2] = array("d", map(_SCORE, edges_all))
     blob = bytes(buffer)
     ends = list(accumulate(map(len, flat)))

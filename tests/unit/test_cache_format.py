@@ -307,3 +307,25 @@ def test_serves_cache_holds_the_build_state_and_writes_its_delta_when_flushed(
     cache.flush()
     assert (tmp_path / "state.pickle").read_bytes() == whole
     assert BuildCache(tmp_path, print).load_state(FP) == state
+
+
+def test_the_build_states_pages_are_pickled_in_parts_with_their_sitemap_entries(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(cache_module, "SOURCES_PART", 16)
+    state = _build_state(40)
+    BuildCache(tmp_path, print).save_state(FP, state)
+    _, *parts = _parts((tmp_path / "state.pickle").read_bytes().split(b"\n", 3)[3])
+    paged = [part for part in parts if "pages" in part]
+    assert [len(part["pages"]) for part in paged] == [16, 16, len(state.pages) - 32]
+    for part in paged:  # each page's sitemap entry with it: they share the path's string
+        assert set(part["sitemap"]) == set(part["pages"]) & set(state.sitemap)
+    loaded = BuildCache(tmp_path, print).load_state(FP)
+    assert loaded == state and list(loaded.pages) == list(state.pages)
+
+
+def test_an_empty_build_state_loads_back(tmp_path: Path) -> None:
+    from sitegen.cache import BuildState
+
+    BuildCache(tmp_path, print).save_state(FP, BuildState({}))
+    assert BuildCache(tmp_path, print).load_state(FP) == BuildState({})
