@@ -576,18 +576,19 @@ def _joined(parts: list[Any]) -> dict[Any, Any] | None:
         return None
     joined: dict[Any, Any] = {}
     for part in parts:
+        split = part.keys() & joined.keys()
+        if not split:  # (the common case: joined in C, 100,000 sources)
+            joined.update(part)
+            continue
         for key, value in part.items():
-            found = joined.get(key, _NONE)
-            if found is _NONE:
+            found = joined.get(key)
+            if key not in split:
                 joined[key] = value
             elif type(found) is dict and type(value) is dict:
                 found.update(value)
             else:
                 return None  # not parts of one dict
     return joined
-
-
-_NONE = object()
 
 
 def dumps(data: Any) -> memoryview:

@@ -165,6 +165,8 @@ def test_a_file_of_other_parts_is_not_used(tmp_path: Path) -> None:
     assert BuildCache(tmp_path, print).load_sources(FP) == {}
     cache._write_parts("sources.pickle", FP, ["token", ["not", "a", "dict"]])
     assert BuildCache(tmp_path, print).load_sources(FP) == {}
+    cache._write_parts("sources.pickle", FP, ["token", {"a.md": 1}, {"a.md": 2}])  # twice
+    assert BuildCache(tmp_path, print).load_sources(FP) == {}
     cache._write_parts("quick.pickle", FP, ["two", "parts"])  # a file of one part
     assert BuildCache(tmp_path, print).load_quick(FP) is None
 
