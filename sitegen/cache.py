@@ -571,7 +571,8 @@ class BuildCache:
 
 def _joined(parts: list[Any]) -> dict[Any, Any] | None:
     """The dicts of a file's parts as one (None: they are not dicts); a key of several
-    parts is a dict split into them (state.pickle's pages), joined again."""
+    parts is a dict or list split into them (state.pickle's pages, relate.pickle's lists
+    of saved bytes), joined again."""
     if not all(type(part) is dict for part in parts):
         return None
     joined: dict[Any, Any] = {}
@@ -586,8 +587,10 @@ def _joined(parts: list[Any]) -> dict[Any, Any] | None:
                 joined[key] = value
             elif type(found) is dict and type(value) is dict:
                 found.update(value)
+            elif type(found) is list and type(value) is list:
+                found.extend(value)
             else:
-                return None  # not parts of one dict
+                return None  # not parts of one dict or list
     return joined
 
 

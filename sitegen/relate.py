@@ -347,14 +347,23 @@ class RelateState:
 
     def saved_parts(self) -> Iterator[dict[str, Any]]:
         """``__getstate__()`` in parts, for the build cache to pickle one after the other
-        (sitegen/cache.py's _write_parts): fields that share objects in one part, and the
-        saved bytes of a _LAZY list made only when its part is pickled (100,000 articles:
-        ~100 MB for all of them at once)."""
+        (sitegen/cache.py's _write_parts, which joins a list split into parts again):
+        fields that share objects in one part, and the saved bytes of a _LAZY list
+        _SAVED_ENTRIES at a time, each made only when its part is pickled (100,000
+        articles: ~100 MB for all of them at once)."""
         state = self._saved_fields()
         for names in _SAVED_TOGETHER:
             yield {name: state.pop(name) for name in names}
+        edges = state.pop("edges")
+        for start in range(0, max(len(edges), 1), _SAVED_ENTRIES):  # (one part at least)
+            yield {"edges": edges[start : start + _SAVED_ENTRIES]}
         for name in _LAZY:
-            yield {name: self._saved_lazy(name)}
+            value = getattr(self, name)
+            if type(value) is LazyEntries:  # (a loaded state saved whole: not the cold build)
+                yield {name: value.saved()}
+                continue
+            for start in range(0, max(len(value), 1), _SAVED_ENTRIES):
+                yield {name: encode_all(value[start : start + _SAVED_ENTRIES])}
         yield state  # the rest (each part is pickled apart from the others, see above)
 
     def _saved_fields(self) -> dict[str, Any]:
@@ -1443,6 +1452,7 @@ _DERIVED = ("combined", "ckeys", "query")  # per id, from topic_vec and term_vec
 # and copying them for the delta's snapshot ~15 more. (The others are read whole by an
 # update: candidates, edges, stories, link keys for the referrers.)
 _LAZY = ("term_vec", "counts", "kept", "titles", "scores", "topic_keys", "topic_vec")
+_SAVED_ENTRIES = 4096  # entries of a list of saved bytes in a part of relate.pickle
 # Parts of relate.pickle (see RelateState.saved_parts): fields that share objects (strings)
 # or are large, each _LAZY list, then the other fields in one last part.
 _SAVED_TOGETHER = (
@@ -1450,7 +1460,7 @@ _SAVED_TOGETHER = (
     ("url_keys", "url_holders", "link_keys"),
     ("tkey", "title_holders"),
     ("postings", "idf"),
-    ("edges", "edge_reasons"),
+    ("edge_reasons",),
     ("external",),
     ("cands",),
     ("sig",),
