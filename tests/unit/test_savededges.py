@@ -10,6 +10,8 @@ import random
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from sitegen import savededges
 from sitegen.cache import BuildCache
 from sitegen.model import Edge, Slug
@@ -25,7 +27,11 @@ def edge(target: str, score: float, *reasons: str) -> Edge:
     return Edge(Slug("".join(target)), score, tuple(reasons))
 
 
-def test_lists_load_back_equal_with_the_states_slugs() -> None:
+@pytest.mark.parametrize("batch", [4096, 1, 3])
+def test_lists_load_back_equal_with_the_states_slugs(
+    batch: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(savededges, "BATCH", batch)  # articles encoded together
     lists: list[tuple[Edge, ...] | None] = [
         (edge("b", 0.5, "same story"), edge("c", 0.123456789, "x", "published the same day")),
         None,  # a gone article
