@@ -691,8 +691,8 @@ def build(
         if graph_state is not None:
             graph_state.pack()  # (the texts are freed with the memo, before the save)
         # What was kept for a next build of this process, which there is not, and what the
-        # save does not need, freed before it: the pickler's memory comes on top (a cold
-        # build's peak, once the save no longer copies the files; 10,000 articles: ~30 MB).
+        # save does not need, freed before it: what the save makes (a part of a file at a
+        # time, see cache._write_parts) comes on top.
         cache.forget_kept()
         del sitemap_memo, index_memo, graph_memo, scan_memo, feed_memo, pages_memo
         del env, renderer

@@ -34,7 +34,8 @@ the cached data depends on besides the content: sitegen's version, Python's, the
 of the libraries that shape the output, the settings, and (for pages) a hash of every
 template and static file. Any difference, or a checksum mismatch (a truncated or damaged
 file), makes the file count as absent: a stale or corrupt cache costs time, never
-correctness.
+correctness. The data after the header is one pickle, or for the three large files several
+pickled one after the other (_write_parts), so that the pickler's memory is that of a part.
 """
 
 from __future__ import annotations
