@@ -492,7 +492,7 @@ def build(
     result.problems.extend(search_problems)
     from sitegen import publish, replan
     from sitegen.graphpages import GraphMemo
-    from sitegen.relate import relate_with_state
+    from sitegen.relate import RelateState, relate_with_state
 
     with _timed(result, "read cache"):
         # The state of the last build lets relate redo only what the changes can affect.
@@ -565,6 +565,17 @@ def build(
         todo, kept = _unchanged(
             plan, keys, state, output, trusted=changed is not None, checked=output_checked
         )
+    # What the relate state is still needed for: its save (it depends on the content and
+    # the settings alone, not on the output), and serve's next build.
+    relate_left: RelateState | None = relate_state
+    if cache is not None and not reused and quick and old_relate is None:
+        # A cold relate's state (100,000 articles: ~700 MB) is saved now and let go, so
+        # that render and write reuse its memory; this process builds no more.
+        with _timed(result, "save cache"):
+            if relate_state.modified:
+                cache.save_relate(relate_fingerprint, relate_state)
+        del relate_state
+        relate_left = None
     with _timed(result, "render"):
         # Kept for the next build of the process (serve): its templates are compiled already.
         if cache is not None:
@@ -665,7 +676,8 @@ def build(
             # structures, relate's referrers and topic spellings (~0.3 s at 10,000 articles).
             if index_memo is not None:
                 index_memo.warm()
-            relate_state.warm()
+            if relate_left is not None:
+                relate_left.warm()
             # The YAML loader, Markdown and the sanitizers, which a first build from the
             # cache never needed (~0.1 s of the first edit's reading, at any size).
             _prepare_parsing(config)
@@ -679,8 +691,8 @@ def build(
         if graph_state is not None:
             graph_state.pack()  # (the texts are freed with the memo, before the save)
         # What was kept for a next build of this process, which there is not, and what the
-        # save does not need, freed before it: the pickler's memory comes on top (a cold
-        # build's peak, once the save no longer copies the files; 10,000 articles: ~30 MB).
+        # save does not need, freed before it: what the save makes (a part of a file at a
+        # time, see cache._write_parts) comes on top.
         cache.forget_kept()
         del sitemap_memo, index_memo, graph_memo, scan_memo, feed_memo, pages_memo
         del env, renderer
@@ -690,8 +702,8 @@ def build(
             if result.pending_cache is not None:
                 cache.save_sources(*result.pending_cache)
                 result.pending_cache = None
-            if relate_state.modified:
-                cache.save_relate(relate_fingerprint, relate_state)
+            if relate_left is not None and relate_left.modified:
+                cache.save_relate(relate_fingerprint, relate_left)
             old_pages = state.pages if state else None
             _save_state(
                 cache,

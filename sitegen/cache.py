@@ -34,7 +34,8 @@ the cached data depends on besides the content: sitegen's version, Python's, the
 of the libraries that shape the output, the settings, and (for pages) a hash of every
 template and static file. Any difference, or a checksum mismatch (a truncated or damaged
 file), makes the file count as absent: a stale or corrupt cache costs time, never
-correctness.
+correctness. The data after the header is one pickle, or for the three large files several
+pickled one after the other (_write_parts), so that the pickler's memory is that of a part.
 """
 
 from __future__ import annotations
@@ -43,12 +44,13 @@ import dataclasses
 import functools
 import hashlib
 import io
+import itertools
 import operator
 import os
 import pickle
 import sys
 import zlib
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import suppress
 from dataclasses import dataclass, field
 from pathlib import Path, PosixPath
@@ -64,8 +66,9 @@ CACHE_DIR = ".sitegen-cache"
 # sources-delta.pickle has the entries of which only the stats changed apart; 7: the checksum
 # line is fixed-width, written after the payload (pickled straight to the file); 8: paths
 # are pickled with their text, state.pickle holds a plain state dict with the sitemap's
-# entries, and state-delta.pickle
-CACHE_FORMAT = 8
+# entries, and state-delta.pickle; 9: sources.pickle, relate.pickle and state.pickle are
+# pickled in parts (_write_parts)
+CACHE_FORMAT = 9
 _MAGIC = b"sitegen-cache\n"
 # Libraries whose version can change what a page looks like.
 _OUTPUT_DEPENDENCIES = (
@@ -78,6 +81,10 @@ _OUTPUT_DEPENDENCIES = (
     "python_frontmatter",
     "text_unidecode",
 )
+
+# Entries of sources.pickle pickled together (a part, with a pickler of its own: see
+# _write_parts). Topics and providers are shared within a part only: ~700 objects a part.
+SOURCES_PART = 4096
 
 # A delta file is written while it holds at most this share of the entries of the whole
 # file; then the whole file again (reading a large delta costs more than it saves).
@@ -251,6 +258,34 @@ def _state_of(parts: dict[str, Any]) -> BuildState:
 
 
 _STATE_FIELDS = tuple(f.name for f in dataclasses.fields(BuildState))
+# Fields of the build state that share objects (the pages' paths), pickled in the same parts.
+_STATE_TOGETHER = {"sitemap": "pages"}
+
+
+def _state_groups(parts: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    """The parts of a build state (_state_parts) as the parts of state.pickle: a field
+    with the fields it was split into; the pages and the sitemap's entries (100,000
+    articles: 1.7 million objects for one pickler) SOURCES_PART pages at a time, with
+    the sitemap's entries of those pages (they share their paths)."""
+    groups: dict[str, dict[str, Any]] = {}
+    for name, value in parts.items():
+        field_name = name.partition(".")[0].partition(" ")[0]
+        group = _STATE_TOGETHER.get(field_name, field_name)
+        groups.setdefault(group, {})[name] = value
+    pages_group = groups.pop("pages")
+    yield from groups.values()
+    pages, sitemap = pages_group["pages"], pages_group["sitemap"]
+    keys = list(pages)
+    for start in range(0, max(len(keys), 1), SOURCES_PART):  # (one part at least)
+        chunk = keys[start : start + SOURCES_PART]
+        in_sitemap = [key for key in chunk if key in sitemap]
+        yield {
+            "pages": dict(zip(chunk, map(pages.__getitem__, chunk), strict=True)),
+            "sitemap": dict(zip(in_sitemap, map(sitemap.__getitem__, in_sitemap), strict=True)),
+        }
+    rest = [key for key in sitemap if key not in pages]  # (none: each is a page's)
+    if rest:
+        yield {"sitemap": dict(zip(rest, map(sitemap.__getitem__, rest), strict=True))}
 
 
 # Parts of the build state that are only looked up in: their key order means nothing (the
@@ -304,7 +339,7 @@ class BuildCache:
 
     def load_sources(self, fingerprint: str) -> SourceEntries:
         self._sources = None
-        data = self._read("sources.pickle", fingerprint)
+        data = self._read_sources(fingerprint)
         if not (isinstance(data, tuple) and len(data) == 2 and isinstance(data[1], dict)):
             return {}
         token, base = data
@@ -341,16 +376,17 @@ class BuildCache:
                 self._write("sources-delta.pickle", fingerprint, delta)
                 return
         token = os.urandom(8).hex()
-        self._write("sources.pickle", fingerprint, (token, entries))
+        self._write_sources(fingerprint, (token, entries))
         self._remove("sources-delta.pickle")  # names the old token: ignored if this fails
         self._sources = (fingerprint, token, entries)
 
     def load_state(self, fingerprint: str) -> BuildState | None:
         self._state = None
-        data = self._read_file("state.pickle", fingerprint)
-        if not (isinstance(data, tuple) and len(data) == 2 and isinstance(data[1], dict)):
+        found = self._read_parts("state.pickle", fingerprint)
+        parts = _joined(found[1:]) if found and isinstance(found[0], str) else None
+        if found is None or parts is None:
             return None
-        token, parts = data
+        token = found[0]
         delta = self._read_file("state-delta.pickle", fingerprint)
         try:
             with gc_paused():
@@ -376,7 +412,8 @@ class BuildCache:
                 self._write_file("state-delta.pickle", fingerprint, (token, delta))
                 return
         token = os.urandom(8).hex()
-        self._write_file("state.pickle", fingerprint, (token, parts))
+        groups = itertools.chain([token], _state_groups(parts))
+        self._write_parts("state.pickle", fingerprint, groups)
         self._remove_file("state-delta.pickle")  # names the old token: ignored if this fails
         self._state = None  # (the next load takes its snapshot)
 
@@ -390,10 +427,11 @@ class BuildCache:
     def load_relate(self, fingerprint: str) -> Any:
         """The relate state of the last build, or None (relate checks what it gets)."""
         self._relate = None
-        data = self._read_file("relate.pickle", fingerprint)
-        if not (isinstance(data, tuple) and len(data) == 3 and isinstance(data[2], dict)):
+        found = self._read_parts("relate.pickle", fingerprint)
+        state = _joined(found[1:]) if found and isinstance(found[0], tuple) else None
+        if found is None or state is None or len(found[0]) != 2:
             return None
-        token, cls, state = data
+        token, cls = found[0]
         delta = self._read_file("relate-delta.pickle", fingerprint)
         try:
             with gc_paused():  # many small containers, no cycles
@@ -420,12 +458,29 @@ class BuildCache:
                     self._write_file("relate-delta.pickle", fingerprint, (token, delta))
                     return
         token = os.urandom(8).hex()
-        self._write_file("relate.pickle", fingerprint, (token, type(state), state.__getstate__()))
+        # The state's parts (dicts of some of its fields), each made when it is pickled.
+        parts = state.saved_parts()
+        self._write_parts(
+            "relate.pickle", fingerprint, itertools.chain([(token, type(state))], parts)
+        )
         self._remove_file("relate-delta.pickle")  # names the old token: ignored if this fails
         self._relate = None  # (a later save writes the whole state again)
 
     def _read(self, name: str, fingerprint: str) -> Any:
         return self._read_file(name, fingerprint)
+
+    def _read_sources(self, fingerprint: str) -> Any:
+        """sources.pickle's (token, entries), or None."""
+        found = self._read_parts("sources.pickle", fingerprint)
+        entries = _joined(found[1:]) if found and isinstance(found[0], str) else None
+        return (found[0], entries) if found is not None and entries is not None else None
+
+    def _write_sources(self, fingerprint: str, data: tuple[str, SourceEntries]) -> None:
+        """sources.pickle: its token, then its entries in parts of SOURCES_PART."""
+        token, entries = data
+        items = iter(entries.items())
+        parts = iter(lambda: dict(itertools.islice(items, SOURCES_PART)), {})
+        self._write_parts("sources.pickle", fingerprint, itertools.chain([token], parts))
 
     def _write(self, name: str, fingerprint: str, data: Any) -> None:
         self._write_file(name, fingerprint, data)
@@ -434,6 +489,12 @@ class BuildCache:
         self._remove_file(name)
 
     def _read_file(self, name: str, fingerprint: str) -> Any:
+        """The data of a cache file of one part, or None."""
+        found = self._read_parts(name, fingerprint)
+        return found[0] if found is not None and len(found) == 1 else None
+
+    def _read_parts(self, name: str, fingerprint: str) -> list[Any] | None:
+        """The parts of a cache file (see _write_parts), or None."""
         path = self.folder / name
         try:
             with open(path, "rb") as f:
@@ -441,8 +502,8 @@ class BuildCache:
         except OSError:
             return None  # no cache yet (a cold build), or unreadable: built again
 
-    def _load_checked(self, f: io.BufferedReader, path: Path, fingerprint: str) -> Any:
-        """The data of an open cache file, or None. Unpickled from the file, not from its
+    def _load_checked(self, f: io.BufferedReader, path: Path, fingerprint: str) -> list[Any] | None:
+        """The parts of an open cache file, or None. Unpickled from the file, not from its
         bytes read whole: those would be held beside what they make (20-30 MB a file at
         10,000 articles); the checksum is checked first, reading the file in parts."""
         header = _MAGIC + f"{CACHE_FORMAT} {fingerprint}\n".encode()
@@ -453,19 +514,33 @@ class BuildCache:
         if not head.startswith(header):
             return None  # another version, settings or theme: stale, not damaged
         expected = head[len(header) :].decode("ascii", "replace")
-        if expected != _checksum(*_crc_of_rest(f)):
+        crc, size = _crc_of_rest(f)
+        if expected != _checksum(crc, size):
             self.log(f"sitegen: {path} is damaged (checksum mismatch); rebuilding it")
             return None
         f.seek(len(head))
+        end = len(head) + size
         try:
             with gc_paused():
-                return pickle.load(f)
+                parts = [pickle.load(f)]
+                while f.tell() < end:
+                    parts.append(pickle.load(f))
+                return parts
         except Exception:  # the checksum matched, so only a bug gets here; still recover
             self.log(f"sitegen: {path} cannot be read; rebuilding it")
             return None
 
     def _write_file(self, name: str, fingerprint: str, data: Any) -> None:
-        """Pickled straight to the file, in the pickler's frames, not to bytes written after
+        """A cache file of one part."""
+        self._write_parts(name, fingerprint, [data])
+
+    def _write_parts(self, name: str, fingerprint: str, parts: Iterable[Any]) -> None:
+        """Each part pickled after the other, by a pickler of its own: a pickler remembers
+        every object it pickled until its end (and holds what their reductions made: the
+        state of each datetime, path, dataclass), which for a whole file of 100,000
+        articles was 150-220 MB on top of a cold build's peak. (Objects shared by two parts
+        are pickled twice and loaded as two: parts are made of what shares little.)
+        Pickled straight to the file, in the pickler's frames, not to bytes written after
         (a transient copy of the whole file, and more while it grew: 20-30 MB a file at
         10,000 articles); the checksum, known only at the end, goes into the fixed-width
         slot the header leaves for it."""
@@ -477,7 +552,9 @@ class BuildCache:
                 f.write(header + b"-" * (_CHECKSUM_CHARS - 1) + b"\n")  # never a checksum
                 writer = _ChecksumWriter(f)
                 with gc_paused():
-                    _CachePickler(writer).dump(data)
+                    for part in parts:  # (a part may be made only now: see save_relate)
+                        _CachePickler(writer).dump(part)
+                        del part  # freed before the next is made
                 f.seek(len(header))
                 f.write(_checksum(writer.crc, writer.size).encode())
             os.replace(tmp, self.folder / name)  # readers see the old file or the new one
@@ -491,6 +568,31 @@ class BuildCache:
     def _remove_file(self, name: str) -> None:
         with suppress(OSError):  # a file left behind only costs the space
             (self.folder / name).unlink(missing_ok=True)
+
+
+def _joined(parts: list[Any]) -> dict[Any, Any] | None:
+    """The dicts of a file's parts as one (None: they are not dicts); a key of several
+    parts is a dict or list split into them (state.pickle's pages, relate.pickle's lists
+    of saved bytes), joined again."""
+    if not all(type(part) is dict for part in parts):
+        return None
+    joined: dict[Any, Any] = {}
+    for part in parts:
+        split = part.keys() & joined.keys()
+        if not split:  # (the common case: joined in C, 100,000 sources)
+            joined.update(part)
+            continue
+        for key, value in part.items():
+            found = joined.get(key)
+            if key not in split:
+                joined[key] = value
+            elif type(found) is dict and type(value) is dict:
+                found.update(value)
+            elif type(found) is list and type(value) is list:
+                found.extend(value)
+            else:
+                return None  # not parts of one dict or list
+    return joined
 
 
 def dumps(data: Any) -> memoryview:
@@ -585,6 +687,18 @@ class MemoryCache(BuildCache):
             self.held[name] = (fingerprint, data)
         return data
 
+    def _read_sources(self, fingerprint: str) -> Any:
+        held = self.held.get("sources.pickle")
+        if held is not None and held[0] == fingerprint:
+            return held[1]
+        data = super()._read_sources(fingerprint)
+        if data is not None:
+            self.held["sources.pickle"] = (fingerprint, data)
+        return data
+
+    def _write_sources(self, fingerprint: str, data: tuple[str, SourceEntries]) -> None:
+        self._write("sources.pickle", fingerprint, data)
+
     def _write(self, name: str, fingerprint: str, data: Any) -> None:
         self.held[name] = (fingerprint, data)
         self.dirty.add(name)
@@ -629,6 +743,8 @@ class MemoryCache(BuildCache):
                 super().save_relate(fingerprint, data)  # only what changed, when it can
             elif name == "state.pickle":
                 super().save_state(fingerprint, data)  # the same
+            elif name == "sources.pickle":
+                super()._write_sources(fingerprint, data)  # in parts
             else:
                 self._write_file(name, fingerprint, data)
         self.dirty.clear()

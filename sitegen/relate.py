@@ -50,12 +50,13 @@ import math
 import re
 from bisect import bisect_left, insort
 from collections import defaultdict
-from collections.abc import Callable, Hashable, Iterable, Sequence
+from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
 from functools import partial
 from itertools import chain, compress, islice, repeat
 from operator import and_, eq, gt, is_not, mul, neg, not_, truediv
 from typing import TYPE_CHECKING, Any, cast
 
+from sitegen import savededges
 from sitegen.gcpause import gc_paused
 from sitegen.lazyentries import LazyEntries, encode_all
 from sitegen.model import (
@@ -68,6 +69,7 @@ from sitegen.model import (
     StoryCluster,
     Topic,
 )
+from sitegen.savededges import ReasonTable
 from sitegen.urls import match_key
 
 if TYPE_CHECKING:
@@ -96,7 +98,9 @@ LINKED_TITLE_JACCARD = 0.25
 STORY_DAYS = 7.0
 LINKED_STORY_DAYS = 4.0
 
-STATE_FORMAT = 6  # 4: word counts as plain dicts; 5: kept as a dict; 6: _LAZY entries as bytes
+# 4: word counts as plain dicts; 5: kept as a dict; 6: _LAZY entries as bytes; 7: edges as
+# flat records (sitegen/savededges.py)
+STATE_FORMAT = 7
 MAX_CHANGED_SHARE = 0.1  # more changed articles than this share: relate in full
 
 _DAY = 86400.0
@@ -300,6 +304,8 @@ class RelateState:
         self.dups: list[tuple[int, ...]] = []  # near-duplicates found among the candidates
         self.story: list[tuple[int, ...] | None] = []  # story members, earliest first
         self.edges: list[tuple[Edge, ...]] = []
+        # The distinct reasons of the saved edges, numbered (saved; see savededges.py).
+        self.edge_reasons: list[tuple[str, ...]] = []
         # Whole site:
         self.postings: dict[str, list[int]] = {}  # key -> ids in index order
         self.idf: dict[str, float] = {}
@@ -330,8 +336,38 @@ class RelateState:
         self._seen_articles: Sequence[Article] = ()
         self._spellings: dict[str, collections.Counter[str]] | None = None  # see _names
         self._refs: tuple[dict[str, set[int]], dict[str, set[int]]] | None = None
+        self._edges_saved: tuple[list[Any], list[Any]] | None = None  # see _saved_edges
+        self._reason_table = ReasonTable(self.edge_reasons)
 
     def __getstate__(self) -> dict[str, Any]:
+        state = self._saved_fields()
+        for name in _LAZY:  # an entry's bytes, read only when needed (see _LAZY)
+            state[name] = self._saved_lazy(name)
+        return state
+
+    def saved_parts(self) -> Iterator[dict[str, Any]]:
+        """``__getstate__()`` in parts, for the build cache to pickle one after the other
+        (sitegen/cache.py's _write_parts, which joins a list split into parts again):
+        fields that share objects in one part, and the saved bytes of a _LAZY list
+        _SAVED_ENTRIES at a time, each made only when its part is pickled (100,000
+        articles: ~100 MB for all of them at once)."""
+        state = self._saved_fields()
+        for names in _SAVED_TOGETHER:
+            yield {name: state.pop(name) for name in names}
+        edges = state.pop("edges")
+        for start in range(0, max(len(edges), 1), _SAVED_ENTRIES):  # (one part at least)
+            yield {"edges": edges[start : start + _SAVED_ENTRIES]}
+        for name in _LAZY:
+            value = getattr(self, name)
+            if type(value) is LazyEntries:  # (a loaded state saved whole: not the cold build)
+                yield {name: value.saved()}
+                continue
+            for start in range(0, max(len(value), 1), _SAVED_ENTRIES):
+                yield {name: encode_all(value[start : start + _SAVED_ENTRIES])}
+        yield state  # the rest (each part is pickled apart from the others, see above)
+
+    def _saved_fields(self) -> dict[str, Any]:
+        """The saved state without the _LAZY lists."""
         state = dict(self.__dict__)
         del state["_sign"]  # a function of the build that made the state: not saved
         del state["_in_order"]
@@ -343,17 +379,37 @@ class RelateState:
         del state["_refs"]
         del state["topic_labels"]
         del state["_named"]
+        del state["_edges_saved"]
+        del state["_reason_table"]
+        state["edges"] = self._saved_edges()
+        state["edge_byte_order"] = savededges.BYTE_ORDER
         for name in _DERIVED:  # made again on loading: a smaller file, as fast to load
             del state[name]
-        for name in _LAZY:  # an entry's bytes, read only when needed (see _LAZY)
-            value = state[name]
-            state[name] = value.saved() if type(value) is LazyEntries else encode_all(value)
+        for name in _LAZY:
+            del state[name]
         return state
+
+    def _saved_lazy(self, name: str) -> list[bytes | None]:
+        value = getattr(self, name)
+        saved: list[bytes | None]
+        saved = value.saved() if type(value) is LazyEntries else encode_all(value)
+        return saved
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.__dict__.update(state)
         for name in _LAZY:
             setattr(self, name, LazyEntries(state[name]))
+        self.edge_reasons = state.get("edge_reasons", [])
+        self._reason_table = ReasonTable(self.edge_reasons)
+        self.__dict__.pop("edge_byte_order", None)
+        if state.get("edge_byte_order") == savededges.BYTE_ORDER:
+            decoded = savededges.decode(state["edges"], self.slug, self.edge_reasons)
+            self.edges = cast("list[tuple[Edge, ...]]", decoded)  # (None: a gone article)
+            # An unchanged list is saved again as the very bytes it was loaded from.
+            self._edges_saved = (self.edges.copy(), state["edges"])
+        else:  # saved by a machine of the other byte order: not usable (see usable)
+            self.format = 0
+            self._edges_saved = None
         self._sign = _signature
         self._in_order = False
         self._hint = None
@@ -371,6 +427,24 @@ class RelateState:
 
     def usable(self, count: int) -> bool:
         return getattr(self, "format", None) == STATE_FORMAT and self.count == count
+
+    def _saved_edges(self) -> list[Any]:
+        """The related lists as saved (savededges.encode): only those changed since the
+        state was loaded or last saved are encoded again (an edit changes a few)."""
+        known = self._edges_saved
+        if known is None:
+            saved = savededges.encode(self.edges, self.slug, self._reason_table)
+        else:
+            lists, entries = known
+            changed = savededges.changed(self.edges, lists)
+            saved = entries + [None] * (len(self.edges) - len(entries))
+            made = savededges.encode(
+                list(map(self.edges.__getitem__, changed)), self.slug, self._reason_table
+            )
+            for i, entry in zip(changed, made, strict=True):
+                saved[i] = entry
+        self._edges_saved = (self.edges.copy(), saved)
+        return saved
 
     # -- full ------------------------------------------------------------------------------
 
@@ -1378,6 +1452,20 @@ _DERIVED = ("combined", "ckeys", "query")  # per id, from topic_vec and term_vec
 # and copying them for the delta's snapshot ~15 more. (The others are read whole by an
 # update: candidates, edges, stories, link keys for the referrers.)
 _LAZY = ("term_vec", "counts", "kept", "titles", "scores", "topic_keys", "topic_vec")
+_SAVED_ENTRIES = 4096  # entries of a list of saved bytes in a part of relate.pickle
+# Parts of relate.pickle (see RelateState.saved_parts): fields that share objects (strings)
+# or are large, each _LAZY list, then the other fields in one last part.
+_SAVED_TOGETHER = (
+    ("source", "id_of"),
+    ("url_keys", "url_holders", "link_keys"),
+    ("tkey", "title_holders"),
+    ("postings", "idf"),
+    ("edge_reasons",),
+    ("external",),
+    ("cands",),
+    ("sig",),
+    ("slug", "title"),
+)
 
 
 def _first(firsts: dict[str, int | None], holders: dict[str, list[int]], key: str) -> None:

@@ -900,3 +900,20 @@ def test_reading_patched_after_an_edit_finds_what_reading_every_entry_finds(site
         assert memo.entries == full_memo.entries, name  # what the cache is given to save
         # Patched, not read again (which makes the articles' places anew).
         assert (memo.made.places is places) == (name in patched_by), name
+
+
+def test_a_cold_build_lets_its_relate_state_go_once_saved(site: Path) -> None:
+    # Nothing after planning reads a cold relate's state but its save: saved then, it is
+    # not held for the rest of the build (its memory is render's and write's), and an edit
+    # after finds it, as after any build.
+    hold: list[Any] = []
+    config = load_config(site, None, {"output_dir": "output"})
+    build(config, jobs=1, log=[].append, hold=hold)
+    kept = hold[0]
+    assert kept["relate_left"] is None and "relate_state" not in kept
+    assert (cache_dir(site / "output") / "relate.pickle").is_file()
+    edit_title(site)
+    hold.clear()
+    build(config, jobs=1, log=[].append, hold=hold)
+    assert hold[0]["old_relate"] is not None and hold[0]["relate_left"] is hold[0]["old_relate"]
+    assert_same_as_cold(site)

@@ -4,6 +4,7 @@ cache format is not used."""
 
 from __future__ import annotations
 
+import io
 import pickle
 import zlib
 from pathlib import Path, PosixPath, PurePosixPath
@@ -128,9 +129,46 @@ def test_the_checksum_line_names_the_payloads_crc_and_size(tmp_path: Path) -> No
     magic, header, checksum, payload = data.split(b"\n", 3)
     assert magic + b"\n" == cache_module._MAGIC and header == f"{CACHE_FORMAT} {FP}".encode()
     assert checksum == f"crc32 {zlib.crc32(payload):08x} {len(payload):016d}".encode()
-    token, entries = pickle.loads(payload)
-    assert entries == ENTRIES
-    assert payload == bytes(dumps((token, ENTRIES)))  # streamed to the file, the same bytes
+    token, *parts = _parts(payload)
+    assert parts == [ENTRIES]
+    # streamed to the file, the same bytes
+    assert payload == bytes(dumps(token)) + bytes(dumps(ENTRIES))
+
+
+def _parts(payload: bytes) -> list[Any]:
+    """The pickles of a cache file's payload, one after the other."""
+    stream = io.BytesIO(payload)
+    found = []
+    while stream.tell() < len(payload):
+        found.append(pickle.load(stream))
+    return found
+
+
+def test_sources_are_pickled_in_parts_that_load_as_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Each part by a pickler of its own, whose memory is that of one part (see _write_parts).
+    monkeypatch.setattr(cache_module, "SOURCES_PART", 16)
+    _, data = _saved(tmp_path)
+    _, *parts = _parts(data.split(b"\n", 3)[3])
+    assert [len(part) for part in parts] == [16, 16, 16, 2]
+    assert list(cache_module._joined(parts).items()) == list(ENTRIES.items())  # in order
+    loaded = BuildCache(tmp_path, print).load_sources(FP)
+    assert list(loaded.items()) == list(ENTRIES.items())
+
+
+def test_a_file_of_other_parts_is_not_used(tmp_path: Path) -> None:
+    # One pickle where parts are expected (or parts of another kind): not a cache of this
+    # format, whatever the header says.
+    cache = BuildCache(tmp_path, print)
+    cache._write_file("sources.pickle", FP, ("token", ENTRIES))
+    assert BuildCache(tmp_path, print).load_sources(FP) == {}
+    cache._write_parts("sources.pickle", FP, ["token", ["not", "a", "dict"]])
+    assert BuildCache(tmp_path, print).load_sources(FP) == {}
+    cache._write_parts("sources.pickle", FP, ["token", {"a.md": 1}, {"a.md": 2}])  # twice
+    assert BuildCache(tmp_path, print).load_sources(FP) == {}
+    cache._write_parts("quick.pickle", FP, ["two", "parts"])  # a file of one part
+    assert BuildCache(tmp_path, print).load_quick(FP) is None
 
 
 def _truncated(data: bytes) -> bytes:
@@ -271,3 +309,25 @@ def test_serves_cache_holds_the_build_state_and_writes_its_delta_when_flushed(
     cache.flush()
     assert (tmp_path / "state.pickle").read_bytes() == whole
     assert BuildCache(tmp_path, print).load_state(FP) == state
+
+
+def test_the_build_states_pages_are_pickled_in_parts_with_their_sitemap_entries(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(cache_module, "SOURCES_PART", 16)
+    state = _build_state(40)
+    BuildCache(tmp_path, print).save_state(FP, state)
+    _, *parts = _parts((tmp_path / "state.pickle").read_bytes().split(b"\n", 3)[3])
+    paged = [part for part in parts if "pages" in part]
+    assert [len(part["pages"]) for part in paged] == [16, 16, len(state.pages) - 32]
+    for part in paged:  # each page's sitemap entry with it: they share the path's string
+        assert set(part["sitemap"]) == set(part["pages"]) & set(state.sitemap)
+    loaded = BuildCache(tmp_path, print).load_state(FP)
+    assert loaded == state and list(loaded.pages) == list(state.pages)
+
+
+def test_an_empty_build_state_loads_back(tmp_path: Path) -> None:
+    from sitegen.cache import BuildState
+
+    BuildCache(tmp_path, print).save_state(FP, BuildState({}))
+    assert BuildCache(tmp_path, print).load_state(FP) == BuildState({})

@@ -190,3 +190,22 @@ def test_serve_holds_the_state_and_flushes_only_the_delta(
     assert (tmp_path / "relate.pickle").read_bytes() == base
     assert saved_state(BuildCache(tmp_path, print).load_relate(FP)) == saved_state(state)
     assert graph == relate(site(articles), 8)
+
+
+def test_lists_of_saved_bytes_split_into_parts_load_back_whole(
+    tmp_path: Path, articles: dict[int, Article], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # relate.pickle's lists of saved bytes are pickled a few entries at a time (their
+    # pickler's memory is that of one part): read back, the same state.
+    from sitegen import relate as relate_module
+
+    monkeypatch.setattr(relate_module, "_SAVED_ENTRIES", 16)
+    _, state = relate_with_state(site(articles), 8, None)
+    parts = list(state.saved_parts())
+    assert sum("edges" in part for part in parts) == len(articles) // 16 + 1
+    assert sum("term_vec" in part for part in parts) == len(articles) // 16 + 1
+    BuildCache(tmp_path, print).save_relate(FP, state)
+    loaded = BuildCache(tmp_path, print).load_relate(FP)
+    assert saved_state(loaded) == saved_state(state) and loaded.edges == state.edges
+    edited(articles, 5, (9,))
+    assert relate_with_state(site(articles), 8, loaded)[0] == relate(site(articles), 8)
