@@ -507,23 +507,11 @@ def build(
         last_plan = state.plan if state is not None else None
         view = replan.relate_view(old_relate) if old_relate and last_plan else None
         graph, relate_state = relate_with_state(index, config.related_count, old_relate, key_of)
-    with _timed(result, "render"):
+    with _timed(result, "plan"):
         # graph.json's fragments of the last build of this process (serve), reused if unchanged.
         graph_memo = cache.kept("graph fragments", fingerprint, GraphMemo) if cache else None
         # One for planning and rendering: the graph page's shared parts are made once.
         graph_views = _graph_views(config, index, graph, graph_memo)
-        # Kept for the next build of the process (serve): its templates are compiled already.
-        if cache is not None:
-            env = cache.kept(
-                "jinja", fingerprint, lambda: _environment(render, dirs, _bytecode_dir(cache))
-            )
-        else:
-            env = _environment(render, dirs, None)
-        renderer = _renderer(render, config, env, graph_views)
-        # Cards need the graph, not the plan: a cold build's are made on the other core while
-        # this process plans (which leaves it idle otherwise).
-        cards = renderer.start_cards(index.articles) if _cards_ahead(state, index, jobs) else None
-    with _timed(result, "plan"), _closed_on_error(cards):
         # Only the pages whose inputs may have changed since the last build are planned
         # again; the others keep its keys (sitegen/replan.py).
         order = replan.site_order(index)
@@ -577,9 +565,15 @@ def build(
         todo, kept = _unchanged(
             plan, keys, state, output, trusted=changed is not None, checked=output_checked
         )
-    if cards is not None:
-        with _timed(result, "render"):
-            _take_cards(cards)
+    with _timed(result, "render"):
+        # Kept for the next build of the process (serve): its templates are compiled already.
+        if cache is not None:
+            env = cache.kept(
+                "jinja", fingerprint, lambda: _environment(render, dirs, _bytecode_dir(cache))
+            )
+        else:
+            env = _environment(render, dirs, None)
+        renderer = _renderer(render, config, env, graph_views)
     # serve's tabs reload once the pages are in place: the graph data and the sitemap, which
     # no page needs, the graph page's list unless a tab shows one of its pages (its first
     # page, after a topic edit, was most of the pages' rendering), and the deletions come
@@ -985,39 +979,6 @@ def _render(
             raise BuildError(_template_error(exc)) from exc
     result.timings["render"] -= writing
     result.timings["write"] = result.timings.get("write", 0.0) + writing
-
-
-def _cards_ahead(state: BuildState | None, index: SiteIndex, jobs: int | None) -> bool:
-    """Whether the cards are made while planning: in a cold build (every page is rendered,
-    so nearly every article's card is on some listing; an extra card costs the worker only)
-    that _render would make them ahead for anyway (a parallel render, a parent small enough:
-    see there)."""
-    jobs = parallel.default_jobs() if jobs is None else jobs
-    return (
-        state is None
-        and jobs > 1
-        and len(index.articles) >= parallel.MIN_PARALLEL_ITEMS
-        and not parallel.large_parent()
-    )
-
-
-def _take_cards(cards: Any) -> None:
-    """The cards made while planning (render.CardsAhead), kept for the page workers."""
-    try:
-        cards.take()
-    except Exception as exc:  # a theme error: report it, leave the output alone
-        raise BuildError(_template_error(exc)) from exc
-
-
-@contextmanager
-def _closed_on_error(work: Any) -> Iterator[None]:
-    """Stop ``work`` (its close()) when the block fails: no worker is left running."""
-    try:
-        yield
-    except BaseException:
-        if work is not None:
-            work.close()
-        raise
 
 
 # Pages a worker sends back at once: a few chunks per worker are in flight, so this bounds

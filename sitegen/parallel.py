@@ -13,7 +13,7 @@ from collections import deque
 from collections.abc import Callable, Generator, Sequence
 from contextlib import suppress
 from itertools import islice
-from typing import Any, Generic, TypeVar
+from typing import Any, TypeVar
 
 R = TypeVar("R")
 
@@ -115,57 +115,6 @@ def parallel_chunks(
     finally:
         _TASK = None
         gc.unfreeze()
-
-
-class Pending(Generic[R]):
-    """Work started by ``start_map`` on forked workers: ``result()`` waits for it."""
-
-    def __init__(self, pool: Any, parts: list[Any]) -> None:
-        self._pool = pool
-        self._parts = parts
-
-    def result(self) -> list[R]:
-        """Every item's result, in order (a worker's exception is raised here)."""
-        try:
-            return [x for part in self._parts for x in part.get()]
-        finally:
-            self.close()
-
-    def close(self) -> None:
-        """Stop the workers (at once if they are not done: the caller gave up)."""
-        if self._pool is not None:
-            self._pool.terminate()
-            self._pool = None
-            import gc
-
-            gc.unfreeze()
-
-
-def start_map(
-    func: Callable[[Any], R], items: Sequence[Any], workers: int = 1, max_chunk: int = 500
-) -> Pending[R] | None:
-    """``parallel_map(func, items)`` on ``workers`` forked processes, started now and
-    taken later (``Pending.result``), so that this process can go on with other work
-    meanwhile; None where fork is unavailable. Close the Pending if the result is not
-    taken."""
-    if not can_fork():
-        return None
-    global _TASK
-    import gc
-    import multiprocessing
-
-    gc.freeze()  # as parallel_chunks: the workers' collections would copy shared pages
-    _TASK = (func, items)
-    try:
-        pool = multiprocessing.get_context("fork").Pool(workers)
-    except BaseException:
-        gc.unfreeze()
-        raise
-    finally:
-        _TASK = None  # the workers were forked with it
-    _widen_result_pipe(pool)
-    bounds = chunk_bounds(len(items), workers, max_chunk)
-    return Pending(pool, [pool.apply_async(_run_chunk, (b,)) for b in bounds])
 
 
 def chunk_bounds(

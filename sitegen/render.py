@@ -49,8 +49,6 @@ GRAPH_PAGE_SIZE = 100  # articles with their related links per page of the graph
 if TYPE_CHECKING:  # Jinja is imported only when a page is actually rendered
     import jinja2
 
-    from sitegen.parallel import Pending
-
 
 def make_environment(dirs: Sequence[Path], bytecode_dir: Path | None = None) -> jinja2.Environment:
     """Autoescaping, strict Jinja: a typo in a template fails with its name and line.
@@ -257,42 +255,24 @@ class Renderer:
         ``jobs`` processes, before the page workers fork: they inherit them. Left to the
         page workers, each rendered most cards of the site itself (and a replaced worker
         all those of its pages again)."""
+        from markupsafe import Markup
+
         from sitegen.parallel import parallel_map
 
-        todo = self._cards_todo(articles)
-        # The cards' views (and their dates) are made here, once: the card workers, then
-        # every page worker (listings and article pages show them) made them all again.
-        for article in todo.values():
-            self.views.card(article)
-        self._keep_cards(todo, parallel_map(self._one_card, list(todo.values()), jobs))
-
-    def start_cards(self, articles: Sequence[Article]) -> CardsAhead | None:
-        """make_cards on one forked worker while this process goes on (a cold build plans
-        meanwhile: cards need the graph, not the plan); take them in (``take``) before the
-        page workers fork. None where fork is unavailable."""
-        from sitegen.parallel import start_map
-
-        todo = self._cards_todo(articles)
-        for article in todo.values():  # (as make_cards: the worker, then the page workers)
-            self.views.card(article)
-        pending = start_map(self._one_card, list(todo.values()))
-        return CardsAhead(self, todo, pending) if pending is not None else None
-
-    def _cards_todo(self, articles: Iterable[Article]) -> dict[str, Article]:
-        """Card URL -> article, each card once, of the cards not made yet."""
-        todo: dict[str, Article] = {}
+        todo: dict[str, Article] = {}  # card URL -> article, each card once
         for article in articles:
             url = self.urls.article(article.slug)
             if url not in self._card_html:
                 todo.setdefault(url, article)
-        return todo
+        # The cards' views (and their dates) are made here, once: the card workers, then
+        # every page worker (listings and article pages show them) made them all again.
+        for article in todo.values():
+            self.views.card(article)
 
-    def _one_card(self, article: Article) -> str:
-        return str(self.card_html(self.views.card(article), self.graph.siblings(article.slug)))
+        def html(article: Article) -> str:
+            return str(self.card_html(self.views.card(article), self.graph.siblings(article.slug)))
 
-    def _keep_cards(self, todo: dict[str, Article], made: list[str]) -> None:
-        from markupsafe import Markup
-
+        made = parallel_map(html, list(todo.values()), jobs)
         for url, text in zip(todo, made, strict=True):
             self._card_html[url] = Markup(text)  # safe: rendered with autoescape
 
@@ -386,25 +366,6 @@ class Renderer:
 def _same_views(a: ViewFactory, b: ViewFactory) -> bool:
     """Whether two view factories make the same views (the same URLs and time zone)."""
     return a.urls == b.urls and a.tz == b.tz
-
-
-class CardsAhead:
-    """Cards being rendered by a forked worker (Renderer.start_cards)."""
-
-    def __init__(self, renderer: Renderer, todo: dict[str, Article], pending: Pending[str]) -> None:
-        self._renderer = renderer
-        self._todo = todo
-        self._pending = pending
-
-    def take(self) -> None:
-        """Wait for the cards and keep them (the page workers inherit them)."""
-        try:
-            self._renderer._keep_cards(self._todo, self._pending.result())
-        finally:
-            self.close()
-
-    def close(self) -> None:
-        self._pending.close()
 
 
 KeyOf = Callable[[Article], str]  # a string that changes whenever the article does

@@ -356,27 +356,6 @@ def test_parallel_build_equals_serial_build(site: Path, monkeypatch: pytest.Monk
     assert_same_as_cold(site)
 
 
-def test_cold_build_with_cards_made_while_planning_equals_serial_build(
-    site: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """A parallel cold build makes the cards on a worker while it plans: same bytes."""
-    from sitegen.render import Renderer
-
-    monkeypatch.setattr(parallel, "MIN_PARALLEL_ITEMS", 1)
-    started = []
-    start_cards = Renderer.start_cards
-    monkeypatch.setattr(
-        Renderer, "start_cards", lambda r, a: started.append(1) or start_cards(r, a)
-    )
-    run(site, "cold", cache=False)  # (one job: no cards ahead)
-    assert not started
-    run(site, jobs=2)
-    assert started
-    assert tree(site / "output") == tree(site / "cold")
-    run(site, jobs=2)  # (with the cache's state: not a cold build)
-    assert len(started) == 1
-
-
 def test_graph_data_is_patched_from_the_state_of_a_parallel_cold_build(
     site: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

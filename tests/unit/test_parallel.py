@@ -89,38 +89,3 @@ def test_the_result_pipe_holds_a_whole_chunk() -> None:
 
 def test_a_pool_without_the_pipe_is_left_alone() -> None:
     parallel._widen_result_pipe(object())  # no error: best effort
-
-
-@pytest.mark.skipif(not can_fork(), reason="workers are forked")
-def test_work_started_ahead_comes_back_in_order_from_another_process() -> None:
-    pending = parallel.start_map(_square_and_pid, list(range(1200)), max_chunk=100)
-    assert pending is not None
-    made = pending.result()
-    assert [sq for sq, _ in made] == [x * x for x in range(1200)]
-    assert {pid for _, pid in made} != {os.getpid()}
-    pending.close()  # (again: nothing left to stop)
-
-
-@pytest.mark.skipif(not can_fork(), reason="workers are forked")
-def test_work_started_ahead_and_given_up_leaves_no_worker() -> None:
-    import multiprocessing
-
-    before = set(multiprocessing.active_children())
-    pending = parallel.start_map(_square_and_pid, list(range(100_000)), max_chunk=10)
-    assert pending is not None
-    assert set(multiprocessing.active_children()) - before
-    pending.close()
-    assert not set(multiprocessing.active_children()) - before
-
-
-@pytest.mark.skipif(not can_fork(), reason="workers are forked")
-def test_a_failure_in_work_started_ahead_is_raised_when_taken() -> None:
-    def fail_at_7(x: int) -> int:
-        if x == 7:
-            raise ValueError("item 7")
-        return x
-
-    pending = parallel.start_map(fail_at_7, list(range(20)))
-    assert pending is not None
-    with pytest.raises(ValueError, match="item 7"):
-        pending.result()

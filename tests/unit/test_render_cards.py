@@ -31,20 +31,3 @@ def test_cards_made_ahead_are_the_cards_listings_render(
         made = ahead._card_html[ahead.urls.article(article.slug)]
         assert made == lazy.card_html(lazy.views.card(article), siblings)
     assert covered, "the sample site has stories covered by several providers"
-
-
-@pytest.mark.skipif(not parallel.can_fork(), reason="the cards are made by a forked worker")
-def test_cards_started_ahead_are_the_cards_made_ahead(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    config, result = build_sample(tmp_path / "out")
-    assert result.index is not None
-    articles = result.index.articles
-    ahead = Renderer(config, make_environment(theme_dirs(config)), result.index)
-    started = ahead.start_cards([*articles, *articles])  # (each card once)
-    assert started is not None
-    started.take()
-    made = Renderer(config, make_environment(theme_dirs(config)), result.index)
-    monkeypatch.setattr(parallel, "MIN_PARALLEL_ITEMS", 1)
-    made.make_cards(articles, 2)
-    assert ahead._card_html == made._card_html and len(made._card_html) == len(articles)
