@@ -12,6 +12,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import suppress
 from dataclasses import dataclass, field
+from functools import partial
 from itertools import accumulate, chain, combinations, compress, repeat
 from operator import add, attrgetter, is_not, itemgetter, ne, or_
 from pathlib import Path
@@ -800,7 +801,11 @@ class GraphViews:
                 strict=True,
             )
         )
-        nodes = self._node_texts("page", keys, (legend,), node)
+        # A node shows its main topic's place in the legend, not the legend's counts: after a
+        # topic edit only the nodes of the topics whose place changed are made again (the
+        # legend's counts changed, and with them 10,000 nodes were made again).
+        places = tuple(topic_index)
+        nodes = self._node_texts("page", keys, (places,), node, partial(self._moved, places))
         # As json.dumps(data) writes it, the nodes joined from their texts.
         topics = [[item.slug, item.color] for item in legend]
         head = f'{{"articles":{encode(self.urls("articles/"))},"topics":{encode(topics)},'
@@ -816,24 +821,44 @@ class GraphViews:
         keys: list[object],
         equal: tuple[object, ...],
         make: Callable[[int, Article], bytes],
+        moved: Callable[[tuple[object, ...]], list[int] | None] | None = None,
     ) -> list[bytes]:
         """The node texts of a data file, ``make(position in the site, article)`` for each
         article. While the values shared by all nodes (``equal``) are those of the last build
         of this process, only the nodes of articles that are not the very objects of the last
         build, or whose own other values (``keys``: degree, position) changed, are made
-        again."""
+        again. ``moved(last equal)``: when those values changed, the positions of the nodes
+        that show a change of them (None: all)."""
         articles = self.index.articles
         last = self.memo.node_texts.get(name)
-        if last is not None and len(last[0]) == len(articles) and last[2] == equal:
+        shown = None
+        if last is not None and last[2] != equal:
+            shown = moved(last[2]) if moved is not None else None
+            last = last if shown is not None else None
+        if last is not None and len(last[0]) == len(articles):
             texts, old, old_keys = list(last[3]), last[0], last[1]
             # (Compared in C: a loop over 10,000 nodes after every edit, in serve.)
             again = map(or_, map(is_not, articles, old), map(ne, keys, old_keys))
-            for k in compress(range(len(articles)), again):
+            for k in sorted({*compress(range(len(articles)), again), *(shown or ())}):
                 texts[k] = make(k, articles[k])
         else:
             texts = [make(k, a) for k, a in enumerate(articles)]
         self.memo.node_texts[name] = (articles, keys, equal, texts)
         return texts
+
+    def _moved(self, places: tuple[str, ...], last: tuple[object, ...]) -> list[int] | None:
+        """The positions of the articles whose main topic has another place in the legend
+        (``places``) than in the last one (``last``, as page_data gives it); None when that
+        is not known."""
+        if len(last) != 1 or type(last[0]) is not tuple:
+            return None  # another form (an older build state's): all are made again
+        was = {slug: n for n, slug in enumerate(last[0])}
+        now = {slug: n for n, slug in enumerate(places)}
+        topics = {s for s in was.keys() | now.keys() if was.get(s) != now.get(s)}
+        if not topics:
+            return []
+        mains = map(main_topic, self.index.articles)
+        return list(compress(range(len(self.index.articles)), map(topics.__contains__, mains)))
 
     def _page_edges(self) -> tuple[Counter[int], bytes]:
         """The graph page's edges (article numbers, best score of either direction) as JSON

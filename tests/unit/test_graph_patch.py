@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import pickle
 import tempfile
+from collections import Counter
 from dataclasses import replace
 from datetime import timedelta
 from functools import cache
@@ -159,6 +160,35 @@ def test_a_retitle_makes_only_the_nodes_it_changed_again(
     assert patched == made(*now, GraphMemo())
     assert len(calls) - len(again) == len(articles)  # a fresh build makes every node
     assert articles[10].slug in again and len(again) < len(articles) // 4
+
+
+def test_a_main_topic_edit_makes_only_the_graph_page_nodes_whose_topic_moved(
+    tmp_path: Path,
+) -> None:
+    """An article filed under another topic changes the legend's counts; the graph page's
+    nodes show only their topic's place in it, so only those whose topic's place changed
+    (and the article's own) are made again, not every node."""
+    articles = list(sample())
+    last = site(articles)
+    memo = GraphMemo()
+    saved = kept(memo, last[0], made(*last, memo), tmp_path)
+    # An article moves between two of the least used main topics: their places in the
+    # legend change, and the layout's discs after them (packed biggest first) move, but
+    # the big topics' articles keep their nodes.
+    mains = Counter(a.topics[0].slug for a in articles if a.topics)
+    least = sorted(mains, key=lambda s: (mains[s], s))
+    source = next(s for s in least if mains[s] >= 2)
+    target = next(s for s in least if s != source)
+    topic = next(a.topics[0] for a in articles if a.topics and a.topics[0].slug == target)
+    at = next(k for k, a in enumerate(articles) if a.topics and a.topics[0].slug == source)
+    articles[at] = replace(articles[at], topics=(topic, *articles[at].topics[1:]))
+    now = site(articles)
+    memo = restored(saved, last, now, tmp_path)
+    before = memo.node_texts["page"][3]
+    assert made(*now, memo) == made(*now, GraphMemo())
+    after = memo.node_texts["page"][3]
+    again = sum(a is not b for a, b in zip(before, after, strict=True))
+    assert 1 <= again < len(articles) // 2
 
 
 @pytest.mark.parametrize("path", PATHS)
