@@ -144,6 +144,12 @@ class GraphMemo:
             for slug, text in zip(slugs, texts, strict=True)
             if slug not in changed and slug in edges
         }
+        nodes_degree = map(_FIRST, data["json"][1])
+        self.json_degree = (
+            self.edges_version,
+            _patched_degree(order, nodes_degree, changed, old_edges, edges),
+        )
+        self.edge_lists = ([a.slug for a in articles], edges)  # what the degrees are of
         rows, row_texts, degree = data["pairs"]
         lists = {}
         for slug in order:
@@ -153,6 +159,26 @@ class GraphMemo:
         self.page_pairs = PagePairs.restored(
             order, lists, dict(zip(rows, row_texts, strict=True)), degree
         )
+
+
+def _patched_degree(
+    order: Sequence[Slug],
+    degrees: Iterable[int],
+    changed: set[Slug],
+    old_edges: dict[Slug, tuple[Edge, ...]],
+    edges: dict[Slug, tuple[Edge, ...]],
+) -> Counter[Slug]:
+    """graph.json's degrees (each edge counts for its source and its target): the last
+    build's (``degrees``, of the articles of ``order``) with the edges of the lists that
+    changed since (``old_edges`` -> ``edges``) taken out and put in, not 50,000 edges
+    counted again."""
+    degree = Counter(dict(zip(order, degrees, strict=True)))
+    for slug in changed:
+        for ranked, sign in ((old_edges.get(slug, ()), -1), (edges.get(slug, ()), 1)):
+            degree[slug] += sign * len(ranked)
+            for edge in ranked:
+                degree[edge.target] += sign
+    return +degree  # (the articles with no edge left out, as when counted)
 
 
 _CHANGED = object()  # a node's article that is not the last build's: its text is made again

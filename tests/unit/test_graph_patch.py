@@ -87,6 +87,16 @@ def restored(
     return memo
 
 
+def fresh_degree(graph: RelatedGraph) -> Counter[Slug]:
+    """Each article's edges, counted for their source and their target."""
+    degree: Counter[Slug] = Counter()
+    for slug, ranked in graph.edges.items():
+        for edge in ranked:
+            degree[slug] += 1
+            degree[edge.target] += 1
+    return degree
+
+
 def edited(articles: list[Article], kind: str, n: int, step: int) -> list[Article]:
     articles = list(articles)
     at = n % len(articles)
@@ -131,7 +141,12 @@ def test_patched_graph_data_equals_fresh_data_after_any_edits(
             now = site(articles)
             memo = restored(saved, last, now, Path(folder))
             assert memo.node_texts or len(now[0].articles) != len(last[0].articles)
+            # graph.json's degrees patched, not counted again: those a count gives.
+            assert memo.json_degree is not None
+            patched = memo.json_degree[1]
             files = made(*now, memo)
+            assert memo.json_degree[1] is patched
+            assert patched == fresh_degree(now[1]), (step, kind)
             assert files == made(*now, GraphMemo()), (step, kind)
             last = now
 
