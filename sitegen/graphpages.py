@@ -361,6 +361,15 @@ class TopicCounts:
         counts._add(came, 1)
         return counts
 
+    @classmethod
+    def held(
+        cls, articles: Sequence[Article], main: dict[Slug | None, int], pairs: dict[Any, int]
+    ) -> TopicCounts:
+        """The counts of ``articles`` known already (kept in the build state's plan memo:
+        see topic_counts_patched), for them: a new process does not count them again."""
+        now = dict(zip(map(id, articles), articles, strict=True))
+        return cls(now, Counter(main), Counter(pairs))
+
     def __setstate__(self, state: dict[str, Any]) -> None:
         # Keyed by the ids of the articles held, which keeps every key's object alive: a
         # copy (unpickled) keyed by the originals' ids would take a new article that comes
@@ -372,6 +381,24 @@ class TopicCounts:
         for article in articles:
             _count(self.main, [main_topic(article)], sign)
             _count(self.pairs, _topic_pairs(article), sign)
+
+
+def topic_counts_patched(
+    main: dict[Slug | None, int],
+    pairs: dict[tuple[Slug, Slug], int],
+    gone: Iterable[Sequence[Slug]],
+    came: Iterable[Article],
+) -> tuple[dict[Slug | None, int], dict[tuple[Slug, Slug], int]]:
+    """TopicCounts' counts (copies) with the articles that had the topic slugs of ``gone``
+    taken out and those of ``came`` put in."""
+    main_now, pairs_now = Counter(main), Counter(pairs)
+    for slugs in gone:
+        _count(main_now, [slugs[0] if slugs else None], -1)
+        _count(pairs_now, combinations(sorted(set(slugs)), 2), -1)
+    for article in came:
+        _count(main_now, [main_topic(article)], 1)
+        _count(pairs_now, _topic_pairs(article), 1)
+    return dict(main_now), dict(pairs_now)
 
 
 def _topic_pairs(article: Article) -> Iterator[tuple[Slug, Slug]]:
@@ -724,6 +751,12 @@ class GraphViews:
             ]
             self._legend = tuple(items)
         return self._legend
+
+    def counted(self) -> tuple[dict[Slug | None, int], dict[tuple[Slug, Slug], int]] | None:
+        """The topic counts of this build's articles (copies), if they were counted."""
+        if self._counts is None:
+            return None
+        return dict(self._counts.main), dict(self._counts.pairs)
 
     def _topic_counts(self) -> TopicCounts:
         if self._counts is None:

@@ -551,6 +551,38 @@ def test_an_edit_writes_the_build_state_as_a_delta_and_remakes_few_sitemap_entri
         assert_same_as_cold(site)
 
 
+def test_the_graph_page_s_topic_counts_are_patched_from_the_build_state(
+    site: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each run a new process's build: the legend's and topic map's counts come from the
+    last build's plan memo, patched for the articles that changed, not counted again over
+    the site; they are the counts of the site's articles, and the output a cold build's."""
+    from sitegen import graphpages
+
+    real = graphpages.TopicCounts.of.__func__  # type: ignore[attr-defined]
+    counted_afresh: list[int] = []
+
+    def of(cls: Any, articles: Any, last: Any) -> Any:
+        if last is None:
+            counted_afresh.append(len(articles))
+        return real(cls, articles, last)
+
+    run(site)
+    monkeypatch.setattr(graphpages.TopicCounts, "of", classmethod(of))
+    for change in (edit_topics, edit_title, add_article, delete_article, rename_article):
+        change(site)
+        counted_afresh.clear()  # (the cold builds count afresh)
+        held: list[Any] = []
+        config = load_config(site, None, {"output_dir": "output"})
+        build(config, jobs=1, log=[].append, hold=held)
+        assert counted_afresh == []
+        made = held[0]
+        fresh = real(graphpages.TopicCounts, made["index"].articles, None)
+        assert made["plan_memo"].topic_main == dict(fresh.main)
+        assert made["plan_memo"].topic_pairs == dict(fresh.pairs)
+        assert_same_as_cold(site)
+
+
 def test_serve_rebuilds_in_memory_match_cold_builds(site: Path) -> None:
     """serve's path: one process, the cache held in memory from a first full build (made
     from the cache on disk), edits one after another, each compared with a cold build."""
