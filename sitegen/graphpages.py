@@ -14,7 +14,7 @@ from contextlib import suppress
 from dataclasses import dataclass, field
 from functools import partial
 from itertools import accumulate, chain, combinations, compress, repeat
-from operator import add, attrgetter, is_not, itemgetter, ne, or_
+from operator import add, attrgetter, eq, is_not, itemgetter, ne, or_
 from pathlib import Path
 from typing import Any, TypeVar, cast
 
@@ -22,12 +22,13 @@ from sitegen.layout import (
     LOCAL_HEIGHT,
     LOCAL_WIDTH,
     LayoutMemo,
+    disc_centres,
     local_graph,
     main_topic,
     patch_layout,
     site_layout,
 )
-from sitegen.model import Article, Edge, RelatedGraph, SiteIndex, Slug
+from sitegen.model import Article, Edge, RelatedGraph, SiteIndex, Slug, Topic
 from sitegen.views import (
     OTHER_COLOR,
     TOPIC_COLORS,
@@ -138,6 +139,7 @@ class GraphMemo:
             for name in ("json", "page"):
                 texts, keys, equal = data[name]
                 self.node_texts[name] = (same, keys, equal, texts)  # type: ignore[assignment]
+            self._restore_layout(order, data["mains"], same, data["json"])
         slugs, texts = data["links"]
         self.links = {
             slug: (edges[slug], text)
@@ -159,6 +161,72 @@ class GraphMemo:
         self.page_pairs = PagePairs.restored(
             order, lists, dict(zip(rows, row_texts, strict=True)), degree
         )
+
+    def _restore_layout(
+        self,
+        order: tuple[Slug, ...],
+        mains: tuple[str, ...],
+        same: tuple[object, ...],
+        saved: tuple[list[bytes], list[Any], tuple[object, ...]],
+    ) -> None:
+        """The last build's layout, for GraphViews.positions to patch rather than lay out
+        10,000 articles again: the articles it was made of (where not the very ones, a
+        stand-in with the slug and main topic it had), its stories (graph.json's shared
+        values) and positions (its nodes' own), and its discs, each made when first asked
+        for (a title edit's patch asks for one or two of hundreds)."""
+        stories = saved[2][0] if len(saved[2]) == 1 else None
+        if type(stories) is not dict:
+            return
+        was = [
+            a if a is not _CHANGED else _Was(slug, main)
+            for a, slug, main in zip(same, order, mains, strict=True)
+        ]
+        positions = dict(zip(order, map(_SECOND, saved[1]), strict=True))
+        self.layout = (cast("tuple[Article, ...]", tuple(was)), stories, positions)
+        self.layout_discs = _SavedDiscs(order, mains, stories, positions)
+
+
+@dataclass(frozen=True)
+class _Was:
+    """An article of the last build that is not this build's, as the layout's patch reads
+    it: its slug and main topic then."""
+
+    slug: Slug
+    main: str
+
+    @property
+    def topics(self) -> tuple[Topic, ...]:
+        return (Topic(self.main, Slug(self.main)),) if self.main else ()
+
+
+class _SavedDiscs(dict[str, tuple[list[tuple[Slug, Slug]], tuple[float, float], dict[Slug, Any]]]):
+    """site_layout's memo (LayoutMemo) in a new process: a disc's entry (its members' sort
+    keys, centre and positions) made from the last build's layout when first asked for."""
+
+    def __init__(
+        self,
+        order: tuple[Slug, ...],
+        mains: tuple[str, ...],
+        stories: dict[Slug, Slug],
+        positions: dict[Slug, tuple[float, float]],
+    ) -> None:
+        super().__init__()
+        self._saved = (order, mains, stories, positions)
+        self._centres: dict[str, tuple[float, float]] | None = None
+
+    def get(self, disc: str, default: Any = None) -> Any:
+        if disc in self:
+            return self[disc]
+        order, mains, stories, positions = self._saved
+        members = list(compress(order, map(eq, mains, repeat(disc))))
+        if not members:
+            return default
+        if self._centres is None:  # (as site_layout packed them: by the discs' sizes)
+            self._centres = disc_centres(Counter(mains))
+        keys = sorted((stories.get(slug, slug), slug) for slug in members)
+        entry = (keys, self._centres[disc], {slug: positions[slug] for _, slug in keys})
+        self[disc] = entry
+        return entry
 
 
 def _patched_degree(
@@ -241,6 +309,7 @@ class GraphDataState:
             found = self._packed_form = {
                 "format": _STATE_FORMAT,
                 "order": tuple([a.slug for a in json_[0]]),
+                "mains": tuple([main_topic(a) or "" for a in json_[0]]),
                 "json": (_lengths(json_[3]), _pack_keys(json_[1]), json_[2]),
                 "page": (_lengths(page[3]), _pack_keys(page[1]), page[2]),
                 "links": (tuple(links), _lengths(links.values())),
@@ -282,6 +351,7 @@ class GraphDataState:
         row_texts, _ = _cut(graph_page, end + len(_EDGES), row_lengths)
         return {
             "order": packed["order"],
+            "mains": packed["mains"],
             "json": (nodes, _unpack_keys(json_[1]), json_[2]),
             "page": (page_nodes, _unpack_keys(page[1]), page[2]),
             "links": (links[0], link_texts),
@@ -289,7 +359,7 @@ class GraphDataState:
         }
 
 
-_STATE_FORMAT = 2  # the packed form's layout: another one is not read
+_STATE_FORMAT = 3  # the packed form's layout: another one is not read
 
 
 def _stat_key(st: os.stat_result) -> tuple[int, int, int]:

@@ -206,6 +206,29 @@ def test_a_main_topic_edit_makes_only_the_graph_page_nodes_whose_topic_moved(
     assert 1 <= again < len(articles) // 2
 
 
+@pytest.mark.parametrize("kind", ["title", "title, same slug", "body", "date"])
+def test_an_edit_that_keeps_every_disc_lays_out_no_disc_of_the_last_build_again(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, kind: str
+) -> None:
+    """A new process patches the last build's layout (kept in the build state): the discs
+    of the edited article and of those whose story changed are laid out again, not the
+    site."""
+    articles = list(sample())
+    last = site(articles)
+    memo = GraphMemo()
+    saved = kept(memo, last[0], made(*last, memo), tmp_path)
+    articles = edited(articles, kind, 10, 1)
+    now = site(articles)
+    fresh = made(*now, GraphMemo())
+    memo = restored(saved, last, now, tmp_path)
+
+    def not_again(*args: object) -> None:
+        raise AssertionError("the whole site laid out again")
+
+    monkeypatch.setattr(graphpages, "site_layout", not_again)
+    assert made(*now, memo) == fresh
+
+
 @pytest.mark.parametrize("path", PATHS)
 def test_texts_of_other_files_are_not_used(tmp_path: Path, path: str) -> None:
     """Data files that are not those the kept texts make (changed by hand since, or gone)
