@@ -681,7 +681,7 @@ def build(
     if counted is not None:  # (for the next process: see _hold_topic_counts)
         plan_memo.topic_main, plan_memo.topic_pairs = counted
     # The sitemap's entries go into the build state (the memo itself is freed below).
-    sitemap_pages = sitemap_memo.pages if sitemap_memo is not None else {}
+    sitemap_pages = sitemap_memo.saved() if sitemap_memo is not None else {}
     graph_state = _graph_state(graph_memo, index, made, kept, state, output)
     if cache is not None and not reused:
         if graph_state is not None:
@@ -729,11 +729,11 @@ _IS_HTML = operator.methodcaller("endswith", ".html")
 
 def _sitemap_memo(cache: BuildCache, fingerprint: str, state: BuildState | None) -> Any:
     """The sitemap's entries as the last build left them: kept by this process (serve), or
-    those of the build state (a copy: the memo changes them in place)."""
+    those of the build state (made of its texts: the memo changes them in place)."""
     from sitegen.sitemap import SitemapMemo
 
     def made() -> SitemapMemo:
-        return SitemapMemo(dict(state.sitemap)) if state is not None else SitemapMemo()
+        return SitemapMemo.restored(state.sitemap) if state is not None else SitemapMemo()
 
     return cache.kept("sitemap", fingerprint, made)
 

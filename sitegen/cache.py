@@ -64,8 +64,9 @@ CACHE_DIR = ".sitegen-cache"
 # sources-delta.pickle has the entries of which only the stats changed apart; 7: the checksum
 # line is fixed-width, written after the payload (pickled straight to the file); 8: paths
 # are pickled with their text, state.pickle holds a plain state dict with the sitemap's
-# entries, and state-delta.pickle
-CACHE_FORMAT = 8
+# entries, and state-delta.pickle; 9: the build state's sitemap entries as texts with lengths
+# (sitegen.sitemap.SitemapMemo.saved)
+CACHE_FORMAT = 9
 _MAGIC = b"sitegen-cache\n"
 # Libraries whose version can change what a page looks like.
 _OUTPUT_DEPENDENCIES = (
@@ -195,8 +196,8 @@ class BuildState:
     # What the pages were planned from (sitegen.replan.PlanMemo): the next build plans again
     # only the pages whose inputs may have changed. Saved with the keys: they go together.
     plan: Any = None
-    # The sitemap's entries (sitegen.sitemap.SitemapMemo.pages): output path -> its date,
-    # entry and XML text, reused for the pages whose date is the same.
+    # The last sitemap's pages, URLs, dates and entries' XML (sitegen.sitemap.SitemapMemo.
+    # saved): the next build makes again only the entries of pages whose date changed.
     sitemap: dict[str, Any] = field(default_factory=dict)
     # The texts graph.json and the graph page's data were made of (sitegen.graphpages.
     # GraphDataState): the next build patches them. Saved with the keys of those files.

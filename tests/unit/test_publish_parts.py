@@ -171,3 +171,40 @@ def test_a_sitemap_patched_from_the_last_one_is_made_in_full_too(tmp_path: Path)
         patched = sitemap_files(index, cfg, env, files, memo)
         assert patched == sitemap_files(index, cfg, env, files)
     assert memo.last is not None  # kept up to date, not made again
+
+
+def test_a_sitemap_patched_from_a_saved_memo_is_made_in_full_too(tmp_path: Path) -> None:
+    """A new process restores the last sitemap from the build state (SitemapMemo.saved,
+    pickled: its entries as texts, no entry objects) and patches it: the same bytes as a
+    sitemap made without it, after every change, with the built-in template and a theme's."""
+    import pickle
+
+    from sitegen.sitemap import SitemapMemo, sitemap_files
+
+    cfg = config(tmp_path, base_url="https://example.org/", page_size=2)
+    theme = tmp_path / "theme"
+    theme.mkdir()
+    (theme / "sitemap.xml").write_text(
+        "{% for u in urls %}{{ u.loc }} {{ u.lastmod }}\n{% endfor %}", encoding="utf-8"
+    )
+    for dirs in ([builtin_theme_dir()], [theme, builtin_theme_dir()]):
+        env = make_environment(dirs)
+        Renderer(cfg, env)
+        articles = {n: article(f"a{n}", day=n + 1) for n in range(6)}
+        saved = SitemapMemo().saved()
+        for change in (None, (2, 20, "a2"), (5, None, "a5"), (0, 9, "a0"), (1, 2, "z1"), None):
+            if change is not None:
+                number, day, slug = change
+                articles[number] = article(slug, day=day)
+            index, _ = build_index(list(articles.values()))
+            slugs = sorted(a.slug for a in articles.values())
+            paths = ["index.html", "page/2/index.html", "404.html", "topics/ai/index.html"]
+            paths += [f"articles/{s}/index.html" for s in slugs]
+            files = [OutputFile(OutputPath(p), b"", "page") for p in paths]
+            memo = SitemapMemo.restored(pickle.loads(pickle.dumps(saved)))
+            assert change is None or memo.last is not None
+            patched = sitemap_files(index, cfg, env, files, memo)
+            assert patched == sitemap_files(index, cfg, env, files)
+            saved = memo.saved()
+            assert b"SitemapUrl" not in pickle.dumps(saved)
+            assert len(saved["texts"][1]) == len(paths) - 1  # one entry a page but 404
