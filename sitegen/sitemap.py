@@ -107,8 +107,8 @@ class SitemapMemo:
         return {
             "format": _SAVED_FORMAT,
             "paths": _packed(last.paths),
-            "locs": _packed(last.locs),
-            "texts": _packed(last.texts),
+            "locs": last.locs.packed(),
+            "texts": last.texts.packed(),
             "dates": list(map(last.dates.get, last.paths)),
         }
 
@@ -122,7 +122,7 @@ class SitemapMemo:
         paths = _unpacked(*saved["paths"])
         whens = saved["dates"]
         dates = dict(compress(zip(paths, whens, strict=True), map(is_not, whens, repeat(None))))
-        locs, texts = _unpacked(*saved["locs"]), _unpacked(*saved["texts"])
+        locs, texts = Texts(saved["locs"]), Texts(saved["texts"])
         return cls({}, LastSitemap(set(paths), dates, paths, locs, texts, None))
 
 
@@ -139,13 +139,39 @@ def _unpacked(text: str, lengths: array[int]) -> list[str]:
     return list(map(text.__getitem__, map(slice, starts, starts[1:])))
 
 
+class Texts:
+    """Texts as a list, or as one text with their lengths (as saved), cut into the list only
+    when one is to change: after most edits no sitemap entry does."""
+
+    __slots__ = ("_list", "_packed")
+
+    def __init__(self, packed: tuple[str, array[int]] | None, texts: list[str] | None = None):
+        self._packed, self._list = packed, texts
+
+    def list(self) -> list[str]:
+        """The texts, to read or change in place (no longer packed)."""
+        if self._list is None:
+            assert self._packed is not None
+            self._list, self._packed = _unpacked(*self._packed), None
+        return self._list
+
+    def packed(self) -> tuple[str, array[int]]:
+        return self._packed if self._packed is not None else _packed(self.list())
+
+    def joined(self) -> str:
+        return self._packed[0] if self._packed is not None else "".join(self.list())
+
+    def __len__(self) -> int:
+        return len(self._packed[1]) if self._packed is not None else len(self.list())
+
+
 @dataclass
 class LastSitemap:
     listed: set[str]  # the pages listed
     dates: dict[str, datetime]
     paths: list[str]  # the pages listed, in their entries' order
-    locs: list[str]  # their URLs (sorted)
-    texts: list[str]  # their entries' XML
+    locs: Texts  # their URLs (sorted)
+    texts: Texts  # their entries' XML
     urls: list[SitemapUrl] | None  # their entries, once asked for (see entries)
 
     def entries(self) -> list[SitemapUrl]:
@@ -154,7 +180,7 @@ class LastSitemap:
             dates = self.dates
             self.urls = [
                 SitemapUrl(loc, iso(when) if (when := dates.get(path)) is not None else "")
-                for path, loc in zip(self.paths, self.locs, strict=True)
+                for path, loc in zip(self.paths, self.locs.list(), strict=True)
             ]
         return self.urls
 
@@ -187,7 +213,7 @@ def _updated(
     rows = _sitemap_rows(sorted(listed), dates, config, memo)
     paths, locs = [row[1] for row in rows], [row[0] for row in rows]
     urls, texts = [row[2] for row in rows], [row[3] for row in rows]
-    memo.last = LastSitemap(listed, dates, paths, locs, texts, urls)
+    memo.last = LastSitemap(listed, dates, paths, Texts(None, locs), Texts(None, texts), urls)
     return memo.last
 
 
@@ -218,7 +244,10 @@ def _patch(
         changed.intersection_update(listed)
         changed.difference_update(came)  # (listed last time too: in place to be remade)
     base = absolute_url(config, "")
-    urls, paths, locs, texts = last.urls, last.paths, last.locs, last.texts
+    if not (gone or came or changed):
+        last.listed, last.dates = listed, dates
+        return True  # (the texts stay as they are, packed if they were)
+    urls, paths, locs, texts = last.urls, last.paths, last.locs.list(), last.texts.list()
     for path in gone | changed:
         at = bisect_left(locs, _loc(base, path))
         del paths[at], locs[at], texts[at]
@@ -304,11 +333,11 @@ def sitemap_files(
         builtin = _is_builtin(template.filename)
         if builtin and len(last.texts) <= MAX_URLS:
             # Each entry's text, in order, kept up to date: a join (no entry objects).
-            xml = _joined("urlset", last.texts)
+            xml = _joined("urlset", last.texts.joined())
             out.append(OutputFile(OutputPath(SITEMAP), xml.encode("utf-8"), "sitemap"))
             return _with_robots(out, env, absolute_url(config, SITEMAP))
         urls = last.entries()
-        texts = dict(zip(map(id, urls), last.texts, strict=True))
+        texts = dict(zip(map(id, urls), last.texts.list(), strict=True))
         chunks = [urls[start : start + MAX_URLS] for start in range(0, len(urls), MAX_URLS)]
         if len(chunks) <= 1:
             xml = sitemap_xml(urls, texts) if builtin else template.render(urls=urls)
@@ -365,10 +394,10 @@ def _entries_xml(
     return "".join(parts)
 
 
-def _joined(root: str, texts: list[str]) -> str:
-    """_entries_xml of items whose texts are made already."""
+def _joined(root: str, texts: str) -> str:
+    """_entries_xml of items whose texts are made already (and joined)."""
     head = f'<?xml version="1.0" encoding="UTF-8"?>\n<{root} xmlns="{_NS}">\n'
-    return head + "".join(texts) + f"</{root}>\n"
+    return head + texts + f"</{root}>\n"
 
 
 _NS = "http://www.sitemaps.org/schemas/sitemap/0.9"
