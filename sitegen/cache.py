@@ -198,7 +198,7 @@ class BuildState:
     plan: Any = None
     # The last sitemap's pages, URLs, dates and entries' XML (sitegen.sitemap.SitemapMemo.
     # saved): the next build makes again only the entries of pages whose date changed.
-    sitemap: dict[str, Any] = field(default_factory=dict)
+    sitemap: dict[Any, Any] = field(default_factory=dict)
     # The texts graph.json and the graph page's data were made of (sitegen.graphpages.
     # GraphDataState): the next build patches them. Saved with the keys of those files.
     graph: Any = None

@@ -14,8 +14,8 @@ from bisect import bisect_left
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from itertools import accumulate, compress, repeat
-from operator import attrgetter, is_not, itemgetter, methodcaller, ne
+from itertools import accumulate, chain, compress, pairwise, repeat
+from operator import add, attrgetter, is_not, itemgetter, methodcaller, ne
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -98,35 +98,72 @@ class SitemapMemo:
 
     def saved(self) -> dict[str, Any]:
         """What the build state keeps of the last sitemap, for the next process to patch:
-        its pages, URLs and entries' texts each as one text with the lengths of its parts,
+        its pages, URLs and entries' texts each as texts with the lengths of their parts,
         and the dates (12,800 entries at 10,000 articles: as a dict of entries they were
-        some 90,000 objects to unpickle, and a pass over them to sort)."""
+        some 90,000 objects to unpickle, and a pass over them to sort). Cut in chunks by
+        the start of the URL after the site's (``articles/a``...), each a key of its own:
+        the build state's delta holds only the chunks whose entries changed (a renamed
+        page leaves one chunk and joins another), not 12,800 entries after every edit."""
         last = self.last
         if last is None:
             return {}
-        return {
-            "format": _SAVED_FORMAT,
-            "paths": _packed(last.paths),
-            "locs": last.locs.packed(),
-            "texts": last.texts.packed(),
-            "dates": list(map(last.dates.get, last.paths)),
-        }
+        path_text, path_lengths = _packed(last.paths)
+        loc_text, loc_lengths = last.locs.packed()
+        entry_text, entry_lengths = last.texts.packed()
+        dates = list(map(last.dates.get, last.paths))
+        saved: dict[Any, Any] = {"format": _SAVED_FORMAT}
+        if not dates:
+            return saved
+        loc_starts = list(accumulate(loc_lengths, initial=0))
+        # The first URL is the home page's, the site's own, which starts every other one.
+        first = loc_text[: loc_lengths[0]]
+        width = (len(first) if loc_text[loc_starts[-2] :].startswith(first) else 0) + CHUNK_CHARS
+        ends = map(min, map(add, loc_starts, repeat(width)), loc_starts[1:])
+        keys = list(map(loc_text.__getitem__, map(slice, loc_starts, ends)))
+        cuts = [0, *compress(range(1, len(keys)), map(ne, keys[1:], keys)), len(keys)]
+        path_starts = list(accumulate(path_lengths, initial=0))
+        entry_starts = list(accumulate(entry_lengths, initial=0))
+        for start, end in pairwise(cuts):
+            saved[("chunk", keys[start])] = (
+                path_text[path_starts[start] : path_starts[end]],
+                path_lengths[start:end],
+                loc_text[loc_starts[start] : loc_starts[end]],
+                loc_lengths[start:end],
+                entry_text[entry_starts[start] : entry_starts[end]],
+                entry_lengths[start:end],
+                dates[start:end],
+            )
+        return saved
 
     @classmethod
-    def restored(cls, saved: dict[str, Any]) -> SitemapMemo:
+    def restored(cls, saved: dict[Any, Any]) -> SitemapMemo:
         """The memo of ``saved`` (an empty one for another layout): its last sitemap, whose
         entries (SitemapUrl) are made only if asked for (a patched built-in sitemap is a
         join of the texts)."""
         if saved.get("format") != _SAVED_FORMAT:
             return cls()
-        paths = _unpacked(*saved["paths"])
-        whens = saved["dates"]
+        # The chunks' keys are the starts of their URLs, in the URLs' order.
+        chunks = [saved[key] for key in sorted(k for k in saved if type(k) is tuple)]
+        if not chunks:
+            return cls()
+        parts = list(zip(*chunks, strict=True))
+        paths = _unpacked("".join(parts[0]), _joined_lengths(parts[1]))
+        whens = list(chain.from_iterable(parts[6]))
         dates = dict(compress(zip(paths, whens, strict=True), map(is_not, whens, repeat(None))))
-        locs, texts = Texts(saved["locs"]), Texts(saved["texts"])
+        locs = Texts(("".join(parts[2]), _joined_lengths(parts[3])))
+        texts = Texts(("".join(parts[4]), _joined_lengths(parts[5])))
         return cls({}, LastSitemap(set(paths), dates, paths, locs, texts, None))
 
 
-_SAVED_FORMAT = 1  # SitemapMemo.saved's layout: another one is not read
+def _joined_lengths(parts: Iterable[array[int]]) -> array[int]:
+    joined = array("q")
+    for lengths in parts:
+        joined.extend(lengths)
+    return joined
+
+
+CHUNK_CHARS = 10  # of a URL after the site's: the key of its chunk in SitemapMemo.saved
+_SAVED_FORMAT = 2  # SitemapMemo.saved's layout: another one is not read
 
 
 def _packed(texts: list[str]) -> tuple[str, array[int]]:
