@@ -15,7 +15,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from itertools import accumulate, chain, compress, pairwise, repeat
-from operator import add, attrgetter, is_not, itemgetter, methodcaller, ne
+from operator import attrgetter, is_not, itemgetter, methodcaller, ne
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -101,7 +101,7 @@ class SitemapMemo:
         its pages, URLs and entries' texts each as texts with the lengths of their parts,
         and the dates (12,800 entries at 10,000 articles: as a dict of entries they were
         some 90,000 objects to unpickle, and a pass over them to sort). Cut in chunks by
-        the start of the URL after the site's (``articles/a``...), each a key of its own:
+        the start of the URL after the site's (``articles/a``...: CHUNK_STARTS), each a key:
         the build state's delta holds only the chunks whose entries changed (a renamed
         page leaves one chunk and joins another), not 12,800 entries after every edit."""
         last = self.last
@@ -115,16 +115,22 @@ class SitemapMemo:
         if not dates:
             return saved
         loc_starts = list(accumulate(loc_lengths, initial=0))
+
+        def loc(at: int) -> str:
+            return loc_text[loc_starts[at] : loc_starts[at + 1]]
+
         # The first URL is the home page's, the site's own, which starts every other one.
-        first = loc_text[: loc_lengths[0]]
-        width = (len(first) if loc_text[loc_starts[-2] :].startswith(first) else 0) + CHUNK_CHARS
-        ends = map(min, map(add, loc_starts, repeat(width)), loc_starts[1:])
-        keys = list(map(loc_text.__getitem__, map(slice, loc_starts, ends)))
-        cuts = [0, *compress(range(1, len(keys)), map(ne, keys[1:], keys)), len(keys)]
+        home = loc(0)
+        site = home if loc(len(dates) - 1).startswith(home) else ""
+        # (Found by bisection: a key per entry cost more than the rest of the save.)
+        bounds = [bisect_left(range(len(dates)), site + start, key=loc) for start in CHUNK_STARTS]
+        cuts = [0, *bounds, len(dates)]
         path_starts = list(accumulate(path_lengths, initial=0))
         entry_starts = list(accumulate(entry_lengths, initial=0))
-        for start, end in pairwise(cuts):
-            saved[("chunk", keys[start])] = (
+        for name, (start, end) in zip(("", *CHUNK_STARTS), pairwise(cuts), strict=True):
+            if start == end:
+                continue
+            saved[("chunk", name)] = (
                 path_text[path_starts[start] : path_starts[end]],
                 path_lengths[start:end],
                 loc_text[loc_starts[start] : loc_starts[end]],
@@ -162,7 +168,13 @@ def _joined_lengths(parts: Iterable[array[int]]) -> array[int]:
     return joined
 
 
-CHUNK_CHARS = 10  # of a URL after the site's: the key of its chunk in SitemapMemo.saved
+# Where SitemapMemo.saved's chunks start, after the site's URL (sorted): by the first
+# character of the slug of an article, topic or provider (slugs are ASCII).
+_FIRSTS = "-0123456789abcdefghijklmnopqrstuvwxyz"
+CHUNK_STARTS = sorted(
+    [f"{folder}/{c}" for folder in ("articles", "providers", "topics") for c in _FIRSTS]
+    + ["page/", "providers/", "topics/"]
+)
 _SAVED_FORMAT = 2  # SitemapMemo.saved's layout: another one is not read
 
 
