@@ -1118,12 +1118,15 @@ def _save_state(
 ) -> None:
     # The writer hashed every file it was given (the hash of content_hash): path -> (hash, size).
     old = state_pages or {}
-    pages: dict[str, tuple[str, str, int]] = {}
-    for page, key in zip(plan, keys, strict=True):
-        if page.path in kept:
-            pages[page.path] = (key, kept[page.path], old[page.path][2])
-        elif page.path in made:
-            pages[page.path] = (key, *made[page.path])
+    # A kept page has the key and digest of its last entry (see _unchanged): that very entry,
+    # taken in C (12,800 pages after every edit; their order in the state means nothing).
+    pages: dict[str, tuple[str, str, int]] = dict(
+        zip(kept, map(old.__getitem__, kept), strict=True)
+    )
+    paths = list(map(_PATH, plan))
+    for at in compress(range(len(plan)), map(made.__contains__, paths)):
+        if paths[at] not in kept:
+            pages[paths[at]] = (keys[at], *made[paths[at]])
     try:
         st = (output / MANIFEST).stat()
         manifest = (st.st_mtime_ns, st.st_size)
