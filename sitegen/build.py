@@ -438,7 +438,11 @@ def build(
         scan_memo = cache.kept("scan", str(content), ScanMemo) if cache else None
         sources = scan_memo.patched(changed) if scan_memo and changed is not None else None
         if sources is None:
-            sources, folders = scan(str(content))
+            # The links in each folder, from the scan's own listing: the alias check and the
+            # articles' identities look for links in every folder (listing 10,000 files again).
+            links: dict[str, tuple[int, set[str] | None]] = {}
+            sources, folders = scan(str(content), links)
+            _LINKS_SEEN.update(links)
             result.scanned = (recent, sources, folders)
             if scan_memo is not None:
                 scan_memo.keep(sources)
