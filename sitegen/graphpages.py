@@ -308,7 +308,7 @@ class GraphDataState:
             numbers = sorted(rows)
             found = self._packed_form = {
                 "format": _STATE_FORMAT,
-                "order": tuple([a.slug for a in json_[0]]),
+                "order": tuple(map(_SLUG, json_[0])),
                 "mains": tuple([main_topic(a) or "" for a in json_[0]]),
                 "json": (_lengths(json_[3]), _pack_keys(json_[1]), json_[2]),
                 "page": (_lengths(page[3]), _pack_keys(page[1]), page[2]),
@@ -395,10 +395,12 @@ def _lengths(texts: Iterable[bytes]) -> array[int]:
 def _pack_keys(keys: Sequence[object]) -> tuple[array[int], array[float], array[float]]:
     """Each node's own values (degree, (x, y)), as three arrays."""
     pairs = cast("Sequence[tuple[int, tuple[float, float]]]", keys)
+    places = list(map(_SECOND, pairs))
+    # (In C: 10,000 nodes, twice, when every build's state is saved.)
     return (
-        array("q", [d for d, _ in pairs]),
-        array("d", [p[0] for _, p in pairs]),
-        array("d", [p[1] for _, p in pairs]),
+        array("q", map(_FIRST, pairs)),
+        array("d", map(_FIRST, places)),
+        array("d", map(_SECOND, places)),
     )
 
 
