@@ -79,6 +79,8 @@ class BuildResult:
     rendered: int = 0  # pages rendered by this build (the rest were unchanged)
     notes: list[str] = field(default_factory=list)  # for the summary, e.g. "no sitemap"
     pending_cache: tuple[str, SourceEntries] | None = field(default=None, repr=False)
+    # ftfy's repairs of the texts of the files this build read itself, to save (see cache.py)
+    pending_repairs: tuple[str, dict[str, str]] | None = field(default=None, repr=False)
     # Content files changed within RACY_NS before the scan: path -> hash of their bytes.
     recent_sources: dict[str, str] = field(default_factory=dict, repr=False)
     # What the scan found, for the CLI's no-change record (sitegen/nochange.py): the time
@@ -189,8 +191,13 @@ def _read_articles(
 
         if len(todo) >= parallel.MIN_PARALLEL_ITEMS:
             _prepare_parsing(config)  # once here, not once in every worker process
+        # An edit's few files are read here, with ftfy's repairs of their texts from the
+        # last time they were read: unchanged texts need no ftfy (nor its import).
+        known = _known_repairs(cache, fingerprint) if 0 < len(todo) < MIN_POOL else None
         with (progress or Progress(False)).stage("reading", len(todo)) as advance:
             parsed = parallel_map(parse, todo, jobs, progress=advance, last_chunk=PARSE_LAST_CHUNK)
+        if known is not None:
+            result.pending_repairs = _repairs_to_save(fingerprint, known)
         for key, (digest, value) in zip(todo, parsed, strict=True):
             mtime, size = entries[key][:2]
             entries[key] = (mtime, size, digest, value)
@@ -245,6 +252,33 @@ def _read_articles(
         articles.append(article)
         digests[str(article.source)] = digest
     return articles, digests
+
+
+MIN_POOL = parallel.MIN_PARALLEL_ITEMS  # fewer files are read in this process
+
+
+def _known_repairs(cache: BuildCache | None, fingerprint: str) -> dict[str, str] | None:
+    """ftfy's repairs saved by the last builds, given to normalize (None: no cache)."""
+    if cache is None:
+        return None
+    from sitegen import normalize
+
+    known = cache.load_repairs(fingerprint)
+    normalize.known_repairs(known)
+    return known
+
+
+def _repairs_to_save(fingerprint: str, known: dict[str, str]) -> tuple[str, dict[str, str]] | None:
+    """The repairs to save after this process read files: the texts met now last, then as
+    many of the others as fit (MAX_REPAIRS); None when nothing new was met."""
+    from sitegen import normalize
+
+    met = normalize.met_repairs()
+    if met.items() <= known.items():
+        return None
+    kept = [(k, v) for k, v in known.items() if k not in met]
+    merged = [*kept, *met.items()][-normalize.MAX_REPAIRS :]
+    return fingerprint, dict(merged)
 
 
 def _parsed_articles(
@@ -702,6 +736,9 @@ def build(
             if result.pending_cache is not None:
                 cache.save_sources(*result.pending_cache)
                 result.pending_cache = None
+            if result.pending_repairs is not None:
+                cache.save_repairs(*result.pending_repairs)
+                result.pending_repairs = None
             if relate_state.modified:
                 cache.save_relate(relate_fingerprint, relate_state)
             old_pages = state.pages if state else None

@@ -26,6 +26,9 @@ delete at any time: a build without it is a cold build with the same output. Its
   As with the sources, an edit writes only ``relate-delta.pickle``: the entries of the
   state changed since ``relate.pickle`` was written (sitegen/statedelta.py), named by the
   same kind of token.
+- ``repairs.pickle``: ftfy's repairs of the non-ASCII texts of the files the last builds
+  read themselves (an edit's), so that a file edited again whose other texts are unchanged
+  is read without importing ftfy (sitegen/normalize.py).
 - ``templates/``: the theme's templates as Jinja compiled them (Jinja checks each against
   its source), in a folder per version of sitegen and its libraries.
 
@@ -380,6 +383,13 @@ class BuildCache:
         self._write_file("state.pickle", fingerprint, (token, parts))
         self._remove_file("state-delta.pickle")  # names the old token: ignored if this fails
         self._state = None  # (the next load takes its snapshot)
+
+    def load_repairs(self, fingerprint: str) -> dict[str, str]:
+        data = self._read("repairs.pickle", fingerprint)
+        return data if isinstance(data, dict) else {}
+
+    def save_repairs(self, fingerprint: str, repairs: dict[str, str]) -> None:
+        self._write("repairs.pickle", fingerprint, repairs)
 
     def load_quick(self, fingerprint: str) -> QuickState | None:
         data = self._read("quick.pickle", fingerprint)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -932,3 +933,25 @@ def test_reading_patched_after_an_edit_finds_what_reading_every_entry_finds(site
         assert memo.entries == full_memo.entries, name  # what the cache is given to save
         # Patched, not read again (which makes the articles' places anew).
         assert (memo.made.places is places) == (name in patched_by), name
+
+
+def test_a_file_edited_again_is_read_with_the_repairs_of_its_unchanged_texts(
+    site: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Its excerpt is mojibake that ftfy repairs; read once (with ftfy), the repair is saved
+    # in the cache, so the next edit of its title reads it without ftfy, not even imported.
+    path = some_article(site)
+    text = path.read_text(encoding="utf-8")
+    text = re.sub(r"(?m)^excerpt:.*\n", "", text)
+    mojibake = "Caf\u00c3\u00a9 talk \u00e2\u20ac\u201c a review"  # "Café talk – a review"
+    text = text.replace("title: ", f'excerpt: "{mojibake}"\ntitle: ', 1)
+    path.write_text(text, encoding="utf-8")
+    run(site)
+    path.write_text(text.replace("title: ", "title: Again ", 1), encoding="utf-8")
+    monkeypatch.setitem(sys.modules, "ftfy", None)  # importing it fails
+    result = run(site)
+    assert result.errors == 0 and result.rendered > 0
+    monkeypatch.undo()
+    assert_same_as_cold(site)  # the cold build repairs it with ftfy: the same bytes
+    pages = [p.read_text(encoding="utf-8") for p in (site / "output").rglob("*.html")]
+    assert any("Café talk – a review" in page for page in pages)
