@@ -52,6 +52,7 @@ from sitegen.write import (
     check_output_dir,
     file_digest,
     find_collisions,
+    manifest_stat,
     manifest_text,
     read_manifest,
     recover,
@@ -481,6 +482,7 @@ def build(
             if scan_memo is not None:
                 scan_memo.keep(sources)
     state: BuildState | None = None
+    last: QuickState | None = None  # the last build's quick state
     fingerprint = ""
     dirs = theme_dirs(config)
     search_problems: list[Problem] = []
@@ -606,7 +608,13 @@ def build(
             plan = _first_of_each_path(plan)
         keys = _page_keys(fingerprint, plan, None)
         todo, kept = _unchanged(
-            plan, keys, state, output, trusted=changed is not None, checked=output_checked
+            plan,
+            keys,
+            state,
+            output,
+            trusted=changed is not None,
+            checked=output_checked,
+            wrote=last.manifest_file if last is not None else None,
         )
     with _timed(result, "render"):
         # Kept for the next build of the process (serve): its templates are compiled already.
@@ -925,6 +933,7 @@ def _unchanged(
     *,
     trusted: bool = False,
     checked: Callable[[str], bool] | None = None,
+    wrote: tuple[str, int, int, int, int] | None = None,
 ) -> tuple[list[Page], dict[str, str]]:
     """Split the plan into pages to render and pages whose output file is already right:
     same key as last time, and the file is still there with the bytes sitegen wrote.
@@ -933,7 +942,7 @@ def _unchanged(
     manifest was found there just before (by the CLI's no-change check)."""
     if state is None:
         return plan, {}
-    manifest = read_manifest(output, copy=False)
+    manifest = read_manifest(output, copy=False, wrote=wrote)
     # The files of the manifest this process wrote (serve's last rebuild) are there: a stat
     # of each of 12,800 pages after every edit cost more than all else in this stage.
     # (A file deleted by hand while serving comes back with the next change of its page,
@@ -1185,7 +1194,9 @@ def _save_state(
     # Every file of the site, not only the pages: a deleted feed or stylesheet is written
     # again too.
     files = list(result.written.digests) if result.written else list(pages)
-    quick = QuickState(sources, files, manifest, summary, result.recent_sources)
+    quick = QuickState(
+        sources, files, manifest, summary, result.recent_sources, manifest_stat(output)
+    )
     cache.save_quick(fingerprint, quick)
 
 

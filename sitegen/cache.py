@@ -273,6 +273,9 @@ class QuickState:
     summary: dict[str, Any] = field(default_factory=dict)  # counts and problems, to repeat
     # Files changed just before that build's scan (load.RACY_NS): path -> hash of their bytes.
     recent: dict[str, str] = field(default_factory=dict)
+    # The output manifest as that build left it (write.manifest_stat): while it is that
+    # file, its entries are the plain paths that build wrote, not to be checked again.
+    manifest_file: tuple[str, int, int, int, int] | None = None
 
 
 class BuildCache:

@@ -9,7 +9,7 @@ from sitegen.build import BuildResult, _save_state
 from sitegen.cache import BuildState
 from sitegen.model import OutputPath
 from sitegen.render import Page
-from sitegen.write import MANIFEST
+from sitegen.write import MANIFEST, manifest_stat
 
 
 class _Saved:
@@ -17,12 +17,13 @@ class _Saved:
 
     def __init__(self) -> None:
         self.state: BuildState | None = None
+        self.quick: Any = None
 
     def save_state(self, fingerprint: str, state: BuildState) -> None:
         self.state = state
 
     def save_quick(self, fingerprint: str, quick: Any) -> None:
-        pass
+        self.quick = quick
 
 
 def page(path: str) -> Page:
@@ -51,3 +52,5 @@ def test_kept_pages_keep_their_entries_rendered_ones_get_new_ones_others_are_lef
         "c/index.html": ("key c", "hash c", 5),
     }
     assert cache.state.pages["a/index.html"] is old["a/index.html"]  # the very entry
+    # The manifest as the build left it, so that the next build need not check it again.
+    assert cache.quick.manifest_file == manifest_stat(tmp_path) is not None
