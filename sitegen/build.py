@@ -52,6 +52,7 @@ from sitegen.write import (
     check_output_dir,
     file_digest,
     find_collisions,
+    manifest_stat,
     manifest_text,
     read_manifest,
     recover,
@@ -79,6 +80,8 @@ class BuildResult:
     rendered: int = 0  # pages rendered by this build (the rest were unchanged)
     notes: list[str] = field(default_factory=list)  # for the summary, e.g. "no sitemap"
     pending_cache: tuple[str, SourceEntries] | None = field(default=None, repr=False)
+    # ftfy's repairs of the texts of the files this build read itself, to save (see cache.py)
+    pending_repairs: tuple[str, dict[str, str]] | None = field(default=None, repr=False)
     # Content files changed within RACY_NS before the scan: path -> hash of their bytes.
     recent_sources: dict[str, str] = field(default_factory=dict, repr=False)
     # What the scan found, for the CLI's no-change record (sitegen/nochange.py): the time
@@ -189,8 +192,13 @@ def _read_articles(
 
         if len(todo) >= parallel.MIN_PARALLEL_ITEMS:
             _prepare_parsing(config)  # once here, not once in every worker process
+        # An edit's few files are read here, with ftfy's repairs of their texts from the
+        # last time they were read: unchanged texts need no ftfy (nor its import).
+        known = _known_repairs(cache, fingerprint) if 0 < len(todo) < MIN_POOL else None
         with (progress or Progress(False)).stage("reading", len(todo)) as advance:
             parsed = parallel_map(parse, todo, jobs, progress=advance, last_chunk=PARSE_LAST_CHUNK)
+        if known is not None:
+            result.pending_repairs = _repairs_to_save(fingerprint, known)
         for key, (digest, value) in zip(todo, parsed, strict=True):
             mtime, size = entries[key][:2]
             entries[key] = (mtime, size, digest, value)
@@ -245,6 +253,33 @@ def _read_articles(
         articles.append(article)
         digests[str(article.source)] = digest
     return articles, digests
+
+
+MIN_POOL = parallel.MIN_PARALLEL_ITEMS  # fewer files are read in this process
+
+
+def _known_repairs(cache: BuildCache | None, fingerprint: str) -> dict[str, str] | None:
+    """ftfy's repairs saved by the last builds, given to normalize (None: no cache)."""
+    if cache is None:
+        return None
+    from sitegen import normalize
+
+    known = cache.load_repairs(fingerprint)
+    normalize.known_repairs(known)
+    return known
+
+
+def _repairs_to_save(fingerprint: str, known: dict[str, str]) -> tuple[str, dict[str, str]] | None:
+    """The repairs to save after this process read files: the texts met now last, then as
+    many of the others as fit (MAX_REPAIRS); None when nothing new was met."""
+    from sitegen import normalize
+
+    met = normalize.met_repairs()
+    if met.items() <= known.items():
+        return None
+    kept = [(k, v) for k, v in known.items() if k not in met]
+    merged = [*kept, *met.items()][-normalize.MAX_REPAIRS :]
+    return fingerprint, dict(merged)
 
 
 def _parsed_articles(
@@ -438,11 +473,16 @@ def build(
         scan_memo = cache.kept("scan", str(content), ScanMemo) if cache else None
         sources = scan_memo.patched(changed) if scan_memo and changed is not None else None
         if sources is None:
-            sources, folders = scan(str(content))
+            # The links in each folder, from the scan's own listing: the alias check and the
+            # articles' identities look for links in every folder (listing 10,000 files again).
+            links: dict[str, tuple[int, set[str] | None]] = {}
+            sources, folders = scan(str(content), links)
+            _LINKS_SEEN.update(links)
             result.scanned = (recent, sources, folders)
             if scan_memo is not None:
                 scan_memo.keep(sources)
     state: BuildState | None = None
+    last: QuickState | None = None  # the last build's quick state
     fingerprint = ""
     dirs = theme_dirs(config)
     search_problems: list[Problem] = []
@@ -483,7 +523,8 @@ def build(
         # (Per content folder and working folder: the identities it keeps are paths in them.)
         where = f"{config.path('content_dir')}\x00{os.getcwd()}"
         index_memo = cache.kept("index", where, IndexMemo) if cache else None
-        index, problems = build_index(articles, _content_key(config), index_memo)
+        content_key = _content_key(config)
+        index, problems = build_index(articles, content_key, index_memo, content_key.many)
     result.problems.extend(problems)
     result.index = index
     result.articles = len(index.articles)
@@ -526,6 +567,10 @@ def build(
             order,
         )
         plan_memo = replan.new_memo(changes, signatures, index, graph, order)
+        if graph_memo is not None and graph_memo.topic_counts is None:
+            # A new process: the legend's and topic map's counts of the last build, patched
+            # (counting 10,000 articles' topics again was ~0.03 s of an edit).
+            _hold_topic_counts(graph_memo, plan_memo, index)
         if graph_memo is not None and state is not None and changes is not None and view:
             # A new process (the CLI): the graph data's texts of the last build, patched.
             graph_memo.restore(
@@ -563,7 +608,13 @@ def build(
             plan = _first_of_each_path(plan)
         keys = _page_keys(fingerprint, plan, None)
         todo, kept = _unchanged(
-            plan, keys, state, output, trusted=changed is not None, checked=output_checked
+            plan,
+            keys,
+            state,
+            output,
+            trusted=changed is not None,
+            checked=output_checked,
+            wrote=last.manifest_file if last is not None else None,
         )
     # What the relate state is still needed for: its save (it depends on the content and
     # the settings alone, not on the output), and serve's next build.
@@ -684,8 +735,11 @@ def build(
             # The manifest's lines, which the first edit's commit then only patches (made
             # from scratch, 12,800 lines took 30 ms of it).
             manifest_text(read_manifest(output, copy=False))
+    counted = graph_views.counted() if plan_memo.topic_main is None else None
+    if counted is not None:  # (for the next process: see _hold_topic_counts)
+        plan_memo.topic_main, plan_memo.topic_pairs = counted
     # The sitemap's entries go into the build state (the memo itself is freed below).
-    sitemap_pages = sitemap_memo.pages if sitemap_memo is not None else {}
+    sitemap_pages = sitemap_memo.saved() if sitemap_memo is not None else {}
     graph_state = _graph_state(graph_memo, index, made, kept, state, output)
     if cache is not None and not reused:
         if graph_state is not None:
@@ -702,6 +756,9 @@ def build(
             if result.pending_cache is not None:
                 cache.save_sources(*result.pending_cache)
                 result.pending_cache = None
+            if result.pending_repairs is not None:
+                cache.save_repairs(*result.pending_repairs)
+                result.pending_repairs = None
             if relate_left is not None and relate_left.modified:
                 cache.save_relate(relate_fingerprint, relate_left)
             old_pages = state.pages if state else None
@@ -733,11 +790,11 @@ _IS_HTML = operator.methodcaller("endswith", ".html")
 
 def _sitemap_memo(cache: BuildCache, fingerprint: str, state: BuildState | None) -> Any:
     """The sitemap's entries as the last build left them: kept by this process (serve), or
-    those of the build state (a copy: the memo changes them in place)."""
+    those of the build state (made of its texts: the memo changes them in place)."""
     from sitegen.sitemap import SitemapMemo
 
     def made() -> SitemapMemo:
-        return SitemapMemo(dict(state.sitemap)) if state is not None else SitemapMemo()
+        return SitemapMemo.restored(state.sitemap) if state is not None else SitemapMemo()
 
     return cache.kept("sitemap", fingerprint, made)
 
@@ -795,7 +852,7 @@ def _key_of(digests: dict[str, str]) -> Callable[[Article], str]:
     def key_of(article: Article) -> str:
         found = made.get(article.slug)
         if found is None:
-            topics = "\x1e".join(t.name for t in article.topics)
+            topics = "\x1e".join(map(_NAME, article.topics))
             found = f"{digests[str(article.source)]}\x1f{article.slug}\x1f{topics}"
             made[article.slug] = found
         return found
@@ -888,6 +945,7 @@ def _unchanged(
     *,
     trusted: bool = False,
     checked: Callable[[str], bool] | None = None,
+    wrote: tuple[str, int, int, int, int] | None = None,
 ) -> tuple[list[Page], dict[str, str]]:
     """Split the plan into pages to render and pages whose output file is already right:
     same key as last time, and the file is still there with the bytes sitegen wrote.
@@ -896,7 +954,7 @@ def _unchanged(
     manifest was found there just before (by the CLI's no-change check)."""
     if state is None:
         return plan, {}
-    manifest = read_manifest(output, copy=False)
+    manifest = read_manifest(output, copy=False, wrote=wrote)
     # The files of the manifest this process wrote (serve's last rebuild) are there: a stat
     # of each of 12,800 pages after every edit cost more than all else in this stage.
     # (A file deleted by hand while serving comes back with the next change of its page,
@@ -1063,6 +1121,15 @@ def _graph_state(
     return None
 
 
+def _hold_topic_counts(graph_memo: Any, plan_memo: Any, index: SiteIndex) -> None:
+    from sitegen.graphpages import TopicCounts
+
+    if plan_memo.topic_main is not None and plan_memo.topic_pairs is not None:
+        graph_memo.topic_counts = TopicCounts.held(
+            index.articles, plan_memo.topic_main, plan_memo.topic_pairs
+        )
+
+
 def _graph_views(config: SiteConfig, index: SiteIndex, graph: Any, memo: Any) -> Any:
     from sitegen.graphpages import GraphViews
     from sitegen.views import Urls, ViewFactory
@@ -1113,12 +1180,15 @@ def _save_state(
 ) -> None:
     # The writer hashed every file it was given (the hash of content_hash): path -> (hash, size).
     old = state_pages or {}
-    pages: dict[str, tuple[str, str, int]] = {}
-    for page, key in zip(plan, keys, strict=True):
-        if page.path in kept:
-            pages[page.path] = (key, kept[page.path], old[page.path][2])
-        elif page.path in made:
-            pages[page.path] = (key, *made[page.path])
+    # A kept page has the key and digest of its last entry (see _unchanged): that very entry,
+    # taken in C (12,800 pages after every edit; their order in the state means nothing).
+    pages: dict[str, tuple[str, str, int]] = dict(
+        zip(kept, map(old.__getitem__, kept), strict=True)
+    )
+    paths = list(map(_PATH, plan))
+    for at in compress(range(len(plan)), map(made.__contains__, paths)):
+        if paths[at] not in kept:
+            pages[paths[at]] = (keys[at], *made[paths[at]])
     try:
         st = (output / MANIFEST).stat()
         manifest = (st.st_mtime_ns, st.st_size)
@@ -1136,7 +1206,9 @@ def _save_state(
     # Every file of the site, not only the pages: a deleted feed or stylesheet is written
     # again too.
     files = list(result.written.digests) if result.written else list(pages)
-    quick = QuickState(sources, files, manifest, summary, result.recent_sources)
+    quick = QuickState(
+        sources, files, manifest, summary, result.recent_sources, manifest_stat(output)
+    )
     cache.save_quick(fingerprint, quick)
 
 
@@ -1177,36 +1249,60 @@ def _repeat(result: BuildResult, state: QuickState) -> BuildResult:
     return result
 
 
-def _content_key(config: SiteConfig) -> Callable[[Article], str]:
+def _content_key(config: SiteConfig) -> ContentKey:
+    return ContentKey(config)
+
+
+class ContentKey:
     """An article's path inside the content folder: the same whatever folder sitegen runs
     in, so the slug suffix of a duplicate title (made from it) never changes."""
-    content = str(config.path("content_dir"))
-    cwd = os.getcwd().rstrip(os.sep)  # "" for the root folder
-    # Plain strings, one realpath and one listing per folder (for its links, instead of an
-    # lstat per file): this runs for every article of every build.
-    folders: dict[str, tuple[str, set[str] | None]] = {}
-    below = content.rstrip(os.sep) + os.sep
 
-    def key(article: Article) -> str:
+    def __init__(self, config: SiteConfig) -> None:
+        content = str(config.path("content_dir"))
+        self.cwd = os.getcwd().rstrip(os.sep)  # "" for the root folder
+        # Plain strings, one realpath and one listing per folder (for its links, instead of
+        # an lstat per file): this runs for every article of every build.
+        self.folders: dict[str, tuple[str, set[str] | None]] = {}
+        self.below = content.rstrip(os.sep) + os.sep
+
+    def __call__(self, article: Article) -> str:
         # os.path.join and split, as plain string operations (10,000 calls a build).
         source = str(article.source)
-        path = source if source.startswith(os.sep) else f"{cwd}{os.sep}{source}"
+        path = source if source.startswith(os.sep) else f"{self.cwd}{os.sep}{source}"
         parent, _, name = path.rpartition(os.sep)
-        parent = parent or os.sep
-        found = folders.get(parent)
-        if found is None:
-            real_parent = os.path.realpath(parent).rstrip(os.sep) + os.sep
-            found = folders[parent] = (real_parent, _links_kept(parent))
-        folder, links = found
+        folder, links = self._folder(parent or os.sep)
         if name in links if links is not None else os.path.islink(path):
             real = os.path.realpath(path)  # resolved on its own: it may point anywhere
         else:
             real = folder + name
+        below = self.below
         if real.startswith(below):
             return real[len(below) :].replace(os.sep, "/")
         return Path(real).as_posix()  # outside the content folder (display_path's rule)
 
-    return key
+    def _folder(self, parent: str) -> tuple[str, set[str] | None]:
+        """A folder's real path (with a separator at the end) and the links in it."""
+        found = self.folders.get(parent)
+        if found is None:
+            real_parent = os.path.realpath(parent).rstrip(os.sep) + os.sep
+            found = self.folders[parent] = (real_parent, _links_kept(parent))
+        return found
+
+    def many(self, articles: list[Article]) -> list[str]:
+        """Each article's key, as a call gives it: in C when their folders (named relative
+        to the working folder) hold no link and lie in the content folder, the usual case
+        (10,000 articles a build, in a few folders)."""
+        split = list(map(_SPLIT_NAME, map(str, map(_SOURCE, articles))))
+        shown: dict[str, str] = {}  # folder as named -> as the keys show it
+        for parent in set(map(_FIRST, split)):
+            if not parent or parent.startswith(os.sep):
+                return list(map(self, articles))  # (a plain name, or an absolute path)
+            folder, links = self._folder(f"{self.cwd}{os.sep}{parent}")
+            if links is None or links or not folder.startswith(self.below):
+                return list(map(self, articles))
+            shown[parent] = folder[len(self.below) :].replace(os.sep, "/")
+        folders = map(shown.__getitem__, map(_FIRST, split))
+        return list(map(operator.add, folders, map(_LAST, split)))
 
 
 def _drop_aliases(
@@ -1266,6 +1362,8 @@ _NO_ENTRY = (None, None, "", None)  # the entry of a file the cache does not kno
 _NO_PAGE = (None, None, 0)  # the state's entry of a page the last build did not make
 _SPLIT_NAME = operator.methodcaller("rpartition", os.sep)
 _FIRST = operator.itemgetter(0)
+_LAST = operator.itemgetter(2)
+_NAME = operator.attrgetter("name")
 
 # folder -> its mtime and the links in it when listed: a folder's entries change only with
 # its mtime, so serve lists again only the folders an edit changed (a 10,000-file folder

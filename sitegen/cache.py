@@ -26,6 +26,9 @@ delete at any time: a build without it is a cold build with the same output. Its
   As with the sources, an edit writes only ``relate-delta.pickle``: the entries of the
   state changed since ``relate.pickle`` was written (sitegen/statedelta.py), named by the
   same kind of token.
+- ``repairs.pickle``: ftfy's repairs of the non-ASCII texts of the files the last builds
+  read themselves (an edit's), so that a file edited again whose other texts are unchanged
+  is read without importing ftfy (sitegen/normalize.py).
 - ``templates/``: the theme's templates as Jinja compiled them (Jinja checks each against
   its source), in a folder per version of sitegen and its libraries.
 
@@ -67,8 +70,9 @@ CACHE_DIR = ".sitegen-cache"
 # line is fixed-width, written after the payload (pickled straight to the file); 8: paths
 # are pickled with their text, state.pickle holds a plain state dict with the sitemap's
 # entries, and state-delta.pickle; 9: sources.pickle, relate.pickle and state.pickle are
-# pickled in parts (_write_parts)
-CACHE_FORMAT = 9
+# pickled in parts (_write_parts); 10: the build state's sitemap entries as texts with
+# lengths (sitegen.sitemap.SitemapMemo.saved)
+CACHE_FORMAT = 10
 _MAGIC = b"sitegen-cache\n"
 # Libraries whose version can change what a page looks like.
 _OUTPUT_DEPENDENCIES = (
@@ -202,9 +206,9 @@ class BuildState:
     # What the pages were planned from (sitegen.replan.PlanMemo): the next build plans again
     # only the pages whose inputs may have changed. Saved with the keys: they go together.
     plan: Any = None
-    # The sitemap's entries (sitegen.sitemap.SitemapMemo.pages): output path -> its date,
-    # entry and XML text, reused for the pages whose date is the same.
-    sitemap: dict[str, Any] = field(default_factory=dict)
+    # The last sitemap's pages, URLs, dates and entries' XML (sitegen.sitemap.SitemapMemo.
+    # saved): the next build makes again only the entries of pages whose date changed.
+    sitemap: dict[Any, Any] = field(default_factory=dict)
     # The texts graph.json and the graph page's data were made of (sitegen.graphpages.
     # GraphDataState): the next build patches them. Saved with the keys of those files.
     graph: Any = None
@@ -258,34 +262,22 @@ def _state_of(parts: dict[str, Any]) -> BuildState:
 
 
 _STATE_FIELDS = tuple(f.name for f in dataclasses.fields(BuildState))
-# Fields of the build state that share objects (the pages' paths), pickled in the same parts.
-_STATE_TOGETHER = {"sitemap": "pages"}
 
 
 def _state_groups(parts: dict[str, Any]) -> Iterator[dict[str, Any]]:
     """The parts of a build state (_state_parts) as the parts of state.pickle: a field
-    with the fields it was split into; the pages and the sitemap's entries (100,000
-    articles: 1.7 million objects for one pickler) SOURCES_PART pages at a time, with
-    the sitemap's entries of those pages (they share their paths)."""
+    with the fields it was split into; the pages (100,000 articles: over a million objects
+    for one pickler) SOURCES_PART at a time. (The sitemap's entries are a few dozen texts:
+    see sitegen.sitemap.SitemapMemo.saved.)"""
     groups: dict[str, dict[str, Any]] = {}
     for name, value in parts.items():
-        field_name = name.partition(".")[0].partition(" ")[0]
-        group = _STATE_TOGETHER.get(field_name, field_name)
-        groups.setdefault(group, {})[name] = value
-    pages_group = groups.pop("pages")
+        groups.setdefault(name.partition(".")[0].partition(" ")[0], {})[name] = value
+    pages = groups.pop("pages", {}).get("pages", {})
     yield from groups.values()
-    pages, sitemap = pages_group["pages"], pages_group["sitemap"]
     keys = list(pages)
     for start in range(0, max(len(keys), 1), SOURCES_PART):  # (one part at least)
         chunk = keys[start : start + SOURCES_PART]
-        in_sitemap = [key for key in chunk if key in sitemap]
-        yield {
-            "pages": dict(zip(chunk, map(pages.__getitem__, chunk), strict=True)),
-            "sitemap": dict(zip(in_sitemap, map(sitemap.__getitem__, in_sitemap), strict=True)),
-        }
-    rest = [key for key in sitemap if key not in pages]  # (none: each is a page's)
-    if rest:
-        yield {"sitemap": dict(zip(rest, map(sitemap.__getitem__, rest), strict=True))}
+        yield {"pages": dict(zip(chunk, map(pages.__getitem__, chunk), strict=True))}
 
 
 # Parts of the build state that are only looked up in: their key order means nothing (the
@@ -304,6 +296,9 @@ class QuickState:
     summary: dict[str, Any] = field(default_factory=dict)  # counts and problems, to repeat
     # Files changed just before that build's scan (load.RACY_NS): path -> hash of their bytes.
     recent: dict[str, str] = field(default_factory=dict)
+    # The output manifest as that build left it (write.manifest_stat): while it is that
+    # file, its entries are the plain paths that build wrote, not to be checked again.
+    manifest_file: tuple[str, int, int, int, int] | None = None
 
 
 class BuildCache:
@@ -416,6 +411,13 @@ class BuildCache:
         self._write_parts("state.pickle", fingerprint, groups)
         self._remove_file("state-delta.pickle")  # names the old token: ignored if this fails
         self._state = None  # (the next load takes its snapshot)
+
+    def load_repairs(self, fingerprint: str) -> dict[str, str]:
+        data = self._read("repairs.pickle", fingerprint)
+        return data if isinstance(data, dict) else {}
+
+    def save_repairs(self, fingerprint: str, repairs: dict[str, str]) -> None:
+        self._write("repairs.pickle", fingerprint, repairs)
 
     def load_quick(self, fingerprint: str) -> QuickState | None:
         data = self._read("quick.pickle", fingerprint)

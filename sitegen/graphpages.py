@@ -12,8 +12,9 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import suppress
 from dataclasses import dataclass, field
+from functools import partial
 from itertools import accumulate, chain, combinations, compress, repeat
-from operator import add, attrgetter, is_not, itemgetter, ne, or_
+from operator import add, attrgetter, eq, is_not, itemgetter, ne, or_
 from pathlib import Path
 from typing import Any, TypeVar, cast
 
@@ -21,12 +22,13 @@ from sitegen.layout import (
     LOCAL_HEIGHT,
     LOCAL_WIDTH,
     LayoutMemo,
+    disc_centres,
     local_graph,
     main_topic,
     patch_layout,
     site_layout,
 )
-from sitegen.model import Article, Edge, RelatedGraph, SiteIndex, Slug
+from sitegen.model import Article, Edge, RelatedGraph, SiteIndex, Slug, Topic
 from sitegen.views import (
     OTHER_COLOR,
     TOPIC_COLORS,
@@ -137,12 +139,19 @@ class GraphMemo:
             for name in ("json", "page"):
                 texts, keys, equal = data[name]
                 self.node_texts[name] = (same, keys, equal, texts)  # type: ignore[assignment]
+            self._restore_layout(order, data["mains"], same, data["json"])
         slugs, texts = data["links"]
         self.links = {
             slug: (edges[slug], text)
             for slug, text in zip(slugs, texts, strict=True)
             if slug not in changed and slug in edges
         }
+        nodes_degree = map(_FIRST, data["json"][1])
+        self.json_degree = (
+            self.edges_version,
+            _patched_degree(order, nodes_degree, changed, old_edges, edges),
+        )
+        self.edge_lists = ([a.slug for a in articles], edges)  # what the degrees are of
         rows, row_texts, degree = data["pairs"]
         lists = {}
         for slug in order:
@@ -152,6 +161,92 @@ class GraphMemo:
         self.page_pairs = PagePairs.restored(
             order, lists, dict(zip(rows, row_texts, strict=True)), degree
         )
+
+    def _restore_layout(
+        self,
+        order: tuple[Slug, ...],
+        mains: tuple[str, ...],
+        same: tuple[object, ...],
+        saved: tuple[list[bytes], list[Any], tuple[object, ...]],
+    ) -> None:
+        """The last build's layout, for GraphViews.positions to patch rather than lay out
+        10,000 articles again: the articles it was made of (where not the very ones, a
+        stand-in with the slug and main topic it had), its stories (graph.json's shared
+        values) and positions (its nodes' own), and its discs, each made when first asked
+        for (a title edit's patch asks for one or two of hundreds)."""
+        stories = saved[2][0] if len(saved[2]) == 1 else None
+        if type(stories) is not dict:
+            return
+        was = [
+            a if a is not _CHANGED else _Was(slug, main)
+            for a, slug, main in zip(same, order, mains, strict=True)
+        ]
+        positions = dict(zip(order, map(_SECOND, saved[1]), strict=True))
+        self.layout = (cast("tuple[Article, ...]", tuple(was)), stories, positions)
+        self.layout_discs = _SavedDiscs(order, mains, stories, positions)
+
+
+@dataclass(frozen=True)
+class _Was:
+    """An article of the last build that is not this build's, as the layout's patch reads
+    it: its slug and main topic then."""
+
+    slug: Slug
+    main: str
+
+    @property
+    def topics(self) -> tuple[Topic, ...]:
+        return (Topic(self.main, Slug(self.main)),) if self.main else ()
+
+
+class _SavedDiscs(dict[str, tuple[list[tuple[Slug, Slug]], tuple[float, float], dict[Slug, Any]]]):
+    """site_layout's memo (LayoutMemo) in a new process: a disc's entry (its members' sort
+    keys, centre and positions) made from the last build's layout when first asked for."""
+
+    def __init__(
+        self,
+        order: tuple[Slug, ...],
+        mains: tuple[str, ...],
+        stories: dict[Slug, Slug],
+        positions: dict[Slug, tuple[float, float]],
+    ) -> None:
+        super().__init__()
+        self._saved = (order, mains, stories, positions)
+        self._centres: dict[str, tuple[float, float]] | None = None
+
+    def get(self, disc: str, default: Any = None) -> Any:
+        if disc in self:
+            return self[disc]
+        order, mains, stories, positions = self._saved
+        members = list(compress(order, map(eq, mains, repeat(disc))))
+        if not members:
+            return default
+        if self._centres is None:  # (as site_layout packed them: by the discs' sizes)
+            self._centres = disc_centres(Counter(mains))
+        keys = sorted((stories.get(slug, slug), slug) for slug in members)
+        entry = (keys, self._centres[disc], {slug: positions[slug] for _, slug in keys})
+        self[disc] = entry
+        return entry
+
+
+def _patched_degree(
+    order: Sequence[Slug],
+    degrees: Iterable[int],
+    changed: set[Slug],
+    old_edges: dict[Slug, tuple[Edge, ...]],
+    edges: dict[Slug, tuple[Edge, ...]],
+) -> Counter[Slug]:
+    """graph.json's degrees (each edge counts for its source and its target): the last
+    build's (``degrees``, of the articles of ``order``) with the edges of the lists that
+    changed since (``old_edges`` -> ``edges``) taken out and put in, not 50,000 edges
+    counted again."""
+    degree = Counter(dict(zip(order, degrees, strict=True)))
+    for slug in changed:
+        for ranked, sign in ((old_edges.get(slug, ()), -1), (edges.get(slug, ()), 1)):
+            degree[slug] += sign * len(ranked)
+            for edge in ranked:
+                degree[edge.target] += sign
+    return +degree  # (the articles with no edge left out, as when counted)
 
 
 _CHANGED = object()  # a node's article that is not the last build's: its text is made again
@@ -213,7 +308,8 @@ class GraphDataState:
             numbers = sorted(rows)
             found = self._packed_form = {
                 "format": _STATE_FORMAT,
-                "order": tuple([a.slug for a in json_[0]]),
+                "order": tuple(map(_SLUG, json_[0])),
+                "mains": tuple([main_topic(a) or "" for a in json_[0]]),
                 "json": (_lengths(json_[3]), _pack_keys(json_[1]), json_[2]),
                 "page": (_lengths(page[3]), _pack_keys(page[1]), page[2]),
                 "links": (tuple(links), _lengths(links.values())),
@@ -255,6 +351,7 @@ class GraphDataState:
         row_texts, _ = _cut(graph_page, end + len(_EDGES), row_lengths)
         return {
             "order": packed["order"],
+            "mains": packed["mains"],
             "json": (nodes, _unpack_keys(json_[1]), json_[2]),
             "page": (page_nodes, _unpack_keys(page[1]), page[2]),
             "links": (links[0], link_texts),
@@ -262,7 +359,7 @@ class GraphDataState:
         }
 
 
-_STATE_FORMAT = 2  # the packed form's layout: another one is not read
+_STATE_FORMAT = 3  # the packed form's layout: another one is not read
 
 
 def _stat_key(st: os.stat_result) -> tuple[int, int, int]:
@@ -298,10 +395,12 @@ def _lengths(texts: Iterable[bytes]) -> array[int]:
 def _pack_keys(keys: Sequence[object]) -> tuple[array[int], array[float], array[float]]:
     """Each node's own values (degree, (x, y)), as three arrays."""
     pairs = cast("Sequence[tuple[int, tuple[float, float]]]", keys)
+    places = list(map(_SECOND, pairs))
+    # (In C: 10,000 nodes, twice, when every build's state is saved.)
     return (
-        array("q", [d for d, _ in pairs]),
-        array("d", [p[0] for _, p in pairs]),
-        array("d", [p[1] for _, p in pairs]),
+        array("q", map(_FIRST, pairs)),
+        array("d", map(_FIRST, places)),
+        array("d", map(_SECOND, places)),
     )
 
 
@@ -334,6 +433,15 @@ class TopicCounts:
         counts._add(came, 1)
         return counts
 
+    @classmethod
+    def held(
+        cls, articles: Sequence[Article], main: dict[Slug | None, int], pairs: dict[Any, int]
+    ) -> TopicCounts:
+        """The counts of ``articles`` known already (kept in the build state's plan memo:
+        see topic_counts_patched), for them: a new process does not count them again."""
+        now = dict(zip(map(id, articles), articles, strict=True))
+        return cls(now, Counter(main), Counter(pairs))
+
     def __setstate__(self, state: dict[str, Any]) -> None:
         # Keyed by the ids of the articles held, which keeps every key's object alive: a
         # copy (unpickled) keyed by the originals' ids would take a new article that comes
@@ -345,6 +453,24 @@ class TopicCounts:
         for article in articles:
             _count(self.main, [main_topic(article)], sign)
             _count(self.pairs, _topic_pairs(article), sign)
+
+
+def topic_counts_patched(
+    main: dict[Slug | None, int],
+    pairs: dict[tuple[Slug, Slug], int],
+    gone: Iterable[Sequence[Slug]],
+    came: Iterable[Article],
+) -> tuple[dict[Slug | None, int], dict[tuple[Slug, Slug], int]]:
+    """TopicCounts' counts (copies) with the articles that had the topic slugs of ``gone``
+    taken out and those of ``came`` put in."""
+    main_now, pairs_now = Counter(main), Counter(pairs)
+    for slugs in gone:
+        _count(main_now, [slugs[0] if slugs else None], -1)
+        _count(pairs_now, combinations(sorted(set(slugs)), 2), -1)
+    for article in came:
+        _count(main_now, [main_topic(article)], 1)
+        _count(pairs_now, _topic_pairs(article), 1)
+    return dict(main_now), dict(pairs_now)
 
 
 def _topic_pairs(article: Article) -> Iterator[tuple[Slug, Slug]]:
@@ -698,6 +824,12 @@ class GraphViews:
             self._legend = tuple(items)
         return self._legend
 
+    def counted(self) -> tuple[dict[Slug | None, int], dict[tuple[Slug, Slug], int]] | None:
+        """The topic counts of this build's articles (copies), if they were counted."""
+        if self._counts is None:
+            return None
+        return dict(self._counts.main), dict(self._counts.pairs)
+
     def _topic_counts(self) -> TopicCounts:
         if self._counts is None:
             self._counts = TopicCounts.of(self.index.articles, self.memo.topic_counts)
@@ -800,7 +932,11 @@ class GraphViews:
                 strict=True,
             )
         )
-        nodes = self._node_texts("page", keys, (legend,), node)
+        # A node shows its main topic's place in the legend, not the legend's counts: after a
+        # topic edit only the nodes of the topics whose place changed are made again (the
+        # legend's counts changed, and with them 10,000 nodes were made again).
+        places = tuple(topic_index)
+        nodes = self._node_texts("page", keys, (places,), node, partial(self._moved, places))
         # As json.dumps(data) writes it, the nodes joined from their texts.
         topics = [[item.slug, item.color] for item in legend]
         head = f'{{"articles":{encode(self.urls("articles/"))},"topics":{encode(topics)},'
@@ -816,24 +952,44 @@ class GraphViews:
         keys: list[object],
         equal: tuple[object, ...],
         make: Callable[[int, Article], bytes],
+        moved: Callable[[tuple[object, ...]], list[int] | None] | None = None,
     ) -> list[bytes]:
         """The node texts of a data file, ``make(position in the site, article)`` for each
         article. While the values shared by all nodes (``equal``) are those of the last build
         of this process, only the nodes of articles that are not the very objects of the last
         build, or whose own other values (``keys``: degree, position) changed, are made
-        again."""
+        again. ``moved(last equal)``: when those values changed, the positions of the nodes
+        that show a change of them (None: all)."""
         articles = self.index.articles
         last = self.memo.node_texts.get(name)
-        if last is not None and len(last[0]) == len(articles) and last[2] == equal:
+        shown = None
+        if last is not None and last[2] != equal:
+            shown = moved(last[2]) if moved is not None else None
+            last = last if shown is not None else None
+        if last is not None and len(last[0]) == len(articles):
             texts, old, old_keys = list(last[3]), last[0], last[1]
             # (Compared in C: a loop over 10,000 nodes after every edit, in serve.)
             again = map(or_, map(is_not, articles, old), map(ne, keys, old_keys))
-            for k in compress(range(len(articles)), again):
+            for k in sorted({*compress(range(len(articles)), again), *(shown or ())}):
                 texts[k] = make(k, articles[k])
         else:
             texts = [make(k, a) for k, a in enumerate(articles)]
         self.memo.node_texts[name] = (articles, keys, equal, texts)
         return texts
+
+    def _moved(self, places: tuple[str, ...], last: tuple[object, ...]) -> list[int] | None:
+        """The positions of the articles whose main topic has another place in the legend
+        (``places``) than in the last one (``last``, as page_data gives it); None when that
+        is not known."""
+        if len(last) != 1 or type(last[0]) is not tuple:
+            return None  # another form (an older build state's): all are made again
+        was = {slug: n for n, slug in enumerate(last[0])}
+        now = {slug: n for n, slug in enumerate(places)}
+        topics = {s for s in was.keys() | now.keys() if was.get(s) != now.get(s)}
+        if not topics:
+            return []
+        mains = map(main_topic, self.index.articles)
+        return list(compress(range(len(self.index.articles)), map(topics.__contains__, mains)))
 
     def _page_edges(self) -> tuple[Counter[int], bytes]:
         """The graph page's edges (article numbers, best score of either direction) as JSON

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable
+import operator
+from collections import Counter, defaultdict, deque
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from functools import partial
-from itertools import chain
+from itertools import chain, compress, repeat
 from operator import attrgetter
 
 from sitegen.indexpatch import Made, patch
@@ -16,13 +17,19 @@ from sitegen.problems import Problem, problem
 from sitegen.slugs import assign_unique, merge_key, slugify
 
 _NO_DATE = datetime.min.replace(tzinfo=UTC)
-_KeysOf = Callable[[Article], Iterable[Topic | Provider]]
 
 
 def newest_first(articles: Iterable[Article]) -> list[Article]:
     """Newest first; undated articles last; ties broken by slug so the order never varies."""
-    ordered = sorted(articles, key=lambda a: a.slug)
-    return sorted(ordered, key=lambda a: a.published or _NO_DATE, reverse=True)
+    # Sorted by keys taken in C, the dated apart from the undated (None does not compare):
+    # 10,000 articles after every edit. (Both sorts are stable: equal dates keep slug order.)
+    ordered = sorted(articles, key=_SLUG)
+    dated = list(map(operator.is_not, map(_PUBLISHED, ordered), repeat(None)))
+    newest = sorted(compress(ordered, dated), key=_PUBLISHED, reverse=True)
+    if newest and newest[-1].published == _NO_DATE:  # dated as the undated sort: mixed
+        return sorted(ordered, key=lambda a: a.published or _NO_DATE, reverse=True)
+    newest.extend(compress(ordered, map(operator.not_, dated)))
+    return newest
 
 
 def source_key(article: Article) -> str:
@@ -56,10 +63,12 @@ def build_index(
     articles: Iterable[Article],
     identity: Callable[[Article], str] = source_key,
     memo: IndexMemo | None = None,
+    identities: Callable[[list[Article]], list[str]] | None = None,
 ) -> tuple[SiteIndex, list[Problem]]:
     """``identity`` names an article the same way in every build (the caller passes its path
     inside the content folder); slug suffixes of equal titles are made from it. ``memo``
-    (kept by the caller between builds) is updated for the next build."""
+    (kept by the caller between builds) is updated for the next build. ``identities``: the
+    identities of many articles at once, as ``identity`` gives them (faster)."""
     problems: list[Problem] = []
     articles = list(articles)
     if memo is not None and memo.last is not None:
@@ -69,34 +78,43 @@ def build_index(
         memo.last = None  # made in full below
     # Each article's identity, worked out once: the caller's may be slow (it resolves paths).
     known = memo.ids if memo is not None else {}
-    ids: dict[int, str] = {}
-    kept: dict[int, tuple[Article, str]] = {}
-    for a in articles:
-        found = known.get(id(a))
-        kept[id(a)] = found if found is not None and found[0] is a else (a, identity(a))
-        ids[id(a)] = kept[id(a)][1]
+    keys = list(map(id, articles))
+    if known:
+        kept: dict[int, tuple[Article, str]] = {}
+        for a in articles:
+            found = known.get(id(a))
+            kept[id(a)] = found if found is not None and found[0] is a else (a, identity(a))
+        idents = list(map(_ITEM_1, map(kept.__getitem__, keys)))
+    else:  # a new process (the CLI): none known
+        idents = identities(articles) if identities else list(map(identity, articles))
+        kept = dict(zip(keys, zip(articles, idents, strict=True), strict=True))
+    ids = dict(zip(keys, idents, strict=True))
     if memo is not None:
         memo.ids = kept
-    slugs = _unique_slugs(articles, lambda a: ids[id(a)], problems)
+    slugs = _unique_slugs(articles, idents, problems)
     spellings: dict[str, Counter[str]] = defaultdict(Counter)
     merged_topic: dict[str, Topic] = {}
     topics = _merge_topic_names(articles, spellings, merged_topic)
     old = memo.made if memo is not None else {}
     made: dict[int, tuple[Article, Article]] = {}
-    unique = []
-    for a, slug, merged in zip(articles, slugs, topics, strict=True):
-        if slug == a.slug and merged is None:
-            out = a
-        else:
-            out = _reuse(old, a, slug, merged)
-            made[id(a)] = (a, out)
-        unique.append(out)
+    unique = list(articles)
+    # Only the articles given another slug or merged topic names are looked at one by one
+    # (found in C: 10,000 articles after every edit).
+    same_slug = map(operator.eq, slugs, map(_SLUG, articles))
+    as_read = map(operator.and_, same_slug, map(operator.is_, topics, repeat(None)))
+    for at in compress(range(len(articles)), map(operator.not_, as_read)):
+        a = articles[at]
+        unique[at] = _reuse(old, a, slugs[at], topics[at])
+        made[id(a)] = (a, unique[at])
     ordered = newest_first(unique)
+    with_provider = list(compress(ordered, map(_PROVIDER, ordered)))
+    # Each one's provider as a 1-tuple, made in C.
+    providers: list[tuple[Provider]] = list(zip(map(_PROVIDER, with_provider)))
     index = SiteIndex(
         articles=tuple(ordered),
-        by_slug={a.slug: a for a in ordered},
-        topics=_group(ordered, lambda a: a.topics),
-        providers=_group(ordered, lambda a: (a.provider,) if a.provider else ()),
+        by_slug=dict(zip(map(_SLUG, ordered), ordered, strict=True)),
+        topics=_group(ordered, list(map(_TOPICS, ordered))),
+        providers=_group(with_provider, providers),
     )
     if memo is not None:
         memo.made = made
@@ -122,15 +140,21 @@ def _reuse(
 
 
 def _unique_slugs(
-    articles: list[Article], identity: Callable[[Article], str], problems: list[Problem]
+    articles: list[Article], idents: list[str], problems: list[Problem]
 ) -> list[Slug]:
     """Equal titles get distinct slugs: the oldest keeps the plain one, so a URL that is
-    already published stays put when a newer article with the same title arrives."""
+    already published stays put when a newer article with the same title arrives.
+    ``idents``: each article's identity, in the same order."""
     slugs = list(map(_SLUG, articles))
     # Every slug wanted once and every identity once (the common case, found in C): each
     # article keeps its slug, as assign_unique would give it (10,000 after every edit).
-    if len(set(slugs)) == len(slugs) and len(set(map(identity, articles))) == len(slugs):
+    if len(set(slugs)) == len(slugs) and len(set(idents)) == len(slugs):
         return slugs
+    ident_of = dict(zip(map(id, articles), idents, strict=True))
+
+    def identity(a: Article) -> str:
+        return ident_of[id(a)]
+
     oldest_first = sorted(articles, key=lambda a: (a.published or _NO_DATE, identity(a)))
     given, renamed = assign_unique(oldest_first, lambda a: a.slug, identity)
     owner = {a.slug: a for a in reversed(oldest_first)}
@@ -176,30 +200,40 @@ def _merge_topic_names(
     # The distinct topics (equal ones read from the build cache are one object), and those
     # shown otherwise than they are: only the articles holding one of these have topics to
     # change, found without comparing 20,000 topics (10,000 articles after every edit).
-    distinct = {id(t): t for t in chain.from_iterable(map(_TOPICS, articles))}
+    all_topics = list(chain.from_iterable(map(_TOPICS, articles)))
+    distinct = dict(zip(map(id, all_topics), all_topics, strict=True))
     renamed = {i for i, t in distinct.items() if shown[t.name] != t}
-    unchanged = renamed.isdisjoint
-    merged: list[tuple[Topic, ...] | None] = []
-    for article in articles:
-        if unchanged(map(id, article.topics)):
-            merged.append(None)
-        else:
-            merged.append(tuple([shown[t.name] for t in article.topics]))
+    merged: list[tuple[Topic, ...] | None] = [None] * len(articles)
+    if renamed:  # (in C, then one by one for the few articles holding one)
+        ids_of = map(partial(map, id), map(_TOPICS, articles))
+        holding = map(operator.not_, map(renamed.isdisjoint, ids_of))
+        for at in compress(range(len(articles)), holding):
+            merged[at] = tuple([shown[t.name] for t in articles[at].topics])
     return merged
 
 
 _SLUG = attrgetter("slug")
 _NAME = attrgetter("name")
 _TOPICS = attrgetter("topics")
+_PROVIDER = attrgetter("provider")
+_PUBLISHED = attrgetter("published")
+_ITEM_1 = operator.itemgetter(1)
 
 
-def _group(ordered: list[Article], keys_of: _KeysOf) -> dict[Slug, Listing]:
+def _group(
+    ordered: list[Article], keys: Sequence[tuple[Topic | Provider, ...]]
+) -> dict[Slug, Listing]:
+    """The listings of the topics or providers (``keys``: each article's) of ``ordered``."""
+    # One (key, article) pair per membership, each appended to its slug's list, in C and in
+    # the articles' order: 23,000 topics of 10,000 articles after every edit.
+    held = list(chain.from_iterable(keys))
+    holders = chain.from_iterable(map(repeat, ordered, map(len, keys)))
+    slugs = list(map(_SLUG, held))
     members: dict[Slug, list[Article]] = defaultdict(list)
+    deque(map(list.append, map(members.__getitem__, slugs), holders), maxlen=0)
     names: dict[Slug, Counter[str]] = defaultdict(Counter)
-    for article in ordered:
-        for key in keys_of(article):
-            members[key.slug].append(article)
-            names[key.slug][key.name] += 1
+    for (slug, name), count in Counter(zip(slugs, map(_NAME, held), strict=True)).items():
+        names[slug][name] = count
     return {
         slug: Listing(
             slug=slug,

@@ -168,29 +168,37 @@ def site_layout(
     groups: dict[str, list[Article]] = defaultdict(list)
     for article in articles:
         groups[main_topic(article) or ""].append(article)
-    order = sorted(groups, key=lambda g: (-len(groups[g]), g))
-    radius = {g: NODE_SPACING * math.sqrt(len(groups[g]) + 1) for g in order}
+    positions: dict[Slug, tuple[float, float]] = {}
+    for g, centre in disc_centres({g: len(members) for g, members in groups.items()}).items():
+        keys = sorted((graph.cluster_of.get(a.slug, a.slug), a.slug) for a in groups[g])
+        hit = old.get(g)
+        if hit is not None and hit[0] == keys and hit[1] == centre:
+            disc = hit[2]
+        else:
+            disc = _disc(keys, *centre)
+        positions.update(disc)
+        if memo is not None:
+            memo[g] = (keys, centre, disc)
+    return positions
+
+
+def disc_centres(sizes: Mapping[str, int]) -> dict[str, tuple[float, float]]:
+    """The centre of each topic disc (main topic -> its number of articles), packed in
+    rows, biggest first (ties by topic), in that order."""
+    order = sorted(sizes, key=lambda g: (-sizes[g], g))
+    radius = {g: NODE_SPACING * math.sqrt(sizes[g] + 1) for g in order}
     total_area = sum((2 * r + GROUP_GAP) ** 2 for r in radius.values())
     row_width = max(math.sqrt(total_area) * 1.3, 2 * max(radius.values(), default=0.0))
-    positions: dict[Slug, tuple[float, float]] = {}
+    centres: dict[str, tuple[float, float]] = {}
     x = y = row_height = 0.0
     for g in order:
         r = radius[g]
         if x > 0 and x + 2 * r > row_width:
             x, y, row_height = 0.0, y + row_height + GROUP_GAP, 0.0
-        cx, cy = x + r, y + r
-        keys = sorted((graph.cluster_of.get(a.slug, a.slug), a.slug) for a in groups[g])
-        hit = old.get(g)
-        if hit is not None and hit[0] == keys and hit[1] == (cx, cy):
-            disc = hit[2]
-        else:
-            disc = _disc(keys, cx, cy)
-        positions.update(disc)
-        if memo is not None:
-            memo[g] = (keys, (cx, cy), disc)
+        centres[g] = (x + r, y + r)
         x += 2 * r + GROUP_GAP
         row_height = max(row_height, 2 * r)
-    return positions
+    return centres
 
 
 def _disc(keys: list[tuple[Slug, Slug]], cx: float, cy: float) -> dict[Slug, tuple[float, float]]:

@@ -36,6 +36,7 @@ import stat
 import sys
 import time
 import zlib
+from contextlib import suppress
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # (typing costs more to import than this whole check)
@@ -77,11 +78,15 @@ class _Changed(Exception):
 # --- the content scan, shared with the build -------------------------------------------------
 
 
-def scan(content_dir: str) -> tuple[list[Source], list[Folder]]:
+def scan(
+    content_dir: str, links: dict[str, tuple[int, set[str] | None]] | None = None
+) -> tuple[list[Source], list[Folder]]:
     """Every ``.md`` file below ``content_dir`` with its mtime and size (-1, -1 when it cannot
     be stat'ed: reading it reports why), and every folder visited with its mtime, taken
     before it is listed (so an entry added after the listing shows next time). Hidden names
-    are skipped; folders are walked depth first in name order, the order of sorted Paths."""
+    are skipped; folders are walked depth first in name order, the order of sorted Paths.
+    ``links`` gets each folder's mtime and the names of the links among its entries that
+    are not hidden, from the same listing (the build looks for links in every folder)."""
     found: list[Source] = []
     folders: list[Folder] = []
     pending = [(content_dir, True)]  # (path, is a folder) still to visit, next last
@@ -97,10 +102,14 @@ def scan(content_dir: str) -> tuple[list[Source], list[Folder]]:
         try:
             mtime = os.stat(path).st_mtime_ns
             with os.scandir(path) as it:
-                entries = sorted(_entry(e) for e in it if not e.name.startswith("."))
+                listed = [e for e in it if not e.name.startswith(".")]
+            entries = sorted(map(_entry, listed))
         except OSError:
             folders.append((path, -1, (), ()))
             continue
+        if links is not None:
+            with suppress(OSError):  # (not known: the build lists the folder itself)
+                links[path] = (mtime, {e.name for e in listed if e.is_symlink()})
         kept = [(name, p, d) for name, p, d in entries if d or name.endswith(".md")]
         subfolders = tuple(name for name, _, d in kept if d)
         folders.append((path, mtime, subfolders, tuple(name for name, _, d in kept if not d)))

@@ -195,14 +195,46 @@ def prepare(link_rel: str) -> None:
 # -- text ------------------------------------------------------------------------------------
 
 
+# ftfy's repairs of texts met before (text -> repaired), which the build gives from its
+# cache: an edited file read again whose non-ASCII texts are those of the last read needs no
+# ftfy, nor its import (0.03-0.1 s of a CLI edit). ftfy's answer depends on the text alone
+# (and on ftfy's version, which is in the cache's fingerprint).
+_REPAIRS: dict[str, str] = {}
+# The non-ASCII texts met since known_repairs was called, with their repairs (at most
+# MAX_REPAIRS: a process that reads thousands of files never saves them).
+_MET: dict[str, str] = {}
+MAX_REPAIRS = 4096
+
+
+def known_repairs(repairs: dict[str, str]) -> None:
+    """Take ``repairs`` as ftfy's for these texts, and start noting the texts met anew."""
+    _REPAIRS.clear()
+    _REPAIRS.update(repairs)
+    _MET.clear()
+
+
+def met_repairs() -> dict[str, str]:
+    """The non-ASCII texts met since known_repairs was called, with their repairs."""
+    return dict(_MET)
+
+
+def _repaired(text: str) -> str:
+    """ftfy's repair of a non-ASCII text: curly quotes and full-width letters are correct
+    text, not encoding damage, and are kept as the source wrote them."""
+    fixed = _REPAIRS.get(text)
+    if fixed is None:
+        import ftfy  # slow to import too: only non-ASCII text not met before needs it
+
+        fixed = ftfy.fix_text(text, uncurl_quotes=False, fix_character_width=False)
+    if len(_MET) < MAX_REPAIRS:
+        _MET[text] = fixed
+    return fixed
+
+
 def fix_text(text: str) -> str:
     """Repair mojibake, drop tags and control characters, collapse whitespace."""
     if not text.isascii():
-        # ftfy is slow; pure ASCII cannot be mojibake. Curly quotes and full-width letters
-        # are correct text, not encoding damage: keep them as the source wrote them.
-        import ftfy  # slow to import too: only non-ASCII text needs it
-
-        text = ftfy.fix_text(text, uncurl_quotes=False, fix_character_width=False)
+        text = _repaired(text)  # ftfy is slow; pure ASCII cannot be mojibake
     if "<" in text or "&" in text:
         clean = _text_cleaner()
         text = html.unescape(clean(text))

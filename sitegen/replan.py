@@ -71,6 +71,11 @@ class PlanMemo:
     cluster_of: dict[Slug, Slug]
     listings: dict[tuple[str, str], ListingMemo] = field(default_factory=dict)
     shared: str = ""  # the hash of what every graph page shows (render._graph_plan)
+    # What the graph page's legend and topic map count of its articles (graphpages.
+    # TopicCounts: per main topic, per pair of topics), when a build counted them: the
+    # next one (a new process) patches them for the articles whose key changed.
+    topic_main: dict[Slug | None, int] | None = None
+    topic_pairs: dict[tuple[Slug, Slug], int] | None = None
 
 
 @dataclass
@@ -390,6 +395,7 @@ def new_memo(
 ) -> PlanMemo:
     """This build's memo: the last one's entries, brought up to date for what changed.
     ``order``: site_order(index), if made already (planning reads it from the memo)."""
+    counts = None
     if last is None:
         articles = {a.slug: _article_entry(a) for a in index.articles}
     else:
@@ -400,10 +406,33 @@ def new_memo(
                 articles.pop(slug, None)
             else:
                 articles[slug] = _article_entry(article)
-    return PlanMemo(
+        counts = _topic_counts(last, index)
+    memo = PlanMemo(
         signatures,
         order if order is not None else site_order(index),
         articles,
         graph.clusters,
         graph.cluster_of,
     )
+    if counts is not None:
+        memo.topic_main, memo.topic_pairs = counts
+    return memo
+
+
+def _topic_counts(last: Changes, index: SiteIndex) -> tuple[dict[Any, int], dict[Any, int]] | None:
+    """The last memo's topic counts brought to this build's articles: those whose key
+    changed taken out with the topics they had (their memo entry's) and put back with
+    theirs now. None when the last build did not count them."""
+    from sitegen.graphpages import topic_counts_patched
+
+    memo = last.memo
+    if memo.topic_main is None or memo.topic_pairs is None:
+        return None
+    gone = []
+    for slug in last.keyed:
+        before = memo.articles.get(slug)
+        if before is not None:
+            topics = before[1].split("\x1e") if before[1] else []
+            gone.append([Slug(t.partition("\x1d")[0]) for t in topics])
+    came = [a for a in map(index.by_slug.get, last.keyed) if a is not None]
+    return topic_counts_patched(memo.topic_main, memo.topic_pairs, gone, came)

@@ -9,14 +9,15 @@ A sitemap may list at most 50,000 URLs: a bigger site gets ``sitemap-1.xml``,
 
 from __future__ import annotations
 
+from array import array
 from bisect import bisect_left
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from itertools import compress
-from operator import attrgetter, methodcaller, ne
+from itertools import accumulate, chain, compress, pairwise, repeat
+from operator import attrgetter, is_not, itemgetter, methodcaller, ne
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 import jinja2
 
@@ -95,14 +96,142 @@ class SitemapMemo:
     # changed are made again, in place (no sort, no pass over 12,000 pages).
     last: LastSitemap | None = None
 
+    def saved(self) -> dict[str, Any]:
+        """What the build state keeps of the last sitemap, for the next process to patch:
+        its pages, URLs and entries' texts each as texts with the lengths of their parts,
+        and the dates (12,800 entries at 10,000 articles: as a dict of entries they were
+        some 90,000 objects to unpickle, and a pass over them to sort). Cut in chunks by
+        the start of the URL after the site's (``articles/a``...: CHUNK_STARTS), each a key:
+        the build state's delta holds only the chunks whose entries changed (a renamed
+        page leaves one chunk and joins another), not 12,800 entries after every edit."""
+        last = self.last
+        if last is None:
+            return {}
+        path_text, path_lengths = _packed(last.paths)
+        loc_text, loc_lengths = last.locs.packed()
+        entry_text, entry_lengths = last.texts.packed()
+        dates = list(map(last.dates.get, last.paths))
+        saved: dict[Any, Any] = {"format": _SAVED_FORMAT}
+        if not dates:
+            return saved
+        loc_starts = list(accumulate(loc_lengths, initial=0))
+
+        def loc(at: int) -> str:
+            return loc_text[loc_starts[at] : loc_starts[at + 1]]
+
+        # The first URL is the home page's, the site's own, which starts every other one.
+        home = loc(0)
+        site = home if loc(len(dates) - 1).startswith(home) else ""
+        # (Found by bisection: a key per entry cost more than the rest of the save.)
+        bounds = [bisect_left(range(len(dates)), site + start, key=loc) for start in CHUNK_STARTS]
+        cuts = [0, *bounds, len(dates)]
+        path_starts = list(accumulate(path_lengths, initial=0))
+        entry_starts = list(accumulate(entry_lengths, initial=0))
+        for name, (start, end) in zip(("", *CHUNK_STARTS), pairwise(cuts), strict=True):
+            if start == end:
+                continue
+            saved[("chunk", name)] = (
+                path_text[path_starts[start] : path_starts[end]],
+                path_lengths[start:end],
+                loc_text[loc_starts[start] : loc_starts[end]],
+                loc_lengths[start:end],
+                entry_text[entry_starts[start] : entry_starts[end]],
+                entry_lengths[start:end],
+                dates[start:end],
+            )
+        return saved
+
+    @classmethod
+    def restored(cls, saved: dict[Any, Any]) -> SitemapMemo:
+        """The memo of ``saved`` (an empty one for another layout): its last sitemap, whose
+        entries (SitemapUrl) are made only if asked for (a patched built-in sitemap is a
+        join of the texts)."""
+        if saved.get("format") != _SAVED_FORMAT:
+            return cls()
+        # The chunks' keys are the starts of their URLs, in the URLs' order.
+        chunks = [saved[key] for key in sorted(k for k in saved if type(k) is tuple)]
+        if not chunks:
+            return cls()
+        parts = list(zip(*chunks, strict=True))
+        paths = _unpacked("".join(parts[0]), _joined_lengths(parts[1]))
+        whens = list(chain.from_iterable(parts[6]))
+        dates = dict(compress(zip(paths, whens, strict=True), map(is_not, whens, repeat(None))))
+        locs = Texts(("".join(parts[2]), _joined_lengths(parts[3])))
+        texts = Texts(("".join(parts[4]), _joined_lengths(parts[5])))
+        return cls({}, LastSitemap(set(paths), dates, paths, locs, texts, None))
+
+
+def _joined_lengths(parts: Iterable[array[int]]) -> array[int]:
+    joined = array("q")
+    for lengths in parts:
+        joined.extend(lengths)
+    return joined
+
+
+# Where SitemapMemo.saved's chunks start, after the site's URL (sorted): by the first
+# character of the slug of an article, topic or provider (slugs are ASCII).
+_FIRSTS = "-0123456789abcdefghijklmnopqrstuvwxyz"
+CHUNK_STARTS = sorted(
+    [f"{folder}/{c}" for folder in ("articles", "providers", "topics") for c in _FIRSTS]
+    + ["page/", "providers/", "topics/"]
+)
+_SAVED_FORMAT = 2  # SitemapMemo.saved's layout: another one is not read
+
+
+def _packed(texts: list[str]) -> tuple[str, array[int]]:
+    return "".join(texts), array("q", map(len, texts))
+
+
+def _unpacked(text: str, lengths: array[int]) -> list[str]:
+    """The texts _packed joined. (Cut in C: 12,800 of them.)"""
+    starts = list(accumulate(lengths, initial=0))
+    return list(map(text.__getitem__, map(slice, starts, starts[1:])))
+
+
+class Texts:
+    """Texts as a list, or as one text with their lengths (as saved), cut into the list only
+    when one is to change: after most edits no sitemap entry does."""
+
+    __slots__ = ("_list", "_packed")
+
+    def __init__(self, packed: tuple[str, array[int]] | None, texts: list[str] | None = None):
+        self._packed, self._list = packed, texts
+
+    def list(self) -> list[str]:
+        """The texts, to read or change in place (no longer packed)."""
+        if self._list is None:
+            assert self._packed is not None
+            self._list, self._packed = _unpacked(*self._packed), None
+        return self._list
+
+    def packed(self) -> tuple[str, array[int]]:
+        return self._packed if self._packed is not None else _packed(self.list())
+
+    def joined(self) -> str:
+        return self._packed[0] if self._packed is not None else "".join(self.list())
+
+    def __len__(self) -> int:
+        return len(self._packed[1]) if self._packed is not None else len(self.list())
+
 
 @dataclass
 class LastSitemap:
     listed: set[str]  # the pages listed
     dates: dict[str, datetime]
-    urls: list[SitemapUrl]  # the entries, sorted by URL
-    locs: list[str]  # their URLs
-    texts: list[str]  # their XML
+    paths: list[str]  # the pages listed, in their entries' order
+    locs: Texts  # their URLs (sorted)
+    texts: Texts  # their entries' XML
+    urls: list[SitemapUrl] | None  # their entries, once asked for (see entries)
+
+    def entries(self) -> list[SitemapUrl]:
+        """The entries, made from the URLs and dates if not made yet."""
+        if self.urls is None:
+            dates = self.dates
+            self.urls = [
+                SitemapUrl(loc, iso(when) if (when := dates.get(path)) is not None else "")
+                for path, loc in zip(self.paths, self.locs.list(), strict=True)
+            ]
+        return self.urls
 
 
 MAX_PATCHED = 256  # more pages came and went than this: the sitemap is made in full
@@ -115,17 +244,26 @@ def sitemap_urls(
     memo: SitemapMemo | None = None,
 ) -> list[SitemapUrl]:
     """One entry per HTML page, sorted by URL; pages no article dates get no lastmod."""
-    listed = set(filter(_IS_HTML, map(_PATH, files))) - NOT_LISTED  # (in C)
-    last = memo.last if memo is not None else None
-    if memo is not None and last is not None and _patch(memo, last, listed, dates, config):
-        return last.urls
-    urls = _sitemap_urls(sorted(listed), dates, config, memo)
     if memo is not None and absolute_url(config, ""):
-        texts = {id(url): text for _, url, text in memo.pages.values()}
-        memo.last = LastSitemap(
-            listed, dates, urls, [u.loc for u in urls], [texts[id(u)] for u in urls]
-        )
-    return urls
+        return _updated(files, dates, config, memo).entries()
+    listed = set(filter(_IS_HTML, map(_PATH, files))) - NOT_LISTED  # (in C)
+    return [row[2] for row in _sitemap_rows(sorted(listed), dates, config, memo)]
+
+
+def _updated(
+    files: Iterable[Listed], dates: dict[str, datetime], config: SiteConfig, memo: SitemapMemo
+) -> LastSitemap:
+    """The memo's last sitemap brought to these pages and dates: patched, or made in full
+    (only with a base URL: without one the URLs are all "")."""
+    listed = set(filter(_IS_HTML, map(_PATH, files))) - NOT_LISTED  # (in C)
+    last = memo.last
+    if last is not None and _patch(memo, last, listed, dates, config):
+        return last
+    rows = _sitemap_rows(sorted(listed), dates, config, memo)
+    paths, locs = [row[1] for row in rows], [row[0] for row in rows]
+    urls, texts = [row[2] for row in rows], [row[3] for row in rows]
+    memo.last = LastSitemap(listed, dates, paths, Texts(None, locs), Texts(None, texts), urls)
+    return memo.last
 
 
 def _loc(base: str, path: str) -> str:
@@ -155,36 +293,44 @@ def _patch(
         changed.intersection_update(listed)
         changed.difference_update(came)  # (listed last time too: in place to be remade)
     base = absolute_url(config, "")
-    urls, locs, texts = last.urls, last.locs, last.texts
+    if not (gone or came or changed):
+        last.listed, last.dates = listed, dates
+        return True  # (the texts stay as they are, packed if they were)
+    urls, paths, locs, texts = last.urls, last.paths, last.locs.list(), last.texts.list()
     for path in gone | changed:
         at = bisect_left(locs, _loc(base, path))
-        del urls[at], locs[at], texts[at]
+        del paths[at], locs[at], texts[at]
+        if urls is not None:
+            del urls[at]
         memo.pages.pop(path, None)
     for path in came | changed:
         when = dates.get(path)
         url = SitemapUrl(_loc(base, path), iso(when) if when is not None else "")
         memo.pages[path] = (when, url, text := _entry_xml("url", url))
         at = bisect_left(locs, url.loc)
-        urls.insert(at, url)
+        if urls is not None:
+            urls.insert(at, url)
+        paths.insert(at, path)
         locs.insert(at, url.loc)
         texts.insert(at, text)
     last.listed, last.dates = listed, dates
     return True
 
 
-def _sitemap_urls(
+def _sitemap_rows(
     files: list[str],
     dates: dict[str, datetime],
     config: SiteConfig,
     memo: SitemapMemo | None = None,
-) -> list[SitemapUrl]:
+) -> list[tuple[str, str, SitemapUrl, str]]:
+    """Per HTML page of ``files``, its URL, path, entry and the entry's XML, sorted by URL."""
     # 12,000 pages at 10,000 articles, remade by every build that changes anything: plain
     # string operations, and each date (shared by an article and its listings) formatted once.
     base = absolute_url(config, "")
     shown: dict[datetime, str] = {}
     old = memo.pages if memo is not None else {}
     made: dict[str, tuple[datetime | None, SitemapUrl, str]] = {}
-    urls = []
+    rows = []
     for listed in files:
         path = listed
         if not path.endswith(".html") or path in NOT_LISTED:
@@ -193,7 +339,7 @@ def _sitemap_urls(
         hit = old.get(path)
         if hit is not None and hit[0] == when:
             made[path] = hit
-            urls.append(hit[1])
+            rows.append((hit[1].loc, path, hit[1], hit[2]))
             continue
         if path == "index.html" or path.endswith("/index.html"):
             path = path[: -len("index.html")]
@@ -203,12 +349,17 @@ def _sitemap_urls(
             if not lastmod:
                 lastmod = shown[when] = iso(when)
         url = SitemapUrl(base + path.lstrip("/") if base else "", lastmod)
-        made[listed] = (when, url, _entry_xml("url", url))
-        urls.append(url)
-    urls.sort(key=lambda u: u.loc)
+        made[listed] = entry = (when, url, _entry_xml("url", url))
+        rows.append((url.loc, listed, url, entry[2]))
+    # By URL: each page's is its own (with a base URL; without one, all are "" and the
+    # paths, distinct, decide).
+    rows.sort(key=_ROW_ORDER)
     if memo is not None:
         memo.pages = made
-    return urls
+    return rows
+
+
+_ROW_ORDER = itemgetter(0, 1)
 
 
 def sitemap_files(
@@ -224,22 +375,23 @@ def sitemap_files(
     sitemap_url = ""
     if config.base_url:
         memo = memo if memo is not None else SitemapMemo()
-        urls = sitemap_urls(files, page_dates(index, config.page_size), config, memo)
+        dates = page_dates(index, config.page_size)
+        last = _updated(files, dates, config, memo)
         template = env.get_template("sitemap.xml")
         # A theme's own sitemap.xml is rendered; the built-in one is made as plain text.
         builtin = _is_builtin(template.filename)
-        chunks = [urls[start : start + MAX_URLS] for start in range(0, len(urls), MAX_URLS)]
-        kept = memo.last.texts if memo.last is not None and memo.last.urls is urls else None
-        if len(chunks) <= 1 and builtin and kept is not None:
-            # Each entry's text, in order, kept up to date: a join.
-            xml = _joined("urlset", kept)
+        if builtin and len(last.texts) <= MAX_URLS:
+            # Each entry's text, in order, kept up to date: a join (no entry objects).
+            xml = _joined("urlset", last.texts.joined())
             out.append(OutputFile(OutputPath(SITEMAP), xml.encode("utf-8"), "sitemap"))
-        elif len(chunks) <= 1:
-            texts = {id(url): text for _, url, text in memo.pages.values()}
+            return _with_robots(out, env, absolute_url(config, SITEMAP))
+        urls = last.entries()
+        texts = dict(zip(map(id, urls), last.texts.list(), strict=True))
+        chunks = [urls[start : start + MAX_URLS] for start in range(0, len(urls), MAX_URLS)]
+        if len(chunks) <= 1:
             xml = sitemap_xml(urls, texts) if builtin else template.render(urls=urls)
             out.append(OutputFile(OutputPath(SITEMAP), xml.encode("utf-8"), "sitemap"))
         else:
-            texts = {id(url): text for _, url, text in memo.pages.values()}
             parts = []
             for number, chunk in enumerate(chunks, start=1):
                 name = f"sitemap-{number}.xml"
@@ -250,6 +402,13 @@ def sitemap_files(
             xml = sitemap_index_xml(parts)
             out.append(OutputFile(OutputPath(SITEMAP), xml.encode("utf-8"), "sitemap index"))
         sitemap_url = absolute_url(config, SITEMAP)
+    return _with_robots(out, env, sitemap_url)
+
+
+def _with_robots(
+    out: list[OutputFile], env: jinja2.Environment, sitemap_url: str
+) -> list[OutputFile]:
+    """``out`` and ``robots.txt`` pointing to the sitemap (if there is one)."""
     robots = env.get_template("robots.txt").render(sitemap_url=sitemap_url)
     out.append(OutputFile(OutputPath("robots.txt"), robots.encode("utf-8"), "robots.txt"))
     return out
@@ -284,10 +443,10 @@ def _entries_xml(
     return "".join(parts)
 
 
-def _joined(root: str, texts: list[str]) -> str:
-    """_entries_xml of items whose texts are made already."""
+def _joined(root: str, texts: str) -> str:
+    """_entries_xml of items whose texts are made already (and joined)."""
     head = f'<?xml version="1.0" encoding="UTF-8"?>\n<{root} xmlns="{_NS}">\n'
-    return head + "".join(texts) + f"</{root}>\n"
+    return head + texts + f"</{root}>\n"
 
 
 _NS = "http://www.sitemaps.org/schemas/sitemap/0.9"

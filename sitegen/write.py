@@ -623,10 +623,20 @@ def _manifest_stat(path: Path) -> tuple[str, int, int, int, int] | None:
     return (str(path.absolute()), st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
 
 
-def read_manifest(output: Path, *, copy: bool = True) -> dict[str, str]:
+def manifest_stat(output: Path) -> tuple[str, int, int, int, int] | None:
+    """The output manifest's path, inode, size, mtime and ctime: a file with these is the
+    one that had them (an edit, a copy or a replacement changes its ctime or inode)."""
+    return _manifest_stat(output / MANIFEST)
+
+
+def read_manifest(
+    output: Path, *, copy: bool = True, wrote: tuple[str, int, int, int, int] | None = None
+) -> dict[str, str]:
     """What sitegen wrote last time: path -> digest. Entries that are not plain paths inside
     the output folder are ignored, so an edited manifest cannot make sitegen delete them.
-    ``copy=False``: the caller only reads it (no copy of a manifest known already)."""
+    ``copy=False``: the caller only reads it (no copy of a manifest known already).
+    ``wrote``: the manifest_stat of the manifest a build wrote (its entries are plain paths:
+    while it is that file, they are not checked again, 12,800 after every edit)."""
     global _known_manifest
     path = output / MANIFEST
     seen = _manifest_stat(path)
@@ -639,7 +649,10 @@ def read_manifest(output: Path, *, copy: bool = True) -> dict[str, str]:
         return {}
     if not isinstance(files, dict):
         return {}
-    found = {str(k): str(v) for k, v in files.items() if not path_problem(str(k))}
+    if seen is not None and seen == wrote and seen == _manifest_stat(path):
+        found = files  # (json's: str keys; sitegen writes str digests)
+    else:
+        found = {str(k): str(v) for k, v in files.items() if not path_problem(str(k))}
     if seen is not None and seen == _manifest_stat(path):  # not replaced while read
         _known_manifest = (seen, dict(found))
     return found

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -551,6 +552,38 @@ def test_an_edit_writes_the_build_state_as_a_delta_and_remakes_few_sitemap_entri
         assert_same_as_cold(site)
 
 
+def test_the_graph_page_s_topic_counts_are_patched_from_the_build_state(
+    site: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each run a new process's build: the legend's and topic map's counts come from the
+    last build's plan memo, patched for the articles that changed, not counted again over
+    the site; they are the counts of the site's articles, and the output a cold build's."""
+    from sitegen import graphpages
+
+    real = graphpages.TopicCounts.of.__func__  # type: ignore[attr-defined]
+    counted_afresh: list[int] = []
+
+    def of(cls: Any, articles: Any, last: Any) -> Any:
+        if last is None:
+            counted_afresh.append(len(articles))
+        return real(cls, articles, last)
+
+    run(site)
+    monkeypatch.setattr(graphpages.TopicCounts, "of", classmethod(of))
+    for change in (edit_topics, edit_title, add_article, delete_article, rename_article):
+        change(site)
+        counted_afresh.clear()  # (the cold builds count afresh)
+        held: list[Any] = []
+        config = load_config(site, None, {"output_dir": "output"})
+        build(config, jobs=1, log=[].append, hold=held)
+        assert counted_afresh == []
+        made = held[0]
+        fresh = real(graphpages.TopicCounts, made["index"].articles, None)
+        assert made["plan_memo"].topic_main == dict(fresh.main)
+        assert made["plan_memo"].topic_pairs == dict(fresh.pairs)
+        assert_same_as_cold(site)
+
+
 def test_serve_rebuilds_in_memory_match_cold_builds(site: Path) -> None:
     """serve's path: one process, the cache held in memory from a first full build (made
     from the cache on disk), edits one after another, each compared with a cold build."""
@@ -917,3 +950,25 @@ def test_a_cold_build_lets_its_relate_state_go_once_saved(site: Path) -> None:
     build(config, jobs=1, log=[].append, hold=hold)
     assert hold[0]["old_relate"] is not None and hold[0]["relate_left"] is hold[0]["old_relate"]
     assert_same_as_cold(site)
+
+
+def test_a_file_edited_again_is_read_with_the_repairs_of_its_unchanged_texts(
+    site: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Its excerpt is mojibake that ftfy repairs; read once (with ftfy), the repair is saved
+    # in the cache, so the next edit of its title reads it without ftfy, not even imported.
+    path = some_article(site)
+    text = path.read_text(encoding="utf-8")
+    text = re.sub(r"(?m)^excerpt:.*\n", "", text)
+    mojibake = "Caf\u00c3\u00a9 talk \u00e2\u20ac\u201c a review"  # "Café talk – a review"
+    text = text.replace("title: ", f'excerpt: "{mojibake}"\ntitle: ', 1)
+    path.write_text(text, encoding="utf-8")
+    run(site)
+    path.write_text(text.replace("title: ", "title: Again ", 1), encoding="utf-8")
+    monkeypatch.setitem(sys.modules, "ftfy", None)  # importing it fails
+    result = run(site)
+    assert result.errors == 0 and result.rendered > 0
+    monkeypatch.undo()
+    assert_same_as_cold(site)  # the cold build repairs it with ftfy: the same bytes
+    pages = [p.read_text(encoding="utf-8") for p in (site / "output").rglob("*.html")]
+    assert any("Café talk – a review" in page for page in pages)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import pickle
 import tempfile
+from collections import Counter
 from dataclasses import replace
 from datetime import timedelta
 from functools import cache
@@ -86,6 +87,16 @@ def restored(
     return memo
 
 
+def fresh_degree(graph: RelatedGraph) -> Counter[Slug]:
+    """Each article's edges, counted for their source and their target."""
+    degree: Counter[Slug] = Counter()
+    for slug, ranked in graph.edges.items():
+        for edge in ranked:
+            degree[slug] += 1
+            degree[edge.target] += 1
+    return degree
+
+
 def edited(articles: list[Article], kind: str, n: int, step: int) -> list[Article]:
     articles = list(articles)
     at = n % len(articles)
@@ -130,7 +141,12 @@ def test_patched_graph_data_equals_fresh_data_after_any_edits(
             now = site(articles)
             memo = restored(saved, last, now, Path(folder))
             assert memo.node_texts or len(now[0].articles) != len(last[0].articles)
+            # graph.json's degrees patched, not counted again: those a count gives.
+            assert memo.json_degree is not None
+            patched = memo.json_degree[1]
             files = made(*now, memo)
+            assert memo.json_degree[1] is patched
+            assert patched == fresh_degree(now[1]), (step, kind)
             assert files == made(*now, GraphMemo()), (step, kind)
             last = now
 
@@ -159,6 +175,58 @@ def test_a_retitle_makes_only_the_nodes_it_changed_again(
     assert patched == made(*now, GraphMemo())
     assert len(calls) - len(again) == len(articles)  # a fresh build makes every node
     assert articles[10].slug in again and len(again) < len(articles) // 4
+
+
+def test_a_main_topic_edit_makes_only_the_graph_page_nodes_whose_topic_moved(
+    tmp_path: Path,
+) -> None:
+    """An article filed under another topic changes the legend's counts; the graph page's
+    nodes show only their topic's place in it, so only those whose topic's place changed
+    (and the article's own) are made again, not every node."""
+    articles = list(sample())
+    last = site(articles)
+    memo = GraphMemo()
+    saved = kept(memo, last[0], made(*last, memo), tmp_path)
+    # An article moves between two of the least used main topics: their places in the
+    # legend change, and the layout's discs after them (packed biggest first) move, but
+    # the big topics' articles keep their nodes.
+    mains = Counter(a.topics[0].slug for a in articles if a.topics)
+    least = sorted(mains, key=lambda s: (mains[s], s))
+    source = next(s for s in least if mains[s] >= 2)
+    target = next(s for s in least if s != source)
+    topic = next(a.topics[0] for a in articles if a.topics and a.topics[0].slug == target)
+    at = next(k for k, a in enumerate(articles) if a.topics and a.topics[0].slug == source)
+    articles[at] = replace(articles[at], topics=(topic, *articles[at].topics[1:]))
+    now = site(articles)
+    memo = restored(saved, last, now, tmp_path)
+    before = memo.node_texts["page"][3]
+    assert made(*now, memo) == made(*now, GraphMemo())
+    after = memo.node_texts["page"][3]
+    again = sum(a is not b for a, b in zip(before, after, strict=True))
+    assert 1 <= again < len(articles) // 2
+
+
+@pytest.mark.parametrize("kind", ["title", "title, same slug", "body", "date"])
+def test_an_edit_that_keeps_every_disc_lays_out_no_disc_of_the_last_build_again(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, kind: str
+) -> None:
+    """A new process patches the last build's layout (kept in the build state): the discs
+    of the edited article and of those whose story changed are laid out again, not the
+    site."""
+    articles = list(sample())
+    last = site(articles)
+    memo = GraphMemo()
+    saved = kept(memo, last[0], made(*last, memo), tmp_path)
+    articles = edited(articles, kind, 10, 1)
+    now = site(articles)
+    fresh = made(*now, GraphMemo())
+    memo = restored(saved, last, now, tmp_path)
+
+    def not_again(*args: object) -> None:
+        raise AssertionError("the whole site laid out again")
+
+    monkeypatch.setattr(graphpages, "site_layout", not_again)
+    assert made(*now, memo) == fresh
 
 
 @pytest.mark.parametrize("path", PATHS)

@@ -150,6 +150,41 @@ def test_articles_are_newest_first_with_slug_tie_break_and_undated_last() -> Non
     assert [a.title for a in index.articles] == expected
 
 
+def test_an_article_dated_at_the_earliest_date_sorts_among_the_undated_by_slug() -> None:
+    # newest_first sorts the dated apart from the undated; one dated as the undated sort
+    # (datetime.min) is ordered with them by slug, as one sort by date-or-min would.
+    earliest = replace(article("1.md", "Zed", None), published=datetime.min.replace(tzinfo=UTC))
+    articles = [earliest, article("2.md", "Undated", None), article("3.md", "Dated", 2)]
+    assert [a.title for a in newest_first(articles)] == ["Dated", "Undated", "Zed"]
+
+
+def test_listings_keep_the_index_order_and_name_each_group_by_its_most_used_spelling() -> None:
+    articles = [
+        article(f"{n}.md", f"T{n}", day, topics=topics, provider=provider)
+        for n, (day, topics, provider) in enumerate(
+            [
+                (1, ("AI", "Energy"), "Wire"),
+                (5, ("ai",), None),
+                (3, ("AI", "Grid"), "wire"),
+                (None, ("Energy",), "Wire"),
+                (3, ("A.I.",), "Other"),
+            ]
+        )
+    ]
+    index, _ = build_index(articles)
+    order = [a.title for a in index.articles]
+    assert order == ["T1", "T2", "T4", "T0", "T3"]
+    for listings in (index.topics, index.providers):
+        assert list(listings) == sorted(listings)
+        for listing in listings.values():
+            titles = [a.title for a in listing.articles]
+            assert titles == [t for t in order if t in titles]
+    assert index.topics[Slug("ai")].name == "AI"
+    assert [a.title for a in index.topics[Slug("ai")].articles] == ["T1", "T2", "T4", "T0"]
+    assert [a.title for a in index.providers[Slug("wire")].articles] == ["T2", "T0", "T3"]
+    assert index.providers[Slug("wire")].name == "Wire"
+
+
 def test_duplicate_suffix_does_not_depend_on_the_working_folder(
     make_site: MakeSite, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -424,3 +424,22 @@ def test_another_copy_of_sitegen_builds(
     monkeypatch.setattr(nochange, "_RUNNING", str(tmp_path / "other" / "sitegen"))
     assert cli.built()
     assert not cli.built()  # the new record names the copy that made it
+
+
+def test_the_scan_finds_the_links_of_each_folder_as_the_build_lists_them(tmp_path: Path) -> None:
+    """The links scan hands the build are those _links_in finds, hidden names aside (no
+    article has one), with the folder's mtime from before its listing."""
+    content = tmp_path / "content"
+    (content / "sub").mkdir(parents=True)
+    (content / "a.md").write_text("a")
+    (content / "b.md").symlink_to(content / "a.md")
+    (content / ".hidden.md").symlink_to(content / "a.md")
+    (content / "sub" / "c.md").write_text("c")
+    (content / "sub" / "elsewhere").symlink_to(tmp_path)
+    links: dict[str, tuple[int, set[str] | None]] = {}
+    nochange.scan(str(content), links)
+    for folder in (str(content), str(content / "sub")):
+        listed = sitegen.build._links_in(folder)
+        assert listed is not None
+        assert links[folder] == (os.stat(folder).st_mtime_ns, {n for n in listed if n[0] != "."})
+    assert links[str(content)][1] == {"b.md"}

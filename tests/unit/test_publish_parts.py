@@ -171,3 +171,75 @@ def test_a_sitemap_patched_from_the_last_one_is_made_in_full_too(tmp_path: Path)
         patched = sitemap_files(index, cfg, env, files, memo)
         assert patched == sitemap_files(index, cfg, env, files)
     assert memo.last is not None  # kept up to date, not made again
+
+
+def test_a_sitemap_patched_from_a_saved_memo_is_made_in_full_too(tmp_path: Path) -> None:
+    """A new process restores the last sitemap from the build state (SitemapMemo.saved,
+    pickled: its entries as texts, no entry objects) and patches it: the same bytes as a
+    sitemap made without it, after every change, with the built-in template and a theme's."""
+    import pickle
+
+    from sitegen.sitemap import SitemapMemo, sitemap_files
+
+    cfg = config(tmp_path, base_url="https://example.org/", page_size=2)
+    theme = tmp_path / "theme"
+    theme.mkdir()
+    (theme / "sitemap.xml").write_text(
+        "{% for u in urls %}{{ u.loc }} {{ u.lastmod }}\n{% endfor %}", encoding="utf-8"
+    )
+    for dirs in ([builtin_theme_dir()], [theme, builtin_theme_dir()]):
+        env = make_environment(dirs)
+        Renderer(cfg, env)
+        articles = {n: article(f"a{n}", day=n + 1) for n in range(6)}
+        saved = SitemapMemo().saved()
+        for change in (None, (2, 20, "a2"), (5, None, "a5"), (0, 9, "a0"), (1, 2, "z1"), None):
+            if change is not None:
+                number, day, slug = change
+                articles[number] = article(slug, day=day)
+            index, _ = build_index(list(articles.values()))
+            slugs = sorted(a.slug for a in articles.values())
+            paths = ["index.html", "page/2/index.html", "404.html", "topics/ai/index.html"]
+            paths += [f"articles/{s}/index.html" for s in slugs]
+            files = [OutputFile(OutputPath(p), b"", "page") for p in paths]
+            memo = SitemapMemo.restored(pickle.loads(pickle.dumps(saved)))
+            assert change is None or memo.last is not None
+            patched = sitemap_files(index, cfg, env, files, memo)
+            assert patched == sitemap_files(index, cfg, env, files)
+            saved = memo.saved()
+            assert b"SitemapUrl" not in pickle.dumps(saved)
+            chunks = [value for key, value in saved.items() if key != "format"]
+            assert sum(len(chunk[5]) for chunk in chunks) == len(paths) - 1  # one a page but 404
+
+
+def test_a_saved_sitemap_changes_only_the_chunks_of_the_entries_that_changed(
+    tmp_path: Path,
+) -> None:
+    """The build state's delta holds the saved sitemap's changed parts: a renamed article
+    changes the chunk it left and the one it joined, a new date its own, not every entry."""
+    from sitegen.sitemap import SitemapMemo, sitemap_files
+
+    cfg = config(tmp_path, base_url="https://example.org/", page_size=2)
+    env = make_environment([builtin_theme_dir()])
+    Renderer(cfg, env)
+    memo = SitemapMemo()
+    articles = {n: article(f"{chr(97 + n % 26)}{n}", day=n % 28 + 1) for n in range(200)}
+
+    def saved_after(number: int, slug: str, day: int) -> dict[object, object]:
+        articles[number] = article(slug, day=day)
+        index, _ = build_index(list(articles.values()))
+        files = [OutputFile(OutputPath("index.html"), b"", "page")]
+        files += [
+            OutputFile(OutputPath(f"articles/{a.slug}/index.html"), b"", "page")
+            for a in index.articles
+        ]
+        sitemap_files(index, cfg, env, files, memo)
+        return memo.saved()
+
+    before = saved_after(0, "a0", 1)
+    assert len(before) > 20  # the home page's, one per first letter of a slug, the format
+    for number, slug, day in ((5, "zz5", 6), (7, "h7", 3), (7, "h7", 3)):
+        after = saved_after(number, slug, day)
+        changed = {k for k in before.keys() | after.keys() if before.get(k) != after.get(k)}
+        assert len(changed) <= 2, (slug, changed)
+        assert SitemapMemo.restored(after).saved() == after
+        before = after

@@ -488,3 +488,29 @@ def test_the_manifest_text_made_from_the_last_one_is_the_text_made_anew(
         monkeypatch.setattr(write_module, "_last_text", None)
         assert patched == write_module.manifest_text(files)
         assert json.loads(patched)["files"] == files
+
+
+def test_a_manifest_is_checked_again_unless_it_is_the_very_file_the_build_wrote(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Entries outside the output are dropped from a manifest edited since the build wrote
+    it (its stat is another), even when the caller says which file that build wrote."""
+    write_output(tmp_path, [out("index.html", "home")])
+    wrote = write_module.manifest_stat(tmp_path)
+    assert wrote is not None
+    expected = json.loads((tmp_path / MANIFEST).read_text())["files"]
+    monkeypatch.setattr(write_module, "_known_manifest", None)  # a new process
+    checked: list[str] = []
+    path_problem = write_module.path_problem
+    monkeypatch.setattr(
+        write_module, "path_problem", lambda p: checked.append(p) or path_problem(p)
+    )
+    assert read_manifest(tmp_path, wrote=wrote) == expected
+    assert not checked  # the very file: not checked again
+    data = json.loads((tmp_path / MANIFEST).read_text())
+    data["files"]["../outside.txt"] = "0" * 32
+    (tmp_path / MANIFEST).write_text(json.dumps(data))
+    os.utime(tmp_path / MANIFEST, ns=(wrote[3], wrote[3]))  # the old mtime, put back
+    monkeypatch.setattr(write_module, "_known_manifest", None)
+    assert read_manifest(tmp_path, wrote=wrote) == expected
+    assert "../outside.txt" in checked
