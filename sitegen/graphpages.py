@@ -21,10 +21,10 @@ from sitegen.layout import (
     LOCAL_HEIGHT,
     LOCAL_WIDTH,
     LayoutMemo,
-    local_graph,
     main_topic,
     patch_layout,
     site_layout,
+    take_local_graph,
 )
 from sitegen.model import Article, Edge, RelatedGraph, SiteIndex, Slug
 from sitegen.views import (
@@ -621,7 +621,7 @@ class GraphViews:
         return found
 
     def local_graph(self, article: Article) -> LocalGraphView:
-        nodes, edges = local_graph(self.graph, article.slug)
+        nodes, edges = take_local_graph(self.graph, article.slug)
         cx = LOCAL_WIDTH / 2
         by_slug = self.index.by_slug
         views = self.views.graph_nodes(nodes, by_slug, cx)

@@ -19,7 +19,7 @@ from sitegen.config import theme_dirs as theme_dirs  # re-exported
 from sitegen.graphpages import GraphMemo as GraphMemo  # re-exported
 from sitegen.graphpages import GraphViews, common_hash, same_article
 from sitegen.jinjacode import use_joining_code
-from sitegen.layout import local_graph
+from sitegen.layout import drawn_local_graph
 from sitegen.meta import news_article_ld
 from sitegen.model import (
     Article,
@@ -745,8 +745,14 @@ class PageKeys:
         those rendered the same bytes. Exact but dearer (a local graph per page), so it is
         used for the pages planned again after an edit only: a page keyed either way keeps
         its key while its inputs are unchanged (the two kinds of key never match)."""
-        nodes, lines = local_graph(self.graph, slug) if edges else ((), ())
-        text = repr((nodes, lines)).encode("utf-8", "surrogatepass")
+        nodes, lines = drawn_local_graph(self.graph, slug) if edges else ((), ())
+        # (Plain tuples: a dataclass's repr, field by field in Python, cost more than the
+        # drawing.)
+        drawn = (
+            [(n.slug, n.x, n.y, n.ring) for n in nodes],
+            [(e.source, e.target, e.score) for e in lines],
+        )
+        text = repr(drawn).encode("utf-8", "surrogatepass")
         shown = self.shown
         return [
             "drawn " + hashlib.blake2b(text, digest_size=16).hexdigest(),
