@@ -594,10 +594,13 @@ def build(
         if split:
             with _timed(result, "write"):
                 _writing(output, lambda: staged.add(theme))
-                placed = _writing(output, lambda: staged.commit(keep_others=True))
+                # (Its manifest is written once the tabs are told.)
+                placed = _writing(output, lambda: staged.commit(keep_others=True, finish=False))
             result.written = placed
             assert committed is not None
             committed(result, placed.digests)
+            with _timed(result, "write"):
+                _writing(output, staged.finish)
             rest = _writing(output, StagedOutput(output, placed.digests).__enter__)
             _render(env, renderer, later, jobs, None, rest, result)
         with _timed(result, "feeds+sitemap"):
