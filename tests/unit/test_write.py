@@ -133,10 +133,37 @@ def test_a_commit_in_two_steps_keeps_the_rest_until_the_second(tmp_path: Path) -
     }
 
 
-@pytest.mark.parametrize("killed", [False, True])
-def test_a_commit_finished_later_keeps_its_journal_until_then(
-    tmp_path: Path, killed: bool
+def test_a_first_step_journals_the_manifest_changes_a_full_comparison_finds(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    write_output(tmp_path, [out(f"{n}.html", str(n)) for n in range(6)])
+    (tmp_path / "2.html").unlink()  # same bytes again, but the file is gone
+    old = read_manifest(tmp_path)
+    journals: list[dict[str, object]] = []
+    real_commit = write_module._commit
+    monkeypatch.setattr(
+        write_module, "_commit", lambda o, j: (journals.append(j), real_commit(o, j))
+    )
+    kept = {"0.html": old["0.html"]}
+    with StagedOutput(tmp_path, kept) as staged:
+        # 1: unchanged; 2: the same, written again; 3: changed; new.html: new.
+        staged.add([out("1.html", "1"), out("2.html", "2"), out("3.html", "three")])
+        staged.add([out("new.html", "new")])
+        first = staged.commit(keep_others=True)
+    assert sorted(first.written) == ["2.html", "3.html", "new.html"]
+    merged = old | first.digests
+    assert journals[0]["changes"] == write_module._manifest_changes(old, merged)
+    assert read_manifest(tmp_path) == merged
+    assert (tmp_path / "2.html").read_text() == "2" and (tmp_path / "5.html").read_text() == "5"
+    # Nothing to change: no journal, the manifest as it was.
+    with StagedOutput(tmp_path, {"0.html": old["0.html"]}) as staged:
+        staged.add([out("3.html", "three")])
+        again = staged.commit(keep_others=True)
+    assert again.written == [] and len(journals) == 1 and read_manifest(tmp_path) == merged
+
+
+@pytest.mark.parametrize("killed", [False, True])
+def test_a_commit_finished_later_keeps_its_journal_until_then(tmp_path: Path, killed: bool) -> None:
     write_output(tmp_path, [out("index.html", "old"), out("gone.html", "x")])
     before = (tmp_path / MANIFEST).read_bytes()
     staged = StagedOutput(tmp_path).__enter__()
