@@ -524,6 +524,8 @@ def build(
             key_of,
             relate_state,
             order,
+            # serve's (a new process would make it from every edge: slower than it helps).
+            cache.kept("edge referrers", "", replan.EdgeReferrers) if cache and serving else None,
         )
         plan_memo = replan.new_memo(changes, signatures, index, graph, order)
         if graph_memo is not None and state is not None and changes is not None and view:

@@ -326,3 +326,45 @@ def test_topic_pages_planned_from_the_cards_of_this_process_last_plan_get_fresh_
         kind, slug = folder.split("/")[:2]
         group = new_index.topics if kind == "topics" else new_index.providers
         assert members == tuple(a.slug for a in group[Slug(slug)].articles)
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_serve_edge_referrers_find_what_every_edge_gone_through_finds(seed: int) -> None:
+    """serve keeps who names each article in its related list (EdgeReferrers), brought up
+    to date for the lists that changed: the same articles as from every edge of the site,
+    edit after edit; and made again in full when the last lists are not the very ones."""
+    import random
+
+    from sitegen.model import Edge
+
+    rng = random.Random(seed)
+    slugs = [Slug(f"a{n}") for n in range(30)]
+
+    def ranked(slug: Slug, pool: list[Slug]) -> tuple[Edge, ...]:
+        others = [s for s in pool if s != slug]
+        return tuple(Edge(t, 0.5, ()) for t in rng.sample(others, rng.randrange(0, 6)))
+
+    edges = {s: ranked(s, slugs) for s in slugs}
+    referrers = replan.EdgeReferrers()
+    for step in range(8):
+        pool = list(edges)
+        if step == 5:  # other lists than those it was made for (another relate state)
+            edges = {s: tuple([*listed]) for s, listed in edges.items()}
+            edges[pool[0]] = ranked(pool[0], pool)
+        new = dict(edges)
+        for slug in rng.sample(pool, 3):  # lists ranked again, some equal to the last
+            new[slug] = ranked(slug, pool) if rng.random() < 0.7 else tuple(edges[slug])
+        if step % 3 == 2:  # an article gone: the lists naming it are ranked again
+            gone = rng.choice(pool)
+            del new[gone]
+            pool.remove(gone)
+            for slug, listed in new.items():
+                if any(e.target == gone for e in listed):
+                    new[slug] = ranked(slug, pool)
+        changed = replan._changed_lists(edges, new)
+        pointing = referrers.of(edges, new, changed)
+        graph = RelatedGraph(edges=new, clusters={}, cluster_of={}, external={})
+        flat = replan._flat_edges(graph)
+        for targets in ({*rng.sample(list(new), 4)}, set(list(new)[:1]), set()):
+            assert pointing(targets) == replan._pointing(flat, targets)
+        edges = new
