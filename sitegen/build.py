@@ -505,7 +505,9 @@ def build(
         # The last relate's lists, before relate updates its state in place: planning
         # compares them with this build's (only when the last plan is there to reuse).
         last_plan = state.plan if state is not None else None
-        view = replan.relate_view(old_relate) if old_relate and last_plan else None
+        # (serve's next view is made by this build's planning: see replan.ViewMemo.)
+        views = cache.kept("relate view", "", replan.ViewMemo) if cache and serving else None
+        view = replan.relate_view(old_relate, views) if old_relate and last_plan else None
         graph, relate_state = relate_with_state(index, config.related_count, old_relate, key_of)
     with _timed(result, "plan"):
         # graph.json's fragments of the last build of this process (serve), reused if unchanged.
@@ -526,6 +528,7 @@ def build(
             order,
             # serve's (a new process would make it from every edge: slower than it helps).
             cache.kept("edge referrers", "", replan.EdgeReferrers) if cache and serving else None,
+            views,
         )
         plan_memo = replan.new_memo(changes, signatures, index, graph, order)
         if graph_memo is not None and state is not None and changes is not None and view:

@@ -368,3 +368,28 @@ def test_serve_edge_referrers_find_what_every_edge_gone_through_finds(seed: int)
         for targets in ({*rng.sample(list(new), 4)}, set(list(new)[:1]), set()):
             assert pointing(targets) == replan._pointing(flat, targets)
         edges = new
+
+
+def test_serve_next_relate_view_is_the_one_made_from_the_state_while_no_relate_ran() -> None:
+    """serve's planning keeps the next build's relate view (ViewMemo): the view relate_view
+    makes of the state relate left, and none once another relate changed the state."""
+    articles, config = sample()
+    index, _ = build_index(articles, source_key)
+    graph, state = relate_with_state(index, config.related_count, None, repr)
+    views = replan.ViewMemo()
+    replan.changes(None, None, None, index, graph, repr, state, views=views)
+    assert views.view is not None
+    fresh = replan.relate_view(state)
+    kept = replan.relate_view(state, views)
+    assert kept is not None and kept == fresh and kept is not fresh
+    assert list(kept.keys) == list(fresh.keys) and list(kept.edges) == list(fresh.edges)
+    assert views.view is None  # taken once
+    # Kept again, then the state changed by another relate (a build that failed later):
+    # not taken.
+    replan.changes(None, None, None, index, graph, repr, state, views=views)
+    first = articles[0]
+    edited = [dataclasses.replace(first, title="Another title entirely"), *articles[1:]]
+    new_index, _ = build_index(edited, source_key)
+    relate_with_state(new_index, config.related_count, state, repr)
+    assert replan.relate_view(state, views) == replan.relate_view(state)
+    assert views.view is None
