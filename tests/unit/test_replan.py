@@ -393,3 +393,18 @@ def test_serve_next_relate_view_is_the_one_made_from_the_state_while_no_relate_r
     relate_with_state(new_index, config.related_count, state, repr)
     assert replan.relate_view(state, views) == replan.relate_view(state)
     assert views.view is None
+
+
+def test_site_order_patched_from_the_last_call_is_the_order_made_anew() -> None:
+    articles, _ = sample()
+    index, _ = build_index(articles, source_key)
+    assert replan.site_order(index) == tuple(a.slug for a in index.articles)
+    renamed = [dataclasses.replace(a, title=f"Renamed {n}") for n, a in enumerate(articles[:3])]
+    for edited in (
+        renamed + articles[3:],  # replaced in place (new slugs)
+        articles[1:],  # one gone
+        list(reversed(articles)),  # all moved
+        articles,
+    ):
+        index, _ = build_index(edited, source_key)
+        assert replan.site_order(index) == tuple(a.slug for a in index.articles)
