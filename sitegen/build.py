@@ -1240,7 +1240,7 @@ def _drop_aliases(
     if scanned is not None:
         # No link in any of them: nothing to drop, found without making a string of each
         # article's Path (10,000 calls after every edit, in serve).
-        folders = set(map(_FIRST, map(_SPLIT_NAME, map(_FIRST, scanned))))
+        folders = _scanned_folders(scanned)
         if not any(_links_kept(p or os.curdir) for p in folders):
             return articles
     sources = list(map(str, map(_SOURCE, articles)))
@@ -1275,6 +1275,22 @@ def _drop_aliases(
                 )
             )
     return [a for n, a in enumerate(articles) if n not in dropped]
+
+
+# The paths of the last scan _scanned_folders was given, and their folders.
+_FOLDERS_OF: tuple[list[str], set[str]] = ([], set())
+
+
+def _scanned_folders(scanned: list[tuple[str, int, int]]) -> set[str]:
+    """The folders of the scanned files: the last call's when its paths are the same (serve,
+    after an edit: comparing them cost less than splitting 10,000 paths again)."""
+    global _FOLDERS_OF
+    paths = list(map(_FIRST, scanned))
+    last, folders = _FOLDERS_OF
+    if len(last) != len(paths) or not all(map(operator.eq, paths, last)):
+        folders = set(map(_FIRST, map(_SPLIT_NAME, paths)))
+        _FOLDERS_OF = (paths, folders)
+    return folders
 
 
 _SOURCE = operator.attrgetter("source")
