@@ -480,6 +480,20 @@ def common_hash(common: dict[str, object]) -> str:
     return hashlib.blake2b(repr(common).encode("utf-8", "surrogatepass")).hexdigest()
 
 
+def story_leads(cluster_of: dict[Slug, Slug], articles: Sequence[Article]) -> list[Article]:
+    """The first article of each story in ``articles`` (``cluster_of``: the graph's)."""
+    leads: list[Article] = []
+    seen: set[Slug] = set()
+    for article in articles:
+        story = cluster_of.get(article.slug)
+        if story is not None:
+            if story in seen:
+                continue
+            seen.add(story)
+        leads.append(article)
+    return leads
+
+
 class GraphViews:
     """Everything the templates show about related articles, for one build."""
 
@@ -655,17 +669,7 @@ class GraphViews:
 
     def story_leads(self, articles: Sequence[Article]) -> list[Article]:
         """The first article of each story in ``articles``: listings show one card a story."""
-        cluster_of = self.graph.cluster_of
-        leads: list[Article] = []
-        seen: set[Slug] = set()
-        for article in articles:
-            story = cluster_of.get(article.slug)
-            if story is not None:
-                if story in seen:
-                    continue
-                seen.add(story)
-            leads.append(article)
-        return leads
+        return story_leads(self.graph.cluster_of, articles)
 
     def listing_leads(self, articles: Sequence[Article]) -> list[Article]:
         """story_leads, worked out once a listing: each of its pages planned only from its

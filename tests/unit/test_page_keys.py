@@ -219,3 +219,16 @@ def test_graph_page_lines_warmed_by_serve_first_build_are_those_a_plan_makes() -
     made = dict(planned.links)
     keys = PageKeys(index, graph, repr, KeyMemo(shown=planned.shown), kept_links=planned.links)
     assert all(keys.links(a) is made[a.slug][3] for a in index.articles)  # reused
+    # Each topic's and provider's articles and cards, as a plan keeps them.
+    from sitegen.graphpages import GraphViews
+    from sitegen.views import Urls, ViewFactory
+
+    gv = GraphViews(index, graph, ViewFactory(Urls("/"), None))
+    for kind, group in (("topic", index.topics), ("provider", index.providers)):
+        for listing in group.values():
+            members, leads, cluster_of = planned.members[
+                (f"{kind}s/{listing.slug}/", f"{kind}.html")
+            ]
+            assert members == tuple(a.slug for a in listing.articles)
+            assert leads == tuple(a.slug for a in gv.story_leads(listing.articles))
+            assert cluster_of is graph.cluster_of
