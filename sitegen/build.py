@@ -492,7 +492,7 @@ def build(
         config, search_problems = search.resolve_search(config)
     if write:
         with _timed(result, "cache check"):
-            fingerprint = _fingerprint(config, dirs)
+            fingerprint = _fingerprint_of(config, dirs, cache, changed)
             last = cache.load_quick(fingerprint) if cache and quick else None
             if last is not None and _nothing_changed(last, sources, output):
                 return _repeat(result, last)
@@ -546,7 +546,9 @@ def build(
         # The last relate's lists, before relate updates its state in place: planning
         # compares them with this build's (only when the last plan is there to reuse).
         last_plan = state.plan if state is not None else None
-        view = replan.relate_view(old_relate) if old_relate and last_plan else None
+        # (serve's next view is made by this build's planning: see replan.ViewMemo.)
+        views = cache.kept("relate view", "", replan.ViewMemo) if cache and serving else None
+        view = replan.relate_view(old_relate, views) if old_relate and last_plan else None
         graph, relate_state = relate_with_state(index, config.related_count, old_relate, key_of)
     with _timed(result, "plan"):
         # graph.json's fragments of the last build of this process (serve), reused if unchanged.
@@ -565,6 +567,9 @@ def build(
             key_of,
             relate_state,
             order,
+            # serve's (a new process would make it from every edge: slower than it helps).
+            cache.kept("edge referrers", "", replan.EdgeReferrers) if cache and serving else None,
+            views,
         )
         plan_memo = replan.new_memo(changes, signatures, index, graph, order)
         if graph_memo is not None and graph_memo.topic_counts is None:
@@ -607,6 +612,10 @@ def build(
             collisions = find_collisions(plan)
             plan = _first_of_each_path(plan)
         keys = _page_keys(fingerprint, plan, None)
+        # serve's: made by its last build, after its reload (see UnchangedMemo).
+        unchanged_memo = (
+            cache.kept("unchanged", fingerprint, UnchangedMemo) if cache and serving else None
+        )
         todo, kept = _unchanged(
             plan,
             keys,
@@ -615,13 +624,15 @@ def build(
             trusted=changed is not None,
             checked=output_checked,
             wrote=last.manifest_file if last is not None else None,
+            memo=unchanged_memo,
         )
     # What the relate state is still needed for: its save (it depends on the content and
     # the settings alone, not on the output), and serve's next build.
     relate_left: RelateState | None = relate_state
     if cache is not None and not reused and quick and old_relate is None:
         # A cold relate's state (100,000 articles: ~700 MB) is saved now and let go, so
-        # that render and write reuse its memory; this process builds no more.
+        # that render and write reuse its memory. (Serve's cache holds on to what it is
+        # given, for its next build: there this frees nothing.)
         with _timed(result, "save cache"):
             if relate_state.modified:
                 cache.save_relate(relate_fingerprint, relate_state)
@@ -656,10 +667,13 @@ def build(
         if split:
             with _timed(result, "write"):
                 _writing(output, lambda: staged.add(theme))
-                placed = _writing(output, lambda: staged.commit(keep_others=True))
+                # (Its manifest is written once the tabs are told.)
+                placed = _writing(output, lambda: staged.commit(keep_others=True, finish=False))
             result.written = placed
             assert committed is not None
             committed(result, placed.digests)
+            with _timed(result, "write"):
+                _writing(output, staged.finish)
             rest = _writing(output, StagedOutput(output, placed.digests).__enter__)
             _render(env, renderer, later, jobs, None, rest, result)
         with _timed(result, "feeds+sitemap"):
@@ -729,6 +743,13 @@ def build(
                 index_memo.warm()
             if relate_left is not None:
                 relate_left.warm()
+            # The graph page's lines and the templates, which its first edit would make or
+            # load first (~25 ms of it at 10,000 articles).
+            if pages_memo is not None:
+                render.warm_planned_pages(index, graph, key_of, pages_memo)
+            with suppress(Exception):  # (a template's error is the page's to report)
+                for name in env.list_templates(filter_func=_IS_TEMPLATE):
+                    env.get_template(name)
             # The YAML loader, Markdown and the sanitizers, which a first build from the
             # cache never needed (~0.1 s of the first edit's reading, at any size).
             _prepare_parsing(config)
@@ -762,7 +783,7 @@ def build(
             if relate_left is not None and relate_left.modified:
                 cache.save_relate(relate_fingerprint, relate_left)
             old_pages = state.pages if state else None
-            _save_state(
+            saved = _save_state(
                 cache,
                 fingerprint,
                 result,
@@ -777,6 +798,9 @@ def build(
                 sitemap_pages,
                 graph_state,
             )
+        if serving:
+            with _timed(result, "unchanged memo"):
+                cache.kept("unchanged", fingerprint, UnchangedMemo).note(plan, keys, saved, output)
     if hold is not None:
         hold.append(locals())
     return result
@@ -786,6 +810,7 @@ _SIZE = operator.itemgetter(2)
 _PATH = operator.attrgetter("path")
 _KEY = operator.attrgetter("key")
 _IS_HTML = operator.methodcaller("endswith", ".html")
+_IS_TEMPLATE = operator.methodcaller("endswith", (".html", ".xml"))
 
 
 def _sitemap_memo(cache: BuildCache, fingerprint: str, state: BuildState | None) -> Any:
@@ -841,6 +866,21 @@ class ScanMemo:
 def _fingerprint(config: SiteConfig, dirs: list[Path]) -> str:
     """Everything pages depend on besides the content: see sitegen/cache.py."""
     return parse_fingerprint((repr(config), [str(d) for d in dirs], templates_hash(dirs)))
+
+
+def _fingerprint_of(
+    config: SiteConfig, dirs: list[Path], cache: BuildCache | None, changed: object
+) -> str:
+    """_fingerprint; in serve, when its watcher named the files changed since the last build
+    (``changed``: they are all content files, see serve.content_changes; it watches the
+    template folders too), the last one made for the same settings and folders: their files
+    were not changed (reading and hashing them took ~5 ms of every edit)."""
+    if cache is None:
+        return _fingerprint(config, dirs)
+    memo = cache.kept("fingerprint", f"{config!r}\x00{[str(d) for d in dirs]}", dict)
+    if changed is None or "made" not in memo:
+        memo["made"] = _fingerprint(config, dirs)
+    return str(memo["made"])
 
 
 def _key_of(digests: dict[str, str]) -> Callable[[Article], str]:
@@ -946,12 +986,14 @@ def _unchanged(
     trusted: bool = False,
     checked: Callable[[str], bool] | None = None,
     wrote: tuple[str, int, int, int, int] | None = None,
+    memo: UnchangedMemo | None = None,
 ) -> tuple[list[Page], dict[str, str]]:
     """Split the plan into pages to render and pages whose output file is already right:
     same key as last time, and the file is still there with the bytes sitegen wrote.
     ``trusted``: the caller tracks changes (serve's watcher), so the files of a manifest
     this process wrote are taken to be there; ``checked(output)`` True: every file of the
-    manifest was found there just before (by the CLI's no-change check)."""
+    manifest was found there just before (by the CLI's no-change check). ``memo``: serve's
+    (see UnchangedMemo)."""
     if state is None:
         return plan, {}
     manifest = read_manifest(output, copy=False, wrote=wrote)
@@ -964,13 +1006,11 @@ def _unchanged(
     # there, in a process of its own on the other core, while this one read its cache.
     trusted = trusted or (checked is not None and checked(str(output)))
     root = str(output)  # plain strings: a Path per page costs more than the check
-    # Same key and the manifest's digest, found in C: 12,800 pages after every edit (serve).
-    paths = list(map(_PATH, plan))
-    olds = list(map(state.pages.get, paths, repeat(_NO_PAGE)))
-    digests = list(map(_SECOND, olds))
-    same = map(operator.eq, map(_FIRST, olds), keys)
-    listed = map(operator.eq, map(manifest.get, paths), digests)
-    kept_at = list(map(operator.and_, same, listed))
+    found = memo.found(plan, keys, state.pages, manifest) if memo and trusted else None
+    if found is not None:
+        paths, digests, kept_at = found
+    else:
+        paths, digests, kept_at = _kept_at(plan, keys, state.pages, manifest)
     if not trusted:
         isfile = os.path.isfile
         for at in compress(range(len(plan)), kept_at):
@@ -978,6 +1018,73 @@ def _unchanged(
     todo = list(compress(plan, map(operator.not_, kept_at)))
     kept = dict(zip(compress(paths, kept_at), compress(digests, kept_at), strict=True))
     return todo, kept
+
+
+def _kept_at(
+    plan: list[Page],
+    keys: list[str],
+    pages: dict[str, tuple[str, str, int]],
+    manifest: dict[str, str],
+) -> tuple[list[str], list[Any], list[bool]]:
+    """The pages' paths, their digests in the build state (``pages``), and whether each has
+    the state's key and the manifest's digest: found in C (12,800 pages)."""
+    paths = list(map(_PATH, plan))
+    olds = list(map(pages.get, paths, repeat(_NO_PAGE)))
+    digests = list(map(_SECOND, olds))
+    same = map(operator.eq, map(_FIRST, olds), keys)
+    listed = map(operator.eq, map(manifest.get, paths), digests)
+    return paths, digests, list(map(operator.and_, same, listed))
+
+
+class UnchangedMemo:
+    """serve: _kept_at of a build's own plan, for the state it saved and the manifest it
+    wrote, worked out once its tabs were told (``note``). The next build takes it for every
+    page of its plan that is the very page at the same place with the same key, and looks
+    only at the others (its 12,800 pages were looked up in two dicts, before the reload)."""
+
+    def __init__(self) -> None:
+        self.pages: dict[str, tuple[str, str, int]] | None = None  # the state's it is for
+        self.manifest: dict[str, str] | None = None  # and the manifest's
+        self.plan: list[Page] = []
+        self.keys: list[str] = []
+        self.made: tuple[list[str], list[Any], list[bool]] = ([], [], [])
+
+    def note(
+        self,
+        plan: list[Page],
+        keys: list[str],
+        pages: dict[str, tuple[str, str, int]] | None,
+        output: Path,
+    ) -> None:
+        self.pages = None
+        if pages is None or not wrote_manifest(output):
+            return
+        manifest = read_manifest(output, copy=False)
+        self.made = _kept_at(plan, keys, pages, manifest)
+        self.plan, self.keys, self.pages, self.manifest = plan, keys, pages, manifest
+
+    def found(
+        self,
+        plan: list[Page],
+        keys: list[str],
+        pages: dict[str, tuple[str, str, int]],
+        manifest: dict[str, str],
+    ) -> tuple[list[str], list[Any], list[bool]] | None:
+        """_kept_at(plan, keys, pages, manifest), or None when not made for these."""
+        if pages is not self.pages or manifest is not self.manifest:
+            return None
+        if len(plan) != len(self.plan):
+            return None
+        same = map(
+            operator.and_, map(operator.is_, plan, self.plan), map(operator.eq, keys, self.keys)
+        )
+        paths, digests, kept_at = list(self.made[0]), list(self.made[1]), list(self.made[2])
+        for at in compress(range(len(plan)), map(operator.not_, same)):
+            path = paths[at] = plan[at].path
+            old = pages.get(path, _NO_PAGE)
+            digests[at] = old[1]
+            kept_at[at] = old[0] == keys[at] and manifest.get(path) == old[1]
+        return paths, digests, kept_at
 
 
 def _both_steps(placed: WriteReport, rest: WriteReport) -> WriteReport:
@@ -1177,7 +1284,9 @@ def _save_state(
     plan_memo: Any = None,
     sitemap_pages: dict[str, Any] | None = None,
     graph_state: Any = None,
-) -> None:
+) -> dict[str, tuple[str, str, int]] | None:
+    """Save the build state and the no-change record; returns the state's pages (None: not
+    saved)."""
     # The writer hashed every file it was given (the hash of content_hash): path -> (hash, size).
     old = state_pages or {}
     # A kept page has the key and digest of its last entry (see _unchanged): that very entry,
@@ -1193,7 +1302,7 @@ def _save_state(
         st = (output / MANIFEST).stat()
         manifest = (st.st_mtime_ns, st.st_size)
     except OSError:
-        return
+        return None
     summary = {
         "articles": result.articles,
         "drafts_skipped": result.drafts_skipped,
@@ -1210,6 +1319,7 @@ def _save_state(
         sources, files, manifest, summary, result.recent_sources, manifest_stat(output)
     )
     cache.save_quick(fingerprint, quick)
+    return pages
 
 
 def _nothing_changed(state: QuickState, sources: list[tuple[str, int, int]], output: Path) -> bool:
@@ -1317,7 +1427,7 @@ def _drop_aliases(
     if scanned is not None:
         # No link in any of them: nothing to drop, found without making a string of each
         # article's Path (10,000 calls after every edit, in serve).
-        folders = set(map(_FIRST, map(_SPLIT_NAME, map(_FIRST, scanned))))
+        folders = _scanned_folders(scanned)
         if not any(_links_kept(p or os.curdir) for p in folders):
             return articles
     sources = list(map(str, map(_SOURCE, articles)))
@@ -1352,6 +1462,22 @@ def _drop_aliases(
                 )
             )
     return [a for n, a in enumerate(articles) if n not in dropped]
+
+
+# The paths of the last scan _scanned_folders was given, and their folders.
+_FOLDERS_OF: tuple[list[str], set[str]] = ([], set())
+
+
+def _scanned_folders(scanned: list[tuple[str, int, int]]) -> set[str]:
+    """The folders of the scanned files: the last call's when its paths are the same (serve,
+    after an edit: comparing them cost less than splitting 10,000 paths again)."""
+    global _FOLDERS_OF
+    paths = list(map(_FIRST, scanned))
+    last, folders = _FOLDERS_OF
+    if len(last) != len(paths) or not all(map(operator.eq, paths, last)):
+        folders = set(map(_FIRST, map(_SPLIT_NAME, paths)))
+        _FOLDERS_OF = (paths, folders)
+    return folders
 
 
 _SOURCE = operator.attrgetter("source")

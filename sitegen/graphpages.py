@@ -23,10 +23,10 @@ from sitegen.layout import (
     LOCAL_WIDTH,
     LayoutMemo,
     disc_centres,
-    local_graph,
     main_topic,
     patch_layout,
     site_layout,
+    take_local_graph,
 )
 from sitegen.model import Article, Edge, RelatedGraph, SiteIndex, Slug, Topic
 from sitegen.views import (
@@ -606,6 +606,20 @@ def common_hash(common: dict[str, object]) -> str:
     return hashlib.blake2b(repr(common).encode("utf-8", "surrogatepass")).hexdigest()
 
 
+def story_leads(cluster_of: dict[Slug, Slug], articles: Sequence[Article]) -> list[Article]:
+    """The first article of each story in ``articles`` (``cluster_of``: the graph's)."""
+    leads: list[Article] = []
+    seen: set[Slug] = set()
+    for article in articles:
+        story = cluster_of.get(article.slug)
+        if story is not None:
+            if story in seen:
+                continue
+            seen.add(story)
+        leads.append(article)
+    return leads
+
+
 class GraphViews:
     """Everything the templates show about related articles, for one build."""
 
@@ -747,7 +761,7 @@ class GraphViews:
         return found
 
     def local_graph(self, article: Article) -> LocalGraphView:
-        nodes, edges = local_graph(self.graph, article.slug)
+        nodes, edges = take_local_graph(self.graph, article.slug)
         cx = LOCAL_WIDTH / 2
         by_slug = self.index.by_slug
         views = self.views.graph_nodes(nodes, by_slug, cx)
@@ -781,17 +795,7 @@ class GraphViews:
 
     def story_leads(self, articles: Sequence[Article]) -> list[Article]:
         """The first article of each story in ``articles``: listings show one card a story."""
-        cluster_of = self.graph.cluster_of
-        leads: list[Article] = []
-        seen: set[Slug] = set()
-        for article in articles:
-            story = cluster_of.get(article.slug)
-            if story is not None:
-                if story in seen:
-                    continue
-                seen.add(story)
-            leads.append(article)
-        return leads
+        return story_leads(self.graph.cluster_of, articles)
 
     def listing_leads(self, articles: Sequence[Article]) -> list[Article]:
         """story_leads, worked out once a listing: each of its pages planned only from its

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from itertools import compress
 from operator import is_not, ne
 
-from sitegen.model import Article, RelatedGraph, Slug
+from sitegen.model import Article, Edge, RelatedGraph, Slug
 
 GOLDEN_ANGLE = math.pi * (3.0 - math.sqrt(5.0))
 NODE_SPACING = 10.0  # distance between neighbouring articles in a topic disc
@@ -87,6 +87,36 @@ def local_graph(
         nodes.append(LocalNode(target, x, y, 2))
         edges.append(LocalEdge(parent, target, score))
     return tuple(nodes), tuple(_unique(edges))
+
+
+# The local graphs planning drew to key the article pages it planned again (serve, after an
+# edit), for the renderer to take instead of drawing them again: per slug, for the edge
+# lists they were drawn from (this build's: a new dict each build, kept alive here so that
+# it cannot be mistaken for another). Each is taken once; the others go with the next build.
+# At most _DRAWN_KEPT: pages rendered by workers are not taken from this process's.
+LocalGraph = tuple[tuple[LocalNode, ...], tuple[LocalEdge, ...]]
+_DRAWN: tuple[dict[Slug, tuple[Edge, ...]], dict[Slug, LocalGraph]] | None = None
+_DRAWN_KEPT = 1000
+
+
+def drawn_local_graph(graph: RelatedGraph, slug: Slug) -> LocalGraph:
+    """local_graph, kept for take_local_graph (planning's: see _DRAWN)."""
+    global _DRAWN
+    if _DRAWN is None or _DRAWN[0] is not graph.edges:
+        _DRAWN = (graph.edges, {})
+    found = local_graph(graph, slug)
+    if len(_DRAWN[1]) < _DRAWN_KEPT:
+        _DRAWN[1][slug] = found
+    return found
+
+
+def take_local_graph(graph: RelatedGraph, slug: Slug) -> LocalGraph:
+    """local_graph: the one planning drew for this very graph, if it did (once)."""
+    if _DRAWN is not None and _DRAWN[0] is graph.edges:
+        found = _DRAWN[1].pop(slug, None)
+        if found is not None:
+            return found
+    return local_graph(graph, slug)
 
 
 # Where the nodes of the local graphs go. The places come from a few small numbers (how

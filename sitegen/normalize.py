@@ -190,6 +190,7 @@ def prepare(link_rel: str) -> None:
         _MARKDOWN.append(_new_markdown())
     _text_cleaner()
     _body_cleaner(link_rel)
+    "example.org".encode("idna")  # the codec is imported on its first use (_domain)
 
 
 # -- text ------------------------------------------------------------------------------------

@@ -672,6 +672,37 @@ def test_serve_rebuilds_from_the_watchers_change_sets_match_cold_builds(site: Pa
     assert_same_as_cold(site)
 
 
+def test_serve_hashes_the_templates_again_only_when_a_change_set_is_not_all_content(
+    site: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A rebuild whose change set names only content files takes the last build's hash of
+    the templates and settings (the watcher names any other file: the set is then None)."""
+    import argparse
+
+    from sitegen import build as build_module
+    from sitegen import serve
+    from sitegen.config import builtin_theme_dir
+
+    made: list[str] = []
+    real = build_module._fingerprint
+    monkeypatch.setattr(build_module, "_fingerprint", lambda *a: made.append(real(*a)) or made[-1])
+    config = load_config(site, None, {})
+    rebuilder = serve.Rebuilder(config, argparse.Namespace(jobs=1, no_cache=False), serve.Hub())
+    assert rebuilder.run() is not None and len(made) == 1
+    edit_title(site)
+    assert rebuilder.run("title", {str(some_article(site))}) is not None
+    assert len(made) == 1
+    (site / "templates").mkdir(exist_ok=True)
+    (site / "templates" / "404.html").write_text("<p>gone</p>", encoding="utf-8")
+    changed = serve.content_changes(config, {str(site / "templates" / "404.html")})
+    assert changed is None
+    assert rebuilder.run("template", changed) is not None and len(made) == 2
+    assert made[1] != made[0]
+    assert_same_as_cold(site)
+    # The built-in theme's folder is watched too.
+    assert str(builtin_theme_dir()) in serve._watched(config, argparse.Namespace(config=None))
+
+
 def test_serve_rebuild_after_a_failed_one_matches_a_cold_build(site: Path) -> None:
     import argparse
 

@@ -18,7 +18,9 @@ from sitegen.layout import (
     LocalEdge,
     LocalNode,
     _unique,
+    drawn_local_graph,
     local_graph,
+    take_local_graph,
 )
 from sitegen.model import Edge, RelatedGraph, Slug
 
@@ -83,3 +85,21 @@ def test_the_local_graph_is_drawn_where_it_was(seed: int) -> None:
     for slug in graph.edges:
         made = local_graph(graph, slug)
         assert repr(made) == repr(drawn_before(graph, slug))
+
+
+def test_the_renderer_takes_planning_drawing_only_for_the_same_edge_lists() -> None:
+    rng = random.Random(7)
+    graph = random_graph(rng, 12)
+    slug = next(s for s, e in graph.edges.items() if len(e) > 1)
+    drawn = drawn_local_graph(graph, slug)
+    assert take_local_graph(graph, slug) is drawn  # planning's, for the same build
+    assert take_local_graph(graph, slug) is not drawn  # once only
+    assert repr(take_local_graph(graph, slug)) == repr(drawn)
+    drawn_local_graph(graph, slug)
+    # The next build's lists (a new dict, here with the article's list changed) never get
+    # the last build's drawing.
+    edges = dict(graph.edges)
+    edges[slug] = edges[slug][:1]
+    changed = RelatedGraph(edges=edges, clusters={}, cluster_of={}, external={})
+    assert repr(take_local_graph(changed, slug)) == repr(local_graph(changed, slug))
+    assert repr(take_local_graph(changed, slug)) != repr(drawn)

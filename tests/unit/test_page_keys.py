@@ -198,3 +198,37 @@ def test_graph_page_lines_kept_between_plans_are_made_again_when_a_linked_articl
     assert again == lines(index, None)
     changed = {slug for slug in again if again[slug] != first[slug]}
     assert target in changed and len(changed) > 1
+
+
+def test_graph_page_lines_warmed_by_serve_first_build_are_those_a_plan_makes() -> None:
+    """serve's first build makes every line of the graph page's list into its kept pages
+    (warm_planned_pages): the same lines a plan makes, which the next plan then reuses."""
+    from sitegen.render import PageKeys, warm_planned_pages
+    from sitegen.replan import PlannedPages
+
+    articles, _ = sample()
+    index, _ = build_index(articles, source_key)
+    graph = relate(index, 8)
+    planned = PlannedPages()
+    warm_planned_pages(index, graph, repr, planned)
+    fresh = PageKeys(index, graph, repr)
+    assert {slug: hit[3] for slug, hit in planned.links.items()} == {
+        a.slug: fresh.links(a) for a in index.articles
+    }
+    assert set(planned.shown) == {a.slug for a in index.articles}
+    made = dict(planned.links)
+    keys = PageKeys(index, graph, repr, KeyMemo(shown=planned.shown), kept_links=planned.links)
+    assert all(keys.links(a) is made[a.slug][3] for a in index.articles)  # reused
+    # Each topic's and provider's articles and cards, as a plan keeps them.
+    from sitegen.graphpages import GraphViews
+    from sitegen.views import Urls, ViewFactory
+
+    gv = GraphViews(index, graph, ViewFactory(Urls("/"), None))
+    for kind, group in (("topic", index.topics), ("provider", index.providers)):
+        for listing in group.values():
+            members, leads, cluster_of = planned.members[
+                (f"{kind}s/{listing.slug}/", f"{kind}.html")
+            ]
+            assert members == tuple(a.slug for a in listing.articles)
+            assert leads == tuple(a.slug for a in gv.story_leads(listing.articles))
+            assert cluster_of is graph.cluster_of

@@ -238,3 +238,16 @@ def test_markdown_quick_path_is_in_place() -> None:
     md = _new_markdown()
     for name in ("inline", "smarty"):
         assert "_InlineProcessor__handleInline" in vars(md.treeprocessors[name])
+
+
+def test_scanned_folders_kept_from_the_last_call_are_those_of_the_paths() -> None:
+    from sitegen.build import _scanned_folders
+
+    scanned = [(f"content/{d}/{n}.md", 1, 2) for d in ("a", "b") for n in range(5)]
+    assert _scanned_folders(scanned) == {"content/a", "content/b"}
+    touched = [(path, 3, 4) for path, _, _ in scanned]  # other stats, other strings
+    touched[0] = ("content/" + "a/0.md", 5, 6)
+    assert _scanned_folders(touched) == {"content/a", "content/b"}
+    moved = [*scanned[:-1], ("content/c/4.md", 1, 2)]  # as many paths, one elsewhere
+    assert _scanned_folders(moved) == {"content/a", "content/b", "content/c"}
+    assert _scanned_folders(scanned[:3]) == {"content/a"}

@@ -326,3 +326,85 @@ def test_topic_pages_planned_from_the_cards_of_this_process_last_plan_get_fresh_
         kind, slug = folder.split("/")[:2]
         group = new_index.topics if kind == "topics" else new_index.providers
         assert members == tuple(a.slug for a in group[Slug(slug)].articles)
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_serve_edge_referrers_find_what_every_edge_gone_through_finds(seed: int) -> None:
+    """serve keeps who names each article in its related list (EdgeReferrers), brought up
+    to date for the lists that changed: the same articles as from every edge of the site,
+    edit after edit; and made again in full when the last lists are not the very ones."""
+    import random
+
+    from sitegen.model import Edge
+
+    rng = random.Random(seed)
+    slugs = [Slug(f"a{n}") for n in range(30)]
+
+    def ranked(slug: Slug, pool: list[Slug]) -> tuple[Edge, ...]:
+        others = [s for s in pool if s != slug]
+        return tuple(Edge(t, 0.5, ()) for t in rng.sample(others, rng.randrange(0, 6)))
+
+    edges = {s: ranked(s, slugs) for s in slugs}
+    referrers = replan.EdgeReferrers()
+    for step in range(8):
+        pool = list(edges)
+        if step == 5:  # other lists than those it was made for (another relate state)
+            edges = {s: tuple([*listed]) for s, listed in edges.items()}
+            edges[pool[0]] = ranked(pool[0], pool)
+        new = dict(edges)
+        for slug in rng.sample(pool, 3):  # lists ranked again, some equal to the last
+            new[slug] = ranked(slug, pool) if rng.random() < 0.7 else tuple(edges[slug])
+        if step % 3 == 2:  # an article gone: the lists naming it are ranked again
+            gone = rng.choice(pool)
+            del new[gone]
+            pool.remove(gone)
+            for slug, listed in new.items():
+                if any(e.target == gone for e in listed):
+                    new[slug] = ranked(slug, pool)
+        changed = replan._changed_lists(edges, new)
+        pointing = referrers.of(edges, new, changed)
+        graph = RelatedGraph(edges=new, clusters={}, cluster_of={}, external={})
+        flat = replan._flat_edges(graph)
+        for targets in ({*rng.sample(list(new), 4)}, set(list(new)[:1]), set()):
+            assert pointing(targets) == replan._pointing(flat, targets)
+        edges = new
+
+
+def test_serve_next_relate_view_is_the_one_made_from_the_state_while_no_relate_ran() -> None:
+    """serve's planning keeps the next build's relate view (ViewMemo): the view relate_view
+    makes of the state relate left, and none once another relate changed the state."""
+    articles, config = sample()
+    index, _ = build_index(articles, source_key)
+    graph, state = relate_with_state(index, config.related_count, None, repr)
+    views = replan.ViewMemo()
+    replan.changes(None, None, None, index, graph, repr, state, views=views)
+    assert views.view is not None
+    fresh = replan.relate_view(state)
+    kept = replan.relate_view(state, views)
+    assert kept is not None and kept == fresh and kept is not fresh
+    assert list(kept.keys) == list(fresh.keys) and list(kept.edges) == list(fresh.edges)
+    assert views.view is None  # taken once
+    # Kept again, then the state changed by another relate (a build that failed later):
+    # not taken.
+    replan.changes(None, None, None, index, graph, repr, state, views=views)
+    first = articles[0]
+    edited = [dataclasses.replace(first, title="Another title entirely"), *articles[1:]]
+    new_index, _ = build_index(edited, source_key)
+    relate_with_state(new_index, config.related_count, state, repr)
+    assert replan.relate_view(state, views) == replan.relate_view(state)
+    assert views.view is None
+
+
+def test_site_order_patched_from_the_last_call_is_the_order_made_anew() -> None:
+    articles, _ = sample()
+    index, _ = build_index(articles, source_key)
+    assert replan.site_order(index) == tuple(a.slug for a in index.articles)
+    renamed = [dataclasses.replace(a, title=f"Renamed {n}") for n, a in enumerate(articles[:3])]
+    for edited in (
+        renamed + articles[3:],  # replaced in place (new slugs)
+        articles[1:],  # one gone
+        list(reversed(articles)),  # all moved
+        articles,
+    ):
+        index, _ = build_index(edited, source_key)
+        assert replan.site_order(index) == tuple(a.slug for a in index.articles)

@@ -133,6 +133,77 @@ def test_a_commit_in_two_steps_keeps_the_rest_until_the_second(tmp_path: Path) -
     }
 
 
+def test_a_first_step_journals_the_manifest_changes_a_full_comparison_finds(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write_output(tmp_path, [out(f"{n}.html", str(n)) for n in range(6)])
+    (tmp_path / "2.html").unlink()  # same bytes again, but the file is gone
+    old = read_manifest(tmp_path)
+    journals: list[dict[str, object]] = []
+    real_commit = write_module._commit
+    monkeypatch.setattr(
+        write_module, "_commit", lambda o, j: (journals.append(j), real_commit(o, j))
+    )
+    kept = {"0.html": old["0.html"]}
+    with StagedOutput(tmp_path, kept) as staged:
+        # 1: unchanged; 2: the same, written again; 3: changed; new.html: new.
+        staged.add([out("1.html", "1"), out("2.html", "2"), out("3.html", "three")])
+        staged.add([out("new.html", "new")])
+        first = staged.commit(keep_others=True)
+    assert sorted(first.written) == ["2.html", "3.html", "new.html"]
+    merged = old | first.digests
+    assert journals[0]["changes"] == write_module._manifest_changes(old, merged)
+    assert read_manifest(tmp_path) == merged
+    assert (tmp_path / "2.html").read_text() == "2" and (tmp_path / "5.html").read_text() == "5"
+    # Nothing to change: no journal, the manifest as it was.
+    with StagedOutput(tmp_path, {"0.html": old["0.html"]}) as staged:
+        staged.add([out("3.html", "three")])
+        again = staged.commit(keep_others=True)
+    assert again.written == [] and len(journals) == 1 and read_manifest(tmp_path) == merged
+
+
+@pytest.mark.parametrize("killed", [False, True])
+def test_a_commit_finished_later_keeps_its_journal_until_then(tmp_path: Path, killed: bool) -> None:
+    write_output(tmp_path, [out("index.html", "old"), out("gone.html", "x")])
+    before = (tmp_path / MANIFEST).read_bytes()
+    staged = StagedOutput(tmp_path).__enter__()
+    staged.add([out("index.html", "new"), out("a/1.html", "1")])
+    first = staged.commit(keep_others=True, finish=False)
+    # The files are in place; the manifest is the last one and the journal says what
+    # changes in it, until finish.
+    assert (tmp_path / "index.html").read_text() == "new"
+    assert (tmp_path / "a/1.html").read_text() == "1"
+    assert (tmp_path / MANIFEST).read_bytes() == before and (tmp_path / JOURNAL).is_file()
+    expected = first.digests | {"gone.html": _digest(b"x")}
+    if killed:  # the next build rolls it forward (and its staging replaces this one's)
+        assert recover(tmp_path) == []
+    else:
+        staged.finish()
+        assert not (tmp_path / STAGING).exists()
+    assert not (tmp_path / JOURNAL).exists()
+    assert read_manifest(tmp_path) == expected
+    assert tree(tmp_path) == {MANIFEST: (tmp_path / MANIFEST).read_bytes()} | {
+        "index.html": b"new",
+        "a/1.html": b"1",
+        "gone.html": b"x",
+    }
+    # As one step writes it.
+    other = tmp_path / "other"
+    write_output(other, [out("index.html", "old"), out("gone.html", "x")])
+    with StagedOutput(other) as one:
+        one.add([out("index.html", "new"), out("a/1.html", "1")])
+        one.commit(keep_others=True)
+    assert (other / MANIFEST).read_bytes() == (tmp_path / MANIFEST).read_bytes()
+
+
+def test_leaving_a_commit_unfinished_finishes_it(tmp_path: Path) -> None:
+    write_output(tmp_path, [out("index.html", "old")])
+    with StagedOutput(tmp_path) as staged:
+        staged.add([out("index.html", "new")])
+        first = staged.commit(finish=False)
+    assert read_manifest(tmp_path) == first.digests and not (tmp_path / JOURNAL).exists()
+
+
 @pytest.mark.parametrize("fresh", [False, True])
 def test_staged_parts_are_dropped_when_no_commit_comes(tmp_path: Path, fresh: bool) -> None:
     output = tmp_path / "out"
