@@ -680,23 +680,21 @@ class MemoryCache(BuildCache):
         self.held: dict[str, tuple[str, Any]] = {}
         self.dirty: set[str] = set()  # held files newer than their copy on disk
 
-    def _read(self, name: str, fingerprint: str) -> Any:
+    def _held_or_read(self, name: str, fingerprint: str, read: Callable[[str], Any]) -> Any:
+        """What is held of ``name`` for ``fingerprint``, or ``read(fingerprint)``, then held."""
         held = self.held.get(name)
         if held is not None and held[0] == fingerprint:
             return held[1]
-        data = super()._read(name, fingerprint)
+        data = read(fingerprint)
         if data is not None:
             self.held[name] = (fingerprint, data)
         return data
 
+    def _read(self, name: str, fingerprint: str) -> Any:
+        return self._held_or_read(name, fingerprint, functools.partial(super()._read, name))
+
     def _read_sources(self, fingerprint: str) -> Any:
-        held = self.held.get("sources.pickle")
-        if held is not None and held[0] == fingerprint:
-            return held[1]
-        data = super()._read_sources(fingerprint)
-        if data is not None:
-            self.held["sources.pickle"] = (fingerprint, data)
-        return data
+        return self._held_or_read("sources.pickle", fingerprint, super()._read_sources)
 
     def _write_sources(self, fingerprint: str, data: tuple[str, SourceEntries]) -> None:
         self._write("sources.pickle", fingerprint, data)
@@ -711,13 +709,7 @@ class MemoryCache(BuildCache):
         super()._remove(name)
 
     def load_relate(self, fingerprint: str) -> Any:
-        held = self.held.get("relate.pickle")
-        if held is not None and held[0] == fingerprint:
-            return held[1]
-        state = super().load_relate(fingerprint)
-        if state is not None:
-            self.held["relate.pickle"] = (fingerprint, state)
-        return state
+        return self._held_or_read("relate.pickle", fingerprint, super().load_relate)
 
     def save_relate(self, fingerprint: str, state: Any) -> None:
         self.held["relate.pickle"] = (fingerprint, state)
