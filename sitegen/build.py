@@ -190,11 +190,12 @@ def _read_articles(
             path = Path(key)
             return _parse_one(path, display_path(path, base), config)
 
-        if len(todo) >= parallel.MIN_PARALLEL_ITEMS:
+        pooled = len(todo) >= parallel.MIN_PARALLEL_ITEMS
+        if pooled:
             _prepare_parsing(config)  # once here, not once in every worker process
         # An edit's few files are read here, with ftfy's repairs of their texts from the
         # last time they were read: unchanged texts need no ftfy (nor its import).
-        known = _known_repairs(cache, fingerprint) if 0 < len(todo) < MIN_POOL else None
+        known = _known_repairs(cache, fingerprint) if todo and not pooled else None
         with (progress or Progress(False)).stage("reading", len(todo)) as advance:
             parsed = parallel_map(parse, todo, jobs, progress=advance, last_chunk=PARSE_LAST_CHUNK)
         if known is not None:
@@ -253,9 +254,6 @@ def _read_articles(
         articles.append(article)
         digests[str(article.source)] = digest
     return articles, digests
-
-
-MIN_POOL = parallel.MIN_PARALLEL_ITEMS  # fewer files are read in this process
 
 
 def _known_repairs(cache: BuildCache | None, fingerprint: str) -> dict[str, str] | None:
