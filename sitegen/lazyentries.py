@@ -1,7 +1,7 @@
-"""A per-article list of a saved state whose entries stay the bytes they were saved as until
-one is read: an edit's relate update reads a few hundred entries of each such list of
-10,000, and unpickling them all (dicts of word weights, sets of words) cost a fifth of
-the cache's reading (see sitegen/relate.py's _LAZY).
+"""A per-article list (or a dict: LazyDict) of a saved state whose entries stay the bytes
+they were saved as until one is read: an edit's relate update reads a few hundred entries
+of each such list of 10,000, and unpickling them all (dicts of word weights, sets of words)
+cost a fifth of the cache's reading (see sitegen/relate.py's _LAZY and _LAZY_KEYED).
 
 Entries are marshal bytes (format 2: no back-references, so equal values written alike
 give equal bytes, which the delta of the build cache compares; sitegen/statedelta.py).
@@ -74,6 +74,73 @@ class LazyEntries:
         for i, value in self._read.items():
             saved[i] = encode(value)
         return saved
+
+
+class LazyDict:
+    """A dict of a saved state whose values stay the bytes they were saved as until one is
+    read, by its key: an edit's relate update reads the posting lists of the few hundred
+    keys of the articles it scores, of some 10,000, and unpickled, those lists were the
+    largest part of the state in memory (a new int object for every id in every list:
+    13 MB of a 1 MB file). Keeps a dict's order: a key assigned anew goes last, one assigned
+    again stays where it is. Supports what RelateState does to its posting lists: get,
+    ``[]``, assign, delete, ``in``, len and iterate over the keys; ``values()`` and
+    ``items()`` read every value."""
+
+    __slots__ = ("_read", "_saved")
+
+    def __init__(self, saved: dict[Any, bytes | None]) -> None:
+        self._saved = saved  # every key, in order (the bytes of those not assigned since)
+        self._read: dict[Any, Any] = {}  # key -> the value, decoded or assigned
+
+    def __len__(self) -> int:
+        return len(self._saved)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._saved
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(self._saved)
+
+    def keys(self) -> Iterable[Any]:
+        return self._saved.keys()
+
+    def values(self) -> Iterator[Any]:
+        return map(self.__getitem__, list(self._saved))
+
+    def items(self) -> Iterator[tuple[Any, Any]]:
+        keys = list(self._saved)
+        return zip(keys, map(self.__getitem__, keys), strict=True)
+
+    def __getitem__(self, key: Any) -> Any:
+        found = self._read.get(key, _UNREAD)
+        if found is _UNREAD:
+            blob = self._saved[key]  # (KeyError: not there)
+            found = self._read[key] = None if blob is None else marshal.loads(blob)
+        return found
+
+    def get(self, key: Any, default: Any = None) -> Any:
+        return self[key] if key in self._saved else default
+
+    def __setitem__(self, key: Any, value: Any) -> None:
+        if key not in self._saved:
+            self._saved[key] = None  # (its bytes are made by saved)
+        self._read[key] = value
+
+    def __delitem__(self, key: Any) -> None:
+        del self._saved[key]
+        self._read.pop(key, None)
+
+    def saved(self) -> dict[Any, bytes | None]:
+        """The values as saved: those never read are the very bytes loaded; those read are
+        written again (changed in place or not: either way the delta compares the bytes)."""
+        saved = self._saved.copy()
+        for key, value in self._read.items():
+            saved[key] = encode(value)
+        return saved
+
+
+def encode_values(values: dict[Any, Any]) -> dict[Any, bytes | None]:
+    return {key: None if v is None else marshal.dumps(v, _FORMAT) for key, v in values.items()}
 
 
 _UNREAD = object()

@@ -58,7 +58,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 from sitegen import savededges
 from sitegen.gcpause import gc_paused
-from sitegen.lazyentries import LazyEntries, encode_all
+from sitegen.lazyentries import LazyDict, LazyEntries, encode_all, encode_values
 from sitegen.model import (
     Article,
     Edge,
@@ -99,8 +99,8 @@ STORY_DAYS = 7.0
 LINKED_STORY_DAYS = 4.0
 
 # 4: word counts as plain dicts; 5: kept as a dict; 6: _LAZY entries as bytes; 7: edges as
-# flat records (sitegen/savededges.py)
-STATE_FORMAT = 7
+# flat records (sitegen/savededges.py); 8: the posting lists as bytes (_LAZY_KEYED)
+STATE_FORMAT = 8
 MAX_CHANGED_SHARE = 0.1  # more changed articles than this share: relate in full
 
 _DAY = 86400.0
@@ -387,6 +387,9 @@ class RelateState:
             del state[name]
         for name in _LAZY:
             del state[name]
+        for name in _LAZY_KEYED:
+            value = state[name]
+            state[name] = value.saved() if type(value) is LazyDict else encode_values(value)
         return state
 
     def _saved_lazy(self, name: str) -> list[bytes | None]:
@@ -399,6 +402,8 @@ class RelateState:
         self.__dict__.update(state)
         for name in _LAZY:
             setattr(self, name, LazyEntries(state[name]))
+        for name in _LAZY_KEYED:
+            setattr(self, name, LazyDict(state[name]))
         self.edge_reasons = state.get("edge_reasons", [])
         self._reason_table = ReasonTable(self.edge_reasons)
         self.__dict__.pop("edge_byte_order", None)
@@ -1452,6 +1457,10 @@ _DERIVED = ("combined", "ckeys", "query")  # per id, from topic_vec and term_vec
 # and copying them for the delta's snapshot ~15 more. (The others are read whole by an
 # update: candidates, edges, stories, link keys for the referrers.)
 _LAZY = ("term_vec", "counts", "kept", "titles", "scores", "topic_keys", "topic_vec")
+# Dicts read by key whose values stay their saved bytes until read (lazyentries.LazyDict):
+# an update reads the posting lists of the keys of the articles it scores (a few hundred of
+# ~10,000 keys); unpickled, their ids were 13 of the state's ~74 MB in memory.
+_LAZY_KEYED = ("postings",)
 _SAVED_ENTRIES = 4096  # entries of a list of saved bytes in a part of relate.pickle
 # Parts of relate.pickle (see RelateState.saved_parts): fields that share objects (strings)
 # or are large, each _LAZY list, then the other fields in one last part.
