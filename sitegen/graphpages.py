@@ -44,6 +44,7 @@ from sitegen.views import (
     ViewFactory,
     coverage_of,
     iso_utc,
+    local_line,
 )
 from sitegen.write import file_digest
 
@@ -765,15 +766,8 @@ class GraphViews:
         cx = LOCAL_WIDTH / 2
         by_slug = self.index.by_slug
         views = self.views.graph_nodes(nodes, by_slug, cx)
-        where = {n.slug: (n.x, n.y) for n in nodes}
-        lines = tuple(
-            [
-                GraphLine(
-                    *where[e.source], *where[e.target], round(0.8 + 2.2 * min(e.score, 1.0), 2)
-                )
-                for e in edges
-            ]
-        )
+        where = {n.slug: n for n in nodes}
+        lines = tuple([local_line(where[e.source], where[e.target], e.score) for e in edges])
         rings = [n.ring for n in nodes]
         label = (
             f"Graph of articles related to “{article.title}”: "
