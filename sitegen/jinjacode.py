@@ -43,6 +43,7 @@ def code_generator_class() -> type[Any]:
         def visit_Template(self, node: nodes.Template, frame: Frame | None = None) -> None:
             if escape_str is not None:
                 self.writeline("from sitegen.htmlescape import escape_str as t_escape_str")
+            self.writeline("from sitegen.jinjacode import include_context as t_include_context")
             self.writeline("t_included = {}")  # (see visit_Include)
             super().visit_Template(node, frame)
 
@@ -163,8 +164,8 @@ def code_generator_class() -> type[Any]:
                 self.write(f"{name}, {self.name!r})")
                 self.outdent()
             self.simple_write(
-                "concat(template.root_render_func(template.new_context("
-                f"context.get_all(), True, {self.dump_local_context(frame)})))",
+                "concat(template.root_render_func(t_include_context("
+                f"template, context, {self.dump_local_context(frame)})))",
                 frame,
             )
 
@@ -214,7 +215,7 @@ def context_class() -> type[jinja2.runtime.Context]:
     from jinja2.runtime import Context
     from jinja2.utils import internalcode, missing
 
-    global _MISSING
+    global _MISSING, _FAST_CONTEXT
     _MISSING = missing
 
     class FastContext(Context):
@@ -236,7 +237,8 @@ def context_class() -> type[jinja2.runtime.Context]:
             self.eval_ctx = EvalContext(environment, name)
             self.exported_vars = set()
             self.name = name
-            self.blocks = {k: [v] for k, v in blocks.items()}
+            # (An included partial has no blocks: no comprehension, a call of its own.)
+            self.blocks = {k: [v] for k, v in blocks.items()} if blocks else {}
             self._globals: ChainMap[str, Any] = globals
             self._globals_keys: set[str] | None = None
 
@@ -274,6 +276,7 @@ def context_class() -> type[jinja2.runtime.Context]:
                     "value was undefined because a callable raised a StopIteration exception"
                 )
 
+    _FAST_CONTEXT = FastContext
     return FastContext
 
 
@@ -307,4 +310,26 @@ def new_context(
     return env.context_class(env, parent, template.name, template.blocks, globals=found)
 
 
+def include_context(
+    template: jinja2.Template, context: jinja2.runtime.Context, locals: dict[str, Any]
+) -> jinja2.runtime.Context:
+    """``template.new_context(context.get_all(), True, locals)``, the context of an included
+    template (an article page includes ~6), made in one step: the including template's
+    variables and ``locals`` in one new dict (get_all and new_context each made one), and
+    the context without the calls in between."""
+    found = template.globals
+    env = template.environment
+    if type(found) is not ChainMap or env.context_class is not _FAST_CONTEXT:
+        return template.new_context(context.get_all(), True, locals)
+    parent = context.parent
+    names = context.vars
+    if names or locals:
+        parent = {**parent, **names}
+        for key, value in locals.items():
+            if value is not _MISSING:
+                parent[key] = value
+    return _FAST_CONTEXT(env, parent, template.name, template.blocks, found)
+
+
 _MISSING: object = None  # Jinja's marker of a name not set (Jinja is imported lazily)
+_FAST_CONTEXT: type[jinja2.runtime.Context] | None = None  # context_class(), once made

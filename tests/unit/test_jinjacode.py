@@ -165,6 +165,32 @@ def test_contexts_made_the_faster_way_see_what_jinjas_see() -> None:
     assert shared == {"who": "includer"}
 
 
+def test_an_include_gets_the_context_jinja_gives_it() -> None:
+    from sitegen.jinjacode import context_class, include_context
+
+    env = jinja2.Environment(loader=jinja2.DictLoader(TEMPLATES))
+    env.globals.update(site="S")
+    includer = env.get_template("plain.html").new_context({"who": "me", "x": 1})
+    includer.vars.update(x=2, y=3)  # set by the includer: they win over its parent's
+    part = env.get_template("part.html")
+    locals_ = {"y": 4, "gone": jinja2.utils.missing}
+    env.context_class = context_class()
+    for vars_, passed in (({}, {}), ({}, locals_), ({"x": 2, "y": 3}, {}), ({"x": 2}, locals_)):
+        includer.vars.clear()
+        includer.vars.update(vars_)
+        expected = part.new_context(includer.get_all(), True, passed)
+        before = dict(includer.parent)
+        made = include_context(part, includer, passed)
+        assert type(made) is context_class()
+        assert list(made.parent.items()) == list(expected.parent.items())
+        assert (made.name, made.blocks, made.vars) == (expected.name, expected.blocks, {})
+        assert made.globals_keys == expected.globals_keys
+        assert includer.parent == before  # never changed
+    # Another context class (a Jinja of its own): Jinja's own way.
+    env.context_class = jinja2.runtime.Context
+    assert type(include_context(part, includer, {})) is jinja2.runtime.Context
+
+
 def test_an_included_template_is_looked_up_once_when_templates_are_not_reloaded() -> None:
     loader = jinja2.DictLoader({"outer.html": "{% include 'part.html' %}", "part.html": "1"})
     env = jinja2.Environment(loader=loader, auto_reload=False)
