@@ -560,6 +560,8 @@ class PagePairs:
         ):
             self._reset()  # an article moved: every number after it changed
         self.order, self.number = order, number
+        if not (self.lists or self.texts or self.rows or self.degree):
+            return self._made_afresh(number, edges)
         touched: set[tuple[int, int]] = set()
         lists = self.lists
         # (Found in C: both loops run over every article after every edit, in serve.)
@@ -589,6 +591,35 @@ class PagePairs:
                 del row[j]
                 self.degree[i] -= 1
                 self.degree[j] -= 1
+        return self._written(dirty)
+
+    def _made_afresh(
+        self, number: dict[Slug, int], edges: dict[Slug, tuple[Edge, ...]]
+    ) -> tuple[Counter[int], bytes]:
+        """update's pairs when nothing was applied before (a cold build): every pair made in
+        one pass over the edges, not by looking each of its two directions up in the edge
+        lists (what update does for the pairs an edit touched: ~0.4 s at 10,000 articles)."""
+        last: dict[tuple[int, int], float] = {}  # a direction -> its last edge's score
+        for slug, ranked in edges.items():
+            n = number[slug]
+            for edge in ranked:
+                last[(n, number[edge.target])] = edge.score
+        self.lists = dict(edges)
+        rows, degree = self.rows, self.degree
+        for (n, m), there in last.items():
+            i, j = (n, m) if n < m else (m, n)
+            row = rows.get(i)
+            if row is None:
+                row = rows[i] = {}
+            elif j in row:
+                continue  # (made from both directions already)
+            row[j] = max(0.0, there or 0.0, last.get((m, n)) or 0.0)
+            degree[i] += 1
+            degree[j] += 1
+        return self._written(set(rows))
+
+    def _written(self, dirty: set[int]) -> tuple[Counter[int], bytes]:
+        """The degrees and the edges' text, the rows ``dirty`` written again."""
         encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
         for i in dirty:
             row = self.rows[i]
