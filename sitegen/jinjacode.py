@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import functools
 from collections import ChainMap
+from types import MethodType
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -259,12 +260,22 @@ def context_class() -> type[jinja2.runtime.Context]:
             (``url()``, ``card_html()``, a string's method: ~15 calls a page): Jinja passes
             something first only when the callable or its ``__call__`` has the
             ``jinja_pass_arg`` mark, looked up here in C."""
-            if (
-                getattr(__obj, "jinja_pass_arg", None) is not None
-                # (Jinja's own test: __call__ of a callable object may ask for the context)
-                or getattr(getattr(__obj, "__call__", None), "jinja_pass_arg", None)  # noqa: B004
-                is not None
-            ):
+            if type(__obj) is MethodType:
+                # A bound method's attributes are its function's: looked up there, without
+                # the AttributeError (its message formatted) a method raises for a name it
+                # has not (card_html, a listing's ~20 cards). Its __call__ has no mark.
+                marked = getattr(__obj.__func__, "jinja_pass_arg", None) is not None
+            else:
+                # (Jinja's own test: __call__ of a callable object may ask for the context;
+                # url() is one, its __call__ a bound method: looked up as above.)
+                call = getattr(__obj, "__call__", None)  # noqa: B004
+                marked = getattr(__obj, "jinja_pass_arg", None) is not None or (
+                    getattr(
+                        call.__func__ if type(call) is MethodType else call, "jinja_pass_arg", None
+                    )
+                    is not None
+                )
+            if marked:
                 return Context.call(__self, __obj, *args, **kwargs)
             if kwargs:
                 kwargs.pop("_block_vars", None)

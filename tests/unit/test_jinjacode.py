@@ -213,6 +213,16 @@ class _Greeter:
         return f"{context['greeting']}, {name}"
 
 
+class _Plain:
+    """A callable object and a method that take no context."""
+
+    def __call__(self, name: str) -> str:
+        return f"called {name}"
+
+    def hello(self, name: str) -> str:
+        return f"hello {name}"
+
+
 def _stops() -> str:
     raise StopIteration
 
@@ -220,6 +230,7 @@ def _stops() -> str:
 CALLS = (
     "{{ plain(1) }}|{{ ctx('x') }}|{{ env_name() }}|{{ eval_auto() }}|{{ greet('you') }}"
     "|{{ 'a-b'.split('-') }}|{{ stops() }}|{{ urls('p') }}"
+    "|{{ bound('me') }}|{{ method('m') }}|{{ plain_object('o') }}"
     "{% for n in [1] %}{% set local = 'in loop' %}|{{ ctx('local') }}{% endfor %}"
     "{% block b %}{% set inner = 'in block' %}|{{ ctx('inner') }}{% endblock %}"
 )
@@ -249,6 +260,9 @@ def test_calls_pass_the_context_or_environment_as_jinja_does(autoescape: bool) -
         "x": "<x>",
         "stops": _stops,
         "urls": str.upper,
+        "bound": _Greeter().__call__,  # a bound method whose function asks for the context
+        "method": _Plain().hello,
+        "plain_object": _Plain(),
     }
     rendered = []
     for joining in (False, True):
@@ -258,6 +272,7 @@ def test_calls_pass_the_context_or_environment_as_jinja_does(autoescape: bool) -
         rendered.append(env.from_string(CALLS).render(values))
     assert rendered[1] == rendered[0]
     assert "hello, you" in rendered[0] and "in loop" in rendered[0] and "in block" in rendered[0]
+    assert "hello, me|hello m|called o" in rendered[0]
 
 
 def test_a_failing_call_is_reported_at_the_same_template_lines() -> None:
