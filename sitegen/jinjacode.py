@@ -170,6 +170,35 @@ def code_generator_class() -> type[Any]:
                 frame,
             )
 
+        def visit_Extends(self, node: nodes.Extends, frame: Frame) -> None:
+            named = isinstance(node.template, nodes.Const) and isinstance(node.template.value, str)
+            if (
+                not named
+                or not frame.toplevel
+                or not isinstance(getattr(self, "extends_so_far", None), int)  # (Jinja 3.1's)
+                or self.extends_so_far > 0
+                or self.environment.auto_reload
+                or self.environment.cache is None
+            ):
+                super().visit_Extends(node, frame)  # (and its errors)
+                return
+            # Jinja's code, with the layout looked up once, as an include (see visit_Include):
+            # an article page extends base.html.
+            name = repr(node.template.value)  # type: ignore[attr-defined]
+            self.writeline(f"parent_template = t_included.get({name})", node)
+            self.writeline("if parent_template is None:")
+            self.indent()
+            self.writeline(f"parent_template = t_included[{name}] = environment.get_template(")
+            self.write(f"{name}, {self.name!r})")
+            self.outdent()
+            self.writeline("for name, parent_block in parent_template.blocks.items():")
+            self.indent()
+            self.writeline("context.blocks.setdefault(name, []).append(parent_block)")
+            self.outdent()
+            if frame.rootlevel:
+                self.has_known_extends = True
+            self.extends_so_far += 1
+
         def visit_Block(self, node: nodes.Block, frame: Frame) -> None:
             if (
                 frame.buffer is not None

@@ -205,6 +205,22 @@ def test_an_included_template_is_looked_up_once_when_templates_are_not_reloaded(
     assert reloading.get_template("outer.html").render() == "2"
 
 
+def test_a_layout_is_looked_up_once_when_templates_are_not_reloaded() -> None:
+    loader = jinja2.DictLoader(
+        {"page.html": "{% extends 'base.html' %}{% block b %}x{% endblock %}", "base.html": "1"}
+    )
+    env = jinja2.Environment(loader=loader, auto_reload=False)
+    use_joining_code(env)
+    page = env.get_template("page.html")
+    assert page.render() == "1"
+    loader.mapping["base.html"] = "2{% block b %}{% endblock %}"
+    env.cache.clear()  # (as if Jinja's cache had let it go)
+    assert page.render() == "1"
+    reloading = jinja2.Environment(loader=loader, auto_reload=True)
+    use_joining_code(reloading)
+    assert reloading.get_template("page.html").render() == "2x"
+
+
 class _Greeter:
     """A callable object whose ``__call__`` asks for the context."""
 
