@@ -28,6 +28,7 @@ from sitegen.layout import (
     site_layout,
     take_local_graph,
 )
+from sitegen.meta import compact_json
 from sitegen.model import Article, Edge, RelatedGraph, SiteIndex, Slug, Topic
 from sitegen.views import (
     OTHER_COLOR,
@@ -44,6 +45,7 @@ from sitegen.views import (
     ViewFactory,
     coverage_of,
     iso_utc,
+    local_line,
 )
 from sitegen.write import file_digest
 
@@ -559,6 +561,8 @@ class PagePairs:
         ):
             self._reset()  # an article moved: every number after it changed
         self.order, self.number = order, number
+        if not (self.lists or self.texts or self.rows or self.degree):
+            return self._made_afresh(number, edges)
         touched: set[tuple[int, int]] = set()
         lists = self.lists
         # (Found in C: both loops run over every article after every edit, in serve.)
@@ -588,12 +592,41 @@ class PagePairs:
                 del row[j]
                 self.degree[i] -= 1
                 self.degree[j] -= 1
-        encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+        return self._written(dirty)
+
+    def _made_afresh(
+        self, number: dict[Slug, int], edges: dict[Slug, tuple[Edge, ...]]
+    ) -> tuple[Counter[int], bytes]:
+        """update's pairs when nothing was applied before (a cold build): every pair made in
+        one pass over the edges, not by looking each of its two directions up in the edge
+        lists (what update does for the pairs an edit touched: ~0.4 s at 10,000 articles)."""
+        last: dict[tuple[int, int], float] = {}  # a direction -> its last edge's score
+        for slug, ranked in edges.items():
+            n = number[slug]
+            for edge in ranked:
+                last[(n, number[edge.target])] = edge.score
+        self.lists = dict(edges)
+        rows, degree = self.rows, self.degree
+        for (n, m), there in last.items():
+            i, j = (n, m) if n < m else (m, n)
+            row = rows.get(i)
+            if row is None:
+                row = rows[i] = {}
+            elif j in row:
+                continue  # (made from both directions already)
+            row[j] = max(0.0, there or 0.0, last.get((m, n)) or 0.0)
+            degree[i] += 1
+            degree[j] += 1
+        return self._written(set(rows))
+
+    def _written(self, dirty: set[int]) -> tuple[Counter[int], bytes]:
+        """The degrees and the edges' text, the rows ``dirty`` written again."""
         for i in dirty:
             row = self.rows[i]
             if row:
                 flat = [x for j in sorted(row) for x in (i, j, round(row[j], 2))]
-                self.texts[i] = encode(flat)[1:-1].encode()
+                # (JSONEncoder.encode makes a C encoder on every call: ~8,600 rows.)
+                self.texts[i] = compact_json(flat)[1:-1].encode()
             else:
                 del self.rows[i]
                 self.texts.pop(i, None)
@@ -765,15 +798,8 @@ class GraphViews:
         cx = LOCAL_WIDTH / 2
         by_slug = self.index.by_slug
         views = self.views.graph_nodes(nodes, by_slug, cx)
-        where = {n.slug: (n.x, n.y) for n in nodes}
-        lines = tuple(
-            [
-                GraphLine(
-                    *where[e.source], *where[e.target], round(0.8 + 2.2 * min(e.score, 1.0), 2)
-                )
-                for e in edges
-            ]
-        )
+        where = {n.slug: n for n in nodes}
+        lines = tuple([local_line(where[e.source], where[e.target], e.score) for e in edges])
         rings = [n.ring for n in nodes]
         label = (
             f"Graph of articles related to “{article.title}”: "
@@ -922,7 +948,7 @@ class GraphViews:
         if self.memo.page_edges is None or self.memo.page_edges[0] != version:
             self.memo.page_edges = (version, *self._page_edges())
         _, degree, edges_text = self.memo.page_edges
-        encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+        encode = compact_json  # (one C encoder for the ~10,000 nodes)
 
         def node(k: int, a: Article) -> bytes:
             topic = topic_index.get(main_topic(a) or "", -1)

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import functools
 from collections import ChainMap
+from types import MethodType
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -43,6 +44,7 @@ def code_generator_class() -> type[Any]:
         def visit_Template(self, node: nodes.Template, frame: Frame | None = None) -> None:
             if escape_str is not None:
                 self.writeline("from sitegen.htmlescape import escape_str as t_escape_str")
+            self.writeline("from sitegen.jinjacode import include_context as t_include_context")
             self.writeline("t_included = {}")  # (see visit_Include)
             super().visit_Template(node, frame)
 
@@ -163,10 +165,39 @@ def code_generator_class() -> type[Any]:
                 self.write(f"{name}, {self.name!r})")
                 self.outdent()
             self.simple_write(
-                "concat(template.root_render_func(template.new_context("
-                f"context.get_all(), True, {self.dump_local_context(frame)})))",
+                "concat(template.root_render_func(t_include_context("
+                f"template, context, {self.dump_local_context(frame)})))",
                 frame,
             )
+
+        def visit_Extends(self, node: nodes.Extends, frame: Frame) -> None:
+            named = isinstance(node.template, nodes.Const) and isinstance(node.template.value, str)
+            if (
+                not named
+                or not frame.toplevel
+                or not isinstance(getattr(self, "extends_so_far", None), int)  # (Jinja 3.1's)
+                or self.extends_so_far > 0
+                or self.environment.auto_reload
+                or self.environment.cache is None
+            ):
+                super().visit_Extends(node, frame)  # (and its errors)
+                return
+            # Jinja's code, with the layout looked up once, as an include (see visit_Include):
+            # an article page extends base.html.
+            name = repr(node.template.value)  # type: ignore[attr-defined]
+            self.writeline(f"parent_template = t_included.get({name})", node)
+            self.writeline("if parent_template is None:")
+            self.indent()
+            self.writeline(f"parent_template = t_included[{name}] = environment.get_template(")
+            self.write(f"{name}, {self.name!r})")
+            self.outdent()
+            self.writeline("for name, parent_block in parent_template.blocks.items():")
+            self.indent()
+            self.writeline("context.blocks.setdefault(name, []).append(parent_block)")
+            self.outdent()
+            if frame.rootlevel:
+                self.has_known_extends = True
+            self.extends_so_far += 1
 
         def visit_Block(self, node: nodes.Block, frame: Frame) -> None:
             if (
@@ -214,7 +245,7 @@ def context_class() -> type[jinja2.runtime.Context]:
     from jinja2.runtime import Context
     from jinja2.utils import internalcode, missing
 
-    global _MISSING
+    global _MISSING, _FAST_CONTEXT
     _MISSING = missing
 
     class FastContext(Context):
@@ -236,7 +267,8 @@ def context_class() -> type[jinja2.runtime.Context]:
             self.eval_ctx = EvalContext(environment, name)
             self.exported_vars = set()
             self.name = name
-            self.blocks = {k: [v] for k, v in blocks.items()}
+            # (An included partial has no blocks: no comprehension, a call of its own.)
+            self.blocks = {k: [v] for k, v in blocks.items()} if blocks else {}
             self._globals: ChainMap[str, Any] = globals
             self._globals_keys: set[str] | None = None
 
@@ -257,12 +289,22 @@ def context_class() -> type[jinja2.runtime.Context]:
             (``url()``, ``card_html()``, a string's method: ~15 calls a page): Jinja passes
             something first only when the callable or its ``__call__`` has the
             ``jinja_pass_arg`` mark, looked up here in C."""
-            if (
-                getattr(__obj, "jinja_pass_arg", None) is not None
-                # (Jinja's own test: __call__ of a callable object may ask for the context)
-                or getattr(getattr(__obj, "__call__", None), "jinja_pass_arg", None)  # noqa: B004
-                is not None
-            ):
+            if type(__obj) is MethodType:
+                # A bound method's attributes are its function's: looked up there, without
+                # the AttributeError (its message formatted) a method raises for a name it
+                # has not (card_html, a listing's ~20 cards). Its __call__ has no mark.
+                marked = getattr(__obj.__func__, "jinja_pass_arg", None) is not None
+            else:
+                # (Jinja's own test: __call__ of a callable object may ask for the context;
+                # url() is one, its __call__ a bound method: looked up as above.)
+                call = getattr(__obj, "__call__", None)  # noqa: B004
+                marked = getattr(__obj, "jinja_pass_arg", None) is not None or (
+                    getattr(
+                        call.__func__ if type(call) is MethodType else call, "jinja_pass_arg", None
+                    )
+                    is not None
+                )
+            if marked:
                 return Context.call(__self, __obj, *args, **kwargs)
             if kwargs:
                 kwargs.pop("_block_vars", None)
@@ -274,6 +316,7 @@ def context_class() -> type[jinja2.runtime.Context]:
                     "value was undefined because a callable raised a StopIteration exception"
                 )
 
+    _FAST_CONTEXT = FastContext
     return FastContext
 
 
@@ -307,4 +350,26 @@ def new_context(
     return env.context_class(env, parent, template.name, template.blocks, globals=found)
 
 
+def include_context(
+    template: jinja2.Template, context: jinja2.runtime.Context, locals: dict[str, Any]
+) -> jinja2.runtime.Context:
+    """``template.new_context(context.get_all(), True, locals)``, the context of an included
+    template (an article page includes ~6), made in one step: the including template's
+    variables and ``locals`` in one new dict (get_all and new_context each made one), and
+    the context without the calls in between."""
+    found = template.globals
+    env = template.environment
+    if type(found) is not ChainMap or env.context_class is not _FAST_CONTEXT:
+        return template.new_context(context.get_all(), True, locals)
+    parent = context.parent
+    names = context.vars
+    if names or locals:
+        parent = {**parent, **names}
+        for key, value in locals.items():
+            if value is not _MISSING:
+                parent[key] = value
+    return _FAST_CONTEXT(env, parent, template.name, template.blocks, found)
+
+
 _MISSING: object = None  # Jinja's marker of a name not set (Jinja is imported lazily)
+_FAST_CONTEXT: type[jinja2.runtime.Context] | None = None  # context_class(), once made

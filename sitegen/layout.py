@@ -51,32 +51,38 @@ def local_graph(
     graph: RelatedGraph, slug: Slug
 ) -> tuple[tuple[LocalNode, ...], tuple[LocalEdge, ...]]:
     """The article in the middle, its related articles on ring 1, theirs on ring 2."""
-    cx, cy = LOCAL_WIDTH / 2, LOCAL_HEIGHT / 2
-    nodes = [LocalNode(slug, cx, cy, 0)]
-    placed = {slug}
     edges_of = graph.edges
-    first = [e for e in edges_of.get(slug, ())][:LOCAL_FIRST]
+    first = edges_of.get(slug, ())[:LOCAL_FIRST]
     count = len(first)
     ring1 = _ring1_points(count)
+    nodes = [LocalNode(slug, LOCAL_WIDTH / 2, LOCAL_HEIGHT / 2, 0)]
+    edges = []  # the article's own, then between ring 1 and ring 2's (see below)
     place_of: dict[Slug, int] = {}  # a ring-1 article -> its place on the ring
     for n, edge in enumerate(first):
         x, y = ring1[n]
         nodes.append(LocalNode(edge.target, x, y, 1))
         place_of[edge.target] = n
-        placed.add(edge.target)
-    edges = [LocalEdge(slug, e.target, e.score) for e in first]
+        edges.append(LocalEdge(slug, edge.target, edge.score))
+    placed = {slug, *place_of}
+    # Each pair of ring-1 articles is joined once, by the first list that names the other
+    # (the others' lines cannot repeat one: see _unique, which did this for every line).
+    joined: set[tuple[Slug, Slug]] = set()
     second: list[tuple[Slug, Slug, float]] = []
     for edge in first:
+        parent = edge.target
         taken = 0
-        for further in edges_of.get(edge.target, ()):
+        for further in edges_of.get(parent, ()):
             target = further.target
             if target in placed:
                 if target != slug and target in place_of:
-                    edges.append(LocalEdge(edge.target, target, further.score))
+                    pair = (parent, target) if parent < target else (target, parent)
+                    if pair not in joined:
+                        joined.add(pair)
+                        edges.append(LocalEdge(parent, target, further.score))
                 continue
             if taken == 2 or len(second) == LOCAL_SECOND:
                 continue
-            second.append((edge.target, target, further.score))
+            second.append((parent, target, further.score))
             placed.add(target)
             taken += 1
     by_parent: dict[Slug, int] = {}
@@ -86,7 +92,10 @@ def local_graph(
         x, y = _ring2_point(count, place_of[parent], k)
         nodes.append(LocalNode(target, x, y, 2))
         edges.append(LocalEdge(parent, target, score))
-    return tuple(nodes), tuple(_unique(edges))
+    if len(place_of) < count or slug in place_of:
+        # An article listed twice or linked to itself (never from relate): lines may repeat.
+        edges = _unique(edges)
+    return tuple(nodes), tuple(edges)
 
 
 # The local graphs planning drew to key the article pages it planned again (serve, after an

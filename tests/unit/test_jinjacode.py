@@ -165,6 +165,32 @@ def test_contexts_made_the_faster_way_see_what_jinjas_see() -> None:
     assert shared == {"who": "includer"}
 
 
+def test_an_include_gets_the_context_jinja_gives_it() -> None:
+    from sitegen.jinjacode import context_class, include_context
+
+    env = jinja2.Environment(loader=jinja2.DictLoader(TEMPLATES))
+    env.globals.update(site="S")
+    includer = env.get_template("plain.html").new_context({"who": "me", "x": 1})
+    includer.vars.update(x=2, y=3)  # set by the includer: they win over its parent's
+    part = env.get_template("part.html")
+    locals_ = {"y": 4, "gone": jinja2.utils.missing}
+    env.context_class = context_class()
+    for vars_, passed in (({}, {}), ({}, locals_), ({"x": 2, "y": 3}, {}), ({"x": 2}, locals_)):
+        includer.vars.clear()
+        includer.vars.update(vars_)
+        expected = part.new_context(includer.get_all(), True, passed)
+        before = dict(includer.parent)
+        made = include_context(part, includer, passed)
+        assert type(made) is context_class()
+        assert list(made.parent.items()) == list(expected.parent.items())
+        assert (made.name, made.blocks, made.vars) == (expected.name, expected.blocks, {})
+        assert made.globals_keys == expected.globals_keys
+        assert includer.parent == before  # never changed
+    # Another context class (a Jinja of its own): Jinja's own way.
+    env.context_class = jinja2.runtime.Context
+    assert type(include_context(part, includer, {})) is jinja2.runtime.Context
+
+
 def test_an_included_template_is_looked_up_once_when_templates_are_not_reloaded() -> None:
     loader = jinja2.DictLoader({"outer.html": "{% include 'part.html' %}", "part.html": "1"})
     env = jinja2.Environment(loader=loader, auto_reload=False)
@@ -179,12 +205,38 @@ def test_an_included_template_is_looked_up_once_when_templates_are_not_reloaded(
     assert reloading.get_template("outer.html").render() == "2"
 
 
+def test_a_layout_is_looked_up_once_when_templates_are_not_reloaded() -> None:
+    loader = jinja2.DictLoader(
+        {"page.html": "{% extends 'base.html' %}{% block b %}x{% endblock %}", "base.html": "1"}
+    )
+    env = jinja2.Environment(loader=loader, auto_reload=False)
+    use_joining_code(env)
+    page = env.get_template("page.html")
+    assert page.render() == "1"
+    loader.mapping["base.html"] = "2{% block b %}{% endblock %}"
+    env.cache.clear()  # (as if Jinja's cache had let it go)
+    assert page.render() == "1"
+    reloading = jinja2.Environment(loader=loader, auto_reload=True)
+    use_joining_code(reloading)
+    assert reloading.get_template("page.html").render() == "2x"
+
+
 class _Greeter:
     """A callable object whose ``__call__`` asks for the context."""
 
     @jinja2.pass_context
     def __call__(self, context: jinja2.runtime.Context, name: str) -> str:
         return f"{context['greeting']}, {name}"
+
+
+class _Plain:
+    """A callable object and a method that take no context."""
+
+    def __call__(self, name: str) -> str:
+        return f"called {name}"
+
+    def hello(self, name: str) -> str:
+        return f"hello {name}"
 
 
 def _stops() -> str:
@@ -194,6 +246,7 @@ def _stops() -> str:
 CALLS = (
     "{{ plain(1) }}|{{ ctx('x') }}|{{ env_name() }}|{{ eval_auto() }}|{{ greet('you') }}"
     "|{{ 'a-b'.split('-') }}|{{ stops() }}|{{ urls('p') }}"
+    "|{{ bound('me') }}|{{ method('m') }}|{{ plain_object('o') }}"
     "{% for n in [1] %}{% set local = 'in loop' %}|{{ ctx('local') }}{% endfor %}"
     "{% block b %}{% set inner = 'in block' %}|{{ ctx('inner') }}{% endblock %}"
 )
@@ -223,6 +276,9 @@ def test_calls_pass_the_context_or_environment_as_jinja_does(autoescape: bool) -
         "x": "<x>",
         "stops": _stops,
         "urls": str.upper,
+        "bound": _Greeter().__call__,  # a bound method whose function asks for the context
+        "method": _Plain().hello,
+        "plain_object": _Plain(),
     }
     rendered = []
     for joining in (False, True):
@@ -232,6 +288,7 @@ def test_calls_pass_the_context_or_environment_as_jinja_does(autoescape: bool) -
         rendered.append(env.from_string(CALLS).render(values))
     assert rendered[1] == rendered[0]
     assert "hello, you" in rendered[0] and "in loop" in rendered[0] and "in block" in rendered[0]
+    assert "hello, me|hello m|called o" in rendered[0]
 
 
 def test_a_failing_call_is_reported_at_the_same_template_lines() -> None:

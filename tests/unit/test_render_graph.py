@@ -234,6 +234,36 @@ def test_graph_page_edges_kept_up_to_date_equal_edges_made_afresh() -> None:
             order.insert(0, order.pop(rng.randrange(len(order))))
 
 
+def test_graph_page_edges_made_afresh_in_one_pass_are_those_made_pair_by_pair() -> None:
+    """A cold build's PagePairs (every pair in one pass over the edges) holds what applying
+    every list pair by pair makes: the same rows, texts, degrees and lists, with lists that
+    name an article twice or the article itself."""
+    import random
+    from collections import Counter
+
+    from sitegen.graphpages import PagePairs
+    from sitegen.model import Edge, Slug
+
+    rng = random.Random(7)
+    for _ in range(20):
+        order = [Slug(f"a{n}") for n in range(rng.randint(2, 30))]
+        edges = {
+            s: tuple(
+                Edge(rng.choice(order), rng.choice([0.5, 0.25, 0.123456, 1.7, -0.1]), ())
+                for _ in range(rng.randint(0, 5))
+            )
+            for s in order
+        }
+        fresh = PagePairs()
+        made = fresh.update(list(order), edges)
+        # A list applied before (never this build's): update goes pair by pair.
+        stale = {order[0]: (Edge(order[1], 0.0, ()),)}
+        slow = PagePairs.restored(order, stale, {}, Counter())
+        assert slow.update(list(order), edges) == made
+        assert fresh.rows == slow.rows and fresh.texts == slow.texts
+        assert +fresh.degree == +slow.degree and fresh.lists == slow.lists
+
+
 def test_graph_page_entries_reused_from_the_memo_are_never_stale() -> None:
     """The graph page's list entries are rendered once and kept in the graph memo (serve);
     after a retitle of an article other entries link to, and a topic change that changes

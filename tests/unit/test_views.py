@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 from hypothesis import given
 from hypothesis import strategies as st
 
-from sitegen.meta import json_for_script
+from sitegen.meta import compact_json, json_for_script
 from sitegen.model import Provider, Slug, Topic
 from sitegen.views import DateView, Urls, ViewFactory
 
@@ -76,3 +76,9 @@ def test_script_json_is_what_the_json_module_writes(data: object) -> None:
         expected = expected.replace(char, escaped)
     expected = expected.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
     assert str(json_for_script(data)) == expected
+
+
+@given(JSON_VALUES)
+def test_compact_json_is_what_the_json_module_writes(data: object) -> None:
+    # (graph/data.json's rows and nodes: json.dumps's text, through one C encoder)
+    assert compact_json(data) == json.dumps(data, ensure_ascii=False, separators=(",", ":"))
