@@ -667,6 +667,19 @@ _TREE_NEEDS = {"attr_list": ("{",), "smarty": ("...", "--", "'", '"'), "unescape
 # parser that stores raw HTML away finds no tag without a "<" (it keeps entities as they
 # are, outside raw HTML), and a fenced code block starts with its fence.
 _PRE_NEEDS = {"html_block": ("<",), "fenced_code_block": ("```", "~~~")}
+# Block processors that let every block of such a source pass (their test is false, or their
+# run gives False): each block is a part of the source, less list and quote markers and
+# indents (tabs become spaces first). A table's rows hold "|"; a definition starts ": ";
+# footnotes "[^" and abbreviations "*["; HTML that Markdown is parsed in was stashed from a
+# "<" by html_block. Every processor is tried on every block, in a loop over the registry
+# that sorts and copies it each time: a source's processors are listed once instead.
+_BLOCK_NEEDS = {
+    "table": ("|",),
+    "deflist": (": ", ":\t"),
+    "footnote": ("[^",),
+    "abbr": ("*[",),
+    "markdown_block": ("<",),
+}
 
 
 def _skip_when_absent(md: Any) -> None:
@@ -681,6 +694,7 @@ def _skip_when_absent(md: Any) -> None:
         return str(convert(text))
 
     md.convert = convert_noting_source
+    _list_block_processors(md, source)
     for registry, needs_of, unchanged in (
         (md.treeprocessors, _TREE_NEEDS, lambda root: None),  # None: the tree as it was
         (md.preprocessors, _PRE_NEEDS, lambda lines: lines),
@@ -700,6 +714,47 @@ def _skip_when_absent(md: Any) -> None:
                 return run(given) if any(n in text for n in needs) else unchanged(given)
 
             processor.run = run_if_needed
+
+
+def _list_block_processors(md: Any, source: list[str]) -> None:
+    """Make ``md``'s block parser try, on each block of a source, the processors of its
+    registry in order, but none of ``_BLOCK_NEEDS`` whose text the source does not hold
+    (only Markdown's own processors of those names: any other is always tried).
+
+    BlockParser.parseBlocks, with the list made once per source (by its outermost call:
+    the processors call it again for the blocks inside lists and quotes)."""
+    parser = md.parser
+    registry = parser.blockprocessors
+    needs_of = {
+        id(registry[name]): needs
+        for name, needs in _BLOCK_NEEDS.items()
+        if name in registry and type(registry[name]).__module__.startswith("markdown.")
+    }
+    listed: list[Any] = []
+
+    def parse_blocks(parent: Any, blocks: list[str]) -> None:
+        outermost = not listed
+        if outermost:
+            text = source[0]
+            listed.extend(
+                processor
+                for processor in registry
+                if any(n in text for n in needs_of.get(id(processor), ("",)))
+            )
+        try:
+            processors = tuple(listed)
+            while blocks:
+                for processor in processors:
+                    if (
+                        processor.test(parent, blocks[0])
+                        and processor.run(parent, blocks) is not False
+                    ):
+                        break  # run returns True or None
+        finally:
+            if outermost:
+                listed.clear()
+
+    parser.parseBlocks = parse_blocks
 
 
 # What each inline pattern needs in a text to match at all (a regex of which every match of

@@ -74,6 +74,11 @@ _PIECES = [
     "    code block",
     "| a | b |\n|---|---|\n| 1 | 2 |",
     "Term\n:   Def",
+    "Term\n:\tDef",
+    "- Term\n\n    : Def",
+    "> : quoted def",
+    '<div markdown="1">*in* | a</div>',
+    "a|b",
     "text[^1]\n\n[^1]: note",
     "*[HTML]: Hyper Text",
     "HTML",
@@ -100,3 +105,20 @@ def _ours() -> markdown.Markdown:
     if not _OURS:
         _OURS.append(normalize._new_markdown())
     return _OURS[0]
+
+
+def test_block_processors_a_source_cannot_use_are_not_tried() -> None:
+    md = normalize._new_markdown()
+    tried: list[str] = []
+    table = md.parser.blockprocessors["table"]
+    test = table.test
+
+    def noting_test(parent: object, block: str) -> bool:
+        tried.append(block)
+        return bool(test(parent, block))
+
+    table.test = noting_test  # type: ignore[method-assign]
+    html = md.convert("a\n\n- b\n- c\n\n> d")
+    assert tried == []
+    assert md.reset().convert("a | b\n--|--\n1 | 2") != html
+    assert tried
