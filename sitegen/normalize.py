@@ -736,11 +736,8 @@ def _list_block_processors(md: Any, source: list[str]) -> None:
         outermost = not listed
         if outermost:
             text = source[0]
-            listed.extend(
-                processor
-                for processor in registry
-                if any(n in text for n in needs_of.get(id(processor), ("",)))
-            )
+            unused = {at for at, needs in needs_of.items() if not any(n in text for n in needs)}
+            listed.extend(p for p in registry if id(p) not in unused)
         try:
             processors = tuple(listed)
             while blocks:
