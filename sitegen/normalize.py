@@ -9,8 +9,10 @@ from __future__ import annotations
 import functools
 import html
 import json
+import operator
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 from html.parser import HTMLParser
@@ -668,17 +670,26 @@ _TREE_NEEDS = {"attr_list": ("{",), "smarty": ("...", "--", "'", '"'), "unescape
 # are, outside raw HTML), and a fenced code block starts with its fence.
 _PRE_NEEDS = {"html_block": ("<",), "fenced_code_block": ("```", "~~~")}
 # Block processors that let every block of such a source pass (their test is false, or their
-# run gives False): each block is a part of the source, less list and quote markers and
-# indents (tabs become spaces first). A table's rows hold "|"; a definition starts ": ";
-# footnotes "[^" and abbreviations "*["; HTML that Markdown is parsed in was stashed from a
-# "<" by html_block. Every processor is tried on every block, in a loop over the registry
-# that sorts and copies it each time: a source's processors are listed once instead.
+# run gives False), as regexes of what they need: each block is a part of the source, less
+# list and quote markers and indents (tabs become spaces first). A table's rows hold "|"; a
+# definition starts ": "; footnotes "[^", abbreviations "*[", link references "]:"; a quote
+# ">"; a numbered item a number, "." and a space; code and indented list content start with
+# four spaces; HTML that Markdown is parsed in was stashed from a "<" by html_block. Every
+# processor is tried on every block in turn, most with a regex search over all of it.
+_INDENT = r"    |\t"
 _BLOCK_NEEDS = {
-    "table": ("|",),
-    "deflist": (": ", ":\t"),
-    "footnote": ("[^",),
-    "abbr": ("*[",),
-    "markdown_block": ("<",),
+    "table": r"\|",
+    "deflist": r":[ \t]",
+    "footnote": r"\[\^",
+    "abbr": r"\*\[",
+    "reference": r"\]:",
+    "quote": ">",
+    "olist": r"\d\.[ \t]",
+    "hashheader": "#",
+    "indent": _INDENT,
+    "defindent": _INDENT,
+    "code": _INDENT,
+    "markdown_block": "<",
 }
 
 
@@ -689,12 +700,14 @@ def _skip_when_absent(md: Any) -> None:
     source = [""]
     convert = md.convert
 
+    set_block_tests = _block_tests_for_source(md)
+
     def convert_noting_source(text: str) -> str:
         source[0] = text
+        set_block_tests(text)
         return str(convert(text))
 
     md.convert = convert_noting_source
-    _list_block_processors(md, source)
     for registry, needs_of, unchanged in (
         (md.treeprocessors, _TREE_NEEDS, lambda root: None),  # None: the tree as it was
         (md.preprocessors, _PRE_NEEDS, lambda lines: lines),
@@ -716,42 +729,24 @@ def _skip_when_absent(md: Any) -> None:
             processor.run = run_if_needed
 
 
-def _list_block_processors(md: Any, source: list[str]) -> None:
-    """Make ``md``'s block parser try, on each block of a source, the processors of its
-    registry in order, but none of ``_BLOCK_NEEDS`` whose text the source does not hold
-    (only Markdown's own processors of those names: any other is always tried).
-
-    BlockParser.parseBlocks, with the list made once per source (by its outermost call:
-    the processors call it again for the blocks inside lists and quotes)."""
-    parser = md.parser
-    registry = parser.blockprocessors
-    needs_of = {
-        id(registry[name]): needs
+def _block_tests_for_source(md: Any) -> Callable[[str], None]:
+    """A function that, given a source, makes each of ``md``'s block processors in
+    ``_BLOCK_NEEDS`` whose text the source does not hold fail its test at once, and gives the
+    others back their own test (only Markdown's own processors of those names)."""
+    registry = md.parser.blockprocessors
+    tracked = [
+        (registry[name], registry[name].test, re.compile(needs).search)
         for name, needs in _BLOCK_NEEDS.items()
         if name in registry and type(registry[name]).__module__.startswith("markdown.")
-    }
-    listed: list[Any] = []
+    ]
 
-    def parse_blocks(parent: Any, blocks: list[str]) -> None:
-        outermost = not listed
-        if outermost:
-            text = source[0]
-            unused = {at for at, needs in needs_of.items() if not any(n in text for n in needs)}
-            listed.extend(p for p in registry if id(p) not in unused)
-        try:
-            processors = tuple(listed)
-            while blocks:
-                for processor in processors:
-                    if (
-                        processor.test(parent, blocks[0])
-                        and processor.run(parent, blocks) is not False
-                    ):
-                        break  # run returns True or None
-        finally:
-            if outermost:
-                listed.clear()
+    def set_tests(text: str) -> None:
+        for processor, test, found_in in tracked:
+            # is_(parent, block) is false (an element is no text): a builtin, so the block
+            # parser's loop calls no Python frame for a processor the source cannot use.
+            processor.test = test if found_in(text) else operator.is_
 
-    parser.parseBlocks = parse_blocks
+    return set_tests
 
 
 # What each inline pattern needs in a text to match at all (a regex of which every match of
