@@ -234,6 +234,8 @@ MARKDOWN_SAMPLES = [
     "Title\n=====\n\n1. one\n2. two\n\n> quoted\n\n    indented code",
     "~~~\nfenced ~~~ <code> & `more`\n~~~\n\n```\nx\n```\n\n\\*escaped\\* \\\\ a \\` tick",
     "An &amp; and &#38; entity, & alone &copy\n\n<div>\n*raw* &amp;\n</div>",
+    # Stashing the raw HTML leaves four spaces where the entities were: an empty code block.
+    '<div>\n*raw* &amp;\n</div> &amp; &lt; &#8217; &quot;\nit\'s "quoted"\n: \n[r]',
 ]
 
 
