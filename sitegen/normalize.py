@@ -681,30 +681,29 @@ _TREE_NEEDS = {"attr_list": ("{",), "smarty": ("...", "--", "'", '"'), "unescape
 # are, outside raw HTML), and a fenced code block starts with its fence.
 _PRE_NEEDS = {"html_block": ("<",), "fenced_code_block": ("```", "~~~")}
 # Block processors that let every block of such a source pass (their test is false, or their
-# run gives False), as regexes of what they need: each block is a part of the source, less
-# list and quote markers and indents (tabs become spaces first), unless _STASHED. A table's
-# rows hold "|"; a definition starts ": "; footnotes "[^", abbreviations "*[", link
-# references "]:"; a quote ">"; a numbered item a number, "." and a space; code and indented
-# list content start with four spaces; HTML that Markdown is parsed in was stashed from a "<"
-# by html_block. Every processor is tried on every block in turn, most with a regex search
-# over all of it.
+# run gives False), with the texts one of which they need (looked for with "in", as above):
+# each block is a part of the source, less list and quote markers and indents (tabs become
+# spaces first), unless _STASHED. A table's rows hold "|"; a definition starts ": ";
+# footnotes "[^", abbreviations "*[", link references "]:"; a quote ">"; a header "#"; code
+# and indented list content start with four spaces; HTML that Markdown is parsed in was
+# stashed from a "<" by html_block. Every processor is tried on every block in turn, most
+# with a regex search over all of it.
 # Raw HTML and fenced code are stashed away by preprocessors, which leave blocks that are
 # not parts of the source (four spaces where "&amp; &lt;" stood): then every one is tried.
 _STASHED = ("<", "```", "~~~")
-_INDENT = r"    |\t"
+_INDENT = ("    ", "\t")
 _BLOCK_NEEDS = {
-    "table": r"\|",
-    "deflist": r":[ \t]",
-    "footnote": r"\[\^",
-    "abbr": r"\*\[",
-    "reference": r"\]:",
-    "quote": ">",
-    "olist": r"\d\.[ \t]",
-    "hashheader": "#",
+    "table": ("|",),
+    "deflist": (": ", ":\t"),
+    "footnote": ("[^",),
+    "abbr": ("*[",),
+    "reference": ("]:",),
+    "quote": (">",),
+    "hashheader": ("#",),
     "indent": _INDENT,
     "defindent": _INDENT,
     "code": _INDENT,
-    "markdown_block": "<",
+    "markdown_block": ("<",),
 }
 
 
@@ -750,17 +749,18 @@ def _block_tests_for_source(md: Any) -> Callable[[str], None]:
     others back their own test (only Markdown's own processors of those names)."""
     registry = md.parser.blockprocessors
     tracked = [
-        (registry[name], registry[name].test, re.compile(needs).search)
+        (registry[name], registry[name].test, needs)
         for name, needs in _BLOCK_NEEDS.items()
         if name in registry and type(registry[name]).__module__.startswith("markdown.")
     ]
 
     def set_tests(text: str) -> None:
         stashed = any(mark in text for mark in _STASHED)
-        for processor, test, found_in in tracked:
+        for processor, test, needs in tracked:
             # is_(parent, block) is false (an element is no text): a builtin, so the block
             # parser's loop calls no Python frame for a processor the source cannot use.
-            processor.test = test if stashed or found_in(text) else operator.is_
+            usable = stashed or any(n in text for n in needs)
+            processor.test = test if usable else operator.is_
 
     return set_tests
 
