@@ -7,6 +7,7 @@ import stat
 import sys
 from collections.abc import Iterator
 from contextlib import suppress
+from datetime import UTC, datetime
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -354,6 +355,8 @@ _INT, _BOOL, _NULL, _TIMESTAMP = (
 _PLAIN_SCALARS = frozenset(
     f"tag:yaml.org,2002:{t}" for t in ("bool", "int", "float", "null", "timestamp")
 )
+# A timestamp to the second in UTC ("2019-03-29T17:33:00Z"), the form feeds write.
+_UTC_SECONDS = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z")
 _FAST_DEPTH = 16  # deeper documents (never a digest) go the long way, as do their errors
 
 
@@ -410,6 +413,19 @@ def _scalar(loader: Any, node: Any) -> Any:
         return low == "true" if low in ("true", "false") else node.value
     if tag == _INT and node.value.isascii() and node.value.isdigit() and node.value[0] != "0":
         return int(node.value)  # no sign, base prefix, octal 0, "_" or ":" to read
+    if tag == _TIMESTAMP and _UTC_SECONDS.fullmatch(text := node.value):
+        with suppress(ValueError):  # no such day or time: the loader's way keeps the text
+            # What the loader's construct_yaml_timestamp makes of this form, without its
+            # regex and group dictionary (digests date themselves and their related links so).
+            return datetime(
+                int(text[:4]),
+                int(text[5:7]),
+                int(text[8:10]),
+                int(text[11:13]),
+                int(text[14:16]),
+                int(text[17:19]),
+                tzinfo=UTC,
+            )
     if tag not in _PLAIN_SCALARS:
         raise _LongWay
     try:

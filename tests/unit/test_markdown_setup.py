@@ -4,6 +4,7 @@ is the parser the names "extra", "sane_lists" and "smarty" give."""
 from __future__ import annotations
 
 import sys
+from typing import Any
 
 import markdown
 from hypothesis import given
@@ -74,6 +75,19 @@ _PIECES = [
     "    code block",
     "| a | b |\n|---|---|\n| 1 | 2 |",
     "Term\n:   Def",
+    "Term\n:\tDef",
+    "- Term\n\n    : Def",
+    "> : quoted def",
+    "a|b",
+    "1.\tone\n2.\ttwo",
+    "\u0663. three",
+    "- a\n\n\tcode in a list",
+    "- a\n\n        code in a list",
+    "\tcode",
+    "[x]:\thttps://example.org/x [x]",
+    "  > indented quote\n> > nested",
+    "Head\n---",
+    "#not a head",
     "text[^1]\n\n[^1]: note",
     "*[HTML]: Hyper Text",
     "HTML",
@@ -100,3 +114,24 @@ def _ours() -> markdown.Markdown:
     if not _OURS:
         _OURS.append(normalize._new_markdown())
     return _OURS[0]
+
+
+def test_block_processors_a_source_cannot_use_are_not_tried(monkeypatch: Any) -> None:
+    from markdown.extensions.tables import TableProcessor
+
+    tried: list[str] = []
+    test = TableProcessor.test
+
+    def noting_test(self: TableProcessor, parent: Any, block: str) -> bool:
+        tried.append(block)
+        return bool(test(self, parent, block))
+
+    monkeypatch.setattr(TableProcessor, "test", noting_test)
+    md = normalize._new_markdown()
+    html = md.convert("a\n\n- b\n- c\n\n> d")
+    assert tried == []
+    assert md.reset().convert("a | b\n--|--\n1 | 2") != html
+    assert tried
+    tried.clear()
+    md.reset().convert("a\n\nb")
+    assert tried == []

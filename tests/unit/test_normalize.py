@@ -57,6 +57,28 @@ def test_correct_typography_is_left_alone() -> None:
     assert ok(title=title).title == title
 
 
+def test_a_text_met_again_is_repaired_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    import ftfy
+
+    from sitegen import normalize as normalize_module
+
+    calls: list[str] = []
+    fix = ftfy.fix_text
+
+    def counting(text: str, **settings: Any) -> str:
+        calls.append(text)
+        return fix(text, **settings)
+
+    monkeypatch.setattr(ftfy, "fix_text", counting)
+    monkeypatch.setattr(normalize_module, "_FIXED", {})
+    mojibake = "Sch\u00c3\u00b6n \u00e2\u20ac\u201c a title met twice"
+    title = "Schön – a title met twice"
+    related = [{"title": mojibake, "webUrl": "https://example.org/a"}]
+    assert ok(title=mojibake, related=related).related[0].title == title
+    assert ok(title=mojibake).title == title
+    assert calls == [mojibake]
+
+
 def test_html_is_stripped_from_titles() -> None:
     assert ok(title="<b>Bold</b> &amp; <i>brave</i> <script>x()</script>").title == "Bold & brave"
 

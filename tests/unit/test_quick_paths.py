@@ -4,6 +4,7 @@ and Markdown that skips inline patterns for text none of them can match."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 import markdown
@@ -81,6 +82,38 @@ def test_quick_yaml_matches_pyyaml_on_any_document(value: Any, flow: bool) -> No
     assert repr(quick) == repr(full)
     quick, full = _yaml_both(text)
     assert repr(quick) == repr(full)
+
+
+_UTC_SECONDS = r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z"
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.from_regex(_UTC_SECONDS, fullmatch=True)
+    | st.datetimes(min_value=datetime(1000, 1, 1)).map(lambda d: f"{d:%Y-%m-%dT%H:%M:%S}Z")
+)
+def test_quick_utc_timestamps_are_pyyamls(text: str) -> None:
+    quick, full = _yaml_both(f"when: {text}\nlist: [{text}]\n")
+    assert repr(quick) == repr(full)
+
+
+@pytest.mark.parametrize(
+    "text", ["2024-02-30T10:00:00Z", "2019-03-29T24:00:00Z", "0000-01-01T00:00:00Z"]
+)
+def test_impossible_utc_timestamps_stay_text(text: str) -> None:
+    assert _parse_yaml(f"when: {text}\n")[0] == {"when": text}
+
+
+def test_utc_timestamps_are_read_without_pyyamls_constructor(monkeypatch: Any) -> None:
+    def refuse(self: Any, node: Any) -> Any:
+        raise AssertionError("PyYAML's timestamp constructor called")
+
+    monkeypatch.setattr(yaml.constructor.SafeConstructor, "construct_yaml_timestamp", refuse)
+    value = _parse_yaml("when: 2019-03-29T17:33:00Z\nrelated:\n- at: 2020-05-04T22:33:00Z\n")[0]
+    assert value == {
+        "when": datetime(2019, 3, 29, 17, 33, tzinfo=UTC),
+        "related": [{"at": datetime(2020, 5, 4, 22, 33, tzinfo=UTC)}],
+    }
 
 
 def _node_tree(text: str, loader_class: type) -> Any:
@@ -201,6 +234,8 @@ MARKDOWN_SAMPLES = [
     "Title\n=====\n\n1. one\n2. two\n\n> quoted\n\n    indented code",
     "~~~\nfenced ~~~ <code> & `more`\n~~~\n\n```\nx\n```\n\n\\*escaped\\* \\\\ a \\` tick",
     "An &amp; and &#38; entity, & alone &copy\n\n<div>\n*raw* &amp;\n</div>",
+    # Stashing the raw HTML leaves four spaces where the entities were: an empty code block.
+    '<div>\n*raw* &amp;\n</div> &amp; &lt; &#8217; &quot;\nit\'s "quoted"\n: \n[r]',
 ]
 
 
