@@ -191,34 +191,37 @@ def test_an_include_gets_the_context_jinja_gives_it() -> None:
     assert type(include_context(part, includer, {})) is jinja2.runtime.Context
 
 
-def test_an_included_template_is_looked_up_once_when_templates_are_not_reloaded() -> None:
-    loader = jinja2.DictLoader({"outer.html": "{% include 'part.html' %}", "part.html": "1"})
-    env = jinja2.Environment(loader=loader, auto_reload=False)
-    use_joining_code(env)
-    outer = env.get_template("outer.html")
-    assert outer.render() == "1"
-    loader.mapping["part.html"] = "2"
-    env.cache.clear()  # (as if Jinja's cache had let it go)
-    assert outer.render() == "1"
-    reloading = jinja2.Environment(loader=loader, auto_reload=True)
-    use_joining_code(reloading)
-    assert reloading.get_template("outer.html").render() == "2"
-
-
-def test_a_layout_is_looked_up_once_when_templates_are_not_reloaded() -> None:
-    loader = jinja2.DictLoader(
-        {"page.html": "{% extends 'base.html' %}{% block b %}x{% endblock %}", "base.html": "1"}
-    )
+@pytest.mark.parametrize(
+    ("templates", "changed", "new_text", "reloaded"),
+    [
+        # an include
+        ({"page.html": "{% include 'part.html' %}", "part.html": "1"}, "part.html", "2", "2"),
+        # a layout (extends)
+        (
+            {
+                "page.html": "{% extends 'base.html' %}{% block b %}x{% endblock %}",
+                "base.html": "1",
+            },
+            "base.html",
+            "2{% block b %}{% endblock %}",
+            "2x",
+        ),
+    ],
+)
+def test_an_included_template_or_layout_is_looked_up_once_when_templates_are_not_reloaded(
+    templates: dict[str, str], changed: str, new_text: str, reloaded: str
+) -> None:
+    loader = jinja2.DictLoader(dict(templates))
     env = jinja2.Environment(loader=loader, auto_reload=False)
     use_joining_code(env)
     page = env.get_template("page.html")
     assert page.render() == "1"
-    loader.mapping["base.html"] = "2{% block b %}{% endblock %}"
+    loader.mapping[changed] = new_text
     env.cache.clear()  # (as if Jinja's cache had let it go)
     assert page.render() == "1"
     reloading = jinja2.Environment(loader=loader, auto_reload=True)
     use_joining_code(reloading)
-    assert reloading.get_template("page.html").render() == "2x"
+    assert reloading.get_template("page.html").render() == reloaded
 
 
 class _Greeter:
