@@ -198,11 +198,14 @@ def prepare(link_rel: str) -> None:
 # -- text ------------------------------------------------------------------------------------
 
 
-# ftfy's repairs of texts met before (text -> repaired), which the build gives from its
-# cache: an edited file read again whose non-ASCII texts are those of the last read needs no
-# ftfy, nor its import (0.03-0.1 s of a CLI edit). ftfy's answer depends on the text alone
-# (and on ftfy's version, which is in the cache's fingerprint).
+# ftfy's repairs of texts met before (text -> repaired): those the build gives from its
+# cache, so that an edited file read again whose non-ASCII texts are those of the last read
+# needs no ftfy, nor its import (0.03-0.1 s of a CLI edit); then those made since, up to
+# MAX_KNOWN (a digest's related entries repeat the titles of other digests: 10,000 digests
+# hold 2,796 non-ASCII texts, 1,603 of them different). ftfy's answer depends on the text
+# alone (and on ftfy's version, which is in the cache's fingerprint).
 _REPAIRS: dict[str, str] = {}
+MAX_KNOWN = 8192
 # The non-ASCII texts met since known_repairs was called, with their repairs (at most
 # MAX_REPAIRS: a process that reads thousands of files never saves them).
 _MET: dict[str, str] = {}
@@ -210,7 +213,8 @@ MAX_REPAIRS = 4096
 
 
 def known_repairs(repairs: dict[str, str]) -> None:
-    """Take ``repairs`` as ftfy's for these texts, and start noting the texts met anew."""
+    """Take ``repairs`` as the repairs known (in place of those known before), and start
+    noting the texts met anew."""
     _REPAIRS.clear()
     _REPAIRS.update(repairs)
     _MET.clear()
@@ -221,25 +225,16 @@ def met_repairs() -> dict[str, str]:
     return dict(_MET)
 
 
-# ftfy's repairs made in this process (text -> repaired), at most MAX_FIXED: a digest's
-# related entries repeat the titles of other digests (10,000 digests: 2,796 non-ASCII texts,
-# 1,603 of them different).
-_FIXED: dict[str, str] = {}
-MAX_FIXED = 8192
-
-
 def _repaired(text: str) -> str:
     """ftfy's repair of a non-ASCII text: curly quotes and full-width letters are correct
     text, not encoding damage, and are kept as the source wrote them."""
     fixed = _REPAIRS.get(text)
     if fixed is None:
-        fixed = _FIXED.get(text)
-    if fixed is None:
         import ftfy  # slow to import too: only non-ASCII text not met before needs it
 
         fixed = ftfy.fix_text(text, uncurl_quotes=False, fix_character_width=False)
-        if len(_FIXED) < MAX_FIXED:
-            _FIXED[text] = fixed
+        if len(_REPAIRS) < MAX_KNOWN:
+            _REPAIRS[text] = fixed
     if len(_MET) < MAX_REPAIRS:
         _MET[text] = fixed
     return fixed

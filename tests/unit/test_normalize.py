@@ -70,7 +70,7 @@ def test_a_text_met_again_is_repaired_once(monkeypatch: pytest.MonkeyPatch) -> N
         return fix(text, **settings)
 
     monkeypatch.setattr(ftfy, "fix_text", counting)
-    monkeypatch.setattr(normalize_module, "_FIXED", {})
+    monkeypatch.setattr(normalize_module, "_REPAIRS", {})
     mojibake = "Sch\u00c3\u00b6n \u00e2\u20ac\u201c a title met twice"
     title = "Schön – a title met twice"
     related = [{"title": mojibake, "webUrl": "https://example.org/a"}]
