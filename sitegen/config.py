@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 import re
 import tomllib
 from dataclasses import dataclass, field, fields, replace
@@ -13,8 +12,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 CONFIG_FILE = "sitegen.toml"
 _LABEL = r"[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
-_HOSTNAME = re.compile(rf"(?=.{{1,253}}$){_LABEL}(\.{_LABEL})+")
-_TAG_AUTHORITY = re.compile(r"[A-Za-z0-9.@_-]+,\d{4}(-\d{2}(-\d{2})?)?")
+# (Compiled on first use, by re's cache: most sites set neither.)
+_HOSTNAME = rf"(?=.{{1,253}}$){_LABEL}(\.{_LABEL})+"
+_TAG_AUTHORITY = r"[A-Za-z0-9.@_-]+,\d{4}(-\d{2}(-\d{2})?)?"
 
 
 class ConfigError(Exception):
@@ -125,6 +125,8 @@ def _validate(values: dict[str, Any], root: Path, source: str) -> SiteConfig:
     for key, value in values.items():
         spec = _SETTABLE.get(key)
         if spec is None:
+            import difflib  # (slow to import: only a mistyped key needs it)
+
             close = difflib.get_close_matches(key, list(_SETTABLE), n=1)
             hint = f"; did you mean '{close[0]}'?" if close else ""
             errors.append(f"{source}: unknown setting '{key}'{hint}")
@@ -166,12 +168,12 @@ def _check_values(config: SiteConfig) -> list[str]:
                 f'base_url: "{config.base_url}" must be an absolute http(s) URL, '
                 'e.g. "https://owner.github.io/repo/"'
             )
-    if config.feed_authority and not _TAG_AUTHORITY.fullmatch(config.feed_authority):
+    if config.feed_authority and not re.fullmatch(_TAG_AUTHORITY, config.feed_authority):
         errors.append(
             f'feed_authority: "{config.feed_authority}" must be a domain or email and a date, '
             'e.g. "example.org,2024"'
         )
-    if config.cname and not _HOSTNAME.fullmatch(config.cname):
+    if config.cname and not re.fullmatch(_HOSTNAME, config.cname):
         errors.append(f'cname: "{config.cname}" must be a host name, e.g. "news.example.org"')
     for name in ("page_size", "feed_size", "max_file_bytes", "max_title_chars"):
         if getattr(config, name) < 1:

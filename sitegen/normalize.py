@@ -320,14 +320,15 @@ def to_datetime(value: Any, name: str, tz: ZoneInfo, report: _Report) -> datetim
 
 # RFC 2822 as RSS feeds write it: "Tue, 15 Dec 2020 18:38:00 +0000". The email parser itself
 # is lenient: it reads "Dec 15, 2020 6:38 PM EST" as 06:38 with no zone, so only this shape
-# is handed to it.
-_RFC2822 = re.compile(
+# is handed to it. (This and the next are compiled on first use, by re's own cache: most
+# dates are ISO 8601, and a process reading one edited file would compile them for nothing.)
+_RFC2822 = (
     r"(?:[A-Za-z]{3},\s*)?\d{1,2}\s+[A-Za-z]{3}\s+\d{2,4}\s+\d{1,2}:\d{2}(?::\d{2})?"
     r"(?:\s+(?:[+-]\d{4}|UT|GMT|[ECMP][SD]T|Z))?"
 )
 # "Dec 15, 2020", "December 15, 2020 6:38 PM": English month-name dates as pages show them,
 # read in the site's time zone.
-_MONTH_DAY_YEAR = re.compile(
+_MONTH_DAY_YEAR = (
     r"(?P<month>[A-Za-z]{3,9})\.?\s+(?P<day>\d{1,2}),?\s+(?P<year>\d{4})"
     r"(?:,?\s+(?:at\s+)?(?P<hour>\d{1,2}):(?P<minute>\d{2})(?::(?P<second>\d{2}))?"
     r"\s*(?P<ampm>[AaPp]\.?[Mm]\.?)?)?"
@@ -362,14 +363,14 @@ def _parse_date_text(text: str) -> datetime | None:
         return datetime.fromisoformat(text)
     except ValueError:
         pass
-    if _RFC2822.fullmatch(text):
+    if re.fullmatch(_RFC2822, text):
         import email.utils  # slow to import (sockets, random): only RSS dates need it
 
         try:
             return email.utils.parsedate_to_datetime(text)
         except (TypeError, ValueError, IndexError, OverflowError):
             return None
-    found = _MONTH_DAY_YEAR.fullmatch(text)
+    found = re.fullmatch(_MONTH_DAY_YEAR, text)
     month = _MONTHS.get(found["month"].lower()) if found else None
     if found is None or month is None:
         return None
@@ -481,7 +482,9 @@ def _domain(text: str, name: str, report: _Report) -> str:
     try:
         host = (urlsplit(text).hostname or "") if "://" in text else text.split("/", 1)[0]
         host = host.lower().rstrip(".").removeprefix("www.")
-        ascii_host = host.encode("idna").decode("ascii")
+        # An ASCII name is its own IDNA form (the codec only checks its label lengths, as
+        # _HOST_NAME does): its import (0.001 s) only for the others.
+        ascii_host = host if host.isascii() else host.encode("idna").decode("ascii")
     except (ValueError, UnicodeError):  # a broken URL, or a label idna cannot encode
         host = ascii_host = ""
     if not _HOST_NAME.fullmatch(ascii_host):

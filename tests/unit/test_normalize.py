@@ -300,6 +300,7 @@ def test_provider_mapping() -> None:
         ("techxplore.com/path", "techxplore.com"),
         ("bücher.de", "bücher.de"),
         ("News.BBC.co.uk.", "news.bbc.co.uk"),
+        ("x" * 63 + ".com", "x" * 63 + ".com"),  # the longest label IDNA allows
     ],
 )
 def test_provider_domain_is_a_host_name(domain: str, expected: str) -> None:
@@ -308,13 +309,32 @@ def test_provider_domain_is_a_host_name(domain: str, expected: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "domain", ["javascript:alert(1)", "two words.com", "http://[::1", "-bad-.com", "nodot", "a..b"]
+    "domain",
+    [
+        "javascript:alert(1)",
+        "two words.com",
+        "http://[::1",
+        "-bad-.com",
+        "nodot",
+        "a..b",
+    ],
 )
 def test_provider_domain_that_is_no_host_name_is_dropped(domain: str) -> None:
     article, problems = warned(provider={"name": "P", "domain": domain})
     assert article.provider is not None
     assert (article.provider.name, article.provider.domain) == ("P", "")
     assert problems == [f"provider.domain: {json.dumps(domain)} is not a domain name; ignored"]
+
+
+@pytest.mark.parametrize(
+    "domain", ["x" * 64 + ".com", "b\u00fccher" + "x" * 60 + ".de", "example." + "x" * 64]
+)
+def test_provider_domain_with_a_label_idna_refuses_is_dropped(domain: str) -> None:
+    # Too long a label, ASCII or not (an ASCII name is not handed to the IDNA codec).
+    article, problems = warned(provider={"name": "P", "domain": domain})
+    assert article.provider is not None and article.provider.domain == ""
+    assert len(problems) == 1 and problems[0].startswith("provider.domain: ")
+    assert problems[0].endswith(" is not a domain name; ignored")
 
 
 def test_a_provider_named_again_is_reported_again_wherever_it_is() -> None:
