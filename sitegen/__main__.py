@@ -225,6 +225,7 @@ def _build(
             log=lambda line: print(line, file=sys.stderr),
             hold=hold,
             output_checked=nochange.output_intact,
+            content_scanned=nochange.content_scanned,
         )
         if hold is not None:
             hold.append(result)

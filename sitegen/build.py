@@ -430,6 +430,7 @@ def build(
     hold: list[object] | None = None,
     committed: Callable[[BuildResult, Collection[str] | None], None] | None = None,
     output_checked: Callable[[str], bool] | None = None,
+    content_scanned: Callable[[str], Any] | None = None,
     shown: Collection[str] = (),
 ) -> BuildResult:
     """Build the site of ``config``; with ``write=False`` only check the content.
@@ -448,6 +449,9 @@ def build(
     ``output_checked(output folder)``: whether every file of the output's manifest was found
     there just before (the CLI's no-change check, sitegen/nochange.py, looked in a child
     process); then the files of unchanged pages are not looked for again one by one.
+    ``content_scanned(content folder)``: what ``nochange.scan`` finds there, with the time
+    before which its stats are trusted and the links, if a scan made just before (by that
+    child, on the other core) is at hand; None: the folder is scanned here.
     ``shown``: with ``committed``, the files open in serve's tabs: those of the graph page's
     list are put in place before the first call, the others after it."""
     result = BuildResult()
@@ -473,8 +477,12 @@ def build(
         if sources is None:
             # The links in each folder, from the scan's own listing: the alias check and the
             # articles' identities look for links in every folder (listing 10,000 files again).
+            given = content_scanned(str(content)) if content_scanned is not None else None
             links: dict[str, tuple[int, set[str] | None]] = {}
-            sources, folders = scan(str(content), links)
+            if given is None:
+                sources, folders = scan(str(content), links)
+            else:
+                recent, sources, folders, links = given
             _LINKS_SEEN.update(links)
             result.scanned = (recent, sources, folders)
             if scan_memo is not None:

@@ -217,19 +217,23 @@ def repeat(argv: list[str]) -> int | None:
         except _Changed:
             if child is not None:
                 # The content changed: the build that follows asks the child's answer
-                # (output_intact) instead of checking every kept page's file itself.
-                _OUTPUT_CHECKS.append((child, record["output"][0]))
+                # (output_intact) instead of checking every kept page's file itself, and
+                # takes its scan of the content (content_scanned).
+                child.output = record["output"][0]
+                _OUTPUT_CHECKS.append(child)
                 child = None
             raise
         except BaseException:
             if child is not None:
-                os.kill(child, 9)  # SIGKILL: its answer no longer matters
+                child.stop()  # its answer no longer matters
+                child = None
             raise
         finally:
             checked = time.perf_counter()
             if child is not None:
-                _, status = os.waitpid(child, 0)
-                if os.waitstatus_to_exitcode(status) != 0:
+                intact = child.intact()  # (its scan is not needed: it is stopped)
+                child.stop()
+                if not intact:
                     raise _Changed
         if child is None:
             _check_inputs(record, cwd)
@@ -241,36 +245,117 @@ def repeat(argv: list[str]) -> int | None:
     return _report(record["summary"], flags, timings)
 
 
-def _fork_check(record: dict[str, Any], cwd: str) -> int | None:
+class _Child:
+    """A child process checking the inputs and the output, then scanning the content. It
+    writes to its pipe one byte, 1 if all it checked is as recorded (0 otherwise), then
+    the scan (marshal: see _scan_payload), then exits."""
+
+    def __init__(self, pid: int, fd: int) -> None:
+        self.pid = pid
+        self.fd = fd  # the pipe's reading end; -1 once closed
+        self.answer: bool | None = None  # its first byte, once read
+        self.output = ""  # the output folder it checked
+
+    def intact(self) -> bool:
+        """Its answer (waiting for it): were the inputs and the output as recorded?"""
+        if self.answer is None:
+            self.answer = self.fd >= 0 and os.read(self.fd, 1) == b"1"
+        return self.answer
+
+    def scan(self) -> bytes:
+        """The rest of what it writes: its scan of the content (waiting for it)."""
+        self.intact()
+        chunks = []
+        while self.fd >= 0 and (chunk := os.read(self.fd, 1 << 20)):
+            chunks.append(chunk)
+        return b"".join(chunks)
+
+    def stop(self) -> None:
+        """Close the pipe, end the child (done or not) and reap it."""
+        if self.fd >= 0:
+            os.close(self.fd)
+            self.fd = -1
+        if self.pid > 0:
+            with suppress(ProcessLookupError):
+                os.kill(self.pid, 9)  # SIGKILL (a zombie until reaped: the pid is still its)
+            with suppress(ChildProcessError):
+                os.waitpid(self.pid, 0)
+            self.pid = 0  # reaped: the pid may be another process's from now on
+
+
+def _fork_check(record: dict[str, Any], cwd: str) -> _Child | None:
     """Check the inputs and the output in a child process while this one checks the
     content: both are mostly stat system calls, so on two cores they take half the time
-    together. The child's pid (it exits 0 if all is as recorded), or None: check here."""
+    together. The child then scans the content, which the build takes if the content
+    changed (content_scanned): on the other core while this process imports its stages.
+    None: no child, check here."""
     threading = sys.modules.get("threading")
+    folders = record["content"][1]
     if (
         not hasattr(os, "fork")
         or (os.cpu_count() or 1) < 2
         or record["output"][2].count("\n") < _FORK_FILES
         or (threading is not None and threading.active_count() > 1)  # fork is unsafe then
+        or not folders
     ):
         return None
+    read_end, write_end = os.pipe()
     pid = os.fork()
-    if pid == 0:  # pragma: no cover - the child process (its exit code is the result)
-        code = 1
+    if pid == 0:  # pragma: no cover - the child process (what it writes is the result)
         try:
-            _check_inputs(record, cwd)
-            _check_output(record["output"])
-            code = 0
-        finally:
-            os._exit(code)
-    return pid
+            os.close(read_end)
+            answer = b"0"
+            with suppress(Exception):
+                _check_inputs(record, cwd)
+                _check_output(record["output"])
+                answer = b"1"
+            _write_all(write_end, answer)
+            _write_all(write_end, _scan_payload(folders[0][0]))
+        finally:  # (a closed pipe too: the parent no longer wants the scan)
+            os._exit(0)
+    os.close(write_end)
+    return _Child(pid, read_end)
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view) :]
+
+
+def _scan_payload(content_dir: str) -> bytes:
+    """scan(content_dir) as content_scanned returns it, with the time before which its
+    stats are trusted (taken before it starts), marshalled."""
+    recent = time.time_ns() - RACY_NS
+    links: dict[str, tuple[int, set[str] | None]] = {}
+    sources, folders = scan(content_dir, links)
+    return marshal.dumps((content_dir, recent, sources, folders, links))
 
 
 # Below this many output files, forking costs more than it saves.
 _FORK_FILES = 2_000
 
 # The forked checks of a ``repeat`` that found the content changed, still running or not yet
-# reaped: (pid, the output folder it checked).
-_OUTPUT_CHECKS: list[tuple[int, str]] = []
+# reaped.
+_OUTPUT_CHECKS: list[_Child] = []
+
+
+def content_scanned(
+    content_dir: str,
+) -> tuple[int, list[Source], list[Folder], dict[str, tuple[int, set[str] | None]]] | None:
+    """What ``scan(content_dir, links)`` would find, from the child the last ``repeat``
+    forked (it scanned on the other core while this process went on): the time before which
+    its stats are trusted (RACY_NS before it started), the files, the folders and the links.
+    Waits for it; None when there is no child or it scanned another folder (or failed)."""
+    if not _OUTPUT_CHECKS:
+        return None
+    try:
+        found = marshal.loads(_OUTPUT_CHECKS[-1].scan())
+    except (OSError, EOFError, ValueError, TypeError):
+        return None
+    if not isinstance(found, tuple) or len(found) != 5 or found[0] != content_dir:
+        return None
+    return found[1:]
 
 
 def output_intact(output: str) -> bool:
@@ -291,14 +376,15 @@ def forget_output_checks() -> None:
 def _reap_checks(output: str) -> bool:
     intact = None  # the answer of the last one; older ones (none in the CLI) are only reaped
     while _OUTPUT_CHECKS:
-        pid, checked = _OUTPUT_CHECKS.pop()
+        child = _OUTPUT_CHECKS.pop()
         try:
-            _, status = os.waitpid(pid, 0)
-            done = os.waitstatus_to_exitcode(status) == 0
-        except ChildProcessError:
+            done = intact is None and child.intact()
+        except OSError:
             done = False
+        finally:
+            child.stop()  # (done scanning by now, unless its scan was not asked for)
         if intact is None:
-            intact = done and checked == output
+            intact = done and child.output == output
     return bool(intact)
 
 

@@ -276,6 +276,62 @@ def test_an_edit_uses_the_forked_check_of_the_output(
     assert edited == {p.relative_to(site.root / "cold").as_posix(): p.read_bytes() for p in cold}
 
 
+def test_an_edit_takes_the_scan_of_the_content_the_child_made(
+    site: Site, cli: Cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The child also scans the content (after its checks); the build takes that scan, the
+    same as its own but for the time before which stats are trusted (taken earlier)."""
+    if not hasattr(os, "fork"):
+        pytest.skip("no fork here: everything is checked in one process")
+    monkeypatch.setattr(nochange, "_FORK_FILES", 0)
+    given: list[Any] = []
+    real = nochange.content_scanned
+
+    def spied(content_dir: str) -> Any:
+        given.append(real(content_dir))
+        return given[-1]
+
+    monkeypatch.setattr(nochange, "content_scanned", spied)
+    edit_body(site)
+    before = time.time_ns() - nochange.RACY_NS
+    assert cli.built()
+    after = time.time_ns() - nochange.RACY_NS
+    assert len(given) == 1 and given[0] is not None
+    recent, sources, folders, links = given[0]
+    assert before <= recent <= after
+    own_links: dict[str, tuple[int, set[str] | None]] = {}
+    assert (sources, folders) == nochange.scan(str(site.root / "content"), own_links)
+    assert links == own_links
+    assert not nochange._OUTPUT_CHECKS  # the child was reaped
+    assert not cli.built()  # the record made from that scan answers the next build
+
+
+def test_a_scan_not_asked_for_ends_with_the_child(
+    site: Site, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A child whose scan nobody reads (a build that failed first, another content folder)
+    is stopped, even blocked on a pipe the scan overfills; one of another folder is no
+    scan of this one."""
+    if not hasattr(os, "fork"):
+        pytest.skip("no fork here: everything is checked in one process")
+    monkeypatch.setattr(nochange, "_FORK_FILES", 0)
+    monkeypatch.chdir(site.root)
+    edit_body(site)
+    for read in ("nothing", "answer", "other folder"):
+        if read == "other folder":
+            monkeypatch.setattr(nochange, "_scan_payload", lambda root: b"x" * 10**7)
+        assert nochange.repeat(["build"]) is None  # the content changed: build
+        (child,) = nochange._OUTPUT_CHECKS
+        if read == "answer":
+            assert nochange.output_intact(str(site.output))
+        elif read == "other folder":
+            assert nochange.content_scanned(str(site.root / "content")) is None
+        nochange.forget_output_checks()
+        assert not nochange._OUTPUT_CHECKS
+        with pytest.raises(ChildProcessError):
+            os.waitpid(child.pid or -1, os.WNOHANG)  # reaped already
+
+
 def test_no_forked_check_of_the_output_without_a_record(site: Site, cli: Cli) -> None:
     """A build the no-change check did not look at first trusts no child: none was forked."""
     shutil.rmtree(site.root / ".sitegen-cache" / "output")  # the build cache, not the record
