@@ -231,8 +231,10 @@ def repeat(argv: list[str]) -> int | None:
         finally:
             checked = time.perf_counter()
             if child is not None:
-                intact = child.intact()  # (its scan is not needed: it is stopped)
-                child.stop()
+                try:
+                    intact = child.intact()
+                finally:
+                    child.stop()  # (its scan is not needed)
                 if not intact:
                     raise _Changed
         if child is None:
