@@ -68,6 +68,7 @@ from sitegen.model import (
     Slug,
     StoryCluster,
     Topic,
+    made_edges,
 )
 from sitegen.savededges import ReasonTable
 from sitegen.urls import match_key
@@ -1124,11 +1125,12 @@ class RelateState:
         topic_vec, term_vec, a = self.topic_vec, self.term_vec, self.term_vec[i]
         a_keys = frozenset(a)  # a set made once, not once per edge
         times, time_a = self.time, self.time[i]
-        new = _new_edge
         maybe = self._hint[i] if self._hint is not None else None
         # kept scores (all there is without a story) are of candidates: they have a hint
         hinted = self.cands[i] if maybe is not None and story is not None else ()
-        edges = []
+        targets: list[Slug] = []
+        scores: list[float] = []
+        reasons: list[tuple[str, ...]] = []
         for neg_score, target, j in best:
             found = []
             if story is not None and stories[j] is story:
@@ -1145,12 +1147,12 @@ class RelateState:
             time_b = times[j]
             if time_a is not None and time_b is not None and abs(time_a - time_b) < _DAY:
                 found.append("published the same day")
-            # Edge(...) without the frozen dataclass's slow __init__ (one object.__setattr__
-            # per field): the graph of a large site has many edges.
-            edge = new(Edge)
-            edge.__dict__.update(target=target, score=-neg_score, reasons=tuple(found))
-            edges.append(edge)
-        return tuple(edges)
+            targets.append(target)
+            scores.append(-neg_score)
+            reasons.append(tuple(found))
+        # Edge(...) without the frozen dataclass's slow __init__: the graph of a large site
+        # has many edges.
+        return tuple(made_edges(len(targets), targets, scores, reasons))
 
     def _topic_order(self, i: int) -> list[str]:
         """Article i's topics strongest first: the shared ones are named in this order."""
@@ -1423,9 +1425,6 @@ class RelateState:
                     return True
         dups = self.dups
         return any((dups[i] or ()) != (before or ()) for i, before in old_dups.items())
-
-
-_new_edge = object.__new__
 
 
 def _words_reason(a_keys: frozenset[str], a: dict[str, float], b: dict[str, float]) -> str | None:
