@@ -100,8 +100,9 @@ STORY_DAYS = 7.0
 LINKED_STORY_DAYS = 4.0
 
 # 4: word counts as plain dicts; 5: kept as a dict; 6: _LAZY entries as bytes; 7: edges as
-# flat records (sitegen/savededges.py); 8: the posting lists as bytes (_LAZY_KEYED)
-STATE_FORMAT = 8
+# flat records (sitegen/savededges.py); 8: the posting lists as bytes (_LAZY_KEYED); 9: URL
+# keys and the holders of URL and title keys as bytes (_LAZY, _LAZY_KEYED)
+STATE_FORMAT = 9
 MAX_CHANGED_SHARE = 0.1  # more changed articles than this share: relate in full
 
 _DAY = 86400.0
@@ -1454,18 +1455,30 @@ _DERIVED = ("combined", "ckeys", "query")  # per id, from topic_vec and term_vec
 # an edit's update reads a few hundred entries of each (the articles it scores and their
 # candidates); unpickling all 10,000 of each was ~70 of the ~190 ms the state took to load,
 # and copying them for the delta's snapshot ~15 more. (The others are read whole by an
-# update: candidates, edges, stories, link keys for the referrers.)
-_LAZY = ("term_vec", "counts", "kept", "titles", "scores", "topic_keys", "topic_vec")
+# update: candidates, edges, stories, link keys for the referrers.) The URL keys: an edit
+# reads those of the articles it changes.
+_LAZY = (
+    "term_vec",
+    "counts",
+    "kept",
+    "titles",
+    "scores",
+    "topic_keys",
+    "topic_vec",
+    "url_keys",
+)
 # Dicts read by key whose values stay their saved bytes until read (lazyentries.LazyDict):
 # an update reads the posting lists of the keys of the articles it scores (a few hundred of
-# ~10,000 keys); unpickled, their ids were 13 of the state's ~74 MB in memory.
-_LAZY_KEYED = ("postings",)
+# ~10,000 keys); unpickled, their ids were 13 of the state's ~74 MB in memory. The holders
+# of URL and title keys: an edit reads those of the keys of the articles it changes and
+# of their related entries (a few of ~10,000 each).
+_LAZY_KEYED = ("postings", "url_holders", "title_holders")
 _SAVED_ENTRIES = 4096  # entries of a list of saved bytes in a part of relate.pickle
 # Parts of relate.pickle (see RelateState.saved_parts): fields that share objects (strings)
 # or are large, each _LAZY list, then the other fields in one last part.
 _SAVED_TOGETHER = (
     ("source", "id_of"),
-    ("url_keys", "url_holders", "link_keys"),
+    ("url_holders", "link_keys"),
     ("tkey", "title_holders"),
     ("postings", "idf"),
     ("edge_reasons",),
