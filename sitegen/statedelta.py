@@ -32,14 +32,19 @@ def snapshot(state: State) -> State:
     kept: State = {}
     for name, value in state.items():
         if type(value) is list:
-            kept[name] = _copy_entries(value)
+            kept[name] = _copy_entries(value, set(map(type, value)))
         elif type(value) is dict:
-            kept[name] = dict(zip(value, _copy_entries(list(value.values())), strict=True))
+            kinds = set(map(type, value.values()))
+            if _MUTABLE_SET.isdisjoint(kinds):  # (the common case: a copy in C, no zip)
+                kept[name] = value.copy()
+            else:
+                entries = _copy_entries(list(value.values()), kinds)
+                kept[name] = dict(zip(value, entries, strict=True))
     return kept
 
 
-def _copy_entries(values: list[Any]) -> list[Any]:
-    kinds = set(map(type, values))
+def _copy_entries(values: list[Any], kinds: set[type]) -> list[Any]:
+    """``values`` with each entry of a mutable kind copied; ``kinds``: their types."""
     if _MUTABLE_SET.isdisjoint(kinds):
         return values.copy()  # nothing in them can change in place (the common case)
     if len(kinds) == 1:  # all dicts, all lists or all sets: copied by a loop in C
