@@ -13,7 +13,7 @@ are compared with ``!=``: equal values are unchanged ones.
 from __future__ import annotations
 
 from collections.abc import Collection
-from itertools import compress, repeat
+from itertools import compress, filterfalse, repeat
 from operator import ne
 from typing import Any
 
@@ -74,7 +74,7 @@ def diff(state: State, before: State, unordered: Collection[str] = ()) -> Delta:
         elif type(value) is dict and type(old) is dict:
             flags = map(ne, value.values(), map(old.get, value, repeat(_MISSING)))
             changed = {key: value[key] for key in compress(value, flags)}
-            removed = [key for key in old if key not in value]
+            removed = list(filterfalse(value.__contains__, old))  # (in C: 10,000 keys)
             if name in unordered:
                 new = [key for key in changed if key not in old]
                 delta[name] = ("dict", changed, removed, new)
@@ -99,7 +99,9 @@ def _moved(
     if not removed and keys == list(old):
         return []  # the common case: no key came, went or moved
     gone = set(removed)
-    stayed = [key for key in old if key not in gone]
+    stayed = list(filterfalse(gone.__contains__, old))
+    if keys[: len(stayed)] == stayed:
+        return keys[len(stayed) :]  # the usual case (compared in C): keys went or came last
     # Walk both orders; an old key not next in the new order was taken out: skip it.
     at = 0
     for key in stayed:
