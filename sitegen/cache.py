@@ -71,8 +71,9 @@ CACHE_DIR = ".sitegen-cache"
 # are pickled with their text, state.pickle holds a plain state dict with the sitemap's
 # entries, and state-delta.pickle; 9: sources.pickle, relate.pickle and state.pickle are
 # pickled in parts (_write_parts); 10: the build state's sitemap entries as texts with
-# lengths (sitegen.sitemap.SitemapMemo.saved)
-CACHE_FORMAT = 10
+# lengths (sitegen.sitemap.SitemapMemo.saved); 11: state.pickle's fields that a delta holds
+# whole saved last (_state_groups)
+CACHE_FORMAT = 11
 _MAGIC = b"sitegen-cache\n"
 # Libraries whose version can change what a page looks like.
 _OUTPUT_DEPENDENCIES = (
@@ -264,20 +265,32 @@ def _state_of(parts: dict[str, Any]) -> BuildState:
 _STATE_FIELDS = tuple(f.name for f in dataclasses.fields(BuildState))
 
 
-def _state_groups(parts: dict[str, Any]) -> Iterator[dict[str, Any]]:
+def _state_groups(parts: dict[str, Any]) -> Iterator[dict[str, Any] | str]:
     """The parts of a build state (_state_parts) as the parts of state.pickle: a field
     with the fields it was split into; the pages (100,000 articles: over a million objects
     for one pickler) SOURCES_PART at a time. (The sitemap's entries are a few dozen texts:
-    see sitegen.sitemap.SitemapMemo.saved.)"""
+    see sitegen.sitemap.SitemapMemo.saved.) Last, after _WHOLE_MARK, the fields that every
+    state-delta.pickle holds whole (values that are not lists or dicts): a build state read
+    with its delta does not unpickle them (load_state)."""
     groups: dict[str, dict[str, Any]] = {}
     for name, value in parts.items():
         groups.setdefault(name.partition(".")[0].partition(" ")[0], {})[name] = value
     pages = groups.pop("pages", {}).get("pages", {})
+    whole = {name: groups.pop(name)[name] for name in _WHOLE_STATE if name in groups}
     yield from groups.values()
     keys = list(pages)
     for start in range(0, max(len(keys), 1), SOURCES_PART):  # (one part at least)
         chunk = keys[start : start + SOURCES_PART]
         yield {"pages": dict(zip(chunk, map(pages.__getitem__, chunk), strict=True))}
+    yield _WHOLE_MARK
+    yield whole
+
+
+# Fields of the build state that are never a list or dict, so every delta holds them whole
+# (statedelta.diff): the graph data's state (~2 MB at 10,000 articles). Saved last in
+# state.pickle, after this mark.
+_WHOLE_STATE = ("graph",)
+_WHOLE_MARK = "fields a delta holds whole follow"
 
 
 # Parts of the build state that are only looked up in: their key order means nothing (the
@@ -377,17 +390,25 @@ class BuildCache:
 
     def load_state(self, fingerprint: str) -> BuildState | None:
         self._state = None
-        found = self._read_parts("state.pickle", fingerprint)
-        parts = _joined(found[1:]) if found and isinstance(found[0], str) else None
-        if found is None or parts is None:
+        # The delta first: when there is one, it holds the _WHOLE_STATE fields, so
+        # state.pickle's own (its last part) are not unpickled.
+        delta = self._read_file("state-delta.pickle", fingerprint)
+        whole = isinstance(delta, tuple) and len(delta) == 2 and isinstance(delta[1], dict)
+        whole = whole and all(delta[1].get(name, ("",))[0] == "whole" for name in _WHOLE_STATE)
+        found = self._read_parts("state.pickle", fingerprint, _WHOLE_MARK if whole else None)
+        if found is None or not found or not isinstance(found[0], str):
             return None
         token = found[0]
-        delta = self._read_file("state-delta.pickle", fingerprint)
+        parts = _joined([part for part in found[1:] if part != _WHOLE_MARK])
+        if parts is None:
+            return None
         try:
             with gc_paused():
                 before = statedelta.snapshot(parts)  # what the next delta is the change from
                 if isinstance(delta, tuple) and len(delta) == 2 and delta[0] == token:
                     statedelta.apply(parts, delta[1])
+                elif whole:  # (not read: a delta left by a crash names another token)
+                    parts.update(dict.fromkeys(_WHOLE_STATE))
                 state = _state_of(parts)
         except Exception:  # the checksums matched, so only a bug gets here; still recover
             self.log(f"sitegen: {self.folder / 'state.pickle'} cannot be read; rebuilding it")
@@ -495,16 +516,21 @@ class BuildCache:
         found = self._read_parts(name, fingerprint)
         return found[0] if found is not None and len(found) == 1 else None
 
-    def _read_parts(self, name: str, fingerprint: str) -> list[Any] | None:
-        """The parts of a cache file (see _write_parts), or None."""
+    def _read_parts(
+        self, name: str, fingerprint: str, until: str | None = None
+    ) -> list[Any] | None:
+        """The parts of a cache file (see _write_parts), or None; with ``until``, those up
+        to the first part that is this text (the rest is checked but not unpickled)."""
         path = self.folder / name
         try:
             with open(path, "rb") as f:
-                return self._load_checked(f, path, fingerprint)
+                return self._load_checked(f, path, fingerprint, until)
         except OSError:
             return None  # no cache yet (a cold build), or unreadable: built again
 
-    def _load_checked(self, f: io.BufferedReader, path: Path, fingerprint: str) -> list[Any] | None:
+    def _load_checked(
+        self, f: io.BufferedReader, path: Path, fingerprint: str, until: str | None = None
+    ) -> list[Any] | None:
         """The parts of an open cache file, or None. Unpickled from the file, not from its
         bytes read whole: those would be held beside what they make (20-30 MB a file at
         10,000 articles); the checksum is checked first, reading the file in parts."""
@@ -525,7 +551,7 @@ class BuildCache:
         try:
             with gc_paused():
                 parts = [pickle.load(f)]
-                while f.tell() < end:
+                while f.tell() < end and (until is None or parts[-1] != until):
                     parts.append(pickle.load(f))
                 return parts
         except Exception:  # the checksum matched, so only a bug gets here; still recover

@@ -82,9 +82,9 @@ class LazyDict:
     keys of the articles it scores, of some 10,000, and unpickled, those lists were the
     largest part of the state in memory (a new int object for every id in every list:
     13 MB of a 1 MB file). Keeps a dict's order: a key assigned anew goes last, one assigned
-    again stays where it is. Supports what RelateState does to its posting lists: get,
-    ``[]``, assign, delete, ``in``, len and iterate over the keys; ``values()`` and
-    ``items()`` read every value."""
+    again stays where it is. Supports what RelateState does to its posting lists and key
+    holders: get, setdefault, ``[]``, assign, delete, ``in``, len and iterate over the keys;
+    ``values()`` and ``items()`` read every value."""
 
     __slots__ = ("_read", "_saved")
 
@@ -120,6 +120,12 @@ class LazyDict:
 
     def get(self, key: Any, default: Any = None) -> Any:
         return self[key] if key in self._saved else default
+
+    def setdefault(self, key: Any, default: Any = None) -> Any:
+        if key in self._saved:
+            return self[key]
+        self[key] = default
+        return default
 
     def __setitem__(self, key: Any, value: Any) -> None:
         if key not in self._saved:

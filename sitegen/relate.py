@@ -68,6 +68,7 @@ from sitegen.model import (
     Slug,
     StoryCluster,
     Topic,
+    made_edges,
 )
 from sitegen.savededges import ReasonTable
 from sitegen.urls import match_key
@@ -99,8 +100,9 @@ STORY_DAYS = 7.0
 LINKED_STORY_DAYS = 4.0
 
 # 4: word counts as plain dicts; 5: kept as a dict; 6: _LAZY entries as bytes; 7: edges as
-# flat records (sitegen/savededges.py); 8: the posting lists as bytes (_LAZY_KEYED)
-STATE_FORMAT = 8
+# flat records (sitegen/savededges.py); 8: the posting lists as bytes (_LAZY_KEYED); 9: URL
+# keys and the holders of URL and title keys as bytes (_LAZY, _LAZY_KEYED)
+STATE_FORMAT = 9
 MAX_CHANGED_SHARE = 0.1  # more changed articles than this share: relate in full
 
 _DAY = 86400.0
@@ -1124,11 +1126,12 @@ class RelateState:
         topic_vec, term_vec, a = self.topic_vec, self.term_vec, self.term_vec[i]
         a_keys = frozenset(a)  # a set made once, not once per edge
         times, time_a = self.time, self.time[i]
-        new = _new_edge
         maybe = self._hint[i] if self._hint is not None else None
         # kept scores (all there is without a story) are of candidates: they have a hint
         hinted = self.cands[i] if maybe is not None and story is not None else ()
-        edges = []
+        targets: list[Slug] = []
+        scores: list[float] = []
+        reasons: list[tuple[str, ...]] = []
         for neg_score, target, j in best:
             found = []
             if story is not None and stories[j] is story:
@@ -1145,12 +1148,12 @@ class RelateState:
             time_b = times[j]
             if time_a is not None and time_b is not None and abs(time_a - time_b) < _DAY:
                 found.append("published the same day")
-            # Edge(...) without the frozen dataclass's slow __init__ (one object.__setattr__
-            # per field): the graph of a large site has many edges.
-            edge = new(Edge)
-            edge.__dict__.update(target=target, score=-neg_score, reasons=tuple(found))
-            edges.append(edge)
-        return tuple(edges)
+            targets.append(target)
+            scores.append(-neg_score)
+            reasons.append(tuple(found))
+        # Edge(...) without the frozen dataclass's slow __init__: the graph of a large site
+        # has many edges.
+        return tuple(made_edges(len(targets), targets, scores, reasons))
 
     def _topic_order(self, i: int) -> list[str]:
         """Article i's topics strongest first: the shared ones are named in this order."""
@@ -1425,9 +1428,6 @@ class RelateState:
         return any((dups[i] or ()) != (before or ()) for i, before in old_dups.items())
 
 
-_new_edge = object.__new__
-
-
 def _words_reason(a_keys: frozenset[str], a: dict[str, float], b: dict[str, float]) -> str | None:
     """ "similar words: ..." when the products of the words two vectors share (``a_keys``:
     the keys of ``a``) sum to SIMILAR_WORDS or more."""
@@ -1455,18 +1455,30 @@ _DERIVED = ("combined", "ckeys", "query")  # per id, from topic_vec and term_vec
 # an edit's update reads a few hundred entries of each (the articles it scores and their
 # candidates); unpickling all 10,000 of each was ~70 of the ~190 ms the state took to load,
 # and copying them for the delta's snapshot ~15 more. (The others are read whole by an
-# update: candidates, edges, stories, link keys for the referrers.)
-_LAZY = ("term_vec", "counts", "kept", "titles", "scores", "topic_keys", "topic_vec")
+# update: candidates, edges, stories, link keys for the referrers.) The URL keys: an edit
+# reads those of the articles it changes.
+_LAZY = (
+    "term_vec",
+    "counts",
+    "kept",
+    "titles",
+    "scores",
+    "topic_keys",
+    "topic_vec",
+    "url_keys",
+)
 # Dicts read by key whose values stay their saved bytes until read (lazyentries.LazyDict):
 # an update reads the posting lists of the keys of the articles it scores (a few hundred of
-# ~10,000 keys); unpickled, their ids were 13 of the state's ~74 MB in memory.
-_LAZY_KEYED = ("postings",)
+# ~10,000 keys); unpickled, their ids were 13 of the state's ~74 MB in memory. The holders
+# of URL and title keys: an edit reads those of the keys of the articles it changes and
+# of their related entries (a few of ~10,000 each).
+_LAZY_KEYED = ("postings", "url_holders", "title_holders")
 _SAVED_ENTRIES = 4096  # entries of a list of saved bytes in a part of relate.pickle
 # Parts of relate.pickle (see RelateState.saved_parts): fields that share objects (strings)
 # or are large, each _LAZY list, then the other fields in one last part.
 _SAVED_TOGETHER = (
     ("source", "id_of"),
-    ("url_keys", "url_holders", "link_keys"),
+    ("url_holders", "link_keys"),
     ("tkey", "title_holders"),
     ("postings", "idf"),
     ("edge_reasons",),

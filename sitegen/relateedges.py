@@ -11,13 +11,14 @@ there.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from itertools import chain, repeat
+from itertools import chain
+from operator import neg
 from typing import TYPE_CHECKING
 
 import numpy as np
 import numpy.typing as npt
 
-from sitegen.model import Edge, Slug
+from sitegen.model import Edge, Slug, made_edges
 
 if TYPE_CHECKING:
     from sitegen.relate import RelateState
@@ -64,7 +65,7 @@ class EdgeMaker:
     def edges(self, ids: range, bests: list[Best]) -> list[tuple[Edge, ...]]:
         """Per article i of ``ids``, the edges ``state._edges(i, best)`` makes (``()`` for
         none); ``bests``: the articles' best lists, in the order of ``ids``."""
-        from sitegen.relate import _DAY, _new_edge, _words_reason
+        from sitegen.relate import _DAY, _words_reason
 
         state = self.state
         sizes = list(map(len, bests))
@@ -110,10 +111,7 @@ class EdgeMaker:
         reasons = list(map(self.tuples.__getitem__, kinds))
         for k, (link, words) in rare.items():
             reasons[k] = _reasons(same_story[k], topic_reason[k], link, words, same_day[k])
-        # Edge(...) without the frozen dataclass's slow __init__, as _edges makes them.
-        edges = list(map(_new_edge, repeat(Edge, len(flat))))
-        for edge, target, neg_score, why in zip(edges, targets, neg_scores, reasons, strict=True):
-            edge.__dict__.update(target=target, score=-neg_score, reasons=why)
+        edges = made_edges(len(flat), targets, map(neg, neg_scores), reasons)
         return [tuple(edges[starts[n] : starts[n + 1]]) for n in range(len(ids))]
 
     def _topic_reasons(self, src: Ints, dst: Ints) -> list[str | None]:

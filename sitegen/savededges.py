@@ -15,13 +15,12 @@ from __future__ import annotations
 
 import sys
 from array import array
-from collections import deque
 from collections.abc import Iterator, Sequence
-from itertools import accumulate, chain, compress, repeat
-from operator import attrgetter, is_not, setitem
+from itertools import accumulate, chain, compress
+from operator import attrgetter, is_not
 from typing import Any
 
-from sitegen.model import Edge, Slug
+from sitegen.model import Edge, Slug, made_edges
 
 RECORD = 16  # bytes per edge: target id and reasons' number (int32 each), score (float64)
 # The records are in this machine's byte order: a state saved in the other one is not used.
@@ -33,7 +32,6 @@ Saved = bytes | tuple[Edge, ...] | None  # an article's saved list (None: the ar
 _TARGET = attrgetter("target")
 _SCORE = attrgetter("score")
 _REASONS = attrgetter("reasons")
-_new_edge = object.__new__
 
 
 class ReasonTable:
@@ -108,13 +106,12 @@ def decode(
     blob = b"".join(blobs)
     count = len(blob) // RECORD
     ints = memoryview(blob).cast("i")
-    edges = list(map(_new_edge, repeat(Edge, count)))
-    # Each field set in a C loop (deque(..., 0) runs the map and keeps nothing), in the
-    # edges' dicts (vars): faster than object.__setattr__, and as pickle makes them.
-    fields = list(map(vars, edges))
-    deque(map(setitem, fields, repeat("target"), map(slugs.__getitem__, ints[0::4].tolist())), 0)
-    deque(map(setitem, fields, repeat("score"), memoryview(blob).cast("d")[1::2].tolist()), 0)
-    deque(map(setitem, fields, repeat("reasons"), map(reasons.__getitem__, ints[1::4].tolist())), 0)
+    edges = made_edges(
+        count,
+        map(slugs.__getitem__, ints[0::4].tolist()),  # type: ignore[arg-type]
+        memoryview(blob).cast("d")[1::2].tolist(),
+        map(reasons.__getitem__, ints[1::4].tolist()),
+    )
     ends = list(accumulate(len(b) // RECORD for b in blobs))
     starts = [0, *ends[:-1]]
     made = map(tuple, map(edges.__getitem__, map(slice, starts, ends)))

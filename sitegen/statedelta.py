@@ -13,7 +13,7 @@ are compared with ``!=``: equal values are unchanged ones.
 from __future__ import annotations
 
 from collections.abc import Collection
-from itertools import compress, repeat
+from itertools import compress, filterfalse, repeat
 from operator import ne
 from typing import Any
 
@@ -32,14 +32,19 @@ def snapshot(state: State) -> State:
     kept: State = {}
     for name, value in state.items():
         if type(value) is list:
-            kept[name] = _copy_entries(value)
+            kept[name] = _copy_entries(value, set(map(type, value)))
         elif type(value) is dict:
-            kept[name] = dict(zip(value, _copy_entries(list(value.values())), strict=True))
+            kinds = set(map(type, value.values()))
+            if _MUTABLE_SET.isdisjoint(kinds):  # (the common case: a copy in C, no zip)
+                kept[name] = value.copy()
+            else:
+                entries = _copy_entries(list(value.values()), kinds)
+                kept[name] = dict(zip(value, entries, strict=True))
     return kept
 
 
-def _copy_entries(values: list[Any]) -> list[Any]:
-    kinds = set(map(type, values))
+def _copy_entries(values: list[Any], kinds: set[type]) -> list[Any]:
+    """``values`` with each entry of a mutable kind copied; ``kinds``: their types."""
     if _MUTABLE_SET.isdisjoint(kinds):
         return values.copy()  # nothing in them can change in place (the common case)
     if len(kinds) == 1:  # all dicts, all lists or all sets: copied by a loop in C
@@ -69,7 +74,7 @@ def diff(state: State, before: State, unordered: Collection[str] = ()) -> Delta:
         elif type(value) is dict and type(old) is dict:
             flags = map(ne, value.values(), map(old.get, value, repeat(_MISSING)))
             changed = {key: value[key] for key in compress(value, flags)}
-            removed = [key for key in old if key not in value]
+            removed = list(filterfalse(value.__contains__, old))  # (in C: 10,000 keys)
             if name in unordered:
                 new = [key for key in changed if key not in old]
                 delta[name] = ("dict", changed, removed, new)
@@ -94,7 +99,9 @@ def _moved(
     if not removed and keys == list(old):
         return []  # the common case: no key came, went or moved
     gone = set(removed)
-    stayed = [key for key in old if key not in gone]
+    stayed = list(filterfalse(gone.__contains__, old))
+    if keys[: len(stayed)] == stayed:
+        return keys[len(stayed) :]  # the usual case (compared in C): keys went or came last
     # Walk both orders; an old key not next in the new order was taken out: skip it.
     at = 0
     for key in stayed:

@@ -330,3 +330,48 @@ def test_an_empty_build_state_loads_back(tmp_path: Path) -> None:
 
     BuildCache(tmp_path, print).save_state(FP, BuildState({}))
     assert BuildCache(tmp_path, print).load_state(FP) == BuildState({})
+
+
+_GRAPHS_MADE: list[str] = []
+
+
+def _graph(text: str) -> _Graph:
+    _GRAPHS_MADE.append(text)
+    return _Graph(text)
+
+
+class _Graph:
+    """Stands for the graph data's state: notes each one unpickled."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+    def __reduce__(self) -> Any:
+        return _graph, (self.text,)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _Graph) and other.text == self.text
+
+
+def test_the_graph_state_of_state_pickle_is_not_read_when_its_delta_holds_one(
+    tmp_path: Path,
+) -> None:
+    saved = _build_state()
+    saved.graph = _Graph("first")
+    BuildCache(tmp_path, print).save_state(FP, saved)
+    _GRAPHS_MADE.clear()
+    cache = BuildCache(tmp_path, print)
+    state = cache.load_state(FP)
+    assert state == saved and _GRAPHS_MADE == ["first"]  # no delta: read from state.pickle
+    state.pages["articles/a1/index.html"] = ("edited", "digest", 1)
+    state.graph = _Graph("second")
+    cache.save_state(FP, state)
+    stale = (tmp_path / "state-delta.pickle").read_bytes()
+    _GRAPHS_MADE.clear()
+    assert BuildCache(tmp_path, print).load_state(FP) == state
+    assert _GRAPHS_MADE == ["second"]  # the delta's; state.pickle's not unpickled
+    # A delta of another state.pickle (left by a crash): neither graph state is used.
+    BuildCache(tmp_path, print).save_state(FP, saved)  # whole, a new token
+    (tmp_path / "state-delta.pickle").write_bytes(stale)
+    again = BuildCache(tmp_path, print).load_state(FP)
+    assert again is not None and again.graph is None and again.pages == saved.pages

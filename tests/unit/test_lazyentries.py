@@ -56,12 +56,13 @@ def test_a_lazy_dict_decodes_only_the_values_read() -> None:
     assert dict(lazy.items()) == values and list(lazy) == list(values)
 
 
-@given(st.lists(st.tuples(st.integers(0, 3), st.integers(0, 12)), max_size=40), st.integers())
+@given(st.lists(st.tuples(st.integers(0, 4), st.integers(0, 12)), max_size=40), st.integers())
 def test_a_lazy_dict_keeps_the_values_and_order_of_a_dict(
     steps: list[tuple[int, int]], seed: int
 ) -> None:
-    """Whatever is read, changed in place, assigned and deleted, in any order: the same keys
-    in the same order and the same values as a plain dict, before and after saving."""
+    """Whatever is read, changed in place, assigned, set by default and deleted, in any
+    order: the same keys in the same order and the same values as a plain dict, before and
+    after saving."""
     rng = random.Random(seed)
     plain: dict[str, list[int]] = {f"k{n}": [n] for n in range(6)}
     lazy = LazyDict(encode_values(plain))
@@ -76,6 +77,9 @@ def test_a_lazy_dict_keeps_the_values_and_order_of_a_dict(
         elif kind == 2 and key in plain:
             del plain[key]
             del lazy[key]
+        elif kind == 3:  # set default (new: last), then changed in place
+            plain.setdefault(key, []).append(n)
+            lazy.setdefault(key, []).append(n)
         else:
             assert lazy.get(key) == plain.get(key)
         assert list(lazy) == list(plain) and len(lazy) == len(plain)
