@@ -85,11 +85,11 @@ def build_index(
             found = known.get(id(a))
             kept[id(a)] = found if found is not None and found[0] is a else (a, identity(a))
         idents = list(map(_ITEM_1, map(kept.__getitem__, keys)))
-    else:  # a new process (the CLI): none known
+    else:  # a new process: none known
         idents = identities(articles) if identities else list(map(identity, articles))
-        kept = dict(zip(keys, zip(articles, idents, strict=True), strict=True))
-    ids = dict(zip(keys, idents, strict=True))
-    if memo is not None:
+    if memo is not None:  # (the CLI keeps no memo: its next build is another process's)
+        if not known:
+            kept = dict(zip(keys, zip(articles, idents, strict=True), strict=True))
         memo.ids = kept
     slugs = _unique_slugs(articles, idents, problems)
     spellings: dict[str, Counter[str]] = defaultdict(Counter)
@@ -120,6 +120,7 @@ def build_index(
         memo.made = made
         # (What a patch needs is made from these at the first patch: a process that
         # builds once, the CLI, does not pay for it.)
+        ids = dict(zip(keys, idents, strict=True))
         memo.last = Made(articles, ids, slugs, unique, dict(spellings), merged_topic, index)
         memo.last.problems = list(problems)
     return index, problems

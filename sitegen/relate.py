@@ -47,6 +47,7 @@ from __future__ import annotations
 
 import collections
 import math
+import operator
 import re
 from bisect import bisect_left, insort
 from collections import defaultdict
@@ -1553,7 +1554,13 @@ def _rank_in(members: list[int], i: int, pos: list[int]) -> int:
 
 
 def _topic_names(articles: Iterable[Article]) -> dict[str, str]:
-    return {t.slug: t.name for a in articles for t in a.topics}
+    """Per topic slug, its name as the last article holding it spells it (made in C: the
+    CLI's every edit)."""
+    return dict(map(_SLUG_NAME, chain.from_iterable(map(_TOPICS, articles))))
+
+
+_TOPICS = operator.attrgetter("topics")
+_SLUG_NAME = operator.attrgetter("slug", "name")
 
 
 def _spellings(articles: Iterable[Article]) -> dict[str, collections.Counter[str]]:
