@@ -5,7 +5,8 @@ from __future__ import annotations
 import operator
 from collections import Counter, defaultdict, deque
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field, replace
+from copy import copy
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import partial
 from itertools import chain, compress, repeat
@@ -172,10 +173,15 @@ def _unique_slugs(
 
 
 def _changed(a: Article, slug: Slug, topics: tuple[Topic, ...] | None) -> Article:
-    """``a`` with the slug and merged topics the index gave it."""
-    if topics is None:
-        return replace(a, slug=slug)
-    return replace(a, slug=slug, topics=topics) if slug != a.slug else replace(a, topics=topics)
+    """``a`` with the slug and merged topics the index gave it. (A copy with those fields
+    set, not dataclasses.replace, which runs __init__ with every field: ~500 articles with
+    a merged topic name at 10,000, after every edit of the CLI.)"""
+    changed = copy(a)
+    if slug != a.slug:
+        object.__setattr__(changed, "slug", slug)
+    if topics is not None:
+        object.__setattr__(changed, "topics", topics)
+    return changed
 
 
 def _merge_topic_names(

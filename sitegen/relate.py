@@ -50,10 +50,10 @@ import math
 import operator
 import re
 from bisect import bisect_left, insort
-from collections import defaultdict
+from collections import defaultdict, deque
 from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
 from functools import partial
-from itertools import chain, compress, islice, repeat
+from itertools import chain, compress, filterfalse, islice, repeat
 from operator import and_, eq, gt, is_not, mul, neg, not_, truediv
 from typing import TYPE_CHECKING, Any, cast
 
@@ -1228,7 +1228,7 @@ class RelateState:
                 new_sources.add(source)
         ids = cast(list[int], found)
         present = set(ids)
-        removed = [i for i in self.order if i not in present]
+        removed = list(filterfalse(present.__contains__, self.order))
         new_count = n - len(present.difference((-1,)))  # (unless sources repeat)
         limit = max(8, int(MAX_CHANGED_SHARE * n))
         if len(changed) + len(removed) > limit or len(new_sources) != new_count:
@@ -1274,8 +1274,7 @@ class RelateState:
             for name in _PER_ID:
                 getattr(self, name)[i] = None
         self.order = ids
-        for k, i in enumerate(ids):
-            pos[i] = k
+        deque(map(pos.__setitem__, ids, range(len(ids))), maxlen=0)  # (in C: 10,000)
         by_pos = pos.__getitem__
         changed_ids = [ids[k] for k in changed]
         for k in changed:
