@@ -195,8 +195,12 @@ def _merge_topic_names(
     ``merged_topic`` (merge key -> spellings, -> topic) are filled in when given."""
     spellings = spellings if spellings is not None else defaultdict(Counter)
     merged_topic = merged_topic if merged_topic is not None else {}
+    # Each article's topics and every topic held, gone through once (in C: 10,000 articles
+    # spread over the heap, 23,000 topics, after every edit of the CLI).
+    per_article = list(map(_TOPICS, articles))
+    all_topics = list(chain.from_iterable(per_article))
     # Each spelling counted at once, and its merge key made once (a site has few).
-    used = Counter(map(_NAME, chain.from_iterable(map(_TOPICS, articles))))
+    used = Counter(map(_NAME, all_topics))
     key_of = {name: merge_key(name) for name in used}
     for name, count in used.items():
         spellings.setdefault(key_of[name], Counter())[name] += count
@@ -207,14 +211,13 @@ def _merge_topic_names(
     # The distinct topics (equal ones read from the build cache are one object), and those
     # shown otherwise than they are: only the articles holding one of these have topics to
     # change, found without comparing 20,000 topics (10,000 articles after every edit).
-    all_topics = list(chain.from_iterable(map(_TOPICS, articles)))
-    distinct = dict(zip(map(id, all_topics), all_topics, strict=True))
+    ids = list(map(id, all_topics))
+    distinct = dict(zip(ids, all_topics, strict=True))
     renamed = {i for i, t in distinct.items() if shown[t.name] != t}
     merged: list[tuple[Topic, ...] | None] = [None] * len(articles)
     if renamed:  # (in C, then one by one for the few articles holding one)
-        ids_of = map(partial(map, id), map(_TOPICS, articles))
-        holding = map(operator.not_, map(renamed.isdisjoint, ids_of))
-        for at in compress(range(len(articles)), holding):
+        owners = chain.from_iterable(map(repeat, range(len(articles)), map(len, per_article)))
+        for at in sorted(set(compress(owners, map(renamed.__contains__, ids)))):
             merged[at] = tuple([shown[t.name] for t in articles[at].topics])
     return merged
 
