@@ -528,7 +528,8 @@ def build(
         # The articles the index made last time in this process (serve), reused if unchanged.
         # (Per content folder and working folder: the identities it keeps are paths in them.)
         where = f"{config.path('content_dir')}\x00{os.getcwd()}"
-        index_memo = cache.kept("index", where, IndexMemo) if cache else None
+        # (Not made for a cache made here, the CLI's: its next build is another process's.)
+        index_memo = cache.kept("index", where, IndexMemo) if cache and reused else None
         content_key = _content_key(config)
         index, problems = build_index(articles, content_key, index_memo, content_key.many)
     result.problems.extend(problems)
@@ -596,7 +597,9 @@ def build(
             )
         # The pages the last plan of this process (serve) made from their keys.
         pages_memo = (
-            cache.kept("planned pages", fingerprint, replan.PlannedPages) if cache else None
+            cache.kept("planned pages", fingerprint, replan.PlannedPages)
+            if cache and reused
+            else None
         )
         plan = render.plan_site(
             index,

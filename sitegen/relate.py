@@ -47,12 +47,13 @@ from __future__ import annotations
 
 import collections
 import math
+import operator
 import re
 from bisect import bisect_left, insort
-from collections import defaultdict
+from collections import defaultdict, deque
 from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
 from functools import partial
-from itertools import chain, compress, islice, repeat
+from itertools import chain, compress, filterfalse, islice, repeat
 from operator import and_, eq, gt, is_not, mul, neg, not_, truediv
 from typing import TYPE_CHECKING, Any, cast
 
@@ -337,7 +338,8 @@ class RelateState:
         self._seen: dict[int, int] = {}  # id of an article object -> its id here
         self._seen_articles: Sequence[Article] = ()
         self._spellings: dict[str, collections.Counter[str]] | None = None  # see _names
-        self._refs: tuple[dict[str, set[int]], dict[str, set[int]]] | None = None
+        # Per URL key (0) and title key (1), made when first needed (see _referrers).
+        self._refs: list[dict[str, set[int]] | None] = [None, None]
         self._edges_saved: tuple[list[Any], list[Any]] | None = None  # see _saved_edges
         self._reason_table = ReasonTable(self.edge_reasons)
 
@@ -423,7 +425,7 @@ class RelateState:
         self._seen = {}
         self._seen_articles = ()
         self._spellings = None
-        self._refs = None
+        self._refs = [None, None]
         self.topic_labels = _labels(getattr(self, "topic_names", {}))
         self._named = {}
         # Made when first needed (_derived): an edit reads those of a few hundred articles,
@@ -541,7 +543,8 @@ class RelateState:
         """Make now what the next update would make first (the referrers, the topic
         spellings of the last call's articles): serve's first build does, so that its first
         edit does not wait for them."""
-        self._referrers()
+        self._referrers(_BY_URL)
+        self._referrers(_BY_TITLE)
         if self._spellings is None and self._seen_articles:
             self._spellings = _spellings(self._seen_articles)
 
@@ -792,31 +795,39 @@ class RelateState:
                     del linked[j]
         return relinked, reexplicit
 
-    def _referrers(self) -> tuple[dict[str, set[int]], dict[str, set[int]]]:
-        """Per URL key and per title key, the articles with a related entry naming it: made
-        when first needed, then kept up to date by updates (not saved)."""
-        if self._refs is None:
-            by_url: dict[str, set[int]] = defaultdict(set)
-            by_title: dict[str, set[int]] = defaultdict(set)
+    def _referrers(self, kind: int) -> dict[str, set[int]]:
+        """Per URL key (``kind`` _BY_URL) or per title key (_BY_TITLE), the articles with a
+        related entry naming it: made when first needed, then kept up to date by updates
+        (not saved). Each kind on its own: a title edit's update asks for the title keys
+        only (the CLI's, a new process, went through every entry's URLs for nothing)."""
+        found = self._refs[kind]
+        if found is None:
+            refs: dict[str, set[int]] = defaultdict(set)
             link_keys = self.link_keys
-            for i in self.order:  # (inline: a call per entry cost more than the rest)
-                for urls, by, _ in link_keys[i] or ():
-                    for key in urls:
-                        by_url[key].add(i)
-                    if by is not None:
-                        by_title[by].add(i)
-            self._refs = (dict(by_url), dict(by_title))
-        return self._refs
+            # (inline: a call per entry cost more than the rest)
+            if kind == _BY_URL:
+                for i in self.order:
+                    for urls, _, _ in link_keys[i] or ():
+                        for key in urls:
+                            refs[key].add(i)
+            else:
+                for i in self.order:
+                    for _, by, _ in link_keys[i] or ():
+                        if by is not None:
+                            refs[by].add(i)
+            found = self._refs[kind] = dict(refs)
+        return found
 
     def _refer(self, i: int, sign: int) -> None:
         """Add (``sign`` 1) or remove (-1) article i's related entries in _referrers."""
-        if self._refs is None or not self.link_keys[i]:
-            return
         by_url, by_title = self._refs
+        if (by_url is None and by_title is None) or not self.link_keys[i]:
+            return
         for urls, by, _ in self.link_keys[i]:
-            for key in urls:
-                _refer_key(by_url, key, i, sign)
-            if by is not None:
+            if by_url is not None:
+                for key in urls:
+                    _refer_key(by_url, key, i, sign)
+            if by is not None and by_title is not None:
                 _refer_key(by_title, by, i, sign)
 
     # -- candidates and scores -------------------------------------------------------------
@@ -1230,7 +1241,7 @@ class RelateState:
                 new_sources.add(source)
         ids = cast(list[int], found)
         present = set(ids)
-        removed = [i for i in self.order if i not in present]
+        removed = list(filterfalse(present.__contains__, self.order))
         new_count = n - len(present.difference((-1,)))  # (unless sources repeat)
         limit = max(8, int(MAX_CHANGED_SHARE * n))
         if len(changed) + len(removed) > limit or len(new_sources) != new_count:
@@ -1276,8 +1287,7 @@ class RelateState:
             for name in _PER_ID:
                 getattr(self, name)[i] = None
         self.order = ids
-        for k, i in enumerate(ids):
-            pos[i] = k
+        deque(map(pos.__setitem__, ids, range(len(ids))), maxlen=0)  # (in C: 10,000)
         by_pos = pos.__getitem__
         changed_ids = [ids[k] for k in changed]
         for k in changed:
@@ -1342,14 +1352,14 @@ class RelateState:
         # Links to resolve again: those of changed articles, and those naming a key that now
         # names another article (or none, or one where none was).
         relink = set(changed_ids)
-        for firsts, holders, refs in (
-            (url_firsts, self.url_holders, 0),
-            (title_firsts, self.title_holders, 1),
+        for firsts, holders, kind in (
+            (url_firsts, self.url_holders, _BY_URL),
+            (title_firsts, self.title_holders, _BY_TITLE),
         ):
             for key, first in firsts.items():
                 now = holders.get(key)
                 if (now[0] if now else None) != first:
-                    relink.update(self._referrers()[refs].get(key, ()))
+                    relink.update(self._referrers(kind).get(key, ()))
         relinked, reexplicit = self._relink(articles, relink, removed)
         own = moved | relinked  # scored from scratch
         own.difference_update(removed)
@@ -1496,6 +1506,9 @@ def _first(firsts: dict[str, int | None], holders: dict[str, list[int]], key: st
         firsts[key] = members[0] if members else None
 
 
+_BY_URL, _BY_TITLE = 0, 1  # RelateState._referrers' kinds
+
+
 def _refer_key(refs: dict[str, set[int]], key: str, i: int, sign: int) -> None:
     if sign > 0:
         refs.setdefault(key, set()).add(i)
@@ -1565,7 +1578,13 @@ def _rank_in(members: list[int], i: int, pos: list[int]) -> int:
 
 
 def _topic_names(articles: Iterable[Article]) -> dict[str, str]:
-    return {t.slug: t.name for a in articles for t in a.topics}
+    """Per topic slug, its name as the last article holding it spells it (made in C: the
+    CLI's every edit)."""
+    return dict(map(_SLUG_NAME, chain.from_iterable(map(_TOPICS, articles))))
+
+
+_TOPICS = operator.attrgetter("topics")
+_SLUG_NAME = operator.attrgetter("slug", "name")
 
 
 def _spellings(articles: Iterable[Article]) -> dict[str, collections.Counter[str]]:

@@ -8,6 +8,7 @@ import math
 import operator
 from collections.abc import Callable, Iterable, Iterator, Mapping, MutableMapping, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from itertools import compress, repeat
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -916,31 +917,33 @@ def _replan_site(
     # The very pages of the last plan (see PlannedPages) are reused: an article not planned
     # again, the very object of the last plan, whose page's key is still the last build's.
     slugs = order
-    # (In C: 10,000 articles after every edit, in serve.)
-    found: list[Any] = list(map(old.get, slugs, repeat(_NOT_PLANNED)))
-    kept_pages = list(map(_ITEM_1, found))
-    same = map(operator.is_, map(_ITEM_0, found), articles)
-    last_keys = map(_ITEM_0, map(last.get, map(_PAGE_PATH, kept_pages), repeat(_NO_KEY)))
-    same_key = map(operator.eq, map(_PAGE_KEY, kept_pages), last_keys)
-    not_again = map(operator.not_, map(again.__contains__, slugs))
-    reused = list(map(operator.and_, map(operator.and_, same, same_key), not_again))
-    assert len(reused) == len(articles)
-    made: dict[Slug, tuple[Article, Page]] = dict(compress(zip(slugs, found, strict=True), reused))
-    for k in compress(range(len(articles)), map(operator.not_, reused)):
-        a, slug = articles[k], slugs[k]
-        path = OutputPath(f"articles/{slug}/index.html")  # file_path's
-        hit = last.get(path) if slug not in again else None
-        page = kept_pages[k] = Page(
-            path,
-            str(a.source),
-            () if hit else keys.article_page(a),
-            lambda r, a=a: r.article_page(a),  # type: ignore[misc]
-            hit[0] if hit else "",
-        )
-        if hit:
-            made[slug] = (a, page)
+    if old:  # (serve's)
+        # (In C: 10,000 articles after every edit, in serve.)
+        found: list[Any] = list(map(old.get, slugs, repeat(_NOT_PLANNED)))
+        kept_pages = list(map(_ITEM_1, found))
+        same = map(operator.is_, map(_ITEM_0, found), articles)
+        last_keys = map(_ITEM_0, map(last.get, map(_PAGE_PATH, kept_pages), repeat(_NO_KEY)))
+        same_key = map(operator.eq, map(_PAGE_KEY, kept_pages), last_keys)
+        not_again = map(operator.not_, map(again.__contains__, slugs))
+        reused = list(map(operator.and_, map(operator.and_, same, same_key), not_again))
+        assert len(reused) == len(articles)
+        made = dict(compress(zip(slugs, found, strict=True), reused))
+        at = list(compress(range(len(articles)), map(operator.not_, reused)))
+    else:  # none planned by this process (the CLI's): every page is made
+        made, at = {}, list(range(len(articles)))
+    new_pages = _article_replan(
+        list(map(articles.__getitem__, at)), list(map(slugs.__getitem__, at)), keys, again, last
+    )
+    if len(at) == len(articles):
+        kept_pages = new_pages
+    else:
+        for k, page in zip(at, new_pages, strict=True):
+            kept_pages[k] = page
     pages.extend(kept_pages)
-    if planned is not None:
+    if planned is not None:  # (serve's: the CLI keeps none, its next plan is another process's)
+        for k, page in zip(at, new_pages, strict=True):
+            if page.key:  # planned from its last key
+                made[slugs[k]] = (articles[k], page)
         planned.articles = made
     for kind, group in (("topic", index.topics), ("provider", index.providers)):
         pages.append(_index_plan(kind, group))
@@ -966,6 +969,37 @@ def _replan_site(
 
 
 _NO_KEY = (None,)  # the last build's entry of a path it did not make
+
+
+def _article_replan(
+    articles: list[Article],
+    slugs: list[Slug],
+    keys: PageKeys,
+    again: set[Slug],
+    last: dict[str, tuple[str, str, int]],
+) -> list[Page]:
+    """The pages of these articles: from their last key (in ``last``, by path) unless
+    planned ``again``. (Made in C: all 10,000 in a new process, the CLI's.)"""
+    paths = list(map(_ARTICLE_FILE, slugs))  # file_path's
+    found: Callable[[str, tuple[str, ...]], tuple[str, ...]] = last.get  # type: ignore[assignment]
+    hits = list(map(found, paths, repeat(_NO_HIT)))
+    for k in compress(range(len(slugs)), map(again.__contains__, slugs)):
+        hits[k] = _NO_HIT
+    deps: list[tuple[str, ...]] = [()] * len(slugs)
+    for k in compress(range(len(slugs)), map(operator.is_, hits, repeat(_NO_HIT))):
+        deps[k] = keys.article_page(articles[k])
+    sources = map(str, map(_SOURCE_OF, articles))
+    makers = map(partial, repeat(_article_page), articles)
+    return list(map(Page, paths, sources, deps, makers, map(_ITEM_0, hits)))
+
+
+def _article_page(article: Article, r: Renderer) -> OutputFile:
+    return r.article_page(article)
+
+
+_ARTICLE_FILE: Callable[[Slug], OutputPath] = "articles/{}/index.html".format  # type: ignore[assignment]
+_NO_HIT: tuple[str, ...] = ("",)  # a page not planned from its last key
+_SOURCE_OF = operator.attrgetter("source")
 
 
 def _bound(memo: dict[Any, Any], articles: int) -> None:
