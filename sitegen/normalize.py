@@ -675,9 +675,10 @@ def _new_markdown() -> Any:
 # unescape restores, is only ever made from a backslash).
 _TREE_NEEDS = {"attr_list": ("{",), "smarty": ("...", "--", "'", '"'), "unescape": ("\\",)}
 # Preprocessors that give back the lines they were given for such a source: the HTML
-# parser that stores raw HTML away finds no tag without a "<" (it keeps entities as they
-# are, outside raw HTML), and a fenced code block starts with its fence.
-_PRE_NEEDS = {"html_block": ("<",), "fenced_code_block": ("```", "~~~")}
+# parser that stores raw HTML away finds no tag without a "<" and keeps entities as they
+# are, but for a character reference, which it writes again with its ";" ("&#1" becomes
+# "&#1;"); a fenced code block starts with its fence.
+_PRE_NEEDS = {"html_block": ("<", "&#"), "fenced_code_block": ("```", "~~~")}
 # Block processors that let every block of such a source pass (their test is false, or their
 # run gives False), with the texts one of which they need (looked for with "in", as above):
 # each block is a part of the source, less list and quote markers and indents (tabs become

@@ -236,6 +236,8 @@ MARKDOWN_SAMPLES = [
     "An &amp; and &#38; entity, & alone &copy\n\n<div>\n*raw* &amp;\n</div>",
     # Stashing the raw HTML leaves four spaces where the entities were: an empty code block.
     '<div>\n*raw* &amp;\n</div> &amp; &lt; &#8217; &quot;\nit\'s "quoted"\n: \n[r]',
+    # The raw HTML parser writes a character reference again with its ";", even outside HTML.
+    "A reference without its semicolon: &#1, &#x41 and &#38 here; &copy stays.",
 ]
 
 
