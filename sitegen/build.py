@@ -1133,6 +1133,7 @@ def _render(
                     jobs,
                     progress=advance,
                     max_chunk=RENDER_CHUNK,
+                    bulk=_RENDERED_BULK,
                 )
                 # Closed at once on an error: that stops the workers.
                 with closing(parts):
@@ -1159,6 +1160,22 @@ def _render(
 # Pages a worker sends back at once: a few chunks per worker are in flight, so this bounds
 # the rendered pages held in memory (~25 kB each).
 RENDER_CHUNK = 100
+
+
+def _rendered_split(
+    rendered: tuple[OutputFile, str],
+) -> tuple[tuple[OutputPath, str, str], bytes]:
+    made, digest = rendered
+    return (made.path, made.source, digest), made.data
+
+
+def _rendered_join(rest: tuple[OutputPath, str, str], data: bytes) -> tuple[OutputFile, str]:
+    path, source, digest = rest
+    return OutputFile(path, data, source), digest
+
+
+# A rendered page's bytes come back from its worker through shared memory (parallel.Bulk).
+_RENDERED_BULK = parallel.Bulk(_rendered_split, _rendered_join)
 
 T = TypeVar("T")
 
