@@ -8,12 +8,13 @@ the pool, everything runs in this process.
 
 from __future__ import annotations
 
+import functools
 import mmap
 import os
+import threading
 from collections import deque
-from collections.abc import Callable, Generator, Sequence
+from collections.abc import Callable, Generator, Iterator, Sequence
 from contextlib import suppress
-from itertools import islice
 from typing import Any, Generic, TypeVar
 
 R = TypeVar("R")
@@ -72,6 +73,7 @@ def parallel_chunks(
     max_chunk: int = 500,
     last_chunk: int | None = None,
     bulk: Bulk[R] | None = None,
+    ahead: int = 0,
 ) -> Generator[list[R], None, None]:
     """``parallel_map`` in consecutive parts, as they are done: the caller can use and drop
     each part before the next one comes (rendered pages are the largest thing a build makes:
@@ -90,7 +92,12 @@ def parallel_chunks(
 
     ``bulk``: how a result splits into a little to pickle and many bytes (rendered pages),
     and back; the bytes then come back through memory the workers share with this process
-    (see Bulk)."""
+    (see Bulk).
+
+    ``ahead``: how many done parts may wait for the caller while the workers go on. With
+    0, a chunk is sent only when the caller takes a part: a caller busy between parts (the
+    build process makes the graph data, ~1 s at 10,000 articles) let both workers sit idle
+    once their few chunks were done."""
     jobs = default_jobs() if jobs is None else jobs
     if min_items is None:  # read now, not when defined: a test lowers it to fork small sites
         min_items = MIN_PARALLEL_ITEMS
@@ -116,30 +123,98 @@ def parallel_chunks(
         context = multiprocessing.get_context("fork")
         with context.Pool(jobs) as pool:
             _widen_result_pipe(pool)
-            # A bounded window of chunks in flight (Pool.imap would queue every result the
-            # caller has not taken yet, however many).
-            free = list(range(window))  # the free slots
-            pending = deque(
-                (pool.apply_async(_run_chunk, (c, slot)), slot)
-                for c, slot in zip(islice(chunks, window), list(free), strict=False)
-            )
-            del free[: len(pending)]
-            while pending:
-                done, slot = pending.popleft()
-                part = done.get()
-                if bulk is not None and shared is not None:
-                    part = _joined(part, bulk.join, shared, slot * bulk.slot_bytes)
-                following = next(chunks, None)
-                if following is not None:  # (its slot is free: copied out above)
-                    pending.append((pool.apply_async(_run_chunk, (following, slot)), slot))
-                if progress:
-                    progress(len(part))
-                yield part
+            feed = _Feed(pool, chunks, window, ahead, bulk, shared)
+            try:
+                while (part := feed.take()) is not None:
+                    if progress:
+                        progress(len(part))
+                    yield part
+            finally:
+                feed.stop()
     finally:
         _TASK = _BULK = None
         gc.unfreeze()
         if shared is not None:
             shared.close()
+
+
+class _Feed:
+    """Sends the chunks to a pool's workers, ``window`` at a time, and takes their parts in
+    order. A chunk done is replaced at once, from the pool's result thread, while fewer than
+    ``ahead`` done parts wait for the caller; else when the caller takes one (Pool.imap
+    would queue every result the caller has not taken yet, however many). With ``bulk``,
+    each chunk at the workers has a slot of ``shared``, copied out as soon as it is done."""
+
+    def __init__(
+        self,
+        pool: Any,
+        chunks: Iterator[tuple[int, int]],
+        window: int,
+        ahead: int,
+        bulk: Bulk[Any] | None,
+        shared: mmap.mmap | None,
+    ) -> None:
+        self._pool, self._chunks, self._window, self._ahead = pool, chunks, window, ahead
+        self._bulk, self._shared = bulk, shared
+        self._lock = threading.Lock()
+        self._pending: deque[tuple[Any, list[Any]]] = deque()  # in the chunks' order
+        self._free = list(range(window))  # slots
+        self._at_workers = 0
+        self._waiting = 0  # parts done, not taken yet
+        self._stopped = False
+        with self._lock:
+            self._send_more()
+
+    def take(self) -> list[Any] | None:
+        """The next part, once done (None after the last); a worker's error is raised."""
+        with self._lock:
+            if not self._pending:
+                return None
+            done, box = self._pending.popleft()
+        done.get()  # (the callback has run when the result is set)
+        with self._lock:
+            self._waiting -= 1
+            self._send_more()
+        part: list[Any] | BaseException = box[0]
+        if isinstance(part, BaseException):
+            raise part
+        return part
+
+    def stop(self) -> None:
+        with self._lock:
+            self._stopped = True
+
+    def _send_more(self) -> None:
+        while not self._stopped and self._at_workers < self._window:
+            if self._at_workers + self._waiting >= self._window + self._ahead:
+                return
+            bounds = next(self._chunks, None)
+            if bounds is None:
+                return
+            slot = self._free.pop()
+            box: list[Any] = []
+            done = self._pool.apply_async(
+                _run_chunk, (bounds, slot), callback=functools.partial(self._done, slot, box)
+            )
+            self._pending.append((done, box))
+            self._at_workers += 1
+
+    def _done(self, slot: int, box: list[Any], sent: list[Any]) -> None:
+        """In the pool's result thread: a chunk is done. (An error raised here would end
+        that thread, and the caller would wait forever: it is handed to take.)"""
+        try:
+            if self._bulk is not None and self._shared is not None:
+                at = slot * self._bulk.slot_bytes
+                sent = _joined(sent, self._bulk.join, self._shared, at)
+            box.append(sent)
+        except BaseException as exc:
+            box.append(exc)
+        with self._lock:
+            self._free.append(slot)
+            self._at_workers -= 1
+            self._waiting += 1
+            if self._ahead:
+                self._send_more()
 
 
 def chunk_bounds(

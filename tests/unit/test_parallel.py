@@ -3,6 +3,7 @@ from __future__ import annotations
 import fcntl
 import itertools
 import os
+from typing import Any
 
 import pytest
 
@@ -121,3 +122,41 @@ def test_a_chunks_bytes_go_to_its_slot_until_it_is_full() -> None:
     finally:
         parallel._BULK = None
         shared.close()
+
+
+def _counted(x: int, done: Any) -> int:
+    with done.get_lock():
+        done.value += 1
+    return x
+
+
+@pytest.mark.skipif(not can_fork(), reason="workers are forked")
+def test_workers_go_on_while_the_caller_is_busy_up_to_ahead_parts() -> None:
+    """2 workers: 6 chunks at the workers; with ahead=4, 4 more are done while the caller
+    holds the first part, and no more."""
+    import multiprocessing
+    import time
+
+    done = multiprocessing.get_context("fork").Value("i", 0)
+    parts = parallel_chunks(
+        lambda x: _counted(x, done), range(1000), 2, max_chunk=10, ahead=4, min_items=1
+    )
+    first = next(parts)
+    deadline = time.monotonic() + 30
+    while done.value < 110 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    time.sleep(0.2)  # (more would show by now)
+    assert done.value == 110
+    assert [first, *parts] == [list(range(s, s + 10)) for s in range(0, 1000, 10)]
+
+
+def _fail_join(name: str, data: bytes) -> tuple[str, bytes]:
+    raise ValueError("join failed")
+
+
+@pytest.mark.skipif(not can_fork(), reason="workers are forked")
+def test_an_error_made_from_a_done_chunk_reaches_the_caller() -> None:
+    """(Raised in the pool's result thread, it would leave the caller waiting forever.)"""
+    failing = parallel.Bulk(_PAGES.split, _fail_join)
+    with pytest.raises(ValueError, match="join failed"):
+        list(parallel_chunks(_page, range(100), 2, max_chunk=10, bulk=failing, min_items=1))
