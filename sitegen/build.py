@@ -1110,6 +1110,7 @@ def _render(
     if not todo:
         return
     writing = 0.0
+    board = None
     with _timed(result, "render"):
         try:
             # Compile every template once, before the workers fork; a small, serial render
@@ -1117,11 +1118,13 @@ def _render(
             if len(todo) >= parallel.MIN_PARALLEL_ITEMS and (jobs is None or jobs > 1):
                 for name in env.list_templates(filter_func=lambda n: n.endswith((".html", ".xml"))):
                     env.get_template(name)
-                # Each listing card once, for all the page workers (which inherit them). Not
-                # for a large parent (100,000 articles): the cards' views stay in it, ~200 MB
-                # more at its peak (the cache's save), which is over 3 GB already.
+                # Each listing card once, for all the page workers (made here while they
+                # render the article pages, first). Not for a large parent (100,000
+                # articles): the cards' views stay in it, ~200 MB more at its peak (the
+                # cache's save), which is over 3 GB already.
                 if not parallel.large_parent():
-                    renderer.make_cards([a for page in todo for a in page.cards], jobs)
+                    board = renderer.card_board([a for page in todo for a in page.cards])
+                    todo = _articles_first(todo)
             # The graph data is made here, while the workers render the pages: the texts
             # it is made of stay in this process, for the build state (see _graph_state).
             here = [p for p in todo if p.path in GRAPH_DATA]
@@ -1134,9 +1137,11 @@ def _render(
                     progress=advance,
                     max_chunk=RENDER_CHUNK,
                     bulk=_RENDERED_BULK,
-                    # While this process makes the graph data or stages a part, the workers
-                    # go on (they sat idle ~0.7-0.8 s each during the graph data).
+                    # While this process makes the cards, then the graph data, or stages a
+                    # part, the workers go on (they sat idle ~0.7-0.8 s each during the
+                    # graph data).
                     ahead=RENDER_AHEAD,
+                    started=board.fill if board is not None else None,
                 )
                 # Closed at once on an error: that stops the workers.
                 with closing(parts):
@@ -1156,6 +1161,9 @@ def _render(
             raise
         except Exception as exc:  # a theme error: report it, leave the output alone
             raise BuildError(_template_error(exc)) from exc
+        finally:
+            if board is not None:
+                board.close()
     result.timings["render"] -= writing
     result.timings["write"] = result.timings.get("write", 0.0) + writing
 
@@ -1165,6 +1173,13 @@ def _render(
 RENDER_CHUNK = 100
 # Rendered chunks that may wait for this process (~2.5 MB each at 10,000 articles).
 RENDER_AHEAD = 24
+
+
+def _articles_first(todo: list[Page]) -> list[Page]:
+    """The article pages first (they show no listing card), then the others in order: the
+    workers render them while this process makes the cards (Renderer.card_board)."""
+    articles = [p for p in todo if p.path.startswith("articles/")]
+    return articles + [p for p in todo if not p.path.startswith("articles/")]
 
 
 def _rendered_split(

@@ -74,6 +74,7 @@ def parallel_chunks(
     last_chunk: int | None = None,
     bulk: Bulk[R] | None = None,
     ahead: int = 0,
+    started: Callable[[], None] | None = None,
 ) -> Generator[list[R], None, None]:
     """``parallel_map`` in consecutive parts, as they are done: the caller can use and drop
     each part before the next one comes (rendered pages are the largest thing a build makes:
@@ -97,11 +98,17 @@ def parallel_chunks(
     ``ahead``: how many done parts may wait for the caller while the workers go on. With
     0, a chunk is sent only when the caller takes a part: a caller busy between parts (the
     build process makes the graph data, ~1 s at 10,000 articles) let both workers sit idle
-    once their few chunks were done."""
+    once their few chunks were done.
+
+    ``started`` is called once the workers have their first chunks, before any part is
+    waited for (serially: before the first item): what this process does there overlaps
+    their work."""
     jobs = default_jobs() if jobs is None else jobs
     if min_items is None:  # read now, not when defined: a test lowers it to fork small sites
         min_items = MIN_PARALLEL_ITEMS
     if jobs <= 1 or len(items) < min_items or not can_fork():
+        if started is not None:
+            started()
         yield from _serial_chunks(func, items, progress, max_chunk)
         return
     global _TASK, _BULK
@@ -125,6 +132,8 @@ def parallel_chunks(
             _widen_result_pipe(pool)
             feed = _Feed(pool, chunks, window, ahead, bulk, shared)
             try:
+                if started is not None:
+                    started()
                 while (part := feed.take()) is not None:
                     if progress:
                         progress(len(part))
