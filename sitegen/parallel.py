@@ -48,15 +48,22 @@ def parallel_map(
     min_items: int | None = None,
     progress: Callable[[int], None] | None = None,
     last_chunk: int | None = None,
+    started: Callable[[], None] | None = None,
 ) -> list[R]:
     """``[func(x) for x in items]``, in order, split over ``jobs`` forked processes.
 
     ``func`` and ``items`` reach the workers through fork, so ``func`` may be a closure.
     ``progress`` is called with the number of items done after each chunk; ``last_chunk``
-    as parallel_chunks'."""
+    and ``started`` as parallel_chunks'."""
     out: list[R] = []
     parts = parallel_chunks(
-        func, items, jobs, min_items=min_items, progress=progress, last_chunk=last_chunk
+        func,
+        items,
+        jobs,
+        min_items=min_items,
+        progress=progress,
+        last_chunk=last_chunk,
+        started=started,
     )
     for part in parts:
         out.extend(part)
