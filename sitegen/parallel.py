@@ -2,7 +2,8 @@
 
 Workers are forked, so they inherit what the parent already holds (the site index, the
 compiled templates) instead of receiving it pickled: only the items' indices go out and the
-results come back. Where fork is unavailable, or the work is too small to pay for starting
+results come back (rendered pages' bytes through memory shared with the workers, see Bulk).
+Where fork is unavailable, or the work is too small to pay for starting
 the pool, everything runs in this process.
 """
 
