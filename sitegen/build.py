@@ -1154,6 +1154,7 @@ def _render(
                     jobs,
                     progress=advance,
                     max_chunk=RENDER_CHUNK,
+                    last_chunk=RENDER_LAST_CHUNK,
                     bulk=_RENDERED_BULK,
                     # While this process makes the cards, then the graph data, or stages a
                     # part, the workers go on (they sat idle ~0.7-0.8 s each during the
@@ -1191,6 +1192,10 @@ def _render(
 RENDER_CHUNK = 100
 # Rendered chunks that may wait for this process (~2.5 MB each at 10,000 articles).
 RENDER_AHEAD = 24
+# The last pages are listings and the graph page's list, up to 10 times an article page's
+# work: chunks shrink to this many pages at the end, so that neither worker waits long for
+# the other (a chunk of 100 of them left one idle for up to 0.3 s; renderwall, session 15).
+RENDER_LAST_CHUNK = 10
 
 
 def _articles_first(todo: list[Page]) -> list[Page]:
