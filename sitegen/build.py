@@ -197,7 +197,14 @@ def _read_articles(
         # last time they were read: unchanged texts need no ftfy (nor its import).
         known = _known_repairs(cache, fingerprint) if todo and not pooled else None
         with (progress or Progress(False)).stage("reading", len(todo)) as advance:
-            parsed = parallel_map(parse, todo, jobs, progress=advance, last_chunk=PARSE_LAST_CHUNK)
+            parsed = parallel_map(
+                parse,
+                todo,
+                jobs,
+                progress=advance,
+                last_chunk=PARSE_LAST_CHUNK,
+                started=_import_later_stages if pooled else None,
+            )
         if known is not None:
             result.pending_repairs = _repairs_to_save(fingerprint, known)
         for key, (digest, value) in zip(todo, parsed, strict=True):
@@ -398,6 +405,17 @@ def _prepare_parsing(config: SiteConfig) -> None:
 
     load.prepare()
     normalize.prepare(normalize.Options(nofollow=config.nofollow_external).link_rel)
+
+
+def _import_later_stages() -> None:
+    """Import what the stages after reading use, while the workers parse many files (a cold
+    build's: ~0.2-0.3 s, numpy's the most, was serial after reading, one core idle)."""
+    import sitegen.publish
+    import sitegen.relatecand
+    import sitegen.relateedges
+    import sitegen.relatevec
+    import sitegen.render
+    import sitegen.replan  # noqa: F401
 
 
 def _parse_one(path: Path, shown: Path, config: SiteConfig) -> tuple[str, _Parsed]:
@@ -1121,6 +1139,7 @@ def _render(
     if not todo:
         return
     writing = 0.0
+    board = None
     with _timed(result, "render"):
         try:
             # Compile every template once, before the workers fork; a small, serial render
@@ -1128,11 +1147,13 @@ def _render(
             if len(todo) >= parallel.MIN_PARALLEL_ITEMS and (jobs is None or jobs > 1):
                 for name in env.list_templates(filter_func=lambda n: n.endswith((".html", ".xml"))):
                     env.get_template(name)
-                # Each listing card once, for all the page workers (which inherit them). Not
-                # for a large parent (100,000 articles): the cards' views stay in it, ~200 MB
-                # more at its peak (the cache's save), which is over 3 GB already.
+                # Each listing card once, for all the page workers (made here while they
+                # render the article pages, first). Not for a large parent (100,000
+                # articles): the cards' views stay in it, ~200 MB more at its peak (the
+                # cache's save), which is over 3 GB already.
                 if not parallel.large_parent():
-                    renderer.make_cards([a for page in todo for a in page.cards], jobs)
+                    board = renderer.card_board([a for page in todo for a in page.cards])
+                    todo = _articles_first(todo)
             # The graph data is made here, while the workers render the pages: the texts
             # it is made of stay in this process, for the build state (see _graph_state).
             here = [p for p in todo if p.path in GRAPH_DATA]
@@ -1144,6 +1165,13 @@ def _render(
                     jobs,
                     progress=advance,
                     max_chunk=RENDER_CHUNK,
+                    last_chunk=RENDER_LAST_CHUNK,
+                    bulk=_RENDERED_BULK,
+                    # While this process makes the cards, then the graph data, or stages a
+                    # part, the workers go on (they sat idle ~0.7-0.8 s each during the
+                    # graph data).
+                    ahead=RENDER_AHEAD,
+                    started=board.fill if board is not None else None,
                 )
                 # Closed at once on an error: that stops the workers.
                 with closing(parts):
@@ -1163,6 +1191,9 @@ def _render(
             raise
         except Exception as exc:  # a theme error: report it, leave the output alone
             raise BuildError(_template_error(exc)) from exc
+        finally:
+            if board is not None:
+                board.close()
     result.timings["render"] -= writing
     result.timings["write"] = result.timings.get("write", 0.0) + writing
 
@@ -1170,6 +1201,35 @@ def _render(
 # Pages a worker sends back at once: a few chunks per worker are in flight, so this bounds
 # the rendered pages held in memory (~25 kB each).
 RENDER_CHUNK = 100
+# Rendered chunks that may wait for this process (~2.5 MB each at 10,000 articles).
+RENDER_AHEAD = 24
+# The last pages are listings and the graph page's list, up to 10 times an article page's
+# work: chunks shrink to this many pages at the end, so that neither worker waits long for
+# the other (a chunk of 100 of them left one idle for up to 0.3 s; renderwall, session 15).
+RENDER_LAST_CHUNK = 10
+
+
+def _articles_first(todo: list[Page]) -> list[Page]:
+    """The article pages first (they show no listing card), then the others in order: the
+    workers render them while this process makes the cards (Renderer.card_board)."""
+    articles = [p for p in todo if p.path.startswith("articles/")]
+    return articles + [p for p in todo if not p.path.startswith("articles/")]
+
+
+def _rendered_split(
+    rendered: tuple[OutputFile, str],
+) -> tuple[tuple[OutputPath, str, str], bytes]:
+    made, digest = rendered
+    return (made.path, made.source, digest), made.data
+
+
+def _rendered_join(rest: tuple[OutputPath, str, str], data: bytes) -> tuple[OutputFile, str]:
+    path, source, digest = rest
+    return OutputFile(path, data, source), digest
+
+
+# A rendered page's bytes come back from its worker through shared memory (parallel.Bulk).
+_RENDERED_BULK = parallel.Bulk(_rendered_split, _rendered_join)
 
 T = TypeVar("T")
 

@@ -2,18 +2,21 @@
 
 Workers are forked, so they inherit what the parent already holds (the site index, the
 compiled templates) instead of receiving it pickled: only the items' indices go out and the
-results come back. Where fork is unavailable, or the work is too small to pay for starting
+results come back (rendered pages' bytes through memory shared with the workers, see Bulk).
+Where fork is unavailable, or the work is too small to pay for starting
 the pool, everything runs in this process.
 """
 
 from __future__ import annotations
 
+import functools
+import mmap
 import os
+import threading
 from collections import deque
-from collections.abc import Callable, Generator, Sequence
+from collections.abc import Callable, Generator, Iterator, Sequence
 from contextlib import suppress
-from itertools import islice
-from typing import Any, TypeVar
+from typing import Any, Generic, TypeVar
 
 R = TypeVar("R")
 
@@ -23,6 +26,9 @@ MIN_PARALLEL_ITEMS = 400
 LARGE_PARENT_BYTES = 1 << 30
 
 _TASK: tuple[Callable[[Any], Any], Sequence[Any]] | None = None
+# With bulk results: how a result splits into (the rest, its bytes), the shared memory the
+# bytes go to and a slot's size there.
+_BULK: tuple[Callable[[Any], tuple[Any, bytes]], mmap.mmap, int] | None = None
 
 
 def default_jobs() -> int:
@@ -43,15 +49,22 @@ def parallel_map(
     min_items: int | None = None,
     progress: Callable[[int], None] | None = None,
     last_chunk: int | None = None,
+    started: Callable[[], None] | None = None,
 ) -> list[R]:
     """``[func(x) for x in items]``, in order, split over ``jobs`` forked processes.
 
     ``func`` and ``items`` reach the workers through fork, so ``func`` may be a closure.
     ``progress`` is called with the number of items done after each chunk; ``last_chunk``
-    as parallel_chunks'."""
+    and ``started`` as parallel_chunks'."""
     out: list[R] = []
     parts = parallel_chunks(
-        func, items, jobs, min_items=min_items, progress=progress, last_chunk=last_chunk
+        func,
+        items,
+        jobs,
+        min_items=min_items,
+        progress=progress,
+        last_chunk=last_chunk,
+        started=started,
     )
     for part in parts:
         out.extend(part)
@@ -67,6 +80,9 @@ def parallel_chunks(
     progress: Callable[[int], None] | None = None,
     max_chunk: int = 500,
     last_chunk: int | None = None,
+    bulk: Bulk[R] | None = None,
+    ahead: int = 0,
+    started: Callable[[], None] | None = None,
 ) -> Generator[list[R], None, None]:
     """``parallel_map`` in consecutive parts, as they are done: the caller can use and drop
     each part before the next one comes (rendered pages are the largest thing a build makes:
@@ -81,16 +97,37 @@ def parallel_chunks(
     the fork on either way, and a fresh worker would copy them again and fill its caches
     again: at 100,000 articles, render workers forked again every 20 chunks took 54-69 CPU
     s more (~0.5 ms a page), and were no smaller (a worker's RSS is its parent's at the
-    fork plus what it makes: 2.4-2.5 GB either way)."""
+    fork plus what it makes: 2.4-2.5 GB either way).
+
+    ``bulk``: how a result splits into a little to pickle and many bytes (rendered pages),
+    and back; the bytes then come back through memory the workers share with this process
+    (see Bulk).
+
+    ``ahead``: how many done parts may wait for the caller while the workers go on. With
+    0, a chunk is sent only when the caller takes a part: a caller busy between parts (the
+    build process makes the graph data, ~1 s at 10,000 articles) let both workers sit idle
+    once their few chunks were done.
+
+    ``started`` is called once the workers have their first chunks, before any part is
+    waited for (serially: before the first item): what this process does there overlaps
+    their work."""
     jobs = default_jobs() if jobs is None else jobs
     if min_items is None:  # read now, not when defined: a test lowers it to fork small sites
         min_items = MIN_PARALLEL_ITEMS
     if jobs <= 1 or len(items) < min_items or not can_fork():
+        if started is not None:
+            started()
         yield from _serial_chunks(func, items, progress, max_chunk)
         return
-    global _TASK
+    global _TASK, _BULK
     _TASK = (func, items)
     chunks = iter(chunk_bounds(len(items), jobs, max_chunk, last_chunk))
+    window = jobs * 3
+    # A slot of shared memory per chunk in flight, for bulk results (mapped before the
+    # workers fork, so that they share it).
+    shared = mmap.mmap(-1, window * bulk.slot_bytes) if bulk is not None else None
+    if bulk is not None and shared is not None:
+        _BULK = (bulk.split, shared, bulk.slot_bytes)
     import gc
     import multiprocessing
 
@@ -101,20 +138,100 @@ def parallel_chunks(
         context = multiprocessing.get_context("fork")
         with context.Pool(jobs) as pool:
             _widen_result_pipe(pool)
-            # A bounded window of chunks in flight (Pool.imap would queue every result the
-            # caller has not taken yet, however many).
-            pending = deque(pool.apply_async(_run_chunk, (c,)) for c in islice(chunks, jobs * 3))
-            while pending:
-                part = pending.popleft().get()
-                following = next(chunks, None)
-                if following is not None:
-                    pending.append(pool.apply_async(_run_chunk, (following,)))
-                if progress:
-                    progress(len(part))
-                yield part
+            feed = _Feed(pool, chunks, window, ahead, bulk, shared)
+            try:
+                if started is not None:
+                    started()
+                while (part := feed.take()) is not None:
+                    if progress:
+                        progress(len(part))
+                    yield part
+            finally:
+                feed.stop()
     finally:
-        _TASK = None
+        _TASK = _BULK = None
         gc.unfreeze()
+        if shared is not None:
+            shared.close()
+
+
+class _Feed:
+    """Sends the chunks to a pool's workers, ``window`` at a time, and takes their parts in
+    order. A chunk done is replaced at once, from the pool's result thread, while fewer than
+    ``ahead`` done parts wait for the caller; else when the caller takes one (Pool.imap
+    would queue every result the caller has not taken yet, however many). With ``bulk``,
+    each chunk at the workers has a slot of ``shared``, copied out as soon as it is done."""
+
+    def __init__(
+        self,
+        pool: Any,
+        chunks: Iterator[tuple[int, int]],
+        window: int,
+        ahead: int,
+        bulk: Bulk[Any] | None,
+        shared: mmap.mmap | None,
+    ) -> None:
+        self._pool, self._chunks, self._window, self._ahead = pool, chunks, window, ahead
+        self._bulk, self._shared = bulk, shared
+        self._lock = threading.Lock()
+        self._pending: deque[tuple[Any, list[Any]]] = deque()  # in the chunks' order
+        self._free = list(range(window))  # slots
+        self._at_workers = 0
+        self._waiting = 0  # parts done, not taken yet
+        self._stopped = False
+        with self._lock:
+            self._send_more()
+
+    def take(self) -> list[Any] | None:
+        """The next part, once done (None after the last); a worker's error is raised."""
+        with self._lock:
+            if not self._pending:
+                return None
+            done, box = self._pending.popleft()
+        done.get()  # (the callback has run when the result is set)
+        with self._lock:
+            self._waiting -= 1
+            self._send_more()
+        part: list[Any] | BaseException = box[0]
+        if isinstance(part, BaseException):
+            raise part
+        return part
+
+    def stop(self) -> None:
+        with self._lock:
+            self._stopped = True
+
+    def _send_more(self) -> None:
+        while not self._stopped and self._at_workers < self._window:
+            if self._at_workers + self._waiting >= self._window + self._ahead:
+                return
+            bounds = next(self._chunks, None)
+            if bounds is None:
+                return
+            slot = self._free.pop()
+            box: list[Any] = []
+            done = self._pool.apply_async(
+                _run_chunk, (bounds, slot), callback=functools.partial(self._done, slot, box)
+            )
+            self._pending.append((done, box))
+            self._at_workers += 1
+
+    def _done(self, slot: int, box: list[Any], sent: list[Any]) -> None:
+        """In the pool's result thread: a chunk is done. (An error raised here would end
+        that thread, and the caller would wait forever: it is handed to take.)"""
+        try:
+            if self._bulk is not None and self._shared is not None:
+                at = slot * self._bulk.slot_bytes
+                sent = _joined(sent, self._bulk.join, self._shared, at)
+            box.append(sent)
+        except BaseException as exc:
+            box.append(exc)
+        with self._lock:
+            self._free.append(slot)
+            self._at_workers -= 1
+            self._waiting += 1
+            if self._ahead:
+                self._send_more()
 
 
 def chunk_bounds(
@@ -191,7 +308,67 @@ def _serial_chunks(
         yield part
 
 
-def _run_chunk(bounds: tuple[int, int]) -> list[Any]:
+def _run_chunk(bounds: tuple[int, int], slot: int) -> list[Any]:
     assert _TASK is not None, "parallel_map's task reaches workers through fork"
     func, items = _TASK
-    return [func(items[i]) for i in range(*bounds)]
+    made = [func(items[i]) for i in range(*bounds)]
+    return made if _BULK is None else _split(made, slot)
+
+
+class Bulk(Generic[R]):
+    """How parallel_chunks brings back results that are mostly bytes (rendered pages: 250 MB
+    at 10,000 articles). Through the result pipe, each byte was copied five times (pickled,
+    written to the pipe, read in parts, joined, unpickled), the workers waiting for the
+    parent's reading thread whenever the pipe was full: ~1-2 CPU s at 10,000 articles on a
+    loaded host. Instead a worker copies a chunk's bytes into a slot of memory it shares
+    with this process and sends the rest; this process copies them out once.
+
+    ``split(result)`` gives (the rest, to pickle; the bytes), ``join(rest, bytes)`` the
+    result again. Bytes that do not fit in the chunk's slot (``slot_bytes``) come back
+    pickled, as before."""
+
+    def __init__(
+        self,
+        split: Callable[[R], tuple[Any, bytes]],
+        join: Callable[[Any, bytes], R],
+        slot_bytes: int = 8 << 20,
+    ) -> None:
+        self.split, self.join, self.slot_bytes = split, join, slot_bytes
+
+
+def _split(made: list[Any], slot: int) -> list[tuple[Any, int | bytes]]:
+    """A worker's chunk of results, their bytes put in ``slot``: (rest, length in the slot)
+    for each that fits, (rest, bytes) for the others."""
+    assert _BULK is not None
+    split, shared, size = _BULK
+    at = slot * size
+    end = at + size
+    sent: list[tuple[Any, int | bytes]] = []
+    for result in made:
+        rest, data = split(result)
+        n = len(data)
+        if at + n > end:
+            sent.append((rest, data))
+            continue
+        shared[at : at + n] = data
+        at += n
+        sent.append((rest, n))
+    return sent
+
+
+def _joined(
+    sent: list[tuple[Any, int | bytes]],
+    join: Callable[[Any, bytes], R],
+    shared: mmap.mmap,
+    at: int,
+) -> list[R]:
+    """The results _split sent from the slot at ``at``, their bytes copied out of it."""
+    part: list[R] = []
+    with memoryview(shared) as view:
+        for rest, data in sent:
+            if isinstance(data, int):
+                part.append(join(rest, view[at : at + data].tobytes()))
+                at += data
+            else:
+                part.append(join(rest, data))
+    return part

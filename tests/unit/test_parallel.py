@@ -3,6 +3,7 @@ from __future__ import annotations
 import fcntl
 import itertools
 import os
+from typing import Any
 
 import pytest
 
@@ -89,3 +90,73 @@ def test_the_result_pipe_holds_a_whole_chunk() -> None:
 
 def test_a_pool_without_the_pipe_is_left_alone() -> None:
     parallel._widen_result_pipe(object())  # no error: best effort
+
+
+def _page(x: int) -> tuple[str, bytes]:
+    return f"page {x}", bytes([x % 256]) * (x * 37 % 5000)
+
+
+_PAGES = parallel.Bulk(lambda page: (page[0], page[1]), lambda name, data: (name, data), 20_000)
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_bulk_results_come_back_whole_and_in_order(jobs: int) -> None:
+    """Through the shared slots, and pickled where a chunk's bytes overflow its slot
+    (chunks of 50 pages of up to 5 kB: most overflow a slot of 20 kB)."""
+    items = list(range(2000))
+    parts = list(parallel_chunks(_page, items, jobs, max_chunk=50, bulk=_PAGES, min_items=1))
+    assert [page for part in parts for page in part] == [_page(x) for x in items]
+
+
+def test_a_chunks_bytes_go_to_its_slot_until_it_is_full() -> None:
+    import mmap
+
+    shared = mmap.mmap(-1, 3 * 100)
+    parallel._BULK = (_PAGES.split, shared, 100)
+    try:
+        made = [("a", b"x" * 60), ("b", b"y" * 50), ("c", b"z" * 40), ("d", b"")]
+        sent = parallel._split(made, 1)
+        assert sent == [("a", 60), ("b", b"y" * 50), ("c", 40), ("d", 0)]
+        assert shared[100:200] == b"x" * 60 + b"z" * 40
+        assert parallel._joined(sent, _PAGES.join, shared, 100) == made
+    finally:
+        parallel._BULK = None
+        shared.close()
+
+
+def _counted(x: int, done: Any) -> int:
+    with done.get_lock():
+        done.value += 1
+    return x
+
+
+@pytest.mark.skipif(not can_fork(), reason="workers are forked")
+def test_workers_go_on_while_the_caller_is_busy_up_to_ahead_parts() -> None:
+    """2 workers: 6 chunks at the workers; with ahead=4, 4 more are done while the caller
+    holds the first part, and no more."""
+    import multiprocessing
+    import time
+
+    done = multiprocessing.get_context("fork").Value("i", 0)
+    parts = parallel_chunks(
+        lambda x: _counted(x, done), range(1000), 2, max_chunk=10, ahead=4, min_items=1
+    )
+    first = next(parts)
+    deadline = time.monotonic() + 30
+    while done.value < 110 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    time.sleep(0.2)  # (more would show by now)
+    assert done.value == 110
+    assert [first, *parts] == [list(range(s, s + 10)) for s in range(0, 1000, 10)]
+
+
+def _fail_join(name: str, data: bytes) -> tuple[str, bytes]:
+    raise ValueError("join failed")
+
+
+@pytest.mark.skipif(not can_fork(), reason="workers are forked")
+def test_an_error_made_from_a_done_chunk_reaches_the_caller() -> None:
+    """(Raised in the pool's result thread, it would leave the caller waiting forever.)"""
+    failing = parallel.Bulk(_PAGES.split, _fail_join)
+    with pytest.raises(ValueError, match="join failed"):
+        list(parallel_chunks(_page, range(100), 2, max_chunk=10, bulk=failing, min_items=1))

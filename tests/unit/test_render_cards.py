@@ -1,4 +1,4 @@
-"""Listing cards made ahead of a parallel render are the cards the listings would render."""
+"""Listing cards made for a parallel render's workers are the cards the listings would render."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from conftest import build_sample
 
 from sitegen import parallel
 from sitegen.config import theme_dirs
+from sitegen.model import Article
 from sitegen.render import Renderer, make_environment
 
 
@@ -21,13 +22,21 @@ def test_cards_made_ahead_are_the_cards_listings_render(
     assert result.index is not None
     articles = result.index.articles
     ahead = Renderer(config, make_environment(theme_dirs(config)), result.index)
-    ahead.make_cards([*articles, *articles], jobs)  # (each card once)
-    assert len(ahead._card_html) == len(articles)
+    board = ahead.card_board([*articles, *articles])  # (each card once)
+
+    def shown(article: Article) -> str:
+        # No coverage given: a card the worker made itself would show none.
+        return str(ahead.card_html(ahead.views.card(article)))
+
+    try:
+        parts = parallel.parallel_chunks(shown, articles, jobs, started=board.fill, max_chunk=3)
+        from_board = [card for part in parts for card in part]
+    finally:
+        board.close()
     lazy = Renderer(config, make_environment(theme_dirs(config)), result.index)
     covered = 0
-    for article in articles:
+    for article, made in zip(articles, from_board, strict=True):
         siblings = lazy.graph.siblings(article.slug)
         covered += bool(siblings)
-        made = ahead._card_html[ahead.urls.article(article.slug)]
         assert made == lazy.card_html(lazy.views.card(article), siblings)
     assert covered, "the sample site has stories covered by several providers"
