@@ -175,8 +175,7 @@ class _Feed:
         self._bulk, self._shared = bulk, shared
         self._lock = threading.Lock()
         self._pending: deque[tuple[Any, list[Any]]] = deque()  # in the chunks' order
-        self._free = list(range(window))  # slots
-        self._at_workers = 0
+        self._free = list(range(window))  # slots; the others are the chunks at the workers
         self._waiting = 0  # parts done, not taken yet
         self._stopped = False
         with self._lock:
@@ -202,8 +201,9 @@ class _Feed:
             self._stopped = True
 
     def _send_more(self) -> None:
-        while not self._stopped and self._at_workers < self._window:
-            if self._at_workers + self._waiting >= self._window + self._ahead:
+        while not self._stopped and self._free:
+            at_workers = self._window - len(self._free)
+            if at_workers + self._waiting >= self._window + self._ahead:
                 return
             bounds = next(self._chunks, None)
             if bounds is None:
@@ -214,7 +214,6 @@ class _Feed:
                 _run_chunk, (bounds, slot), callback=functools.partial(self._done, slot, box)
             )
             self._pending.append((done, box))
-            self._at_workers += 1
 
     def _done(self, slot: int, box: list[Any], sent: list[Any]) -> None:
         """In the pool's result thread: a chunk is done. (An error raised here would end
@@ -228,7 +227,6 @@ class _Feed:
             box.append(exc)
         with self._lock:
             self._free.append(slot)
-            self._at_workers -= 1
             self._waiting += 1
             if self._ahead:
                 self._send_more()
