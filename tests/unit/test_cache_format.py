@@ -4,8 +4,10 @@ cache format is not used."""
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import pickle
+import sys
 import zlib
 from pathlib import Path, PosixPath, PurePosixPath
 from typing import Any
@@ -132,16 +134,56 @@ def test_the_checksum_line_names_the_payloads_crc_and_size(tmp_path: Path) -> No
     token, *parts = _parts(payload)
     assert parts == [ENTRIES]
     # streamed to the file, the same bytes
-    assert payload == bytes(dumps(token)) + bytes(dumps(ENTRIES))
+    assert payload == _part_bytes(token) + _part_bytes(ENTRIES)
+
+
+def _part_bytes(data: Any) -> bytes:
+    stream = io.BytesIO()
+    cache_module._dump_part(stream, data)
+    return stream.getvalue()
 
 
 def _parts(payload: bytes) -> list[Any]:
-    """The pickles of a cache file's payload, one after the other."""
+    """The parts of a cache file's payload, one after the other."""
     stream = io.BytesIO(payload)
     found = []
     while stream.tell() < len(payload):
-        found.append(pickle.load(stream))
+        found.append(cache_module._load_part(stream))
     return found
+
+
+def test_each_part_loads_with_the_field_names_interned(tmp_path: Path) -> None:
+    # The names are pickled once at the start of each part, as the interned strings: an
+    # object's field names are not interned again for each object loaded.
+    links = [RelatedLink("".join(f"t{n}"), "u", ("u",), provider("Wire"), None) for n in range(3)]
+    cache = BuildCache(tmp_path, print)
+    cache._write_parts("parts.pickle", FP, [links, {"again": links[0]}])
+    found = cache._read_parts("parts.pickle", FP)
+    assert found == [links, {"again": links[0]}]
+    for link in [*found[0], found[1]["again"]]:
+        assert all(name is sys.intern(name) for name in vars(link))
+    # a part refers to the names, not to texts of its own
+    payload = (tmp_path / "parts.pickle").read_bytes().split(b"\n", 3)[3]
+    assert payload.count(b"excerpt") == 2  # in each part's names only
+    # the names are those of the model's dataclasses, as the unpickler leaves them
+    assert set(cache_module._NAMES) >= {f.name for f in dataclasses.fields(RelatedLink)}
+    names = pickle.Unpickler(io.BytesIO(cache_module._NAMES_PICKLE))
+    assert names.load() == len(cache_module._NAMES)
+    memo = list(names.memo.copy().values())
+    assert memo == [sys.intern, *cache_module._NAMES]
+    assert all(name is sys.intern(name) for name in memo[1:])
+
+
+def test_a_part_that_does_not_start_with_the_names_is_not_used(tmp_path: Path) -> None:
+    # (the checksum matches: only a bug could write it; still not used)
+    path, data = _saved(tmp_path)
+    magic, header, _, _ = data.split(b"\n", 3)
+    payload = bytes(dumps("token")) + bytes(dumps(ENTRIES))
+    checksum = f"crc32 {zlib.crc32(payload):08x} {len(payload):016d}\n".encode()
+    path.write_bytes(magic + b"\n" + header + b"\n" + checksum + payload)
+    log: list[str] = []
+    assert BuildCache(tmp_path, log.append).load_sources(FP) == {}
+    assert log == [f"sitegen: {path} cannot be read; rebuilding it"]
 
 
 def test_sources_are_pickled_in_parts_that_load_as_one(
