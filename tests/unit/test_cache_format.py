@@ -235,10 +235,30 @@ def _lengthened(data: bytes) -> bytes:
     return data + b"."
 
 
+# How a file is read: mapped, its checksum worked out on this thread (a small file) or on
+# another one while this one unpickles (a large one); or read in parts, twice (a file too
+# large to map: see MAX_MAPPED).
+READS = ["mapped", "mapped, summed apart", "streamed"]
+
+
+@pytest.fixture(params=READS)
+def read(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    if request.param == "mapped, summed apart":
+        monkeypatch.setattr(cache_module, "_SUMMED_APART", 0)
+    elif request.param == "streamed":
+        monkeypatch.setattr(cache_module, "MAX_MAPPED", 0)
+    return str(request.param)
+
+
+def test_a_file_loads_back_whichever_way_it_is_read(tmp_path: Path, read: str) -> None:
+    _saved(tmp_path)
+    assert BuildCache(tmp_path, print).load_sources(FP) == ENTRIES
+
+
 @pytest.mark.parametrize(
     "damage", [_truncated, _payload_flipped, _checksum_flipped, _size_flipped, _lengthened]
 )
-def test_a_damaged_file_is_reported_and_not_used(tmp_path: Path, damage: Any) -> None:
+def test_a_damaged_file_is_reported_and_not_used(tmp_path: Path, damage: Any, read: str) -> None:
     path, data = _saved(tmp_path)
     path.write_bytes(damage(data))
     log: list[str] = []
@@ -246,10 +266,41 @@ def test_a_damaged_file_is_reported_and_not_used(tmp_path: Path, damage: Any) ->
     assert log == [f"sitegen: {path} is damaged (checksum mismatch); rebuilding it"]
 
 
-def test_a_file_cut_inside_its_checksum_line_is_not_used(tmp_path: Path) -> None:
+def test_a_file_cut_inside_its_checksum_line_is_not_used(tmp_path: Path, read: str) -> None:
     path, data = _saved(tmp_path)
     path.write_bytes(data[: data.index(b"crc32 ") + 10])
     assert BuildCache(tmp_path, print).load_sources(FP) == {}
+
+
+@pytest.mark.parametrize("data", [b"", b"other text\n", cache_module._MAGIC[:-3]])
+def test_a_file_that_is_not_a_cache_file_is_not_used(
+    tmp_path: Path, data: bytes, read: str
+) -> None:
+    (tmp_path / "sources.pickle").write_bytes(data)
+    log: list[str] = []
+    assert BuildCache(tmp_path, log.append).load_sources(FP) == {}
+    path = tmp_path / "sources.pickle"
+    assert log == [f"sitegen: {path} is not a sitegen cache file; rebuilding it"]
+
+
+def test_a_mapped_file_replaced_while_read_loads_as_it_was(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # (the mapping holds the file it mapped: a build writing the cache meanwhile replaces
+    # it by another file, never in place)
+    path, _ = _saved(tmp_path)
+    cache = BuildCache(tmp_path, print)
+    real = cache_module._load_part
+
+    def replacing(file: Any) -> Any:
+        other = tmp_path / "other.pickle"
+        other.write_bytes(b"replaced")
+        other.replace(path)
+        return real(file)
+
+    monkeypatch.setattr(cache_module, "_load_part", replacing)
+    assert cache.load_sources(FP) == ENTRIES
+    assert path.read_bytes() == b"replaced"
 
 
 def test_data_that_cannot_be_pickled_leaves_the_last_file_and_no_other(tmp_path: Path) -> None:
