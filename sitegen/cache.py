@@ -475,7 +475,8 @@ class BuildCache:
         delta = self._read_file("relate-delta.pickle", fingerprint)
         try:
             with gc_paused():  # many small containers, no cycles
-                before = statedelta.snapshot(state)  # what the next delta is the change from
+                # what the next delta is the change from
+                before = statedelta.snapshot(state, getattr(cls, "saved_immutable", tuple)())
                 if isinstance(delta, tuple) and len(delta) == 2 and delta[0] == token:
                     statedelta.apply(state, delta[1])
                 loaded = cls.__new__(cls)
