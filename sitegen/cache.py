@@ -133,6 +133,17 @@ def _crc_of_rest(f: io.BufferedReader) -> tuple[int, int]:
     return crc, size
 
 
+def _mapped(f: io.BufferedReader) -> mmap.mmap | None:
+    """An open cache file mapped whole, or None: empty, larger than MAX_MAPPED, or on a
+    file system that cannot map it (then it is read as before)."""
+    try:
+        if 0 < os.fstat(f.fileno()).st_size <= MAX_MAPPED:
+            return mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
+    except (OSError, ValueError):
+        pass
+    return None
+
+
 def _crc_into(data: memoryview, found: list[int]) -> None:
     found.append(zlib.crc32(data))
     data.release()
@@ -542,10 +553,10 @@ class BuildCache:
         path = self.folder / name
         try:
             with open(path, "rb") as f:
-                size = os.fstat(f.fileno()).st_size
-                if not 0 < size <= MAX_MAPPED:
+                mapped = _mapped(f)
+                if mapped is None:
                     return self._load_checked(f, path, fingerprint, until)
-                with mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as mapped:
+                with mapped:
                     return self._load_mapped(mapped, path, fingerprint, until)
         except OSError:
             return None  # no cache yet (a cold build), or unreadable: built again
@@ -598,11 +609,14 @@ class BuildCache:
         with memoryview(mapped) as view:
             payload = view[len(head) :]
             summing = None
-            if len(payload) < _SUMMED_APART:  # (a thread costs more than it saves)
-                _crc_into(payload, crcs)
-            else:
+            if len(payload) >= _SUMMED_APART:  # (below, a thread costs more than it saves)
                 summing = threading.Thread(target=_crc_into, args=(payload, crcs))
-                summing.start()
+                try:
+                    summing.start()
+                except RuntimeError:  # (no thread to be had: summed here)
+                    summing = None
+            if summing is None:
+                _crc_into(payload, crcs)
             parts: list[Any] | None = None
             try:
                 mapped.seek(len(head))
@@ -717,7 +731,7 @@ def _field_names() -> tuple[str, ...]:
 
 def _names_pickle(names: tuple[str, ...]) -> bytes:
     """A pickle that leaves ``sys.intern`` at memo index 0 and each of ``names`` interned at
-    the next ones, and returns how many names it holds."""
+    the next ones; its value is how many names it holds."""
     body = bytearray(b"csys\nintern\n" + pickle.MEMOIZE)
     for name in names:
         text = name.encode()

@@ -255,6 +255,33 @@ def test_a_file_loads_back_whichever_way_it_is_read(tmp_path: Path, read: str) -
     assert BuildCache(tmp_path, print).load_sources(FP) == ENTRIES
 
 
+def test_a_file_that_cannot_be_mapped_is_read_as_before(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise OSError("no mapping here")
+
+    _saved(tmp_path)
+    monkeypatch.setattr(cache_module.mmap, "mmap", refuse)
+    assert BuildCache(tmp_path, print).load_sources(FP) == ENTRIES
+
+
+def test_a_checksum_with_no_thread_to_be_had_is_worked_out_here(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def refuse(self: object) -> None:
+        raise RuntimeError("can't start new thread")
+
+    path, data = _saved(tmp_path)
+    monkeypatch.setattr(cache_module, "_SUMMED_APART", 0)
+    monkeypatch.setattr(cache_module.threading.Thread, "start", refuse)
+    assert BuildCache(tmp_path, print).load_sources(FP) == ENTRIES
+    path.write_bytes(_payload_flipped(data))
+    log: list[str] = []
+    assert BuildCache(tmp_path, log.append).load_sources(FP) == {}
+    assert log == [f"sitegen: {path} is damaged (checksum mismatch); rebuilding it"]
+
+
 @pytest.mark.parametrize(
     "damage", [_truncated, _payload_flipped, _checksum_flipped, _size_flipped, _lengthened]
 )
