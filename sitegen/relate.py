@@ -434,6 +434,12 @@ class RelateState:
             setattr(self, name, [None] * len(self.sig))
         self._underived = True
 
+    @staticmethod
+    def saved_immutable() -> frozenset[str]:
+        """The fields of the saved state whose entries are immutable, as saved: bytes, None
+        or tuples of Edges (for statedelta.snapshot)."""
+        return _SAVED_IMMUTABLE
+
     def usable(self, count: int) -> bool:
         return getattr(self, "format", None) == STATE_FORMAT and self.count == count
 
@@ -1483,6 +1489,7 @@ _LAZY = (
 # of URL and title keys: an edit reads those of the keys of the articles it changes and
 # of their related entries (a few of ~10,000 each).
 _LAZY_KEYED = ("postings", "url_holders", "title_holders")
+_SAVED_IMMUTABLE = frozenset((*_LAZY, *_LAZY_KEYED, "edges"))
 _SAVED_ENTRIES = 4096  # entries of a list of saved bytes in a part of relate.pickle
 # Parts of relate.pickle (see RelateState.saved_parts): fields that share objects (strings)
 # or are large, each _LAZY list, then the other fields in one last part.

@@ -112,9 +112,11 @@ def decode(
         memoryview(blob).cast("d")[1::2].tolist(),
         map(reasons.__getitem__, ints[1::4].tolist()),
     )
-    ends = list(accumulate(len(b) // RECORD for b in blobs))
+    ends = list(accumulate(map(RECORD.__rfloordiv__, map(len, blobs))))  # (in C)
     starts = [0, *ends[:-1]]
     made = map(tuple, map(edges.__getitem__, map(slice, starts, ends)))
+    if len(flat) == len(lists):  # (the usual case: every article's list was records)
+        return list(made)
     for i, edges_of_i in zip(flat, made, strict=True):
         lists[i] = edges_of_i
     return lists

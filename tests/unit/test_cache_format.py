@@ -4,8 +4,10 @@ cache format is not used."""
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import pickle
+import sys
 import zlib
 from pathlib import Path, PosixPath, PurePosixPath
 from typing import Any
@@ -132,16 +134,56 @@ def test_the_checksum_line_names_the_payloads_crc_and_size(tmp_path: Path) -> No
     token, *parts = _parts(payload)
     assert parts == [ENTRIES]
     # streamed to the file, the same bytes
-    assert payload == bytes(dumps(token)) + bytes(dumps(ENTRIES))
+    assert payload == _part_bytes(token) + _part_bytes(ENTRIES)
+
+
+def _part_bytes(data: Any) -> bytes:
+    stream = io.BytesIO()
+    cache_module._dump_part(stream, data)
+    return stream.getvalue()
 
 
 def _parts(payload: bytes) -> list[Any]:
-    """The pickles of a cache file's payload, one after the other."""
+    """The parts of a cache file's payload, one after the other."""
     stream = io.BytesIO(payload)
     found = []
     while stream.tell() < len(payload):
-        found.append(pickle.load(stream))
+        found.append(cache_module._load_part(stream))
     return found
+
+
+def test_each_part_loads_with_the_field_names_interned(tmp_path: Path) -> None:
+    # The names are pickled once at the start of each part, as the interned strings: an
+    # object's field names are not interned again for each object loaded.
+    links = [RelatedLink("".join(f"t{n}"), "u", ("u",), provider("Wire"), None) for n in range(3)]
+    cache = BuildCache(tmp_path, print)
+    cache._write_parts("parts.pickle", FP, [links, {"again": links[0]}])
+    found = cache._read_parts("parts.pickle", FP)
+    assert found == [links, {"again": links[0]}]
+    for link in [*found[0], found[1]["again"]]:
+        assert all(name is sys.intern(name) for name in vars(link))
+    # a part refers to the names, not to texts of its own
+    payload = (tmp_path / "parts.pickle").read_bytes().split(b"\n", 3)[3]
+    assert payload.count(b"excerpt") == 2  # in each part's names only
+    # the names are those of the model's dataclasses, as the unpickler leaves them
+    assert set(cache_module._NAMES) >= {f.name for f in dataclasses.fields(RelatedLink)}
+    names = pickle.Unpickler(io.BytesIO(cache_module._NAMES_PICKLE))
+    assert names.load() == len(cache_module._NAMES)
+    memo = list(names.memo.copy().values())
+    assert memo == [sys.intern, *cache_module._NAMES]
+    assert all(name is sys.intern(name) for name in memo[1:])
+
+
+def test_a_part_that_does_not_start_with_the_names_is_not_used(tmp_path: Path) -> None:
+    # (the checksum matches: only a bug could write it; still not used)
+    path, data = _saved(tmp_path)
+    magic, header, _, _ = data.split(b"\n", 3)
+    payload = bytes(dumps("token")) + bytes(dumps(ENTRIES))
+    checksum = f"crc32 {zlib.crc32(payload):08x} {len(payload):016d}\n".encode()
+    path.write_bytes(magic + b"\n" + header + b"\n" + checksum + payload)
+    log: list[str] = []
+    assert BuildCache(tmp_path, log.append).load_sources(FP) == {}
+    assert log == [f"sitegen: {path} cannot be read; rebuilding it"]
 
 
 def test_sources_are_pickled_in_parts_that_load_as_one(
@@ -193,10 +235,57 @@ def _lengthened(data: bytes) -> bytes:
     return data + b"."
 
 
+# How a file is read: mapped, its checksum worked out on this thread (a small file) or on
+# another one while this one unpickles (a large one); or read in parts, twice (a file too
+# large to map: see MAX_MAPPED).
+READS = ["mapped", "mapped, summed apart", "streamed"]
+
+
+@pytest.fixture(params=READS)
+def read(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    if request.param == "mapped, summed apart":
+        monkeypatch.setattr(cache_module, "_SUMMED_APART", 0)
+    elif request.param == "streamed":
+        monkeypatch.setattr(cache_module, "MAX_MAPPED", 0)
+    return str(request.param)
+
+
+def test_a_file_loads_back_whichever_way_it_is_read(tmp_path: Path, read: str) -> None:
+    _saved(tmp_path)
+    assert BuildCache(tmp_path, print).load_sources(FP) == ENTRIES
+
+
+def test_a_file_that_cannot_be_mapped_is_read_as_before(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise OSError("no mapping here")
+
+    _saved(tmp_path)
+    monkeypatch.setattr(cache_module.mmap, "mmap", refuse)
+    assert BuildCache(tmp_path, print).load_sources(FP) == ENTRIES
+
+
+def test_a_checksum_with_no_thread_to_be_had_is_worked_out_here(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def refuse(self: object) -> None:
+        raise RuntimeError("can't start new thread")
+
+    path, data = _saved(tmp_path)
+    monkeypatch.setattr(cache_module, "_SUMMED_APART", 0)
+    monkeypatch.setattr(cache_module.threading.Thread, "start", refuse)
+    assert BuildCache(tmp_path, print).load_sources(FP) == ENTRIES
+    path.write_bytes(_payload_flipped(data))
+    log: list[str] = []
+    assert BuildCache(tmp_path, log.append).load_sources(FP) == {}
+    assert log == [f"sitegen: {path} is damaged (checksum mismatch); rebuilding it"]
+
+
 @pytest.mark.parametrize(
     "damage", [_truncated, _payload_flipped, _checksum_flipped, _size_flipped, _lengthened]
 )
-def test_a_damaged_file_is_reported_and_not_used(tmp_path: Path, damage: Any) -> None:
+def test_a_damaged_file_is_reported_and_not_used(tmp_path: Path, damage: Any, read: str) -> None:
     path, data = _saved(tmp_path)
     path.write_bytes(damage(data))
     log: list[str] = []
@@ -204,10 +293,41 @@ def test_a_damaged_file_is_reported_and_not_used(tmp_path: Path, damage: Any) ->
     assert log == [f"sitegen: {path} is damaged (checksum mismatch); rebuilding it"]
 
 
-def test_a_file_cut_inside_its_checksum_line_is_not_used(tmp_path: Path) -> None:
+def test_a_file_cut_inside_its_checksum_line_is_not_used(tmp_path: Path, read: str) -> None:
     path, data = _saved(tmp_path)
     path.write_bytes(data[: data.index(b"crc32 ") + 10])
     assert BuildCache(tmp_path, print).load_sources(FP) == {}
+
+
+@pytest.mark.parametrize("data", [b"", b"other text\n", cache_module._MAGIC[:-3]])
+def test_a_file_that_is_not_a_cache_file_is_not_used(
+    tmp_path: Path, data: bytes, read: str
+) -> None:
+    (tmp_path / "sources.pickle").write_bytes(data)
+    log: list[str] = []
+    assert BuildCache(tmp_path, log.append).load_sources(FP) == {}
+    path = tmp_path / "sources.pickle"
+    assert log == [f"sitegen: {path} is not a sitegen cache file; rebuilding it"]
+
+
+def test_a_mapped_file_replaced_while_read_loads_as_it_was(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # (the mapping holds the file it mapped: a build writing the cache meanwhile replaces
+    # it by another file, never in place)
+    path, _ = _saved(tmp_path)
+    cache = BuildCache(tmp_path, print)
+    real = cache_module._load_part
+
+    def replacing(file: Any) -> Any:
+        other = tmp_path / "other.pickle"
+        other.write_bytes(b"replaced")
+        other.replace(path)
+        return real(file)
+
+    monkeypatch.setattr(cache_module, "_load_part", replacing)
+    assert cache.load_sources(FP) == ENTRIES
+    assert path.read_bytes() == b"replaced"
 
 
 def test_data_that_cannot_be_pickled_leaves_the_last_file_and_no_other(tmp_path: Path) -> None:

@@ -209,3 +209,19 @@ def test_lists_of_saved_bytes_split_into_parts_load_back_whole(
     assert saved_state(loaded) == saved_state(state) and loaded.edges == state.edges
     edited(articles, 5, (9,))
     assert relate_with_state(site(articles), 8, loaded)[0] == relate(site(articles), 8)
+
+
+def test_the_fields_saved_immutable_hold_only_immutable_entries(
+    tmp_path: Path, articles: dict[int, Article]
+) -> None:
+    # (load_relate's snapshot copies these without looking at their entries)
+    first_build(tmp_path, articles)
+    edited(articles, 3, (5, 40))
+    _, state, _ = edit_build(tmp_path, articles)
+    saved = saved_state(state)
+    names = RelateState.saved_immutable()
+    assert names and names <= saved.keys()
+    for name in names:
+        value = saved[name]
+        entries = value.values() if type(value) is dict else value
+        assert {type(entry) for entry in entries} <= {bytes, type(None), tuple}, name

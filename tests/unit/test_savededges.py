@@ -46,6 +46,10 @@ def test_lists_load_back_equal_with_the_states_slugs(
     assert loaded == lists
     first = loaded[0]
     assert first is not None and first[0].target is SLUGS[2]  # not a copy of the slug
+    # every entry records (the usual case: made in one go) and some not
+    for some in (lists[2:], lists[:1] + lists[2:], [lists[0], (edge("gone", 0.5),)]):
+        again = decode(encode(some, SLUGS, table), SLUGS, table.reasons)
+        assert type(again) is list and again == some
 
 
 def test_a_list_naming_no_article_of_the_state_stays_its_edges() -> None:

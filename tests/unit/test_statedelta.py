@@ -159,3 +159,20 @@ def test_a_delta_that_does_not_fit_its_state_is_refused() -> None:
     except ValueError:
         return
     raise AssertionError("applied a list delta to a dict")
+
+
+def test_lists_named_immutable_are_copied_without_their_entries() -> None:
+    # Their owner saves them as bytes: the list or dict is copied (an entry appended or
+    # replaced later is still found), not its entries.
+    entry = b"saved"
+    state: dict[str, Any] = {"vec": [entry, None], "keyed": {"a": entry}, "cands": [[1]]}
+    before = statedelta.snapshot(state, frozenset(("vec", "keyed")))
+    assert before["vec"] is not state["vec"] and before["vec"][0] is entry
+    assert before["keyed"] is not state["keyed"] and before["keyed"]["a"] is entry
+    assert before["cands"][0] is not state["cands"][0]  # not named: copied entry by entry
+    state["vec"].append(b"new")
+    state["vec"][1] = b"read"
+    state["keyed"]["b"] = entry
+    delta = statedelta.diff(state, before)
+    assert delta["vec"] == ("list", 3, {1: b"read", 2: b"new"})
+    assert delta["keyed"] == ("dict", {"b": entry}, [], ["b"])
