@@ -49,6 +49,10 @@ from sitegen.views import (
 )
 from sitegen.write import file_digest
 
+# A JSON text of a data file: made by this build (bytes), or read back from the file the
+# last build wrote (a view of its bytes: see GraphDataState.texts).
+Text = bytes | memoryview
+
 GRAPH_FORMAT_VERSION = 1
 TOPIC_MAP_TOPICS = 40  # topics drawn on the topic map, the biggest
 TOPIC_MAP_SIZE = 560
@@ -64,7 +68,7 @@ class GraphMemo:
     Only valid for one set of settings (the URLs are in the texts): the caller keeps one
     per build fingerprint."""
 
-    links: dict[Slug, tuple[tuple[Edge, ...], bytes]] = field(default_factory=dict)
+    links: dict[Slug, tuple[tuple[Edge, ...], Text]] = field(default_factory=dict)
     # The site's articles, the stories, and the layout made from them: an edit that moves
     # no article between topics or stories keeps the layout.
     layout: tuple[Sequence[Article], dict[Slug, Slug], dict[Slug, tuple[float, float]]] | None = (
@@ -83,7 +87,7 @@ class GraphMemo:
     # values shared by all nodes (stories or legend) and the texts, in site order.
     node_texts: dict[
         str,
-        tuple[tuple[Article, ...], list[object], tuple[object, ...], list[bytes]],
+        tuple[tuple[Article, ...], list[object], tuple[object, ...], list[Text]],
     ] = field(default_factory=dict)
     # The site's articles (by id) and what the legend and topic map count of them.
     topic_counts: TopicCounts | None = None
@@ -168,7 +172,7 @@ class GraphMemo:
         order: tuple[Slug, ...],
         mains: tuple[str, ...],
         same: tuple[object, ...],
-        saved: tuple[list[bytes], list[Any], tuple[object, ...]],
+        saved: tuple[list[Text], list[Any], tuple[object, ...]],
     ) -> None:
         """The last build's layout, for GraphViews.positions to patch rather than lay out
         10,000 articles again: the articles it was made of (where not the very ones, a
@@ -266,8 +270,8 @@ def _same_articles(
     return tuple(same)
 
 
-NodeTexts = tuple[Sequence[Article], list[object], tuple[object, ...], list[bytes]]
-_Live = tuple[NodeTexts, NodeTexts, dict[Slug, bytes], dict[int, bytes], Counter[int]]
+NodeTexts = tuple[Sequence[Article], list[object], tuple[object, ...], list[Text]]
+_Live = tuple[NodeTexts, NodeTexts, dict[Slug, Text], dict[int, Text], Counter[int]]
 
 
 class GraphDataState:
@@ -285,8 +289,8 @@ class GraphDataState:
         files: dict[str, str],
         json_: NodeTexts,
         page: NodeTexts,
-        links: dict[Slug, bytes],
-        rows: dict[int, bytes],
+        links: dict[Slug, Text],
+        rows: dict[int, Text],
         degree: Counter[int],
     ) -> None:
         self.files = files  # the data files' paths and digests, as these texts make them
@@ -393,17 +397,19 @@ def _nodes_start(data: bytes) -> int:
 
 def _cut(
     data: bytes, start: int, lengths: array[int], skip_empty: bool = False
-) -> tuple[list[bytes], int]:
+) -> tuple[list[Text], int]:
     """The texts of these ``lengths``, joined by commas from ``start`` on (the empty ones
     left out of the join when ``skip_empty``), and where the last one ends. (Sliced in C:
-    30,000 texts.)"""
+    30,000 texts; as views of ``data``, not copies of it: half the time, and what is made
+    of them is a join again.)"""
     steps = map(add, lengths, map(bool, lengths) if skip_empty else repeat(1))
     starts = list(accumulate(steps, initial=start))
-    texts = list(map(data.__getitem__, map(slice, starts, map(add, starts, lengths))))
+    view = memoryview(data)
+    texts: list[Text] = list(map(view.__getitem__, map(slice, starts, map(add, starts, lengths))))
     return texts, (starts[-1] - 1 if starts[-1] > start else start)
 
 
-def _lengths(texts: Iterable[bytes]) -> array[int]:
+def _lengths(texts: Iterable[Text]) -> array[int]:
     return array("q", map(len, texts))
 
 
@@ -525,7 +531,7 @@ class PagePairs:
         # smaller number -> larger -> score: only the rows touched since the texts were
         # read back (a row's text is read when it is touched again).
         self.rows: dict[int, dict[int, float]] = {}
-        self.texts: dict[int, bytes] = {}  # a row as part of the flat JSON list
+        self.texts: dict[int, Text] = {}  # a row as part of the flat JSON list
         self.degree: Counter[int] = Counter()
 
     @classmethod
@@ -533,7 +539,7 @@ class PagePairs:
         cls,
         order: Sequence[Slug],
         lists: dict[Slug, tuple[Edge, ...]],
-        texts: dict[int, bytes],
+        texts: dict[int, Text],
         degree: Counter[int],
     ) -> PagePairs:
         """The pairs of a last build (another process's) from its order, its edge lists (the
@@ -996,7 +1002,7 @@ class GraphViews:
         equal: tuple[object, ...],
         make: Callable[[int, Article], bytes],
         moved: Callable[[tuple[object, ...]], list[int] | None] | None = None,
-    ) -> list[bytes]:
+    ) -> list[Text]:
         """The node texts of a data file, ``make(position in the site, article)`` for each
         article. While the values shared by all nodes (``equal``) are those of the last build
         of this process, only the nodes of articles that are not the very objects of the last
@@ -1086,7 +1092,7 @@ class GraphViews:
         old_texts = dict(zip(old_links, map(_SECOND, old_links.values()), strict=True))
         # (A list whose text is not there yet is not the very tuple either: made below.)
         made_links = cast(
-            "dict[Slug, tuple[tuple[Edge, ...], bytes]]",
+            "dict[Slug, tuple[tuple[Edge, ...], Text]]",
             dict(
                 zip(edges, zip(edges.values(), map(old_texts.get, edges), strict=True), strict=True)
             ),
