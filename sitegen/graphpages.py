@@ -96,6 +96,9 @@ class GraphMemo:
     # The graph page's list entries as the theme rendered them (Renderer.graph_entry_html):
     # article URL -> what the entry showed and its HTML.
     entries: dict[str, tuple[ArticleLinks, str]] = field(default_factory=dict)
+    # The last build's nodes as restored (a new process's memo): the very article where it
+    # was unchanged at its place, and each place's slug and main topic then.
+    was: tuple[tuple[object, ...], tuple[Slug, ...], tuple[str, ...]] | None = None
 
     def saved(self, articles: Sequence[Article], files: dict[str, str]) -> GraphDataState | None:
         """What the build state keeps of this memo, when both data files were made from it
@@ -107,7 +110,9 @@ class GraphMemo:
         if json_[0] is not articles or page[0] is not articles:
             return None  # made for another site: this build's files came from elsewhere
         links = {slug: text for slug, (_, text) in self.links.items()}
-        return GraphDataState(files, json_, page, links, dict(pairs.texts), pairs.degree.copy())
+        return GraphDataState(
+            files, json_, page, links, dict(pairs.texts), pairs.degree.copy(), self.was
+        )
 
     def restore(
         self,
@@ -137,6 +142,7 @@ class GraphMemo:
         if len(order) == len(articles):
             # The very article where it is the same one; a stand-in (made again) elsewhere.
             same = _same_articles(articles, order, keyed)
+            self.was = (same, order, data["mains"])
             for name in ("json", "page"):
                 texts, keys, equal = data[name]
                 self.node_texts[name] = (same, keys, equal, texts)  # type: ignore[assignment]
@@ -292,12 +298,14 @@ class GraphDataState:
         links: dict[Slug, Text],
         rows: dict[int, Text],
         degree: Counter[int],
+        was: tuple[tuple[object, ...], tuple[Slug, ...], tuple[str, ...]] | None = None,
     ) -> None:
         self.files = files  # the data files' paths and digests, as these texts make them
         # The files' inode, size and mtime once written (note_stats): a file that still has
         # them is not hashed again to find that it is the one these texts make.
         self.stats: dict[str, tuple[int, int, int]] = {}
         self._live: _Live | None = (json_, page, links, rows, degree)
+        self._was = was  # see GraphMemo.was
         self._packed_form: dict[str, Any] | None = None
 
     def __getstate__(self) -> dict[str, Any]:
@@ -325,17 +333,18 @@ class GraphDataState:
             assert self._live is not None
             json_, page, links, rows, degree = self._live
             numbers = sorted(rows)
+            order, mains = _places(json_[0], self._was)
             found = self._packed_form = {
                 "format": _STATE_FORMAT,
-                "order": tuple(map(_SLUG, json_[0])),
-                "mains": tuple([main_topic(a) or "" for a in json_[0]]),
+                "order": order,
+                "mains": mains,
                 "json": (_lengths(json_[3]), _pack_keys(json_[1]), json_[2]),
                 "page": (_lengths(page[3]), _pack_keys(page[1]), page[2]),
                 "links": (tuple(links), _lengths(links.values())),
                 "pairs": (
                     array("q", numbers),
                     _lengths([rows[n] for n in numbers]),
-                    array("q", [degree[n] for n in range(len(json_[0]))]),
+                    array("q", map(degree.__getitem__, range(len(json_[0])))),
                 ),
             }
         return found
@@ -379,6 +388,23 @@ class GraphDataState:
 
 
 _STATE_FORMAT = 3  # the packed form's layout: another one is not read
+
+
+def _places(
+    articles: Sequence[Article],
+    was: tuple[tuple[object, ...], tuple[Slug, ...], tuple[str, ...]] | None,
+) -> tuple[tuple[Slug, ...], tuple[str, ...]]:
+    """Each node's slug and main topic ("" for none): those of the last build (``was``)
+    where the article is the very one that was unchanged at its place then, so that only
+    the others are read (10,000 freshly unpickled articles otherwise, after every edit)."""
+    if was is None or len(was[0]) != len(articles):
+        return tuple(map(_SLUG, articles)), tuple([main_topic(a) or "" for a in articles])
+    same, old_order, old_mains = was
+    order, mains = list(old_order), list(old_mains)
+    for at in compress(range(len(articles)), map(is_not, articles, same)):
+        article = articles[at]
+        order[at], mains[at] = article.slug, main_topic(article) or ""
+    return tuple(order), tuple(mains)
 
 
 def _stat_key(st: os.stat_result) -> tuple[int, int, int]:

@@ -148,6 +148,10 @@ def test_patched_graph_data_equals_fresh_data_after_any_edits(
             assert memo.json_degree[1] is patched
             assert patched == fresh_degree(now[1]), (step, kind)
             assert files == made(*now, GraphMemo()), (step, kind)
+            # What the next build reads back: each node's slug and main topic, as now.
+            packed = memo.saved(now[0].articles, {})._packed()  # type: ignore[union-attr]
+            assert packed["order"] == tuple(a.slug for a in now[0].articles)
+            assert packed["mains"] == tuple(graphpages.main_topic(a) or "" for a in now[0].articles)
             last = now
 
 
@@ -301,3 +305,22 @@ def test_topic_counts_read_back_are_keyed_by_the_articles_they_hold() -> None:
     edited[0] = replace(edited[0], topics=(Topic("Brand New", "brand-new"),))
     updated, fresh = TopicCounts.of(edited, copy), TopicCounts.of(edited, None)
     assert (updated.main, updated.pairs) == (fresh.main, fresh.pairs)
+
+
+def test_the_saved_places_of_unchanged_articles_are_the_last_builds() -> None:
+    """A node's slug and main topic are read from its article only where it is not the
+    very article that was unchanged at that place when the memo was restored."""
+    articles = list(sample()[:6])
+    same: tuple[object, ...] = (*articles[:3], object(), *articles[4:])
+    order = tuple(Slug(f"was-{n}") for n in range(6))
+    mains = tuple(f"topic-{n}" for n in range(6))
+    articles[5] = replace(articles[5], title="Another")  # not the very object any more
+    got_order, got_mains = graphpages._places(articles, (same, order, mains))
+    assert got_order[:3] == order[:3] and got_order[4] == order[4]
+    assert got_order[3] == articles[3].slug and got_order[5] == articles[5].slug
+    assert got_mains[5] == (graphpages.main_topic(articles[5]) or "")
+    assert got_mains[:3] == mains[:3]
+    assert graphpages._places(articles, None) == (
+        tuple(a.slug for a in articles),
+        tuple(graphpages.main_topic(a) or "" for a in articles),
+    )
