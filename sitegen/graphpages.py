@@ -16,7 +16,7 @@ from functools import partial
 from itertools import accumulate, chain, combinations, compress, repeat
 from operator import add, attrgetter, eq, is_, is_not, itemgetter, ne, or_
 from pathlib import Path
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar, cast, overload
 
 from sitegen.layout import (
     LOCAL_HEIGHT,
@@ -68,7 +68,9 @@ class GraphMemo:
     Only valid for one set of settings (the URLs are in the texts): the caller keeps one
     per build fingerprint."""
 
-    links: dict[Slug, tuple[tuple[Edge, ...], Text]] = field(default_factory=dict)
+    # A list's text None: the text at its slug's place in ``link_file`` (a restored memo's).
+    links: dict[Slug, tuple[tuple[Edge, ...], Text | None]] = field(default_factory=dict)
+    link_file: tuple[FileTexts, dict[Slug, int]] | None = None
     # The site's articles, the stories, and the layout made from them: an edit that moves
     # no article between topics or stories keeps the layout.
     layout: tuple[Sequence[Article], dict[Slug, Slug], dict[Slug, tuple[float, float]]] | None = (
@@ -87,7 +89,7 @@ class GraphMemo:
     # values shared by all nodes (stories or legend) and the texts, in site order.
     node_texts: dict[
         str,
-        tuple[tuple[Article, ...], list[object], tuple[object, ...], list[Text]],
+        tuple[tuple[Article, ...], list[object], tuple[object, ...], Sequence[Text]],
     ] = field(default_factory=dict)
     # The site's articles (by id) and what the legend and topic map count of them.
     topic_counts: TopicCounts | None = None
@@ -109,10 +111,22 @@ class GraphMemo:
             return None
         if json_[0] is not articles or page[0] is not articles:
             return None  # made for another site: this build's files came from elsewhere
-        links = {slug: text for slug, (_, text) in self.links.items()}
+        links = (tuple(self.links), self._link_lengths())
         return GraphDataState(
             files, json_, page, links, dict(pairs.texts), pairs.degree.copy(), self.was
         )
+
+    def _link_lengths(self) -> array[int]:
+        """The length of each list's text, in the order of ``links``."""
+        texts = list(map(_SECOND, self.links.values()))
+        if self.link_file is None:
+            return array("q", map(len, cast("list[Text]", texts)))
+        file, places = self.link_file
+        in_file = file.lengths()
+        lengths = array("q", map(in_file.__getitem__, map(places.get, self.links, repeat(0))))
+        for at in compress(range(len(texts)), map(is_not, texts, repeat(None))):
+            lengths[at] = len(cast("Text", texts[at]))
+        return lengths
 
     def restore(
         self,
@@ -148,8 +162,10 @@ class GraphMemo:
                 self.node_texts[name] = (same, keys, equal, texts)  # type: ignore[assignment]
             self._restore_layout(order, data["mains"], same, data["json"])
         slugs, texts = data["links"]
-        # (In C: 10,000 lines; those of the lists changed or gone left out after.)
-        links = dict(zip(slugs, zip(map(edges.get, slugs), texts, strict=True), strict=True))
+        # (In C: 10,000 lines, their texts left in the file; those of the lists changed or
+        # gone left out after.)
+        links = dict(zip(slugs, zip(map(edges.get, slugs), repeat(None)), strict=True))
+        self.link_file = (texts, dict(zip(slugs, range(len(slugs)), strict=True)))
         for slug in changed.union(compress(slugs, map(is_, map(edges.get, slugs), repeat(None)))):
             links.pop(slug, None)
         self.links = links
@@ -276,8 +292,10 @@ def _same_articles(
     return tuple(same)
 
 
-NodeTexts = tuple[Sequence[Article], list[object], tuple[object, ...], list[Text]]
-_Live = tuple[NodeTexts, NodeTexts, dict[Slug, Text], dict[int, Text], Counter[int]]
+NodeTexts = tuple[Sequence[Article], list[object], tuple[object, ...], Sequence[Text]]
+_Live = tuple[
+    NodeTexts, NodeTexts, tuple[tuple[Slug, ...], "array[int]"], dict[int, Text], Counter[int]
+]
 
 
 class GraphDataState:
@@ -295,7 +313,7 @@ class GraphDataState:
         files: dict[str, str],
         json_: NodeTexts,
         page: NodeTexts,
-        links: dict[Slug, Text],
+        links: tuple[tuple[Slug, ...], array[int]],
         rows: dict[int, Text],
         degree: Counter[int],
         was: tuple[tuple[object, ...], tuple[Slug, ...], tuple[str, ...]] | None = None,
@@ -340,7 +358,7 @@ class GraphDataState:
                 "mains": mains,
                 "json": (_lengths(json_[3]), _pack_keys(json_[1]), json_[2]),
                 "page": (_lengths(page[3]), _pack_keys(page[1]), page[2]),
-                "links": (tuple(links), _lengths(links.values())),
+                "links": links,
                 "pairs": (
                     array("q", numbers),
                     _lengths([rows[n] for n in numbers]),
@@ -423,20 +441,123 @@ def _nodes_start(data: bytes) -> int:
 
 def _cut(
     data: bytes, start: int, lengths: array[int], skip_empty: bool = False
-) -> tuple[list[Text], int]:
+) -> tuple[FileTexts, int]:
     """The texts of these ``lengths``, joined by commas from ``start`` on (the empty ones
-    left out of the join when ``skip_empty``), and where the last one ends. (Sliced in C:
-    30,000 texts; as views of ``data``, not copies of it: half the time, and what is made
-    of them is a join again.)"""
+    left out of the join when ``skip_empty``), and where the last one ends. (Not cut: see
+    FileTexts.)"""
     steps = map(add, lengths, map(bool, lengths) if skip_empty else repeat(1))
     starts = list(accumulate(steps, initial=start))
-    view = memoryview(data)
-    texts: list[Text] = list(map(view.__getitem__, map(slice, starts, map(add, starts, lengths))))
+    texts = FileTexts(memoryview(data), starts, lengths, skip_empty)
     return texts, (starts[-1] - 1 if starts[-1] > start else start)
 
 
 def _lengths(texts: Iterable[Text]) -> array[int]:
+    if isinstance(texts, FileTexts):
+        return texts.lengths()
     return array("q", map(len, texts))
+
+
+class FileTexts(Sequence[Text]):
+    """Texts as they lie in a data file the last build wrote, joined by commas from
+    ``starts[0]`` on (the empty ones left out of the join when ``skip_empty``), and those
+    replaced since (place -> text). The others are not cut out of the file (10,000 texts)
+    unless one is asked for: the texts' join is made of runs of the file's bytes and the
+    replaced texts."""
+
+    __slots__ = ("_data", "_lengths", "_skip_empty", "_starts", "changed")
+
+    def __init__(
+        self,
+        data: memoryview,
+        starts: list[int],
+        lengths: array[int],
+        skip_empty: bool,
+        changed: dict[int, Text] | None = None,
+    ) -> None:
+        self._data, self._starts, self._lengths = data, starts, lengths  # (starts: one more)
+        self._skip_empty = skip_empty
+        self.changed: dict[int, Text] = changed or {}
+
+    def __len__(self) -> int:
+        return len(self._lengths)
+
+    @overload
+    def __getitem__(self, at: int) -> Text: ...
+    @overload
+    def __getitem__(self, at: slice) -> Sequence[Text]: ...
+    def __getitem__(self, at: int | slice) -> Text | Sequence[Text]:
+        if isinstance(at, slice):
+            return [self[k] for k in range(len(self))[at]]
+        found = self.changed.get(at)
+        if found is not None:
+            return found
+        start = self._starts[at]
+        return self._data[start : start + self._lengths[at]]
+
+    def __iter__(self) -> Iterator[Text]:
+        return map(self.__getitem__, range(len(self)))
+
+    def replaced(self, texts: dict[int, Text]) -> FileTexts:
+        """These texts with those of ``texts`` (place -> text) replaced."""
+        changed = {**self.changed, **texts}
+        return FileTexts(self._data, self._starts, self._lengths, self._skip_empty, changed)
+
+    def lengths(self) -> array[int]:
+        lengths = array("q", self._lengths)
+        for at, text in self.changed.items():
+            lengths[at] = len(text)
+        return lengths
+
+    def run(self, start: int, end: int) -> Text:
+        """The file's texts from place ``start`` to ``end`` as the file joins them."""
+        starts = self._starts
+        first, after = starts[start], starts[end]
+        return self._data[first : after - 1] if after > first else b""
+
+    def runs(self) -> list[Text]:
+        """Pieces whose join by commas is the join of these texts."""
+        pieces: list[Text] = []
+        at = 0
+        for place in sorted(self.changed):
+            if place > at:
+                pieces.append(self.run(at, place))
+            pieces.append(self.changed[place])
+            at = place + 1
+        if at < len(self):
+            pieces.append(self.run(at, len(self)))
+        return list(filter(None, pieces)) if self._skip_empty else pieces
+
+    def runs_of(self, items: Iterable[Text | int | None]) -> list[Text]:
+        """Pieces (none empty) whose join by commas is that of ``items`` with the empty ones
+        left out, each a text or the place of a text of the file (None: none): for texts
+        joined so (``skip_empty``)."""
+        assert self._skip_empty
+        pieces: list[Text] = []
+        start = end = -1  # the run of places being read
+        for item in items:
+            if isinstance(item, int):
+                if item == end:
+                    end += 1
+                    continue
+                if start != end:
+                    pieces.append(self.run(start, end))
+                start, end = item, item + 1
+            elif item:
+                if start != end:
+                    pieces.append(self.run(start, end))
+                    start = end = -1
+                pieces.append(item)
+        if start != end:
+            pieces.append(self.run(start, end))
+        return list(filter(None, pieces))
+
+
+def _joined(texts: Sequence[Text]) -> list[Text]:
+    """Pieces whose concatenation is ``texts`` joined by commas (for the data file's join:
+    a few runs of the last file's bytes, not a join of 10,000 texts, then another)."""
+    if isinstance(texts, FileTexts):
+        return list(chain.from_iterable(zip(texts.runs(), repeat(b","))))[:-1]
+    return [b",".join(texts)]
 
 
 def _pack_keys(keys: Sequence[object]) -> tuple[array[int], array[float], array[float]]:
@@ -1018,7 +1139,7 @@ class GraphViews:
         # Joined as UTF-8 bytes: each node is encoded once, when it is made (the file is a
         # few MB; encoding all of it again cost more than joining).
         return b"".join(
-            [head.encode(), b'"nodes":[', b",".join(nodes), b'],"edges":', edges_text, b"}\n"]
+            [head.encode(), b'"nodes":[', *_joined(nodes), b'],"edges":', edges_text, b"}\n"]
         )
 
     def _node_texts(
@@ -1028,7 +1149,7 @@ class GraphViews:
         equal: tuple[object, ...],
         make: Callable[[int, Article], bytes],
         moved: Callable[[tuple[object, ...]], list[int] | None] | None = None,
-    ) -> list[Text]:
+    ) -> Sequence[Text]:
         """The node texts of a data file, ``make(position in the site, article)`` for each
         article. While the values shared by all nodes (``equal``) are those of the last build
         of this process, only the nodes of articles that are not the very objects of the last
@@ -1041,12 +1162,19 @@ class GraphViews:
         if last is not None and last[2] != equal:
             shown = moved(last[2]) if moved is not None else None
             last = last if shown is not None else None
+        texts: Sequence[Text]
         if last is not None and len(last[0]) == len(articles):
-            texts, old, old_keys = list(last[3]), last[0], last[1]
+            old, old_keys = last[0], last[1]
             # (Compared in C: a loop over 10,000 nodes after every edit, in serve.)
             again = map(or_, map(is_not, articles, old), map(ne, keys, old_keys))
-            for k in sorted({*compress(range(len(articles)), again), *(shown or ())}):
-                texts[k] = make(k, articles[k])
+            places = sorted({*compress(range(len(articles)), again), *(shown or ())})
+            made: dict[int, Text] = {k: make(k, articles[k]) for k in places}
+            if isinstance(last[3], FileTexts):  # (the last file's, read back: not cut)
+                texts = last[3].replaced(made)
+            else:
+                texts = list(last[3])
+                for k, text in made.items():
+                    texts[k] = text
         else:
             texts = [make(k, a) for k, a in enumerate(articles)]
         self.memo.node_texts[name] = (articles, keys, equal, texts)
@@ -1118,7 +1246,7 @@ class GraphViews:
         old_texts = dict(zip(old_links, map(_SECOND, old_links.values()), strict=True))
         # (A list whose text is not there yet is not the very tuple either: made below.)
         made_links = cast(
-            "dict[Slug, tuple[tuple[Edge, ...], Text]]",
+            "dict[Slug, tuple[tuple[Edge, ...], Text | None]]",
             dict(
                 zip(edges, zip(edges.values(), map(old_texts.get, edges), strict=True), strict=True)
             ),
@@ -1140,7 +1268,7 @@ class GraphViews:
                 ),
             )
         self.memo.links = made_links
-        links = b",".join(filter(None, map(_SECOND, made_links.values())))
+        links = self._links_joined()
         clusters = [
             {"id": c.id, "title": c.title, "members": list(c.members)}
             for c in self.graph.clusters.values()
@@ -1152,8 +1280,22 @@ class GraphViews:
         tail = f'],"clusters":{encode(clusters)}}}\n'
         # UTF-8 bytes joined, each node and edge list encoded once, when made.
         return b"".join(
-            [head.encode(), b'"nodes":[', b",".join(nodes), b'],"edges":[', links, tail.encode()]
+            [head.encode(), b'"nodes":[', *_joined(nodes), b'],"edges":[', *links, tail.encode()]
         )
+
+    def _links_joined(self) -> list[Text]:
+        """Pieces whose concatenation is the edge lists' texts joined by commas (the empty
+        ones left out), in the memo's order: those of a restored memo as runs of the last
+        file's bytes where they follow each other there (10,000 texts not joined)."""
+        links = self.memo.links
+        texts = list(map(_SECOND, links.values()))
+        if self.memo.link_file is None:
+            return [b",".join(filter(None, cast("list[Text]", texts)))]
+        file, places = self.memo.link_file
+        items: list[Text | int | None] = list(map(places.get, links))
+        for at in compress(range(len(texts)), map(is_not, texts, repeat(None))):
+            items[at] = texts[at]
+        return list(chain.from_iterable(zip(file.runs_of(items), repeat(b","))))[:-1]
 
     def _node_json(
         self, article: Article, cluster: str | None, degree: int, x: float, y: float
