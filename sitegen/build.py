@@ -1157,7 +1157,10 @@ def _render(
                     todo = _articles_first(todo)
             # The graph data is made here, while the workers render the pages: the texts
             # it is made of stay in this process, for the build state (see _graph_state).
-            here = [p for p in todo if p.path in GRAPH_DATA]
+            # (graph.json first: it is hashed while graph/data.json is made)
+            here = sorted(
+                (p for p in todo if p.path in GRAPH_DATA), key=lambda p: GRAPH_DATA.index(p.path)
+            )
             there = [p for p in todo if p.path not in GRAPH_DATA] if here else todo
             with (progress or Progress(False)).stage("rendering", len(todo)) as advance:
                 parts = parallel_chunks(
