@@ -65,6 +65,10 @@ def _listing_dates(
     dates: dict[str, datetime], base: str, articles: Sequence[Article], size: int
 ) -> None:
     """The pages of a paginated listing, as render.listing_pages cuts them."""
+    if len(articles) <= size:  # (most listings: one page)
+        if articles and (newest := articles[0].published) is not None:
+            dates[base + "index.html"] = newest
+        return
     for start in range(0, len(articles), size):
         newest = _newest(articles[start : start + size])
         page = start // size + 1
