@@ -495,7 +495,14 @@ class FileTexts(Sequence[Text]):
         return self._data[start : start + self._lengths[at]]
 
     def __iter__(self) -> Iterator[Text]:
-        return map(self.__getitem__, range(len(self)))
+        # (Cut in C: views of the file's bytes; the graph page's 8,600 rows are read so.)
+        starts = self._starts[:-1]
+        texts: list[Text] = list(
+            map(self._data.__getitem__, map(slice, starts, map(add, starts, self._lengths)))
+        )
+        for at, text in self.changed.items():
+            texts[at] = text
+        return iter(texts)
 
     def replaced(self, texts: dict[int, Text]) -> FileTexts:
         """These texts with those of ``texts`` (place -> text) replaced."""
