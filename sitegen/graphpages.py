@@ -16,7 +16,7 @@ from functools import partial
 from itertools import accumulate, chain, combinations, compress, repeat
 from operator import add, attrgetter, eq, is_, is_not, itemgetter, ne, or_
 from pathlib import Path
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar, cast, overload
 
 from sitegen.layout import (
     LOCAL_HEIGHT,
@@ -49,6 +49,10 @@ from sitegen.views import (
 )
 from sitegen.write import file_digest
 
+# A JSON text of a data file: made by this build (bytes), or read back from the file the
+# last build wrote (a view of its bytes: see GraphDataState.texts).
+Text = bytes | memoryview
+
 GRAPH_FORMAT_VERSION = 1
 TOPIC_MAP_TOPICS = 40  # topics drawn on the topic map, the biggest
 TOPIC_MAP_SIZE = 560
@@ -64,7 +68,9 @@ class GraphMemo:
     Only valid for one set of settings (the URLs are in the texts): the caller keeps one
     per build fingerprint."""
 
-    links: dict[Slug, tuple[tuple[Edge, ...], bytes]] = field(default_factory=dict)
+    # A list's text None: the text at its slug's place in ``link_file`` (a restored memo's).
+    links: dict[Slug, tuple[tuple[Edge, ...], Text | None]] = field(default_factory=dict)
+    link_file: tuple[FileTexts, dict[Slug, int]] | None = None
     # The site's articles, the stories, and the layout made from them: an edit that moves
     # no article between topics or stories keeps the layout.
     layout: tuple[Sequence[Article], dict[Slug, Slug], dict[Slug, tuple[float, float]]] | None = (
@@ -83,7 +89,7 @@ class GraphMemo:
     # values shared by all nodes (stories or legend) and the texts, in site order.
     node_texts: dict[
         str,
-        tuple[tuple[Article, ...], list[object], tuple[object, ...], list[bytes]],
+        tuple[tuple[Article, ...], list[object], tuple[object, ...], Sequence[Text]],
     ] = field(default_factory=dict)
     # The site's articles (by id) and what the legend and topic map count of them.
     topic_counts: TopicCounts | None = None
@@ -92,6 +98,9 @@ class GraphMemo:
     # The graph page's list entries as the theme rendered them (Renderer.graph_entry_html):
     # article URL -> what the entry showed and its HTML.
     entries: dict[str, tuple[ArticleLinks, str]] = field(default_factory=dict)
+    # The last build's nodes as restored (a new process's memo): the very article where it
+    # was unchanged at its place, and each place's slug and main topic then.
+    was: tuple[tuple[object, ...], tuple[Slug, ...], tuple[str, ...]] | None = None
 
     def saved(self, articles: Sequence[Article], files: dict[str, str]) -> GraphDataState | None:
         """What the build state keeps of this memo, when both data files were made from it
@@ -102,8 +111,22 @@ class GraphMemo:
             return None
         if json_[0] is not articles or page[0] is not articles:
             return None  # made for another site: this build's files came from elsewhere
-        links = {slug: text for slug, (_, text) in self.links.items()}
-        return GraphDataState(files, json_, page, links, dict(pairs.texts), pairs.degree.copy())
+        links = (tuple(self.links), self._link_lengths())
+        return GraphDataState(
+            files, json_, page, links, dict(pairs.texts), pairs.degree.copy(), self.was
+        )
+
+    def _link_lengths(self) -> array[int]:
+        """The length of each list's text, in the order of ``links``."""
+        texts = list(map(_SECOND, self.links.values()))
+        if self.link_file is None:
+            return array("q", map(len, cast("list[Text]", texts)))
+        file, places = self.link_file
+        in_file = file.lengths()
+        lengths = array("q", map(in_file.__getitem__, map(places.get, self.links, repeat(0))))
+        for at in compress(range(len(texts)), map(is_not, texts, repeat(None))):
+            lengths[at] = len(cast("Text", texts[at]))
+        return lengths
 
     def restore(
         self,
@@ -133,13 +156,16 @@ class GraphMemo:
         if len(order) == len(articles):
             # The very article where it is the same one; a stand-in (made again) elsewhere.
             same = _same_articles(articles, order, keyed)
+            self.was = (same, order, data["mains"])
             for name in ("json", "page"):
                 texts, keys, equal = data[name]
                 self.node_texts[name] = (same, keys, equal, texts)  # type: ignore[assignment]
             self._restore_layout(order, data["mains"], same, data["json"])
         slugs, texts = data["links"]
-        # (In C: 10,000 lines; those of the lists changed or gone left out after.)
-        links = dict(zip(slugs, zip(map(edges.get, slugs), texts, strict=True), strict=True))
+        # (In C: 10,000 lines, their texts left in the file; those of the lists changed or
+        # gone left out after.)
+        links = dict(zip(slugs, zip(map(edges.get, slugs), repeat(None)), strict=True))
+        self.link_file = (texts, dict(zip(slugs, range(len(slugs)), strict=True)))
         for slug in changed.union(compress(slugs, map(is_, map(edges.get, slugs), repeat(None)))):
             links.pop(slug, None)
         self.links = links
@@ -168,7 +194,7 @@ class GraphMemo:
         order: tuple[Slug, ...],
         mains: tuple[str, ...],
         same: tuple[object, ...],
-        saved: tuple[list[bytes], list[Any], tuple[object, ...]],
+        saved: tuple[list[Text], list[Any], tuple[object, ...]],
     ) -> None:
         """The last build's layout, for GraphViews.positions to patch rather than lay out
         10,000 articles again: the articles it was made of (where not the very ones, a
@@ -266,8 +292,10 @@ def _same_articles(
     return tuple(same)
 
 
-NodeTexts = tuple[Sequence[Article], list[object], tuple[object, ...], list[bytes]]
-_Live = tuple[NodeTexts, NodeTexts, dict[Slug, bytes], dict[int, bytes], Counter[int]]
+NodeTexts = tuple[Sequence[Article], list[object], tuple[object, ...], Sequence[Text]]
+_Live = tuple[
+    NodeTexts, NodeTexts, tuple[tuple[Slug, ...], "array[int]"], dict[int, Text], Counter[int]
+]
 
 
 class GraphDataState:
@@ -285,15 +313,17 @@ class GraphDataState:
         files: dict[str, str],
         json_: NodeTexts,
         page: NodeTexts,
-        links: dict[Slug, bytes],
-        rows: dict[int, bytes],
+        links: tuple[tuple[Slug, ...], array[int]],
+        rows: dict[int, Text],
         degree: Counter[int],
+        was: tuple[tuple[object, ...], tuple[Slug, ...], tuple[str, ...]] | None = None,
     ) -> None:
         self.files = files  # the data files' paths and digests, as these texts make them
         # The files' inode, size and mtime once written (note_stats): a file that still has
         # them is not hashed again to find that it is the one these texts make.
         self.stats: dict[str, tuple[int, int, int]] = {}
         self._live: _Live | None = (json_, page, links, rows, degree)
+        self._was = was  # see GraphMemo.was
         self._packed_form: dict[str, Any] | None = None
 
     def __getstate__(self) -> dict[str, Any]:
@@ -321,17 +351,18 @@ class GraphDataState:
             assert self._live is not None
             json_, page, links, rows, degree = self._live
             numbers = sorted(rows)
+            order, mains = _places(json_[0], self._was)
             found = self._packed_form = {
                 "format": _STATE_FORMAT,
-                "order": tuple(map(_SLUG, json_[0])),
-                "mains": tuple([main_topic(a) or "" for a in json_[0]]),
+                "order": order,
+                "mains": mains,
                 "json": (_lengths(json_[3]), _pack_keys(json_[1]), json_[2]),
                 "page": (_lengths(page[3]), _pack_keys(page[1]), page[2]),
-                "links": (tuple(links), _lengths(links.values())),
+                "links": links,
                 "pairs": (
                     array("q", numbers),
                     _lengths([rows[n] for n in numbers]),
-                    array("q", [degree[n] for n in range(len(json_[0]))]),
+                    array("q", map(degree.__getitem__, range(len(json_[0])))),
                 ),
             }
         return found
@@ -377,6 +408,23 @@ class GraphDataState:
 _STATE_FORMAT = 3  # the packed form's layout: another one is not read
 
 
+def _places(
+    articles: Sequence[Article],
+    was: tuple[tuple[object, ...], tuple[Slug, ...], tuple[str, ...]] | None,
+) -> tuple[tuple[Slug, ...], tuple[str, ...]]:
+    """Each node's slug and main topic ("" for none): those of the last build (``was``)
+    where the article is the very one that was unchanged at its place then, so that only
+    the others are read (10,000 freshly unpickled articles otherwise, after every edit)."""
+    if was is None or len(was[0]) != len(articles):
+        return tuple(map(_SLUG, articles)), tuple([main_topic(a) or "" for a in articles])
+    same, old_order, old_mains = was
+    order, mains = list(old_order), list(old_mains)
+    for at in compress(range(len(articles)), map(is_not, articles, same)):
+        article = articles[at]
+        order[at], mains[at] = article.slug, main_topic(article) or ""
+    return tuple(order), tuple(mains)
+
+
 def _stat_key(st: os.stat_result) -> tuple[int, int, int]:
     return (st.st_ino, st.st_size, st.st_mtime_ns)
 
@@ -393,18 +441,130 @@ def _nodes_start(data: bytes) -> int:
 
 def _cut(
     data: bytes, start: int, lengths: array[int], skip_empty: bool = False
-) -> tuple[list[bytes], int]:
+) -> tuple[FileTexts, int]:
     """The texts of these ``lengths``, joined by commas from ``start`` on (the empty ones
-    left out of the join when ``skip_empty``), and where the last one ends. (Sliced in C:
-    30,000 texts.)"""
+    left out of the join when ``skip_empty``), and where the last one ends. (Not cut: see
+    FileTexts.)"""
     steps = map(add, lengths, map(bool, lengths) if skip_empty else repeat(1))
     starts = list(accumulate(steps, initial=start))
-    texts = list(map(data.__getitem__, map(slice, starts, map(add, starts, lengths))))
+    texts = FileTexts(memoryview(data), starts, lengths, skip_empty)
     return texts, (starts[-1] - 1 if starts[-1] > start else start)
 
 
-def _lengths(texts: Iterable[bytes]) -> array[int]:
+def _lengths(texts: Iterable[Text]) -> array[int]:
+    if isinstance(texts, FileTexts):
+        return texts.lengths()
     return array("q", map(len, texts))
+
+
+class FileTexts(Sequence[Text]):
+    """Texts as they lie in a data file the last build wrote, joined by commas from
+    ``starts[0]`` on (the empty ones left out of the join when ``skip_empty``), and those
+    replaced since (place -> text). The others are not cut out of the file (10,000 texts)
+    unless one is asked for: the texts' join is made of runs of the file's bytes and the
+    replaced texts."""
+
+    __slots__ = ("_data", "_lengths", "_skip_empty", "_starts", "changed")
+
+    def __init__(
+        self,
+        data: memoryview,
+        starts: list[int],
+        lengths: array[int],
+        skip_empty: bool,
+        changed: dict[int, Text] | None = None,
+    ) -> None:
+        self._data, self._starts, self._lengths = data, starts, lengths  # (starts: one more)
+        self._skip_empty = skip_empty
+        self.changed: dict[int, Text] = changed or {}
+
+    def __len__(self) -> int:
+        return len(self._lengths)
+
+    @overload
+    def __getitem__(self, at: int) -> Text: ...
+    @overload
+    def __getitem__(self, at: slice) -> Sequence[Text]: ...
+    def __getitem__(self, at: int | slice) -> Text | Sequence[Text]:
+        if isinstance(at, slice):
+            return [self[k] for k in range(len(self))[at]]
+        found = self.changed.get(at)
+        if found is not None:
+            return found
+        start = self._starts[at]
+        return self._data[start : start + self._lengths[at]]
+
+    def __iter__(self) -> Iterator[Text]:
+        # (Cut in C: views of the file's bytes; the graph page's 8,600 rows are read so.)
+        starts = self._starts[:-1]
+        texts: list[Text] = list(
+            map(self._data.__getitem__, map(slice, starts, map(add, starts, self._lengths)))
+        )
+        for at, text in self.changed.items():
+            texts[at] = text
+        return iter(texts)
+
+    def replaced(self, texts: dict[int, Text]) -> FileTexts:
+        """These texts with those of ``texts`` (place -> text) replaced."""
+        changed = {**self.changed, **texts}
+        return FileTexts(self._data, self._starts, self._lengths, self._skip_empty, changed)
+
+    def lengths(self) -> array[int]:
+        lengths = array("q", self._lengths)
+        for at, text in self.changed.items():
+            lengths[at] = len(text)
+        return lengths
+
+    def run(self, start: int, end: int) -> Text:
+        """The file's texts from place ``start`` to ``end`` as the file joins them."""
+        starts = self._starts
+        first, after = starts[start], starts[end]
+        return self._data[first : after - 1] if after > first else b""
+
+    def runs(self) -> list[Text]:
+        """Pieces whose join by commas is the join of these texts."""
+        pieces: list[Text] = []
+        at = 0
+        for place in sorted(self.changed):
+            if place > at:
+                pieces.append(self.run(at, place))
+            pieces.append(self.changed[place])
+            at = place + 1
+        if at < len(self):
+            pieces.append(self.run(at, len(self)))
+        return list(filter(None, pieces)) if self._skip_empty else pieces
+
+    def runs_of(self, items: Iterable[Text | int | None]) -> list[Text]:
+        """Pieces (none empty) whose join by commas is that of ``items`` with the empty ones
+        left out, each a text or the place of a text of the file (None: none): for texts
+        joined so (``skip_empty``)."""
+        assert self._skip_empty
+        pieces: list[Text] = []
+        start = end = -1  # the run of places being read
+        for item in items:
+            if isinstance(item, int):
+                if item == end:
+                    end += 1
+                    continue
+                if start != end:
+                    pieces.append(self.run(start, end))
+                start, end = item, item + 1
+            elif item:
+                if start != end:
+                    pieces.append(self.run(start, end))
+                    start = end = -1
+                pieces.append(item)
+        if start != end:
+            pieces.append(self.run(start, end))
+        return list(filter(None, pieces))
+
+
+def _joined(texts: Sequence[Text]) -> list[Text]:
+    """Pieces whose concatenation is ``texts`` joined by commas (for the data file's join:
+    a few runs of the last file's bytes, not a join of 10,000 texts, then another)."""
+    if isinstance(texts, FileTexts):
+        return list(chain.from_iterable(zip(texts.runs(), repeat(b","))))[:-1]
+    return [b",".join(texts)]
 
 
 def _pack_keys(keys: Sequence[object]) -> tuple[array[int], array[float], array[float]]:
@@ -525,7 +685,7 @@ class PagePairs:
         # smaller number -> larger -> score: only the rows touched since the texts were
         # read back (a row's text is read when it is touched again).
         self.rows: dict[int, dict[int, float]] = {}
-        self.texts: dict[int, bytes] = {}  # a row as part of the flat JSON list
+        self.texts: dict[int, Text] = {}  # a row as part of the flat JSON list
         self.degree: Counter[int] = Counter()
 
     @classmethod
@@ -533,7 +693,7 @@ class PagePairs:
         cls,
         order: Sequence[Slug],
         lists: dict[Slug, tuple[Edge, ...]],
-        texts: dict[int, bytes],
+        texts: dict[int, Text],
         degree: Counter[int],
     ) -> PagePairs:
         """The pairs of a last build (another process's) from its order, its edge lists (the
@@ -986,7 +1146,7 @@ class GraphViews:
         # Joined as UTF-8 bytes: each node is encoded once, when it is made (the file is a
         # few MB; encoding all of it again cost more than joining).
         return b"".join(
-            [head.encode(), b'"nodes":[', b",".join(nodes), b'],"edges":', edges_text, b"}\n"]
+            [head.encode(), b'"nodes":[', *_joined(nodes), b'],"edges":', edges_text, b"}\n"]
         )
 
     def _node_texts(
@@ -996,7 +1156,7 @@ class GraphViews:
         equal: tuple[object, ...],
         make: Callable[[int, Article], bytes],
         moved: Callable[[tuple[object, ...]], list[int] | None] | None = None,
-    ) -> list[bytes]:
+    ) -> Sequence[Text]:
         """The node texts of a data file, ``make(position in the site, article)`` for each
         article. While the values shared by all nodes (``equal``) are those of the last build
         of this process, only the nodes of articles that are not the very objects of the last
@@ -1009,12 +1169,19 @@ class GraphViews:
         if last is not None and last[2] != equal:
             shown = moved(last[2]) if moved is not None else None
             last = last if shown is not None else None
+        texts: Sequence[Text]
         if last is not None and len(last[0]) == len(articles):
-            texts, old, old_keys = list(last[3]), last[0], last[1]
+            old, old_keys = last[0], last[1]
             # (Compared in C: a loop over 10,000 nodes after every edit, in serve.)
             again = map(or_, map(is_not, articles, old), map(ne, keys, old_keys))
-            for k in sorted({*compress(range(len(articles)), again), *(shown or ())}):
-                texts[k] = make(k, articles[k])
+            places = sorted({*compress(range(len(articles)), again), *(shown or ())})
+            made: dict[int, Text] = {k: make(k, articles[k]) for k in places}
+            if isinstance(last[3], FileTexts):  # (the last file's, read back: not cut)
+                texts = last[3].replaced(made)
+            else:
+                texts = list(last[3])
+                for k, text in made.items():
+                    texts[k] = text
         else:
             texts = [make(k, a) for k, a in enumerate(articles)]
         self.memo.node_texts[name] = (articles, keys, equal, texts)
@@ -1086,7 +1253,7 @@ class GraphViews:
         old_texts = dict(zip(old_links, map(_SECOND, old_links.values()), strict=True))
         # (A list whose text is not there yet is not the very tuple either: made below.)
         made_links = cast(
-            "dict[Slug, tuple[tuple[Edge, ...], bytes]]",
+            "dict[Slug, tuple[tuple[Edge, ...], Text | None]]",
             dict(
                 zip(edges, zip(edges.values(), map(old_texts.get, edges), strict=True), strict=True)
             ),
@@ -1108,7 +1275,7 @@ class GraphViews:
                 ),
             )
         self.memo.links = made_links
-        links = b",".join(filter(None, map(_SECOND, made_links.values())))
+        links = self._links_joined()
         clusters = [
             {"id": c.id, "title": c.title, "members": list(c.members)}
             for c in self.graph.clusters.values()
@@ -1120,8 +1287,22 @@ class GraphViews:
         tail = f'],"clusters":{encode(clusters)}}}\n'
         # UTF-8 bytes joined, each node and edge list encoded once, when made.
         return b"".join(
-            [head.encode(), b'"nodes":[', b",".join(nodes), b'],"edges":[', links, tail.encode()]
+            [head.encode(), b'"nodes":[', *_joined(nodes), b'],"edges":[', *links, tail.encode()]
         )
+
+    def _links_joined(self) -> list[Text]:
+        """Pieces whose concatenation is the edge lists' texts joined by commas (the empty
+        ones left out), in the memo's order: those of a restored memo as runs of the last
+        file's bytes where they follow each other there (10,000 texts not joined)."""
+        links = self.memo.links
+        texts = list(map(_SECOND, links.values()))
+        if self.memo.link_file is None:
+            return [b",".join(filter(None, cast("list[Text]", texts)))]
+        file, places = self.memo.link_file
+        items: list[Text | int | None] = list(map(places.get, links))
+        for at in compress(range(len(texts)), map(is_not, texts, repeat(None))):
+            items[at] = texts[at]
+        return list(chain.from_iterable(zip(file.runs_of(items), repeat(b","))))[:-1]
 
     def _node_json(
         self, article: Article, cluster: str | None, degree: int, x: float, y: float

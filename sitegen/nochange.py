@@ -684,7 +684,7 @@ def save(watch: Watch, result: BuildResult, config: SiteConfig) -> None:
         st = os.stat(output / MANIFEST)
     except OSError:
         return
-    files = read_manifest(output)
+    files = read_manifest(output, copy=False)  # (only read)
     if any("\n" in name for name in files):
         return
     stats = {p: (m, s) for p, m, s in sources}

@@ -10,8 +10,8 @@ A sitemap may list at most 50,000 URLs: a bigger site gets ``sitemap-1.xml``,
 from __future__ import annotations
 
 from array import array
-from bisect import bisect_left
-from collections.abc import Iterable, Sequence
+from bisect import bisect_left, bisect_right
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from itertools import accumulate, chain, compress, pairwise, repeat
@@ -65,6 +65,10 @@ def _listing_dates(
     dates: dict[str, datetime], base: str, articles: Sequence[Article], size: int
 ) -> None:
     """The pages of a paginated listing, as render.listing_pages cuts them."""
+    if len(articles) <= size:  # (most listings: one page)
+        if articles and (newest := articles[0].published) is not None:
+            dates[base + "index.html"] = newest
+        return
     for start in range(0, len(articles), size):
         newest = _newest(articles[start : start + size])
         page = start // size + 1
@@ -91,54 +95,23 @@ class SitemapMemo:
     URL is made from the path and the settings, which the caller keeps it per)."""
 
     pages: dict[str, tuple[datetime | None, SitemapUrl, str]] = field(default_factory=dict)
-    # The last sitemap: its pages (in the order given), their dates, its entries in order
-    # and each page's place among them: with the same pages, only entries whose date
-    # changed are made again, in place (no sort, no pass over 12,000 pages).
+    # The last sitemap: its pages and their dates, its entries in parts by URL: with the
+    # same pages, only the entries whose date changed are made again, in their part (no
+    # sort, no pass over 12,000 pages).
     last: LastSitemap | None = None
 
-    def saved(self) -> dict[str, Any]:
+    def saved(self) -> dict[Any, Any]:
         """What the build state keeps of the last sitemap, for the next process to patch:
-        its pages, URLs and entries' texts each as texts with the lengths of their parts,
-        and the dates (12,800 entries at 10,000 articles: as a dict of entries they were
-        some 90,000 objects to unpickle, and a pass over them to sort). Cut in chunks by
-        the start of the URL after the site's (``articles/a``...: CHUNK_STARTS), each a key:
-        the build state's delta holds only the chunks whose entries changed (a renamed
-        page leaves one chunk and joins another), not 12,800 entries after every edit."""
+        its parts (see Chunk), each a key: the build state's delta holds only the parts
+        whose entries changed (a renamed page leaves one part and joins another), not
+        12,800 entries after every edit. The parts an edit did not touch are the very ones
+        restored (nothing packed again, nor compared: see statedelta)."""
         last = self.last
         if last is None:
             return {}
-        path_text, path_lengths = _packed(last.paths)
-        loc_text, loc_lengths = last.locs.packed()
-        entry_text, entry_lengths = last.texts.packed()
-        dates = list(map(last.dates.get, last.paths))
-        saved: dict[Any, Any] = {"format": _SAVED_FORMAT}
-        if not dates:
-            return saved
-        loc_starts = list(accumulate(loc_lengths, initial=0))
-
-        def loc(at: int) -> str:
-            return loc_text[loc_starts[at] : loc_starts[at + 1]]
-
-        # The first URL is the home page's, the site's own, which starts every other one.
-        home = loc(0)
-        site = home if loc(len(dates) - 1).startswith(home) else ""
-        # (Found by bisection: a key per entry cost more than the rest of the save.)
-        bounds = [bisect_left(range(len(dates)), site + start, key=loc) for start in CHUNK_STARTS]
-        cuts = [0, *bounds, len(dates)]
-        path_starts = list(accumulate(path_lengths, initial=0))
-        entry_starts = list(accumulate(entry_lengths, initial=0))
-        for name, (start, end) in zip(("", *CHUNK_STARTS), pairwise(cuts), strict=True):
-            if start == end:
-                continue
-            saved[("chunk", name)] = (
-                path_text[path_starts[start] : path_starts[end]],
-                path_lengths[start:end],
-                loc_text[loc_starts[start] : loc_starts[end]],
-                loc_lengths[start:end],
-                entry_text[entry_starts[start] : entry_starts[end]],
-                entry_lengths[start:end],
-                dates[start:end],
-            )
+        saved: dict[Any, Any] = {"format": _SAVED_FORMAT, "base": last.base}
+        for name, chunk in last.ordered():
+            saved[("chunk", name)] = chunk
         return saved
 
     @classmethod
@@ -146,19 +119,16 @@ class SitemapMemo:
         """The memo of ``saved`` (an empty one for another layout): its last sitemap, whose
         entries (SitemapUrl) are made only if asked for (a patched built-in sitemap is a
         join of the texts)."""
-        if saved.get("format") != _SAVED_FORMAT:
+        if saved.get("format") != _SAVED_FORMAT or type(saved.get("base")) is not str:
             return cls()
-        # The chunks' keys are the starts of their URLs, in the URLs' order.
-        chunks = [saved[key] for key in sorted(k for k in saved if type(k) is tuple)]
+        chunks = {name: saved[key] for name in _CHUNK_NAMES if (key := ("chunk", name)) in saved}
         if not chunks:
             return cls()
-        parts = list(zip(*chunks, strict=True))
+        parts = list(zip(*chunks.values(), strict=True))
         paths = _unpacked("".join(parts[0]), _joined_lengths(parts[1]))
         whens = list(chain.from_iterable(parts[6]))
         dates = dict(compress(zip(paths, whens, strict=True), map(is_not, whens, repeat(None))))
-        locs = Texts(("".join(parts[2]), _joined_lengths(parts[3])))
-        texts = Texts(("".join(parts[4]), _joined_lengths(parts[5])))
-        return cls({}, LastSitemap(set(paths), dates, paths, locs, texts, None))
+        return cls({}, LastSitemap(set(paths), dates, saved["base"], chunks))
 
 
 def _joined_lengths(parts: Iterable[array[int]]) -> array[int]:
@@ -168,14 +138,20 @@ def _joined_lengths(parts: Iterable[array[int]]) -> array[int]:
     return joined
 
 
-# Where SitemapMemo.saved's chunks start, after the site's URL (sorted): by the first
-# character of the slug of an article, topic or provider (slugs are ASCII).
+# Where the sitemap's parts start, after the site's URL (sorted): by the first character
+# of the slug of an article, topic or provider (slugs are ASCII).
 _FIRSTS = "-0123456789abcdefghijklmnopqrstuvwxyz"
 CHUNK_STARTS = sorted(
     [f"{folder}/{c}" for folder in ("articles", "providers", "topics") for c in _FIRSTS]
     + ["page/", "providers/", "topics/"]
 )
-_SAVED_FORMAT = 2  # SitemapMemo.saved's layout: another one is not read
+_CHUNK_NAMES = ("", *CHUNK_STARTS)  # the parts' names, in their URLs' order
+_SAVED_FORMAT = 3  # SitemapMemo.saved's layout: another one is not read
+
+# A part of the sitemap: the entries whose URLs start with the site's and one of
+# CHUNK_STARTS (or come before the first), in their URLs' order: the pages, the URLs and
+# the entries' XML each as one text with the lengths of its parts, and the pages' dates.
+Chunk = tuple[str, "array[int]", str, "array[int]", str, "array[int]", list[datetime | None]]
 
 
 def _packed(texts: list[str]) -> tuple[str, array[int]]:
@@ -188,50 +164,71 @@ def _unpacked(text: str, lengths: array[int]) -> list[str]:
     return list(map(text.__getitem__, map(slice, starts, starts[1:])))
 
 
-class Texts:
-    """Texts as a list, or as one text with their lengths (as saved), cut into the list only
-    when one is to change: after most edits no sitemap entry does."""
+def _chunk(
+    paths: list[str], locs: list[str], texts: list[str], dates: list[datetime | None]
+) -> Chunk:
+    return (*_packed(paths), *_packed(locs), *_packed(texts), dates)
 
-    __slots__ = ("_list", "_packed")
 
-    def __init__(self, packed: tuple[str, array[int]] | None, texts: list[str] | None = None):
-        self._packed, self._list = packed, texts
-
-    def list(self) -> list[str]:
-        """The texts, to read or change in place (no longer packed)."""
-        if self._list is None:
-            assert self._packed is not None
-            self._list, self._packed = _unpacked(*self._packed), None
-        return self._list
-
-    def packed(self) -> tuple[str, array[int]]:
-        return self._packed if self._packed is not None else _packed(self.list())
-
-    def joined(self) -> str:
-        return self._packed[0] if self._packed is not None else "".join(self.list())
-
-    def __len__(self) -> int:
-        return len(self._packed[1]) if self._packed is not None else len(self.list())
+def _chunk_lists(chunk: Chunk) -> tuple[list[str], list[str], list[str], list[datetime | None]]:
+    """A part's pages, URLs, entries' texts and dates as lists (to change in place)."""
+    return (
+        _unpacked(chunk[0], chunk[1]),
+        _unpacked(chunk[2], chunk[3]),
+        _unpacked(chunk[4], chunk[5]),
+        list(chunk[6]),
+    )
 
 
 @dataclass
 class LastSitemap:
     listed: set[str]  # the pages listed
     dates: dict[str, datetime]
-    paths: list[str]  # the pages listed, in their entries' order
-    locs: Texts  # their URLs (sorted)
-    texts: Texts  # their entries' XML
-    urls: list[SitemapUrl] | None  # their entries, once asked for (see entries)
+    base: str  # the site's URL (absolute_url of ""), the start of every entry's
+    chunks: dict[str, Chunk]  # the entries by part (see Chunk), each part's by its name
+    urls: list[SitemapUrl] | None = None  # the entries, once asked for (see entries)
+
+    def ordered(self) -> Iterator[tuple[str, Chunk]]:
+        """The parts that have entries, in their URLs' order."""
+        chunks = self.chunks
+        return ((name, chunks[name]) for name in _CHUNK_NAMES if name in chunks)
+
+    def count(self) -> int:
+        return sum(len(chunk[5]) for chunk in self.chunks.values())
+
+    def joined(self) -> str:
+        """Every entry's XML, in order."""
+        return "".join(chunk[4] for _, chunk in self.ordered())
+
+    def texts(self) -> list[str]:
+        return [text for _, chunk in self.ordered() for text in _unpacked(chunk[4], chunk[5])]
 
     def entries(self) -> list[SitemapUrl]:
         """The entries, made from the URLs and dates if not made yet."""
         if self.urls is None:
-            dates = self.dates
             self.urls = [
-                SitemapUrl(loc, iso(when) if (when := dates.get(path)) is not None else "")
-                for path, loc in zip(self.paths, self.locs.list(), strict=True)
+                SitemapUrl(loc, iso(when) if when is not None else "")
+                for _, chunk in self.ordered()
+                for loc, when in zip(_unpacked(chunk[2], chunk[3]), chunk[6], strict=True)
             ]
         return self.urls
+
+
+def _chunked(
+    base: str, rows: list[tuple[str, str, SitemapUrl, str]], dates: dict[str, datetime]
+) -> dict[str, Chunk]:
+    """Sorted rows (URL, path, entry, XML) cut into the sitemap's parts (``dates``: the
+    pages')."""
+    locs = [row[0] for row in rows]
+    # (Found by bisection: a key per entry cost more than the rest of the save.)
+    cuts = [0, *(bisect_left(locs, base + start) for start in CHUNK_STARTS), len(rows)]
+    chunks = {}
+    for name, (start, end) in zip(_CHUNK_NAMES, pairwise(cuts), strict=True):
+        if start != end:
+            paths = [row[1] for row in rows[start:end]]
+            texts = [row[3] for row in rows[start:end]]
+            chunks[name] = _chunk(paths, locs[start:end], texts, list(map(dates.get, paths)))
+    return chunks
 
 
 MAX_PATCHED = 256  # more pages came and went than this: the sitemap is made in full
@@ -257,12 +254,12 @@ def _updated(
     (only with a base URL: without one the URLs are all "")."""
     listed = set(filter(_IS_HTML, map(_PATH, files))) - NOT_LISTED  # (in C)
     last = memo.last
-    if last is not None and _patch(memo, last, listed, dates, config):
+    base = absolute_url(config, "")
+    if last is not None and last.base == base and _patch(memo, last, listed, dates):
         return last
     rows = _sitemap_rows(sorted(listed), dates, config, memo)
-    paths, locs = [row[1] for row in rows], [row[0] for row in rows]
-    urls, texts = [row[2] for row in rows], [row[3] for row in rows]
-    memo.last = LastSitemap(listed, dates, paths, Texts(None, locs), Texts(None, texts), urls)
+    chunks = _chunked(base, rows, dates)
+    memo.last = LastSitemap(listed, dates, base, chunks, [row[2] for row in rows])
     return memo.last
 
 
@@ -273,15 +270,12 @@ def _loc(base: str, path: str) -> str:
 
 
 def _patch(
-    memo: SitemapMemo,
-    last: LastSitemap,
-    listed: set[str],
-    dates: dict[str, datetime],
-    config: SiteConfig,
+    memo: SitemapMemo, last: LastSitemap, listed: set[str], dates: dict[str, datetime]
 ) -> bool:
     """Bring the last sitemap's entries to these pages and dates: remove the pages that
     went, make again those whose date changed, add those that came (each in its place by
-    URL). False when too many changed: then it is made in full."""
+    URL, in its part: the others are left as they are). False when too many changed:
+    then it is made in full."""
     gone, came = last.listed - listed, listed - last.listed
     if len(gone) + len(came) > MAX_PATCHED:
         return False
@@ -292,28 +286,43 @@ def _patch(
         changed.update(old.keys() - dates.keys())
         changed.intersection_update(listed)
         changed.difference_update(came)  # (listed last time too: in place to be remade)
-    base = absolute_url(config, "")
+    last.listed, last.dates = listed, dates
     if not (gone or came or changed):
-        last.listed, last.dates = listed, dates
-        return True  # (the texts stay as they are, packed if they were)
-    urls, paths, locs, texts = last.urls, last.paths, last.locs.list(), last.texts.list()
+        return True  # (the entries stay as they are)
+    base = last.base
+    starts = [base + start for start in CHUNK_STARTS]
+    touched: dict[str, tuple[list[str], list[str], list[str], list[datetime | None]]] = {}
+
+    def part(loc: str) -> tuple[list[str], list[str], list[str], list[datetime | None]]:
+        name = _CHUNK_NAMES[bisect_right(starts, loc)]
+        found = touched.get(name)
+        if found is None:
+            chunk = last.chunks.get(name)
+            found = touched[name] = _chunk_lists(chunk) if chunk else ([], [], [], [])
+        return found
+
     for path in gone | changed:
-        at = bisect_left(locs, _loc(base, path))
-        del paths[at], locs[at], texts[at]
-        if urls is not None:
-            del urls[at]
+        loc = _loc(base, path)
+        paths, locs, texts, whens = part(loc)
+        at = bisect_left(locs, loc)
+        del paths[at], locs[at], texts[at], whens[at]
         memo.pages.pop(path, None)
     for path in came | changed:
         when = dates.get(path)
         url = SitemapUrl(_loc(base, path), iso(when) if when is not None else "")
         memo.pages[path] = (when, url, text := _entry_xml("url", url))
+        paths, locs, texts, whens = part(url.loc)
         at = bisect_left(locs, url.loc)
-        if urls is not None:
-            urls.insert(at, url)
         paths.insert(at, path)
         locs.insert(at, url.loc)
         texts.insert(at, text)
-    last.listed, last.dates = listed, dates
+        whens.insert(at, when)
+    for name, lists in touched.items():
+        if lists[0]:
+            last.chunks[name] = _chunk(*lists)
+        else:
+            last.chunks.pop(name, None)
+    last.urls = None  # (made again if asked for: a theme's own sitemap)
     return True
 
 
@@ -380,13 +389,13 @@ def sitemap_files(
         template = env.get_template("sitemap.xml")
         # A theme's own sitemap.xml is rendered; the built-in one is made as plain text.
         builtin = _is_builtin(template.filename)
-        if builtin and len(last.texts) <= MAX_URLS:
+        if builtin and last.count() <= MAX_URLS:
             # Each entry's text, in order, kept up to date: a join (no entry objects).
-            xml = _joined("urlset", last.texts.joined())
+            xml = _joined("urlset", last.joined())
             out.append(OutputFile(OutputPath(SITEMAP), xml.encode("utf-8"), "sitemap"))
             return _with_robots(out, env, absolute_url(config, SITEMAP))
         urls = last.entries()
-        texts = dict(zip(map(id, urls), last.texts.list(), strict=True))
+        texts = dict(zip(map(id, urls), last.texts(), strict=True))
         chunks = [urls[start : start + MAX_URLS] for start in range(0, len(urls), MAX_URLS)]
         if len(chunks) <= 1:
             xml = sitemap_xml(urls, texts) if builtin else template.render(urls=urls)

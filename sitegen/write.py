@@ -691,7 +691,8 @@ def read_manifest(
     if seen is not None and _known_manifest is not None and _known_manifest[0] == seen:
         return dict(_known_manifest[1]) if copy else _known_manifest[1]
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
+        data = json.loads(text)
         files = data["files"]
     except (OSError, ValueError, KeyError, TypeError):
         return {}
@@ -699,6 +700,7 @@ def read_manifest(
         return {}
     if seen is not None and seen == wrote and seen == _manifest_stat(path):
         found = files  # (json's: str keys; sitegen writes str digests)
+        _note_lines(text, found)
     else:
         found = {str(k): str(v) for k, v in files.items() if not path_problem(str(k))}
     if seen is not None and seen == _manifest_stat(path):  # not replaced while read
@@ -715,6 +717,25 @@ def wrote_manifest(output: Path) -> bool:
 
 # The last manifest made into text: its entries, their paths sorted, each entry's line.
 _last_text: tuple[dict[str, str], list[str], dict[str, str]] | None = None
+
+
+def _manifest_head() -> str:
+    quote = json.encoder.encode_basestring_ascii
+    return f'{{\n"generator": {quote(f"sitegen {__version__}")},\n"files": {{'
+
+
+def _note_lines(text: str, files: dict[str, str]) -> None:
+    """Keep the lines of a manifest a build wrote (``text``, whose entries are ``files``)
+    for manifest_text to patch, as if this process had made it (a new process made 12,800
+    lines again after every edit)."""
+    global _last_text
+    head, tail = _manifest_head() + "\n", "\n}\n}"
+    if _last_text is not None or not files or not text.startswith(head):
+        return
+    lines = text[len(head) : -len(tail)].split(",\n")
+    if len(lines) == len(files) and text.endswith(tail):
+        keys = list(files)  # (sorted: as manifest_text writes them)
+        _last_text = (dict(files), keys, dict(zip(keys, lines, strict=True)))
 
 
 def manifest_text(files: Mapping[str, str]) -> str:
@@ -740,7 +761,7 @@ def manifest_text(files: Mapping[str, str]) -> str:
         lines = {k: f"{quote(k)}: {quote(files[k])}" for k in keys}
     _last_text = (dict(files), keys, lines)
     entries = ",\n".join(map(lines.__getitem__, keys))
-    head = f'{{\n"generator": {quote(f"sitegen {__version__}")},\n"files": {{'
+    head = _manifest_head()
     return f"{head}\n{entries}\n}}\n}}" if files else f"{head}}}\n}}"
 
 

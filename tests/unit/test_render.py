@@ -178,3 +178,29 @@ def test_pages_are_escaped(make_site: MakeSite) -> None:
     page = site.read("articles/a-script-alert-1-script-b/index.html")
     assert "<script>alert" not in page
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+
+
+def test_pages_rendered_here_carry_their_files_digests() -> None:
+    """The graph data's files, rendered by the build process, are hashed on threads while
+    the next one renders: each digest is its own file's, in order; a failure is raised."""
+    from sitegen.build import _rendered_here
+    from sitegen.model import OutputFile, OutputPath
+    from sitegen.render import Page
+    from sitegen.write import file_digest
+
+    datas = [b"x" * 100_000, b"y" * 3_000, b""]
+
+    def page(n: int, data: bytes) -> Page:
+        path = OutputPath(f"f{n}.json")
+        return Page(path, "t", (), lambda _r: OutputFile(path, data, "t"))
+
+    pages = [page(n, data) for n, data in enumerate(datas)]
+    got = _rendered_here(None, pages)
+    assert [f.data for f, _ in got] == datas
+    assert [d for _, d in got] == [file_digest(d) for d in datas]
+
+    def broken(_r: object) -> OutputFile:
+        raise ValueError("theme")
+
+    with pytest.raises(ValueError, match="theme"):
+        _rendered_here(None, [pages[0], Page(OutputPath("g.json"), "t", (), broken)])

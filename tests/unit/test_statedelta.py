@@ -176,3 +176,32 @@ def test_lists_named_immutable_are_copied_without_their_entries() -> None:
     delta = statedelta.diff(state, before)
     assert delta["vec"] == ("list", 3, {1: b"read", 2: b"new"})
     assert delta["keyed"] == ("dict", {"b": entry}, [], ["b"])
+
+
+class _Untouchable:
+    """An entry that fails when compared: an unchanged entry (the very object it was) must
+    not be read by the comparison at all."""
+
+    def __eq__(self, other: object) -> bool:
+        raise AssertionError("an unchanged entry was compared")
+
+    def __ne__(self, other: object) -> bool:
+        raise AssertionError("an unchanged entry was compared")
+
+    __hash__ = object.__hash__
+
+
+def test_entries_that_are_the_very_objects_they_were_are_not_compared() -> None:
+    kept: list[Any] = [_Untouchable() for _ in range(1000)]
+    kept[500] = kept[7] = 0  # (the entries changed are compared)
+    state: dict[str, Any] = {"list": list(kept), "dict": dict(enumerate(kept))}
+    before = statedelta.snapshot(state)
+    state["list"][500] = "new"
+    state["list"].append("last")
+    state["dict"][7] = "new"
+    delta = statedelta.diff(state, before)
+    assert delta["list"] == ("list", 1001, {500: "new", 1000: "last"})
+    assert delta["dict"] == ("dict", {7: "new"}, [], [])
+    loaded: dict[str, Any] = {"list": list(kept), "dict": dict(enumerate(kept))}
+    statedelta.apply(loaded, delta)
+    assert loaded["list"][500] == "new" and loaded["dict"][7] == "new"

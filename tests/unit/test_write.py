@@ -561,6 +561,30 @@ def test_the_manifest_text_made_from_the_last_one_is_the_text_made_anew(
         assert json.loads(patched)["files"] == files
 
 
+def test_a_new_process_patches_the_lines_of_the_manifest_the_last_build_wrote(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The manifest a build wrote is its lines for the next process (read back, not made
+    again): the text patched from them is the text made anew."""
+    files = {f"p{n:02}/index.html": f"d{n}" for n in range(40)}
+    write_module._write_manifest(tmp_path, dict(files))
+    wrote = write_module.manifest_stat(tmp_path)
+    for seen in (wrote, None):  # (None: not known to be the build's own: not used)
+        monkeypatch.setattr(write_module, "_last_text", None)  # a new process
+        monkeypatch.setattr(write_module, "_known_manifest", None)
+        assert write_module.read_manifest(tmp_path, copy=False, wrote=seen) == files
+        assert (write_module._last_text is not None) == (seen is not None)
+    monkeypatch.setattr(write_module, "_last_text", None)
+    write_module.read_manifest(tmp_path, copy=False, wrote=wrote)
+    changed = {**files, "p03/index.html": "changed", "a/index.html": "new"}
+    del changed["p07/index.html"]
+    patched = write_module.manifest_text(changed)
+    lines = write_module._last_text
+    monkeypatch.setattr(write_module, "_last_text", None)
+    assert patched == write_module.manifest_text(changed)
+    assert lines is not None and lines[1] == sorted(changed)
+
+
 def test_a_manifest_is_checked_again_unless_it_is_the_very_file_the_build_wrote(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
