@@ -40,7 +40,7 @@ from contextlib import suppress
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # (typing costs more to import than this whole check)
-    from collections.abc import Iterable
+    from collections.abc import Callable, Iterable
     from typing import Any
 
     from sitegen.build import BuildResult
@@ -257,6 +257,7 @@ class _Child:
         self.fd = fd  # the pipe's reading end; -1 once closed
         self.answer: bool | None = None  # its first byte, once read
         self.output = ""  # the output folder it checked
+        self.ahead: list[bytes] = []  # the start of its scan, read by scan_begun
 
     def intact(self) -> bool:
         """Its answer (waiting for it): were the inputs and the output as recorded?"""
@@ -264,10 +265,28 @@ class _Child:
             self.answer = self.fd >= 0 and os.read(self.fd, 1) == b"1"
         return self.answer
 
+    def scan_begun(self) -> bool:
+        """Whether its answer and the start of its scan have come (or it ended): never
+        waits."""
+        if self.fd < 0 or self.ahead:
+            return True
+        os.set_blocking(self.fd, False)
+        try:
+            if self.answer is None:
+                self.answer = os.read(self.fd, 1) == b"1"
+            self.ahead.append(os.read(self.fd, 1 << 20))  # (b"": it ended)
+        except BlockingIOError:
+            return False
+        except OSError:
+            return True  # (scan says what)
+        finally:
+            os.set_blocking(self.fd, True)
+        return True
+
     def scan(self) -> bytes:
         """The rest of what it writes: its scan of the content (waiting for it)."""
         self.intact()
-        chunks = []
+        chunks = self.ahead
         while self.fd >= 0 and (chunk := os.read(self.fd, 1 << 20)):
             chunks.append(chunk)
         return b"".join(chunks)
@@ -343,16 +362,25 @@ _OUTPUT_CHECKS: list[_Child] = []
 
 
 def content_scanned(
-    content_dir: str,
+    content_dir: str, meanwhile: Iterable[Callable[[], object]] = ()
 ) -> tuple[int, list[Source], list[Folder], dict[str, tuple[int, set[str] | None]]] | None:
     """What ``scan(content_dir, links)`` would find, from the child the last ``repeat``
     forked (it scanned on the other core while this process went on): the time before which
     its stats are trusted (RACY_NS before it started), the files, the folders and the links.
-    Waits for it; None when there is no child or it scanned another folder (or failed)."""
+    Waits for it; None when there is no child or it scanned another folder (or failed).
+
+    ``meanwhile``: steps of work the caller would do later anyway, done one by one here
+    while the scan has not begun to come (rather than waiting idle for it); the rest are
+    left undone."""
     if not _OUTPUT_CHECKS:
         return None
+    child = _OUTPUT_CHECKS[-1]
+    for step in meanwhile:
+        if child.scan_begun():
+            break
+        step()
     try:
-        found = marshal.loads(_OUTPUT_CHECKS[-1].scan())
+        found = marshal.loads(child.scan())
     except (OSError, EOFError, ValueError, TypeError):
         return None
     if not isinstance(found, tuple) or len(found) != 5 or found[0] != content_dir:

@@ -4,6 +4,7 @@ makes it build (and repair) instead."""
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import shutil
@@ -287,8 +288,8 @@ def test_an_edit_takes_the_scan_of_the_content_the_child_made(
     given: list[Any] = []
     real = nochange.content_scanned
 
-    def spied(content_dir: str) -> Any:
-        given.append(real(content_dir))
+    def spied(content_dir: str, meanwhile: Any = ()) -> Any:
+        given.append(real(content_dir, meanwhile))
         return given[-1]
 
     monkeypatch.setattr(nochange, "content_scanned", spied)
@@ -304,6 +305,38 @@ def test_an_edit_takes_the_scan_of_the_content_the_child_made(
     assert links == own_links
     assert not nochange._OUTPUT_CHECKS  # the child was reaped
     assert not cli.built()  # the record made from that scan answers the next build
+
+
+def test_work_is_done_while_the_scan_has_not_come(
+    site: Site, cli: Cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The steps given to content_scanned run while the child's scan has not come (here it
+    comes late), one at a time; once it has come, none run. The scan is the same."""
+    if not hasattr(os, "fork"):
+        pytest.skip("no fork here: everything is checked in one process")
+    monkeypatch.setattr(nochange, "_FORK_FILES", 0)
+    monkeypatch.chdir(site.root)
+    content = str(site.root / "content")
+    real = nochange._scan_payload
+    for late in (True, False):
+        if late:  # (the child is forked from this process: it runs the patched one)
+            monkeypatch.setattr(nochange, "_scan_payload", lambda root: time.sleep(1) or real(root))
+        else:
+            monkeypatch.setattr(nochange, "_scan_payload", real)
+        edit_body(site)
+        assert nochange.repeat(["build"]) is None
+        (child,) = nochange._OUTPUT_CHECKS
+        if not late:
+            deadline = time.monotonic() + 30
+            while not child.scan_begun() and time.monotonic() < deadline:
+                time.sleep(0.01)
+        done: list[int] = []
+        steps = [functools.partial(done.append, i) for i in range(3)]
+        found = nochange.content_scanned(content, steps)
+        assert done == ([0, 1, 2] if late else [])
+        assert found is not None and (found[1], found[2]) == nochange.scan(content, {})
+        assert nochange.output_intact(str(site.output))
+        assert not nochange._OUTPUT_CHECKS
 
 
 def test_a_scan_not_asked_for_ends_with_the_child(
