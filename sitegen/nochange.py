@@ -694,6 +694,7 @@ def save(watch: Watch, result: BuildResult, config: SiteConfig) -> None:
     if result.written is not None and result.written.problems:
         return  # some files could not be written: the next build tries again
     from contextlib import suppress
+    from operator import itemgetter
 
     from sitegen.write import read_manifest
 
@@ -701,19 +702,25 @@ def save(watch: Watch, result: BuildResult, config: SiteConfig) -> None:
     with suppress(OSError):
         os.unlink(path)  # a stale record must not outlive a failed save
     cutoff, sources, folders = result.scanned
-    if any(mtime < 0 for _, mtime, _ in sources) or any(f[1] < 0 for f in folders):
+    # (Each check of the 10,000 files' stats and names made in C.)
+    mtimes = list(map(itemgetter(1), sources))
+    if (mtimes and min(mtimes) < 0) or any(f[1] < 0 for f in folders):
         return  # unreadable files or folders: a build reports them again
-    if any("\n" in name for _, _, subs, names in folders for name in (*subs, *names)):
+    if any("\n" in "".join(subs) or "\n" in "".join(names) for _, _, subs, names in folders):
         return  # the record joins names with newlines
     recent = result.recent_sources
-    if any(mtime >= cutoff and path not in recent for path, mtime, _ in sources):
+    if (
+        mtimes
+        and max(mtimes) >= cutoff
+        and any(mtime >= cutoff and path not in recent for path, mtime, _ in sources)
+    ):
         return  # a file too recent to trust its stats, and no hash of its bytes
     try:
         st = os.stat(output / MANIFEST)
     except OSError:
         return
-    files = read_manifest(output)
-    if any("\n" in name for name in files):
+    files = read_manifest(output, copy=False)
+    if "\n" in "".join(files):
         return
     stats = {p: (m, s) for p, m, s in sources}
     record = {

@@ -486,6 +486,19 @@ def test_problems_are_repeated_five_of_a_kind_or_all(make_site: MakeSite, cli: C
     assert every[3].count("heat: must be a whole number") == 7
 
 
+@pytest.mark.parametrize("name", ["content/new\nline.md", "content/new\nline/four.md"])
+def test_no_record_of_names_it_cannot_keep(site: Site, cli: Cli, name: str) -> None:
+    """The record joins names with newlines: with a file or folder so named, none is made,
+    and each build is a normal one."""
+    site.write({name: digest(title="Four")})
+    assert cli.built()
+    assert cli.built()
+    top = site.root / "content" / name.split("/")[1]
+    shutil.rmtree(top) if top.is_dir() else top.unlink()
+    assert cli.built()
+    assert not cli.built()
+
+
 @pytest.mark.parametrize("problem", [False, True])
 def test_the_check_imports_nothing_it_can_do_without(site: Site, cli: Cli, problem: bool) -> None:
     if problem:  # a site with problems repeats them, still without sitegen.problems
