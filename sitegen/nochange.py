@@ -514,6 +514,9 @@ def _check_content(content: tuple[Any, ...]) -> None:
     """The same content files with the same stats (and, for recent ones, bytes)."""
     cutoff, folders, recent = content
     stat_at, fstat = os.stat, os.fstat
+    # The folder of the newest file first: an edit is most often to a file written lately
+    # (the same as last time, or a new article's), found there before the other 10,000.
+    folders = sorted(folders, key=_newest, reverse=True)
     for path, mtime, subfolders, names, stats in folders:
         # Each file is stat'ed relative to its folder: the kernel walks a shorter path.
         fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
@@ -542,6 +545,11 @@ def _check_content(content: tuple[Any, ...]) -> None:
             with open(path, "rb") as f:
                 if blake2b(f.read(), digest_size=16).hexdigest() != digest:
                     raise _Changed
+
+
+def _newest(folder: tuple[Any, ...]) -> int:
+    """The newest mtime of a recorded folder's files (their stats: mtime, size, ...)."""
+    return max(folder[4][::2], default=-1)
 
 
 def _check_output(output: tuple[Any, ...]) -> None:

@@ -545,3 +545,27 @@ def test_the_scan_finds_the_links_of_each_folder_as_the_build_lists_them(tmp_pat
         assert listed is not None
         assert links[folder] == (os.stat(folder).st_mtime_ns, {n for n in listed if n[0] != "."})
     assert links[str(content)][1] == {"b.md"}
+
+
+def test_the_folder_of_the_newest_file_is_checked_first(
+    site: Site, cli: Cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An edit is most often to a file written lately: its folder is looked at first, so the
+    change is found before the other folders' files are stat'ed."""
+    for path in (site.root / "content").rglob("*.md"):
+        _old(path)
+    edit_body(site)  # content/2021/two.md: the newest file
+    assert cli.built()
+    record = nochange._read(nochange.record_path(str(site.root), []))
+    assert record is not None
+    opened: list[str] = []
+    real = os.open
+
+    def spied(path: str, *args: Any, **kwargs: Any) -> int:
+        opened.append(path)
+        return real(path, *args, **kwargs)
+
+    monkeypatch.setattr(nochange.os, "open", spied)
+    nochange._check_content(record["content"])  # nothing changed: every folder
+    assert opened[0] == str(site.root / "content" / "2021")
+    assert sorted(opened) == sorted({f[0] for f in record["content"][1]})
