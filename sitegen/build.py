@@ -31,7 +31,9 @@ from sitegen.cache import (
     QuickState,
     SourceEntries,
     cache_dir,
+    code_hash,
     content_hash,
+    dependency_versions,
     page_key,
     parse_fingerprint,
     templates_hash,
@@ -131,9 +133,15 @@ def _prepare_reading() -> None:
     load.prepare()  # (YAML and the front matter's handler)
 
 
-# What an edit of a few files imports after the scan, most needed first: the CLI imports
-# them while the no-change check's child has not sent its scan yet (nochange.content_scanned).
-_LATER_STAGES = (_import_stages, _import_index, _import_publish, _prepare_reading)
+def _hash_code() -> None:
+    code_hash()  # (kept for the fingerprints: functools.cache)
+    dependency_versions()
+
+
+# What an edit of a few files imports (and works out) after the scan, most needed first:
+# the CLI does it while the no-change check's child has not sent its scan yet
+# (nochange.content_scanned).
+_LATER_STAGES = (_import_stages, _import_index, _import_publish, _prepare_reading, _hash_code)
 
 
 @contextmanager
