@@ -569,3 +569,30 @@ def test_the_folder_of_the_newest_file_is_checked_first(
     nochange._check_content(record["content"])  # nothing changed: every folder
     assert opened[0] == str(site.root / "content" / "2021")
     assert sorted(opened) == sorted({f[0] for f in record["content"][1]})
+
+
+def test_a_hurried_child_sends_its_scan_before_its_answer(
+    site: Site, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The content changed: the build needs the child's scan first, its answer about the
+    output only when it writes. So the child, told so, sends the scan as soon as it sees
+    that, between parts of its check of the output."""
+    if not hasattr(os, "fork"):
+        pytest.skip("no fork here: everything is checked in one process")
+    monkeypatch.setattr(nochange, "_FORK_FILES", 0)
+    monkeypatch.chdir(site.root)
+    real = nochange._check_output
+
+    def slow(output: Any, between: Any = None) -> None:  # (the child runs this one)
+        time.sleep(0.5)  # the parent has told it by now
+        between()
+        time.sleep(3)
+        real(output, between)
+
+    monkeypatch.setattr(nochange, "_check_output", slow)
+    edit_body(site)
+    assert nochange.repeat(["build"]) is None
+    (child,) = nochange._OUTPUT_CHECKS
+    found = nochange.content_scanned(str(site.root / "content"))
+    assert found is not None and child.answer is None  # the scan came first
+    assert nochange.output_intact(str(site.output))
