@@ -18,7 +18,7 @@ import shutil
 import stat
 import threading
 import time
-from collections.abc import Callable, Collection, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
 from contextlib import closing, contextmanager, suppress
 from dataclasses import dataclass, field
 from itertools import compress, repeat
@@ -32,7 +32,9 @@ from sitegen.cache import (
     QuickState,
     SourceEntries,
     cache_dir,
+    code_hash,
     content_hash,
+    dependency_versions,
     page_key,
     parse_fingerprint,
     templates_hash,
@@ -94,6 +96,53 @@ class BuildResult:
     @property
     def errors(self) -> int:
         return sum(p.severity is Severity.ERROR for p in self.problems)
+
+
+class _Steps:
+    """Steps of work to run one at a time, with the seconds they took in all."""
+
+    def __init__(self, steps: Iterable[Callable[[], object]]) -> None:
+        self.steps = steps
+        self.seconds = 0.0
+
+    def __iter__(self) -> Iterator[Callable[[], object]]:
+        for step in self.steps:
+            yield functools.partial(self._run, step)
+
+    def _run(self, step: Callable[[], object]) -> None:
+        start = time.perf_counter()
+        step()
+        self.seconds += time.perf_counter() - start
+
+
+def _import_stages() -> None:
+    # (A function: this module must not import these at its own import.)
+    from sitegen import render  # noqa: F401  (its imports: graphpages, views, replan, ...)
+
+
+def _import_index() -> None:
+    from sitegen import index  # noqa: F401
+
+
+def _import_publish() -> None:
+    from sitegen import publish  # noqa: F401  (jinja2, feeds, sitemap)
+
+
+def _prepare_reading() -> None:
+    from sitegen import load, normalize  # noqa: F401
+
+    load.prepare()  # (YAML and the front matter's handler)
+
+
+def _hash_code() -> None:
+    code_hash()  # (kept for the fingerprints: functools.cache)
+    dependency_versions()
+
+
+# What an edit of a few files imports (and works out) after the scan, most needed first:
+# the CLI does it while the no-change check's child has not sent its scan yet
+# (nochange.content_scanned).
+_LATER_STAGES = (_import_stages, _import_index, _import_publish, _prepare_reading, _hash_code)
 
 
 @contextmanager
@@ -449,7 +498,7 @@ def build(
     hold: list[object] | None = None,
     committed: Callable[[BuildResult, Collection[str] | None], None] | None = None,
     output_checked: Callable[[str], bool] | None = None,
-    content_scanned: Callable[[str], Any] | None = None,
+    content_scanned: Callable[[str, Iterable[Callable[[], object]]], Any] | None = None,
     shown: Collection[str] = (),
 ) -> BuildResult:
     """Build the site of ``config``; with ``write=False`` only check the content.
@@ -468,9 +517,10 @@ def build(
     ``output_checked(output folder)``: whether every file of the output's manifest was found
     there just before (the CLI's no-change check, sitegen/nochange.py, looked in a child
     process); then the files of unchanged pages are not looked for again one by one.
-    ``content_scanned(content folder)``: what ``nochange.scan`` finds there, with the time
-    before which its stats are trusted and the links, if a scan made just before (by that
-    child, on the other core) is at hand; None: the folder is scanned here.
+    ``content_scanned(content folder, meanwhile)``: what ``nochange.scan`` finds there, with
+    the time before which its stats are trusted and the links, if a scan made just before (by
+    that child, on the other core) is at hand; None: the folder is scanned here. It runs the
+    steps of ``meanwhile`` (imports this build makes later) while that scan has not come.
     ``shown``: with ``committed``, the files open in serve's tabs: those of the graph page's
     list are put in place before the first call, the others after it."""
     result = BuildResult()
@@ -496,7 +546,11 @@ def build(
         if sources is None:
             # The links in each folder, from the scan's own listing: the alias check and the
             # articles' identities look for links in every folder (listing 10,000 files again).
-            given = content_scanned(str(content)) if content_scanned is not None else None
+            # Waiting for the scan, the modules an edit needs next are imported.
+            meanwhile = _Steps(_LATER_STAGES if write else ())
+            given = content_scanned(str(content), meanwhile) if content_scanned else None
+            # (Their imports would have come later, outside any stage.)
+            result.timings["scan"] = result.timings.get("scan", 0.0) - meanwhile.seconds
             links: dict[str, tuple[int, set[str] | None]] = {}
             if given is None:
                 sources, folders = scan(str(content), links)

@@ -40,7 +40,7 @@ from contextlib import suppress
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # (typing costs more to import than this whole check)
-    from collections.abc import Iterable
+    from collections.abc import Callable, Iterable
     from typing import Any
 
     from sitegen.build import BuildResult
@@ -218,7 +218,8 @@ def repeat(argv: list[str]) -> int | None:
             if child is not None:
                 # The content changed: the build that follows asks the child's answer
                 # (output_intact) instead of checking every kept page's file itself, and
-                # takes its scan of the content (content_scanned).
+                # takes its scan of the content (content_scanned), which it needs first.
+                child.hurry()
                 child.output = record["output"][0]
                 _OUTPUT_CHECKS.append(child)
                 child = None
@@ -249,31 +250,84 @@ def repeat(argv: list[str]) -> int | None:
 
 class _Child:
     """A child process checking the inputs and the output, then scanning the content. It
-    writes to its pipe one byte, 1 if all it checked is as recorded (0 otherwise), then
-    the scan (marshal: see _scan_payload), then exits."""
+    writes two messages to its pipe: its answer, one byte (1 if all it checked is as
+    recorded, 0 otherwise), and the scan (b"S", its length in 8 bytes, then the scan
+    marshalled: see _scan_payload); the scan first once told to hurry. Then it exits."""
 
-    def __init__(self, pid: int, fd: int) -> None:
+    def __init__(self, pid: int, fd: int, hurry_fd: int = -1) -> None:
         self.pid = pid
         self.fd = fd  # the pipe's reading end; -1 once closed
-        self.answer: bool | None = None  # its first byte, once read
+        self.hurry_fd = hurry_fd  # the other pipe's writing end (see hurry); -1 once closed
+        self.answer: bool | None = None  # its answer, once read
+        self.scanned: bytes | None = None  # its scan, once read
+        self.scan_coming = False  # the scan's first byte is read (the rest is on its way)
         self.output = ""  # the output folder it checked
+
+    def hurry(self) -> None:
+        """Ask it for the scan before its answer (it looks between parts of its check)."""
+        if self.hurry_fd >= 0:
+            with suppress(OSError):
+                os.write(self.hurry_fd, b"s")
+            os.close(self.hurry_fd)
+            self.hurry_fd = -1
 
     def intact(self) -> bool:
         """Its answer (waiting for it): were the inputs and the output as recorded?"""
-        if self.answer is None:
-            self.answer = self.fd >= 0 and os.read(self.fd, 1) == b"1"
-        return self.answer
+        while self.answer is None and self._read_message():
+            pass
+        return bool(self.answer)
+
+    def scan_begun(self) -> bool:
+        """Whether its scan has begun to come (or it ended): never waits."""
+        while self.scanned is None and not self.scan_coming and self.fd >= 0:
+            os.set_blocking(self.fd, False)
+            try:
+                kind = os.read(self.fd, 1)
+            except BlockingIOError:
+                return False
+            except OSError:
+                return True  # (scan says what)
+            finally:
+                os.set_blocking(self.fd, True)
+            if not self._read_message(kind):
+                return True  # it ended
+        return True
 
     def scan(self) -> bytes:
-        """The rest of what it writes: its scan of the content (waiting for it)."""
-        self.intact()
+        """Its scan of the content (waiting for it); b"" if it sent none."""
+        while self.scanned is None and self._read_message():
+            pass
+        return self.scanned or b""
+
+    def _read_message(self, first: bytes | None = None) -> bool:
+        """Read its next message (``first``: its first byte, read by scan_begun, which only
+        notes that the scan comes); False: there is none (it ended)."""
+        if self.fd < 0:
+            return False
+        kind = first
+        if kind is None:
+            kind = b"S" if self.scan_coming else os.read(self.fd, 1)
+        if kind in (b"0", b"1"):
+            self.answer = kind == b"1"
+            return True
+        if kind != b"S":
+            return False  # it ended (a child that died mid-message: the same)
+        self.scan_coming = first is not None
+        if first is None:
+            size = int.from_bytes(self._read_exactly(8), "big")
+            self.scanned = self._read_exactly(size)  # (cut short if it died: not marshal)
+        return True
+
+    def _read_exactly(self, size: int) -> bytes:
         chunks = []
-        while self.fd >= 0 and (chunk := os.read(self.fd, 1 << 20)):
+        while size > 0 and (chunk := os.read(self.fd, min(size, 1 << 20))):
             chunks.append(chunk)
+            size -= len(chunk)
         return b"".join(chunks)
 
     def stop(self) -> None:
-        """Close the pipe, end the child (done or not) and reap it."""
+        """Close the pipes, end the child (done or not) and reap it."""
+        self.hurry()
         if self.fd >= 0:
             os.close(self.fd)
             self.fd = -1
@@ -302,21 +356,54 @@ def _fork_check(record: dict[str, Any], cwd: str) -> _Child | None:
     ):
         return None
     read_end, write_end = os.pipe()
+    hurry_end, hurried_end = os.pipe()  # (the parent writes to it; see _Child.hurry)
     pid = os.fork()
     if pid == 0:  # pragma: no cover - the child process (what it writes is the result)
         try:
             os.close(read_end)
+            os.close(hurried_end)
+            os.set_blocking(hurry_end, False)
+            scan = _ScanSender(write_end, folders[0][0], hurry_end)
             answer = b"0"
             with suppress(Exception):
                 _check_inputs(record, cwd)
-                _check_output(record["output"])
+                _check_output(record["output"], scan.if_asked)
                 answer = b"1"
             _write_all(write_end, answer)
-            _write_all(write_end, _scan_payload(folders[0][0]))
+            scan.send()
         finally:  # (a closed pipe too: the parent no longer wants the scan)
             os._exit(0)
     os.close(write_end)
-    return _Child(pid, read_end)
+    os.close(hurry_end)
+    return _Child(pid, read_end, hurried_end)
+
+
+class _ScanSender:
+    """The child's scan of the content, sent once: when asked (the parent hurried it: the
+    content changed, the build needs the scan first) or after the answer."""
+
+    def __init__(self, fd: int, content_dir: str, hurry_fd: int) -> None:
+        self.fd = fd
+        self.content_dir = content_dir
+        self.hurry_fd = hurry_fd
+        self.sent = False
+
+    def if_asked(self) -> None:
+        if not self.sent:
+            with suppress(BlockingIOError):
+                if os.read(self.hurry_fd, 1) == b"s":
+                    self.send()
+
+    def send(self) -> None:
+        if not self.sent:
+            self.sent = True
+            payload = _scan_payload(self.content_dir)
+            with suppress(ImportError, AttributeError, OSError):  # (Linux only; at most 1 MB)
+                import fcntl
+
+                # ~2 MB through a 64 kB pipe: 30 turns of each process waiting for the other.
+                fcntl.fcntl(self.fd, fcntl.F_SETPIPE_SZ, min(len(payload) + 9, 1 << 20))
+            _write_all(self.fd, b"S" + len(payload).to_bytes(8, "big") + payload)
 
 
 def _write_all(fd: int, data: bytes) -> None:
@@ -343,16 +430,25 @@ _OUTPUT_CHECKS: list[_Child] = []
 
 
 def content_scanned(
-    content_dir: str,
+    content_dir: str, meanwhile: Iterable[Callable[[], object]] = ()
 ) -> tuple[int, list[Source], list[Folder], dict[str, tuple[int, set[str] | None]]] | None:
     """What ``scan(content_dir, links)`` would find, from the child the last ``repeat``
     forked (it scanned on the other core while this process went on): the time before which
     its stats are trusted (RACY_NS before it started), the files, the folders and the links.
-    Waits for it; None when there is no child or it scanned another folder (or failed)."""
+    Waits for it; None when there is no child or it scanned another folder (or failed).
+
+    ``meanwhile``: steps of work the caller would do later anyway, done one by one here
+    while the scan has not begun to come (rather than waiting idle for it); the rest are
+    left undone."""
     if not _OUTPUT_CHECKS:
         return None
+    child = _OUTPUT_CHECKS[-1]
+    for step in meanwhile:
+        if child.scan_begun():
+            break
+        step()
     try:
-        found = marshal.loads(_OUTPUT_CHECKS[-1].scan())
+        found = marshal.loads(child.scan())
     except (OSError, EOFError, ValueError, TypeError):
         return None
     if not isinstance(found, tuple) or len(found) != 5 or found[0] != content_dir:
@@ -486,6 +582,9 @@ def _check_content(content: tuple[Any, ...]) -> None:
     """The same content files with the same stats (and, for recent ones, bytes)."""
     cutoff, folders, recent = content
     stat_at, fstat = os.stat, os.fstat
+    # The folder of the newest file first: an edit is most often to a file written lately
+    # (the same as last time, or a new article's), found there before the other 10,000.
+    folders = sorted(folders, key=_newest, reverse=True)
     for path, mtime, subfolders, names, stats in folders:
         # Each file is stat'ed relative to its folder: the kernel walks a shorter path.
         fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
@@ -516,9 +615,15 @@ def _check_content(content: tuple[Any, ...]) -> None:
                     raise _Changed
 
 
-def _check_output(output: tuple[Any, ...]) -> None:
+def _newest(folder: tuple[Any, ...]) -> int:
+    """The newest mtime of a recorded folder's files (their stats: mtime, size, ...)."""
+    return max(folder[4][::2], default=-1)
+
+
+def _check_output(output: tuple[Any, ...], between: Callable[[], None] | None = None) -> None:
     """The output folder as the last build left it: its manifest not replaced since, no
-    interrupted build, and every file the manifest lists still there."""
+    interrupted build, and every file the manifest lists still there. ``between`` is called
+    before each part of 1,000 files (the child sends its scan there when asked)."""
     root, manifest, files = output
     fd = os.open(root, os.O_RDONLY | os.O_DIRECTORY)
     try:
@@ -530,9 +635,13 @@ def _check_output(output: tuple[Any, ...]) -> None:
             if access(name, exists, dir_fd=fd):
                 raise _Changed
         # access, not stat: a third cheaper, and a deleted file is what this looks for.
-        for path in files.split("\n") if files else ():
-            if not access(path, exists, dir_fd=fd):
-                raise _Changed
+        paths = files.split("\n") if files else []
+        for start in range(0, len(paths), 1000):
+            if between is not None:
+                between()
+            for path in paths[start : start + 1000]:
+                if not access(path, exists, dir_fd=fd):
+                    raise _Changed
     finally:
         os.close(fd)
 
@@ -666,6 +775,7 @@ def save(watch: Watch, result: BuildResult, config: SiteConfig) -> None:
     if result.written is not None and result.written.problems:
         return  # some files could not be written: the next build tries again
     from contextlib import suppress
+    from operator import itemgetter
 
     from sitegen.write import read_manifest
 
@@ -673,19 +783,25 @@ def save(watch: Watch, result: BuildResult, config: SiteConfig) -> None:
     with suppress(OSError):
         os.unlink(path)  # a stale record must not outlive a failed save
     cutoff, sources, folders = result.scanned
-    if any(mtime < 0 for _, mtime, _ in sources) or any(f[1] < 0 for f in folders):
+    # (Each check of the 10,000 files' stats and names made in C.)
+    mtimes = list(map(itemgetter(1), sources))
+    if (mtimes and min(mtimes) < 0) or any(f[1] < 0 for f in folders):
         return  # unreadable files or folders: a build reports them again
-    if any("\n" in name for _, _, subs, names in folders for name in (*subs, *names)):
+    if any("\n" in "".join(subs) or "\n" in "".join(names) for _, _, subs, names in folders):
         return  # the record joins names with newlines
     recent = result.recent_sources
-    if any(mtime >= cutoff and path not in recent for path, mtime, _ in sources):
+    if (
+        mtimes
+        and max(mtimes) >= cutoff
+        and any(mtime >= cutoff and path not in recent for path, mtime, _ in sources)
+    ):
         return  # a file too recent to trust its stats, and no hash of its bytes
     try:
         st = os.stat(output / MANIFEST)
     except OSError:
         return
     files = read_manifest(output, copy=False)  # (only read)
-    if any("\n" in name for name in files):
+    if "\n" in "".join(files):
         return
     stats = {p: (m, s) for p, m, s in sources}
     record = {

@@ -221,3 +221,34 @@ def test_flags_override_settings(make_site: MakeSite, capsys: pytest.CaptureFixt
     assert code == 0
     assert (site.root / "public/articles/post/index.html").is_file()
     assert not (site.root / "x").exists()
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["build", "-q", "--jobs=2", "--drafts", "--output", "o", "--no-cache"],
+        ["build", "--help"],
+        ["build", "--bogus"],
+        ["build", "-j", "x"],
+        ["check", "--links"],
+        ["serve", "--port", "9"],
+        ["init", "x"],
+        ["theme", "export", "--help"],
+        ["theme"],
+    ],
+)
+def test_the_parser_of_one_command_reads_its_command_line_as_the_whole_one(
+    argv: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """main makes only the parser of the command named first: values, help and errors are
+    those of the parser of every command."""
+    from sitegen.__main__ import make_parser
+
+    seen = []
+    for parser in (make_parser(), make_parser(argv[0])):
+        try:
+            seen.append((vars(parser.parse_args(argv)), None))
+        except SystemExit as exc:
+            seen.append((None, exc.code))
+        seen.append(capsys.readouterr())
+    assert seen[:2] == seen[2:]

@@ -4,6 +4,7 @@ makes it build (and repair) instead."""
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import shutil
@@ -287,8 +288,8 @@ def test_an_edit_takes_the_scan_of_the_content_the_child_made(
     given: list[Any] = []
     real = nochange.content_scanned
 
-    def spied(content_dir: str) -> Any:
-        given.append(real(content_dir))
+    def spied(content_dir: str, meanwhile: Any = ()) -> Any:
+        given.append(real(content_dir, meanwhile))
         return given[-1]
 
     monkeypatch.setattr(nochange, "content_scanned", spied)
@@ -304,6 +305,38 @@ def test_an_edit_takes_the_scan_of_the_content_the_child_made(
     assert links == own_links
     assert not nochange._OUTPUT_CHECKS  # the child was reaped
     assert not cli.built()  # the record made from that scan answers the next build
+
+
+def test_work_is_done_while_the_scan_has_not_come(
+    site: Site, cli: Cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The steps given to content_scanned run while the child's scan has not come (here it
+    comes late), one at a time; once it has come, none run. The scan is the same."""
+    if not hasattr(os, "fork"):
+        pytest.skip("no fork here: everything is checked in one process")
+    monkeypatch.setattr(nochange, "_FORK_FILES", 0)
+    monkeypatch.chdir(site.root)
+    content = str(site.root / "content")
+    real = nochange._scan_payload
+    for late in (True, False):
+        if late:  # (the child is forked from this process: it runs the patched one)
+            monkeypatch.setattr(nochange, "_scan_payload", lambda root: time.sleep(1) or real(root))
+        else:
+            monkeypatch.setattr(nochange, "_scan_payload", real)
+        edit_body(site)
+        assert nochange.repeat(["build"]) is None
+        (child,) = nochange._OUTPUT_CHECKS
+        if not late:
+            deadline = time.monotonic() + 30
+            while not child.scan_begun() and time.monotonic() < deadline:
+                time.sleep(0.01)
+        done: list[int] = []
+        steps = [functools.partial(done.append, i) for i in range(3)]
+        found = nochange.content_scanned(content, steps)
+        assert done == ([0, 1, 2] if late else [])
+        assert found is not None and (found[1], found[2]) == nochange.scan(content, {})
+        assert nochange.output_intact(str(site.output))
+        assert not nochange._OUTPUT_CHECKS
 
 
 def test_a_scan_not_asked_for_ends_with_the_child(
@@ -453,6 +486,19 @@ def test_problems_are_repeated_five_of_a_kind_or_all(make_site: MakeSite, cli: C
     assert every[3].count("heat: must be a whole number") == 7
 
 
+@pytest.mark.parametrize("name", ["content/new\nline.md", "content/new\nline/four.md"])
+def test_no_record_of_names_it_cannot_keep(site: Site, cli: Cli, name: str) -> None:
+    """The record joins names with newlines: with a file or folder so named, none is made,
+    and each build is a normal one."""
+    site.write({name: digest(title="Four")})
+    assert cli.built()
+    assert cli.built()
+    top = site.root / "content" / name.split("/")[1]
+    shutil.rmtree(top) if top.is_dir() else top.unlink()
+    assert cli.built()
+    assert not cli.built()
+
+
 @pytest.mark.parametrize("problem", [False, True])
 def test_the_check_imports_nothing_it_can_do_without(site: Site, cli: Cli, problem: bool) -> None:
     if problem:  # a site with problems repeats them, still without sitegen.problems
@@ -499,3 +545,54 @@ def test_the_scan_finds_the_links_of_each_folder_as_the_build_lists_them(tmp_pat
         assert listed is not None
         assert links[folder] == (os.stat(folder).st_mtime_ns, {n for n in listed if n[0] != "."})
     assert links[str(content)][1] == {"b.md"}
+
+
+def test_the_folder_of_the_newest_file_is_checked_first(
+    site: Site, cli: Cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An edit is most often to a file written lately: its folder is looked at first, so the
+    change is found before the other folders' files are stat'ed."""
+    for path in (site.root / "content").rglob("*.md"):
+        _old(path)
+    edit_body(site)  # content/2021/two.md: the newest file
+    assert cli.built()
+    record = nochange._read(nochange.record_path(str(site.root), []))
+    assert record is not None
+    opened: list[str] = []
+    real = os.open
+
+    def spied(path: str, *args: Any, **kwargs: Any) -> int:
+        opened.append(path)
+        return real(path, *args, **kwargs)
+
+    monkeypatch.setattr(nochange.os, "open", spied)
+    nochange._check_content(record["content"])  # nothing changed: every folder
+    assert opened[0] == str(site.root / "content" / "2021")
+    assert sorted(opened) == sorted({f[0] for f in record["content"][1]})
+
+
+def test_a_hurried_child_sends_its_scan_before_its_answer(
+    site: Site, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The content changed: the build needs the child's scan first, its answer about the
+    output only when it writes. So the child, told so, sends the scan as soon as it sees
+    that, between parts of its check of the output."""
+    if not hasattr(os, "fork"):
+        pytest.skip("no fork here: everything is checked in one process")
+    monkeypatch.setattr(nochange, "_FORK_FILES", 0)
+    monkeypatch.chdir(site.root)
+    real = nochange._check_output
+
+    def slow(output: Any, between: Any = None) -> None:  # (the child runs this one)
+        time.sleep(0.5)  # the parent has told it by now
+        between()
+        time.sleep(3)
+        real(output, between)
+
+    monkeypatch.setattr(nochange, "_check_output", slow)
+    edit_body(site)
+    assert nochange.repeat(["build"]) is None
+    (child,) = nochange._OUTPUT_CHECKS
+    found = nochange.content_scanned(str(site.root / "content"))
+    assert found is not None and child.answer is None  # the scan came first
+    assert nochange.output_intact(str(site.output))
