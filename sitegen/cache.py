@@ -122,6 +122,16 @@ def _checksum(crc: int, size: int) -> str:
 _CHECKSUM_CHARS = len(_checksum(0, 0))
 
 
+def _header(fingerprint: str) -> bytes:
+    """What a cache file of this sitegen for this fingerprint starts with (its checksum
+    follows, in _CHECKSUM_CHARS)."""
+    return _MAGIC + f"{CACHE_FORMAT} {fingerprint}\n".encode()
+
+
+def _head_size(fingerprint: str) -> int:
+    return len(_header(fingerprint)) + _CHECKSUM_CHARS
+
+
 def _crc_of_rest(f: io.BufferedReader) -> tuple[int, int]:
     """The CRC-32 and size of the rest of an open file, read in parts of 1 MB."""
     crc = size = 0
@@ -567,14 +577,10 @@ class BuildCache:
         """The parts of an open cache file, or None. Unpickled from the file, not from its
         bytes read whole: those would be held beside what they make (20-30 MB a file at
         10,000 articles); the checksum is checked first, reading the file in parts."""
-        header = _MAGIC + f"{CACHE_FORMAT} {fingerprint}\n".encode()
-        head = f.read(len(header) + _CHECKSUM_CHARS)
-        if not head.startswith(_MAGIC):
-            self.log(f"sitegen: {path} is not a sitegen cache file; rebuilding it")
+        head = f.read(_head_size(fingerprint))
+        expected = self._expected_checksum(head, path, fingerprint)
+        if expected is None:
             return None
-        if not head.startswith(header):
-            return None  # another version, settings or theme: stale, not damaged
-        expected = head[len(header) :].decode("ascii", "replace")
         crc, size = _crc_of_rest(f)
         if expected != _checksum(crc, size):
             self.log(f"sitegen: {path} is damaged (checksum mismatch); rebuilding it")
@@ -591,20 +597,27 @@ class BuildCache:
             self.log(f"sitegen: {path} cannot be read; rebuilding it")
             return None
 
+    def _expected_checksum(self, head: bytes, path: Path, fingerprint: str) -> str | None:
+        """The checksum a cache file's head gives for the rest, or None: not a cache file
+        (said), or one of another version, settings or theme (stale, not damaged)."""
+        header = _header(fingerprint)
+        if not head.startswith(_MAGIC):
+            self.log(f"sitegen: {path} is not a sitegen cache file; rebuilding it")
+            return None
+        if not head.startswith(header):
+            return None
+        return head[len(header) :].decode("ascii", "replace")
+
     def _load_mapped(
         self, mapped: mmap.mmap, path: Path, fingerprint: str, until: str | None = None
     ) -> list[Any] | None:
         """_load_checked of a file mapped whole: read once, not twice (once for the
         checksum, once to unpickle), and its checksum worked out on another thread (zlib
         leaves the GIL) while this one unpickles; nothing is returned before it matched."""
-        header = _MAGIC + f"{CACHE_FORMAT} {fingerprint}\n".encode()
-        head = mapped[: len(header) + _CHECKSUM_CHARS]
-        if not head.startswith(_MAGIC):
-            self.log(f"sitegen: {path} is not a sitegen cache file; rebuilding it")
+        head = mapped[: _head_size(fingerprint)]
+        expected = self._expected_checksum(head, path, fingerprint)
+        if expected is None:
             return None
-        if not head.startswith(header):
-            return None  # another version, settings or theme: stale, not damaged
-        expected = head[len(header) :].decode("ascii", "replace")
         crcs: list[int] = []
         with memoryview(mapped) as view:
             payload = view[len(head) :]
@@ -651,7 +664,7 @@ class BuildCache:
         (a transient copy of the whole file, and more while it grew: 20-30 MB a file at
         10,000 articles); the checksum, known only at the end, goes into the fixed-width
         slot the header leaves for it."""
-        header = _MAGIC + f"{CACHE_FORMAT} {fingerprint}\n".encode()
+        header = _header(fingerprint)
         tmp = self.folder / f"{name}.{os.getpid()}.tmp"
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
