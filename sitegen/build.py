@@ -629,7 +629,9 @@ def build(
         # (serve's next view is made by this build's planning: see replan.ViewMemo.)
         views = cache.kept("relate view", "", replan.ViewMemo) if cache and serving else None
         view = replan.relate_view(old_relate, views) if old_relate and last_plan else None
-        graph, relate_state = relate_with_state(index, config.related_count, old_relate, key_of)
+        graph, relate_state = relate_with_state(
+            index, config.related_count, old_relate, key_of, jobs
+        )
     with _timed(result, "plan"):
         # graph.json's fragments of the last build of this process (serve), reused if unchanged.
         graph_memo = cache.kept("graph fragments", fingerprint, GraphMemo) if cache else None

@@ -75,7 +75,7 @@ from sitegen.savededges import ReasonTable
 from sitegen.urls import match_key
 
 if TYPE_CHECKING:
-    from sitegen.relatecand import PairScorer
+    from sitegen.relatecand import Candidates, PairScorer
 
 TOPIC_WEIGHT = 0.5
 TEXT_WEIGHT = 0.5
@@ -160,13 +160,15 @@ def relate_with_state(
     count: int,
     state: RelateState | None,
     signature: Callable[[Article], Hashable] | None = None,
+    jobs: int | None = 1,
 ) -> tuple[RelatedGraph, RelateState]:
     """relate, reusing ``state`` (what an earlier call returned, for any index) when it can:
     the graph is the same either way. Returns the graph and the state for the next call.
 
     ``signature`` names what relate reads of an article: equal signatures must mean equal
     fields (the build passes a short key made from the file's hash, so the saved state stays
-    small); by default the fields themselves."""
+    small); by default the fields themselves. ``jobs``: the processes a full relate of a
+    large site may share its scoring with (None: one per core)."""
     articles = index.articles
     sign = signature or _signature
     with gc_paused():
@@ -175,7 +177,7 @@ def relate_with_state(
             if graph is not None:
                 return graph, state
         state = RelateState(count)
-        return state.full(articles, sign), state
+        return state.full(articles, sign, jobs), state
 
 
 # -- words -----------------------------------------------------------------------------------
@@ -464,7 +466,10 @@ class RelateState:
     # -- full ------------------------------------------------------------------------------
 
     def full(
-        self, articles: Sequence[Article], sign: Callable[[Article], Hashable]
+        self,
+        articles: Sequence[Article],
+        sign: Callable[[Article], Hashable],
+        jobs: int | None = 1,
     ) -> RelatedGraph:
         self._sign = sign
         n = len(articles)
@@ -490,7 +495,7 @@ class RelateState:
         from sitegen.relatevec import small_pages
 
         with small_pages():
-            self._full_batched(articles, title_keys)
+            self._full_batched(articles, title_keys, jobs)
         self._stories()
         self.topic_names = _topic_names(articles)
         self.topic_labels = _labels(self.topic_names)
@@ -559,9 +564,11 @@ class RelateState:
         self._seen = dict(zip(map(id, articles), ids, strict=True))
         self._seen_articles = articles
 
-    def _full_batched(self, articles: Sequence[Article], title_keys: list[list[str]]) -> None:
+    def _full_batched(
+        self, articles: Sequence[Article], title_keys: list[list[str]], jobs: int | None
+    ) -> None:
         """full's word counts, posting lists, weights, vectors, candidates and scores."""
-        from sitegen.relatecand import PairScorer, all_candidates
+        from sitegen.relatecand import Candidates, PairScorer
         from sitegen.relatevec import site_vectors
 
         n = len(articles)
@@ -589,7 +596,7 @@ class RelateState:
             key_id = {key: k for k, key in enumerate(self.postings)}
             lists, vectors = (site.lengths, site.members), site.flat
             del site
-            found = all_candidates(
+            candidates = Candidates(
                 self.postings, self.query, POSTING_WINDOW, CANDIDATES, key_id, lists
             )
             del lists
@@ -598,15 +605,59 @@ class RelateState:
                 scorer = PairScorer(
                     self.topic_vec, self.term_vec, _T_SCALE, _W_SCALE, key_id, self.time, vectors
                 )
-            del vectors
-            if self.count:
-                for start in range(0, n, _SCORE_BATCH):
-                    self._score_batch(range(start, min(n, start + _SCORE_BATCH)), found, scorer)
+                del vectors
+                self._score_all(candidates, scorer, jobs)
             else:
                 for i in range(n):
                     self._score(i)
         finally:
             self._in_order = False
+
+    def _score_all(self, candidates: Candidates, scorer: PairScorer, jobs: int | None) -> None:
+        """Every article's candidates and scores, a batch of articles at a time; on a large
+        site shared with forked processes, each of which scores a range of articles and
+        sends back what it found for them (a full relate's ids are positions)."""
+        from sitegen import parallel
+
+        n = candidates.n
+        jobs = parallel.default_jobs() if jobs is None else jobs
+        if jobs <= 1 or n < _SHARED_SCORING:
+            self._score_range(candidates, scorer, 0, n)
+            return
+        # This process scores the first range while the others score theirs: a little less
+        # than a fair share, as it also takes in their results.
+        mine = int(n * _OWN_SHARE / jobs)
+        step = -(-(n - mine) // (jobs - 1))
+        ranges = [(start, min(n, start + step)) for start in range(mine, n, step)]
+        parts = parallel.parallel_map(
+            partial(self._scored_range, candidates, scorer),
+            ranges,
+            jobs,
+            min_items=1,
+            started=partial(self._score_range, candidates, scorer, 0, mine),
+        )
+        for (first, last), part in zip(ranges, parts, strict=True):
+            for name, values in zip(_SCORED, part, strict=True):
+                getattr(self, name)[first:last] = values
+
+    def _score_range(
+        self, candidates: Candidates, scorer: PairScorer, first: int, last: int
+    ) -> None:
+        """Score the candidates of articles ``first``..``last``-1."""
+        found: list[list[int]] = [[]] * first
+        found += candidates.between(first, last)
+        for start in range(first, last, _SCORE_BATCH):
+            self._score_batch(range(start, min(last, start + _SCORE_BATCH)), found, scorer)
+
+    def _scored_range(
+        self, candidates: Candidates, scorer: PairScorer, bounds: tuple[int, int]
+    ) -> list[list[Any]]:
+        """_score_range in a forked process: what it found, to send back."""
+        first, last = bounds
+        # (The articles before ``first`` are not scored here: no score is reused from them.)
+        self._in_order = False
+        self._score_range(candidates, scorer, first, last)
+        return [getattr(self, name)[first:last] for name in _SCORED]
 
     def _grow(self, n: int) -> None:
         for name in _PER_ID:
@@ -1463,6 +1514,11 @@ SIMILAR_WORDS = 0.1  # the sum of the shared words' products that names them as 
 _NO_SIMILAR_WORDS = SIMILAR_WORDS * TEXT_WEIGHT * (1.0 - 1e-6)
 _NONE: frozenset[int] = frozenset()
 _SCORE_BATCH = 128  # articles whose pairs are scored together in a full relate
+# A full relate of this many articles or more shares its scoring with other processes
+# (fewer: forking costs more than it saves), this process taking this share of a fair one.
+_SHARED_SCORING = 3000
+_OWN_SHARE = 0.9
+_SCORED = ("cands", "scores", "kept", "dups", "_hint")  # what scoring makes, per article
 _EDGE_BATCH = 4096  # articles whose edges are made together in a full relate
 
 

@@ -39,50 +39,82 @@ def all_candidates(
     """The candidates of articles 0..n-1 (``queries[i]``: article i's query keys), when ids
     are positions in the index, so each posting list is sorted; ``key_id``: each key's
     place in ``postings``; ``flat``: the lists' lengths and members, if made already."""
-    n = len(queries)
-    keys = postings.keys()
-    if flat is None:
-        lengths = _ints(map(len, postings.values()), len(keys))
-        members = _ints(chain.from_iterable(postings.values()), int(lengths.sum()))
-    else:
-        lengths, members = flat
-    starts = np.zeros(len(keys) + 1, np.int64)
-    np.cumsum(lengths, out=starts[1:])
-    # Each query slot: its article, its list, and the slice of the list it counts.
-    q_len = _ints(map(len, queries), n)
-    q_article = np.repeat(np.arange(n, dtype=np.int64), q_len)
-    q_key = _ints(map(key_id.__getitem__, chain.from_iterable(queries)), int(q_len.sum()))
-    size = lengths[q_key]
-    lo = starts[q_key]
-    hi = lo + size
-    long = np.flatnonzero(size > window)
-    if len(long):
-        # where the article sits in each long list: (list, id) pairs are sorted throughout
-        ordered = np.repeat(np.arange(len(keys), dtype=np.int64), lengths) * n + members
-        at = np.searchsorted(ordered, q_key[long] * n + q_article[long]) - lo[long]
-        half = window // 2
-        begin = lo[long] + np.maximum(0, at - half)
-        hi[long] = lo[long] + np.minimum(size[long], at + half + 1)
-        lo[long] = begin
-    counted = hi - lo
-    # Batches of whole articles, about _BATCH_MEMBERS list members each.
-    per_article = np.zeros(n + 1, np.int64)
-    np.cumsum(
-        np.bincount(q_article, weights=counted, minlength=n).astype(np.int64), out=per_article[1:]
-    )
-    slot_start = np.zeros(n + 1, np.int64)
-    np.cumsum(q_len, out=slot_start[1:])
-    result: list[list[int]] = []
-    first = 0
-    while first < n:
-        last = int(np.searchsorted(per_article, per_article[first] + _BATCH_MEMBERS, "right")) - 1
-        last = min(n, first + _BATCH_ARTICLES, max(last, first + 1))
-        s0, s1 = int(slot_start[first]), int(slot_start[last])
-        result.extend(
-            _batch(members, q_article[s0:s1], lo[s0:s1], counted[s0:s1], first, last, n, limit)
+    return Candidates(postings, queries, window, limit, key_id, flat).between(0, len(queries))
+
+
+class Candidates:
+    """all_candidates's lists for any range of articles: each article's are the same
+    whatever the range (so that processes can share the work); the query slots of every
+    article are made once."""
+
+    def __init__(
+        self,
+        postings: dict[str, list[int]],
+        queries: Sequence[Sequence[str]],
+        window: int,
+        limit: int,
+        key_id: dict[str, int],
+        flat: tuple[Ints, Ints] | None = None,
+    ) -> None:
+        n = self.n = len(queries)
+        self.limit = limit
+        keys = postings.keys()
+        if flat is None:
+            lengths = _ints(map(len, postings.values()), len(keys))
+            members = _ints(chain.from_iterable(postings.values()), int(lengths.sum()))
+        else:
+            lengths, members = flat
+        self.members = members
+        starts = np.zeros(len(keys) + 1, np.int64)
+        np.cumsum(lengths, out=starts[1:])
+        # Each query slot: its article, its list, and the slice of the list it counts.
+        q_len = _ints(map(len, queries), n)
+        q_article = self.q_article = np.repeat(np.arange(n, dtype=np.int64), q_len)
+        q_key = _ints(map(key_id.__getitem__, chain.from_iterable(queries)), int(q_len.sum()))
+        size = lengths[q_key]
+        lo = self.lo = starts[q_key]
+        hi = lo + size
+        long = np.flatnonzero(size > window)
+        if len(long):
+            # where the article sits in each long list: (list, id) pairs are sorted throughout
+            ordered = np.repeat(np.arange(len(keys), dtype=np.int64), lengths) * n + members
+            at = np.searchsorted(ordered, q_key[long] * n + q_article[long]) - lo[long]
+            half = window // 2
+            begin = lo[long] + np.maximum(0, at - half)
+            hi[long] = lo[long] + np.minimum(size[long], at + half + 1)
+            lo[long] = begin
+        counted = self.counted = hi - lo
+        # Batches of whole articles, about _BATCH_MEMBERS list members each.
+        self.per_article = np.zeros(n + 1, np.int64)
+        np.cumsum(
+            np.bincount(q_article, weights=counted, minlength=n).astype(np.int64),
+            out=self.per_article[1:],
         )
-        first = last
-    return result
+        self.slot_start = np.zeros(n + 1, np.int64)
+        np.cumsum(q_len, out=self.slot_start[1:])
+
+    def between(self, first: int, stop: int) -> list[list[int]]:
+        """The candidates of articles ``first``..``stop``-1."""
+        n, per_article, slot_start = self.n, self.per_article, self.slot_start
+        result: list[list[int]] = []
+        while first < stop:
+            last = int(np.searchsorted(per_article, per_article[first] + _BATCH_MEMBERS, "right"))
+            last = min(stop, first + _BATCH_ARTICLES, max(last - 1, first + 1))
+            s0, s1 = int(slot_start[first]), int(slot_start[last])
+            result.extend(
+                _batch(
+                    self.members,
+                    self.q_article[s0:s1],
+                    self.lo[s0:s1],
+                    self.counted[s0:s1],
+                    first,
+                    last,
+                    n,
+                    self.limit,
+                )
+            )
+            first = last
+        return result
 
 
 def _batch(

@@ -4,6 +4,7 @@ state."""
 
 from __future__ import annotations
 
+import pickle
 import random
 from collections.abc import Iterator
 from dataclasses import replace
@@ -14,7 +15,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sitegen import relate, relatevec
+from sitegen import parallel, relate, relatevec
 from sitegen.index import build_index
 from sitegen.model import RelatedLink, SiteIndex
 from sitegen.relate import _WORD, _idf, _keys, _text_keys, _tokens, relate_with_state
@@ -151,3 +152,27 @@ def test_a_site_without_a_single_word_relates_by_topics_alone() -> None:
     graph, state = relate_with_state(index, 8, None)
     assert state.counts == [{}, {}, {}] and state.term_vec == [{}, {}, {}]
     assert set(graph.edges) == {a.slug for a in index.articles}
+
+
+@pytest.mark.parametrize(("jobs", "seed"), [(2, 1), (3, 2), (2, 3)])
+def test_scoring_shared_with_forked_processes_gives_the_same_state(
+    jobs: int, seed: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if not parallel.can_fork():
+        pytest.skip("no fork here: the scoring is never shared")
+    index = _site(seed, 150)
+    graph, state = relate_with_state(index, 8, None)
+    shared = []
+    real = parallel.parallel_map
+
+    def spy(*args: Any, **kwargs: Any) -> Any:
+        shared.append(args[1])
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(relate, "_SHARED_SCORING", 20)
+    monkeypatch.setattr(parallel, "parallel_map", spy)
+    graph2, state2 = relate_with_state(index, 8, None, jobs=jobs)
+    assert len(shared) == 1 and len(shared[0]) == jobs - 1  # ranges scored elsewhere
+    assert graph2 == graph
+    assert pickle.dumps(state2) == pickle.dumps(state)
+    assert any(state2.dups[shared[0][0][0] :]), "no near-duplicates scored elsewhere"
