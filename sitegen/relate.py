@@ -76,6 +76,7 @@ from sitegen.urls import match_key
 
 if TYPE_CHECKING:
     from sitegen.relatecand import Candidates, PairScorer
+    from sitegen.relateedges import EdgeMaker, EdgeParts
 
 TOPIC_WEIGHT = 0.5
 TEXT_WEIGHT = 0.5
@@ -491,23 +492,21 @@ class RelateState:
             title_holders[self.tkey[i]].append(i)
         self.url_holders, self.title_holders = dict(url_holders), dict(title_holders)
         self._links(articles)
-        # The rest on numpy arrays, many articles at once (imported only when relating in full).
-        from sitegen.relatevec import small_pages
-
-        with small_pages():
-            self._full_batched(articles, title_keys, jobs)
-        self._stories()
         self.topic_names = _topic_names(articles)
         self.topic_labels = _labels(self.topic_names)
         self._named = {}
-        # The edges of many articles at once (imported only when relating in full).
-        from sitegen.relateedges import EdgeMaker
+        # The rest on numpy arrays, many articles at once (imported only when relating in full).
+        from sitegen.relatevec import small_pages
 
         try:
-            maker = EdgeMaker(self)
-            for start in range(0, n, _EDGE_BATCH):
-                ids = range(start, min(n, start + _EDGE_BATCH))
-                self.edges[ids.start : ids.stop] = maker.edges(ids, list(map(self._best, ids)))
+            with small_pages():
+                maker = self._full_batched(articles, title_keys, jobs)
+            self._stories()
+            # Every related list was made as if no article were in a story (stories are
+            # known once every article is scored): those of the members are made again.
+            maker.stories_known()
+            for i in sorted(self.in_story):
+                self.edges[i] = maker.edges(range(i, i + 1), [self._best(i)])[0]
         finally:
             self._hint = None
         self._saw(articles, self.order)
@@ -566,9 +565,11 @@ class RelateState:
 
     def _full_batched(
         self, articles: Sequence[Article], title_keys: list[list[str]], jobs: int | None
-    ) -> None:
-        """full's word counts, posting lists, weights, vectors, candidates and scores."""
+    ) -> EdgeMaker:
+        """full's word counts, posting lists, weights, vectors, candidates, scores and
+        edges (those of no story: see full). Returns what made the edges."""
         from sitegen.relatecand import Candidates, PairScorer
+        from sitegen.relateedges import EdgeMaker
         from sitegen.relatevec import site_vectors
 
         n = len(articles)
@@ -601,21 +602,26 @@ class RelateState:
             )
             del lists
             self._hint = [None] * n
+            maker = EdgeMaker(self)
             if self.count:
                 scorer = PairScorer(
                     self.topic_vec, self.term_vec, _T_SCALE, _W_SCALE, key_id, self.time, vectors
                 )
                 del vectors
-                self._score_all(candidates, scorer, jobs)
+                self._score_all(candidates, scorer, maker, jobs)
             else:
                 for i in range(n):
                     self._score(i)
+                self._rank_range(maker, 0, n)
         finally:
             self._in_order = False
+        return maker
 
-    def _score_all(self, candidates: Candidates, scorer: PairScorer, jobs: int | None) -> None:
-        """Every article's candidates and scores, a batch of articles at a time; on a large
-        site shared with forked processes, each of which scores a range of articles and
+    def _score_all(
+        self, candidates: Candidates, scorer: PairScorer, maker: EdgeMaker, jobs: int | None
+    ) -> None:
+        """Every article's candidates, scores and edges, a batch of articles at a time; on a
+        large site shared with forked processes, each of which does a range of articles and
         sends back what it found for them (a full relate's ids are positions)."""
         from sitegen import parallel
 
@@ -623,22 +629,36 @@ class RelateState:
         jobs = parallel.default_jobs() if jobs is None else jobs
         if jobs <= 1 or n < _SHARED_SCORING:
             self._score_range(candidates, scorer, 0, n)
+            self._rank_range(maker, 0, n)
             return
-        # This process scores the first range while the others score theirs: a little less
-        # than a fair share, as it also takes in their results.
+        # This process does the first range while the others do theirs: a little less than
+        # a fair share, as it also takes in their results.
         mine = int(n * _OWN_SHARE / jobs)
         step = -(-(n - mine) // (jobs - 1))
         ranges = [(start, min(n, start + step)) for start in range(mine, n, step)]
+
+        def own_range() -> None:
+            self._score_range(candidates, scorer, 0, mine)
+            self._rank_range(maker, 0, mine)
+
         parts = parallel.parallel_map(
-            partial(self._scored_range, candidates, scorer),
+            partial(self._done_range, candidates, scorer, maker),
             ranges,
             jobs,
             min_items=1,
-            started=partial(self._score_range, candidates, scorer, 0, mine),
+            started=own_range,
         )
-        for (first, last), part in zip(ranges, parts, strict=True):
-            for name, values in zip(_SCORED, part, strict=True):
+        from sitegen.relateedges import made_from_parts
+
+        slug, edges = self.slug, self.edges
+        for (first, last), (scored, made) in zip(ranges, parts, strict=True):
+            for name, values in zip(_SCORED, scored, strict=True):
                 getattr(self, name)[first:last] = values
+            at = first
+            for part in made:
+                found = made_from_parts(part, slug)
+                edges[at : at + len(found)] = found
+                at += len(found)
 
     def _score_range(
         self, candidates: Candidates, scorer: PairScorer, first: int, last: int
@@ -649,15 +669,26 @@ class RelateState:
         for start in range(first, last, _SCORE_BATCH):
             self._score_batch(range(start, min(last, start + _SCORE_BATCH)), found, scorer)
 
-    def _scored_range(
-        self, candidates: Candidates, scorer: PairScorer, bounds: tuple[int, int]
-    ) -> list[list[Any]]:
-        """_score_range in a forked process: what it found, to send back."""
+    def _rank_range(self, maker: EdgeMaker, first: int, last: int) -> None:
+        """The edges of articles ``first``..``last``-1, as if none were in a story."""
+        for start in range(first, last, _EDGE_BATCH):
+            ids = range(start, min(last, start + _EDGE_BATCH))
+            self.edges[ids.start : ids.stop] = maker.edges(ids, list(map(self._best, ids)))
+
+    def _done_range(
+        self, candidates: Candidates, scorer: PairScorer, maker: EdgeMaker, bounds: tuple[int, int]
+    ) -> tuple[list[list[Any]], list[EdgeParts]]:
+        """_score_range and _rank_range in a forked process: what they found, to send back
+        (the edges as their parts: ids, not slugs, and no Edge objects)."""
         first, last = bounds
         # (The articles before ``first`` are not scored here: no score is reused from them.)
         self._in_order = False
         self._score_range(candidates, scorer, first, last)
-        return [getattr(self, name)[first:last] for name in _SCORED]
+        made = []
+        for start in range(first, last, _EDGE_BATCH):
+            ids = range(start, min(last, start + _EDGE_BATCH))
+            made.append(maker.parts(ids, list(map(self._best, ids))))
+        return [getattr(self, name)[first:last] for name in _SCORED], made
 
     def _grow(self, n: int) -> None:
         for name in _PER_ID:
@@ -1517,7 +1548,7 @@ _SCORE_BATCH = 128  # articles whose pairs are scored together in a full relate
 # A full relate of this many articles or more shares its scoring with other processes
 # (fewer: forking costs more than it saves), this process taking this share of a fair one.
 _SHARED_SCORING = 3000
-_OWN_SHARE = 0.9
+_OWN_SHARE = 0.95
 _SCORED = ("cands", "scores", "kept", "dups", "_hint")  # what scoring makes, per article
 _EDGE_BATCH = 4096  # articles whose edges are made together in a full relate
 

@@ -11,7 +11,7 @@ there.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from itertools import chain
+from itertools import accumulate, chain
 from operator import neg
 from typing import TYPE_CHECKING
 
@@ -25,6 +25,9 @@ if TYPE_CHECKING:
 
 Best = list[tuple[float, Slug, int]]  # (-score, slug, id), best first
 Ints = npt.NDArray[np.int64]
+# The edges of a range of articles in parts: where each article's start (and the end), then
+# each edge's target (an id), score and reasons. (Small to send from another process.)
+EdgeParts = tuple[list[int], list[int], list[float], list[tuple[str, ...]]]
 
 
 class EdgeMaker:
@@ -33,13 +36,7 @@ class EdgeMaker:
 
     def __init__(self, state: RelateState) -> None:
         self.state = state
-        n = len(state.story)
-        # Story: its earliest member (all members share one story tuple).
-        self.root = np.full(n, -1, np.int64)
-        for i in state.in_story:
-            members = state.story[i]
-            if members is not None:
-                self.root[i] = members[0]
+        self.stories_known()
         # NaN: undated, never the same day
         self.times = np.array([np.nan if t is None else t for t in state.time], np.float64)
         # Each article's topic set; each set's topics strongest first (the order in which
@@ -62,20 +59,36 @@ class EdgeMaker:
         self.topic_reason = _Named(labels, self.topics)
         self.tuples = _Tuples()
 
+    def stories_known(self) -> None:
+        """Take in the state's stories (a full relate makes them after the edges of the
+        articles in none)."""
+        state = self.state
+        n = len(state.story)
+        # Story: its earliest member (all members share one story tuple).
+        self.root = np.full(n, -1, np.int64)
+        for i in state.in_story:
+            members = state.story[i]
+            if members is not None:
+                self.root[i] = members[0]
+
     def edges(self, ids: range, bests: list[Best]) -> list[tuple[Edge, ...]]:
         """Per article i of ``ids``, the edges ``state._edges(i, best)`` makes (``()`` for
         none); ``bests``: the articles' best lists, in the order of ``ids``."""
+        return made_from_parts(self.parts(ids, bests), self.state.slug)
+
+    def parts(self, ids: range, bests: list[Best]) -> EdgeParts:
+        """The edges of articles ``ids`` (as ``edges``) in parts."""
         from sitegen.relate import _DAY, _words_reason
 
         state = self.state
         sizes = list(map(len, bests))
+        starts = [0, *accumulate(sizes)]
         flat = list(chain.from_iterable(bests))
         if not flat:
-            return [()] * len(ids)
-        neg_scores, targets, dst_list = zip(*flat, strict=True)
+            return starts, [], [], []
+        neg_scores, _, dst_list = zip(*flat, strict=True)
         src = np.repeat(np.arange(ids.start, ids.stop, dtype=np.int64), sizes)
         dst = np.array(dst_list, np.int64)
-        starts = [0, *np.cumsum(sizes).tolist()]
         root, times = self.root, self.times
         same_story = ((root[src] >= 0) & (root[src] == root[dst])).tolist()
         same_day = (np.abs(times[src] - times[dst]) < _DAY).tolist()
@@ -111,8 +124,7 @@ class EdgeMaker:
         reasons = list(map(self.tuples.__getitem__, kinds))
         for k, (link, words) in rare.items():
             reasons[k] = _reasons(same_story[k], topic_reason[k], link, words, same_day[k])
-        edges = made_edges(len(flat), targets, map(neg, neg_scores), reasons)
-        return [tuple(edges[starts[n] : starts[n + 1]]) for n in range(len(ids))]
+        return starts, list(dst_list), list(map(neg, neg_scores)), reasons
 
     def _topic_reasons(self, src: Ints, dst: Ints) -> list[str | None]:
         """Each edge's "shared topics: ..." reason (None for none): the topics of the
@@ -143,6 +155,15 @@ class EdgeMaker:
         weight = topics ** (2 - place[named])
         code = np.bincount(edge[named], topic[named] * weight, edges).astype(np.int64)
         return list(map(self.topic_reason.__getitem__, code.tolist()))
+
+
+def made_from_parts(parts: EdgeParts, slug: list[Slug]) -> list[tuple[Edge, ...]]:
+    """The edges of each article of a range, from their parts (``slug``: by id)."""
+    starts, targets, scores, reasons = parts
+    if not targets:
+        return [()] * (len(starts) - 1)
+    edges = made_edges(len(targets), map(slug.__getitem__, targets), scores, reasons)
+    return list(map(tuple, map(edges.__getitem__, map(slice, starts, starts[1:]))))
 
 
 class _Named(dict[int, str | None]):
