@@ -505,8 +505,12 @@ class RelateState:
             # Every related list was made as if no article were in a story (stories are
             # known once every article is scored): those of the members are made again.
             maker.stories_known()
-            for i in sorted(self.in_story):
-                self.edges[i] = maker.edges(range(i, i + 1), [self._best(i)])[0]
+            members = sorted(self.in_story)
+            for start in range(0, len(members), _EDGE_BATCH):
+                ids = members[start : start + _EDGE_BATCH]
+                made = maker.edges(ids, list(map(self._best, ids)))
+                for i, edges in zip(ids, made, strict=True):
+                    self.edges[i] = edges
         finally:
             self._hint = None
         self._saw(articles, self.order)

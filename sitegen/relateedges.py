@@ -10,7 +10,7 @@ there.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from itertools import accumulate, chain
 from operator import neg
 from typing import TYPE_CHECKING
@@ -71,12 +71,12 @@ class EdgeMaker:
             if members is not None:
                 self.root[i] = members[0]
 
-    def edges(self, ids: range, bests: list[Best]) -> list[tuple[Edge, ...]]:
+    def edges(self, ids: Sequence[int], bests: list[Best]) -> list[tuple[Edge, ...]]:
         """Per article i of ``ids``, the edges ``state._edges(i, best)`` makes (``()`` for
         none); ``bests``: the articles' best lists, in the order of ``ids``."""
         return made_from_parts(self.parts(ids, bests), self.state.slug)
 
-    def parts(self, ids: range, bests: list[Best]) -> EdgeParts:
+    def parts(self, ids: Sequence[int], bests: list[Best]) -> EdgeParts:
         """The edges of articles ``ids`` (as ``edges``) in parts."""
         from sitegen.relate import _DAY, _words_reason
 
@@ -87,7 +87,7 @@ class EdgeMaker:
         if not flat:
             return starts, [], [], []
         neg_scores, _, dst_list = zip(*flat, strict=True)
-        src = np.repeat(np.arange(ids.start, ids.stop, dtype=np.int64), sizes)
+        src = np.repeat(_ints(ids, len(ids)), sizes)
         dst = np.array(dst_list, np.int64)
         root, times = self.root, self.times
         same_story = ((root[src] >= 0) & (root[src] == root[dst])).tolist()
