@@ -535,6 +535,7 @@ class PageKeys:
         cards: set[Slug] | None = None,
         drawn: bool = False,
         kept_links: LinksMemo | None = None,
+        texts: dict[Slug, tuple[str, str, str]] | None = None,
     ) -> None:
         self.by_slug = index.by_slug
         self.graph = graph
@@ -553,6 +554,8 @@ class PageKeys:
         self._drawn = drawn
         # The graph page's lines of the plans of this process (serve), updated in place.
         self._kept_links = kept_links
+        # Each article's shown and topics texts, made already (replan.PlanMemo.articles).
+        self._texts = texts or {}
 
     def shown(self, slug: Slug) -> str:
         """What a page shows of another article: its URL, title, provider and date (in a
@@ -563,6 +566,8 @@ class PageKeys:
             old = self._old.shown.get(slug)
             if old is not None and same_article(old[0], a):
                 found = old[1]
+            elif (texts := self._texts.get(slug)) is not None:
+                found = texts[0]
             else:
                 provider = a.provider.name if a.provider else ""
                 when = a.published.isoformat() if a.published else ""
@@ -673,6 +678,8 @@ class PageKeys:
         old = self._old.parts.get(article.slug)
         if old is not None and old[0] is article:
             found = old[1]
+        elif (texts := self._texts.get(article.slug)) is not None:
+            found = self.shown(article.slug) + "\x1f" + texts[1]
         else:
             topics = "\x1e".join([f"{t.slug}\x1d{t.name}" for t in article.topics])
             found = self.shown(article.slug) + "\x1f" + topics
@@ -947,7 +954,17 @@ def _replan_site(
     # the very same articles (thousands of strings, after every edit).
     shown = KeyMemo(shown=planned.shown) if planned is not None and changes is not None else None
     kept_links = planned.links if planned is not None else None
-    keys = PageKeys(index, graph, key_of, shown, drawn=changes is not None, kept_links=kept_links)
+    # A plan from scratch: the memo's texts were made from these very articles just now.
+    texts = out.articles if out is not None and changes is None else None
+    keys = PageKeys(
+        index,
+        graph,
+        key_of,
+        shown,
+        drawn=changes is not None,
+        kept_links=kept_links,
+        texts=texts,
+    )
     order = _site_order(index, out)
     home = _home_leads(order, changes, graph) if changes is not None else None
     listings = _ListingReplan(

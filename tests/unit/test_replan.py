@@ -408,3 +408,15 @@ def test_site_order_patched_from_the_last_call_is_the_order_made_anew() -> None:
     ):
         index, _ = build_index(edited, source_key)
         assert replan.site_order(index) == tuple(a.slug for a in index.articles)
+
+
+def test_a_plan_from_scratch_takes_the_memos_texts_and_keys_pages_as_without_them() -> None:
+    articles, config = sample()
+    index, _ = build_index(articles, source_key)
+    graph, _ = relate_with_state(index, config.related_count, None, repr)
+    plain = keys_of(index, config, graph)  # the texts made from the articles
+    memo = replan.new_memo(None, "", index, graph)
+    assert keys_of(index, config, graph, out=memo) == plain
+    # the memo's texts are those used: other texts give other keys
+    memo.articles = {slug: ("other", "other", p) for slug, (_, _, p) in memo.articles.items()}
+    assert keys_of(index, config, graph, out=memo) != plain
