@@ -536,6 +536,7 @@ class PageKeys:
         drawn: bool = False,
         kept_links: LinksMemo | None = None,
         texts: dict[Slug, tuple[str, str, str]] | None = None,
+        remember: bool = True,
     ) -> None:
         self.by_slug = index.by_slug
         self.graph = graph
@@ -556,6 +557,9 @@ class PageKeys:
         self._kept_links = kept_links
         # Each article's shown and topics texts, made already (replan.PlanMemo.articles).
         self._texts = texts or {}
+        # Whether self.memo keeps more than the shown texts (plan_site's memo does; a plan
+        # of _replan_site reads the shown texts alone).
+        self._remember = remember
 
     def shown(self, slug: Slug) -> str:
         """What a page shows of another article: its URL, title, provider and date (in a
@@ -584,8 +588,9 @@ class PageKeys:
             by_slug = self.by_slug
             edges = self.graph.edges.get(slug, ())
             a = by_slug[slug]
-            targets = tuple([by_slug[e.target] for e in edges])
             old = self._old.near.get(slug)
+            # (Only to compare with the memo's, or to keep in it.)
+            targets = tuple([by_slug[e.target] for e in edges]) if old or self._remember else ()
             if (
                 old is not None
                 and old[0] is edges
@@ -606,7 +611,8 @@ class PageKeys:
                     text.encode("utf-8", "surrogatepass"), digest_size=16
                 ).hexdigest()
             self._near[slug] = found
-            self.memo.near[slug] = (edges, a, targets, found)
+            if self._remember:
+                self.memo.near[slug] = (edges, a, targets, found)
         return found
 
     def own(self, slug: Slug) -> str:
@@ -620,7 +626,8 @@ class PageKeys:
             else:
                 found = "\x1e".join(f"{e.target} {e.score} {'|'.join(e.reasons)}" for e in edges)
             self._own[slug] = found
-            self.memo.own[slug] = (edges, found)
+            if self._remember:
+                self.memo.own[slug] = (edges, found)
         return found
 
     def coverage(self, slug: Slug) -> str:
@@ -670,7 +677,8 @@ class PageKeys:
             found = old[2]
         else:
             found = "\x1e".join([self.shown(slug), *(self.shown(e.target) for e in targets)])
-        self.memo.links[slug] = (article, targets, found)
+        if self._remember:
+            self.memo.links[slug] = (article, targets, found)
         return found
 
     def data_part(self, article: Article) -> str:
@@ -683,7 +691,8 @@ class PageKeys:
         else:
             topics = "\x1e".join([f"{t.slug}\x1d{t.name}" for t in article.topics])
             found = self.shown(article.slug) + "\x1f" + topics
-        self.memo.parts[article.slug] = (article, found)
+        if self._remember:
+            self.memo.parts[article.slug] = (article, found)
         return found
 
     def article_page(self, article: Article) -> tuple[str, ...]:
@@ -709,7 +718,8 @@ class PageKeys:
             deps = old[4]
         else:
             deps = (f"articles/{slug}/", "article.html", *self.article(article))
-        self.memo.articles[slug] = (article, edges, outside, coverage, deps)
+        if self._remember:
+            self.memo.articles[slug] = (article, edges, outside, coverage, deps)
         return deps
 
     def dirty(self) -> set[Slug]:
@@ -964,6 +974,7 @@ def _replan_site(
         drawn=changes is not None,
         kept_links=kept_links,
         texts=texts,
+        remember=False,
     )
     order = _site_order(index, out)
     home = _home_leads(order, changes, graph) if changes is not None else None
