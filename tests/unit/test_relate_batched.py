@@ -8,14 +8,14 @@ import pickle
 import random
 from collections.abc import Iterator
 from dataclasses import replace
-from itertools import chain
+from itertools import chain, pairwise
 from typing import Any
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sitegen import parallel, relate, relatevec
+from sitegen import parallel, relate, relatecand, relatevec
 from sitegen.index import build_index
 from sitegen.model import RelatedLink, SiteIndex
 from sitegen.relate import _WORD, _idf, _keys, _text_keys, _tokens, relate_with_state
@@ -178,3 +178,24 @@ def test_scoring_shared_with_forked_processes_gives_the_same_state(
     assert state2.__getstate__() == state.__getstate__()
     assert pickle.loads(pickle.dumps(state2)).__getstate__() == state.__getstate__()
     assert any(state2.dups[shared[0][0][0] :]), "no near-duplicates scored elsewhere"
+
+
+@settings(max_examples=20, deadline=None)
+@given(seed=st.integers(0, 10**6), cuts=st.lists(st.integers(0, 120), max_size=4))
+def test_the_candidates_of_a_range_of_articles_are_the_same_whatever_the_ranges(
+    seed: int, cuts: list[int]
+) -> None:
+    rng = random.Random(seed)
+    n, keys = 120, [f"k{k}" for k in range(30)]
+    queries = [rng.sample(keys, rng.randint(0, 6)) for _ in range(n)]
+    postings: dict[str, list[int]] = {}
+    for i, query in enumerate(queries):  # (ids in order: each list sorted)
+        for key in query:
+            postings.setdefault(key, []).append(i)
+    key_id = {key: k for k, key in enumerate(postings)}
+    whole = relatecand.all_candidates(postings, queries, 8, 5, key_id)
+    bounds = [0, *sorted(cuts), n]
+    found = relatecand.Candidates(postings, queries, 8, 5, key_id)
+    pieces = [found.between(a, b) for a, b in pairwise(bounds)]
+    assert list(chain.from_iterable(pieces)) == whole
+    assert any(whole)
