@@ -9,7 +9,6 @@ from __future__ import annotations
 import functools
 import html
 import json
-import operator
 import re
 import unicodedata
 from collections.abc import Callable
@@ -713,11 +712,11 @@ def _skip_when_absent(md: Any) -> None:
     source = [""]
     convert = md.convert
 
-    set_block_tests = _block_tests_for_source(md)
+    set_block_processors = _block_processors_for_source(md)
 
     def convert_noting_source(text: str) -> str:
         source[0] = text
-        set_block_tests(text)
+        set_block_processors(text)
         return str(convert(text))
 
     md.convert = convert_noting_source
@@ -737,31 +736,54 @@ def _skip_when_absent(md: Any) -> None:
                 given: Any, run: Any = run, needs: Any = needs, unchanged: Any = unchanged
             ) -> Any:
                 text = source[0]
-                return run(given) if any(n in text for n in needs) else unchanged(given)
+                return run(given) if any(map(text.__contains__, needs)) else unchanged(given)
 
             processor.run = run_if_needed
 
 
-def _block_tests_for_source(md: Any) -> Callable[[str], None]:
-    """A function that, given a source, makes each of ``md``'s block processors in
-    ``_BLOCK_NEEDS`` whose text the source does not hold fail its test at once, and gives the
-    others back their own test (only Markdown's own processors of those names)."""
+def _block_processors_for_source(md: Any) -> Callable[[str], None]:
+    """A function that, given a source, makes ``md``'s block parser try only the block
+    processors the source can use: each of ``_BLOCK_NEEDS`` whose texts it holds none of
+    (only Markdown's own processors of those names) lets every block pass, so the parser's
+    loop leaves it out. Markdown's processors are fixed once it is made."""
+    from markdown.util import Registry
+
     registry = md.parser.blockprocessors
-    tracked = [
-        (registry[name], registry[name].test, needs)
+    needs_of = {
+        name: needs
         for name, needs in _BLOCK_NEEDS.items()
         if name in registry and type(registry[name]).__module__.startswith("markdown.")
-    ]
+    }
+    texts = tuple(dict.fromkeys([*_STASHED, *(n for needs in needs_of.values() for n in needs)]))
+    # The texts a source holds -> the processors it can use, in the registry's order.
+    usable_for: dict[frozenset[str], list[Any]] = {}
+    listed: list[list[Any]] = [list(Registry.__iter__(registry))]
 
-    def set_tests(text: str) -> None:
-        stashed = any(mark in text for mark in _STASHED)
-        for processor, test, needs in tracked:
-            # is_(parent, block) is false (an element is no text): a builtin, so the block
-            # parser's loop calls no Python frame for a processor the source cannot use.
-            usable = stashed or any(n in text for n in needs)
-            processor.test = test if usable else operator.is_
+    class ListedRegistry(type(registry)):  # type: ignore[misc]
+        # The parser's loop iterates its registry once per block: it gets the list made
+        # for the source (a Registry sorts and lists its items anew on every iteration).
+        def __iter__(self) -> Any:
+            return iter(listed[0])
 
-    return set_tests
+    registry.__class__ = ListedRegistry
+
+    def usable(held: frozenset[str]) -> list[Any]:
+        stashed = not held.isdisjoint(_STASHED)
+        own = {id(registry[name]): needs for name, needs in needs_of.items()}
+        return [
+            processor
+            for processor in Registry.__iter__(registry)
+            if stashed or id(processor) not in own or not held.isdisjoint(own[id(processor)])
+        ]
+
+    def set_processors(text: str) -> None:
+        held = frozenset(filter(text.__contains__, texts))  # a C loop: no Python frame
+        found = usable_for.get(held)
+        if found is None:
+            found = usable_for[held] = usable(held)
+        listed[0] = found
+
+    return set_processors
 
 
 # What each inline pattern needs in a text to match at all (a regex of which every match of
