@@ -137,11 +137,49 @@ class _Open:
         self.added = added
 
 
+# A fragment plainly valid as it is, as Markdown's usual output comes out of nh3: at the top,
+# text, paragraphs, headings, preformatted text, lists whose items hold phrasing or
+# paragraphs, quotes holding paragraphs, rules; in those, text and phrasing elements that may
+# stand anywhere phrasing may, nested any way (no image, which may lack its alt text). Tags
+# are read as _TAG reads them. Matched in one pass, with no backtracking.
+_FREE_PHRASING = (
+    "a|abbr|b|bdi|br|cite|code|del|dfn|em|i|ins|kbd|mark|q|s|samp|small|span|strong|sub|sup"
+    "|u|var|wbr"
+)
+_ATTRIBUTES = r'(?:\s[\w:-]+(?:="[^"]*")?)*+\s*+/?'
+_PHRASING = rf"(?:[^<]++|</?(?:{_FREE_PHRASING})(?![a-z0-9]){_ATTRIBUTES}>)*+"
+_PARAGRAPH = rf"<p>{_PHRASING}</p>"
+_ITEM = rf"<li>(?:{_PHRASING}</li>|(?:\s*+{_PARAGRAPH})++\s*+</li>)"
+_PLAINLY_VALID = re.compile(
+    "(?:[^<]++|"
+    + "|".join(
+        [
+            *(
+                rf"<{name}>{_PHRASING}</{name}>"
+                for name in ("p", "h1", "h2", "h3", "h4", "h5", "h6", "pre")
+            ),
+            *(rf"<{name}{_ATTRIBUTES}>(?:\s++|{_ITEM})*+</{name}>" for name in ("ul", "ol")),
+            rf"<blockquote>(?:\s++|{_PARAGRAPH})*+</blockquote>",
+            "<hr>",
+        ]
+    )
+    + ")*+"
+)
+
+
 def fix_structure(fragment: str) -> str:
     """nh3's output with every element where its content model allows it (see the module's
-    docstring); valid fragments come back unchanged."""
-    if "<" not in fragment:
+    docstring); valid fragments come back unchanged.
+
+    ``fragment`` is nh3's output, a serialized tree: each end tag closes the element opened
+    last, which the quick check of plainly valid fragments takes for granted."""
+    if "<" not in fragment or _PLAINLY_VALID.fullmatch(fragment):
         return fragment
+    return _mend(fragment)
+
+
+def _mend(fragment: str) -> str:
+    """fix_structure's walk over every tag."""
     out: list[str] = []
     stack: list[_Open] = []
     at = 0
