@@ -470,23 +470,23 @@ def _walk(
         return _scalar(loader, node)
     collect = depth <= 4  # as _collect_lines: deeper fields are not part of the format
     below = depth + 1
+    quick = below <= _FAST_DEPTH  # a scalar below is read in place
     if kind == "mapping" and tag == _MAP:
         mapping = {}
-        names: set[str] = set()
         for key, item in node.value:
             if key.id != "scalar" or key.tag != _STR:
                 raise _LongWay  # merge keys (<<), numbers, dates, null...
-            name = key.value
+            field = name = key.value
             if collect:
-                name = f"{prefix}.{name}" if prefix else name
-                if name in names:  # YAML keeps the last value: point messages at it
+                if prefix:
+                    name = f"{prefix}.{field}"
+                if field in mapping:  # YAML keeps the last value: point messages at it
                     repeated.append((name, lines[name]))
-                names.add(name)
                 lines[name] = key.start_mark.line + 1
-            if item.id == "scalar" and below <= _FAST_DEPTH:
-                mapping[key.value] = item.value if item.tag == _STR else _scalar(loader, item)
+            if quick and item.id == "scalar":
+                mapping[field] = item.value if item.tag == _STR else _scalar(loader, item)
             else:
-                mapping[key.value] = _walk(loader, item, name, lines, repeated, below)
+                mapping[field] = _walk(loader, item, name, lines, repeated, below)
         return mapping
     if kind == "sequence" and tag == _SEQ:
         items = []
@@ -495,7 +495,7 @@ def _walk(
             if collect:
                 name = f"{prefix}[{i}]"
                 lines.setdefault(name, item.start_mark.line + 1)
-            if item.id == "scalar" and below <= _FAST_DEPTH:
+            if quick and item.id == "scalar":
                 items.append(item.value if item.tag == _STR else _scalar(loader, item))
             else:
                 items.append(_walk(loader, item, name, lines, repeated, below))
