@@ -664,7 +664,25 @@ def _new_markdown() -> Any:
         if name in md.treeprocessors:
             _skip_plain_text(md.treeprocessors[name])
     _skip_when_absent(md)
+    md.is_block_level = _BlockLevel(md.is_block_level).__getitem__  # type: ignore[method-assign,assignment]
     return md
+
+
+class _BlockLevel(dict[Any, bool]):
+    """Markdown's ``is_block_level`` remembered by tag, as a dict whose lookup is its
+    ``__getitem__``: a tag met before costs no Python frame (the prettifier asks for every
+    element, and Markdown's answer scans a list of fifty names). Its answer depends on the
+    tag and on Markdown's list of block-level names, which extensions fill when it is made."""
+
+    def __init__(self, is_block_level: Callable[[Any], bool]) -> None:
+        super().__init__()
+        self.is_block_level = is_block_level
+
+    def __missing__(self, tag: Any) -> bool:
+        answer = self.is_block_level(tag)
+        if len(self) < 1024:  # raw HTML may name any tag: the ones met first are kept
+            self[tag] = answer
+        return answer
 
 
 # Tree processors that change nothing in a document whose source holds none of these texts
