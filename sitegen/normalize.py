@@ -836,8 +836,9 @@ _INLINE_NEEDS = {
 def _skip_plain_text(processor: Any) -> None:
     """Make ``processor`` (a Python-Markdown InlineProcessor) try on a run of text only the
     patterns that can match it: one whose text is not in the run is a miss, as trying it
-    would be. Only when every registered pattern is one of ``_INLINE_NEEDS``: any other (a
-    newer Markdown's) keeps the full search."""
+    would be; a run in which none matched is joined to its element without a search for
+    placeholders. Only when every registered pattern is one of ``_INLINE_NEEDS``: any other
+    (a newer Markdown's) keeps the full search."""
     patterns = processor.inlinePatterns
     names = [name for name in _INLINE_NEEDS if name in patterns]
     if len(names) != len(patterns):
@@ -868,6 +869,22 @@ def _skip_plain_text(processor: Any) -> None:
         return data
 
     processor._InlineProcessor__handleInline = handle_inline
+    process = processor._InlineProcessor__processPlaceholders
+    placeholder = processor._InlineProcessor__placeholder_prefix
+
+    def process_placeholders(data: Any, parent: Any, is_text: bool = True) -> Any:
+        # InlineProcessor.__processPlaceholders, for a text holding no placeholder (no
+        # pattern matched in it): the text is joined to the parent's text (or tail), and
+        # no element is made.
+        if type(data) is not str or not data or placeholder in data:
+            return process(data, parent, is_text)
+        if is_text:
+            parent.text = parent.text + data if parent.text else data
+        else:
+            parent.tail = parent.tail + data if parent.tail else data
+        return []
+
+    processor._InlineProcessor__processPlaceholders = process_placeholders
 
 
 # One parser, reused (building one is slow), made on first use; replaced after a failure,

@@ -275,6 +275,32 @@ def test_markdown_quick_path_is_in_place() -> None:
     md = _new_markdown()
     for name in ("inline", "smarty"):
         assert "_InlineProcessor__handleInline" in vars(md.treeprocessors[name])
+        assert "_InlineProcessor__processPlaceholders" in vars(md.treeprocessors[name])
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "Plain words, then *em*, then plain.\n\n- item\n- *item*",
+        "A [link](http://e.org/a) and `code` with plain\ntext around it  \nand a break.",
+        "> quote *x*\n\n1. a\n2. b *c* d\n\nTerm\n: *def*",
+        "\x02klzzwxh:0\x03 a placeholder written by hand, *then* text",
+    ],
+)
+def test_texts_without_placeholders_are_joined_as_markdown_joins_them(body: str) -> None:
+    md = _new_markdown()
+    joined: list[str] = []
+    for name in ("inline", "smarty"):
+        processor = md.treeprocessors[name]
+        quick = processor._InlineProcessor__processPlaceholders
+
+        def noting(data: Any, parent: Any, is_text: bool = True, quick: Any = quick) -> Any:
+            joined.append(data)
+            return quick(data, parent, is_text)
+
+        processor._InlineProcessor__processPlaceholders = noting
+    assert md.convert(body) == _plain_markdown().convert(body)
+    assert joined
 
 
 def test_scanned_folders_kept_from_the_last_call_are_those_of_the_paths() -> None:
