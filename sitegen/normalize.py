@@ -252,6 +252,13 @@ def fix_text(text: str) -> str:
             if not _ENTITY.search(text):
                 break
             text = html.unescape(clean(html.unescape(text)))
+    return _collapsed(text)
+
+
+def _collapsed(text: str) -> str:
+    """``text`` without _CONTROL characters, its runs of whitespace made one space, trimmed."""
+    if text.isprintable() and not (text.startswith(" ") or text.endswith(" ") or "  " in text):
+        return text  # every one of _CONTROL is unprintable, as is every space but " "
     return " ".join(_CONTROL.sub("", text).split())
 
 
@@ -900,6 +907,8 @@ URL_ATTRIBUTES = frozenset(
 # Control characters are invalid in HTML and XML; tabs and line ends are kept.
 _BODY_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 _SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:")
+# Whitespace (\s is str.isspace's) and C0 and C1 controls: no link in a body may hold them.
+_URL_SPACE_OR_CONTROL = re.compile(r"[\s\x00-\x1f\x7f-\x9f]")
 # Python-Markdown's link patterns take super-linear time on long runs of unmatched brackets
 # (2,000 "[" take seconds); a block with more than this many is shown with them escaped.
 MAX_BRACKETS_PER_BLOCK = 200
@@ -907,7 +916,7 @@ MAX_BRACKETS_PER_BLOCK = 200
 
 def body_url_problem(url: str) -> str:
     """Why a link in a body cannot be kept: only http(s) URLs and site-relative links are."""
-    if any(ch.isspace() or ord(ch) < 32 or 127 <= ord(ch) < 160 for ch in url):
+    if _URL_SPACE_OR_CONTROL.search(url):
         return "contains spaces or control characters"
     if "\\" in url:
         return "contains a backslash"
