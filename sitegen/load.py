@@ -77,7 +77,9 @@ def _loader() -> type:
                 return _STR
             tag = _RESOLVED.get(value)
             if tag is None:
-                tag = resolve(self, kind, value, implicit)
+                tag = _plain_tag(self.yaml_implicit_resolvers, value)
+                if tag is None:  # resolvers for any first character: PyYAML's own way
+                    tag = resolve(self, kind, value, implicit)
                 if len(value) <= 40 and len(_RESOLVED) < 10_000:
                     _RESOLVED[value] = tag
             return tag
@@ -92,6 +94,20 @@ def _loader() -> type:
 
 # A plain (unquoted) scalar's text -> its tag.
 _RESOLVED: dict[str, str] = {}
+
+
+def _plain_tag(resolvers: dict[Any, list[tuple[str, re.Pattern[str]]]], text: str) -> str | None:
+    """The tag PyYAML's resolver gives a plain scalar (with no path resolvers): the first of
+    the implicit resolvers for its first character whose pattern matches, else a string's;
+    None when some resolver is for any first character. (PyYAML's own method adds two lists
+    and looks them up on every call: the texts met once, as a digest's dates and hashes,
+    each pay that.)"""
+    if None in resolvers:
+        return None
+    for tag, pattern in resolvers.get(text[:1], ()):  # "" for an empty text, as PyYAML's
+        if pattern.match(text):
+            return tag
+    return _STR
 
 
 @cache

@@ -314,3 +314,20 @@ def test_scanned_folders_kept_from_the_last_call_are_those_of_the_paths() -> Non
     moved = [*scanned[:-1], ("content/c/4.md", 1, 2)]  # as many paths, one elsewhere
     assert _scanned_folders(moved) == {"content/a", "content/b", "content/c"}
     assert _scanned_folders(scanned[:3]) == {"content/a"}
+
+
+_PLAIN_TEXTS = st.one_of(
+    st.text(max_size=30),
+    st.text(alphabet="0123456789+-._:eExXoObB~nNuUlLtTrRfFyYsS ", max_size=25),
+    st.sampled_from(["", "~", "null", "Yes", "0x1f", "0o17", "1_000", ".inf", "-.NaN", "1:20"]),
+    st.sampled_from(["2019-03-29T17:33:00Z", "2020-01-02", "2001-12-14 21:59:43.10 -5", "=", "<<"]),
+)
+
+
+@settings(max_examples=500, deadline=None)
+@given(_PLAIN_TEXTS)
+def test_plain_scalars_get_the_tag_pyyamls_resolver_gives(text: str) -> None:
+    from sitegen.load import _plain_tag
+
+    expected = yaml.resolver.Resolver().resolve(yaml.ScalarNode, text, (True, False))
+    assert _plain_tag(_loader().yaml_implicit_resolvers, text) == expected
