@@ -456,8 +456,8 @@ def _provider(value: Any, name: str, report: _Report) -> Provider | None:
     if not isinstance(value, dict):
         report(name, f"must be a mapping with name and domain, not {_kind(value)}; ignored")
         return None
-    key = (value.get("name"), value.get("domain"))
-    if not all(part is None or type(part) is str for part in key):
+    key = (pname, domain) = (value.get("name"), value.get("domain"))
+    if not (pname is None or type(pname) is str) or not (domain is None or type(domain) is str):
         return _new_provider(value, name, report)
     found = _PROVIDERS.get(key)
     if found is None:
