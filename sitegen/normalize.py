@@ -1063,6 +1063,8 @@ def _body(doc: SourceDoc, report: _Report, link_rel: str) -> str:
 
 
 def _escape_bracket_runs(body: str, notes: list[str]) -> str:
+    if body.count("[") <= MAX_BRACKETS_PER_BLOCK:  # then no block has more
+        return body
     blocks = body.split("\n\n")
     if all(b.count("[") <= MAX_BRACKETS_PER_BLOCK for b in blocks):
         return body
