@@ -150,21 +150,23 @@ _ATTRIBUTES = r'(?:\s[\w:-]+(?:="[^"]*")?)*+\s*+/?'
 _PHRASING = rf"(?:[^<]++|</?(?:{_FREE_PHRASING})(?![a-z0-9]){_ATTRIBUTES}>)*+"
 _PARAGRAPH = rf"<p>{_PHRASING}</p>"
 _ITEM = rf"<li>(?:{_PHRASING}</li>|(?:\s*+{_PARAGRAPH})++\s*+</li>)"
-_PLAINLY_VALID = re.compile(
-    "(?:[^<]++|"
-    + "|".join(
-        [
-            *(
-                rf"<{name}>{_PHRASING}</{name}>"
-                for name in ("p", "h1", "h2", "h3", "h4", "h5", "h6", "pre")
-            ),
-            *(rf"<{name}{_ATTRIBUTES}>(?:\s++|{_ITEM})*+</{name}>" for name in ("ul", "ol")),
-            rf"<blockquote>(?:\s++|{_PARAGRAPH})*+</blockquote>",
-            "<hr>",
-        ]
-    )
-    + ")*+"
+# (An element holding only phrasing is closed by its own end tag, the first one to come.)
+_PLAINLY_VALID = (
+    rf"(?:[^<]++|<(?:p|h[1-6]|pre)>{_PHRASING}</(?:p|h[1-6]|pre)>"
+    rf"|<(?:ul|ol){_ATTRIBUTES}>(?:\s++|{_ITEM})*+</(?:ul|ol)>"
+    rf"|<blockquote>(?:\s++|{_PARAGRAPH})*+</blockquote>|<hr>)*+"
 )
+
+
+# The check, compiled by prepare(): compiling it takes about as long as walking a hundred
+# bodies, so only a build that reads many files has it (an edit's walks its few bodies).
+_QUICK_CHECK: list[re.Pattern[str]] = []
+
+
+def prepare() -> None:
+    """Compile the quick check of plainly valid fragments, for a build of many bodies."""
+    if not _QUICK_CHECK:
+        _QUICK_CHECK.append(re.compile(_PLAINLY_VALID))
 
 
 def fix_structure(fragment: str) -> str:
@@ -173,7 +175,7 @@ def fix_structure(fragment: str) -> str:
 
     ``fragment`` is nh3's output, a serialized tree: each end tag closes the element opened
     last, which the quick check of plainly valid fragments takes for granted."""
-    if "<" not in fragment or _PLAINLY_VALID.fullmatch(fragment):
+    if "<" not in fragment or (_QUICK_CHECK and _QUICK_CHECK[0].fullmatch(fragment)):
         return fragment
     return _mend(fragment)
 

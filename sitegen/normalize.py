@@ -19,6 +19,7 @@ from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
+from sitegen import bodyfix
 from sitegen.bodyfix import (
     BODY_ATTRIBUTES,
     BODY_TAGS,
@@ -184,13 +185,15 @@ def normalize(
 
 def prepare(link_rel: str) -> None:
     """Everything normalize imports or builds on first use, made now (before a pool of
-    workers forks, so that they share it)."""
+    workers forks, so that they share it); and the quick check of bodies' structure, which
+    only a build of many files pays for."""
     import ftfy  # noqa: F401 - imported for the workers
 
     if not _MARKDOWN:
         _MARKDOWN.append(_new_markdown())
     _text_cleaner()
     _body_cleaner(link_rel)
+    bodyfix.prepare()
     "example.org".encode("idna")  # the codec is imported on its first use (_domain)
 
 

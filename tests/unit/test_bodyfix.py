@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sitegen.bodyfix import _mend, escape_url, fix_structure, valid_attribute_value
+from sitegen.bodyfix import _mend, escape_url, fix_structure, prepare, valid_attribute_value
 from sitegen.normalize import _body_cleaner, sanitize_body
 
 
@@ -150,15 +150,18 @@ _PLAIN_PIECES = st.one_of(
 @settings(max_examples=500, deadline=None)
 @given(st.lists(_PLAIN_PIECES, max_size=30))
 def test_plainly_valid_fragments_come_back_as_the_walk_gives_them(pieces: list[str]) -> None:
+    prepare()
     fragment = _body_cleaner("noopener noreferrer")("".join(pieces))  # a serialized tree
     assert fix_structure(fragment) == _mend(fragment)
 
 
-def test_markdowns_usual_output_is_taken_as_plainly_valid(monkeypatch: pytest.MonkeyPatch) -> None:
-    def refuse(fragment: str) -> str:
-        raise AssertionError(f"walked: {fragment}")
+def _refuse(fragment: str) -> str:
+    raise AssertionError(f"walked: {fragment}")
 
-    monkeypatch.setattr("sitegen.bodyfix._mend", refuse)
+
+def test_markdowns_usual_output_is_taken_as_plainly_valid(monkeypatch: pytest.MonkeyPatch) -> None:
+    prepare()
+    monkeypatch.setattr("sitegen.bodyfix._mend", _refuse)
     body = (
         "Words *and* **more**.\n\n### What happened\n\n- one `x`\n- two\n\n1. a\n\n2. b\n\n"
         "> quoted\n\n---\n\n    code\n\nSee *[the report](https://example.org/r/1)* now."
@@ -167,3 +170,14 @@ def test_markdowns_usual_output_is_taken_as_plainly_valid(monkeypatch: pytest.Mo
     assert "<li>\n<p>a</p>" in html and "<blockquote>" in html and "<pre>" in html
     with pytest.raises(AssertionError, match="walked"):
         sanitize_body("![p](https://example.org/p.png)")  # an image may need its alt text
+
+
+def test_the_quick_check_is_made_only_when_prepared(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("sitegen.bodyfix._QUICK_CHECK", [])
+    walked: list[str] = []
+    monkeypatch.setattr("sitegen.bodyfix._mend", lambda fragment: walked.append(fragment) or "")
+    assert fix_structure("<p>x</p>") == ""  # an edit's build: its few bodies are walked
+    assert walked == ["<p>x</p>"]
+    prepare()
+    assert fix_structure("<p>x</p>") == "<p>x</p>"
+    assert walked == ["<p>x</p>"]
