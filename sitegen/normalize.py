@@ -556,8 +556,12 @@ def _related(
     for i, item in _list_of_mappings(value, "related", report, limit, "max_related"):
         at = f"related[{i}]"
         title = clean_text(item.get("title"), f"{at}.title", report)
-        urls = [clean_url(item.get(n), f"{at}.{n}", report) for n in URL_FIELDS]
-        known = tuple(dict.fromkeys(u for u in urls if u))
+        # (An entry names a few of the URL fields: the others need no name for a problem.)
+        urls = [
+            "" if (url := item.get(n)) is None else clean_url(url, f"{at}.{n}", report)
+            for n in URL_FIELDS
+        ]
+        known = tuple(dict.fromkeys(filter(None, urls)))
         if not title and not known:
             report(at, "has neither a title nor a URL; ignored")
             continue
@@ -574,7 +578,9 @@ def _related(
                 published=to_datetime(
                     item.get("publishedDateTime"), f"{at}.publishedDateTime", tz, report
                 ),
-                excerpt=clean_text(item.get("excerpt"), f"{at}.excerpt", report),
+                excerpt=""
+                if (excerpt := item.get("excerpt")) is None
+                else clean_text(excerpt, f"{at}.excerpt", report),
             )
         )
     return tuple(links)
