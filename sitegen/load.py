@@ -77,7 +77,9 @@ def _loader() -> type:
                 return _STR
             tag = _RESOLVED.get(value)
             if tag is None:
-                tag = resolve(self, kind, value, implicit)
+                tag = _plain_tag(self.yaml_implicit_resolvers, value)
+                if tag is None:  # resolvers for any first character: PyYAML's own way
+                    tag = resolve(self, kind, value, implicit)
                 if len(value) <= 40 and len(_RESOLVED) < 10_000:
                     _RESOLVED[value] = tag
             return tag
@@ -92,6 +94,20 @@ def _loader() -> type:
 
 # A plain (unquoted) scalar's text -> its tag.
 _RESOLVED: dict[str, str] = {}
+
+
+def _plain_tag(resolvers: dict[Any, list[tuple[str, re.Pattern[str]]]], text: str) -> str | None:
+    """The tag PyYAML's resolver gives a plain scalar (with no path resolvers): the first of
+    the implicit resolvers for its first character whose pattern matches, else a string's;
+    None when some resolver is for any first character. (PyYAML's own method adds two lists
+    and looks them up on every call: the texts met once, as a digest's dates and hashes,
+    each pay that.)"""
+    if None in resolvers:
+        return None
+    for tag, pattern in resolvers.get(text[:1], ()):  # "" for an empty text, as PyYAML's
+        if pattern.match(text):
+            return tag
+    return _STR
 
 
 @cache
@@ -218,7 +234,7 @@ def parse_source(raw: bytes, shown: Path) -> SourceDoc | Problem:
         unprintable = (offset + fm.count("\n", 0, bad.start()) + 1, ord(bad.group()))
         fm = _repair_unprintable(fm)
     try:
-        meta, lines, repeated, start = _parse_yaml(fm)
+        meta, field_lines, repeated, start = _parse_yaml(fm, offset + 1)
     except yaml.MarkedYAMLError as exc:
         mark, what = exc.problem_mark, exc.problem or exc.context or "syntax error"
         if exc.context_mark and (mark is None or mark.line >= fm.count("\n")):
@@ -229,7 +245,6 @@ def parse_source(raw: bytes, shown: Path) -> SourceDoc | Problem:
     except (yaml.YAMLError, RecursionError, ValueError, OverflowError) as exc:
         what = " ".join(str(exc).split())  # PyYAML's messages span lines; a problem is one
         return problem(shown, offset + 1, "frontmatter", f"is not valid YAML: {what}", error=True)
-    start += offset
     if meta is None:
         meta = {}
     if not isinstance(meta, dict):
@@ -240,7 +255,6 @@ def parse_source(raw: bytes, shown: Path) -> SourceDoc | Problem:
             f"must be a mapping of fields, not a {_yaml_kind(meta)}",
             error=True,
         )
-    field_lines = {name: offset + line for name, line in lines.items()}
     body_line = text.count("\n", 0, len(text) - len(body)) + 1  # ``body`` is a suffix of ``text``
     return SourceDoc(
         shown,
@@ -249,7 +263,7 @@ def parse_source(raw: bytes, shown: Path) -> SourceDoc | Problem:
         field_lines,
         first_line=start,
         body_line=body_line,
-        repeated=tuple((name, offset + line) for name, line in repeated),
+        repeated=tuple(repeated),
         not_utf8=not_utf8,
         unprintable=unprintable,
     )
@@ -323,12 +337,14 @@ def _decode(raw: bytes) -> str:
     return raw.decode("utf-8-sig")
 
 
-def _parse_yaml(text: str) -> tuple[Any, dict[str, int], list[tuple[str, int]], int]:
+def _parse_yaml(
+    text: str, first: int = 1
+) -> tuple[Any, dict[str, int], list[tuple[str, int]], int]:
     """Parse once into nodes, take each key's line from them, then build the Python value.
 
     Returns the value, field name -> line (of the value YAML keeps: the last, for a key
     given twice), the repeated keys with the line of their first use, and the line where
-    the document starts."""
+    the document starts; ``text``'s first line is numbered ``first``."""
     import yaml
 
     loader = _loader()(text)
@@ -336,16 +352,16 @@ def _parse_yaml(text: str) -> tuple[Any, dict[str, int], list[tuple[str, int]], 
     repeated: list[tuple[str, int]] = []
     try:
         node = loader.get_single_node()
-        value = _read_mapping(loader, node, lines, repeated) if "*" not in text else None
+        value = _read_mapping(loader, node, lines, repeated, first) if "*" not in text else None
         if value is None:  # the long way: anything but a mapping, or aliases
             lines.clear()
             repeated.clear()
             value = _construct(loader, node) if node is not None else None
             if isinstance(node, yaml.MappingNode):
-                _collect_lines(node, "", lines, repeated, depth=0)
+                _collect_lines(node, "", lines, repeated, depth=0, first=first)
     finally:
         loader.dispose()
-    start = node.start_mark.line + 1 if node is not None else 1
+    start = node.start_mark.line + first if node is not None else first
     return value, lines, repeated, start
 
 
@@ -438,14 +454,14 @@ def _scalar(loader: Any, node: Any) -> Any:
 
 
 def _read_mapping(
-    loader: Any, node: Any, lines: dict[str, int], repeated: list[tuple[str, int]]
+    loader: Any, node: Any, lines: dict[str, int], repeated: list[tuple[str, int]], first: int
 ) -> dict[str, Any] | None:
     """_construct's value and _collect_lines' lines of a document that is a mapping and has
     no aliases (its text holds no "*"), in one walk; None when it takes the long way."""
     if node is None or node.id != "mapping":
         return None
     try:
-        value: dict[str, Any] = _walk(loader, node, "", lines, repeated, 0)
+        value: dict[str, Any] = _walk(loader, node, "", lines, repeated, 0, first)
     except _LongWay:
         # As a fresh loader's, for the long way (a constructor may have cached its node).
         loader.constructed_objects, loader.recursive_objects = {}, {}
@@ -461,6 +477,7 @@ def _walk(
     lines: dict[str, int],
     repeated: list[tuple[str, int]],
     depth: int,
+    first: int,
 ) -> Any:
     """_quick and _collect_lines at once (no alias: every node is reached once)."""
     if depth > _FAST_DEPTH:
@@ -470,23 +487,23 @@ def _walk(
         return _scalar(loader, node)
     collect = depth <= 4  # as _collect_lines: deeper fields are not part of the format
     below = depth + 1
+    quick = below <= _FAST_DEPTH  # a scalar below is read in place
     if kind == "mapping" and tag == _MAP:
         mapping = {}
-        names: set[str] = set()
         for key, item in node.value:
             if key.id != "scalar" or key.tag != _STR:
                 raise _LongWay  # merge keys (<<), numbers, dates, null...
-            name = key.value
+            field = name = key.value
             if collect:
-                name = f"{prefix}.{name}" if prefix else name
-                if name in names:  # YAML keeps the last value: point messages at it
+                if prefix:
+                    name = f"{prefix}.{field}"
+                if field in mapping:  # YAML keeps the last value: point messages at it
                     repeated.append((name, lines[name]))
-                names.add(name)
-                lines[name] = key.start_mark.line + 1
-            if item.id == "scalar" and below <= _FAST_DEPTH:
-                mapping[key.value] = item.value if item.tag == _STR else _scalar(loader, item)
+                lines[name] = key.start_mark.line + first
+            if quick and item.id == "scalar":
+                mapping[field] = item.value if item.tag == _STR else _scalar(loader, item)
             else:
-                mapping[key.value] = _walk(loader, item, name, lines, repeated, below)
+                mapping[field] = _walk(loader, item, name, lines, repeated, below, first)
         return mapping
     if kind == "sequence" and tag == _SEQ:
         items = []
@@ -494,11 +511,11 @@ def _walk(
             name = ""
             if collect:
                 name = f"{prefix}[{i}]"
-                lines.setdefault(name, item.start_mark.line + 1)
-            if item.id == "scalar" and below <= _FAST_DEPTH:
+                lines.setdefault(name, item.start_mark.line + first)
+            if quick and item.id == "scalar":
                 items.append(item.value if item.tag == _STR else _scalar(loader, item))
             else:
-                items.append(_walk(loader, item, name, lines, repeated, below))
+                items.append(_walk(loader, item, name, lines, repeated, below, first))
         return items
     raise _LongWay
 
@@ -509,6 +526,7 @@ def _collect_lines(
     lines: dict[str, int],
     repeated: list[tuple[str, int]],
     depth: int,
+    first: int = 1,
 ) -> None:
     if depth > 4:  # deeper fields are not part of the format
         return
@@ -522,15 +540,15 @@ def _collect_lines(
             if name in seen:  # YAML keeps the last value: point messages at it
                 repeated.append((name, lines[name]))
             seen.add(name)
-            lines[name] = key_node.start_mark.line + 1
+            lines[name] = key_node.start_mark.line + first
             if value_node.id != "scalar":
-                _collect_lines(value_node, name, lines, repeated, depth + 1)
+                _collect_lines(value_node, name, lines, repeated, depth + 1, first)
     elif kind == "sequence":
         for i, item in enumerate(node.value):
             name = f"{prefix}[{i}]"
-            lines.setdefault(name, item.start_mark.line + 1)
+            lines.setdefault(name, item.start_mark.line + first)
             if item.id != "scalar":
-                _collect_lines(item, name, lines, repeated, depth + 1)
+                _collect_lines(item, name, lines, repeated, depth + 1, first)
 
 
 def _yaml_kind(value: object) -> str:

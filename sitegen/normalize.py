@@ -9,7 +9,6 @@ from __future__ import annotations
 import functools
 import html
 import json
-import operator
 import re
 import unicodedata
 from collections.abc import Callable
@@ -20,6 +19,7 @@ from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
+from sitegen import bodyfix
 from sitegen.bodyfix import (
     BODY_ATTRIBUTES,
     BODY_TAGS,
@@ -185,13 +185,15 @@ def normalize(
 
 def prepare(link_rel: str) -> None:
     """Everything normalize imports or builds on first use, made now (before a pool of
-    workers forks, so that they share it)."""
+    workers forks, so that they share it); and the quick check of bodies' structure, which
+    only a build of many files pays for."""
     import ftfy  # noqa: F401 - imported for the workers
 
     if not _MARKDOWN:
         _MARKDOWN.append(_new_markdown())
     _text_cleaner()
     _body_cleaner(link_rel)
+    bodyfix.prepare()
     "example.org".encode("idna")  # the codec is imported on its first use (_domain)
 
 
@@ -253,6 +255,13 @@ def fix_text(text: str) -> str:
             if not _ENTITY.search(text):
                 break
             text = html.unescape(clean(html.unescape(text)))
+    return _collapsed(text)
+
+
+def _collapsed(text: str) -> str:
+    """``text`` without _CONTROL characters, its runs of whitespace made one space, trimmed."""
+    if text.isprintable() and not (text.startswith(" ") or text.endswith(" ") or "  " in text):
+        return text  # every one of _CONTROL is unprintable, as is every space but " "
     return " ".join(_CONTROL.sub("", text).split())
 
 
@@ -450,8 +459,8 @@ def _provider(value: Any, name: str, report: _Report) -> Provider | None:
     if not isinstance(value, dict):
         report(name, f"must be a mapping with name and domain, not {_kind(value)}; ignored")
         return None
-    key = (value.get("name"), value.get("domain"))
-    if not all(part is None or type(part) is str for part in key):
+    key = (pname, domain) = (value.get("name"), value.get("domain"))
+    if not (pname is None or type(pname) is str) or not (domain is None or type(domain) is str):
         return _new_provider(value, name, report)
     found = _PROVIDERS.get(key)
     if found is None:
@@ -547,8 +556,12 @@ def _related(
     for i, item in _list_of_mappings(value, "related", report, limit, "max_related"):
         at = f"related[{i}]"
         title = clean_text(item.get("title"), f"{at}.title", report)
-        urls = [clean_url(item.get(n), f"{at}.{n}", report) for n in URL_FIELDS]
-        known = tuple(dict.fromkeys(u for u in urls if u))
+        # (An entry names a few of the URL fields: the others need no name for a problem.)
+        urls = [
+            "" if (url := item.get(n)) is None else clean_url(url, f"{at}.{n}", report)
+            for n in URL_FIELDS
+        ]
+        known = tuple(dict.fromkeys(filter(None, urls)))
         if not title and not known:
             report(at, "has neither a title nor a URL; ignored")
             continue
@@ -565,7 +578,9 @@ def _related(
                 published=to_datetime(
                     item.get("publishedDateTime"), f"{at}.publishedDateTime", tz, report
                 ),
-                excerpt=clean_text(item.get("excerpt"), f"{at}.excerpt", report),
+                excerpt=""
+                if (excerpt := item.get("excerpt")) is None
+                else clean_text(excerpt, f"{at}.excerpt", report),
             )
         )
     return tuple(links)
@@ -665,7 +680,25 @@ def _new_markdown() -> Any:
         if name in md.treeprocessors:
             _skip_plain_text(md.treeprocessors[name])
     _skip_when_absent(md)
+    md.is_block_level = _BlockLevel(md.is_block_level).__getitem__  # type: ignore[method-assign,assignment]
     return md
+
+
+class _BlockLevel(dict[Any, bool]):
+    """Markdown's ``is_block_level`` remembered by tag, as a dict whose lookup is its
+    ``__getitem__``: a tag met before costs no Python frame (the prettifier asks for every
+    element, and Markdown's answer scans a list of fifty names). Its answer depends on the
+    tag and on Markdown's list of block-level names, which extensions fill when it is made."""
+
+    def __init__(self, is_block_level: Callable[[Any], bool]) -> None:
+        super().__init__()
+        self.is_block_level = is_block_level
+
+    def __missing__(self, tag: Any) -> bool:
+        answer = self.is_block_level(tag)
+        if len(self) < 1024:  # raw HTML may name any tag: the ones met first are kept
+            self[tag] = answer
+        return answer
 
 
 # Tree processors that change nothing in a document whose source holds none of these texts
@@ -713,11 +746,11 @@ def _skip_when_absent(md: Any) -> None:
     source = [""]
     convert = md.convert
 
-    set_block_tests = _block_tests_for_source(md)
+    set_block_processors = _block_processors_for_source(md)
 
     def convert_noting_source(text: str) -> str:
         source[0] = text
-        set_block_tests(text)
+        set_block_processors(text)
         return str(convert(text))
 
     md.convert = convert_noting_source
@@ -737,31 +770,54 @@ def _skip_when_absent(md: Any) -> None:
                 given: Any, run: Any = run, needs: Any = needs, unchanged: Any = unchanged
             ) -> Any:
                 text = source[0]
-                return run(given) if any(n in text for n in needs) else unchanged(given)
+                return run(given) if any(map(text.__contains__, needs)) else unchanged(given)
 
             processor.run = run_if_needed
 
 
-def _block_tests_for_source(md: Any) -> Callable[[str], None]:
-    """A function that, given a source, makes each of ``md``'s block processors in
-    ``_BLOCK_NEEDS`` whose text the source does not hold fail its test at once, and gives the
-    others back their own test (only Markdown's own processors of those names)."""
+def _block_processors_for_source(md: Any) -> Callable[[str], None]:
+    """A function that, given a source, makes ``md``'s block parser try only the block
+    processors the source can use: each of ``_BLOCK_NEEDS`` whose texts it holds none of
+    (only Markdown's own processors of those names) lets every block pass, so the parser's
+    loop leaves it out. Markdown's processors are fixed once it is made."""
+    from markdown.util import Registry
+
     registry = md.parser.blockprocessors
-    tracked = [
-        (registry[name], registry[name].test, needs)
+    needs_of = {
+        name: needs
         for name, needs in _BLOCK_NEEDS.items()
         if name in registry and type(registry[name]).__module__.startswith("markdown.")
-    ]
+    }
+    texts = tuple(dict.fromkeys([*_STASHED, *(n for needs in needs_of.values() for n in needs)]))
+    # The texts a source holds -> the processors it can use, in the registry's order.
+    usable_for: dict[frozenset[str], list[Any]] = {}
+    listed: list[list[Any]] = [list(Registry.__iter__(registry))]
 
-    def set_tests(text: str) -> None:
-        stashed = any(mark in text for mark in _STASHED)
-        for processor, test, needs in tracked:
-            # is_(parent, block) is false (an element is no text): a builtin, so the block
-            # parser's loop calls no Python frame for a processor the source cannot use.
-            usable = stashed or any(n in text for n in needs)
-            processor.test = test if usable else operator.is_
+    class ListedRegistry(type(registry)):  # type: ignore[misc]
+        # The parser's loop iterates its registry once per block: it gets the list made
+        # for the source (a Registry sorts and lists its items anew on every iteration).
+        def __iter__(self) -> Any:
+            return iter(listed[0])
 
-    return set_tests
+    registry.__class__ = ListedRegistry
+
+    def usable(held: frozenset[str]) -> list[Any]:
+        stashed = not held.isdisjoint(_STASHED)
+        own = {id(registry[name]): needs for name, needs in needs_of.items()}
+        return [
+            processor
+            for processor in Registry.__iter__(registry)
+            if stashed or id(processor) not in own or not held.isdisjoint(own[id(processor)])
+        ]
+
+    def set_processors(text: str) -> None:
+        held = frozenset(filter(text.__contains__, texts))  # a C loop: no Python frame
+        found = usable_for.get(held)
+        if found is None:
+            found = usable_for[held] = usable(held)
+        listed[0] = found
+
+    return set_processors
 
 
 # What each inline pattern needs in a text to match at all (a regex of which every match of
@@ -796,8 +852,9 @@ _INLINE_NEEDS = {
 def _skip_plain_text(processor: Any) -> None:
     """Make ``processor`` (a Python-Markdown InlineProcessor) try on a run of text only the
     patterns that can match it: one whose text is not in the run is a miss, as trying it
-    would be. Only when every registered pattern is one of ``_INLINE_NEEDS``: any other (a
-    newer Markdown's) keeps the full search."""
+    would be; a run in which none matched is joined to its element without a search for
+    placeholders. Only when every registered pattern is one of ``_INLINE_NEEDS``: any other
+    (a newer Markdown's) keeps the full search."""
     patterns = processor.inlinePatterns
     names = [name for name in _INLINE_NEEDS if name in patterns]
     if len(names) != len(patterns):
@@ -828,6 +885,22 @@ def _skip_plain_text(processor: Any) -> None:
         return data
 
     processor._InlineProcessor__handleInline = handle_inline
+    process = processor._InlineProcessor__processPlaceholders
+    placeholder = processor._InlineProcessor__placeholder_prefix
+
+    def process_placeholders(data: Any, parent: Any, is_text: bool = True) -> Any:
+        # InlineProcessor.__processPlaceholders, for a text holding no placeholder (no
+        # pattern matched in it): the text is joined to the parent's text (or tail), and
+        # no element is made.
+        if type(data) is not str or not data or placeholder in data:
+            return process(data, parent, is_text)
+        if is_text:
+            parent.text = parent.text + data if parent.text else data
+        else:
+            parent.tail = parent.tail + data if parent.tail else data
+        return []
+
+    processor._InlineProcessor__processPlaceholders = process_placeholders
 
 
 # One parser, reused (building one is slow), made on first use; replaced after a failure,
@@ -843,6 +916,8 @@ URL_ATTRIBUTES = frozenset(
 # Control characters are invalid in HTML and XML; tabs and line ends are kept.
 _BODY_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 _SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:")
+# Whitespace (\s is str.isspace's) and C0 and C1 controls: no link in a body may hold them.
+_URL_SPACE_OR_CONTROL = re.compile(r"[\s\x00-\x1f\x7f-\x9f]")
 # Python-Markdown's link patterns take super-linear time on long runs of unmatched brackets
 # (2,000 "[" take seconds); a block with more than this many is shown with them escaped.
 MAX_BRACKETS_PER_BLOCK = 200
@@ -850,7 +925,7 @@ MAX_BRACKETS_PER_BLOCK = 200
 
 def body_url_problem(url: str) -> str:
     """Why a link in a body cannot be kept: only http(s) URLs and site-relative links are."""
-    if any(ch.isspace() or ord(ch) < 32 or 127 <= ord(ch) < 160 for ch in url):
+    if _URL_SPACE_OR_CONTROL.search(url):
         return "contains spaces or control characters"
     if "\\" in url:
         return "contains a backslash"
@@ -997,6 +1072,8 @@ def _body(doc: SourceDoc, report: _Report, link_rel: str) -> str:
 
 
 def _escape_bracket_runs(body: str, notes: list[str]) -> str:
+    if body.count("[") <= MAX_BRACKETS_PER_BLOCK:  # then no block has more
+        return body
     blocks = body.split("\n\n")
     if all(b.count("[") <= MAX_BRACKETS_PER_BLOCK for b in blocks):
         return body

@@ -50,16 +50,33 @@ def _key(text: str) -> str:
     if "://" not in text and not text.startswith("//"):
         text = "//" + text
     host, path, query = _parts(text)
-    segments = [s for s in path.split("/") if s]
-    if host.endswith(_AMP_CACHE_SUFFIX) and segments and segments[0] in _AMP_CACHE_KINDS:
-        inner = segments[2:] if segments[1:2] == ["s"] else segments[1:]
-        if inner:  # the cached page's own host and path
-            rebuilt = "//" + "/".join(inner) + (f"?{query}" if query else "")
-            return _key(rebuilt)
-    host = _clean_host(host)
-    path = "/".join(_clean_segments(segments))
-    query = _clean_query(query) if query else ""
-    return f"https://{host}/{path}" + (f"?{query}" if query else "")
+    if host.endswith(_AMP_CACHE_SUFFIX):
+        segments = [s for s in path.split("/") if s]
+        if segments and segments[0] in _AMP_CACHE_KINDS:
+            inner = segments[2:] if segments[1:2] == ["s"] else segments[1:]
+            if inner:  # the cached page's own host and path
+                rebuilt = "//" + "/".join(inner) + (f"?{query}" if query else "")
+                return _key(rebuilt)
+    key = f"https://{_host_key(host)}/{_path_key(path)}"
+    query = _query_key(query) if query else ""
+    return f"{key}?{query}" if query else key
+
+
+# The parts of a key, remembered: an article's URLs (canonical, AMP, AMP cache) share their
+# path, and its provider's host and the AMP query recur on every article.
+@lru_cache(maxsize=1 << 12)
+def _host_key(host: str) -> str:
+    return _clean_host(host)
+
+
+@lru_cache(maxsize=1 << 12)
+def _path_key(path: str) -> str:
+    return "/".join(_clean_segments([s for s in path.split("/") if s]))
+
+
+@lru_cache(maxsize=1 << 12)
+def _query_key(query: str) -> str:
+    return _clean_query(query)
 
 
 def _parts(text: str) -> tuple[str, str, str]:

@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sitegen.bodyfix import escape_url, fix_structure, valid_attribute_value
-from sitegen.normalize import sanitize_body
+from sitegen.bodyfix import _mend, escape_url, fix_structure, prepare, valid_attribute_value
+from sitegen.normalize import _body_cleaner, sanitize_body
 
 
 @pytest.mark.parametrize(
@@ -135,3 +135,49 @@ def test_any_tag_soup_comes_out_with_every_element_in_an_allowed_place(pieces: l
     checker.feed(html)
     assert checker.wrong == [], html
     assert fix_structure(html) == html  # mending is done once and for all
+
+
+# Markdown's usual output and its near misses, for the quick check of plainly valid fragments.
+_PLAIN_TAGS = ["p", "h2", "h6", "pre", "code", "em", "strong", "a", "span", "sub", "ul", "ol"]
+_PLAIN_TAGS += ["li", "blockquote", "div", "dl", "dd", "table", "td", "figure", "ruby", "rt"]
+_PLAIN_PIECES = st.one_of(
+    st.sampled_from([f"<{t}>" for t in _PLAIN_TAGS] + [f"</{t}>" for t in _PLAIN_TAGS]),
+    st.sampled_from(["text", " ", "\n", "<br>", "<hr>", '<ol start="3">', '<a href="/x">']),
+    st.sampled_from(['<img src="/i.png">', '<img src="/i.png" alt="i">', "&lt;p&gt;", "<P>"]),
+)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(_PLAIN_PIECES, max_size=30))
+def test_plainly_valid_fragments_come_back_as_the_walk_gives_them(pieces: list[str]) -> None:
+    prepare()
+    fragment = _body_cleaner("noopener noreferrer")("".join(pieces))  # a serialized tree
+    assert fix_structure(fragment) == _mend(fragment)
+
+
+def _refuse(fragment: str) -> str:
+    raise AssertionError(f"walked: {fragment}")
+
+
+def test_markdowns_usual_output_is_taken_as_plainly_valid(monkeypatch: pytest.MonkeyPatch) -> None:
+    prepare()
+    monkeypatch.setattr("sitegen.bodyfix._mend", _refuse)
+    body = (
+        "Words *and* **more**.\n\n### What happened\n\n- one `x`\n- two\n\n1. a\n\n2. b\n\n"
+        "> quoted\n\n---\n\n    code\n\nSee *[the report](https://example.org/r/1)* now."
+    )
+    html, _notes = sanitize_body(body)
+    assert "<li>\n<p>a</p>" in html and "<blockquote>" in html and "<pre>" in html
+    with pytest.raises(AssertionError, match="walked"):
+        sanitize_body("![p](https://example.org/p.png)")  # an image may need its alt text
+
+
+def test_the_quick_check_is_made_only_when_prepared(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("sitegen.bodyfix._QUICK_CHECK", [])
+    walked: list[str] = []
+    monkeypatch.setattr("sitegen.bodyfix._mend", lambda fragment: walked.append(fragment) or "")
+    assert fix_structure("<p>x</p>") == ""  # an edit's build: its few bodies are walked
+    assert walked == ["<p>x</p>"]
+    prepare()
+    assert fix_structure("<p>x</p>") == "<p>x</p>"
+    assert walked == ["<p>x</p>"]

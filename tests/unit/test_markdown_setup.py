@@ -135,3 +135,25 @@ def test_block_processors_a_source_cannot_use_are_not_tried(monkeypatch: Any) ->
     tried.clear()
     md.reset().convert("a\n\nb")
     assert tried == []
+
+
+def test_the_block_parser_iterates_only_the_processors_a_source_can_use() -> None:
+    md = normalize._new_markdown()
+    md.convert("a\n\nb")
+    tried = {type(p).__name__ for p in md.parser.blockprocessors}
+    assert "TableProcessor" not in tried and "ParagraphProcessor" in tried
+    md.reset().convert("a | b\n--|--\n1 | 2")
+    assert "TableProcessor" in {type(p).__name__ for p in md.parser.blockprocessors}
+    md.reset().convert("<b>raw</b> a\n\nb")  # raw HTML is stashed: every one is tried
+    assert len(list(md.parser.blockprocessors)) == len(md.parser.blockprocessors)
+
+
+def test_block_level_answers_are_markdowns_and_remembered() -> None:
+    from xml.etree.ElementTree import Comment
+
+    plain = markdown.Markdown(extensions=["extra", "sane_lists", "smarty"], output_format="html")
+    md = normalize._new_markdown()
+    for tag in ["p", "P", "div/", "em", "li", "x-y", "", Comment, "pre", "code", "p"]:
+        assert md.is_block_level(tag) == plain.is_block_level(tag), tag
+    md.convert("# h\n\n- a\n\nb *c*")
+    assert {"p", "ul", "li", "h1", "P"} <= md.is_block_level.__self__.keys()

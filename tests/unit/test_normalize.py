@@ -637,3 +637,32 @@ def test_links_in_markdown_output_are_read_as_the_html_parser_reads_them(text: s
     rendered = _MARKDOWN[0].reset().convert(text)
     found = _urls_in_markdown(rendered)
     assert found is None or found == _urls_in(rendered), rendered
+
+
+def test_printable_text_holds_no_control_and_no_space_but_the_plain_one() -> None:
+    # Why clean text may skip the removal of controls and the collapsing of spaces.
+    from sitegen.normalize import _CONTROL
+
+    for code in range(0x110000):
+        char = chr(code)
+        if char.isprintable():
+            assert not _CONTROL.match(char) and (char == " " or not char.isspace()), hex(code)
+
+
+_SPACY = st.text(alphabet=st.sampled_from([*" \t\n\xa0\u2028\u200b\x85\x0b\x1fab.é\u3000"]))
+
+
+@given(st.one_of(st.text(), _SPACY))
+def test_clean_text_comes_out_as_the_full_collapsing_gives_it(text: str) -> None:
+    from sitegen.normalize import _CONTROL, _collapsed
+
+    assert _collapsed(text) == " ".join(_CONTROL.sub("", text).split())
+
+
+def test_a_body_links_spaces_and_controls_are_those_of_each_character() -> None:
+    from sitegen.normalize import _URL_SPACE_OR_CONTROL
+
+    for code in range(0x110000):
+        char = chr(code)
+        expected = char.isspace() or code < 32 or 127 <= code < 160
+        assert bool(_URL_SPACE_OR_CONTROL.search(char)) == expected, hex(code)

@@ -275,6 +275,32 @@ def test_markdown_quick_path_is_in_place() -> None:
     md = _new_markdown()
     for name in ("inline", "smarty"):
         assert "_InlineProcessor__handleInline" in vars(md.treeprocessors[name])
+        assert "_InlineProcessor__processPlaceholders" in vars(md.treeprocessors[name])
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "Plain words, then *em*, then plain.\n\n- item\n- *item*",
+        "A [link](http://e.org/a) and `code` with plain\ntext around it  \nand a break.",
+        "> quote *x*\n\n1. a\n2. b *c* d\n\nTerm\n: *def*",
+        "\x02klzzwxh:0\x03 a placeholder written by hand, *then* text",
+    ],
+)
+def test_texts_without_placeholders_are_joined_as_markdown_joins_them(body: str) -> None:
+    md = _new_markdown()
+    joined: list[str] = []
+    for name in ("inline", "smarty"):
+        processor = md.treeprocessors[name]
+        quick = processor._InlineProcessor__processPlaceholders
+
+        def noting(data: Any, parent: Any, is_text: bool = True, quick: Any = quick) -> Any:
+            joined.append(data)
+            return quick(data, parent, is_text)
+
+        processor._InlineProcessor__processPlaceholders = noting
+    assert md.convert(body) == _plain_markdown().convert(body)
+    assert joined
 
 
 def test_scanned_folders_kept_from_the_last_call_are_those_of_the_paths() -> None:
@@ -288,3 +314,20 @@ def test_scanned_folders_kept_from_the_last_call_are_those_of_the_paths() -> Non
     moved = [*scanned[:-1], ("content/c/4.md", 1, 2)]  # as many paths, one elsewhere
     assert _scanned_folders(moved) == {"content/a", "content/b", "content/c"}
     assert _scanned_folders(scanned[:3]) == {"content/a"}
+
+
+_PLAIN_TEXTS = st.one_of(
+    st.text(max_size=30),
+    st.text(alphabet="0123456789+-._:eExXoObB~nNuUlLtTrRfFyYsS ", max_size=25),
+    st.sampled_from(["", "~", "null", "Yes", "0x1f", "0o17", "1_000", ".inf", "-.NaN", "1:20"]),
+    st.sampled_from(["2019-03-29T17:33:00Z", "2020-01-02", "2001-12-14 21:59:43.10 -5", "=", "<<"]),
+)
+
+
+@settings(max_examples=500, deadline=None)
+@given(_PLAIN_TEXTS)
+def test_plain_scalars_get_the_tag_pyyamls_resolver_gives(text: str) -> None:
+    from sitegen.load import _plain_tag
+
+    expected = yaml.resolver.Resolver().resolve(yaml.ScalarNode, text, (True, False))
+    assert _plain_tag(_loader().yaml_implicit_resolvers, text) == expected

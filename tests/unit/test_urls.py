@@ -116,3 +116,16 @@ def test_quick_url_split_agrees_with_urlsplit(scheme: str, host: str, rest: str)
 @given(st.lists(st.sampled_from([*"aA0_.~-=&+%é ", "amp", "utm_x", "AMP"])).map("".join))
 def test_quick_query_cleaning_agrees_with_parse_qsl(query: str) -> None:
     assert _clean_query(query) == _parse_query(query)
+
+
+def test_the_urls_of_one_article_clean_its_path_once() -> None:
+    from sitegen.urls import _path_key
+
+    match_key.cache_clear()
+    _path_key.cache_clear()
+    canonical = "https://www.example.com/news/2019/01/one-story.html"
+    cached = "https://www-example-com.cdn.ampproject.org/c/s/www.example.com/news/2019/01/one-story.html?AMP"
+    assert {match_key(u) for u in (canonical, canonical + "?AMP", cached)} == {
+        "https://example.com/news/2019/01/one-story"
+    }
+    assert _path_key.cache_info().misses == 1
