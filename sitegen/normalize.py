@@ -849,6 +849,16 @@ _INLINE_NEEDS = {
 }
 
 
+# The InlineProcessor methods and attribute _skip_plain_text takes over (private names: a
+# Markdown without them keeps its own way).
+_INLINE_PRIVATE = (
+    "_InlineProcessor__applyPattern",
+    "_InlineProcessor__handleInline",
+    "_InlineProcessor__processPlaceholders",
+    "_InlineProcessor__placeholder_prefix",
+)
+
+
 def _skip_plain_text(processor: Any) -> None:
     """Make ``processor`` (a Python-Markdown InlineProcessor) try on a run of text only the
     patterns that can match it: one whose text is not in the run is a miss, as trying it
@@ -857,7 +867,7 @@ def _skip_plain_text(processor: Any) -> None:
     (a newer Markdown's) keeps the full search."""
     patterns = processor.inlinePatterns
     names = [name for name in _INLINE_NEEDS if name in patterns]
-    if len(names) != len(patterns):
+    if len(names) != len(patterns) or not all(hasattr(processor, n) for n in _INLINE_PRIVATE):
         return
     needs = re.compile("|".join(dict.fromkeys(_INLINE_NEEDS[n] for n in names)))
     # In the order InlineProcessor.__handleInline tries them (by index in the registry).

@@ -16,6 +16,10 @@ from hypothesis import strategies as st
 from sitegen.load import _collect_lines, _construct, _loader, _parse_yaml
 from sitegen.normalize import _new_markdown
 
+_PROCESS_PLACEHOLDERS = (
+    markdown.treeprocessors.InlineProcessor._InlineProcessor__processPlaceholders
+)  # type: ignore[attr-defined]
+
 
 def _yaml_both(text: str) -> tuple[Any, Any]:
     """(quick value, PyYAML's value) of one document; an exception's type stands for it."""
@@ -301,6 +305,21 @@ def test_texts_without_placeholders_are_joined_as_markdown_joins_them(body: str)
         processor._InlineProcessor__processPlaceholders = noting
     assert md.convert(body) == _plain_markdown().convert(body)
     assert joined
+
+
+def test_a_markdown_without_the_private_names_keeps_its_own_inline_way() -> None:
+    # A later Markdown may rename InlineProcessor's private methods: the shortcut is then
+    # left out (the parser still works), instead of failing on the missing name.
+    from sitegen.normalize import _skip_plain_text
+
+    processor = _plain_markdown().treeprocessors["inline"]
+    own = processor._InlineProcessor__handleInline
+    del type(processor)._InlineProcessor__processPlaceholders
+    try:
+        _skip_plain_text(processor)
+    finally:
+        type(processor)._InlineProcessor__processPlaceholders = _PROCESS_PLACEHOLDERS
+    assert processor._InlineProcessor__handleInline == own
 
 
 def test_scanned_folders_kept_from_the_last_call_are_those_of_the_paths() -> None:
