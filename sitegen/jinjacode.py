@@ -5,7 +5,9 @@ value on its own, and hands an included template's pieces on one by one through 
 loop, up through every enclosing block and the layout. An article page was ~460 pieces,
 each passed up 3 to 5 generators: more of a page's cost than any expression in it. Here
 one run of output (text and ``{{ }}`` values between two tags) is yielded as one string,
-joined in C, and an include's or a block's output is joined before it is passed up.
+joined in C, and an include's output is joined before it is passed up. (A block's pieces,
+a few runs and includes, are passed on as Jinja passes them: pages are encoded piece by
+piece, see ``render.render_bytes``.)
 
 Two of the steps Jinja takes for every value are done inline: ``{{ x.y }}`` was two Python
 calls around two C ones (``environment.getattr``, ``escape``), ~280 times per page; the
@@ -198,19 +200,6 @@ def code_generator_class() -> type[Any]:
             if frame.rootlevel:
                 self.has_known_extends = True
             self.extends_so_far += 1
-
-        def visit_Block(self, node: nodes.Block, frame: Frame) -> None:
-            if (
-                frame.buffer is not None
-                or self.environment.is_async
-                or node.scoped
-                or node.required
-                or (frame.toplevel and (self.has_known_extends or self.extends_so_far > 0))
-            ):
-                super().visit_Block(node, frame)
-                return
-            context = self.get_context_ref()
-            self.writeline(f"yield concat(context.blocks[{node.name!r}][0]({context}))", node)
 
     return JoiningCodeGenerator
 

@@ -130,6 +130,19 @@ def inline_script(source: Path | None) -> tuple[str, str]:
     return Markup(text), f"sha256-{digest}"
 
 
+def render_bytes(template: jinja2.Template, context: dict[str, Any]) -> bytes:
+    """``template.render(context).encode("utf-8")``: the same bytes, encoded piece by piece.
+
+    A string is as wide as its widest character: one curly quote (every local graph has
+    some) made the whole joined page two bytes a character, copied wider and encoded
+    character by character. Encoded apart, the ASCII pieces (most of a page) are copied."""
+    found = template.root_render_func(template.new_context(context))
+    try:
+        return b"".join(map(str.encode, found))
+    except Exception:
+        template.environment.handle_exception()  # (raises it, as Template.render does)
+
+
 def _bytecode_cache(folder: Path) -> jinja2.BytecodeCache | None:
     import jinja2
 
@@ -274,10 +287,11 @@ class Renderer:
     def page(self, path: str, template: str, source: str, **context: Any) -> OutputFile:
         """Render one template to ``path`` (a folder URL gets ``index.html``)."""
         canonical = self._absolute(path) if self.config.base_url else ""
-        html = self.template(template).render(
-            page_path=self.urls(path), canonical_url=canonical, **context
+        data = render_bytes(
+            self.template(template),
+            dict(page_path=self.urls(path), canonical_url=canonical, **context),
         )
-        return OutputFile(file_path(path), html.encode("utf-8"), source)
+        return OutputFile(file_path(path), data, source)
 
     def _absolute(self, path: str) -> str:
         return self.config.base_url.rstrip("/") + "/" + path.lstrip("/")

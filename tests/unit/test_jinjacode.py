@@ -67,6 +67,24 @@ def test_an_include_is_passed_up_as_one_piece() -> None:
     ]
 
 
+def test_a_blocks_runs_and_includes_are_passed_up_as_they_are() -> None:
+    # (Pages are encoded piece by piece: a block joined first would be one wide string.)
+    env = _env(True, True)
+    env.loader = jinja2.DictLoader(
+        {
+            **TEMPLATES,
+            "layout.html": "<{% block b %}{% endblock %}>",
+            "child.html": (
+                "{% extends 'layout.html' %}{% block b %}a{{ x }}{% include 'part.html' %}"
+                "“{{ x }}”{% endblock %}"
+            ),
+        }
+    )
+    template = env.get_template("child.html")
+    pieces = list(template.root_render_func(template.new_context({"x": 1, "who": "me"})))
+    assert pieces == ["<", "a1", "<p>me & &lt;b&gt;</p>", "“1”", ">"]
+
+
 def _failing_frames(joining: bool) -> list[tuple[str, int | None]]:
     env = jinja2.Environment(
         loader=jinja2.DictLoader(
