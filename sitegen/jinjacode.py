@@ -40,6 +40,8 @@ def code_generator_class() -> type[Any]:
     from jinja2 import nodes
     from jinja2.compiler import CodeGenerator, Frame, optimizeconst
     from jinja2.environment import Environment
+    from jinja2.idtracking import VAR_LOAD_RESOLVE
+    from jinja2.runtime import Context
 
     from sitegen.htmlescape import escape_str
 
@@ -56,6 +58,30 @@ def code_generator_class() -> type[Any]:
             self._plain_sites = 0
             super().visit_Template(node, frame)
             self.writeline(f"t_plain = [True] * {self._plain_sites}")  # (see _read_attributes)
+
+        def enter_frame(self, frame: Frame) -> None:
+            # A name the template does not set is looked up in the context's variables,
+            # then its parent's (Context.resolve_or_missing, a Python call, ~50 a page):
+            # inline, when the context class is Jinja's or ours, which leave it as it is.
+            if (
+                self.get_resolve_func() != "resolve"
+                or self.environment.context_class.resolve_or_missing
+                is not Context.resolve_or_missing
+            ):
+                super().enter_frame(frame)
+                return
+            loads = frame.symbols.loads
+            inline = {t: p for t, (action, p) in loads.items() if action == VAR_LOAD_RESOLVE}
+            frame.symbols.loads = {t: v for t, v in loads.items() if t not in inline}
+            try:
+                super().enter_frame(frame)
+            finally:
+                frame.symbols.loads = loads
+            for target, name in inline.items():
+                self.writeline(
+                    f"{target} = t_vars[{name!r}] if {name!r} in (t_vars := context.vars)"
+                    f" else context.parent.get({name!r}, missing)"
+                )
 
         def _inline_escape(self, frame: Frame, finalize: Any) -> bool:
             """Whether a printed value is escaped inline: by the C escaping when a str."""

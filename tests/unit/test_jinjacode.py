@@ -452,3 +452,37 @@ def test_the_attribute_reads_an_expression_starts_with_are_read_first(
         )
 
     assert [dotted(r) for r in attribute_reads([node], env.tests)] == first
+
+
+class _Defaulting(jinja2.runtime.Context):
+    """A context that answers every name it lacks."""
+
+    def resolve_or_missing(self, key: str) -> object:
+        found = super().resolve_or_missing(key)
+        return f"<{key}>" if found is jinja2.utils.missing else found
+
+
+def test_names_are_looked_up_inline_as_the_context_looks_them_up() -> None:
+    templates = {
+        "layout.html": "{% block b %}{% endblock %}|{{ who }}|{{ g }}",
+        "page.html": (
+            "{% extends 'layout.html' %}{% set who = 'set' %}"
+            "{% block b %}{{ who }} {{ g }} {% for i in [1] %}{{ who }}{{ x is defined }}"
+            "{% endfor %}{% endblock %}"
+        ),
+    }
+    for context_class in (None, _Defaulting):
+        rendered = []
+        for joining in (False, True):
+            env = jinja2.Environment(loader=jinja2.DictLoader(templates))
+            env.globals["g"] = "global"
+            if joining:
+                use_joining_code(env)
+            if context_class is not None:
+                env.context_class = context_class
+            rendered.append(env.get_template("page.html").render(who="passed"))
+        assert rendered[1] == rendered[0]
+    env = jinja2.Environment()
+    use_joining_code(env)
+    code = env.compile("{{ a }}{% for i in b %}{{ c }}{% endfor %}", raw=True)
+    assert "resolve(" not in code and "context.parent.get('c', missing)" in code
