@@ -136,11 +136,11 @@ def render_bytes(template: jinja2.Template, context: dict[str, Any]) -> bytes:
     A string is as wide as its widest character: one curly quote (every local graph has
     some) made the whole joined page two bytes a character, copied wider and encoded
     character by character. Encoded apart, the ASCII pieces (most of a page) are copied."""
-    found = template.root_render_func(template.new_context(context))
     try:
-        return b"".join(map(str.encode, found))
+        pieces = list(template.root_render_func(template.new_context(context)))
     except Exception:
         template.environment.handle_exception()  # (raises it, as Template.render does)
+    return b"".join(map(str.encode, pieces))  # (a lone surrogate fails here, as it did)
 
 
 def _bytecode_cache(folder: Path) -> jinja2.BytecodeCache | None:

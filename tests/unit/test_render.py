@@ -249,3 +249,6 @@ def test_a_failing_page_fails_as_jinja_reports_it() -> None:
         found = traceback.extract_tb(failure.value.__traceback__)
         frames.append([(f.filename, f.lineno) for f in found if f.filename == "<template>"])
     assert frames[0] == frames[1] == [("<template>", 3)]
+    # Text that UTF-8 cannot hold fails as the page's encoding did, not as the template.
+    with pytest.raises(UnicodeEncodeError):
+        render_bytes(env.from_string("a{{ x }}"), {"x": "\udcff"})
