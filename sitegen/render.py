@@ -212,6 +212,7 @@ class Renderer:
             url=self.urls,
             external_rel=external_rel,
             card_html=self.card_html,
+            cards_html=self.cards_html,
             graph_entry_html=self.graph_entry_html,
         )
         self._card_html: dict[str, Any] = {}
@@ -244,6 +245,19 @@ class Renderer:
             html = self.template("partials/card.html").render(card=card, also=also)
             found = self._card_html[key] = Markup(html)  # safe: rendered with autoescape
         return found
+
+    def cards_html(self, cards: Sequence[Card], coverage: Sequence[Sequence[Coverage]] = ()) -> Any:
+        """The cards of a listing page joined, each ``card_html(card, coverage)`` (a card
+        past the end of ``coverage`` without): one call a page, not a template loop of
+        ~20 calls with their loop context."""
+        from markupsafe import Markup
+
+        card_html = self.card_html
+        made = [
+            card_html(card, coverage[n]) if n < len(coverage) else card_html(card)
+            for n, card in enumerate(cards)
+        ]
+        return str.__new__(Markup, "".join(made))  # safe: cards rendered with autoescape
 
     def graph_entry_html(self, item: ArticleLinks) -> Any:
         """``partials/graph-entry.html`` for one entry of the graph page's list (it sees
