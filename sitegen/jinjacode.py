@@ -5,13 +5,17 @@ value on its own, and hands an included template's pieces on one by one through 
 loop, up through every enclosing block and the layout. An article page was ~460 pieces,
 each passed up 3 to 5 generators: more of a page's cost than any expression in it. Here
 one run of output (text and ``{{ }}`` values between two tags) is yielded as one string,
-joined in C, and an include's or a block's output is joined before it is passed up.
+joined in C, and an include's output is joined before it is passed up. (A block's pieces,
+a few runs and includes, are passed on as Jinja passes them: pages are encoded piece by
+piece, see ``render.render_bytes``.)
 
 Two of the steps Jinja takes for every value are done inline: ``{{ x.y }}`` was two Python
 calls around two C ones (``environment.getattr``, ``escape``), ~280 times per page; the
 generated code now calls the C functions (``getattr`` with a default, the C escaping of a
 ``str``) and takes Jinja's own path only when those do not apply (an item, not an attribute;
-a value that is not a ``str``).
+a value that is not a ``str``). Where an output run or an ``{% if %}`` test starts with
+attribute reads (``node.url``, ``card.provider.text``), those are read first as plain Python
+attributes, a bytecode each, in the order the expression reads them (see attribute_reads).
 
 Templates are unchanged and render the same text: a theme's own templates get this too.
 """
@@ -19,7 +23,9 @@ Templates are unchanged and render the same text: a theme's own templates get th
 from __future__ import annotations
 
 import functools
+import keyword
 from collections import ChainMap
+from collections.abc import Mapping
 from types import MethodType
 from typing import TYPE_CHECKING, Any
 
@@ -34,6 +40,8 @@ def code_generator_class() -> type[Any]:
     from jinja2 import nodes
     from jinja2.compiler import CodeGenerator, Frame, optimizeconst
     from jinja2.environment import Environment
+    from jinja2.idtracking import VAR_LOAD_RESOLVE
+    from jinja2.runtime import Context
 
     from sitegen.htmlescape import escape_str
 
@@ -46,7 +54,34 @@ def code_generator_class() -> type[Any]:
                 self.writeline("from sitegen.htmlescape import escape_str as t_escape_str")
             self.writeline("from sitegen.jinjacode import include_context as t_include_context")
             self.writeline("t_included = {}")  # (see visit_Include)
+            self._read_first: dict[int, str] = {}  # (see _read_attributes)
+            self._plain_sites = 0
             super().visit_Template(node, frame)
+            self.writeline(f"t_plain = [True] * {self._plain_sites}")  # (see _read_attributes)
+
+        def enter_frame(self, frame: Frame) -> None:
+            # A name the template does not set is looked up in the context's variables,
+            # then its parent's (Context.resolve_or_missing, a Python call, ~50 a page):
+            # inline, when the context class is Jinja's or ours, which leave it as it is.
+            if (
+                self.get_resolve_func() != "resolve"
+                or self.environment.context_class.resolve_or_missing
+                is not Context.resolve_or_missing
+            ):
+                super().enter_frame(frame)
+                return
+            loads = frame.symbols.loads
+            inline = {t: p for t, (action, p) in loads.items() if action == VAR_LOAD_RESOLVE}
+            frame.symbols.loads = {t: v for t, v in loads.items() if t not in inline}
+            try:
+                super().enter_frame(frame)
+            finally:
+                frame.symbols.loads = loads
+            for target, name in inline.items():
+                self.writeline(
+                    f"{target} = t_vars[{name!r}] if {name!r} in (t_vars := context.vars)"
+                    f" else context.parent.get({name!r}, missing)"
+                )
 
         def _inline_escape(self, frame: Frame, finalize: Any) -> bool:
             """Whether a printed value is escaped inline: by the C escaping when a str."""
@@ -75,12 +110,59 @@ def code_generator_class() -> type[Any]:
             else:
                 super()._output_child_post(node, frame, finalize)
 
+        def _first_reads(self, exprs: list[nodes.Node]) -> list[nodes.Getattr]:
+            """The attribute reads ``exprs`` start with (see attribute_reads), none where
+            attributes are looked up by the environment's own getattr (a sandbox)."""
+            if self.environment.is_async or type(self.environment).getattr is not (
+                Environment.getattr
+            ):
+                return []
+            return attribute_reads(exprs, self.environment.tests)
+
+        def _read_attributes(self, reads: list[nodes.Getattr], frame: Frame) -> None:
+            """Each of ``reads`` into a variable of its own, in order, as a Python attribute
+            (a bytecode, where ``getattr(x, "y", missing)`` was a call); at a place where
+            that raises AttributeError (an item of a dict, or undefined), then and from
+            then on environment.getattr, Jinja's own code (raising and catching costs more
+            than the call). The expression then takes the variable (see visit_Getattr)."""
+            for n, read in enumerate(reads):
+                name, site = f"t_read{n}", f"t_plain[{self._plain_sites}]"
+                self._plain_sites += 1
+                self.writeline(f"if {site}:")
+                self.indent()
+                self.writeline("try:")
+                self.indent()
+                self.writeline(f"{name} = (", read)
+                self.visit(read.node, frame)
+                self.write(f").{read.attr}")
+                self.outdent()
+                self.writeline("except AttributeError:")
+                self.indent()
+                self.writeline(f"{site} = False")
+                self._write_getattr(name, read, frame)
+                self.outdent()
+                self.outdent()
+                self.writeline("else:")
+                self.indent()
+                self._write_getattr(name, read, frame)
+                self.outdent()
+                self._read_first[id(read)] = name
+
+        def _write_getattr(self, name: str, read: nodes.Getattr, frame: Frame) -> None:
+            self.writeline(f"{name} = environment.getattr(", read)
+            self.visit(read.node, frame)
+            self.write(f", {read.attr!r})")
+
         @optimizeconst
         def visit_Getattr(self, node: nodes.Getattr, frame: Frame) -> None:
             if self.environment.is_async or type(self.environment).getattr is not (
                 Environment.getattr
             ):
                 super().visit_Getattr(node, frame)  # (a sandbox checks every attribute)
+                return
+            read = self._read_first.get(id(node))
+            if read is not None:  # read already (see _read_attributes)
+                self.write(read)
                 return
             # environment.getattr(obj, name) without a Python call when obj has the
             # attribute; otherwise that call (an item of a dict, or undefined).
@@ -100,6 +182,16 @@ def code_generator_class() -> type[Any]:
                 self.writeline("if parent_template is None:")
                 self.indent()
             body = self._output_body(node, frame)
+            # Each value's attribute reads first (see _read_attributes); a value before
+            # those of another is printed into a variable first, to keep Python's order.
+            reads = [[] if isinstance(item, list) else self._first_reads([item]) for item in body]
+            last = max((k for k, found in enumerate(reads) if found), default=-1)
+            for k, item in enumerate(body):
+                self._read_attributes(reads[k], frame)
+                if k < last and not isinstance(item, list):
+                    self.writeline(f"t_value{k} = ", item)
+                    self._write_value(item, frame)
+                    body[k] = f"t_value{k}"
             if len(body) > 1:
                 self.writeline("yield concat((")
                 self.indent()
@@ -107,22 +199,42 @@ def code_generator_class() -> type[Any]:
                 if isinstance(item, list):
                     value = self._output_const_repr(item)
                     self.writeline(value + "," if len(body) > 1 else "yield " + value)
+                elif isinstance(item, str):  # printed already
+                    self.writeline(item + ",")
                 else:
                     if len(body) > 1:
                         self.newline(item)
                     else:
                         self.writeline("yield ", item)
-                    finalize = self._make_finalize()
-                    self._output_child_pre(item, frame, finalize)
-                    self.visit(item, frame)
-                    self._output_child_post(item, frame, finalize)
+                    self._write_value(item, frame)
                     if len(body) > 1:
                         self.write(",")
             if len(body) > 1:
                 self.outdent()
                 self.writeline("))")
+            for found in reads:
+                self._read_done(found)
             if frame.require_output_check:
                 self.outdent()
+
+        def _write_value(self, item: nodes.Expr, frame: Frame) -> None:
+            finalize = self._make_finalize()
+            self._output_child_pre(item, frame, finalize)
+            self.visit(item, frame)
+            self._output_child_post(item, frame, finalize)
+
+        def visit_If(self, node: nodes.If, frame: Frame) -> None:
+            if_frame = frame.soft()
+            # The test's attribute reads first (see _read_attributes); elif tests, which
+            # are evaluated only if the test fails, as Jinja's code evaluates them.
+            reads = self._first_reads([node.test])
+            self._read_attributes(reads, if_frame)
+            super().visit_If(node, frame)
+            self._read_done(reads)
+
+        def _read_done(self, reads: list[nodes.Getattr]) -> None:
+            for read in reads:
+                del self._read_first[id(read)]
 
         def _output_body(self, node: nodes.Output, frame: Frame) -> list[Any]:
             """The node's children: runs of constant text (lists) and expressions, as
@@ -199,20 +311,81 @@ def code_generator_class() -> type[Any]:
                 self.has_known_extends = True
             self.extends_so_far += 1
 
-        def visit_Block(self, node: nodes.Block, frame: Frame) -> None:
-            if (
-                frame.buffer is not None
-                or self.environment.is_async
-                or node.scoped
-                or node.required
-                or (frame.toplevel and (self.has_known_extends or self.extends_so_far > 0))
-            ):
-                super().visit_Block(node, frame)
-                return
-            context = self.get_context_ref()
-            self.writeline(f"yield concat(context.blocks[{node.name!r}][0]({context}))", node)
-
     return JoiningCodeGenerator
+
+
+def attribute_reads(exprs: list[jinja2.nodes.Node], tests: Mapping[str, Any]) -> list[Any]:
+    """The attribute reads (``x.y``) ``exprs`` start with, in the order Python evaluates
+    them: each of a name or of the read before it, up to the first step that could do
+    something else (a call, a filter, an item, a read only made on a condition...). Only
+    names, constants, comparisons, ``not`` and Jinja's own tests (``tests``, the template's
+    environment's) may come between them. So reading them first, in that order, reads and
+    runs the same things in the same order as the expression does."""
+    from jinja2 import nodes
+    from jinja2 import tests as jinja_tests
+
+    reads: list[nodes.Getattr] = []
+    inert_kinds = (
+        nodes.Compare, nodes.Operand, nodes.Not, nodes.Neg, nodes.Pos, nodes.And, nodes.Or,
+        nodes.CondExpr, nodes.Tuple, nodes.List, nodes.Test,
+    )  # fmt: skip
+
+    def own_test(node: nodes.Test) -> bool:
+        test = tests.get(node.name)
+        return (
+            node.name in _OWN_TESTS
+            and test is not None
+            and test is jinja_tests.TESTS.get(node.name)
+            and not (node.kwargs or node.dyn_args or node.dyn_kwargs)
+        )
+
+    def inert(node: nodes.Node | None) -> bool:
+        """Reads nothing and calls nothing (a condition's other branch)."""
+        if node is None or isinstance(node, (nodes.Name, nodes.Const, nodes.TemplateData)):
+            return True
+        if isinstance(node, nodes.Test) and not own_test(node):
+            return False
+        return isinstance(node, inert_kinds) and all(map(inert, node.iter_child_nodes()))
+
+    def walk(node: nodes.Node) -> bool:  # False: stop there
+        if isinstance(node, nodes.Getattr):
+            inner = node.node
+            if not (isinstance(inner, nodes.Name) and inner.ctx == "load") and not (
+                walk(inner) and isinstance(inner, nodes.Getattr) and reads[-1] is inner
+            ):
+                return False
+            if not node.attr.isidentifier() or keyword.iskeyword(node.attr):
+                return False
+            reads.append(node)
+            return True
+        if isinstance(node, (nodes.Name, nodes.Const, nodes.TemplateData)):
+            return True
+        if isinstance(node, (nodes.Not, nodes.Neg, nodes.Pos)):
+            return walk(node.node)
+        if isinstance(node, nodes.Compare):  # (a < b < c: c only if a < b)
+            first = [node.expr, *(op.expr for op in node.ops[:1])]
+            return all(map(walk, first)) and all(inert(op) for op in node.ops[1:])
+        if isinstance(node, (nodes.And, nodes.Or)):
+            return walk(node.left) and inert(node.right)
+        if isinstance(node, nodes.CondExpr):
+            return walk(node.test) and inert(node.expr1) and inert(node.expr2)
+        if isinstance(node, nodes.Test) and own_test(node):
+            return walk(node.node) and all(map(walk, node.args))
+        if isinstance(node, (nodes.Tuple, nodes.List)):
+            return all(map(walk, node.items))
+        if isinstance(node, (nodes.Call, nodes.Filter, nodes.Getitem)) and node.node is not None:
+            walk(node.node)  # (evaluated first: then the call, or the item)
+        return False
+
+    for expr in exprs:
+        if not walk(expr):
+            break
+    return reads
+
+
+_OWN_TESTS = frozenset(
+    ("defined", "undefined", "none", "sameas", "eq", "ne", "lt", "le", "gt", "ge")
+)
 
 
 # The parts of Jinja's compiler (3.1) the joining generator calls besides its visitors.

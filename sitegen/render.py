@@ -130,6 +130,19 @@ def inline_script(source: Path | None) -> tuple[str, str]:
     return Markup(text), f"sha256-{digest}"
 
 
+def render_bytes(template: jinja2.Template, context: dict[str, Any]) -> bytes:
+    """``template.render(context).encode("utf-8")``: the same bytes, encoded piece by piece.
+
+    A string is as wide as its widest character: one curly quote (every local graph has
+    some) made the whole joined page two bytes a character, copied wider and encoded
+    character by character. Encoded apart, the ASCII pieces (most of a page) are copied."""
+    try:
+        pieces = list(template.root_render_func(template.new_context(context)))
+    except Exception:
+        template.environment.handle_exception()  # (raises it, as Template.render does)
+    return b"".join(map(str.encode, pieces))  # (a lone surrogate fails here, as it did)
+
+
 def _bytecode_cache(folder: Path) -> jinja2.BytecodeCache | None:
     import jinja2
 
@@ -199,6 +212,7 @@ class Renderer:
             url=self.urls,
             external_rel=external_rel,
             card_html=self.card_html,
+            cards_html=self.cards_html,
             graph_entry_html=self.graph_entry_html,
         )
         self._card_html: dict[str, Any] = {}
@@ -231,6 +245,19 @@ class Renderer:
             html = self.template("partials/card.html").render(card=card, also=also)
             found = self._card_html[key] = Markup(html)  # safe: rendered with autoescape
         return found
+
+    def cards_html(self, cards: Sequence[Card], coverage: Sequence[Sequence[Coverage]] = ()) -> Any:
+        """The cards of a listing page joined, each ``card_html(card, coverage)`` (a card
+        past the end of ``coverage`` without): one call a page, not a template loop of
+        ~20 calls with their loop context."""
+        from markupsafe import Markup
+
+        card_html = self.card_html
+        made = [
+            card_html(card, coverage[n]) if n < len(coverage) else card_html(card)
+            for n, card in enumerate(cards)
+        ]
+        return str.__new__(Markup, "".join(made))  # safe: cards rendered with autoescape
 
     def graph_entry_html(self, item: ArticleLinks) -> Any:
         """``partials/graph-entry.html`` for one entry of the graph page's list (it sees
@@ -274,10 +301,11 @@ class Renderer:
     def page(self, path: str, template: str, source: str, **context: Any) -> OutputFile:
         """Render one template to ``path`` (a folder URL gets ``index.html``)."""
         canonical = self._absolute(path) if self.config.base_url else ""
-        html = self.template(template).render(
-            page_path=self.urls(path), canonical_url=canonical, **context
+        data = render_bytes(
+            self.template(template),
+            dict(page_path=self.urls(path), canonical_url=canonical, **context),
         )
-        return OutputFile(file_path(path), html.encode("utf-8"), source)
+        return OutputFile(file_path(path), data, source)
 
     def _absolute(self, path: str) -> str:
         return self.config.base_url.rstrip("/") + "/" + path.lstrip("/")

@@ -67,6 +67,24 @@ def test_an_include_is_passed_up_as_one_piece() -> None:
     ]
 
 
+def test_a_blocks_runs_and_includes_are_passed_up_as_they_are() -> None:
+    # (Pages are encoded piece by piece: a block joined first would be one wide string.)
+    env = _env(True, True)
+    env.loader = jinja2.DictLoader(
+        {
+            **TEMPLATES,
+            "layout.html": "<{% block b %}{% endblock %}>",
+            "child.html": (
+                "{% extends 'layout.html' %}{% block b %}a{{ x }}{% include 'part.html' %}"
+                "“{{ x }}”{% endblock %}"
+            ),
+        }
+    )
+    template = env.get_template("child.html")
+    pieces = list(template.root_render_func(template.new_context({"x": 1, "who": "me"})))
+    assert pieces == ["<", "a1", "<p>me & &lt;b&gt;</p>", "“1”", ">"]
+
+
 def _failing_frames(joining: bool) -> list[tuple[str, int | None]]:
     env = jinja2.Environment(
         loader=jinja2.DictLoader(
@@ -342,3 +360,129 @@ def test_printed_numbers_and_other_values_are_what_jinja_prints(value: object) -
             use_joining_code(env)
         rendered.append(env.from_string(source).render(v=value))
     assert rendered[1] == rendered[0]
+
+
+class _Counted:
+    """An attribute that counts its reads, beside a plain one."""
+
+    def __init__(self) -> None:
+        self.reads = 0
+        self.plain = "<p>"
+
+    @property
+    def value(self) -> str:
+        self.reads += 1
+        return f"read {self.reads}"
+
+
+PLAIN = (
+    "{% for o in items %}[{{ o.plain }}|{{ o.value }}|{{ o.key if o.key is defined else '-' }}]"
+    "{% if o.plain == '<p>' and o.value %}yes{% else %}no{% endif %}"
+    "{% if o.other %}{{ o.other.deep }}{% endif %}{{ o.class }}{% endfor %}"
+)
+
+
+def test_attributes_read_plainly_print_what_jinja_prints_for_objects_and_dicts() -> None:
+    # Objects first, then dicts (items read as attributes: Jinja's way from then on), then
+    # objects again; a keyword as a name.
+    def items() -> list[object]:
+        return [
+            _Counted(),
+            {"plain": "<d>", "value": "v", "key": "k", "other": {"deep": "&"}, "class": "c"},
+            _Counted(),
+        ]
+
+    rendered = []
+    for joining in (False, True):
+        env = jinja2.Environment(autoescape=True)
+        if joining:
+            use_joining_code(env)
+        template = env.from_string(PLAIN)
+        rendered.append([template.render(items=items()) for _ in range(2)])
+    assert rendered[1] == rendered[0]
+    assert rendered[0][0].startswith("[&lt;p&gt;|read 1|-]yes")
+
+
+def test_a_templates_attributes_are_read_as_python_attributes() -> None:
+    env = jinja2.Environment(autoescape=True)
+    use_joining_code(env)
+    code = env.compile("{% if o.a %}{{ o.b }}{% endif %}{{ f(o.c) }}", raw=True)
+    assert "l_0_o)).a\n" in code and "l_0_o)).b\n" in code
+    assert "l_0_o)).c\n" not in code  # (a call's argument: read after the call's callable)
+
+
+def test_a_missing_attribute_read_plainly_fails_as_jinjas_does() -> None:
+    env = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined)
+    use_joining_code(env)
+    with pytest.raises(jinja2.UndefinedError, match="has no attribute 'nope'") as failure:
+        env.from_string("{{ o.title }}{{ o.nope }}").render(o=_Item())
+    assert failure.value.__context__ is None  # (not raised while handling AttributeError)
+    with pytest.raises(jinja2.UndefinedError, match="has no attribute 'nope'"):
+        env.from_string("{% if o.nope %}x{% endif %}").render(o=_Item())
+
+
+@pytest.mark.parametrize(
+    ("expression", "first"),
+    [
+        ("a.b.c == d.e", ["a.b", "a.b.c", "d.e"]),
+        ("a.b is defined and c.d", ["a.b"]),  # c.d only if a.b is defined
+        ("a.b if c.d else e", ["c.d"]),  # a.b only on a condition: read where it is
+        ("a.b if c.d else e.f", ["c.d"]),
+        ("(x if c.d else 'y') ~ a.b", []),  # (~ calls str(): not read first)
+        ("f(a.b) ~ c.d", []),
+        ("a.b(c.d)", ["a.b"]),  # the callable, then its argument with the call
+        ("a.b[0].c", ["a.b"]),
+        ("not a.b < c.d < e.f", ["a.b", "c.d"]),
+        ("a.b | upper", ["a.b"]),
+        ("a.for", []),  # (not a Python attribute name)
+    ],
+)
+def test_the_attribute_reads_an_expression_starts_with_are_read_first(
+    expression: str, first: list[str]
+) -> None:
+    from sitegen.jinjacode import attribute_reads
+
+    env = jinja2.Environment()
+    node = env.parse("{{ " + expression + " }}").body[0].nodes[0]  # type: ignore[attr-defined]
+
+    def dotted(read: jinja2.nodes.Getattr) -> str:
+        inner = read.node
+        return (inner.name if isinstance(inner, jinja2.nodes.Name) else dotted(inner)) + (
+            "." + read.attr
+        )
+
+    assert [dotted(r) for r in attribute_reads([node], env.tests)] == first
+
+
+class _Defaulting(jinja2.runtime.Context):
+    """A context that answers every name it lacks."""
+
+    def resolve_or_missing(self, key: str) -> object:
+        found = super().resolve_or_missing(key)
+        return f"<{key}>" if found is jinja2.utils.missing else found
+
+
+def test_names_are_looked_up_inline_as_the_context_looks_them_up() -> None:
+    templates = {
+        "layout.html": "{% block b %}{% endblock %}|{{ who }}|{{ g }}",
+        "page.html": (
+            "{% extends 'layout.html' %}{% set who = 'set' %}"
+            "{% block b %}{{ who }} {{ g }} {% for i in [1] %}{{ who }}{{ x is defined }}"
+            "{% endfor %}{% endblock %}"
+        ),
+    }
+    for context_class in (None, _Defaulting):
+        rendered = []
+        for joining in (False, True):
+            env = jinja2.Environment(loader=jinja2.DictLoader(templates))
+            env.globals["g"] = "global"
+            if joining:
+                use_joining_code(env)
+            if context_class is not None:
+                env.context_class = context_class
+            rendered.append(env.get_template("page.html").render(who="passed"))
+        assert rendered[1] == rendered[0]
+    env = jinja2.Environment()
+    use_joining_code(env)
+    code = env.compile("{{ a }}{% for i in b %}{{ c }}{% endfor %}", raw=True)
+    assert "resolve(" not in code and "context.parent.get('c', missing)" in code

@@ -204,3 +204,51 @@ def test_pages_rendered_here_carry_their_files_digests() -> None:
 
     with pytest.raises(ValueError, match="theme"):
         _rendered_here(None, [pages[0], Page(OutputPath("g.json"), "t", (), broken)])
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "plain {{ x }}",
+        "{% for t in texts %}<i>{{ t }}</i>{% include 'part.html' %}{% endfor %}",
+        "{% extends 'layout.html' %}{% block b %}{{ texts | join('|') }}{% endblock %}",
+    ],
+)
+def test_a_page_is_the_bytes_of_its_text_whatever_its_pieces_hold(source: str) -> None:
+    import jinja2
+
+    from sitegen.render import make_environment, render_bytes
+
+    env = make_environment([])
+    env.loader = jinja2.DictLoader(
+        {
+            "page.html": source,
+            "part.html": "[{{ x }}]",
+            "layout.html": "“{% block b %}{% endblock %}” & {{ x }}",
+        }
+    )
+    template = env.get_template("page.html")
+    context = {"x": "a<b", "texts": ["ascii", "Café", "“quoted” – dash", "emoji 🙂", ""]}
+    assert render_bytes(template, context) == template.render(context).encode("utf-8")
+
+
+def test_a_failing_page_fails_as_jinja_reports_it() -> None:
+    import traceback
+
+    import jinja2
+
+    from sitegen.render import make_environment, render_bytes
+
+    env = make_environment([])
+    env.loader = jinja2.DictLoader({"page.html": "ok\n\n{{ x.nope }}"})
+    template = env.get_template("page.html")
+    frames = []
+    for render in (render_bytes, jinja2.Template.render):
+        with pytest.raises(jinja2.UndefinedError) as failure:
+            render(template, {"x": {}})
+        found = traceback.extract_tb(failure.value.__traceback__)
+        frames.append([(f.filename, f.lineno) for f in found if f.filename == "<template>"])
+    assert frames[0] == frames[1] == [("<template>", 3)]
+    # Text that UTF-8 cannot hold fails as the page's encoding did, not as the template.
+    with pytest.raises(UnicodeEncodeError):
+        render_bytes(env.from_string("a{{ x }}"), {"x": "\udcff"})

@@ -40,3 +40,30 @@ def test_cards_made_ahead_are_the_cards_listings_render(
         covered += bool(siblings)
         assert made == lazy.card_html(lazy.views.card(article), siblings)
     assert covered, "the sample site has stories covered by several providers"
+
+
+def test_a_listings_cards_are_each_card_with_its_coverage_in_order(tmp_path: Path) -> None:
+    config, result = build_sample(tmp_path / "out")
+    assert result.index is not None
+
+    def renderer() -> Renderer:
+        return Renderer(config, make_environment(theme_dirs(config)), result.index)
+
+    one_by_one = renderer()
+    # Covered stories last: cut short, the coverage leaves them out.
+    articles = sorted(result.index.articles, key=lambda a: bool(one_by_one.graph.siblings(a.slug)))
+    cards = [one_by_one.views.card(a) for a in articles]
+    coverage = [one_by_one.graph.siblings(a.slug) for a in articles]
+    assert coverage[-1], "the sample site has stories covered by several providers"
+    made = renderer().cards_html(cards, coverage)
+    assert made == "".join(map(one_by_one.card_html, cards, coverage))
+    assert hasattr(made, "__html__")
+    uncovered = renderer()
+    short = coverage[: coverage.index(coverage[-1])]
+    assert renderer().cards_html(cards, short) == "".join(
+        [
+            *map(uncovered.card_html, cards[: len(short)], short),
+            *map(uncovered.card_html, cards[len(short) :]),
+        ]
+    )
+    assert renderer().cards_html(cards, short) != made
