@@ -119,11 +119,16 @@ def synthetic_articles(n: int, seed: int = 1) -> list[Article]:
 
 # RelateState's steps, timed by --phases. _candidates runs inside _score: subtracted there.
 # A full relate counts the words and makes the vectors of all articles at once
-# (relatevec.site_vectors, added to "vectors"), counts all candidates at once
-# (relatecand.all_candidates, added to "candidates") and scores a batch of articles at a
-# time (_score_batch, added to "score").
+# (relatevec.site_vectors, added to "vectors"), makes every article's query slots and
+# counts the candidates of a range of articles (relatecand.Candidates, added to
+# "candidates") and scores a batch of articles at a time (_score_batch, added to "score").
 PHASES = ("_read", "_vectors", "_links", "_candidates", "_score", "_stories", "_rank", "_graph")
-_BATCHED = {"site_vectors": "_vectors", "all_candidates": "_candidates", "_score_batch": "_score"}
+_BATCHED = {
+    "site_vectors": "_vectors",
+    "Candidates.__init__": "_candidates",
+    "Candidates.between": "_candidates",
+    "_score_batch": "_score",
+}
 
 
 @contextmanager
@@ -131,11 +136,12 @@ def phase_clock() -> Iterator[dict[str, float]]:
     """CPU seconds spent in each of RelateState's steps (PHASES) while in the block."""
     spent = dict.fromkeys(PHASES, 0.0)
     originals = {name: getattr(RelateState, name) for name in PHASES}
-    batched: dict[str, Callable[..., object]] = {
-        "all_candidates": relatecand.all_candidates,
-        "site_vectors": relatevec.site_vectors,
+    batched: dict[str, Callable[..., object]] = {"site_vectors": relatevec.site_vectors}
+    batched_method: dict[str, Callable[..., object]] = {
+        "_score_batch": RelateState._score_batch,
+        "Candidates.__init__": relatecand.Candidates.__init__,
+        "Candidates.between": relatecand.Candidates.between,
     }
-    batched_method = {"_score_batch": RelateState._score_batch}
     batched_spent = dict.fromkeys(_BATCHED, 0.0)
 
     def timed(name: str, method: Callable[..., object]) -> Callable[..., object]:
@@ -164,7 +170,9 @@ def phase_clock() -> Iterator[dict[str, float]]:
 
     for name, method in originals.items():
         setattr(RelateState, name, timed(name, method))
-    relatecand.all_candidates = timed_batch("all_candidates", batched["all_candidates"])  # type: ignore[assignment]
+    for name in ("__init__", "between"):
+        method = batched_method[f"Candidates.{name}"]
+        setattr(relatecand.Candidates, name, timed_batch(f"Candidates.{name}", method))
     relatevec.site_vectors = timed_batch("site_vectors", batched["site_vectors"])  # type: ignore[assignment]
     RelateState._score_batch = timed_batch("_score_batch", batched_method["_score_batch"])  # type: ignore[method-assign]
     try:
@@ -172,7 +180,8 @@ def phase_clock() -> Iterator[dict[str, float]]:
     finally:
         for name, method in originals.items():
             setattr(RelateState, name, method)
-        relatecand.all_candidates = batched["all_candidates"]  # type: ignore[assignment]
+        for name in ("__init__", "between"):
+            setattr(relatecand.Candidates, name, batched_method[f"Candidates.{name}"])
         relatevec.site_vectors = batched["site_vectors"]  # type: ignore[assignment]
         RelateState._score_batch = batched_method["_score_batch"]  # type: ignore[method-assign]
         spent["_score"] -= spent["_candidates"]
