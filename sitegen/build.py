@@ -742,9 +742,30 @@ def build(
     # (3 GB at 100,000 articles); the site itself changes only at the commit below.
     staged = _writing(output, StagedOutput(output, kept).__enter__)
     rest = staged  # what the last commit puts in place
+    # The sitemap's entries of the last build: of this process (serve), or from the build
+    # state, so that only the changed ones are made again.
+    sitemap_memo = _sitemap_memo(cache, fingerprint, state) if cache else None
+    published: list[tuple[list[OutputFile], list[str]]] = []
+
+    def publish_site() -> None:
+        """The sitemap, robots.txt and such: global and cheap, made again by every build
+        that changed anything (patched, in serve). The plan's pages name the files the
+        sitemap lists: no page needs to be rendered first."""
+        with _timed(result, "feeds+sitemap"):
+            try:
+                published.append(
+                    publish.publish_files(
+                        index, config, env, plan, feeds=False, sitemap_memo=sitemap_memo
+                    )
+                )
+            except Exception as exc:  # a theme error: report it, leave the output alone
+                # (serve's pages are in place already: its next rebuild finishes the rest)
+                raise BuildError(_template_error(exc)) from exc
+
     try:
         now = [p for p in todo if not _after_reload(p.path, shown)] if later else todo
-        _render(env, renderer, now, jobs, progress, staged, result)
+        # (serve's tabs reload before: not made while its pages render)
+        _render(env, renderer, now, jobs, progress, staged, result, None if split else publish_site)
         result.rendered = len(todo)
         theme = render.static_files(dirs)
         placed: WriteReport | None = None
@@ -760,19 +781,9 @@ def build(
                 _writing(output, staged.finish)
             rest = _writing(output, StagedOutput(output, placed.digests).__enter__)
             _render(env, renderer, later, jobs, None, rest, result)
-        with _timed(result, "feeds+sitemap"):
-            # Global and cheap: made again by every build that changed anything (patched,
-            # in serve). The plan's pages name the files the sitemap lists.
-            try:
-                # The sitemap entries of the last build: of this process (serve), or
-                # from the build state, so that only the changed ones are made again.
-                sitemap_memo = _sitemap_memo(cache, fingerprint, state) if cache else None
-                extra, result.notes = publish.publish_files(
-                    index, config, env, plan, feeds=False, sitemap_memo=sitemap_memo
-                )
-            except Exception as exc:  # a theme error: report it, leave the output alone
-                # (serve's pages are in place already: its next rebuild finishes the rest)
-                raise BuildError(_template_error(exc)) from exc
+        if not published:  # (not made while the pages rendered)
+            publish_site()
+        extra, result.notes = published[0]
         static = [*theme, *extra]
         if config.search:
             from sitegen import search
@@ -1191,11 +1202,16 @@ def _render(
     progress: Progress | None,
     staged: StagedOutput,
     result: BuildResult,
+    meanwhile: Callable[[], object] | None = None,
 ) -> None:
-    """Render ``todo`` and stage each part as it comes; the staging counts as "write"."""
+    """Render ``todo`` and stage each part as it comes; the staging counts as "write".
+    ``meanwhile`` is called once, while the workers render (or before a serial render's
+    end): what it does no longer waits for the last page. (It times itself.)"""
     if not todo:
+        if meanwhile is not None:
+            meanwhile()
         return
-    writing = 0.0
+    writing = aside = 0.0
     board = None
     with _timed(result, "render"):
         try:
@@ -1240,6 +1256,11 @@ def _render(
                             part = part + _rendered_here(renderer, here)
                             advance(len(here))
                             here = []
+                        if meanwhile is not None:  # (then, while they render on)
+                            start = time.perf_counter()
+                            meanwhile()
+                            meanwhile = None
+                            aside += time.perf_counter() - start
                         if not part:
                             continue
                         start = time.perf_counter()
@@ -1254,8 +1275,10 @@ def _render(
         finally:
             if board is not None:
                 board.close()
-    result.timings["render"] -= writing
+    result.timings["render"] -= writing + aside
     result.timings["write"] = result.timings.get("write", 0.0) + writing
+    if meanwhile is not None:
+        meanwhile()
 
 
 # Pages a worker sends back at once: a few chunks per worker are in flight, so this bounds

@@ -160,3 +160,32 @@ def test_an_error_made_from_a_done_chunk_reaches_the_caller() -> None:
     failing = parallel.Bulk(_PAGES.split, _fail_join)
     with pytest.raises(ValueError, match="join failed"):
         list(parallel_chunks(_page, range(100), 2, max_chunk=10, bulk=failing, min_items=1))
+
+
+@pytest.mark.skipif(not can_fork(), reason="workers are forked")
+def test_the_pools_worker_keeper_does_not_wake_for_each_result(monkeypatch: Any) -> None:
+    """multiprocessing's Pool wakes its worker-keeping thread whenever a result waits to be
+    read, and it spins until the result thread has read it (which needs the GIL that this
+    thread, busy between parts, holds): 500-2,000 wakes here. It should wake only to start
+    and to stop."""
+    import multiprocessing.pool
+    import time
+
+    wakes = []
+    wait = multiprocessing.pool.Pool._wait_for_updates
+
+    def counted(*args: Any, **kwargs: Any) -> None:
+        wakes.append(1)
+        wait(*args, **kwargs)
+
+    monkeypatch.setattr(multiprocessing.pool.Pool, "_wait_for_updates", staticmethod(counted))
+    parts = []
+    # (ahead: the workers are never out of work, so the pool's own state does not change)
+    chunks = parallel_chunks(lambda x: x, range(400), 2, max_chunk=10, min_items=1, ahead=40)
+    for part in chunks:
+        busy_until = time.perf_counter() + 0.005  # (holding the GIL, as a build does)
+        while time.perf_counter() < busy_until:
+            pass
+        parts.append(part)
+    assert [x for part in parts for x in part] == list(range(400))
+    assert len(wakes) < 10
