@@ -40,13 +40,18 @@ def code_generator_class() -> type[Any]:
     from jinja2 import nodes
     from jinja2.compiler import CodeGenerator, Frame, optimizeconst
     from jinja2.environment import Environment
-    from jinja2.idtracking import VAR_LOAD_RESOLVE
     from jinja2.runtime import Context
 
     from sitegen.htmlescape import escape_str
 
-    if not all(hasattr(CodeGenerator, name) for name in _JINJA_INTERNALS):
+    try:
+        from jinja2.idtracking import VAR_LOAD_RESOLVE
+    except ImportError:
         return CodeGenerator  # a Jinja whose compiler differs: its own code, slower only
+    if not all(hasattr(CodeGenerator, name) for name in _JINJA_INTERNALS) or not hasattr(
+        Context, "resolve_or_missing"
+    ):
+        return CodeGenerator
 
     class JoiningCodeGenerator(CodeGenerator):
         def visit_Template(self, node: nodes.Template, frame: Frame | None = None) -> None:
@@ -398,6 +403,8 @@ _JINJA_INTERNALS = (
     "simple_write",
     "dump_local_context",
     "get_context_ref",
+    "get_resolve_func",
+    "enter_frame",
 )
 
 

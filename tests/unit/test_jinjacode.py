@@ -123,6 +123,23 @@ def test_a_jinja_without_the_compiler_parts_it_calls_gets_its_own_code(
         jinjacode.code_generator_class.cache_clear()
 
 
+def test_a_jinja_without_the_name_lookup_it_inlines_gets_its_own_code(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import jinja2.idtracking
+    from jinja2.compiler import CodeGenerator
+
+    from sitegen import jinjacode
+
+    # as if a later Jinja had moved the symbol loads the inline name lookup reads
+    monkeypatch.delattr(jinja2.idtracking, "VAR_LOAD_RESOLVE")
+    jinjacode.code_generator_class.cache_clear()
+    try:
+        assert jinjacode.code_generator_class() is CodeGenerator
+    finally:
+        jinjacode.code_generator_class.cache_clear()
+
+
 class _Item:
     """An object with attributes, one a property that fails as a missing one does."""
 
