@@ -242,7 +242,10 @@ def _pool_class() -> type:
 
     class QuietPool(multiprocessing.pool.Pool):
         def _get_sentinels(self) -> list[Any]:
-            return [self._change_notifier._reader]  # type: ignore[attr-defined]
+            notifier = getattr(self, "_change_notifier", None)  # (a private attribute)
+            if notifier is None:
+                return super()._get_sentinels()  # type: ignore[misc,no-any-return]
+            return [notifier._reader]
 
     return QuietPool
 
