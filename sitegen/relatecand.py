@@ -28,24 +28,12 @@ Ints = npt.NDArray[np.int64]
 Floats = npt.NDArray[np.float64]
 
 
-def all_candidates(
-    postings: dict[str, list[int]],
-    queries: Sequence[Sequence[str]],
-    window: int,
-    limit: int,
-    key_id: dict[str, int],
-    flat: tuple[Ints, Ints] | None = None,
-) -> list[list[int]]:
-    """The candidates of articles 0..n-1 (``queries[i]``: article i's query keys), when ids
-    are positions in the index, so each posting list is sorted; ``key_id``: each key's
-    place in ``postings``; ``flat``: the lists' lengths and members, if made already."""
-    return Candidates(postings, queries, window, limit, key_id, flat).between(0, len(queries))
-
-
 class Candidates:
-    """all_candidates's lists for any range of articles: each article's are the same
-    whatever the range (so that processes can share the work); the query slots of every
-    article are made once."""
+    """The candidates of articles 0..n-1 (``queries[i]``: article i's query keys), when ids
+    are positions in the index, so each posting list is sorted; ``key_id``: each key's place
+    in ``postings``; ``flat``: the lists' lengths and members, if made already. Given for any
+    range of articles (between): each article's are the same whatever the range, so that
+    processes can share the work; the query slots of every article are made once."""
 
     def __init__(
         self,

@@ -193,7 +193,7 @@ def test_the_candidates_of_a_range_of_articles_are_the_same_whatever_the_ranges(
         for key in query:
             postings.setdefault(key, []).append(i)
     key_id = {key: k for k, key in enumerate(postings)}
-    whole = relatecand.all_candidates(postings, queries, 8, 5, key_id)
+    whole = relatecand.Candidates(postings, queries, 8, 5, key_id).between(0, n)
     bounds = [0, *sorted(cuts), n]
     found = relatecand.Candidates(postings, queries, 8, 5, key_id)
     pieces = [found.between(a, b) for a, b in pairwise(bounds)]
