@@ -37,6 +37,7 @@ from sitegen import relatecand, relatevec
 from sitegen.index import build_index
 from sitegen.model import Article, Provider, RelatedLink, Slug, Topic
 from sitegen.relate import RelateState, relate, relate_with_state
+from sitegen.relateedges import EdgeMaker
 from sitegen.slugs import slugify
 from sitegen.urls import match_key
 
@@ -121,42 +122,32 @@ def synthetic_articles(n: int, seed: int = 1) -> list[Article]:
 # A full relate counts the words and makes the vectors of all articles at once
 # (relatevec.site_vectors, added to "vectors"), makes every article's query slots and
 # counts the candidates of a range of articles (relatecand.Candidates, added to
-# "candidates") and scores a batch of articles at a time (_score_batch, added to "score").
+# "candidates"), scores a batch of articles at a time (_score_batch, added to "score") and
+# makes the related lists of many articles at once (EdgeMaker.edges, added to "rank").
 PHASES = ("_read", "_vectors", "_links", "_candidates", "_score", "_stories", "_rank", "_graph")
-_BATCHED = {
-    "site_vectors": "_vectors",
-    "Candidates.__init__": "_candidates",
-    "Candidates.between": "_candidates",
-    "_score_batch": "_score",
-}
+_BATCHED: tuple[tuple[object, str, str], ...] = (  # (owner, function, phase)
+    (relatevec, "site_vectors", "_vectors"),
+    (relatecand.Candidates, "__init__", "_candidates"),
+    (relatecand.Candidates, "between", "_candidates"),
+    (RelateState, "_score_batch", "_score"),
+    (EdgeMaker, "edges", "_rank"),
+)
 
 
 @contextmanager
 def phase_clock() -> Iterator[dict[str, float]]:
     """CPU seconds spent in each of RelateState's steps (PHASES) while in the block."""
     spent = dict.fromkeys(PHASES, 0.0)
-    originals = {name: getattr(RelateState, name) for name in PHASES}
-    batched: dict[str, Callable[..., object]] = {"site_vectors": relatevec.site_vectors}
-    batched_method: dict[str, Callable[..., object]] = {
-        "_score_batch": RelateState._score_batch,
-        "Candidates.__init__": relatecand.Candidates.__init__,
-        "Candidates.between": relatecand.Candidates.between,
-    }
-    batched_spent = dict.fromkeys(_BATCHED, 0.0)
+    batched = dict.fromkeys(PHASES, 0.0)  # (added to spent after the subtraction below)
+    wrapped: list[tuple[object, str, str, dict[str, float]]] = [
+        (RelateState, name, name, spent) for name in PHASES
+    ]
+    wrapped += [(owner, name, phase, batched) for owner, name, phase in _BATCHED]
+    originals = [getattr(owner, name) for owner, name, _, _ in wrapped]
 
-    def timed(name: str, method: Callable[..., object]) -> Callable[..., object]:
-        clock = time.process_time
-
-        def wrapper(*args: object, **kwargs: object) -> object:
-            start = clock()
-            try:
-                return method(*args, **kwargs)
-            finally:
-                spent[name] += clock() - start
-
-        return wrapper
-
-    def timed_batch(name: str, function: Callable[..., object]) -> Callable[..., object]:
+    def timed(
+        function: Callable[..., object], phase: str, into: dict[str, float]
+    ) -> Callable[..., object]:
         clock = time.process_time
 
         def wrapper(*args: object, **kwargs: object) -> object:
@@ -164,29 +155,20 @@ def phase_clock() -> Iterator[dict[str, float]]:
             try:
                 return function(*args, **kwargs)
             finally:
-                batched_spent[name] += clock() - start
+                into[phase] += clock() - start
 
         return wrapper
 
-    for name, method in originals.items():
-        setattr(RelateState, name, timed(name, method))
-    for name in ("__init__", "between"):
-        method = batched_method[f"Candidates.{name}"]
-        setattr(relatecand.Candidates, name, timed_batch(f"Candidates.{name}", method))
-    relatevec.site_vectors = timed_batch("site_vectors", batched["site_vectors"])  # type: ignore[assignment]
-    RelateState._score_batch = timed_batch("_score_batch", batched_method["_score_batch"])  # type: ignore[method-assign]
+    for (owner, name, phase, into), function in zip(wrapped, originals, strict=True):
+        setattr(owner, name, timed(function, phase, into))
     try:
         yield spent
     finally:
-        for name, method in originals.items():
-            setattr(RelateState, name, method)
-        for name in ("__init__", "between"):
-            setattr(relatecand.Candidates, name, batched_method[f"Candidates.{name}"])
-        relatevec.site_vectors = batched["site_vectors"]  # type: ignore[assignment]
-        RelateState._score_batch = batched_method["_score_batch"]  # type: ignore[method-assign]
+        for (owner, name, _, _), function in zip(wrapped, originals, strict=True):
+            setattr(owner, name, function)
         spent["_score"] -= spent["_candidates"]
-        for name, phase in _BATCHED.items():
-            spent[phase] += batched_spent[name]
+        for phase, seconds in batched.items():
+            spent[phase] += seconds
 
 
 def _phase_line(spent: dict[str, float], total: float) -> str:
