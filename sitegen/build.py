@@ -1284,8 +1284,10 @@ def _render(
 # Pages a worker sends back at once: a few chunks per worker are in flight, so this bounds
 # the rendered pages held in memory (~25 kB each).
 RENDER_CHUNK = 100
-# Rendered chunks that may wait for this process (~2.5 MB each at 10,000 articles).
-RENDER_AHEAD = 24
+# Rendered chunks that may wait for this process (~2.5 MB each at 10,000 articles): enough
+# for the workers to go on while it makes the graph data (0.4-0.6 s at 10,000 articles;
+# with 24, both waited ~0.3 s for it, one core idle).
+RENDER_AHEAD = 48
 # The last pages are listings and the graph page's list, up to 10 times an article page's
 # work: chunks shrink to this many pages at the end, so that neither worker waits long for
 # the other (a chunk of 100 of them left one idle for up to 0.3 s; renderwall, session 15).
