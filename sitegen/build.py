@@ -597,6 +597,18 @@ def build(
         moved=scan_memo.moved if scan_memo and result.scanned is None else None,
     )
     articles = _drop_aliases(articles, result, sources)
+    # A first build's sources are pickled by a forked copy of this process, on the core
+    # that would idle through index and relate; put in place once the build is through.
+    # (Not for a few files: a fork costs more than pickling them.)
+    cores = parallel.default_jobs() if jobs is None else jobs
+    aside = cores > 1 and len(articles) >= parallel.MIN_PARALLEL_ITEMS
+    sources_aside = (
+        cache.save_sources_aside(*result.pending_cache)
+        if cache is not None and not reused and result.pending_cache and aside
+        else None
+    )
+    if sources_aside is not None:
+        result.pending_cache = None
     with _timed(result, "index"):
         # The articles the index made last time in this process (serve), reused if unchanged.
         # (Per content folder and working folder: the identities it keeps are paths in them.)
@@ -632,6 +644,14 @@ def build(
         graph, relate_state = relate_with_state(
             index, config.related_count, old_relate, key_of, jobs
         )
+    # A cold relate's state is saved by a forked copy of this process, on the core that
+    # would idle while this one plans (~0.25 s at 10,000 articles; a large one is saved
+    # before render instead, see below). Nothing changes the state after relate.
+    cold_relate = cache is not None and not reused and quick and old_relate is None
+    relate_aside = None
+    if cache is not None and cold_relate and relate_state.modified and aside:
+        with _timed(result, "save cache"):
+            relate_aside = cache.save_relate_aside(relate_fingerprint, relate_state)
     with _timed(result, "plan"):
         # graph.json's fragments of the last build of this process (serve), reused if unchanged.
         graph_memo = cache.kept("graph fragments", fingerprint, GraphMemo) if cache else None
@@ -713,12 +733,12 @@ def build(
     # What the relate state is still needed for: its save (it depends on the content and
     # the settings alone, not on the output), and serve's next build.
     relate_left: RelateState | None = relate_state
-    if cache is not None and not reused and quick and old_relate is None:
+    if cache is not None and cold_relate:
         # A cold relate's state (100,000 articles: ~700 MB) is saved now and let go, so
         # that render and write reuse its memory. (Serve's cache holds on to what it is
         # given, for its next build: there this frees nothing.)
         with _timed(result, "save cache"):
-            if relate_state.modified:
+            if relate_state.modified and relate_aside is None:
                 cache.save_relate(relate_fingerprint, relate_state)
         del relate_state
         relate_left = None
@@ -869,6 +889,10 @@ def build(
         del staged, static, extra, graph_views, graph
     if cache is not None:
         with _timed(result, "save cache"):
+            if relate_aside is not None:
+                relate_aside.finish()
+            if sources_aside is not None:
+                sources_aside.finish()
             if result.pending_cache is not None:
                 cache.save_sources(*result.pending_cache)
                 result.pending_cache = None

@@ -7,6 +7,7 @@ of the same input made without any cache.
 
 from __future__ import annotations
 
+import gc
 import os
 import re
 import shutil
@@ -18,8 +19,9 @@ from typing import Any
 
 import pytest
 
+from sitegen import cache as cache_module
 from sitegen import parallel
-from sitegen.build import BuildResult, build
+from sitegen.build import BuildError, BuildResult, build
 from sitegen.cache import CACHE_DIR, BuildCache, cache_dir
 from sitegen.config import load_config
 
@@ -1003,3 +1005,74 @@ def test_a_file_edited_again_is_read_with_the_repairs_of_its_unchanged_texts(
     assert_same_as_cold(site)  # the cold build repairs it with ftfy: the same bytes
     pages = [p.read_text(encoding="utf-8") for p in (site / "output").rglob("*.html")]
     assert any("Café talk – a review" in page for page in pages)
+
+
+def _cache_files(site: Path, output: str = "output") -> dict[str, bytes]:
+    folder = cache_dir(site / output)
+    return {p.name: p.read_bytes() for p in folder.iterdir() if p.is_file()}
+
+
+@pytest.mark.skipif(not parallel.can_fork(), reason="needs fork")
+def test_a_parallel_cold_build_saves_its_cache_aside_as_a_serial_one_saves_it(
+    site: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The sources and the relate state of a first build are pickled by forked copies of
+    # the build process (sitegen.cache.Aside) while it goes on: the same files, then the
+    # same edit builds from them.
+    monkeypatch.setattr(parallel, "MIN_PARALLEL_ITEMS", 1)
+    asides: list[str] = []
+    aside = cache_module.Aside.__init__
+
+    def counted(self: Any, cache: Any, name: str, *args: Any, **kwargs: Any) -> None:
+        asides.append(name)
+        aside(self, cache, name, *args, **kwargs)
+
+    monkeypatch.setattr(cache_module.Aside, "__init__", counted)
+    run(site, "serial", jobs=1)
+    assert asides == []
+    run(site, jobs=2)
+    assert sorted(asides) == ["relate.pickle", "sources.pickle"]
+    folder, serial = cache_dir(site / "output"), cache_dir(site / "serial")
+    assert sorted(_cache_files(site)) == sorted(_cache_files(site, "serial"))
+    for load in (BuildCache.load_sources, BuildCache.load_relate):
+        fingerprint = _fingerprints(folder)[load.__name__]
+        forked, alone = (load(BuildCache(f, print), fingerprint) for f in (folder, serial))
+        assert forked is not None and alone is not None
+        if load is BuildCache.load_relate:
+            forked, alone = forked.__getstate__(), alone.__getstate__()
+        assert forked == alone
+    edit_title(site)
+    run(site, jobs=1)
+    assert_same_as_cold(site)
+
+
+def _fingerprints(folder: Path) -> dict[str, str]:
+    """The fingerprint each of the two files was written with (their header's)."""
+    found = {}
+    for name, load in (("sources.pickle", "load_sources"), ("relate.pickle", "load_relate")):
+        head = (folder / name).read_bytes().split(b"\n", 2)[1]
+        found[load] = head.decode().split(" ", 1)[1]
+    return found
+
+
+@pytest.mark.skipif(not parallel.can_fork(), reason="needs fork")
+def test_a_parallel_first_build_that_fails_leaves_no_sources_behind(
+    site: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The sources are written aside while the build goes on; the build then fails on a
+    # template: they are not put in place (the cache is only ever ahead of the output by
+    # whole builds), and nothing of them is left in the cache folder.
+    monkeypatch.setattr(parallel, "MIN_PARALLEL_ITEMS", 1)
+    (site / "templates").mkdir()
+    (site / "templates" / "article.html").write_text("{% broken", encoding="utf-8")
+    with pytest.raises(BuildError):
+        run(site, jobs=2)
+    gc.collect()  # (the failed build's frame, and with it the aside, is gone)
+    folder = cache_dir(site / "output")
+    deadline = time.monotonic() + 30
+    while any(p.suffix == ".tmp" for p in folder.iterdir()) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert sorted(p.name for p in folder.iterdir() if p.is_file()) == ["relate.pickle"]
+    (site / "templates" / "article.html").unlink()
+    run(site, jobs=2)
+    assert_same_as_cold(site)
