@@ -295,11 +295,32 @@ def article_keys(article: Article) -> ArticleKeys:
         article,
         " ".join(found),  # title_key of the title
         title_words,
-        sorted({"t:" + t.slug for t in article.topics}),
+        _topic_keys(article),
         article.published.timestamp() if article.published else None,
         _link_keys(article.related) if article.related else [],
         counts,
     )
+
+
+def _keys_again(article: Article, keys: ArticleKeys | None) -> ArticleKeys:
+    """article_keys(article), given those made for the article its source was parsed into
+    (``keys``, if any): the index gives some articles another slug or topics (a title
+    other articles have, topic names merged), and nothing else that relate reads."""
+    if keys is None:
+        return article_keys(article)
+    was = keys[0]
+    if (was.title, was.excerpt, was.published, was.related) != (
+        article.title,
+        article.excerpt,
+        article.published,
+        article.related,
+    ):
+        return article_keys(article)
+    return (article, keys[1], keys[2], _topic_keys(article), *keys[4:])
+
+
+def _topic_keys(article: Article) -> list[str]:
+    return sorted({"t:" + t.slug for t in article.topics})
 
 
 def _link_keys(related: Iterable[RelatedLink]) -> list[LinkKeys]:
@@ -744,19 +765,20 @@ class RelateState:
             getattr(self, name).extend([None] * n)
 
     def _read_all(self, articles: Sequence[Article], prepared: Iterable[ArticleKeys]) -> None:
-        """_read of every article of a full relate (ids are positions): article_keys as
-        ``prepared`` holds them for the very same articles, else made here."""
-        given = {id(keys[0]): keys for keys in prepared}
-        found: list[Any] = list(map(given.get, map(id, articles)))
+        """_read of every article of a full relate (ids are positions), from the article_keys
+        ``prepared`` made of them (where they were parsed) when there are."""
+        sources = list(map(str, map(_SOURCE, articles)))
+        given = {str(keys[0].source): keys for keys in prepared}
+        found: list[Any] = list(map(given.get, sources))
         del given
-        # (A prepared entry holds its article: one found by the article's id is for it.)
-        for at in compress(range(len(found)), map(not_, found)):
-            found[at] = article_keys(articles[at])
+        for at, keys in enumerate(found):
+            if keys is None or keys[0] is not articles[at]:
+                found[at] = _keys_again(articles[at], keys)
         columns = list(map(list, zip(*found, strict=True))) if found else [[] for _ in range(7)]
         del found
         _, tkey, title_keys, topic_keys, time, link_keys, counts = columns
-        self.source = list(map(str, map(_SOURCE, articles)))
-        self.id_of = dict(zip(self.source, range(len(articles)), strict=True))
+        self.source = sources
+        self.id_of = dict(zip(sources, range(len(articles)), strict=True))
         self.sig = list(map(self._sign, articles))
         self.slug = list(map(_SLUG, articles))
         self.title = list(map(_TITLE, articles))
