@@ -58,15 +58,20 @@ def site_vectors(
     ``topic_keys[i]``), and its ``max_terms`` strongest words by ``tf_of(count) * idf``
     (equal weights in text order)."""
     n = len(counts)
-    # Keys numbered in order of first use, article by article: the order of the posting lists.
-    names = list(dict.fromkeys(chain.from_iterable(map(chain, topic_keys, counts))))
-    get = dict(zip(names, range(len(names)), strict=True)).__getitem__
     c_len, p_len = _lengths(counts), _lengths(topic_keys)
-    c_total = int(c_len.sum())
-    c_key = _ints(map(get, chain.from_iterable(counts)), c_total)
-    count = _ints(chain.from_iterable(map(dict.values, counts)), c_total)
-    p_ids = _ints(map(get, chain.from_iterable(topic_keys)), int(p_len.sum()))
-    del get
+    # Keys numbered in order of first use, article by article (its topics, then its words):
+    # the order of the posting lists. Numbered in one pass, then told apart.
+    numbers = _Numbers()
+    held = _ints(
+        map(numbers.__getitem__, chain.from_iterable(map(chain, topic_keys, counts))),
+        int(c_len.sum() + p_len.sum()),
+    )
+    names = list(numbers)
+    del numbers
+    is_topic = np.repeat(np.tile(np.array([True, False]), n), np.stack((p_len, c_len), 1).ravel())
+    p_ids, c_key = held[is_topic], held[~is_topic]
+    del held, is_topic
+    count = _ints(chain.from_iterable(map(dict.values, counts)), len(c_key))
     c_article = _owners(c_len)
     # Posting lists: the articles holding each key (a topic or a word), in order.
     held = np.concatenate((p_ids, c_key))
@@ -104,6 +109,14 @@ def site_vectors(
     idf = dict(zip(names, idf_list, strict=True))
     flat = (p_len, p_ids, p_value, w_len, w_key, w_value)
     return SiteVectors(topic_vec, term_vec, postings, idf, lengths, members, flat)
+
+
+class _Numbers(dict[str, int]):
+    """key -> its number: the keys numbered in the order they are first asked for."""
+
+    def __missing__(self, key: str) -> int:
+        number = self[key] = len(self)
+        return number
 
 
 def _strongest(sizes: Ints, rank: Ints, ranks: int, limit: int) -> Ints:
