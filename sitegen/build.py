@@ -63,6 +63,7 @@ from sitegen.write import (
 )
 
 if TYPE_CHECKING:
+    from sitegen.relate import ArticleKeys
     from sitegen.render import Page
 
 
@@ -92,6 +93,9 @@ class BuildResult:
     scanned: tuple[int, list[tuple[str, int, int]], list[Any]] | None = field(
         default=None, repr=False
     )
+    # What relate reads of each article parsed by a worker process (relate.article_keys),
+    # made there: relate's full pass then only gathers it (taken by relate).
+    relate_keys: list[ArticleKeys] = field(default_factory=list, repr=False)
 
     @property
     def errors(self) -> int:
@@ -240,6 +244,10 @@ def _read_articles(
             path = Path(key)
             return _parse_one(path, display_path(path, base), config)
 
+        def parse_for_relate(key: str) -> tuple[str, _Parsed, ArticleKeys | None]:
+            digest, value = parse(key)
+            return digest, value, _relate_keys(value)
+
         pooled = len(todo) >= parallel.MIN_PARALLEL_ITEMS
         if pooled:
             _prepare_parsing(config)  # once here, not once in every worker process
@@ -247,8 +255,8 @@ def _read_articles(
         # last time they were read: unchanged texts need no ftfy (nor its import).
         known = _known_repairs(cache, fingerprint) if todo and not pooled else None
         with (progress or Progress(False)).stage("reading", len(todo)) as advance:
-            parsed = parallel_map(
-                parse,
+            parsed: list[Any] = parallel_map(
+                parse_for_relate if pooled else parse,
                 todo,
                 jobs,
                 progress=advance,
@@ -257,9 +265,12 @@ def _read_articles(
             )
         if known is not None:
             result.pending_repairs = _repairs_to_save(fingerprint, known)
-        for key, (digest, value) in zip(todo, parsed, strict=True):
+        for key, (digest, value, *_) in zip(todo, parsed, strict=True):
             mtime, size = entries[key][:2]
             entries[key] = (mtime, size, digest, value)
+        if pooled:
+            result.relate_keys = list(filter(None, map(_RELATE_KEYS, parsed)))
+        del parsed
     if recent is not None:
         # Their mtime proves nothing next time (-1): the next build compares their bytes.
         # (Patching, only the files looked at can be that recent: the others were so last
@@ -451,7 +462,7 @@ def _parse_settings(config: SiteConfig) -> tuple[object, ...]:
 def _prepare_parsing(config: SiteConfig) -> None:
     """Import and build what reading content needs (YAML, Markdown, the sanitizers), before
     workers fork: each would otherwise do it again."""
-    from sitegen import load, normalize
+    from sitegen import load, normalize, relate  # noqa: F401 (relate: see _relate_keys)
 
     load.prepare()
     normalize.prepare(normalize.Options(nofollow=config.nofollow_external).link_rel)
@@ -466,6 +477,15 @@ def _import_later_stages() -> None:
     import sitegen.relatevec
     import sitegen.render
     import sitegen.replan  # noqa: F401
+
+
+def _relate_keys(parsed: _Parsed) -> ArticleKeys | None:
+    """What relate reads of a parsed article alone (None: no article)."""
+    if isinstance(parsed, Problem) or parsed[0] is None:
+        return None
+    from sitegen.relate import article_keys
+
+    return article_keys(parsed[0])
 
 
 def _parse_one(path: Path, shown: Path, config: SiteConfig) -> tuple[str, _Parsed]:
@@ -621,6 +641,7 @@ def build(
     result.index = index
     result.articles = len(index.articles)
     if not write:
+        result.relate_keys = []
         return result
     result.problems.extend(search_problems)
     from sitegen import publish, replan
@@ -641,9 +662,11 @@ def build(
         # (serve's next view is made by this build's planning: see replan.ViewMemo.)
         views = cache.kept("relate view", "", replan.ViewMemo) if cache and serving else None
         view = replan.relate_view(old_relate, views) if old_relate and last_plan else None
+        prepared, result.relate_keys = result.relate_keys, []
         graph, relate_state = relate_with_state(
-            index, config.related_count, old_relate, key_of, jobs
+            index, config.related_count, old_relate, key_of, jobs, prepared
         )
+        del prepared
     # A cold relate's state is saved by a forked copy of this process, on the core that
     # would idle while this one plans (~0.25 s at 10,000 articles; a large one is saved
     # before render instead, see below). Nothing changes the state after relate.
@@ -1691,6 +1714,7 @@ def _scanned_folders(scanned: list[tuple[str, int, int]]) -> set[str]:
 _SOURCE = operator.attrgetter("source")
 _SECOND = operator.itemgetter(1)
 _DIGEST, _VALUE = operator.itemgetter(2), operator.itemgetter(3)  # of a source entry
+_RELATE_KEYS = operator.itemgetter(2)  # of a worker's parse
 _DRAFT = operator.attrgetter("draft")
 _NO_ENTRY = (None, None, "", None)  # the entry of a file the cache does not know
 _NO_PAGE = (None, None, 0)  # the state's entry of a page the last build did not make

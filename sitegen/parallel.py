@@ -121,7 +121,8 @@ def parallel_chunks(
         return
     global _TASK, _BULK
     _TASK = (func, items)
-    chunks = iter(chunk_bounds(len(items), jobs, max_chunk, last_chunk))
+    bounds = chunk_bounds(len(items), jobs, max_chunk, last_chunk)
+    chunks = iter(bounds)
     window = jobs * 3
     # A slot of shared memory per chunk in flight, for bulk results (mapped before the
     # workers fork, so that they share it).
@@ -135,7 +136,10 @@ def parallel_chunks(
     # would write to every object's header and so copy every shared memory page.
     gc.freeze()
     try:
-        with _pool_class()(jobs, context=multiprocessing.get_context("fork")) as pool:
+        # No more workers than chunks (a full relate sends one range per worker but its
+        # own: with two jobs, a second worker forked for it would only wait).
+        workers = min(jobs, len(bounds))
+        with _pool_class()(workers, context=multiprocessing.get_context("fork")) as pool:
             _widen_result_pipe(pool)
             feed = _Feed(pool, chunks, window, ahead, bulk, shared)
             try:

@@ -162,6 +162,7 @@ def relate_with_state(
     state: RelateState | None,
     signature: Callable[[Article], Hashable] | None = None,
     jobs: int | None = 1,
+    prepared: Iterable[ArticleKeys] = (),
 ) -> tuple[RelatedGraph, RelateState]:
     """relate, reusing ``state`` (what an earlier call returned, for any index) when it can:
     the graph is the same either way. Returns the graph and the state for the next call.
@@ -169,7 +170,8 @@ def relate_with_state(
     ``signature`` names what relate reads of an article: equal signatures must mean equal
     fields (the build passes a short key made from the file's hash, so the saved state stays
     small); by default the fields themselves. ``jobs``: the processes a full relate of a
-    large site may share its scoring with (None: one per core)."""
+    large site may share its scoring with (None: one per core). ``prepared``: article_keys
+    of some of the articles, made beforehand (a full relate uses them)."""
     articles = index.articles
     sign = signature or _signature
     with gc_paused():
@@ -178,7 +180,7 @@ def relate_with_state(
             if graph is not None:
                 return graph, state
         state = RelateState(count)
-        return state.full(articles, sign, jobs), state
+        return state.full(articles, sign, jobs, prepared), state
 
 
 # -- words -----------------------------------------------------------------------------------
@@ -265,6 +267,81 @@ def _signature(article: Article) -> tuple[Any, ...]:
     """What relate reads of an article: equal signatures give equal results."""
     a = article
     return (a.slug, a.title, a.excerpt, a.published, a.urls, a.topics, a.related)
+
+
+# A related entry's URL keys, its title's key (None without one) and the key that tells
+# apart the external links (the entry's URL's, else its title's).
+LinkKeys = tuple[tuple[str, ...], str | None, str]
+# What relate reads of an article that depends on it alone (article_keys): the article,
+# its title_key and title word keys, its topic keys (sorted), its time (POSIX seconds), its
+# related entries' keys and its word counts (title words twice, then the excerpt's; keys in
+# text order).
+ArticleKeys = tuple[
+    Article, str, list[str], list[str], float | None, list[LinkKeys], dict[str, int]
+]
+
+
+def article_keys(article: Article) -> ArticleKeys:
+    """What relate reads of ``article`` alone. Made where the article is parsed when that
+    is a worker process (a cold build's), so that a full relate only gathers it: this was
+    most of a full relate's serial start (the related entries' URL keys the largest part)."""
+    found = _tokens(article.title)
+    title_words = _keys_of(found)
+    counts: dict[str, int] = {}  # (a plain dict: smaller in the state)
+    _count(counts, title_words)
+    _count(counts, title_words)
+    _count(counts, _text_keys(article.excerpt))
+    return (
+        article,
+        " ".join(found),  # title_key of the title
+        title_words,
+        _topic_keys(article),
+        article.published.timestamp() if article.published else None,
+        _link_keys(article.related) if article.related else [],
+        counts,
+    )
+
+
+def _keys_again(article: Article, keys: ArticleKeys | None) -> ArticleKeys:
+    """article_keys(article), given those made for the article its source was parsed into
+    (``keys``, if any): the index gives some articles another slug or topics (a title
+    other articles have, topic names merged), and nothing else that relate reads."""
+    if keys is None:
+        return article_keys(article)
+    was = keys[0]
+    if (was.title, was.excerpt, was.published, was.related) != (
+        article.title,
+        article.excerpt,
+        article.published,
+        article.related,
+    ):
+        return article_keys(article)
+    return (article, keys[1], keys[2], _topic_keys(article), *keys[4:])
+
+
+def _topic_keys(article: Article) -> list[str]:
+    return sorted({"t:" + t.slug for t in article.topics})
+
+
+def _link_keys(related: Iterable[RelatedLink]) -> list[LinkKeys]:
+    return [
+        (
+            tuple(map(_url_key, link.urls)),
+            title_key(link.title) if link.title else None,
+            (_url_key(link.url) if link.url else title_key(link.title)),
+        )
+        for link in related
+    ]
+
+
+def _article_url_keys(article: Article) -> tuple[str, ...]:
+    # normalize made the keys (an Article built some other way may lack them)
+    return article.url_keys or tuple(dict.fromkeys(map(_url_key, article.urls)))
+
+
+_SOURCE = operator.attrgetter("source")
+_SLUG = operator.attrgetter("slug")
+_TITLE = operator.attrgetter("title")
 
 
 # -- the state -------------------------------------------------------------------------------
@@ -471,19 +548,17 @@ class RelateState:
         articles: Sequence[Article],
         sign: Callable[[Article], Hashable],
         jobs: int | None = 1,
+        prepared: Iterable[ArticleKeys] = (),
     ) -> RelatedGraph:
+        """Relate ``articles`` from scratch; ``prepared``: article_keys of some of them,
+        made beforehand (where they were parsed)."""
         self._sign = sign
         n = len(articles)
         self.n_rounded = _rounded(n) if n else 0.0
         self._grow(n)
         self.order = list(range(n))
         self.pos = list(range(n))
-        id_of, read = self.id_of, self._read
-        title_keys: list[list[str]] = []
-        add_title = title_keys.append
-        for i, article in enumerate(articles):
-            id_of[source := str(article.source)] = i
-            add_title(read(i, article, source, False))
+        self._read_all(articles, prepared)
         url_holders: dict[str, list[int]] = defaultdict(list)
         title_holders: dict[str, list[int]] = defaultdict(list)
         for i in range(n):
@@ -500,7 +575,7 @@ class RelateState:
 
         try:
             with small_pages():
-                maker = self._full_batched(articles, title_keys, jobs)
+                maker = self._full_batched(articles, jobs)
             self._stories()
             # Every related list was made as if no article were in a story (stories are
             # known once every article is scored): those of the members are made again.
@@ -567,27 +642,18 @@ class RelateState:
         self._seen = dict(zip(map(id, articles), ids, strict=True))
         self._seen_articles = articles
 
-    def _full_batched(
-        self, articles: Sequence[Article], title_keys: list[list[str]], jobs: int | None
-    ) -> EdgeMaker:
-        """full's word counts, posting lists, weights, vectors, candidates, scores and
-        edges (those of no story: see full). Returns what made the edges."""
+    def _full_batched(self, articles: Sequence[Article], jobs: int | None) -> EdgeMaker:
+        """full's posting lists, weights, vectors, candidates, scores and edges (those of
+        no story: see full). Returns what made the edges."""
         from sitegen.relatecand import Candidates, PairScorer
         from sitegen.relateedges import EdgeMaker
         from sitegen.relatevec import site_vectors
 
         n = len(articles)
-        excerpts = map(str.split, map(str.casefold, [a.excerpt for a in articles]))
         site = site_vectors(
-            self.topic_keys,
-            title_keys,
-            list(map(_piece_keys, excerpts)),
-            partial(_idf, self.n_rounded),
-            _tf,
-            MAX_TERMS,
+            self.topic_keys, self.counts, partial(_idf, self.n_rounded), _tf, MAX_TERMS
         )
-        title_keys.clear()
-        self.counts, self.topic_vec, self.term_vec = site.counts, site.topic_vec, site.term_vec
+        self.topic_vec, self.term_vec = site.topic_vec, site.term_vec
         self.postings, self.idf = site.postings, site.idf
         # combined vectors are made when needed: a full relate scores on numpy arrays
         self.query = [
@@ -698,44 +764,41 @@ class RelateState:
         for name in _PER_ID:
             getattr(self, name).extend([None] * n)
 
-    def _read(
-        self, i: int, article: Article, source: str | None = None, count_words: bool = True
-    ) -> list[str]:
-        """The per-article data that depends on the article alone (the word counts unless
-        ``count_words`` is false: a full relate counts all articles' at once); returns the
-        title's word keys."""
+    def _read_all(self, articles: Sequence[Article], prepared: Iterable[ArticleKeys]) -> None:
+        """_read of every article of a full relate (ids are positions), from the article_keys
+        ``prepared`` made of them (where they were parsed) when there are."""
+        sources = list(map(str, map(_SOURCE, articles)))
+        given = {str(keys[0].source): keys for keys in prepared}
+        found: list[Any] = list(map(given.get, sources))
+        del given
+        for at, keys in enumerate(found):
+            if keys is None or keys[0] is not articles[at]:
+                found[at] = _keys_again(articles[at], keys)
+        columns = list(map(list, zip(*found, strict=True))) if found else [[] for _ in range(7)]
+        del found
+        _, tkey, title_keys, topic_keys, time, link_keys, counts = columns
+        self.source = sources
+        self.id_of = dict(zip(sources, range(len(articles)), strict=True))
+        self.sig = list(map(self._sign, articles))
+        self.slug = list(map(_SLUG, articles))
+        self.title = list(map(_TITLE, articles))
+        self.tkey, self.topic_keys, self.time, self.link_keys = tkey, topic_keys, time, link_keys
+        self.titles = list(map(frozenset, title_keys))
+        self.counts = counts
+        self.url_keys = list(map(_article_url_keys, articles))
+
+    def _read(self, i: int, article: Article) -> None:
+        """The per-article data that depends on the article alone (article_keys)."""
+        keys = article_keys(article)
+        self.source[i] = str(article.source)
         self.sig[i] = self._sign(article)
-        self.source[i] = source or str(article.source)
-        found = _tokens(article.title)
-        self.tkey[i] = " ".join(found)  # title_key of the title
         self.slug[i] = article.slug
         self.title[i] = article.title
-        self.time[i] = article.published.timestamp() if article.published else None
-        self.topic_keys[i] = sorted({"t:" + t.slug for t in article.topics})
-        title_words = _keys_of(found)
+        _, self.tkey[i], title_words, self.topic_keys[i], self.time[i], links, counts = keys
         self.titles[i] = frozenset(title_words)
-        if count_words:
-            # Title words count twice; keys in text order (a plain dict: smaller in the state).
-            counts: dict[str, int] = {}
-            _count(counts, title_words)
-            _count(counts, title_words)
-            _count(counts, _text_keys(article.excerpt))
-            self.counts[i] = counts
-        # normalize made the keys (an Article built some other way may lack them)
-        self.url_keys[i] = article.url_keys or tuple(dict.fromkeys(map(_url_key, article.urls)))
-        self.link_keys[i] = (
-            [
-                (
-                    tuple(map(_url_key, link.urls)),
-                    title_key(link.title) if link.title else None,
-                    (_url_key(link.url) if link.url else title_key(link.title)),
-                )
-                for link in article.related
-            ]
-            if article.related
-            else []
-        )
-        return title_words
+        self.counts[i] = counts
+        self.url_keys[i] = _article_url_keys(article)
+        self.link_keys[i] = links
 
     def _vectors(self, i: int, derive: bool = True) -> None:
         idf = self.idf

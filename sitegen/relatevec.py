@@ -1,9 +1,9 @@
-"""Word counts, posting lists, weights and vectors of every article of a full relate at once,
-on numpy arrays.
+"""Posting lists, weights and vectors of every article of a full relate at once, on numpy
+arrays.
 
-The same values as ``RelateState._read`` and ``RelateState._vectors`` give one article at a
-time (the incremental path still uses those), to the last bit: each weight is the same
-product of the same two floats, each norm the same left-to-right sum of the same squares
+The same values as ``RelateState._vectors`` gives one article at a time (the incremental
+path still uses it), to the last bit: each weight is the same product of the same two
+floats, each norm the same left-to-right sum of the same squares
 (the sum Python's ``sum`` of floats makes before 3.12; later versions sum more precisely,
 so there the norms are summed by ``sum`` itself), its square root and quotients the same
 IEEE operations. Building a dict per article and sorting its words one article at a time is
@@ -14,7 +14,7 @@ all the site's words together.
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence, Sized
 from contextlib import contextmanager
 from dataclasses import dataclass
 from itertools import chain, islice
@@ -34,7 +34,6 @@ _PLAIN_SUM = sys.version_info < (3, 12)
 class SiteVectors:
     """What site_vectors makes: per article (lists by id) and for the whole site."""
 
-    counts: list[dict[str, int]]  # word key -> count, in text order
     topic_vec: list[dict[str, float]]
     term_vec: list[dict[str, float]]  # strongest first
     postings: dict[str, list[int]]  # key -> ids in order, keys in order of first use
@@ -48,35 +47,32 @@ class SiteVectors:
 
 def site_vectors(
     topic_keys: Sequence[list[str]],
-    title_keys: Sequence[list[str]],
-    excerpt_keys: Sequence[list[str]],
+    counts: Sequence[dict[str, int]],
     idf_of: Callable[[int], float],
     tf_of: Callable[[int], float],
     max_terms: int,
 ) -> SiteVectors:
-    """Article i's word counts (``title_keys[i]`` counted twice, then ``excerpt_keys[i]``),
-    the posting list of every topic and word key, each key's weight ``idf_of(posting list
+    """From article i's word counts (``counts[i]``, keys in text order) and topic keys, the
+    posting list of every topic and word key, each key's weight ``idf_of(posting list
     length)``, and each article's unit vectors: its topics weighted by IDF (in the order of
     ``topic_keys[i]``), and its ``max_terms`` strongest words by ``tf_of(count) * idf``
     (equal weights in text order)."""
-    n = len(title_keys)
-    # Keys numbered in order of first use, article by article: the order of the posting lists.
-    key_id = {
-        key: k
-        for k, key in enumerate(
-            dict.fromkeys(chain.from_iterable(map(chain, topic_keys, title_keys, excerpt_keys)))
-        )
-    }
-    names = list(key_id)
-    get = key_id.__getitem__
-    t_len, e_len, p_len = _lengths(title_keys), _lengths(excerpt_keys), _lengths(topic_keys)
-    t_ids = _ints(map(get, chain.from_iterable(title_keys)), int(t_len.sum()))
-    e_ids = _ints(map(get, chain.from_iterable(excerpt_keys)), int(e_len.sum()))
-    p_ids = _ints(map(get, chain.from_iterable(topic_keys)), int(p_len.sum()))
-    del key_id, get
-    c_article, c_key, count = _word_counts(t_len, t_ids, e_len, e_ids, len(names))
-    del t_ids, e_ids
-    c_len = np.bincount(c_article, minlength=n)
+    n = len(counts)
+    c_len, p_len = _lengths(counts), _lengths(topic_keys)
+    # Keys numbered in order of first use, article by article (its topics, then its words):
+    # the order of the posting lists. Numbered in one pass, then told apart.
+    numbers = _Numbers()
+    held = _ints(
+        map(numbers.__getitem__, chain.from_iterable(map(chain, topic_keys, counts))),
+        int(c_len.sum() + p_len.sum()),
+    )
+    names = list(numbers)
+    del numbers
+    is_topic = np.repeat(np.tile(np.array([True, False]), n), np.stack((p_len, c_len), 1).ravel())
+    p_ids, c_key = held[is_topic], held[~is_topic]
+    del held, is_topic
+    count = _ints(chain.from_iterable(map(dict.values, counts)), len(c_key))
+    c_article = _owners(c_len)
     # Posting lists: the articles holding each key (a topic or a word), in order.
     held = np.concatenate((p_ids, c_key))
     members = np.sort((held << _bits(n)) | np.concatenate((_owners(p_len), c_article)))
@@ -102,10 +98,8 @@ def site_vectors(
     w_value /= _norms(w_value, w_len, max_terms)
     p_value = idf_arr[p_ids]
     p_value /= _norms(p_value, p_len, int(p_len.max(initial=0)))
-    del top, tf_arr, idf_arr
+    del top, tf_arr, idf_arr, c_key, count
     key_names = names.__getitem__
-    counts = _dicts(map(key_names, c_key.tolist()), count.tolist(), c_len)
-    del c_key, count
     topic_vec = _dicts(map(key_names, p_ids.tolist()), p_value.tolist(), p_len)
     term_vec = _dicts(map(key_names, w_key.tolist()), w_value.tolist(), w_len)
     # the posting lists share one int object per article id, as lists of ids made in Python
@@ -114,41 +108,15 @@ def site_vectors(
     del ids
     idf = dict(zip(names, idf_list, strict=True))
     flat = (p_len, p_ids, p_value, w_len, w_key, w_value)
-    return SiteVectors(counts, topic_vec, term_vec, postings, idf, lengths, members, flat)
+    return SiteVectors(topic_vec, term_vec, postings, idf, lengths, members, flat)
 
 
-def _word_counts(
-    t_len: Ints, t_ids: Ints, e_len: Ints, e_ids: Ints, keys: int
-) -> tuple[Ints, Ints, Ints]:
-    """Each article's words (title words ``t_ids``, ``t_len[i]`` of article i, counted
-    twice, then its excerpt's ``e_ids``) as (article, key, count), in articles' order, each
-    article's words in the order of their first use."""
-    article = np.concatenate((_owners(t_len), _owners(e_len)))
-    place = np.concatenate((_within(t_len), _within(e_len) + np.repeat(t_len, e_len)))
-    key = np.concatenate((t_ids, e_ids))
-    if not len(key):  # no article has a word
-        return key, key, key
-    a_bits, k_bits = _bits(len(t_len)), _bits(keys)
-    p_bits, i_bits = _bits(int(place.max(initial=0)) + 1), _bits(len(key))
-    if a_bits + max(k_bits, p_bits) + i_bits > 63:
-        raise OverflowError("too many words to pack")  # far beyond any site's size
-    # (article, key, place) packed in one integer: one plain sort (much faster than lexsort)
-    packed = np.sort((((article << k_bits) | key) << p_bits) | place)
-    del article, place, key
-    pair = packed >> p_bits
-    head = np.flatnonzero(np.concatenate(([True], pair[1:] != pair[:-1])))
-    place = packed & ((1 << p_bits) - 1)
-    del packed
-    article = pair >> k_bits
-    count = np.add.reduceat(np.where(place < t_len[article], 2, 1), head)
-    c_article, c_key, c_place = article[head], pair[head] & ((1 << k_bits) - 1), place[head]
-    del pair, place, article
-    # each article's words in text order (a word's first place is unique in its article)
-    order = np.sort(
-        (((c_article << p_bits) | c_place) << i_bits) | np.arange(len(head), dtype=np.int64)
-    )
-    order &= (1 << i_bits) - 1
-    return c_article[order], c_key[order], count[order]
+class _Numbers(dict[str, int]):
+    """key -> its number: the keys numbered in the order they are first asked for."""
+
+    def __missing__(self, key: str) -> int:
+        number = self[key] = len(self)
+        return number
 
 
 def _strongest(sizes: Ints, rank: Ints, ranks: int, limit: int) -> Ints:
@@ -211,7 +179,7 @@ def _slices(values: list[int], sizes: Ints) -> Iterator[list[int]]:
     return (list(islice(it, size)) for size in sizes.tolist())
 
 
-def _lengths(lists: Sequence[Sequence[object]]) -> Ints:
+def _lengths(lists: Sequence[Sized]) -> Ints:
     return np.fromiter(map(len, lists), np.int64, len(lists))
 
 

@@ -189,3 +189,24 @@ def test_the_pools_worker_keeper_does_not_wake_for_each_result(monkeypatch: Any)
         parts.append(part)
     assert [x for part in parts for x in part] == list(range(400))
     assert len(wakes) < 10
+
+
+@pytest.mark.skipif(not can_fork(), reason="workers are forked")
+def test_no_more_workers_are_forked_than_there_are_chunks() -> None:
+    """(A full relate sends one range per worker but its own: with two jobs, one chunk.)"""
+    assert len(_forked([3], 2)) == 1
+    assert len(_forked(list(range(10)), 3)) == 3
+
+
+def _forked(items: list[int], jobs: int) -> list[int]:
+    """The worker processes parallel_map(..., items, jobs) started."""
+    import multiprocessing
+
+    before = {p.pid for p in multiprocessing.active_children()}
+    forked: list[int] = []
+
+    def note() -> None:
+        forked.extend(p.pid for p in multiprocessing.active_children() if p.pid not in before)
+
+    assert parallel_map(abs, items, jobs, min_items=1, started=note) == items
+    return forked

@@ -17,8 +17,16 @@ from hypothesis import strategies as st
 
 from sitegen import parallel, relate, relatecand, relatevec
 from sitegen.index import build_index
-from sitegen.model import RelatedLink, SiteIndex
-from sitegen.relate import _WORD, _idf, _keys, _text_keys, _tokens, relate_with_state
+from sitegen.model import Article, RelatedLink, SiteIndex, Slug
+from sitegen.relate import (
+    _WORD,
+    _idf,
+    _keys,
+    _text_keys,
+    _tokens,
+    article_keys,
+    relate_with_state,
+)
 from sitegen.slugs import slugify
 from tests.unit.test_relate_incremental import START, edit, make_article
 
@@ -199,3 +207,30 @@ def test_the_candidates_of_a_range_of_articles_are_the_same_whatever_the_ranges(
     pieces = [found.between(a, b) for a, b in pairwise(bounds)]
     assert list(chain.from_iterable(pieces)) == whole
     assert any(whole)
+
+
+def test_a_full_relate_gathers_the_keys_made_where_the_articles_were_parsed(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    index = _site(4, 120)
+    graph, state = relate_with_state(index, 8, None)
+    articles = index.articles
+    # Made where they were parsed: for every other article; for one the index gave another
+    # slug and topics (the keys' article is not the index's); for one whose title the index
+    # would never change (made again here).
+    prepared = [article_keys(a) for a in articles[::2]]
+    renamed, retitled = articles[2], articles[4]
+    prepared[1] = article_keys(replace(renamed, slug=Slug("other"), topics=()))
+    prepared[2] = article_keys(replace(retitled, title="Another title"))
+    made_here = []
+    real = relate.article_keys
+
+    def spy(article: Article) -> Any:
+        made_here.append(article)
+        return real(article)
+
+    monkeypatch.setattr(relate, "article_keys", spy)
+    graph2, state2 = relate_with_state(index, 8, None, prepared=prepared)
+    assert made_here == [a for a in articles if a is retitled or articles.index(a) % 2]
+    assert graph2 == graph
+    assert state2.__getstate__() == state.__getstate__()
