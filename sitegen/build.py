@@ -1240,7 +1240,8 @@ def _render(
                     todo = _articles_first(todo)
             # The graph data is made here, while the workers render the pages: the texts
             # it is made of stay in this process, for the build state (see _graph_state).
-            # (graph.json first: it is hashed while graph/data.json is made)
+            # (graph.json first: it is hashed while graph/data.json is made) Or by the
+            # early child, which sends what the build state keeps of them.
             here = sorted(
                 (p for p in todo if p.path in GRAPH_DATA), key=lambda p: GRAPH_DATA.index(p.path)
             )
@@ -1288,7 +1289,7 @@ def _render(
         except Exception as exc:  # a theme error: report it, leave the output alone
             raise BuildError(_template_error(exc)) from exc
         finally:
-            if board is not None:
+            if board is not None and early is None:  # (the early child's: closed with it)
                 board.close()
     result.timings["render"] -= writing + aside
     result.timings["write"] = result.timings.get("write", 0.0) + writing
