@@ -39,10 +39,6 @@ def _where_made(monkeypatch: pytest.MonkeyPatch, log: Path) -> None:
 
     monkeypatch.setattr(render.CardBoard, "fill", noted("cards", render.CardBoard.fill))
     monkeypatch.setattr(GraphViews, "graph_json", noted("json", GraphViews.graph_json))
-    # (GRAPH_DATA_FILES holds the methods themselves)
-    monkeypatch.setitem(
-        render.GRAPH_DATA_FILES, "graph.json", ("graph data", GraphViews.graph_json)
-    )
 
 
 def test_a_cold_parallel_build_makes_cards_and_graph_data_in_a_child(
