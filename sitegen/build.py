@@ -1374,8 +1374,9 @@ class _Early:
     starts, on the core the build leaves idle until the page workers fork. (This process made
     them while those workers rendered: three busy processes on two cores.) The cards go to
     the board the page workers read; the graph data's files come back, with their digests
-    and, for the build state, what it keeps of their texts (the memo's texts stay in the
-    child: only for a build whose process ends after it, see _early_fits)."""
+    and, for the build state, what it keeps of their texts. (The memo's texts stay in the
+    child: only for a build with no next build in its process to patch them, the CLI's,
+    not serve's.)"""
 
     def __init__(self, renderer: Any, index: SiteIndex, memo: Any) -> None:
         self.board = renderer.board_for_listings()
