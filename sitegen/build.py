@@ -680,6 +680,14 @@ def build(
         graph_memo = cache.kept("graph fragments", fingerprint, GraphMemo) if cache else None
         # One for planning and rendering: the graph page's shared parts are made once.
         graph_views = _graph_views(config, index, graph, graph_memo)
+    early: _Early | None = None
+    from_scratch = state is None and not reused and quick and committed is None
+    if _early_fits(from_scratch, jobs, len(index.articles)):
+        with _timed(result, "render"):
+            env, renderer = _env_and_renderer(render, config, dirs, cache, fingerprint, graph_views)
+            # The cards and the graph data, in a child, while this process plans.
+            early = _Early(renderer, index, graph_memo)
+    with _timed(result, "plan"):
         # Only the pages whose inputs may have changed since the last build are planned
         # again; the others keep its keys (sitegen/replan.py).
         order = replan.site_order(index)
@@ -765,15 +773,9 @@ def build(
                 cache.save_relate(relate_fingerprint, relate_state)
         del relate_state
         relate_left = None
-    with _timed(result, "render"):
-        # Kept for the next build of the process (serve): its templates are compiled already.
-        if cache is not None:
-            env = cache.kept(
-                "jinja", fingerprint, lambda: _environment(render, dirs, _bytecode_dir(cache))
-            )
-        else:
-            env = _environment(render, dirs, None)
-        renderer = _renderer(render, config, env, graph_views)
+    if early is None:
+        with _timed(result, "render"):
+            env, renderer = _env_and_renderer(render, config, dirs, cache, fingerprint, graph_views)
     # serve's tabs reload once the pages are in place: the graph data and the sitemap, which
     # no page needs, the graph page's list unless a tab shows one of its pages (its first
     # page, after a topic edit, was most of the pages' rendering), and the deletions come
@@ -808,7 +810,8 @@ def build(
     try:
         now = [p for p in todo if not _after_reload(p.path, shown)] if later else todo
         # (serve's tabs reload before: not made while its pages render)
-        _render(env, renderer, now, jobs, progress, staged, result, None if split else publish_site)
+        publishing = None if split else publish_site
+        _render(env, renderer, now, jobs, progress, staged, result, publishing, early)
         result.rendered = len(todo)
         theme = render.static_files(dirs)
         placed: WriteReport | None = None
@@ -858,6 +861,8 @@ def build(
         staged.__exit__(None, None, None)  # removes the staging unless committed
         if rest is not staged:
             rest.__exit__(None, None, None)
+        if early is not None:
+            early.close()
     result.problems.extend(result.written.problems)
     if committed is not None:
         committed(result, None)
@@ -899,7 +904,8 @@ def build(
         plan_memo.topic_main, plan_memo.topic_pairs = counted
     # The sitemap's entries go into the build state (the memo itself is freed below).
     sitemap_pages = sitemap_memo.saved() if sitemap_memo is not None else {}
-    graph_state = _graph_state(graph_memo, index, made, kept, state, output)
+    made_early = early.graph_state() if early is not None else None
+    graph_state = _graph_state(graph_memo, index, made, kept, state, output, made_early)
     if cache is not None and not reused:
         if graph_state is not None:
             graph_state.pack()  # (the texts are freed with the memo, before the save)
@@ -1250,10 +1256,12 @@ def _render(
     staged: StagedOutput,
     result: BuildResult,
     meanwhile: Callable[[], object] | None = None,
+    early: _Early | None = None,
 ) -> None:
     """Render ``todo`` and stage each part as it comes; the staging counts as "write".
     ``meanwhile`` is called once, while the workers render (or before a serial render's
-    end): what it does no longer waits for the last page. (It times itself.)"""
+    end): what it does no longer waits for the last page. (It times itself.) ``early``:
+    the cards and the graph data, made by a child while the build planned."""
     if not todo:
         if meanwhile is not None:
             meanwhile()
@@ -1271,12 +1279,16 @@ def _render(
                 # render the article pages, first). Not for a large parent (100,000
                 # articles): the cards' views stay in it, ~200 MB more at its peak (the
                 # cache's save), which is over 3 GB already.
-                if not parallel.large_parent():
+                if early is not None:  # (made by its child, on its board)
+                    board = early.board
+                    todo = _articles_first(todo)
+                elif not parallel.large_parent():
                     board = renderer.card_board([a for page in todo for a in page.cards])
                     todo = _articles_first(todo)
             # The graph data is made here, while the workers render the pages: the texts
             # it is made of stay in this process, for the build state (see _graph_state).
-            # (graph.json first: it is hashed while graph/data.json is made)
+            # (graph.json first: it is hashed while graph/data.json is made) Or by the
+            # early child, which sends what the build state keeps of them.
             here = sorted(
                 (p for p in todo if p.path in GRAPH_DATA), key=lambda p: GRAPH_DATA.index(p.path)
             )
@@ -1294,13 +1306,17 @@ def _render(
                     # part, the workers go on (they sat idle ~0.7-0.8 s each during the
                     # graph data).
                     ahead=RENDER_AHEAD,
-                    started=board.fill if board is not None else None,
+                    started=board.fill if board is not None and early is None else None,
                 )
                 # Closed at once on an error: that stops the workers.
                 with closing(parts):
                     for part in itertools.chain(parts, [[]] if here else []):
-                        if here:  # (once the workers are busy, or at the end)
-                            part = part + _rendered_here(renderer, here)
+                        # (Once the workers are busy, or the early child is done; at the end.)
+                        if here and (early is None or not part or early.ready()):
+                            if early is not None:
+                                part = part + early.graph_files(here)
+                            else:
+                                part = part + _rendered_here(renderer, here)
                             advance(len(here))
                             here = []
                         if meanwhile is not None:  # (then, while they render on)
@@ -1320,7 +1336,7 @@ def _render(
         except Exception as exc:  # a theme error: report it, leave the output alone
             raise BuildError(_template_error(exc)) from exc
         finally:
-            if board is not None:
+            if board is not None and early is None:  # (the early child's: closed with it)
                 board.close()
     result.timings["render"] -= writing + aside
     result.timings["write"] = result.timings.get("write", 0.0) + writing
@@ -1374,6 +1390,111 @@ def _writing(output: Path, step: Callable[[], T]) -> T:
         raise BuildError(f"{output}: writing the site failed: {exc}") from exc
 
 
+def _early_fits(from_scratch: bool, jobs: int | None, articles: int) -> bool:
+    """Whether a child makes the cards and the graph data while this process plans (see
+    _Early): a build from scratch (every page is rendered, its board holds every listing's
+    cards) by render workers, and not from a large parent (100,000 articles: the child's
+    copied pages, on top of a peak over 3 GB already)."""
+    jobs = parallel.default_jobs() if jobs is None else jobs
+    return (
+        from_scratch
+        and jobs > 1
+        and articles >= parallel.MIN_PARALLEL_ITEMS  # (and so the pages to render are)
+        and parallel.can_fork()
+        and not parallel.large_parent()
+    )
+
+
+@dataclass
+class _MadeEarly:
+    """What _Early's child sends back: a theme error's one-line message ("": none), or the
+    graph data's files with their digests and what the build state keeps of their texts."""
+
+    error: str = ""
+    files: list[tuple[OutputFile, str]] = field(default_factory=list)
+    graph_state: Any = None
+
+
+class _Early:
+    """The render stage's work that needs only the site and the graph views, the listings'
+    cards and the graph data (~1 s at 10,000 articles), made by a child forked as planning
+    starts, on the core the build leaves idle until the page workers fork. (This process made
+    them while those workers rendered: three busy processes on two cores.) The cards go to
+    the board the page workers read; the graph data's files come back, with their digests
+    and, for the build state, what it keeps of their texts. (The memo's texts stay in the
+    child: only for a build with no next build in its process to patch them, the CLI's,
+    not serve's.)"""
+
+    def __init__(self, renderer: Any, index: SiteIndex, memo: Any) -> None:
+        self.board = renderer.board_for_listings()
+        made = functools.partial(_made_early, renderer, index, self.board, memo)
+        # (A child lost before its cards were there: the workers render their own.)
+        self._made = parallel.Forked(made, lost=self.board.give_up)
+
+    def ready(self) -> bool:
+        return self._made.ready()
+
+    def graph_files(self, pages: list[Page]) -> list[tuple[OutputFile, str]]:
+        """The graph data's files of ``pages`` (with their digests), once made; a theme
+        error of the child's raised as the build's."""
+        made = self._made.result()
+        if made.error:
+            raise BuildError(made.error)
+        paths = {page.path for page in pages}
+        files, made.files = made.files, []  # (staged by the caller: not held here)
+        return [(file, digest) for file, digest in files if file.path in paths]
+
+    def graph_state(self) -> Any:
+        """What the build state keeps of the graph data's texts (GraphDataState), if made."""
+        if not self._made.ready():
+            return None
+        with suppress(Exception):  # (its error was the build's)
+            return self._made.result().graph_state
+        return None
+
+    def close(self) -> None:
+        self._made.close()  # (a build that failed does not wait for it)
+        self.board.close()
+
+
+def _made_early(renderer: Any, index: SiteIndex, board: Any, memo: Any) -> _MadeEarly:
+    """In _Early's child: the cards on the board, then the graph data."""
+    try:
+        board.fill(renderer.listing_cards())
+    except Exception as exc:  # a theme error: the build's (any other is raised)
+        return _MadeEarly(_template_error(exc))
+    finally:
+        board.give_up()  # (set already once filled; else the workers render their own)
+    from sitegen.render import GRAPH_DATA_FILES, graph_data_file
+
+    # (graph.json first: it is hashed while graph/data.json is made)
+    made = [_Hashed(graph_data_file(renderer.graph, path)) for path in GRAPH_DATA_FILES]
+    files = [(hashed.file, hashed.digest()) for hashed in made]
+    state = None
+    if memo is not None:  # (the memo of the cache's texts: only a build with the cache)
+        state = memo.saved(index.articles, {file.path: digest for file, digest in files})
+    return _MadeEarly("", files, state)
+
+
+def _env_and_renderer(
+    render: Any,
+    config: SiteConfig,
+    dirs: list[Path],
+    cache: BuildCache | None,
+    fingerprint: str,
+    graph_views: Any,
+) -> tuple[Any, Any]:
+    """The templates' environment and the page renderer."""
+    # Kept for the next build of the process (serve): its templates are compiled already.
+    if cache is not None:
+        env = cache.kept(
+            "jinja", fingerprint, lambda: _environment(render, dirs, _bytecode_dir(cache))
+        )
+    else:
+        env = _environment(render, dirs, None)
+    return env, _renderer(render, config, env, graph_views)
+
+
 def _bytecode_dir(cache: BuildCache | None) -> Path | None:
     """Where compiled templates are kept: one folder per version of sitegen and Jinja (the
     code Jinja generates depends on both); folders of other versions are removed."""
@@ -1415,12 +1536,15 @@ def _graph_state(
     kept: dict[str, str],
     state: BuildState | None,
     output: Path,
+    elsewhere: Any = None,
 ) -> Any:
     """What the build state keeps of the graph data's texts for the next build: this build's
     when it made both files from them (with their stats as written, in ``output``), else
-    the last build's while both files are kept."""
+    the last build's while both files are kept. ``elsewhere``: this build's, when another
+    process made the files (see _Early)."""
     if memo is not None and all(path in made for path in GRAPH_DATA):
-        saved = memo.saved(index.articles, {path: made[path][0] for path in GRAPH_DATA})
+        digests = {path: made[path][0] for path in GRAPH_DATA}
+        saved = elsewhere or memo.saved(index.articles, digests)
         if saved is not None:
             saved.note_stats(output)
             return saved

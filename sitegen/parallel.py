@@ -12,6 +12,7 @@ from __future__ import annotations
 import functools
 import mmap
 import os
+import signal
 import threading
 from collections import deque
 from collections.abc import Callable, Generator, Iterator, Sequence
@@ -392,3 +393,75 @@ def _joined(
             else:
                 part.append(join(rest, data))
     return part
+
+
+class Forked(Generic[R]):
+    """``func()`` run in a child process forked now, on a core this process leaves idle
+    (a cold build's planning is one process): the child inherits what this one holds, as
+    the workers do, and sends back only its result, pickled. A thread of this process reads
+    it as it comes, so the child never waits for this one. ``lost`` is called on that thread
+    if the child ends without sending it (killed); then ``result`` raises."""
+
+    def __init__(self, func: Callable[[], R], lost: Callable[[], None] | None = None) -> None:
+        import pickle
+
+        reading, writing = os.pipe()
+        self._pid = os.fork()
+        if self._pid == 0:  # the child
+            os.close(reading)
+            code = 1
+            try:
+                import gc
+
+                # (A collection would write to every inherited object's header: copied pages.)
+                gc.disable()
+                try:
+                    sent: tuple[bool, Any] = (True, func())
+                except BaseException as exc:  # raised in this process again by result
+                    sent = (False, exc)
+                try:
+                    data = pickle.dumps(sent, pickle.HIGHEST_PROTOCOL)
+                except Exception:  # (an error that does not pickle)
+                    data = pickle.dumps((False, RuntimeError(repr(sent[1]))))
+                with open(writing, "wb") as pipe:
+                    pipe.write(data)
+                code = 0
+            finally:
+                os._exit(code)  # (no atexit handlers, no buffers of the parent's flushed)
+        os.close(writing)
+        self._sent: tuple[bool, Any] | None = None
+        self._reader = threading.Thread(target=self._read, args=(reading, lost), daemon=True)
+        self._reader.start()
+
+    def _read(self, reading: int, lost: Callable[[], None] | None) -> None:
+        import pickle
+
+        with open(reading, "rb") as pipe:
+            data = pipe.read()
+        os.waitpid(self._pid, 0)
+        if data:
+            with suppress(Exception):
+                self._sent = pickle.loads(data)
+        if self._sent is None and lost is not None:
+            lost()
+
+    def ready(self) -> bool:
+        """Whether ``result`` would return (or raise) at once."""
+        return not self._reader.is_alive()
+
+    def result(self) -> R:
+        """The child's result, once sent; its error raised here."""
+        self._reader.join()
+        if self._sent is None:
+            raise ChildProcessError(f"process {self._pid} ended without its result")
+        done, value = self._sent
+        if not done:
+            raise value
+        return value  # type: ignore[no-any-return]
+
+    def close(self) -> None:
+        """End the child if it has not sent its result yet (the build failed)."""
+        if self._reader.is_alive():
+            with suppress(ProcessLookupError):
+                os.kill(self._pid, signal.SIGKILL)
+            self._reader.join()

@@ -298,6 +298,32 @@ class Renderer:
         self._board = CardBoard(self, list(todo.values()))
         return self._board
 
+    def board_for_listings(self) -> CardBoard:
+        """An empty board for the cards of every listing of the site, for another process
+        to fill (``fill(listing_cards())``): the workers forked after this call read it.
+        The views of the cards are made here, as card_board's: that process and the
+        workers inherit them (the workers made them all again, each, ~0.15 s)."""
+        articles = self.graph.index.articles
+        for article in articles:  # (nearly every article leads a story in some listing)
+            self.views.card(article)
+        self._board = CardBoard(self, (), room=len(articles))
+        return self._board
+
+    def listing_cards(self) -> list[Article]:
+        """The articles whose cards the site's listings show, each once: a story's first
+        article in the home page's, each topic's and each provider's listing (those a
+        plan from scratch gives its listing pages, see _listing_plan)."""
+        index, leads = self.graph.index, self.graph.story_leads
+        todo: dict[Slug, Article] = {}
+        for articles in (
+            index.articles,
+            *(t.articles for t in index.topics.values()),
+            *(p.articles for p in index.providers.values()),
+        ):
+            for article in leads(articles):
+                todo.setdefault(article.slug, article)
+        return list(todo.values())
+
     def page(self, path: str, template: str, source: str, **context: Any) -> OutputFile:
         """Render one template to ``path`` (a folder URL gets ``index.html``)."""
         canonical = self._absolute(path) if self.config.base_url else ""
@@ -387,36 +413,48 @@ class Renderer:
 
 
 class CardBoard:
-    """The cards of a cold build's listings, rendered by the build process while the page
-    workers render the article pages, and read by each worker from memory they share when
+    """The cards of a cold build's listings, rendered by another process than the page
+    workers' (the build process while they render the article pages, or a child forked
+    before planning, see build._Early), and read by each worker from memory they share when
     its first listing needs a card. (They were rendered by a pool of their own before the
     page workers forked: ~0.5 CPU s of fork, copied pages and pickling at 10,000 articles
-    for ~0.3 s of cards, with one core idle while the build process made their views.)"""
+    for ~0.3 s of cards, with one core idle while the build process made their views.)
+    Made before the workers fork (and before the process that fills it): they share it.
+    ``room``: the most cards it will hold (default: those of ``articles``)."""
 
-    def __init__(self, renderer: Renderer, articles: list[Article]) -> None:
+    def __init__(
+        self, renderer: Renderer, articles: Sequence[Article], room: int | None = None
+    ) -> None:
         import mmap
         import multiprocessing
 
         self._renderer, self._articles = renderer, articles
-        self._urls = [renderer.urls.article(a.slug) for a in articles]
+        room = len(articles) if room is None else room
         # Room for far larger cards than the theme's (~1.2 kB): untouched pages cost nothing.
-        self._shared = mmap.mmap(-1, (len(articles) + 64) * 16384)
+        self._shared = mmap.mmap(-1, (room + 64) * 16384)
         self._ready = multiprocessing.get_context("fork").Event()
 
-    def fill(self) -> None:
-        """Render the cards here and let the workers read them (they wait until then)."""
+    def fill(self, articles: Sequence[Article] | None = None) -> None:
+        """Render the cards (of ``articles``, else the board's) here and let the workers
+        read them (they wait until then)."""
         import pickle
 
         renderer = self._renderer
         renderer._board = None  # (this process makes them)
+        shown = self._articles if articles is None else articles
+        urls = [renderer.urls.article(a.slug) for a in shown]
         texts = [
             str(renderer.card_html(renderer.views.card(a), renderer.graph.siblings(a.slug)))
-            for a in self._articles
+            for a in shown
         ]
-        data = pickle.dumps(texts, pickle.HIGHEST_PROTOCOL)
+        data = pickle.dumps((urls, texts), pickle.HIGHEST_PROTOCOL)
         if len(data) + 8 <= len(self._shared):  # else each worker renders its own
             self._shared[8 : 8 + len(data)] = data
             self._shared[:8] = len(data).to_bytes(8, "little")
+        self._ready.set()
+
+    def give_up(self) -> None:
+        """Let the workers go on without the cards: each renders those it shows."""
         self._ready.set()
 
     def read(self, cards: dict[str, Any]) -> None:
@@ -428,8 +466,8 @@ class CardBoard:
         self._ready.wait()
         size = int.from_bytes(self._shared[:8], "little")
         if size:
-            texts = pickle.loads(self._shared[8 : 8 + size])
-            for url, text in zip(self._urls, texts, strict=True):
+            urls, texts = pickle.loads(self._shared[8 : 8 + size])
+            for url, text in zip(urls, texts, strict=True):
                 cards.setdefault(url, Markup(text))  # safe: rendered with autoescape
 
     def close(self) -> None:
@@ -1525,22 +1563,9 @@ def _graph_replan(
                 key,
             )
         )
-    data = [
-        (
-            "graph.json",
-            "graph data",
-            lambda r: OutputFile(OutputPath("graph.json"), r.graph.graph_json(), "graph data"),
-        ),
-        (
-            "graph/data.json",
-            "graph page data",
-            lambda r: OutputFile(
-                OutputPath("graph/data.json"), r.graph.page_data(), "graph page data"
-            ),
-        ),
-    ]
     inputs = ""
-    for path, source, make in data:
+    for path, (source, _) in GRAPH_DATA_FILES.items():
+        make = partial(_graph_data_page, path)
         last = changes.old_key(path) if changes is not None else None
         if last is None or changes is None:
             # Made only when their inputs changed: an edit that leaves every title, topic,
@@ -1675,25 +1700,30 @@ def _graph_plan(
     # Made only when their inputs changed: an edit that leaves every title, topic, provider,
     # date and link alone (a body edit) skips them (1.8 s at 10,000 articles).
     inputs = _graph_data_inputs(index, gv.graph, keys)
-    plan.append(
-        Page(
-            OutputPath("graph.json"),
-            "graph data",
-            ("graph.json", inputs),
-            lambda r: OutputFile(OutputPath("graph.json"), r.graph.graph_json(), "graph data"),
-        )
-    )
-    plan.append(
-        Page(
-            OutputPath("graph/data.json"),
-            "graph page data",
-            ("graph/data.json", inputs),
-            lambda r: OutputFile(
-                OutputPath("graph/data.json"), r.graph.page_data(), "graph page data"
-            ),
-        )
-    )
+    for path, (source, _) in GRAPH_DATA_FILES.items():
+        plan.append(Page(OutputPath(path), source, (path, inputs), partial(_graph_data_page, path)))
     return plan
+
+
+# The graph data's files, in the order they are made: path -> their source (as the build
+# lists them) and the GraphViews method that makes their bytes. They need no page and no
+# template: a cold build makes them before planning is over (see build._Early).
+GRAPH_DATA_FILES = {
+    "graph.json": ("graph data", "graph_json"),
+    "graph/data.json": ("graph page data", "page_data"),
+}
+
+
+def graph_data_file(gv: GraphViews, path: str) -> OutputFile:
+    """The graph data's file at ``path`` (one of GRAPH_DATA_FILES)."""
+    source, method = GRAPH_DATA_FILES[path]
+    data: bytes = getattr(gv, method)()
+    return OutputFile(OutputPath(path), data, source)
+
+
+def _graph_data_page(path: str, r: Renderer) -> OutputFile:
+    # (The renderer's graph views, not those of the plan: see _Listings' pages.)
+    return graph_data_file(r.graph, path)
 
 
 def _graph_data_inputs(index: SiteIndex, graph: RelatedGraph, keys: PageKeys) -> str:

@@ -1,0 +1,126 @@
+"""A cold parallel build makes the listings' cards and the graph data in a child forked as
+planning starts (build._Early), on the core the build process leaves idle: same output, same
+build state, same one-line theme errors."""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import ROOT, MakeSite
+from test_render import articles
+
+from sitegen import parallel, render
+from sitegen.build import BuildError, build
+from sitegen.cache import BuildCache, cache_dir
+from sitegen.config import load_config
+from sitegen.graphpages import GraphViews
+
+
+def _files(folder: Path) -> dict[str, bytes]:
+    files = (p for p in folder.rglob("*") if p.is_file())
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in files}
+
+
+def _where_made(monkeypatch: pytest.MonkeyPatch, log: Path) -> None:
+    """Note in ``log`` the process that makes the cards and each graph data file."""
+
+    def noted(what: str, func: Any) -> Any:
+        def call(*args: Any, **kwargs: Any) -> Any:
+            with log.open("a") as out:
+                out.write(f"{what} {os.getpid()}\n")
+            return func(*args, **kwargs)
+
+        return call
+
+    monkeypatch.setattr(render.CardBoard, "fill", noted("cards", render.CardBoard.fill))
+    monkeypatch.setattr(GraphViews, "graph_json", noted("json", GraphViews.graph_json))
+
+
+def test_a_cold_parallel_build_makes_cards_and_graph_data_in_a_child(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(parallel, "MIN_PARALLEL_ITEMS", 1)  # fork even for a small site
+    log = tmp_path / "made"
+    _where_made(monkeypatch, log)
+    config = load_config(ROOT, overrides={"output_dir": str(tmp_path / "two"), "search": False})
+    build(config, log=lambda _: None, jobs=2, use_cache=False)
+    made = [line.split() for line in log.read_text().splitlines()]
+    assert sorted(what for what, _ in made) == ["cards", "json"]
+    assert all(int(pid) != os.getpid() for _, pid in made), made
+    assert made[0][1] == made[1][1]  # (one child)
+    serial = load_config(ROOT, overrides={"output_dir": str(tmp_path / "one"), "search": False})
+    build(serial, log=lambda _: None, jobs=1, use_cache=False)
+    assert _files(tmp_path / "two") == _files(tmp_path / "one")
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_the_build_state_keeps_the_graph_data_s_texts_made_in_the_child(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, jobs: int
+) -> None:
+    """(The next process patches the files from them, see GraphMemo.restore.)"""
+    from sitegen.build import _fingerprint
+    from sitegen.config import theme_dirs
+
+    monkeypatch.setattr(parallel, "MIN_PARALLEL_ITEMS", 1)
+    config = load_config(ROOT, overrides={"output_dir": str(tmp_path / "out"), "search": False})
+    build(config, log=lambda _: None, jobs=jobs)
+    state = BuildCache(cache_dir(tmp_path / "out"), print).load_state(
+        _fingerprint(config, theme_dirs(config))
+    )
+    assert state is not None and state.graph is not None
+    assert state.graph.stats and set(state.graph.files) == {"graph.json", "graph/data.json"}
+    assert state.graph.texts(tmp_path / "out") is not None
+
+
+def test_a_theme_error_in_a_card_made_in_the_child_fails_the_build(
+    make_site: MakeSite, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(parallel, "MIN_PARALLEL_ITEMS", 1)
+    site = make_site(articles(6))
+    build(site.config(), log=lambda _: None, jobs=2)
+    before = site.output_files()
+    card = Path("templates/partials/card.html")
+    site.write({card.as_posix(): "<p>\n{{ card.titel }}</p>\n"})
+    made: list[int] = []
+    fill = render.CardBoard.fill
+    monkeypatch.setattr(render.CardBoard, "fill", lambda *a: made.append(os.getpid()) or fill(*a))
+    with pytest.raises(BuildError) as caught:
+        build(site.config(), log=lambda _: None, jobs=2, use_cache=False)
+    assert not made  # (the child's list)
+    message = str(caught.value)
+    assert message.startswith(f"{card.resolve()}:2: template: ")
+    assert "titel" in message and "\n" not in message
+    assert site.output_files() == before
+    # The same message as a serial build's.
+    with pytest.raises(BuildError) as serial:
+        build(site.config(), log=lambda _: None, jobs=1, use_cache=False)
+    assert str(serial.value) == message
+
+
+def test_a_forked_function_s_result_and_error_come_back() -> None:
+    assert parallel.Forked(lambda: (os.getpid(), b"x" * 3_000_000)).result()[1] == b"x" * 3_000_000
+    assert parallel.Forked(os.getpid).result() != os.getpid()
+
+    def fails() -> None:
+        raise ValueError("in the child")
+
+    with pytest.raises(ValueError, match="in the child"):
+        parallel.Forked(fails).result()
+
+
+def test_a_forked_child_lost_is_told_and_its_result_raises() -> None:
+    lost: list[bool] = []
+    forked = parallel.Forked(lambda: time.sleep(60), lost=lambda: lost.append(True))
+    os.kill(forked._pid, signal.SIGKILL)
+    with pytest.raises(ChildProcessError):
+        forked.result()
+    assert lost == [True]
+    slow = parallel.Forked(lambda: time.sleep(60))
+    start = time.perf_counter()
+    slow.close()  # (ends it)
+    assert slow.ready() and time.perf_counter() - start < 10
