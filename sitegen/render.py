@@ -9,7 +9,7 @@ import operator
 from collections.abc import Callable, Iterable, Iterator, Mapping, MutableMapping, Sequence
 from dataclasses import dataclass, field
 from functools import partial
-from itertools import compress, repeat
+from itertools import chain, compress, islice, repeat
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -29,6 +29,7 @@ from sitegen.model import (
     OutputFile,
     OutputPath,
     RelatedGraph,
+    RelatedLink,
     SiteIndex,
     Slug,
 )
@@ -588,6 +589,14 @@ class PageKeys:
         # Whether self.memo keeps more than the shown texts (plan_site's memo does; a plan
         # of _replan_site reads the shown texts alone).
         self._remember = remember
+        # No string of a last build to reuse, and keys that name the related lists: every
+        # article page's deps can be made in bulk (see article_pages).
+        self._fresh = memo is None and not drawn and not remember
+        # slug -> what the graph page's list shows of it, made in bulk (see links).
+        self._links: dict[Slug, str] | None = None
+        # Per article, in the graph's order: what pages show of each article its related
+        # list names (made by _related_texts, for the graph page's lines).
+        self._named: tuple[list[Slug], list[int], list[str]] | None = None
 
     def shown(self, slug: Slug) -> str:
         """What a page shows of another article: its URL, title, provider and date (in a
@@ -699,6 +708,12 @@ class PageKeys:
             _bound(kept, len(by_slug))
             kept[slug] = (article, targets, linked, found)
             return found
+        if self._fresh:
+            if self._links is None:
+                self._links = self._all_links()
+            line = self._links.get(slug)
+            if line is not None:
+                return line
         old = self._old.links.get(slug)
         # Its targets' own lines change only with their articles: then it is dirty.
         if old is not None and old[0] is article and old[1] is targets and slug not in self.dirty():
@@ -708,6 +723,18 @@ class PageKeys:
         if self._remember:
             self.memo.links[slug] = (article, targets, found)
         return found
+
+    def _all_links(self) -> dict[Slug, str]:
+        """``links`` of every article, at once, from the texts _related_texts looked up."""
+        if self._named is None:
+            self._related_texts()
+        assert self._named is not None
+        slugs, counts, named = self._named
+        shown = self._shown
+        heads = list(map(shown.__getitem__, slugs))
+        tails = map("\x1e".join, map(islice, repeat(iter(named)), counts))
+        lines = [f"{h}\x1e{t}" if n else h for h, n, t in zip(heads, counts, tails, strict=True)]
+        return dict(zip(slugs, lines, strict=True))
 
     def data_part(self, article: Article) -> str:
         """An article as graph.json and the graph page's data show it (their inputs)."""
@@ -749,6 +776,78 @@ class PageKeys:
         if self._remember:
             self.memo.articles[slug] = (article, edges, outside, coverage, deps)
         return deps
+
+    def article_pages(self, articles: Sequence[Article]) -> list[tuple[str, ...]]:
+        """article_page of each of ``articles``. With no last build's strings to reuse, all
+        of them are made at once: each article's ``near`` and ``own`` strings from one pass
+        over every edge of the graph (C loops over ~50,000 edges), not a Python call, a
+        generator and several dict lookups per related entry."""
+        if not self._fresh or len(articles) < len(self.by_slug) // 2:
+            return list(map(self.article_page, articles))
+        nears = self._related_texts()
+        own, coverage, key_of = self._own, self.coverage, self.key_of
+        external, cluster_of = self.graph.external, self.graph.cluster_of
+        deps = []
+        try:
+            for article in articles:
+                slug = article.slug
+                outside = external.get(slug)
+                deps.append(
+                    (
+                        f"articles/{slug}/",
+                        "article.html",
+                        key_of(article),
+                        own[slug],
+                        _chosen(article, outside) if outside else "",
+                        coverage(slug) if slug in cluster_of else "",
+                        *nears[slug],
+                    )
+                )
+        except KeyError:  # an article the graph has no list for: its page has none
+            return list(map(self.article_page, articles))
+        return deps
+
+    def _related_texts(self) -> dict[Slug, tuple[str, ...]]:
+        """``own`` and ``near`` of every article of the graph, made at once (see
+        article_pages), and per article the ``near`` of each article its list names. Each
+        edge's score is written once for both (and each distinct score once), each related
+        entry's shown text looked up once for ``near`` and the graph page's lines (links)."""
+        edges_of = self.graph.edges
+        shown = self._all_shown()
+        slugs = list(edges_of)
+        counts = list(map(len, edges_of.values()))
+        flat = list(chain.from_iterable(edges_of.values()))
+        targets = list(map(_TARGET, flat))
+        scores = _score_texts(list(map(_SCORE, flat)))
+        reasons = map("|".join, map(_REASONS, flat))
+        entries = iter(list(map(" ".join, zip(targets, scores, reasons, strict=True))))
+        owns = map("\x1e".join, map(islice, repeat(entries), counts))
+        self._own.update(zip(slugs, owns, strict=True))
+        named = list(map(shown.__getitem__, targets))
+        self._named = (slugs, counts, named)
+        ranked = iter(list(map(" ".join, zip(scores, named, strict=True))))
+        lists = map("\x1e".join, map(islice, repeat(ranked), counts))
+        texts = map("\x1d".join, zip(map(shown.__getitem__, slugs), lists, strict=True))
+        # Hashed once: each is in the keys of several pages (see near).
+        near = self._near
+        near.update(zip(slugs, map(_HEX, map(_BLAKE16, map(_UTF8, texts))), strict=True))
+        for slug in set(targets).difference(near):  # (named, with no list of its own)
+            self.near(slug)
+        nears = iter(list(map(near.__getitem__, targets)))
+        lists_of = map(tuple, map(islice, repeat(nears), counts))
+        return dict(zip(slugs, lists_of, strict=True))
+
+    def _all_shown(self) -> dict[Slug, str]:
+        """``shown`` of every article, made in bulk (from the texts given, when there)."""
+        texts, found = self._texts, self._shown
+        if len(texts) == len(self.by_slug) and texts.keys() == self.by_slug.keys():
+            found.update(zip(texts, map(_ITEM_0, texts.values()), strict=True))
+        else:
+            for slug in self.by_slug:
+                self.shown(slug)
+        kept = zip(map(self.by_slug.__getitem__, found), found.values(), strict=True)
+        self.memo.shown.update(zip(found, kept, strict=True))
+        return found
 
     def dirty(self) -> set[Slug]:
         """Articles whose page may show something new through a related article: those whose
@@ -1087,8 +1186,11 @@ def _article_replan(
     for k in compress(range(len(slugs)), map(again.__contains__, slugs)):
         hits[k] = _NO_HIT
     deps: list[tuple[str, ...]] = [()] * len(slugs)
-    for k in compress(range(len(slugs)), map(operator.is_, hits, repeat(_NO_HIT))):
-        deps[k] = keys.article_page(articles[k])
+    todo = list(compress(range(len(slugs)), map(operator.is_, hits, repeat(_NO_HIT))))
+    for k, made in zip(
+        todo, keys.article_pages(list(map(articles.__getitem__, todo))), strict=True
+    ):
+        deps[k] = made
     sources = map(str, map(_SOURCE_OF, articles))
     makers = map(partial, repeat(_article_page), articles)
     return list(map(Page, paths, sources, deps, makers, map(_ITEM_0, hits)))
@@ -1098,6 +1200,34 @@ def _article_page(article: Article, r: Renderer) -> OutputFile:
     return r.article_page(article)
 
 
+def _chosen(article: Article, outside: tuple[RelatedLink, ...]) -> str:
+    """Which of the article's own related entries are its outside links (their places): an
+    entry is one when it equals one of them, so only those with one's title are compared."""
+    titles = {link.title for link in outside}
+    return ",".join(
+        [
+            str(i)
+            for i, link in enumerate(article.related)
+            if link.title in titles and link in outside
+        ]
+    )
+
+
+def _score_texts(scores: list[float]) -> list[str]:
+    """str of each score (as f"{score}" writes it), each distinct value written once: scores
+    are rounded, so ~45,000 edges have a few thousand (a float's repr is dear)."""
+    distinct = set(scores)
+    if 0.0 in distinct or not all(map(isinstance, scores, repeat(float))):
+        return list(map(str, scores))  # (-0.0 == 0.0 and 1 == 1.0, written otherwise)
+    written = dict(zip(distinct, map(str, distinct), strict=True))
+    return list(map(written.__getitem__, scores))
+
+
+_TARGET, _SCORE = operator.attrgetter("target"), operator.attrgetter("score")
+_REASONS = operator.attrgetter("reasons")
+_UTF8 = operator.methodcaller("encode", "utf-8", "surrogatepass")
+_BLAKE16 = partial(hashlib.blake2b, digest_size=16)
+_HEX = operator.methodcaller("hexdigest")
 _ARTICLE_FILE: Callable[[Slug], OutputPath] = "articles/{}/index.html".format  # type: ignore[assignment]
 _NO_HIT: tuple[str, ...] = ("",)  # a page not planned from its last key
 _SOURCE_OF = operator.attrgetter("source")
