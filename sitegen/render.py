@@ -6,7 +6,15 @@ import base64
 import hashlib
 import math
 import operator
-from collections.abc import Callable, Iterable, Iterator, Mapping, MutableMapping, Sequence
+from collections.abc import (
+    Callable,
+    Collection,
+    Iterable,
+    Iterator,
+    Mapping,
+    MutableMapping,
+    Sequence,
+)
 from dataclasses import dataclass, field
 from functools import partial
 from itertools import chain, compress, islice, repeat
@@ -566,6 +574,7 @@ class PageKeys:
         kept_links: LinksMemo | None = None,
         texts: dict[Slug, tuple[str, str, str]] | None = None,
         remember: bool = True,
+        keep_shown: bool = True,
     ) -> None:
         self.by_slug = index.by_slug
         self.graph = graph
@@ -589,6 +598,8 @@ class PageKeys:
         # Whether self.memo keeps more than the shown texts (plan_site's memo does; a plan
         # of _replan_site reads the shown texts alone).
         self._remember = remember
+        # Whether self.memo keeps the shown texts made in bulk (serve's next plan reads them).
+        self._keep_shown = keep_shown
         # No string of a last build to reuse, and keys that name the related lists: every
         # article page's deps can be made in bulk (see article_pages).
         self._fresh = memo is None and not drawn and not remember
@@ -685,6 +696,22 @@ class PageKeys:
             self._card[article.slug] = found
         return found
 
+    def cards(self, articles: Sequence[Article]) -> Iterator[str]:
+        """``card`` of each of ``articles``; with no last build's strings (see _fresh), those
+        of every article are made at once, on the first call (43,000 cards at 10,000
+        articles, the same few thousand articles on the home page and their listings)."""
+        if not self._fresh:
+            return map(self.card, articles)
+        made = self._card
+        if len(made) < len(self.by_slug):
+            every = list(self.by_slug.values())
+            slugs = list(self.by_slug)
+            cluster_of, coverage = self.graph.cluster_of, self.coverage
+            stories = [coverage(s) if s in cluster_of else "" for s in slugs]
+            texts = map("\x1d".join, zip(map(self.key_of, every), stories, strict=True))
+            made.update(zip(slugs, texts, strict=True))
+        return map(made.__getitem__, map(_SLUG_OF, articles))
+
     def links(self, article: Article) -> str:
         """An article as the graph page's list shows it: its link and its related links."""
         slug = article.slug
@@ -749,6 +776,27 @@ class PageKeys:
         if self._remember:
             self.memo.parts[article.slug] = (article, found)
         return found
+
+    def data_parts(self, articles: Sequence[Article]) -> list[str]:
+        """``data_part`` of each of ``articles``; with no last build's strings and the texts
+        given for all (see _fresh), made in C."""
+        texts = self._texts
+        if not self._fresh or self._remember or len(texts) != len(self.by_slug):
+            return list(map(self.data_part, articles))
+        shown = self._all_shown()
+        slugs = list(map(_SLUG_OF, articles))
+        try:
+            topics = map(_ITEM_1, map(texts.__getitem__, slugs))
+            return list(map("\x1f".join, zip(map(shown.__getitem__, slugs), topics, strict=True)))
+        except KeyError:  # (an article without texts)
+            return list(map(self.data_part, articles))
+
+    def owns(self, slugs: Collection[Slug]) -> Iterator[str]:
+        """``own`` of each of ``slugs`` (those made in bulk by article_pages looked up in C)."""
+        found = self._own
+        if self._fresh and found.keys() >= set(slugs):
+            return map(found.__getitem__, slugs)
+        return map(self.own, slugs)
 
     def article_page(self, article: Article) -> tuple[str, ...]:
         """``article``'s deps; those of the last build when nothing they are made from changed
@@ -840,13 +888,16 @@ class PageKeys:
     def _all_shown(self) -> dict[Slug, str]:
         """``shown`` of every article, made in bulk (from the texts given, when there)."""
         texts, found = self._texts, self._shown
+        if len(found) == len(self.by_slug):
+            return found  # (made already: it holds no other slugs)
         if len(texts) == len(self.by_slug) and texts.keys() == self.by_slug.keys():
             found.update(zip(texts, map(_ITEM_0, texts.values()), strict=True))
         else:
             for slug in self.by_slug:
                 self.shown(slug)
-        kept = zip(map(self.by_slug.__getitem__, found), found.values(), strict=True)
-        self.memo.shown.update(zip(found, kept, strict=True))
+        if self._keep_shown:
+            kept = zip(map(self.by_slug.__getitem__, found), found.values(), strict=True)
+            self.memo.shown.update(zip(found, kept, strict=True))
         return found
 
     def dirty(self) -> set[Slug]:
@@ -1102,6 +1153,7 @@ def _replan_site(
         kept_links=kept_links,
         texts=texts,
         remember=False,
+        keep_shown=planned is not None,
     )
     order = _site_order(index, out)
     home = _home_leads(order, changes, graph) if changes is not None else None
@@ -1351,7 +1403,7 @@ class _ListingReplan:
         self.known = known
         # The topic and provider listings as the plans of this process last planned them
         # (serve), updated in place: their articles' and cards' slugs and the stories.
-        self.members = planned.members if planned is not None else {}
+        self.members = planned.members if planned is not None else None
         self._same_stories: dict[int, bool] = {}  # id of a cluster_of -> equal to this one's
         # The listings' pages planned from their keys by the last plan, and by this one.
         self.old = planned.listings if planned is not None and changes is not None else {}
@@ -1410,7 +1462,8 @@ class _ListingReplan:
                 if self.out is not None:
                     self.out.listings[where] = last
                 return pages
-        members = tuple(map(_SLUG_OF, articles)) if base else ()
+        # (Kept for serve's next plan alone.)
+        members = tuple(map(_SLUG_OF, articles)) if base and self.members is not None else ()
         slugs = None  # the slugs of its cards, if known without story_leads
         if last is not None and changes is not None:
             if self.known is not None and articles is self.known[0]:
@@ -1426,14 +1479,14 @@ class _ListingReplan:
                     same = slugs is last.leads
                     memo = last if same else ListingMemo(slugs, last.total, last.context)
                     self.out.listings[where] = memo
-                if base:
+                if base and self.members is not None:
                     self.members[where] = (members, slugs, self.gv.graph.cluster_of)
                 return known
         leads = self.gv.story_leads(articles)
         count = max(1, math.ceil(len(leads) / size))
         if last is not None and count != max(1, math.ceil(len(last.leads) / size)):
             last = None
-        slugs = tuple([a.slug for a in leads])
+        slugs = tuple(map(_SLUG_OF, leads))
         pages = [
             self._page(
                 articles,
@@ -1452,7 +1505,7 @@ class _ListingReplan:
         ]
         if self.out is not None:
             self.out.listings[where] = ListingMemo(slugs, len(articles), values)
-        if base:
+        if base and self.members is not None:
             self.members[where] = (members, slugs, self.gv.graph.cluster_of)
         return pages
 
@@ -1461,7 +1514,7 @@ class _ListingReplan:
     ) -> tuple[Slug, ...] | None:
         """The slugs of a topic's or provider's cards, from its last plan in this process
         (see _leads_after), or None."""
-        kept = self.members.get(where)
+        kept = self.members.get(where) if self.members is not None else None
         if kept is None:
             return None
         was, leads, cluster_of = kept
@@ -1563,11 +1616,10 @@ class _ListingReplan:
         if key or chunk is None:
             return Page(file_path(path), source, (), make, key, chunk or ())
         deps = (path, template, source, repr(sorted(context.items())), f"{n}/{count}/{with_lead}")
-        cards = self.keys.card
         return Page(
             file_path(path),
             source,
-            (*deps, str(total), *(cards(a) for a in chunk)),
+            (*deps, str(total), *self.keys.cards(chunk)),
             make,
             cards=chunk,
         )
@@ -1643,7 +1695,7 @@ def _graph_replan(
         deps: tuple[str, ...] = ()
         if not key:
             head = (path, "graph.html", shown, f"{n}/{count}/{total}")
-            deps = (*head, *(keys.links(a) for a in chunk))
+            deps = (*head, *map(keys.links, chunk))
         plan.append(
             Page(
                 file_path(path),
@@ -1831,10 +1883,9 @@ def _graph_data_inputs(index: SiteIndex, graph: RelatedGraph, keys: PageKeys) ->
     each article as links show it and its topics, in site order, every article's related
     entries in the graph's order, the stories and the topics' names (the URLs and settings
     are in every page key already). Made of strings the article pages' keys made already."""
-    own = keys.own
-    parts = [keys.data_part(a) for a in index.articles]
+    parts = keys.data_parts(index.articles)
     parts.append("\x00edges")
-    parts.extend(f"{slug}\x1f{own(slug)}" for slug in graph.edges)
+    parts.extend(map("\x1f".join, zip(graph.edges, keys.owns(graph.edges), strict=True)))
     parts.append("\x00stories")
     parts.extend(f"{c.id}\x1f{c.title}\x1f{c.members!r}" for c in graph.clusters.values())
     parts.append(repr(list(graph.cluster_of.items())))

@@ -114,3 +114,62 @@ def test_a_plan_from_scratch_keys_every_page_as_a_plan_without_the_memo(
         return {p.path: page_key("", p.deps) for p in pages}
 
     assert keys(replan.new_memo(None, "", index, graph)) == keys(None)
+
+
+def test_the_memo_entries_made_in_one_loop_are_those_made_one_by_one() -> None:
+    index, _, _ = sample()
+    first, second, third = index.articles[:3]
+    odd_ones = [
+        dataclasses.replace(first, provider=None, published=None, topics=()),
+        dataclasses.replace(second, topics=second.topics[:1]),
+        dataclasses.replace(third, topics=(*third.topics, *third.topics)),
+    ]
+    for articles in (index.articles, odd_ones):
+        made = replan.article_entries(articles)
+        assert made == {a.slug: replan._article_entry(a) for a in articles}
+
+
+def test_topic_counts_counted_in_c_are_those_counted_article_by_article() -> None:
+    from collections import Counter
+    from itertools import chain
+
+    from sitegen.graphpages import TopicCounts, _topic_pairs
+    from sitegen.layout import main_topic
+
+    index, _, _ = sample()
+    first = index.articles[0]
+    odd_ones = [
+        dataclasses.replace(first, topics=()),
+        dataclasses.replace(first, topics=first.topics[:1]),
+        dataclasses.replace(first, topics=(*reversed(first.topics), *first.topics)),
+    ]
+    for articles in (index.articles, [*index.articles, *odd_ones]):
+        counts = TopicCounts.of(articles, None)
+        main = Counter(map(main_topic, articles))
+        pairs = Counter(chain.from_iterable(map(_topic_pairs, articles)))
+        assert list(counts.main.items()) == list(main.items())
+        assert list(counts.pairs.items()) == list(pairs.items())
+
+
+def test_story_leads_of_listings_with_and_without_stories() -> None:
+    from sitegen.graphpages import story_leads
+
+    index, graph, _ = sample()
+    site, related = odd(index, graph, SCORES[0])
+    members = set(related.cluster_of)
+    alone = [a for a in site.articles if a.slug not in members]
+    assert story_leads(related.cluster_of, alone) == alone
+    leads = story_leads(related.cluster_of, site.articles)
+    assert len(leads) == len(site.articles) - len(members) + 1
+    assert [a.slug for a in leads if a.slug in members] == [
+        next(a.slug for a in site.articles if a.slug in members)
+    ]
+
+
+def test_cards_made_in_bulk_are_those_made_one_by_one() -> None:
+    index, graph, _ = sample()
+    site, related = odd(index, graph, SCORES[0])
+    keys, plain = in_bulk(site, related), PageKeys(site, related, repr)
+    chunk = list(reversed(site.articles))
+    assert list(keys.cards(chunk)) == [plain.card(a) for a in chunk]
+    assert any("\x1d" in c and not c.endswith("\x1d") for c in keys.cards(chunk))  # a story
