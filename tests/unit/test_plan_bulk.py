@@ -173,3 +173,22 @@ def test_cards_made_in_bulk_are_those_made_one_by_one() -> None:
     chunk = list(reversed(site.articles))
     assert list(keys.cards(chunk)) == [plain.card(a) for a in chunk]
     assert any("\x1d" in c and not c.endswith("\x1d") for c in keys.cards(chunk))  # a story
+
+
+def test_a_build_without_the_cache_makes_no_page_keys(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Only the build state and the check for unchanged pages read the page keys."""
+    import shutil
+
+    from sitegen import build as build_module
+
+    shutil.copytree(REPO / "content", tmp_path / "content")
+    config = load_config(tmp_path, None, {})
+
+    def no_keys(*args: object) -> list[str]:
+        raise AssertionError("page keys made")
+
+    monkeypatch.setattr(build_module, "_page_keys", no_keys)
+    result = build_module.build(config, use_cache=False, jobs=1, log=lambda _: None)
+    assert result.pages and (tmp_path / "output" / "index.html").is_file()
