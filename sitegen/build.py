@@ -746,7 +746,8 @@ def build(
         else:
             collisions = find_collisions(plan)
             plan = _first_of_each_path(plan)
-        keys = _page_keys(fingerprint, plan, None)
+        # (Read by the build state and the unchanged pages' check alone: not without a cache.)
+        keys = _page_keys(fingerprint, plan, None) if cache is not None else []
         # serve's: made by its last build, after its reload (see UnchangedMemo).
         unchanged_memo = (
             cache.kept("unchanged", fingerprint, UnchangedMemo) if cache and serving else None

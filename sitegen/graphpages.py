@@ -598,8 +598,11 @@ class TopicCounts:
     def of(cls, articles: Sequence[Article], last: TopicCounts | None) -> TopicCounts:
         now = dict(zip(map(id, articles), articles, strict=True))
         if last is None:  # (every build of the CLI: counted in C, 10,000 articles)
-            main = Counter(map(main_topic, articles))
-            pairs = Counter(chain.from_iterable(map(_topic_pairs, articles)))
+            topics = list(map(_TOPICS, articles))
+            main = Counter([filed[0].slug if filed else None for filed in topics])  # main_topic
+            # _topic_pairs of each article, in order.
+            slugs = map(sorted, map(set, map(partial(map, _SLUG), topics)))
+            pairs = Counter(chain.from_iterable(map(combinations, slugs, repeat(2))))
             return cls(now, main, pairs)
         gone = [last.articles[i] for i in last.articles.keys() - now.keys()]
         came = [now[i] for i in now.keys() - last.articles.keys()]
@@ -814,10 +817,12 @@ def common_hash(common: dict[str, object]) -> str:
 
 def story_leads(cluster_of: dict[Slug, Slug], articles: Sequence[Article]) -> list[Article]:
     """The first article of each story in ``articles`` (``cluster_of``: the graph's)."""
+    stories = list(map(cluster_of.get, map(_SLUG, articles)))
+    if stories.count(None) == len(stories):  # none in a story (found in C: most listings)
+        return list(articles)
     leads: list[Article] = []
     seen: set[Slug] = set()
-    for article in articles:
-        story = cluster_of.get(article.slug)
+    for article, story in zip(articles, stories, strict=True):
         if story is not None:
             if story in seen:
                 continue
@@ -1347,6 +1352,7 @@ def _json_text(value: str | None) -> str:
 _encode_string = json.encoder.encode_basestring
 _TARGET = attrgetter("target")
 _SLUG = attrgetter("slug")
+_TOPICS = attrgetter("topics")
 _FIRST, _SECOND = itemgetter(0), itemgetter(1)
 
 

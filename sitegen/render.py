@@ -6,10 +6,18 @@ import base64
 import hashlib
 import math
 import operator
-from collections.abc import Callable, Iterable, Iterator, Mapping, MutableMapping, Sequence
+from collections.abc import (
+    Callable,
+    Collection,
+    Iterable,
+    Iterator,
+    Mapping,
+    MutableMapping,
+    Sequence,
+)
 from dataclasses import dataclass, field
 from functools import partial
-from itertools import compress, repeat
+from itertools import chain, compress, islice, repeat
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -29,6 +37,7 @@ from sitegen.model import (
     OutputFile,
     OutputPath,
     RelatedGraph,
+    RelatedLink,
     SiteIndex,
     Slug,
 )
@@ -603,6 +612,7 @@ class PageKeys:
         kept_links: LinksMemo | None = None,
         texts: dict[Slug, tuple[str, str, str]] | None = None,
         remember: bool = True,
+        keep_shown: bool = True,
     ) -> None:
         self.by_slug = index.by_slug
         self.graph = graph
@@ -626,6 +636,16 @@ class PageKeys:
         # Whether self.memo keeps more than the shown texts (plan_site's memo does; a plan
         # of _replan_site reads the shown texts alone).
         self._remember = remember
+        # Whether self.memo keeps the shown texts made in bulk (serve's next plan reads them).
+        self._keep_shown = keep_shown
+        # No string of a last build to reuse, and keys that name the related lists: every
+        # article page's deps can be made in bulk (see article_pages).
+        self._fresh = memo is None and not drawn and not remember
+        # slug -> what the graph page's list shows of it, made in bulk (see links).
+        self._links: dict[Slug, str] | None = None
+        # Per article, in the graph's order: what pages show of each article its related
+        # list names (made by _related_texts, for the graph page's lines).
+        self._named: tuple[list[Slug], list[int], list[str]] | None = None
 
     def shown(self, slug: Slug) -> str:
         """What a page shows of another article: its URL, title, provider and date (in a
@@ -714,6 +734,22 @@ class PageKeys:
             self._card[article.slug] = found
         return found
 
+    def cards(self, articles: Sequence[Article]) -> Iterator[str]:
+        """``card`` of each of ``articles``; with no last build's strings (see _fresh), those
+        of every article are made at once, on the first call (43,000 cards at 10,000
+        articles, the same few thousand articles on the home page and their listings)."""
+        if not self._fresh:
+            return map(self.card, articles)
+        made = self._card
+        if len(made) < len(self.by_slug):
+            every = list(self.by_slug.values())
+            slugs = list(self.by_slug)
+            cluster_of, coverage = self.graph.cluster_of, self.coverage
+            stories = [coverage(s) if s in cluster_of else "" for s in slugs]
+            texts = map("\x1d".join, zip(map(self.key_of, every), stories, strict=True))
+            made.update(zip(slugs, texts, strict=True))
+        return map(made.__getitem__, map(_SLUG_OF, articles))
+
     def links(self, article: Article) -> str:
         """An article as the graph page's list shows it: its link and its related links."""
         slug = article.slug
@@ -737,6 +773,12 @@ class PageKeys:
             _bound(kept, len(by_slug))
             kept[slug] = (article, targets, linked, found)
             return found
+        if self._fresh:
+            if self._links is None:
+                self._links = self._all_links()
+            line = self._links.get(slug)
+            if line is not None:
+                return line
         old = self._old.links.get(slug)
         # Its targets' own lines change only with their articles: then it is dirty.
         if old is not None and old[0] is article and old[1] is targets and slug not in self.dirty():
@@ -746,6 +788,18 @@ class PageKeys:
         if self._remember:
             self.memo.links[slug] = (article, targets, found)
         return found
+
+    def _all_links(self) -> dict[Slug, str]:
+        """``links`` of every article, at once, from the texts _related_texts looked up."""
+        if self._named is None:
+            self._related_texts()
+        assert self._named is not None
+        slugs, counts, named = self._named
+        shown = self._shown
+        heads = list(map(shown.__getitem__, slugs))
+        tails = map("\x1e".join, map(islice, repeat(iter(named)), counts))
+        lines = [f"{h}\x1e{t}" if n else h for h, n, t in zip(heads, counts, tails, strict=True)]
+        return dict(zip(slugs, lines, strict=True))
 
     def data_part(self, article: Article) -> str:
         """An article as graph.json and the graph page's data show it (their inputs)."""
@@ -760,6 +814,27 @@ class PageKeys:
         if self._remember:
             self.memo.parts[article.slug] = (article, found)
         return found
+
+    def data_parts(self, articles: Sequence[Article]) -> list[str]:
+        """``data_part`` of each of ``articles``; with no last build's strings and the texts
+        given for all (see _fresh), made in C."""
+        texts = self._texts
+        if not self._fresh or self._remember or len(texts) != len(self.by_slug):
+            return list(map(self.data_part, articles))
+        shown = self._all_shown()
+        slugs = list(map(_SLUG_OF, articles))
+        try:
+            topics = map(_ITEM_1, map(texts.__getitem__, slugs))
+            return list(map("\x1f".join, zip(map(shown.__getitem__, slugs), topics, strict=True)))
+        except KeyError:  # (an article without texts)
+            return list(map(self.data_part, articles))
+
+    def owns(self, slugs: Collection[Slug]) -> Iterator[str]:
+        """``own`` of each of ``slugs`` (those made in bulk by article_pages looked up in C)."""
+        found = self._own
+        if self._fresh and found.keys() >= set(slugs):
+            return map(found.__getitem__, slugs)
+        return map(self.own, slugs)
 
     def article_page(self, article: Article) -> tuple[str, ...]:
         """``article``'s deps; those of the last build when nothing they are made from changed
@@ -787,6 +862,81 @@ class PageKeys:
         if self._remember:
             self.memo.articles[slug] = (article, edges, outside, coverage, deps)
         return deps
+
+    def article_pages(self, articles: Sequence[Article]) -> list[tuple[str, ...]]:
+        """article_page of each of ``articles``. With no last build's strings to reuse, all
+        of them are made at once: each article's ``near`` and ``own`` strings from one pass
+        over every edge of the graph (C loops over ~50,000 edges), not a Python call, a
+        generator and several dict lookups per related entry."""
+        if not self._fresh or len(articles) < len(self.by_slug) // 2:
+            return list(map(self.article_page, articles))
+        nears = self._related_texts()
+        own, coverage, key_of = self._own, self.coverage, self.key_of
+        external, cluster_of = self.graph.external, self.graph.cluster_of
+        deps = []
+        try:
+            for article in articles:
+                slug = article.slug
+                outside = external.get(slug)
+                deps.append(
+                    (
+                        f"articles/{slug}/",
+                        "article.html",
+                        key_of(article),
+                        own[slug],
+                        _chosen(article, outside) if outside else "",
+                        coverage(slug) if slug in cluster_of else "",
+                        *nears[slug],
+                    )
+                )
+        except KeyError:  # an article the graph has no list for: its page has none
+            return list(map(self.article_page, articles))
+        return deps
+
+    def _related_texts(self) -> dict[Slug, tuple[str, ...]]:
+        """``own`` and ``near`` of every article of the graph, made at once (see
+        article_pages), and per article the ``near`` of each article its list names. Each
+        edge's score is written once for both (and each distinct score once), each related
+        entry's shown text looked up once for ``near`` and the graph page's lines (links)."""
+        edges_of = self.graph.edges
+        shown = self._all_shown()
+        slugs = list(edges_of)
+        counts = list(map(len, edges_of.values()))
+        flat = list(chain.from_iterable(edges_of.values()))
+        targets = list(map(_TARGET, flat))
+        scores = _score_texts(list(map(_SCORE, flat)))
+        reasons = map("|".join, map(_REASONS, flat))
+        entries = iter(list(map(" ".join, zip(targets, scores, reasons, strict=True))))
+        owns = map("\x1e".join, map(islice, repeat(entries), counts))
+        self._own.update(zip(slugs, owns, strict=True))
+        named = list(map(shown.__getitem__, targets))
+        self._named = (slugs, counts, named)
+        ranked = iter(list(map(" ".join, zip(scores, named, strict=True))))
+        lists = map("\x1e".join, map(islice, repeat(ranked), counts))
+        texts = map("\x1d".join, zip(map(shown.__getitem__, slugs), lists, strict=True))
+        # Hashed once: each is in the keys of several pages (see near).
+        near = self._near
+        near.update(zip(slugs, map(_HEX, map(_BLAKE16, map(_UTF8, texts))), strict=True))
+        for slug in set(targets).difference(near):  # (named, with no list of its own)
+            self.near(slug)
+        nears = iter(list(map(near.__getitem__, targets)))
+        lists_of = map(tuple, map(islice, repeat(nears), counts))
+        return dict(zip(slugs, lists_of, strict=True))
+
+    def _all_shown(self) -> dict[Slug, str]:
+        """``shown`` of every article, made in bulk (from the texts given, when there)."""
+        texts, found = self._texts, self._shown
+        if len(found) == len(self.by_slug):
+            return found  # (made already: it holds no other slugs)
+        if len(texts) == len(self.by_slug) and texts.keys() == self.by_slug.keys():
+            found.update(zip(texts, map(_ITEM_0, texts.values()), strict=True))
+        else:
+            for slug in self.by_slug:
+                self.shown(slug)
+        if self._keep_shown:
+            kept = zip(map(self.by_slug.__getitem__, found), found.values(), strict=True)
+            self.memo.shown.update(zip(found, kept, strict=True))
+        return found
 
     def dirty(self) -> set[Slug]:
         """Articles whose page may show something new through a related article: those whose
@@ -1041,6 +1191,7 @@ def _replan_site(
         kept_links=kept_links,
         texts=texts,
         remember=False,
+        keep_shown=planned is not None,
     )
     order = _site_order(index, out)
     home = _home_leads(order, changes, graph) if changes is not None else None
@@ -1125,8 +1276,11 @@ def _article_replan(
     for k in compress(range(len(slugs)), map(again.__contains__, slugs)):
         hits[k] = _NO_HIT
     deps: list[tuple[str, ...]] = [()] * len(slugs)
-    for k in compress(range(len(slugs)), map(operator.is_, hits, repeat(_NO_HIT))):
-        deps[k] = keys.article_page(articles[k])
+    todo = list(compress(range(len(slugs)), map(operator.is_, hits, repeat(_NO_HIT))))
+    for k, made in zip(
+        todo, keys.article_pages(list(map(articles.__getitem__, todo))), strict=True
+    ):
+        deps[k] = made
     sources = map(str, map(_SOURCE_OF, articles))
     makers = map(partial, repeat(_article_page), articles)
     return list(map(Page, paths, sources, deps, makers, map(_ITEM_0, hits)))
@@ -1136,6 +1290,34 @@ def _article_page(article: Article, r: Renderer) -> OutputFile:
     return r.article_page(article)
 
 
+def _chosen(article: Article, outside: tuple[RelatedLink, ...]) -> str:
+    """Which of the article's own related entries are its outside links (their places): an
+    entry is one when it equals one of them, so only those with one's title are compared."""
+    titles = {link.title for link in outside}
+    return ",".join(
+        [
+            str(i)
+            for i, link in enumerate(article.related)
+            if link.title in titles and link in outside
+        ]
+    )
+
+
+def _score_texts(scores: list[float]) -> list[str]:
+    """str of each score (as f"{score}" writes it), each distinct value written once: scores
+    are rounded, so ~45,000 edges have a few thousand (a float's repr is dear)."""
+    distinct = set(scores)
+    if 0.0 in distinct or not all(map(isinstance, scores, repeat(float))):
+        return list(map(str, scores))  # (-0.0 == 0.0 and 1 == 1.0, written otherwise)
+    written = dict(zip(distinct, map(str, distinct), strict=True))
+    return list(map(written.__getitem__, scores))
+
+
+_TARGET, _SCORE = operator.attrgetter("target"), operator.attrgetter("score")
+_REASONS = operator.attrgetter("reasons")
+_UTF8 = operator.methodcaller("encode", "utf-8", "surrogatepass")
+_BLAKE16 = partial(hashlib.blake2b, digest_size=16)
+_HEX = operator.methodcaller("hexdigest")
 _ARTICLE_FILE: Callable[[Slug], OutputPath] = "articles/{}/index.html".format  # type: ignore[assignment]
 _NO_HIT: tuple[str, ...] = ("",)  # a page not planned from its last key
 _SOURCE_OF = operator.attrgetter("source")
@@ -1259,7 +1441,7 @@ class _ListingReplan:
         self.known = known
         # The topic and provider listings as the plans of this process last planned them
         # (serve), updated in place: their articles' and cards' slugs and the stories.
-        self.members = planned.members if planned is not None else {}
+        self.members = planned.members if planned is not None else None
         self._same_stories: dict[int, bool] = {}  # id of a cluster_of -> equal to this one's
         # The listings' pages planned from their keys by the last plan, and by this one.
         self.old = planned.listings if planned is not None and changes is not None else {}
@@ -1318,7 +1500,8 @@ class _ListingReplan:
                 if self.out is not None:
                     self.out.listings[where] = last
                 return pages
-        members = tuple(map(_SLUG_OF, articles)) if base else ()
+        # (Kept for serve's next plan alone.)
+        members = tuple(map(_SLUG_OF, articles)) if base and self.members is not None else ()
         slugs = None  # the slugs of its cards, if known without story_leads
         if last is not None and changes is not None:
             if self.known is not None and articles is self.known[0]:
@@ -1334,14 +1517,14 @@ class _ListingReplan:
                     same = slugs is last.leads
                     memo = last if same else ListingMemo(slugs, last.total, last.context)
                     self.out.listings[where] = memo
-                if base:
+                if base and self.members is not None:
                     self.members[where] = (members, slugs, self.gv.graph.cluster_of)
                 return known
         leads = self.gv.story_leads(articles)
         count = max(1, math.ceil(len(leads) / size))
         if last is not None and count != max(1, math.ceil(len(last.leads) / size)):
             last = None
-        slugs = tuple([a.slug for a in leads])
+        slugs = tuple(map(_SLUG_OF, leads))
         pages = [
             self._page(
                 articles,
@@ -1360,7 +1543,7 @@ class _ListingReplan:
         ]
         if self.out is not None:
             self.out.listings[where] = ListingMemo(slugs, len(articles), values)
-        if base:
+        if base and self.members is not None:
             self.members[where] = (members, slugs, self.gv.graph.cluster_of)
         return pages
 
@@ -1369,7 +1552,7 @@ class _ListingReplan:
     ) -> tuple[Slug, ...] | None:
         """The slugs of a topic's or provider's cards, from its last plan in this process
         (see _leads_after), or None."""
-        kept = self.members.get(where)
+        kept = self.members.get(where) if self.members is not None else None
         if kept is None:
             return None
         was, leads, cluster_of = kept
@@ -1471,11 +1654,10 @@ class _ListingReplan:
         if key or chunk is None:
             return Page(file_path(path), source, (), make, key, chunk or ())
         deps = (path, template, source, repr(sorted(context.items())), f"{n}/{count}/{with_lead}")
-        cards = self.keys.card
         return Page(
             file_path(path),
             source,
-            (*deps, str(total), *(cards(a) for a in chunk)),
+            (*deps, str(total), *self.keys.cards(chunk)),
             make,
             cards=chunk,
         )
@@ -1551,7 +1733,7 @@ def _graph_replan(
         deps: tuple[str, ...] = ()
         if not key:
             head = (path, "graph.html", shown, f"{n}/{count}/{total}")
-            deps = (*head, *(keys.links(a) for a in chunk))
+            deps = (*head, *map(keys.links, chunk))
         plan.append(
             Page(
                 file_path(path),
@@ -1731,10 +1913,9 @@ def _graph_data_inputs(index: SiteIndex, graph: RelatedGraph, keys: PageKeys) ->
     each article as links show it and its topics, in site order, every article's related
     entries in the graph's order, the stories and the topics' names (the URLs and settings
     are in every page key already). Made of strings the article pages' keys made already."""
-    own = keys.own
-    parts = [keys.data_part(a) for a in index.articles]
+    parts = keys.data_parts(index.articles)
     parts.append("\x00edges")
-    parts.extend(f"{slug}\x1f{own(slug)}" for slug in graph.edges)
+    parts.extend(map("\x1f".join, zip(graph.edges, keys.owns(graph.edges), strict=True)))
     parts.append("\x00stories")
     parts.extend(f"{c.id}\x1f{c.title}\x1f{c.members!r}" for c in graph.clusters.values())
     parts.append(repr(list(graph.cluster_of.items())))

@@ -43,6 +43,26 @@ def _article_entry(article: Article) -> tuple[str, str, str]:
     return shown_text(article), topics_text(article), provider
 
 
+def article_entries(articles: Iterable[Article]) -> dict[Slug, tuple[str, str, str]]:
+    """_article_entry of every article, by slug: the same texts, made in one loop (10,000
+    articles in a build from scratch: the calls cost a tenth of it)."""
+    entries = {}
+    for a in articles:
+        provider, when, topics = a.provider, a.published, a.topics
+        if len(topics) == 1:
+            topic = topics[0]
+            filed = f"{topic.slug}\x1d{topic.name}"
+        else:
+            filed = "\x1e".join([f"{t.slug}\x1d{t.name}" for t in topics])
+        entries[a.slug] = (
+            f"{a.slug}\x1f{a.title}\x1f{provider.name if provider else ''}"
+            f"\x1f{when.isoformat() if when else ''}",
+            filed,
+            provider.slug if provider else "",
+        )
+    return entries
+
+
 def signatures_hash(signatures: Iterable[str]) -> str:
     """One hash of every article's key in site order: the same for the relate state and
     the plan memo of one build (they are checked to belong together)."""
@@ -526,7 +546,7 @@ def new_memo(
     ``order``: site_order(index), if made already (planning reads it from the memo)."""
     counts = None
     if last is None:
-        articles = {a.slug: _article_entry(a) for a in index.articles}
+        articles = article_entries(index.articles)
     else:
         articles = dict(last.memo.articles)
         for slug in last.keyed:
