@@ -61,7 +61,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import suppress
 from dataclasses import dataclass, field, is_dataclass
 from pathlib import Path, PosixPath
-from typing import Any, NoReturn
+from typing import Any
 
 from sitegen import __version__, statedelta
 from sitegen.gcpause import gc_paused
@@ -352,16 +352,13 @@ class QuickState:
     manifest_file: tuple[str, int, int, int, int] | None = None
 
 
-# The last line of a forked copy's report (see Aside).
-_WRITTEN, _NOT_WRITTEN = "written", "not written"
-
-
 class Aside:
-    """A cache file written by a forked copy of this process while the build goes on; the
-    copy ends as soon as it is written (while it lives, each page either process writes is
-    copied first). ``finish`` waits for it. ``held``: the file is written unnamed and named
-    only by ``finish``, if asked to: a build that fails before leaves nothing behind (the
-    file goes with this process's descriptor of it). Else the copy puts it in place."""
+    """A cache file written by a forked copy of this process while the build goes on
+    (parallel.Forked); the copy ends as soon as it is written (while it lives, each page
+    either process writes is copied first). ``finish`` waits for it. ``held``: the file is
+    written unnamed and named only by ``finish``, if asked to: a build that fails before
+    leaves nothing behind (the file goes with this process's descriptor of it). Else the
+    copy puts it in place."""
 
     def __init__(
         self,
@@ -374,55 +371,43 @@ class Aside:
         placed: Callable[[], None],
     ) -> None:
         """Start the copy. OSError: a held file cannot be made here (see _unnamed_file)."""
+        from sitegen.parallel import Forked
+
         self._cache, self._name, self._placed = cache, name, placed
         self._unnamed = _unnamed_file(cache.folder) if held else -1
-        report_r, report_w = os.pipe()
-        pid = os.fork()
-        if pid == 0:  # (never returns)
-            os.close(report_r)
-            _write_aside(cache, name, fingerprint, parts, report_w, self._unnamed)
-        os.close(report_w)
-        self._pid: int | None = pid
-        self._report = report_r
+        write = functools.partial(_write_aside, cache, name, fingerprint, parts, self._unnamed)
+        self._written: Forked[tuple[list[str], bool]] | None = Forked(write)
 
     def finish(self, place: bool = True) -> None:
         """Wait for the file; put a held one in place unless ``place`` is false. The copy's
         messages are logged here; its error (a bug) is raised."""
-        pid, self._pid = self._pid, None
-        if pid is None:
+        written, self._written = self._written, None
+        if written is None:
             return
-        chunks = []
-        while chunk := os.read(self._report, 65536):
-            chunks.append(chunk)
-        os.close(self._report)
-        _, status = os.waitpid(pid, 0)
-        lines = b"".join(chunks).decode("utf-8", "replace").splitlines()
         cache, unnamed, self._unnamed = self._cache, self._unnamed, -1
         try:
-            if status != 0 or not lines or lines[-1] not in (_WRITTEN, _NOT_WRITTEN):
-                why = lines[-1] if lines else f"it ended with status {status}"
-                raise RuntimeError(f"{cache.folder / self._name}: writing it failed: {why}")
-            for line in lines[:-1]:
+            try:
+                lines, done = written.result()
+            except Exception as exc:
+                why = f"{type(exc).__name__}: {exc}"
+                raise RuntimeError(
+                    f"{cache.folder / self._name}: writing it failed: {why}"
+                ) from exc
+            for line in lines:
                 cache.log(line)
-            written = lines[-1] == _WRITTEN and place
-            if written and unnamed >= 0:
-                written = cache._name_unnamed(unnamed, self._name)
+            done = done and place
+            if done and unnamed >= 0:
+                done = cache._name_unnamed(unnamed, self._name)
         finally:
             if unnamed >= 0:
                 os.close(unnamed)
-        if written:
+        if done:
             self._placed()
 
     def __del__(self) -> None:
-        # Not finished (the build failed): an unnamed file goes with its descriptor, and
-        # the copy is collected if it has ended.
-        pid = getattr(self, "_pid", None)
-        if pid is not None:
-            os.close(self._report)
-            if self._unnamed >= 0:
-                os.close(self._unnamed)
-            with suppress(OSError):
-                os.waitpid(pid, os.WNOHANG)
+        # Not finished (the build failed): an unnamed file goes with its descriptor.
+        if getattr(self, "_unnamed", -1) >= 0:
+            os.close(self._unnamed)
 
 
 def _unnamed_file(folder: Path) -> int:
@@ -440,32 +425,17 @@ def _write_aside(
     name: str,
     fingerprint: str,
     parts: Callable[[], Iterable[Any]],
-    report: int,
     unnamed: int,
-) -> NoReturn:
-    """In the forked copy: write the file (into ``unnamed``, else in place of ``name``),
-    tell how it went on ``report`` and end at once. (Through the pipe, not this process's
-    stdout: a thread of the build may have held its lock at the fork.)"""
-    status = 1
+) -> tuple[list[str], bool]:
+    """In the forked copy: write the file (into ``unnamed``, else in place of ``name``);
+    what it logged, and whether it was written. (Logged by the build process: a thread of
+    it may have held its stdout's lock at the fork.)"""
     lines: list[str] = []
-    try:
-        cache.log = lines.append  # (the copy's cache)
-        if unnamed >= 0:
-            written = cache._write_unnamed(unnamed, fingerprint, parts())
-        else:
-            tmp = cache._write_tmp(name, fingerprint, parts())
-            written = tmp is not None and cache._place(tmp, name)
-        lines.append(_WRITTEN if written else _NOT_WRITTEN)
-        status = 0
-    except BaseException as exc:  # (reported as the build's error by finish)
-        lines.append(f"{type(exc).__name__}: {exc}")
-    finally:
-        try:
-            data = memoryview("\n".join(lines).encode("utf-8", "replace"))
-            while data:
-                data = data[os.write(report, data) :]
-        finally:
-            os._exit(status)
+    cache.log = lines.append  # (the copy's cache)
+    if unnamed >= 0:
+        return lines, cache._write_unnamed(unnamed, fingerprint, parts())
+    tmp = cache._write_tmp(name, fingerprint, parts())
+    return lines, tmp is not None and cache._place(tmp, name)
 
 
 def _can_fork() -> bool:

@@ -61,23 +61,13 @@ def test_a_build_that_fails_before_finishing_leaves_the_cache_as_it_was(tmp_path
     # The build process lets go of the aside without finishing it (its frame is gone with
     # the error): the file, written unnamed, goes with it.
     aside = BuildCache(tmp_path, print).save_sources_aside(FP, ENTRIES)
-    assert aside is not None
-    pid = aside._pid
-    assert pid is not None
+    assert aside is not None and aside._written is not None
     deadline = time.monotonic() + 20
-    while _alive(pid) and time.monotonic() < deadline:
+    while not aside._written.ready() and time.monotonic() < deadline:
         time.sleep(0.02)
-    assert not _alive(pid)  # (it ends once the file is written)
+    assert aside._written.ready()  # (the copy ends once the file is written)
     del aside
     assert _files(tmp_path) == []
-
-
-def _alive(pid: int) -> bool:
-    try:
-        done, _ = os.waitpid(pid, os.WNOHANG)
-    except ChildProcessError:
-        return False  # collected already
-    return done == 0
 
 
 def test_where_no_file_can_be_written_unnamed_the_sources_are_saved_as_usual(
