@@ -25,9 +25,9 @@ from __future__ import annotations
 import functools
 import keyword
 from collections import ChainMap
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from types import MethodType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 if TYPE_CHECKING:
     import jinja2
@@ -189,7 +189,13 @@ def code_generator_class() -> type[Any]:
             body = self._output_body(node, frame)
             # Each value's attribute reads first (see _read_attributes); a value before
             # those of another is printed into a variable first, to keep Python's order.
-            reads = [[] if isinstance(item, list) else self._first_reads([item]) for item in body]
+            # (Of an if printed in the run, its test's: evaluated first, see _inline_ifs.)
+            reads = [
+                []
+                if isinstance(item, list)
+                else self._first_reads([item.test if isinstance(item, nodes.If) else item])
+                for item in body
+            ]
             last = max((k for k, found in enumerate(reads) if found), default=-1)
             for k, item in enumerate(body):
                 self._read_attributes(reads[k], frame)
@@ -223,10 +229,97 @@ def code_generator_class() -> type[Any]:
                 self.outdent()
 
         def _write_value(self, item: nodes.Expr, frame: Frame) -> None:
+            if isinstance(item, nodes.If):  # (see _inline_ifs)
+                self._write_inline_if(item, frame)
+                return
             finalize = self._make_finalize()
             self._output_child_pre(item, frame, finalize)
             self.visit(item, frame)
             self._output_child_post(item, frame, finalize)
+
+        def blockvisit(self, body: Iterable[nodes.Node], frame: Frame) -> None:
+            if frame.buffer is None and not frame.require_output_check:
+                body = self._inline_ifs(list(body))
+            super().blockvisit(body, frame)
+
+        def _inline_ifs(self, body: list[nodes.Node]) -> list[nodes.Node]:
+            """``body`` with each ``{% if %}`` that only prints (no tag inside but other
+            such ifs) made part of the output around it: ``(A if test else B)`` in its
+            run of output (see visit_Output), where Jinja yielded each of the pieces
+            before, within and after it on its own (a local graph's node was five).
+            The same things are evaluated, in the same order."""
+            out: list[nodes.Node] = []
+            for node in body:
+                if isinstance(node, nodes.If):
+                    inline = self._inline_if(node)
+                    if inline is None:
+                        out.append(node)
+                        continue
+                    printed: list[nodes.Node] = [inline]
+                elif isinstance(node, nodes.Output):
+                    printed = list(node.nodes)
+                else:
+                    out.append(node)
+                    continue
+                if out and isinstance(out[-1], nodes.Output) and out[-1] is not node:
+                    out[-1] = nodes.Output(out[-1].nodes + printed, lineno=out[-1].lineno)
+                else:
+                    out.append(nodes.Output(printed, lineno=node.lineno))
+            return out
+
+        def _inline_if(self, node: nodes.If) -> nodes.If | None:
+            """``node`` with each branch one Output node (or none), to print as part of
+            a run of output; None if a branch does more than print. (Jinja allows no node
+            types of one's own: an If among an Output's nodes is one of these.)"""
+
+            def printed(body: list[nodes.Node]) -> list[nodes.Node] | None:
+                merged = self._inline_ifs(list(body))
+                if not all(isinstance(n, nodes.Output) for n in merged):
+                    return None
+                found = [child for n in merged for child in n.nodes]  # type: ignore[attr-defined]
+                return [nodes.Output(found, lineno=node.lineno)] if found else []
+
+            parts = [printed(node.body), *(printed(e.body) for e in node.elif_)]
+            else_ = printed(node.else_)
+            if else_ is None or any(part is None for part in parts):
+                return None
+            elifs = [
+                nodes.If(e.test, part, [], [], lineno=e.lineno)
+                for e, part in zip(node.elif_, parts[1:], strict=True)
+            ]
+            made = nodes.If(node.test, parts[0], elifs, else_, lineno=node.lineno)
+            made.set_environment(self.environment)
+            return made
+
+        def _write_inline_if(self, item: nodes.If, frame: Frame) -> None:
+            """``(A if test else B)``: each branch's printed pieces joined (see _inline_ifs),
+            an elif's test as a further conditional of the branch after."""
+            if_frame = frame.soft()
+            self.write("(")
+            for branch in (item, *item.elif_):
+                self._write_branch(branch.body, if_frame)
+                self.write(" if ")
+                self.visit(branch.test, if_frame)
+                self.write(" else ")
+            self._write_branch(item.else_, if_frame)
+            self.write(")")
+
+        def _write_branch(self, printed: list[nodes.Node], frame: Frame) -> None:
+            body = self._output_body(cast(nodes.Output, printed[0]), frame) if printed else []
+            if not body:
+                self.write("''")
+                return
+            if len(body) > 1:
+                self.write("concat((")
+            for item in body:
+                if isinstance(item, list):
+                    self.write(self._output_const_repr(item))
+                else:
+                    self.newline(item)
+                    self._write_value(item, frame)
+                self.write(", " if len(body) > 1 else "")
+            if len(body) > 1:
+                self.write("))")
 
         def visit_If(self, node: nodes.If, frame: Frame) -> None:
             if_frame = frame.soft()

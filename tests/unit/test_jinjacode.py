@@ -55,7 +55,7 @@ def test_renders_what_jinja_renders(name: str, autoescape: bool) -> None:
 def test_a_run_of_text_and_values_is_one_piece() -> None:
     template = _env(True, True).get_template("plain.html")
     pieces = list(template.root_render_func(template.new_context({"x": "&", "y": 2})))
-    assert pieces == ["a&amp;b2c\n", "d&amp;e"]
+    assert pieces == ["a&amp;b2c\nd&amp;e"]  # (the if's output too: see the test below)
 
 
 def test_an_include_is_passed_up_as_one_piece() -> None:
@@ -423,8 +423,11 @@ def test_attributes_read_plainly_print_what_jinja_prints_for_objects_and_dicts()
 def test_a_templates_attributes_are_read_as_python_attributes() -> None:
     env = jinja2.Environment(autoescape=True)
     use_joining_code(env)
-    code = env.compile("{% if o.a %}{{ o.b }}{% endif %}{{ f(o.c) }}", raw=True)
+    code = env.compile("{% if o.a %}{% set x = 1 %}{{ o.b }}{% endif %}{{ f(o.c) }}", raw=True)
     assert "l_0_o)).a\n" in code and "l_0_o)).b\n" in code
+    # An if printed in its run (see _inline_ifs): its test is read first, as a value is.
+    code = env.compile("{{ o.d }}{% if o.a %}{{ o.b }}{% endif %}", raw=True)
+    assert "l_0_o)).a\n" in code and "l_0_o)).d\n" in code
     assert "l_0_o)).c\n" not in code  # (a call's argument: read after the call's callable)
 
 
@@ -503,3 +506,60 @@ def test_names_are_looked_up_inline_as_the_context_looks_them_up() -> None:
     use_joining_code(env)
     code = env.compile("{{ a }}{% for i in b %}{{ c }}{% endfor %}", raw=True)
     assert "resolve(" not in code and "context.parent.get('c', missing)" in code
+
+
+IFS = (
+    '{% for n in items %}<a{% if n.on %} on{% endif %} x="{{ n.x }}">'
+    "{% if n.y > 1 %}big {{ n.y }}{% elif n.y == 1 %}one{% else %}{{ note(n.x) }}{% endif %}"
+    "{% if n.x %}[{% if n.on %}{{ n.x }} on{% else %}off{% endif %}]{% endif %}"
+    "{% if n.x %}{% endif %}{% if n.on %}{% set seen = n.x %}{{ seen }}{% endif %}|{% endfor %}\n"
+    "{% if items %}{{ items | length }}{% endif %}"
+    "{% set kept %}{% if items %}in a set{% endif %}{% endset %}{{ kept }}"
+)
+
+
+@pytest.mark.parametrize("autoescape", [True, False])
+def test_an_if_that_only_prints_is_printed_in_its_run_as_jinja_prints_it(autoescape: bool) -> None:
+    items = [
+        {"on": True, "x": "<&>", "y": 2},
+        {"on": False, "x": "", "y": 1},
+        {"on": 0, "x": markupsafe.Markup("<b>"), "y": 0},
+    ]
+    outputs = []
+    for joining in (False, True):
+        notes: list[str] = []
+
+        def note(x: str, notes: list[str] = notes) -> str:
+            notes.append(str(x))  # (called when the else branch is printed, in order)
+            return f"noted {x}"
+
+        env = jinja2.Environment(autoescape=autoescape)
+        if joining:
+            use_joining_code(env)
+        template = env.from_string(IFS)
+        outputs.append((template.render(items=items, note=note), list(notes)))
+        pieces = list(
+            template.root_render_func(template.new_context({"items": items, "note": note}))
+        )
+    assert outputs[1] == outputs[0]
+    assert outputs[0][1] == ["<b>"]
+    # A node of the loop is one piece where the ifs only print (the one with a set is not).
+    x = "&lt;&amp;&gt;" if autoescape else "<&>"
+    assert pieces[0] == f'<a on x="{x}">big 2[{x} on]'
+
+
+def test_an_error_in_a_printed_if_is_reported_at_its_template_line() -> None:
+    source = (
+        "a\n{% if x %}\nb{{ x.y.z }}{% endif %}\n{% if not x %}c{% else %}{{ x.w.v }}{% endif %}"
+    )
+    frames = []
+    for joining in (False, True):
+        env = jinja2.Environment(undefined=jinja2.StrictUndefined)
+        if joining:
+            use_joining_code(env)
+        for context in ({"x": {"y": {}}}, {"x": {"y": {"z": 1}}}):
+            with pytest.raises(jinja2.UndefinedError) as failure:
+                env.from_string(source).render(context)
+            found = traceback.extract_tb(failure.tb)
+            frames.append([f.lineno for f in found if f.filename == "<template>"])
+    assert frames[2:] == frames[:2] == [[3], [4]]
