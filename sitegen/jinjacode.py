@@ -506,6 +506,19 @@ def use_joining_code(env: jinja2.Environment) -> None:
     with less work (``context_class``)."""
     env.code_generator_class = code_generator_class()
     env.context_class = context_class()
+    if not env.is_async:
+        use_sync_filters(env)
+
+
+def use_sync_filters(env: jinja2.Environment) -> None:
+    """Jinja's filters that have an async variant (``join``, ``map``, ``sum``...) as their
+    plain functions: each call went through a wrapper asking whether the environment is
+    async (an article page joins each related article's reasons). An async environment
+    keeps the wrappers."""
+    for name, found in env.filters.items():
+        plain = getattr(found, "__wrapped__", None)
+        if getattr(found, "jinja_async_variant", False) and callable(plain):
+            env.filters[name] = plain
 
 
 @functools.cache

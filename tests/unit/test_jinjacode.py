@@ -563,3 +563,33 @@ def test_an_error_in_a_printed_if_is_reported_at_its_template_line() -> None:
             found = traceback.extract_tb(failure.tb)
             frames.append([f.lineno for f in found if f.filename == "<template>"])
     assert frames[2:] == frames[:2] == [[3], [4]]
+
+
+def test_filters_with_an_async_variant_are_their_plain_functions_printing_the_same() -> None:
+    source = (
+        "{{ xs | join('; ') }}|{{ xs | join(', ', attribute='n') if false else '' }}"
+        "{{ ms | join }}|{{ ys | map('upper') | join }}|{{ ys | select('lower') | list }}"
+        "|{{ ys | reject('upper') | first }}|{{ ns | sum }}|{{ ns | unique | list }}"
+        "|{{ ds | selectattr('n') | map(attribute='n') | join }}|{{ ds | rejectattr('n') | list }}"
+        "|{% for k, g in ds | groupby('n') %}{{ k }}{{ g | length }}{% endfor %}"
+        "|{% for part in ns | slice(2) %}{{ part }}{% endfor %}"
+    )
+    context = {
+        "xs": ["a&", "<b>"],
+        "ms": ["<i>", markupsafe.Markup("<b>")],
+        "ys": ["a", "B", "c"],
+        "ns": [3, 1, 3, 2],
+        "ds": [{"n": 1}, {"n": 0}, {"n": 2}],
+    }
+    rendered = []
+    for joining in (False, True):
+        for autoescape in (False, True):
+            env = jinja2.Environment(autoescape=autoescape)
+            if joining:
+                use_joining_code(env)
+                assert env.filters["join"] is jinja2.filters.sync_do_join
+            rendered.append(env.from_string(source).render(context))
+    assert rendered[2:] == rendered[:2]
+    env = jinja2.Environment(enable_async=True)
+    use_joining_code(env)
+    assert env.filters["join"] is jinja2.filters.do_join  # (the async wrapper kept)
