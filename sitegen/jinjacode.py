@@ -269,14 +269,20 @@ def code_generator_class() -> type[Any]:
 
         def _inline_if(self, node: nodes.If) -> nodes.If | None:
             """``node`` with each branch one Output node (or none), to print as part of
-            a run of output; None if a branch does more than print. (Jinja allows no node
-            types of one's own: an If among an Output's nodes is one of these.)"""
+            a run of output; None if a branch does more than print, or reads attributes.
+            (Jinja allows no node types of one's own: an If among an Output's nodes is one
+            of these.)"""
 
             def printed(body: list[nodes.Node]) -> list[nodes.Node] | None:
                 merged = self._inline_ifs(list(body))
                 if not all(isinstance(n, nodes.Output) for n in merged):
                     return None
                 found = [child for n in merged for child in n.nodes]  # type: ignore[attr-defined]
+                if any(isinstance(c, nodes.Getattr) or c.find(nodes.Getattr) for c in found):
+                    # Its attributes would be read by getattr() calls, in the run (not read
+                    # first as plain Python attributes: see _read_attributes), costing more
+                    # than the pieces the if saves.
+                    return None
                 return [nodes.Output(found, lineno=node.lineno)] if found else []
 
             parts = [printed(node.body), *(printed(e.body) for e in node.elif_)]
