@@ -58,6 +58,9 @@ def code_generator_class() -> type[Any]:
             if escape_str is not None:
                 self.writeline("from sitegen.htmlescape import escape_str as t_escape_str")
             self.writeline("from sitegen.jinjacode import include_context as t_include_context")
+            self.writeline("from sitegen.jinjacode import item_or_undefined as t_item")
+            self.writeline("from sitegen.jinjacode import attribute_or_item as t_getattr")
+            self.writeline("from sitegen.jinjacode import NOT_FOUND as t_not_found")
             self.writeline("t_included = {}")  # (see visit_Include)
             self._read_first: dict[int, str] = {}  # (see _read_attributes)
             self._plain_sites = 0
@@ -144,19 +147,28 @@ def code_generator_class() -> type[Any]:
                 self.writeline("except AttributeError:")
                 self.indent()
                 self.writeline(f"{site} = False")
-                self._write_getattr(name, read, frame)
+                self.writeline(f"{name} = t_item(environment, ", read)  # (getattr failed)
+                self.visit(read.node, frame)
+                self.write(f", {read.attr!r})")
                 self.outdent()
                 self.outdent()
                 self.writeline("else:")
                 self.indent()
-                self._write_getattr(name, read, frame)
+                self.writeline(f"{name} = t_getattr(environment, ", read)
+                self.visit(read.node, frame)
+                self.write(f", {read.attr!r})")
                 self.outdent()
                 self._read_first[id(read)] = name
 
-        def _write_getattr(self, name: str, read: nodes.Getattr, frame: Frame) -> None:
-            self.writeline(f"{name} = environment.getattr(", read)
-            self.visit(read.node, frame)
-            self.write(f", {read.attr!r})")
+        def _write_getattr(self, node: nodes.Getattr, frame: Frame) -> None:
+            """environment.getattr(obj, name) without a Python call when obj has the
+            attribute; otherwise the rest of it (an item of a dict, or undefined), without
+            looking for the attribute again."""
+            self.write("(t_attr if (t_attr := getattr((t_obj := ")
+            self.visit(node.node, frame)
+            name = repr(node.attr)
+            self.write(f"), {name}, t_not_found)) is not t_not_found ")
+            self.write(f"else t_item(environment, t_obj, {name}))")
 
         @optimizeconst
         def visit_Getattr(self, node: nodes.Getattr, frame: Frame) -> None:
@@ -169,13 +181,7 @@ def code_generator_class() -> type[Any]:
             if read is not None:  # read already (see _read_attributes)
                 self.write(read)
                 return
-            # environment.getattr(obj, name) without a Python call when obj has the
-            # attribute; otherwise that call (an item of a dict, or undefined).
-            self.write("(t_attr if (t_attr := getattr((t_obj := ")
-            self.visit(node.node, frame)
-            name = repr(node.attr)
-            self.write(f"), {name}, missing)) is not missing ")
-            self.write(f"else environment.getattr(t_obj, {name}))")
+            self._write_getattr(node, frame)
 
         def visit_Output(self, node: nodes.Output, frame: Frame) -> None:
             if frame.buffer is not None or self.environment.is_async:
@@ -640,6 +646,26 @@ def new_context(
                 parent[key] = value
     env = template.environment
     return env.context_class(env, parent, template.name, template.blocks, globals=found)
+
+
+def attribute_or_item(environment: jinja2.Environment, obj: Any, attribute: str) -> Any:
+    """``environment.getattr(obj, attribute)`` (Jinja's, not a sandbox's), without an
+    AttributeError raised and caught for an item (a dict's, a template's block)."""
+    found = getattr(obj, attribute, NOT_FOUND)
+    return found if found is not NOT_FOUND else item_or_undefined(environment, obj, attribute)
+
+
+NOT_FOUND = object()  # (not Jinja's own marker, which an attribute could hold)
+
+
+def item_or_undefined(environment: jinja2.Environment, obj: Any, attribute: str) -> Any:
+    """What ``environment.getattr(obj, attribute)`` gives once ``getattr(obj, attribute)``
+    has raised AttributeError: ``obj``'s item, or undefined (Jinja's Environment.getattr
+    from its second step; a template's ``self.title`` is a block, an item)."""
+    try:
+        return obj[attribute]
+    except (TypeError, LookupError, AttributeError):
+        return environment.undefined(obj=obj, name=attribute)
 
 
 def include_context(

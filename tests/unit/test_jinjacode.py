@@ -595,3 +595,32 @@ def test_filters_with_an_async_variant_are_their_plain_functions_printing_the_sa
     env = jinja2.Environment(enable_async=True)
     use_joining_code(env)
     assert env.filters["join"] is jinja2.filters.do_join  # (the async wrapper kept)
+
+
+class _Counting:
+    """An object whose attributes other than ``a`` are items, counting the looks."""
+
+    def __init__(self) -> None:
+        self.looks = 0
+        self.a = "plain"
+
+    def __getattr__(self, name: str) -> object:
+        self.looks += 1
+        raise AttributeError(name)
+
+    def __getitem__(self, name: str) -> str:
+        if name == "gone":
+            raise KeyError(name)
+        return f"item {name}"
+
+
+def test_an_item_reached_by_attribute_is_looked_for_as_an_attribute_once_as_jinja_does() -> None:
+    source = "{{ o.a }}{{ o.b }}|{% for _ in '12' %}{{ o.c }}{{ f(o.d) }}{% endfor %}|{{ o.gone }}"
+    looks = []
+    for joining in (False, True):
+        env = jinja2.Environment(autoescape=True)
+        if joining:
+            use_joining_code(env)
+        found = _Counting()
+        looks.append((env.from_string(source).render(o=found, f=str), found.looks))
+    assert looks[1] == looks[0] == ("plainitem b|item citem ditem citem d|", 6)
