@@ -57,10 +57,11 @@ def code_generator_class() -> type[Any]:
         def visit_Template(self, node: nodes.Template, frame: Frame | None = None) -> None:
             if escape_str is not None:
                 self.writeline("from sitegen.htmlescape import escape_str as t_escape_str")
-            self.writeline("from sitegen.jinjacode import include_context as t_include_context")
-            self.writeline("from sitegen.jinjacode import item_or_undefined as t_item")
-            self.writeline("from sitegen.jinjacode import attribute_or_item as t_getattr")
-            self.writeline("from sitegen.jinjacode import NOT_FOUND as t_not_found")
+            self.writeline(
+                "from sitegen.jinjacode import include_context as t_include_context,"
+                " item_or_undefined as t_item, attribute_or_item as t_getattr,"
+                " NOT_FOUND as t_not_found"
+            )
             self.writeline("t_included = {}")  # (see visit_Include)
             self._read_first: dict[int, str] = {}  # (see _read_attributes)
             self._plain_sites = 0

@@ -132,13 +132,21 @@ def taken_local_graph(graph: RelatedGraph, slug: Slug) -> LocalGraph | None:
     return None
 
 
-# A place of the local graphs' nodes: one object per place (a few hundred in all), so that
-# what is made of a place (its numbers as text, the lines from it) can be kept by place.
-@dataclass(slots=True, eq=False)
 class Place:
-    x: float
-    y: float
-    ring: int
+    """A place of the local graphs' nodes: one object per place (a few hundred in all), so
+    that what is made of a place (its numbers as text, the lines from it) can be kept by
+    place (hashed by identity). A plain class: a dataclass is made by compiling code, at
+    every start of sitegen."""
+
+    __slots__ = ("ring", "x", "y")
+
+    def __init__(self, x: float, y: float, ring: int) -> None:
+        self.x = x
+        self.y = y
+        self.ring = ring
+
+    def __repr__(self) -> str:
+        return f"Place(x={self.x!r}, y={self.y!r}, ring={self.ring!r})"
 
 
 # local_graph's drawing as places: the article and each related article drawn, in
