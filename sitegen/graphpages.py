@@ -22,11 +22,16 @@ from sitegen.layout import (
     LOCAL_HEIGHT,
     LOCAL_WIDTH,
     LayoutMemo,
+    LocalGraph,
     disc_centres,
     main_topic,
     patch_layout,
+    placed_local_graph,
     site_layout,
-    take_local_graph,
+    taken_local_graph,
+)
+from sitegen.layout import (
+    local_graph as draw_local_graph,
 )
 from sitegen.meta import compact_json
 from sitegen.model import Article, Edge, RelatedGraph, SiteIndex, Slug, Topic
@@ -972,18 +977,29 @@ class GraphViews:
         return found
 
     def local_graph(self, article: Article) -> LocalGraphView:
-        nodes, edges = take_local_graph(self.graph, article.slug)
+        drawn = taken_local_graph(self.graph, article.slug)  # (planning's, after an edit)
+        placed = placed_local_graph(self.graph, article.slug) if drawn is None else None
+        if placed is None:
+            return self._local_graph(article, drawn or draw_local_graph(self.graph, article.slug))
+        views, lines = self.views.placed_graph(placed, self.index.by_slug)
+        rings = list(map(_RING, placed[1]))
+        ring1, ring2 = rings.count(1), rings.count(2)
+        # Ring 2 first, so the article and its neighbours are drawn on top.
+        ordered = (*views[1 + ring1 :], *views[1 : 1 + ring1], views[0])
+        return LocalGraphView(
+            LOCAL_WIDTH, LOCAL_HEIGHT, ordered, tuple(lines), _graph_label(article, ring1, ring2)
+        )
+
+    def _local_graph(self, article: Article, drawn: LocalGraph) -> LocalGraphView:
+        """local_graph of a drawing made by layout.local_graph."""
+        nodes, edges = drawn
         cx = LOCAL_WIDTH / 2
         by_slug = self.index.by_slug
         views = self.views.graph_nodes(nodes, by_slug, cx)
         where = {n.slug: n for n in nodes}
         lines = tuple([local_line(where[e.source], where[e.target], e.score) for e in edges])
         rings = [n.ring for n in nodes]
-        label = (
-            f"Graph of articles related to “{article.title}”: "
-            f"{rings.count(1)} related, {rings.count(2)} "
-            "more related to those. The Related list below has the same links."
-        )
+        label = _graph_label(article, rings.count(1), rings.count(2))
         # Ring 2 first, so the article and its neighbours are drawn on top (a stable sort).
         ordered = sorted(views, key=_RING, reverse=True)
         return LocalGraphView(LOCAL_WIDTH, LOCAL_HEIGHT, tuple(ordered), lines, label)
@@ -1362,6 +1378,15 @@ def _iso(article: Article) -> str | None:
 
 
 _RING = attrgetter("ring")
+
+
+def _graph_label(article: Article, ring1: int, ring2: int) -> str:
+    """The aria-label of an article page's graph (``ring1`` related articles drawn, and
+    ``ring2`` of theirs)."""
+    return (
+        f"Graph of articles related to “{article.title}”: {ring1} related, {ring2} "
+        "more related to those. The Related list below has the same links."
+    )
 
 
 def _provider_name(article: Article) -> str:

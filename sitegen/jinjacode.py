@@ -25,9 +25,9 @@ from __future__ import annotations
 import functools
 import keyword
 from collections import ChainMap
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from types import MethodType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 if TYPE_CHECKING:
     import jinja2
@@ -57,7 +57,11 @@ def code_generator_class() -> type[Any]:
         def visit_Template(self, node: nodes.Template, frame: Frame | None = None) -> None:
             if escape_str is not None:
                 self.writeline("from sitegen.htmlescape import escape_str as t_escape_str")
-            self.writeline("from sitegen.jinjacode import include_context as t_include_context")
+            self.writeline(
+                "from sitegen.jinjacode import include_context as t_include_context,"
+                " item_or_undefined as t_item, attribute_or_item as t_getattr,"
+                " NOT_FOUND as t_not_found"
+            )
             self.writeline("t_included = {}")  # (see visit_Include)
             self._read_first: dict[int, str] = {}  # (see _read_attributes)
             self._plain_sites = 0
@@ -144,19 +148,28 @@ def code_generator_class() -> type[Any]:
                 self.writeline("except AttributeError:")
                 self.indent()
                 self.writeline(f"{site} = False")
-                self._write_getattr(name, read, frame)
+                self.writeline(f"{name} = t_item(environment, ", read)  # (getattr failed)
+                self.visit(read.node, frame)
+                self.write(f", {read.attr!r})")
                 self.outdent()
                 self.outdent()
                 self.writeline("else:")
                 self.indent()
-                self._write_getattr(name, read, frame)
+                self.writeline(f"{name} = t_getattr(environment, ", read)
+                self.visit(read.node, frame)
+                self.write(f", {read.attr!r})")
                 self.outdent()
                 self._read_first[id(read)] = name
 
-        def _write_getattr(self, name: str, read: nodes.Getattr, frame: Frame) -> None:
-            self.writeline(f"{name} = environment.getattr(", read)
-            self.visit(read.node, frame)
-            self.write(f", {read.attr!r})")
+        def _write_getattr(self, node: nodes.Getattr, frame: Frame) -> None:
+            """environment.getattr(obj, name) without a Python call when obj has the
+            attribute; otherwise the rest of it (an item of a dict, or undefined), without
+            looking for the attribute again."""
+            self.write("(t_attr if (t_attr := getattr((t_obj := ")
+            self.visit(node.node, frame)
+            name = repr(node.attr)
+            self.write(f"), {name}, t_not_found)) is not t_not_found ")
+            self.write(f"else t_item(environment, t_obj, {name}))")
 
         @optimizeconst
         def visit_Getattr(self, node: nodes.Getattr, frame: Frame) -> None:
@@ -169,13 +182,7 @@ def code_generator_class() -> type[Any]:
             if read is not None:  # read already (see _read_attributes)
                 self.write(read)
                 return
-            # environment.getattr(obj, name) without a Python call when obj has the
-            # attribute; otherwise that call (an item of a dict, or undefined).
-            self.write("(t_attr if (t_attr := getattr((t_obj := ")
-            self.visit(node.node, frame)
-            name = repr(node.attr)
-            self.write(f"), {name}, missing)) is not missing ")
-            self.write(f"else environment.getattr(t_obj, {name}))")
+            self._write_getattr(node, frame)
 
         def visit_Output(self, node: nodes.Output, frame: Frame) -> None:
             if frame.buffer is not None or self.environment.is_async:
@@ -189,7 +196,13 @@ def code_generator_class() -> type[Any]:
             body = self._output_body(node, frame)
             # Each value's attribute reads first (see _read_attributes); a value before
             # those of another is printed into a variable first, to keep Python's order.
-            reads = [[] if isinstance(item, list) else self._first_reads([item]) for item in body]
+            # (Of an if printed in the run, its test's: evaluated first, see _inline_ifs.)
+            reads = [
+                []
+                if isinstance(item, list)
+                else self._first_reads([item.test if isinstance(item, nodes.If) else item])
+                for item in body
+            ]
             last = max((k for k, found in enumerate(reads) if found), default=-1)
             for k, item in enumerate(body):
                 self._read_attributes(reads[k], frame)
@@ -223,10 +236,103 @@ def code_generator_class() -> type[Any]:
                 self.outdent()
 
         def _write_value(self, item: nodes.Expr, frame: Frame) -> None:
+            if isinstance(item, nodes.If):  # (see _inline_ifs)
+                self._write_inline_if(item, frame)
+                return
             finalize = self._make_finalize()
             self._output_child_pre(item, frame, finalize)
             self.visit(item, frame)
             self._output_child_post(item, frame, finalize)
+
+        def blockvisit(self, body: Iterable[nodes.Node], frame: Frame) -> None:
+            if frame.buffer is None and not frame.require_output_check:
+                body = self._inline_ifs(list(body))
+            super().blockvisit(body, frame)
+
+        def _inline_ifs(self, body: list[nodes.Node]) -> list[nodes.Node]:
+            """``body`` with each ``{% if %}`` that only prints (no tag inside but other
+            such ifs) made part of the output around it: ``(A if test else B)`` in its
+            run of output (see visit_Output), where Jinja yielded each of the pieces
+            before, within and after it on its own (a local graph's node was five).
+            The same things are evaluated, in the same order."""
+            out: list[nodes.Node] = []
+            for node in body:
+                if isinstance(node, nodes.If):
+                    inline = self._inline_if(node)
+                    if inline is None:
+                        out.append(node)
+                        continue
+                    printed: list[nodes.Node] = [inline]
+                elif isinstance(node, nodes.Output):
+                    printed = list(node.nodes)
+                else:
+                    out.append(node)
+                    continue
+                if out and isinstance(out[-1], nodes.Output) and out[-1] is not node:
+                    out[-1] = nodes.Output(out[-1].nodes + printed, lineno=out[-1].lineno)
+                else:
+                    out.append(nodes.Output(printed, lineno=node.lineno))
+            return out
+
+        def _inline_if(self, node: nodes.If) -> nodes.If | None:
+            """``node`` with each branch one Output node (or none), to print as part of
+            a run of output; None if a branch does more than print, or reads attributes.
+            (Jinja allows no node types of one's own: an If among an Output's nodes is one
+            of these.)"""
+
+            def printed(body: list[nodes.Node]) -> list[nodes.Node] | None:
+                merged = self._inline_ifs(list(body))
+                if not all(isinstance(n, nodes.Output) for n in merged):
+                    return None
+                found = [child for n in merged for child in n.nodes]  # type: ignore[attr-defined]
+                if any(isinstance(c, nodes.Getattr) or c.find(nodes.Getattr) for c in found):
+                    # Its attributes would be read by getattr() calls, in the run (not read
+                    # first as plain Python attributes: see _read_attributes), costing more
+                    # than the pieces the if saves.
+                    return None
+                return [nodes.Output(found, lineno=node.lineno)] if found else []
+
+            parts = [printed(node.body), *(printed(e.body) for e in node.elif_)]
+            else_ = printed(node.else_)
+            if else_ is None or any(part is None for part in parts):
+                return None
+            elifs = [
+                nodes.If(e.test, part, [], [], lineno=e.lineno)
+                for e, part in zip(node.elif_, parts[1:], strict=True)
+            ]
+            made = nodes.If(node.test, parts[0], elifs, else_, lineno=node.lineno)
+            made.set_environment(self.environment)
+            return made
+
+        def _write_inline_if(self, item: nodes.If, frame: Frame) -> None:
+            """``(A if test else B)``: each branch's printed pieces joined (see _inline_ifs),
+            an elif's test as a further conditional of the branch after."""
+            if_frame = frame.soft()
+            self.write("(")
+            for branch in (item, *item.elif_):
+                self._write_branch(branch.body, if_frame)
+                self.write(" if ")
+                self.visit(branch.test, if_frame)
+                self.write(" else ")
+            self._write_branch(item.else_, if_frame)
+            self.write(")")
+
+        def _write_branch(self, printed: list[nodes.Node], frame: Frame) -> None:
+            body = self._output_body(cast(nodes.Output, printed[0]), frame) if printed else []
+            if not body:
+                self.write("''")
+                return
+            if len(body) > 1:
+                self.write("concat((")
+            for item in body:
+                if isinstance(item, list):
+                    self.write(self._output_const_repr(item))
+                else:
+                    self.newline(item)
+                    self._write_value(item, frame)
+                self.write(", " if len(body) > 1 else "")
+            if len(body) > 1:
+                self.write("))")
 
         def visit_If(self, node: nodes.If, frame: Frame) -> None:
             if_frame = frame.soft()
@@ -413,6 +519,19 @@ def use_joining_code(env: jinja2.Environment) -> None:
     with less work (``context_class``)."""
     env.code_generator_class = code_generator_class()
     env.context_class = context_class()
+    if not env.is_async:
+        use_sync_filters(env)
+
+
+def use_sync_filters(env: jinja2.Environment) -> None:
+    """Jinja's filters that have an async variant (``join``, ``map``, ``sum``...) as their
+    plain functions: each call went through a wrapper asking whether the environment is
+    async (an article page joins each related article's reasons). An async environment
+    keeps the wrappers."""
+    for name, found in env.filters.items():
+        plain = getattr(found, "__wrapped__", None)
+        if getattr(found, "jinja_async_variant", False) and callable(plain):
+            env.filters[name] = plain
 
 
 @functools.cache
@@ -528,6 +647,26 @@ def new_context(
                 parent[key] = value
     env = template.environment
     return env.context_class(env, parent, template.name, template.blocks, globals=found)
+
+
+def attribute_or_item(environment: jinja2.Environment, obj: Any, attribute: str) -> Any:
+    """``environment.getattr(obj, attribute)`` (Jinja's, not a sandbox's), without an
+    AttributeError raised and caught for an item (a dict's, a template's block)."""
+    found = getattr(obj, attribute, NOT_FOUND)
+    return found if found is not NOT_FOUND else item_or_undefined(environment, obj, attribute)
+
+
+NOT_FOUND = object()  # (not Jinja's own marker, which an attribute could hold)
+
+
+def item_or_undefined(environment: jinja2.Environment, obj: Any, attribute: str) -> Any:
+    """What ``environment.getattr(obj, attribute)`` gives once ``getattr(obj, attribute)``
+    has raised AttributeError: ``obj``'s item, or undefined (Jinja's Environment.getattr
+    from its second step; a template's ``self.title`` is a block, an item)."""
+    try:
+        return obj[attribute]
+    except (TypeError, LookupError, AttributeError):
+        return environment.undefined(obj=obj, name=attribute)
 
 
 def include_context(

@@ -13,7 +13,7 @@ from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from itertools import compress
-from operator import is_not, ne
+from operator import attrgetter, is_not, ne
 
 from sitegen.model import Article, Edge, RelatedGraph, Slug
 
@@ -121,11 +121,102 @@ def drawn_local_graph(graph: RelatedGraph, slug: Slug) -> LocalGraph:
 
 def take_local_graph(graph: RelatedGraph, slug: Slug) -> LocalGraph:
     """local_graph: the one planning drew for this very graph, if it did (once)."""
+    found = taken_local_graph(graph, slug)
+    return found if found is not None else local_graph(graph, slug)
+
+
+def taken_local_graph(graph: RelatedGraph, slug: Slug) -> LocalGraph | None:
+    """The local graph planning drew for this very graph, if it did (taken once), or None."""
     if _DRAWN is not None and _DRAWN[0] is graph.edges:
-        found = _DRAWN[1].pop(slug, None)
-        if found is not None:
-            return found
-    return local_graph(graph, slug)
+        return _DRAWN[1].pop(slug, None)
+    return None
+
+
+class Place:
+    """A place of the local graphs' nodes: one object per place (a few hundred in all), so
+    that what is made of a place (its numbers as text, the lines from it) can be kept by
+    place (hashed by identity). A plain class: a dataclass is made by compiling code, at
+    every start of sitegen."""
+
+    __slots__ = ("ring", "x", "y")
+
+    def __init__(self, x: float, y: float, ring: int) -> None:
+        self.x = x
+        self.y = y
+        self.ring = ring
+
+    def __repr__(self) -> str:
+        return f"Place(x={self.x!r}, y={self.y!r}, ring={self.ring!r})"
+
+
+# local_graph's drawing as places: the article and each related article drawn, in
+# local_graph's order, their places, and the lines between them as (index, index, score).
+PlacedGraph = tuple[list[Slug], list[Place], list[tuple[int, int, float]]]
+
+
+def placed_local_graph(graph: RelatedGraph, slug: Slug) -> PlacedGraph | None:
+    """local_graph's drawing (the same nodes, places and lines, in the same order) without
+    a LocalNode or LocalEdge made for each: the renderer's, once per article page. None when
+    the article's list names an article twice or the article itself (relate never does):
+    local_graph draws those."""
+    edges_of = graph.edges
+    first = edges_of.get(slug, ())[:LOCAL_FIRST]
+    count = len(first)
+    slugs = [slug, *map(_TARGET, first)]
+    index = {s: n for n, s in enumerate(slugs)}  # the article and ring 1 -> their node
+    if len(index) <= count:
+        return None
+    ring1 = _RING1_PLACES.get(count)
+    places = [_CENTRE, *(ring1 if ring1 is not None else _ring1_places(count))]
+    lines = [(0, n, edge.score) for n, edge in enumerate(first, 1)]
+    placed = set(index)
+    # As local_graph: each pair of ring-1 articles joined once, ring 2's after them.
+    joined: set[tuple[int, int]] = set()
+    second: list[tuple[int, Slug, float]] = []
+    for parent, edge in enumerate(first, 1):
+        taken = 0
+        for further in edges_of.get(edge.target, ()):
+            target = further.target
+            if target in placed:
+                other = index.get(target, 0)
+                if other:
+                    pair = (parent, other) if parent < other else (other, parent)
+                    if pair not in joined:
+                        joined.add(pair)
+                        lines.append((parent, other, further.score))
+                continue
+            if taken == 2 or len(second) == LOCAL_SECOND:
+                continue
+            second.append((parent, target, further.score))
+            placed.add(target)
+            taken += 1
+    by_parent = [0] * (count + 1)
+    for parent, target, score in second:
+        k = by_parent[parent]
+        by_parent[parent] = k + 1
+        place = _RING2_PLACES.get((count, parent, k)) or _ring2_place(count, parent, k)
+        lines.append((parent, len(slugs), score))
+        slugs.append(target)
+        places.append(place)
+    return slugs, places, lines
+
+
+_CENTRE = Place(LOCAL_WIDTH / 2, LOCAL_HEIGHT / 2, 0)
+_RING1_PLACES: dict[int, tuple[Place, ...]] = {}  # (see _ring1_points)
+_RING2_PLACES: dict[tuple[int, int, int], Place] = {}  # (count, parent's node, k)
+_TARGET = attrgetter("target")
+
+
+def _ring1_places(count: int) -> tuple[Place, ...]:
+    found = _RING1_PLACES[count] = tuple(Place(x, y, 1) for x, y in _ring1_points(count))
+    return found
+
+
+def _ring2_place(count: int, parent: int, k: int) -> Place:
+    """The place of the ``k``th article drawn beside the ``parent``th node (ring 1's first
+    is 1)."""
+    found = _RING2_PLACES[(count, parent, k)] = Place(*_ring2_point(count, parent - 1, k), 2)
+    return found
 
 
 # Where the nodes of the local graphs go. The places come from a few small numbers (how

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 from markupsafe import Markup
 
 from sitegen.htmlescape import escape
-from sitegen.layout import LocalNode
+from sitegen.layout import LOCAL_WIDTH, LocalNode, Place, PlacedGraph
 from sitegen.model import Article, Image, Listing, Provider, RelatedLink, Slug, Topic
 
 PageUrl = Callable[[int], str]  # page number -> URL of that page of a listing
@@ -116,6 +116,8 @@ class ViewFactory:
         self._months: dict[tuple[int, int], str] = {}
         self._cards: dict[str, Card] = {}
         self._nodes: dict[tuple[str, int], tuple[str, str, str]] = {}
+        # A local graph node's URL, title and label, by article, one dict per ring.
+        self._ring_texts: tuple[dict[str, tuple[str, str, str]], ...] = ({}, {}, {})
         self._topics: dict[str, Link] = {}
         self._providers: dict[str, Link] = {}
         self._links: dict[str, Link] = {}
@@ -201,6 +203,44 @@ class ViewFactory:
                 GraphNode(url, title, label, x, y, r, ring, anchor, lx, ly, circle, label_attrs)
             )
         return made
+
+    def placed_graph(
+        self, placed: PlacedGraph, by_slug: Mapping[Slug, Article]
+    ) -> tuple[list[GraphNode], list[GraphLine]]:
+        """The nodes and lines of an article page's graph drawn by layout.placed_local_graph
+        (what graph_nodes and local_line make of local_graph's), each node's and line's
+        numbers as text looked up by its place (one object each)."""
+        slugs, places, edges = placed
+        texts_by_ring = self._ring_texts
+        url = self.urls.article
+        shown = _PLACE_TEXTS
+        made = []
+        for slug, place in zip(slugs, places, strict=True):
+            ring = place.ring
+            title = by_slug[slug].title
+            texts_of = texts_by_ring[ring]
+            texts = texts_of.get(slug)
+            if texts is None or texts[1] != title:
+                texts = texts_of[slug] = (url(slug), title, node_label(title, ring))
+            numbers = shown.get(place)
+            if numbers is None:
+                numbers = shown[place] = _place(place.x, place.y, ring, LOCAL_WIDTH / 2)
+            r, anchor, lx, ly, circle, label_attrs = numbers
+            made.append(
+                GraphNode(*texts, place.x, place.y, r, ring, anchor, lx, ly, circle, label_attrs)
+            )
+        lines = []
+        known = _PLACED_LINES
+        for a, b, score in edges:
+            source, target = places[a], places[b]
+            width = round(0.8 + 2.2 * min(score, 1.0), 2)
+            line = known.get((source, target, width))
+            if line is None:
+                line = GraphLine(source.x, source.y, target.x, target.y, width)
+                if width > 0 and len(known) < _MEMO_LIMIT:  # (0.0 and -0.0 print apart)
+                    known[(source, target, width)] = line
+            lines.append(line)
+        return made, lines
 
     def external(self, link: RelatedLink) -> ExternalLink:
         return ExternalLink(
@@ -378,6 +418,9 @@ _LOCAL_LINES: dict[tuple[float, float, float, float, float], GraphLine] = {}
 _WIDTHS: dict[float, str] = {}
 _PLACES: dict[tuple[float, float, int, float], tuple[float, str, float, float, Markup, Markup]] = {}
 _MEMO_LIMIT = 100_000  # (the graph page's lines are all at places of their own)
+# The same for placed_graph, by place object (see layout.Place).
+_PLACE_TEXTS: dict[Place, tuple[float, str, float, float, Markup, Markup]] = {}
+_PLACED_LINES: dict[tuple[Place, Place, float], GraphLine] = {}
 
 
 def _memorable(numbers: tuple[float, ...]) -> bool:

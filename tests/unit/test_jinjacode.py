@@ -55,7 +55,7 @@ def test_renders_what_jinja_renders(name: str, autoescape: bool) -> None:
 def test_a_run_of_text_and_values_is_one_piece() -> None:
     template = _env(True, True).get_template("plain.html")
     pieces = list(template.root_render_func(template.new_context({"x": "&", "y": 2})))
-    assert pieces == ["a&amp;b2c\n", "d&amp;e"]
+    assert pieces == ["a&amp;b2c\nd&amp;e"]  # (the if's output too: see the test below)
 
 
 def test_an_include_is_passed_up_as_one_piece() -> None:
@@ -423,8 +423,11 @@ def test_attributes_read_plainly_print_what_jinja_prints_for_objects_and_dicts()
 def test_a_templates_attributes_are_read_as_python_attributes() -> None:
     env = jinja2.Environment(autoescape=True)
     use_joining_code(env)
-    code = env.compile("{% if o.a %}{{ o.b }}{% endif %}{{ f(o.c) }}", raw=True)
+    code = env.compile("{% if o.a %}{% set x = 1 %}{{ o.b }}{% endif %}{{ f(o.c) }}", raw=True)
     assert "l_0_o)).a\n" in code and "l_0_o)).b\n" in code
+    # An if printed in its run (see _inline_ifs): its test is read first, as a value is.
+    code = env.compile("{{ o.d }}{% if o.a %}{{ o.b }}{% endif %}", raw=True)
+    assert "l_0_o)).a\n" in code and "l_0_o)).d\n" in code
     assert "l_0_o)).c\n" not in code  # (a call's argument: read after the call's callable)
 
 
@@ -503,3 +506,121 @@ def test_names_are_looked_up_inline_as_the_context_looks_them_up() -> None:
     use_joining_code(env)
     code = env.compile("{{ a }}{% for i in b %}{{ c }}{% endfor %}", raw=True)
     assert "resolve(" not in code and "context.parent.get('c', missing)" in code
+
+
+IFS = (
+    '{% for on, x, y in items %}<a{% if on %} on{% endif %} x="{{ x }}">'
+    "{% if y > 1 %}big {{ y }}{% elif y == 1 %}one{% else %}{{ note(x) }}{% endif %}"
+    "{% if x %}[{% if on %}{{ x }} on{% else %}off{% endif %}]{% endif %}"
+    "{% if x %}{% endif %}{% if on %}{% set seen = x %}{{ seen }}{% endif %}|{% endfor %}\n"
+    "{% for d in dicts %}{% if d.a %}{{ d.a }}{% endif %}{% if d.b %}b{% endif %}{% endfor %}"
+    "{% if items %}{{ items | length }}{% endif %}"
+    "{% set kept %}{% if items %}in a set{% endif %}{% endset %}{{ kept }}"
+)
+
+
+@pytest.mark.parametrize("autoescape", [True, False])
+def test_an_if_that_only_prints_is_printed_in_its_run_as_jinja_prints_it(autoescape: bool) -> None:
+    items = [(True, "<&>", 2), (False, "", 1), (0, markupsafe.Markup("<b>"), 0)]
+    dicts = [{"a": "&", "b": 1}, {"a": 0, "b": 0}]
+    outputs = []
+    for joining in (False, True):
+        notes: list[str] = []
+
+        def note(x: str, notes: list[str] = notes) -> str:
+            notes.append(str(x))  # (called when the else branch is printed, in order)
+            return f"noted {x}"
+
+        env = jinja2.Environment(autoescape=autoescape)
+        if joining:
+            use_joining_code(env)
+        template = env.from_string(IFS)
+        context = {"items": items, "note": note, "dicts": dicts}
+        outputs.append((template.render(context), list(notes)))
+        pieces = list(template.root_render_func(template.new_context(context)))
+    assert outputs[1] == outputs[0]
+    assert outputs[0][1] == ["<b>"]
+    # A row of the loop is one piece where the ifs only print (the one with a set is not);
+    # an if printing an attribute (d.a) is left as it is (see _inline_if).
+    x = "&lt;&amp;&gt;" if autoescape else "<&>"
+    assert pieces[0] == f'<a on x="{x}">big 2[{x} on]'
+    a = "&amp;" if autoescape else "&"
+    assert pieces[-5:-1] == [a, "b", "", "3"]  # (d.a a piece of its own, b not)
+
+
+def test_an_error_in_a_printed_if_is_reported_at_its_template_line() -> None:
+    source = (
+        'a\n{% if x %}\nb{{ x["y"]["z"] }}{% endif %}\n'
+        '{% if not x %}c{% else %}{{ x["w"]["v"] }}{% endif %}'
+    )
+    frames = []
+    for joining in (False, True):
+        env = jinja2.Environment(undefined=jinja2.StrictUndefined)
+        if joining:
+            use_joining_code(env)
+            assert env.compile(source, raw=True).count("yield concat") == 1  # (one run)
+        for context in ({"x": {"y": {}}}, {"x": {"y": {"z": 1}}}):
+            with pytest.raises(jinja2.UndefinedError) as failure:
+                env.from_string(source).render(context)
+            found = traceback.extract_tb(failure.tb)
+            frames.append([f.lineno for f in found if f.filename == "<template>"])
+    assert frames[2:] == frames[:2] == [[3], [4]]
+
+
+def test_filters_with_an_async_variant_are_their_plain_functions_printing_the_same() -> None:
+    source = (
+        "{{ xs | join('; ') }}|{{ xs | join(', ', attribute='n') if false else '' }}"
+        "{{ ms | join }}|{{ ys | map('upper') | join }}|{{ ys | select('lower') | list }}"
+        "|{{ ys | reject('upper') | first }}|{{ ns | sum }}|{{ ns | unique | list }}"
+        "|{{ ds | selectattr('n') | map(attribute='n') | join }}|{{ ds | rejectattr('n') | list }}"
+        "|{% for k, g in ds | groupby('n') %}{{ k }}{{ g | length }}{% endfor %}"
+        "|{% for part in ns | slice(2) %}{{ part }}{% endfor %}"
+    )
+    context = {
+        "xs": ["a&", "<b>"],
+        "ms": ["<i>", markupsafe.Markup("<b>")],
+        "ys": ["a", "B", "c"],
+        "ns": [3, 1, 3, 2],
+        "ds": [{"n": 1}, {"n": 0}, {"n": 2}],
+    }
+    rendered = []
+    for joining in (False, True):
+        for autoescape in (False, True):
+            env = jinja2.Environment(autoescape=autoescape)
+            if joining:
+                use_joining_code(env)
+                assert env.filters["join"] is jinja2.filters.sync_do_join
+            rendered.append(env.from_string(source).render(context))
+    assert rendered[2:] == rendered[:2]
+    env = jinja2.Environment(enable_async=True)
+    use_joining_code(env)
+    assert env.filters["join"] is jinja2.filters.do_join  # (the async wrapper kept)
+
+
+class _Counting:
+    """An object whose attributes other than ``a`` are items, counting the looks."""
+
+    def __init__(self) -> None:
+        self.looks = 0
+        self.a = "plain"
+
+    def __getattr__(self, name: str) -> object:
+        self.looks += 1
+        raise AttributeError(name)
+
+    def __getitem__(self, name: str) -> str:
+        if name == "gone":
+            raise KeyError(name)
+        return f"item {name}"
+
+
+def test_an_item_reached_by_attribute_is_looked_for_as_an_attribute_once_as_jinja_does() -> None:
+    source = "{{ o.a }}{{ o.b }}|{% for _ in '12' %}{{ o.c }}{{ f(o.d) }}{% endfor %}|{{ o.gone }}"
+    looks = []
+    for joining in (False, True):
+        env = jinja2.Environment(autoescape=True)
+        if joining:
+            use_joining_code(env)
+        found = _Counting()
+        looks.append((env.from_string(source).render(o=found, f=str), found.looks))
+    assert looks[1] == looks[0] == ("plainitem b|item citem ditem citem d|", 6)
