@@ -1314,10 +1314,10 @@ def _render(
                     for part in itertools.chain(parts, [[]] if here else []):
                         # (Once the workers are busy, or the early child is done; at the end.)
                         if here and (early is None or not part or early.ready()):
-                            if early is not None:
-                                part = part + early.graph_files(here)
-                            else:
-                                part = part + _rendered_here(renderer, here)
+                            made = early.graph_files(here) if early is not None else None
+                            if made is None:  # (made here, also when the early child was lost)
+                                made = _rendered_here(renderer, here)
+                            part = part + made
                             advance(len(here))
                             here = []
                         if meanwhile is not None:  # (then, while they render on)
@@ -1435,10 +1435,14 @@ class _Early:
     def ready(self) -> bool:
         return self._made.ready()
 
-    def graph_files(self, pages: list[Page]) -> list[tuple[OutputFile, str]]:
+    def graph_files(self, pages: list[Page]) -> list[tuple[OutputFile, str]] | None:
         """The graph data's files of ``pages`` (with their digests), once made; a theme
-        error of the child's raised as the build's."""
-        made = self._made.result()
+        error of the child's raised as the build's. None: the child ended without them
+        (killed, say for want of memory): the caller makes them."""
+        try:
+            made = self._made.result()
+        except ChildProcessError:
+            return None
         if made.error:
             raise BuildError(made.error)
         paths = {page.path for page in pages}

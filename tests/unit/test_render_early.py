@@ -77,6 +77,31 @@ def test_the_build_state_keeps_the_graph_data_s_texts_made_in_the_child(
     assert state.graph.texts(tmp_path / "out") is not None
 
 
+@pytest.mark.parametrize("when", ["before its cards", "after its cards"])
+def test_a_build_whose_early_child_is_killed_makes_the_rest_itself(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, when: str
+) -> None:
+    """A child killed (say, by the kernel for want of memory) costs speed, not the build:
+    the workers render the cards it did not make, the build process the graph data."""
+    monkeypatch.setattr(parallel, "MIN_PARALLEL_ITEMS", 1)
+    fill = render.CardBoard.fill
+
+    def killed(board: render.CardBoard, *args: Any) -> None:
+        if os.getpid() == parent:
+            return fill(board, *args)
+        if when == "after its cards":
+            fill(board, *args)
+        os.kill(os.getpid(), signal.SIGKILL)
+
+    parent = os.getpid()
+    monkeypatch.setattr(render.CardBoard, "fill", killed)
+    config = load_config(ROOT, overrides={"output_dir": str(tmp_path / "two"), "search": False})
+    build(config, log=lambda _: None, jobs=2)
+    serial = load_config(ROOT, overrides={"output_dir": str(tmp_path / "one"), "search": False})
+    build(serial, log=lambda _: None, jobs=1, use_cache=False)
+    assert _files(tmp_path / "two") == _files(tmp_path / "one")
+
+
 def test_a_theme_error_in_a_card_made_in_the_child_fails_the_build(
     make_site: MakeSite, monkeypatch: pytest.MonkeyPatch
 ) -> None:
