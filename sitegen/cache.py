@@ -388,6 +388,9 @@ class Aside:
         try:
             try:
                 lines, done = written.result()
+            except ChildProcessError:  # killed (say, for want of memory): costs only speed
+                cache.log(f"{cache.folder / self._name}: not written: its process was ended")
+                return
             except Exception as exc:
                 why = f"{type(exc).__name__}: {exc}"
                 raise RuntimeError(

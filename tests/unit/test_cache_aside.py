@@ -126,3 +126,25 @@ def test_no_aside_where_a_delta_is_written(tmp_path: Path) -> None:
     cache.save_sources(FP, ENTRIES)
     cache.load_sources(FP)
     assert cache.save_sources_aside(FP, ENTRIES) is None  # (save_sources writes the delta)
+
+
+class _KillsItsProcess:
+    def __reduce__(self) -> Any:
+        import signal
+
+        os.kill(os.getpid(), signal.SIGKILL)  # (the copy: as the kernel ends one out of memory)
+        raise AssertionError("not reached")
+
+
+def test_a_copy_killed_costs_the_file_not_the_build(tmp_path: Path) -> None:
+    cache = BuildCache(tmp_path, print)
+    cache.save_sources(FP, {"content/old.md": (1, 2, "h", None)})
+    before = (tmp_path / "sources.pickle").read_bytes()
+    log: list[str] = []
+    entries = {"content/a.md": (1, 2, "h", _KillsItsProcess())}
+    aside = BuildCache(tmp_path, log.append).save_sources_aside(FP, entries)
+    assert aside is not None
+    aside.finish()  # (no error)
+    assert log == [f"{tmp_path / 'sources.pickle'}: not written: its process was ended"]
+    assert _files(tmp_path) == ["sources.pickle"]
+    assert (tmp_path / "sources.pickle").read_bytes() == before
