@@ -31,6 +31,7 @@ from sitegen.cache import (
     BuildState,
     QuickState,
     SourceEntries,
+    SourcesFile,
     cache_dir,
     code_hash,
     content_hash,
@@ -84,6 +85,8 @@ class BuildResult:
     rendered: int = 0  # pages rendered by this build (the rest were unchanged)
     notes: list[str] = field(default_factory=list)  # for the summary, e.g. "no sitemap"
     pending_cache: tuple[str, SourceEntries] | None = field(default=None, repr=False)
+    # Or sources.pickle written already, from what the parse workers pickled (a first build's)
+    sources_file: SourcesFile | None = field(default=None, repr=False)
     # ftfy's repairs of the texts of the files this build read itself, to save (see cache.py)
     pending_repairs: tuple[str, dict[str, str]] | None = field(default=None, repr=False)
     # Content files changed within RACY_NS before the scan: path -> hash of their bytes.
@@ -254,37 +257,51 @@ def _read_articles(
         # An edit's few files are read here, with ftfy's repairs of their texts from the
         # last time they were read: unchanged texts need no ftfy (nor its import).
         known = _known_repairs(cache, fingerprint) if todo and not pooled else None
+        # Every file is parsed by workers: they pickle sources.pickle's parts themselves.
+        every = pooled and not old and len(todo) == len(entries) and parallel.forks(jobs, len(todo))
+        written = cache.sources_file(fingerprint, entries) if cache and every else None
+        parsed: list[Any] = []
         with (progress or Progress(False)).stage("reading", len(todo)) as advance:
-            parsed: list[Any] = parallel_map(
-                parse_for_relate if pooled else parse,
-                todo,
-                jobs,
-                progress=advance,
-                last_chunk=PARSE_LAST_CHUNK,
-                started=_import_later_stages if pooled else None,
-            )
+            if written is not None:
+                result.relate_keys = _parsed_into(
+                    written, parse_for_relate, todo, entries, recent, jobs, advance
+                )
+            else:
+                parsed = parallel_map(
+                    parse_for_relate if pooled else parse,
+                    todo,
+                    jobs,
+                    progress=advance,
+                    last_chunk=PARSE_LAST_CHUNK,
+                    started=_import_later_stages if pooled else None,
+                )
         if known is not None:
             result.pending_repairs = _repairs_to_save(fingerprint, known)
-        for key, (digest, value, *_) in zip(todo, parsed, strict=True):
+        for key, (digest, value, *_) in zip(todo if parsed else (), parsed, strict=True):
             mtime, size = entries[key][:2]
             entries[key] = (mtime, size, digest, value)
-        if pooled:
+        if parsed and pooled:
             result.relate_keys = list(filter(None, map(_RELATE_KEYS, parsed)))
         del parsed
     if recent is not None:
         # Their mtime proves nothing next time (-1): the next build compares their bytes.
         # (Patching, only the files looked at can be that recent: the others were so last
-        # time, and are among them.)
+        # time, and are among them. Parsed into parts, the parts hold the -1 already.)
         if patching:
             looked = [s[0] for s in looked_at]
             maybe = zip(looked, map(entries.__getitem__, looked), strict=True)
             result.recent_sources = {k: e[2] for k, e in maybe if e[0] >= recent}
+        elif written is not None:
+            recents = [key for key, mtime, _size in sources if mtime >= recent]
+            result.recent_sources = {k: entries[k][2] for k in recents}
         else:
             result.recent_sources = {k: e[2] for k, e in entries.items() if e[0] >= recent}
-        for key in result.recent_sources:
+        for key in result.recent_sources if written is None else ():
             entries[key] = (-1, *entries[key][1:])
     changed = patching and any(entries[s[0]] is not old[s[0]] for s in looked_at)
-    if cache is not None and (todo or refreshed or len(entries) != len(old) or changed):
+    if written is not None:
+        result.sources_file = written  # put in place once the build is through (see build)
+    elif cache is not None and (todo or refreshed or len(entries) != len(old) or changed):
         # Saved once the build is through (see build): a failed build leaves the cache as it
         # was, and it is only ever ahead of the output by whole builds.
         result.pending_cache = (fingerprint, entries)
@@ -322,6 +339,69 @@ def _read_articles(
         articles.append(article)
         digests[str(article.source)] = digest
     return articles, digests
+
+
+def _parsed_into(
+    written: SourcesFile,
+    parse: Callable[[str], tuple[str, _Parsed, ArticleKeys | None]],
+    todo: list[str],
+    entries: SourceEntries,
+    recent: int | None,
+    jobs: int | None,
+    advance: Callable[[int], None],
+) -> list[ArticleKeys]:
+    """Every file of ``todo`` parsed by worker processes, each chunk made there into a part
+    of sources.pickle (their entries with what the parse made, the recent rule applied: see
+    _read_articles), added to ``written`` and loaded into ``entries`` here: the cache's
+    loader makes them faster than pickle's own (the Paths), and the file needs no pickling
+    at the end. Returns what relate reads of each article (relate.article_keys)."""
+    from sitegen.cache import dumped_part, loaded_part
+
+    def gather(start: int, parsed: list[tuple[str, _Parsed, Any]]) -> tuple[list[Any], bytes]:
+        """In a worker: the chunk's part, and its articles' relate keys but the article."""
+        part, keys = {}, []
+        chunk = todo[start : start + len(parsed)]
+        for key, (digest, value, article_keys) in zip(chunk, parsed, strict=True):
+            mtime, size = entries[key][:2]
+            if recent is not None and mtime >= recent:
+                mtime = -1  # (the recent rule of _read_articles)
+            part[key] = (mtime, size, digest, value)
+            if article_keys is not None:
+                keys.append(article_keys[1:])
+        return keys, dumped_part(part)
+
+    found: list[ArticleKeys] = []
+    parts = parallel_chunks(
+        parse,
+        todo,
+        jobs,
+        progress=advance,
+        last_chunk=PARSE_LAST_CHUNK,
+        started=_import_later_stages,
+        gather=gather,
+        bulk=parallel.Bulk(_as_pair, _pair),
+    )
+    for [(keys, data)] in parts:
+        written.add(data)
+        part: SourceEntries = loaded_part(data)
+        del data
+        entries.update(part)
+        values = map(_VALUE, part.values())
+        articles = [v[0] for v in values if type(v) is tuple and v[0] is not None]
+        found.extend(map(_with_article, articles, keys))
+    return found
+
+
+def _as_pair(made: tuple[list[Any], bytes]) -> tuple[list[Any], bytes]:
+    return made  # (a parsed part is its relate keys and its bytes already)
+
+
+def _pair(keys: list[Any], data: bytes) -> tuple[list[Any], bytes]:
+    return keys, data
+
+
+def _with_article(article: Article, keys: tuple[Any, ...]) -> ArticleKeys:
+    return (article, *keys)
 
 
 def _known_repairs(cache: BuildCache | None, fingerprint: str) -> dict[str, str] | None:
@@ -622,12 +702,14 @@ def build(
     # (Not for a few files: a fork costs more than pickling them.)
     cores = parallel.default_jobs() if jobs is None else jobs
     aside = cores > 1 and len(articles) >= parallel.MIN_PARALLEL_ITEMS
-    sources_aside = (
+    sources_aside: Any = (
         cache.save_sources_aside(*result.pending_cache)
         if cache is not None and not reused and result.pending_cache and aside
         else None
     )
-    if sources_aside is not None:
+    if result.sources_file is not None:  # (written from the parse's own parts)
+        sources_aside, result.sources_file = result.sources_file, None
+    elif sources_aside is not None:
         result.pending_cache = None
     with _timed(result, "index"):
         # The articles the index made last time in this process (serve), reused if unchanged.
