@@ -258,13 +258,14 @@ def _read_articles(
         # last time they were read: unchanged texts need no ftfy (nor its import).
         known = _known_repairs(cache, fingerprint) if todo and not pooled else None
         # Every file is parsed by workers: they pickle sources.pickle's parts themselves.
-        every = pooled and not old and len(todo) == len(entries) and parallel.forks(jobs, len(todo))
+        leading = _leading_parts(todo, jobs) if pooled and not old else 0
+        every = leading and len(todo) == len(entries)
         written = cache.sources_file(fingerprint, entries) if cache and every else None
         parsed: list[Any] = []
         with (progress or Progress(False)).stage("reading", len(todo)) as advance:
             if written is not None:
                 result.relate_keys = _parsed_into(
-                    written, parse_for_relate, todo, entries, recent, jobs, advance
+                    written, parse_for_relate, todo, leading, entries, recent, jobs, advance
                 )
             else:
                 parsed = parallel_map(
@@ -341,36 +342,56 @@ def _read_articles(
     return articles, digests
 
 
+def _leading_parts(todo: list[str], jobs: int | None) -> int:
+    """How many files of ``todo`` the parse workers would parse in chunks of SOURCES_PART
+    (see _parsed_into; 0: none, or they parse in this process). Fewer than ~9,400 files on
+    two cores make no such chunk: then the sources are saved as before."""
+    from sitegen.cache import SOURCES_PART
+
+    if not parallel.forks(jobs, len(todo)):
+        return 0
+    return parallel.lead_items(len(todo), jobs or parallel.default_jobs(), SOURCES_PART)
+
+
 def _parsed_into(
     written: SourcesFile,
     parse: Callable[[str], tuple[str, _Parsed, ArticleKeys | None]],
     todo: list[str],
+    leading: int,
     entries: SourceEntries,
     recent: int | None,
     jobs: int | None,
     advance: Callable[[int], None],
 ) -> list[ArticleKeys]:
-    """Every file of ``todo`` parsed by worker processes, each chunk made there into a part
-    of sources.pickle (their entries with what the parse made, the recent rule applied: see
-    _read_articles), added to ``written`` and loaded into ``entries`` here: the cache's
-    loader makes them faster than pickle's own (the Paths), and the file needs no pickling
-    at the end. Returns what relate reads of each article (relate.article_keys)."""
-    from sitegen.cache import dumped_part, loaded_part
+    """Every file of ``todo`` parsed by worker processes, the ``leading`` ones in chunks of
+    SOURCES_PART, each made there into that part of sources.pickle (the entries with what
+    the parse made, the recent rule of _read_articles applied), added to ``written`` and
+    loaded into ``entries`` here: the cache's loader makes them faster than pickle's own
+    (the Paths), and the file is not pickled again at the end. The rest, in the smaller
+    chunks that let the workers end together, comes back as parsed and is pickled here, in
+    parts of SOURCES_PART too: parts of a chunk each (~40 at 10,000 files) made an edit's
+    load of the file ~7% slower (each part loads its topics and providers anew). Returns
+    what relate reads of each article (relate.article_keys)."""
+    from sitegen.cache import SOURCES_PART, dumped_part, loaded_part
+
+    def entry(key: str, digest: str, value: _Parsed) -> tuple[int, int, str, _Parsed]:
+        mtime, size = entries[key][:2]
+        if recent is not None and mtime >= recent:
+            mtime = -1  # (the recent rule of _read_articles)
+        return mtime, size, digest, value
 
     def gather(start: int, parsed: list[tuple[str, _Parsed, Any]]) -> tuple[list[Any], bytes]:
-        """In a worker: the chunk's part, and its articles' relate keys but the article."""
-        part, keys = {}, []
+        """In a worker: a leading chunk's part, and its articles' relate keys but the
+        article; another chunk as parsed."""
+        if start >= leading:
+            return parsed, b""
         chunk = todo[start : start + len(parsed)]
-        for key, (digest, value, article_keys) in zip(chunk, parsed, strict=True):
-            mtime, size = entries[key][:2]
-            if recent is not None and mtime >= recent:
-                mtime = -1  # (the recent rule of _read_articles)
-            part[key] = (mtime, size, digest, value)
-            if article_keys is not None:
-                keys.append(article_keys[1:])
+        part = {k: entry(k, d, v) for k, (d, v, _) in zip(chunk, parsed, strict=True)}
+        keys = [made[2][1:] for made in parsed if made[2] is not None]
         return keys, dumped_part(part)
 
     found: list[ArticleKeys] = []
+    rest: SourceEntries = {}
     parts = parallel_chunks(
         parse,
         todo,
@@ -379,16 +400,27 @@ def _parsed_into(
         last_chunk=PARSE_LAST_CHUNK,
         started=_import_later_stages,
         gather=gather,
-        bulk=parallel.Bulk(_as_pair, _pair),
+        lead=SOURCES_PART,
+        bulk=parallel.Bulk(_as_pair, _pair, slot_bytes=16 << 20),
     )
-    for [(keys, data)] in parts:
+    done = 0
+    for [(made, data)] in parts:
+        if not data:  # parsed
+            keys = todo[done : done + len(made)]
+            rest.update((k, entry(k, d, v)) for k, (d, v, _) in zip(keys, made, strict=True))
+            found.extend(filter(None, map(_RELATE_KEYS, made)))
+            done += len(made)
+            continue
         written.add(data)
         part: SourceEntries = loaded_part(data)
         del data
         entries.update(part)
+        done += len(part)
         values = map(_VALUE, part.values())
         articles = [v[0] for v in values if type(v) is tuple and v[0] is not None]
-        found.extend(map(_with_article, articles, keys))
+        found.extend(map(_with_article, articles, made))
+    entries.update(rest)
+    written.add_entries(rest)
     return found
 
 

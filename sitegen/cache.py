@@ -440,6 +440,16 @@ class SourcesFile:
             except OSError as exc:
                 self._failed(exc)
 
+    def add_entries(self, entries: SourceEntries) -> None:
+        """The next entries, pickled here in parts of SOURCES_PART."""
+        if self._file is not None:
+            try:
+                with gc_paused():
+                    for part in itertools.islice(_source_parts("", entries), 1, None):
+                        _dump_part(self._writer, part)
+            except OSError as exc:
+                self._failed(exc)
+
     def finish(self, place: bool = True) -> None:
         """Put the file in place of sources.pickle, unless ``place`` is false (or it could
         not be written: logged)."""

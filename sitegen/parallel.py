@@ -96,6 +96,7 @@ def parallel_chunks(
     ahead: int = 0,
     started: Callable[[], None] | None = None,
     gather: Callable[[int, list[R]], Any] | None = None,
+    lead: int = 0,
 ) -> Generator[list[Any], None, None]:
     """``parallel_map`` in consecutive parts, as they are done: the caller can use and drop
     each part before the next one comes (rendered pages are the largest thing a build makes:
@@ -127,7 +128,7 @@ def parallel_chunks(
 
     ``gather(start, results)``: what a chunk's results (``start`` the place of its first
     item) are turned into where they are made, a worker process, to be sent back instead;
-    each part is then a list of that one object."""
+    each part is then a list of that one object. ``lead``: chunk_bounds'."""
     jobs = default_jobs() if jobs is None else jobs
     if not forks(jobs, len(items), min_items):
         if started is not None:
@@ -136,7 +137,7 @@ def parallel_chunks(
         return
     global _TASK, _BULK
     _TASK = (func, items, gather)
-    bounds = chunk_bounds(len(items), jobs, max_chunk, last_chunk)
+    bounds = chunk_bounds(len(items), jobs, max_chunk, last_chunk, lead)
     chunks = iter(bounds)
     window = jobs * 3
     # A slot of shared memory per chunk in flight, for bulk results (mapped before the
@@ -273,24 +274,42 @@ def _pool_class() -> type:
 
 
 def chunk_bounds(
-    count: int, jobs: int, max_chunk: int, last_chunk: int | None = None
+    count: int, jobs: int, max_chunk: int, last_chunk: int | None = None, lead: int = 0
 ) -> list[tuple[int, int]]:
     """The (start, end) of each chunk of ``count`` items, in order, covering them all.
 
     Chunks several times smaller than a fair share even out slow and fast items; each
     chunk is one round trip, so they should not be tiny either. With ``last_chunk``, a
     chunk is at most a quarter of a worker's share of what is left, and never below
-    ``last_chunk``: large while there is much to do, small at the end."""
+    ``last_chunk``: large while there is much to do, small at the end. ``lead`` (with
+    ``last_chunk``): chunks of exactly this many items first (see lead_items)."""
     size = max(1, min(max_chunk, count // (jobs * 8)))
     if last_chunk is None:
         return [(start, min(start + size, count)) for start in range(0, count, size)]
     bounds, start = [], 0
+    if lead:
+        bounds = [(at, at + lead) for at in range(0, lead_items(count, jobs, lead), lead)]
+        start = bounds[-1][1] if bounds else 0
     while start < count:
         left = count - start
         step = max(1, min(size, max(last_chunk, left // (jobs * 4)), left))
         bounds.append((start, start + step))
         start += step
     return bounds
+
+
+def lead_items(count: int, jobs: int, lead: int) -> int:
+    """How many of ``count`` items chunk_bounds gives in chunks of ``lead`` first (a multiple
+    of it), leaving enough after them for the workers to even out on: a first round, one
+    chunk per worker (started together), when it leaves an eighth of the items; each chunk
+    after it only while it leaves ``jobs - 1`` chunks' worth (a worker may finish its last
+    one up to a chunk's time after another)."""
+    if lead <= 0 or count - jobs * lead < count // 8:
+        return 0
+    taken = jobs * lead
+    while count - taken - lead >= (jobs - 1) * lead:
+        taken += lead
+    return taken
 
 
 # The most a pipe may hold without privileges (Linux's /proc/sys/fs/pipe-max-size default).

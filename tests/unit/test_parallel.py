@@ -238,3 +238,22 @@ def test_forks_says_whether_the_items_go_to_workers() -> None:
     assert not parallel.forks(1, 10_000)
     assert not parallel.forks(2, parallel.MIN_PARALLEL_ITEMS - 1)
     assert parallel.forks(2, 1, min_items=1) == can_fork()
+
+
+@pytest.mark.parametrize("count", [400, 5_000, 9_000, 10_000, 20_000, 100_003])
+@pytest.mark.parametrize("jobs", [2, 3])
+def test_leading_chunks_are_whole_and_leave_enough_to_even_out(count: int, jobs: int) -> None:
+    lead = 4096
+    bounds = chunk_bounds(count, jobs, 500, last_chunk=50, lead=lead)
+    leading = parallel.lead_items(count, jobs, lead)
+    assert [b for b in bounds if b[0] < leading] == [
+        (at, at + lead) for at in range(0, leading, lead)
+    ]
+    assert bounds[0][0] == 0 and bounds[-1][1] == count
+    assert all(a[1] == b[0] for a, b in itertools.pairwise(bounds))
+    if leading:  # a chunk for each worker at least, and after them enough left to share
+        assert leading >= jobs * lead and count - jobs * lead >= count // 8
+    if leading > jobs * lead:
+        assert count - leading >= (jobs - 1) * lead
+    assert leading == {(10_000, 2): 8192, (100_003, 2): 94208}.get((count, jobs), leading)
+    assert (leading > 0) == (count >= 20_000 or (count, jobs) == (10_000, 2))
