@@ -278,11 +278,12 @@ def _read_articles(
                 )
         if known is not None:
             result.pending_repairs = _repairs_to_save(fingerprint, known)
-        for key, (digest, value, *_) in zip(todo if parsed else (), parsed, strict=True):
-            mtime, size = entries[key][:2]
-            entries[key] = (mtime, size, digest, value)
-        if parsed and pooled:
-            result.relate_keys = list(filter(None, map(_RELATE_KEYS, parsed)))
+        if written is None:  # (else the entries are filled in already)
+            for key, (digest, value, *_) in zip(todo, parsed, strict=True):
+                mtime, size = entries[key][:2]
+                entries[key] = (mtime, size, digest, value)
+            if pooled:
+                result.relate_keys = list(filter(None, map(_RELATE_KEYS, parsed)))
         del parsed
     if recent is not None:
         # Their mtime proves nothing next time (-1): the next build compares their bytes.

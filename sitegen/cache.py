@@ -429,6 +429,7 @@ class SourcesFile:
             self._file = os.fdopen(self._unnamed, "wb", closefd=False)
             self._writer = _start_payload(self._file, fingerprint)
             _dump_part(self._writer, self._token)
+            self._file.flush()  # (nothing buffered in the processes forked from this one)
         except OSError as exc:
             self._failed(exc)
 
@@ -437,6 +438,7 @@ class SourcesFile:
         if self._file is not None:
             try:
                 self._writer.write(part)
+                self._file.flush()
             except OSError as exc:
                 self._failed(exc)
 
@@ -447,6 +449,7 @@ class SourcesFile:
                 with gc_paused():
                     for part in itertools.islice(_source_parts("", entries), 1, None):
                         _dump_part(self._writer, part)
+                self._file.flush()
             except OSError as exc:
                 self._failed(exc)
 

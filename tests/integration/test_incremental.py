@@ -1071,13 +1071,17 @@ def _fingerprints(folder: Path) -> dict[str, str]:
 
 
 @pytest.mark.skipif(not parallel.can_fork(), reason="needs fork")
+@pytest.mark.parametrize("part", [None, 4])
 def test_a_parallel_first_build_that_fails_leaves_no_sources_behind(
-    site: Path, monkeypatch: pytest.MonkeyPatch
+    site: Path, monkeypatch: pytest.MonkeyPatch, part: int | None
 ) -> None:
-    # The sources are written aside while the build goes on; the build then fails on a
-    # template: they are not put in place (the cache is only ever ahead of the output by
-    # whole builds), and nothing of them is left in the cache folder.
+    # The sources are written aside (or from the parse workers' parts: see the test
+    # above) while the build goes on; the build then fails on a template: they are not
+    # put in place (the cache is only ever ahead of the output by whole builds), and
+    # nothing of them is left in the cache folder.
     monkeypatch.setattr(parallel, "MIN_PARALLEL_ITEMS", 1)
+    if part is not None:
+        monkeypatch.setattr(cache_module, "SOURCES_PART", part)
     (site / "templates").mkdir()
     (site / "templates" / "article.html").write_text("{% broken", encoding="utf-8")
     with pytest.raises(BuildError):
