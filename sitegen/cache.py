@@ -10,7 +10,8 @@ delete at any time: a build without it is a cold build with the same output. Its
   After a few edits only ``sources-delta.pickle`` is written: the entries changed since
   ``sources.pickle`` was (rewriting 20 MB for one edited file cost seconds), and apart, the
   new stats of files whose bytes did not change; it names the ``sources.pickle`` it applies
-  to by a random token, so a stale one is ignored.
+  to by a random token, so a stale one is ignored. A cold build's parse workers pickle most
+  of its parts themselves (SourcesFile).
 - ``state.pickle``: per output page, a hash of every input of the page (its *key*) and the
   hash of the bytes it rendered to; what the pages were planned from (sitegen/replan.py),
   so that the next build plans again only what an edit can change; and the sitemap's
