@@ -31,6 +31,7 @@ from sitegen.cache import (
     BuildState,
     QuickState,
     SourceEntries,
+    SourcesFile,
     cache_dir,
     code_hash,
     content_hash,
@@ -84,6 +85,8 @@ class BuildResult:
     rendered: int = 0  # pages rendered by this build (the rest were unchanged)
     notes: list[str] = field(default_factory=list)  # for the summary, e.g. "no sitemap"
     pending_cache: tuple[str, SourceEntries] | None = field(default=None, repr=False)
+    # Or sources.pickle written already, from what the parse workers pickled (a first build's)
+    sources_file: SourcesFile | None = field(default=None, repr=False)
     # ftfy's repairs of the texts of the files this build read itself, to save (see cache.py)
     pending_repairs: tuple[str, dict[str, str]] | None = field(default=None, repr=False)
     # Content files changed within RACY_NS before the scan: path -> hash of their bytes.
@@ -254,37 +257,53 @@ def _read_articles(
         # An edit's few files are read here, with ftfy's repairs of their texts from the
         # last time they were read: unchanged texts need no ftfy (nor its import).
         known = _known_repairs(cache, fingerprint) if todo and not pooled else None
+        # Every file is parsed by workers: they pickle sources.pickle's parts themselves.
+        leading = _leading_parts(todo, jobs) if pooled and not old else 0
+        every = leading and len(todo) == len(entries)
+        written = cache.sources_file(fingerprint, entries) if cache and every else None
+        parsed: list[Any] = []
         with (progress or Progress(False)).stage("reading", len(todo)) as advance:
-            parsed: list[Any] = parallel_map(
-                parse_for_relate if pooled else parse,
-                todo,
-                jobs,
-                progress=advance,
-                last_chunk=PARSE_LAST_CHUNK,
-                started=_import_later_stages if pooled else None,
-            )
+            if written is not None:
+                result.relate_keys = _parsed_into(
+                    written, parse_for_relate, todo, leading, entries, recent, jobs, advance
+                )
+            else:
+                parsed = parallel_map(
+                    parse_for_relate if pooled else parse,
+                    todo,
+                    jobs,
+                    progress=advance,
+                    last_chunk=PARSE_LAST_CHUNK,
+                    started=_import_later_stages if pooled else None,
+                )
         if known is not None:
             result.pending_repairs = _repairs_to_save(fingerprint, known)
-        for key, (digest, value, *_) in zip(todo, parsed, strict=True):
-            mtime, size = entries[key][:2]
-            entries[key] = (mtime, size, digest, value)
-        if pooled:
-            result.relate_keys = list(filter(None, map(_RELATE_KEYS, parsed)))
+        if written is None:  # (else the entries are filled in already)
+            for key, (digest, value, *_) in zip(todo, parsed, strict=True):
+                mtime, size = entries[key][:2]
+                entries[key] = (mtime, size, digest, value)
+            if pooled:
+                result.relate_keys = list(filter(None, map(_RELATE_KEYS, parsed)))
         del parsed
     if recent is not None:
         # Their mtime proves nothing next time (-1): the next build compares their bytes.
         # (Patching, only the files looked at can be that recent: the others were so last
-        # time, and are among them.)
+        # time, and are among them. Parsed into parts, the parts hold the -1 already.)
         if patching:
             looked = [s[0] for s in looked_at]
             maybe = zip(looked, map(entries.__getitem__, looked), strict=True)
             result.recent_sources = {k: e[2] for k, e in maybe if e[0] >= recent}
+        elif written is not None:
+            recents = [key for key, mtime, _size in sources if mtime >= recent]
+            result.recent_sources = {k: entries[k][2] for k in recents}
         else:
             result.recent_sources = {k: e[2] for k, e in entries.items() if e[0] >= recent}
-        for key in result.recent_sources:
+        for key in result.recent_sources if written is None else ():
             entries[key] = (-1, *entries[key][1:])
     changed = patching and any(entries[s[0]] is not old[s[0]] for s in looked_at)
-    if cache is not None and (todo or refreshed or len(entries) != len(old) or changed):
+    if written is not None:
+        result.sources_file = written  # put in place once the build is through (see build)
+    elif cache is not None and (todo or refreshed or len(entries) != len(old) or changed):
         # Saved once the build is through (see build): a failed build leaves the cache as it
         # was, and it is only ever ahead of the output by whole builds.
         result.pending_cache = (fingerprint, entries)
@@ -322,6 +341,100 @@ def _read_articles(
         articles.append(article)
         digests[str(article.source)] = digest
     return articles, digests
+
+
+def _leading_parts(todo: list[str], jobs: int | None) -> int:
+    """How many files of ``todo`` the parse workers would parse in chunks of SOURCES_PART
+    (see _parsed_into; 0: none, or they parse in this process). Fewer than ~9,400 files on
+    two cores make no such chunk: then the sources are saved as before."""
+    from sitegen.cache import SOURCES_PART
+
+    if not parallel.forks(jobs, len(todo)):
+        return 0
+    return parallel.lead_items(len(todo), jobs or parallel.default_jobs(), SOURCES_PART)
+
+
+def _parsed_into(
+    written: SourcesFile,
+    parse: Callable[[str], tuple[str, _Parsed, ArticleKeys | None]],
+    todo: list[str],
+    leading: int,
+    entries: SourceEntries,
+    recent: int | None,
+    jobs: int | None,
+    advance: Callable[[int], None],
+) -> list[ArticleKeys]:
+    """Every file of ``todo`` parsed by worker processes, the ``leading`` ones in chunks of
+    SOURCES_PART, each made there into that part of sources.pickle (the entries with what
+    the parse made, the recent rule of _read_articles applied), added to ``written`` and
+    loaded into ``entries`` here: the cache's loader makes them faster than pickle's own
+    (the Paths), and the file is not pickled again at the end. The rest, in the smaller
+    chunks that let the workers end together, comes back as parsed and is pickled here, in
+    parts of SOURCES_PART too: parts of a chunk each (~40 at 10,000 files) made an edit's
+    load of the file ~7% slower (each part loads its topics and providers anew). Returns
+    what relate reads of each article (relate.article_keys)."""
+    from sitegen.cache import SOURCES_PART, dumped_part, loaded_part
+
+    def entry(key: str, digest: str, value: _Parsed) -> tuple[int, int, str, _Parsed]:
+        mtime, size = entries[key][:2]
+        if recent is not None and mtime >= recent:
+            mtime = -1  # (the recent rule of _read_articles)
+        return mtime, size, digest, value
+
+    def gather(start: int, parsed: list[tuple[str, _Parsed, Any]]) -> tuple[list[Any], bytes]:
+        """In a worker: a leading chunk's part, and its articles' relate keys but the
+        article; another chunk as parsed."""
+        if start >= leading:
+            return parsed, b""
+        chunk = todo[start : start + len(parsed)]
+        part = {k: entry(k, d, v) for k, (d, v, _) in zip(chunk, parsed, strict=True)}
+        keys = [made[2][1:] for made in parsed if made[2] is not None]
+        return keys, dumped_part(part)
+
+    found: list[ArticleKeys] = []
+    rest: SourceEntries = {}
+    parts = parallel_chunks(
+        parse,
+        todo,
+        jobs,
+        progress=advance,
+        last_chunk=PARSE_LAST_CHUNK,
+        started=_import_later_stages,
+        gather=gather,
+        lead=SOURCES_PART,
+        bulk=parallel.Bulk(_as_pair, _pair, slot_bytes=16 << 20),
+    )
+    done = 0
+    for [(made, data)] in parts:
+        if not data:  # parsed
+            keys = todo[done : done + len(made)]
+            rest.update((k, entry(k, d, v)) for k, (d, v, _) in zip(keys, made, strict=True))
+            found.extend(filter(None, map(_RELATE_KEYS, made)))
+            done += len(made)
+            continue
+        written.add(data)
+        part: SourceEntries = loaded_part(data)
+        del data
+        entries.update(part)
+        done += len(part)
+        values = map(_VALUE, part.values())
+        articles = [v[0] for v in values if type(v) is tuple and v[0] is not None]
+        found.extend(map(_with_article, articles, made))
+    entries.update(rest)
+    written.add_entries(rest)
+    return found
+
+
+def _as_pair(made: tuple[list[Any], bytes]) -> tuple[list[Any], bytes]:
+    return made  # (a parsed part is its relate keys and its bytes already)
+
+
+def _pair(keys: list[Any], data: bytes) -> tuple[list[Any], bytes]:
+    return keys, data
+
+
+def _with_article(article: Article, keys: tuple[Any, ...]) -> ArticleKeys:
+    return (article, *keys)
 
 
 def _known_repairs(cache: BuildCache | None, fingerprint: str) -> dict[str, str] | None:
@@ -622,12 +735,14 @@ def build(
     # (Not for a few files: a fork costs more than pickling them.)
     cores = parallel.default_jobs() if jobs is None else jobs
     aside = cores > 1 and len(articles) >= parallel.MIN_PARALLEL_ITEMS
-    sources_aside = (
+    sources_aside: Any = (
         cache.save_sources_aside(*result.pending_cache)
         if cache is not None and not reused and result.pending_cache and aside
         else None
     )
-    if sources_aside is not None:
+    if result.sources_file is not None:  # (written from the parse's own parts)
+        sources_aside, result.sources_file = result.sources_file, None
+    elif sources_aside is not None:
         result.pending_cache = None
     with _timed(result, "index"):
         # The articles the index made last time in this process (serve), reused if unchanged.

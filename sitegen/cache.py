@@ -10,7 +10,8 @@ delete at any time: a build without it is a cold build with the same output. Its
   After a few edits only ``sources-delta.pickle`` is written: the entries changed since
   ``sources.pickle`` was (rewriting 20 MB for one edited file cost seconds), and apart, the
   new stats of files whose bytes did not change; it names the ``sources.pickle`` it applies
-  to by a random token, so a stale one is ignored.
+  to by a random token, so a stale one is ignored. A cold build's parse workers pickle most
+  of its parts themselves (SourcesFile).
 - ``state.pickle``: per output page, a hash of every input of the page (its *key*) and the
   hash of the bytes it rendered to; what the pages were planned from (sitegen/replan.py),
   so that the next build plans again only what an edit can change; and the sitemap's
@@ -413,6 +414,81 @@ class Aside:
             os.close(self._unnamed)
 
 
+class SourcesFile:
+    """sources.pickle written from parts pickled elsewhere (a cold build's parse workers:
+    sitegen.build), as they come, into a file with no name yet: the token part, then each
+    part of entries as dumped_part made it, in order. So a first build no longer pickles
+    its whole sources again at its end, nor forks a copy of itself to do it (at 100,000
+    articles, 200 MB). ``finish`` names the file, as Aside.finish does; a build that fails
+    before leaves nothing behind (the file goes with the descriptor). ``entries``: what the
+    parts hold, once all are added (what the cache then knows it wrote)."""
+
+    def __init__(self, cache: BuildCache, fingerprint: str, entries: SourceEntries) -> None:
+        """OSError: no file can be made here (see _unnamed_file)."""
+        self._cache, self._fingerprint, self._entries = cache, fingerprint, entries
+        self._token = os.urandom(8).hex()
+        self._unnamed = _unnamed_file(cache.folder)
+        self._file: io.BufferedWriter | None = None
+        try:
+            self._file = os.fdopen(self._unnamed, "wb", closefd=False)
+            self._writer = _start_payload(self._file, fingerprint)
+            _dump_part(self._writer, self._token)
+            self._file.flush()  # (nothing buffered in the processes forked from this one)
+        except OSError as exc:
+            self._failed(exc)
+
+    def add(self, part: bytes) -> None:
+        """The next part of entries, as dumped_part made it."""
+        if self._file is not None:
+            try:
+                self._writer.write(part)
+                self._file.flush()
+            except OSError as exc:
+                self._failed(exc)
+
+    def add_entries(self, entries: SourceEntries) -> None:
+        """The next entries, pickled here in parts of SOURCES_PART."""
+        if self._file is not None:
+            try:
+                with gc_paused():
+                    for part in itertools.islice(_source_parts("", entries), 1, None):
+                        _dump_part(self._writer, part)
+                self._file.flush()
+            except OSError as exc:
+                self._failed(exc)
+
+    def finish(self, place: bool = True) -> None:
+        """Put the file in place of sources.pickle, unless ``place`` is false (or it could
+        not be written: logged)."""
+        file, self._file = self._file, None
+        unnamed, self._unnamed = self._unnamed, -1
+        if unnamed < 0:
+            return
+        try:
+            if file is not None:
+                try:
+                    _end_payload(file, self._fingerprint, self._writer)
+                    file.close()
+                except OSError as exc:
+                    self._cache._cannot_write(exc)
+                    return
+                cache = self._cache
+                if place and cache._name_unnamed(unnamed, "sources.pickle"):
+                    cache._wrote_sources(self._fingerprint, self._token, self._entries)
+        finally:
+            os.close(unnamed)
+
+    def _failed(self, exc: OSError) -> None:
+        """No more is written (the cache costs only speed): said once."""
+        self._file = None
+        self._cache._cannot_write(exc)
+
+    def __del__(self) -> None:
+        # Not finished (the build failed): the unnamed file goes with its descriptor.
+        if getattr(self, "_unnamed", -1) >= 0:
+            os.close(self._unnamed)
+
+
 def _unnamed_file(folder: Path) -> int:
     """A new file in ``folder`` with no name yet (Linux's O_TMPFILE, named through
     /proc/self/fd: see BuildCache._name_unnamed). OSError where there is none."""
@@ -539,6 +615,17 @@ class BuildCache:
         placed = functools.partial(self._wrote_sources, fingerprint, token, entries)
         try:
             return Aside(self, "sources.pickle", fingerprint, parts, held=True, placed=placed)
+        except OSError:
+            return None
+
+    def sources_file(self, fingerprint: str, entries: SourceEntries) -> SourcesFile | None:
+        """A SourcesFile for ``entries`` (filled in as its parts are added), or None: it
+        cannot be (no unnamed files), or need not be (the sources of this fingerprint were
+        loaded: a delta is written)."""
+        if self._sources is not None and self._sources[0] == fingerprint:
+            return None
+        try:
+            return SourcesFile(self, fingerprint, entries)
         except OSError:
             return None
 
@@ -868,14 +955,23 @@ def _source_parts(token: str, entries: SourceEntries) -> Iterator[Any]:
 def _write_payload(f: io.BufferedWriter, fingerprint: str, parts: Iterable[Any]) -> None:
     """A cache file's header, its parts pickled one after the other, then its checksum
     (see BuildCache._write_parts), into ``f`` from its start."""
-    header = _header(fingerprint)
-    f.write(header + b"-" * (_CHECKSUM_CHARS - 1) + b"\n")  # never a checksum
-    writer = _ChecksumWriter(f)
+    writer = _start_payload(f, fingerprint)
     with gc_paused():
         for part in parts:  # (a part may be made only now: see save_relate)
             _dump_part(writer, part)
             del part  # freed before the next is made
-    f.seek(len(header))
+    _end_payload(f, fingerprint, writer)
+
+
+def _start_payload(f: io.BufferedWriter, fingerprint: str) -> _ChecksumWriter:
+    """A cache file's header, into ``f`` from its start, and the writer of its parts."""
+    f.write(_header(fingerprint) + b"-" * (_CHECKSUM_CHARS - 1) + b"\n")  # never a checksum
+    return _ChecksumWriter(f)
+
+
+def _end_payload(f: io.BufferedWriter, fingerprint: str, writer: _ChecksumWriter) -> None:
+    """The checksum of what ``writer`` wrote, into the header's slot for it."""
+    f.seek(len(_header(fingerprint)))
     f.write(_checksum(writer.crc, writer.size).encode())
 
 
@@ -953,6 +1049,20 @@ def _names_pickle(names: tuple[str, ...]) -> bytes:
 _NAMES = _field_names()
 _NAMES_PICKLE = _names_pickle(_NAMES)
 _NAMES_MEMO = {id(o): (i, o) for i, o in enumerate((sys.intern, *_NAMES))}
+
+
+def dumped_part(part: Any) -> bytes:
+    """``part`` as _dump_part writes it, for a cache file's part made elsewhere (see
+    SourcesFile)."""
+    buffer = io.BytesIO()
+    _dump_part(buffer, part)
+    return buffer.getvalue()
+
+
+def loaded_part(data: bytes) -> Any:
+    """The part of dumped_part's bytes."""
+    with gc_paused():  # (many small containers, no cycles)
+        return _load_part(io.BytesIO(data))
 
 
 def dumps(data: Any) -> memoryview:
@@ -1056,6 +1166,9 @@ class MemoryCache(BuildCache):
 
     def _write_sources(self, fingerprint: str, data: tuple[str, SourceEntries]) -> None:
         self._write("sources.pickle", fingerprint, data)
+
+    def sources_file(self, fingerprint: str, entries: SourceEntries) -> SourcesFile | None:
+        return None  # (the sources are held: flush writes them)
 
     def _write(self, name: str, fingerprint: str, data: Any) -> None:
         self.held[name] = (fingerprint, data)

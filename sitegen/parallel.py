@@ -26,7 +26,10 @@ MIN_PARALLEL_ITEMS = 400
 # A process that has held more than this is "large" (see large_parent).
 LARGE_PARENT_BYTES = 1 << 30
 
-_TASK: tuple[Callable[[Any], Any], Sequence[Any]] | None = None
+# The function, the items and what a chunk's results are gathered into (see parallel_chunks),
+# for the workers.
+_Gather = Callable[[int, list[Any]], Any]
+_TASK: tuple[Callable[[Any], Any], Sequence[Any], _Gather | None] | None = None
 # With bulk results: how a result splits into (the rest, its bytes), the shared memory the
 # bytes go to and a slot's size there.
 _BULK: tuple[Callable[[Any], tuple[Any, bytes]], mmap.mmap, int] | None = None
@@ -40,6 +43,14 @@ def can_fork() -> bool:
     import multiprocessing  # slow to import: only builds with enough work need it
 
     return "fork" in multiprocessing.get_all_start_methods()
+
+
+def forks(jobs: int | None, count: int, min_items: int | None = None) -> bool:
+    """Whether parallel_chunks runs ``count`` items in worker processes (else here)."""
+    jobs = default_jobs() if jobs is None else jobs
+    if min_items is None:  # read now, not when defined: a test lowers it to fork small sites
+        min_items = MIN_PARALLEL_ITEMS
+    return jobs > 1 and count >= min_items and can_fork()
 
 
 def parallel_map(
@@ -81,10 +92,12 @@ def parallel_chunks(
     progress: Callable[[int], None] | None = None,
     max_chunk: int = 500,
     last_chunk: int | None = None,
-    bulk: Bulk[R] | None = None,
+    bulk: Bulk[Any] | None = None,
     ahead: int = 0,
     started: Callable[[], None] | None = None,
-) -> Generator[list[R], None, None]:
+    gather: Callable[[int, list[R]], Any] | None = None,
+    lead: int = 0,
+) -> Generator[list[Any], None, None]:
     """``parallel_map`` in consecutive parts, as they are done: the caller can use and drop
     each part before the next one comes (rendered pages are the largest thing a build makes:
     3 GB at 100,000 articles). Only a few chunks are ever ahead of the caller.
@@ -111,18 +124,20 @@ def parallel_chunks(
 
     ``started`` is called once the workers have their first chunks, before any part is
     waited for (serially: before the first item): what this process does there overlaps
-    their work."""
+    their work.
+
+    ``gather(start, results)``: what a chunk's results (``start`` the place of its first
+    item) are turned into where they are made, a worker process, to be sent back instead;
+    each part is then a list of that one object. ``lead``: chunk_bounds'."""
     jobs = default_jobs() if jobs is None else jobs
-    if min_items is None:  # read now, not when defined: a test lowers it to fork small sites
-        min_items = MIN_PARALLEL_ITEMS
-    if jobs <= 1 or len(items) < min_items or not can_fork():
+    if not forks(jobs, len(items), min_items):
         if started is not None:
             started()
-        yield from _serial_chunks(func, items, progress, max_chunk)
+        yield from _serial_chunks(func, items, progress, max_chunk, gather)
         return
     global _TASK, _BULK
-    _TASK = (func, items)
-    bounds = chunk_bounds(len(items), jobs, max_chunk, last_chunk)
+    _TASK = (func, items, gather)
+    bounds = chunk_bounds(len(items), jobs, max_chunk, last_chunk, lead)
     chunks = iter(bounds)
     window = jobs * 3
     # A slot of shared memory per chunk in flight, for bulk results (mapped before the
@@ -146,9 +161,10 @@ def parallel_chunks(
             try:
                 if started is not None:
                     started()
-                while (part := feed.take()) is not None:
+                while (taken := feed.take()) is not None:
+                    part, count = taken
                     if progress:
-                        progress(len(part))
+                        progress(count)
                     yield part
             finally:
                 feed.stop()
@@ -178,19 +194,21 @@ class _Feed:
         self._pool, self._chunks, self._window, self._ahead = pool, chunks, window, ahead
         self._bulk, self._shared = bulk, shared
         self._lock = threading.Lock()
-        self._pending: deque[tuple[Any, list[Any]]] = deque()  # in the chunks' order
+        # In the chunks' order: the result, its box, its count of items.
+        self._pending: deque[tuple[Any, list[Any], int]] = deque()
         self._free = list(range(window))  # slots; the others are the chunks at the workers
         self._waiting = 0  # parts done, not taken yet
         self._stopped = False
         with self._lock:
             self._send_more()
 
-    def take(self) -> list[Any] | None:
-        """The next part, once done (None after the last); a worker's error is raised."""
+    def take(self) -> tuple[list[Any], int] | None:
+        """The next part and its count of items, once done (None after the last); a
+        worker's error is raised."""
         with self._lock:
             if not self._pending:
                 return None
-            done, box = self._pending.popleft()
+            done, box, count = self._pending.popleft()
         done.get()  # (the callback has run when the result is set)
         with self._lock:
             self._waiting -= 1
@@ -198,7 +216,7 @@ class _Feed:
         part: list[Any] | BaseException = box[0]
         if isinstance(part, BaseException):
             raise part
-        return part
+        return part, count
 
     def stop(self) -> None:
         with self._lock:
@@ -217,7 +235,7 @@ class _Feed:
             done = self._pool.apply_async(
                 _run_chunk, (bounds, slot), callback=functools.partial(self._done, slot, box)
             )
-            self._pending.append((done, box))
+            self._pending.append((done, box, bounds[1] - bounds[0]))
 
     def _done(self, slot: int, box: list[Any], sent: list[Any]) -> None:
         """In the pool's result thread: a chunk is done. (An error raised here would end
@@ -256,24 +274,42 @@ def _pool_class() -> type:
 
 
 def chunk_bounds(
-    count: int, jobs: int, max_chunk: int, last_chunk: int | None = None
+    count: int, jobs: int, max_chunk: int, last_chunk: int | None = None, lead: int = 0
 ) -> list[tuple[int, int]]:
     """The (start, end) of each chunk of ``count`` items, in order, covering them all.
 
     Chunks several times smaller than a fair share even out slow and fast items; each
     chunk is one round trip, so they should not be tiny either. With ``last_chunk``, a
     chunk is at most a quarter of a worker's share of what is left, and never below
-    ``last_chunk``: large while there is much to do, small at the end."""
+    ``last_chunk``: large while there is much to do, small at the end. ``lead`` (with
+    ``last_chunk``): chunks of exactly this many items first (see lead_items)."""
     size = max(1, min(max_chunk, count // (jobs * 8)))
     if last_chunk is None:
         return [(start, min(start + size, count)) for start in range(0, count, size)]
     bounds, start = [], 0
+    if lead:
+        bounds = [(at, at + lead) for at in range(0, lead_items(count, jobs, lead), lead)]
+        start = bounds[-1][1] if bounds else 0
     while start < count:
         left = count - start
         step = max(1, min(size, max(last_chunk, left // (jobs * 4)), left))
         bounds.append((start, start + step))
         start += step
     return bounds
+
+
+def lead_items(count: int, jobs: int, lead: int) -> int:
+    """How many of ``count`` items chunk_bounds gives in chunks of ``lead`` first (a multiple
+    of it), leaving enough after them for the workers to even out on: a first round, one
+    chunk per worker (started together), when it leaves an eighth of the items; each chunk
+    after it only while it leaves ``jobs - 1`` chunks' worth (a worker may finish its last
+    one up to a chunk's time after another)."""
+    if lead <= 0 or count - jobs * lead < count // 8:
+        return 0
+    taken = jobs * lead
+    while count - taken - lead >= (jobs - 1) * lead:
+        taken += lead
+    return taken
 
 
 # The most a pipe may hold without privileges (Linux's /proc/sys/fs/pipe-max-size default).
@@ -317,7 +353,8 @@ def _serial_chunks(
     items: Sequence[Any],
     progress: Callable[[int], None] | None,
     size: int,
-) -> Generator[list[R], None, None]:
+    gather: Callable[[int, list[R]], Any] | None = None,
+) -> Generator[list[Any], None, None]:
     for start in range(0, len(items), size):
         part = []
         for item in items[start : start + size]:
@@ -326,13 +363,15 @@ def _serial_chunks(
                 progress(100)
         if progress and len(part) % 100:
             progress(len(part) % 100)
-        yield part
+        yield part if gather is None else [gather(start, part)]
 
 
 def _run_chunk(bounds: tuple[int, int], slot: int) -> list[Any]:
     assert _TASK is not None, "parallel_map's task reaches workers through fork"
-    func, items = _TASK
+    func, items, gather = _TASK
     made = [func(items[i]) for i in range(*bounds)]
+    if gather is not None:
+        made = [gather(bounds[0], made)]
     return made if _BULK is None else _split(made, slot)
 
 

@@ -1016,10 +1016,17 @@ def _cache_files(site: Path, output: str = "output") -> dict[str, bytes]:
 def test_a_parallel_cold_build_saves_its_cache_aside_as_a_serial_one_saves_it(
     site: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # The sources and the relate state of a first build are pickled by forked copies of
-    # the build process (sitegen.cache.Aside) while it goes on: the same files, then the
-    # same edit builds from them.
+    # The relate state of a first build is pickled by a forked copy of the build process
+    # (sitegen.cache.Aside) while it goes on; its sources are written from the parts the
+    # parse workers pickled (sitegen.cache.SourcesFile): the same files, then the same edit
+    # builds from them. Files changed just before the build are saved with the mtime -1
+    # (their bytes are compared next time) either way.
     monkeypatch.setattr(parallel, "MIN_PARALLEL_ITEMS", 1)
+    monkeypatch.setattr(cache_module, "SOURCES_PART", 4)  # (the workers' parts: 5 of 26 files)
+    files = sorted((site / "content").rglob("*.md"))
+    for n, path in enumerate(files):
+        stamp = time.time_ns() + 3600 * 10**9 if n % 3 == 0 else 10**18
+        os.utime(path, ns=(stamp, stamp))
     asides: list[str] = []
     aside = cache_module.Aside.__init__
 
@@ -1028,12 +1035,20 @@ def test_a_parallel_cold_build_saves_its_cache_aside_as_a_serial_one_saves_it(
         aside(self, cache, name, *args, **kwargs)
 
     monkeypatch.setattr(cache_module.Aside, "__init__", counted)
+    parts: list[bytes] = []
+    add = cache_module.SourcesFile.add
+    monkeypatch.setattr(
+        cache_module.SourcesFile, "add", lambda self, data: (parts.append(data), add(self, data))
+    )
     run(site, "serial", jobs=1)
-    assert asides == []
+    assert asides == [] and parts == []
     run(site, jobs=2)
-    assert sorted(asides) == ["relate.pickle", "sources.pickle"]
+    assert asides == ["relate.pickle"] and len(parts) == 5
     folder, serial = cache_dir(site / "output"), cache_dir(site / "serial")
     assert sorted(_cache_files(site)) == sorted(_cache_files(site, "serial"))
+    sources = BuildCache(folder, print).load_sources(_fingerprints(folder)["load_sources"])
+    recent = sorted(key for key, entry in sources.items() if entry[0] == -1)
+    assert recent == sorted(map(str, files[::3]))
     for load in (BuildCache.load_sources, BuildCache.load_relate):
         fingerprint = _fingerprints(folder)[load.__name__]
         forked, alone = (load(BuildCache(f, print), fingerprint) for f in (folder, serial))
@@ -1056,13 +1071,17 @@ def _fingerprints(folder: Path) -> dict[str, str]:
 
 
 @pytest.mark.skipif(not parallel.can_fork(), reason="needs fork")
+@pytest.mark.parametrize("part", [None, 4])
 def test_a_parallel_first_build_that_fails_leaves_no_sources_behind(
-    site: Path, monkeypatch: pytest.MonkeyPatch
+    site: Path, monkeypatch: pytest.MonkeyPatch, part: int | None
 ) -> None:
-    # The sources are written aside while the build goes on; the build then fails on a
-    # template: they are not put in place (the cache is only ever ahead of the output by
-    # whole builds), and nothing of them is left in the cache folder.
+    # The sources are written aside (or from the parse workers' parts: see the test
+    # above) while the build goes on; the build then fails on a template: they are not
+    # put in place (the cache is only ever ahead of the output by whole builds), and
+    # nothing of them is left in the cache folder.
     monkeypatch.setattr(parallel, "MIN_PARALLEL_ITEMS", 1)
+    if part is not None:
+        monkeypatch.setattr(cache_module, "SOURCES_PART", part)
     (site / "templates").mkdir()
     (site / "templates" / "article.html").write_text("{% broken", encoding="utf-8")
     with pytest.raises(BuildError):

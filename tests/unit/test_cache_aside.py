@@ -1,7 +1,7 @@
-"""Cache files written by a forked copy of the build process (sitegen.cache.Aside): the
-file is the one the build process would have written; a held file is put in place only
-when the build asks, and never once the build has failed; the copy's problems reach the
-build process."""
+"""Cache files written by a forked copy of the build process (sitegen.cache.Aside), or
+from parts pickled elsewhere (sitegen.cache.SourcesFile): the file is the one the build
+process would have written; a held file is put in place only when the build asks, and
+never once the build has failed; the copy's problems reach the build process."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from sitegen import parallel
-from sitegen.cache import BuildCache
+from sitegen.cache import BuildCache, MemoryCache, SourceEntries, dumped_part, loaded_part
 from sitegen.index import build_index
 from sitegen.model import Slug, Topic
 from sitegen.relate import RelateState, relate_with_state
@@ -148,3 +148,60 @@ def test_a_copy_killed_costs_the_file_not_the_build(tmp_path: Path) -> None:
     assert log == [f"{tmp_path / 'sources.pickle'}: not written: its process was ended"]
     assert _files(tmp_path) == ["sources.pickle"]
     assert (tmp_path / "sources.pickle").read_bytes() == before
+
+
+def _parts_of(entries: SourceEntries, size: int) -> list[bytes]:
+    items = list(entries.items())
+    return [dumped_part(dict(items[at : at + size])) for at in range(0, len(items), size)]
+
+
+def test_sources_written_from_parts_are_those_save_sources_writes(tmp_path: Path) -> None:
+    log: list[str] = []
+    cache = BuildCache(tmp_path / "parts", log.append)
+    entries: SourceEntries = dict.fromkeys(ENTRIES, (0, 0, "", None))  # (filled as they come)
+    written = cache.sources_file(FP, entries)
+    assert written is not None
+    for data in _parts_of(ENTRIES, 7):  # (parts of any size: a cold build's chunks)
+        written.add(data)
+        entries.update(loaded_part(data))
+    assert entries == ENTRIES
+    assert _files(tmp_path / "parts") == []  # named only once the build is through
+    written.finish()
+    assert _files(tmp_path / "parts") == ["sources.pickle"] and log == []
+    assert BuildCache(tmp_path / "parts", print).load_sources(FP) == ENTRIES
+    # What the build process knows of the file is as if it had written it: the next save
+    # of a few changes is a delta.
+    changed = {**entries, "content/1.md": (1, 11, "new", None)}
+    cache.save_sources(FP, changed)
+    assert _files(tmp_path / "parts") == ["sources-delta.pickle", "sources.pickle"]
+    assert BuildCache(tmp_path / "parts", print).load_sources(FP) == changed
+
+
+def test_sources_from_parts_are_not_put_in_place_unless_the_build_is_through(
+    tmp_path: Path,
+) -> None:
+    cache = BuildCache(tmp_path, print)
+    cache.save_sources(FP, {"content/old.md": (1, 2, "h", None)})
+    before = (tmp_path / "sources.pickle").read_bytes()
+    for finished in (False, True):
+        written = BuildCache(tmp_path, print).sources_file(FP, dict(ENTRIES))
+        assert written is not None
+        for data in _parts_of(ENTRIES, 100):
+            written.add(data)
+        if finished:
+            written.finish(place=False)
+        del written  # (a failed build: the file goes with its descriptor)
+        assert _files(tmp_path) == ["sources.pickle"]  # no temporary file left either
+        assert (tmp_path / "sources.pickle").read_bytes() == before
+
+
+def test_no_sources_from_parts_where_they_cannot_be_or_need_not_be(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert MemoryCache(tmp_path / "held", print).sources_file(FP, {}) is None  # (flush does)
+    cache = BuildCache(tmp_path / "delta", print)
+    cache.save_sources(FP, ENTRIES)
+    cache.load_sources(FP)
+    assert cache.sources_file(FP, dict(ENTRIES)) is None  # (save_sources writes the delta)
+    monkeypatch.delattr(os, "O_TMPFILE", raising=False)
+    assert BuildCache(tmp_path / "plain", print).sources_file(FP, {}) is None

@@ -210,3 +210,50 @@ def _forked(items: list[int], jobs: int) -> list[int]:
 
     assert parallel_map(abs, items, jobs, min_items=1, started=note) == items
     return forked
+
+
+def _gathered(start: int, results: list[int]) -> tuple[int, int, int]:
+    return start, len(results), os.getpid()
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_a_chunks_results_are_gathered_where_they_are_made(jobs: int) -> None:
+    items = list(range(1000))
+    counted: list[int] = []
+    parts = list(
+        parallel_chunks(
+            lambda x: x, items, jobs, max_chunk=30, gather=_gathered, progress=counted.append
+        )
+    )
+    assert all(len(part) == 1 for part in parts)
+    gathered = [part[0] for part in parts]
+    starts = [start for start, _count, _pid in gathered]
+    assert starts == list(itertools.accumulate([0] + [n for _s, n, _p in gathered[:-1]]))
+    assert sum(n for _s, n, _p in gathered) == sum(counted) == len(items)
+    pids = {pid for _s, _n, pid in gathered}
+    assert (os.getpid() in pids) == (jobs == 1) or not can_fork()
+
+
+def test_forks_says_whether_the_items_go_to_workers() -> None:
+    assert not parallel.forks(1, 10_000)
+    assert not parallel.forks(2, parallel.MIN_PARALLEL_ITEMS - 1)
+    assert parallel.forks(2, 1, min_items=1) == can_fork()
+
+
+@pytest.mark.parametrize("count", [400, 5_000, 9_000, 10_000, 20_000, 100_003])
+@pytest.mark.parametrize("jobs", [2, 3])
+def test_leading_chunks_are_whole_and_leave_enough_to_even_out(count: int, jobs: int) -> None:
+    lead = 4096
+    bounds = chunk_bounds(count, jobs, 500, last_chunk=50, lead=lead)
+    leading = parallel.lead_items(count, jobs, lead)
+    assert [b for b in bounds if b[0] < leading] == [
+        (at, at + lead) for at in range(0, leading, lead)
+    ]
+    assert bounds[0][0] == 0 and bounds[-1][1] == count
+    assert all(a[1] == b[0] for a, b in itertools.pairwise(bounds))
+    if leading:  # a chunk for each worker at least, and after them enough left to share
+        assert leading >= jobs * lead and count - jobs * lead >= count // 8
+    if leading > jobs * lead:
+        assert count - leading >= (jobs - 1) * lead
+    assert leading == {(10_000, 2): 8192, (100_003, 2): 94208}.get((count, jobs), leading)
+    assert (leading > 0) == (count >= 20_000 or (count, jobs) == (10_000, 2))
