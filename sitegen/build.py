@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from sitegen import parallel
 from sitegen.cache import (
+    Aside,
     BuildCache,
     BuildState,
     QuickState,
@@ -735,7 +736,7 @@ def build(
     # (Not for a few files: a fork costs more than pickling them.)
     cores = parallel.default_jobs() if jobs is None else jobs
     aside = cores > 1 and len(articles) >= parallel.MIN_PARALLEL_ITEMS
-    sources_aside: Any = (
+    sources_aside: Aside | SourcesFile | None = (
         cache.save_sources_aside(*result.pending_cache)
         if cache is not None and not reused and result.pending_cache and aside
         else None
