@@ -23,7 +23,7 @@ from contextlib import closing, contextmanager, suppress
 from dataclasses import dataclass, field
 from itertools import compress, repeat
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 
 from sitegen import parallel
 from sitegen.cache import (
@@ -97,9 +97,6 @@ class BuildResult:
     scanned: tuple[int, list[tuple[str, int, int]], list[Any]] | None = field(
         default=None, repr=False
     )
-    # What relate reads of each article parsed by a worker process (relate.article_keys),
-    # made there: relate's full pass then only gathers it (taken by relate).
-    relate_keys: list[ArticleKeys] = field(default_factory=list, repr=False)
 
     @property
     def errors(self) -> int:
@@ -170,7 +167,7 @@ _Parsed = Problem | tuple[Article | None, list[Problem]]
 
 def read_articles(config: SiteConfig, result: BuildResult) -> list[Article]:
     """Load and normalize every content file; drafts are dropped unless config.drafts."""
-    return _read_articles(config, result)[0]
+    return _read_articles(config, result).articles
 
 
 def _read_articles(
@@ -184,9 +181,10 @@ def _read_articles(
     recent: int | None = None,
     memo: ReadMemo | None = None,
     moved: tuple[list[tuple[str, int, int]], list[int]] | None = None,
-) -> tuple[list[Article], dict[str, str]]:
+) -> Read:
     """read_articles, reusing what the cache holds for unchanged files, in ``jobs``
-    processes. Returns the articles and, per article source, a hash of its file's bytes.
+    processes. Returns the articles, per article source a hash of its file's bytes, and
+    what relate reads of each article that worker processes parsed.
     ``memo``: what this did in the last build of this process (serve), updated; ``moved``:
     the scan that build read and the places in ``sources`` that may differ from it (see
     ScanMemo.patched). With both, only those files are looked at, and the last build's
@@ -263,9 +261,12 @@ def _read_articles(
         every = leading and len(todo) == len(entries)
         written = cache.sources_file(fingerprint, entries) if cache and every else None
         parsed: list[Any] = []
+        # What relate reads of each article parsed by a worker (relate.article_keys),
+        # made there: relate's full pass then only gathers it.
+        prepared: list[ArticleKeys] = []
         with (progress or Progress(False)).stage("reading", len(todo)) as advance:
             if written is not None:
-                result.relate_keys = _parsed_into(
+                prepared = _parsed_into(
                     written, parse_for_relate, todo, leading, entries, recent, jobs, advance
                 )
             else:
@@ -284,7 +285,7 @@ def _read_articles(
                 mtime, size = entries[key][:2]
                 entries[key] = (mtime, size, digest, value)
             if pooled:
-                result.relate_keys = list(filter(None, map(_RELATE_KEYS, parsed)))
+                prepared = list(filter(None, map(_RELATE_KEYS, parsed)))
         del parsed
     if recent is not None:
         # Their mtime proves nothing next time (-1): the next build compares their bytes.
@@ -316,7 +317,7 @@ def _read_articles(
                 memo.keep(sources, entries, recent_at, found)
                 result.problems.extend(found.problems)
                 result.drafts_skipped += found.drafts
-                return list(found.articles), dict(found.digests)
+                return Read(list(found.articles), dict(found.digests), prepared)
         memo.sources = None  # kept below, when every file parsed
     values = list(map(_VALUE, entries.values()))
     if not any(map(isinstance, values, repeat(Problem))):
@@ -325,7 +326,7 @@ def _read_articles(
             recent_keys = result.recent_sources.__contains__
             recent_at = list(compress(itertools.count(), map(recent_keys, entries)))
             memo.keep(sources, entries, recent_at, made)
-        return list(made.articles), dict(made.digests)
+        return Read(list(made.articles), dict(made.digests), prepared)
     articles: list[Article] = []
     digests: dict[str, str] = {}
     for _mtime, _size, digest, value in entries.values():
@@ -341,7 +342,15 @@ def _read_articles(
             continue
         articles.append(article)
         digests[str(article.source)] = digest
-    return articles, digests
+    return Read(articles, digests, prepared)
+
+
+class Read(NamedTuple):
+    """What _read_articles read."""
+
+    articles: list[Article]
+    digests: dict[str, str]  # article source -> hash of its file's bytes
+    relate_keys: list[ArticleKeys]  # (see relate.article_keys; only of workers' articles)
 
 
 def _leading_parts(todo: list[str], jobs: int | None) -> int:
@@ -719,7 +728,7 @@ def build(
     # made by the CLI's one build.)
     serving = changed is not None or not quick
     read_memo = cache.kept("read", str(content), ReadMemo) if cache and serving else None
-    articles, digests = _read_articles(
+    articles, digests, prepared = _read_articles(
         config,
         result,
         sources=sources,
@@ -757,7 +766,6 @@ def build(
     result.index = index
     result.articles = len(index.articles)
     if not write:
-        result.relate_keys = []
         return result
     result.problems.extend(search_problems)
     from sitegen import publish, replan
@@ -778,7 +786,6 @@ def build(
         # (serve's next view is made by this build's planning: see replan.ViewMemo.)
         views = cache.kept("relate view", "", replan.ViewMemo) if cache and serving else None
         view = replan.relate_view(old_relate, views) if old_relate and last_plan else None
-        prepared, result.relate_keys = result.relate_keys, []
         graph, relate_state = relate_with_state(
             index, config.related_count, old_relate, key_of, jobs, prepared
         )
