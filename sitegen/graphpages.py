@@ -30,9 +30,6 @@ from sitegen.layout import (
     site_layout,
     taken_local_graph,
 )
-from sitegen.layout import (
-    local_graph as draw_local_graph,
-)
 from sitegen.meta import compact_json
 from sitegen.model import Article, Edge, RelatedGraph, SiteIndex, Slug, Topic
 from sitegen.views import (
@@ -978,9 +975,9 @@ class GraphViews:
 
     def local_graph(self, article: Article) -> LocalGraphView:
         drawn = taken_local_graph(self.graph, article.slug)  # (planning's, after an edit)
-        placed = placed_local_graph(self.graph, article.slug) if drawn is None else None
-        if placed is None:
-            return self._local_graph(article, drawn or draw_local_graph(self.graph, article.slug))
+        if drawn is not None:
+            return self._local_graph(article, drawn)
+        placed = placed_local_graph(self.graph, article.slug)
         views, lines = self.views.placed_graph(placed, self.index.by_slug)
         rings = list(map(_RING, placed[1]))
         ring1, ring2 = rings.count(1), rings.count(2)

@@ -50,52 +50,11 @@ class LocalEdge:
 def local_graph(
     graph: RelatedGraph, slug: Slug
 ) -> tuple[tuple[LocalNode, ...], tuple[LocalEdge, ...]]:
-    """The article in the middle, its related articles on ring 1, theirs on ring 2."""
-    edges_of = graph.edges
-    first = edges_of.get(slug, ())[:LOCAL_FIRST]
-    count = len(first)
-    ring1 = _ring1_points(count)
-    nodes = [LocalNode(slug, LOCAL_WIDTH / 2, LOCAL_HEIGHT / 2, 0)]
-    edges = []  # the article's own, then between ring 1 and ring 2's (see below)
-    place_of: dict[Slug, int] = {}  # a ring-1 article -> its place on the ring
-    for n, edge in enumerate(first):
-        x, y = ring1[n]
-        nodes.append(LocalNode(edge.target, x, y, 1))
-        place_of[edge.target] = n
-        edges.append(LocalEdge(slug, edge.target, edge.score))
-    placed = {slug, *place_of}
-    # Each pair of ring-1 articles is joined once, by the first list that names the other
-    # (the others' lines cannot repeat one: see _unique, which did this for every line).
-    joined: set[tuple[Slug, Slug]] = set()
-    second: list[tuple[Slug, Slug, float]] = []
-    for edge in first:
-        parent = edge.target
-        taken = 0
-        for further in edges_of.get(parent, ()):
-            target = further.target
-            if target in placed:
-                if target != slug and target in place_of:
-                    pair = (parent, target) if parent < target else (target, parent)
-                    if pair not in joined:
-                        joined.add(pair)
-                        edges.append(LocalEdge(parent, target, further.score))
-                continue
-            if taken == 2 or len(second) == LOCAL_SECOND:
-                continue
-            second.append((parent, target, further.score))
-            placed.add(target)
-            taken += 1
-    by_parent: dict[Slug, int] = {}
-    for parent, target, score in second:
-        k = by_parent.get(parent, 0)
-        by_parent[parent] = k + 1
-        x, y = _ring2_point(count, place_of[parent], k)
-        nodes.append(LocalNode(target, x, y, 2))
-        edges.append(LocalEdge(parent, target, score))
-    if len(place_of) < count or slug in place_of:
-        # An article listed twice or linked to itself (never from relate): lines may repeat.
-        edges = _unique(edges)
-    return tuple(nodes), tuple(edges)
+    """The article in the middle, its related articles on ring 1, theirs on ring 2
+    (placed_local_graph's drawing as a node and an edge object each)."""
+    slugs, places, lines = placed_local_graph(graph, slug)
+    nodes = tuple(LocalNode(s, p.x, p.y, p.ring) for s, p in zip(slugs, places, strict=True))
+    return nodes, tuple(LocalEdge(slugs[a], slugs[b], score) for a, b, score in lines)
 
 
 # The local graphs planning drew to key the article pages it planned again (serve, after an
@@ -154,32 +113,34 @@ class Place:
 PlacedGraph = tuple[list[Slug], list[Place], list[tuple[int, int, float]]]
 
 
-def placed_local_graph(graph: RelatedGraph, slug: Slug) -> PlacedGraph | None:
-    """local_graph's drawing (the same nodes, places and lines, in the same order) without
-    a LocalNode or LocalEdge made for each: the renderer's, once per article page. None when
-    the article's list names an article twice or the article itself (relate never does):
-    local_graph draws those."""
+def placed_local_graph(graph: RelatedGraph, slug: Slug) -> PlacedGraph:
+    """An article page's graph: the article in the middle, its related articles on ring 1,
+    theirs on ring 2 (at most 2 each), each at one of a few hundred shared places, and the
+    lines between them as node indices; no LocalNode or LocalEdge made for each (the
+    renderer's, once per article page)."""
     edges_of = graph.edges
     first = edges_of.get(slug, ())[:LOCAL_FIRST]
     count = len(first)
     slugs = [slug, *map(_TARGET, first)]
-    index = {s: n for n, s in enumerate(slugs)}  # the article and ring 1 -> their node
-    if len(index) <= count:
-        return None
+    # The article and ring 1 -> their node (an article listed twice: its last one, where
+    # its lines go; the article itself listed too: its node on ring 1).
+    index = {s: n for n, s in enumerate(slugs)}
     ring1 = _RING1_PLACES.get(count)
     places = [_CENTRE, *(ring1 if ring1 is not None else _ring1_places(count))]
     lines = [(0, n, edge.score) for n, edge in enumerate(first, 1)]
     placed = set(index)
-    # As local_graph: each pair of ring-1 articles joined once, ring 2's after them.
+    # Each pair of ring-1 articles joined once, by the first list that names the other;
+    # ring 2's after them.
     joined: set[tuple[int, int]] = set()
     second: list[tuple[int, Slug, float]] = []
-    for parent, edge in enumerate(first, 1):
+    for edge in first:
+        parent = index[edge.target]
         taken = 0
         for further in edges_of.get(edge.target, ()):
             target = further.target
             if target in placed:
                 other = index.get(target, 0)
-                if other:
+                if other and target != slug:
                     pair = (parent, other) if parent < other else (other, parent)
                     if pair not in joined:
                         joined.add(pair)
@@ -198,6 +159,10 @@ def placed_local_graph(graph: RelatedGraph, slug: Slug) -> PlacedGraph | None:
         lines.append((parent, len(slugs), score))
         slugs.append(target)
         places.append(place)
+    if len(index) <= count:
+        # A list naming an article twice or the article itself (never from relate): its
+        # lines go to each article's node (see index), and may repeat.
+        lines = _unique([(index.get(slugs[a], a), index.get(slugs[b], b), s) for a, b, s in lines])
     return slugs, places, lines
 
 
@@ -262,16 +227,16 @@ def _ring_point(cx: float, cy: float, radius: float, angle: float) -> tuple[floa
     return (round(x, 1), round(y, 1))
 
 
-def _unique(edges: list[LocalEdge]) -> list[LocalEdge]:
-    """The edges without repeats, either way round, the first of each kept."""
-    seen: set[tuple[Slug, Slug]] = set()
+def _unique(lines: list[tuple[int, int, float]]) -> list[tuple[int, int, float]]:
+    """The lines without repeats, either way round, the first of each kept."""
+    seen: set[tuple[int, int]] = set()
     out = []
-    for edge in edges:
-        a, b = edge.source, edge.target
+    for line in lines:
+        a, b, _score = line
         pair = (a, b) if a < b else (b, a)
         if pair not in seen:
             seen.add(pair)
-            out.append(edge)
+            out.append(line)
     return out
 
 

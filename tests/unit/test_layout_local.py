@@ -18,13 +18,25 @@ from sitegen.layout import (
     LocalEdge,
     LocalNode,
     PlacedGraph,
-    _unique,
     drawn_local_graph,
     local_graph,
     placed_local_graph,
     take_local_graph,
 )
 from sitegen.model import Edge, RelatedGraph, Slug
+
+
+def unique_edges(edges: list[LocalEdge]) -> list[LocalEdge]:
+    """The edges without repeats, either way round, the first of each kept."""
+    seen: set[tuple[Slug, Slug]] = set()
+    out = []
+    for edge in edges:
+        a, b = edge.source, edge.target
+        pair = (a, b) if a < b else (b, a)
+        if pair not in seen:
+            seen.add(pair)
+            out.append(edge)
+    return out
 
 
 def drawn_before(
@@ -68,7 +80,7 @@ def drawn_before(
         by_parent[parent] += 1
         nodes.append(on_ring(target, LOCAL_RING2, angles[parent] + offset, 2))
         edges.append(LocalEdge(parent, target, score))
-    return tuple(nodes), tuple(_unique(edges))
+    return tuple(nodes), tuple(unique_edges(edges))
 
 
 def random_graph(rng: random.Random, size: int) -> RelatedGraph:
@@ -83,10 +95,11 @@ def random_graph(rng: random.Random, size: int) -> RelatedGraph:
 @pytest.mark.parametrize("seed", range(40))
 def test_the_local_graph_is_drawn_where_it_was(seed: int) -> None:
     rng = random.Random(seed)
-    graph = random_graph(rng, rng.choice([2, 5, 12, 40]))
-    for slug in graph.edges:
-        made = local_graph(graph, slug)
-        assert repr(made) == repr(drawn_before(graph, slug))
+    size = rng.choice([2, 5, 12, 40])
+    for graph in (random_graph(rng, size), graph_with_repeats(rng, size)):
+        for slug in graph.edges:
+            made = local_graph(graph, slug)
+            assert repr(made) == repr(drawn_before(graph, slug))
 
 
 def test_the_renderer_takes_planning_drawing_only_for_the_same_edge_lists() -> None:
@@ -133,8 +146,4 @@ def test_the_placed_drawing_is_local_graphs(seed: int) -> None:
     for graph in (random_graph(rng, size), graph_with_repeats(rng, size)):
         for slug in graph.edges:
             placed = placed_local_graph(graph, slug)
-            first = [e.target for e in graph.edges[slug][:LOCAL_FIRST]]
-            if placed is None:  # local_graph draws those (relate never makes them)
-                assert slug in first or len(set(first)) < len(first)
-                continue
             assert repr(from_places(placed)) == repr(local_graph(graph, slug))
