@@ -46,6 +46,7 @@ from sitegen.load import RACY_NS, display_path, read_source, scan_sources
 from sitegen.model import Article, OutputFile, OutputPath, SiteIndex, Slug
 from sitegen.nochange import scan
 from sitegen.parallel import parallel_chunks, parallel_map
+from sitegen.prefetch import Prefetch
 from sitegen.problems import Problem, Severity, problem
 from sitegen.progress import Progress
 from sitegen.write import (
@@ -250,34 +251,36 @@ def _read_articles(
             digest, value = parse(key)
             return digest, value, _relate_keys(value)
 
-        pooled = len(todo) >= parallel.MIN_PARALLEL_ITEMS
-        if pooled:
-            _prepare_parsing(config)  # once here, not once in every worker process
-        # An edit's few files are read here, with ftfy's repairs of their texts from the
-        # last time they were read: unchanged texts need no ftfy (nor its import).
-        known = _known_repairs(cache, fingerprint) if todo and not pooled else None
-        # Every file is parsed by workers: they pickle sources.pickle's parts themselves.
-        leading = _leading_parts(todo, jobs) if pooled and not old else 0
-        every = leading and len(todo) == len(entries)
-        written = cache.sources_file(fingerprint, entries) if cache and every else None
-        parsed: list[Any] = []
-        # What relate reads of each article parsed by a worker (relate.article_keys),
-        # made there: relate's full pass then only gathers it.
-        prepared: list[ArticleKeys] = []
-        with (progress or Progress(False)).stage("reading", len(todo)) as advance:
-            if written is not None:
-                prepared = _parsed_into(
-                    written, parse_for_relate, todo, leading, entries, recent, jobs, advance
-                )
-            else:
-                parsed = parallel_map(
-                    parse_for_relate if pooled else parse,
-                    todo,
-                    jobs,
-                    progress=advance,
-                    last_chunk=PARSE_LAST_CHUNK,
-                    started=_import_later_stages if pooled else None,
-                )
+        # Files a disk may not hold in memory are asked for all at once (see prefetch).
+        with Prefetch(todo):
+            pooled = len(todo) >= parallel.MIN_PARALLEL_ITEMS
+            if pooled:
+                _prepare_parsing(config)  # once here, not once in every worker process
+            # An edit's few files are read here, with ftfy's repairs of their texts from the
+            # last time they were read: unchanged texts need no ftfy (nor its import).
+            known = _known_repairs(cache, fingerprint) if todo and not pooled else None
+            # Every file is parsed by workers: they pickle sources.pickle's parts themselves.
+            leading = _leading_parts(todo, jobs) if pooled and not old else 0
+            every = leading and len(todo) == len(entries)
+            written = cache.sources_file(fingerprint, entries) if cache and every else None
+            parsed: list[Any] = []
+            # What relate reads of each article parsed by a worker (relate.article_keys),
+            # made there: relate's full pass then only gathers it.
+            prepared: list[ArticleKeys] = []
+            with (progress or Progress(False)).stage("reading", len(todo)) as advance:
+                if written is not None:
+                    prepared = _parsed_into(
+                        written, parse_for_relate, todo, leading, entries, recent, jobs, advance
+                    )
+                else:
+                    parsed = parallel_map(
+                        parse_for_relate if pooled else parse,
+                        todo,
+                        jobs,
+                        progress=advance,
+                        last_chunk=PARSE_LAST_CHUNK,
+                        started=_import_later_stages if pooled else None,
+                    )
         if known is not None:
             result.pending_repairs = _repairs_to_save(fingerprint, known)
         if written is None:  # (else the entries are filled in already)
