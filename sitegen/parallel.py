@@ -36,7 +36,33 @@ _BULK: tuple[Callable[[Any], tuple[Any, bytes]], mmap.mmap, int] | None = None
 
 
 def default_jobs() -> int:
-    return os.cpu_count() or 1
+    """The cores this process may use: those it may run on (a container or ``taskset`` can
+    allow fewer than the machine has), and no more than its CPU quota (cgroup v2's
+    ``cpu.max``, as ``docker --cpus`` sets it). A worker per core of the machine there
+    would only share the allowed ones, each holding its own memory."""
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):  # (no affinity on macOS and Windows)
+        cores = os.cpu_count() or 1
+    try:
+        with open("/sys/fs/cgroup/cpu.max", encoding="ascii") as limits:
+            quota = quota_cores(limits.read())
+    except OSError:
+        quota = None
+    return max(1, min(cores, quota or cores))
+
+
+def quota_cores(cpu_max: str) -> int | None:
+    """The cores a cgroup v2 ``cpu.max`` ("QUOTA PERIOD" in microseconds, or "max PERIOD")
+    allows, rounded up; None when it sets no limit or cannot be read."""
+    parts = cpu_max.split()
+    if len(parts) != 2 or parts[0] == "max":
+        return None
+    try:
+        quota, period = int(parts[0]), int(parts[1])
+    except ValueError:
+        return None
+    return -(-quota // period) if quota > 0 and period > 0 else None
 
 
 def can_fork() -> bool:

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import fcntl
+import io
 import itertools
 import os
 from typing import Any
@@ -257,3 +258,44 @@ def test_leading_chunks_are_whole_and_leave_enough_to_even_out(count: int, jobs:
         assert count - leading >= (jobs - 1) * lead
     assert leading == {(10_000, 2): 8192, (100_003, 2): 94208}.get((count, jobs), leading)
     assert (leading > 0) == (count >= 20_000 or (count, jobs) == (10_000, 2))
+
+
+@pytest.mark.parametrize(
+    ("cpu_max", "cores"),
+    [
+        ("max 100000\n", None),
+        ("200000 100000\n", 2),
+        ("150000 100000", 2),  # a core and a half: both cores run, each part of the time
+        ("50000 100000", 1),
+        ("0 100000", None),
+        ("", None),
+        ("lots of cores", None),
+    ],
+)
+def test_a_cgroup_quota_is_read_as_cores(cpu_max: str, cores: int | None) -> None:
+    assert parallel.quota_cores(cpu_max) == cores
+
+
+def test_default_jobs_are_the_cores_this_process_may_run_on_within_its_quota(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    if not hasattr(os, "sched_getaffinity"):
+        pytest.skip("no CPU affinity here")
+    quota = ["max 100000\n"]
+
+    def cpu_max(path: str, *args: Any, **kwargs: Any) -> io.StringIO:
+        assert path == "/sys/fs/cgroup/cpu.max"
+        if not quota:
+            raise FileNotFoundError(path)
+        return io.StringIO(quota[0])
+
+    monkeypatch.setattr(parallel, "open", cpu_max, raising=False)
+    monkeypatch.setattr(os, "cpu_count", lambda: 64)
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0, 3, 7})
+    assert parallel.default_jobs() == 3
+    quota[0] = "200000 100000\n"  # docker --cpus 2
+    assert parallel.default_jobs() == 2
+    quota.clear()  # no cgroup v2 here
+    assert parallel.default_jobs() == 3
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {5})
+    assert parallel.default_jobs() == 1
