@@ -5,9 +5,10 @@ value on its own, and hands an included template's pieces on one by one through 
 loop, up through every enclosing block and the layout. An article page was ~460 pieces,
 each passed up 3 to 5 generators: more of a page's cost than any expression in it. Here
 one run of output (text and ``{{ }}`` values between two tags) is yielded as one string,
-joined in C, and an include's output is joined before it is passed up. (A block's pieces,
-a few runs and includes, are passed on as Jinja passes them: pages are encoded piece by
-piece, see ``render.render_bytes``.)
+joined in C, and an include's output is joined before it is passed up (unless joined it
+would be a long text wider than ASCII: see visit_Include). (A block's pieces, a few runs
+and includes, are passed on as Jinja passes them: pages are encoded piece by piece, see
+``render.render_bytes``.)
 
 Two of the steps Jinja takes for every value are done inline: ``{{ x.y }}`` was two Python
 calls around two C ones (``environment.getattr``, ``escape``), ~280 times per page; the
@@ -65,8 +66,10 @@ def code_generator_class() -> type[Any]:
             self.writeline("t_included = {}")  # (see visit_Include)
             self._read_first: dict[int, str] = {}  # (see _read_attributes)
             self._plain_sites = 0
+            self._apart_sites = 0
             super().visit_Template(node, frame)
             self.writeline(f"t_plain = [True] * {self._plain_sites}")  # (see _read_attributes)
+            self.writeline(f"t_apart = [False] * {self._apart_sites}")  # (see visit_Include)
 
         def enter_frame(self, frame: Frame) -> None:
             # A name the template does not set is looked up in the context's variables,
@@ -387,11 +390,33 @@ def code_generator_class() -> type[Any]:
                 self.writeline(f"template = t_included[{name}] = environment.get_template(")
                 self.write(f"{name}, {self.name!r})")
                 self.outdent()
-            self.simple_write(
-                "concat(template.root_render_func(t_include_context("
-                f"template, context, {self.dump_local_context(frame)})))",
-                frame,
+            made = (
+                "template.root_render_func(t_include_context("
+                f"template, context, {self.dump_local_context(frame)}))"
             )
+            if frame.buffer is not None:
+                self.simple_write(f"concat({made})", frame)
+                return
+            # Joined, unless this include has made a long text that is not all ASCII: its
+            # pieces are then passed on as they are, from then on. One character past
+            # Latin-1 (a curly quote in one of a listing's ~20 cards) makes the whole of a
+            # joined text two bytes a character, and such a text is encoded character by
+            # character (see render.render_bytes), where an ASCII piece is copied.
+            site = f"t_apart[{self._apart_sites}]"
+            self._apart_sites += 1
+            self.writeline(f"if {site}:")
+            self.indent()
+            self.writeline(f"yield from {made}")
+            self.outdent()
+            self.writeline("else:")
+            self.indent()
+            self.writeline(f"t_out = concat({made})")
+            self.writeline(f"if len(t_out) >= {WIDE_INCLUDE} and not t_out.isascii():")
+            self.indent()
+            self.writeline(f"{site} = True")
+            self.outdent()
+            self.writeline("yield t_out")
+            self.outdent()
 
         def visit_Extends(self, node: nodes.Extends, frame: Frame) -> None:
             named = isinstance(node.template, nodes.Const) and isinstance(node.template.value, str)
@@ -423,6 +448,12 @@ def code_generator_class() -> type[Any]:
             self.extends_so_far += 1
 
     return JoiningCodeGenerator
+
+
+# An include whose output was this long, or longer, and not all ASCII passes its pieces on
+# (see visit_Include): an article page's local graph, ~5,400 characters in ~50 pieces, costs
+# less joined; a listing's cards, ~25,000 characters in ~20 pieces, less apart.
+WIDE_INCLUDE = 8192
 
 
 def attribute_reads(exprs: list[jinja2.nodes.Node], tests: Mapping[str, Any]) -> list[Any]:

@@ -67,6 +67,33 @@ def test_an_include_is_passed_up_as_one_piece() -> None:
     ]
 
 
+def test_an_include_that_made_a_long_text_past_ascii_passes_its_pieces_on() -> None:
+    # (One wide character makes a joined text two bytes a character, encoded one by one.)
+    from sitegen.jinjacode import WIDE_INCLUDE
+
+    templates = {
+        "outer.html": "<{% include 'each.html' %}>",
+        "each.html": "{% for text in texts %}{{ text }}{% endfor %}",
+    }
+    joining = _env(True, True)
+    joining.loader = jinja2.DictLoader(templates)
+    plain = _env(False, True)
+    plain.loader = jinja2.DictLoader(templates)
+    long = "a" * WIDE_INCLUDE
+    template = joining.get_template("outer.html")
+
+    def pieces(texts: list[str]) -> list[str]:
+        made = list(template.root_render_func(template.new_context({"texts": texts})))
+        assert "".join(made) == plain.get_template("outer.html").render(texts=texts)
+        return made
+
+    assert pieces(["“x”", "y"]) == ["<", "“x”y", ">"]  # short: joined
+    assert pieces([long, "b"]) == ["<", long + "b", ">"]  # all ASCII: joined
+    assert pieces([long, "“x”"]) == ["<", long + "“x”", ">"]  # joined, once
+    assert pieces([long, "“x”"]) == ["<", long, "“x”", ">"]  # then apart
+    assert pieces(["a", "b"]) == ["<", "a", "b", ">"]
+
+
 def test_a_blocks_runs_and_includes_are_passed_up_as_they_are() -> None:
     # (Pages are encoded piece by piece: a block joined first would be one wide string.)
     env = _env(True, True)
