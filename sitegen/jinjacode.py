@@ -67,9 +67,15 @@ def code_generator_class() -> type[Any]:
             self._read_first: dict[int, str] = {}  # (see _read_attributes)
             self._plain_sites = 0
             self._apart_sites = 0
+            start = self.stream.tell()
             super().visit_Template(node, frame)
             self.writeline(f"t_plain = [True] * {self._plain_sites}")  # (see _read_attributes)
             self.writeline(f"t_apart = [False] * {self._apart_sites}")  # (see visit_Include)
+            self.stream.seek(start)
+            code = without_unused_setup(self.stream.read())
+            self.stream.seek(start)
+            self.stream.truncate()
+            self.stream.write(code)
 
         def enter_frame(self, frame: Frame) -> None:
             # A name the template does not set is looked up in the context's variables,
@@ -448,6 +454,37 @@ def code_generator_class() -> type[Any]:
             self.extends_so_far += 1
 
     return JoiningCodeGenerator
+
+
+def without_unused_setup(code: str) -> str:
+    """The generated module ``code`` without the setup a function of it does not use: each
+    root or block function sets up ``resolve``, ``undefined``, ``concat`` and
+    ``cond_expr_undefined`` (a bound method made, attributes read), a block ``_block_vars``
+    and each loop's pass ``_loop_vars`` (a dict each); most use few of them (names are
+    looked up inline, see enter_frame). An assignment whose name is nowhere else in its
+    function (nested ones included) is a ``pass``: every line keeps its number, which
+    the template's line numbers are mapped by. (Counted in C: code lines end with a
+    newline, which a string constant in the code, written with repr, never holds.)"""
+    parts = code.split("\ndef ")
+    for n, part in enumerate(parts[1:], 1):
+        for name, made in _SETUP:
+            line = f" {name} = {made}\n"
+            found = part.count(line)
+            if found and part.count(name) == found * line.count(name):
+                part = part.replace(line, " pass\n")
+        parts[n] = part
+    return "\ndef ".join(parts)
+
+
+# Names Jinja's generated functions set up, and what each is set to.
+_SETUP = (
+    ("resolve", "context.resolve_or_missing"),
+    ("cond_expr_undefined", "Undefined"),  # (before undefined: a name holding it)
+    ("undefined", "environment.undefined"),
+    ("concat", "environment.concat"),
+    ("_block_vars", "{}"),
+    ("_loop_vars", "{}"),
+)
 
 
 # An include whose output was this long, or longer, and not all ASCII passes its pieces on

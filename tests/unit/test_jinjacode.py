@@ -94,6 +94,40 @@ def test_an_include_that_made_a_long_text_past_ascii_passes_its_pieces_on() -> N
     assert pieces(["a", "b"]) == ["<", "a", "b", ">"]
 
 
+def test_a_function_sets_up_only_what_it_uses_and_renders_what_jinja_renders(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from sitegen import jinjacode
+
+    templates = {
+        **TEMPLATES,
+        "setup.html": "{% for n in range(2) %}{{ n }}{% endfor %}{{ 'a' if x }}{{ x }}",
+        "loops.html": (
+            "{% for n in range(2) %}{% set m = n %}{{ m }}{% endfor %}"
+            "{% for n in range(2) %}{{ n }}{% endfor %}"
+        ),
+        # (A text holding the setup's words: kept as it is, and the setup with it.)
+        "text.html": "{{ x }}\nresolve = context.resolve_or_missing\n _loop_vars = {}\n",
+    }
+    made = {}
+    for joining in (False, True):
+        env = _env(joining, True)
+        env.loader = jinja2.DictLoader(templates)
+        made[joining] = {
+            name: env.get_template(name).render(title="<T>", items=["a"], x="&", y=2)
+            for name in templates
+        }
+    assert made[True] == made[False]
+    code = _env(True, True).compile(templates["setup.html"], "setup.html", raw=True)
+    assert "resolve = context.resolve_or_missing" not in code
+    assert "_loop_vars = {}" not in code
+    assert "cond_expr_undefined = Undefined" in code  # ({{ 'a' if x }} needs it)
+    monkeypatch.setattr(jinjacode, "without_unused_setup", lambda code: code)
+    whole = _env(True, True).compile(templates["setup.html"], "setup.html", raw=True)
+    assert "resolve = context.resolve_or_missing" in whole
+    assert code.count("\n") == whole.count("\n")  # every line at its number
+
+
 def test_a_blocks_runs_and_includes_are_passed_up_as_they_are() -> None:
     # (Pages are encoded piece by piece: a block joined first would be one wide string.)
     env = _env(True, True)
