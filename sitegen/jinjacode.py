@@ -67,6 +67,8 @@ def code_generator_class() -> type[Any]:
             self._read_first: dict[int, str] = {}  # (see _read_attributes)
             self._plain_sites = 0
             self._apart_sites = 0
+            self._values = 0  # (see _write_run)
+            self._statement_ifs: set[int] = set()  # (see _inline_if)
             start = self.stream.tell()
             super().visit_Template(node, frame)
             self.writeline(f"t_plain = [True] * {self._plain_sites}")  # (see _read_attributes)
@@ -203,36 +205,56 @@ def code_generator_class() -> type[Any]:
                 self.writeline("if parent_template is None:")
                 self.indent()
             body = self._output_body(node, frame)
+            if len(body) == 1 and id(body[0]) in self._statement_ifs:
+                self.visit_If(body[0], frame)  # (nothing to print it with: as Jinja does)
+            else:
+                self._write_run(body, frame, None)
+            if frame.require_output_check:
+                self.outdent()
+
+        def _write_run(self, body: list[Any], frame: Frame, target: str | None) -> None:
+            """A run of output (see _output_body) yielded as one piece, or with ``target``
+            assigned to a variable of that name."""
             # Each value's attribute reads first (see _read_attributes); a value before
             # those of another is printed into a variable first, to keep Python's order.
-            # (Of an if printed in the run, its test's: evaluated first, see _inline_ifs.)
+            # (Of an if printed in the run, its test's: evaluated first, see _inline_ifs;
+            # an if whose branches read attributes prints into a variable, see _write_if.)
+            statements = [id(item) in self._statement_ifs for item in body]
             reads = [
                 []
                 if isinstance(item, list)
                 else self._first_reads([item.test if isinstance(item, nodes.If) else item])
                 for item in body
             ]
-            last = max((k for k, found in enumerate(reads) if found), default=-1)
+            last = max((k for k, found in enumerate(reads) if found or statements[k]), default=-1)
             for k, item in enumerate(body):
                 self._read_attributes(reads[k], frame)
-                if k < last and not isinstance(item, list):
-                    self.writeline(f"t_value{k} = ", item)
-                    self._write_value(item, frame)
-                    body[k] = f"t_value{k}"
+                if statements[k] or (k < last and not isinstance(item, list)):
+                    name = f"t_value{self._values}"
+                    self._values += 1
+                    if statements[k]:
+                        self._write_if(item, frame, name)
+                    else:
+                        self.writeline(f"{name} = ", item)
+                        self._write_value(item, frame)
+                    body[k] = name
+            start = "yield " if target is None else f"{target} = "
+            if not body:
+                self.writeline(start + "''")
             if len(body) > 1:
-                self.writeline("yield concat((")
+                self.writeline(start + "concat((")
                 self.indent()
             for item in body:
                 if isinstance(item, list):
                     value = self._output_const_repr(item)
-                    self.writeline(value + "," if len(body) > 1 else "yield " + value)
+                    self.writeline(value + "," if len(body) > 1 else start + value)
                 elif isinstance(item, str):  # printed already
-                    self.writeline(item + ",")
+                    self.writeline(item + "," if len(body) > 1 else start + item)
                 else:
                     if len(body) > 1:
                         self.newline(item)
                     else:
-                        self.writeline("yield ", item)
+                        self.writeline(start, item)
                     self._write_value(item, frame)
                     if len(body) > 1:
                         self.write(",")
@@ -241,8 +263,29 @@ def code_generator_class() -> type[Any]:
                 self.writeline("))")
             for found in reads:
                 self._read_done(found)
-            if frame.require_output_check:
+
+        def _write_if(self, item: nodes.If, frame: Frame, target: str) -> None:
+            """An if that only prints (see _inline_ifs) whose branches read attributes, as
+            a statement: each branch assigns what it prints to ``target``, reading its
+            attributes first as plain Python attributes (see _read_attributes). Its test's
+            attributes are read already (see _write_run); an elif's test reads them as Jinja
+            does, only if it is reached."""
+            if_frame = frame.soft()
+            for keyword_, branch in (("if ", item), *(("elif ", e) for e in item.elif_)):
+                self.writeline(keyword_, branch)
+                self.visit(branch.test, if_frame)
+                self.write(":")
+                self.indent()
+                self._write_printed(branch.body, if_frame, target)
                 self.outdent()
+            self.writeline("else:")
+            self.indent()
+            self._write_printed(item.else_, if_frame, target)
+            self.outdent()
+
+        def _write_printed(self, printed: list[nodes.Node], frame: Frame, target: str) -> None:
+            body = self._output_body(cast(nodes.Output, printed[0]), frame) if printed else []
+            self._write_run(body, frame, target)
 
         def _write_value(self, item: nodes.Expr, frame: Frame) -> None:
             if isinstance(item, nodes.If):  # (see _inline_ifs)
@@ -295,11 +338,13 @@ def code_generator_class() -> type[Any]:
                     return None
                 found = [child for n in merged for child in n.nodes]  # type: ignore[attr-defined]
                 if any(isinstance(c, nodes.Getattr) or c.find(nodes.Getattr) for c in found):
-                    # Its attributes would be read by getattr() calls, in the run (not read
-                    # first as plain Python attributes: see _read_attributes), costing more
-                    # than the pieces the if saves.
-                    return None
+                    # Its attributes would be read by getattr() calls in an expression (not
+                    # read first as plain Python attributes: see _read_attributes), costing
+                    # more than the pieces the if saves: printed by a statement instead.
+                    reads_attributes.append(True)
                 return [nodes.Output(found, lineno=node.lineno)] if found else []
+
+            reads_attributes: list[bool] = []
 
             parts = [printed(node.body), *(printed(e.body) for e in node.elif_)]
             else_ = printed(node.else_)
@@ -311,6 +356,8 @@ def code_generator_class() -> type[Any]:
             ]
             made = nodes.If(node.test, parts[0], elifs, else_, lineno=node.lineno)
             made.set_environment(self.environment)
+            if reads_attributes:
+                self._statement_ifs.add(id(made))  # (see _write_if)
             return made
 
         def _write_inline_if(self, item: nodes.If, frame: Frame) -> None:
