@@ -5,9 +5,10 @@ value on its own, and hands an included template's pieces on one by one through 
 loop, up through every enclosing block and the layout. An article page was ~460 pieces,
 each passed up 3 to 5 generators: more of a page's cost than any expression in it. Here
 one run of output (text and ``{{ }}`` values between two tags) is yielded as one string,
-joined in C, and an include's output is joined before it is passed up. (A block's pieces,
-a few runs and includes, are passed on as Jinja passes them: pages are encoded piece by
-piece, see ``render.render_bytes``.)
+joined in C, and an include's output is joined before it is passed up (unless joined it
+would be a long text wider than ASCII: see visit_Include). (A block's pieces, a few runs
+and includes, are passed on as Jinja passes them: pages are encoded piece by piece, see
+``render.render_bytes``.)
 
 Two of the steps Jinja takes for every value are done inline: ``{{ x.y }}`` was two Python
 calls around two C ones (``environment.getattr``, ``escape``), ~280 times per page; the
@@ -65,8 +66,18 @@ def code_generator_class() -> type[Any]:
             self.writeline("t_included = {}")  # (see visit_Include)
             self._read_first: dict[int, str] = {}  # (see _read_attributes)
             self._plain_sites = 0
+            self._apart_sites = 0
+            self._values = 0  # (see _write_run)
+            self._statement_ifs: set[int] = set()  # (see _inline_if)
+            start = self.stream.tell()
             super().visit_Template(node, frame)
             self.writeline(f"t_plain = [True] * {self._plain_sites}")  # (see _read_attributes)
+            self.writeline(f"t_apart = [False] * {self._apart_sites}")  # (see visit_Include)
+            self.stream.seek(start)
+            code = without_unused_setup(self.stream.read())
+            self.stream.seek(start)
+            self.stream.truncate()
+            self.stream.write(code)
 
         def enter_frame(self, frame: Frame) -> None:
             # A name the template does not set is looked up in the context's variables,
@@ -194,36 +205,56 @@ def code_generator_class() -> type[Any]:
                 self.writeline("if parent_template is None:")
                 self.indent()
             body = self._output_body(node, frame)
+            if len(body) == 1 and id(body[0]) in self._statement_ifs:
+                self.visit_If(body[0], frame)  # (nothing to print it with: as Jinja does)
+            else:
+                self._write_run(body, frame, None)
+            if frame.require_output_check:
+                self.outdent()
+
+        def _write_run(self, body: list[Any], frame: Frame, target: str | None) -> None:
+            """A run of output (see _output_body) yielded as one piece, or with ``target``
+            assigned to a variable of that name."""
             # Each value's attribute reads first (see _read_attributes); a value before
             # those of another is printed into a variable first, to keep Python's order.
-            # (Of an if printed in the run, its test's: evaluated first, see _inline_ifs.)
+            # (Of an if printed in the run, its test's: evaluated first, see _inline_ifs;
+            # an if whose branches read attributes prints into a variable, see _write_if.)
+            statements = [id(item) in self._statement_ifs for item in body]
             reads = [
                 []
                 if isinstance(item, list)
                 else self._first_reads([item.test if isinstance(item, nodes.If) else item])
                 for item in body
             ]
-            last = max((k for k, found in enumerate(reads) if found), default=-1)
+            last = max((k for k, found in enumerate(reads) if found or statements[k]), default=-1)
             for k, item in enumerate(body):
                 self._read_attributes(reads[k], frame)
-                if k < last and not isinstance(item, list):
-                    self.writeline(f"t_value{k} = ", item)
-                    self._write_value(item, frame)
-                    body[k] = f"t_value{k}"
+                if statements[k] or (k < last and not isinstance(item, list)):
+                    name = f"t_value{self._values}"
+                    self._values += 1
+                    if statements[k]:
+                        self._write_if(item, frame, name)
+                    else:
+                        self.writeline(f"{name} = ", item)
+                        self._write_value(item, frame)
+                    body[k] = name
+            start = "yield " if target is None else f"{target} = "
+            if not body:
+                self.writeline(start + "''")
             if len(body) > 1:
-                self.writeline("yield concat((")
+                self.writeline(start + "concat((")
                 self.indent()
             for item in body:
                 if isinstance(item, list):
                     value = self._output_const_repr(item)
-                    self.writeline(value + "," if len(body) > 1 else "yield " + value)
+                    self.writeline(value + "," if len(body) > 1 else start + value)
                 elif isinstance(item, str):  # printed already
-                    self.writeline(item + ",")
+                    self.writeline(item + "," if len(body) > 1 else start + item)
                 else:
                     if len(body) > 1:
                         self.newline(item)
                     else:
-                        self.writeline("yield ", item)
+                        self.writeline(start, item)
                     self._write_value(item, frame)
                     if len(body) > 1:
                         self.write(",")
@@ -232,8 +263,29 @@ def code_generator_class() -> type[Any]:
                 self.writeline("))")
             for found in reads:
                 self._read_done(found)
-            if frame.require_output_check:
+
+        def _write_if(self, item: nodes.If, frame: Frame, target: str) -> None:
+            """An if that only prints (see _inline_ifs) whose branches read attributes, as
+            a statement: each branch assigns what it prints to ``target``, reading its
+            attributes first as plain Python attributes (see _read_attributes). Its test's
+            attributes are read already (see _write_run); an elif's test reads them as Jinja
+            does, only if it is reached."""
+            if_frame = frame.soft()
+            for keyword_, branch in (("if ", item), *(("elif ", e) for e in item.elif_)):
+                self.writeline(keyword_, branch)
+                self.visit(branch.test, if_frame)
+                self.write(":")
+                self.indent()
+                self._write_printed(branch.body, if_frame, target)
                 self.outdent()
+            self.writeline("else:")
+            self.indent()
+            self._write_printed(item.else_, if_frame, target)
+            self.outdent()
+
+        def _write_printed(self, printed: list[nodes.Node], frame: Frame, target: str) -> None:
+            body = self._output_body(cast(nodes.Output, printed[0]), frame) if printed else []
+            self._write_run(body, frame, target)
 
         def _write_value(self, item: nodes.Expr, frame: Frame) -> None:
             if isinstance(item, nodes.If):  # (see _inline_ifs)
@@ -286,11 +338,13 @@ def code_generator_class() -> type[Any]:
                     return None
                 found = [child for n in merged for child in n.nodes]  # type: ignore[attr-defined]
                 if any(isinstance(c, nodes.Getattr) or c.find(nodes.Getattr) for c in found):
-                    # Its attributes would be read by getattr() calls, in the run (not read
-                    # first as plain Python attributes: see _read_attributes), costing more
-                    # than the pieces the if saves.
-                    return None
+                    # Its attributes would be read by getattr() calls in an expression (not
+                    # read first as plain Python attributes: see _read_attributes), costing
+                    # more than the pieces the if saves: printed by a statement instead.
+                    reads_attributes.append(True)
                 return [nodes.Output(found, lineno=node.lineno)] if found else []
+
+            reads_attributes: list[bool] = []
 
             parts = [printed(node.body), *(printed(e.body) for e in node.elif_)]
             else_ = printed(node.else_)
@@ -302,6 +356,8 @@ def code_generator_class() -> type[Any]:
             ]
             made = nodes.If(node.test, parts[0], elifs, else_, lineno=node.lineno)
             made.set_environment(self.environment)
+            if reads_attributes:
+                self._statement_ifs.add(id(made))  # (see _write_if)
             return made
 
         def _write_inline_if(self, item: nodes.If, frame: Frame) -> None:
@@ -387,11 +443,33 @@ def code_generator_class() -> type[Any]:
                 self.writeline(f"template = t_included[{name}] = environment.get_template(")
                 self.write(f"{name}, {self.name!r})")
                 self.outdent()
-            self.simple_write(
-                "concat(template.root_render_func(t_include_context("
-                f"template, context, {self.dump_local_context(frame)})))",
-                frame,
+            made = (
+                "template.root_render_func(t_include_context("
+                f"template, context, {self.dump_local_context(frame)}))"
             )
+            if frame.buffer is not None:
+                self.simple_write(f"concat({made})", frame)
+                return
+            # Joined, unless this include has made a long text that is not all ASCII: its
+            # pieces are then passed on as they are, from then on. One character past
+            # Latin-1 (a curly quote in one of a listing's ~20 cards) makes the whole of a
+            # joined text two bytes a character, and such a text is encoded character by
+            # character (see render.render_bytes), where an ASCII piece is copied.
+            site = f"t_apart[{self._apart_sites}]"
+            self._apart_sites += 1
+            self.writeline(f"if {site}:")
+            self.indent()
+            self.writeline(f"yield from {made}")
+            self.outdent()
+            self.writeline("else:")
+            self.indent()
+            self.writeline(f"t_out = concat({made})")
+            self.writeline(f"if len(t_out) >= {WIDE_INCLUDE} and not t_out.isascii():")
+            self.indent()
+            self.writeline(f"{site} = True")
+            self.outdent()
+            self.writeline("yield t_out")
+            self.outdent()
 
         def visit_Extends(self, node: nodes.Extends, frame: Frame) -> None:
             named = isinstance(node.template, nodes.Const) and isinstance(node.template.value, str)
@@ -423,6 +501,43 @@ def code_generator_class() -> type[Any]:
             self.extends_so_far += 1
 
     return JoiningCodeGenerator
+
+
+def without_unused_setup(code: str) -> str:
+    """The generated module ``code`` without the setup a function of it does not use: each
+    root or block function sets up ``resolve``, ``undefined``, ``concat`` and
+    ``cond_expr_undefined`` (a bound method made, attributes read), a block ``_block_vars``
+    and each loop's pass ``_loop_vars`` (a dict each); most use few of them (names are
+    looked up inline, see enter_frame). An assignment whose name is nowhere else in its
+    function (nested ones included) is a ``pass``: every line keeps its number, which
+    the template's line numbers are mapped by. (Counted in C: code lines end with a
+    newline, which a string constant in the code, written with repr, never holds.)"""
+    parts = code.split("\ndef ")
+    for n, part in enumerate(parts[1:], 1):
+        for name, made in _SETUP:
+            line = f" {name} = {made}\n"
+            found = part.count(line)
+            if found and part.count(name) == found * line.count(name):
+                part = part.replace(line, " pass\n")
+        parts[n] = part
+    return "\ndef ".join(parts)
+
+
+# Names Jinja's generated functions set up, and what each is set to.
+_SETUP = (
+    ("resolve", "context.resolve_or_missing"),
+    ("cond_expr_undefined", "Undefined"),  # (before undefined: a name holding it)
+    ("undefined", "environment.undefined"),
+    ("concat", "environment.concat"),
+    ("_block_vars", "{}"),
+    ("_loop_vars", "{}"),
+)
+
+
+# An include whose output was this long, or longer, and not all ASCII passes its pieces on
+# (see visit_Include): an article page's local graph, ~5,400 characters in ~50 pieces, costs
+# less joined; a listing's cards, ~25,000 characters in ~20 pieces, less apart.
+WIDE_INCLUDE = 8192
 
 
 def attribute_reads(exprs: list[jinja2.nodes.Node], tests: Mapping[str, Any]) -> list[Any]:

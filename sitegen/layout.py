@@ -130,9 +130,11 @@ def placed_local_graph(graph: RelatedGraph, slug: Slug) -> PlacedGraph:
     lines = [(0, n, edge.score) for n, edge in enumerate(first, 1)]
     placed = set(index)
     # Each pair of ring-1 articles joined once, by the first list that names the other;
-    # ring 2's after them.
+    # ring 2's nodes placed as they are found, their lines after all of those.
     joined: set[tuple[int, int]] = set()
-    second: list[tuple[int, Slug, float]] = []
+    outer: list[tuple[int, int, float]] = []
+    by_parent = [0] * (count + 1)  # ring-2 nodes drawn beside each ring-1 node
+    room = LOCAL_SECOND
     for edge in first:
         parent = index[edge.target]
         taken = 0
@@ -146,19 +148,17 @@ def placed_local_graph(graph: RelatedGraph, slug: Slug) -> PlacedGraph:
                         joined.add(pair)
                         lines.append((parent, other, further.score))
                 continue
-            if taken == 2 or len(second) == LOCAL_SECOND:
+            if taken == 2 or not room:
                 continue
-            second.append((parent, target, further.score))
+            k = by_parent[parent]
+            by_parent[parent] = k + 1
+            outer.append((parent, len(slugs), further.score))
+            slugs.append(target)
+            places.append(_RING2_PLACES.get((count, parent, k)) or _ring2_place(count, parent, k))
             placed.add(target)
             taken += 1
-    by_parent = [0] * (count + 1)
-    for parent, target, score in second:
-        k = by_parent[parent]
-        by_parent[parent] = k + 1
-        place = _RING2_PLACES.get((count, parent, k)) or _ring2_place(count, parent, k)
-        lines.append((parent, len(slugs), score))
-        slugs.append(target)
-        places.append(place)
+            room -= 1
+    lines += outer
     if len(index) <= count:
         # A list naming an article twice or the article itself (never from relate): its
         # lines go to each article's node (see index), and may repeat.

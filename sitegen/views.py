@@ -216,24 +216,25 @@ class ViewFactory:
         shown = _PLACE_TEXTS
         made = []
         for slug, place in zip(slugs, places, strict=True):
-            ring = place.ring
             title = by_slug[slug].title
-            texts_of = texts_by_ring[ring]
+            # A node's fields past its texts: its place's, made once (see _placed_fields).
+            fields = shown.get(place) or _placed_fields(place)
+            texts_of = texts_by_ring[place.ring]
             texts = texts_of.get(slug)
             if texts is None or texts[1] != title:
-                texts = texts_of[slug] = (url(slug), title, node_label(title, ring))
-            numbers = shown.get(place)
-            if numbers is None:
-                numbers = shown[place] = _place(place.x, place.y, ring, LOCAL_WIDTH / 2)
-            r, anchor, lx, ly, circle, label_attrs = numbers
-            made.append(
-                GraphNode(*texts, place.x, place.y, r, ring, anchor, lx, ly, circle, label_attrs)
-            )
+                texts = texts_of[slug] = (url(slug), title, node_label(title, place.ring))
+            made.append(GraphNode(*(texts + fields)))
         lines = []
         known = _PLACED_LINES
+        widths = _LINE_WIDTHS
         for a, b, score in edges:
             source, target = places[a], places[b]
-            width = round(0.8 + 2.2 * min(score, 1.0), 2)
+            # (round() to 2 places formats and parses the float: dearer than a lookup.)
+            width = widths.get(score)
+            if width is None:
+                width = round(0.8 + 2.2 * min(score, 1.0), 2)
+                if len(widths) < _MEMO_LIMIT:
+                    widths[score] = width
             line = known.get((source, target, width))
             if line is None:
                 line = GraphLine(source.x, source.y, target.x, target.y, width)
@@ -418,9 +419,21 @@ _LOCAL_LINES: dict[tuple[float, float, float, float, float], GraphLine] = {}
 _WIDTHS: dict[float, str] = {}
 _PLACES: dict[tuple[float, float, int, float], tuple[float, str, float, float, Markup, Markup]] = {}
 _MEMO_LIMIT = 100_000  # (the graph page's lines are all at places of their own)
-# The same for placed_graph, by place object (see layout.Place).
-_PLACE_TEXTS: dict[Place, tuple[float, str, float, float, Markup, Markup]] = {}
+# The same for placed_graph, by place object (see layout.Place): a node's fields from x on.
+_PLACE_TEXTS: dict[Place, tuple[float, float, float, int, str, float, float, Markup, Markup]] = {}
 _PLACED_LINES: dict[tuple[Place, Place, float], GraphLine] = {}
+# A line's width by its edge's score (a site's edges have a few thousand scores).
+_LINE_WIDTHS: dict[float, float] = {}
+
+
+def _placed_fields(
+    place: Place,
+) -> tuple[float, float, float, int, str, float, float, Markup, Markup]:
+    """The fields of a node at ``place`` from x on (GraphNode's order), kept by place."""
+    r, anchor, lx, ly, circle, label_attrs = _place(place.x, place.y, place.ring, LOCAL_WIDTH / 2)
+    found = (place.x, place.y, r, place.ring, anchor, lx, ly, circle, label_attrs)
+    _PLACE_TEXTS[place] = found
+    return found
 
 
 def _memorable(numbers: tuple[float, ...]) -> bool:

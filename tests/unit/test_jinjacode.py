@@ -67,6 +67,67 @@ def test_an_include_is_passed_up_as_one_piece() -> None:
     ]
 
 
+def test_an_include_that_made_a_long_text_past_ascii_passes_its_pieces_on() -> None:
+    # (One wide character makes a joined text two bytes a character, encoded one by one.)
+    from sitegen.jinjacode import WIDE_INCLUDE
+
+    templates = {
+        "outer.html": "<{% include 'each.html' %}>",
+        "each.html": "{% for text in texts %}{{ text }}{% endfor %}",
+    }
+    joining = _env(True, True)
+    joining.loader = jinja2.DictLoader(templates)
+    plain = _env(False, True)
+    plain.loader = jinja2.DictLoader(templates)
+    long = "a" * WIDE_INCLUDE
+    template = joining.get_template("outer.html")
+
+    def pieces(texts: list[str]) -> list[str]:
+        made = list(template.root_render_func(template.new_context({"texts": texts})))
+        assert "".join(made) == plain.get_template("outer.html").render(texts=texts)
+        return made
+
+    assert pieces(["“x”", "y"]) == ["<", "“x”y", ">"]  # short: joined
+    assert pieces([long, "b"]) == ["<", long + "b", ">"]  # all ASCII: joined
+    assert pieces([long, "“x”"]) == ["<", long + "“x”", ">"]  # joined, once
+    assert pieces([long, "“x”"]) == ["<", long, "“x”", ">"]  # then apart
+    assert pieces(["a", "b"]) == ["<", "a", "b", ">"]
+
+
+def test_a_function_sets_up_only_what_it_uses_and_renders_what_jinja_renders(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from sitegen import jinjacode
+
+    templates = {
+        **TEMPLATES,
+        "setup.html": "{% for n in range(2) %}{{ n }}{% endfor %}{{ 'a' if x }}{{ x }}",
+        "loops.html": (
+            "{% for n in range(2) %}{% set m = n %}{{ m }}{% endfor %}"
+            "{% for n in range(2) %}{{ n }}{% endfor %}"
+        ),
+        # (A text holding the setup's words: kept as it is, and the setup with it.)
+        "text.html": "{{ x }}\nresolve = context.resolve_or_missing\n _loop_vars = {}\n",
+    }
+    made = {}
+    for joining in (False, True):
+        env = _env(joining, True)
+        env.loader = jinja2.DictLoader(templates)
+        made[joining] = {
+            name: env.get_template(name).render(title="<T>", items=["a"], x="&", y=2)
+            for name in templates
+        }
+    assert made[True] == made[False]
+    code = _env(True, True).compile(templates["setup.html"], "setup.html", raw=True)
+    assert "resolve = context.resolve_or_missing" not in code
+    assert "_loop_vars = {}" not in code
+    assert "cond_expr_undefined = Undefined" in code  # ({{ 'a' if x }} needs it)
+    monkeypatch.setattr(jinjacode, "without_unused_setup", lambda code: code)
+    whole = _env(True, True).compile(templates["setup.html"], "setup.html", raw=True)
+    assert "resolve = context.resolve_or_missing" in whole
+    assert code.count("\n") == whole.count("\n")  # every line at its number
+
+
 def test_a_blocks_runs_and_includes_are_passed_up_as_they_are() -> None:
     # (Pages are encoded piece by piece: a block joined first would be one wide string.)
     env = _env(True, True)
@@ -541,11 +602,11 @@ def test_an_if_that_only_prints_is_printed_in_its_run_as_jinja_prints_it(autoesc
     assert outputs[1] == outputs[0]
     assert outputs[0][1] == ["<b>"]
     # A row of the loop is one piece where the ifs only print (the one with a set is not);
-    # an if printing an attribute (d.a) is left as it is (see _inline_if).
+    # so is one with an if printing an attribute (d.a), printed by a statement (_write_if).
     x = "&lt;&amp;&gt;" if autoescape else "<&>"
     assert pieces[0] == f'<a on x="{x}">big 2[{x} on]'
     a = "&amp;" if autoescape else "&"
-    assert pieces[-5:-1] == [a, "b", "", "3"]  # (d.a a piece of its own, b not)
+    assert pieces[-4:-1] == [a + "b", "", "3"]
 
 
 def test_an_error_in_a_printed_if_is_reported_at_its_template_line() -> None:
@@ -565,6 +626,36 @@ def test_an_error_in_a_printed_if_is_reported_at_its_template_line() -> None:
             found = traceback.extract_tb(failure.tb)
             frames.append([f.lineno for f in found if f.filename == "<template>"])
     assert frames[2:] == frames[:2] == [[3], [4]]
+
+
+def test_an_if_printing_attributes_is_printed_in_its_run_as_jinja_prints_it() -> None:
+    source = (
+        "{% for n in nodes %}<a{% if n.on %} on{% endif %}>\n"
+        "{% if n.label %}<t {{ n.at }}>{{ n.label }}{% if n.more.x %}+{{ n.more.x }}"
+        "{% endif %}</t>{% elif n.alt %}{{ n.alt.text }}{% else %}-{% endif %}\n"
+        "</a>{% endfor %}{% if nodes[0].label %}{{ nodes[0].label }}{% endif %}"
+    )
+    nodes = [
+        {"on": 1, "label": "<L>", "at": "x=1", "more": {"x": 2}, "alt": None},
+        {"on": 0, "label": "", "at": "", "more": {"x": 0}, "alt": {"text": "&"}},
+        {"on": 0, "label": "", "at": "", "more": {}, "alt": None},
+    ]
+    made = []
+    for joining in (False, True):
+        env = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined)
+        if joining:
+            use_joining_code(env)
+        template = env.from_string(source)
+        made.append(template.render(nodes=nodes))
+        pieces = list(template.root_render_func(template.new_context({"nodes": nodes})))
+        # (in its branch, a missing attribute fails at its line, as Jinja's)
+        with pytest.raises(jinja2.UndefinedError) as failure:
+            template.render(nodes=[{"on": 0, "label": "L", "more": {}}])
+        lines = [f.lineno for f in traceback.extract_tb(failure.tb) if f.filename == "<template>"]
+        made.append(lines)
+    assert made[2:] == made[:2]
+    assert made[1] == [2]
+    assert len(pieces) == 4  # a node a piece, and the if after the loop
 
 
 def test_filters_with_an_async_variant_are_their_plain_functions_printing_the_same() -> None:

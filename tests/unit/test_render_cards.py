@@ -57,6 +57,9 @@ def test_a_listings_cards_are_each_card_with_its_coverage_in_order(tmp_path: Pat
     assert coverage[-1], "the sample site has stories covered by several providers"
     made = renderer().cards_html(cards, coverage)
     assert made == "".join(map(one_by_one.card_html, cards, coverage))
+    assert renderer().each_card_html(cards, coverage) == list(
+        map(one_by_one.card_html, cards, coverage)
+    )
     assert hasattr(made, "__html__")
     uncovered = renderer()
     short = coverage[: coverage.index(coverage[-1])]

@@ -7,6 +7,9 @@ from types import SimpleNamespace
 from typing import cast
 from zoneinfo import ZoneInfo
 
+import pytest
+
+from sitegen import views as view_module
 from sitegen.layout import LOCAL_WIDTH, local_graph, placed_local_graph
 from sitegen.model import Article, Edge, RelatedGraph, Slug
 from sitegen.views import GraphLine, Urls, ViewFactory, local_line, place_node
@@ -35,7 +38,10 @@ def test_a_placed_graph_has_the_nodes_and_lines_of_local_graphs_drawing() -> Non
     rng = random.Random(3)
     slugs = [Slug(f"a{n}") for n in range(30)]
     edges = {
-        s: tuple(Edge(t, rng.choice([0.05, 0.4, 0.77, 1.0, 1.6]), ()) for t in rng.sample(slugs, 9))
+        s: tuple(
+            Edge(t, rng.choice([0.05, 0.4, 0.77, 1.0, 1.6, 0.0, -0.0]), ())
+            for t in rng.sample(slugs, 9)
+        )
         for s in slugs
     }
     graph = RelatedGraph(edges=edges, clusters={}, cluster_of={}, external={})
@@ -60,3 +66,35 @@ def test_a_placed_graph_has_the_nodes_and_lines_of_local_graphs_drawing() -> Non
                 line.attrs for line in expected[1]
             ]
     assert drawn > 30
+
+
+def test_a_lines_width_is_worked_out_once_per_score(monkeypatch: pytest.MonkeyPatch) -> None:
+    # (round() to 2 places formats and parses the float: ~15 lines a page.)
+    slugs = [Slug(f"w{n}") for n in range(6)]
+    scores = [0.123456, 0.654321, 1.5, 0.123456, 0.333333, 0.987654]
+    graph = RelatedGraph(
+        edges={
+            s: tuple(Edge(t, score, ()) for t, score in zip(slugs, scores, strict=True))
+            for s in slugs
+        },
+        clusters={},
+        cluster_of={},
+        external={},
+    )
+    by_slug = cast(dict[Slug, Article], {s: SimpleNamespace(title=s) for s in slugs})
+    rounded: list[float] = []
+
+    def counted(value: float, places: int) -> float:
+        rounded.append(value)
+        return round(value, places)
+
+    monkeypatch.setattr(view_module, "round", counted, raising=False)
+    views = ViewFactory(Urls("/"), ZoneInfo("UTC"))
+    widths = [
+        [line.width for line in views.placed_graph(placed_local_graph(graph, s), by_slug)[1]]
+        for s in slugs
+    ]
+    assert len(rounded) <= len(set(scores))
+    assert {w for drawn in widths for w in drawn} == {
+        round(0.8 + 2.2 * min(x, 1.0), 2) for x in scores
+    }
