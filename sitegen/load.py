@@ -104,6 +104,10 @@ def _plain_tag(resolvers: dict[Any, list[tuple[str, re.Pattern[str]]]], text: st
     each pay that.)"""
     if None in resolvers:
         return None
+    if len(text) == 20 and _UTC_SECONDS.fullmatch(text):
+        # A digest's dates, different in every file: the float and int patterns tried first
+        # cannot match one (a digit run then "-"), the timestamp pattern does.
+        return _TIMESTAMP
     for tag, pattern in resolvers.get(text[:1], ()):  # "" for an empty text, as PyYAML's
         if pattern.match(text):
             return tag

@@ -369,3 +369,25 @@ def test_clean_frontmatter_is_not_searched_for_what_yaml_refuses(
 def test_the_first_place_of_a_part_is_finds(before: str, part: str, after: str) -> None:
     text = before + part + after
     assert _first_place(text, part, len(before)) == text.find(part)
+
+
+_DATE_LIKE = st.from_regex(
+    r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z", fullmatch=True
+)
+
+
+@given(_DATE_LIKE | st.text(alphabet="0123456789-:TZz.+ _", min_size=19, max_size=21))
+def test_a_plain_date_like_text_is_resolved_as_pyyamls_resolver_does(text: str) -> None:
+    import yaml
+
+    from sitegen.load import _plain_tag
+
+    loader = yaml.CSafeLoader("")
+    expected = loader.resolve(yaml.ScalarNode, text, (True, False))
+    assert _plain_tag(_loader().yaml_implicit_resolvers, text) == expected
+
+
+def test_a_digests_date_is_resolved_without_trying_the_patterns() -> None:
+    from sitegen.load import _TIMESTAMP, _plain_tag
+
+    assert _plain_tag({}, "2019-03-29T17:33:00Z") == _TIMESTAMP
