@@ -391,3 +391,23 @@ def test_a_digests_date_is_resolved_without_trying_the_patterns() -> None:
     from sitegen.load import _TIMESTAMP, _plain_tag
 
     assert _plain_tag({}, "2019-03-29T17:33:00Z") == _TIMESTAMP
+
+
+@given(_DATE_LIKE)
+def test_a_digests_date_is_read_as_the_loader_reads_it(text: str) -> None:
+    import yaml
+
+    from sitegen.load import _scalar
+
+    loader = _loader()("")
+    node = yaml.ScalarNode("tag:yaml.org,2002:timestamp", text)
+    try:
+        expected = loader.construct_yaml_timestamp(node)
+    except ValueError:
+        expected = text  # no such day or time: the loader keeps the text
+    value = _scalar(loader, node)
+    assert (value, type(value), getattr(value, "tzinfo", None)) == (
+        expected,
+        type(expected),
+        getattr(expected, "tzinfo", None),
+    )
