@@ -7,7 +7,7 @@ import stat
 import sys
 from collections.abc import Iterator
 from contextlib import suppress
-from datetime import UTC, datetime
+from datetime import datetime
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -104,6 +104,10 @@ def _plain_tag(resolvers: dict[Any, list[tuple[str, re.Pattern[str]]]], text: st
     each pay that.)"""
     if None in resolvers:
         return None
+    if len(text) == 20 and _UTC_SECONDS.fullmatch(text):
+        # A digest's dates, different in every file: the float and int patterns tried first
+        # cannot match one (a digit run then "-"), the timestamp pattern does.
+        return _TIMESTAMP
     for tag, pattern in resolvers.get(text[:1], ()):  # "" for an empty text, as PyYAML's
         if pattern.match(text):
             return tag
@@ -203,10 +207,11 @@ def parse_source(raw: bytes, shown: Path) -> SourceDoc | Problem:
     if "\x00" in text:
         line = text.count("\n", 0, text.index("\x00")) + 1
         return problem(shown, line, "file", "contains a NUL character; skipped", error=True)
-    # Universal newlines, as Python reads text: old Mac tools end lines with a lone CR.
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if "\r" in text:  # (a search in C, where each replace would scan the text again)
+        # Universal newlines, as Python reads text: old Mac tools end lines with a lone CR.
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
     try:
-        split = _split_frontmatter(text)
+        split = _frontmatter_at(text)
     except ValueError:
         return problem(
             shown,
@@ -224,17 +229,26 @@ def parse_source(raw: bytes, shown: Path) -> SourceDoc | Problem:
             "then YAML fields, then another '---' line",
             error=True,
         )
-    fm, body = split
+    fm_start, fm_end, body_start = split
+    fm = text[fm_start:fm_end]
     import yaml
 
     # YAML marks count lines from the start of ``fm``; this turns them into file lines.
-    offset = text.count("\n", 0, text.find(fm)) if fm else 1
+    offset = text.count("\n", 0, _first_place(text, fm, fm_start)) if fm else 1
     unprintable = None
-    if _maybe_not_yaml_printable(fm) and (bad := _NOT_YAML_PRINTABLE.search(fm)):
-        unprintable = (offset + fm.count("\n", 0, bad.start()) + 1, ord(bad.group()))
-        fm = _repair_unprintable(fm)
     try:
-        meta, field_lines, repeated, start = _parse_yaml(fm, offset + 1)
+        try:
+            meta, field_lines, repeated, start = _parse_yaml(fm, offset + 1)
+        except yaml.reader.ReaderError:
+            # libyaml refuses what _NOT_YAML_PRINTABLE finds (it reads every character before
+            # the document can end): the one reader error text can give. So it is searched for
+            # only then, and repaired, said, and the frontmatter read again.
+            bad = _NOT_YAML_PRINTABLE.search(fm)
+            if bad is None:
+                raise
+            unprintable = (offset + fm.count("\n", 0, bad.start()) + 1, ord(bad.group()))
+            fm = _repair_unprintable(fm)
+            meta, field_lines, repeated, start = _parse_yaml(fm, offset + 1)
     except yaml.MarkedYAMLError as exc:
         mark, what = exc.problem_mark, exc.problem or exc.context or "syntax error"
         if exc.context_mark and (mark is None or mark.line >= fm.count("\n")):
@@ -255,14 +269,13 @@ def parse_source(raw: bytes, shown: Path) -> SourceDoc | Problem:
             f"must be a mapping of fields, not a {_yaml_kind(meta)}",
             error=True,
         )
-    body_line = text.count("\n", 0, len(text) - len(body)) + 1  # ``body`` is a suffix of ``text``
     return SourceDoc(
         shown,
         meta,
-        body,
+        text[body_start:],
         field_lines,
         first_line=start,
-        body_line=body_line,
+        body_line=text.count("\n", 0, body_start) + 1,
         repeated=tuple(repeated),
         not_utf8=not_utf8,
         unprintable=unprintable,
@@ -277,23 +290,20 @@ _NOT_YAML_PRINTABLE = re.compile(
 )
 
 
-# ASCII that YAML reads: printable characters, tab and line ends.
-_YAML_PRINTABLE_ASCII = bytes(range(0x20, 0x7F)) + b"\t\n\r"
-
-
-def _maybe_not_yaml_printable(fm: str) -> bool:
-    """False when ``fm`` is ASCII YAML reads whole: checked in C, where the regex search
-    looks at each character in turn (most frontmatter is ASCII)."""
-    return not fm.isascii() or bool(fm.encode().translate(None, _YAML_PRINTABLE_ASCII))
-
-
 def _split_frontmatter(text: str) -> tuple[str, str] | None:
     """(frontmatter, body) as python-frontmatter's YAML handler splits ``text``, or None
-    when the handler would not detect frontmatter; ValueError when it is not closed.
+    when the handler would not detect frontmatter; ValueError when it is not closed."""
+    at = _frontmatter_at(text)
+    return None if at is None else (text[at[0] : at[1]], text[at[2] :])
 
-    Its boundary (a line of three or more "-") is matched where the handler matches it,
-    but the handler's split searches the frontmatter for the second one character by
-    character; only lines starting with "---" can match, so they are the places tried."""
+
+def _frontmatter_at(text: str) -> tuple[int, int, int] | None:
+    """Where _split_frontmatter's parts are: the frontmatter's start and end, the body's start.
+
+    The handler's boundary (a line of three or more "-") is matched where the handler
+    matches it, but the handler's split searches the frontmatter for the second one
+    character by character; only lines starting with "---" can match, so they are the
+    places tried."""
     boundary = _handler().FM_BOUNDARY
     opening = boundary.match(text)  # the handler's detect, and its split's first match
     if opening is None:
@@ -302,9 +312,16 @@ def _split_frontmatter(text: str) -> tuple[str, str] | None:
     while at >= 0:
         closing = boundary.match(text, at + 1)
         if closing is not None:
-            return text[opening.end() : closing.start()], text[closing.end() :]
+            return opening.end(), closing.start(), closing.end()
         at = text.find("\n---", at + 1)
     raise ValueError("no closing boundary")
+
+
+def _first_place(text: str, part: str, at: int) -> int:
+    """``text.find(part)``, given that ``part`` is in ``text`` at ``at``: only the places
+    before it are tried (a frontmatter follows its opening line's few characters), where
+    find would first study all of ``part`` (a frontmatter: a few thousand characters)."""
+    return next((i for i in range(at) if text.startswith(part, i)), at)
 
 
 def _repair_unprintable(fm: str) -> str:
@@ -432,17 +449,10 @@ def _scalar(loader: Any, node: Any) -> Any:
         return int(node.value)  # no sign, base prefix, octal 0, "_" or ":" to read
     if tag == _TIMESTAMP and _UTC_SECONDS.fullmatch(text := node.value):
         with suppress(ValueError):  # no such day or time: the loader's way keeps the text
-            # What the loader's construct_yaml_timestamp makes of this form, without its
-            # regex and group dictionary (digests date themselves and their related links so).
-            return datetime(
-                int(text[:4]),
-                int(text[5:7]),
-                int(text[8:10]),
-                int(text[11:13]),
-                int(text[14:16]),
-                int(text[17:19]),
-                tzinfo=UTC,
-            )
+            # What the loader's construct_yaml_timestamp makes of this form (in UTC), without
+            # its regex and group dictionary (digests date themselves and their related
+            # links so): one C call reads it.
+            return datetime.fromisoformat(text)
     if tag not in _PLAIN_SCALARS:
         raise _LongWay
     try:

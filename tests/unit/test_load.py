@@ -12,7 +12,8 @@ from hypothesis import strategies as st
 
 from sitegen.load import (
     _NOT_YAML_PRINTABLE,
-    _maybe_not_yaml_printable,
+    _first_place,
+    _loader,
     _split_frontmatter,
     find_sources,
     load_file,
@@ -317,8 +318,96 @@ def test_not_yaml_printable_is_pyyaml_own_pattern() -> None:
     assert _NOT_YAML_PRINTABLE.flags == yaml.reader.Reader.NON_PRINTABLE.flags
 
 
-def test_yaml_printable_ascii_needs_no_search() -> None:
-    for code in range(128):
-        text = f"title: a{chr(code)}b\n"
-        assert _maybe_not_yaml_printable(text) == bool(_NOT_YAML_PRINTABLE.search(text))
-    assert _maybe_not_yaml_printable("title: café\n")
+def _refused_by_the_reader(text: str) -> bool:
+    import yaml
+
+    loader = _loader()(text)
+    try:
+        loader.get_single_node()
+    except yaml.reader.ReaderError:
+        return True
+    except yaml.YAMLError:
+        pass
+    finally:
+        loader.dispose()
+    return False
+
+
+def test_libyaml_refuses_what_the_repair_looks_for_and_nothing_else() -> None:
+    # Why parse_source searches for characters YAML cannot read only after a reader error.
+    codes = [*range(0xD800), *range(0xE000, 0x10000), *range(0x10000, 0x110000, 251), 0x10FFFF]
+    for code in codes:
+        char = chr(code)
+        text = f"a: b{char}\nc: '{char}'\n"
+        assert _refused_by_the_reader(text) == bool(_NOT_YAML_PRINTABLE.search(char)), hex(code)
+
+
+def test_libyaml_reads_every_character_of_a_long_frontmatter() -> None:
+    # Its reader decodes 16 kB at a time: a control character past the first block is
+    # refused all the same (parsing cannot end before the reader reaches it).
+    fields = "".join(f"k{i}: {'v' * 60}\n" for i in range(1000))
+    assert not _refused_by_the_reader(fields)
+    assert _refused_by_the_reader(fields + "last: a\x07b\n")
+    d = doc(f"---\ntitle: ok\n{fields}excerpt: a\x07b\n---\n")
+    assert (d.meta["excerpt"], d.unprintable) == ("ab", (1003, 0x07))
+
+
+def test_clean_frontmatter_is_not_searched_for_what_yaml_refuses(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import sitegen.load
+
+    class Refused:
+        def search(self, text: str) -> None:
+            raise AssertionError(text)
+
+    monkeypatch.setattr(sitegen.load, "_NOT_YAML_PRINTABLE", Refused())
+    assert doc("---\ntitle: café “quoted” \u2028 \x85 ✓\n---\n").unprintable is None
+
+
+@given(st.text(alphabet="-\n a"), st.text(alphabet="-\n a", min_size=1), st.text(alphabet="-\n a"))
+def test_the_first_place_of_a_part_is_finds(before: str, part: str, after: str) -> None:
+    text = before + part + after
+    assert _first_place(text, part, len(before)) == text.find(part)
+
+
+_DATE_LIKE = st.from_regex(
+    r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z", fullmatch=True
+)
+
+
+@given(_DATE_LIKE | st.text(alphabet="0123456789-:TZz.+ _", min_size=19, max_size=21))
+def test_a_plain_date_like_text_is_resolved_as_pyyamls_resolver_does(text: str) -> None:
+    import yaml
+
+    from sitegen.load import _plain_tag
+
+    loader = yaml.CSafeLoader("")
+    expected = loader.resolve(yaml.ScalarNode, text, (True, False))
+    assert _plain_tag(_loader().yaml_implicit_resolvers, text) == expected
+
+
+def test_a_digests_date_is_resolved_without_trying_the_patterns() -> None:
+    from sitegen.load import _TIMESTAMP, _plain_tag
+
+    assert _plain_tag({}, "2019-03-29T17:33:00Z") == _TIMESTAMP
+
+
+@given(_DATE_LIKE)
+def test_a_digests_date_is_read_as_the_loader_reads_it(text: str) -> None:
+    import yaml
+
+    from sitegen.load import _scalar
+
+    loader = _loader()("")
+    node = yaml.ScalarNode("tag:yaml.org,2002:timestamp", text)
+    try:
+        expected = loader.construct_yaml_timestamp(node)
+    except ValueError:
+        expected = text  # no such day or time: the loader keeps the text
+    value = _scalar(loader, node)
+    assert (value, type(value), getattr(value, "tzinfo", None)) == (
+        expected,
+        type(expected),
+        getattr(expected, "tzinfo", None),
+    )

@@ -399,6 +399,46 @@ def test_urls_must_be_absolute_http() -> None:
     ]
 
 
+def test_a_usual_url_is_kept_without_a_second_check_or_an_escape(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from sitegen import normalize as normalize_module
+
+    def fail(url: str) -> str:
+        raise AssertionError(url)
+
+    monkeypatch.setattr(normalize_module, "url_problem", fail)
+    monkeypatch.setattr(normalize_module, "escape_url", fail)
+    url = "https://www.example.com:443/news/2021/a-b_c.html?AMP&x=1;y=(2)*~!$'+,@#top"
+    assert ok(webUrl=url, related=[{"title": "T", "webUrl": url}]).urls == (url,)
+
+
+_URLISH = st.text(alphabet=st.sampled_from([*"aZ09.-:/?#%\"<>^`{|}[]\\ \t~!$&'()*+,;=@_é\x7f"]))
+
+
+@given(st.sampled_from(["http://", "HTTPS://", "https://", "hTTp://", "ftp://", "//", ""]), _URLISH)
+def test_a_url_kept_as_it_is_is_one_the_check_passes_and_the_escape_keeps(
+    scheme: str, rest: str
+) -> None:
+    from sitegen.bodyfix import escape_url
+    from sitegen.normalize import _LINKABLE_URL, url_problem
+
+    url = scheme + rest
+    if _LINKABLE_URL.fullmatch(url):
+        assert url_problem(url) == ""
+        assert escape_url(url) == url
+
+
+def test_no_character_the_escape_changes_is_in_a_url_kept_as_it_is() -> None:
+    from sitegen.bodyfix import escape_url
+    from sitegen.normalize import _LINKABLE_URL
+
+    for code in range(0x110000):
+        for url in (f"https://a.example/{chr(code)}", f"https://a.example/?{chr(code)}2F"):
+            if _LINKABLE_URL.fullmatch(url):
+                assert escape_url(url) == url, hex(code)
+
+
 # -- images and related ----------------------------------------------------------------------
 
 
