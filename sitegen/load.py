@@ -447,7 +447,9 @@ def _scalar(loader: Any, node: Any) -> Any:
         return low == "true" if low in ("true", "false") else node.value
     if tag == _INT and node.value.isascii() and node.value.isdigit() and node.value[0] != "0":
         return int(node.value)  # no sign, base prefix, octal 0, "_" or ":" to read
-    if tag == _TIMESTAMP and _UTC_SECONDS.fullmatch(text := node.value):
+    # (Not hour 24: newer Pythons' fromisoformat read it as the next day's midnight, where
+    # the loader keeps the text, as for any other hour past 23.)
+    if tag == _TIMESTAMP and _UTC_SECONDS.fullmatch(text := node.value) and text[11:13] != "24":
         with suppress(ValueError):  # no such day or time: the loader's way keeps the text
             # What the loader's construct_yaml_timestamp makes of this form (in UTC), without
             # its regex and group dictionary (digests date themselves and their related
