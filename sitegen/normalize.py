@@ -683,7 +683,111 @@ def _new_markdown() -> Any:
     _skip_plain_whitespace(md)
     _gate_block_processors(md)
     md.is_block_level = _BlockLevel(md.is_block_level).__getitem__  # type: ignore[method-assign,assignment]
+    from markdown.serializers import to_html_string
+
+    quick = _html_serializer()
+    if md.serializer is to_html_string and quick is not None:
+        md.serializer = quick
     return md
+
+
+class _Unusual(Exception):
+    """A tree the quick serializer leaves to Markdown's."""
+
+
+def _html_serializer() -> Callable[[Any], str] | None:
+    """Markdown's HTML serializer (``markdown.serializers.to_html_string``), written as a
+    recursive walk with each tag's start and end remembered: Markdown's makes four stack
+    entries and three f-strings an element. A tree with anything but string tags,
+    attributes and texts (comments, processing instructions, QNames), or too deep to walk,
+    goes to Markdown's. None for a Markdown whose serializer writes otherwise (earlier ones
+    wrote any attribute whose value is its name without the value)."""
+    from xml.etree.ElementTree import HTML_EMPTY
+
+    from markdown import serializers
+
+    to_html_string = serializers.to_html_string
+    boolean = getattr(serializers, "BOOLEAN_ATTRIBUTES", {}).get("html")
+    _escape_attrib_html = getattr(serializers, "_escape_attrib_html", None)
+    _escape_cdata = getattr(serializers, "_escape_cdata", None)
+    if boolean is None or _escape_attrib_html is None or _escape_cdata is None:
+        return None
+    # Tag -> its start tag, its end tag ("" for a void element) and whether its text is
+    # written as it is (script and style).
+    parts_of: dict[str, tuple[str, str, bool]] = {}
+
+    def parts(tag: str) -> tuple[str, str, bool]:
+        lower = tag.lower()
+        end = "" if lower in HTML_EMPTY else f"</{tag}>"
+        found = (f"<{tag}>", end, lower in ("script", "style"))
+        if len(parts_of) < 1024:  # raw HTML in md_in_html may name any tag
+            parts_of[tag] = found
+        return found
+
+    def escaped(text: Any) -> str:
+        if not isinstance(text, str):
+            raise _Unusual
+        if "&" in text or "<" in text or ">" in text:
+            return str(_escape_cdata(text))
+        return text
+
+    def attributes(attrib: dict[Any, Any]) -> str:
+        written = []
+        for name, value in sorted(attrib.items()):
+            if name.__class__ is not str or (value is not None and value.__class__ is not str):
+                raise _Unusual
+            if value is None:
+                written.append(f" {name}")
+                continue
+            value = _escape_attrib_html(value)
+            if name == value and name in boolean:
+                written.append(f" {value}")
+            else:
+                written.append(f' {name}="{value}"')
+        return "".join(written)
+
+    def write_element(element: Any, write: Callable[[str], Any]) -> None:
+        tag = element.tag
+        if tag.__class__ is not str:
+            raise _Unusual
+        start, end, raw = parts_of.get(tag) or parts(tag)
+        write(f"<{tag}{attributes(element.attrib)}>" if element.attrib else start)
+        text = element.text
+        if text:
+            write(text if raw else escaped(text))
+        for child in element:
+            write_element(child, write)
+        if end:
+            write(end)
+        tail = element.tail
+        if tail:
+            write(escaped(tail))
+
+    def to_html(root: Any) -> str:
+        out: list[str] = []
+        try:
+            write_element(root, out.append)
+        except (_Unusual, RecursionError):
+            return str(to_html_string(root))
+        return "".join(out)
+
+    sample = _serializer_sample()
+    return to_html if to_html(sample) == to_html_string(sample) else None
+
+
+def _serializer_sample() -> Any:
+    """A tree with what serializers write in different ways: void elements (holding text),
+    raw text, entities, boolean and valueless attributes, tags in capitals."""
+    from xml.etree.ElementTree import Element, SubElement
+
+    root = Element("div")
+    root.text = "a & b &amp; <c> "
+    SubElement(root, "BR", {"hidden": "hidden", "title": 'x"&y'}).tail = "t"
+    valueless: dict[str, Any] = {"checked": "x", "id": "id", "open": None}
+    SubElement(root, "hr", valueless).text = "in"
+    SubElement(root, "script").text = "1 < 2 && x"
+    SubElement(SubElement(root, "p"), "img", {"src": "/i?a=1&b=2"}).tail = "\n"
+    return root
 
 
 class _BlockLevel(dict[Any, bool]):
