@@ -176,3 +176,31 @@ def test_bodies_lose_the_control_characters_the_regex_finds() -> None:
     for code in [*range(0x300), 0x2028, 0xFEFF]:
         for text in (f"a{chr(code)}b\n", f"é{chr(code)}b\t"):
             assert normalize._without_controls(text) == normalize._BODY_CONTROL.sub("", text)
+
+
+_HTML_PIECES = [
+    *['<a href="http://a.org/">', '<a title="t" href="/x">', "<a>", '<a title="x">', "</a>"],
+    *['<img src="/i.png">', '<img alt="" src="/i.png">', '<img alt="x">', "<abbr>", "</abbr>"],
+    *["<p>", "</p>", "<br>", "<br />", '<p class="c">', '<q cite="http://q.org/">', "text"],
+    *['<a hidden href="/h">', '<img src="/s" ismap>', "<p hidden>", "<br/>"],
+    *['<a href="x" title="<b x=&quot;y&quot;>">', "&amp;", "&lt;", '"', "=", "<", ">", " "],
+]
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.sampled_from(_HTML_PIECES), max_size=20).map("".join))
+def test_links_and_urls_of_clean_html_are_found_as_the_plain_regexes_find_them(
+    fragment: str,
+) -> None:
+    import html
+
+    found = [
+        html.unescape(value)
+        for attributes in normalize._CLEAN_TAG.findall(fragment)
+        for name, value in normalize._CLEAN_ATTRIBUTE.findall(attributes)
+        if name in normalize.URL_ATTRIBUTES
+    ]
+    assert normalize._urls_in_clean(fragment) == found
+    dropped = normalize._LINK_WITHOUT_HREF.sub(r"\2", fragment)
+    dropped = normalize._IMAGE_WITHOUT_SRC.sub("", dropped)
+    assert normalize._drop_empty_links(fragment) == dropped
