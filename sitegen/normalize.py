@@ -858,48 +858,51 @@ _BLOCK_TEST_NEEDS = {
 }
 # ... and runs that give False and leave the blocks as they were without them (they pop the
 # block and put it back).
-_BLOCK_RUN_NEEDS = {"abbr": ("*[",), "footnote": ("[^",), "reference": ("]:",)}
+_BLOCK_RUN_NEEDS = {"abbr": "*[", "footnote": "[^", "reference": "]:"}
 
 
 def _gate_block_processors(md: Any) -> None:
     """Make each of Markdown's own block processors of ``_BLOCK_TEST_NEEDS`` and
     ``_BLOCK_RUN_NEEDS`` try its regex only on a block holding one of its texts."""
     registry = md.parser.blockprocessors
-    for needs_of, method in (
-        (_BLOCK_TEST_NEEDS, "test"),
-        (_BLOCK_RUN_NEEDS, "run"),
-    ):
-        for name, needs in needs_of.items():
-            if name not in registry:
-                continue
-            processor = registry[name]
-            if not type(processor).__module__.startswith("markdown."):
-                continue
-            setattr(processor, method, _gated(getattr(processor, method), needs, method == "run"))
+
+    def own(name: str) -> Any:
+        if name not in registry:  # a Registry: no get()
+            return None
+        processor = registry[name]
+        return processor if type(processor).__module__.startswith("markdown.") else None
+
+    for name, needs in _BLOCK_TEST_NEEDS.items():
+        if processor := own(name):
+            processor.test = _gated_test(processor.test, needs)
+    for name, need in _BLOCK_RUN_NEEDS.items():
+        if processor := own(name):
+            processor.run = _gated_run(processor.run, need)
 
 
-def _gated(call: Callable[[Any, Any], Any], needs: tuple[str, ...], on_blocks: bool) -> Any:
-    """``call(parent, block)`` (or ``call(parent, blocks)``, for the first of ``blocks``)
-    when the block holds one of ``needs``, else False."""
-    if len(needs) == 1 and not on_blocks:
-        (need,) = needs
-
-        def gated_one(parent: Any, block: str) -> Any:
-            return need in block and call(parent, block)
-
-        return gated_one
+def _gated_test(test: Callable[[Any, str], Any], needs: tuple[str, ...]) -> Any:
+    """``test(parent, block)`` when the block holds one of ``needs``, else False."""
     if len(needs) == 1:
         (need,) = needs
 
-        def gated_first(parent: Any, blocks: list[str]) -> Any:
-            return need in blocks[0] and call(parent, blocks)
+        def gated_one(parent: Any, block: str) -> Any:
+            return need in block and test(parent, block)
 
-        return gated_first
+        return gated_one
 
     def gated_any(parent: Any, block: str) -> Any:
-        return any(map(block.__contains__, needs)) and call(parent, block)
+        return any(map(block.__contains__, needs)) and test(parent, block)
 
     return gated_any
+
+
+def _gated_run(run: Callable[[Any, list[str]], Any], need: str) -> Any:
+    """``run(parent, blocks)`` when the first block holds ``need``, else False."""
+
+    def gated_run(parent: Any, blocks: list[str]) -> Any:
+        return need in blocks[0] and run(parent, blocks)
+
+    return gated_run
 
 
 def _skip_when_absent(md: Any) -> None:
