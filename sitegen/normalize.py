@@ -944,20 +944,22 @@ def _skip_when_absent(md: Any) -> None:
 # NormalizeWhitespace joins the lines, drops STX and ETX, ends every line with "\n", expands
 # tabs, adds two line ends and empties the lines of spaces only after the first line: each
 # needs one of these (the last a space before a line end, or at the end, before the two
-# added), and without them only the two empty lines at the end are new. Its regex search,
-# a lookbehind tried at every position, cost as much as the rest of the preprocessors.
+# added), and without them only the two empty lines at the end are new (the lines are the
+# source's, split at "\n", when it runs first). Its regex search, a lookbehind tried at
+# every position, cost as much as the rest of the preprocessors.
 _WHITESPACE_NEEDS = ("\r", "\x02", "\x03", "\t", " \n")
 
 
 def _skip_plain_whitespace(md: Any) -> None:
-    """Make ``md``'s whitespace preprocessor (Markdown's own only) give the lines with two
-    empty ones after them for a text holding none of ``_WHITESPACE_NEEDS``."""
+    """Make ``md``'s whitespace preprocessor (Markdown's own only, and only when it runs
+    first) give the lines with two empty ones after them for a text holding none of
+    ``_WHITESPACE_NEEDS``."""
     from markdown.preprocessors import NormalizeWhitespace
 
     if "normalize_whitespace" not in md.preprocessors:
         return
     processor = md.preprocessors["normalize_whitespace"]
-    if type(processor) is not NormalizeWhitespace:
+    if type(processor) is not NormalizeWhitespace or next(iter(md.preprocessors)) is not processor:
         return
     run = processor.run
 

@@ -53,6 +53,20 @@ def test_the_whitespace_pass_is_skipped_only_when_it_changes_nothing(text: str) 
     _same(text)
 
 
+def test_the_whitespace_pass_is_left_alone_when_another_runs_before_it() -> None:
+    from markdown.preprocessors import Preprocessor
+
+    md = _plain()
+    md.preprocessors.register(Preprocessor(md), "first", 100)
+    own = md.preprocessors["normalize_whitespace"].run
+    normalize._skip_plain_whitespace(md)
+    assert md.preprocessors["normalize_whitespace"].run == own
+    md = _plain()
+    own = md.preprocessors["normalize_whitespace"].run
+    normalize._skip_plain_whitespace(md)
+    assert md.preprocessors["normalize_whitespace"].run != own
+
+
 _BLOCKS = [
     *["# h", "## h ##", "#not", "Head\n===", "Head\n---", "Head\n-- x", "- - -", "***", "___"],
     *["a | b\n--|--\n1 | 2", "| a |\n|---|", "> q", "> q\n> > r", "Term\n: def", ": def"],
