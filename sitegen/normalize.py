@@ -1206,6 +1206,7 @@ def _urls_in_markdown(fragment: str) -> list[str] | None:
     return [
         html.unescape(value)
         for attributes in tags
+        if attributes  # most tags have none
         for name, value in _CLEAN_ATTRIBUTE.findall(attributes)
         if name.lower() in URL_ATTRIBUTES
     ]
