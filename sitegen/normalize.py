@@ -688,8 +688,114 @@ def _new_markdown() -> Any:
         if name in md.treeprocessors:
             _skip_plain_text(md.treeprocessors[name])
     _skip_when_absent(md)
+    _skip_plain_whitespace(md)
+    _gate_block_processors(md)
     md.is_block_level = _BlockLevel(md.is_block_level).__getitem__  # type: ignore[method-assign,assignment]
+    from markdown.serializers import to_html_string
+
+    quick = _html_serializer()
+    if md.serializer is to_html_string and quick is not None:
+        md.serializer = quick
     return md
+
+
+class _Unusual(Exception):
+    """A tree the quick serializer leaves to Markdown's."""
+
+
+def _html_serializer() -> Callable[[Any], str] | None:
+    """Markdown's HTML serializer (``markdown.serializers.to_html_string``), written as a
+    recursive walk with each tag's start and end remembered: Markdown's makes four stack
+    entries and three f-strings an element. A tree with anything but string tags,
+    attributes and texts (comments, processing instructions, QNames), or too deep to walk,
+    goes to Markdown's. None for a Markdown whose serializer writes otherwise (earlier ones
+    wrote any attribute whose value is its name without the value)."""
+    from xml.etree.ElementTree import HTML_EMPTY
+
+    from markdown import serializers
+
+    to_html_string = serializers.to_html_string
+    boolean = getattr(serializers, "BOOLEAN_ATTRIBUTES", {}).get("html")
+    _escape_attrib_html = getattr(serializers, "_escape_attrib_html", None)
+    _escape_cdata = getattr(serializers, "_escape_cdata", None)
+    if boolean is None or _escape_attrib_html is None or _escape_cdata is None:
+        return None
+    # Tag -> its start tag, its end tag ("" for a void element) and whether its text is
+    # written as it is (script and style).
+    parts_of: dict[str, tuple[str, str, bool]] = {}
+
+    def parts(tag: str) -> tuple[str, str, bool]:
+        lower = tag.lower()
+        end = "" if lower in HTML_EMPTY else f"</{tag}>"
+        found = (f"<{tag}>", end, lower in ("script", "style"))
+        if len(parts_of) < 1024:  # raw HTML in md_in_html may name any tag
+            parts_of[tag] = found
+        return found
+
+    def escaped(text: Any) -> str:
+        if not isinstance(text, str):
+            raise _Unusual
+        if "&" in text or "<" in text or ">" in text:
+            return str(_escape_cdata(text))
+        return text
+
+    def attributes(attrib: dict[Any, Any]) -> str:
+        written = []
+        for name, value in sorted(attrib.items()):
+            if name.__class__ is not str or (value is not None and value.__class__ is not str):
+                raise _Unusual
+            if value is None:
+                written.append(f" {name}")
+                continue
+            value = _escape_attrib_html(value)
+            if name == value and name in boolean:
+                written.append(f" {value}")
+            else:
+                written.append(f' {name}="{value}"')
+        return "".join(written)
+
+    def write_element(element: Any, write: Callable[[str], Any]) -> None:
+        tag = element.tag
+        if tag.__class__ is not str:
+            raise _Unusual
+        start, end, raw = parts_of.get(tag) or parts(tag)
+        write(f"<{tag}{attributes(element.attrib)}>" if element.attrib else start)
+        text = element.text
+        if text:
+            write(text if raw else escaped(text))
+        for child in element:
+            write_element(child, write)
+        if end:
+            write(end)
+        tail = element.tail
+        if tail:
+            write(escaped(tail))
+
+    def to_html(root: Any) -> str:
+        out: list[str] = []
+        try:
+            write_element(root, out.append)
+        except (_Unusual, RecursionError):
+            return str(to_html_string(root))
+        return "".join(out)
+
+    sample = _serializer_sample()
+    return to_html if to_html(sample) == to_html_string(sample) else None
+
+
+def _serializer_sample() -> Any:
+    """A tree with what serializers write in different ways: void elements (holding text),
+    raw text, entities, boolean and valueless attributes, tags in capitals."""
+    from xml.etree.ElementTree import Element, SubElement
+
+    root = Element("div")
+    root.text = "a & b &amp; <c> "
+    SubElement(root, "BR", {"hidden": "hidden", "title": 'x"&y'}).tail = "t"
+    valueless: dict[str, Any] = {"checked": "x", "id": "id", "open": None}
+    SubElement(root, "hr", valueless).text = "in"
+    SubElement(root, "script").text = "1 < 2 && x"
+    SubElement(SubElement(root, "p"), "img", {"src": "/i?a=1&b=2"}).tail = "\n"
+    return root
 
 
 class _BlockLevel(dict[Any, bool]):
@@ -746,6 +852,66 @@ _BLOCK_NEEDS = {
     "markdown_block": ("<",),
 }
 
+# Block processors whose regex, tried on a block, needs one of these texts in the block itself
+# (a search over all of it costs 80 to 200 instructions a character: more than the rest of
+# the parser): checked on each block, as a source holding one (a "#" in one heading, a "*["
+# in "*[a link](...)*") has every block tried. Tests that are false without them...
+_BLOCK_TEST_NEEDS = {
+    "hashheader": ("#",),
+    "setextheader": ("\n=", "\n-"),  # the block's second line is = or -
+    "hr": ("-", "_", "*"),
+    "quote": (">",),
+    "table": ("|",),  # a table's first row (its test sets state only a run after it reads)
+    "deflist": (": ",),
+}
+# ... and runs that give False and leave the blocks as they were without them (they pop the
+# block and put it back).
+_BLOCK_RUN_NEEDS = {"abbr": "*[", "footnote": "[^", "reference": "]:"}
+
+
+def _gate_block_processors(md: Any) -> None:
+    """Make each of Markdown's own block processors of ``_BLOCK_TEST_NEEDS`` and
+    ``_BLOCK_RUN_NEEDS`` try its regex only on a block holding one of its texts."""
+    registry = md.parser.blockprocessors
+
+    def own(name: str) -> Any:
+        if name not in registry:  # a Registry: no get()
+            return None
+        processor = registry[name]
+        return processor if type(processor).__module__.startswith("markdown.") else None
+
+    for name, needs in _BLOCK_TEST_NEEDS.items():
+        if processor := own(name):
+            processor.test = _gated_test(processor.test, needs)
+    for name, need in _BLOCK_RUN_NEEDS.items():
+        if processor := own(name):
+            processor.run = _gated_run(processor.run, need)
+
+
+def _gated_test(test: Callable[[Any, str], Any], needs: tuple[str, ...]) -> Any:
+    """``test(parent, block)`` when the block holds one of ``needs``, else False."""
+    if len(needs) == 1:
+        (need,) = needs
+
+        def gated_one(parent: Any, block: str) -> Any:
+            return need in block and test(parent, block)
+
+        return gated_one
+
+    def gated_any(parent: Any, block: str) -> Any:
+        return any(map(block.__contains__, needs)) and test(parent, block)
+
+    return gated_any
+
+
+def _gated_run(run: Callable[[Any, list[str]], Any], need: str) -> Any:
+    """``run(parent, blocks)`` when the first block holds ``need``, else False."""
+
+    def gated_run(parent: Any, blocks: list[str]) -> Any:
+        return need in blocks[0] and run(parent, blocks)
+
+    return gated_run
+
 
 def _skip_when_absent(md: Any) -> None:
     """Make ``md`` skip each of ``_TREE_NEEDS`` and ``_PRE_NEEDS`` for a source holding none
@@ -781,6 +947,37 @@ def _skip_when_absent(md: Any) -> None:
                 return run(given) if any(map(text.__contains__, needs)) else unchanged(given)
 
             processor.run = run_if_needed
+
+
+# NormalizeWhitespace joins the lines, drops STX and ETX, ends every line with "\n", expands
+# tabs, adds two line ends and empties the lines of spaces only after the first line: each
+# needs one of these (the last a space before a line end, or at the end, before the two
+# added), and without them only the two empty lines at the end are new (the lines are the
+# source's, split at "\n", when it runs first). Its regex search, a lookbehind tried at
+# every position, cost as much as the rest of the preprocessors.
+_WHITESPACE_NEEDS = ("\r", "\x02", "\x03", "\t", " \n")
+
+
+def _skip_plain_whitespace(md: Any) -> None:
+    """Make ``md``'s whitespace preprocessor (Markdown's own only, and only when it runs
+    first) give the lines with two empty ones after them for a text holding none of
+    ``_WHITESPACE_NEEDS``."""
+    from markdown.preprocessors import NormalizeWhitespace
+
+    if "normalize_whitespace" not in md.preprocessors:
+        return
+    processor = md.preprocessors["normalize_whitespace"]
+    if type(processor) is not NormalizeWhitespace or next(iter(md.preprocessors)) is not processor:
+        return
+    run = processor.run
+
+    def run_if_needed(lines: list[str]) -> list[str]:
+        text = "\n".join(lines)
+        if text.endswith(" ") or any(map(text.__contains__, _WHITESPACE_NEEDS)):
+            return run(lines)
+        return [*lines, "", ""]
+
+    processor.run = run_if_needed  # type: ignore[method-assign]
 
 
 def _block_processors_for_source(md: Any) -> Callable[[str], None]:
@@ -828,33 +1025,34 @@ def _block_processors_for_source(md: Any) -> Callable[[str], None]:
     return set_processors
 
 
-# What each inline pattern needs in a text to match at all (a regex of which every match of
-# the pattern holds one). Inline processing tries every pattern on every run of text, which
-# was most of the cost of a body; a run holding none of these comes out as it went in.
-_INLINE_NEEDS = {
-    "backtick": "`",
-    "escape": r"\\",
-    **dict.fromkeys(
-        [
-            "footnote",
-            "reference",
-            "link",
-            "short_reference",
-            "image_link",
-            "image_reference",
-            "short_image_ref",
-        ],
-        r"\[",
-    ),
-    **dict.fromkeys(["autolink", "automail", "html"], "<"),
-    "linebreak": "  \n",
-    "entity": "&",
-    "em_strong": "[*_]",
-    "smarty-ellipses": r"\.\.\.",
-    "smarty-en-dashes": "--",
-    "smarty-em-dashes": "--",
-    **{f"smarty-quotes-{i}": "['\"]" for i in range(15)},
+# What each inline pattern needs in a text to match at all: texts one of which every match
+# of the pattern holds (looked for with "in": a regex search, even for a set of characters,
+# costs 50 to 250 instructions a character of the text). Inline processing tries every
+# pattern on every run of text, which was most of the cost of a body; a run holding none of
+# these comes out as it went in.
+_INLINE_NEEDS: dict[str, tuple[str, ...]] = {
+    "backtick": ("`",),
+    "escape": ("\\",),
+    "footnote": ("[^",),
+    **dict.fromkeys(["reference", "link", "short_reference"], ("[",)),
+    **dict.fromkeys(["image_link", "image_reference", "short_image_ref"], ("![",)),
+    **dict.fromkeys(["autolink", "automail", "html"], ("<",)),
+    "linebreak": ("  \n",),
+    "entity": ("&",),
+    "em_strong": ("*", "_"),
+    "smarty-ellipses": ("...",),
+    "smarty-en-dashes": ("--",),
+    "smarty-em-dashes": ("---",),
+    # The quotes: each pattern's quote characters, in the order it names them.
+    **{f"smarty-quotes-{i}": ("'",) for i in (0, 6, 7, 8, 9, 10)},
+    **{f"smarty-quotes-{i}": ('"',) for i in (1, 11, 12, 13, 14)},
+    **{f"smarty-quotes-{i}": ("\"'",) for i in (2, 5)},
+    **{f"smarty-quotes-{i}": ("'\"",) for i in (3, 4)},
 }
+
+
+# The patterns of links and images by reference ("[text][id]", "[id]", "![alt][id]").
+_BY_REFERENCE = frozenset(["reference", "short_reference", "image_reference", "short_image_ref"])
 
 
 # The InlineProcessor methods and attribute _skip_plain_text takes over (private names: a
@@ -877,11 +1075,17 @@ def _skip_plain_text(processor: Any) -> None:
     names = [name for name in _INLINE_NEEDS if name in patterns]
     if len(names) != len(patterns) or not all(hasattr(processor, n) for n in _INLINE_PRIVATE):
         return
-    needs = re.compile("|".join(dict.fromkeys(_INLINE_NEEDS[n] for n in names)))
+    every = dict.fromkeys(text for name in names for text in _INLINE_NEEDS[name])
+    # A run holding "[^" holds "[": the shorter is enough to know whether any can match.
+    texts = tuple(t for t in every if not any(u != t and u in t for u in every))
     # In the order InlineProcessor.__handleInline tries them (by index in the registry).
     names.sort(key=patterns.get_index_for_name)
     tried = [patterns[name] for name in names]
-    can_match = [re.compile(_INLINE_NEEDS[name]).search for name in names]
+    needs = [_INLINE_NEEDS[name] for name in names]
+    # A reference to no defined link is passed over, the text left as it was: with no
+    # references defined, those patterns change nothing.
+    needs_unreferenced = [() if n in _BY_REFERENCE else _INLINE_NEEDS[n] for n in names]
+    md = processor.md
     count = len(tried)
     apply = processor._InlineProcessor__applyPattern
     from markdown.util import AtomicString  # text no pattern is tried on
@@ -889,11 +1093,12 @@ def _skip_plain_text(processor: Any) -> None:
     def handle_inline(data: str, pattern_index: int = 0) -> str:
         # InlineProcessor.__handleInline, skipping the patterns that cannot match: a
         # pattern that does not match returns the data as it was, "no match" and index 0.
-        if isinstance(data, AtomicString) or not needs.search(data):
+        if isinstance(data, AtomicString) or not any(map(data.__contains__, texts)):
             return data
         start = 0
+        needed = needs if md.references else needs_unreferenced
         while pattern_index < count:
-            if can_match[pattern_index](data) is None:
+            if not any(map(data.__contains__, needed[pattern_index])):
                 pattern_index += 1
                 start = 0
                 continue
@@ -933,6 +1138,9 @@ URL_ATTRIBUTES = frozenset(
 )
 # Control characters are invalid in HTML and XML; tabs and line ends are kept.
 _BODY_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+# Those of them that are ASCII, as bytes: bytes.translate finds them in C a few instructions
+# a character, where the regex's character class takes fifty.
+_ASCII_CONTROL = bytes([*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F])
 _SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:")
 # Whitespace (\s is str.isspace's) and C0 and C1 controls: no link in a body may hold them.
 _URL_SPACE_OR_CONTROL = re.compile(r"[\s\x00-\x1f\x7f-\x9f]")
@@ -975,6 +1183,10 @@ class _UrlCollector(HTMLParser):
 # and one attribute in it.
 _CLEAN_TAG = re.compile(r'<[a-zA-Z][\w:-]*((?:\s[\w:-]+(?:="[^"]*")?)*)\s*/?>')
 _CLEAN_ATTRIBUTE = re.compile(r'\s([\w:-]+)="([^"]*)"')
+# The same tag with one attribute or more: it finds the attributes _CLEAN_TAG finds (a tag
+# without any holds no "<" where another could start), with no empty match for every other
+# tag of the fragment.
+_CLEAN_TAG_WITH_ATTRIBUTES = re.compile(r'<[a-zA-Z][\w:-]*((?:\s[\w:-]+(?:="[^"]*")?)+)\s*/?>')
 
 
 def _urls_in_clean(fragment: str) -> list[str]:
@@ -982,7 +1194,7 @@ def _urls_in_clean(fragment: str) -> list[str]:
     HTML parser in Python was a quarter of the cost of a body)."""
     return [
         html.unescape(value)
-        for attributes in _CLEAN_TAG.findall(fragment)
+        for attributes in _CLEAN_TAG_WITH_ATTRIBUTES.findall(fragment)
         for name, value in _CLEAN_ATTRIBUTE.findall(attributes)
         if name in URL_ATTRIBUTES
     ]
@@ -1002,6 +1214,7 @@ def _urls_in_markdown(fragment: str) -> list[str] | None:
     return [
         html.unescape(value)
         for attributes in tags
+        if attributes  # most tags have none
         for name, value in _CLEAN_ATTRIBUTE.findall(attributes)
         if name.lower() in URL_ATTRIBUTES
     ]
@@ -1023,7 +1236,7 @@ def sanitize_body(body: str, link_rel: str = "noopener noreferrer") -> tuple[str
     if not body.strip():
         return "", []
     notes: list[str] = []
-    text = _escape_bracket_runs(_BODY_CONTROL.sub("", body), notes)
+    text = _escape_bracket_runs(_without_controls(body), notes)
     if not _MARKDOWN:
         _MARKDOWN.append(_new_markdown())
     try:
@@ -1067,9 +1280,11 @@ def _body_cleaner(link_rel: str) -> Any:
 
 
 def _drop_empty_links(html_text: str) -> str:
-    if "<a" in html_text:
+    # Neither regex can match when every link starts with its href and every picture with
+    # its src (nh3 keeps attributes in their order): counting, in C, tells.
+    if html_text.count("<a") != html_text.count('<a href="'):
         html_text = _LINK_WITHOUT_HREF.sub(r"\2", html_text)
-    if "<img" in html_text:
+    if html_text.count("<img") != html_text.count('<img src="'):
         html_text = _IMAGE_WITHOUT_SRC.sub("", html_text)
     return html_text
 
@@ -1087,6 +1302,14 @@ def _body(doc: SourceDoc, report: _Report, link_rel: str) -> str:
         line = doc.body_line + (doc.body.count("\n", 0, at) if at >= 0 else 0)
         report.problems.append(problem(doc.path, line, "body", note))
     return clean
+
+
+def _without_controls(body: str) -> str:
+    if body.isascii():
+        raw = body.encode("ascii")
+        if len(raw.translate(None, _ASCII_CONTROL)) == len(raw):
+            return body
+    return _BODY_CONTROL.sub("", body)
 
 
 def _escape_bracket_runs(body: str, notes: list[str]) -> str:
