@@ -780,7 +780,11 @@ def _html_serializer() -> Callable[[Any], str] | None:
         return "".join(out)
 
     sample = _serializer_sample()
-    return to_html if to_html(sample) == to_html_string(sample) else None
+    try:
+        same = to_html(sample) == to_html_string(sample)
+    except Exception:  # (a Markdown whose serializer refuses part of the sample: its own)
+        return None
+    return to_html if same else None
 
 
 def _serializer_sample() -> Any:
@@ -1075,6 +1079,13 @@ def _skip_plain_text(processor: Any) -> None:
     names = [name for name in _INLINE_NEEDS if name in patterns]
     if len(names) != len(patterns) or not all(hasattr(processor, n) for n in _INLINE_PRIVATE):
         return
+    # The smarty quotes' texts go by each pattern's place in the extension's list: a Markdown
+    # whose pattern there does not hold them (ordered otherwise) keeps the full search.
+    for name in names:
+        if name.startswith("smarty-quotes-"):
+            regex = getattr(getattr(patterns[name], "compiled_re", None), "pattern", "")
+            if not all(text in regex for text in _INLINE_NEEDS[name]):
+                return
     every = dict.fromkeys(text for name in names for text in _INLINE_NEEDS[name])
     # A run holding "[^" holds "[": the shorter is enough to know whether any can match.
     texts = tuple(t for t in every if not any(u != t and u in t for u in every))

@@ -172,6 +172,18 @@ def test_the_quick_serializer_writes_what_markdowns_writes(data: Any) -> None:
     assert normalize._new_markdown().serializer(tree) == to_html_string(tree)
 
 
+def test_a_markdown_whose_serializer_refuses_the_sample_keeps_its_own(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from markdown import serializers
+
+    def refusing(element: Any) -> str:
+        raise TypeError("cannot serialize None")  # (as Markdowns before valueless attributes)
+
+    monkeypatch.setattr(serializers, "to_html_string", refusing)
+    assert normalize._html_serializer() is None
+
+
 def test_trees_the_quick_serializer_leaves_to_markdowns() -> None:
     serialize = normalize._new_markdown().serializer
     root = etree.Element("div")
@@ -218,3 +230,20 @@ def test_links_and_urls_of_clean_html_are_found_as_the_plain_regexes_find_them(
     dropped = normalize._LINK_WITHOUT_HREF.sub(r"\2", fragment)
     dropped = normalize._IMAGE_WITHOUT_SRC.sub("", dropped)
     assert normalize._drop_empty_links(fragment) == dropped
+
+
+def test_smarty_quotes_in_another_order_keep_the_full_search(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import markdown
+
+    md = markdown.Markdown(extensions=["smarty"])
+    smarty = md.treeprocessors["smarty"]
+    normalize._skip_plain_text(smarty)
+    assert "_InlineProcessor__handleInline" in vars(smarty)  # (the quick one, as installed)
+    # The last pattern (a lone double quote) said to need a single quote: not its regex's.
+    needs = {**normalize._INLINE_NEEDS, "smarty-quotes-14": ("'",)}
+    monkeypatch.setattr(normalize, "_INLINE_NEEDS", needs)
+    other = markdown.Markdown(extensions=["smarty"]).treeprocessors["smarty"]
+    normalize._skip_plain_text(other)
+    assert "_InlineProcessor__handleInline" not in vars(other)
