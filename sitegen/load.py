@@ -290,15 +290,10 @@ _NOT_YAML_PRINTABLE = re.compile(
 )
 
 
-def _split_frontmatter(text: str) -> tuple[str, str] | None:
-    """(frontmatter, body) as python-frontmatter's YAML handler splits ``text``, or None
-    when the handler would not detect frontmatter; ValueError when it is not closed."""
-    at = _frontmatter_at(text)
-    return None if at is None else (text[at[0] : at[1]], text[at[2] :])
-
-
 def _frontmatter_at(text: str) -> tuple[int, int, int] | None:
-    """Where _split_frontmatter's parts are: the frontmatter's start and end, the body's start.
+    """Where python-frontmatter's YAML handler splits ``text``: the frontmatter's start and
+    end, and the body's start; None when the handler would not detect frontmatter;
+    ValueError when it is not closed.
 
     The handler's boundary (a line of three or more "-") is matched where the handler
     matches it, but the handler's split searches the frontmatter for the second one

@@ -13,8 +13,8 @@ from hypothesis import strategies as st
 from sitegen.load import (
     _NOT_YAML_PRINTABLE,
     _first_place,
+    _frontmatter_at,
     _loader,
-    _split_frontmatter,
     find_sources,
     load_file,
     parse_source,
@@ -294,9 +294,10 @@ def _handlers_split(text: str) -> object:
 
 def _our_split(text: str) -> object:
     try:
-        return _split_frontmatter(text)
+        at = _frontmatter_at(text)
     except ValueError:
         return ValueError
+    return None if at is None else (text[at[0] : at[1]], text[at[2] :])
 
 
 _SPLIT_PIECES = ["---", "----", "-", "--", "\n", " ", "\t", "\x0b", "\u2028", "\x85", "a", "x: 1"]
