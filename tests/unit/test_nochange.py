@@ -277,6 +277,22 @@ def test_an_edit_uses_the_forked_check_of_the_output(
     assert edited == {p.relative_to(site.root / "cold").as_posix(): p.read_bytes() for p in cold}
 
 
+def test_no_forked_check_on_one_allowed_core(
+    site: Site, cli: Cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A process allowed one core (``taskset``, a container) checks everything itself: a
+    child would only take turns with it."""
+    if not hasattr(os, "sched_getaffinity"):
+        pytest.skip("no CPU affinity here")
+    monkeypatch.setattr(nochange, "_FORK_FILES", 0)
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0})
+    spy = _Spy(monkeypatch)
+    edit_body(site)
+    assert cli.built()
+    assert spy.answers == [False]  # no child's answer to take
+    assert not cli.built()
+
+
 def test_an_edit_takes_the_scan_of_the_content_the_child_made(
     site: Site, cli: Cli, monkeypatch: pytest.MonkeyPatch
 ) -> None:
