@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import traceback
+from types import SimpleNamespace
 
 import jinja2
 import markupsafe
@@ -715,3 +716,22 @@ def test_an_item_reached_by_attribute_is_looked_for_as_an_attribute_once_as_jinj
         found = _Counting()
         looks.append((env.from_string(source).render(o=found, f=str), found.looks))
     assert looks[1] == looks[0] == ("plainitem b|item citem ditem citem d|", 6)
+
+
+def test_a_value_read_first_is_escaped_from_its_variable_and_its_sites_flag_is_a_name() -> None:
+    # (A copy of the value and a list item per read: a few bytecodes of every value read.)
+    env = jinja2.Environment(autoescape=True)
+    use_joining_code(env)
+    code = env.compile("{{ o.a }}|{{ o.b }}{% include 'x.html' %}", raw=True)
+    assert "t_escape_str(t_read0) if (t_kind := type(t_read0)) is str" in code
+    assert "t_out := t_read0" not in code
+    assert "if t_plain0:" in code and "if t_plain1:" in code and "t_plain[" not in code
+    assert "if t_apart0:" in code and "t_apart[" not in code
+    # A site whose reads fail (a dict's items) turns to Jinja's way once, for good.
+    template = env.from_string("{% for o in items %}{{ o.a }}{% endfor %}")
+    flags = template.root_render_func.__globals__
+    assert template.render(items=[SimpleNamespace(a="<0>")]) == "&lt;0&gt;"
+    assert flags["t_plain0"] is True
+    assert template.render(items=[{"a": "<1>"}, {"a": 2}]) == "&lt;1&gt;2"
+    assert flags["t_plain0"] is False
+    assert template.render(items=[SimpleNamespace(a="a"), {"a": "&"}]) == "a&amp;"
