@@ -14,6 +14,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from itertools import compress
 from operator import attrgetter, is_not, ne
+from typing import Any
 
 from sitegen.model import Article, Edge, RelatedGraph, Slug
 
@@ -97,12 +98,15 @@ class Place:
     place (hashed by identity). A plain class: a dataclass is made by compiling code, at
     every start of sitegen."""
 
-    __slots__ = ("ring", "x", "y")
+    __slots__ = ("ring", "shown", "x", "y")
 
     def __init__(self, x: float, y: float, ring: int) -> None:
         self.x = x
         self.y = y
         self.ring = ring
+        # What the views make of the place, kept on it (see views._placed_fields): read as
+        # an attribute where a dict keyed by place was looked up for every node drawn.
+        self.shown: Any = None  # (views.py's to type)
 
     def __repr__(self) -> str:
         return f"Place(x={self.x!r}, y={self.y!r}, ring={self.ring!r})"

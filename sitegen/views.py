@@ -221,12 +221,11 @@ class ViewFactory:
         slugs, places, edges = placed
         texts_by_ring = self._ring_texts
         url = self.article_url
-        shown = _PLACE_TEXTS
         made = []
         for slug, place in zip(slugs, places, strict=True):
             title = by_slug[slug].title
             # A node's fields past its texts: its place's, made once (see _placed_fields).
-            fields = shown.get(place) or _placed_fields(place)
+            fields: NodeFields = place.shown or _placed_fields(place)
             texts_of = texts_by_ring[place.ring]
             texts = texts_of.get(slug)
             if texts is None or texts[1] != title:
@@ -429,20 +428,23 @@ _LOCAL_LINES: dict[tuple[float, float, float, float, float], GraphLine] = {}
 _WIDTHS: dict[float, str] = {}
 _PLACES: dict[tuple[float, float, int, float], tuple[float, str, float, float, Markup, Markup]] = {}
 _MEMO_LIMIT = 100_000  # (the graph page's lines are all at places of their own)
-# The same for placed_graph, by place object (see layout.Place): a node's fields from x on.
-_PLACE_TEXTS: dict[Place, tuple[float, float, float, int, str, float, float, Markup, Markup]] = {}
+# The same for placed_graph, by place object (see layout.Place; a node's fields from x on
+# are kept on the place itself: see _placed_fields).
 _PLACED_LINES: dict[tuple[Place, Place, float], GraphLine] = {}
 # A line's width by its edge's score (a site's edges have a few thousand scores).
 _LINE_WIDTHS: dict[float, float] = {}
 
 
-def _placed_fields(
-    place: Place,
-) -> tuple[float, float, float, int, str, float, float, Markup, Markup]:
-    """The fields of a node at ``place`` from x on (GraphNode's order), kept by place."""
+# A local graph node's fields from x on (GraphNode's order): its place's.
+NodeFields = tuple[float, float, float, int, str, float, float, Markup, Markup]
+
+
+def _placed_fields(place: Place) -> NodeFields:
+    """The fields of a node at ``place`` from x on (GraphNode's order), kept on the place
+    (``Place.shown``)."""
     r, anchor, lx, ly, circle, label_attrs = _place(place.x, place.y, place.ring, LOCAL_WIDTH / 2)
     found = (place.x, place.y, r, place.ring, anchor, lx, ly, circle, label_attrs)
-    _PLACE_TEXTS[place] = found
+    place.shown = found
     return found
 
 

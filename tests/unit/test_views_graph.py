@@ -139,3 +139,30 @@ def test_an_articles_url_is_its_cards_once_the_card_is_made() -> None:
     )
     card = views.card(article)
     assert views.article_url(Slug("a-b")) is card.url
+
+
+def test_a_places_node_fields_are_kept_on_the_place() -> None:
+    # (Read as an attribute of the place: a dict keyed by place was looked up per node.)
+    slugs = [Slug(f"k{n}") for n in range(4)]
+    graph = RelatedGraph(
+        edges={s: tuple(Edge(t, 0.5, ()) for t in slugs if t != s) for s in slugs},
+        clusters={},
+        cluster_of={},
+        external={},
+    )
+    by_slug = cast(dict[Slug, Article], {s: SimpleNamespace(title=s) for s in slugs})
+    views = ViewFactory(Urls("/"), ZoneInfo("UTC"))
+    placed = placed_local_graph(graph, slugs[0])
+    nodes, _ = views.placed_graph(placed, by_slug)
+    for place, node in zip(placed[1], nodes, strict=True):
+        assert place.shown == (
+            node.x,
+            node.y,
+            node.r,
+            node.ring,
+            node.anchor,
+            node.label_x,
+            node.label_y,
+            node.circle_attrs,
+            node.label_attrs,
+        )
