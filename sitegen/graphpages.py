@@ -855,7 +855,7 @@ class GraphViews:
         # id of a listing's article list -> (that list, its story leads); see listing_leads
         self._leads: dict[int, tuple[Sequence[Article], list[Article]]] = {}
         # slug -> (article, what its entry in Related lists shows but the reasons); see related
-        self._shown: dict[Slug, tuple[Article, tuple[str, str, str, DateView | None]]] = {}
+        self._shown: dict[Slug, tuple[Article, str, str, str, DateView | None]] = {}
         self._siblings: dict[Slug, tuple[Coverage, ...]] = {}  # see siblings
 
     def common(self) -> dict[str, object]:
@@ -940,26 +940,25 @@ class GraphViews:
         shown = self._shown
         internal = []
         for edge in self.graph.edges.get(article.slug, ()):
-            target = by_slug[edge.target]
+            slug = edge.target
+            target = by_slug[slug]
             # What a related article's entry shows, made once: it is in some 5 lists.
-            hit = shown.get(edge.target)
+            hit = shown.get(slug)
             if hit is None or hit[0] is not target:
-                texts = (
-                    self.urls.article(edge.target),
+                hit = shown[slug] = (
+                    target,
+                    self.views.article_url(slug),
                     target.title,
                     _provider_name(target),
                     self.views.date(target.published),
                 )
-                hit = shown[edge.target] = (target, texts)
-            internal.append(RelatedItem(*hit[1], edge.reasons))
-        external = tuple(
-            self.views.external(link) for link in self.graph.external.get(article.slug, ())
-        )
+            internal.append(RelatedItem(hit[1], hit[2], hit[3], hit[4], edge.reasons))
+        links = self.graph.external.get(article.slug)
         return RelatedView(
-            internal=tuple(internal),
-            external=external,
-            siblings=self.siblings(article.slug),
-            graph=self.local_graph(article) if internal else None,
+            tuple(internal),
+            tuple(map(self.views.external, links)) if links else (),
+            self.siblings(article.slug),
+            self.local_graph(article) if internal else None,
         )
 
     def siblings(self, slug: Slug) -> tuple[Coverage, ...]:

@@ -64,6 +64,9 @@ def code_generator_class() -> type[Any]:
                 " NOT_FOUND as t_not_found"
             )
             self.writeline("t_included = {}")  # (see visit_Include)
+            # Each attribute site's and include site's flag is a global name of its own
+            # (see _read_attributes): set through the module's namespace.
+            self.writeline("t_globals = globals()")
             self._read_first: dict[int, str] = {}  # (see _read_attributes)
             self._plain_sites = 0
             self._apart_sites = 0
@@ -71,8 +74,10 @@ def code_generator_class() -> type[Any]:
             self._statement_ifs: set[int] = set()  # (see _inline_if)
             start = self.stream.tell()
             super().visit_Template(node, frame)
-            self.writeline(f"t_plain = [True] * {self._plain_sites}")  # (see _read_attributes)
-            self.writeline(f"t_apart = [False] * {self._apart_sites}")  # (see visit_Include)
+            for n in range(self._plain_sites):  # (see _read_attributes)
+                self.writeline(f"t_plain{n} = True")
+            for n in range(self._apart_sites):  # (see visit_Include)
+                self.writeline(f"t_apart{n} = False")
             self.stream.seek(start)
             code = without_unused_setup(self.stream.read())
             self.stream.seek(start)
@@ -146,7 +151,8 @@ def code_generator_class() -> type[Any]:
             then on environment.getattr, Jinja's own code (raising and catching costs more
             than the call). The expression then takes the variable (see visit_Getattr)."""
             for n, read in enumerate(reads):
-                name, site = f"t_read{n}", f"t_plain[{self._plain_sites}]"
+                # The site's flag a global name (a bytecode), not an item of a list.
+                name, site = f"t_read{n}", f"t_plain{self._plain_sites}"
                 self._plain_sites += 1
                 self.writeline(f"if {site}:")
                 self.indent()
@@ -158,7 +164,7 @@ def code_generator_class() -> type[Any]:
                 self.outdent()
                 self.writeline("except AttributeError:")
                 self.indent()
-                self.writeline(f"{site} = False")
+                self.writeline(f"t_globals[{site!r}] = False")
                 self.writeline(f"{name} = t_item(environment, ", read)  # (getattr failed)
                 self.visit(read.node, frame)
                 self.write(f", {read.attr!r})")
@@ -292,6 +298,15 @@ def code_generator_class() -> type[Any]:
                 self._write_inline_if(item, frame)
                 return
             finalize = self._make_finalize()
+            read = self._read_first.get(id(item))
+            if read is not None and self._inline_escape(frame, finalize):
+                # An attribute read first (see _read_attributes) is escaped from its
+                # variable, not from a copy of it (two bytecodes a value).
+                self.write(
+                    f"(t_escape_str({read}) if (t_kind := type({read})) is str else {read}"
+                    f" if t_kind is Markup else str({read}) if t_kind is int else escape({read}))"
+                )
+                return
             self._output_child_pre(item, frame, finalize)
             self.visit(item, frame)
             self._output_child_post(item, frame, finalize)
@@ -455,7 +470,7 @@ def code_generator_class() -> type[Any]:
             # Latin-1 (a curly quote in one of a listing's ~20 cards) makes the whole of a
             # joined text two bytes a character, and such a text is encoded character by
             # character (see render.render_bytes), where an ASCII piece is copied.
-            site = f"t_apart[{self._apart_sites}]"
+            site = f"t_apart{self._apart_sites}"  # (a global name: see _read_attributes)
             self._apart_sites += 1
             self.writeline(f"if {site}:")
             self.indent()
@@ -466,7 +481,7 @@ def code_generator_class() -> type[Any]:
             self.writeline(f"t_out = concat({made})")
             self.writeline(f"if len(t_out) >= {WIDE_INCLUDE} and not t_out.isascii():")
             self.indent()
-            self.writeline(f"{site} = True")
+            self.writeline(f"t_globals[{site!r}] = True")
             self.outdent()
             self.writeline("yield t_out")
             self.outdent()
@@ -647,6 +662,31 @@ def use_sync_filters(env: jinja2.Environment) -> None:
         plain = getattr(found, "__wrapped__", None)
         if getattr(found, "jinja_async_variant", False) and callable(plain):
             env.filters[name] = plain
+    from jinja2.filters import sync_do_join
+
+    if env.filters.get("join") is sync_do_join:
+        env.filters["join"] = quick_join()
+
+
+@functools.cache
+def quick_join() -> Any:
+    """Jinja's ``join`` filter, with strings joined by a string (an article page's related
+    reasons, ~4 lists a page) in one step: Jinja's goes over the items in Python, looking
+    for an ``__html__`` on each, to join them as they are when none has one."""
+    from jinja2 import pass_eval_context
+    from jinja2.filters import sync_do_join
+
+    @pass_eval_context
+    def do_join(eval_ctx: Any, value: Any, d: Any = "", attribute: Any = None) -> Any:
+        if attribute is None and type(d) is str and (type(value) is tuple or type(value) is list):
+            for item in value:
+                if type(item) is not str:
+                    break
+            else:
+                return d.join(value)  # (what Jinja's gives, escaping on or off: a str)
+        return sync_do_join(eval_ctx, value, d, attribute)
+
+    return do_join
 
 
 @functools.cache

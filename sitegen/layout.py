@@ -13,7 +13,8 @@ from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from itertools import compress
-from operator import attrgetter, is_not, ne
+from operator import is_not, ne
+from typing import Any
 
 from sitegen.model import Article, Edge, RelatedGraph, Slug
 
@@ -97,12 +98,15 @@ class Place:
     place (hashed by identity). A plain class: a dataclass is made by compiling code, at
     every start of sitegen."""
 
-    __slots__ = ("ring", "x", "y")
+    __slots__ = ("ring", "shown", "x", "y")
 
     def __init__(self, x: float, y: float, ring: int) -> None:
         self.x = x
         self.y = y
         self.ring = ring
+        # What the views make of the place, kept on it (see views._placed_fields): read as
+        # an attribute where a dict keyed by place was looked up for every node drawn.
+        self.shown: Any = None  # (views.py's to type)
 
     def __repr__(self) -> str:
         return f"Place(x={self.x!r}, y={self.y!r}, ring={self.ring!r})"
@@ -121,13 +125,20 @@ def placed_local_graph(graph: RelatedGraph, slug: Slug) -> PlacedGraph:
     edges_of = graph.edges
     first = edges_of.get(slug, ())[:LOCAL_FIRST]
     count = len(first)
-    slugs = [slug, *map(_TARGET, first)]
-    # The article and ring 1 -> their node (an article listed twice: its last one, where
-    # its lines go; the article itself listed too: its node on ring 1).
-    index = {s: n for n, s in enumerate(slugs)}
+    # The article and ring 1, each -> its node (an article listed twice: its last one,
+    # where its lines go; the article itself listed too: its node on ring 1), and the
+    # article's lines to them: made in one loop (two comprehensions were two more calls).
+    slugs = [slug]
+    index = {slug: 0}
+    lines = []
+    for edge in first:
+        n = len(slugs)
+        target = edge.target
+        slugs.append(target)
+        index[target] = n
+        lines.append((0, n, edge.score))
     ring1 = _RING1_PLACES.get(count)
     places = [_CENTRE, *(ring1 if ring1 is not None else _ring1_places(count))]
-    lines = [(0, n, edge.score) for n, edge in enumerate(first, 1)]
     placed = set(index)
     # Each pair of ring-1 articles joined once, by the first list that names the other;
     # ring 2's nodes placed as they are found, their lines after all of those.
@@ -169,7 +180,6 @@ def placed_local_graph(graph: RelatedGraph, slug: Slug) -> PlacedGraph:
 _CENTRE = Place(LOCAL_WIDTH / 2, LOCAL_HEIGHT / 2, 0)
 _RING1_PLACES: dict[int, tuple[Place, ...]] = {}  # (see _ring1_points)
 _RING2_PLACES: dict[tuple[int, int, int], Place] = {}  # (count, parent's node, k)
-_TARGET = attrgetter("target")
 
 
 def _ring1_places(count: int) -> tuple[Place, ...]:

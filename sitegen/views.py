@@ -121,6 +121,7 @@ class ViewFactory:
         self._topics: dict[str, Link] = {}
         self._providers: dict[str, Link] = {}
         self._links: dict[str, Link] = {}
+        self._external: dict[int, tuple[RelatedLink, ExternalLink]] = {}  # by id of the link
 
     def date(self, when: datetime | None) -> DateView | None:
         if when is None:
@@ -156,6 +157,13 @@ class ViewFactory:
             found = Link(self.urls.provider(provider.slug), provider.name)
             self._providers[provider.slug] = found
         return found
+
+    def article_url(self, slug: Slug) -> str:
+        """``urls.article(slug)``: the URL of the article's card when it has one (the cards
+        of every article are made before the render workers fork, which then link each
+        article from some 13 local graphs and 5 Related lists)."""
+        card = self._cards.get(slug)
+        return card.url if card is not None else self.urls.article(slug)
 
     def card(self, article: Article) -> Card:
         found = self._cards.get(article.slug)
@@ -212,13 +220,12 @@ class ViewFactory:
         numbers as text looked up by its place (one object each)."""
         slugs, places, edges = placed
         texts_by_ring = self._ring_texts
-        url = self.urls.article
-        shown = _PLACE_TEXTS
+        url = self.article_url
         made = []
         for slug, place in zip(slugs, places, strict=True):
             title = by_slug[slug].title
             # A node's fields past its texts: its place's, made once (see _placed_fields).
-            fields = shown.get(place) or _placed_fields(place)
+            fields: NodeFields = place.shown or _placed_fields(place)
             texts_of = texts_by_ring[place.ring]
             texts = texts_of.get(slug)
             if texts is None or texts[1] != title:
@@ -244,12 +251,18 @@ class ViewFactory:
         return made, lines
 
     def external(self, link: RelatedLink) -> ExternalLink:
-        return ExternalLink(
-            url=link.url,
-            title=link.title,
-            provider=link.provider.name if link.provider else "",
-            date=self.date(link.published),
-        )
+        # Made once a link: an article page shows its links both in its view and its
+        # Related list.
+        found = self._external.get(id(link))
+        if found is None or found[0] is not link:
+            made = ExternalLink(
+                url=link.url,
+                title=link.title,
+                provider=link.provider.name if link.provider else "",
+                date=self.date(link.published),
+            )
+            found = self._external[id(link)] = (link, made)
+        return found[1]
 
     def article(self, article: Article) -> ArticleView:
         return ArticleView(
@@ -371,16 +384,12 @@ class GraphLine:
     x2: float
     y2: float
     width: float
-    # attrs, once made (a line of an article page's graph is one object for every page that
-    # draws it: see local_line).
-    _made: Markup | None = field(default=None, init=False, repr=False, compare=False)
+    # Its numbers as attributes, made with the line and read as a plain attribute (a line of
+    # an article page's graph is one object for every page that draws it: see local_line).
+    attrs: Markup = field(init=False, repr=False, compare=False)
 
-    @property
-    def attrs(self) -> Markup:
-        made = self._made
-        if made is None:
-            made = self._made = self._attrs()
-        return made
+    def __post_init__(self) -> None:
+        self.attrs = self._attrs()
 
     def _attrs(self) -> Markup:
         ends = (self.x1, self.y1, self.x2, self.y2)
@@ -419,20 +428,23 @@ _LOCAL_LINES: dict[tuple[float, float, float, float, float], GraphLine] = {}
 _WIDTHS: dict[float, str] = {}
 _PLACES: dict[tuple[float, float, int, float], tuple[float, str, float, float, Markup, Markup]] = {}
 _MEMO_LIMIT = 100_000  # (the graph page's lines are all at places of their own)
-# The same for placed_graph, by place object (see layout.Place): a node's fields from x on.
-_PLACE_TEXTS: dict[Place, tuple[float, float, float, int, str, float, float, Markup, Markup]] = {}
+# The same for placed_graph, by place object (see layout.Place; a node's fields from x on
+# are kept on the place itself: see _placed_fields).
 _PLACED_LINES: dict[tuple[Place, Place, float], GraphLine] = {}
 # A line's width by its edge's score (a site's edges have a few thousand scores).
 _LINE_WIDTHS: dict[float, float] = {}
 
 
-def _placed_fields(
-    place: Place,
-) -> tuple[float, float, float, int, str, float, float, Markup, Markup]:
-    """The fields of a node at ``place`` from x on (GraphNode's order), kept by place."""
+# A local graph node's fields from x on (GraphNode's order): its place's.
+NodeFields = tuple[float, float, float, int, str, float, float, Markup, Markup]
+
+
+def _placed_fields(place: Place) -> NodeFields:
+    """The fields of a node at ``place`` from x on (GraphNode's order), kept on the place
+    (``Place.shown``)."""
     r, anchor, lx, ly, circle, label_attrs = _place(place.x, place.y, place.ring, LOCAL_WIDTH / 2)
     found = (place.x, place.y, r, place.ring, anchor, lx, ly, circle, label_attrs)
-    _PLACE_TEXTS[place] = found
+    place.shown = found
     return found
 
 
@@ -448,7 +460,8 @@ def _memorable(numbers: tuple[float, ...]) -> bool:
 _safe: Callable[[str], Markup] = functools.partial(str.__new__, Markup)
 
 
-@dataclass(frozen=True)
+# Not frozen either (see RelatedItem): one of each below a page.
+@dataclass(slots=True)
 class LocalGraphView:
     width: int
     height: int
@@ -457,7 +470,7 @@ class LocalGraphView:
     label: str  # aria-label of the drawing
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class RelatedView:
     """The Related section and the local graph of an article page."""
 

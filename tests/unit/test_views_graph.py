@@ -11,7 +11,7 @@ import pytest
 
 from sitegen import views as view_module
 from sitegen.layout import LOCAL_WIDTH, local_graph, placed_local_graph
-from sitegen.model import Article, Edge, RelatedGraph, Slug
+from sitegen.model import Article, Edge, RelatedGraph, RelatedLink, Slug
 from sitegen.views import GraphLine, Urls, ViewFactory, local_line, place_node
 
 
@@ -98,3 +98,71 @@ def test_a_lines_width_is_worked_out_once_per_score(monkeypatch: pytest.MonkeyPa
     assert {w for drawn in widths for w in drawn} == {
         round(0.8 + 2.2 * min(x, 1.0), 2) for x in scores
     }
+
+
+def test_a_lines_attributes_are_made_with_it_and_read_as_a_plain_attribute() -> None:
+    # (A property was a Python call for each of the ~14 lines of every article page.)
+    assert type(GraphLine.__dict__["attrs"]).__name__ == "member_descriptor"
+    line = GraphLine(1.5, 2.0, 3.0, 4.0, 0.8)
+    assert line.attrs == 'x1="1.5" y1="2.0" x2="3.0" y2="4.0" stroke-width="0.8"'
+    assert repr(line) == "GraphLine(x1=1.5, y1=2.0, x2=3.0, y2=4.0, width=0.8)"
+
+
+def test_an_outside_link_is_viewed_once_for_the_page_and_its_related_list() -> None:
+    views = ViewFactory(Urls("/"), ZoneInfo("UTC"))
+    link = RelatedLink("Elsewhere", "https://example.com/a", ("https://example.com/a",), None, None)
+    made = views.external(link)
+    assert views.external(link) is made
+    assert (made.url, made.title, made.provider, made.date) == (link.url, "Elsewhere", "", None)
+    equal = RelatedLink(
+        "Elsewhere", "https://example.com/a", ("https://example.com/a",), None, None
+    )
+    assert views.external(equal) == made  # (another object: its own view, equal)
+
+
+def test_an_articles_url_is_its_cards_once_the_card_is_made() -> None:
+    views = ViewFactory(Urls("/base/"), ZoneInfo("UTC"))
+    assert views.article_url(Slug("a-b")) == "/base/articles/a-b/"
+    article = cast(
+        Article,
+        SimpleNamespace(
+            slug=Slug("a-b"),
+            title="A",
+            excerpt="",
+            published=None,
+            provider=None,
+            topics=(),
+            images=(),
+            heat=None,
+            quality=None,
+        ),
+    )
+    card = views.card(article)
+    assert views.article_url(Slug("a-b")) is card.url
+
+
+def test_a_places_node_fields_are_kept_on_the_place() -> None:
+    # (Read as an attribute of the place: a dict keyed by place was looked up per node.)
+    slugs = [Slug(f"k{n}") for n in range(4)]
+    graph = RelatedGraph(
+        edges={s: tuple(Edge(t, 0.5, ()) for t in slugs if t != s) for s in slugs},
+        clusters={},
+        cluster_of={},
+        external={},
+    )
+    by_slug = cast(dict[Slug, Article], {s: SimpleNamespace(title=s) for s in slugs})
+    views = ViewFactory(Urls("/"), ZoneInfo("UTC"))
+    placed = placed_local_graph(graph, slugs[0])
+    nodes, _ = views.placed_graph(placed, by_slug)
+    for place, node in zip(placed[1], nodes, strict=True):
+        assert place.shown == (
+            node.x,
+            node.y,
+            node.r,
+            node.ring,
+            node.anchor,
+            node.label_x,
+            node.label_y,
+            node.circle_attrs,
+            node.label_attrs,
+        )
