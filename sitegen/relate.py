@@ -1116,11 +1116,6 @@ class RelateState:
         second = np.array(second_list, np.int64)
         flat = 1.0 - TIME_WEIGHT + TIME_WEIGHT * UNDATED_RECENCY
         scored = scorer.scores(first, second, 1.0 - TIME_WEIGHT, TIME_WEIGHT, _DECAY, flat)
-        if scored is None:  # too large to pack: one at a time
-            self._derive_missing()
-            for i, cands in zip(ids, found[ids.start : ids.stop], strict=True):
-                self._score(i, None, cands)
-            return
         score_arr, seconds, words = scored
         hint = self._hint
         scores = score_arr.tolist()

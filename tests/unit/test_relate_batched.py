@@ -4,6 +4,7 @@ state."""
 
 from __future__ import annotations
 
+import math
 import pickle
 import random
 from collections.abc import Iterator
@@ -11,6 +12,7 @@ from dataclasses import replace
 from itertools import chain, pairwise
 from typing import Any
 
+import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -234,3 +236,32 @@ def test_a_full_relate_gathers_the_keys_made_where_the_articles_were_parsed(
     assert made_here == [a for a in articles if a is retitled or articles.index(a) % 2]
     assert graph2 == graph
     assert state2.__getstate__() == state.__getstate__()
+
+
+_TIES = [
+    [1.0, 2.0**-53, 2.0**-80],  # just over a halfway point: summed in long double, a tie
+    [1.0, 2.0**-53, 2.0**-53],
+    [1.0, 2.0**-54, 2.0**-54, 2.0**-90],
+    [0.5, 0.25, 2.0**-55, 2.0**-55, 2.0**-120],
+    [3.0, 2.0**-52, 2.0**-105, 2.0**-106],
+]
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    sums=st.lists(
+        st.lists(st.floats(1e-30, 1.0, allow_subnormal=False), min_size=3, max_size=30),
+        max_size=20,
+    ),
+    long_sums=st.booleans(),
+)
+def test_exact_sums_are_those_of_fsum(
+    sums: list[list[float]], long_sums: bool, monkeypatch_module: pytest.MonkeyPatch
+) -> None:
+    # (without long doubles of 64 bits or more, every sum is fsum's own)
+    monkeypatch_module.setattr(relatecand, "_LONG_SUMS", long_sums and relatecand._long_enough())
+    sums = [*sums, *_TIES]
+    values = np.array(list(chain.from_iterable(sums)), np.float64)
+    sizes = np.array(list(map(len, sums)), np.int64)
+    found = relatecand.exact_sums(values, sizes).tolist()
+    assert list(map(repr, found)) == list(map(repr, map(math.fsum, sums)))
