@@ -49,12 +49,12 @@ import collections
 import math
 import operator
 import re
-from bisect import bisect_left, insort
+from bisect import bisect_left, bisect_right, insort
 from collections import defaultdict, deque
 from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
 from functools import partial
-from itertools import chain, compress, filterfalse, islice, repeat
-from operator import and_, eq, gt, is_not, mul, neg, not_, truediv
+from itertools import accumulate, chain, compress, filterfalse, islice, repeat
+from operator import eq, gt, is_not, mul, neg, not_, truediv
 from typing import TYPE_CHECKING, Any, cast
 
 from sitegen import savededges
@@ -75,7 +75,7 @@ from sitegen.savededges import ReasonTable
 from sitegen.urls import match_key
 
 if TYPE_CHECKING:
-    from sitegen.relatecand import Candidates, PairScorer
+    from sitegen.relatecand import Candidates, PairScorer, TitleFilter
     from sitegen.relateedges import EdgeMaker, EdgeParts
 
 TOPIC_WEIGHT = 0.5
@@ -734,10 +734,14 @@ class RelateState:
         self, candidates: Candidates, scorer: PairScorer, first: int, last: int
     ) -> None:
         """Score the candidates of articles ``first``..``last``-1."""
+        from sitegen.relatecand import TitleFilter
+
         found: list[list[int]] = [[]] * first
         found += candidates.between(first, last)
+        title_filter = TitleFilter(self.titles, STORY_TITLE_JACCARD)
         for start in range(first, last, _SCORE_BATCH):
-            self._score_batch(range(start, min(last, start + _SCORE_BATCH)), found, scorer)
+            batch = range(start, min(last, start + _SCORE_BATCH))
+            self._score_batch(batch, found, scorer, title_filter)
 
     def _rank_range(self, maker: EdgeMaker, first: int, last: int) -> None:
         """The edges of articles ``first``..``last``-1, as if none were in a story."""
@@ -1097,41 +1101,46 @@ class RelateState:
         self.kept[i] = {j: score for score, _, j in best}
         self.dups[i] = tuple(dups) if dups else ()
 
-    def _score_batch(self, ids: range, found: list[list[int]], scorer: PairScorer) -> None:
+    def _score_batch(
+        self, ids: range, found: list[list[int]], scorer: PairScorer, title_filter: TitleFilter
+    ) -> None:
         """_score for articles ``ids`` of a full relate (ids are positions), their candidates
-        ``found``: the same results, with the scores of all their pairs computed together."""
+        ``found``: the same results, with the scores of all their pairs computed together
+        and ranked together (``title_filter``: of the site's titles)."""
         import numpy as np
 
         pos, linked_of = self.pos, self.linked
-        cand_lists = []
-        for i in ids:
-            cands = found[i]
-            linked = linked_of.get(i)
-            if linked:
-                cands = list(dict.fromkeys(chain(cands, sorted(linked, key=pos.__getitem__))))
-            cand_lists.append(cands)
+        a, b = ids.start, ids.stop
+        cand_lists = found[a:b]
+        # (few articles link or are linked: the linked ones are added to their candidates)
+        linked_here = list(filter(linked_of.__contains__, ids))
+        for i in linked_here:
+            cands = chain(found[i], sorted(linked_of[i], key=pos.__getitem__))
+            cand_lists[i - a] = list(dict.fromkeys(cands))
         sizes = list(map(len, cand_lists))
+        starts = [0, *accumulate(sizes)]
         second_list = list(chain.from_iterable(cand_lists))
-        first = np.repeat(np.arange(ids.start, ids.stop, dtype=np.int64), sizes)
+        first = np.repeat(np.arange(a, b, dtype=np.int64), sizes)
         second = np.array(second_list, np.int64)
         flat = 1.0 - TIME_WEIGHT + TIME_WEIGHT * UNDATED_RECENCY
         scored = scorer.scores(first, second, 1.0 - TIME_WEIGHT, TIME_WEIGHT, _DECAY, flat)
         score_arr, seconds, words = scored
-        hint = self._hint
-        scores = score_arr.tolist()
+        bonus = []
+        for i in linked_here:
+            linked, at = linked_of[i], starts[i - a]
+            bonus += [at + k for k, j in enumerate(cand_lists[i - a]) if j in linked]
+        score_arr[bonus] += EXPLICIT_BONUS
         # Near-duplicates: close in time, titles of 3 words or more and alike.
         titles = self.titles
-        close = np.flatnonzero(seconds <= _STORY_SECONDS).tolist()
+        close = np.flatnonzero(seconds <= _STORY_SECONDS)
         dups_of: dict[int, list[int]] = {}
-        if close:
-            first_list = first.tolist()
-            a_t = list(map(titles.__getitem__, map(first_list.__getitem__, close)))
-            b_t = list(map(titles.__getitem__, map(second_list.__getitem__, close)))
-            size_a, size_b = list(map(len, a_t)), list(map(len, b_t))
-            both = list(map(len, map(and_, a_t, b_t)))
-            for k, sa, sb, shared in zip(close, size_a, size_b, both, strict=True):
-                if sa >= 3 and sb >= 3 and shared / (sa + sb - shared) >= STORY_TITLE_JACCARD:
-                    dups_of.setdefault(first_list[k], []).append(second_list[k])
+        for k in close[title_filter.may_be_alike(first[close], second[close])].tolist():
+            i, j = a + bisect_right(starts, k) - 1, second_list[k]
+            title_a, title_b = titles[i], titles[j]
+            shared = len(title_a & title_b)
+            if shared / (len(title_a) + len(title_b) - shared) >= STORY_TITLE_JACCARD:
+                dups_of.setdefault(i, []).append(j)
+        hint = self._hint
         if hint is not None:
             # the hint is within far less than 1e-6 of the exact sum: below this, no similar words
             maybe = np.flatnonzero(words >= _NO_SIMILAR_WORDS)
@@ -1139,26 +1148,19 @@ class RelateState:
                 if hint[i] is None:
                     hint[i] = set()
                 hint[i].add(j)
+            hint[a:b] = [_NONE if h is None else h for h in hint[a:b]]
+        # Each article's best: highest score first, then lowest id (ids are positions in a
+        # full relate: -id ranks as -position), as _score sorts them.
         keep = self.count + KEEP_EXTRA
-        at = 0
-        for i, cands, size in zip(ids, cand_lists, sizes, strict=True):
-            end = at + size
-            mine = scores[at:end]
-            linked = linked_of.get(i)
-            if linked:
-                for k, j in enumerate(cands):
-                    if j in linked:
-                        mine[k] += EXPLICIT_BONUS
-            # ids are positions in a full relate: -id ranks as -position
-            best = sorted(zip(mine, map(neg, cands), cands, strict=True), reverse=True)[:keep]
-            self.cands[i] = cands
-            self.scores[i] = mine
-            self.kept[i] = {j: score for score, _, j in best}
-            dups = dups_of.get(i)
-            self.dups[i] = tuple(dups) if dups else ()
-            if hint is not None and hint[i] is None:
-                hint[i] = _NONE
-            at = end
+        order = np.lexsort((second, -score_arr, first))
+        place = np.arange(len(order)) - np.repeat(np.array(starts[:-1], np.int64), sizes)
+        top = order[place < keep]
+        best = zip(second[top].tolist(), score_arr[top].tolist(), strict=True)  # (in part)
+        scores = score_arr.tolist()
+        self.cands[a:b] = cand_lists
+        self.scores[a:b] = list(map(scores.__getitem__, map(slice, starts, starts[1:])))
+        self.kept[a:b] = [dict(islice(best, min(size, keep))) for size in sizes]
+        self.dups[a:b] = [tuple(dups_of[i]) if i in dups_of else () for i in ids]
 
     def _pre_score(self, i: int, j: int) -> float:
         """The score without the bonuses, as _score computes it."""

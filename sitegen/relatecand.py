@@ -310,3 +310,48 @@ def exact_sums(values: Floats, sizes: Ints) -> Floats:
         parts = map(slice, starts[unsure].tolist(), (starts + sizes)[unsure].tolist())
         rounded[unsure] = list(map(math.fsum, map(listed.__getitem__, parts)))
     return rounded
+
+
+class TitleFilter:
+    """Rules out, for most pairs of articles, that their titles (sets of words) are alike:
+    that they share ``share`` of their words or more (Jaccard), with three words or more
+    each. Each title's words hashed to one of 64 bits: a word of one title whose bit the
+    other's lacks is not in the other, so the words two titles share are at most the
+    words of either less the bits only it has."""
+
+    def __init__(self, titles: Sequence[frozenset[str]], share: float) -> None:
+        self.sizes = _ints(map(len, titles), len(titles))
+        words = _ints(map(hash, chain.from_iterable(titles)), int(self.sizes.sum()))
+        bits = np.left_shift(np.uint64(1), (words & 63).astype(np.uint64))
+        ends = np.cumsum(self.sizes)
+        self.bits = np.zeros(len(titles), np.uint64)
+        full = np.flatnonzero(self.sizes)
+        if len(full):
+            self.bits[full] = np.bitwise_or.reduceat(bits, (ends - self.sizes)[full])
+        # shared / (a + b - shared) >= share <=> shared >= (a + b) * share / (1 + share):
+        # a little less, for the rounding of the floats
+        self.least = share / (1.0 + share) * (1.0 - 1e-9)
+
+    def may_be_alike(self, first: Ints, second: Ints) -> npt.NDArray[np.bool_]:
+        """For each pair (first[k], second[k]), False where their titles are not alike."""
+        size_a, size_b = self.sizes[first], self.sizes[second]
+        bits_a, bits_b = self.bits[first], self.bits[second]
+        shared = np.minimum(
+            size_a - _bit_count(bits_a & ~bits_b), size_b - _bit_count(bits_b & ~bits_a)
+        )
+        alike: npt.NDArray[np.bool_] = shared >= (size_a + size_b) * self.least
+        return alike & (size_a >= 3) & (size_b >= 3)
+
+
+_BYTE_BITS = np.array([bin(b).count("1") for b in range(256)], np.int64)
+
+
+def _bit_count(values: npt.NDArray[np.uint64]) -> Ints:
+    """The set bits of each value."""
+    count = getattr(np, "bitwise_count", None)  # (numpy 2)
+    found: Ints
+    if count is not None:
+        found = count(values).astype(np.int64)
+    else:
+        found = _BYTE_BITS[values.view(np.uint8)].reshape(-1, 8).sum(axis=1)
+    return found

@@ -265,3 +265,42 @@ def test_exact_sums_are_those_of_fsum(
     sizes = np.array(list(map(len, sums)), np.int64)
     found = relatecand.exact_sums(values, sizes).tolist()
     assert list(map(repr, found)) == list(map(repr, map(math.fsum, sums)))
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    titles=st.lists(
+        st.frozensets(st.sampled_from([f"w:{w}" for w in "abcdefghijklmnopqrstuvwxyz"])),
+        min_size=2,
+        max_size=40,
+    ),
+    bit_count=st.booleans(),
+)
+def test_the_title_filter_keeps_every_pair_of_alike_titles(
+    titles: list[frozenset[str]], bit_count: bool
+) -> None:
+    pairs = [(a, b) for a in range(len(titles)) for b in range(len(titles))]
+    first, second = (np.array(side, np.int64) for side in zip(*pairs, strict=True))
+    with pytest.MonkeyPatch.context() as patch:
+        if not bit_count:  # (numpy 1 has no bitwise_count)
+            patch.delattr(np, "bitwise_count", raising=False)
+        title_filter = relatecand.TitleFilter(titles, relate.STORY_TITLE_JACCARD)
+        kept = title_filter.may_be_alike(first, second)
+    for (a, b), may in zip(pairs, kept.tolist(), strict=True):
+        shared = len(titles[a] & titles[b])
+        if len(titles[a]) >= 3 and len(titles[b]) >= 3:
+            alike = shared / (len(titles[a]) + len(titles[b]) - shared) >= 0.6
+            assert may or not alike, (titles[a], titles[b])
+        else:
+            assert not may
+
+
+def test_the_title_filter_rules_out_most_titles_that_are_not_alike() -> None:
+    rng = random.Random(5)
+    words = [f"w:{k}" for k in range(5000)]
+    titles = [frozenset(rng.sample(words, rng.randint(6, 12))) for _ in range(500)]
+    first = np.repeat(np.arange(500, dtype=np.int64), 500)
+    second = np.tile(np.arange(500, dtype=np.int64), 500)
+    kept = relatecand.TitleFilter(titles, 0.6).may_be_alike(first, second)
+    assert kept[first == second].all()  # each title is alike itself
+    assert kept.sum() < 500 + 0.01 * 500 * 499
