@@ -76,7 +76,7 @@ from sitegen.urls import match_key
 
 if TYPE_CHECKING:
     from sitegen.relatecand import Candidates, PairScorer, TitleFilter
-    from sitegen.relateedges import EdgeMaker, EdgeParts
+    from sitegen.relateedges import BestColumns, EdgeMaker, EdgeParts
 
 TOPIC_WEIGHT = 0.5
 TEXT_WEIGHT = 0.5
@@ -745,9 +745,12 @@ class RelateState:
 
     def _rank_range(self, maker: EdgeMaker, first: int, last: int) -> None:
         """The edges of articles ``first``..``last``-1, as if none were in a story."""
+        from sitegen.relateedges import made_from_parts
+
         for start in range(first, last, _EDGE_BATCH):
             ids = range(start, min(last, start + _EDGE_BATCH))
-            self.edges[ids.start : ids.stop] = maker.edges(ids, list(map(self._best, ids)))
+            parts = maker.parts_of(ids, self._best_columns(ids))
+            self.edges[ids.start : ids.stop] = made_from_parts(parts, self.slug)
 
     def _done_range(
         self, candidates: Candidates, scorer: PairScorer, maker: EdgeMaker, bounds: tuple[int, int]
@@ -761,7 +764,7 @@ class RelateState:
         made = []
         for start in range(first, last, _EDGE_BATCH):
             ids = range(start, min(last, start + _EDGE_BATCH))
-            made.append(maker.parts(ids, list(map(self._best, ids))))
+            made.append(maker.parts_of(ids, self._best_columns(ids)))
         return [getattr(self, name)[first:last] for name in _SCORED], made
 
     def _grow(self, n: int) -> None:
@@ -1109,14 +1112,16 @@ class RelateState:
         and ranked together (``title_filter``: of the site's titles)."""
         import numpy as np
 
-        pos, linked_of = self.pos, self.linked
+        linked_of = self.linked
         a, b = ids.start, ids.stop
         cand_lists = found[a:b]
-        # (few articles link or are linked: the linked ones are added to their candidates)
+        # The articles linked either way are scored too, after the candidates (in index
+        # order: ids are positions).
         linked_here = list(filter(linked_of.__contains__, ids))
-        for i in linked_here:
-            cands = chain(found[i], sorted(linked_of[i], key=pos.__getitem__))
-            cand_lists[i - a] = list(dict.fromkeys(cands))
+        linked_lists = list(map(sorted, map(linked_of.__getitem__, linked_here)))
+        for i, linked in zip(linked_here, linked_lists, strict=True):
+            cands = found[i]
+            cand_lists[i - a] = cands + [j for j in linked if j not in cands]
         sizes = list(map(len, cand_lists))
         starts = [0, *accumulate(sizes)]
         second_list = list(chain.from_iterable(cand_lists))
@@ -1125,11 +1130,11 @@ class RelateState:
         flat = 1.0 - TIME_WEIGHT + TIME_WEIGHT * UNDATED_RECENCY
         scored = scorer.scores(first, second, 1.0 - TIME_WEIGHT, TIME_WEIGHT, _DECAY, flat)
         score_arr, seconds, words = scored
-        bonus = []
-        for i in linked_here:
-            linked, at = linked_of[i], starts[i - a]
-            bonus += [at + k for k, j in enumerate(cand_lists[i - a]) if j in linked]
-        score_arr[bonus] += EXPLICIT_BONUS
+        if linked_here:  # (pairs as first * n + second)
+            n = len(self.pos)
+            linked_first = np.repeat(np.array(linked_here, np.int64), list(map(len, linked_lists)))
+            linked_pairs = linked_first * n + np.array(list(chain.from_iterable(linked_lists)))
+            score_arr[np.isin(first * n + second, linked_pairs)] += EXPLICIT_BONUS
         # Near-duplicates: close in time, titles of 3 words or more and alike.
         titles = self.titles
         close = np.flatnonzero(seconds <= _STORY_SECONDS)
@@ -1278,6 +1283,53 @@ class RelateState:
                     final.append((-total, slug[j], j))
         final.sort()
         return final[:count]
+
+    def _best_columns(self, ids: range) -> BestColumns:
+        """_best of articles ``ids`` while no article is in a story (a full relate's first
+        ranking, ids positions), all at once: the same totals, in the same order."""
+        import numpy as np
+
+        from sitegen.relateedges import BestColumns
+
+        kept = self.kept[ids.start : ids.stop]
+        count = self.count
+        if count == 0:
+            return BestColumns([0] * len(kept), [], [])
+        sizes = np.fromiter(map(len, kept), np.int64, len(kept))
+        targets = np.array(list(chain.from_iterable(kept)), np.int64)
+        scores = np.array(list(chain.from_iterable(map(dict.values, kept))), np.float64)
+        # round(score, 4) as _best rounds it (see _round4)
+        y = scores * 10000.0
+        k = np.floor(y)
+        d = y - k
+        totals = (k + (d > 0.5)) / 10000.0
+        near = np.flatnonzero(np.abs(d - 0.5) < _NEAR_HALF)
+        totals[near] = [round(x, 4) for x in scores[near].tolist()]
+        # Kept best first, and rounding keeps the order: the totals shown are those of
+        # MIN_SCORE or more, and past the count-th only those tied with it.
+        starts = np.zeros(len(kept), np.int64)
+        np.cumsum(sizes[:-1], out=starts[1:])
+        owner = np.repeat(np.arange(len(kept), dtype=np.int64), sizes)
+        place = np.arange(len(targets), dtype=np.int64) - starts[owner]
+        last = starts + np.minimum(sizes, count) - 1  # (-1 for none: never read)
+        shown = (totals >= MIN_SCORE) & ((place < count) | (totals >= totals[last[owner]]))
+        owner, targets, totals = owner[shown], targets[shown], totals[shown]
+        # Ties: by slug (few articles have any): those articles' lists sorted as _best does.
+        tied = owner[np.flatnonzero((owner[1:] == owner[:-1]) & (totals[1:] == totals[:-1]))]
+        shown_sizes = np.bincount(owner, minlength=len(kept))
+        starts[1:] = np.cumsum(shown_sizes[:-1])
+        slug = self.slug
+        for m in np.unique(tied).tolist():
+            part = slice(int(starts[m]), int(starts[m] + shown_sizes[m]))
+            ids_m = targets[part].tolist()
+            negs = (-totals[part]).tolist()
+            final = sorted(zip(negs, map(slug.__getitem__, ids_m), ids_m, strict=True))
+            targets[part] = [j for _, _, j in final]
+            totals[part] = [-t for t, _, _ in final]
+        first = np.arange(len(owner), dtype=np.int64) - starts[owner] < count
+        return BestColumns(
+            np.minimum(shown_sizes, count).tolist(), targets[first].tolist(), totals[first].tolist()
+        )
 
     def _edges(self, i: int, best: list[tuple[float, Slug, int]]) -> tuple[Edge, ...]:
         """The edges of article i to the articles ``best`` ((-score, slug, id), in order),

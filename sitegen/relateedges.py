@@ -11,6 +11,7 @@ there.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from itertools import accumulate, chain
 from operator import neg
 from typing import TYPE_CHECKING
@@ -24,6 +25,18 @@ if TYPE_CHECKING:
     from sitegen.relate import RelateState
 
 Best = list[tuple[float, Slug, int]]  # (-score, slug, id), best first
+
+
+@dataclass
+class BestColumns:
+    """The best lists of a range of articles as columns: each one's size, then the targets
+    (ids) and scores of all, one list after the other."""
+
+    sizes: list[int]
+    targets: list[int]
+    scores: list[float]
+
+
 Ints = npt.NDArray[np.int64]
 # The edges of a range of articles in parts: where each article's start (and the end), then
 # each edge's target (an id), score and reasons. (Small to send from another process.)
@@ -78,15 +91,23 @@ class EdgeMaker:
 
     def parts(self, ids: Sequence[int], bests: list[Best]) -> EdgeParts:
         """The edges of articles ``ids`` (as ``edges``) in parts."""
+        flat = list(chain.from_iterable(bests))
+        if not flat:
+            return self.parts_of(ids, BestColumns(list(map(len, bests)), [], []))
+        neg_scores, _, targets = zip(*flat, strict=True)
+        return self.parts_of(
+            ids, BestColumns(list(map(len, bests)), list(targets), list(map(neg, neg_scores)))
+        )
+
+    def parts_of(self, ids: Sequence[int], best: BestColumns) -> EdgeParts:
+        """``parts``, from the best lists as columns."""
         from sitegen.relate import _DAY, _words_reason
 
         state = self.state
-        sizes = list(map(len, bests))
+        sizes, dst_list = best.sizes, best.targets
         starts = [0, *accumulate(sizes)]
-        flat = list(chain.from_iterable(bests))
-        if not flat:
+        if not dst_list:
             return starts, [], [], []
-        neg_scores, _, dst_list = zip(*flat, strict=True)
         src = np.repeat(_ints(ids, len(ids)), sizes)
         dst = np.array(dst_list, np.int64)
         root, times = self.root, self.times
@@ -124,7 +145,7 @@ class EdgeMaker:
         reasons = list(map(self.tuples.__getitem__, kinds))
         for k, (link, words) in rare.items():
             reasons[k] = _reasons(same_story[k], topic_reason[k], link, words, same_day[k])
-        return starts, list(dst_list), list(map(neg, neg_scores)), reasons
+        return starts, dst_list, best.scores, reasons
 
     def _topic_reasons(self, src: Ints, dst: Ints) -> list[str | None]:
         """Each edge's "shared topics: ..." reason (None for none): the topics of the

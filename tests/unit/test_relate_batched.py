@@ -304,3 +304,22 @@ def test_the_title_filter_rules_out_most_titles_that_are_not_alike() -> None:
     kept = relatecand.TitleFilter(titles, 0.6).may_be_alike(first, second)
     assert kept[first == second].all()  # each title is alike itself
     assert kept.sum() < 500 + 0.01 * 500 * 499
+
+
+@settings(max_examples=20, deadline=None)
+@given(seed=st.integers(0, 10**6), digits=st.sampled_from([1, 2, 3, 4, 6]), count=st.integers(0, 9))
+def test_the_best_lists_of_a_range_are_those_of_each_article(
+    seed: int, digits: int, count: int
+) -> None:
+    index = _site(seed, 80)
+    _, state = relate_with_state(index, 8, None)
+    n = len(index.articles)
+    state.count = count
+    state.story = [None] * n  # (as in a full relate's first ranking)
+    # scores rounded to fewer digits: many ties, which the slugs decide
+    state.kept = [{j: round(s, digits) for j, s in kept.items()} for kept in state.kept]
+    alone = [state._best(i) for i in range(n)]
+    together = state._best_columns(range(n))
+    assert together.sizes == list(map(len, alone))
+    assert together.targets == [j for best in alone for _, _, j in best]
+    assert list(map(repr, together.scores)) == [repr(-t) for best in alone for t, _, _ in best]
