@@ -1112,6 +1112,8 @@ class RelateState:
         and ranked together (``title_filter``: of the site's titles)."""
         import numpy as np
 
+        from sitegen.relateedges import among
+
         linked_of = self.linked
         a, b = ids.start, ids.stop
         cand_lists = found[a:b]
@@ -1134,7 +1136,7 @@ class RelateState:
             n = len(self.pos)
             linked_first = np.repeat(np.array(linked_here, np.int64), list(map(len, linked_lists)))
             linked_pairs = linked_first * n + np.array(list(chain.from_iterable(linked_lists)))
-            score_arr[np.isin(first * n + second, linked_pairs)] += EXPLICIT_BONUS
+            score_arr[among(first * n + second, np.sort(linked_pairs))] += EXPLICIT_BONUS
         # Near-duplicates: close in time, titles of 3 words or more and alike.
         titles = self.titles
         close = np.flatnonzero(seconds <= _STORY_SECONDS)

@@ -120,8 +120,8 @@ class EdgeMaker:
         topic_reason = self._topic_reasons(src, dst)
         # Links: either article lists the other (pairs as source * n + target).
         n = len(times)
-        by_source = np.isin(src * n + dst, self.explicit)
-        to_this = np.isin(dst * n + src, self.explicit) & ~by_source
+        by_source = among(src * n + dst, self.explicit)
+        to_this = among(dst * n + src, self.explicit) & ~by_source
         links = list(map(_LINK_REASONS.__getitem__, (by_source + 2 * to_this).tolist()))
         # Similar words, edge by edge, where the hint does not rule them out (as _edges
         # decides): not for the common article, with an empty hint and in no story.
@@ -208,6 +208,16 @@ class _Named(dict[int, str | None]):
                 named.append(self.labels[topic - 1])
         value = self[code] = "shared topics: " + ", ".join(reversed(named)) if named else None
         return value
+
+
+def among(values: Ints, known: Ints) -> npt.NDArray[np.bool_]:
+    """Whether each of ``values`` is one of ``known`` (sorted). (np.isin, for values spread
+    over a wide range, as pairs of ids are, can take a table as large as that range.)"""
+    if not len(known):
+        return np.zeros(len(values), bool)
+    at = np.minimum(np.searchsorted(known, values), len(known) - 1)
+    found: npt.NDArray[np.bool_] = known[at] == values
+    return found
 
 
 def _ints(values: Iterable[int], count: int) -> Ints:
