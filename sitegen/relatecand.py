@@ -305,9 +305,12 @@ def exact_sums(values: Floats, sizes: Ints) -> Floats:
     else:
         rounded = np.zeros(len(sizes), np.float64)
         unsure = np.arange(len(sizes), dtype=np.int64)
-    if len(unsure):
-        listed = values.tolist()
-        parts = map(slice, starts[unsure].tolist(), (starts + sizes)[unsure].tolist())
+    if len(unsure):  # (only their values made Python floats)
+        some = sizes[unsure]
+        ends = np.cumsum(some)
+        at = np.repeat(starts[unsure] - (ends - some), some) + np.arange(ends[-1], dtype=np.int64)
+        listed = values[at].tolist()
+        parts = map(slice, (ends - some).tolist(), ends.tolist())
         rounded[unsure] = list(map(math.fsum, map(listed.__getitem__, parts)))
     return rounded
 
