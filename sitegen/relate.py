@@ -1162,8 +1162,12 @@ class RelateState:
         order = np.lexsort((second, -score_arr, first))
         place = np.arange(len(order)) - np.repeat(np.array(starts[:-1], np.int64), sizes)
         top = order[place < keep]
-        best = zip(second[top].tolist(), score_arr[top].tolist(), strict=True)  # (in part)
+        # (the very int and float objects of the candidate and score lists: not more of them)
         scores = score_arr.tolist()
+        top_list = top.tolist()
+        best = zip(
+            map(second_list.__getitem__, top_list), map(scores.__getitem__, top_list), strict=True
+        )  # (consumed in part)
         self.cands[a:b] = cand_lists
         self.scores[a:b] = list(map(scores.__getitem__, map(slice, starts, starts[1:])))
         self.kept[a:b] = [dict(islice(best, min(size, keep))) for size in sizes]
