@@ -3,9 +3,9 @@
 The same Edge objects, scores and reasons as ``RelateState._edges`` makes one article at a
 time (the incremental path still uses that). On a large site most edges' reasons are only
 "shared topics: ..." and "published the same day": here those come from numpy arrays (the
-topic reason once per pair of topic sets, not once per edge) and equal reason tuples are one
-shared tuple; the rarer reasons (same story, links, similar words) are found edge by edge as
-there.
+topic reason once per pair of topic sets, not once per edge), as do same story and links,
+and equal reason tuples are one shared tuple; similar words are looked for edge by edge as
+there, where the scoring's hint does not rule them out.
 """
 
 from __future__ import annotations
