@@ -49,12 +49,12 @@ import collections
 import math
 import operator
 import re
-from bisect import bisect_left, insort
+from bisect import bisect_left, bisect_right, insort
 from collections import defaultdict, deque
 from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
 from functools import partial
-from itertools import chain, compress, filterfalse, islice, repeat
-from operator import and_, eq, gt, is_not, mul, neg, not_, truediv
+from itertools import accumulate, chain, compress, filterfalse, islice, repeat
+from operator import eq, gt, is_not, mul, neg, not_, truediv
 from typing import TYPE_CHECKING, Any, cast
 
 from sitegen import savededges
@@ -75,8 +75,8 @@ from sitegen.savededges import ReasonTable
 from sitegen.urls import match_key
 
 if TYPE_CHECKING:
-    from sitegen.relatecand import Candidates, PairScorer
-    from sitegen.relateedges import EdgeMaker, EdgeParts
+    from sitegen.relatecand import Candidates, PairScorer, TitleFilter
+    from sitegen.relateedges import BestColumns, EdgeMaker, EdgeParts
 
 TOPIC_WEIGHT = 0.5
 TEXT_WEIGHT = 0.5
@@ -734,16 +734,23 @@ class RelateState:
         self, candidates: Candidates, scorer: PairScorer, first: int, last: int
     ) -> None:
         """Score the candidates of articles ``first``..``last``-1."""
+        from sitegen.relatecand import TitleFilter
+
         found: list[list[int]] = [[]] * first
         found += candidates.between(first, last)
+        title_filter = TitleFilter(self.titles, STORY_TITLE_JACCARD)
         for start in range(first, last, _SCORE_BATCH):
-            self._score_batch(range(start, min(last, start + _SCORE_BATCH)), found, scorer)
+            batch = range(start, min(last, start + _SCORE_BATCH))
+            self._score_batch(batch, found, scorer, title_filter)
 
     def _rank_range(self, maker: EdgeMaker, first: int, last: int) -> None:
         """The edges of articles ``first``..``last``-1, as if none were in a story."""
+        from sitegen.relateedges import made_from_parts
+
         for start in range(first, last, _EDGE_BATCH):
             ids = range(start, min(last, start + _EDGE_BATCH))
-            self.edges[ids.start : ids.stop] = maker.edges(ids, list(map(self._best, ids)))
+            parts = maker.parts_of(ids, self._best_columns(ids))
+            self.edges[ids.start : ids.stop] = made_from_parts(parts, self.slug)
 
     def _done_range(
         self, candidates: Candidates, scorer: PairScorer, maker: EdgeMaker, bounds: tuple[int, int]
@@ -757,7 +764,7 @@ class RelateState:
         made = []
         for start in range(first, last, _EDGE_BATCH):
             ids = range(start, min(last, start + _EDGE_BATCH))
-            made.append(maker.parts(ids, list(map(self._best, ids))))
+            made.append(maker.parts_of(ids, self._best_columns(ids)))
         return [getattr(self, name)[first:last] for name in _SCORED], made
 
     def _grow(self, n: int) -> None:
@@ -1097,46 +1104,50 @@ class RelateState:
         self.kept[i] = {j: score for score, _, j in best}
         self.dups[i] = tuple(dups) if dups else ()
 
-    def _score_batch(self, ids: range, found: list[list[int]], scorer: PairScorer) -> None:
+    def _score_batch(
+        self, ids: range, found: list[list[int]], scorer: PairScorer, title_filter: TitleFilter
+    ) -> None:
         """_score for articles ``ids`` of a full relate (ids are positions), their candidates
-        ``found``: the same results, with the scores of all their pairs computed together."""
+        ``found``: the same results, with the scores of all their pairs computed together
+        and ranked together (``title_filter``: of the site's titles)."""
         import numpy as np
 
-        pos, linked_of = self.pos, self.linked
-        cand_lists = []
-        for i in ids:
+        from sitegen.relateedges import among
+
+        linked_of = self.linked
+        a, b = ids.start, ids.stop
+        cand_lists = found[a:b]
+        # The articles linked either way are scored too, after the candidates (in index
+        # order: ids are positions).
+        linked_here = list(filter(linked_of.__contains__, ids))
+        linked_lists = list(map(sorted, map(linked_of.__getitem__, linked_here)))
+        for i, linked in zip(linked_here, linked_lists, strict=True):
             cands = found[i]
-            linked = linked_of.get(i)
-            if linked:
-                cands = list(dict.fromkeys(chain(cands, sorted(linked, key=pos.__getitem__))))
-            cand_lists.append(cands)
+            cand_lists[i - a] = cands + [j for j in linked if j not in cands]
         sizes = list(map(len, cand_lists))
+        starts = [0, *accumulate(sizes)]
         second_list = list(chain.from_iterable(cand_lists))
-        first = np.repeat(np.arange(ids.start, ids.stop, dtype=np.int64), sizes)
+        first = np.repeat(np.arange(a, b, dtype=np.int64), sizes)
         second = np.array(second_list, np.int64)
         flat = 1.0 - TIME_WEIGHT + TIME_WEIGHT * UNDATED_RECENCY
         scored = scorer.scores(first, second, 1.0 - TIME_WEIGHT, TIME_WEIGHT, _DECAY, flat)
-        if scored is None:  # too large to pack: one at a time
-            self._derive_missing()
-            for i, cands in zip(ids, found[ids.start : ids.stop], strict=True):
-                self._score(i, None, cands)
-            return
         score_arr, seconds, words = scored
-        hint = self._hint
-        scores = score_arr.tolist()
+        if linked_here:  # (pairs as first * n + second)
+            n = len(self.pos)
+            linked_first = np.repeat(np.array(linked_here, np.int64), list(map(len, linked_lists)))
+            linked_pairs = linked_first * n + np.array(list(chain.from_iterable(linked_lists)))
+            score_arr[among(first * n + second, np.sort(linked_pairs))] += EXPLICIT_BONUS
         # Near-duplicates: close in time, titles of 3 words or more and alike.
         titles = self.titles
-        close = np.flatnonzero(seconds <= _STORY_SECONDS).tolist()
+        close = np.flatnonzero(seconds <= _STORY_SECONDS)
         dups_of: dict[int, list[int]] = {}
-        if close:
-            first_list = first.tolist()
-            a_t = list(map(titles.__getitem__, map(first_list.__getitem__, close)))
-            b_t = list(map(titles.__getitem__, map(second_list.__getitem__, close)))
-            size_a, size_b = list(map(len, a_t)), list(map(len, b_t))
-            both = list(map(len, map(and_, a_t, b_t)))
-            for k, sa, sb, shared in zip(close, size_a, size_b, both, strict=True):
-                if sa >= 3 and sb >= 3 and shared / (sa + sb - shared) >= STORY_TITLE_JACCARD:
-                    dups_of.setdefault(first_list[k], []).append(second_list[k])
+        for k in close[title_filter.may_be_alike(first[close], second[close])].tolist():
+            i, j = a + bisect_right(starts, k) - 1, second_list[k]
+            title_a, title_b = titles[i], titles[j]
+            shared = len(title_a & title_b)
+            if shared / (len(title_a) + len(title_b) - shared) >= STORY_TITLE_JACCARD:
+                dups_of.setdefault(i, []).append(j)
+        hint = self._hint
         if hint is not None:
             # the hint is within far less than 1e-6 of the exact sum: below this, no similar words
             maybe = np.flatnonzero(words >= _NO_SIMILAR_WORDS)
@@ -1144,26 +1155,23 @@ class RelateState:
                 if hint[i] is None:
                     hint[i] = set()
                 hint[i].add(j)
+            hint[a:b] = [_NONE if h is None else h for h in hint[a:b]]
+        # Each article's best: highest score first, then lowest id (ids are positions in a
+        # full relate: -id ranks as -position), as _score sorts them.
         keep = self.count + KEEP_EXTRA
-        at = 0
-        for i, cands, size in zip(ids, cand_lists, sizes, strict=True):
-            end = at + size
-            mine = scores[at:end]
-            linked = linked_of.get(i)
-            if linked:
-                for k, j in enumerate(cands):
-                    if j in linked:
-                        mine[k] += EXPLICIT_BONUS
-            # ids are positions in a full relate: -id ranks as -position
-            best = sorted(zip(mine, map(neg, cands), cands, strict=True), reverse=True)[:keep]
-            self.cands[i] = cands
-            self.scores[i] = mine
-            self.kept[i] = {j: score for score, _, j in best}
-            dups = dups_of.get(i)
-            self.dups[i] = tuple(dups) if dups else ()
-            if hint is not None and hint[i] is None:
-                hint[i] = _NONE
-            at = end
+        order = np.lexsort((second, -score_arr, first))
+        place = np.arange(len(order)) - np.repeat(np.array(starts[:-1], np.int64), sizes)
+        top = order[place < keep]
+        # (the very int and float objects of the candidate and score lists: not more of them)
+        scores = score_arr.tolist()
+        top_list = top.tolist()
+        best = zip(
+            map(second_list.__getitem__, top_list), map(scores.__getitem__, top_list), strict=True
+        )  # (consumed in part)
+        self.cands[a:b] = cand_lists
+        self.scores[a:b] = list(map(scores.__getitem__, map(slice, starts, starts[1:])))
+        self.kept[a:b] = [dict(islice(best, min(size, keep))) for size in sizes]
+        self.dups[a:b] = [tuple(dups_of[i]) if i in dups_of else () for i in ids]
 
     def _pre_score(self, i: int, j: int) -> float:
         """The score without the bonuses, as _score computes it."""
@@ -1281,6 +1289,53 @@ class RelateState:
                     final.append((-total, slug[j], j))
         final.sort()
         return final[:count]
+
+    def _best_columns(self, ids: range) -> BestColumns:
+        """_best of articles ``ids`` while no article is in a story (a full relate's first
+        ranking, ids positions), all at once: the same totals, in the same order."""
+        import numpy as np
+
+        from sitegen.relateedges import BestColumns
+
+        kept = self.kept[ids.start : ids.stop]
+        count = self.count
+        if count == 0:
+            return BestColumns([0] * len(kept), [], [])
+        sizes = np.fromiter(map(len, kept), np.int64, len(kept))
+        targets = np.array(list(chain.from_iterable(kept)), np.int64)
+        scores = np.array(list(chain.from_iterable(map(dict.values, kept))), np.float64)
+        # round(score, 4) as _best rounds it (see _round4)
+        y = scores * 10000.0
+        k = np.floor(y)
+        d = y - k
+        totals = (k + (d > 0.5)) / 10000.0
+        near = np.flatnonzero(np.abs(d - 0.5) < _NEAR_HALF)
+        totals[near] = [round(x, 4) for x in scores[near].tolist()]
+        # Kept best first, and rounding keeps the order: the totals shown are those of
+        # MIN_SCORE or more, and past the count-th only those tied with it.
+        starts = np.zeros(len(kept), np.int64)
+        np.cumsum(sizes[:-1], out=starts[1:])
+        owner = np.repeat(np.arange(len(kept), dtype=np.int64), sizes)
+        place = np.arange(len(targets), dtype=np.int64) - starts[owner]
+        last = starts + np.minimum(sizes, count) - 1  # (-1 for none: never read)
+        shown = (totals >= MIN_SCORE) & ((place < count) | (totals >= totals[last[owner]]))
+        owner, targets, totals = owner[shown], targets[shown], totals[shown]
+        # Ties: by slug (few articles have any): those articles' lists sorted as _best does.
+        tied = owner[np.flatnonzero((owner[1:] == owner[:-1]) & (totals[1:] == totals[:-1]))]
+        shown_sizes = np.bincount(owner, minlength=len(kept))
+        starts[1:] = np.cumsum(shown_sizes[:-1])
+        slug = self.slug
+        for m in np.unique(tied).tolist():
+            part = slice(int(starts[m]), int(starts[m] + shown_sizes[m]))
+            ids_m = targets[part].tolist()
+            negs = (-totals[part]).tolist()
+            final = sorted(zip(negs, map(slug.__getitem__, ids_m), ids_m, strict=True))
+            targets[part] = [j for _, _, j in final]
+            totals[part] = [-t for t, _, _ in final]
+        first = np.arange(len(owner), dtype=np.int64) - starts[owner] < count
+        return BestColumns(
+            np.minimum(shown_sizes, count).tolist(), targets[first].tolist(), totals[first].tolist()
+        )
 
     def _edges(self, i: int, best: list[tuple[float, Slug, int]]) -> tuple[Edge, ...]:
         """The edges of article i to the articles ``best`` ((-score, slug, id), in order),

@@ -162,7 +162,8 @@ def _ints(values: Iterable[int], count: int) -> Ints:
 class PairScorer:
     """Scores of every candidate pair of a full relate, on numpy arrays, equal to
     ``RelateState._score``'s to the last bit: each product and each sum of one or two products
-    is the same IEEE operation, longer sums go to math.fsum and recency to math.exp, as there."""
+    is the same IEEE operation, longer sums are math.fsum's (see exact_sums) and recency
+    math.exp's, as there."""
 
     def __init__(
         self,
@@ -204,46 +205,50 @@ class PairScorer:
             self.keys = np.concatenate((flat[1], flat[4]))[order]
             self.values = np.concatenate((flat[2], flat[5]))[order] * scales
         self.word = np.repeat(np.tile(np.array([0.0, 1.0]), n), both)  # 1.0: a word's entry
-        self.key_bits = max(1, len(key_id)).bit_length()
+        # Per key, its number among those of a batch's first articles while it is scored
+        # (-1 otherwise; see scores).
+        self.local = np.full(len(key_id), -1, np.int64)
         self.undated = np.array([t is None for t in times], bool)
         self.time = np.array([0.0 if t is None else t for t in times], np.float64)
 
     def scores(
         self, first: Ints, second: Ints, base: float, weight: float, decay: float, flat: float
-    ) -> tuple[Floats, Floats, Floats] | None:
+    ) -> tuple[Floats, Floats, Floats]:
         """Scores without bonuses of the pairs (first[k], second[k]), their seconds apart
         (inf when one is undated), and about the sum of their shared words' products in the
-        combined vectors (rounded, not exact: only a hint); None when the pairs are too many
-        to pack in 63 bits."""
+        combined vectors (rounded, not exact: only a hint). ``first``: in order, a batch of
+        nearby articles (a table of their keys is made)."""
         pairs = len(first)
         row, keys, values = self.row, self.keys, self.values
-        # Both articles' entries for each pair, packed as (pair, key, place) and sorted:
-        # a key the two share comes twice, side by side.
-        size_a = row[first + 1] - row[first]
+        # The first articles' entries in a table: (article, key) -> entry + 1 (0: none), the
+        # keys numbered among those the batch holds (a few hundred). Then each entry of the
+        # second articles looks up its pair's first article there: a shared key is found.
+        lo, hi = int(first[0]) if pairs else 0, int(first[-1]) + 1 if pairs else 0
+        a0, a1 = int(row[lo]), int(row[hi])
+        a_keys = keys[a0:a1]
+        held = np.unique(a_keys)
+        local = self.local
+        local[held] = np.arange(len(held), dtype=np.int64)
+        width = len(held)
+        table = np.zeros((hi - lo) * width + 1, np.int64)  # (+1: a last slot, always 0)
+        a_owner = np.repeat(np.arange(hi - lo, dtype=np.int64), np.diff(row[lo : hi + 1]))
+        table[a_owner * width + local[a_keys]] = np.arange(a0 + 1, a1 + 1, dtype=np.int64)
         size_b = row[second + 1] - row[second]
-        sizes = np.empty(2 * pairs, np.int64)
-        sizes[0::2], sizes[1::2] = size_a, size_b
-        starts = np.empty(2 * pairs, np.int64)
-        starts[0::2], starts[1::2] = row[first], row[second]
-        total = int(sizes.sum())
-        offset = np.zeros(len(sizes), np.int64)
-        np.cumsum(sizes[:-1], out=offset[1:])
-        source = np.repeat(starts - offset, sizes) + np.arange(total, dtype=np.int64)
-        pair_of = np.repeat(np.arange(pairs, dtype=np.int64).repeat(2), sizes)
-        place_bits = max(1, total).bit_length()
-        low = self.key_bits + place_bits
-        if pairs.bit_length() + low > 63:
-            return None
-        packed = np.sort(
-            (((pair_of << self.key_bits) | keys[source]) << place_bits)
-            | np.arange(total, dtype=np.int64)
-        )
-        upper = packed >> place_bits
-        same = np.flatnonzero(upper[1:] == upper[:-1])
-        place = (1 << place_bits) - 1
-        left = source[packed[same] & place]
-        products = values[left] * values[source[packed[same + 1] & place]]
-        owner = packed[same] >> low  # products in pair order
+        total = int(size_b.sum())
+        offset = np.zeros(pairs, np.int64)
+        np.cumsum(size_b[:-1], out=offset[1:])
+        right = np.repeat(row[second] - offset, size_b) + np.arange(total, dtype=np.int64)
+        slot = local[keys[right]]
+        local[held] = -1
+        # the first article's row, or the last slot for a key no first article holds
+        at_row = np.repeat((first - lo) * width, size_b) + slot
+        at_row[slot < 0] = len(table) - 1
+        left = table[at_row]
+        shared = np.flatnonzero(left)
+        left = left[shared] - 1
+        right = right[shared]
+        owner = np.repeat(np.arange(pairs, dtype=np.int64), size_b)[shared]  # in pair order
+        products = values[left] * values[right]
         relevance = np.zeros(pairs, np.float64)
         count = np.bincount(owner, minlength=pairs)
         at = np.zeros(pairs + 1, np.int64)
@@ -254,9 +259,7 @@ class PairScorer:
         relevance[two] = products[at[two]] + products[at[two] + 1]
         more = np.flatnonzero(count > 2)
         if len(more):
-            listed = products.tolist()
-            parts = map(slice, at[more].tolist(), at[more + 1].tolist())
-            relevance[more] = list(map(math.fsum, map(listed.__getitem__, parts)))
+            relevance[more] = exact_sums(products[count[owner] > 2], count[more])
         seconds: Floats = np.abs(self.time[first] - self.time[second])
         recency = np.array(list(map(math.exp, (-seconds * decay).tolist())), np.float64)
         factor = base + weight * recency
@@ -266,3 +269,92 @@ class PairScorer:
             seconds[undated] = math.inf
         words = np.bincount(owner, products * self.word[left], pairs).astype(np.float64)
         return relevance * factor, seconds, words
+
+
+def _long_enough() -> bool:
+    """Whether numpy's long double adds with 64 bits of mantissa or more (x86's, a quad):
+    then a sum of a few doubles in it is within a bound small enough to tell almost always
+    what the exact sum rounds to (see exact_sums). Tried, not read from finfo: an emulated
+    x87 (valgrind's) adds long doubles as doubles."""
+    one, tiny = np.longdouble(1), np.longdouble(2.0) ** -63
+    return bool(np.finfo(np.longdouble).nmant >= 63 and (one + tiny) - one == tiny)
+
+
+_LONG_SUMS = _long_enough()
+
+
+def exact_sums(values: Floats, sizes: Ints) -> Floats:
+    """The sums of ``values`` (``sizes[i]`` of them for sum i, one after the other, each
+    positive), each rounded once from the exact sum: math.fsum's results. Summed in long
+    double, where a sum is within its error bound of the exact one; when the double nearest
+    that bound's both ends is the same, it is the exact sum's, else (rare) fsum decides."""
+    starts = np.zeros(len(sizes), np.int64)
+    np.cumsum(sizes[:-1], out=starts[1:])
+    if _LONG_SUMS and len(sizes):
+        long = np.longdouble
+        sums = np.add.reduceat(values.astype(long), starts)
+        rounded = sums.astype(np.float64)
+        # The halfway points to the neighbouring doubles (exact in long double).
+        as_long = rounded.astype(long)
+        low = (as_long + np.nextafter(rounded, -np.inf).astype(long)) / 2
+        high = (as_long + np.nextafter(rounded, np.inf).astype(long)) / 2
+        # Summing n positive values in any order errs by less than n - 1 rounding units
+        # (half an epsilon each) of the sum; one more for the rounding of sums -+ bound.
+        bound = sums * ((sizes + 1).astype(long) * (np.finfo(long).eps / 2))
+        unsure = np.flatnonzero((sums - bound <= low) | (sums + bound >= high))
+    else:
+        rounded = np.zeros(len(sizes), np.float64)
+        unsure = np.arange(len(sizes), dtype=np.int64)
+    if len(unsure):  # (only their values made Python floats)
+        some = sizes[unsure]
+        ends = np.cumsum(some)
+        at = np.repeat(starts[unsure] - (ends - some), some) + np.arange(ends[-1], dtype=np.int64)
+        listed = values[at].tolist()
+        parts = map(slice, (ends - some).tolist(), ends.tolist())
+        rounded[unsure] = list(map(math.fsum, map(listed.__getitem__, parts)))
+    return rounded
+
+
+class TitleFilter:
+    """Rules out, for most pairs of articles, that their titles (sets of words) are alike:
+    that they share ``share`` of their words or more (Jaccard), with three words or more
+    each. Each title's words hashed to one of 64 bits: a word of one title whose bit the
+    other's lacks is not in the other, so the words two titles share are at most the
+    words of either less the bits only it has."""
+
+    def __init__(self, titles: Sequence[frozenset[str]], share: float) -> None:
+        self.sizes = _ints(map(len, titles), len(titles))
+        words = _ints(map(hash, chain.from_iterable(titles)), int(self.sizes.sum()))
+        bits = np.left_shift(np.uint64(1), (words & 63).astype(np.uint64))
+        ends = np.cumsum(self.sizes)
+        self.bits = np.zeros(len(titles), np.uint64)
+        full = np.flatnonzero(self.sizes)
+        if len(full):
+            self.bits[full] = np.bitwise_or.reduceat(bits, (ends - self.sizes)[full])
+        # shared / (a + b - shared) >= share <=> shared >= (a + b) * share / (1 + share):
+        # a little less, for the rounding of the floats
+        self.least = share / (1.0 + share) * (1.0 - 1e-9)
+
+    def may_be_alike(self, first: Ints, second: Ints) -> npt.NDArray[np.bool_]:
+        """For each pair (first[k], second[k]), False where their titles are not alike."""
+        size_a, size_b = self.sizes[first], self.sizes[second]
+        bits_a, bits_b = self.bits[first], self.bits[second]
+        shared = np.minimum(
+            size_a - _bit_count(bits_a & ~bits_b), size_b - _bit_count(bits_b & ~bits_a)
+        )
+        alike: npt.NDArray[np.bool_] = shared >= (size_a + size_b) * self.least
+        return alike & (size_a >= 3) & (size_b >= 3)
+
+
+_BYTE_BITS = np.array([bin(b).count("1") for b in range(256)], np.int64)
+
+
+def _bit_count(values: npt.NDArray[np.uint64]) -> Ints:
+    """The set bits of each value."""
+    count = getattr(np, "bitwise_count", None)  # (numpy 2)
+    found: Ints
+    if count is not None:
+        found = count(values).astype(np.int64)
+    else:
+        found = _BYTE_BITS[values.view(np.uint8)].reshape(-1, 8).sum(axis=1)
+    return found

@@ -3,15 +3,16 @@
 The same Edge objects, scores and reasons as ``RelateState._edges`` makes one article at a
 time (the incremental path still uses that). On a large site most edges' reasons are only
 "shared topics: ..." and "published the same day": here those come from numpy arrays (the
-topic reason once per pair of topic sets, not once per edge) and equal reason tuples are one
-shared tuple; the rarer reasons (same story, links, similar words) are found edge by edge as
-there.
+topic reason once per pair of topic sets, not once per edge), as do same story and links,
+and equal reason tuples are one shared tuple; similar words are looked for edge by edge as
+there, where the scoring's hint does not rule them out.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from itertools import accumulate, chain
+from dataclasses import dataclass
+from itertools import accumulate, chain, compress
 from operator import neg
 from typing import TYPE_CHECKING
 
@@ -24,6 +25,18 @@ if TYPE_CHECKING:
     from sitegen.relate import RelateState
 
 Best = list[tuple[float, Slug, int]]  # (-score, slug, id), best first
+
+
+@dataclass
+class BestColumns:
+    """The best lists of a range of articles as columns: each one's size, then the targets
+    (ids) and scores of all, one list after the other."""
+
+    sizes: list[int]
+    targets: list[int]
+    scores: list[float]
+
+
 Ints = npt.NDArray[np.int64]
 # The edges of a range of articles in parts: where each article's start (and the end), then
 # each edge's target (an id), score and reasons. (Small to send from another process.)
@@ -58,6 +71,10 @@ class EdgeMaker:
         labels = [state.topic_labels[t] for t in topic_of]
         self.topic_reason = _Named(labels, self.topics)
         self.tuples = _Tuples()
+        # Every explicit link, as source * n + target, sorted.
+        n = len(state.time)
+        links = [i * n + j for i, targets in state.explicit.items() for j in targets]
+        self.explicit = np.unique(np.array(links, np.int64))
 
     def stories_known(self) -> None:
         """Take in the state's stories (a full relate makes them after the edges of the
@@ -78,53 +95,62 @@ class EdgeMaker:
 
     def parts(self, ids: Sequence[int], bests: list[Best]) -> EdgeParts:
         """The edges of articles ``ids`` (as ``edges``) in parts."""
+        flat = list(chain.from_iterable(bests))
+        if not flat:
+            return self.parts_of(ids, BestColumns(list(map(len, bests)), [], []))
+        neg_scores, _, targets = zip(*flat, strict=True)
+        return self.parts_of(
+            ids, BestColumns(list(map(len, bests)), list(targets), list(map(neg, neg_scores)))
+        )
+
+    def parts_of(self, ids: Sequence[int], best: BestColumns) -> EdgeParts:
+        """``parts``, from the best lists as columns."""
         from sitegen.relate import _DAY, _words_reason
 
         state = self.state
-        sizes = list(map(len, bests))
+        sizes, dst_list = best.sizes, best.targets
         starts = [0, *accumulate(sizes)]
-        flat = list(chain.from_iterable(bests))
-        if not flat:
+        if not dst_list:
             return starts, [], [], []
-        neg_scores, _, dst_list = zip(*flat, strict=True)
         src = np.repeat(_ints(ids, len(ids)), sizes)
         dst = np.array(dst_list, np.int64)
         root, times = self.root, self.times
         same_story = ((root[src] >= 0) & (root[src] == root[dst])).tolist()
         same_day = (np.abs(times[src] - times[dst]) < _DAY).tolist()
         topic_reason = self._topic_reasons(src, dst)
-        # Reasons found edge by edge: links, and similar words where the hint does not rule
-        # them out (as _edges decides).
-        rare: dict[int, list[str | None]] = {}  # edge -> [link reason, words reason]
+        # Links: either article lists the other (pairs as source * n + target).
+        n = len(times)
+        by_source = among(src * n + dst, self.explicit)
+        to_this = among(dst * n + src, self.explicit) & ~by_source
+        links = list(map(_LINK_REASONS.__getitem__, (by_source + 2 * to_this).tolist()))
+        # Similar words, edge by edge, where the hint does not rule them out (as _edges
+        # decides): not for the common article, with an empty hint and in no story.
+        words: list[str | None] = [None] * len(dst_list)
         story, hints, cands, term_vec = state.story, state._hint, state.cands, state.term_vec
-        linked_of = state.linked
-        for n, i in enumerate(ids):
-            if starts[n] == starts[n + 1]:
-                continue
-            linked = linked_of.get(i)
-            if linked:
-                for k in range(starts[n], starts[n + 1]):
-                    j = dst_list[k]
-                    if j in linked and (reason := state._link_reason(i, j)):
-                        rare[k] = [reason, None]
+        check = (
+            [m for m, i in enumerate(ids) if hints[i] is None or hints[i] or story[i] is not None]
+            if hints is not None
+            else range(len(ids))
+        )
+        for m in check:
+            i = ids[m]
             maybe = hints[i] if hints is not None else None
             in_story = story[i] is not None
-            if maybe is not None and not maybe and not in_story:
-                continue  # the common case: no edge can have similar words
             a = term_vec[i]
             a_keys = frozenset(a)
-            for k in range(starts[n], starts[n + 1]):
+            for k in range(starts[m], starts[m + 1]):
                 j = dst_list[k]
                 if (maybe is None or j in maybe or (in_story and j not in cands[i])) and (
                     reason := _words_reason(a_keys, a, term_vec[j])
                 ):
-                    rare.setdefault(k, [None, None])[1] = reason
-        # The other edges: one reason tuple for each (story, topics, day), shared.
-        kinds = zip(same_story, topic_reason, same_day, strict=True)
+                    words[k] = reason
+        # One reason tuple for each (story, topics, link, day), shared; those with similar
+        # words (their own words) each their own.
+        kinds = zip(same_story, topic_reason, links, same_day, strict=True)
         reasons = list(map(self.tuples.__getitem__, kinds))
-        for k, (link, words) in rare.items():
-            reasons[k] = _reasons(same_story[k], topic_reason[k], link, words, same_day[k])
-        return starts, list(dst_list), list(map(neg, neg_scores)), reasons
+        for k in compress(range(len(words)), words):
+            reasons[k] = _reasons(same_story[k], topic_reason[k], links[k], words[k], same_day[k])
+        return starts, dst_list, best.scores, reasons
 
     def _topic_reasons(self, src: Ints, dst: Ints) -> list[str | None]:
         """Each edge's "shared topics: ..." reason (None for none): the topics of the
@@ -184,6 +210,16 @@ class _Named(dict[int, str | None]):
         return value
 
 
+def among(values: Ints, known: Ints) -> npt.NDArray[np.bool_]:
+    """Whether each of ``values`` is one of ``known`` (sorted). (np.isin, for values spread
+    over a wide range, as pairs of ids are, can take a table as large as that range.)"""
+    if not len(known):
+        return np.zeros(len(values), bool)
+    at = np.minimum(np.searchsorted(known, values), len(known) - 1)
+    found: npt.NDArray[np.bool_] = known[at] == values
+    return found
+
+
 def _ints(values: Iterable[int], count: int) -> Ints:
     return np.fromiter(values, np.int64, count)
 
@@ -199,11 +235,17 @@ def _within(sizes: Ints) -> Ints:
     return np.arange(int(sizes.sum()), dtype=np.int64) - np.repeat(_starts(sizes), sizes)
 
 
-class _Tuples(dict[tuple[bool, str | None, bool], tuple[str, ...]]):
-    """(same story, topics reason, same day) -> the reasons: one tuple shared by many edges."""
+_Kind = tuple[bool, str | None, str | None, bool]
+# An edge's link reason: by (the source lists the target) + 2 * (the target lists the source)
+_LINK_REASONS = (None, "linked by the source", "links to this article")
 
-    def __missing__(self, kind: tuple[bool, str | None, bool]) -> tuple[str, ...]:
-        value = self[kind] = _reasons(kind[0], kind[1], None, None, kind[2])
+
+class _Tuples(dict[_Kind, tuple[str, ...]]):
+    """(same story, topics reason, link reason, same day) -> the reasons: one tuple shared
+    by many edges."""
+
+    def __missing__(self, kind: _Kind) -> tuple[str, ...]:
+        value = self[kind] = _reasons(kind[0], kind[1], kind[2], None, kind[3])
         return value
 
 

@@ -4,6 +4,7 @@ state."""
 
 from __future__ import annotations
 
+import math
 import pickle
 import random
 from collections.abc import Iterator
@@ -11,6 +12,7 @@ from dataclasses import replace
 from itertools import chain, pairwise
 from typing import Any
 
+import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -234,3 +236,90 @@ def test_a_full_relate_gathers_the_keys_made_where_the_articles_were_parsed(
     assert made_here == [a for a in articles if a is retitled or articles.index(a) % 2]
     assert graph2 == graph
     assert state2.__getstate__() == state.__getstate__()
+
+
+_TIES = [
+    [1.0, 2.0**-53, 2.0**-80],  # just over a halfway point: summed in long double, a tie
+    [1.0, 2.0**-53, 2.0**-53],
+    [1.0, 2.0**-54, 2.0**-54, 2.0**-90],
+    [0.5, 0.25, 2.0**-55, 2.0**-55, 2.0**-120],
+    [3.0, 2.0**-52, 2.0**-105, 2.0**-106],
+]
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    sums=st.lists(
+        st.lists(st.floats(1e-30, 1.0, allow_subnormal=False), min_size=3, max_size=30),
+        max_size=20,
+    ),
+    long_sums=st.booleans(),
+)
+def test_exact_sums_are_those_of_fsum(
+    sums: list[list[float]], long_sums: bool, monkeypatch_module: pytest.MonkeyPatch
+) -> None:
+    # (without long doubles of 64 bits or more, every sum is fsum's own)
+    monkeypatch_module.setattr(relatecand, "_LONG_SUMS", long_sums and relatecand._long_enough())
+    sums = [*sums, *_TIES]
+    values = np.array(list(chain.from_iterable(sums)), np.float64)
+    sizes = np.array(list(map(len, sums)), np.int64)
+    found = relatecand.exact_sums(values, sizes).tolist()
+    assert list(map(repr, found)) == list(map(repr, map(math.fsum, sums)))
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    titles=st.lists(
+        st.frozensets(st.sampled_from([f"w:{w}" for w in "abcdefghijklmnopqrstuvwxyz"])),
+        min_size=2,
+        max_size=40,
+    ),
+    bit_count=st.booleans(),
+)
+def test_the_title_filter_keeps_every_pair_of_alike_titles(
+    titles: list[frozenset[str]], bit_count: bool
+) -> None:
+    pairs = [(a, b) for a in range(len(titles)) for b in range(len(titles))]
+    first, second = (np.array(side, np.int64) for side in zip(*pairs, strict=True))
+    with pytest.MonkeyPatch.context() as patch:
+        if not bit_count:  # (numpy 1 has no bitwise_count)
+            patch.delattr(np, "bitwise_count", raising=False)
+        title_filter = relatecand.TitleFilter(titles, relate.STORY_TITLE_JACCARD)
+        kept = title_filter.may_be_alike(first, second)
+    for (a, b), may in zip(pairs, kept.tolist(), strict=True):
+        shared = len(titles[a] & titles[b])
+        if len(titles[a]) >= 3 and len(titles[b]) >= 3:
+            alike = shared / (len(titles[a]) + len(titles[b]) - shared) >= 0.6
+            assert may or not alike, (titles[a], titles[b])
+        else:
+            assert not may
+
+
+def test_the_title_filter_rules_out_most_titles_that_are_not_alike() -> None:
+    rng = random.Random(5)
+    words = [f"w:{k}" for k in range(5000)]
+    titles = [frozenset(rng.sample(words, rng.randint(6, 12))) for _ in range(500)]
+    first = np.repeat(np.arange(500, dtype=np.int64), 500)
+    second = np.tile(np.arange(500, dtype=np.int64), 500)
+    kept = relatecand.TitleFilter(titles, 0.6).may_be_alike(first, second)
+    assert kept[first == second].all()  # each title is alike itself
+    assert kept.sum() < 500 + 0.01 * 500 * 499
+
+
+@settings(max_examples=20, deadline=None)
+@given(seed=st.integers(0, 10**6), digits=st.sampled_from([1, 2, 3, 4, 6]), count=st.integers(0, 9))
+def test_the_best_lists_of_a_range_are_those_of_each_article(
+    seed: int, digits: int, count: int
+) -> None:
+    index = _site(seed, 80)
+    _, state = relate_with_state(index, 8, None)
+    n = len(index.articles)
+    state.count = count
+    state.story = [None] * n  # (as in a full relate's first ranking)
+    # scores rounded to fewer digits: many ties, which the slugs decide
+    state.kept = [{j: round(s, digits) for j, s in kept.items()} for kept in state.kept]
+    alone = [state._best(i) for i in range(n)]
+    together = state._best_columns(range(n))
+    assert together.sizes == list(map(len, alone))
+    assert together.targets == [j for best in alone for _, _, j in best]
+    assert list(map(repr, together.scores)) == [repr(-t) for best in alone for t, _, _ in best]
