@@ -290,7 +290,9 @@ def exact_sums(values: Floats, sizes: Ints) -> Floats:
     that bound's both ends is the same, it is the exact sum's, else (rare) fsum decides."""
     starts = np.zeros(len(sizes), np.int64)
     np.cumsum(sizes[:-1], out=starts[1:])
-    if _LONG_SUMS and len(sizes):
+    # (Tried again for each call: code that sets the x87 unit to double precision after
+    # the import would make the bound below too small.)
+    if _LONG_SUMS and len(sizes) and _long_enough():
         long = np.longdouble
         sums = np.add.reduceat(values.astype(long), starts)
         rounded = sums.astype(np.float64)

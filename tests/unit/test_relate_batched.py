@@ -267,6 +267,27 @@ def test_exact_sums_are_those_of_fsum(
     assert list(map(repr, found)) == list(map(repr, map(math.fsum, sums)))
 
 
+def test_exact_sums_are_fsums_once_long_doubles_add_as_doubles(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The long double probe is made for each call: precision lost after the import sends
+    every sum to fsum."""
+    summed: list[int] = []
+    fsum = math.fsum
+
+    def counted(values: list[float]) -> float:
+        summed.append(len(values))
+        return fsum(values)
+
+    monkeypatch.setattr(math, "fsum", counted)
+    monkeypatch.setattr(relatecand, "_long_enough", lambda: False)
+    sums = [[0.1, 0.2, 0.3], [1.0, 2.0, 3.0, 4.0]]
+    values = np.array(list(chain.from_iterable(sums)), np.float64)
+    found = relatecand.exact_sums(values, np.array([3, 4], np.int64)).tolist()
+    assert summed == [3, 4]
+    assert found == [fsum(sums[0]), fsum(sums[1])]
+
+
 @settings(max_examples=40, deadline=None)
 @given(
     titles=st.lists(
