@@ -269,6 +269,8 @@ def fix_text(text: str) -> str:
             if not _ENTITY.search(text):
                 break
             text = html.unescape(clean(html.unescape(text)))
+    if text.isprintable() and not (text.startswith(" ") or text.endswith(" ") or "  " in text):
+        return text  # (_collapsed's own test, without its call: most text is clean)
     return _collapsed(text)
 
 
@@ -286,6 +288,8 @@ def is_blank(text: str) -> bool:
 
 
 def clean_text(value: Any, name: str, report: _Report) -> str:
+    if type(value) is str:  # (the usual value, told at once)
+        return fix_text(value)
     if value is None:
         return ""
     if isinstance(value, bool) or not isinstance(value, (str, int, float)):
