@@ -559,11 +559,18 @@ def _images(
     items = _list_of_mappings(value, name, report, limit, "max_images")
     images = []
     for i, item in items:
-        url = clean_url(item.get("url"), f"{name}[{i}].url", report)
-        if not url:
-            continue
-        width = _dimension(item.get("width"), f"{name}[{i}].width", report)
-        height = _dimension(item.get("height"), f"{name}[{i}].height", report)
+        # (As _related: the usual values taken at once, the others normalized.)
+        url = item.get("url")
+        if type(url) is not str or not _LINKABLE_URL.fullmatch(url):
+            url = clean_url(url, f"{name}[{i}].url", report)
+            if not url:
+                continue
+        width = item.get("width")
+        if type(width) is not int or not 0 < width <= _MAX_PIXELS:
+            width = _dimension(width, f"{name}[{i}].width", report)
+        height = item.get("height")
+        if type(height) is not int or not 0 < height <= _MAX_PIXELS:
+            height = _dimension(height, f"{name}[{i}].height", report)
         text = fix_text(str(item.get("alt") or item.get("title") or "")) or alt
         images.append(Image(url, width, height, text))
     return tuple(images)
@@ -573,12 +580,19 @@ def _related(
     value: Any, tz: ZoneInfo, report: _Report, limit: int = MAX_RELATED
 ) -> tuple[RelatedLink, ...]:
     links = []
+    # Each value as feeds write it (text, a URL kept as it is, a UTC date) is taken at once;
+    # any other goes to its field's normalizer, with the field's name for a problem.
     for i, item in _list_of_mappings(value, "related", report, limit, "max_related"):
         at = f"related[{i}]"
-        title = clean_text(item.get("title"), f"{at}.title", report)
+        title = item.get("title")
+        title = fix_text(title) if type(title) is str else clean_text(title, f"{at}.title", report)
         # (An entry names a few of the URL fields: the others need no name for a problem.)
         urls = [
-            "" if (url := item.get(n)) is None else clean_url(url, f"{at}.{n}", report)
+            ""
+            if (url := item.get(n)) is None
+            else url
+            if type(url) is str and _LINKABLE_URL.fullmatch(url)
+            else clean_url(url, f"{at}.{n}", report)
             for n in URL_FIELDS
         ]
         known = tuple(dict.fromkeys(filter(None, urls)))
@@ -589,19 +603,18 @@ def _related(
         main = urls[0] or urls[1]
         if provider is None and main:
             provider = provider_from_url(main)
-        links.append(
-            RelatedLink(
-                title=title or _short(main),
-                url=main,
-                urls=known,
-                provider=provider,
-                published=to_datetime(
-                    item.get("publishedDateTime"), f"{at}.publishedDateTime", tz, report
-                ),
-                excerpt=""
-                if (excerpt := item.get("excerpt")) is None
-                else clean_text(excerpt, f"{at}.excerpt", report),
+        published = item.get("publishedDateTime")
+        if type(published) is not datetime or published.tzinfo is not UTC:
+            published = to_datetime(published, f"{at}.publishedDateTime", tz, report)
+        excerpt = item.get("excerpt")
+        if excerpt is not None:
+            excerpt = (
+                fix_text(excerpt)
+                if type(excerpt) is str
+                else clean_text(excerpt, f"{at}.excerpt", report)
             )
+        links.append(
+            RelatedLink(title or _short(main), main, known, provider, published, excerpt or "")
         )
     return tuple(links)
 
@@ -644,9 +657,12 @@ def to_int(value: Any, name: str, report: _Report) -> int | None:
     return None
 
 
+_MAX_PIXELS = 100_000
+
+
 def _dimension(value: Any, name: str, report: _Report) -> int | None:
     number = to_int(value, name, report)
-    if number is not None and not 0 < number <= 100_000:
+    if number is not None and not 0 < number <= _MAX_PIXELS:
         report(name, f"{number} is not a size in pixels; ignored")
         return None
     return number
