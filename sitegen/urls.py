@@ -71,6 +71,13 @@ def _host_key(host: str) -> str:
 
 @lru_cache(maxsize=1 << 12)
 def _path_key(path: str) -> str:
+    if "//" not in path and "amp" not in path.lower():
+        # The usual path: its segments are those between its slashes, and only the last one
+        # can change (_clean_segments' first case), so it is cut there, not split.
+        head, _, last = path.strip("/").rpartition("/")
+        while (ext := _extension(last)) is not None:
+            last = last[: -len(ext)]
+        return f"{head}/{last}" if head else last
     return "/".join(_clean_segments(list(filter(None, path.split("/")))))
 
 
