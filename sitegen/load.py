@@ -178,7 +178,8 @@ def read_source(path: Path, shown: Path, max_bytes: int) -> bytes | Problem:
                 f"is {size:,} bytes, over the {max_bytes:,}-byte limit (max_file_bytes); skipped",
                 error=True,
             )
-        return path.read_bytes()
+        with open(path, "rb", buffering=0) as file:  # (no buffer: it is read whole at once)
+            return file.read()
     except OSError as exc:
         return problem(shown, 1, "file", f"cannot be read ({exc.strerror})", error=True)
 
