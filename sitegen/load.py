@@ -446,11 +446,14 @@ def _scalar(loader: Any, node: Any) -> Any:
     # (Not hour 24: newer Pythons' fromisoformat read it as the next day's midnight, where
     # the loader keeps the text, as for any other hour past 23.)
     if tag == _TIMESTAMP and _UTC_SECONDS.fullmatch(text := node.value) and text[11:13] != "24":
-        with suppress(ValueError):  # no such day or time: the loader's way keeps the text
+        try:
             # What the loader's construct_yaml_timestamp makes of this form (in UTC), without
             # its regex and group dictionary (digests date themselves and their related
-            # links so): one C call reads it.
+            # links so): one C call reads it. (try, not suppress: a context manager's calls
+            # cost more than the reading.)
             return datetime.fromisoformat(text)
+        except ValueError:
+            pass  # no such day or time: the loader's way keeps the text
     if tag not in _PLAIN_SCALARS:
         raise _LongWay
     try:
