@@ -27,7 +27,7 @@ from sitegen.bodyfix import (
     fix_structure,
     valid_attribute_value,
 )
-from sitegen.model import Article, Image, Provider, RelatedLink, SourceDoc, Topic
+from sitegen.model import Article, Image, Provider, RelatedLink, SourceDoc, Topic, made
 from sitegen.problems import Problem, problem
 from sitegen.slugs import merge_key, slugify
 from sitegen.urls import match_key
@@ -164,27 +164,32 @@ def normalize(
     known = tuple(dict.fromkeys(filter(None, urls.values())))
     if provider is None and main_url:
         provider = provider_from_url(main_url)
-    article = Article(
-        slug=slugify(title or ""),
-        source=doc.path,
-        title=title or "",
-        title_line=doc.line_of("title"),
-        excerpt=clean_text(meta.get("excerpt"), "excerpt", report),
-        published=published,
-        url=main_url,
-        urls=known,
-        provider=provider,
-        topics=_topics(meta.get("topics"), report, options.max_topics),
-        images=_images(meta.get("images"), "images", title or "", report, options.max_images),
-        related=_related(meta.get("related"), tz, report, options.max_related),
-        quality=to_int(meta.get("quality"), "quality", report),
-        heat=to_int(meta.get("heat"), "heat", report),
-        category=clean_text(meta.get("category"), "category", report),
-        kind=clean_text(meta.get("type"), "type", report),
-        draft=not _published(meta.get("published", True), report),
-        body_html=_body(doc, report, options.link_rel),
-        extra=_extra(meta),
-        url_keys=tuple(dict.fromkeys(map(match_key, known))),
+    article = made(  # (the fields of Article, in its order)
+        Article,
+        {
+            "slug": slugify(title or ""),
+            "source": doc.path,
+            "title": title or "",
+            "title_line": doc.line_of("title"),
+            "excerpt": clean_text(meta.get("excerpt"), "excerpt", report),
+            "published": published,
+            "url": main_url,
+            "urls": known,
+            "provider": provider,
+            "topics": _topics(meta.get("topics"), report, options.max_topics),
+            "images": _images(
+                meta.get("images"), "images", title or "", report, options.max_images
+            ),
+            "related": _related(meta.get("related"), tz, report, options.max_related),
+            "quality": to_int(meta.get("quality"), "quality", report),
+            "heat": to_int(meta.get("heat"), "heat", report),
+            "category": clean_text(meta.get("category"), "category", report),
+            "kind": clean_text(meta.get("type"), "type", report),
+            "draft": not _published(meta.get("published", True), report),
+            "body_html": _body(doc, report, options.link_rel),
+            "extra": _extra(meta),
+            "url_keys": tuple(dict.fromkeys(map(match_key, known))),
+        },
     )
     return (article if title else None), report.problems
 
@@ -572,7 +577,7 @@ def _images(
         if type(height) is not int or not 0 < height <= _MAX_PIXELS:
             height = _dimension(height, f"{name}[{i}].height", report)
         text = fix_text(str(item.get("alt") or item.get("title") or "")) or alt
-        images.append(Image(url, width, height, text))
+        images.append(made(Image, {"url": url, "width": width, "height": height, "alt": text}))
     return tuple(images)
 
 
@@ -613,9 +618,15 @@ def _related(
                 if type(excerpt) is str
                 else clean_text(excerpt, f"{at}.excerpt", report)
             )
-        links.append(
-            RelatedLink(title or _short(main), main, known, provider, published, excerpt or "")
-        )
+        link = {
+            "title": title or _short(main),
+            "url": main,
+            "urls": known,
+            "provider": provider,
+            "published": published,
+            "excerpt": excerpt or "",
+        }
+        links.append(made(RelatedLink, link))
     return tuple(links)
 
 
