@@ -12,7 +12,7 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sitegen.model import SourceDoc
+from sitegen.model import SourceDoc, made
 from sitegen.problems import Problem, problem
 
 if TYPE_CHECKING:
@@ -270,17 +270,18 @@ def parse_source(raw: bytes, shown: Path) -> SourceDoc | Problem:
             f"must be a mapping of fields, not a {_yaml_kind(meta)}",
             error=True,
         )
-    return SourceDoc(
-        shown,
-        meta,
-        text[body_start:],
-        field_lines,
-        first_line=start,
-        body_line=text.count("\n", 0, body_start) + 1,
-        repeated=tuple(repeated),
-        not_utf8=not_utf8,
-        unprintable=unprintable,
-    )
+    fields = {  # (SourceDoc's, in its order: see model.made)
+        "path": shown,
+        "meta": meta,
+        "body": text[body_start:],
+        "field_lines": field_lines,
+        "first_line": start,
+        "body_line": text.count("\n", 0, body_start) + 1,
+        "repeated": tuple(repeated),
+        "not_utf8": not_utf8,
+        "unprintable": unprintable,
+    }
+    return made(SourceDoc, fields)
 
 
 # What YAML refuses to read (PyYAML's Reader): C0 controls but tab and newlines, DEL, C1
