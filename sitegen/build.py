@@ -609,9 +609,11 @@ def _relate_keys(parsed: _Parsed) -> ArticleKeys | None:
     """What relate reads of a parsed article alone (None: no article)."""
     if isinstance(parsed, Problem) or parsed[0] is None:
         return None
-    from sitegen.relate import article_keys
+    # (A plain import, run for every article: "from a module import" looks for the module's
+    # __path__ first, an AttributeError raised and cleared each time.)
+    import sitegen.relate
 
-    return article_keys(parsed[0])
+    return sitegen.relate.article_keys(parsed[0])
 
 
 def _parse_one(path: Path, shown: Path, config: SiteConfig) -> tuple[str, _Parsed]:

@@ -12,7 +12,7 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sitegen.model import SourceDoc
+from sitegen.model import SourceDoc, made
 from sitegen.problems import Problem, problem
 
 if TYPE_CHECKING:
@@ -178,7 +178,8 @@ def read_source(path: Path, shown: Path, max_bytes: int) -> bytes | Problem:
                 f"is {size:,} bytes, over the {max_bytes:,}-byte limit (max_file_bytes); skipped",
                 error=True,
             )
-        return path.read_bytes()
+        with open(path, "rb", buffering=0) as file:  # (no buffer: it is read whole at once)
+            return file.read()
     except OSError as exc:
         return problem(shown, 1, "file", f"cannot be read ({exc.strerror})", error=True)
 
@@ -269,17 +270,18 @@ def parse_source(raw: bytes, shown: Path) -> SourceDoc | Problem:
             f"must be a mapping of fields, not a {_yaml_kind(meta)}",
             error=True,
         )
-    return SourceDoc(
-        shown,
-        meta,
-        text[body_start:],
-        field_lines,
-        first_line=start,
-        body_line=text.count("\n", 0, body_start) + 1,
-        repeated=tuple(repeated),
-        not_utf8=not_utf8,
-        unprintable=unprintable,
-    )
+    fields = {  # (SourceDoc's, in its order: see model.made)
+        "path": shown,
+        "meta": meta,
+        "body": text[body_start:],
+        "field_lines": field_lines,
+        "first_line": start,
+        "body_line": text.count("\n", 0, body_start) + 1,
+        "repeated": tuple(repeated),
+        "not_utf8": not_utf8,
+        "unprintable": unprintable,
+    }
+    return made(SourceDoc, fields)
 
 
 # What YAML refuses to read (PyYAML's Reader): C0 controls but tab and newlines, DEL, C1
@@ -445,11 +447,14 @@ def _scalar(loader: Any, node: Any) -> Any:
     # (Not hour 24: newer Pythons' fromisoformat read it as the next day's midnight, where
     # the loader keeps the text, as for any other hour past 23.)
     if tag == _TIMESTAMP and _UTC_SECONDS.fullmatch(text := node.value) and text[11:13] != "24":
-        with suppress(ValueError):  # no such day or time: the loader's way keeps the text
+        try:
             # What the loader's construct_yaml_timestamp makes of this form (in UTC), without
             # its regex and group dictionary (digests date themselves and their related
-            # links so): one C call reads it.
+            # links so): one C call reads it. (try, not suppress: a context manager's calls
+            # cost more than the reading.)
             return datetime.fromisoformat(text)
+        except ValueError:
+            pass  # no such day or time: the loader's way keeps the text
     if tag not in _PLAIN_SCALARS:
         raise _LongWay
     try:

@@ -27,7 +27,7 @@ from sitegen.bodyfix import (
     fix_structure,
     valid_attribute_value,
 )
-from sitegen.model import Article, Image, Provider, RelatedLink, SourceDoc, Topic
+from sitegen.model import Article, Image, Provider, RelatedLink, SourceDoc, Topic, made
 from sitegen.problems import Problem, problem
 from sitegen.slugs import merge_key, slugify
 from sitegen.urls import match_key
@@ -161,32 +161,45 @@ def normalize(
     published = to_datetime(meta.get("publishedDateTime"), "publishedDateTime", tz, report)
     provider = _provider(meta.get("provider"), "provider", report)
     main_url = urls.get("originalUrl") or urls.get("webUrl") or ""
-    known = tuple(dict.fromkeys(u for u in urls.values() if u))
+    known = tuple(dict.fromkeys(filter(None, urls.values())))
     if provider is None and main_url:
         provider = provider_from_url(main_url)
-    article = Article(
-        slug=slugify(title or ""),
-        source=doc.path,
-        title=title or "",
-        title_line=doc.line_of("title"),
-        excerpt=clean_text(meta.get("excerpt"), "excerpt", report),
-        published=published,
-        url=main_url,
-        urls=known,
-        provider=provider,
-        topics=_topics(meta.get("topics"), report, options.max_topics),
-        images=_images(meta.get("images"), "images", title or "", report, options.max_images),
-        related=_related(meta.get("related"), tz, report, options.max_related),
-        quality=to_int(meta.get("quality"), "quality", report),
-        heat=to_int(meta.get("heat"), "heat", report),
-        category=clean_text(meta.get("category"), "category", report),
-        kind=clean_text(meta.get("type"), "type", report),
-        draft=not _published(meta.get("published", True), report),
-        body_html=_body(doc, report, options.link_rel),
-        extra={k: v for k, v in meta.items() if k not in KNOWN_FIELDS and isinstance(k, str)},
-        url_keys=tuple(dict.fromkeys(match_key(u) for u in known)),
+    article = made(  # (the fields of Article, in its order)
+        Article,
+        {
+            "slug": slugify(title or ""),
+            "source": doc.path,
+            "title": title or "",
+            "title_line": doc.line_of("title"),
+            "excerpt": clean_text(meta.get("excerpt"), "excerpt", report),
+            "published": published,
+            "url": main_url,
+            "urls": known,
+            "provider": provider,
+            "topics": _topics(meta.get("topics"), report, options.max_topics),
+            "images": _images(
+                meta.get("images"), "images", title or "", report, options.max_images
+            ),
+            "related": _related(meta.get("related"), tz, report, options.max_related),
+            "quality": to_int(meta.get("quality"), "quality", report),
+            "heat": to_int(meta.get("heat"), "heat", report),
+            "category": clean_text(meta.get("category"), "category", report),
+            "kind": clean_text(meta.get("type"), "type", report),
+            "draft": not _published(meta.get("published", True), report),
+            "body_html": _body(doc, report, options.link_rel),
+            "extra": _extra(meta),
+            "url_keys": tuple(dict.fromkeys(map(match_key, known))),
+        },
     )
     return (article if title else None), report.problems
+
+
+def _extra(meta: dict[Any, Any]) -> dict[str, Any]:
+    """The fields of ``meta`` that are not part of the format (most files have none: then one
+    subset test in C, where the loop looked each field up)."""
+    if meta.keys() <= KNOWN_FIELDS:
+        return {}
+    return {k: v for k, v in meta.items() if k not in KNOWN_FIELDS and isinstance(k, str)}
 
 
 def prepare(link_rel: str) -> None:
@@ -261,6 +274,8 @@ def fix_text(text: str) -> str:
             if not _ENTITY.search(text):
                 break
             text = html.unescape(clean(html.unescape(text)))
+    if text.isprintable() and not (text.startswith(" ") or text.endswith(" ") or "  " in text):
+        return text  # (_collapsed's own test, without its call: most text is clean)
     return _collapsed(text)
 
 
@@ -278,6 +293,8 @@ def is_blank(text: str) -> bool:
 
 
 def clean_text(value: Any, name: str, report: _Report) -> str:
+    if type(value) is str:  # (the usual value, told at once)
+        return fix_text(value)
     if value is None:
         return ""
     if isinstance(value, bool) or not isinstance(value, (str, int, float)):
@@ -547,13 +564,20 @@ def _images(
     items = _list_of_mappings(value, name, report, limit, "max_images")
     images = []
     for i, item in items:
-        url = clean_url(item.get("url"), f"{name}[{i}].url", report)
-        if not url:
-            continue
-        width = _dimension(item.get("width"), f"{name}[{i}].width", report)
-        height = _dimension(item.get("height"), f"{name}[{i}].height", report)
+        # (As _related: the usual values taken at once, the others normalized.)
+        url = item.get("url")
+        if type(url) is not str or not _LINKABLE_URL.fullmatch(url):
+            url = clean_url(url, f"{name}[{i}].url", report)
+            if not url:
+                continue
+        width = item.get("width")
+        if type(width) is not int or not 0 < width <= _MAX_PIXELS:
+            width = _dimension(width, f"{name}[{i}].width", report)
+        height = item.get("height")
+        if type(height) is not int or not 0 < height <= _MAX_PIXELS:
+            height = _dimension(height, f"{name}[{i}].height", report)
         text = fix_text(str(item.get("alt") or item.get("title") or "")) or alt
-        images.append(Image(url, width, height, text))
+        images.append(made(Image, {"url": url, "width": width, "height": height, "alt": text}))
     return tuple(images)
 
 
@@ -561,12 +585,19 @@ def _related(
     value: Any, tz: ZoneInfo, report: _Report, limit: int = MAX_RELATED
 ) -> tuple[RelatedLink, ...]:
     links = []
+    # Each value as feeds write it (text, a URL kept as it is, a UTC date) is taken at once;
+    # any other goes to its field's normalizer, with the field's name for a problem.
     for i, item in _list_of_mappings(value, "related", report, limit, "max_related"):
         at = f"related[{i}]"
-        title = clean_text(item.get("title"), f"{at}.title", report)
+        title = item.get("title")
+        title = fix_text(title) if type(title) is str else clean_text(title, f"{at}.title", report)
         # (An entry names a few of the URL fields: the others need no name for a problem.)
         urls = [
-            "" if (url := item.get(n)) is None else clean_url(url, f"{at}.{n}", report)
+            ""
+            if (url := item.get(n)) is None
+            else url
+            if type(url) is str and _LINKABLE_URL.fullmatch(url)
+            else clean_url(url, f"{at}.{n}", report)
             for n in URL_FIELDS
         ]
         known = tuple(dict.fromkeys(filter(None, urls)))
@@ -577,20 +608,25 @@ def _related(
         main = urls[0] or urls[1]
         if provider is None and main:
             provider = provider_from_url(main)
-        links.append(
-            RelatedLink(
-                title=title or _short(main),
-                url=main,
-                urls=known,
-                provider=provider,
-                published=to_datetime(
-                    item.get("publishedDateTime"), f"{at}.publishedDateTime", tz, report
-                ),
-                excerpt=""
-                if (excerpt := item.get("excerpt")) is None
-                else clean_text(excerpt, f"{at}.excerpt", report),
+        published = item.get("publishedDateTime")
+        if type(published) is not datetime or published.tzinfo is not UTC:
+            published = to_datetime(published, f"{at}.publishedDateTime", tz, report)
+        excerpt = item.get("excerpt")
+        if excerpt is not None:
+            excerpt = (
+                fix_text(excerpt)
+                if type(excerpt) is str
+                else clean_text(excerpt, f"{at}.excerpt", report)
             )
-        )
+        link = {
+            "title": title or _short(main),
+            "url": main,
+            "urls": known,
+            "provider": provider,
+            "published": published,
+            "excerpt": excerpt or "",
+        }
+        links.append(made(RelatedLink, link))
     return tuple(links)
 
 
@@ -632,9 +668,12 @@ def to_int(value: Any, name: str, report: _Report) -> int | None:
     return None
 
 
+_MAX_PIXELS = 100_000
+
+
 def _dimension(value: Any, name: str, report: _Report) -> int | None:
     number = to_int(value, name, report)
-    if number is not None and not 0 < number <= 100_000:
+    if number is not None and not 0 < number <= _MAX_PIXELS:
         report(name, f"{number} is not a size in pixels; ignored")
         return None
     return number

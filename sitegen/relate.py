@@ -284,20 +284,31 @@ ArticleKeys = tuple[
 def article_keys(article: Article) -> ArticleKeys:
     """What relate reads of ``article`` alone. Made where the article is parsed when that
     is a worker process (a cold build's), so that a full relate only gathers it: this was
-    most of a full relate's serial start (the related entries' URL keys the largest part)."""
-    found = _tokens(article.title)
-    title_words = _keys_of(found)
+    most of a full relate's serial start (the related entries' URL keys the largest part).
+
+    (_tokens, _keys_of, _text_keys, _topic_keys and _link_keys, written out with the memos'
+    lookups mapped in C: each of those calls was a Python frame, for every article.)"""
+    found = list(chain.from_iterable(map(_TOKENS.__getitem__, article.title.casefold().split())))
+    title_words = list(filter(None, map(_KEY_OF.__getitem__, found)))
     counts: dict[str, int] = {}  # (a plain dict: smaller in the state)
     _count(counts, title_words)
     _count(counts, title_words)
-    _count(counts, _text_keys(article.excerpt))
+    excerpt = article.excerpt.casefold().split()
+    _count(counts, chain.from_iterable(map(_PIECE_KEYS.__getitem__, excerpt)))
+    links: list[LinkKeys] = []
+    url_key = _URL_KEY.__getitem__
+    for link in article.related:
+        title = " ".join(_WORD.findall(link.title.casefold())) if link.title else None
+        # (An entry's key is its URL's, else its title's: title_key("") is "".)
+        key = url_key(link.url) if link.url else title or ""
+        links.append((tuple(map(url_key, link.urls)), title, key))
     return (
         article,
         " ".join(found),  # title_key of the title
         title_words,
-        _topic_keys(article),
+        sorted(set(map("t:".__add__, map(_SLUG, article.topics)))),  # _topic_keys
         article.published.timestamp() if article.published else None,
-        _link_keys(article.related) if article.related else [],
+        links,
         counts,
     )
 

@@ -14,7 +14,7 @@ from sitegen.model import Slug
 
 MAX_SLUG_CHARS = 80
 T = TypeVar("T")
-_NOT_ALNUM = re.compile(r"[^a-z0-9]+")
+_ALNUM_RUN = re.compile(r"[a-z0-9]+")
 _SHARP = re.compile(r"(?<=[a-z])#(?![a-z0-9])")
 # Names Windows refuses as files, whatever their extension.
 RESERVED_NAMES = frozenset(
@@ -40,7 +40,9 @@ def slugify(text: str, *, max_chars: int = MAX_SLUG_CHARS) -> Slug:
     ascii_text = ascii_text.replace("&", " and ").replace("+", " plus ").replace("'", "")
     if "#" in ascii_text:  # C#, F#: a different name from C and F, so a different slug
         ascii_text = _SHARP.sub(" sharp ", ascii_text)
-    slug = _NOT_ALNUM.sub("-", ascii_text).strip("-")
+    # Its runs of letters and digits joined by "-" (each run of anything else made one "-",
+    # none at the ends; found, not substituted: fewer pieces made).
+    slug = "-".join(_ALNUM_RUN.findall(ascii_text))
     if len(slug) > max_chars:
         cut = slug.rfind("-", 0, max_chars + 1)
         slug = slug[: cut if cut > max_chars // 2 else max_chars].strip("-")

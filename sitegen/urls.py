@@ -51,7 +51,7 @@ def _key(text: str) -> str:
         text = "//" + text
     host, path, query = _parts(text)
     if host.endswith(_AMP_CACHE_SUFFIX):
-        segments = [s for s in path.split("/") if s]
+        segments = list(filter(None, path.split("/")))  # the non-empty ones
         if segments and segments[0] in _AMP_CACHE_KINDS:
             inner = segments[2:] if segments[1:2] == ["s"] else segments[1:]
             if inner:  # the cached page's own host and path
@@ -71,7 +71,14 @@ def _host_key(host: str) -> str:
 
 @lru_cache(maxsize=1 << 12)
 def _path_key(path: str) -> str:
-    return "/".join(_clean_segments([s for s in path.split("/") if s]))
+    if "//" not in path and "amp" not in path.lower():
+        # The usual path: its segments are those between its slashes, and only the last one
+        # can change (_clean_segments' first case), so it is cut there, not split.
+        head, _, last = path.strip("/").rpartition("/")
+        while (ext := _extension(last)) is not None:
+            last = last[: -len(ext)]
+        return f"{head}/{last}" if head else last
+    return "/".join(_clean_segments(list(filter(None, path.split("/")))))
 
 
 @lru_cache(maxsize=1 << 12)
@@ -85,7 +92,8 @@ def _parts(text: str) -> tuple[str, str, str]:
     plain = _PLAIN.fullmatch(text)
     if plain is None:
         return _split_parts(text)
-    return plain.group(1).rstrip("."), plain.group(2) or "", plain.group(3) or ""
+    host, path, query = plain.groups("")  # ("": a part not there)
+    return host.rstrip("."), path, query
 
 
 def _split_parts(text: str) -> tuple[str, str, str]:
@@ -137,6 +145,8 @@ def _clean_once(segments: list[str]) -> list[str]:
 def _extension(segment: str) -> str | None:
     """The first of _EXTENSIONS that ends ``segment`` (and is not all of it)."""
     lower = segment.lower()
+    if not lower.endswith(_EXTENSIONS):  # (one call: most segments have none)
+        return None
     for ext in _EXTENSIONS:
         if lower.endswith(ext) and len(segment) > len(ext):
             return ext

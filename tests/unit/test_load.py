@@ -414,3 +414,13 @@ def test_a_digests_date_is_read_as_the_loader_reads_it(text: str) -> None:
         type(expected),
         getattr(expected, "tzinfo", None),
     )
+
+
+def test_a_source_doc_is_as_its_dataclass_makes_it() -> None:
+    # parse_source makes it without its __init__ (model.made): the same fields, in order.
+    import dataclasses
+
+    doc = parse_source(b"---\ntitle: A\ntopics:\n  - x\n---\nBody\n", SHOWN)
+    assert isinstance(doc, SourceDoc)
+    assert list(vars(doc)) == [f.name for f in dataclasses.fields(doc)]
+    assert doc == dataclasses.replace(doc)

@@ -706,3 +706,28 @@ def test_a_body_links_spaces_and_controls_are_those_of_each_character() -> None:
         char = chr(code)
         expected = char.isspace() or code < 32 or 127 <= code < 160
         assert bool(_URL_SPACE_OR_CONTROL.search(char)) == expected, hex(code)
+
+
+def test_articles_entries_and_images_are_as_their_dataclasses_make_them() -> None:
+    # normalize makes them without their __init__ (model.made): the same fields, in the same
+    # order (so the same pickled bytes in the cache), equal (and hashing alike: an Article
+    # holds a dict, so it has no hash).
+    import dataclasses
+    import pickle
+
+    article = ok(
+        title="A title",
+        webUrl="https://example.org/a",
+        provider={"name": "Example", "domain": "example.org"},
+        topics=["AI"],
+        images=[{"url": "https://example.org/a.jpg", "width": 10, "height": 20}],
+        related=[{"title": "Other", "webUrl": "https://example.org/b", "excerpt": "Text"}],
+        extraField=1,
+    )
+    for made in (article, *article.related, *article.images):
+        again = dataclasses.replace(made)  # through __init__
+        assert list(vars(made)) == [f.name for f in dataclasses.fields(made)]
+        assert made == again
+        if not isinstance(made, Article):
+            assert hash(made) == hash(again)
+        assert pickle.dumps(made) == pickle.dumps(again)

@@ -3,15 +3,20 @@ only gathers it."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 from conftest import ROOT
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from sitegen import parallel, relate
 from sitegen.build import build
 from sitegen.config import load_config
+from sitegen.model import Article, RelatedLink, Slug, Topic
+from sitegen.slugs import slugify
 
 
 @pytest.mark.parametrize("jobs", [1, 2])
@@ -37,3 +42,66 @@ def test_relate_is_given_the_keys_of_every_article_parsed(
         # (Equal but for the article itself: the index may have renamed its slug or topics.)
         assert keys[0].title == article.title
         assert keys[1:] == relate.article_keys(keys[0])[1:]
+
+
+PIECES = [*"aAbß İΣσ1_-.,'é\u00a0\t", "the", "chips", "news", "x s"]
+TEXT = st.lists(st.sampled_from(PIECES), max_size=12).map("".join)
+URLS = st.lists(st.sampled_from(["", "https://www.a.org/x.html", "a.org/x?AMP", "https://b.io/1"]))
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    TEXT,
+    TEXT,
+    st.lists(TEXT, max_size=4),
+    st.lists(st.tuples(TEXT, URLS), max_size=4),
+    st.booleans(),
+)
+def test_article_keys_are_the_keys_each_helper_makes(
+    title: str,
+    excerpt: str,
+    topics: list[str],
+    links: list[tuple[str, list[str]]],
+    dated: bool,
+) -> None:
+    # article_keys writes these helpers out; it must give what they give.
+    related = tuple(
+        RelatedLink(t, urls[0] if urls else "", tuple(filter(None, urls)), None, None)
+        for t, urls in links
+    )
+    article = Article(
+        slug=Slug("s"),
+        source=Path("content/s.md"),
+        title=title,
+        title_line=2,
+        excerpt=excerpt,
+        published=datetime(2020, 12, 15, tzinfo=UTC) if dated else None,
+        url="",
+        urls=(),
+        provider=None,
+        topics=tuple(Topic(t, slugify(t)) for t in topics),
+        images=(),
+        related=related,
+        quality=None,
+        heat=None,
+        category="",
+        kind="",
+        draft=False,
+        body_html="",
+    )
+    title_words = relate._keys(title)
+    counts: dict[str, int] = {}
+    for key in [*title_words, *title_words, *relate._keys(excerpt)]:
+        counts[key] = counts.get(key, 0) + 1
+    expected = (
+        article,
+        relate.title_key(title),
+        title_words,
+        relate._topic_keys(article),
+        article.published.timestamp() if article.published else None,
+        relate._link_keys(related),
+        counts,
+    )
+    keys = relate.article_keys(article)
+    assert keys == expected
+    assert list(keys[6]) == list(counts)  # in text order

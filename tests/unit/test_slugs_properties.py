@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from datetime import UTC, timedelta, timezone
 from pathlib import Path
 from typing import Any
@@ -14,7 +15,15 @@ from hypothesis import strategies as st
 
 from sitegen.model import Slug, SourceDoc
 from sitegen.normalize import KNOWN_FIELDS, normalize
-from sitegen.slugs import MAX_SLUG_CHARS, assign_unique, is_slug, merge_key, slugify
+from sitegen.slugs import (
+    MAX_SLUG_CHARS,
+    RESERVED_NAMES,
+    _ascii,
+    assign_unique,
+    is_slug,
+    merge_key,
+    slugify,
+)
 
 SLUG = re.compile(r"[a-z0-9]+(-[a-z0-9]+)*")
 WINDOWS_RESERVED = {"con", "prn", "aux", "nul"} | {
@@ -145,3 +154,16 @@ def test_normalize_never_raises(meta: dict[str, Any], body: str, tz: ZoneInfo) -
 def test_sharp_after_a_letter_is_a_different_name(name: str, slug: str) -> None:
     assert slugify(name) == slug
     assert merge_key("C#") != merge_key("C")
+
+
+@given(st.text(st.sampled_from([*"aZ09-_ .#&+'/é", "\u0130", "ß"])))
+def test_a_slug_is_its_ascii_texts_letter_and_digit_runs_joined(text: str) -> None:
+    # slugify's runs of letters and digits joined by "-": what substituting every other run by
+    # "-" and stripping the ends made.
+
+    ascii_text = _ascii(unicodedata.normalize("NFKC", text)).lower()
+    ascii_text = ascii_text.replace("&", " and ").replace("+", " plus ").replace("'", "")
+    ascii_text = re.sub(r"(?<=[a-z])#(?![a-z0-9])", " sharp ", ascii_text)
+    expected = re.sub(r"[^a-z0-9]+", "-", ascii_text).strip("-")
+    if expected and len(expected) <= 80 and expected not in RESERVED_NAMES:
+        assert slugify(text) == expected

@@ -129,3 +129,15 @@ def test_the_urls_of_one_article_clean_its_path_once() -> None:
         "https://example.com/news/2019/01/one-story"
     }
     assert _path_key.cache_info().misses == 1
+
+
+PATH_TEXT = st.lists(
+    st.sampled_from([*"/aAmpP0.-_é", "//", "amp", "AMP", ".html", ".htm", ".amp", ".amp.html", "İ"])
+).map("".join)
+
+
+@given(PATH_TEXT)
+def test_a_path_key_is_its_cleaned_segments_joined(path: str) -> None:
+    from sitegen.urls import _clean_segments, _path_key
+
+    assert _path_key(path) == "/".join(_clean_segments([s for s in path.split("/") if s]))
