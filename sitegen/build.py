@@ -617,19 +617,21 @@ def _relate_keys(parsed: _Parsed) -> ArticleKeys | None:
 
 
 def _parse_one(path: Path, shown: Path, config: SiteConfig) -> tuple[str, _Parsed]:
-    from sitegen.load import parse_source
-    from sitegen.normalize import Options, normalize
+    # (Plain imports, run for every file: see _relate_keys.)
+    import sitegen.load
+    import sitegen.normalize
 
     raw = read_source(path, shown, config.max_file_bytes)
     if isinstance(raw, Problem):
         return "", raw
-    doc = parse_source(raw, shown)
+    doc = sitegen.load.parse_source(raw, shown)
     if isinstance(doc, Problem):
         return content_hash(raw), doc
-    options = Options(
+    normalize = sitegen.normalize
+    options = normalize.Options(
         config.max_topics, config.max_related, config.max_images, config.nofollow_external
     )
-    return content_hash(raw), normalize(doc, config.tz, config.max_title_chars, options)
+    return content_hash(raw), normalize.normalize(doc, config.tz, config.max_title_chars, options)
 
 
 def build(
