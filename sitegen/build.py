@@ -247,9 +247,9 @@ def _read_articles(
             path = Path(key)
             return _parse_one(path, display_path(path, base), config)
 
-        def parse_for_relate(key: str) -> tuple[str, _Parsed, ArticleKeys | None]:
+        def parse_for_relate(key: str) -> tuple[str, _Parsed, ArticleKeys | None, Repairs]:
             digest, value = parse(key)
-            return digest, value, _relate_keys(value)
+            return digest, value, _relate_keys(value), _taken_repairs()
 
         # Files a disk may not hold in memory are asked for all at once (see prefetch).
         with Prefetch(todo):
@@ -267,10 +267,21 @@ def _read_articles(
             # What relate reads of each article parsed by a worker (relate.article_keys),
             # made there: relate's full pass then only gathers it.
             prepared: list[ArticleKeys] = []
+            # ftfy's repairs of the texts the workers met, saved as a serial read saves them:
+            # the next edit of one of these files then needs no ftfy (nor its import).
+            repaired: dict[str, str] = {}
             with (progress or Progress(False)).stage("reading", len(todo)) as advance:
                 if written is not None:
                     prepared = _parsed_into(
-                        written, parse_for_relate, todo, leading, entries, recent, jobs, advance
+                        written,
+                        parse_for_relate,
+                        todo,
+                        leading,
+                        entries,
+                        recent,
+                        jobs,
+                        advance,
+                        repaired,
                     )
                 else:
                     parsed = parallel_map(
@@ -281,14 +292,19 @@ def _read_articles(
                         last_chunk=PARSE_LAST_CHUNK,
                         started=_import_later_stages if pooled else None,
                     )
-        if known is not None:
-            result.pending_repairs = _repairs_to_save(fingerprint, known)
         if written is None:  # (else the entries are filled in already)
             for key, (digest, value, *_) in zip(todo, parsed, strict=True):
                 mtime, size = entries[key][:2]
                 entries[key] = (mtime, size, digest, value)
             if pooled:
                 prepared = list(filter(None, map(_RELATE_KEYS, parsed)))
+                for met in filter(None, map(_REPAIRS, parsed)):
+                    repaired.update(met)
+        if known is not None:
+            result.pending_repairs = _repairs_to_save(fingerprint, known)
+        elif repaired and cache is not None:
+            saved = cache.load_repairs(fingerprint)
+            result.pending_repairs = _repairs_to_save(fingerprint, saved, repaired)
         del parsed
     if recent is not None:
         # Their mtime proves nothing next time (-1): the next build compares their bytes.
@@ -369,13 +385,14 @@ def _leading_parts(todo: list[str], jobs: int | None) -> int:
 
 def _parsed_into(
     written: SourcesFile,
-    parse: Callable[[str], tuple[str, _Parsed, ArticleKeys | None]],
+    parse: Callable[[str], tuple[str, _Parsed, ArticleKeys | None, Repairs]],
     todo: list[str],
     leading: int,
     entries: SourceEntries,
     recent: int | None,
     jobs: int | None,
     advance: Callable[[int], None],
+    repaired: dict[str, str],
 ) -> list[ArticleKeys]:
     """Every file of ``todo`` parsed by worker processes, the ``leading`` ones in chunks of
     SOURCES_PART, each made there into that part of sources.pickle (the entries with what
@@ -385,7 +402,8 @@ def _parsed_into(
     chunks that let the workers end together, comes back as parsed and is pickled here, in
     parts of SOURCES_PART too: parts of a chunk each (~40 at 10,000 files) made an edit's
     load of the file ~7% slower (each part loads its topics and providers anew). Returns
-    what relate reads of each article (relate.article_keys)."""
+    what relate reads of each article (relate.article_keys); the repairs the workers met
+    are added to ``repaired``."""
     from sitegen.cache import SOURCES_PART, dumped_part, loaded_part
 
     def entry(key: str, digest: str, value: _Parsed) -> tuple[int, int, str, _Parsed]:
@@ -394,15 +412,18 @@ def _parsed_into(
             mtime = -1  # (the recent rule of _read_articles)
         return mtime, size, digest, value
 
-    def gather(start: int, parsed: list[tuple[str, _Parsed, Any]]) -> tuple[list[Any], bytes]:
+    def gather(start: int, parsed: list[tuple[str, _Parsed, Any, Repairs]]) -> tuple[Any, bytes]:
         """In a worker: a leading chunk's part, and its articles' relate keys but the
-        article; another chunk as parsed."""
+        article with the chunk's repairs; another chunk as parsed."""
         if start >= leading:
             return parsed, b""
         chunk = todo[start : start + len(parsed)]
-        part = {k: entry(k, d, v) for k, (d, v, _) in zip(chunk, parsed, strict=True)}
+        part = {k: entry(k, d, v) for k, (d, v, *_) in zip(chunk, parsed, strict=True)}
         keys = [made[2][1:] for made in parsed if made[2] is not None]
-        return keys, dumped_part(part)
+        met: dict[str, str] = {}
+        for found in filter(None, map(_REPAIRS, parsed)):
+            met.update(found)
+        return (keys, met), dumped_part(part)
 
     found: list[ArticleKeys] = []
     rest: SourceEntries = {}
@@ -421,10 +442,14 @@ def _parsed_into(
     for [(made, data)] in parts:
         if not data:  # parsed
             keys = todo[done : done + len(made)]
-            rest.update((k, entry(k, d, v)) for k, (d, v, _) in zip(keys, made, strict=True))
+            rest.update((k, entry(k, d, v)) for k, (d, v, *_) in zip(keys, made, strict=True))
             found.extend(filter(None, map(_RELATE_KEYS, made)))
+            for met in filter(None, map(_REPAIRS, made)):
+                repaired.update(met)
             done += len(made)
             continue
+        made, met = made
+        repaired.update(met)
         written.add(data)
         part: SourceEntries = loaded_part(data)
         del data
@@ -461,12 +486,16 @@ def _known_repairs(cache: BuildCache | None, fingerprint: str) -> dict[str, str]
     return known
 
 
-def _repairs_to_save(fingerprint: str, known: dict[str, str]) -> tuple[str, dict[str, str]] | None:
-    """The repairs to save after this process read files: the texts met now last, then as
-    many of the others as fit (MAX_REPAIRS); None when nothing new was met."""
+def _repairs_to_save(
+    fingerprint: str, known: dict[str, str], met: dict[str, str] | None = None
+) -> tuple[str, dict[str, str]] | None:
+    """The repairs to save after files were read (``met``: the texts met and their repairs,
+    by default those this process met): the texts met now last, then as many of the others
+    as fit (MAX_REPAIRS); None when nothing new was met."""
     from sitegen import normalize
 
-    met = normalize.met_repairs()
+    if met is None:
+        met = normalize.met_repairs()
     if met.items() <= known.items():
         return None
     kept = [(k, v) for k, v in known.items() if k not in met]
@@ -1973,7 +2002,17 @@ def _scanned_folders(scanned: list[tuple[str, int, int]]) -> set[str]:
 _SOURCE = operator.attrgetter("source")
 _SECOND = operator.itemgetter(1)
 _DIGEST, _VALUE = operator.itemgetter(2), operator.itemgetter(3)  # of a source entry
-_RELATE_KEYS = operator.itemgetter(2)  # of a worker's parse
+_RELATE_KEYS, _REPAIRS = operator.itemgetter(2), operator.itemgetter(3)  # of a worker's parse
+# ftfy's repairs a worker met while parsing a file (None: none new).
+Repairs = dict[str, str] | None
+
+
+def _taken_repairs() -> Repairs:
+    import sitegen.normalize  # (a plain import, run for every file: see _relate_keys)
+
+    return sitegen.normalize.taken_repairs()
+
+
 _DRAFT = operator.attrgetter("draft")
 _NO_ENTRY = (None, None, "", None)  # the entry of a file the cache does not know
 _NO_PAGE = (None, None, 0)  # the state's entry of a page the last build did not make

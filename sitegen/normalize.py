@@ -246,6 +246,17 @@ def met_repairs() -> dict[str, str]:
     return dict(_MET)
 
 
+def taken_repairs() -> dict[str, str] | None:
+    """The non-ASCII texts met since this was last called, with their repairs (None: none),
+    forgotten here: a parse worker sends them with each file it parsed, for the build to
+    save (see build._read_articles)."""
+    if not _MET:
+        return None
+    met = dict(_MET)
+    _MET.clear()
+    return met
+
+
 def _repaired(text: str) -> str:
     """ftfy's repair of a non-ASCII text: curly quotes and full-width letters are correct
     text, not encoding damage, and are kept as the source wrote them."""

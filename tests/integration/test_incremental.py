@@ -1007,6 +1007,34 @@ def test_a_file_edited_again_is_read_with_the_repairs_of_its_unchanged_texts(
     assert any("Café talk – a review" in page for page in pages)
 
 
+@pytest.mark.skipif(not parallel.can_fork(), reason="needs fork")
+@pytest.mark.parametrize("parts", [False, True])
+def test_a_parallel_cold_build_saves_the_repairs_its_workers_made(
+    site: Path, monkeypatch: pytest.MonkeyPatch, parts: bool
+) -> None:
+    # As the test above, with the first build's files parsed by workers (each file's results
+    # sent back, or, ``parts``, made there into parts of sources.pickle): the repairs they
+    # made are saved too, so the first edit after a cold build needs no ftfy either.
+    pool_from = parallel.MIN_PARALLEL_ITEMS
+    monkeypatch.setattr(parallel, "MIN_PARALLEL_ITEMS", 1)
+    if parts:
+        monkeypatch.setattr(cache_module, "SOURCES_PART", 4)
+    path = some_article(site)
+    text = path.read_text(encoding="utf-8")
+    text = re.sub(r"(?m)^excerpt:.*\n", "", text)
+    mojibake = "Caf\u00c3\u00a9 talk \u00e2\u20ac\u201c a review"  # "Café talk – a review"
+    text = text.replace("title: ", f'excerpt: "{mojibake}"\ntitle: ', 1)
+    path.write_text(text, encoding="utf-8")
+    run(site, jobs=2)
+    monkeypatch.setattr(parallel, "MIN_PARALLEL_ITEMS", pool_from)  # an edit's one file: here
+    path.write_text(text.replace("title: ", "title: Again ", 1), encoding="utf-8")
+    monkeypatch.setitem(sys.modules, "ftfy", None)  # importing it fails
+    result = run(site, jobs=2)
+    assert result.errors == 0 and result.rendered > 0
+    monkeypatch.undo()
+    assert_same_as_cold(site)
+
+
 def _cache_files(site: Path, output: str = "output") -> dict[str, bytes]:
     folder = cache_dir(site / output)
     return {p.name: p.read_bytes() for p in folder.iterdir() if p.is_file()}
