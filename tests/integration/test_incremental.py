@@ -985,17 +985,24 @@ def test_a_cold_build_lets_its_relate_state_go_once_saved(site: Path) -> None:
     assert_same_as_cold(site)
 
 
+def _with_mojibake_excerpt(site: Path) -> tuple[Path, str]:
+    """An article given an excerpt that is mojibake ftfy repairs ("Café talk – a review"):
+    its path and its new text."""
+    path = some_article(site)
+    text = path.read_text(encoding="utf-8")
+    text = re.sub(r"(?m)^excerpt:.*\n", "", text)
+    mojibake = "Caf\u00c3\u00a9 talk \u00e2\u20ac\u201c a review"
+    text = text.replace("title: ", f'excerpt: "{mojibake}"\ntitle: ', 1)
+    path.write_text(text, encoding="utf-8")
+    return path, text
+
+
 def test_a_file_edited_again_is_read_with_the_repairs_of_its_unchanged_texts(
     site: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # Its excerpt is mojibake that ftfy repairs; read once (with ftfy), the repair is saved
     # in the cache, so the next edit of its title reads it without ftfy, not even imported.
-    path = some_article(site)
-    text = path.read_text(encoding="utf-8")
-    text = re.sub(r"(?m)^excerpt:.*\n", "", text)
-    mojibake = "Caf\u00c3\u00a9 talk \u00e2\u20ac\u201c a review"  # "Café talk – a review"
-    text = text.replace("title: ", f'excerpt: "{mojibake}"\ntitle: ', 1)
-    path.write_text(text, encoding="utf-8")
+    path, text = _with_mojibake_excerpt(site)
     run(site)
     path.write_text(text.replace("title: ", "title: Again ", 1), encoding="utf-8")
     monkeypatch.setitem(sys.modules, "ftfy", None)  # importing it fails
@@ -1019,12 +1026,7 @@ def test_a_parallel_cold_build_saves_the_repairs_its_workers_made(
     monkeypatch.setattr(parallel, "MIN_PARALLEL_ITEMS", 1)
     if parts:
         monkeypatch.setattr(cache_module, "SOURCES_PART", 4)
-    path = some_article(site)
-    text = path.read_text(encoding="utf-8")
-    text = re.sub(r"(?m)^excerpt:.*\n", "", text)
-    mojibake = "Caf\u00c3\u00a9 talk \u00e2\u20ac\u201c a review"  # "Café talk – a review"
-    text = text.replace("title: ", f'excerpt: "{mojibake}"\ntitle: ', 1)
-    path.write_text(text, encoding="utf-8")
+    path, text = _with_mojibake_excerpt(site)
     run(site, jobs=2)
     monkeypatch.setattr(parallel, "MIN_PARALLEL_ITEMS", pool_from)  # an edit's one file: here
     path.write_text(text.replace("title: ", "title: Again ", 1), encoding="utf-8")
