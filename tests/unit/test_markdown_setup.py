@@ -6,9 +6,9 @@ from __future__ import annotations
 import sys
 from typing import Any
 
-import markdown
 from hypothesis import given
 from hypothesis import strategies as st
+from test_markdown_quick import _ours, _plain
 
 from sitegen import normalize
 
@@ -38,7 +38,7 @@ print("x")
 
 
 def test_the_parser_has_the_extensions_of_the_names() -> None:
-    by_name = markdown.Markdown(extensions=["extra", "sane_lists", "smarty"], output_format="html")
+    by_name = _plain()
     ours = normalize._new_markdown()
     assert [type(e) for e in ours.registeredExtensions] == [
         type(e) for e in by_name.registeredExtensions
@@ -103,17 +103,8 @@ _PIECES = [
 
 @given(st.lists(st.sampled_from(_PIECES), max_size=8).map(" ".join))
 def test_skipping_processors_changes_no_output(text: str) -> None:
-    by_name = markdown.Markdown(extensions=["extra", "sane_lists", "smarty"], output_format="html")
+    by_name = _plain()
     assert _ours().reset().convert(text) == by_name.convert(text)
-
-
-_OURS: list[markdown.Markdown] = []
-
-
-def _ours() -> markdown.Markdown:
-    if not _OURS:
-        _OURS.append(normalize._new_markdown())
-    return _OURS[0]
 
 
 def test_block_processors_a_source_cannot_use_are_not_tried(monkeypatch: Any) -> None:
@@ -151,7 +142,7 @@ def test_the_block_parser_iterates_only_the_processors_a_source_can_use() -> Non
 def test_block_level_answers_are_markdowns_and_remembered() -> None:
     from xml.etree.ElementTree import Comment
 
-    plain = markdown.Markdown(extensions=["extra", "sane_lists", "smarty"], output_format="html")
+    plain = _plain()
     md = normalize._new_markdown()
     for tag in ["p", "P", "div/", "em", "li", "x-y", "", Comment, "pre", "code", "p"]:
         assert md.is_block_level(tag) == plain.is_block_level(tag), tag

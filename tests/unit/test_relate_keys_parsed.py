@@ -3,7 +3,6 @@ only gathers it."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -11,12 +10,12 @@ import pytest
 from conftest import ROOT
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from test_relate import article as relate_article
 
 from sitegen import parallel, relate
 from sitegen.build import build
 from sitegen.config import load_config
-from sitegen.model import Article, RelatedLink, Slug, Topic
-from sitegen.slugs import slugify
+from sitegen.model import RelatedLink
 
 
 @pytest.mark.parametrize("jobs", [1, 2])
@@ -69,25 +68,12 @@ def test_article_keys_are_the_keys_each_helper_makes(
         RelatedLink(t, urls[0] if urls else "", tuple(filter(None, urls)), None, None)
         for t, urls in links
     )
-    article = Article(
-        slug=Slug("s"),
-        source=Path("content/s.md"),
-        title=title,
-        title_line=2,
+    article = relate_article(
+        title,
+        topics=tuple(topics),
         excerpt=excerpt,
-        published=datetime(2020, 12, 15, tzinfo=UTC) if dated else None,
-        url="",
-        urls=(),
-        provider=None,
-        topics=tuple(Topic(t, slugify(t)) for t in topics),
-        images=(),
         related=related,
-        quality=None,
-        heat=None,
-        category="",
-        kind="",
-        draft=False,
-        body_html="",
+        days=0.0 if dated else None,
     )
     title_words = relate._keys(title)
     counts: dict[str, int] = {}
