@@ -867,16 +867,6 @@ class RelateState:
             query = self.query[i]
         return query
 
-    def _derive_missing(self) -> None:
-        """_derive every article whose combined vector a full relate did not need."""
-        if not self._underived:
-            return
-        combined, vectors = self.combined, self.topic_vec
-        for i in range(len(combined)):
-            if combined[i] is None and vectors[i] is not None:
-                self._derive(i)
-        self._underived = False
-
     # -- explicit links --------------------------------------------------------------------
 
     def _links(self, articles: Sequence[Article]) -> None:

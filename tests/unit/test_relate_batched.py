@@ -51,7 +51,8 @@ def test_batched_candidates_and_scores_equal_one_at_a_time(
         (state.cands[i], state.scores[i], list(state.kept[i].items()), state.dups[i])
         for i in range(len(index.articles))
     ]
-    state._derive_missing()  # the combined vectors, which the batched scores do without
+    # the combined vectors, which the batched scores do without
+    state._derived(range(len(state.combined)))
     state._in_order = True  # as in a full relate: ids are positions
     for i in range(len(index.articles)):
         state._score(i)

@@ -155,8 +155,8 @@ def test_a_saved_and_loaded_state_relates_like_the_original() -> None:
     loaded = pickle.loads(pickle.dumps(state))
     assert loaded.__dict__.keys() == state.__dict__.keys()
     # Both make the combined vectors when needed: the same ones.
-    state._derive_missing()
-    loaded._derive_missing()
+    state._derived(range(len(state.combined)))
+    loaded._derived(range(len(loaded.combined)))
     assert loaded.combined == state.combined and loaded.query == state.query
     loaded = pickle.loads(pickle.dumps(state))
     # Loading made none: an edit makes those of the articles it scores again.
