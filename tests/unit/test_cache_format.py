@@ -390,6 +390,26 @@ def test_an_edit_writes_only_the_changed_entries_of_the_build_state(tmp_path: Pa
     assert BuildCache(tmp_path, print).load_state(FP) == third
 
 
+def test_listings_planned_in_another_order_are_not_in_the_delta(tmp_path: Path) -> None:
+    # Planning meets the listings in the order of its pages: a new topic's listing comes
+    # before others, which moved every listing after it into each edit's delta.
+    from sitegen.replan import ListingMemo
+
+    state = _build_state()
+    state.plan.listings = {
+        ("topics", f"t{i}"): ListingMemo((Slug(f"a{i}"),), 1, (f"T{i}",)) for i in range(200)
+    }
+    BuildCache(tmp_path, print).save_state(FP, state)
+    cache = BuildCache(tmp_path, print)
+    state = cache.load_state(FP)
+    listings = state.plan.listings
+    state.plan.listings = {("topics", "new"): ListingMemo((Slug("a1"),), 1, ("New",))}
+    state.plan.listings.update(reversed(listings.items()))
+    cache.save_state(FP, state)
+    assert (tmp_path / "state-delta.pickle").stat().st_size < 2000
+    assert BuildCache(tmp_path, print).load_state(FP).plan.listings == state.plan.listings
+
+
 def test_a_build_state_delta_of_another_state_pickle_is_ignored(tmp_path: Path) -> None:
     BuildCache(tmp_path, print).save_state(FP, _build_state())
     cache = BuildCache(tmp_path, print)
