@@ -717,6 +717,7 @@ def build(
         cache = None
     elif cache is None:
         cache = BuildCache(cache_dir(output), log)
+    told = False  # the content changed, as the CLI's no-change check found
     with _timed(result, "scan"):
         recent = time.time_ns() - RACY_NS  # files changed since then: their bytes decide
         # serve knows which files changed: the last scan, those files stat'ed again.
@@ -735,6 +736,7 @@ def build(
                 sources, folders = scan(str(content), links)
             else:
                 recent, sources, folders, links = given
+                told = True
             _LINKS_SEEN.update(links)
             result.scanned = (recent, sources, folders)
             if scan_memo is not None:
@@ -751,8 +753,9 @@ def build(
     if write:
         with _timed(result, "cache check"):
             fingerprint = _fingerprint_of(config, dirs, cache, changed)
-            last = cache.load_quick(fingerprint) if cache and quick else None
-            if last is not None and _nothing_changed(last, sources, output):
+            # Given a scan, the CLI's no-change check found a change: the lists not read.
+            last = cache.load_quick(fingerprint, not told) if cache and quick else None
+            if last is not None and not told and _nothing_changed(last, sources, output):
                 return _repeat(result, last)
         with _timed(result, "read cache"):
             state = cache.load_state(fingerprint) if cache else None

@@ -338,6 +338,10 @@ _WHOLE_MARK = "fields a delta holds whole follow"
 _UNORDERED_STATE = frozenset(("pages", "sitemap", "plan.listings"))
 
 
+# In quick.pickle, between the quick state's own fields and its lists (see save_quick).
+_LISTS_MARK = "the content files and pages follow"
+
+
 @dataclass
 class QuickState:
     """What a build with nothing changed reads: the last build's inputs and outputs, to
@@ -684,12 +688,25 @@ class BuildCache:
     def save_repairs(self, fingerprint: str, repairs: dict[str, str]) -> None:
         self._write("repairs.pickle", fingerprint, repairs)
 
-    def load_quick(self, fingerprint: str) -> QuickState | None:
-        data = self._read("quick.pickle", fingerprint)
-        return data if isinstance(data, QuickState) else None
+    def load_quick(self, fingerprint: str, lists: bool = True) -> QuickState | None:
+        """The quick state; ``lists=False``: without its content files and pages (empty),
+        not read (~45,000 objects at 10,000 articles), for a build that knows already that
+        something changed (see save_quick)."""
+        found = self._read_parts("quick.pickle", fingerprint, None if lists else _LISTS_MARK)
+        if found is None or not isinstance(found[0], QuickState):
+            return None
+        quick = found[0]
+        if lists:
+            if len(found) != 3 or found[1] != _LISTS_MARK or not isinstance(found[2], tuple):
+                return None
+            quick.sources, quick.pages = found[2]
+        return quick
 
     def save_quick(self, fingerprint: str, quick: QuickState) -> None:
-        self._write("quick.pickle", fingerprint, quick)
+        """The quick state without its lists, then after a mark, its lists (load_quick)."""
+        rest = dataclasses.replace(quick, sources=[], pages=[])
+        parts = [rest, _LISTS_MARK, (quick.sources, quick.pages)]
+        self._write_parts("quick.pickle", fingerprint, parts)
 
     def load_relate(self, fingerprint: str) -> Any:
         """The relate state of the last build, or None (relate checks what it gets)."""
@@ -1182,6 +1199,14 @@ class MemoryCache(BuildCache):
         self.dirty.discard(name)
         super()._remove(name)
 
+    def load_quick(self, fingerprint: str, lists: bool = True) -> QuickState | None:
+        # (Whole: held for the next builds.)
+        found = self._held_or_read("quick.pickle", fingerprint, super().load_quick)
+        return found if isinstance(found, QuickState) else None
+
+    def save_quick(self, fingerprint: str, quick: QuickState) -> None:
+        self._write("quick.pickle", fingerprint, quick)
+
     def load_relate(self, fingerprint: str) -> Any:
         return self._held_or_read("relate.pickle", fingerprint, super().load_relate)
 
@@ -1213,6 +1238,8 @@ class MemoryCache(BuildCache):
                 super().save_state(fingerprint, data)  # the same
             elif name == "sources.pickle":
                 super()._write_sources(fingerprint, data)  # in parts
+            elif name == "quick.pickle":
+                super().save_quick(fingerprint, data)  # (its lists apart)
             else:
                 self._write_file(name, fingerprint, data)
         self.dirty.clear()

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from sitegen import cache as cache_module
-from sitegen.cache import CACHE_FORMAT, BuildCache, dumps
+from sitegen.cache import CACHE_FORMAT, BuildCache, MemoryCache, dumps
 from sitegen.model import Provider, RelatedLink, Slug, Topic
 
 FP = "fingerprint"
@@ -515,3 +515,36 @@ def test_the_graph_state_of_state_pickle_is_not_read_when_its_delta_holds_one(
     (tmp_path / "state-delta.pickle").write_bytes(stale)
     again = BuildCache(tmp_path, print).load_state(FP)
     assert again is not None and again.graph is None and again.pages == saved.pages
+
+
+def _quick() -> Any:
+    from sitegen.cache import QuickState
+
+    sources = [(f"content/a{i}.md", 1_000 + i, 200 + i) for i in range(50)]
+    pages = [f"articles/a{i}/index.html" for i in range(60)]
+    return QuickState(sources, pages, (5, 6), {"articles": 50}, {}, ("m", 1, 2, 3, 4))
+
+
+def test_the_quick_state_loads_without_its_lists_for_a_build_told_of_a_change(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    BuildCache(tmp_path, print).save_quick(FP, _quick())
+    assert BuildCache(tmp_path, print).load_quick(FP) == _quick()
+    loaded = []
+    load_part = cache_module._load_part
+    monkeypatch.setattr(
+        cache_module, "_load_part", lambda f: loaded.append(load_part(f)) or loaded[-1]
+    )
+    short = BuildCache(tmp_path, print).load_quick(FP, lists=False)
+    assert short is not None and short.sources == [] and short.pages == []
+    assert short.manifest_file == ("m", 1, 2, 3, 4) and short.summary == {"articles": 50}
+    assert len(loaded) == 2  # the state and the mark: the lists are not unpickled
+
+
+def test_serves_cache_holds_the_quick_state_and_flushes_it_in_its_parts(tmp_path: Path) -> None:
+    cache = MemoryCache(tmp_path, print)
+    cache.save_quick(FP, _quick())
+    assert not (tmp_path / "quick.pickle").exists() and cache.load_quick(FP) == _quick()
+    cache.flush()
+    assert BuildCache(tmp_path, print).load_quick(FP) == _quick()
+    assert BuildCache(tmp_path, print).load_quick(FP, lists=False).manifest == (5, 6)
