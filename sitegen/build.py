@@ -830,8 +830,9 @@ def build(
         )
         del prepared
     # A cold relate's state is saved by a forked copy of this process, on the core that
-    # would idle while this one plans (~0.25 s at 10,000 articles; a large one is saved
-    # before render instead, see below). Nothing changes the state after relate.
+    # would idle while this one plans (~0.25 s at 10,000 articles, ~4 s at 100,000; where
+    # no copy can be forked, it is saved before render instead, see below). Nothing
+    # changes the state after relate.
     cold_relate = cache is not None and not reused and quick and old_relate is None
     relate_aside = None
     if cache is not None and cold_relate and relate_state.modified and aside:
@@ -928,9 +929,10 @@ def build(
     # the settings alone, not on the output), and serve's next build.
     relate_left: RelateState | None = relate_state
     if cache is not None and cold_relate:
-        # A cold relate's state (100,000 articles: ~700 MB) is saved now and let go, so
-        # that render and write reuse its memory. (Serve's cache holds on to what it is
-        # given, for its next build: there this frees nothing.)
+        # A cold relate's state (100,000 articles: ~700 MB) is saved now, unless its copy
+        # does, and let go, so that render and write reuse its memory (once the copy is
+        # done). (Serve's cache holds on to what it is given, for its next build: there
+        # this frees nothing.)
         with _timed(result, "save cache"):
             if relate_state.modified and relate_aside is None:
                 cache.save_relate(relate_fingerprint, relate_state)

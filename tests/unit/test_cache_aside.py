@@ -88,6 +88,18 @@ def test_the_relate_state_written_aside_loads_as_saved(tmp_path: Path) -> None:
     assert _files(tmp_path) == ["relate.pickle"]
 
 
+def test_the_relate_state_is_written_aside_by_a_large_build_process_too(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # (Its copy runs while the build plans, before the render workers fork: no higher peak.)
+    monkeypatch.setattr(parallel, "large_parent", lambda limit=0: True)
+    assert BuildCache(tmp_path, print).save_sources_aside(FP, ENTRIES) is None
+    aside = BuildCache(tmp_path, print).save_relate_aside(FP, _relate_state())
+    assert aside is not None
+    aside.finish()
+    assert _files(tmp_path) == ["relate.pickle"]
+
+
 def test_a_cache_folder_that_cannot_be_written_is_logged_by_the_build_process(
     tmp_path: Path,
 ) -> None:
