@@ -349,11 +349,14 @@ def _fork_check(record: dict[str, Any], cwd: str) -> _Child | None:
     folders = record["content"][1]
     if (
         not hasattr(os, "fork")
-        or _usable_cores() < 2
         or record["output"][2].count("\n") < _FORK_FILES
         or (threading is not None and threading.active_count() > 1)  # fork is unsafe then
         or not folders
     ):
+        return None
+    from sitegen.cores import usable_cores
+
+    if usable_cores() < 2:  # (with one, the child would only take turns with this process)
         return None
     read_end, write_end = os.pipe()
     hurry_end, hurried_end = os.pipe()  # (the parent writes to it; see _Child.hurry)
@@ -423,15 +426,6 @@ def _scan_payload(content_dir: str) -> bytes:
 
 # Below this many output files, forking costs more than it saves.
 _FORK_FILES = 2_000
-
-
-def _usable_cores() -> int:
-    """The cores this process may run on (``taskset`` or a container can allow one of many):
-    with one, the child would only take turns with this process."""
-    try:
-        return len(os.sched_getaffinity(0))
-    except (AttributeError, OSError):  # (no affinity on macOS and Windows)
-        return os.cpu_count() or 1
 
 
 # The forked checks of a ``repeat`` that found the content changed, still running or not yet

@@ -40,10 +40,9 @@ def default_jobs() -> int:
     allow fewer than the machine has), and no more than its CPU quota (cgroup v2's
     ``cpu.max``, as ``docker --cpus`` sets it). A worker per core of the machine there
     would only share the allowed ones, each holding its own memory."""
-    try:
-        cores = len(os.sched_getaffinity(0))
-    except (AttributeError, OSError):  # (no affinity on macOS and Windows)
-        cores = os.cpu_count() or 1
+    from sitegen.cores import usable_cores
+
+    cores = usable_cores()
     try:
         with open("/sys/fs/cgroup/cpu.max", encoding="ascii") as limits:
             quota = quota_cores(limits.read())

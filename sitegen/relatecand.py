@@ -280,9 +280,6 @@ def _long_enough() -> bool:
     return bool(np.finfo(np.longdouble).nmant >= 63 and (one + tiny) - one == tiny)
 
 
-_LONG_SUMS = _long_enough()
-
-
 def exact_sums(values: Floats, sizes: Ints) -> Floats:
     """The sums of ``values`` (``sizes[i]`` of them for sum i, one after the other, each
     positive), each rounded once from the exact sum: math.fsum's results. Summed in long
@@ -292,7 +289,7 @@ def exact_sums(values: Floats, sizes: Ints) -> Floats:
     np.cumsum(sizes[:-1], out=starts[1:])
     # (Tried again for each call: code that sets the x87 unit to double precision after
     # the import would make the bound below too small.)
-    if _LONG_SUMS and len(sizes) and _long_enough():
+    if len(sizes) and _long_enough():
         long = np.longdouble
         sums = np.add.reduceat(values.astype(long), starts)
         rounded = sums.astype(np.float64)

@@ -239,6 +239,9 @@ def test_a_full_relate_gathers_the_keys_made_where_the_articles_were_parsed(
     assert state2.__getstate__() == state.__getstate__()
 
 
+# Whether this machine's long doubles serve exact_sums (read before any test replaces the probe).
+_LONG_DOUBLES = relatecand._long_enough()
+
 _TIES = [
     [1.0, 2.0**-53, 2.0**-80],  # just over a halfway point: summed in long double, a tie
     [1.0, 2.0**-53, 2.0**-53],
@@ -260,7 +263,8 @@ def test_exact_sums_are_those_of_fsum(
     sums: list[list[float]], long_sums: bool, monkeypatch_module: pytest.MonkeyPatch
 ) -> None:
     # (without long doubles of 64 bits or more, every sum is fsum's own)
-    monkeypatch_module.setattr(relatecand, "_LONG_SUMS", long_sums and relatecand._long_enough())
+    long_enough = long_sums and _LONG_DOUBLES
+    monkeypatch_module.setattr(relatecand, "_long_enough", lambda: long_enough)
     sums = [*sums, *_TIES]
     values = np.array(list(chain.from_iterable(sums)), np.float64)
     sizes = np.array(list(map(len, sums)), np.int64)
