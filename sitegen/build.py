@@ -936,6 +936,11 @@ def build(
         with _timed(result, "save cache"):
             if relate_state.modified and relate_aside is None:
                 cache.save_relate(relate_fingerprint, relate_state)
+        if hold is not None and early is not None:
+            # Not freed here (the CLI's process ends right after the build; a small site's
+            # state): while the early child and the relate state's copy live, freeing it
+            # copied every page it lies in (~19,000 page faults at 10,000 articles).
+            hold.append(relate_state)
         del relate_state
         relate_left = None
     if early is None:

@@ -149,3 +149,23 @@ def test_a_forked_child_lost_is_told_and_its_result_raises() -> None:
     start = time.perf_counter()
     slow.close()  # (ends it)
     assert slow.ready() and time.perf_counter() - start < 10
+
+
+def test_a_cold_cli_build_with_the_early_child_holds_the_relate_state_to_the_end(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Freed while the early child and the state's copy share its pages, the state would be
+    copied page by page: a process that ends right after the build (``hold``) keeps it."""
+    from sitegen.relate import RelateState
+
+    monkeypatch.setattr(parallel, "MIN_PARALLEL_ITEMS", 1)
+    config = load_config(ROOT, overrides={"output_dir": str(tmp_path / "two"), "search": False})
+    hold: list[object] = []
+    build(config, log=lambda _: None, jobs=2, hold=hold)
+    assert any(isinstance(kept, RelateState) for kept in hold)
+    # A serial build forks no early child: its state is let go as before.
+    serial = load_config(ROOT, overrides={"output_dir": str(tmp_path / "one"), "search": False})
+    held: list[object] = []
+    build(serial, log=lambda _: None, jobs=1, hold=held)
+    assert not any(isinstance(kept, RelateState) for kept in held)
+    assert _files(tmp_path / "two") == _files(tmp_path / "one")
