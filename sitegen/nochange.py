@@ -144,6 +144,17 @@ class Flags:
     def __init__(self) -> None:
         self.key: list[str] = []  # the flags that shape the output, in order
         self.quiet = self.profile = self.strict = self.all_problems = False
+        self.jobs: int | None = None  # --jobs (the last one given)
+
+    def values(self) -> dict[str, str]:
+        """The values of the output-shaping flags given one (``--output`` ...), the last of
+        each, as argparse reads them."""
+        found: dict[str, str] = {}
+        key = iter(self.key)
+        for name in key:
+            if name in _VALUES_KEYED:
+                found[name] = next(key)
+        return found
 
 
 def parse(argv: list[str]) -> Flags | None:
@@ -164,8 +175,9 @@ def parse(argv: list[str]) -> Flags | None:
         elif eq and not name.startswith("--"):
             return None
         if name in _VALUES_FREE:
-            if not (value.isdigit() and int(value) >= 1):
-                return None  # argparse reports it
+            if not (value.isascii() and value.isdigit() and int(value) >= 1):
+                return None  # argparse reports it (or reads it: "０３")
+            flags.jobs = int(value)
         elif name in _VALUES_KEYED:
             flags.key += [name, value]
         elif eq:

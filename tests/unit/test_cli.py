@@ -252,3 +252,48 @@ def test_the_parser_of_one_command_reads_its_command_line_as_the_whole_one(
             seen.append((None, exc.code))
         seen.append(capsys.readouterr())
     assert seen[:2] == seen[2:]
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["build"],
+        ["build", "-q"],
+        ["build", "--quiet", "--profile", "--strict", "--all-problems"],
+        ["build", "--jobs", "2", "-j", "3"],
+        ["build", "--jobs=4", "--drafts", "--no-search"],
+        ["build", "--output", "o", "--output=p", "--content", "c", "--templates", "t"],
+        ["build", "--config", "s.toml", "--base-url", "https://x.test/r/"],
+        ["build", "--base-url=https://x.test/", "--drafts", "--drafts", "-q"],
+        ["build", "--output", ""],
+    ],
+)
+def test_a_plain_build_command_line_is_read_as_argparse_reads_it(argv: list[str]) -> None:
+    """main reads a plain build command line without argparse: every value as its parser
+    gives it."""
+    from sitegen import nochange
+    from sitegen.__main__ import make_parser, plain_build_args
+
+    flags = nochange.parse(argv)
+    assert flags is not None
+    assert vars(plain_build_args(flags)) == vars(make_parser("build").parse_args(argv))
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["build", "--no-cache"],
+        ["build", "--help"],
+        ["build", "--out", "o"],
+        ["build", "-j3"],
+        ["build", "-j", "０３"],
+        ["build", "-j", "²"],
+        ["build", "--output", "-o"],
+        ["build", "--", "x"],
+        ["check"],
+    ],
+)
+def test_other_command_lines_are_left_to_argparse(argv: list[str]) -> None:
+    from sitegen import nochange
+
+    assert nochange.parse(argv) is None
