@@ -848,8 +848,9 @@ def build(
     if _early_fits(from_scratch, jobs, len(index.articles)):
         with _timed(result, "render"):
             env, renderer = _env_and_renderer(render, config, dirs, cache, fingerprint, graph_views)
-            # The cards and the graph data, in a child, while this process plans.
-            early = _Early(renderer, index, graph_memo)
+            # The cards and the graph data, in a child, while this process plans. (The
+            # graph data alone for a large parent: see _render.)
+            early = _Early(renderer, index, graph_memo, cards=not parallel.large_parent())
     with _timed(result, "plan"):
         # Only the pages whose inputs may have changed since the last build are planned
         # again; the others keep its keys (sitegen/replan.py).
@@ -1451,7 +1452,8 @@ def _render(
                 # cache's save), which is over 3 GB already.
                 if early is not None:  # (made by its child, on its board)
                     board = early.board
-                    todo = _articles_first(todo)
+                    if board is not None:
+                        todo = _articles_first(todo)
                 elif not parallel.large_parent():
                     board = renderer.card_board([a for page in todo for a in page.cards])
                     todo = _articles_first(todo)
@@ -1464,6 +1466,20 @@ def _render(
             )
             there = [p for p in todo if p.path not in GRAPH_DATA] if here else todo
             with (progress or Progress(False)).stage("rendering", len(todo)) as advance:
+                if here and early is not None and early.board is None and early.ready():
+                    # A large parent's graph data, made already: staged and let go before
+                    # the page workers fork (each would start with it, ~150 MB at 100,000
+                    # articles, in its RSS).
+                    made = early.graph_files(here)
+                    if made is not None:
+                        start = time.perf_counter()
+                        files, digests = [f for f, _ in made], [d for _, d in made]
+                        del made
+                        _writing(staged.output, functools.partial(staged.add, files, digests))
+                        del files
+                        writing += time.perf_counter() - start
+                        advance(len(here))
+                        here = []
                 parts = parallel_chunks(
                     lambda page: _render_page(renderer, page),
                     there,
@@ -1563,15 +1579,13 @@ def _writing(output: Path, step: Callable[[], T]) -> T:
 def _early_fits(from_scratch: bool, jobs: int | None, articles: int) -> bool:
     """Whether a child makes the cards and the graph data while this process plans (see
     _Early): a build from scratch (every page is rendered, its board holds every listing's
-    cards) by render workers, and not from a large parent (100,000 articles: the child's
-    copied pages, on top of a peak over 3 GB already)."""
+    cards) by render workers."""
     jobs = parallel.default_jobs() if jobs is None else jobs
     return (
         from_scratch
         and jobs > 1
         and articles >= parallel.MIN_PARALLEL_ITEMS  # (and so the pages to render are)
         and parallel.can_fork()
-        and not parallel.large_parent()
     )
 
 
@@ -1593,13 +1607,18 @@ class _Early:
     the board the page workers read; the graph data's files come back, with their digests
     and, for the build state, what it keeps of their texts. (The memo's texts stay in the
     child: only for a build with no next build in its process to patch them, the CLI's,
-    not serve's.)"""
+    not serve's.)
 
-    def __init__(self, renderer: Any, index: SiteIndex, memo: Any) -> None:
-        self.board = renderer.board_for_listings()
+    Without ``cards`` (a large parent: 100,000 articles), the child makes the graph data
+    alone (~5 CPU s, which the build process made while the page workers rendered: the
+    three of them on two cores), and the page workers make the cards they show: the
+    cards' views would stay in this process, ~200 MB more at its peak."""
+
+    def __init__(self, renderer: Any, index: SiteIndex, memo: Any, cards: bool = True) -> None:
+        self.board = renderer.board_for_listings() if cards else None
         made = functools.partial(_made_early, renderer, index, self.board, memo)
         # (A child lost before its cards were there: the workers render their own.)
-        self._made = parallel.Forked(made, lost=self.board.give_up)
+        self._made = parallel.Forked(made, lost=self.board.give_up if self.board else None)
 
     def ready(self) -> bool:
         return self._made.ready()
@@ -1628,17 +1647,19 @@ class _Early:
 
     def close(self) -> None:
         self._made.close()  # (a build that failed does not wait for it)
-        self.board.close()
+        if self.board is not None:
+            self.board.close()
 
 
 def _made_early(renderer: Any, index: SiteIndex, board: Any, memo: Any) -> _MadeEarly:
-    """In _Early's child: the cards on the board, then the graph data."""
-    try:
-        board.fill(renderer.listing_cards())
-    except Exception as exc:  # a theme error: the build's (any other is raised)
-        return _MadeEarly(_template_error(exc))
-    finally:
-        board.give_up()  # (set already once filled; else the workers render their own)
+    """In _Early's child: the cards on the board (if any), then the graph data."""
+    if board is not None:
+        try:
+            board.fill(renderer.listing_cards())
+        except Exception as exc:  # a theme error: the build's (any other is raised)
+            return _MadeEarly(_template_error(exc))
+        finally:
+            board.give_up()  # (set already once filled; else the workers render their own)
     from sitegen.render import GRAPH_DATA_FILES, graph_data_file
 
     # (graph.json first: it is hashed while graph/data.json is made)

@@ -168,4 +168,90 @@ def test_a_cold_cli_build_with_the_early_child_holds_the_relate_state_to_the_end
     held: list[object] = []
     build(serial, log=lambda _: None, jobs=1, hold=held)
     assert not any(isinstance(kept, RelateState) for kept in held)
+
+
+def test_a_large_parent_s_child_makes_the_graph_data_alone(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """(100,000 articles: the cards' views would stay in the build process; the page
+    workers make the cards they show.) Same output and build state as a serial build's."""
+    from sitegen.build import _fingerprint
+    from sitegen.config import theme_dirs
+
+    monkeypatch.setattr(parallel, "MIN_PARALLEL_ITEMS", 1)
+    monkeypatch.setattr(parallel, "large_parent", lambda limit=0: True)
+    log = tmp_path / "made"
+    _where_made(monkeypatch, log)
+    boards: list[int] = []
+    monkeypatch.setattr(
+        render.Renderer,
+        "board_for_listings",
+        lambda self: boards.append(os.getpid()) or pytest.fail("no board for a large parent"),
+    )
+    config = load_config(ROOT, overrides={"output_dir": str(tmp_path / "two"), "search": False})
+    build(config, log=lambda _: None, jobs=2)
+    made = [line.split() for line in log.read_text().splitlines()]
+    assert [what for what, _ in made] == ["json"]
+    assert int(made[0][1]) != os.getpid()
+    state = BuildCache(cache_dir(tmp_path / "two"), print).load_state(
+        _fingerprint(config, theme_dirs(config))
+    )
+    assert state is not None and state.graph is not None
+    assert state.graph.texts(tmp_path / "two") is not None
+    serial = load_config(ROOT, overrides={"output_dir": str(tmp_path / "one"), "search": False})
+    build(serial, log=lambda _: None, jobs=1, use_cache=False)
+    assert _files(tmp_path / "two") == _files(tmp_path / "one")
+
+
+def test_a_large_parent_makes_the_graph_data_itself_when_its_child_is_lost(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(parallel, "MIN_PARALLEL_ITEMS", 1)
+    monkeypatch.setattr(parallel, "large_parent", lambda limit=0: True)
+    graph_json = GraphViews.graph_json
+    parent = os.getpid()
+
+    def killed(views: GraphViews, *args: Any, **kwargs: Any) -> Any:
+        if os.getpid() != parent:
+            os.kill(os.getpid(), signal.SIGKILL)
+        return graph_json(views, *args, **kwargs)
+
+    monkeypatch.setattr(GraphViews, "graph_json", killed)
+    config = load_config(ROOT, overrides={"output_dir": str(tmp_path / "two"), "search": False})
+    build(config, log=lambda _: None, jobs=2)
+    serial = load_config(ROOT, overrides={"output_dir": str(tmp_path / "one"), "search": False})
+    build(serial, log=lambda _: None, jobs=1, use_cache=False)
+    assert _files(tmp_path / "two") == _files(tmp_path / "one")
+
+
+def test_a_large_parent_stages_its_ready_graph_data_before_the_page_workers_fork(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """(Else each worker would start with it in its RSS.)"""
+    from sitegen import build as building
+    from sitegen.write import StagedOutput
+
+    monkeypatch.setattr(parallel, "MIN_PARALLEL_ITEMS", 1)
+    monkeypatch.setattr(parallel, "large_parent", lambda limit=0: True)
+    # The child is done by the time the pages render.
+    monkeypatch.setattr(building._Early, "ready", lambda self: bool(self._made.result()))
+    steps: list[str] = []
+    add, chunks = StagedOutput.add, building.parallel_chunks
+
+    def added(staged: StagedOutput, files: Any, *args: Any) -> None:
+        files = list(files)
+        steps.extend(f.path for f in files if f.path in building.GRAPH_DATA)
+        add(staged, files, *args)
+
+    def forked(*args: Any, **kwargs: Any) -> Any:
+        steps.append("fork")
+        yield from chunks(*args, **kwargs)
+
+    monkeypatch.setattr(StagedOutput, "add", added)
+    monkeypatch.setattr(building, "parallel_chunks", forked)
+    config = load_config(ROOT, overrides={"output_dir": str(tmp_path / "two"), "search": False})
+    build(config, log=lambda _: None, jobs=2)
+    assert steps[:3] == ["graph.json", "graph/data.json", "fork"], steps
+    serial = load_config(ROOT, overrides={"output_dir": str(tmp_path / "one"), "search": False})
+    build(serial, log=lambda _: None, jobs=1, use_cache=False)
     assert _files(tmp_path / "two") == _files(tmp_path / "one")
