@@ -937,10 +937,11 @@ def build(
         with _timed(result, "save cache"):
             if relate_state.modified and relate_aside is None:
                 cache.save_relate(relate_fingerprint, relate_state)
-        if hold is not None and early is not None:
+        if hold is not None and early is not None and early.board is not None:
             # Not freed here (the CLI's process ends right after the build; a small site's
             # state): while the early child and the relate state's copy live, freeing it
-            # copied every page it lies in (~19,000 page faults at 10,000 articles).
+            # copied every page it lies in (~19,000 page faults at 10,000 articles). A large
+            # parent's (no card board) is freed: render's peak would hold it too.
             hold.append(relate_state)
         del relate_state
         relate_left = None

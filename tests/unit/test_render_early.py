@@ -168,6 +168,14 @@ def test_a_cold_cli_build_with_the_early_child_holds_the_relate_state_to_the_end
     held: list[object] = []
     build(serial, log=lambda _: None, jobs=1, hold=held)
     assert not any(isinstance(kept, RelateState) for kept in held)
+    assert _files(tmp_path / "two") == _files(tmp_path / "one")
+    # A large parent's (its child makes no cards) is let go: render's peak would hold it.
+    monkeypatch.setattr(parallel, "large_parent", lambda limit=0: True)
+    large = load_config(ROOT, overrides={"output_dir": str(tmp_path / "big"), "search": False})
+    kept: list[object] = []
+    build(large, log=lambda _: None, jobs=2, hold=kept)
+    assert not any(isinstance(held_state, RelateState) for held_state in kept)
+    assert _files(tmp_path / "big") == _files(tmp_path / "one")
 
 
 def test_a_large_parent_s_child_makes_the_graph_data_alone(
