@@ -17,13 +17,23 @@ from test_render import articles
 from sitegen import parallel, render
 from sitegen.build import BuildError, build
 from sitegen.cache import BuildCache, cache_dir
-from sitegen.config import load_config
+from sitegen.config import SiteConfig, load_config
 from sitegen.graphpages import GraphViews
 
 
 def _files(folder: Path) -> dict[str, bytes]:
     files = (p for p in folder.rglob("*") if p.is_file())
     return {p.relative_to(folder).as_posix(): p.read_bytes() for p in files}
+
+
+def _config(tmp_path: Path, name: str) -> SiteConfig:
+    return load_config(ROOT, overrides={"output_dir": str(tmp_path / name), "search": False})
+
+
+def _serial_files(tmp_path: Path) -> dict[str, bytes]:
+    """The files of a serial build without the cache (no child, no workers), in "one"."""
+    build(_config(tmp_path, "one"), log=lambda _: None, jobs=1, use_cache=False)
+    return _files(tmp_path / "one")
 
 
 def _where_made(monkeypatch: pytest.MonkeyPatch, log: Path) -> None:
@@ -47,15 +57,13 @@ def test_a_cold_parallel_build_makes_cards_and_graph_data_in_a_child(
     monkeypatch.setattr(parallel, "MIN_PARALLEL_ITEMS", 1)  # fork even for a small site
     log = tmp_path / "made"
     _where_made(monkeypatch, log)
-    config = load_config(ROOT, overrides={"output_dir": str(tmp_path / "two"), "search": False})
+    config = _config(tmp_path, "two")
     build(config, log=lambda _: None, jobs=2, use_cache=False)
     made = [line.split() for line in log.read_text().splitlines()]
     assert sorted(what for what, _ in made) == ["cards", "json"]
     assert all(int(pid) != os.getpid() for _, pid in made), made
     assert made[0][1] == made[1][1]  # (one child)
-    serial = load_config(ROOT, overrides={"output_dir": str(tmp_path / "one"), "search": False})
-    build(serial, log=lambda _: None, jobs=1, use_cache=False)
-    assert _files(tmp_path / "two") == _files(tmp_path / "one")
+    assert _files(tmp_path / "two") == _serial_files(tmp_path)
 
 
 @pytest.mark.parametrize("jobs", [1, 2])
@@ -67,7 +75,7 @@ def test_the_build_state_keeps_the_graph_data_s_texts_made_in_the_child(
     from sitegen.config import theme_dirs
 
     monkeypatch.setattr(parallel, "MIN_PARALLEL_ITEMS", 1)
-    config = load_config(ROOT, overrides={"output_dir": str(tmp_path / "out"), "search": False})
+    config = _config(tmp_path, "out")
     build(config, log=lambda _: None, jobs=jobs)
     state = BuildCache(cache_dir(tmp_path / "out"), print).load_state(
         _fingerprint(config, theme_dirs(config))
@@ -95,11 +103,9 @@ def test_a_build_whose_early_child_is_killed_makes_the_rest_itself(
 
     parent = os.getpid()
     monkeypatch.setattr(render.CardBoard, "fill", killed)
-    config = load_config(ROOT, overrides={"output_dir": str(tmp_path / "two"), "search": False})
+    config = _config(tmp_path, "two")
     build(config, log=lambda _: None, jobs=2)
-    serial = load_config(ROOT, overrides={"output_dir": str(tmp_path / "one"), "search": False})
-    build(serial, log=lambda _: None, jobs=1, use_cache=False)
-    assert _files(tmp_path / "two") == _files(tmp_path / "one")
+    assert _files(tmp_path / "two") == _serial_files(tmp_path)
 
 
 def test_a_theme_error_in_a_card_made_in_the_child_fails_the_build(
@@ -159,19 +165,19 @@ def test_a_cold_cli_build_with_the_early_child_holds_the_relate_state_to_the_end
     from sitegen.relate import RelateState
 
     monkeypatch.setattr(parallel, "MIN_PARALLEL_ITEMS", 1)
-    config = load_config(ROOT, overrides={"output_dir": str(tmp_path / "two"), "search": False})
+    config = _config(tmp_path, "two")
     hold: list[object] = []
     build(config, log=lambda _: None, jobs=2, hold=hold)
     assert any(isinstance(kept, RelateState) for kept in hold)
     # A serial build forks no early child: its state is let go as before.
-    serial = load_config(ROOT, overrides={"output_dir": str(tmp_path / "one"), "search": False})
+    serial = _config(tmp_path, "one")
     held: list[object] = []
     build(serial, log=lambda _: None, jobs=1, hold=held)
     assert not any(isinstance(kept, RelateState) for kept in held)
     assert _files(tmp_path / "two") == _files(tmp_path / "one")
     # A large parent's (its child makes no cards) is let go: render's peak would hold it.
     monkeypatch.setattr(parallel, "large_parent", lambda limit=0: True)
-    large = load_config(ROOT, overrides={"output_dir": str(tmp_path / "big"), "search": False})
+    large = _config(tmp_path, "big")
     kept: list[object] = []
     build(large, log=lambda _: None, jobs=2, hold=kept)
     assert not any(isinstance(held_state, RelateState) for held_state in kept)
@@ -196,7 +202,7 @@ def test_a_large_parent_s_child_makes_the_graph_data_alone(
         "board_for_listings",
         lambda self: boards.append(os.getpid()) or pytest.fail("no board for a large parent"),
     )
-    config = load_config(ROOT, overrides={"output_dir": str(tmp_path / "two"), "search": False})
+    config = _config(tmp_path, "two")
     build(config, log=lambda _: None, jobs=2)
     made = [line.split() for line in log.read_text().splitlines()]
     assert [what for what, _ in made] == ["json"]
@@ -206,9 +212,7 @@ def test_a_large_parent_s_child_makes_the_graph_data_alone(
     )
     assert state is not None and state.graph is not None
     assert state.graph.texts(tmp_path / "two") is not None
-    serial = load_config(ROOT, overrides={"output_dir": str(tmp_path / "one"), "search": False})
-    build(serial, log=lambda _: None, jobs=1, use_cache=False)
-    assert _files(tmp_path / "two") == _files(tmp_path / "one")
+    assert _files(tmp_path / "two") == _serial_files(tmp_path)
 
 
 def test_a_large_parent_makes_the_graph_data_itself_when_its_child_is_lost(
@@ -225,11 +229,9 @@ def test_a_large_parent_makes_the_graph_data_itself_when_its_child_is_lost(
         return graph_json(views, *args, **kwargs)
 
     monkeypatch.setattr(GraphViews, "graph_json", killed)
-    config = load_config(ROOT, overrides={"output_dir": str(tmp_path / "two"), "search": False})
+    config = _config(tmp_path, "two")
     build(config, log=lambda _: None, jobs=2)
-    serial = load_config(ROOT, overrides={"output_dir": str(tmp_path / "one"), "search": False})
-    build(serial, log=lambda _: None, jobs=1, use_cache=False)
-    assert _files(tmp_path / "two") == _files(tmp_path / "one")
+    assert _files(tmp_path / "two") == _serial_files(tmp_path)
 
 
 def test_a_large_parent_stages_its_ready_graph_data_before_the_page_workers_fork(
@@ -257,9 +259,7 @@ def test_a_large_parent_stages_its_ready_graph_data_before_the_page_workers_fork
 
     monkeypatch.setattr(StagedOutput, "add", added)
     monkeypatch.setattr(building, "parallel_chunks", forked)
-    config = load_config(ROOT, overrides={"output_dir": str(tmp_path / "two"), "search": False})
+    config = _config(tmp_path, "two")
     build(config, log=lambda _: None, jobs=2)
     assert steps[:3] == ["graph.json", "graph/data.json", "fork"], steps
-    serial = load_config(ROOT, overrides={"output_dir": str(tmp_path / "one"), "search": False})
-    build(serial, log=lambda _: None, jobs=1, use_cache=False)
-    assert _files(tmp_path / "two") == _files(tmp_path / "one")
+    assert _files(tmp_path / "two") == _serial_files(tmp_path)
