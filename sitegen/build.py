@@ -1473,12 +1473,8 @@ def _render(
                     # articles, in its RSS).
                     made = early.graph_files(here)
                     if made is not None:
-                        start = time.perf_counter()
-                        files, digests = [f for f, _ in made], [d for _, d in made]
+                        writing += _staged_part(staged, made)
                         del made
-                        _writing(staged.output, functools.partial(staged.add, files, digests))
-                        del files
-                        writing += time.perf_counter() - start
                         advance(len(here))
                         here = []
                 parts = parallel_chunks(
@@ -1511,13 +1507,8 @@ def _render(
                             meanwhile()
                             meanwhile = None
                             aside += time.perf_counter() - start
-                        if not part:
-                            continue
-                        start = time.perf_counter()
-                        files = [f for f, _ in part]
-                        digests = [d for _, d in part]
-                        _writing(staged.output, functools.partial(staged.add, files, digests))
-                        writing += time.perf_counter() - start
+                        if part:
+                            writing += _staged_part(staged, part)
         except BuildError:
             raise
         except Exception as exc:  # a theme error: report it, leave the output alone
@@ -1578,9 +1569,9 @@ def _writing(output: Path, step: Callable[[], T]) -> T:
 
 
 def _early_fits(from_scratch: bool, jobs: int | None, articles: int) -> bool:
-    """Whether a child makes the cards and the graph data while this process plans (see
-    _Early): a build from scratch (every page is rendered, its board holds every listing's
-    cards) by render workers."""
+    """Whether a child makes the cards and the graph data (a large parent's: the graph data
+    alone) while this process plans (see _Early): a build from scratch (every page is
+    rendered, its board holds every listing's cards) by render workers."""
     jobs = parallel.default_jobs() if jobs is None else jobs
     return (
         from_scratch
@@ -1771,6 +1762,15 @@ def _renderer(render: Any, config: SiteConfig, env: Any, graph_views: Any) -> An
         return render.Renderer(config, env, graph_views=graph_views)
     except Exception as exc:
         raise BuildError(_template_error(exc)) from exc
+
+
+def _staged_part(staged: StagedOutput, part: list[tuple[OutputFile, str]]) -> float:
+    """Stage rendered files with their digests; the seconds it took."""
+    start = time.perf_counter()
+    files = [f for f, _ in part]
+    digests = [d for _, d in part]
+    _writing(staged.output, functools.partial(staged.add, files, digests))
+    return time.perf_counter() - start
 
 
 def _render_page(renderer: Any, page: Page) -> tuple[OutputFile, str]:
