@@ -208,8 +208,9 @@ def main(argv: list[str] | None = None, *, hold: list[object] | None = None) -> 
     # A plain build command line (every edit's) is read without argparse, whose import and
     # parser were ~10 ms of the edit's start; anything else goes through it.
     plain = nochange.parse(argv)
-    args = plain_build_args(plain) if plain is not None else None
-    if args is None:
+    if plain is not None:
+        args = plain_build_args(plain)
+    else:
         args = make_parser(argv[0] if argv else None).parse_args(argv)
     if args.command == "init":
         return _init(args.dir)

@@ -14,8 +14,7 @@ from sitegen.model import Slug
 
 MAX_SLUG_CHARS = 80
 T = TypeVar("T")
-_ALNUM_RUN = re.compile(r"[a-z0-9]+")
-# A byte -> itself if an _ALNUM_RUN character, else a space.
+# A byte -> itself if a letter or digit of a slug, else a space.
 _RUNS_APART = bytes(c if re.fullmatch(b"[a-z0-9]", bytes([c])) else 32 for c in range(256))
 _SHARP = re.compile(r"(?<=[a-z])#(?![a-z0-9])")
 # Names Windows refuses as files, whatever their extension.
@@ -44,12 +43,10 @@ def slugify(text: str, *, max_chars: int = MAX_SLUG_CHARS) -> Slug:
         ascii_text = _SHARP.sub(" sharp ", ascii_text)
     # Its runs of letters and digits joined by "-" (each run of anything else made one "-",
     # none at the ends): the text between the others, each made a space in C (a regex
-    # finding the runs took 250 instructions a character, this a third of that).
-    if ascii_text.isascii():
-        runs = ascii_text.encode("ascii").translate(_RUNS_APART).split()
-        slug = b"-".join(runs).decode("ascii")
-    else:  # (unidecode's table is ASCII: never, but then the runs as found)
-        slug = "-".join(_ALNUM_RUN.findall(ascii_text))
+    # finding the runs took 250 instructions a character, this a third of that). A
+    # character outside ASCII, were one left, is a "?" there: apart, like any other.
+    runs = ascii_text.encode("ascii", "replace").translate(_RUNS_APART).split()
+    slug = b"-".join(runs).decode("ascii")
     if len(slug) > max_chars:
         cut = slug.rfind("-", 0, max_chars + 1)
         slug = slug[: cut if cut > max_chars // 2 else max_chars].strip("-")
