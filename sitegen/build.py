@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from itertools import compress, repeat
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
+from zoneinfo import ZoneInfo
 
 from sitegen import parallel
 from sitegen.cache import (
@@ -42,7 +43,14 @@ from sitegen.cache import (
     templates_hash,
 )
 from sitegen.config import SiteConfig, theme_dirs
-from sitegen.load import RACY_NS, display_path, read_source, scan_sources
+from sitegen.load import (
+    RACY_NS,
+    base_prefix,
+    display_path,
+    read_source,
+    scan_sources,
+    shown_path,
+)
 from sitegen.model import Article, OutputFile, OutputPath, SiteIndex, Slug
 from sitegen.nochange import scan
 from sitegen.parallel import parallel_chunks, parallel_map
@@ -66,6 +74,7 @@ from sitegen.write import (
 )
 
 if TYPE_CHECKING:
+    from sitegen.normalize import Options
     from sitegen.relate import ArticleKeys
     from sitegen.render import Page
 
@@ -243,9 +252,10 @@ def _read_articles(
             todo.append(key)
             entries[key] = (mtime, size, "", None)  # filled in below, in file order
 
+        prefix = base_prefix(base)
+
         def parse(key: str) -> tuple[str, _Parsed]:
-            path = Path(key)
-            return _parse_one(path, display_path(path, base), config)
+            return _parse_one(key, shown_path(key, prefix), config)
 
         def parse_for_relate(key: str) -> tuple[str, _Parsed, ArticleKeys | None, Repairs]:
             digest, value = parse(key)
@@ -645,7 +655,7 @@ def _relate_keys(parsed: _Parsed) -> ArticleKeys | None:
     return sitegen.relate.article_keys(parsed[0])
 
 
-def _parse_one(path: Path, shown: Path, config: SiteConfig) -> tuple[str, _Parsed]:
+def _parse_one(path: Path | str, shown: Path, config: SiteConfig) -> tuple[str, _Parsed]:
     # (Plain imports, run for every file: see _relate_keys.)
     import sitegen.load
     import sitegen.normalize
@@ -656,11 +666,26 @@ def _parse_one(path: Path, shown: Path, config: SiteConfig) -> tuple[str, _Parse
     doc = sitegen.load.parse_source(raw, shown)
     if isinstance(doc, Problem):
         return content_hash(raw), doc
-    normalize = sitegen.normalize
-    options = normalize.Options(
-        config.max_topics, config.max_related, config.max_images, config.nofollow_external
+    tz, options = _normalize_settings(
+        config.timezone,
+        config.max_topics,
+        config.max_related,
+        config.max_images,
+        config.nofollow_external,
     )
-    return content_hash(raw), normalize.normalize(doc, config.tz, config.max_title_chars, options)
+    return content_hash(raw), sitegen.normalize.normalize(doc, tz, config.max_title_chars, options)
+
+
+@functools.lru_cache(maxsize=8)
+def _normalize_settings(
+    timezone: str, max_topics: int, max_related: int, max_images: int, nofollow: bool
+) -> tuple[ZoneInfo, Options]:
+    """The time zone and normalize.Options of these settings, made once, not for every file
+    (a frozen dataclass's __init__ and a ZoneInfo lookup each time)."""
+    import sitegen.normalize
+
+    options = sitegen.normalize.Options(max_topics, max_related, max_images, nofollow)
+    return ZoneInfo(timezone), options
 
 
 def build(

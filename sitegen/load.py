@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import stat
 import sys
@@ -156,16 +157,36 @@ def display_path(path: Path, base: Path) -> Path:
         return path
 
 
+def shown_path(key: str, prefix: str) -> Path:
+    """display_path(Path(key), base) for a scanned path ``key``, where ``prefix`` is
+    base_prefix(base): the text after the prefix parsed alone, without the Path of the
+    whole key and its relative_to (a file's paths were ~3% of reading it). A key whose
+    text does not start so (a base it is not below, or not spelt as pathlib spells it)
+    goes the long way."""
+    rest = key[len(prefix) :] if key.startswith(prefix) else ""
+    if not rest or rest.startswith(_SEPARATORS):
+        return display_path(Path(key), Path(prefix))
+    return Path(rest)
+
+
+_SEPARATORS = tuple({"/", os.sep})
+
+
+def base_prefix(base: Path) -> str:
+    """The text a path below ``base`` starts with, for shown_path."""
+    return os.path.join(str(base), "")
+
+
 def load_file(path: Path, shown: Path, max_bytes: int) -> SourceDoc | Problem:
     """Read one content file: a SourceDoc, or the one Problem that stops it being read."""
     raw = read_source(path, shown, max_bytes)
     return raw if isinstance(raw, Problem) else parse_source(raw, shown)
 
 
-def read_source(path: Path, shown: Path, max_bytes: int) -> bytes | Problem:
+def read_source(path: Path | str, shown: Path, max_bytes: int) -> bytes | Problem:
     """The bytes of one content file, or the Problem that stops it being read."""
     try:
-        st = path.stat()
+        st = os.stat(path)
         if not stat.S_ISREG(st.st_mode):
             # a pipe or device named *.md would block the build or never end
             return problem(shown, 1, "file", "is not a regular file; skipped", error=True)

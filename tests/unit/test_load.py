@@ -15,10 +15,13 @@ from sitegen.load import (
     _first_place,
     _frontmatter_at,
     _loader,
+    base_prefix,
+    display_path,
     find_sources,
     load_file,
     parse_source,
     read_source,
+    shown_path,
 )
 from sitegen.model import SourceDoc
 from sitegen.problems import Problem, Severity
@@ -424,3 +427,41 @@ def test_a_source_doc_is_as_its_dataclass_makes_it() -> None:
     assert isinstance(doc, SourceDoc)
     assert list(vars(doc)) == [f.name for f in dataclasses.fields(doc)]
     assert doc == dataclasses.replace(doc)
+
+
+# Path segments as keys and bases may spell them: pathlib drops empty and "." ones.
+_SEGMENTS = st.sampled_from(["a", "b.md", "content", ".", "..", "", "x y", ".hidden"])
+
+
+@given(
+    st.lists(_SEGMENTS, max_size=4),
+    st.lists(_SEGMENTS, max_size=5),
+    st.sampled_from(["/", "", "//"]),
+)
+@example(["srv", "site"], ["content", "a.md"], "/")
+@example([], ["a.md"], "/")
+@example(["srv"], ["", "a.md"], "/")
+def test_shown_path_is_display_path_of_the_key(base: list[str], rest: list[str], root: str) -> None:
+    base_path = Path("/" + "/".join(base))
+    key = str(base_path) + root + "/".join(rest) if rest else str(base_path)
+    expected = display_path(Path(key), base_path)
+    shown = shown_path(key, base_prefix(base_path))
+    assert (shown, str(shown), shown.parts) == (expected, str(expected), expected.parts)
+
+
+def test_shown_path_of_a_key_below_the_base_makes_no_path_of_the_key(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def refused(*args: object) -> None:
+        raise AssertionError("relative_to called")
+
+    monkeypatch.setattr(Path, "relative_to", refused)
+    shown = shown_path("/srv/site/content/2021/a.md", base_prefix(Path("/srv/site")))
+    assert (shown, str(shown)) == (Path("content/2021/a.md"), "content/2021/a.md")
+
+
+def test_read_source_reads_a_path_given_as_text(tmp_path: Path) -> None:
+    path = tmp_path / "a.md"
+    path.write_bytes(b"---\ntitle: x\n---\n")
+    assert read_source(str(path), SHOWN, 1_000_000) == b"---\ntitle: x\n---\n"
+    assert isinstance(read_source(str(tmp_path), SHOWN, 1_000_000), Problem)
