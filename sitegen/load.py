@@ -369,7 +369,12 @@ def _decode(raw: bytes) -> str:
     if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
         with suppress(UnicodeDecodeError):
             return raw.decode("utf-16")
-    return raw.decode("utf-8-sig")
+    # What the "utf-8-sig" codec does (an error's place is after the mark too), in C: that
+    # codec is Python code around this decode, four times its cost for a digest.
+    return (raw[3:] if raw.startswith(_UTF8_BOM) else raw).decode()
+
+
+_UTF8_BOM = b"\xef\xbb\xbf"
 
 
 def _parse_yaml(

@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 from sitegen.load import (
     _NOT_YAML_PRINTABLE,
+    _decode,
     _first_place,
     _frontmatter_at,
     _loader,
@@ -465,3 +466,21 @@ def test_read_source_reads_a_path_given_as_text(tmp_path: Path) -> None:
     path.write_bytes(b"---\ntitle: x\n---\n")
     assert read_source(str(path), SHOWN, 1_000_000) == b"---\ntitle: x\n---\n"
     assert isinstance(read_source(str(tmp_path), SHOWN, 1_000_000), Problem)
+
+
+@given(
+    st.sampled_from([b"", b"\xef\xbb\xbf", b"\xef\xbb", b"\xef\xbb\xbf\xef\xbb\xbf"]),
+    st.binary(max_size=12) | st.text(max_size=12).map(str.encode),
+)
+@example(b"\xef\xbb\xbf", b"a\xff")
+def test_decode_reads_utf8_as_the_utf8_sig_codec(mark: bytes, rest: bytes) -> None:
+    raw = mark + rest
+    try:
+        expected: object = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        expected = ("error", exc.start, exc.end)
+    try:
+        found: object = _decode(raw)
+    except UnicodeDecodeError as exc:
+        found = ("error", exc.start, exc.end)
+    assert found == expected
