@@ -114,9 +114,15 @@ class _Report:
 
 
 def normalize(
-    doc: SourceDoc, tz: ZoneInfo, max_title_chars: int = 300, options: Options | None = None
+    doc: SourceDoc,
+    tz: ZoneInfo,
+    max_title_chars: int = 300,
+    options: Options | None = None,
+    body: tuple[str, list[str]] | None = None,
 ) -> tuple[Article | None, list[Problem]]:
-    """A SourceDoc as an Article (None when its title is unusable) and what was wrong with it."""
+    """A SourceDoc as an Article (None when its title is unusable) and what was wrong with it.
+    ``body``: sanitize_body of its body with options.link_rel, when made already (a parse
+    worker makes those of many files one after the other)."""
     options = options or Options()
     report = _Report(doc)
     if doc.not_utf8 is not None:
@@ -186,7 +192,9 @@ def normalize(
             "category": clean_text(meta.get("category"), "category", report),
             "kind": clean_text(meta.get("type"), "type", report),
             "draft": not _published(meta.get("published", True), report),
-            "body_html": _body(doc, report, options.link_rel),
+            "body_html": _body(
+                doc, report, sanitize_body(doc.body, options.link_rel) if body is None else body
+            ),
             "extra": _extra(meta),
             "url_keys": tuple(dict.fromkeys(map(match_key, known))),
         },
@@ -1355,8 +1363,9 @@ def render_body(body: str, link_rel: str = "noopener noreferrer") -> str:
     return sanitize_body(body, link_rel)[0]
 
 
-def _body(doc: SourceDoc, report: _Report, link_rel: str) -> str:
-    clean, notes = sanitize_body(doc.body, link_rel)
+def _body(doc: SourceDoc, report: _Report, sanitized: tuple[str, list[str]]) -> str:
+    """The sanitized body (sanitize_body's), its notes reported at their lines."""
+    clean, notes = sanitized
     for note in notes:
         start = note.find('"') + 1
         at = doc.body.find(note[start : note.find('"', start)]) if start else -1

@@ -299,3 +299,38 @@ def test_default_jobs_are_the_cores_this_process_may_run_on_within_its_quota(
     assert parallel.default_jobs() == 3
     monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {5})
     assert parallel.default_jobs() == 1
+
+
+def _runs_seen(run: Any) -> list[tuple[int, int, int]]:
+    """A run of consecutive items as (first, count, pid), once per item."""
+    seen = (run[0], len(run), os.getpid())
+    return [seen] * len(run)
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_many_is_given_runs_of_consecutive_items_within_a_chunk(jobs: int) -> None:
+    items = list(range(1000))
+    counted: list[int] = []
+
+    def never(x: int) -> int:
+        raise AssertionError("an item alone")
+
+    parts = list(
+        parallel_chunks(never, items, jobs, max_chunk=250, many=_runs_seen, progress=counted.append)
+    )
+    runs = [seen for part in parts for seen in part]
+    assert len(runs) == len(items) == sum(counted)
+    # Runs follow each other, each within a chunk (serially, of 250).
+    bounds = [(0, 250), (250, 500), (500, 750), (750, 1000)]
+    if jobs == 2 and can_fork():
+        bounds = chunk_bounds(len(items), jobs, 250)
+    assert all(
+        any(start <= first and first + count <= end for start, end in bounds)
+        for first, count, _ in runs
+    )
+    assert [first for first, count, _pid in runs] == [
+        first for first, count, _pid in dict.fromkeys(runs) for _ in range(count)
+    ]
+    assert parallel_map(never, items, jobs, many=lambda run: [-x for x in run]) == [
+        -x for x in items
+    ]
