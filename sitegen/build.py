@@ -673,10 +673,10 @@ def _parse_many(
 ) -> list[Any]:
     """_parse_one of each of ``keys`` (shown as shown_path with ``prefix`` shows them), and
     with ``for_relate`` what relate reads of its article and the ftfy repairs its texts met
-    (see _read_articles). Made stage by stage over PARSE_BATCH files at a time (read them,
-    parse their YAML, render their Markdown, normalize them): file by file, each stage's
-    code and tables (libyaml's, Markdown's, nh3's) left the processor's caches to the
-    others', and the same work took ~15-30% more CPU."""
+    (see _read_articles). Made stage by stage over PARSE_BATCH files at a time (read and
+    hash them, parse their YAML, render their Markdown, normalize them, make what relate
+    reads): file by file, each stage's code and tables (libyaml's, Markdown's, nh3's) left
+    the processor's caches to the others', and the same work took ~15-30% more CPU."""
     made: list[Any] = []
     for start in range(0, len(keys), PARSE_BATCH):
         run = keys[start : start + PARSE_BATCH]
@@ -702,6 +702,7 @@ def _parsed_batch(
     )
     limit = config.max_file_bytes
     raws = [read_source(path, name, limit) for path, name in zip(paths, shown, strict=True)]
+    hashes = [content_hash(raw) if type(raw) is bytes else "" for raw in raws]
     parse = sitegen.load.parse_source
     docs = [
         raw if isinstance(raw, Problem) else parse(raw, name)
@@ -713,21 +714,20 @@ def _parsed_batch(
         None if isinstance(doc, Problem) else normalize.sanitize_body(doc.body, link_rel)
         for doc in docs
     ]
-    made: list[Any] = []
-    for raw, doc, body in zip(raws, docs, bodies, strict=True):
-        parsed: tuple[str, _Parsed]
-        if isinstance(raw, Problem):
-            parsed = ("", raw)
-        elif isinstance(doc, Problem):
-            parsed = (content_hash(raw), doc)
+    made: list[tuple[str, _Parsed]] = []
+    repairs: list[Repairs] = []
+    for doc, body, digest in zip(docs, bodies, hashes, strict=True):
+        if isinstance(doc, Problem):
+            made.append((digest, doc))
         else:
             value = normalize.normalize(doc, tz, config.max_title_chars, options, body)
-            parsed = (content_hash(raw), value)
+            made.append((digest, value))
         if for_relate:  # (each file's repairs taken as soon as it is normalized)
-            made.append((*parsed, _relate_keys(parsed[1]), _taken_repairs()))
-        else:
-            made.append(parsed)
-    return made
+            repairs.append(_taken_repairs())
+    if not for_relate:
+        return made
+    keys = [_relate_keys(value) for _digest, value in made]
+    return [(d, v, k, r) for (d, v), k, r in zip(made, keys, repairs, strict=True)]
 
 
 def _not_one_by_one(key: str) -> Any:

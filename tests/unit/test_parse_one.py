@@ -97,6 +97,14 @@ def test_a_batch_is_parsed_stage_by_stage(tmp_path: Path, monkeypatch: pytest.Mo
             return real(*args)
 
         monkeypatch.setattr(normalize, name, spy)
-    build._parse_many(keys, str(tmp_path) + "/", config)
-    # Every body rendered (its Markdown and sanitizer one after the other), then normalized.
-    assert calls == ["sanitize_body"] * 6 + ["normalize"] * 6
+    real_keys = build._relate_keys
+
+    def keys_spy(parsed: Any) -> Any:
+        calls.append("relate")
+        return real_keys(parsed)
+
+    monkeypatch.setattr(build, "_relate_keys", keys_spy)
+    build._parse_many(keys, str(tmp_path) + "/", config, for_relate=True)
+    # Every body rendered (its Markdown and sanitizer one after the other), then normalized,
+    # then what relate reads of each file made.
+    assert calls == ["sanitize_body"] * 6 + ["normalize"] * 6 + ["relate"] * 10
