@@ -126,6 +126,7 @@ def parallel_chunks(
     gather: Callable[[int, list[R]], Any] | None = None,
     lead: int = 0,
     many: Callable[[Sequence[Any]], list[R]] | None = None,
+    here: bool = False,
 ) -> Generator[list[Any], None, None]:
     """``parallel_map`` in consecutive parts, as they are done: the caller can use and drop
     each part before the next one comes (rendered pages are the largest thing a build makes:
@@ -160,7 +161,12 @@ def parallel_chunks(
     each part is then a list of that one object. ``lead``: chunk_bounds'.
 
     ``many(run)``: ``[func(x) for x in run]`` for a run of consecutive items, made at once
-    (work that goes faster by stages over many items than item by item)."""
+    (work that goes faster by stages over many items than item by item).
+
+    ``here``: this process is one of the ``jobs``: it does the next chunk itself whenever the
+    part it waits for is not done yet, and one worker fewer is forked (a worker copies the
+    pages it touches, fills memos of its own, and sends each result back). For a caller
+    that would mostly wait between parts (the render's staging)."""
     jobs = default_jobs() if jobs is None else jobs
     run = many if many is not None else functools.partial(_each, func)
     if not forks(jobs, len(items), min_items):
@@ -172,7 +178,10 @@ def parallel_chunks(
     _TASK = (run, items, gather)
     bounds = chunk_bounds(len(items), jobs, max_chunk, last_chunk, lead)
     chunks = iter(bounds)
-    window = jobs * 3
+    # No more workers than chunks (a full relate sends one range per worker but its own:
+    # with two jobs, a second worker forked for it would only wait).
+    workers = max(1, min(jobs - (1 if here else 0), len(bounds)))
+    window = workers * 3
     # A slot of shared memory per chunk in flight, for bulk results (mapped before the
     # workers fork, so that they share it).
     shared = mmap.mmap(-1, window * bulk.slot_bytes) if bulk is not None else None
@@ -185,12 +194,9 @@ def parallel_chunks(
     # would write to every object's header and so copy every shared memory page.
     gc.freeze()
     try:
-        # No more workers than chunks (a full relate sends one range per worker but its
-        # own: with two jobs, a second worker forked for it would only wait).
-        workers = min(jobs, len(bounds))
         with _pool_class()(workers, context=multiprocessing.get_context("fork")) as pool:
             _widen_result_pipe(pool)
-            feed = _Feed(pool, chunks, window, ahead, bulk, shared)
+            feed = _Feed(pool, chunks, window, ahead, bulk, shared, here)
             try:
                 if started is not None:
                     started()
@@ -223,9 +229,10 @@ class _Feed:
         ahead: int,
         bulk: Bulk[Any] | None,
         shared: mmap.mmap | None,
+        here: bool = False,
     ) -> None:
         self._pool, self._chunks, self._window, self._ahead = pool, chunks, window, ahead
-        self._bulk, self._shared = bulk, shared
+        self._bulk, self._shared, self._here = bulk, shared, here
         self._lock = threading.Lock()
         # In the chunks' order: the result, its box, its count of items.
         self._pending: deque[tuple[Any, list[Any], int]] = deque()
@@ -237,15 +244,29 @@ class _Feed:
 
     def take(self) -> tuple[list[Any], int] | None:
         """The next part and its count of items, once done (None after the last); a
-        worker's error is raised."""
-        with self._lock:
-            if not self._pending:
-                return None
-            done, box, count = self._pending.popleft()
-        done.get()  # (the callback has run when the result is set)
-        with self._lock:
-            self._waiting -= 1
-            self._send_more()
+        worker's error is raised. With ``here``, while that part is not done, the chunks
+        not sent yet are done here, one at a time (their parts come in their turn)."""
+        while True:
+            with self._lock:
+                if not self._pending:
+                    return None
+                bounds = None
+                if self._here and not self._pending[0][0].ready():
+                    bounds = next(self._chunks, None)
+                if bounds is None:
+                    done, box, count = self._pending.popleft()
+                    break
+                box = []
+                self._pending.append((_DONE_HERE, box, bounds[1] - bounds[0]))
+            try:
+                box.append(_chunk_here(bounds))
+            except Exception as exc:  # (raised in its turn, as a worker's would be)
+                box.append(exc)
+        if done is not _DONE_HERE:
+            done.get()  # (the callback has run when the result is set)
+            with self._lock:
+                self._waiting -= 1
+                self._send_more()
         part: list[Any] | BaseException = box[0]
         if isinstance(part, BaseException):
             raise part
@@ -285,6 +306,17 @@ class _Feed:
             self._waiting += 1
             if self._ahead:
                 self._send_more()
+
+
+class _DoneHere:
+    """The pending entry of a chunk the caller's process did: done already."""
+
+    @staticmethod
+    def ready() -> bool:
+        return True
+
+
+_DONE_HERE = _DoneHere()
 
 
 @functools.cache
@@ -403,12 +435,16 @@ def _serial_chunks(
 
 
 def _run_chunk(bounds: tuple[int, int], slot: int) -> list[Any]:
+    made = _chunk_here(bounds)
+    return made if _BULK is None else _split(made, slot)
+
+
+def _chunk_here(bounds: tuple[int, int]) -> list[Any]:
+    """A chunk's part, made in this process (a worker's, or the caller's with ``here``)."""
     assert _TASK is not None, "parallel_map's task reaches workers through fork"
     run, items, gather = _TASK
     made = run(items[bounds[0] : bounds[1]])
-    if gather is not None:
-        made = [gather(bounds[0], made)]
-    return made if _BULK is None else _split(made, slot)
+    return made if gather is None else [gather(bounds[0], made)]
 
 
 class Bulk(Generic[R]):

@@ -334,3 +334,64 @@ def test_many_is_given_runs_of_consecutive_items_within_a_chunk(jobs: int) -> No
     assert parallel_map(never, items, jobs, many=lambda run: [-x for x in run]) == [
         -x for x in items
     ]
+
+
+def _slow_page_and_pid(x: int) -> tuple[tuple[str, bytes], int]:
+    import time
+
+    time.sleep(0.0005)  # (so that parts are not all done before the caller asks)
+    return _page(x), os.getpid()
+
+
+_PAGES_AND_PIDS = parallel.Bulk(
+    lambda made: ((made[0][0], made[1]), made[0][1]),
+    lambda rest, data: ((rest[0], data), rest[1]),
+    20_000,
+)
+
+
+@pytest.mark.skipif(not can_fork(), reason="workers are forked")
+def test_the_caller_does_chunks_too_with_one_worker_fewer() -> None:
+    """``here``: two jobs are this process and one worker; the parts still come in order,
+    whole, each made once, whether by the worker (through the shared slots) or here."""
+    import multiprocessing
+
+    before = {p.pid for p in multiprocessing.active_children()}
+    forked: list[int] = []
+
+    def note() -> None:
+        forked.extend(p.pid for p in multiprocessing.active_children() if p.pid not in before)
+
+    items = list(range(2000))
+    parts = list(
+        parallel_chunks(
+            _slow_page_and_pid,
+            items,
+            2,
+            max_chunk=20,
+            bulk=_PAGES_AND_PIDS,
+            min_items=1,
+            ahead=4,
+            started=note,
+            here=True,
+        )
+    )
+    made = [made for part in parts for made in part]
+    assert [page for page, _pid in made] == [_page(x) for x in items]
+    assert len(forked) == 1
+    pids = {pid for _page_made, pid in made}
+    assert pids == {os.getpid(), forked[0]}
+
+
+@pytest.mark.skipif(not can_fork(), reason="workers are forked")
+def test_a_failing_item_done_here_stops_the_parts_in_its_turn() -> None:
+    def fail_at_700(x: int) -> int:
+        if x == 700:
+            raise ValueError("item 700")
+        return x
+
+    done = []
+    with pytest.raises(ValueError, match="item 700"):
+        for part in parallel_chunks(fail_at_700, range(1000), 2, max_chunk=50, here=True):
+            done.extend(part)
+    assert done == list(range(700))
