@@ -294,13 +294,13 @@ def _read_articles(
                     )
                 else:
                     parsed = parallel_map(
-                        _not_one_by_one,
+                        parse_for_relate if pooled else parse_many,
                         todo,
                         jobs,
                         progress=advance,
                         last_chunk=PARSE_LAST_CHUNK,
                         started=_import_later_stages if pooled else None,
-                        many=parse_for_relate if pooled else parse_many,
+                        runs=True,
                     )
         if written is None:  # (else the entries are filled in already)
             for key, (digest, value, *_) in zip(todo, parsed, strict=True):
@@ -438,10 +438,10 @@ def _parsed_into(
     found: list[ArticleKeys] = []
     rest: SourceEntries = {}
     parts = parallel_chunks(
-        _not_one_by_one,
+        parse,
         todo,
         jobs,
-        many=parse,
+        runs=True,
         progress=advance,
         last_chunk=PARSE_LAST_CHUNK,
         started=_import_later_stages,
@@ -728,11 +728,6 @@ def _parsed_batch(
         return made
     keys = [_relate_keys(value) for _digest, value in made]
     return [(d, v, k, r) for (d, v), k, r in zip(made, keys, repairs, strict=True)]
-
-
-def _not_one_by_one(key: str) -> Any:
-    """The item function of a parse by _parse_many: never called."""
-    raise AssertionError("content files are parsed by _parse_many")
 
 
 @functools.lru_cache(maxsize=8)

@@ -17,7 +17,7 @@ import threading
 from collections import deque
 from collections.abc import Callable, Generator, Iterator, Sequence
 from contextlib import suppress
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, TypeAlias, TypeVar, cast
 
 R = TypeVar("R")
 
@@ -29,8 +29,8 @@ LARGE_PARENT_BYTES = 1 << 30
 # The function over a run of items, the items and what a chunk's results are gathered into
 # (see parallel_chunks), for the workers.
 _Gather = Callable[[int, list[Any]], Any]
-_Many = Callable[[Sequence[Any]], list[Any]]
-_TASK: tuple[_Many, Sequence[Any], _Gather | None] | None = None
+_Many: TypeAlias = Callable[[Sequence[Any]], list[R]]
+_TASK: tuple[_Many[Any], Sequence[Any], _Gather | None] | None = None
 # With bulk results: how a result splits into (the rest, its bytes), the shared memory the
 # bytes go to and a slot's size there.
 _BULK: tuple[Callable[[Any], tuple[Any, bytes]], mmap.mmap, int] | None = None
@@ -80,7 +80,7 @@ def forks(jobs: int | None, count: int, min_items: int | None = None) -> bool:
 
 
 def parallel_map(
-    func: Callable[[Any], R],
+    func: Callable[[Any], R] | _Many[R],
     items: Sequence[Any],
     jobs: int | None = None,
     *,
@@ -88,13 +88,13 @@ def parallel_map(
     progress: Callable[[int], None] | None = None,
     last_chunk: int | None = None,
     started: Callable[[], None] | None = None,
-    many: Callable[[Sequence[Any]], list[R]] | None = None,
+    runs: bool = False,
 ) -> list[R]:
     """``[func(x) for x in items]``, in order, split over ``jobs`` forked processes.
 
     ``func`` and ``items`` reach the workers through fork, so ``func`` may be a closure.
     ``progress`` is called with the number of items done after each chunk; ``last_chunk``,
-    ``started`` and ``many`` as parallel_chunks'."""
+    ``started`` and ``runs`` as parallel_chunks'."""
     out: list[R] = []
     parts = parallel_chunks(
         func,
@@ -104,7 +104,7 @@ def parallel_map(
         progress=progress,
         last_chunk=last_chunk,
         started=started,
-        many=many,
+        runs=runs,
     )
     for part in parts:
         out.extend(part)
@@ -112,7 +112,7 @@ def parallel_map(
 
 
 def parallel_chunks(
-    func: Callable[[Any], R],
+    func: Callable[[Any], R] | _Many[R],
     items: Sequence[Any],
     jobs: int | None = None,
     *,
@@ -125,7 +125,7 @@ def parallel_chunks(
     started: Callable[[], None] | None = None,
     gather: Callable[[int, list[R]], Any] | None = None,
     lead: int = 0,
-    many: Callable[[Sequence[Any]], list[R]] | None = None,
+    runs: bool = False,
     here: bool = False,
 ) -> Generator[list[Any], None, None]:
     """``parallel_map`` in consecutive parts, as they are done: the caller can use and drop
@@ -160,15 +160,17 @@ def parallel_chunks(
     item) are turned into where they are made, a worker process, to be sent back instead;
     each part is then a list of that one object. ``lead``: chunk_bounds'.
 
-    ``many(run)``: ``[func(x) for x in run]`` for a run of consecutive items, made at once
-    (work that goes faster by stages over many items than item by item).
+    ``runs``: ``func`` takes a run of consecutive items (never across chunks) and gives
+    their results, in order (work that goes faster by stages over many items than item by
+    item).
 
     ``here``: this process is one of the ``jobs``: it does the next chunk itself whenever the
     part it waits for is not done yet, and one worker fewer is forked (a worker copies the
     pages it touches, fills memos of its own, and sends each result back). For a caller
     that would mostly wait between parts (the render's staging)."""
     jobs = default_jobs() if jobs is None else jobs
-    run = many if many is not None else functools.partial(_each, func)
+    # (Which kind ``func`` is, ``runs`` says: a cast, as mypy cannot tell.)
+    run = cast("_Many[R]", func if runs else functools.partial(_each, func))
     if not forks(jobs, len(items), min_items):
         if started is not None:
             started()

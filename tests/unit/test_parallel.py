@@ -308,15 +308,11 @@ def _runs_seen(run: Any) -> list[tuple[int, int, int]]:
 
 
 @pytest.mark.parametrize("jobs", [1, 2])
-def test_many_is_given_runs_of_consecutive_items_within_a_chunk(jobs: int) -> None:
+def test_a_function_of_runs_is_given_runs_of_consecutive_items_within_a_chunk(jobs: int) -> None:
     items = list(range(1000))
     counted: list[int] = []
-
-    def never(x: int) -> int:
-        raise AssertionError("an item alone")
-
     parts = list(
-        parallel_chunks(never, items, jobs, max_chunk=250, many=_runs_seen, progress=counted.append)
+        parallel_chunks(_runs_seen, items, jobs, max_chunk=250, runs=True, progress=counted.append)
     )
     runs = [seen for part in parts for seen in part]
     assert len(runs) == len(items) == sum(counted)
@@ -331,7 +327,7 @@ def test_many_is_given_runs_of_consecutive_items_within_a_chunk(jobs: int) -> No
     assert [first for first, count, _pid in runs] == [
         first for first, count, _pid in dict.fromkeys(runs) for _ in range(count)
     ]
-    assert parallel_map(never, items, jobs, many=lambda run: [-x for x in run]) == [
+    assert parallel_map(lambda run: [-x for x in run], items, jobs, runs=True) == [
         -x for x in items
     ]
 
