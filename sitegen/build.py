@@ -136,7 +136,7 @@ def _import_stages() -> None:
 
 
 def _import_index() -> None:
-    from sitegen import index  # noqa: F401
+    from sitegen import index, indexrecord  # noqa: F401
 
 
 def _import_publish() -> None:
@@ -878,8 +878,21 @@ def build(
         where = f"{config.path('content_dir')}\x00{os.getcwd()}"
         # (Not made for a cache made here, the CLI's: its next build is another process's.)
         index_memo = cache.kept("index", where, IndexMemo) if cache and reused else None
-        content_key = _content_key(config)
-        index, problems = build_index(articles, content_key, index_memo, content_key.many)
+        # The CLI's: the last build's index record, patched with the edited articles
+        # (sitegen/indexrecord.py); else the index is made in full, and recorded.
+        recording = cache is not None and not reused and len(digests) == len(articles)
+        index_fingerprint = parse_fingerprint(_parse_settings(config)) if recording else ""
+        recorded = _recorded_index(cache, index_fingerprint, articles, digests, result)
+        problems: list[Problem] = []
+        if recorded is not None:
+            index, record = recorded
+        else:
+            content_key = _content_key(config)
+            parts: list[Any] | None = [] if recording else None
+            index, problems = build_index(
+                articles, content_key, index_memo, content_key.many, parts
+            )
+            record = _index_record(articles, digests, index, parts)
     result.problems.extend(problems)
     result.index = index
     result.articles = len(index.articles)
@@ -1181,6 +1194,8 @@ def build(
                 result.pending_repairs = None
             if relate_left is not None and relate_left.modified:
                 cache.save_relate(relate_fingerprint, relate_left)
+            if index_fingerprint:
+                cache.save_index(index_fingerprint, record)
             old_pages = state.pages if state else None
             saved = _save_state(
                 cache,
@@ -1210,6 +1225,98 @@ _PATH = operator.attrgetter("path")
 _KEY = operator.attrgetter("key")
 _IS_HTML = operator.methodcaller("endswith", ".html")
 _IS_TEMPLATE = operator.methodcaller("endswith", (".html", ".xml"))
+
+
+def _recorded_index(
+    cache: BuildCache | None,
+    fingerprint: str,
+    articles: list[Article],
+    digests: dict[str, str],
+    result: BuildResult,
+) -> tuple[SiteIndex, Any] | None:
+    """The index of ``articles`` and its record, from the last build's record and the
+    articles edited since (sitegen/indexrecord.py); None: made in full."""
+    from sitegen import indexrecord
+
+    if not fingerprint or cache is None:
+        return None
+    edited = _edited_articles(cache, articles, result)
+    if edited is None:
+        return None
+    record = cache.load_index(fingerprint)
+    if not isinstance(record, indexrecord.IndexRecord):
+        return None
+    # The record is that of these files as they were before the edits.
+    keys = indexrecord.keys_hash(digests)
+    before = list(digests.values())
+    for at, _old, digest in edited:
+        before[at] = digest
+    if indexrecord.digests_hash(keys, before) != record.inputs:
+        return None
+    found = indexrecord.reused(record, articles, [(at, old) for at, old, _ in edited])
+    if found is None:
+        return None
+    index, now = found
+    now.inputs = indexrecord.digests_hash(keys, digests.values()) if edited else record.inputs
+    return index, now
+
+
+def _edited_articles(
+    cache: BuildCache, articles: list[Article], result: BuildResult
+) -> list[tuple[int, Article, str]] | None:
+    """The place in ``articles``, the former version and its content hash of each article
+    whose file changed since the sources the cache loaded; None: not known (no sources
+    loaded, a file came or went, too many changed)."""
+    from sitegen.indexrecord import MAX_EDITED
+
+    loaded = cache.loaded_sources
+    if not loaded:
+        return None
+    if result.pending_cache is None:  # every entry is the one loaded
+        return []
+    entries = result.pending_cache[1]
+    if len(entries) != len(loaded):
+        return None
+    # (Found in C: 10,000 entries after every edit.)
+    other = map(operator.is_not, entries.values(), map(loaded.get, entries))
+    changed = list(compress(entries, other))
+    if len(changed) > MAX_EDITED:
+        return None
+    edited: list[tuple[int, Article, str]] = []
+    for key in changed:
+        old = loaded.get(key)
+        if old is None:
+            return None
+        new_article, old_article = _article_of(entries[key][3]), _article_of(old[3])
+        if new_article is old_article:
+            continue  # (only its stats changed)
+        if new_article is None or old_article is None:
+            return None
+        at = next(compress(itertools.count(), map(operator.is_, articles, repeat(new_article))), -1)
+        if at < 0:
+            return None  # (a draft)
+        edited.append((at, old_article, old[2]))
+    return edited
+
+
+def _article_of(value: Any) -> Article | None:
+    """The article of a sources entry's value (None: a file that did not parse)."""
+    if isinstance(value, tuple) and value and isinstance(value[0], Article):
+        return value[0]
+    return None
+
+
+def _index_record(
+    articles: list[Article], digests: dict[str, str], index: SiteIndex, parts: list[Any] | None
+) -> Any:
+    """The record of an index made in full (None: none to save)."""
+    if not parts:
+        return None
+    from sitegen import indexrecord
+
+    unique, spellings = parts[0]
+    inputs = indexrecord.inputs_hash(digests, digests.values())
+    return indexrecord.record_of(inputs, articles, unique, index, spellings)
 
 
 def _sitemap_memo(cache: BuildCache, fingerprint: str, state: BuildState | None) -> Any:

@@ -27,6 +27,8 @@ delete at any time: a build without it is a cold build with the same output. Its
   As with the sources, an edit writes only ``relate-delta.pickle``: the entries of the
   state changed since ``relate.pickle`` was written (sitegen/statedelta.py), named by the
   same kind of token.
+- ``index.pickle``: the last build's index by the places of its articles in the list of
+  the sources' articles (sitegen/indexrecord.py): an edit makes its index from it.
 - ``repairs.pickle``: ftfy's repairs of the non-ASCII texts of the files the last builds
   read themselves (an edit's), so that a file edited again whose other texts are unchanged
   is read without importing ftfy (sitegen/normalize.py).
@@ -545,6 +547,10 @@ class BuildCache:
         # The build state last loaded: fingerprint, token, a snapshot of state.pickle's
         # parts (what state-delta.pickle is the change from).
         self._state: tuple[str, str, dict[str, Any]] | None = None
+        # The entries load_sources last returned (as loaded: the build replaces the changed
+        # ones in its own copy), so that the build knows the former version of an edited
+        # file's article (see sitegen/indexrecord.py).
+        self.loaded_sources: SourceEntries | None = None
 
     def kept(self, name: str, fingerprint: str, make: Callable[[], Any]) -> Any:
         """``make()``, or what it made for an earlier build of this process with the same
@@ -562,6 +568,7 @@ class BuildCache:
 
     def load_sources(self, fingerprint: str) -> SourceEntries:
         self._sources = None
+        self.loaded_sources = None
         data = self._read_sources(fingerprint)
         if not (isinstance(data, tuple) and len(data) == 2 and isinstance(data[1], dict)):
             return {}
@@ -577,6 +584,7 @@ class BuildCache:
                 kept = entries.get(key)
                 if kept is not None:
                     entries[key] = (mtime, size, *kept[2:])
+        self.loaded_sources = entries
         return entries
 
     def save_sources(self, fingerprint: str, entries: SourceEntries) -> None:
@@ -680,6 +688,19 @@ class BuildCache:
         self._write_parts("state.pickle", fingerprint, groups)
         self._remove_file("state-delta.pickle")  # names the old token: ignored if this fails
         self._state = None  # (the next load takes its snapshot)
+
+    def load_index(self, fingerprint: str) -> Any:
+        """The index record of the last build (sitegen/indexrecord.py), or None (the
+        build checks what it gets)."""
+        return self._read_file("index.pickle", fingerprint)
+
+    def save_index(self, fingerprint: str, record: Any) -> None:
+        """The index record of this build; None: there is none (an older one is removed:
+        it no longer describes the last build's articles)."""
+        if record is None:
+            self._remove_file("index.pickle")
+        else:
+            self._write_file("index.pickle", fingerprint, record)
 
     def load_repairs(self, fingerprint: str) -> dict[str, str]:
         data = self._read("repairs.pickle", fingerprint)

@@ -65,11 +65,14 @@ def build_index(
     identity: Callable[[Article], str] = source_key,
     memo: IndexMemo | None = None,
     identities: Callable[[list[Article]], list[str]] | None = None,
+    parts: list[tuple[list[Article], dict[str, Counter[str]]]] | None = None,
 ) -> tuple[SiteIndex, list[Problem]]:
     """``identity`` names an article the same way in every build (the caller passes its path
     inside the content folder); slug suffixes of equal titles are made from it. ``memo``
     (kept by the caller between builds) is updated for the next build. ``identities``: the
-    identities of many articles at once, as ``identity`` gives them (faster)."""
+    identities of many articles at once, as ``identity`` gives them (faster). ``parts``
+    gets the index's article of each input and the topics' spellings by merge key, when
+    the index is made in full (for its record: sitegen/indexrecord.py)."""
     problems: list[Problem] = []
     articles = list(articles)
     if memo is not None and memo.last is not None:
@@ -117,6 +120,8 @@ def build_index(
         topics=_group(ordered, list(map(_TOPICS, ordered))),
         providers=_group(with_provider, providers),
     )
+    if parts is not None:
+        parts.append((unique, dict(spellings)))
     if memo is not None:
         memo.made = made
         # (What a patch needs is made from these at the first patch: a process that
