@@ -1275,21 +1275,19 @@ def _edited_articles(
     if result.pending_cache is None:  # every entry is the one loaded
         return []
     entries = result.pending_cache[1]
-    if len(entries) != len(loaded):
-        return None
-    # (Found in C: 10,000 entries after every edit.)
-    other = map(operator.is_not, entries.values(), map(loaded.get, entries))
+    if entries.keys() != loaded.keys():
+        return None  # a file came or went
+    # The entries whose value is not the one loaded (only the stats of the others changed,
+    # or they were too recent to trust), found in C: 10,000 entries after every edit.
+    values = map(_VALUE, entries.values())
+    other = map(operator.is_not, values, map(_VALUE, map(loaded.__getitem__, entries)))
     changed = list(compress(entries, other))
     if len(changed) > MAX_EDITED:
         return None
     edited: list[tuple[int, Article, str]] = []
     for key in changed:
-        old = loaded.get(key)
-        if old is None:
-            return None
+        old = loaded[key]
         new_article, old_article = _article_of(entries[key][3]), _article_of(old[3])
-        if new_article is old_article:
-            continue  # (only its stats changed)
         if new_article is None or old_article is None:
             return None
         at = next(compress(itertools.count(), map(operator.is_, articles, repeat(new_article))), -1)

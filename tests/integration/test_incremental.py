@@ -444,6 +444,58 @@ def test_damaged_cache_is_detected_and_rebuilt(site: Path, damage: Callable[[Pat
     assert_same_as_cold(site)
 
 
+@pytest.mark.parametrize(
+    "damage", [_corrupt_truncate, _corrupt_garbage, _corrupt_flip_payload, _corrupt_version]
+)
+def test_a_damaged_index_record_is_detected_and_made_again(
+    site: Path, damage: Callable[[Path], None]
+) -> None:
+    run(site)
+    edit_title(site)
+    damage(cache_dir(site / "output") / "index.pickle")
+    messages: list[str] = []
+    run(site, log=messages)
+    assert_same_as_cold(site)
+    if damage is not _corrupt_version:
+        assert any("index.pickle" in m for m in messages)
+    edit_topics(site)
+    run(site)  # and the record written in its place is used
+    assert_same_as_cold(site)
+
+
+def test_an_index_record_of_other_content_is_not_used(
+    site: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A record left by an older build (say, one whose last save failed) describes other
+    articles than the sources the cache holds: the index is made in full."""
+    run(site)
+    record = cache_dir(site / "output") / "index.pickle"
+    older = record.read_bytes()
+    edit_title(site)
+    run(site)
+    edit_topics(site)
+    record.write_bytes(older)
+    from sitegen import build as build_module
+
+    used: list[bool] = []
+    recorded = build_module._recorded_index
+
+    def noted(*args: Any) -> Any:
+        found = recorded(*args)
+        if args[0] is not None:  # (not the cold build's, which has no cache)
+            used.append(found is not None)
+        return found
+
+    monkeypatch.setattr(build_module, "_recorded_index", noted)
+    run(site)
+    assert used == [False]
+    assert_same_as_cold(site)
+    edit_body(site)
+    run(site)
+    assert used == [False, True]  # (the record this build wrote)
+    assert_same_as_cold(site)
+
+
 def test_cache_lives_beside_the_output_and_is_safe_to_delete(site: Path) -> None:
     run(site)
     folder = cache_dir(site / "output")
