@@ -857,7 +857,9 @@ def build(
         memo=read_memo,
         moved=scan_memo.moved if scan_memo and result.scanned is None else None,
     )
-    articles = _drop_aliases(articles, result, sources)
+    # (The scan's folders holding files, when this build scanned: fewer than its files.)
+    listed = result.scanned[2] if result.scanned is not None else None
+    articles = _drop_aliases(articles, result, sources, listed)
     # A first build's sources are pickled by a forked copy of this process, on the core
     # that would idle through index and relate; put in place once the build is through.
     # (Not for a few files: a fork costs more than pickling them.)
@@ -2158,15 +2160,20 @@ def _drop_aliases(
     articles: list[Article],
     result: BuildResult,
     scanned: list[tuple[str, int, int]] | None = None,
+    listed: list[tuple[str, int, tuple[str, ...], tuple[str, ...]]] | None = None,
 ) -> list[Article]:
     """A link in the content folder to another content file (or two links to one file)
     names one digest twice: it is read once, under the file's own name (else the first
     name), and each other name is skipped with a warning, rather than published twice.
-    ``scanned``: the scan's files, whose folders are the articles' (named another way)."""
+    ``scanned``: the scan's files, whose folders are the articles' (named another way);
+    ``listed``: the scan's folders (those with files: the same folders, fewer to look at)."""
     if scanned is not None:
         # No link in any of them: nothing to drop, found without making a string of each
         # article's Path (10,000 calls after every edit, in serve).
-        folders = _scanned_folders(scanned)
+        if listed is not None:
+            folders = {path.rstrip(os.sep) for path, _mtime, _subfolders, names in listed if names}
+        else:
+            folders = _scanned_folders(scanned)
         if not any(_links_kept(p or os.curdir) for p in folders):
             return articles
     sources = list(map(str, map(_SOURCE, articles)))

@@ -5,6 +5,7 @@ and Markdown that skips inline patterns for text none of them can match."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import markdown
@@ -333,6 +334,26 @@ def test_scanned_folders_kept_from_the_last_call_are_those_of_the_paths() -> Non
     moved = [*scanned[:-1], ("content/c/4.md", 1, 2)]  # as many paths, one elsewhere
     assert _scanned_folders(moved) == {"content/a", "content/b", "content/c"}
     assert _scanned_folders(scanned[:3]) == {"content/a"}
+
+
+def test_links_are_looked_for_in_the_scans_folders_as_in_its_files_folders(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """_drop_aliases given the scan's folders looks in the folders of its files, each once,
+    not in the folders that hold none (10 folders rather than 10,000 file paths split)."""
+    from sitegen import build as build_module
+    from sitegen.nochange import scan
+
+    for rel in ("a/1.md", "a/b/2.md", "c/3.md", "empty/note.txt"):
+        (tmp_path / "content" / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / "content" / rel).write_text("x")
+    monkeypatch.chdir(tmp_path)
+    files, folders = scan("content")
+    looked: list[str] = []
+    monkeypatch.setattr(build_module, "_links_kept", lambda p: looked.append(p))
+    build_module._drop_aliases([], build_module.BuildResult(), files, folders)
+    assert sorted(looked) == sorted(build_module._scanned_folders(files))
+    assert sorted(looked) == ["content/a", "content/a/b", "content/c"]
 
 
 _PLAIN_TEXTS = st.one_of(
