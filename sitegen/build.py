@@ -1314,9 +1314,9 @@ def _index_record(
         return None
     from sitegen import indexrecord
 
-    unique, spellings = parts[0]
+    unique, spellings, topic_names = parts[0]
     inputs = indexrecord.inputs_hash(digests, digests.values())
-    return indexrecord.record_of(inputs, articles, unique, index, spellings)
+    return indexrecord.record_of(inputs, articles, unique, index, spellings, topic_names)
 
 
 def _sitemap_memo(cache: BuildCache, fingerprint: str, state: BuildState | None) -> Any:

@@ -65,14 +65,16 @@ def build_index(
     identity: Callable[[Article], str] = source_key,
     memo: IndexMemo | None = None,
     identities: Callable[[list[Article]], list[str]] | None = None,
-    parts: list[tuple[list[Article], dict[str, Counter[str]]]] | None = None,
+    parts: list[tuple[list[Article], dict[str, Counter[str]], dict[Slug, Counter[str]]]]
+    | None = None,
 ) -> tuple[SiteIndex, list[Problem]]:
     """``identity`` names an article the same way in every build (the caller passes its path
     inside the content folder); slug suffixes of equal titles are made from it. ``memo``
     (kept by the caller between builds) is updated for the next build. ``identities``: the
     identities of many articles at once, as ``identity`` gives them (faster). ``parts``
-    gets the index's article of each input and the topics' spellings by merge key, when
-    the index is made in full (for its record: sitegen/indexrecord.py)."""
+    gets the index's article of each input, the topics' spellings by merge key and how
+    often each topic's names are held, when the index is made in full (for its record:
+    sitegen/indexrecord.py)."""
     problems: list[Problem] = []
     articles = list(articles)
     if memo is not None and memo.last is not None:
@@ -112,16 +114,17 @@ def build_index(
         made[id(a)] = (a, unique[at])
     ordered = newest_first(unique)
     with_provider = list(compress(ordered, map(_PROVIDER, ordered)))
+    topic_names: dict[Slug, Counter[str]] = {}  # per topic, how often each name is held
     # Each one's provider as a 1-tuple, made in C.
     providers: list[tuple[Provider]] = list(zip(map(_PROVIDER, with_provider)))
     index = SiteIndex(
         articles=tuple(ordered),
         by_slug=dict(zip(map(_SLUG, ordered), ordered, strict=True)),
-        topics=_group(ordered, list(map(_TOPICS, ordered))),
+        topics=_group(ordered, list(map(_TOPICS, ordered)), topic_names),
         providers=_group(with_provider, providers),
     )
     if parts is not None:
-        parts.append((unique, dict(spellings)))
+        parts.append((unique, dict(spellings), topic_names))
     if memo is not None:
         memo.made = made
         # (What a patch needs is made from these at the first patch: a process that
@@ -236,9 +239,12 @@ _ITEM_1 = operator.itemgetter(1)
 
 
 def _group(
-    ordered: list[Article], keys: Sequence[tuple[Topic | Provider, ...]]
+    ordered: list[Article],
+    keys: Sequence[tuple[Topic | Provider, ...]],
+    names: dict[Slug, Counter[str]] | None = None,
 ) -> dict[Slug, Listing]:
-    """The listings of the topics or providers (``keys``: each article's) of ``ordered``."""
+    """The listings of the topics or providers (``keys``: each article's) of ``ordered``;
+    ``names`` gets how often each listing's names are held (its name: the most used)."""
     # One (key, article) pair per membership, each appended to its slug's list, in C and in
     # the articles' order: 23,000 topics of 10,000 articles after every edit.
     held = list(chain.from_iterable(keys))
@@ -246,9 +252,9 @@ def _group(
     slugs = list(map(_SLUG, held))
     members: dict[Slug, list[Article]] = defaultdict(list)
     deque(map(list.append, map(members.__getitem__, slugs), holders), maxlen=0)
-    names: dict[Slug, Counter[str]] = defaultdict(Counter)
+    names = names if names is not None else {}
     for (slug, name), count in Counter(zip(slugs, map(_NAME, held), strict=True)).items():
-        names[slug][name] = count
+        names.setdefault(slug, Counter())[name] = count
     return {
         slug: Listing(
             slug=slug,

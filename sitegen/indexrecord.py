@@ -14,22 +14,24 @@ tests/unit/test_index_record.py compares the two.
 from __future__ import annotations
 
 import hashlib
-from array import array
 from bisect import insort
-from collections import Counter
+from collections import Counter, defaultdict, deque
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from operator import attrgetter
+from itertools import chain, compress, repeat
+from operator import attrgetter, is_not
 from typing import Any
 
 from sitegen.indexpatch import most_used, newest_key
-from sitegen.model import Article, Listing, SiteIndex, Slug, Topic, made
+from sitegen.model import Article, Listing, Provider, SiteIndex, Slug, Topic, made
 from sitegen.slugs import merge_key, slugify
 
 MAX_EDITED = 16  # more edited articles than this: the index is made in full
 _NO_DATE = datetime.min.replace(tzinfo=UTC)
 _SLUG = attrgetter("slug")
+_TOPICS = attrgetter("topics")
+_PROVIDER = attrgetter("provider")
 
 
 @dataclass
@@ -37,14 +39,14 @@ class IndexRecord:
     """What build_index made of a list of articles, by their places in that list."""
 
     inputs: str  # inputs_hash of the articles' paths and content hashes, in order
-    order: array[int]  # the place of each index article in the list, in index order
+    order: list[int]  # the place of each index article in the list, in index order
     # Places of the articles the index shows with other topics (merged spellings): those.
     merged: dict[int, tuple[Topic, ...]]
     # Per topic and provider: its name and the ranks (places in ``order``) of its articles,
     # by slug; and how often each spelling of its name is held (the name: the most used).
-    topics: dict[Slug, tuple[str, array[int]]]
+    topics: dict[Slug, tuple[str, list[int]]]
     topic_names: dict[Slug, dict[str, int]]
-    providers: dict[Slug, tuple[str, array[int]]]
+    providers: dict[Slug, tuple[str, list[int]]]
     # Merge key -> how often each spelling of it is held (the topics as written).
     spellings: dict[str, dict[str, int]]
 
@@ -73,43 +75,43 @@ def record_of(
     unique: Sequence[Article],
     index: SiteIndex,
     spellings: dict[str, Counter[str]],
+    topic_names: dict[Slug, Counter[str]],
 ) -> IndexRecord | None:
     """The record of a full build_index of ``articles`` (``unique``: the index's article of
-    each); None when a slug was suffixed (or two articles share one): not recorded."""
+    each; ``topic_names``: how often each topic's names are held); None when a slug was
+    suffixed (or two articles share one): not recorded. (Made in C but for the articles
+    the index changed: 10,000 articles in a cold build.)"""
     if len(index.by_slug) != len(articles):
         return None
     merged: dict[int, tuple[Topic, ...]] = {}
-    for at, (a, shown) in enumerate(zip(articles, unique, strict=True)):
-        if shown is not a:
-            if shown.slug != a.slug:
-                return None
-            merged[at] = shown.topics
-    place = {id(a): at for at, a in enumerate(unique)}
-    order = array("q", [place[id(a)] for a in index.articles])
-    rank = {id(a): r for r, a in enumerate(index.articles)}
-    topic_names: dict[Slug, dict[str, int]] = {}
-    for a in index.articles:
-        for t in a.topics:
-            counts = topic_names.setdefault(t.slug, {})
-            counts[t.name] = counts.get(t.name, 0) + 1
+    for at in compress(range(len(articles)), map(is_not, unique, articles)):
+        if unique[at].slug != articles[at].slug:
+            return None
+        merged[at] = unique[at].topics
+    place = dict(zip(map(id, unique), range(len(unique)), strict=True))
+    ordered = index.articles
+    providers: list[tuple[Provider, ...]] = [(p,) if p else () for p in map(_PROVIDER, ordered)]
     return IndexRecord(
         inputs=inputs,
-        order=order,
+        order=list(map(place.__getitem__, map(id, ordered))),
         merged=merged,
-        topics=_ranked(index.topics, rank),
-        topic_names=topic_names,
-        providers=_ranked(index.providers, rank),
+        topics=_ranked(index.topics, list(map(_TOPICS, ordered))),
+        topic_names={slug: dict(counts) for slug, counts in topic_names.items()},
+        providers=_ranked(index.providers, providers),
         spellings={key: dict(counts) for key, counts in spellings.items()},
     )
 
 
 def _ranked(
-    listings: dict[Slug, Listing], rank: dict[int, int]
-) -> dict[Slug, tuple[str, array[int]]]:
-    return {
-        slug: (x.name, array("q", [rank[id(a)] for a in x.articles]))
-        for slug, x in listings.items()
-    }
+    listings: dict[Slug, Listing], keys: Sequence[tuple[Topic | Provider, ...]]
+) -> dict[Slug, tuple[str, list[int]]]:
+    """Each listing's name and the ranks of its articles (``keys``: the topics or provider
+    of the article at each rank), gathered as index._group gathers the articles: in C."""
+    held = chain.from_iterable(keys)
+    ranks = chain.from_iterable(map(repeat, range(len(keys)), map(len, keys)))
+    members: dict[Slug, list[int]] = defaultdict(list)
+    deque(map(list.append, map(members.__getitem__, map(_SLUG, held)), ranks), maxlen=0)
+    return {slug: (x.name, members[slug]) for slug, x in listings.items()}
 
 
 def index_of(record: IndexRecord, articles: Sequence[Article]) -> SiteIndex:
@@ -128,7 +130,7 @@ def index_of(record: IndexRecord, articles: Sequence[Article]) -> SiteIndex:
 
 
 def _listings(
-    listed: dict[Slug, tuple[str, array[int]]], shown: Callable[[int], Article]
+    listed: dict[Slug, tuple[str, list[int]]], shown: Callable[[int], Article]
 ) -> dict[Slug, Listing]:
     # (Made without the frozen dataclass's __init__: ~700 of them after every edit.)
     return {
@@ -243,12 +245,12 @@ def reused(
     return index, now
 
 
-def _rank_of(order: array[int], at: int) -> int:
+def _rank_of(order: list[int], at: int) -> int:
     return order.index(at)
 
 
 def _relist(
-    topics: dict[Slug, tuple[str, array[int]]],
+    topics: dict[Slug, tuple[str, list[int]]],
     names: dict[Slug, dict[str, int]],
     topic: Topic,
     rank: int,
@@ -256,7 +258,7 @@ def _relist(
 ) -> None:
     """The article at ``rank`` out of (or into) the listing of ``topic``."""
     slug = topic.slug
-    ranks = array("q", topics[slug][1]) if slug in topics else array("q")
+    ranks = list(topics[slug][1]) if slug in topics else []
     counts = dict(names.get(slug, {}))
     counts[topic.name] = counts.get(topic.name, 0) + sign
     if not counts[topic.name]:

@@ -26,9 +26,9 @@ def full(articles: list[Article]) -> tuple[tuple[SiteIndex, list[Any]], IndexRec
     """build_index of ``articles`` and its record (as a build saves it)."""
     parts: list[Any] = []
     made = build_index(articles, parts=parts)
-    unique, spellings = parts[0]
+    unique, spellings, topic_names = parts[0]
     keys = [str(a.source) for a in articles]
-    record = record_of(inputs_hash(keys, keys), articles, unique, made[0], spellings)
+    record = record_of(inputs_hash(keys, keys), articles, unique, made[0], spellings, topic_names)
     return made, record
 
 
@@ -143,7 +143,7 @@ def test_a_topic_spelling_that_renames_other_articles_topics_is_made_in_full() -
     assert Counter(t.name for a in build_index(articles)[0].articles for t in a.topics) == {"ai": 4}
 
 
-def test_the_record_keeps_its_arrays_small_and_loads_back() -> None:
+def test_a_record_loaded_back_makes_the_same_index() -> None:
     rng = random.Random(7)
     articles = [replace(make(rng, n), title=f"T {n}", slug=slugify(f"T {n}")) for n in range(20)]
     _, record = full(articles)
