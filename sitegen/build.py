@@ -1676,10 +1676,6 @@ def _render(
                     # graph data).
                     ahead=RENDER_AHEAD,
                     started=board.fill if board is not None and early is None else None,
-                    # This process renders pages too, between the parts it stages: one
-                    # worker fewer. Not a large parent (100,000 articles): the views and
-                    # memos of the pages it renders would stay in it, at its peak.
-                    here=not parallel.large_parent(),
                 )
                 # Closed at once on an error: that stops the workers.
                 with closing(parts):

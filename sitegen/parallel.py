@@ -126,7 +126,6 @@ def parallel_chunks(
     gather: Callable[[int, list[R]], Any] | None = None,
     lead: int = 0,
     runs: bool = False,
-    here: bool = False,
 ) -> Generator[list[Any], None, None]:
     """``parallel_map`` in consecutive parts, as they are done: the caller can use and drop
     each part before the next one comes (rendered pages are the largest thing a build makes:
@@ -162,12 +161,7 @@ def parallel_chunks(
 
     ``runs``: ``func`` takes a run of consecutive items (never across chunks) and gives
     their results, in order (work that goes faster by stages over many items than item by
-    item).
-
-    ``here``: this process is one of the ``jobs``: it does the next chunk itself whenever the
-    part it waits for is not done yet, and one worker fewer is forked (a worker copies the
-    pages it touches, fills memos of its own, and sends each result back). For a caller
-    that would mostly wait between parts (the render's staging)."""
+    item)."""
     jobs = default_jobs() if jobs is None else jobs
     # (Which kind ``func`` is, ``runs`` says: a cast, as mypy cannot tell.)
     run = cast("_Many[R]", func if runs else functools.partial(_each, func))
@@ -180,10 +174,7 @@ def parallel_chunks(
     _TASK = (run, items, gather)
     bounds = chunk_bounds(len(items), jobs, max_chunk, last_chunk, lead)
     chunks = iter(bounds)
-    # No more workers than chunks (a full relate sends one range per worker but its own:
-    # with two jobs, a second worker forked for it would only wait).
-    workers = max(1, min(jobs - (1 if here else 0), len(bounds)))
-    window = workers * 3
+    window = jobs * 3
     # A slot of shared memory per chunk in flight, for bulk results (mapped before the
     # workers fork, so that they share it).
     shared = mmap.mmap(-1, window * bulk.slot_bytes) if bulk is not None else None
@@ -196,9 +187,12 @@ def parallel_chunks(
     # would write to every object's header and so copy every shared memory page.
     gc.freeze()
     try:
+        # No more workers than chunks (a full relate sends one range per worker but its
+        # own: with two jobs, a second worker forked for it would only wait).
+        workers = min(jobs, len(bounds))
         with _pool_class()(workers, context=multiprocessing.get_context("fork")) as pool:
             _widen_result_pipe(pool)
-            feed = _Feed(pool, chunks, window, ahead, bulk, shared, here)
+            feed = _Feed(pool, chunks, window, ahead, bulk, shared)
             try:
                 if started is not None:
                     started()
@@ -231,10 +225,9 @@ class _Feed:
         ahead: int,
         bulk: Bulk[Any] | None,
         shared: mmap.mmap | None,
-        here: bool = False,
     ) -> None:
         self._pool, self._chunks, self._window, self._ahead = pool, chunks, window, ahead
-        self._bulk, self._shared, self._here = bulk, shared, here
+        self._bulk, self._shared = bulk, shared
         self._lock = threading.Lock()
         # In the chunks' order: the result, its box, its count of items.
         self._pending: deque[tuple[Any, list[Any], int]] = deque()
@@ -246,29 +239,15 @@ class _Feed:
 
     def take(self) -> tuple[list[Any], int] | None:
         """The next part and its count of items, once done (None after the last); a
-        worker's error is raised. With ``here``, while that part is not done, the chunks
-        not sent yet are done here, one at a time (their parts come in their turn)."""
-        while True:
-            with self._lock:
-                if not self._pending:
-                    return None
-                bounds = None
-                if self._here and not self._pending[0][0].ready():
-                    bounds = next(self._chunks, None)
-                if bounds is None:
-                    done, box, count = self._pending.popleft()
-                    break
-                box = []
-                self._pending.append((_DONE_HERE, box, bounds[1] - bounds[0]))
-            try:
-                box.append(_chunk_here(bounds))
-            except Exception as exc:  # (raised in its turn, as a worker's would be)
-                box.append(exc)
-        if done is not _DONE_HERE:
-            done.get()  # (the callback has run when the result is set)
-            with self._lock:
-                self._waiting -= 1
-                self._send_more()
+        worker's error is raised."""
+        with self._lock:
+            if not self._pending:
+                return None
+            done, box, count = self._pending.popleft()
+        done.get()  # (the callback has run when the result is set)
+        with self._lock:
+            self._waiting -= 1
+            self._send_more()
         part: list[Any] | BaseException = box[0]
         if isinstance(part, BaseException):
             raise part
@@ -308,17 +287,6 @@ class _Feed:
             self._waiting += 1
             if self._ahead:
                 self._send_more()
-
-
-class _DoneHere:
-    """The pending entry of a chunk the caller's process did: done already."""
-
-    @staticmethod
-    def ready() -> bool:
-        return True
-
-
-_DONE_HERE = _DoneHere()
 
 
 @functools.cache
@@ -437,16 +405,12 @@ def _serial_chunks(
 
 
 def _run_chunk(bounds: tuple[int, int], slot: int) -> list[Any]:
-    made = _chunk_here(bounds)
-    return made if _BULK is None else _split(made, slot)
-
-
-def _chunk_here(bounds: tuple[int, int]) -> list[Any]:
-    """A chunk's part, made in this process (a worker's, or the caller's with ``here``)."""
     assert _TASK is not None, "parallel_map's task reaches workers through fork"
     run, items, gather = _TASK
     made = run(items[bounds[0] : bounds[1]])
-    return made if gather is None else [gather(bounds[0], made)]
+    if gather is not None:
+        made = [gather(bounds[0], made)]
+    return made if _BULK is None else _split(made, slot)
 
 
 class Bulk(Generic[R]):

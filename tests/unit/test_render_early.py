@@ -263,32 +263,3 @@ def test_a_large_parent_stages_its_ready_graph_data_before_the_page_workers_fork
     build(config, log=lambda _: None, jobs=2)
     assert steps[:3] == ["graph.json", "graph/data.json", "fork"], steps
     assert _files(tmp_path / "two") == _serial_files(tmp_path)
-
-
-@pytest.mark.parametrize("large", [False, True])
-def test_the_build_process_renders_pages_too_unless_it_is_a_large_parent(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, large: bool
-) -> None:
-    """Two jobs render in the build process and one worker (one fork fewer); a large parent
-    (100,000 articles) forks both, as the views of the pages it rendered would stay in it.
-    The same output as a serial build's either way."""
-    from sitegen import build as building
-
-    monkeypatch.setattr(parallel, "MIN_PARALLEL_ITEMS", 1)
-    if large:
-        monkeypatch.setattr(parallel, "large_parent", lambda limit=0: True)
-    log = tmp_path / "rendered"
-    render_page = building._render_page
-
-    def noted(renderer: Any, page: Any) -> Any:
-        time.sleep(0.002)  # (so that the build process has parts to wait for)
-        with log.open("a") as out:
-            out.write(f"{os.getpid()}\n")
-        return render_page(renderer, page)
-
-    monkeypatch.setattr(building, "_render_page", noted)
-    build(_config(tmp_path, "two"), log=lambda _: None, jobs=2, use_cache=False)
-    pids = set(map(int, log.read_text().split()))
-    assert (os.getpid() in pids) == (not large)
-    assert len(pids - {os.getpid()}) == (2 if large else 1)
-    assert _files(tmp_path / "two") == _serial_files(tmp_path)
