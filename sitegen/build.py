@@ -656,13 +656,6 @@ def _relate_keys(parsed: _Parsed) -> ArticleKeys | None:
     return sitegen.relate.article_keys(parsed[0])
 
 
-def _parse_one(path: Path | str, shown: Path, config: SiteConfig) -> tuple[str, _Parsed]:
-    """One file read, parsed and normalized: its bytes' hash and what was made of it."""
-    [parsed] = _parsed_batch([path], [shown], config, False)
-    found: tuple[str, _Parsed] = parsed
-    return found
-
-
 # Files parsed together, stage by stage (see _parse_many): ~100 keep each stage's code and
 # tables in the processor's caches; their texts and documents are held until normalized.
 PARSE_BATCH = 128
@@ -671,7 +664,8 @@ PARSE_BATCH = 128
 def _parse_many(
     keys: Sequence[str], prefix: str, config: SiteConfig, for_relate: bool = False
 ) -> list[Any]:
-    """_parse_one of each of ``keys`` (shown as shown_path with ``prefix`` shows them), and
+    """Each of ``keys`` read, parsed and normalized: its bytes' hash and what was made of
+    it (shown as shown_path with ``prefix`` shows them), and
     with ``for_relate`` what relate reads of its article and the ftfy repairs its texts met
     (see _read_articles). Made stage by stage over PARSE_BATCH files at a time (read and
     hash them, parse their YAML, render their Markdown, normalize them, make what relate

@@ -1,5 +1,5 @@
-"""What a parse worker does for each content file (build._parse_one): the per-site settings
-are made once, not for every file."""
+"""What a parse worker does for each content file (build._parsed_batch): the per-site
+settings are made once, not for every file, and a batch gives what each file alone gives."""
 
 from __future__ import annotations
 
@@ -10,6 +10,12 @@ import pytest
 
 from sitegen import build, normalize
 from sitegen.config import load_config
+
+
+def _parse_one(path: str, shown: Path, config: Any) -> Any:
+    """One file parsed alone: a batch of one."""
+    return build._parsed_batch([path], [shown], config, False)[0]
+
 
 DIGEST = """---
 title: "Chips {n}"
@@ -35,7 +41,7 @@ def test_the_normalize_settings_are_made_once_for_many_files(
     for n in range(3):
         path = tmp_path / f"{n}.md"
         path.write_text(DIGEST.format(n=n))
-        found.append(build._parse_one(str(path), Path(f"{n}.md"), config))
+        found.append(_parse_one(str(path), Path(f"{n}.md"), config))
     assert len(made) == 1
     tz, options = build._normalize_settings(
         config.timezone,
@@ -77,7 +83,7 @@ def test_files_parsed_in_a_batch_are_parsed_as_one_by_one(tmp_path: Path) -> Non
     batch = build._parse_many(keys, prefix, config, for_relate=True)
     alone = []
     for key, name in zip(keys, shown, strict=True):
-        digest, value = build._parse_one(key, name, config)
+        digest, value = _parse_one(key, name, config)
         alone.append((digest, value, build._relate_keys(value), build._taken_repairs()))
     assert repr(batch) == repr(alone)
     problems = [len(v[1]) if isinstance(v, tuple) else "file" for _d, v, _k, _r in batch]
