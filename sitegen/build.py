@@ -656,21 +656,22 @@ def _relate_keys(parsed: _Parsed) -> ArticleKeys | None:
     return sitegen.relate.article_keys(parsed[0])
 
 
-# Files parsed together, stage by stage (see _parse_many): ~100 keep each stage's code and
-# tables in the processor's caches; their texts and documents are held until normalized.
+# Files parsed together, stage by stage (see _parse_many): a hundred or so keep each stage's
+# code and tables in the processor's caches; their texts and documents are held until
+# normalized.
 PARSE_BATCH = 128
 
 
 def _parse_many(
     keys: Sequence[str], prefix: str, config: SiteConfig, for_relate: bool = False
 ) -> list[Any]:
-    """Each of ``keys`` read, parsed and normalized: its bytes' hash and what was made of
-    it (shown as shown_path with ``prefix`` shows them), and
-    with ``for_relate`` what relate reads of its article and the ftfy repairs its texts met
-    (see _read_articles). Made stage by stage over PARSE_BATCH files at a time (read and
-    hash them, parse their YAML, render their Markdown, normalize them, make what relate
-    reads): file by file, each stage's code and tables (libyaml's, Markdown's, nh3's) left
-    the processor's caches to the others', and the same work took ~15-30% more CPU."""
+    """Each of ``keys`` (shown as shown_path with ``prefix`` shows them) read, parsed and
+    normalized: its bytes' hash and what was made of it; with ``for_relate``, also what
+    relate reads of its article and the ftfy repairs its texts met (see _read_articles).
+    Made stage by stage over PARSE_BATCH files at a time (read and hash them, parse their
+    YAML, render their Markdown, normalize them, make what relate reads): file by file, each
+    stage's code and tables (libyaml's, Markdown's, nh3's) left the processor's caches to
+    the others', and the same work took ~15-30% more CPU."""
     made: list[Any] = []
     for start in range(0, len(keys), PARSE_BATCH):
         run = keys[start : start + PARSE_BATCH]
