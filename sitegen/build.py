@@ -915,7 +915,7 @@ def build(
         views = cache.kept("relate view", "", replan.ViewMemo) if cache and serving else None
         view = replan.relate_view(old_relate, views) if old_relate and last_plan else None
         graph, relate_state = relate_with_state(
-            index, config.related_count, old_relate, key_of, jobs, prepared
+            index, config.related_count, old_relate, key_of, jobs, prepared, key_of.many
         )
         del prepared
     # A cold relate's state is saved by a forked copy of this process, on the core that
@@ -1384,21 +1384,37 @@ def _fingerprint_of(
     return str(memo["made"])
 
 
-def _key_of(digests: dict[str, str]) -> Callable[[Article], str]:
+def _key_of(digests: dict[str, str]) -> KeyOf:
+    return KeyOf(digests)
+
+
+class KeyOf:
     """An article's key: its file's bytes decide everything normalize made of it; the index
     may then change its slug (equal titles) and its topics' display names (merged)."""
 
-    made: dict[Slug, str] = {}  # asked for once per page that shows the article
+    def __init__(self, digests: dict[str, str]) -> None:
+        self.digests = digests
+        self.made: dict[Slug, str] = {}  # asked for once per page that shows the article
 
-    def key_of(article: Article) -> str:
-        found = made.get(article.slug)
+    def __call__(self, article: Article) -> str:
+        found = self.made.get(article.slug)
         if found is None:
             topics = "\x1e".join(map(_NAME, article.topics))
-            found = f"{digests[str(article.source)]}\x1f{article.slug}\x1f{topics}"
-            made[article.slug] = found
+            found = f"{self.digests[str(article.source)]}\x1f{article.slug}\x1f{topics}"
+            self.made[article.slug] = found
         return found
 
-    return key_of
+    def many(self, articles: Sequence[Article], sources: list[str]) -> list[str]:
+        """The keys of ``articles`` (``sources``: their source paths), as calls give them:
+        made in C when none was asked for yet (a full relate's 10,000)."""
+        slugs = list(map(_SLUG, articles))
+        if self.made or len(set(slugs)) != len(slugs):
+            return list(map(self, articles))
+        topics = map("\x1e".join, map(map, repeat(_NAME), map(_TOPICS, articles)))
+        digests = map(self.digests.__getitem__, sources)
+        keys = list(map("\x1f".join, zip(digests, slugs, topics, strict=True)))
+        self.made = dict(zip(slugs, keys, strict=True))
+        return keys
 
 
 def _feed_plan(
@@ -2238,6 +2254,8 @@ _SPLIT_NAME = operator.methodcaller("rpartition", os.sep)
 _FIRST = operator.itemgetter(0)
 _LAST = operator.itemgetter(2)
 _NAME = operator.attrgetter("name")
+_SLUG = operator.attrgetter("slug")
+_TOPICS = operator.attrgetter("topics")
 
 # folder -> its mtime and the links in it when listed: a folder's entries change only with
 # its mtime, so serve lists again only the folders an edit changed (a 10,000-file folder

@@ -54,7 +54,7 @@ from collections import defaultdict, deque
 from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
 from functools import partial
 from itertools import accumulate, chain, compress, filterfalse, islice, repeat
-from operator import eq, gt, is_not, mul, neg, not_, truediv
+from operator import eq, gt, is_, is_not, mul, neg, not_, truediv
 from typing import TYPE_CHECKING, Any, cast
 
 from sitegen import savededges
@@ -163,6 +163,7 @@ def relate_with_state(
     signature: Callable[[Article], Hashable] | None = None,
     jobs: int | None = 1,
     prepared: Iterable[ArticleKeys] = (),
+    signatures: Callable[[Sequence[Article], list[str]], list[Hashable]] | None = None,
 ) -> tuple[RelatedGraph, RelateState]:
     """relate, reusing ``state`` (what an earlier call returned, for any index) when it can:
     the graph is the same either way. Returns the graph and the state for the next call.
@@ -171,7 +172,9 @@ def relate_with_state(
     fields (the build passes a short key made from the file's hash, so the saved state stays
     small); by default the fields themselves. ``jobs``: the processes a full relate of a
     large site may share its scoring with (None: one per core). ``prepared``: article_keys
-    of some of the articles, made beforehand (a full relate uses them)."""
+    of some of the articles, made beforehand (a full relate uses them). ``signatures``: the
+    signatures of many articles at once, given their source paths, as ``signature`` makes
+    them one by one (faster; a full relate uses it)."""
     articles = index.articles
     sign = signature or _signature
     with gc_paused():
@@ -180,7 +183,7 @@ def relate_with_state(
             if graph is not None:
                 return graph, state
         state = RelateState(count)
-        return state.full(articles, sign, jobs, prepared), state
+        return state.full(articles, sign, jobs, prepared, signatures), state
 
 
 # -- words -----------------------------------------------------------------------------------
@@ -273,11 +276,11 @@ def _signature(article: Article) -> tuple[Any, ...]:
 # apart the external links (the entry's URL's, else its title's).
 LinkKeys = tuple[tuple[str, ...], str | None, str]
 # What relate reads of an article that depends on it alone (article_keys): the article,
-# its title_key and title word keys, its topic keys (sorted), its time (POSIX seconds), its
-# related entries' keys and its word counts (title words twice, then the excerpt's; keys in
-# text order).
+# its title_key and the set of its title word keys, its topic keys (sorted), its time (POSIX
+# seconds), its related entries' keys and its word counts (title words twice, then the
+# excerpt's; keys in text order).
 ArticleKeys = tuple[
-    Article, str, list[str], list[str], float | None, list[LinkKeys], dict[str, int]
+    Article, str, frozenset[str], list[str], float | None, list[LinkKeys], dict[str, int]
 ]
 
 
@@ -290,6 +293,9 @@ def article_keys(article: Article) -> ArticleKeys:
     lookups mapped in C: each of those calls was a Python frame, for every article.)"""
     found = list(chain.from_iterable(map(_TOKENS.__getitem__, article.title.casefold().split())))
     title_words = list(filter(None, map(_KEY_OF.__getitem__, found)))
+    # (The set made here, where the article is parsed: 10,000 sets made in a full relate
+    # were ~5% of its serial start.)
+    title_set = frozenset(title_words)
     counts: dict[str, int] = {}  # (a plain dict: smaller in the state)
     _count(counts, title_words)
     _count(counts, title_words)
@@ -305,7 +311,7 @@ def article_keys(article: Article) -> ArticleKeys:
     return (
         article,
         " ".join(found),  # title_key of the title
-        title_words,
+        title_set,
         sorted(set(map("t:".__add__, map(_SLUG, article.topics)))),  # _topic_keys
         article.published.timestamp() if article.published else None,
         links,
@@ -351,6 +357,8 @@ def _article_url_keys(article: Article) -> tuple[str, ...]:
 
 
 _SOURCE = operator.attrgetter("source")
+_URL_KEYS = operator.attrgetter("url_keys")
+_FIRST = operator.itemgetter(0)
 _SLUG = operator.attrgetter("slug")
 _TITLE = operator.attrgetter("title")
 
@@ -560,16 +568,17 @@ class RelateState:
         sign: Callable[[Article], Hashable],
         jobs: int | None = 1,
         prepared: Iterable[ArticleKeys] = (),
+        signatures: Callable[[Sequence[Article], list[str]], list[Hashable]] | None = None,
     ) -> RelatedGraph:
         """Relate ``articles`` from scratch; ``prepared``: article_keys of some of them,
-        made beforehand (where they were parsed)."""
+        made beforehand (where they were parsed); ``signatures``: see relate_with_state."""
         self._sign = sign
         n = len(articles)
         self.n_rounded = _rounded(n) if n else 0.0
         self._grow(n)
         self.order = list(range(n))
         self.pos = list(range(n))
-        self._read_all(articles, prepared)
+        self._read_all(articles, prepared, signatures)
         url_holders: dict[str, list[int]] = defaultdict(list)
         title_holders: dict[str, list[int]] = defaultdict(list)
         for i in range(n):
@@ -782,28 +791,50 @@ class RelateState:
         for name in _PER_ID:
             getattr(self, name).extend([None] * n)
 
-    def _read_all(self, articles: Sequence[Article], prepared: Iterable[ArticleKeys]) -> None:
+    def _read_all(
+        self,
+        articles: Sequence[Article],
+        prepared: Iterable[ArticleKeys],
+        signatures: Callable[[Sequence[Article], list[str]], list[Hashable]] | None = None,
+    ) -> None:
         """_read of every article of a full relate (ids are positions), from the article_keys
-        ``prepared`` made of them (where they were parsed) when there are."""
+        ``prepared`` made of them (where they were parsed) when there are. ``signatures``:
+        the articles' signatures all at once, given their sources (else one by one)."""
+        n = len(articles)
         sources = list(map(str, map(_SOURCE, articles)))
-        given = {str(keys[0].source): keys for keys in prepared}
-        found: list[Any] = list(map(given.get, sources))
-        del given
-        for at, keys in enumerate(found):
-            if keys is None or keys[0] is not articles[at]:
-                found[at] = _keys_again(articles[at], keys)
+        # Each article's keys found by the very article they were made of, in C; those of an
+        # article the index made anew (another slug, merged topic names) by its source.
+        prepared = list(prepared)
+        made_of = list(map(id, map(_FIRST, prepared)))
+        by_article = dict(zip(made_of, prepared, strict=True))
+        found: list[Any] = list(map(by_article.get, map(id, articles)))
+        del by_article
+        missing = list(compress(range(n), map(is_, found, repeat(None))))
+        if missing:
+            held = set(map(id, articles))
+            unheld = compress(prepared, map(not_, map(held.__contains__, made_of)))
+            by_source = {str(keys[0].source): keys for keys in unheld}
+            for at in missing:
+                found[at] = _keys_again(articles[at], by_source.get(sources[at]))
         columns = list(map(list, zip(*found, strict=True))) if found else [[] for _ in range(7)]
         del found
-        _, tkey, title_keys, topic_keys, time, link_keys, counts = columns
+        _, tkey, titles, topic_keys, time, link_keys, counts = columns
         self.source = sources
-        self.id_of = dict(zip(sources, range(len(articles)), strict=True))
-        self.sig = list(map(self._sign, articles))
+        self.id_of = dict(zip(sources, range(n), strict=True))
+        if signatures is not None:
+            self.sig = signatures(articles, sources)
+        else:
+            self.sig = list(map(self._sign, articles))
         self.slug = list(map(_SLUG, articles))
         self.title = list(map(_TITLE, articles))
         self.tkey, self.topic_keys, self.time, self.link_keys = tkey, topic_keys, time, link_keys
-        self.titles = list(map(frozenset, title_keys))
+        self.titles = titles
         self.counts = counts
-        self.url_keys = list(map(_article_url_keys, articles))
+        # normalize made the URL keys: only an Article made some other way may lack them
+        url_keys = list(map(_URL_KEYS, articles))
+        for at in compress(range(n), map(not_, url_keys)):
+            url_keys[at] = _article_url_keys(articles[at])
+        self.url_keys = url_keys
 
     def _read(self, i: int, article: Article) -> None:
         """The per-article data that depends on the article alone (article_keys)."""
@@ -812,8 +843,7 @@ class RelateState:
         self.sig[i] = self._sign(article)
         self.slug[i] = article.slug
         self.title[i] = article.title
-        _, self.tkey[i], title_words, self.topic_keys[i], self.time[i], links, counts = keys
-        self.titles[i] = frozenset(title_words)
+        _, self.tkey[i], self.titles[i], self.topic_keys[i], self.time[i], links, counts = keys
         self.counts[i] = counts
         self.url_keys[i] = _article_url_keys(article)
         self.link_keys[i] = links

@@ -3,6 +3,7 @@ only gathers it."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +14,7 @@ from hypothesis import strategies as st
 from test_relate import article as relate_article
 
 from sitegen import parallel, relate
-from sitegen.build import build
+from sitegen.build import _key_of, build
 from sitegen.config import load_config
 from sitegen.model import RelatedLink
 
@@ -27,7 +28,7 @@ def test_relate_is_given_the_keys_of_every_article_parsed(
     real = relate.relate_with_state
 
     def spy(index: Any, *args: Any) -> Any:
-        given.append((index, args[-1]))
+        given.append((index, args[4]))  # (count, state, key, jobs, prepared, ...)
         return real(index, *args)
 
     monkeypatch.setattr(relate, "relate_with_state", spy)
@@ -82,7 +83,7 @@ def test_article_keys_are_the_keys_each_helper_makes(
     expected = (
         article,
         relate.title_key(title),
-        title_words,
+        frozenset(title_words),
         relate._topic_keys(article),
         article.published.timestamp() if article.published else None,
         relate._link_keys(related),
@@ -91,3 +92,22 @@ def test_article_keys_are_the_keys_each_helper_makes(
     keys = relate.article_keys(article)
     assert keys == expected
     assert list(keys[6]) == list(counts)  # in text order
+
+
+def test_the_keys_of_many_articles_are_those_made_one_by_one() -> None:
+    # A full relate asks for every article's key at once (made in C); planning then asks
+    # one by one, from the same memo.
+    articles = [
+        relate_article("First title", topics=("AI", "Chips")),
+        relate_article("Second title"),
+        relate_article("Third title", topics=("Energy",)),
+    ]
+    digests = {str(a.source): f"hash{n}" for n, a in enumerate(articles)}
+    sources = list(digests)
+    one_by_one, at_once = _key_of(digests), _key_of(digests)
+    assert at_once.many(articles, sources) == list(map(one_by_one, articles))
+    assert at_once.made == one_by_one.made
+    assert at_once(articles[1]) == one_by_one(articles[1])
+    # Asked for after some were made: the memo's keys, one by one.
+    renamed = replace(articles[0], topics=())
+    assert at_once.many([renamed], sources[:1]) == [one_by_one(articles[0])]
