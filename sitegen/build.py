@@ -637,6 +637,9 @@ def _prepare_parsing(config: SiteConfig) -> None:
 def _import_later_stages() -> None:
     """Import what the stages after reading use, while the workers parse many files (a cold
     build's: ~0.2-0.3 s, numpy's the most, was serial after reading, one core idle)."""
+    # (numpy's masked arrays too: relate's first np.unique imports them, ~20 ms.)
+    import numpy.ma  # noqa: F401
+
     import sitegen.publish
     import sitegen.relatecand
     import sitegen.relateedges
