@@ -170,6 +170,11 @@ def _timed(result: BuildResult, stage: str) -> Iterator[None]:
 # The parse's chunks shrink to this many files as the work runs out (~50 ms of work), so
 # neither worker waits long for the other at the end; smaller ones cost more round trips.
 PARSE_LAST_CHUNK = 50
+# The entries of the parse's smaller chunks are pickled into sources.pickle in parts of at
+# least this many, as they come (see _parsed_into): each part makes an edit's load of the
+# file a little slower (its topics and providers loaded anew); the entries left at the end
+# are pickled after the parse, by this process alone.
+SOURCES_REST_PART = 512
 
 # What load+normalize makes of one file: a Problem, or an Article (None: skipped) + Problems.
 _Parsed = Problem | tuple[Article | None, list[Problem]]
@@ -409,9 +414,10 @@ def _parsed_into(
     the parse made, the recent rule of _read_articles applied), added to ``written`` and
     loaded into ``entries`` here: the cache's loader makes them faster than pickle's own
     (the Paths), and the file is not pickled again at the end. The rest, in the smaller
-    chunks that let the workers end together, comes back as parsed and is pickled here, in
-    parts of SOURCES_PART too: parts of a chunk each (~40 at 10,000 files) made an edit's
-    load of the file ~7% slower (each part loads its topics and providers anew). Returns
+    chunks that let the workers end together, comes back as parsed and is pickled here as
+    it comes, in parts of SOURCES_REST_PART or more: parts of a chunk each (~40 at 10,000
+    files) made an edit's load of the file ~7% slower (each part loads its topics and
+    providers anew), the whole rest pickled at the end was serial work after the parse. Returns
     what relate reads of each article (relate.article_keys); the repairs the workers met
     are added to ``repaired``."""
     from sitegen.cache import SOURCES_PART, dumped_part, loaded_part
@@ -437,6 +443,7 @@ def _parsed_into(
 
     found: list[ArticleKeys] = []
     rest: SourceEntries = {}
+    unsaved: SourceEntries = {}  # the last of ``rest``, not yet pickled
     parts = parallel_chunks(
         parse,
         todo,
@@ -453,7 +460,14 @@ def _parsed_into(
     for [(made, data)] in parts:
         if not data:  # parsed
             keys = todo[done : done + len(made)]
-            rest.update((k, entry(k, d, v)) for k, (d, v, *_) in zip(keys, made, strict=True))
+            chunk = {k: entry(k, d, v) for k, (d, v, *_) in zip(keys, made, strict=True)}
+            rest.update(chunk)
+            unsaved.update(chunk)
+            # Pickled as they come, while the workers parse the last chunks: only the last
+            # few are left for after the parse, when this process works alone.
+            if len(unsaved) >= SOURCES_REST_PART:
+                written.add_entries(unsaved)
+                unsaved = {}
             found.extend(filter(None, map(_RELATE_KEYS, made)))
             for met in filter(None, map(_REPAIRS, made)):
                 repaired.update(met)
@@ -470,7 +484,7 @@ def _parsed_into(
         articles = [v[0] for v in values if type(v) is tuple and v[0] is not None]
         found.extend(map(_with_article, articles, made))
     entries.update(rest)
-    written.add_entries(rest)
+    written.add_entries(unsaved)
     return found
 
 

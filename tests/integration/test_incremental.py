@@ -19,6 +19,7 @@ from typing import Any
 
 import pytest
 
+from sitegen import build as build_module
 from sitegen import cache as cache_module
 from sitegen import parallel
 from sitegen.build import BuildError, BuildResult, build
@@ -1140,6 +1141,36 @@ def test_a_parallel_cold_build_saves_its_cache_aside_as_a_serial_one_saves_it(
         assert forked == alone
     edit_title(site)
     run(site, jobs=1)
+    assert_same_as_cold(site)
+
+
+@pytest.mark.skipif(not parallel.can_fork(), reason="needs fork")
+def test_the_last_files_parsed_are_pickled_into_the_sources_as_they_come(
+    site: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The files parsed after the workers' parts (in the smaller chunks that let them end
+    # together) come back as parsed: their entries are pickled a few chunks at a time as
+    # they come, not all after the parse. The file loads as the serial build's.
+    monkeypatch.setattr(parallel, "MIN_PARALLEL_ITEMS", 1)
+    monkeypatch.setattr(cache_module, "SOURCES_PART", 4)  # (the workers' parts: 20 of 26)
+    monkeypatch.setattr(build_module, "SOURCES_REST_PART", 2)
+    added: list[int] = []
+    add = cache_module.SourcesFile.add_entries
+    monkeypatch.setattr(
+        cache_module.SourcesFile,
+        "add_entries",
+        lambda self, entries: (added.append(len(entries)), add(self, entries)),
+    )
+    run(site, "serial", jobs=1)
+    assert added == []
+    run(site, jobs=2)
+    assert sum(added) == 6 and len(added) >= 3 and min(added[:-1]) >= 2
+    folder, serial = cache_dir(site / "output"), cache_dir(site / "serial")
+    fingerprint = _fingerprints(folder)["load_sources"]
+    loaded = [BuildCache(f, print).load_sources(fingerprint) for f in (folder, serial)]
+    assert loaded[0] == loaded[1] and list(loaded[0]) == list(loaded[1])
+    edit_title(site)
+    run(site, jobs=2)
     assert_same_as_cold(site)
 
 
