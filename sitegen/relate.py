@@ -163,7 +163,7 @@ def relate_with_state(
     signature: Callable[[Article], Hashable] | None = None,
     jobs: int | None = 1,
     prepared: Iterable[ArticleKeys] = (),
-    signatures: Callable[[Sequence[Article], list[str]], list[Hashable]] | None = None,
+    signatures: Callable[[Sequence[Article], list[str]], list[Any]] | None = None,
 ) -> tuple[RelatedGraph, RelateState]:
     """relate, reusing ``state`` (what an earlier call returned, for any index) when it can:
     the graph is the same either way. Returns the graph and the state for the next call.
@@ -568,7 +568,7 @@ class RelateState:
         sign: Callable[[Article], Hashable],
         jobs: int | None = 1,
         prepared: Iterable[ArticleKeys] = (),
-        signatures: Callable[[Sequence[Article], list[str]], list[Hashable]] | None = None,
+        signatures: Callable[[Sequence[Article], list[str]], list[Any]] | None = None,
     ) -> RelatedGraph:
         """Relate ``articles`` from scratch; ``prepared``: article_keys of some of them,
         made beforehand (where they were parsed); ``signatures``: see relate_with_state."""
@@ -795,7 +795,7 @@ class RelateState:
         self,
         articles: Sequence[Article],
         prepared: Iterable[ArticleKeys],
-        signatures: Callable[[Sequence[Article], list[str]], list[Hashable]] | None = None,
+        signatures: Callable[[Sequence[Article], list[str]], list[Any]] | None = None,
     ) -> None:
         """_read of every article of a full relate (ids are positions), from the article_keys
         ``prepared`` made of them (where they were parsed) when there are. ``signatures``:
