@@ -924,7 +924,7 @@ def build(
         old_relate = cache.load_relate(relate_fingerprint) if cache else None
     with _timed(result, "relate"):
         # One for relate and planning: each article's key is made once a build.
-        key_of = _key_of(digests)
+        key_of = KeyOf(digests)
         # The last relate's lists, before relate updates its state in place: planning
         # compares them with this build's (only when the last plan is there to reuse).
         last_plan = state.plan if state is not None else None
@@ -1399,10 +1399,6 @@ def _fingerprint_of(
     if changed is None or "made" not in memo:
         memo["made"] = _fingerprint(config, dirs)
     return str(memo["made"])
-
-
-def _key_of(digests: dict[str, str]) -> KeyOf:
-    return KeyOf(digests)
 
 
 class KeyOf:

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from test_relate import article as relate_article
 
 from sitegen import parallel, relate
-from sitegen.build import _key_of, build
+from sitegen.build import KeyOf, build
 from sitegen.config import load_config
 from sitegen.model import RelatedLink
 
@@ -104,7 +104,7 @@ def test_the_keys_of_many_articles_are_those_made_one_by_one() -> None:
     ]
     digests = {str(a.source): f"hash{n}" for n, a in enumerate(articles)}
     sources = list(digests)
-    one_by_one, at_once = _key_of(digests), _key_of(digests)
+    one_by_one, at_once = KeyOf(digests), KeyOf(digests)
     assert at_once.many(articles, sources) == list(map(one_by_one, articles))
     assert at_once.made == one_by_one.made
     assert at_once(articles[1]) == one_by_one(articles[1])
