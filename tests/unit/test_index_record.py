@@ -22,6 +22,11 @@ from tests.unit.test_index_patch import PROVIDERS, START, TOPICS, make, same
 TITLES = ["Same title", "Other title", "Chips news", "Moon lander", "Grid power"]
 
 
+def titled(rng: random.Random, count: int) -> list[Article]:
+    """``count`` articles titled "T 0", "T 1"... (no two slugs alike)."""
+    return [replace(make(rng, n), title=f"T {n}", slug=slugify(f"T {n}")) for n in range(count)]
+
+
 def full(articles: list[Article]) -> tuple[tuple[SiteIndex, list[Any]], IndexRecord | None]:
     """build_index of ``articles`` and its record (as a build saves it)."""
     parts: list[Any] = []
@@ -90,7 +95,7 @@ def test_an_index_from_the_record_is_the_full_index(first: int) -> None:
 
 def test_a_title_edit_and_a_topics_edit_use_the_record() -> None:
     rng = random.Random(3)
-    articles = [replace(make(rng, n), title=f"T {n}", slug=slugify(f"T {n}")) for n in range(30)]
+    articles = titled(rng, 30)
     _, record = full(articles)
     assert record is not None
     old = articles[4]
@@ -115,7 +120,7 @@ def test_a_site_with_a_suffixed_slug_is_not_recorded() -> None:
 
 def test_an_edit_that_takes_another_articles_slug_is_made_in_full() -> None:
     rng = random.Random(5)
-    articles = [replace(make(rng, n), title=f"T {n}", slug=slugify(f"T {n}")) for n in range(5)]
+    articles = titled(rng, 5)
     _, record = full(articles)
     assert record is not None
     old = articles[1]
@@ -145,7 +150,7 @@ def test_a_topic_spelling_that_renames_other_articles_topics_is_made_in_full() -
 
 def test_a_record_loaded_back_makes_the_same_index() -> None:
     rng = random.Random(7)
-    articles = [replace(make(rng, n), title=f"T {n}", slug=slugify(f"T {n}")) for n in range(20)]
+    articles = titled(rng, 20)
     _, record = full(articles)
     assert record is not None
     loaded = pickle.loads(pickle.dumps(record))
@@ -157,7 +162,7 @@ def test_a_record_loaded_back_makes_the_same_index() -> None:
 
 def test_a_topic_new_to_the_site_in_two_spellings_at_once_is_shown_as_a_full_index_does() -> None:
     rng = random.Random(8)
-    articles = [replace(make(rng, n), title=f"T {n}", slug=slugify(f"T {n}")) for n in range(6)]
+    articles = titled(rng, 6)
     _, record = full(articles)
     assert record is not None
     before = list(articles)
