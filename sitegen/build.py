@@ -768,7 +768,10 @@ def build(
     hold: list[object] | None = None,
     committed: Callable[[BuildResult, Collection[str] | None], None] | None = None,
     output_checked: Callable[[str], bool] | None = None,
-    content_scanned: Callable[[str, Iterable[Callable[[], object]]], Any] | None = None,
+    content_scanned: Callable[
+        [str, Iterable[Callable[[], object]], Iterable[Callable[[], object]]], Any
+    ]
+    | None = None,
     shown: Collection[str] = (),
 ) -> BuildResult:
     """Build the site of ``config``; with ``write=False`` only check the content.
@@ -788,9 +791,11 @@ def build(
     there just before (the CLI's no-change check, sitegen/nochange.py, looked in a child
     process); then the files of unchanged pages are not looked for again one by one.
     ``content_scanned(content folder, meanwhile)``: what ``nochange.scan`` finds there, with
-    the time before which its stats are trusted and the links, if a scan made just before (by
-    that child, on the other core) is at hand; None: the folder is scanned here. It runs the
-    steps of ``meanwhile`` (imports this build makes later) while that scan has not come.
+    the time before which its stats are trusted, the links and whether the content is known
+    to have changed (that child's check found it), if a scan made just before (by a child,
+    on the other core) is at hand; None: the folder is scanned here. It runs the steps of
+    ``meanwhile`` (imports this build makes later), or of ``first`` (for a build no record
+    answered: the parse's preparation), while that scan has not come.
     ``shown``: with ``committed``, the files open in serve's tabs: those of the graph page's
     list are put in place before the first call, the others after it."""
     result = BuildResult()
@@ -817,17 +822,20 @@ def build(
         if sources is None:
             # The links in each folder, from the scan's own listing: the alias check and the
             # articles' identities look for links in every folder (listing 10,000 files again).
-            # Waiting for the scan, the modules an edit needs next are imported.
+            # Waiting for the scan, the modules an edit needs next are imported; a first
+            # build prepares its parse (its workers fork once the scan is there).
             meanwhile = _Steps(_LATER_STAGES if write else ())
-            given = content_scanned(str(content), meanwhile) if content_scanned else None
+            first = _Steps([functools.partial(_prepare_parsing, config)] if write else [])
+            given = content_scanned(str(content), meanwhile, first) if content_scanned else None
             # (Their imports would have come later, outside any stage.)
-            result.timings["scan"] = result.timings.get("scan", 0.0) - meanwhile.seconds
+            result.timings["scan"] = (
+                result.timings.get("scan", 0.0) - meanwhile.seconds - first.seconds
+            )
             links: dict[str, tuple[int, set[str] | None]] = {}
             if given is None:
                 sources, folders = scan(str(content), links)
             else:
-                recent, sources, folders, links = given
-                told = True
+                recent, sources, folders, links, told = given
             _LINKS_SEEN.update(links)
             result.scanned = (recent, sources, folders)
             if scan_memo is not None:
@@ -850,8 +858,8 @@ def build(
                 return _repeat(result, last)
         with _timed(result, "read cache"):
             state = cache.load_state(fingerprint) if cache else None
-    # Jinja and the later stages are imported only when something has changed.
-    from sitegen import render
+    # The later stages are imported only when something has changed (Jinja's, once the
+    # content is read: a first build's workers fork sooner, and it imports them meanwhile).
     from sitegen.index import IndexMemo, build_index
 
     # What reading made last time in this process (serve): patched after an edit. (Not
@@ -913,7 +921,7 @@ def build(
     if not write:
         return result
     result.problems.extend(search_problems)
-    from sitegen import publish, replan
+    from sitegen import publish, render, replan
     from sitegen.graphpages import GraphMemo
     from sitegen.relate import RelateState, relate_with_state
 

@@ -293,6 +293,19 @@ def test_no_forked_check_on_one_allowed_core(
     assert not cli.built()
 
 
+def _spy_scans(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
+    """What nochange.content_scanned gives the builds, from now on."""
+    given: list[Any] = []
+    real = nochange.content_scanned
+
+    def spied(content_dir: str, meanwhile: Any = (), first: Any = ()) -> Any:
+        given.append(real(content_dir, meanwhile, first))
+        return given[-1]
+
+    monkeypatch.setattr(nochange, "content_scanned", spied)
+    return given
+
+
 def test_an_edit_takes_the_scan_of_the_content_the_child_made(
     site: Site, cli: Cli, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -301,26 +314,67 @@ def test_an_edit_takes_the_scan_of_the_content_the_child_made(
     if not hasattr(os, "fork"):
         pytest.skip("no fork here: everything is checked in one process")
     monkeypatch.setattr(nochange, "_FORK_FILES", 0)
-    given: list[Any] = []
-    real = nochange.content_scanned
-
-    def spied(content_dir: str, meanwhile: Any = ()) -> Any:
-        given.append(real(content_dir, meanwhile))
-        return given[-1]
-
-    monkeypatch.setattr(nochange, "content_scanned", spied)
+    given = _spy_scans(monkeypatch)
     edit_body(site)
     before = time.time_ns() - nochange.RACY_NS
     assert cli.built()
     after = time.time_ns() - nochange.RACY_NS
     assert len(given) == 1 and given[0] is not None
-    recent, sources, folders, links = given[0]
+    recent, sources, folders, links, changed = given[0]
     assert before <= recent <= after
+    assert changed  # (the child's check found the edit)
     own_links: dict[str, tuple[int, set[str] | None]] = {}
     assert (sources, folders) == nochange.scan(str(site.root / "content"), own_links)
     assert links == own_links
     assert not nochange._OUTPUT_CHECKS  # the child was reaped
     assert not cli.built()  # the record made from that scan answers the next build
+
+
+def test_a_first_build_takes_the_scan_a_child_made(
+    make_site: MakeSite, cli: Cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With no record to answer, the content is scanned by a child while the build
+    prepares; the build takes that scan, which says nothing of a change, and the site is
+    the same as one built without it."""
+    if not hasattr(os, "fork") or len(os.sched_getaffinity(0)) < 2:
+        pytest.skip("no fork or one core here: the build scans the content itself")
+    made = make_site(SITE)
+    given = _spy_scans(monkeypatch)
+    before = time.time_ns() - nochange.RACY_NS
+    assert cli.built()
+    after = time.time_ns() - nochange.RACY_NS
+    assert len(given) == 1 and given[0] is not None
+    recent, sources, folders, links, changed = given[0]
+    assert before <= recent <= after and not changed
+    own_links: dict[str, tuple[int, set[str] | None]] = {}
+    assert (sources, folders) == nochange.scan(str(made.root / "content"), own_links)
+    assert links == own_links
+    assert not nochange._OUTPUT_CHECKS  # the child was reaped
+    scanned = made.output_files()
+    assert not cli.built()  # the record made from that scan answers the next build
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0})  # no child: scanned here
+    assert cli.built("--no-cache", "--output", "cold")
+    assert given[-1] is None
+    cold = [p for p in sorted((made.root / "cold").rglob("*")) if p.is_file()]
+    assert scanned == {p.relative_to(made.root / "cold").as_posix(): p.read_bytes() for p in cold}
+
+
+def test_a_scan_made_aside_does_not_say_the_content_changed(
+    site: Site, cli: Cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Without its record, the no-change check cannot answer: the build runs, takes a
+    child's scan, and still finds from its cache that nothing changed (no page read or
+    rendered again)."""
+    if not hasattr(os, "fork") or len(os.sched_getaffinity(0)) < 2:
+        pytest.skip("no fork or one core here: the build scans the content itself")
+    for record in (site.root / ".sitegen-cache").glob("nochange-*"):
+        record.unlink()
+    given = _spy_scans(monkeypatch)
+    built, code, out, err = cli.run("--profile")
+    assert built and code == 0
+    assert given[0] is not None and not given[0][4]
+    assert [line.split()[0] for line in err.splitlines()] == ["stage", "scan", "cache", "total"]
+    assert "(0 written," in out
 
 
 def test_work_is_done_while_the_scan_has_not_come(
