@@ -233,12 +233,12 @@ def main(argv: list[str] | None = None, *, hold: list[object] | None = None) -> 
     if getattr(args, "jobs", None) is not None and args.jobs < 1:
         print("sitegen: --jobs must be at least 1", file=sys.stderr)
         return 2
-    flags = nochange.parse(argv) if args.command == "build" else None
-    # Noted before the build: a template edited while it runs shows as changed next time.
-    watch = nochange.Watch(flags, config) if flags is not None else None
     # No record answered (a first build): the content is scanned on the other core while
     # this process imports and prepares the build (see nochange.content_scanned).
     nochange.scan_aside(str(config.path("content_dir")))
+    flags = nochange.parse(argv) if args.command == "build" else None
+    # Noted before the build: a template edited while it runs shows as changed next time.
+    watch = nochange.Watch(flags, config) if flags is not None else None
     # No cyclic garbage collection from here on, as in serve's rebuilds: the site in memory
     # (millions of objects at 10,000 articles, most read from the build cache) would be
     # walked again and again (3 of 15 CPU s of an edit) for next to no garbage. The
