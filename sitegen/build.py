@@ -790,10 +790,10 @@ def build(
     ``output_checked(output folder)``: whether every file of the output's manifest was found
     there just before (the CLI's no-change check, sitegen/nochange.py, looked in a child
     process); then the files of unchanged pages are not looked for again one by one.
-    ``content_scanned(content folder, meanwhile)``: what ``nochange.scan`` finds there, with
-    the time before which its stats are trusted, the links and whether the content is known
-    to have changed (that child's check found it), if a scan made just before (by a child,
-    on the other core) is at hand; None: the folder is scanned here. It runs the steps of
+    ``content_scanned(content folder, meanwhile, first)``: what ``nochange.scan`` finds there,
+    with the time before which its stats are trusted, the links and whether the content is
+    known to have changed (that child's check found it), if a scan made just before (by a
+    child, on the other core) is at hand; None: the folder is scanned here. It runs the steps of
     ``meanwhile`` (imports this build makes later), or of ``first`` (for a build no record
     answered: the parse's preparation), while that scan has not come.
     ``shown``: with ``committed``, the files open in serve's tabs: those of the graph page's

@@ -19,8 +19,10 @@ import pytest
 from conftest import MakeSite, Site, digest
 
 import sitegen.build
+import sitegen.cores
 from sitegen import nochange
 from sitegen.__main__ import main
+from sitegen.cores import usable_cores
 
 SITE = {
     "sitegen.toml": 'search = false\nbase_url = "https://x.org/"\n',
@@ -336,7 +338,7 @@ def test_a_first_build_takes_the_scan_a_child_made(
     """With no record to answer, the content is scanned by a child while the build
     prepares; the build takes that scan, which says nothing of a change, and the site is
     the same as one built without it."""
-    if not hasattr(os, "fork") or len(os.sched_getaffinity(0)) < 2:
+    if not hasattr(os, "fork") or usable_cores() < 2:
         pytest.skip("no fork or one core here: the build scans the content itself")
     made = make_site(SITE)
     given = _spy_scans(monkeypatch)
@@ -352,7 +354,7 @@ def test_a_first_build_takes_the_scan_a_child_made(
     assert not nochange._OUTPUT_CHECKS  # the child was reaped
     scanned = made.output_files()
     assert not cli.built()  # the record made from that scan answers the next build
-    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0})  # no child: scanned here
+    monkeypatch.setattr(sitegen.cores, "usable_cores", lambda: 1)  # no child: scanned here
     assert cli.built("--no-cache", "--output", "cold")
     assert given[-1] is None
     cold = [p for p in sorted((made.root / "cold").rglob("*")) if p.is_file()]
@@ -365,7 +367,7 @@ def test_a_scan_made_aside_does_not_say_the_content_changed(
     """Without its record, the no-change check cannot answer: the build runs, takes a
     child's scan, and still finds from its cache that nothing changed (no page read or
     rendered again)."""
-    if not hasattr(os, "fork") or len(os.sched_getaffinity(0)) < 2:
+    if not hasattr(os, "fork") or usable_cores() < 2:
         pytest.skip("no fork or one core here: the build scans the content itself")
     for record in (site.root / ".sitegen-cache").glob("nochange-*"):
         record.unlink()
