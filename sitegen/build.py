@@ -43,6 +43,7 @@ from sitegen.cache import (
     templates_hash,
 )
 from sitegen.config import SiteConfig, theme_dirs
+from sitegen.digests import file_digest
 from sitegen.load import (
     RACY_NS,
     base_prefix,
@@ -64,7 +65,6 @@ from sitegen.write import (
     StagedOutput,
     WriteReport,
     check_output_dir,
-    file_digest,
     find_collisions,
     manifest_stat,
     manifest_text,

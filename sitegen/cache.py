@@ -66,7 +66,10 @@ from dataclasses import dataclass, field, is_dataclass
 from pathlib import Path, PosixPath
 from typing import Any
 
+from xxhash import xxh3_128_hexdigest
+
 from sitegen import __version__, statedelta
+from sitegen.digests import file_digest
 from sitegen.gcpause import gc_paused
 from sitegen.model import Provider, Topic
 
@@ -112,7 +115,8 @@ def cache_dir(output: Path) -> Path:
 
 
 def content_hash(data: bytes) -> str:
-    return hashlib.blake2b(data, digest_size=16).hexdigest()
+    """A content file's digest: the one the output's manifest records of a file."""
+    return file_digest(data)
 
 
 def _checksum(crc: int, size: int) -> str:
@@ -190,7 +194,7 @@ def page_key(fingerprint: str, deps: Sequence[str]) -> str:
     """One hash of a page's inputs: equal keys mean equal bytes."""
     # One join and one update: 12,500 pages of ~30 deps each make this a hot loop.
     text = "\x00".join((fingerprint, *deps))
-    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
+    return xxh3_128_hexdigest(text.encode("utf-8", "surrogatepass"))
 
 
 @functools.cache  # once per process: the libraries it runs are the ones it imported

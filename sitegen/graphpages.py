@@ -18,6 +18,7 @@ from operator import add, attrgetter, eq, is_, is_not, itemgetter, ne, or_
 from pathlib import Path
 from typing import Any, TypeVar, cast, overload
 
+from sitegen.digests import file_digest
 from sitegen.layout import (
     LOCAL_HEIGHT,
     LOCAL_WIDTH,
@@ -49,7 +50,6 @@ from sitegen.views import (
     iso_utc,
     local_line,
 )
-from sitegen.write import file_digest
 
 # A JSON text of a data file: made by this build (bytes), or read back from the file the
 # last build wrote (a view of its bytes: see GraphDataState.texts).

@@ -656,11 +656,11 @@ def _check_content(content: tuple[Any, ...]) -> None:
         finally:
             os.close(fd)
     if recent:
-        from hashlib import blake2b  # only when there are such files
+        from sitegen.digests import file_digest  # only when there are such files
 
         for path, digest in recent.items():
             with open(path, "rb") as f:
-                if blake2b(f.read(), digest_size=16).hexdigest() != digest:
+                if file_digest(f.read()) != digest:  # (the cache's content_hash)
                     raise _Changed
 
 

@@ -16,7 +16,6 @@ Safety rules:
 
 from __future__ import annotations
 
-import hashlib
 import json
 import operator
 import os
@@ -32,6 +31,7 @@ from pathlib import Path
 from typing import Protocol
 
 from sitegen import __version__
+from sitegen.digests import file_digest, has_digest
 from sitegen.model import OutputFile, OutputPath
 from sitegen.problems import Problem, problem
 from sitegen.slugs import RESERVED_NAMES, name_problem
@@ -396,13 +396,8 @@ def _write_new(path: str, data: bytes) -> None:
         os.close(fd)
 
 
-def file_digest(data: bytes) -> str:
-    """The manifest's hash of a file's bytes."""
-    return _digest(data)
-
-
-def _digest(data: bytes) -> str:
-    return hashlib.blake2b(data, digest_size=16).hexdigest()
+# The manifest's hash of a file's bytes (sitegen/digests.py).
+_digest = file_digest
 
 
 class _Blocked:
@@ -471,7 +466,11 @@ def _stale(
         target = output / rel
         if not os.path.lexists(target):
             continue
-        if target.is_symlink() or not target.is_file() or _digest(target.read_bytes()) != old[rel]:
+        if (
+            target.is_symlink()
+            or not target.is_file()
+            or not has_digest(target.read_bytes(), old[rel])
+        ):
             report.problems.append(
                 problem(
                     target,
@@ -560,7 +559,7 @@ def _place(
         # Moved already (by the run that was killed), or gone: keep the file in place
         # only if it is the one the journal names.
         try:
-            if not os.path.isfile(target) or _digest(_read(target)) != manifest.get(rel):
+            if not os.path.isfile(target) or not has_digest(_read(target), manifest.get(rel, "")):
                 raise FileNotFoundError(f"the staged copy of {rel} is gone") from None
         except OSError as exc:
             _keep_owned(Path(target), rel, manifest, problems, exc)

@@ -609,3 +609,30 @@ def test_a_manifest_is_checked_again_unless_it_is_the_very_file_the_build_wrote(
     monkeypatch.setattr(write_module, "_known_manifest", None)
     assert read_manifest(tmp_path, wrote=wrote) == expected
     assert "../outside.txt" in checked
+
+
+def test_an_older_sitegens_manifest_still_says_which_files_are_sitegens(tmp_path: Path) -> None:
+    """A manifest written before the digests changed (BLAKE2b): a page the site no longer
+    has is deleted if its bytes are the ones recorded, kept if someone changed it, and a page
+    the site still has is written again (its digest cannot match) and recorded anew."""
+    import hashlib
+
+    def older(data: bytes) -> str:
+        return hashlib.blake2b(data, digest_size=16).hexdigest()
+
+    files = {"index.html": b"home", "gone.html": b"old page", "edited.html": b"old text"}
+    for rel, data in files.items():
+        (tmp_path / rel).write_bytes(data)
+    (tmp_path / "edited.html").write_bytes(b"the user's text")
+    manifest = {"generator": "sitegen 0.1.0", "files": {r: older(d) for r, d in files.items()}}
+    (tmp_path / MANIFEST).write_text(json.dumps(manifest))
+    report = write_output(tmp_path, [out("index.html", "home")])
+    assert report.deleted == ["gone.html"]
+    assert [p.message for p in report.problems] == [
+        "was changed since sitegen wrote it, so it is kept although the site no longer has "
+        "this page"
+    ]
+    assert not (tmp_path / "gone.html").exists()
+    assert (tmp_path / "edited.html").read_bytes() == b"the user's text"
+    assert report.written == ["index.html"]
+    assert read_manifest(tmp_path) == {"index.html": _digest(b"home")}
